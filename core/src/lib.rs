@@ -1,0 +1,17 @@
+//! Beatbook's offline-first core.
+//!
+//! A PCSO on a foot patrol has no signal for hours; everything they record must be captured in
+//! seconds, survive the phone dying, be unreadable to whoever steals the phone, and be findable
+//! later offline. This crate is that: the domain model ([`model`]), its validation
+//! ([`validation`]), and an encrypted, audited SQLite store ([`store::Store`]) with offline
+//! search and area tagging ([`geo`]). It has no UI and needs no async runtime.
+
+pub mod error;
+pub mod geo;
+pub mod ids;
+pub mod model;
+pub mod store;
+pub mod validation;
+
+pub use error::{Error, Result};
+pub use store::{Store, StoreKey};

@@ -1,0 +1,249 @@
+//! Engagement contacts: who was engaged, where, how, what was raised and what was promised.
+//!
+//! Personal details of the member of the public are minimised: optional, only with consent to
+//! recontact, kept apart from the contact (so they can be withheld from volunteers, redacted and
+//! erased), never indexed for search, and every read of them is an audited consultation.
+
+use super::code_enum::code_enum;
+use super::place::{GeoPoint, LsoaCode};
+use super::vocab::{CrimeCategory, EthnicityCode};
+use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
+use crate::validation::{check, limits, Rule, ValidationError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+code_enum!(
+    /// How the engagement happened.
+    ContactMethod, "contact method" {
+        FootPatrol => "foot_patrol",
+        DoorKnock => "door_knock",
+        /// Beat meeting or surgery.
+        BeatMeeting => "beat_meeting",
+        CommunityEvent => "community_event",
+        PartnerMeeting => "partner_meeting",
+        SchoolVisit => "school_visit",
+        Phone => "phone",
+        Online => "online",
+    }
+);
+
+code_enum!(
+    /// Who was engaged.
+    Audience, "audience" {
+        Resident => "resident",
+        Business => "business",
+        /// Community or faith group.
+        CommunityGroup => "community_group",
+        PartnerAgency => "partner_agency",
+        /// Parish or town council.
+        ParishCouncil => "parish_council",
+        YoungPeople => "young_people",
+        VulnerablePerson => "vulnerable_person",
+    }
+);
+
+/// A way to get back to the person. Personal data: only with consent to recontact.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PersonalDetails {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+impl PersonalDetails {
+    pub fn is_empty(&self) -> bool {
+        [&self.name, &self.phone, &self.email, &self.address]
+            .iter()
+            .all(|f| f.as_deref().is_none_or(|v| v.trim().is_empty()))
+    }
+
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check::optional_text("personal.name", self.name.as_deref(), limits::SHORT_TEXT)?;
+        check::optional_text("personal.phone", self.phone.as_deref(), 40)?;
+        check::optional_text("personal.email", self.email.as_deref(), limits::SHORT_TEXT)?;
+        check::optional_text("personal.address", self.address.as_deref(), limits::SHORT_TEXT * 2)?;
+        if let Some(email) = self.email.as_deref().filter(|e| !e.trim().is_empty()) {
+            if !email.contains('@') {
+                return Err(ValidationError::new(
+                    "personal.email",
+                    Rule::Format {
+                        expected: "an email address",
+                    },
+                ));
+            }
+        }
+        if self.is_empty() {
+            return Err(ValidationError::new("personal", Rule::Required));
+        }
+        Ok(())
+    }
+}
+
+/// What recording a contact needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewContact {
+    pub occurred_at: DateTime<Utc>,
+    pub place: GeoPoint,
+    /// The LSOA; when absent the store tags the place from loaded boundaries.
+    pub lsoa_code: Option<LsoaCode>,
+    pub method: ContactMethod,
+    pub audience: Audience,
+    /// How many people were engaged (1 to 10,000).
+    pub people_count: u32,
+    pub issues: Vec<CrimeCategory>,
+    /// What was raised, in the officer's words. Must not hold personal details.
+    pub issues_text: Option<String>,
+    /// What was promised. A promise creates a follow-up.
+    pub promised: Option<String>,
+    /// When the follow-up is due; defaults to 72 hours after the contact.
+    pub follow_up_due: Option<DateTime<Utc>>,
+    /// Who owns the follow-up; defaults to whoever records the contact.
+    pub follow_up_owner: Option<UserId>,
+    pub consent_to_recontact: bool,
+    pub personal: Option<PersonalDetails>,
+    /// Self-defined, only as the person chose; never inferred.
+    pub ethnicity: Option<EthnicityCode>,
+    pub repeat_caller: bool,
+    pub vulnerable: bool,
+    pub problem_id: Option<ProblemId>,
+    pub patrol_id: Option<PatrolId>,
+}
+
+/// The most people one contact can record.
+pub const MAX_PEOPLE_PER_CONTACT: u32 = 10_000;
+
+impl NewContact {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        self.place.validate("place")?;
+        if !(1..=MAX_PEOPLE_PER_CONTACT).contains(&self.people_count) {
+            return Err(ValidationError::new(
+                "people_count",
+                Rule::OutOfRange {
+                    min: "1".into(),
+                    max: MAX_PEOPLE_PER_CONTACT.to_string(),
+                },
+            ));
+        }
+        check::optional_text("issues_text", self.issues_text.as_deref(), limits::LONG_TEXT)?;
+        check::optional_text("promised", self.promised.as_deref(), limits::LONG_TEXT)?;
+        let has_promise = self.promised.as_deref().is_some_and(|p| !p.trim().is_empty());
+        if !has_promise && (self.follow_up_due.is_some() || self.follow_up_owner.is_some()) {
+            return Err(ValidationError::new("promised", Rule::Required));
+        }
+        if let Some(due) = self.follow_up_due {
+            if due < self.occurred_at {
+                return Err(ValidationError::new(
+                    "follow_up_due",
+                    Rule::TimeNotAllowed {
+                        reason: "a follow-up cannot be due before the contact",
+                    },
+                ));
+            }
+        }
+        if let Some(personal) = &self.personal {
+            if !self.consent_to_recontact {
+                return Err(ValidationError::new("personal", Rule::ConsentRequired));
+            }
+            personal.validate()?;
+        }
+        Ok(())
+    }
+}
+
+/// A contact as stored, without its personal details (read those through an audited call).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub occurred_at: DateTime<Utc>,
+    pub place: GeoPoint,
+    pub lsoa_code: Option<LsoaCode>,
+    pub lap_code: Option<String>,
+    pub method: ContactMethod,
+    pub audience: Audience,
+    pub people_count: u32,
+    pub issues: Vec<CrimeCategory>,
+    pub issues_text: Option<String>,
+    pub promised: Option<String>,
+    pub follow_up_id: Option<FollowUpId>,
+    pub consent_to_recontact: bool,
+    /// Whether personal details are held (read them with `contact_personal_details`).
+    pub has_personal_details: bool,
+    pub has_ethnicity: bool,
+    pub repeat_caller: bool,
+    pub vulnerable: bool,
+    /// Flagged when earlier contacts happened nearby in the last 28 days.
+    pub repeat_location: bool,
+    pub problem_id: Option<ProblemId>,
+    pub patrol_id: Option<PatrolId>,
+    pub recorded_by: UserId,
+    /// Set once the personal fields have been redacted.
+    pub redacted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A contact's personal fields, returned only by an audited consultation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPersonalData {
+    pub details: Option<PersonalDetails>,
+    pub ethnicity: Option<EthnicityCode>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn contact() -> NewContact {
+        NewContact {
+            occurred_at: Utc::now(),
+            place: GeoPoint::new(52.41, -1.51),
+            lsoa_code: None,
+            method: ContactMethod::FootPatrol,
+            audience: Audience::Resident,
+            people_count: 1,
+            issues: vec![CrimeCategory::AntiSocialBehaviour],
+            issues_text: Some("Youths on the garages".into()),
+            promised: None,
+            follow_up_due: None,
+            follow_up_owner: None,
+            consent_to_recontact: false,
+            personal: None,
+            ethnicity: None,
+            repeat_caller: false,
+            vulnerable: false,
+            problem_id: None,
+            patrol_id: None,
+        }
+    }
+
+    #[test]
+    fn personal_details_without_consent_are_refused() {
+        let mut c = contact();
+        c.personal = Some(PersonalDetails {
+            name: Some("Ada Example".into()),
+            ..Default::default()
+        });
+        assert_eq!(c.validate(), Err(ValidationError::new("personal", Rule::ConsentRequired)));
+        c.consent_to_recontact = true;
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn follow_up_needs_a_promise_and_cannot_be_due_before_the_contact() {
+        let mut c = contact();
+        c.follow_up_due = Some(c.occurred_at + chrono::Duration::hours(1));
+        assert_eq!(c.validate().map_err(|e| e.field), Err("promised".to_owned()));
+        c.promised = Some("Call back about the lighting".into());
+        assert_eq!(c.validate(), Ok(()));
+        c.follow_up_due = Some(c.occurred_at - chrono::Duration::hours(1));
+        assert_eq!(c.validate().map_err(|e| e.field), Err("follow_up_due".to_owned()));
+    }
+
+    #[test]
+    fn people_count_must_be_at_least_one() {
+        let mut c = contact();
+        c.people_count = 0;
+        assert_eq!(c.validate().map_err(|e| e.field), Err("people_count".to_owned()));
+    }
+}

@@ -1,0 +1,45 @@
+//! Follow-ups: promises made to members of the public. Forces commit to a meaningful response
+//! within 72 hours, so every promise has a due time (72 hours by default) and an owner.
+
+use super::code_enum::code_enum;
+use crate::ids::{ContactId, FollowUpId, UserId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The default time to answer a promise: the 72-hour meaningful response.
+pub const DEFAULT_FOLLOW_UP_HOURS: i64 = 72;
+
+/// When a promise made at `promised_at` is due by default.
+pub fn default_due(promised_at: DateTime<Utc>) -> DateTime<Utc> {
+    promised_at + Duration::hours(DEFAULT_FOLLOW_UP_HOURS)
+}
+
+code_enum!(
+    /// Where a follow-up is.
+    FollowUpStatus, "follow-up status" {
+        Open => "open",
+        Answered => "answered",
+        Cancelled => "cancelled",
+    }
+);
+
+/// A promise to a member of the public.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub id: FollowUpId,
+    pub contact_id: Option<ContactId>,
+    pub promise: String,
+    pub owner: UserId,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub status: FollowUpStatus,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// What was done, in a line.
+    pub outcome: Option<String>,
+}
+
+impl FollowUp {
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == FollowUpStatus::Open && self.due_at < now
+    }
+}

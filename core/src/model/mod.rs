@@ -1,0 +1,30 @@
+//! The domain model: what neighbourhood teams record, as plain serde types with their
+//! validation. No storage here; the store persists these types.
+
+pub(crate) mod code_enum;
+
+pub mod area;
+pub mod contact;
+pub mod followup;
+pub mod note;
+pub mod patrol;
+pub mod people;
+pub mod place;
+pub mod problem;
+pub mod vocab;
+
+pub use area::{AreaRef, ClearHoldBuild, Lap, Lsoa, PriorityArea};
+pub use code_enum::UnknownCode;
+pub use contact::{
+    Audience, Contact, ContactMethod, ContactPersonalData, NewContact, PersonalDetails,
+};
+pub use followup::{FollowUp, FollowUpStatus};
+pub use note::{NewNote, Note, NoteCategory};
+pub use patrol::{NewPatrol, Patrol, PatrolClosure, PatrolKind, PurposeMet, TrackPoint, ValueAssessment};
+pub use people::{Actor, Role, Team, User};
+pub use place::{GeoPoint, LsoaCode};
+pub use problem::{
+    ActionStatus, AnalysisTriangle, Assessment, Measure, NewProblem, Problem, ProblemStep,
+    RepeatType, ResponseAction, SaraStage, StageRequest, StageRequestStatus,
+};
+pub use vocab::{CrimeCategory, EthnicityCode};

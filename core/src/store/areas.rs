@@ -1,0 +1,86 @@
+//! Area boundaries as reference data: loading GeoJSON into the store (LAPs and LSOAs as rows,
+//! the GeoJSON itself kept for offline rebuilds) and tagging points with their LSOA and LAP.
+
+use super::sql_time::t;
+use super::{lock_read, Store};
+use crate::error::Result;
+use crate::geo::{AreaIndex, AreaTag};
+use crate::model::{GeoPoint, Lsoa};
+use chrono::Utc;
+use rusqlite::{params, OptionalExtension};
+use std::sync::Arc;
+
+impl Store {
+    /// Replaces the area boundaries with those in `geojson` (a FeatureCollection of LSOAs, see
+    /// `docs/data-model.md`). Returns how many LSOAs were loaded. Invalid input changes nothing.
+    pub fn load_area_boundaries(&self, geojson: &str) -> Result<usize> {
+        let index = AreaIndex::from_geojson(geojson)?;
+        let count = index.len();
+        self.write(|tx| {
+            tx.execute("DELETE FROM lsoas", [])?;
+            tx.execute("DELETE FROM laps", [])?;
+            for b in index.boundaries() {
+                tx.prepare_cached(
+                    "INSERT INTO laps (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO NOTHING",
+                )?
+                .execute(params![b.lap_code, b.lap_name])?;
+                tx.prepare_cached(
+                    "INSERT INTO lsoas (code, name, lap_code, neighbourhood) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![b.lsoa_code.as_str(), b.lsoa_name, b.lap_code, b.neighbourhood])?;
+            }
+            tx.execute(
+                "INSERT INTO area_boundaries (id, geojson, loaded_at) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET geojson = excluded.geojson,
+                   loaded_at = excluded.loaded_at",
+                params![geojson, t(Utc::now())],
+            )?;
+            Ok(())
+        })?;
+        *self.areas.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(index));
+        Ok(count)
+    }
+
+    /// The LSOA and LAP a point falls in, from the loaded boundaries (`None` outside them all,
+    /// or when none are loaded).
+    pub fn tag_point(&self, point: GeoPoint) -> Result<Option<AreaTag>> {
+        Ok(self.area_index()?.and_then(|index| index.tag(point)))
+    }
+
+    /// The loaded LSOAs.
+    pub fn lsoas(&self) -> Result<Vec<Lsoa>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT code, name, lap_code, neighbourhood FROM lsoas ORDER BY code",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Lsoa {
+                    code: crate::model::LsoaCode::parse(&r.get::<_, String>(0)?)
+                        .map_err(super::rows::conversion)?,
+                    name: r.get(1)?,
+                    lap_code: r.get(2)?,
+                    neighbourhood: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// The area index, built from the stored GeoJSON on first use.
+    fn area_index(&self) -> Result<Option<Arc<AreaIndex>>> {
+        if let Some(index) = lock_read(&self.areas).as_ref() {
+            return Ok(Some(Arc::clone(index)));
+        }
+        let stored: Option<String> = self.read(|conn| {
+            Ok(conn
+                .query_row("SELECT geojson FROM area_boundaries WHERE id = 1", [], |r| r.get(0))
+                .optional()?)
+        })?;
+        let Some(geojson) = stored else {
+            return Ok(None);
+        };
+        let index = Arc::new(AreaIndex::from_geojson(&geojson)?);
+        *self.areas.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&index));
+        Ok(Some(index))
+    }
+}

@@ -1,0 +1,130 @@
+//! The audit log (DPA 2018 s.62): collection, alteration, consultation, disclosure, combination
+//! and erasure — who, when, from which device, and the justification where the law asks for one.
+//!
+//! Entries are written in the same transaction as the change they describe, so there is never a
+//! change without its entry. The table refuses updates and deletes (triggers in the schema).
+//! Entries hold ids and non-personal detail only; an erasure entry never holds the erased data.
+
+use super::sql_time::{t, SqlTime};
+use super::Store;
+use crate::error::Result;
+use crate::ids::{DeviceId, UserId};
+use crate::model::code_enum::code_enum;
+use crate::model::{Actor, Role};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+
+code_enum!(
+    /// The processing operations s.62 requires a log of.
+    AuditAction, "audit action" {
+        Collection => "collection",
+        Alteration => "alteration",
+        Consultation => "consultation",
+        Disclosure => "disclosure",
+        Combination => "combination",
+        Erasure => "erasure",
+    }
+);
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub user_id: UserId,
+    pub role: Role,
+    pub device_id: DeviceId,
+    pub action: AuditAction,
+    pub record_kind: String,
+    pub record_id: Option<String>,
+    pub justification: Option<String>,
+    /// Non-personal detail, such as which fields changed.
+    pub detail: Option<String>,
+}
+
+/// What to log; the store adds who, when and from where.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AuditEvent<'a> {
+    pub action: AuditAction,
+    pub record_kind: &'static str,
+    pub record_id: Option<&'a str>,
+    pub justification: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+impl<'a> AuditEvent<'a> {
+    pub fn new(action: AuditAction, record_kind: &'static str, record_id: &'a str) -> Self {
+        Self {
+            action,
+            record_kind,
+            record_id: Some(record_id),
+            justification: None,
+            detail: None,
+        }
+    }
+
+    pub fn justified(mut self, justification: &'a str) -> Self {
+        self.justification = Some(justification);
+        self
+    }
+
+    pub fn detail(mut self, detail: &'a str) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+}
+
+/// Appends an entry inside the caller's transaction.
+pub(crate) fn append(
+    conn: &Connection,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    event: AuditEvent<'_>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log
+           (at, user_id, role, device_id, action, record_kind, record_id, justification, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        t(at),
+        actor.user_id,
+        actor.role,
+        actor.device_id,
+        event.action,
+        event.record_kind,
+        event.record_id,
+        event.justification,
+        event.detail,
+    ])?;
+    Ok(())
+}
+
+impl Store {
+    /// Audit entries for one record (or all, when `record_id` is `None`), oldest first.
+    pub fn audit_entries(&self, record_id: Option<&str>) -> Result<Vec<AuditEntry>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
+                        justification, detail
+                 FROM audit_log WHERE ?1 IS NULL OR record_id = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([record_id], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get::<_, SqlTime>(1)?.0,
+                    user_id: r.get(2)?,
+                    role: r.get(3)?,
+                    device_id: r.get(4)?,
+                    action: r.get(5)?,
+                    record_kind: r.get(6)?,
+                    record_id: r.get(7)?,
+                    justification: r.get(8)?,
+                    detail: r.get(9)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}

@@ -1,0 +1,55 @@
+//! Opening one SQLCipher connection with the store's settings.
+//!
+//! Durability: WAL with `synchronous = FULL`. In WAL mode `NORMAL` may lose the last
+//! transactions on power loss (they are in the WAL but not yet synced); `FULL` syncs the WAL on
+//! every commit, so a record acknowledged to the caller survives the battery dying. The cost is
+//! one fsync per commit, measured in `docs/performance.md`.
+
+use super::key::StoreKey;
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// Whether a connection may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Writer,
+    Reader,
+}
+
+pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connection> {
+    let flags = match access {
+        Access::Writer => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        Access::Reader => OpenFlags::SQLITE_OPEN_READ_ONLY,
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.pragma_update(None, "key", key.pragma_value())?;
+    // The first read of the schema is where a wrong key shows.
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
+        return Err(map_open_error(e));
+    }
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    if access == Access::Writer {
+        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Corrupt {
+                kind: "store",
+                reason: format!("could not switch to WAL (got {mode})"),
+            });
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
+    Ok(conn)
+}
+
+fn map_open_error(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongKey,
+        _ => Error::Database(e),
+    }
+}

@@ -1,0 +1,53 @@
+//! Forward-only schema migrations, tracked by SQLite's `user_version`.
+//!
+//! Each migration is a numbered `.sql` file under `core/migrations/`; once shipped it never
+//! changes. A store is upgraded in one transaction, so a failed upgrade leaves it as it was.
+//! `core/tests/schema_upgrades.rs` upgrades a frozen copy of every earlier schema and checks
+//! that the result matches a fresh store.
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+
+/// The migrations, in order; migration `i` takes the store to version `i + 1`.
+pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+
+/// The schema version this build writes.
+pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The store's current schema version.
+pub fn version(conn: &Connection) -> Result<u32> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Brings the store to [`LATEST_VERSION`]; refuses a store from a newer build.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = version(conn)?;
+    if found > LATEST_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: LATEST_VERSION,
+        });
+    }
+    if found == LATEST_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for sql in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", LATEST_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The schema as `(type, name, sql)` rows, sorted: what the upgrade test compares.
+pub fn schema_fingerprint(conn: &Connection) -> Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, coalesce(sql, '') FROM sqlite_schema
+         WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

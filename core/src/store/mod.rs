@@ -1,0 +1,129 @@
+//! The encrypted field store.
+//!
+//! One SQLCipher database per device. One writer connection behind a mutex (SQLite allows one
+//! writer at a time; queuing in-process is cheaper than busy retries) and a small pool of
+//! read-only connections, so that searches and lists never wait behind a write. Every write
+//! validates its input first, then runs in one `IMMEDIATE` transaction together with its audit
+//! entry and search-index update: all of it commits, or none of it does.
+
+mod audit;
+mod connection;
+mod key;
+pub mod migrations;
+pub mod sql_time;
+
+mod areas;
+mod contacts;
+mod erasure;
+mod export;
+mod follow_ups;
+mod notes;
+mod patrols;
+mod problems;
+pub mod queries;
+mod reference;
+mod rows;
+mod search;
+
+pub use audit::{AuditAction, AuditEntry};
+pub use contacts::{NearbyContact, RecordedContact};
+pub use export::ExportPeriod;
+pub use key::StoreKey;
+pub use problems::StageDecision;
+pub use search::{SearchHit, SearchKind};
+
+use crate::error::Result;
+use crate::geo::AreaIndex;
+use connection::Access;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// How many idle read connections to keep.
+const MAX_IDLE_READERS: usize = 4;
+
+/// An open Beatbook store. `Send + Sync`: share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    key: StoreKey,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    /// Area boundaries, parsed on first use and replaced when new ones are loaded.
+    areas: RwLock<Option<Arc<AreaIndex>>>,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` with the key from the platform keystore.
+    ///
+    /// A wrong key gives [`crate::Error::WrongKey`]; the file is never touched then.
+    pub fn open(path: impl AsRef<Path>, key: &StoreKey) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = connection::open(&path, key, Access::Writer)?;
+        migrations::migrate(&mut writer)?;
+        Ok(Store {
+            path,
+            key: key.clone(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            areas: RwLock::new(None),
+        })
+    }
+
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one write transaction: committed if it returns `Ok`, rolled back otherwise.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a read-only connection, inside one read transaction (a consistent snapshot).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = match lock(&self.readers).pop() {
+            Some(conn) => conn,
+            None => connection::open(&self.path, &self.key, Access::Reader)?,
+        };
+        let result = (|| {
+            conn.execute_batch("BEGIN DEFERRED")?;
+            let out = f(&conn);
+            conn.execute_batch("COMMIT")?;
+            out
+        })();
+        if conn.is_autocommit() {
+            let mut idle = lock(&self.readers);
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+
+    /// Checks the database file's integrity (`PRAGMA integrity_check`); `Ok(())` when sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows.into_iter().filter(|r| r != "ok").collect())
+        })
+    }
+}
+
+/// Locks a mutex; a panic elsewhere while it was held leaves the connection usable (an open
+/// transaction is rolled back when its guard drops), so poisoning is not an error here.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Reads an `RwLock`, for the same reason ignoring poisoning.
+fn lock_read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

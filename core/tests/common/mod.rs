@@ -1,0 +1,66 @@
+//! Shared set-up for the store's integration tests: a fresh encrypted store in a temporary
+//! folder, a team, and actors of each role.
+#![allow(dead_code)]
+
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::model::{Actor, Role, Team, User};
+use beatbook_core::{Store, StoreKey};
+use tempfile::TempDir;
+
+pub const DEMO_AREAS: &str = include_str!("../fixtures/demo_areas.geojson");
+
+pub fn key() -> StoreKey {
+    StoreKey::from_bytes([7; 32])
+}
+
+/// A fresh store with one team. Keep the `TempDir` alive as long as the store.
+pub struct Fixture {
+    pub dir: TempDir,
+    pub store: Store,
+    pub team: Team,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path().join("beatbook.db"), &key()).expect("open store");
+        let team = Team {
+            id: TeamId::new(),
+            name: "Northvale NPT".into(),
+            lap_code: Some("LAP-N".into()),
+        };
+        store.upsert_team(&team).expect("team");
+        Fixture { dir, store, team }
+    }
+
+    /// A fixture with the demo area boundaries loaded.
+    pub fn with_areas() -> Fixture {
+        let f = Fixture::new();
+        f.store.load_area_boundaries(DEMO_AREAS).expect("load demo areas");
+        f
+    }
+
+    /// A new user of `role` in the team, acting from a new device.
+    pub fn actor(&self, role: Role, name: &str) -> Actor {
+        let user = User {
+            id: UserId::new(),
+            display_name: name.into(),
+            role,
+            team_id: Some(self.team.id),
+        };
+        self.store.upsert_user(&user).expect("user");
+        Actor {
+            user_id: user.id,
+            role,
+            device_id: DeviceId::new(),
+        }
+    }
+
+    /// Counts rows in a table, for "nothing was written" assertions.
+    pub fn count(&self, table: &str) -> i64 {
+        let conn = rusqlite::Connection::open(self.dir.path().join("beatbook.db")).expect("open");
+        conn.pragma_update(None, "key", format!("x'{}'", key().to_hex())).expect("key");
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    }
+}
