@@ -81,7 +81,10 @@ impl fmt::Display for Rule {
             }
             Rule::InvalidState { reason } => write!(f, "not allowed now: {reason}"),
             Rule::StageSkipped { from, to } => {
-                write!(f, "cannot move from {from} to {to}: stages cannot be skipped")
+                write!(
+                    f,
+                    "cannot move from {from} to {to}: stages cannot be skipped"
+                )
             }
             Rule::StageEvidenceMissing { needed } => write!(f, "needs {needed} recorded first"),
             Rule::SupervisorOnly => write!(f, "only a supervisor can do this"),
@@ -97,7 +100,11 @@ pub(crate) mod check {
     use super::{Rule, ValidationError};
 
     /// Trimmed text that must not be empty and must fit `max_chars`.
-    pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<(), ValidationError> {
+    pub fn required_text(
+        field: &str,
+        value: &str,
+        max_chars: usize,
+    ) -> Result<(), ValidationError> {
         if value.trim().is_empty() {
             return Err(ValidationError::new(field, Rule::Required));
         }

@@ -62,7 +62,11 @@ impl PersonalDetails {
         check::optional_text("personal.name", self.name.as_deref(), limits::SHORT_TEXT)?;
         check::optional_text("personal.phone", self.phone.as_deref(), 40)?;
         check::optional_text("personal.email", self.email.as_deref(), limits::SHORT_TEXT)?;
-        check::optional_text("personal.address", self.address.as_deref(), limits::SHORT_TEXT * 2)?;
+        check::optional_text(
+            "personal.address",
+            self.address.as_deref(),
+            limits::SHORT_TEXT * 2,
+        )?;
         if let Some(email) = self.email.as_deref().filter(|e| !e.trim().is_empty()) {
             if !email.contains('@') {
                 return Err(ValidationError::new(
@@ -125,9 +129,16 @@ impl NewContact {
                 },
             ));
         }
-        check::optional_text("issues_text", self.issues_text.as_deref(), limits::LONG_TEXT)?;
+        check::optional_text(
+            "issues_text",
+            self.issues_text.as_deref(),
+            limits::LONG_TEXT,
+        )?;
         check::optional_text("promised", self.promised.as_deref(), limits::LONG_TEXT)?;
-        let has_promise = self.promised.as_deref().is_some_and(|p| !p.trim().is_empty());
+        let has_promise = self
+            .promised
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty());
         if !has_promise && (self.follow_up_due.is_some() || self.follow_up_owner.is_some()) {
             return Err(ValidationError::new("promised", Rule::Required));
         }
@@ -224,7 +235,10 @@ mod tests {
             name: Some("Ada Example".into()),
             ..Default::default()
         });
-        assert_eq!(c.validate(), Err(ValidationError::new("personal", Rule::ConsentRequired)));
+        assert_eq!(
+            c.validate(),
+            Err(ValidationError::new("personal", Rule::ConsentRequired))
+        );
         c.consent_to_recontact = true;
         assert_eq!(c.validate(), Ok(()));
     }
@@ -233,17 +247,26 @@ mod tests {
     fn follow_up_needs_a_promise_and_cannot_be_due_before_the_contact() {
         let mut c = contact();
         c.follow_up_due = Some(c.occurred_at + chrono::Duration::hours(1));
-        assert_eq!(c.validate().map_err(|e| e.field), Err("promised".to_owned()));
+        assert_eq!(
+            c.validate().map_err(|e| e.field),
+            Err("promised".to_owned())
+        );
         c.promised = Some("Call back about the lighting".into());
         assert_eq!(c.validate(), Ok(()));
         c.follow_up_due = Some(c.occurred_at - chrono::Duration::hours(1));
-        assert_eq!(c.validate().map_err(|e| e.field), Err("follow_up_due".to_owned()));
+        assert_eq!(
+            c.validate().map_err(|e| e.field),
+            Err("follow_up_due".to_owned())
+        );
     }
 
     #[test]
     fn people_count_must_be_at_least_one() {
         let mut c = contact();
         c.people_count = 0;
-        assert_eq!(c.validate().map_err(|e| e.field), Err("people_count".to_owned()));
+        assert_eq!(
+            c.validate().map_err(|e| e.field),
+            Err("people_count".to_owned())
+        );
     }
 }

@@ -20,7 +20,9 @@ pub use contact::{
 };
 pub use followup::{FollowUp, FollowUpStatus};
 pub use note::{NewNote, Note, NoteCategory};
-pub use patrol::{NewPatrol, Patrol, PatrolClosure, PatrolKind, PurposeMet, TrackPoint, ValueAssessment};
+pub use patrol::{
+    NewPatrol, Patrol, PatrolClosure, PatrolKind, PurposeMet, TrackPoint, ValueAssessment,
+};
 pub use people::{Actor, Role, Team, User};
 pub use place::{GeoPoint, LsoaCode};
 pub use problem::{

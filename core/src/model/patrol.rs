@@ -74,9 +74,16 @@ impl NewPatrol {
     pub fn validate(&self) -> Result<(), ValidationError> {
         check::required_text("purpose", &self.purpose, limits::LONG_TEXT)?;
         self.area.validate("area")?;
-        check::optional_text("operation_name", self.operation_name.as_deref(), limits::SHORT_TEXT)?;
+        check::optional_text(
+            "operation_name",
+            self.operation_name.as_deref(),
+            limits::SHORT_TEXT,
+        )?;
         if self.kind == PatrolKind::Operation
-            && self.operation_name.as_deref().is_none_or(|n| n.trim().is_empty())
+            && self
+                .operation_name
+                .as_deref()
+                .is_none_or(|n| n.trim().is_empty())
         {
             return Err(ValidationError::new("operation_name", Rule::Required));
         }
@@ -98,7 +105,11 @@ impl PatrolClosure {
         if self.ended_at < started_at {
             return Err(ValidationError::new("ended_at", Rule::EndBeforeStart));
         }
-        check::optional_text("observations", self.observations.as_deref(), limits::LONG_TEXT)?;
+        check::optional_text(
+            "observations",
+            self.observations.as_deref(),
+            limits::LONG_TEXT,
+        )?;
         match &self.assessment {
             None => Err(ValidationError::new("assessment", Rule::AssessmentRequired)),
             Some(a) => a.validate(),
@@ -163,14 +174,20 @@ mod tests {
     fn purpose_is_required() {
         let mut p = patrol();
         p.purpose = "   ".into();
-        assert_eq!(p.validate(), Err(ValidationError::new("purpose", Rule::Required)));
+        assert_eq!(
+            p.validate(),
+            Err(ValidationError::new("purpose", Rule::Required))
+        );
     }
 
     #[test]
     fn a_named_operation_needs_its_name() {
         let mut p = patrol();
         p.kind = PatrolKind::Operation;
-        assert_eq!(p.validate(), Err(ValidationError::new("operation_name", Rule::Required)));
+        assert_eq!(
+            p.validate(),
+            Err(ValidationError::new("operation_name", Rule::Required))
+        );
         p.operation_name = Some("Operation Revive".into());
         assert_eq!(p.validate(), Ok(()));
     }
@@ -188,11 +205,20 @@ mod tests {
             observations: None,
             assessment: Some(assessment.clone()),
         };
-        assert_eq!(closure.validate(start).map_err(|e| e.rule), Err(Rule::EndBeforeStart));
+        assert_eq!(
+            closure.validate(start).map_err(|e| e.rule),
+            Err(Rule::EndBeforeStart)
+        );
         closure.ended_at = start + Duration::hours(2);
         closure.assessment = None;
-        assert_eq!(closure.validate(start).map_err(|e| e.rule), Err(Rule::AssessmentRequired));
-        closure.assessment = Some(ValueAssessment { value_rating: 6, ..assessment });
+        assert_eq!(
+            closure.validate(start).map_err(|e| e.rule),
+            Err(Rule::AssessmentRequired)
+        );
+        closure.assessment = Some(ValueAssessment {
+            value_rating: 6,
+            ..assessment
+        });
         assert_eq!(
             closure.validate(start).map_err(|e| e.field),
             Err("assessment.value_rating".to_owned())

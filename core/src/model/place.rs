@@ -123,7 +123,15 @@ mod tests {
     fn lsoa_codes_accept_england_and_wales_only_with_six_digits() {
         assert!(LsoaCode::parse("E01027461").is_ok());
         assert!(LsoaCode::parse("W01000001").is_ok());
-        for bad in ["E0102746", "E010274610", "S01000001", "E02000001", "E01O27461", "", "e01027461"] {
+        for bad in [
+            "E0102746",
+            "E010274610",
+            "S01000001",
+            "E02000001",
+            "E01O27461",
+            "",
+            "e01027461",
+        ] {
             let err = LsoaCode::parse(bad).expect_err(bad);
             assert_eq!(err.field, "lsoa");
             assert!(matches!(err.rule, Rule::Format { .. }));
@@ -133,8 +141,18 @@ mod tests {
     #[test]
     fn coordinates_out_of_range_are_refused_with_the_axis_named() {
         assert!(GeoPoint::new(51.5, -0.1).validate("place").is_ok());
-        assert_eq!(GeoPoint::new(91.0, 0.0).validate("place").map_err(|e| e.field), Err("place.lat".to_owned()));
-        assert_eq!(GeoPoint::new(0.0, -180.5).validate("place").map_err(|e| e.field), Err("place.lon".to_owned()));
+        assert_eq!(
+            GeoPoint::new(91.0, 0.0)
+                .validate("place")
+                .map_err(|e| e.field),
+            Err("place.lat".to_owned())
+        );
+        assert_eq!(
+            GeoPoint::new(0.0, -180.5)
+                .validate("place")
+                .map_err(|e| e.field),
+            Err("place.lon".to_owned())
+        );
         assert!(GeoPoint::new(f64::NAN, 0.0).validate("place").is_err());
     }
 

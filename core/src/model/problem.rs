@@ -141,7 +141,11 @@ pub struct ResponseAction {
 impl ResponseAction {
     pub fn validate(&self) -> Result<(), ValidationError> {
         check::required_text("action.description", &self.description, limits::LONG_TEXT)?;
-        check::optional_text("action.partner", self.partner.as_deref(), limits::SHORT_TEXT)
+        check::optional_text(
+            "action.partner",
+            self.partner.as_deref(),
+            limits::SHORT_TEXT,
+        )
     }
 }
 
@@ -198,7 +202,11 @@ impl NewProblem {
     pub fn validate(&self) -> Result<(), ValidationError> {
         check::required_text("title", &self.title, limits::SHORT_TEXT)?;
         self.area.validate("area")?;
-        check::required_text("scanning_summary", &self.scanning_summary, limits::LONG_TEXT)
+        check::required_text(
+            "scanning_summary",
+            &self.scanning_summary,
+            limits::LONG_TEXT,
+        )
     }
 }
 

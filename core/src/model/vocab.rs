@@ -46,7 +46,10 @@ mod tests {
     fn ethnicity_list_has_eighteen_codes_plus_not_stated() {
         assert_eq!(EthnicityCode::ALL.len(), 19);
         assert!(EthnicityCode::parse_field("ethnicity", "W4").is_err());
-        assert_eq!(EthnicityCode::parse_field("ethnicity", "A4"), Ok(EthnicityCode::A4));
+        assert_eq!(
+            EthnicityCode::parse_field("ethnicity", "A4"),
+            Ok(EthnicityCode::A4)
+        );
     }
 
     #[test]

@@ -73,7 +73,11 @@ impl Store {
         }
         let stored: Option<String> = self.read(|conn| {
             Ok(conn
-                .query_row("SELECT geojson FROM area_boundaries WHERE id = 1", [], |r| r.get(0))
+                .query_row(
+                    "SELECT geojson FROM area_boundaries WHERE id = 1",
+                    [],
+                    |r| r.get(0),
+                )
                 .optional()?)
         })?;
         let Some(geojson) = stored else {

@@ -27,7 +27,9 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
     let conn = Connection::open_with_flags(path, flags)?;
     conn.pragma_update(None, "key", key.pragma_value())?;
     // The first read of the schema is where a wrong key shows.
-    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0)) {
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         return Err(map_open_error(e));
     }
     conn.busy_timeout(Duration::from_secs(5))?;
@@ -35,7 +37,8 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     if access == Access::Writer {
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Corrupt {
                 kind: "store",

@@ -32,7 +32,9 @@ impl StoreKey {
             return Err(Error::BadKey("no key was given"));
         }
         if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::BadKey("a store key must be 64 hexadecimal characters"));
+            return Err(Error::BadKey(
+                "a store key must be 64 hexadecimal characters",
+            ));
         }
         let mut out = [0u8; 32];
         for (i, byte) in out.iter_mut().enumerate() {
@@ -68,7 +70,10 @@ mod tests {
         assert_eq!(StoreKey::from_hex(&key.to_hex()).expect("parse"), key);
         assert!(matches!(StoreKey::from_hex(""), Err(Error::BadKey(_))));
         assert!(matches!(StoreKey::from_hex("abc"), Err(Error::BadKey(_))));
-        assert!(matches!(StoreKey::from_hex(&"zz".repeat(32)), Err(Error::BadKey(_))));
+        assert!(matches!(
+            StoreKey::from_hex(&"zz".repeat(32)),
+            Err(Error::BadKey(_))
+        ));
         assert_eq!(format!("{key:?}"), "StoreKey(<redacted>)");
     }
 }

@@ -37,6 +37,7 @@ use crate::geo::AreaIndex;
 use connection::Access;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// How many idle read connections to keep.
@@ -51,6 +52,8 @@ pub struct Store {
     readers: Mutex<Vec<Connection>>,
     /// Area boundaries, parsed on first use and replaced when new ones are loaded.
     areas: RwLock<Option<Arc<AreaIndex>>>,
+    /// The repeat-location radius in metres, as `f64` bits.
+    repeat_radius_bits: AtomicU64,
 }
 
 impl Store {
@@ -67,6 +70,7 @@ impl Store {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             areas: RwLock::new(None),
+            repeat_radius_bits: AtomicU64::new(contacts::DEFAULT_REPEAT_RADIUS_M.to_bits()),
         })
     }
 
@@ -120,7 +124,9 @@ impl Store {
 /// Locks a mutex; a panic elsewhere while it was held leaves the connection usable (an open
 /// transaction is rolled back when its guard drops), so poisoning is not an error here.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Reads an `RwLock`, for the same reason ignoring poisoning.

@@ -25,7 +25,8 @@ impl Store {
 
     pub fn teams(&self) -> Result<Vec<Team>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT id, name, lap_code FROM teams ORDER BY name")?;
+            let mut stmt =
+                conn.prepare_cached("SELECT id, name, lap_code FROM teams ORDER BY name")?;
             let rows = stmt.query_map([], |r| {
                 Ok(Team {
                     id: r.get(0)?,

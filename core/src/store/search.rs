@@ -71,7 +71,10 @@ pub(crate) fn unindex(conn: &Connection, record_id: &str) -> Result<()> {
 
 /// Merges the index's segments so that deleted text is gone from the files, not just hidden.
 pub(crate) fn purge_deleted(conn: &Connection) -> Result<()> {
-    conn.execute("INSERT INTO search_index (search_index) VALUES ('optimize')", [])?;
+    conn.execute(
+        "INSERT INTO search_index (search_index) VALUES ('optimize')",
+        [],
+    )?;
     Ok(())
 }
 

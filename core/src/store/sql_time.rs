@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn text_order_is_time_order_and_round_trips() {
-        let a = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("time");
+        let a = Utc
+            .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
+            .single()
+            .expect("time");
         let b = a + chrono::Duration::microseconds(1);
         assert!(SqlTime::format(a) < SqlTime::format(b));
         assert_eq!(SqlTime::format(a), "2026-01-02T03:04:05.000000Z");

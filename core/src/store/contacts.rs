@@ -1,0 +1,479 @@
+//! Recording engagement contacts: tagging the place with its LSOA, flagging repeat locations,
+//! turning a promise into a follow-up, and keeping personal details apart, consent-gated and
+//! read only through an audited consultation.
+
+use super::audit::{self, AuditAction, AuditEvent};
+use super::rows::{from_json, to_json, OptionalRow};
+use super::search::{self, SearchKind};
+use super::sql_time::{t, truncate, SqlTime};
+use super::Store;
+use crate::error::{Error, Result};
+use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
+use crate::model::followup::default_due;
+use crate::model::{
+    Actor, Contact, ContactPersonalData, FollowUp, FollowUpStatus, GeoPoint, LsoaCode, NewContact,
+    PersonalDetails, Role,
+};
+use crate::validation::{check, limits, Rule, ValidationError};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+const KIND: &str = "contact";
+
+/// Contacts this close (metres) to a new one, in the window before it, flag a repeat location.
+pub const DEFAULT_REPEAT_RADIUS_M: f64 = 100.0;
+/// How far back the repeat-location check looks.
+pub const REPEAT_WINDOW_DAYS: i64 = 28;
+
+pub(crate) const SELECT: &str = "SELECT c.id, c.occurred_at, c.lat, c.lon, c.lsoa_code,
+    c.lap_code, c.method, c.audience, c.people_count, c.issues, c.issues_text, c.promised,
+    c.follow_up_id, c.consent_to_recontact, c.ethnicity IS NOT NULL,
+    EXISTS (SELECT 1 FROM contact_personal p WHERE p.contact_id = c.id),
+    c.repeat_caller, c.vulnerable, c.repeat_location, c.problem_id, c.patrol_id, c.recorded_by,
+    c.redacted_at, c.created_at, c.updated_at FROM contacts c";
+
+/// An earlier contact near a new one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyContact {
+    pub contact_id: ContactId,
+    pub occurred_at: DateTime<Utc>,
+    pub distance_m: f64,
+}
+
+/// What recording a contact produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedContact {
+    pub contact: Contact,
+    /// The follow-up made from the promise, if one was made.
+    pub follow_up: Option<FollowUp>,
+    /// Earlier contacts nearby in the last 28 days (why `repeat_location` is set).
+    pub nearby: Vec<NearbyContact>,
+}
+
+impl Store {
+    /// Records an engagement contact (and its follow-up, if something was promised).
+    pub fn record_contact(&self, actor: &Actor, new: NewContact) -> Result<RecordedContact> {
+        new.validate()?;
+        if !actor.role.may_handle_personal_data()
+            && (new.personal.is_some() || new.ethnicity.is_some())
+        {
+            return Err(ValidationError::new(
+                "personal",
+                Rule::RoleNotAllowed {
+                    reason: "volunteers do not record personal details",
+                },
+            )
+            .into());
+        }
+        let tag = self.tag_point(new.place)?;
+        let lsoa_code = new
+            .lsoa_code
+            .clone()
+            .or_else(|| tag.as_ref().map(|t| t.lsoa_code.clone()));
+        let lap_code = tag.map(|t| t.lap_code);
+        let now = truncate(Utc::now());
+        let occurred_at = truncate(new.occurred_at);
+        let promise = new
+            .promised
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        let follow_up = promise.map(|promise| FollowUp {
+            id: FollowUpId::new(),
+            contact_id: None,
+            promise: promise.to_owned(),
+            owner: new.follow_up_owner.unwrap_or(actor.user_id),
+            created_at: now,
+            due_at: truncate(
+                new.follow_up_due
+                    .unwrap_or_else(|| default_due(occurred_at)),
+            ),
+            status: FollowUpStatus::Open,
+            answered_at: None,
+            outcome: None,
+        });
+        let personal = new.personal.filter(|p| !p.is_empty());
+        let radius = self.repeat_radius_m();
+        self.write(|tx| {
+            check_links(tx, new.patrol_id, new.problem_id)?;
+            if let Some(owner) = new.follow_up_owner {
+                check_user(tx, "follow_up_owner", owner)?;
+            }
+            let id = ContactId::new();
+            let nearby = find_nearby(tx, new.place, occurred_at, radius)?;
+            let mut contact = Contact {
+                id,
+                occurred_at,
+                place: new.place,
+                lsoa_code,
+                lap_code,
+                method: new.method,
+                audience: new.audience,
+                people_count: new.people_count,
+                issues: new.issues,
+                issues_text: new.issues_text.filter(|t| !t.trim().is_empty()),
+                promised: promise.map(str::to_owned),
+                follow_up_id: follow_up.as_ref().map(|f| f.id),
+                consent_to_recontact: new.consent_to_recontact,
+                has_personal_details: personal.is_some(),
+                has_ethnicity: new.ethnicity.is_some(),
+                repeat_caller: new.repeat_caller,
+                vulnerable: new.vulnerable,
+                repeat_location: !nearby.is_empty(),
+                problem_id: new.problem_id,
+                patrol_id: new.patrol_id,
+                recorded_by: actor.user_id,
+                redacted_at: None,
+                created_at: now,
+                updated_at: now,
+            };
+            insert_contact(tx, &contact, new.ethnicity.map(|e| e.as_str()))?;
+            if let Some(p) = &personal {
+                tx.prepare_cached(
+                    "INSERT INTO contact_personal (contact_id, name, phone, email, address)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![id, p.name, p.phone, p.email, p.address])?;
+            }
+            let id_text = id.to_string();
+            let follow_up = match follow_up {
+                Some(mut f) => {
+                    f.contact_id = Some(id);
+                    super::follow_ups::insert(tx, &f)?;
+                    audit::append(
+                        tx,
+                        actor,
+                        now,
+                        AuditEvent::new(AuditAction::Collection, "follow_up", &f.id.to_string()),
+                    )?;
+                    Some(f)
+                }
+                None => None,
+            };
+            for n in &nearby {
+                tx.prepare_cached(
+                    "INSERT INTO contact_nearby (contact_id, earlier_contact_id, distance_m)
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![id, n.contact_id, n.distance_m])?;
+            }
+            index_contact(tx, &contact)?;
+            let detail = if personal.is_some() {
+                "with personal details"
+            } else {
+                "no personal details"
+            };
+            audit::append(
+                tx,
+                actor,
+                now,
+                AuditEvent::new(AuditAction::Collection, KIND, &id_text).detail(detail),
+            )?;
+            if !nearby.is_empty() {
+                let detail = format!("linked to {} earlier contact(s) nearby", nearby.len());
+                audit::append(
+                    tx,
+                    actor,
+                    now,
+                    AuditEvent::new(AuditAction::Combination, KIND, &id_text).detail(&detail),
+                )?;
+            }
+            contact.updated_at = now;
+            Ok(RecordedContact {
+                contact,
+                follow_up,
+                nearby,
+            })
+        })
+    }
+
+    /// A contact, without its personal details.
+    pub fn contact(&self, id: ContactId) -> Result<Contact> {
+        self.read(|conn| load_contact(conn, id))
+    }
+
+    /// Contacts that happened in `[from, to)`, oldest first.
+    pub fn contacts_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Contact>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE c.occurred_at >= ?1 AND c.occurred_at < ?2 ORDER BY c.occurred_at"
+            ))?;
+            let rows = stmt.query_map(params![t(from), t(to)], contact_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// The earlier contacts that flagged `id` as a repeat location.
+    pub fn nearby_contacts(&self, id: ContactId) -> Result<Vec<NearbyContact>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT n.earlier_contact_id, c.occurred_at, n.distance_m FROM contact_nearby n
+                 JOIN contacts c ON c.id = n.earlier_contact_id
+                 WHERE n.contact_id = ?1 ORDER BY n.distance_m",
+            )?;
+            let rows = stmt.query_map([id], |r| {
+                Ok(NearbyContact {
+                    contact_id: r.get(0)?,
+                    occurred_at: r.get::<_, SqlTime>(1)?.0,
+                    distance_m: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Reads a contact's personal fields: a consultation, logged with its justification.
+    /// Volunteers may not.
+    pub fn contact_personal_details(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        justification: &str,
+    ) -> Result<ContactPersonalData> {
+        if actor.role == Role::Volunteer {
+            return Err(Error::Forbidden("volunteers cannot see personal details"));
+        }
+        check::required_text("justification", justification, limits::SHORT_TEXT)?;
+        // A write transaction: the consultation is logged together with the read.
+        self.write(|tx| {
+            let ethnicity: Option<String> = tx
+                .prepare_cached("SELECT ethnicity FROM contacts WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .or_not_found(KIND, id)?;
+            let details = tx
+                .prepare_cached(
+                    "SELECT name, phone, email, address FROM contact_personal WHERE contact_id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok(PersonalDetails {
+                        name: r.get(0)?,
+                        phone: r.get(1)?,
+                        email: r.get(2)?,
+                        address: r.get(3)?,
+                    })
+                })
+                .optional()?;
+            let ethnicity = ethnicity
+                .map(|code| code.parse())
+                .transpose()
+                .map_err(|e| Error::Corrupt { kind: KIND, reason: format!("{e}") })?;
+            audit::append(
+                tx,
+                actor,
+                Utc::now(),
+                AuditEvent::new(AuditAction::Consultation, KIND, &id.to_string()).justified(justification.trim()),
+            )?;
+            Ok(ContactPersonalData { details, ethnicity })
+        })
+    }
+
+    /// Sets the repeat-location radius in metres (10 m to 5 km).
+    pub fn set_repeat_radius_m(&self, metres: f64) -> Result<()> {
+        if !(10.0..=5_000.0).contains(&metres) {
+            return Err(ValidationError::new(
+                "radius_m",
+                Rule::OutOfRange {
+                    min: "10".into(),
+                    max: "5000".into(),
+                },
+            )
+            .into());
+        }
+        self.repeat_radius_bits
+            .store(metres.to_bits(), std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn repeat_radius_m(&self) -> f64 {
+        f64::from_bits(
+            self.repeat_radius_bits
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+}
+
+fn insert_contact(conn: &Connection, c: &Contact, ethnicity: Option<&str>) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
+           people_count, issues, issues_text, promised, follow_up_id, consent_to_recontact,
+           ethnicity, repeat_caller, vulnerable, repeat_location, problem_id, patrol_id,
+           recorded_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+           ?19, ?20, ?21, ?22, ?22)",
+    )?
+    .execute(params![
+        c.id,
+        t(c.occurred_at),
+        c.place.lat,
+        c.place.lon,
+        c.lsoa_code.as_ref().map(LsoaCode::as_str),
+        c.lap_code,
+        c.method,
+        c.audience,
+        c.people_count,
+        to_json(&c.issues)?,
+        c.issues_text,
+        c.promised,
+        c.follow_up_id,
+        c.consent_to_recontact,
+        ethnicity,
+        c.repeat_caller,
+        c.vulnerable,
+        c.repeat_location,
+        c.problem_id,
+        c.patrol_id,
+        c.recorded_by,
+        t(c.created_at),
+    ])?;
+    Ok(())
+}
+
+/// Indexes the non-personal text of a contact.
+pub(crate) fn index_contact(conn: &Connection, c: &Contact) -> Result<()> {
+    let title = format!("{} with {}", c.method, c.audience);
+    let mut body: Vec<&str> = c.issues.iter().map(|i| i.as_str()).collect();
+    body.extend(c.issues_text.as_deref());
+    body.extend(c.promised.as_deref());
+    search::index(
+        conn,
+        SearchKind::Contact,
+        &c.id.to_string(),
+        &title,
+        &body.join("\n"),
+    )
+}
+
+/// Earlier contacts within `radius_m` of `place` in the repeat window before `at`.
+fn find_nearby(
+    conn: &Connection,
+    place: GeoPoint,
+    at: DateTime<Utc>,
+    radius_m: f64,
+) -> Result<Vec<NearbyContact>> {
+    // A bounding box on the indexed latitude first, then the exact distance.
+    let dlat = radius_m / 111_000.0;
+    let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, occurred_at, lat, lon FROM contacts
+         WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4
+           AND occurred_at >= ?5 AND occurred_at <= ?6",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            place.lat - dlat,
+            place.lat + dlat,
+            place.lon - dlon,
+            place.lon + dlon,
+            t(at - Duration::days(REPEAT_WINDOW_DAYS)),
+            t(at),
+        ],
+        |r| {
+            Ok((
+                r.get::<_, ContactId>(0)?,
+                r.get::<_, SqlTime>(1)?.0,
+                GeoPoint::new(r.get(2)?, r.get(3)?),
+            ))
+        },
+    )?;
+    let mut nearby = Vec::new();
+    for row in rows {
+        let (contact_id, occurred_at, point) = row?;
+        let distance_m = place.distance_m(&point);
+        if distance_m <= radius_m {
+            nearby.push(NearbyContact {
+                contact_id,
+                occurred_at,
+                distance_m,
+            });
+        }
+    }
+    nearby.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    Ok(nearby)
+}
+
+/// Typed errors for links to records that do not exist.
+pub(crate) fn check_links(
+    conn: &Connection,
+    patrol: Option<PatrolId>,
+    problem: Option<ProblemId>,
+) -> Result<()> {
+    if let Some(id) = patrol {
+        if !exists(conn, "SELECT 1 FROM patrols WHERE id = ?1", &id.to_string())? {
+            return Err(ValidationError::new(
+                "patrol_id",
+                Rule::UnknownReference { kind: "patrol" },
+            )
+            .into());
+        }
+    }
+    if let Some(id) = problem {
+        if !exists(
+            conn,
+            "SELECT 1 FROM problems WHERE id = ?1",
+            &id.to_string(),
+        )? {
+            return Err(ValidationError::new(
+                "problem_id",
+                Rule::UnknownReference { kind: "problem" },
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_user(conn: &Connection, field: &str, user: UserId) -> Result<()> {
+    if exists(conn, "SELECT 1 FROM users WHERE id = ?1", &user.to_string())? {
+        Ok(())
+    } else {
+        Err(ValidationError::new(field, Rule::UnknownReference { kind: "user" }).into())
+    }
+}
+
+fn exists(conn: &Connection, sql: &str, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub(crate) fn load_contact(conn: &Connection, id: ContactId) -> Result<Contact> {
+    conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
+        .query_row([id], contact_from_row)
+        .or_not_found(KIND, id)
+}
+
+pub(crate) fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
+    let lsoa: Option<String> = r.get(4)?;
+    Ok(Contact {
+        id: r.get(0)?,
+        occurred_at: r.get::<_, SqlTime>(1)?.0,
+        place: GeoPoint::new(r.get(2)?, r.get(3)?),
+        lsoa_code: lsoa
+            .map(|c| LsoaCode::parse(&c))
+            .transpose()
+            .map_err(super::rows::conversion)?,
+        lap_code: r.get(5)?,
+        method: r.get(6)?,
+        audience: r.get(7)?,
+        people_count: r.get(8)?,
+        issues: from_json(&r.get::<_, String>(9)?)?,
+        issues_text: r.get(10)?,
+        promised: r.get(11)?,
+        follow_up_id: r.get(12)?,
+        consent_to_recontact: r.get(13)?,
+        has_ethnicity: r.get(14)?,
+        has_personal_details: r.get(15)?,
+        repeat_caller: r.get(16)?,
+        vulnerable: r.get(17)?,
+        repeat_location: r.get(18)?,
+        problem_id: r.get(19)?,
+        patrol_id: r.get(20)?,
+        recorded_by: r.get(21)?,
+        redacted_at: r.get::<_, Option<SqlTime>>(22)?.map(|s| s.0),
+        created_at: r.get::<_, SqlTime>(23)?.0,
+        updated_at: r.get::<_, SqlTime>(24)?.0,
+    })
+}

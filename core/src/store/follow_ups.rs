@@ -1,0 +1,146 @@
+//! Follow-ups: the promises made to the public, made when a contact records one, answered by
+//! their owner.
+
+use super::audit::{self, AuditAction, AuditEvent};
+use super::rows::OptionalRow;
+use super::sql_time::{opt_t, t, truncate, SqlTime};
+use super::Store;
+use crate::error::{Error, Result};
+use crate::ids::{FollowUpId, UserId};
+use crate::model::{Actor, FollowUp, FollowUpStatus};
+use crate::validation::{check, limits, Rule, ValidationError};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Row};
+
+const KIND: &str = "follow_up";
+const SELECT: &str = "SELECT id, contact_id, promise, owner, created_at, due_at, status,
+    answered_at, outcome FROM follow_ups";
+
+pub(crate) fn insert(conn: &Connection, f: &FollowUp) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status,
+           answered_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        f.id,
+        f.contact_id,
+        f.promise,
+        f.owner,
+        t(f.created_at),
+        t(f.due_at),
+        f.status,
+        opt_t(f.answered_at),
+        f.outcome,
+    ])?;
+    Ok(())
+}
+
+impl Store {
+    pub fn follow_up(&self, id: FollowUpId) -> Result<FollowUp> {
+        self.read(|conn| load(conn, id))
+    }
+
+    /// `owner`'s open follow-ups: overdue ones first (most overdue first), then by due time.
+    pub fn open_follow_ups(&self, owner: UserId, now: DateTime<Utc>) -> Result<Vec<FollowUp>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE owner = ?1 AND status = 'open'
+                 ORDER BY due_at >= ?2, due_at, id"
+            ))?;
+            let rows = stmt.query_map(params![owner, t(now)], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Marks a follow-up answered, with what was done. Its owner or a supervisor may.
+    pub fn answer_follow_up(
+        &self,
+        actor: &Actor,
+        id: FollowUpId,
+        outcome: &str,
+        answered_at: DateTime<Utc>,
+    ) -> Result<FollowUp> {
+        check::required_text("outcome", outcome, limits::LONG_TEXT)?;
+        self.change_status(actor, id, FollowUpStatus::Answered, outcome, answered_at)
+    }
+
+    /// Cancels a follow-up that no longer applies, with the reason.
+    pub fn cancel_follow_up(
+        &self,
+        actor: &Actor,
+        id: FollowUpId,
+        reason: &str,
+    ) -> Result<FollowUp> {
+        check::required_text("outcome", reason, limits::LONG_TEXT)?;
+        self.change_status(actor, id, FollowUpStatus::Cancelled, reason, Utc::now())
+    }
+
+    fn change_status(
+        &self,
+        actor: &Actor,
+        id: FollowUpId,
+        status: FollowUpStatus,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<FollowUp> {
+        let at = truncate(at);
+        self.write(|tx| {
+            let current = load(tx, id)?;
+            if current.owner != actor.user_id && !actor.role.is_supervisor() {
+                return Err(Error::Forbidden(
+                    "only the owner or a supervisor can close a follow-up",
+                ));
+            }
+            if current.status != FollowUpStatus::Open {
+                return Err(ValidationError::new(
+                    "status",
+                    Rule::InvalidState {
+                        reason: "the follow-up is already closed",
+                    },
+                )
+                .into());
+            }
+            if at < current.created_at {
+                return Err(ValidationError::new(
+                    "answered_at",
+                    Rule::TimeNotAllowed {
+                        reason: "before the promise was made",
+                    },
+                )
+                .into());
+            }
+            tx.prepare_cached(
+                "UPDATE follow_ups SET status = ?2, answered_at = ?3, outcome = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, status, t(at), outcome.trim()])?;
+            audit::append(
+                tx,
+                actor,
+                Utc::now(),
+                AuditEvent::new(AuditAction::Alteration, KIND, &id.to_string())
+                    .detail(status.as_str()),
+            )?;
+            load(tx, id)
+        })
+    }
+}
+
+fn load(conn: &Connection, id: FollowUpId) -> Result<FollowUp> {
+    conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .or_not_found(KIND, id)
+}
+
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<FollowUp> {
+    Ok(FollowUp {
+        id: r.get(0)?,
+        contact_id: r.get(1)?,
+        promise: r.get(2)?,
+        owner: r.get(3)?,
+        created_at: r.get::<_, SqlTime>(4)?.0,
+        due_at: r.get::<_, SqlTime>(5)?.0,
+        status: r.get(6)?,
+        answered_at: r.get::<_, Option<SqlTime>>(7)?.map(|s| s.0),
+        outcome: r.get(8)?,
+    })
+}

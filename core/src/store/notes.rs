@@ -1,0 +1,139 @@
+//! Adding patrol notes. Notes are append-only (a correction is a new note), tagged with the
+//! LSOA of their place when boundaries are loaded, and indexed for search.
+
+use super::audit::{self, AuditAction, AuditEvent};
+use super::rows::OptionalRow;
+use super::search::{self, SearchKind};
+use super::sql_time::{t, truncate, SqlTime};
+use super::Store;
+use crate::error::Result;
+use crate::ids::{NoteId, PatrolId, UserId};
+use crate::model::{Actor, GeoPoint, LsoaCode, NewNote, Note};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Row};
+
+const KIND: &str = "note";
+const SELECT: &str = "SELECT id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
+    problem_id, author, created_at FROM notes";
+
+impl Store {
+    /// Adds a note.
+    pub fn add_note(&self, actor: &Actor, new: NewNote) -> Result<Note> {
+        new.validate()?;
+        let lsoa_code = match new.place {
+            Some(place) => self.tag_point(place)?.map(|tag| tag.lsoa_code),
+            None => None,
+        };
+        let note = Note {
+            id: NoteId::new(),
+            observed_at: truncate(new.observed_at),
+            text: new.text,
+            category: new.category,
+            place: new.place,
+            lsoa_code,
+            patrol_id: new.patrol_id,
+            problem_id: new.problem_id,
+            author: actor.user_id,
+            created_at: truncate(Utc::now()),
+        };
+        self.write(|tx| {
+            super::contacts::check_links(tx, note.patrol_id, note.problem_id)?;
+            tx.prepare_cached(
+                "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code,
+                   patrol_id, problem_id, author, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                note.id,
+                t(note.observed_at),
+                note.text,
+                note.category,
+                note.place.map(|p| p.lat),
+                note.place.map(|p| p.lon),
+                note.lsoa_code.as_ref().map(LsoaCode::as_str),
+                note.patrol_id,
+                note.problem_id,
+                note.author,
+                t(note.created_at),
+            ])?;
+            let id = note.id.to_string();
+            search::index(
+                tx,
+                SearchKind::Note,
+                &id,
+                note.category.as_str(),
+                &note.text,
+            )?;
+            audit::append(
+                tx,
+                actor,
+                note.created_at,
+                AuditEvent::new(AuditAction::Collection, KIND, &id),
+            )?;
+            Ok(())
+        })?;
+        Ok(note)
+    }
+
+    pub fn note(&self, id: NoteId) -> Result<Note> {
+        self.read(|conn| {
+            conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+                .query_row([id], note_from_row)
+                .or_not_found(KIND, id)
+        })
+    }
+
+    /// Notes on one patrol, oldest first.
+    pub fn patrol_notes(&self, patrol: PatrolId) -> Result<Vec<Note>> {
+        self.read(|conn| {
+            query_notes(
+                conn,
+                &format!("{SELECT} WHERE patrol_id = ?1 ORDER BY observed_at"),
+                params![patrol],
+            )
+        })
+    }
+
+    /// Notes written by `author` and observed in `[from, to)`, oldest first.
+    pub fn notes_by(
+        &self,
+        author: UserId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Note>> {
+        self.read(|conn| {
+            query_notes(
+                conn,
+                &format!("{SELECT} WHERE author = ?1 AND observed_at >= ?2 AND observed_at < ?3 ORDER BY observed_at"),
+                params![author, t(from), t(to)],
+            )
+        })
+    }
+}
+
+fn query_notes(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Note>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, note_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn note_from_row(r: &Row<'_>) -> rusqlite::Result<Note> {
+    let lat: Option<f64> = r.get(4)?;
+    let lon: Option<f64> = r.get(5)?;
+    let lsoa: Option<String> = r.get(6)?;
+    Ok(Note {
+        id: r.get(0)?,
+        observed_at: r.get::<_, SqlTime>(1)?.0,
+        text: r.get(2)?,
+        category: r.get(3)?,
+        place: lat.zip(lon).map(|(lat, lon)| GeoPoint::new(lat, lon)),
+        lsoa_code: lsoa
+            .map(|c| LsoaCode::parse(&c))
+            .transpose()
+            .map_err(super::rows::conversion)?,
+        patrol_id: r.get(7)?,
+        problem_id: r.get(8)?,
+        author: r.get(9)?,
+        created_at: r.get::<_, SqlTime>(10)?.0,
+    })
+}

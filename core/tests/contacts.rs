@@ -1,0 +1,300 @@
+//! Engagement contacts: consent, personal data kept apart, follow-ups, repeat locations.
+
+mod common;
+
+use beatbook_core::model::*;
+use beatbook_core::store::AuditAction;
+use beatbook_core::validation::Rule;
+use beatbook_core::Error;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::Fixture;
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 14, 30, 0)
+        .single()
+        .expect("time")
+}
+
+pub fn contact(place: GeoPoint) -> NewContact {
+    NewContact {
+        occurred_at: at(),
+        place,
+        lsoa_code: None,
+        method: ContactMethod::DoorKnock,
+        audience: Audience::Resident,
+        people_count: 2,
+        issues: vec![
+            CrimeCategory::AntiSocialBehaviour,
+            CrimeCategory::CriminalDamageArson,
+        ],
+        issues_text: Some("Motorbikes on the playing field every evening".into()),
+        promised: None,
+        follow_up_due: None,
+        follow_up_owner: None,
+        consent_to_recontact: false,
+        personal: None,
+        ethnicity: None,
+        repeat_caller: false,
+        vulnerable: false,
+        problem_id: None,
+        patrol_id: None,
+    }
+}
+
+fn here() -> GeoPoint {
+    GeoPoint::new(52.405, -1.545)
+}
+
+#[test]
+fn personal_details_without_consent_write_nothing() {
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let mut c = contact(here());
+    c.personal = Some(PersonalDetails {
+        phone: Some("07700 900123".into()),
+        ..Default::default()
+    });
+    let err = f.store.record_contact(&pcso, c).expect_err("no consent");
+    assert_eq!(
+        err.validation().map(|v| v.rule.clone()),
+        Some(Rule::ConsentRequired)
+    );
+    for table in [
+        "contacts",
+        "contact_personal",
+        "follow_ups",
+        "audit_log",
+        "search_docs",
+    ] {
+        assert_eq!(f.count(table), 0, "{table} written");
+    }
+}
+
+#[test]
+fn bad_coordinates_lsoa_and_ethnicity_codes_are_refused() {
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let err = f
+        .store
+        .record_contact(&pcso, contact(GeoPoint::new(52.0, 181.0)))
+        .expect_err("lon");
+    assert_eq!(
+        err.validation().map(|v| v.field.as_str()),
+        Some("place.lon")
+    );
+    // Codes arrive as text from the apps; unknown ones never become records.
+    assert!(LsoaCode::parse("E0112345").is_err());
+    assert!(EthnicityCode::parse_field("ethnicity", "X1").is_err());
+    let json = serde_json::json!({"lsoa_code": "Z01000001"});
+    assert!(serde_json::from_value::<std::collections::HashMap<String, LsoaCode>>(json).is_err());
+    assert_eq!(f.count("contacts"), 0);
+}
+
+#[test]
+fn personal_details_are_kept_apart_and_reading_them_is_an_audited_consultation() {
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let volunteer = f.actor(Role::Volunteer, "Val");
+    let mut c = contact(here());
+    c.consent_to_recontact = true;
+    c.personal = Some(PersonalDetails {
+        name: Some("Jo Bloggs-Example".into()),
+        phone: Some("07700 900456".into()),
+        ..Default::default()
+    });
+    c.ethnicity = Some(EthnicityCode::W2);
+    let recorded = f.store.record_contact(&pcso, c).expect("record");
+    let contact = f.store.contact(recorded.contact.id).expect("reload");
+    assert!(contact.has_personal_details && contact.has_ethnicity);
+    assert_eq!(contact, recorded.contact);
+    let json = serde_json::to_string(&contact).expect("json");
+    assert!(
+        !json.contains("Bloggs") && !json.contains("900456"),
+        "personal data on the plain record"
+    );
+
+    assert!(matches!(
+        f.store
+            .contact_personal_details(&volunteer, contact.id, "curious"),
+        Err(Error::Forbidden(_))
+    ));
+    let err = f
+        .store
+        .contact_personal_details(&pcso, contact.id, " ")
+        .expect_err("needs a reason");
+    assert_eq!(
+        err.validation().map(|v| v.field.as_str()),
+        Some("justification")
+    );
+
+    let personal = f
+        .store
+        .contact_personal_details(&pcso, contact.id, "Calling back about the motorbikes")
+        .expect("read");
+    assert_eq!(
+        personal.details.and_then(|d| d.name).as_deref(),
+        Some("Jo Bloggs-Example")
+    );
+    assert_eq!(personal.ethnicity, Some(EthnicityCode::W2));
+    let entries = f
+        .store
+        .audit_entries(Some(&contact.id.to_string()))
+        .expect("audit");
+    let consult = entries
+        .iter()
+        .find(|e| e.action == AuditAction::Consultation)
+        .expect("consultation logged");
+    assert_eq!(
+        consult.justification.as_deref(),
+        Some("Calling back about the motorbikes")
+    );
+    assert_eq!(consult.user_id, pcso.user_id);
+    assert_eq!(consult.device_id, pcso.device_id);
+}
+
+#[test]
+fn volunteers_cannot_record_personal_details() {
+    let f = Fixture::new();
+    let volunteer = f.actor(Role::Volunteer, "Val");
+    let mut c = contact(here());
+    c.consent_to_recontact = true;
+    c.personal = Some(PersonalDetails {
+        name: Some("Someone".into()),
+        ..Default::default()
+    });
+    let err = f
+        .store
+        .record_contact(&volunteer, c)
+        .expect_err("volunteer");
+    assert!(matches!(
+        err.validation().map(|v| &v.rule),
+        Some(Rule::RoleNotAllowed { .. })
+    ));
+    assert!(
+        f.store.record_contact(&volunteer, contact(here())).is_ok(),
+        "a contact without personal data is fine"
+    );
+}
+
+#[test]
+fn a_promise_becomes_a_follow_up_due_in_72_hours_by_default() {
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let mut c = contact(here());
+    c.promised = Some("Ask the council about the gate".into());
+    let recorded = f.store.record_contact(&pcso, c).expect("record");
+    let follow_up = recorded.follow_up.expect("follow-up made");
+    assert_eq!(follow_up.due_at, at() + Duration::hours(72));
+    assert_eq!(follow_up.owner, pcso.user_id);
+    assert_eq!(follow_up.contact_id, Some(recorded.contact.id));
+    assert_eq!(recorded.contact.follow_up_id, Some(follow_up.id));
+    assert_eq!(f.store.follow_up(follow_up.id).expect("reload"), follow_up);
+}
+
+#[test]
+fn open_follow_ups_list_overdue_first_and_answering_closes_them() {
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let other = f.actor(Role::Officer, "Other");
+    let mut ids = Vec::new();
+    for hours in [100, 10, 50] {
+        let mut c = contact(here());
+        c.promised = Some(format!("Promise due in {hours}h"));
+        c.follow_up_due = Some(at() + Duration::hours(hours));
+        ids.push(
+            f.store
+                .record_contact(&pcso, c)
+                .expect("record")
+                .follow_up
+                .expect("fu")
+                .id,
+        );
+    }
+    let now = at() + Duration::hours(60); // the 10h and 50h ones are overdue
+    let open = f.store.open_follow_ups(pcso.user_id, now).expect("open");
+    let dues: Vec<_> = open
+        .iter()
+        .map(|fu| (fu.due_at - at()).num_hours())
+        .collect();
+    assert_eq!(dues, vec![10, 50, 100]);
+    assert!(open[0].is_overdue(now) && open[1].is_overdue(now) && !open[2].is_overdue(now));
+
+    assert!(matches!(
+        f.store.answer_follow_up(&other, ids[1], "Done", now),
+        Err(Error::Forbidden(_))
+    ));
+    let answered = f
+        .store
+        .answer_follow_up(&pcso, ids[1], "Rang back, gate fixed", now)
+        .expect("answer");
+    assert_eq!(answered.status, FollowUpStatus::Answered);
+    assert_eq!(
+        f.store
+            .open_follow_ups(pcso.user_id, now)
+            .expect("open")
+            .len(),
+        2
+    );
+    assert!(
+        f.store
+            .answer_follow_up(&pcso, ids[1], "again", now)
+            .is_err(),
+        "cannot answer twice"
+    );
+}
+
+#[test]
+fn a_contact_near_earlier_ones_in_28_days_is_flagged_with_them_listed() {
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let first = f
+        .store
+        .record_contact(&pcso, contact(here()))
+        .expect("first");
+    assert!(!first.contact.repeat_location);
+
+    let mut old = contact(GeoPoint::new(52.4051, -1.545));
+    old.occurred_at = at() - Duration::days(40);
+    f.store
+        .record_contact(&pcso, old)
+        .expect("old, outside the window");
+    let far = contact(GeoPoint::new(52.415, -1.545)); // about 1.1 km away
+    f.store.record_contact(&pcso, far).expect("far");
+
+    let mut second = contact(GeoPoint::new(52.4052, -1.5451)); // about 25 m away
+    second.occurred_at = at() + Duration::days(3);
+    let second = f.store.record_contact(&pcso, second).expect("second");
+    assert!(second.contact.repeat_location);
+    let earlier: Vec<_> = second.nearby.iter().map(|n| n.contact_id).collect();
+    assert_eq!(earlier, vec![first.contact.id]);
+    assert!(second.nearby[0].distance_m > 15.0 && second.nearby[0].distance_m < 35.0);
+    assert_eq!(
+        f.store.nearby_contacts(second.contact.id).expect("links"),
+        second.nearby
+    );
+    let actions: Vec<_> = f
+        .store
+        .audit_entries(Some(&second.contact.id.to_string()))
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.contains(&AuditAction::Combination));
+}
+
+#[test]
+fn a_contact_is_tagged_with_lsoa_and_lap_from_loaded_boundaries() {
+    let f = Fixture::with_areas();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let recorded = f
+        .store
+        .record_contact(&pcso, contact(here()))
+        .expect("record");
+    let tag = f
+        .store
+        .tag_point(here())
+        .expect("tag")
+        .expect("inside demo areas");
+    assert_eq!(recorded.contact.lsoa_code.as_ref(), Some(&tag.lsoa_code));
+    assert_eq!(recorded.contact.lap_code.as_ref(), Some(&tag.lap_code));
+}

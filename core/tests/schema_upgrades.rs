@@ -1,0 +1,66 @@
+//! Every earlier schema, frozen as shipped in `tests/schemas/vN.sql`, upgrades to exactly the
+//! schema a fresh store gets, and keeps its data. A frozen file is never edited: a schema change
+//! is a new migration plus a new frozen file. Editing a shipped migration instead makes the
+//! frozen copy differ from a fresh store, and this test fails.
+
+mod common;
+
+use beatbook_core::store::migrations::{schema_fingerprint, LATEST_VERSION};
+use beatbook_core::Store;
+use common::key;
+use std::path::PathBuf;
+
+fn frozen(version: u32) -> String {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/schemas/v{version}.sql"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn keyed(path: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
+        .expect("key");
+    conn
+}
+
+#[test]
+fn every_frozen_schema_upgrades_to_the_fresh_schema_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fresh_path = dir.path().join("fresh.db");
+    drop(Store::open(&fresh_path, &key()).expect("fresh store"));
+    let fresh = schema_fingerprint(&keyed(&fresh_path)).expect("fresh schema");
+
+    for version in 1..=LATEST_VERSION {
+        let path = dir.path().join(format!("v{version}.db"));
+        let conn = keyed(&path);
+        conn.execute_batch(&frozen(version))
+            .expect("frozen schema applies");
+        conn.pragma_update(None, "user_version", version)
+            .expect("version");
+        conn.execute(
+            "INSERT INTO teams (id, name, lap_code) VALUES ('0190a000-0000-7000-8000-000000000001', 'Old team', NULL)",
+            [],
+        )
+        .expect("a row from the old schema");
+        drop(conn);
+
+        let store = Store::open(&path, &key()).expect("upgrade");
+        assert_eq!(
+            store.teams().expect("teams").len(),
+            1,
+            "v{version} lost data"
+        );
+        drop(store);
+        let upgraded = schema_fingerprint(&keyed(&path)).expect("upgraded schema");
+        assert_eq!(
+            upgraded, fresh,
+            "v{version} upgraded differs from a fresh store"
+        );
+    }
+}
+
+#[test]
+fn the_latest_frozen_schema_exists() {
+    // Shipping a migration means freezing its schema too.
+    assert!(!frozen(LATEST_VERSION).is_empty());
+}

@@ -1,0 +1,89 @@
+//! Opening the store: encryption, wrong keys, durability settings.
+
+mod common;
+
+use beatbook_core::model::Role;
+use beatbook_core::{Error, Store, StoreKey};
+use common::{key, Fixture};
+
+#[test]
+fn a_wrong_key_is_a_typed_error_and_leaves_the_store_intact() {
+    let f = Fixture::new();
+    f.actor(Role::Pcso, "Sam");
+    let path = f.dir.path().join("beatbook.db");
+    drop(f.store);
+    let wrong = StoreKey::from_bytes([8; 32]);
+    assert!(matches!(Store::open(&path, &wrong), Err(Error::WrongKey)));
+    let reopened = Store::open(&path, &key()).expect("right key still opens");
+    assert_eq!(reopened.users().expect("users").len(), 1);
+}
+
+#[test]
+fn the_file_on_disk_is_encrypted() {
+    let f = Fixture::new();
+    f.actor(Role::Pcso, "Distinctive Name Xylophone");
+    let path = f.dir.path().join("beatbook.db");
+    drop(f.store);
+    let bytes = std::fs::read(&path).expect("read file");
+    assert!(
+        !bytes.starts_with(b"SQLite format 3"),
+        "plaintext SQLite header"
+    );
+    let needle = b"Xylophone";
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "plaintext found on disk"
+    );
+    // A plain SQLite connection without a key cannot read it.
+    let plain = rusqlite::Connection::open(&path).expect("open");
+    assert!(plain
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r
+            .get::<_, i64>(0))
+        .is_err());
+}
+
+#[test]
+fn a_plain_sqlite_file_is_refused_as_wrong_key_not_emptied() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("plain.db");
+    let plain = rusqlite::Connection::open(&path).expect("open");
+    plain
+        .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .expect("create");
+    drop(plain);
+    assert!(matches!(Store::open(&path, &key()), Err(Error::WrongKey)));
+    let plain = rusqlite::Connection::open(&path).expect("reopen");
+    let n: i64 = plain
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .expect("still there");
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn the_store_runs_in_wal_with_full_sync_and_passes_integrity_check() {
+    let f = Fixture::new();
+    let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
+    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
+        .expect("key");
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .expect("mode");
+    assert_eq!(mode, "wal");
+    assert!(f.store.integrity_check().expect("check").is_empty());
+}
+
+#[test]
+fn a_store_from_a_newer_build_is_refused() {
+    let f = Fixture::new();
+    let path = f.dir.path().join("beatbook.db");
+    drop(f.store);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
+        .expect("key");
+    conn.pragma_update(None, "user_version", 999).expect("bump");
+    drop(conn);
+    assert!(matches!(
+        Store::open(&path, &key()),
+        Err(Error::SchemaTooNew { found: 999, .. })
+    ));
+}
