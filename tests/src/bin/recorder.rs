@@ -1,0 +1,78 @@
+//! A device that records contacts as fast as it can and prints the id of each one as soon as
+//! the store has acknowledged it. The crash tests kill it with SIGKILL at random moments and
+//! check that every printed id survived.
+//!
+//! Usage: `recorder STORE_PATH` with the key as 64 hex characters in `BEATBOOK_KEY`.
+
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::model::*;
+use beatbook_core::{Store, StoreKey};
+use chrono::Utc;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("recorder: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: recorder STORE_PATH")?;
+    let key = StoreKey::from_hex(&std::env::var("BEATBOOK_KEY")?)?;
+    let store = Store::open(&path, &key)?;
+    let team = Team {
+        id: TeamId::new(),
+        name: "Crash team".into(),
+        lap_code: None,
+    };
+    store.upsert_team(&team)?;
+    let user = User {
+        id: UserId::new(),
+        display_name: "Crash PCSO".into(),
+        role: Role::Pcso,
+        team_id: Some(team.id),
+    };
+    store.upsert_user(&user)?;
+    let actor = Actor {
+        user_id: user.id,
+        role: Role::Pcso,
+        device_id: DeviceId::new(),
+    };
+    let mut out = std::io::stdout().lock();
+    for i in 0u64.. {
+        let recorded = store.record_contact(&actor, contact(i))?;
+        writeln!(out, "{}", recorded.contact.id)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+fn contact(i: u64) -> NewContact {
+    NewContact {
+        occurred_at: Utc::now(),
+        place: GeoPoint::new(52.4 + (i % 100) as f64 * 0.0001, -1.5),
+        lsoa_code: None,
+        method: ContactMethod::FootPatrol,
+        audience: Audience::Resident,
+        people_count: 1,
+        issues: vec![CrimeCategory::AntiSocialBehaviour],
+        issues_text: Some(format!("Crash-test contact number {i}")),
+        promised: (i % 3 == 0).then(|| "Call back".to_owned()),
+        follow_up_due: None,
+        follow_up_owner: None,
+        consent_to_recontact: false,
+        personal: None,
+        ethnicity: None,
+        repeat_caller: false,
+        vulnerable: false,
+        problem_id: None,
+        patrol_id: None,
+    }
+}
