@@ -387,3 +387,89 @@ fn search_ranks_matches_with_snippets_and_treats_metacharacters_as_text() {
     }
     assert_eq!(f.count("notes"), 3);
 }
+
+#[test]
+fn problems_by_stage_in_an_area_include_its_lsoas_and_priority_areas() {
+    use beatbook_core::ids::PriorityAreaId;
+    use beatbook_core::store::queries::AreaFilter;
+    use beatbook_core::store::StageDecision;
+
+    let f = Fixture::with_areas();
+    let sam = f.actor(Role::Pcso, "Sam");
+    let sarge = f.actor(Role::Supervisor, "Sarge");
+    let priority = PriorityArea {
+        id: PriorityAreaId::new(),
+        name: "Northvale precinct".into(),
+        lsoa_codes: vec![LsoaCode::parse("E01990002").expect("code")],
+        phase: Some(ClearHoldBuild::Hold),
+    };
+    f.store
+        .upsert_priority_area(&priority)
+        .expect("priority area");
+    let open = |title: &str, area: AreaRef| {
+        f.store
+            .open_problem(
+                &sam,
+                NewProblem {
+                    title: title.into(),
+                    area,
+                    category: CrimeCategory::AntiSocialBehaviour,
+                    owner: None,
+                    scanning_summary: "Repeat calls about the same thing".into(),
+                },
+            )
+            .expect("open problem")
+    };
+    let whole_lap = open("Nuisance bikes", AreaRef::Lap("LAP-NV".into()));
+    let in_lsoa = open(
+        "Garage break-ins",
+        AreaRef::Lsoa(LsoaCode::parse("E01990003").expect("code")),
+    );
+    let in_priority = open("Precinct drug dealing", AreaRef::Priority(priority.id));
+    let elsewhere = open(
+        "Southmere graffiti",
+        AreaRef::Lsoa(LsoaCode::parse("E01990005").expect("code")),
+    );
+    let request = f
+        .store
+        .request_stage_move(&sam, in_priority.id, SaraStage::Analysis, None)
+        .expect("request");
+    f.store
+        .decide_stage_request(&sarge, request.id, StageDecision::Approve)
+        .expect("approve");
+
+    let groups = f
+        .store
+        .problems_by_stage(&AreaFilter::Lap("LAP-NV".into()))
+        .expect("by stage");
+    assert_eq!(
+        groups.iter().map(|g| g.stage).collect::<Vec<_>>(),
+        SaraStage::ALL.to_vec()
+    );
+    let ids = |stage: SaraStage| {
+        let mut ids: Vec<_> = groups[stage.index()]
+            .problems
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut scanning = vec![whole_lap.id, in_lsoa.id];
+    scanning.sort();
+    assert_eq!(ids(SaraStage::Scanning), scanning);
+    assert_eq!(ids(SaraStage::Analysis), vec![in_priority.id]);
+    let all: usize = groups.iter().map(|g| g.problems.len()).sum();
+    assert_eq!(all, 3, "the Southmere problem is not in Northvale");
+
+    let south = f
+        .store
+        .problems_by_stage(&AreaFilter::Lsoa(
+            LsoaCode::parse("E01990005").expect("code"),
+        ))
+        .expect("lsoa");
+    assert_eq!(
+        south[0].problems.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![elsewhere.id]
+    );
+}

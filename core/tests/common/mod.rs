@@ -27,7 +27,7 @@ impl Fixture {
         let team = Team {
             id: TeamId::new(),
             name: "Northvale NPT".into(),
-            lap_code: Some("LAP-N".into()),
+            lap_code: Some("LAP-NV".into()),
         };
         store.upsert_team(&team).expect("team");
         Fixture { dir, store, team }
@@ -36,7 +36,9 @@ impl Fixture {
     /// A fixture with the demo area boundaries loaded.
     pub fn with_areas() -> Fixture {
         let f = Fixture::new();
-        f.store.load_area_boundaries(DEMO_AREAS).expect("load demo areas");
+        f.store
+            .load_area_boundaries(DEMO_AREAS)
+            .expect("load demo areas");
         f
     }
 
@@ -59,7 +61,8 @@ impl Fixture {
     /// Counts rows in a table, for "nothing was written" assertions.
     pub fn count(&self, table: &str) -> i64 {
         let conn = rusqlite::Connection::open(self.dir.path().join("beatbook.db")).expect("open");
-        conn.pragma_update(None, "key", format!("x'{}'", key().to_hex())).expect("key");
+        conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
+            .expect("key");
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .expect("count")
     }
