@@ -17,27 +17,14 @@ fn at() -> DateTime<Utc> {
 
 pub fn contact(place: GeoPoint) -> NewContact {
     NewContact {
-        occurred_at: at(),
-        place,
-        lsoa_code: None,
         method: ContactMethod::DoorKnock,
-        audience: Audience::Resident,
         people_count: 2,
         issues: vec![
             CrimeCategory::AntiSocialBehaviour,
             CrimeCategory::CriminalDamageArson,
         ],
         issues_text: Some("Motorbikes on the playing field every evening".into()),
-        promised: None,
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: false,
-        personal: None,
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
+        ..common::plain_contact(at(), place)
     }
 }
 

@@ -14,20 +14,10 @@ const SECRET_RAISED: &str = "Zanzibarian scooters racing";
 
 fn with_personal() -> NewContact {
     NewContact {
-        occurred_at: Utc
-            .with_ymd_and_hms(2026, 11, 27, 14, 0, 0)
-            .single()
-            .expect("time"),
-        place: GeoPoint::new(52.41, -1.5),
-        lsoa_code: None,
-        method: ContactMethod::FootPatrol,
         audience: Audience::Business,
-        people_count: 1,
         issues: vec![CrimeCategory::Shoplifting],
         issues_text: Some(SECRET_RAISED.into()),
         promised: Some("Crime prevention visit".into()),
-        follow_up_due: None,
-        follow_up_owner: None,
         consent_to_recontact: true,
         personal: Some(PersonalDetails {
             name: Some(SECRET_NAME.into()),
@@ -36,10 +26,13 @@ fn with_personal() -> NewContact {
             address: Some("1 Example Parade".into()),
         }),
         ethnicity: Some(EthnicityCode::A4),
-        repeat_caller: false,
         vulnerable: true,
-        problem_id: None,
-        patrol_id: None,
+        ..common::plain_contact(
+            Utc.with_ymd_and_hms(2026, 11, 27, 14, 0, 0)
+                .single()
+                .expect("time"),
+            GeoPoint::new(52.41, -1.5),
+        )
     }
 }
 

@@ -49,24 +49,11 @@ fn contact(
     lsoa: &str,
 ) -> NewContact {
     NewContact {
-        occurred_at: at,
-        place: GeoPoint::new(52.0 + people as f64 * 0.01, -1.0),
         lsoa_code: Some(LsoaCode::parse(lsoa).expect("code")),
         method,
         audience,
         people_count: people,
-        issues: vec![],
-        issues_text: None,
-        promised: None,
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: false,
-        personal: None,
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
+        ..common::plain_contact(at, GeoPoint::new(52.0 + people as f64 * 0.01, -1.0))
     }
 }
 

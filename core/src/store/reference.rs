@@ -55,14 +55,7 @@ impl Store {
     pub fn user(&self, id: UserId) -> Result<User> {
         self.read(|conn| {
             conn.prepare_cached("SELECT id, display_name, role, team_id FROM users WHERE id = ?1")?
-                .query_row([id], |r| {
-                    Ok(User {
-                        id: r.get(0)?,
-                        display_name: r.get(1)?,
-                        role: r.get(2)?,
-                        team_id: r.get(3)?,
-                    })
-                })
+                .query_row([id], user_from_row)
                 .or_not_found("user", id)
         })
     }
@@ -72,14 +65,7 @@ impl Store {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, display_name, role, team_id FROM users ORDER BY display_name",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(User {
-                    id: r.get(0)?,
-                    display_name: r.get(1)?,
-                    role: r.get(2)?,
-                    team_id: r.get(3)?,
-                })
-            })?;
+            let rows = stmt.query_map([], user_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -153,4 +139,13 @@ impl Store {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        display_name: r.get(1)?,
+        role: r.get(2)?,
+        team_id: r.get(3)?,
+    })
 }

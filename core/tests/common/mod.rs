@@ -67,3 +67,31 @@ impl Fixture {
             .expect("count")
     }
 }
+
+/// A contact with nothing optional filled in: tests set what they are about with `..`.
+pub fn plain_contact(
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    place: beatbook_core::model::GeoPoint,
+) -> beatbook_core::model::NewContact {
+    use beatbook_core::model::{Audience, ContactMethod, NewContact};
+    NewContact {
+        occurred_at,
+        place,
+        lsoa_code: None,
+        method: ContactMethod::FootPatrol,
+        audience: Audience::Resident,
+        people_count: 1,
+        issues: vec![],
+        issues_text: None,
+        promised: None,
+        follow_up_due: None,
+        follow_up_owner: None,
+        consent_to_recontact: false,
+        personal: None,
+        ethnicity: None,
+        repeat_caller: false,
+        vulnerable: false,
+        problem_id: None,
+        patrol_id: None,
+    }
+}
