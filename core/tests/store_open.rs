@@ -87,3 +87,55 @@ fn a_store_from_a_newer_build_is_refused() {
         Err(Error::SchemaTooNew { found: 999, .. })
     ));
 }
+
+#[test]
+fn writers_queue_and_readers_read_concurrently_without_losing_a_record() {
+    use beatbook_core::model::{NewNote, NoteCategory};
+    use std::sync::Arc;
+
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let store = Arc::new(f.store);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    store
+                        .add_note(
+                            &pcso,
+                            NewNote {
+                                observed_at: chrono::Utc::now(),
+                                text: format!("Lamppost out on route {w} stop {i}"),
+                                category: NoteCategory::Environmental,
+                                place: None,
+                                patrol_id: None,
+                                problem_id: None,
+                            },
+                        )
+                        .expect("note");
+                }
+            })
+        })
+        .collect();
+    let writers_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let store = Arc::clone(&store);
+        let writers_done = Arc::clone(&writers_done);
+        std::thread::spawn(move || {
+            let mut last = 0;
+            // Reads while the writers write, until all 100 are visible or the writers stop.
+            while last < 100 && !writers_done.load(std::sync::atomic::Ordering::SeqCst) {
+                let seen = store.search("lamppost", 200).expect("search").len();
+                assert!(seen >= last, "a committed note disappeared from search");
+                last = seen;
+            }
+        })
+    };
+    for w in writers {
+        w.join().expect("writer");
+    }
+    writers_done.store(true, std::sync::atomic::Ordering::SeqCst);
+    reader.join().expect("reader");
+    assert_eq!(store.search("lamppost", 200).expect("search").len(), 100);
+}
