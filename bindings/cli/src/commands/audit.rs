@@ -1,0 +1,59 @@
+//! `beatbook audit`: the log the store keeps under DPA 2018 s.62 — collection, alteration,
+//! consultation, disclosure and erasure, with who, when, from which device, and why.
+
+use crate::dates;
+use crate::error::Result;
+use crate::output::{self, Table};
+use crate::session::{self, Session};
+use std::io::Write;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only entries about this record (its id, or the start of it).
+    #[arg(long, value_name = "ID")]
+    pub record: Option<String>,
+}
+
+pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
+    let record = args
+        .record
+        .as_deref()
+        .map(|r| r.trim().to_ascii_lowercase());
+    let entries: Vec<_> = match record.as_deref() {
+        Some(r) if r.len() == 36 => s.store.audit_entries(Some(r))?,
+        Some(prefix) => s
+            .store
+            .audit_entries(None)?
+            .into_iter()
+            .filter(|e| {
+                e.record_id
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with(prefix))
+            })
+            .collect(),
+        None => s.store.audit_entries(None)?,
+    };
+    if json {
+        return output::json(out, &entries);
+    }
+    let users = s.store.users()?;
+    let mut table = Table::new(&["#", "AT", "ACTION", "RECORD", "ID", "WHO", "WHY / DETAIL"]);
+    for e in &entries {
+        let why = match (&e.justification, &e.detail) {
+            (Some(j), Some(d)) => format!("{j} ({d})"),
+            (Some(j), None) => j.clone(),
+            (None, Some(d)) => d.clone(),
+            (None, None) => String::new(),
+        };
+        table.row(vec![
+            e.seq.to_string(),
+            dates::show(e.at),
+            e.action.to_string(),
+            e.record_kind.clone(),
+            e.record_id.clone().unwrap_or_default(),
+            format!("{} ({})", session::full_name(&users, e.user_id), e.role),
+            why,
+        ]);
+    }
+    table.write(out, "no entries")
+}

@@ -1,0 +1,122 @@
+//! `beatbook today`: what you did today (patrols, notes, contacts) and what you owe.
+
+use crate::dates::{self, When};
+use crate::error::Result;
+use crate::output::{self, Table};
+use crate::session::Session;
+use chrono::{Local, Utc};
+use std::io::Write;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Another day instead (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = dates::parse_when)]
+    pub date: Option<When>,
+}
+
+pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
+    let (start, end) = match args.date {
+        Some(day) => (day.start(), day.end()),
+        None => dates::today(),
+    };
+    let now = Utc::now();
+    let day = s.store.todays_activity(s.actor.user_id, start, end, now)?;
+    if json {
+        return output::json(out, &day);
+    }
+    let me = s.me()?;
+    let label = start.with_timezone(&Local).format("%A %-d %B %Y");
+    writeln!(out, "{label} — {}", me.display_name)?;
+
+    writeln!(out, "\nPatrols ({})", day.patrols.len())?;
+    let mut table = Table::new(&["ID", "KIND", "AREA", "TIME", "VALUE", "PURPOSE"]);
+    for p in &day.patrols {
+        let time = match p.ended_at {
+            Some(end) => format!(
+                "{}–{}",
+                dates::show_clock(p.started_at),
+                dates::show_clock(end)
+            ),
+            None => format!("{}– (open)", dates::show_clock(p.started_at)),
+        };
+        table.row(vec![
+            p.id.to_string(),
+            p.kind.to_string(),
+            output::area(&p.area),
+            time,
+            p.assessment
+                .as_ref()
+                .map(|a| format!("{}/5", a.value_rating))
+                .unwrap_or_default(),
+            p.purpose.clone(),
+        ]);
+    }
+    table.write(out, "none")?;
+
+    writeln!(out, "\nNotes ({})", day.notes.len())?;
+    let mut table = Table::new(&["AT", "CATEGORY", "LSOA", "TEXT"]);
+    for n in &day.notes {
+        table.row(vec![
+            dates::show_clock(n.observed_at),
+            n.category.to_string(),
+            n.lsoa_code
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            n.text.clone(),
+        ]);
+    }
+    table.write(out, "none")?;
+
+    let people: u32 = day.contacts.iter().map(|c| c.people_count).sum();
+    writeln!(
+        out,
+        "\nContacts ({}, {})",
+        day.contacts.len(),
+        output::count(people as usize, "person", "people")
+    )?;
+    let mut table = Table::new(&["AT", "LSOA", "METHOD", "AUDIENCE", "FLAGS", "ID"]);
+    for c in &day.contacts {
+        let mut flags = Vec::new();
+        if c.repeat_location {
+            flags.push("repeat-loc");
+        }
+        if c.follow_up_id.is_some() {
+            flags.push("promise");
+        }
+        table.row(vec![
+            dates::show_clock(c.occurred_at),
+            c.lsoa_code
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "-".into()),
+            c.method.to_string(),
+            c.audience.to_string(),
+            flags.join(","),
+            c.id.to_string(),
+        ]);
+    }
+    table.write(out, "none")?;
+
+    let overdue = day
+        .open_follow_ups
+        .iter()
+        .filter(|f| f.is_overdue(now))
+        .count();
+    writeln!(
+        out,
+        "\nFollow-ups owed ({}, {overdue} overdue)",
+        day.open_follow_ups.len()
+    )?;
+    let mut table = Table::new(&["DUE", "STATE", "ID", "PROMISE"]);
+    for f in &day.open_follow_ups {
+        let state = if f.is_overdue(now) { "OVERDUE" } else { "open" };
+        table.row(vec![
+            dates::show(f.due_at),
+            state.to_owned(),
+            f.id.to_string(),
+            f.promise.clone(),
+        ]);
+    }
+    table.write(out, "none")
+}

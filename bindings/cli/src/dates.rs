@@ -1,0 +1,157 @@
+//! Dates and times typed on the command line.
+//!
+//! People type dates, not timestamps: `2025-06-01` means that day in local time, and as the end
+//! of a period it means the whole of that day (periods are half-open in the core, so `--to
+//! 2025-06-30` becomes "before 1 July"). RFC 3339 (`2025-06-01T14:30:00+01:00`) and
+//! `YYYY-MM-DD HH:MM` (local) are accepted for exact times. Everything is shown in local time.
+
+use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+/// A date or an exact time, as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Day(NaiveDate),
+    At(DateTime<Utc>),
+}
+
+impl When {
+    /// The moment it starts (local midnight for a day).
+    pub fn start(self) -> DateTime<Utc> {
+        match self {
+            When::Day(day) => local_midnight(day),
+            When::At(at) => at,
+        }
+    }
+
+    /// The end of a period that ends here: the next local midnight for a day.
+    pub fn end(self) -> DateTime<Utc> {
+        match self {
+            When::Day(day) => local_midnight(day.succ_opt().unwrap_or(day)),
+            When::At(at) => at,
+        }
+    }
+}
+
+/// The clap value parser for dates and times.
+pub fn parse_when(text: &str) -> Result<When, String> {
+    let text = text.trim();
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(When::Day(day));
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(When::At(at.with_timezone(&Utc)));
+    }
+    for format in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(When::At(local(naive)));
+        }
+    }
+    Err(
+        "expected a date (2025-06-01), a local time (2025-06-01 14:30) or RFC 3339 \
+         (2025-06-01T14:30:00+01:00)"
+            .to_owned(),
+    )
+}
+
+/// The clap value parser for exact times (a bare date means its local midnight).
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_when(text).map(When::start)
+}
+
+/// `[from, to)` from optional typed bounds, defaulting to the `default_days` days up to now.
+pub fn period(
+    from: Option<When>,
+    to: Option<When>,
+    default_days: i64,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let now = Utc::now();
+    let to = to.map_or(now + Duration::seconds(1), When::end);
+    let from = from.map_or_else(
+        || today_start() - Duration::days(default_days - 1),
+        When::start,
+    );
+    (from, to)
+}
+
+/// Local midnight today, and the next one.
+pub fn today() -> (DateTime<Utc>, DateTime<Utc>) {
+    let day = Local::now().date_naive();
+    (local_midnight(day), When::Day(day).end())
+}
+
+fn today_start() -> DateTime<Utc> {
+    today().0
+}
+
+fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
+    local(day.and_time(NaiveTime::MIN))
+}
+
+/// A local wall-clock time; in a DST gap, the first valid instant after it.
+fn local(naive: NaiveDateTime) -> DateTime<Utc> {
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| {
+            Local
+                .from_local_datetime(&(naive + Duration::hours(1)))
+                .earliest()
+        })
+        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// How a time is shown: local, to the minute.
+pub fn show(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Only the local clock time, for things that happened today.
+pub fn show_clock(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local).format("%H:%M").to_string()
+}
+
+/// A length of time, roughly: `3d 4h`, `2h 15m`, `12m`.
+pub fn show_span(span: Duration) -> String {
+    let minutes = (span.num_seconds().abs() + 30) / 60;
+    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else {
+        format!("{m}m")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_as_the_end_of_a_period_includes_the_whole_day() {
+        let when = parse_when("2025-06-30").expect("date");
+        assert_eq!(when.end() - when.start(), Duration::days(1));
+    }
+
+    #[test]
+    fn rfc3339_keeps_its_offset() {
+        let at = parse_time("2025-06-01T14:30:00+01:00").expect("time");
+        assert_eq!(at.to_rfc3339(), "2025-06-01T13:30:00+00:00");
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_the_accepted_forms() {
+        let err = parse_when("tomorrow").expect_err("refused");
+        assert!(err.contains("2025-06-01"), "{err}");
+    }
+
+    #[test]
+    fn spans_read_as_days_hours_minutes() {
+        assert_eq!(show_span(Duration::minutes(12)), "12m");
+        assert_eq!(show_span(Duration::minutes(135)), "2h 15m");
+        assert_eq!(show_span(Duration::hours(76)), "3d 4h");
+        assert_eq!(show_span(Duration::hours(-5)), "5h 0m");
+    }
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# A newcomer's walk through one patrol shift with the Beatbook terminal client.
+#
+# Builds `beatbook` (release), makes a throwaway folder with a new key and store, and runs a
+# realistic shift, printing each command before it runs. Nothing outside that folder is
+# touched; it is deleted at the end unless BEATBOOK_DEMO_KEEP=1.
+#
+#   scripts/demo.sh
+#   BEATBOOK_DEMO_KEEP=1 scripts/demo.sh   # keep the folder to try more commands in it
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+# Prints a command as it would be typed (quoting arguments that need it).
+show() {
+    local line="\$" arg
+    for arg in "$@"; do
+        if [[ "$arg" =~ ^[A-Za-z0-9_./:=@,+-]+$ ]]; then
+            line+=" $arg"
+        else
+            line+=" \"${arg//\"/\\\"}\""
+        fi
+    done
+    printf '\n%s\n' "$line"
+}
+
+# Prints a command, then runs it.
+run() {
+    show "$@"
+    "$@"
+}
+
+# Like run, and also keeps the first id the command printed in $last_id.
+last_id=""
+run_keep_id() {
+    local output
+    show "$@"
+    output="$("$@")"
+    printf '%s\n' "$output"
+    local uuid='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+    if [[ "$output" =~ ($uuid) ]]; then
+        last_id="${BASH_REMATCH[1]}"
+    else
+        echo "demo: expected an id in that output" >&2
+        exit 1
+    fi
+}
+
+# A comment for the reader; one argument per line.
+say() {
+    printf '\n'
+    printf '# %s\n' "$@"
+}
+
+# ---- build -----------------------------------------------------------------------------------
+
+say "Build the terminal client (the first build compiles SQLCipher and takes a few minutes)."
+run cargo build --release -p beatbook-cli
+bin="${CARGO_TARGET_DIR:-$root/target}/release/beatbook"
+areas="$root/core/tests/fixtures/demo_areas.geojson"
+
+# `beatbook` below is the binary just built, so each command reads as you would type it.
+beatbook() { "$bin" "$@"; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/beatbook-demo.XXXXXX")"
+if [[ "${BEATBOOK_DEMO_KEEP:-0}" == "1" ]]; then
+    trap 'echo; echo "# The demo folder is kept: $work"' EXIT
+else
+    trap 'rm -rf "$work"' EXIT
+fi
+cd "$work"
+export BEATBOOK_STORE="$work/beatbook.db"
+unset BEATBOOK_KEY BEATBOOK_KEY_FILE
+
+# ---- once: set up ----------------------------------------------------------------------------
+
+say "Once: make the store key. On a phone it lives in the Keystore/Keychain; here, in a file" \
+    "readable only by you. The key never goes on the command line."
+run beatbook keygen --out "$work/officer.key"
+export BEATBOOK_KEY_FILE="$work/officer.key"
+show export BEATBOOK_KEY_FILE="$work/officer.key"
+
+say "Once: create your store, as a PCSO in the Northvale team, with the (fictional) demo areas."
+run beatbook init --name "PCSO Sam Patel" --role pcso --team "Northvale NPT" --lap LAP-NV \
+    --areas "$areas"
+run beatbook areas list
+
+# ---- the shift -------------------------------------------------------------------------------
+
+say "Start of shift: anything promised to the public that is due?"
+run beatbook followups
+
+say "Every patrol has a purpose, set before it starts."
+run beatbook patrol start --kind foot --lap LAP-NV \
+    --purpose "Reassurance and prevention after garage burglaries off Elm Road"
+
+say "Notes while out. They link to the open patrol and are tagged with their LSOA."
+run beatbook note add "Side gate to the Elm Road garages forced again; padlock gone" \
+    --category observation --lat 52.4450 --lon -1.5100
+run beatbook note add "Street light out in the rear lane behind the garages" \
+    --category environmental --lat 52.4452 --lon -1.5098
+
+say "A door knock. The resident agrees to be called back, so contact details are taken," \
+    "with consent. A promise makes a follow-up, due in 72 hours."
+run_keep_id beatbook contact add --lat 52.4450 --lon -1.5100 --method door_knock \
+    --audience resident --issue burglary --issue anti-social-behaviour \
+    --raised "Worried about the garages; youths gathering in the lane at night" \
+    --promised "Ask the council to repair the lane lighting and call back" \
+    --consent --name "Ada Example" --phone "07700 900123"
+first_contact="$last_id"
+
+say "Next door, 20 metres away: flagged as a repeat location."
+run beatbook contact add --lat 52.44518 --lon -1.5100 --method door_knock \
+    --audience resident --people 2 --issue anti-social-behaviour \
+    --raised "Same group in the lane, most Fridays"
+
+say "The garages are a problem worth solving: open it (SARA: Scanning)."
+run_keep_id beatbook problem open --title "Garage burglaries, Elm Road" --category burglary \
+    --lsoa E01990002 --summary "Five break-ins since May, all through the rear lane gates"
+problem="$last_id"
+
+say "Analysis: the Problem Analysis Triangle, and what was found."
+run beatbook problem analyse "$problem" \
+    --location "Unlit rear lane with broken gates" \
+    --victim "Garage tenants on Elm Road" \
+    --manager "Northvale Council housing (owns the garages)" \
+    --repeat den
+run beatbook problem step "$problem" \
+    "Break-ins cluster on Friday nights; the gates have been unlit since the light failed in April"
+
+say "Ask the supervisor to move it on to Analysis (they approve from their own Beatbook)."
+run beatbook problem request "$problem" --to analysis \
+    --reason "Pattern found; the council is the place manager"
+run beatbook problem show "$problem"
+
+say "What is owed, and finding things again, offline."
+run beatbook followups
+run beatbook search "garages"
+
+say "Ending the patrol needs its value assessment; without it, it is refused:"
+run beatbook patrol end || echo "(refused as expected, exit code $?)"
+run beatbook patrol end --purpose-met yes --rating 4 \
+    --summary "Spoke to 3 residents; lighting fault reported; problem opened" \
+    --observations "Quiet otherwise; no youths in the lane at 15:00"
+
+say "The day so far."
+run beatbook today
+
+# ---- after the shift -------------------------------------------------------------------------
+
+say "Calling the resident back: seeing their details is logged, with why."
+run beatbook contact personal "$first_contact" \
+    --justification "Calling back about the lane lighting as promised"
+
+say "Export today's contacts (no personal details). Data leaving the device is a disclosure," \
+    "logged with its justification."
+today="$(date +%F)"
+run beatbook export contacts --from "$today" --to "$today" \
+    --justification "Northvale LAP weekly engagement report" --out "$work/contacts.csv"
+run cat "$work/contacts.csv"
+
+say "The audit log: every collection, change, look and disclosure, with who, when and why."
+run beatbook audit
+
+say "Done. Every command has --help; start with: beatbook --help"
