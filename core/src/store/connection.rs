@@ -25,6 +25,9 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
+    // SQLCipher's own logging writes to stderr (logcat on Android); the core reports failures
+    // as typed errors instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
     conn.pragma_update(None, "key", key.pragma_value())?;
     // The first read of the schema is where a wrong key shows.
     if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
