@@ -11,6 +11,7 @@ pub mod geo;
 pub mod ids;
 pub mod model;
 pub mod store;
+pub mod sync;
 pub mod validation;
 
 pub use error::{Error, Result};

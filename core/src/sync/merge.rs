@@ -1,0 +1,154 @@
+//! The merge, as pure functions over data: no I/O, so the server and every device run exactly
+//! the same rules, and tests (including property tests) can drive it directly.
+//!
+//! Field-level last-writer-wins on the hybrid clock, with append-only kinds written once (the lowest clock stands) and
+//! erasure winning over everything. Conflict detection compares the op's `base` (what its
+//! author had seen) with the current clock. Rules: `docs/sync-protocol.md#merge`.
+
+use super::hlc::Hlc;
+use super::protocol::{FieldState, Op, RecordKind};
+use crate::ids::UserId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What is known of one record: its fields with their clocks, and whether it was erased.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordState {
+    pub fields: BTreeMap<String, FieldState>,
+    pub erased: bool,
+}
+
+/// The losing side of a concurrent edit of one field, kept so that nothing is silently lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictFound {
+    pub field: String,
+    pub winner: FieldState,
+    pub loser: FieldState,
+    /// Who wrote the losing value, when known (the op's author when the op lost).
+    pub loser_author: Option<UserId>,
+    /// Who wrote the winning value, when known.
+    pub winner_author: Option<UserId>,
+}
+
+/// What applying an op to a record does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpPlan {
+    /// The record was erased: the op changes nothing.
+    RecordErased,
+    /// The op erases the record.
+    Erase,
+    /// The record's new state, which fields the op won, and the conflicts found.
+    Apply {
+        state: RecordState,
+        changed: Vec<String>,
+        conflicts: Vec<ConflictFound>,
+    },
+}
+
+/// Plans applying `op` to `current` (server side: conflicts are detected here).
+pub fn plan_op(current: &RecordState, op: &Op) -> OpPlan {
+    if current.erased {
+        return OpPlan::RecordErased;
+    }
+    if op.erase.is_some() {
+        return OpPlan::Erase;
+    }
+    let mut state = current.clone();
+    let mut changed = Vec::new();
+    let mut conflicts = Vec::new();
+    for (name, change) in &op.fields {
+        let incoming = FieldState {
+            value: change.value.clone(),
+            hlc: op.hlc,
+        };
+        let existing = current.fields.get(name);
+        match decide(op.kind, existing, &incoming) {
+            Decision::Take => {
+                if let Some(existing) = existing.filter(|_| !op.kind.is_append_only()) {
+                    if change.base != Some(existing.hlc) && existing.value != incoming.value {
+                        conflicts.push(ConflictFound {
+                            field: name.clone(),
+                            winner: incoming.clone(),
+                            loser: existing.clone(),
+                            loser_author: None,
+                            winner_author: Some(op.author),
+                        });
+                    }
+                }
+                state.fields.insert(name.clone(), incoming);
+                changed.push(name.clone());
+            }
+            Decision::Keep => {
+                if let Some(existing) = existing {
+                    let concurrent = change.base != Some(existing.hlc);
+                    if concurrent && !op.kind.is_append_only() && existing.value != incoming.value {
+                        conflicts.push(ConflictFound {
+                            field: name.clone(),
+                            winner: existing.clone(),
+                            loser: incoming,
+                            loser_author: Some(op.author),
+                            winner_author: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    OpPlan::Apply {
+        state,
+        changed,
+        conflicts,
+    }
+}
+
+/// Merges pulled field states into `current` (device side: last-writer-wins only, so the
+/// result is the same in any order and any number of times). Returns the fields that changed.
+pub fn merge_state(
+    kind: RecordKind,
+    current: &mut RecordState,
+    incoming: &BTreeMap<String, FieldState>,
+    incoming_erased: bool,
+) -> Vec<String> {
+    if current.erased {
+        return Vec::new();
+    }
+    if incoming_erased {
+        current.erased = true;
+        let changed = current.fields.keys().cloned().collect();
+        current.fields.clear();
+        return changed;
+    }
+    let mut changed = Vec::new();
+    for (name, state) in incoming {
+        if decide(kind, current.fields.get(name), state) == Decision::Take {
+            current.fields.insert(name.clone(), state.clone());
+            changed.push(name.clone());
+        }
+    }
+    changed
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Take,
+    Keep,
+}
+
+fn decide(kind: RecordKind, existing: Option<&FieldState>, incoming: &FieldState) -> Decision {
+    match existing {
+        None => Decision::Take,
+        // Written once: the first write (lowest clock) stands, whatever order copies arrive in.
+        Some(existing) if kind.is_append_only() && incoming.hlc < existing.hlc => Decision::Take,
+        Some(_) if kind.is_append_only() => Decision::Keep,
+        Some(existing) if incoming.hlc > existing.hlc => Decision::Take,
+        Some(_) => Decision::Keep,
+    }
+}
+
+/// The newest clock in a record (what a device's HLC must move past after applying it).
+pub fn max_hlc(state: &BTreeMap<String, FieldState>) -> Option<Hlc> {
+    state.values().map(|f| f.hlc).max()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,9 @@
+//! Sync: the protocol's types, the hybrid clock, and the merge that device and server share.
+//! The design is in `docs/sync-protocol.md`.
+
+pub mod hlc;
+pub mod merge;
+pub mod protocol;
+
+pub use hlc::Hlc;
+pub use protocol::RecordKind;
