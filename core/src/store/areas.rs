@@ -14,29 +14,8 @@ impl Store {
     /// Replaces the area boundaries with those in `geojson` (a FeatureCollection of LSOAs, see
     /// `docs/data-model.md`). Returns how many LSOAs were loaded. Invalid input changes nothing.
     pub fn load_area_boundaries(&self, geojson: &str) -> Result<usize> {
-        let index = AreaIndex::from_geojson(geojson)?;
+        let index = self.write_as(None, |tx| replace_boundaries(tx, geojson))?;
         let count = index.len();
-        self.write(|tx| {
-            tx.execute("DELETE FROM lsoas", [])?;
-            tx.execute("DELETE FROM laps", [])?;
-            for b in index.boundaries() {
-                tx.prepare_cached(
-                    "INSERT INTO laps (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO NOTHING",
-                )?
-                .execute(params![b.lap_code, b.lap_name])?;
-                tx.prepare_cached(
-                    "INSERT INTO lsoas (code, name, lap_code, neighbourhood) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![b.lsoa_code.as_str(), b.lsoa_name, b.lap_code, b.neighbourhood])?;
-            }
-            tx.execute(
-                "INSERT INTO area_boundaries (id, geojson, loaded_at) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET geojson = excluded.geojson,
-                   loaded_at = excluded.loaded_at",
-                params![geojson, t(Utc::now())],
-            )?;
-            Ok(())
-        })?;
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(index));
         Ok(count)
     }
@@ -87,4 +66,32 @@ impl Store {
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&index));
         Ok(Some(index))
     }
+}
+
+/// Replaces the stored boundaries (LAPs, LSOAs and the GeoJSON) inside a transaction.
+pub(crate) fn replace_boundaries(conn: &rusqlite::Connection, geojson: &str) -> Result<AreaIndex> {
+    let index = AreaIndex::from_geojson(geojson)?;
+    conn.execute("DELETE FROM lsoas", [])?;
+    conn.execute("DELETE FROM laps", [])?;
+    for b in index.boundaries() {
+        conn.prepare_cached(
+            "INSERT INTO laps (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO NOTHING",
+        )?
+        .execute(params![b.lap_code, b.lap_name])?;
+        conn.prepare_cached(
+            "INSERT INTO lsoas (code, name, lap_code, neighbourhood) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            b.lsoa_code.as_str(),
+            b.lsoa_name,
+            b.lap_code,
+            b.neighbourhood
+        ])?;
+    }
+    conn.execute(
+        "INSERT INTO area_boundaries (id, geojson, loaded_at) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET geojson = excluded.geojson, loaded_at = excluded.loaded_at",
+        params![geojson, t(Utc::now())],
+    )?;
+    Ok(index)
 }

@@ -95,7 +95,7 @@ impl Store {
         });
         let personal = new.personal.filter(|p| !p.is_empty());
         let radius = self.repeat_radius_m();
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             check_links(tx, new.patrol_id, new.problem_id)?;
             if let Some(owner) = new.follow_up_owner {
                 check_user(tx, "follow_up_owner", owner)?;
@@ -236,7 +236,7 @@ impl Store {
         }
         check::required_text("justification", justification, limits::SHORT_TEXT)?;
         // A write transaction: the consultation is logged together with the read.
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let ethnicity: Option<String> = tx
                 .prepare_cached("SELECT ethnicity FROM contacts WHERE id = ?1")?
                 .query_row([id], |r| r.get(0))

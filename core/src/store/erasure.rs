@@ -9,12 +9,14 @@
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::contacts::load_contact;
+use super::device_sync;
 use super::search;
 use super::sql_time::{t, truncate};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, NoteId};
 use crate::model::{Actor, Contact, Role};
+use crate::sync::protocol::RecordKind;
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::Utc;
 use rusqlite::{params, Connection};
@@ -25,7 +27,7 @@ impl Store {
     pub fn redact_contact(&self, actor: &Actor, id: ContactId, reason: &str) -> Result<Contact> {
         check::required_text("reason", reason, limits::SHORT_TEXT)?;
         let now = truncate(Utc::now());
-        let contact = self.write(|tx| {
+        let contact = self.write_as(Some(actor), |tx| {
             let current = load_contact(tx, id)?;
             if current.recorded_by != actor.user_id && !actor.role.is_supervisor() {
                 return Err(Error::Forbidden("only the recorder or a supervisor can redact a contact"));
@@ -38,6 +40,8 @@ impl Store {
                 .into());
             }
             tx.execute("DELETE FROM contact_personal WHERE contact_id = ?1", [id])?;
+            // Unsent copies of the personal values go too; the redaction itself is synced.
+            device_sync::forget_queued(tx, RecordKind::ContactPersonal, &id.to_string())?;
             tx.execute(
                 "UPDATE contacts SET ethnicity = NULL, redacted_at = ?2, updated_at = ?2 WHERE id = ?1",
                 params![id, t(now)],
@@ -60,7 +64,14 @@ impl Store {
     /// leaving a metadata tombstone. Supervisors only.
     pub fn erase_contact(&self, actor: &Actor, id: ContactId, reason: &str) -> Result<()> {
         self.erase(actor, "contact", &id.to_string(), reason, |tx| {
-            load_contact(tx, id)?;
+            let contact = load_contact(tx, id)?;
+            let id_text = id.to_string();
+            for kind in [RecordKind::Contact, RecordKind::ContactPersonal] {
+                device_sync::erase_record(tx, actor, kind, &id_text, reason)?;
+            }
+            if let Some(follow_up) = contact.follow_up_id {
+                device_sync::erase_record(tx, actor, RecordKind::FollowUp, &follow_up.to_string(), reason)?;
+            }
             tx.execute(
                 "DELETE FROM follow_ups WHERE id = (SELECT follow_up_id FROM contacts WHERE id = ?1)",
                 [id],
@@ -76,6 +87,7 @@ impl Store {
             if tx.execute("DELETE FROM notes WHERE id = ?1", [id])? == 0 {
                 return Err(Error::not_found("note", id));
             }
+            device_sync::erase_record(tx, actor, RecordKind::Note, &id.to_string(), reason)?;
             Ok(())
         })
     }
@@ -93,7 +105,7 @@ impl Store {
             return Err(ValidationError::new("actor", Rule::SupervisorOnly).into());
         }
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             delete(tx)?;
             search::unindex(tx, id)?;
             tx.execute(

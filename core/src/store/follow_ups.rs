@@ -84,7 +84,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<FollowUp> {
         let at = truncate(at);
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let current = load(tx, id)?;
             if current.owner != actor.user_id && !actor.role.is_supervisor() {
                 return Err(Error::Forbidden(
@@ -125,7 +125,7 @@ impl Store {
     }
 }
 
-fn load(conn: &Connection, id: FollowUpId) -> Result<FollowUp> {
+pub(crate) fn load(conn: &Connection, id: FollowUpId) -> Result<FollowUp> {
     conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
         .query_row([id], from_row)
         .or_not_found(KIND, id)

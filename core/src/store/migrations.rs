@@ -9,7 +9,10 @@ use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// The migrations, in order; migration `i` takes the store to version `i + 1`.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_initial.sql"),
+    include_str!("../../migrations/0002_sync.sql"),
+];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

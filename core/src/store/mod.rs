@@ -12,21 +12,23 @@ mod key;
 pub mod migrations;
 pub mod sql_time;
 
-mod areas;
-mod contacts;
+pub(crate) mod areas;
+pub(crate) mod contacts;
+pub mod device_sync;
 mod erasure;
 mod export;
-mod follow_ups;
-mod notes;
-mod patrols;
-mod problems;
+pub(crate) mod follow_ups;
+pub(crate) mod notes;
+pub(crate) mod patrols;
+pub(crate) mod problems;
 pub mod queries;
 mod reference;
-mod rows;
-mod search;
+pub(crate) mod rows;
+pub(crate) mod search;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use contacts::{NearbyContact, RecordedContact};
+pub use device_sync::{wipe_files, Enrolment, PushTally, Rejection, SyncStatus};
 pub use export::ExportPeriod;
 pub use key::StoreKey;
 pub use problems::StageDecision;
@@ -34,6 +36,7 @@ pub use search::{SearchHit, SearchKind};
 
 use crate::error::Result;
 use crate::geo::AreaIndex;
+use crate::model::Actor;
 use connection::Access;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -54,6 +57,8 @@ pub struct Store {
     areas: RwLock<Option<Arc<AreaIndex>>>,
     /// The repeat-location radius in metres, as `f64` bits.
     repeat_radius_bits: AtomicU64,
+    /// Rows the current write touched, for capturing sync ops (see `device_sync::capture`).
+    touched: device_sync::capture::Touched,
 }
 
 impl Store {
@@ -64,6 +69,8 @@ impl Store {
         let path = path.as_ref().to_path_buf();
         let mut writer = connection::open(&path, key, Access::Writer)?;
         migrations::migrate(&mut writer)?;
+        let touched = device_sync::capture::Touched::default();
+        device_sync::capture::install_hook(&mut writer, &touched)?;
         Ok(Store {
             path,
             key: key.clone(),
@@ -71,6 +78,7 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             areas: RwLock::new(None),
             repeat_radius_bits: AtomicU64::new(contacts::DEFAULT_REPEAT_RADIUS_M.to_bits()),
+            touched,
         })
     }
 
@@ -80,10 +88,26 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction: committed if it returns `Ok`, rolled back otherwise.
+    /// Nothing it writes is captured for sync (reference data, bookkeeping).
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.write_as(None, f)
+    }
+
+    /// Runs `f` in one write transaction on behalf of `actor`: the records it changes are
+    /// captured as sync ops in the same transaction, before it commits.
+    pub(crate) fn write_as<T>(
+        &self,
+        actor: Option<&Actor>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = lock(&self.writer);
+        lock(&self.touched).rows.clear();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
+        let touched = std::mem::take(&mut lock(&self.touched).rows);
+        if let Some(actor) = actor {
+            device_sync::capture::capture_touched(&tx, actor, touched)?;
+        }
         tx.commit()?;
         Ok(out)
     }

@@ -36,7 +36,7 @@ impl Store {
             author: actor.user_id,
             created_at: truncate(Utc::now()),
         };
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             super::contacts::check_links(tx, note.patrol_id, note.problem_id)?;
             tx.prepare_cached(
                 "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code,
@@ -136,4 +136,10 @@ fn note_from_row(r: &Row<'_>) -> rusqlite::Result<Note> {
         author: r.get(9)?,
         created_at: r.get::<_, SqlTime>(10)?.0,
     })
+}
+
+pub(crate) fn load_note(conn: &Connection, id: NoteId) -> Result<Note> {
+    conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row([id], note_from_row)
+        .or_not_found(KIND, id)
 }

@@ -51,7 +51,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             tx.prepare_cached(
                 "INSERT INTO patrols (id, kind, area_kind, area_id, purpose, operation_name,
                    recorded_by, started_at, created_at, updated_at)
@@ -130,7 +130,7 @@ impl Store {
             updated_at: now,
             ..current
         };
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let changed = tx
                 .prepare_cached(
                     "UPDATE patrols SET ended_at = ?2, observations = ?3, assessment = ?4,
@@ -188,7 +188,7 @@ impl Store {
         }
         let patrol = self.patrol(id)?;
         may_edit(actor, &patrol)?;
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let mut added = 0;
             for p in points {
                 added += tx
@@ -281,7 +281,7 @@ fn dedup_participants(recorder: UserId, mut participants: Vec<UserId>) -> Vec<Us
     participants
 }
 
-fn index_patrol(conn: &Connection, patrol: &Patrol) -> Result<()> {
+pub(crate) fn index_patrol(conn: &Connection, patrol: &Patrol) -> Result<()> {
     let title = match &patrol.operation_name {
         Some(op) => format!("{} patrol — {op}", patrol.kind),
         None => format!("{} patrol", patrol.kind),

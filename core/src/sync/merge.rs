@@ -64,7 +64,7 @@ pub fn plan_op(current: &RecordState, op: &Op) -> OpPlan {
         let existing = current.fields.get(name);
         match decide(op.kind, existing, &incoming) {
             Decision::Take => {
-                if let Some(existing) = existing.filter(|_| !op.kind.is_append_only()) {
+                if let Some(existing) = existing.filter(|_| may_conflict(op.kind, name)) {
                     if change.base != Some(existing.hlc) && existing.value != incoming.value {
                         conflicts.push(ConflictFound {
                             field: name.clone(),
@@ -81,7 +81,8 @@ pub fn plan_op(current: &RecordState, op: &Op) -> OpPlan {
             Decision::Keep => {
                 if let Some(existing) = existing {
                     let concurrent = change.base != Some(existing.hlc);
-                    if concurrent && !op.kind.is_append_only() && existing.value != incoming.value {
+                    if concurrent && may_conflict(op.kind, name) && existing.value != incoming.value
+                    {
                         conflicts.push(ConflictFound {
                             field: name.clone(),
                             winner: existing.clone(),
@@ -127,6 +128,16 @@ pub fn merge_state(
     }
     changed
 }
+
+/// Fields whose concurrent edits are worth a person's attention. Append-only kinds never
+/// conflict, and bookkeeping fields (`updated_at`) change with every edit: a conflict on them
+/// would only repeat the conflict on the field that was really edited.
+pub fn may_conflict(kind: RecordKind, field: &str) -> bool {
+    !kind.is_append_only() && !BOOKKEEPING_FIELDS.contains(&field)
+}
+
+/// Fields every edit touches.
+pub const BOOKKEEPING_FIELDS: &[&str] = &["updated_at"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {

@@ -7,6 +7,8 @@ use beatbook_core::model::{Actor, Role, Team, User};
 use beatbook_core::{Store, StoreKey};
 use tempfile::TempDir;
 
+pub mod fake_server;
+
 pub const DEMO_AREAS: &str = include_str!("../fixtures/demo_areas.geojson");
 
 pub fn key() -> StoreKey {

@@ -7,6 +7,7 @@
 mod responses;
 mod stages;
 
+pub(crate) use stages::load_request;
 pub use stages::StageDecision;
 
 use super::audit::{self, AuditAction, AuditEvent};
@@ -68,7 +69,7 @@ impl Store {
         let triangle = to_json(&problem.triangle)?;
         let repeat_types = to_json(&problem.repeat_types)?;
         let responses = to_json(&problem.responses)?;
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             if owner != actor.user_id {
                 check_owner(tx, owner)?;
             }
@@ -151,7 +152,7 @@ impl Store {
         check::required_text("text", text, limits::LONG_TEXT)?;
         refuse_volunteer(actor, "volunteers do not add to problems")?;
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let problem = load(tx, problem_id)?;
             require_open(&problem)?;
             let step = ProblemStep {
@@ -236,7 +237,7 @@ fn exists(conn: &Connection, id: ProblemId) -> Result<()> {
         .map(|_| ())
 }
 
-fn load(conn: &Connection, id: ProblemId) -> Result<Problem> {
+pub(crate) fn load(conn: &Connection, id: ProblemId) -> Result<Problem> {
     conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
         .query_row([id], from_row)
         .or_not_found(KIND, id)
@@ -307,7 +308,7 @@ fn load_steps(conn: &Connection, id: ProblemId) -> Result<Vec<ProblemStep>> {
 
 /// Replaces the problem's search row: its title, and the text of all its steps. The analysis
 /// triangle is not indexed: it can name people.
-fn reindex(conn: &Connection, problem: &Problem) -> Result<()> {
+pub(crate) fn reindex(conn: &Connection, problem: &Problem) -> Result<()> {
     let body = load_steps(conn, problem.id)?
         .into_iter()
         .map(|s| s.text)

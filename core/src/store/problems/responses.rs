@@ -33,7 +33,7 @@ impl Store {
         repeat_types.sort();
         repeat_types.dedup();
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let current = load(tx, problem_id)?;
             require_open(&current)?;
             let mut changed = changed_sides(&current.triangle, &triangle);
@@ -79,7 +79,7 @@ impl Store {
         action.validate()?;
         refuse_volunteer(actor, "volunteers do not edit problems")?;
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let mut problem = load(tx, problem_id)?;
             require_open(&problem)?;
             if !matches!(problem.stage, SaraStage::Response | SaraStage::Assessment) {
@@ -112,7 +112,7 @@ impl Store {
     ) -> Result<Problem> {
         refuse_volunteer(actor, "volunteers do not edit problems")?;
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let mut problem = load(tx, problem_id)?;
             require_open(&problem)?;
             let Some(action) = problem.responses.iter_mut().find(|a| a.id == action_id) else {
@@ -158,7 +158,7 @@ impl Store {
                 .collect(),
         };
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let current = load(tx, problem_id)?;
             require_open(&current)?;
             if current.stage != SaraStage::Assessment {

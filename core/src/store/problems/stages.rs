@@ -45,7 +45,7 @@ impl Store {
             .filter(|r| !r.is_empty());
         check::optional_text("reason", reason.as_deref(), limits::LONG_TEXT)?;
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let problem = load(tx, problem_id)?;
             if problem.owner != actor.user_id && !actor.role.is_supervisor() {
                 return Err(Error::Forbidden(
@@ -120,7 +120,7 @@ impl Store {
             }
         };
         let now = truncate(Utc::now());
-        self.write(|tx| {
+        self.write_as(Some(actor), |tx| {
             let request = load_request(tx, request_id)?;
             if request.status != StageRequestStatus::Pending {
                 return Err(ValidationError::new(
@@ -300,7 +300,7 @@ fn label(stage: SaraStage) -> &'static str {
     }
 }
 
-fn load_request(conn: &Connection, id: StageRequestId) -> Result<StageRequest> {
+pub(crate) fn load_request(conn: &Connection, id: StageRequestId) -> Result<StageRequest> {
     conn.prepare_cached(&format!("{SELECT_REQUESTS} WHERE id = ?1"))?
         .query_row([id], request_from_row)
         .or_not_found("stage request", id)

@@ -1,0 +1,90 @@
+//! The conflict log on the device: list what the server found, and resolve it. Resolving is
+//! itself a synced change of the `conflict` record; keeping the losing value also writes that
+//! value back to its record as a new, later change, so it wins everywhere.
+
+use super::capture::{self, synced_fields};
+use super::materialize;
+use crate::error::{Error, Result};
+use crate::model::Actor;
+use crate::store::rows::from_json;
+use crate::store::Store;
+use crate::sync::conflict::{Conflict, Resolution};
+use crate::sync::protocol::RecordKind;
+use crate::validation::{Rule, ValidationError};
+use chrono::Utc;
+use rusqlite::{params, OptionalExtension};
+use serde_json::Value;
+
+impl Store {
+    /// Conflicts, newest first; only unresolved ones when `open_only`.
+    pub fn conflicts(&self, open_only: bool) -> Result<Vec<Conflict>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM conflicts WHERE resolved = 0 OR ?1 = 0 ORDER BY detected_at DESC, id",
+            )?;
+            let rows = stmt.query_map([open_only], |r| from_json::<Conflict>(&r.get::<_, String>(0)?))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Settles a conflict. Anyone who may edit the record may; the choice syncs to everyone.
+    pub fn resolve_conflict(
+        &self,
+        actor: &Actor,
+        id: &str,
+        resolution: Resolution,
+    ) -> Result<Conflict> {
+        if !actor.role.may_handle_personal_data() {
+            return Err(Error::Forbidden("volunteers do not resolve conflicts"));
+        }
+        self.write_as(Some(actor), |tx| {
+            let body: Option<String> = tx
+                .query_row("SELECT body FROM conflicts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let mut conflict: Conflict = match body {
+                Some(text) => from_json(&text)?,
+                None => return Err(Error::not_found("conflict", id)),
+            };
+            if conflict.resolution.is_some() {
+                return Err(ValidationError::new(
+                    "conflict",
+                    Rule::InvalidState {
+                        reason: "already resolved",
+                    },
+                )
+                .into());
+            }
+            if resolution == Resolution::KeepLoser {
+                let mut object: serde_json::Map<String, Value> =
+                    synced_fields(tx, conflict.record_kind, &conflict.record_id)?
+                        .into_iter()
+                        .map(|(name, (value, _))| (name, value))
+                        .collect();
+                object.insert(conflict.field.clone(), conflict.loser_value.clone());
+                materialize::materialize(tx, conflict.record_kind, &conflict.record_id, &object)?;
+                capture::capture(
+                    tx,
+                    actor,
+                    conflict.record_kind,
+                    &conflict.record_id,
+                    Value::Object(object),
+                )?;
+            }
+            conflict.resolution = Some(resolution);
+            conflict.resolved_by = Some(actor.user_id);
+            conflict.resolved_at = Some(Utc::now());
+            let body = serde_json::to_value(&conflict).map_err(|e| Error::Corrupt {
+                kind: "conflict",
+                reason: e.to_string(),
+            })?;
+            tx.execute(
+                "UPDATE conflicts SET body = ?2, resolved = 1 WHERE id = ?1",
+                params![id, body.to_string()],
+            )?;
+            capture::capture(tx, actor, RecordKind::Conflict, id, body)?;
+            Ok(conflict)
+        })
+    }
+}

@@ -1,0 +1,371 @@
+//! Writing merged records into the typed tables. Runs inside the pull transaction with foreign
+//! keys off (a record's latest change can arrive before or after the records it links to, and
+//! a volunteer never receives some of them) and with capture paused (these are not local edits).
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
+    StageRequest, Team, User,
+};
+use crate::store::rows::to_json;
+use crate::store::search::{self, SearchKind};
+use crate::store::sql_time::{opt_t, t};
+use crate::store::{contacts, patrols, problems};
+use crate::sync::conflict::Conflict;
+use crate::sync::protocol::RecordKind;
+use rusqlite::{params, Connection};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+fn parse<T: DeserializeOwned>(kind: RecordKind, object: &Map<String, Value>) -> Result<T> {
+    serde_json::from_value(Value::Object(object.clone())).map_err(|e| Error::Corrupt {
+        kind: "synced record",
+        reason: format!("{kind}: {e}"),
+    })
+}
+
+/// Writes one merged record. `complete` says whether the record has every field its type needs
+/// (a partial record — e.g. a contact whose creation has not arrived — waits for the rest).
+pub(crate) fn materialize(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    object: &Map<String, Value>,
+) -> Result<()> {
+    match kind {
+        RecordKind::Patrol => patrol(conn, &parse(kind, object)?),
+        RecordKind::Note => note(conn, &parse(kind, object)?),
+        RecordKind::Contact => {
+            let mut object = object.clone();
+            object
+                .entry("has_personal_details")
+                .or_insert(Value::Bool(false));
+            object.entry("has_ethnicity").or_insert(Value::Bool(false));
+            contact(conn, &parse(kind, &object)?)
+        }
+        RecordKind::ContactPersonal => personal(conn, id, &parse(kind, object)?),
+        RecordKind::FollowUp => follow_up(conn, &parse(kind, object)?),
+        RecordKind::Problem => problem(conn, &parse(kind, object)?),
+        RecordKind::ProblemStep => step(conn, &parse(kind, object)?),
+        RecordKind::StageRequest => stage_request(conn, &parse(kind, object)?),
+        RecordKind::Conflict => conflict(conn, &parse(kind, object)?),
+        RecordKind::User => user(conn, &parse(kind, object)?),
+        RecordKind::Team => team(conn, &parse(kind, object)?),
+        RecordKind::PriorityArea => priority_area(conn, &parse(kind, object)?),
+        RecordKind::AreaBoundaries => {
+            let geojson = object
+                .get("geojson")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::Corrupt {
+                    kind: "synced record",
+                    reason: "area_boundaries without geojson".into(),
+                })?;
+            crate::store::areas::replace_boundaries(conn, geojson).map(|_| ())
+        }
+    }
+}
+
+/// Removes an erased record and everything hanging off it.
+pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
+    let sql: &[&str] = match kind {
+        RecordKind::Patrol => &[
+            "DELETE FROM patrol_participants WHERE patrol_id = ?1",
+            "DELETE FROM track_points WHERE patrol_id = ?1",
+            "DELETE FROM patrols WHERE id = ?1",
+        ],
+        RecordKind::Note => &["DELETE FROM notes WHERE id = ?1"],
+        RecordKind::Contact => &[
+            "DELETE FROM contact_personal WHERE contact_id = ?1",
+            "DELETE FROM contact_nearby WHERE contact_id = ?1 OR earlier_contact_id = ?1",
+            "DELETE FROM contacts WHERE id = ?1",
+        ],
+        RecordKind::ContactPersonal => &[
+            "DELETE FROM contact_personal WHERE contact_id = ?1",
+            "UPDATE contacts SET ethnicity = NULL WHERE id = ?1",
+        ],
+        RecordKind::FollowUp => &["DELETE FROM follow_ups WHERE id = ?1"],
+        RecordKind::Problem => &[
+            "DELETE FROM problem_steps WHERE problem_id = ?1",
+            "DELETE FROM stage_requests WHERE problem_id = ?1",
+            "DELETE FROM problems WHERE id = ?1",
+        ],
+        RecordKind::ProblemStep => &["DELETE FROM problem_steps WHERE id = ?1"],
+        RecordKind::StageRequest => &["DELETE FROM stage_requests WHERE id = ?1"],
+        RecordKind::Conflict => &["DELETE FROM conflicts WHERE id = ?1"],
+        RecordKind::User => &["DELETE FROM users WHERE id = ?1"],
+        RecordKind::Team => &["DELETE FROM teams WHERE id = ?1"],
+        RecordKind::PriorityArea => &["DELETE FROM priority_areas WHERE id = ?1"],
+        RecordKind::AreaBoundaries => &[],
+    };
+    for statement in sql {
+        conn.prepare_cached(statement)?.execute([id])?;
+    }
+    search::unindex(conn, id)
+}
+
+fn patrol(conn: &Connection, p: &Patrol) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO patrols (id, kind, area_kind, area_id, purpose, operation_name, recorded_by,
+           started_at, ended_at, observations, assessment, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, area_kind = excluded.area_kind,
+           area_id = excluded.area_id, purpose = excluded.purpose,
+           operation_name = excluded.operation_name, recorded_by = excluded.recorded_by,
+           started_at = excluded.started_at, ended_at = excluded.ended_at,
+           observations = excluded.observations, assessment = excluded.assessment,
+           updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        p.id,
+        p.kind,
+        p.area.kind(),
+        p.area.id_string(),
+        p.purpose,
+        p.operation_name,
+        p.recorded_by,
+        t(p.started_at),
+        opt_t(p.ended_at),
+        p.observations,
+        p.assessment.as_ref().map(to_json).transpose()?,
+        t(p.created_at),
+        t(p.updated_at),
+    ])?;
+    conn.prepare_cached("DELETE FROM patrol_participants WHERE patrol_id = ?1")?
+        .execute([p.id])?;
+    for user in &p.participants {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO patrol_participants (patrol_id, user_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![p.id, user])?;
+    }
+    patrols::index_patrol(conn, p)
+}
+
+fn note(conn: &Connection, n: &Note) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
+           problem_id, author, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+    )?
+    .execute(params![
+        n.id,
+        t(n.observed_at),
+        n.text,
+        n.category,
+        n.place.map(|p| p.lat),
+        n.place.map(|p| p.lon),
+        n.lsoa_code.as_ref().map(|c| c.as_str()),
+        n.patrol_id,
+        n.problem_id,
+        n.author,
+        t(n.created_at),
+    ])?;
+    search::index(
+        conn,
+        SearchKind::Note,
+        &n.id.to_string(),
+        n.category.as_str(),
+        &n.text,
+    )
+}
+
+fn contact(conn: &Connection, c: &Contact) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
+           people_count, issues, issues_text, promised, follow_up_id, consent_to_recontact,
+           repeat_caller, vulnerable, repeat_location, problem_id, patrol_id, recorded_by,
+           redacted_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+           ?19, ?20, ?21, ?22, ?23)
+         ON CONFLICT (id) DO UPDATE SET occurred_at = excluded.occurred_at, lat = excluded.lat,
+           lon = excluded.lon, lsoa_code = excluded.lsoa_code, lap_code = excluded.lap_code,
+           method = excluded.method, audience = excluded.audience,
+           people_count = excluded.people_count, issues = excluded.issues,
+           issues_text = excluded.issues_text, promised = excluded.promised,
+           follow_up_id = excluded.follow_up_id,
+           consent_to_recontact = excluded.consent_to_recontact,
+           repeat_caller = excluded.repeat_caller, vulnerable = excluded.vulnerable,
+           repeat_location = excluded.repeat_location, problem_id = excluded.problem_id,
+           patrol_id = excluded.patrol_id, recorded_by = excluded.recorded_by,
+           redacted_at = excluded.redacted_at, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        c.id,
+        t(c.occurred_at),
+        c.place.lat,
+        c.place.lon,
+        c.lsoa_code.as_ref().map(|l| l.as_str()),
+        c.lap_code,
+        c.method,
+        c.audience,
+        c.people_count,
+        to_json(&c.issues)?,
+        c.issues_text,
+        c.promised,
+        c.follow_up_id,
+        c.consent_to_recontact,
+        c.repeat_caller,
+        c.vulnerable,
+        c.repeat_location,
+        c.problem_id,
+        c.patrol_id,
+        c.recorded_by,
+        opt_t(c.redacted_at),
+        t(c.created_at),
+        t(c.updated_at),
+    ])?;
+    contacts::index_contact(conn, c)
+}
+
+fn personal(conn: &Connection, id: &str, p: &ContactPersonalData) -> Result<()> {
+    conn.prepare_cached("UPDATE contacts SET ethnicity = ?2 WHERE id = ?1")?
+        .execute(params![id, p.ethnicity.map(|e| e.as_str())])?;
+    match &p.details {
+        Some(d) => {
+            conn.prepare_cached(
+                "INSERT INTO contact_personal (contact_id, name, phone, email, address)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (contact_id) DO UPDATE SET name = excluded.name,
+                   phone = excluded.phone, email = excluded.email, address = excluded.address",
+            )?
+            .execute(params![id, d.name, d.phone, d.email, d.address])?;
+        }
+        None => {
+            conn.prepare_cached("DELETE FROM contact_personal WHERE contact_id = ?1")?
+                .execute([id])?;
+        }
+    }
+    Ok(())
+}
+
+fn follow_up(conn: &Connection, f: &FollowUp) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status,
+           answered_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id,
+           promise = excluded.promise, owner = excluded.owner, due_at = excluded.due_at,
+           status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome",
+    )?
+    .execute(params![
+        f.id, f.contact_id, f.promise, f.owner, t(f.created_at), t(f.due_at), f.status,
+        opt_t(f.answered_at), f.outcome,
+    ])?;
+    Ok(())
+}
+
+fn problem(conn: &Connection, p: &Problem) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO problems (id, title, area_kind, area_id, category, owner, stage, triangle,
+           repeat_types, responses, assessment, created_by, created_at, updated_at, stage_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, area_kind = excluded.area_kind,
+           area_id = excluded.area_id, category = excluded.category, owner = excluded.owner,
+           stage = excluded.stage, triangle = excluded.triangle,
+           repeat_types = excluded.repeat_types, responses = excluded.responses,
+           assessment = excluded.assessment, updated_at = excluded.updated_at,
+           stage_changed_at = excluded.stage_changed_at",
+    )?
+    .execute(params![
+        p.id, p.title, p.area.kind(), p.area.id_string(), p.category, p.owner, p.stage,
+        to_json(&p.triangle)?, to_json(&p.repeat_types)?, to_json(&p.responses)?,
+        p.assessment.as_ref().map(to_json).transpose()?, p.created_by, t(p.created_at),
+        t(p.updated_at), t(p.stage_changed_at),
+    ])?;
+    problems::reindex(conn, p)
+}
+
+fn step(conn: &Connection, s: &ProblemStep) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO problem_steps (id, problem_id, stage, text, author, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+    )?
+    .execute(params![
+        s.id,
+        s.problem_id,
+        s.stage,
+        s.text,
+        s.author,
+        t(s.recorded_at)
+    ])?;
+    if let Ok(problem) = problems::load(conn, s.problem_id) {
+        problems::reindex(conn, &problem)?;
+    }
+    Ok(())
+}
+
+fn stage_request(conn: &Connection, r: &StageRequest) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO stage_requests (id, problem_id, from_stage, to_stage, requested_by,
+           requested_at, reason, status, decided_by, decided_at, decision_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by,
+           decided_at = excluded.decided_at, decision_reason = excluded.decision_reason,
+           reason = excluded.reason",
+    )?
+    .execute(params![
+        r.id,
+        r.problem_id,
+        r.from_stage,
+        r.to_stage,
+        r.requested_by,
+        t(r.requested_at),
+        r.reason,
+        r.status,
+        r.decided_by,
+        opt_t(r.decided_at),
+        r.decision_reason,
+    ])?;
+    Ok(())
+}
+
+fn conflict(conn: &Connection, c: &Conflict) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO conflicts (id, record_kind, record_id, field, body, resolved, detected_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body, resolved = excluded.resolved",
+    )?
+    .execute(params![
+        c.id,
+        c.record_kind,
+        c.record_id,
+        c.field,
+        to_json(c)?,
+        c.resolution.is_some(),
+        t(c.detected_at)
+    ])?;
+    Ok(())
+}
+
+fn user(conn: &Connection, u: &User) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO users (id, display_name, role, team_id) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+           role = excluded.role, team_id = excluded.team_id",
+    )?
+    .execute(params![u.id, u.display_name, u.role, u.team_id])?;
+    Ok(())
+}
+
+fn team(conn: &Connection, team: &Team) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO teams (id, name, lap_code) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, lap_code = excluded.lap_code",
+    )?
+    .execute(params![team.id, team.name, team.lap_code])?;
+    Ok(())
+}
+
+fn priority_area(conn: &Connection, area: &PriorityArea) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO priority_areas (id, name, phase, lsoa_codes) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, phase = excluded.phase,
+           lsoa_codes = excluded.lsoa_codes",
+    )?
+    .execute(params![
+        area.id,
+        area.name,
+        area.phase,
+        to_json(&area.lsoa_codes)?
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,477 @@
+//! The device's side of sync, as store operations: enrolment details, the outbox of local
+//! changes, applying the server's answers and pulled pages, sync status, conflicts, and wipe.
+//! The HTTP client (`crate::sync::client`) drives these; they do no I/O beyond the store.
+
+pub(crate) mod capture;
+mod clock;
+mod conflicts;
+mod materialize;
+
+use super::sql_time::{t, SqlTime};
+use super::{lock, Store};
+use crate::error::{Error, Result};
+use crate::ids::{DeviceId, UserId};
+use crate::model::Actor;
+use crate::sync::merge::{self, RecordState};
+use crate::sync::protocol::{
+    EnrolResponse, Erasure, FieldState, Op, OpResult, OpStatus, PullResponse, RecordKind,
+    RejectCode,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Where this device syncs to, and how it proves who it is.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub server_url: String,
+    pub device_id: DeviceId,
+    pub user_id: UserId,
+    /// The device's secret bearer token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("server_url", &self.server_url)
+            .field("device_id", &self.device_id)
+            .field("user_id", &self.user_id)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What the server's answers to one push did to the outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushTally {
+    pub accepted: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+    /// Ops refused because this device's clock is ahead; they stay queued to be re-stamped.
+    pub clock_ahead: u64,
+}
+
+/// A refused op, kept so that nothing is dropped silently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub op_id: String,
+    pub kind: String,
+    pub record_id: String,
+    pub code: String,
+    pub message: String,
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// Sync status for a status line or settings screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub pending_changes: u64,
+    pub rejected_changes: u64,
+    pub open_conflicts: u64,
+    pub cursor: u64,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// This device's enrolment, once enrolled.
+    pub fn enrolment(&self) -> Result<Option<Enrolment>> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT server_url, device_id, user_id, token FROM device_profile
+                     WHERE id = 1 AND token IS NOT NULL",
+                    [],
+                    |r| {
+                        Ok(Enrolment {
+                            server_url: r.get(0)?,
+                            device_id: r.get(1)?,
+                            user_id: r.get(2)?,
+                            token: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+
+    /// Records a successful enrolment: this store now belongs to the enrolled user and device.
+    /// A store that already has an owner is refused (enrol into a new store).
+    pub fn save_enrolment(&self, server_url: &str, enrolled: &EnrolResponse) -> Result<Actor> {
+        let user = &enrolled.user;
+        let now = Utc::now();
+        self.write_as(None, |tx| {
+            let owner: Option<String> = tx.query_row("SELECT user_id FROM device_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
+            if owner.is_some() {
+                return Err(Error::Forbidden("this store already belongs to a device; enrol into a new store"));
+            }
+            if let Some(team) = user.team_id {
+                tx.execute("INSERT OR IGNORE INTO teams (id, name) VALUES (?1, 'Team (syncing)')", [team])?;
+            }
+            tx.execute(
+                "INSERT INTO users (id, display_name, role, team_id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+                   role = excluded.role, team_id = excluded.team_id",
+                params![user.id, user.display_name, user.role, user.team_id],
+            )?;
+            tx.execute(
+                "INSERT INTO device_profile (id, device_id, user_id, server_url, token) VALUES (1, ?1, ?2, ?3, ?4)",
+                params![enrolled.device_id, user.id, server_url, enrolled.token],
+            )?;
+            set_offset(tx, enrolled.server_time, now)?;
+            Ok(())
+        })?;
+        Ok(Actor {
+            user_id: user.id,
+            role: user.role,
+            device_id: enrolled.device_id,
+        })
+    }
+
+    /// Up to `limit` changes waiting to be pushed, oldest first.
+    pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT op FROM outbox ORDER BY seq LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+            rows.map(|text| {
+                serde_json::from_str(&text?).map_err(|e| Error::Corrupt {
+                    kind: "outbox op",
+                    reason: e.to_string(),
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// How many changes wait to be pushed.
+    pub fn pending_count(&self) -> Result<u64> {
+        self.read(|conn| Ok(conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?))
+    }
+
+    /// Applies the server's per-op answers: accepted and duplicate ops leave the outbox,
+    /// rejected ones move to the rejection list, clock-ahead ones stay to be re-stamped.
+    pub fn apply_push_results(
+        &self,
+        results: &[OpResult],
+        server_time: DateTime<Utc>,
+    ) -> Result<PushTally> {
+        let now = Utc::now();
+        self.write_as(None, |tx| {
+            let mut tally = PushTally::default();
+            for result in results {
+                let op_id = result.op_id.to_string();
+                match &result.status {
+                    OpStatus::Accepted => tally.accepted += 1,
+                    OpStatus::Duplicate => tally.duplicate += 1,
+                    OpStatus::Rejected { code: RejectCode::ClockAhead, .. } => {
+                        tally.clock_ahead += 1;
+                        continue;
+                    }
+                    OpStatus::Rejected { code, message } => {
+                        tally.rejected += 1;
+                        tx.execute(
+                            "INSERT OR REPLACE INTO sync_rejections (op_id, kind, record_id, code, message, rejected_at)
+                             SELECT op_id, kind, record_id, ?2, ?3, ?4 FROM outbox WHERE op_id = ?1",
+                            params![op_id, code, message, t(now)],
+                        )?;
+                    }
+                }
+                tx.execute("DELETE FROM outbox WHERE op_id = ?1", [&op_id])?;
+            }
+            set_offset(tx, server_time, now)?;
+            Ok(tally)
+        })
+    }
+
+    /// Re-stamps every queued op with the corrected clock (after `clock_ahead`): these ops have
+    /// not left the device, so nobody has seen their old stamps.
+    pub fn restamp_pending(&self) -> Result<usize> {
+        let device = self.enrolment()?.map(|e| e.device_id);
+        self.write_as(None, |tx| {
+            let mut stmt = tx.prepare("SELECT seq, op FROM outbox ORDER BY seq")?;
+            let queued = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Start again from the corrected wall clock, not from the fast stamps.
+            tx.execute("UPDATE sync_state SET last_hlc = NULL WHERE id = 1", [])?;
+            for (seq, text) in &queued {
+                let mut op: Op = serde_json::from_str(text).map_err(|e| Error::Corrupt { kind: "outbox op", reason: e.to_string() })?;
+                let old = op.hlc;
+                op.hlc = clock::next(tx, device.unwrap_or(op.device))?;
+                for field in op.fields.keys() {
+                    tx.execute(
+                        "UPDATE sync_fields SET hlc = ?4 WHERE kind = ?1 AND record_id = ?2 AND field = ?3 AND hlc = ?5",
+                        params![op.kind, op.record_id, field, op.hlc, old],
+                    )?;
+                }
+                let text = serde_json::to_string(&op).map_err(|e| Error::Corrupt { kind: "outbox op", reason: e.to_string() })?;
+                tx.execute("UPDATE outbox SET op = ?2 WHERE seq = ?1", params![seq, text])?;
+            }
+            Ok(queued.len())
+        })
+    }
+
+    /// Where pulling resumes.
+    pub fn pull_cursor(&self) -> Result<u64> {
+        self.read(|conn| {
+            Ok(
+                conn.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+
+    /// Merges one pulled page and advances the cursor, in one transaction: an interrupted pull
+    /// resumes from the last page applied, and a page applied twice changes nothing.
+    /// Returns how many records changed.
+    pub fn apply_pull_page(&self, page: &PullResponse) -> Result<usize> {
+        let now = Utc::now();
+        let mut conn = lock(&self.writer);
+        lock(&self.touched).paused = true;
+        // Links may arrive before what they point to (or never, outside this device's scope).
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let result = (|| -> Result<usize> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut changed = 0;
+            for change in &page.changes {
+                if apply_change(
+                    &tx,
+                    change.kind,
+                    &change.record_id,
+                    &change.fields,
+                    change.erased,
+                )? {
+                    changed += 1;
+                }
+            }
+            tx.execute(
+                "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
+                [page.next_cursor as i64],
+            )?;
+            set_offset(&tx, page.server_time, now)?;
+            tx.commit()?;
+            Ok(changed)
+        })();
+        let restored = conn.pragma_update(None, "foreign_keys", "ON");
+        lock(&self.touched).paused = false;
+        *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
+        let changed = result?;
+        restored?;
+        Ok(changed)
+    }
+
+    /// Notes the end of a sync attempt for [`Store::sync_status`].
+    pub fn record_sync_attempt(&self, error: Option<&str>) -> Result<()> {
+        let now = Utc::now();
+        self.write_as(None, |tx| {
+            match error {
+                None => tx.execute(
+                    "UPDATE sync_state SET last_attempt_at = ?1, last_success_at = ?1, last_error = NULL WHERE id = 1",
+                    [t(now)],
+                )?,
+                Some(message) => tx.execute(
+                    "UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2 WHERE id = 1",
+                    params![t(now), message],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let enrolled = self.enrolment()?.is_some();
+        self.read(|conn| {
+            let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, u64>(0));
+            let (cursor, last_attempt_at, last_success_at, last_error) = conn.query_row(
+                "SELECT cursor, last_attempt_at, last_success_at, last_error FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get::<_, u64>(0)?, r.get::<_, Option<SqlTime>>(1)?, r.get::<_, Option<SqlTime>>(2)?, r.get::<_, Option<String>>(3)?)),
+            )?;
+            Ok(SyncStatus {
+                enrolled,
+                pending_changes: count("SELECT count(*) FROM outbox")?,
+                rejected_changes: count("SELECT count(*) FROM sync_rejections")?,
+                open_conflicts: count("SELECT count(*) FROM conflicts WHERE resolved = 0")?,
+                cursor,
+                last_attempt_at: last_attempt_at.map(|s| s.0),
+                last_success_at: last_success_at.map(|s| s.0),
+                last_error,
+            })
+        })
+    }
+
+    /// Ops the server refused, newest first.
+    pub fn sync_rejections(&self) -> Result<Vec<Rejection>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT op_id, kind, record_id, code, message, rejected_at FROM sync_rejections ORDER BY rejected_at DESC",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Rejection {
+                    op_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    record_id: r.get(2)?,
+                    code: r.get(3)?,
+                    message: r.get(4)?,
+                    rejected_at: r.get::<_, SqlTime>(5)?.0,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Remote wipe: closes the store and deletes its files (database, WAL, shared memory).
+    pub fn wipe(self) -> Result<()> {
+        let path = self.path.clone();
+        drop(self);
+        wipe_files(&path)
+    }
+}
+
+/// Deletes a store's files; missing files are fine.
+pub fn wipe_files(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::Io(e)),
+        }
+    }
+    Ok(())
+}
+
+fn set_offset(
+    conn: &Connection,
+    server_time: DateTime<Utc>,
+    device_time: DateTime<Utc>,
+) -> Result<()> {
+    let offset = (server_time - device_time).num_milliseconds();
+    conn.execute(
+        "UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1",
+        [offset],
+    )?;
+    Ok(())
+}
+
+/// Merges one pulled record into the device; returns whether anything changed.
+fn apply_change(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    fields: &std::collections::BTreeMap<String, FieldState>,
+    erased: bool,
+) -> Result<bool> {
+    let already_erased: bool = conn
+        .prepare_cached("SELECT 1 FROM sync_erased WHERE kind = ?1 AND record_id = ?2")?
+        .query_row(params![kind, id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if already_erased {
+        return Ok(false);
+    }
+    if erased {
+        erase_locally(conn, kind, id)?;
+        return Ok(true);
+    }
+    let mut state = RecordState {
+        fields: capture::synced_fields(conn, kind, id)?
+            .into_iter()
+            .map(|(name, (value, hlc))| (name, FieldState { value, hlc }))
+            .collect(),
+        erased: false,
+    };
+    let changed = merge::merge_state(kind, &mut state, fields, false);
+    if let Some(seen) = merge::max_hlc(fields) {
+        clock::observe(conn, seen)?;
+    }
+    if changed.is_empty() {
+        return Ok(false);
+    }
+    for name in &changed {
+        let field = &state.fields[name];
+        capture::store_field(conn, kind, id, name, &field.value, field.hlc)?;
+    }
+    let object = state
+        .fields
+        .into_iter()
+        .map(|(name, f)| (name, f.value))
+        .collect();
+    match materialize::materialize(conn, kind, id, &object) {
+        Ok(()) => {}
+        // A record whose creating fields have not arrived yet waits for them: its fields are
+        // kept in sync_fields and it is written once it is complete.
+        Err(Error::Corrupt { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(true)
+}
+
+/// Removes a record erased elsewhere, and everything queued about it.
+fn erase_locally(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
+    materialize::erase(conn, kind, id)?;
+    conn.execute(
+        "DELETE FROM sync_fields WHERE kind = ?1 AND record_id = ?2",
+        params![kind, id],
+    )?;
+    conn.execute(
+        "DELETE FROM outbox WHERE kind = ?1 AND record_id = ?2",
+        params![kind, id],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_erased (kind, record_id) VALUES (?1, ?2)",
+        params![kind, id],
+    )?;
+    Ok(())
+}
+
+/// Queues the erasure of a record erased on this device, and forgets everything queued or
+/// synced about it (its personal values must not survive in the outbox or the field states).
+pub(crate) fn erase_record(
+    conn: &Connection,
+    actor: &Actor,
+    kind: RecordKind,
+    id: &str,
+    reason: &str,
+) -> Result<()> {
+    conn.execute(
+        "DELETE FROM sync_fields WHERE kind = ?1 AND record_id = ?2",
+        params![kind, id],
+    )?;
+    conn.execute(
+        "DELETE FROM outbox WHERE kind = ?1 AND record_id = ?2",
+        params![kind, id],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_erased (kind, record_id) VALUES (?1, ?2)",
+        params![kind, id],
+    )?;
+    let op = Op {
+        op_id: uuid::Uuid::now_v7(),
+        kind,
+        record_id: id.to_owned(),
+        hlc: clock::next(conn, actor.device_id)?,
+        author: actor.user_id,
+        device: actor.device_id,
+        fields: Default::default(),
+        erase: Some(Erasure {
+            reason: reason.to_owned(),
+        }),
+    };
+    capture::enqueue(conn, &op)
+}
+
+/// Drops queued, unsent values of a personal record (after a redaction replaces them).
+pub(crate) fn forget_queued(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM outbox WHERE kind = ?1 AND record_id = ?2",
+        params![kind, id],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! The device side of sync against an in-memory server using the shared merge: local changes
+//! are captured as ops, pulled records are materialised, devices converge, conflicts are
+//! logged, and erasure and redaction reach every copy.
+
+mod common;
+
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::model::*;
+use beatbook_core::sync::conflict::Resolution;
+use beatbook_core::{Store, StoreKey};
+use chrono::{Duration, TimeZone, Utc};
+use common::fake_server::FakeServer;
+use tempfile::TempDir;
+
+struct Device {
+    _dir: TempDir,
+    store: Store,
+    actor: Actor,
+}
+
+fn team_of(roles: &[(Role, &str)]) -> (Team, Vec<User>) {
+    let team = Team {
+        id: TeamId::new(),
+        name: "Northvale NPT".into(),
+        lap_code: Some("LAP-NV".into()),
+    };
+    let users = roles
+        .iter()
+        .map(|(role, name)| User {
+            id: UserId::new(),
+            display_name: (*name).into(),
+            role: *role,
+            team_id: Some(team.id),
+        })
+        .collect();
+    (team, users)
+}
+
+fn device(team: &Team, users: &[User], me: usize) -> Device {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(dir.path().join("d.db"), &StoreKey::from_bytes([3; 32])).expect("open");
+    store.upsert_team(team).expect("team");
+    for u in users {
+        store.upsert_user(u).expect("user");
+    }
+    let actor = Actor {
+        user_id: users[me].id,
+        role: users[me].role,
+        device_id: DeviceId::new(),
+    };
+    Device {
+        _dir: dir,
+        store,
+        actor,
+    }
+}
+
+fn start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn patrol() -> NewPatrol {
+    NewPatrol {
+        kind: PatrolKind::Foot,
+        area: AreaRef::Lap("LAP-NV".into()),
+        purpose: "Reassurance patrol on the estate".into(),
+        operation_name: None,
+        participants: vec![],
+        started_at: start(),
+    }
+}
+
+fn closure(summary: &str) -> PatrolClosure {
+    PatrolClosure {
+        ended_at: start() + Duration::hours(2),
+        observations: Some(summary.into()),
+        assessment: Some(ValueAssessment {
+            purpose_met: PurposeMet::Yes,
+            value_rating: 4,
+            summary: summary.into(),
+        }),
+    }
+}
+
+#[test]
+fn every_local_write_is_queued_and_arrives_identical_on_another_device() {
+    let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Officer, "Kim")]);
+    let (a, b) = (device(&team, &users, 0), device(&team, &users, 1));
+    let mut server = FakeServer::default();
+
+    let p = a.store.start_patrol(&a.actor, patrol()).expect("patrol");
+    let note = a
+        .store
+        .add_note(
+            &a.actor,
+            NewNote {
+                observed_at: start(),
+                text: "Broken fence by the rec".into(),
+                category: NoteCategory::Environmental,
+                place: None,
+                patrol_id: Some(p.id),
+                problem_id: None,
+            },
+        )
+        .expect("note");
+    let mut c = common::plain_contact(start(), GeoPoint::new(52.41, -1.5));
+    c.consent_to_recontact = true;
+    c.personal = Some(PersonalDetails {
+        name: Some("Pat Example".into()),
+        ..Default::default()
+    });
+    c.promised = Some("Call back on Friday".into());
+    c.ethnicity = Some(EthnicityCode::B2);
+    let contact = a
+        .store
+        .record_contact(&a.actor, c)
+        .expect("contact")
+        .contact;
+    let problem = a
+        .store
+        .open_problem(
+            &a.actor,
+            NewProblem {
+                title: "Fence damage".into(),
+                area: AreaRef::Lap("LAP-NV".into()),
+                category: CrimeCategory::CriminalDamageArson,
+                owner: None,
+                scanning_summary: "Three reports this month".into(),
+            },
+        )
+        .expect("problem");
+    let closed = a
+        .store
+        .close_patrol(&a.actor, p.id, closure("Quiet"))
+        .expect("close");
+    assert!(
+        a.store.pending_count().expect("count") >= 6,
+        "every write queued an op"
+    );
+
+    server.sync(&a.store);
+    assert_eq!(a.store.pending_count().expect("count"), 0);
+    server.sync(&b.store);
+
+    assert_eq!(b.store.patrol(p.id).expect("patrol on b"), closed);
+    assert_eq!(b.store.note(note.id).expect("note on b"), note);
+    let on_b = b.store.contact(contact.id).expect("contact on b");
+    assert_eq!(on_b.issues_text, contact.issues_text);
+    assert!(on_b.has_personal_details && on_b.has_ethnicity);
+    let personal = b
+        .store
+        .contact_personal_details(&b.actor, contact.id, "follow-up call")
+        .expect("personal on b");
+    assert_eq!(
+        personal.details.and_then(|d| d.name).as_deref(),
+        Some("Pat Example")
+    );
+    assert_eq!(personal.ethnicity, Some(EthnicityCode::B2));
+    assert_eq!(
+        b.store
+            .follow_up(contact.follow_up_id.expect("fu"))
+            .expect("fu on b")
+            .promise,
+        "Call back on Friday"
+    );
+    assert_eq!(b.store.problem(problem.id).expect("problem on b"), problem);
+    assert_eq!(b.store.problem_steps(problem.id).expect("steps").len(), 1);
+    assert_eq!(
+        b.store.search("fence", 10).expect("search on b").len(),
+        2,
+        "synced records are searchable"
+    );
+    assert_eq!(
+        b.store.pending_count().expect("b queued nothing"),
+        0,
+        "applying pulled records queues no ops"
+    );
+}
+
+#[test]
+fn a_concurrent_edit_of_one_field_keeps_both_values_and_devices_converge() {
+    let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Supervisor, "Sarge")]);
+    let (a, b) = (device(&team, &users, 0), device(&team, &users, 1));
+    let mut server = FakeServer::default();
+    let problem = a
+        .store
+        .open_problem(
+            &a.actor,
+            NewProblem {
+                title: "Bikes".into(),
+                area: AreaRef::Lap("LAP-NV".into()),
+                category: CrimeCategory::AntiSocialBehaviour,
+                owner: None,
+                scanning_summary: "Reports".into(),
+            },
+        )
+        .expect("problem");
+    server.sync(&a.store);
+    server.sync(&b.store);
+
+    // Both edit the triangle's offender offline.
+    let tri = |who: &str| AnalysisTriangle {
+        offender: Some(who.into()),
+        ..Default::default()
+    };
+    a.store
+        .update_analysis(&a.actor, problem.id, tri("Group on scramblers"), vec![])
+        .expect("a edits");
+    b.store
+        .update_analysis(
+            &b.actor,
+            problem.id,
+            tri("Two riders from out of area"),
+            vec![],
+        )
+        .expect("b edits");
+    server.sync(&a.store);
+    server.sync(&b.store);
+    server.sync(&a.store);
+
+    let on_a = a.store.problem(problem.id).expect("a");
+    let on_b = b.store.problem(problem.id).expect("b");
+    assert_eq!(on_a.triangle, on_b.triangle, "devices converge");
+    let winner = on_a.triangle.offender.clone().expect("offender");
+    let conflicts = a.store.conflicts(true).expect("conflicts");
+    assert_eq!(
+        conflicts.len(),
+        1,
+        "the losing value is in the conflict log"
+    );
+    assert_eq!(b.store.conflicts(true).expect("b conflicts").len(), 1);
+    let loser = conflicts[0].loser_value["offender"]
+        .as_str()
+        .expect("loser")
+        .to_owned();
+    assert_ne!(winner, loser);
+    assert!([winner.as_str(), loser.as_str()].contains(&"Group on scramblers"));
+    assert!([winner.as_str(), loser.as_str()].contains(&"Two riders from out of area"));
+
+    // Keeping the loser writes it back as a later change, which then wins everywhere.
+    b.store
+        .resolve_conflict(&b.actor, &conflicts[0].id, Resolution::KeepLoser)
+        .expect("resolve");
+    server.sync(&b.store);
+    server.sync(&a.store);
+    assert_eq!(
+        a.store
+            .problem(problem.id)
+            .expect("a")
+            .triangle
+            .offender
+            .as_deref(),
+        Some(loser.as_str())
+    );
+    assert!(
+        a.store.conflicts(true).expect("open").is_empty(),
+        "resolution reached the other device"
+    );
+}
+
+#[test]
+fn erasure_and_redaction_reach_every_device_and_erased_records_stay_gone() {
+    let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Supervisor, "Sarge")]);
+    let (a, b) = (device(&team, &users, 0), device(&team, &users, 1));
+    let mut server = FakeServer::default();
+    let mut with_personal = common::plain_contact(start(), GeoPoint::new(52.41, -1.5));
+    with_personal.consent_to_recontact = true;
+    with_personal.personal = Some(PersonalDetails {
+        phone: Some("07700 900999".into()),
+        ..Default::default()
+    });
+    let redact_me = a
+        .store
+        .record_contact(&a.actor, with_personal.clone())
+        .expect("c1")
+        .contact;
+    let erase_me = a
+        .store
+        .record_contact(&a.actor, with_personal)
+        .expect("c2")
+        .contact;
+    server.sync(&a.store);
+    server.sync(&b.store);
+    assert!(b.store.contact(erase_me.id).is_ok());
+
+    a.store
+        .redact_contact(&a.actor, redact_me.id, "Consent withdrawn")
+        .expect("redact");
+    b.store
+        .erase_contact(&b.actor, erase_me.id, "Recorded in error")
+        .expect("erase");
+    server.sync(&a.store);
+    server.sync(&b.store);
+    server.sync(&a.store);
+
+    for d in [&a, &b] {
+        assert!(matches!(
+            d.store.contact(erase_me.id),
+            Err(beatbook_core::Error::NotFound { .. })
+        ));
+        let redacted = d.store.contact(redact_me.id).expect("kept");
+        assert!(
+            !redacted.has_personal_details,
+            "redaction reached this device"
+        );
+    }
+    let pending = a.store.pending_ops(1000).expect("pending");
+    assert!(
+        pending
+            .iter()
+            .all(|op| op.record_id != erase_me.id.to_string()),
+        "nothing queued about an erased record"
+    );
+}
