@@ -272,3 +272,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The server's result does not depend on the order ops arrive in, or on repeats.
+    #[test]
+    fn server_state_is_the_same_in_any_arrival_order(updates in arb_field_states(), seed in any::<u64>()) {
+        let ops: Vec<Op> = updates
+            .iter()
+            .map(|(name, field, _)| op(RecordKind::Problem, field.hlc, &[(name.as_str(), field.value.clone(), None)]))
+            .collect();
+        let run = |order: &[usize]| {
+            let mut state = RecordState::default();
+            for &i in order {
+                if let OpPlan::Apply { state: next, .. } = plan_op(&state, &ops[i]) {
+                    state = next;
+                }
+            }
+            state
+        };
+        let forward: Vec<usize> = (0..ops.len()).collect();
+        let mut shuffled: Vec<usize> = forward.iter().chain(forward.iter()).copied().collect();
+        let mut s = seed;
+        for i in (1..shuffled.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        prop_assert_eq!(run(&forward), run(&shuffled));
+    }
+}
