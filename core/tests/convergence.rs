@@ -11,7 +11,7 @@ use common::fake_server::FakeServer;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
-enum Step {
+enum Action {
     /// Device opens a problem.
     Open { device: usize },
     /// Device edits the analysis of the n-th problem it knows.
@@ -21,24 +21,24 @@ enum Step {
         text: u8,
     },
     /// Device adds a step to the n-th problem it knows.
-    AddStep { device: usize, problem: usize },
+    RecordStep { device: usize, problem: usize },
     /// Device adds a note.
     Note { device: usize },
     /// Device syncs, pushing its batch `dupes + 1` times.
     Sync { device: usize, dupes: usize },
 }
 
-fn step() -> impl Strategy<Value = Step> {
+fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
-        (0..3usize).prop_map(|device| Step::Open { device }),
-        (0..3usize, 0..4usize, any::<u8>()).prop_map(|(device, problem, text)| Step::Analyse {
+        (0..3usize).prop_map(|device| Action::Open { device }),
+        (0..3usize, 0..4usize, any::<u8>()).prop_map(|(device, problem, text)| Action::Analyse {
             device,
             problem,
             text
         }),
-        (0..3usize, 0..4usize).prop_map(|(device, problem)| Step::AddStep { device, problem }),
-        (0..3usize).prop_map(|device| Step::Note { device }),
-        (0..3usize, 0..3usize).prop_map(|(device, dupes)| Step::Sync { device, dupes }),
+        (0..3usize, 0..4usize).prop_map(|(device, problem)| Action::RecordStep { device, problem }),
+        (0..3usize).prop_map(|device| Action::Note { device }),
+        (0..3usize, 0..3usize).prop_map(|(device, dupes)| Action::Sync { device, dupes }),
     ]
 }
 
@@ -125,12 +125,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 
     #[test]
-    fn devices_converge_whatever_the_order(steps in prop::collection::vec(step(), 1..30)) {
+    fn devices_converge_whatever_the_order(steps in prop::collection::vec(action(), 1..30)) {
         let devices = devices();
         let mut server = FakeServer::default();
-        for step in &steps {
-            match *step {
-                Step::Open { device } => {
+        for action in &steps {
+            match *action {
+                Action::Open { device } => {
                     let d = &devices[device];
                     d.store.open_problem(&d.actor, NewProblem {
                         title: format!("Problem from {device}"),
@@ -140,7 +140,7 @@ proptest! {
                         scanning_summary: "Seen twice".into(),
                     }).expect("open");
                 }
-                Step::Analyse { device, problem, text } => {
+                Action::Analyse { device, problem, text } => {
                     let d = &devices[device];
                     if let Some(id) = known_problems(&d.store).get(problem) {
                         let triangle = AnalysisTriangle { location: Some(format!("Place {text}")), ..Default::default() };
@@ -148,13 +148,13 @@ proptest! {
                         d.store.update_analysis(&d.actor, *id, triangle, vec![RepeatType::Den]).expect("analyse");
                     }
                 }
-                Step::AddStep { device, problem } => {
+                Action::RecordStep { device, problem } => {
                     let d = &devices[device];
                     if let Some(id) = known_problems(&d.store).get(problem) {
                         d.store.add_problem_step(&d.actor, *id, "Further reports").expect("step");
                     }
                 }
-                Step::Note { device } => {
+                Action::Note { device } => {
                     let d = &devices[device];
                     d.store.add_note(&d.actor, NewNote {
                         observed_at: Utc::now(),
@@ -165,7 +165,7 @@ proptest! {
                         problem_id: None,
                     }).expect("note");
                 }
-                Step::Sync { device, dupes } => sync_with_dupes(&mut server, &devices[device].store, dupes),
+                Action::Sync { device, dupes } => sync_with_dupes(&mut server, &devices[device].store, dupes),
             }
         }
         // Everyone syncs twice (the second round delivers what the first produced).
