@@ -39,6 +39,9 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // 8 MiB of decrypted pages per connection (SQLite's default is 2 MiB): searches and lists
+    // revisit the same index pages, and each cache miss costs a decryption.
+    conn.pragma_update(None, "cache_size", -8192)?;
     if access == Access::Writer {
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;

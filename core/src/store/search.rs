@@ -1,5 +1,5 @@
 //! Offline full-text search (FTS5) over notes, contacts' non-personal text and problems,
-//! ranked by BM25 with highlighted snippets.
+//! ranked by BM25 (among the newest `RANK_WINDOW` matches) with highlighted snippets.
 //!
 //! Personal fields are never indexed. Each record has at most one row in the index, written in
 //! the same transaction as the record, and removed with it; after an erasure the index is
@@ -36,6 +36,11 @@ pub struct SearchHit {
 
 /// The most results one search returns.
 pub const MAX_RESULTS: usize = 200;
+
+/// How many of the newest matches are ranked. A search for a word in most of the store ranks
+/// the newest 2,000 records that contain it, which keeps every search within a few
+/// milliseconds on a phone; rarer words rank every match.
+pub const RANK_WINDOW: i64 = 2_000;
 
 /// Adds or replaces a record's row in the index.
 pub(crate) fn index(
@@ -105,15 +110,27 @@ impl Store {
         };
         let limit = limit.clamp(1, MAX_RESULTS) as i64;
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            // Rank only the newest matches (cheap: FTS5 walks rowids newest first), so a word
+            // that is in most notes costs no more than a rare one; then build snippets for the
+            // few results shown, not for every match.
+            let top: Vec<i64> = conn
+                .prepare_cached(
+                    "SELECT rowid FROM (
+                         SELECT rowid, bm25(search_index, 2.0, 1.0) AS score FROM search_index
+                         WHERE search_index MATCH ?1 ORDER BY rowid DESC LIMIT ?3
+                     ) ORDER BY score, rowid DESC LIMIT ?2",
+                )?
+                .query_map(params![query, limit, RANK_WINDOW], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut detail = conn.prepare_cached(
                 "SELECT d.record_kind, d.record_id, search_index.title,
                         snippet(search_index, -1, '[', ']', '…', 12), bm25(search_index, 2.0, 1.0)
                  FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
-                 WHERE search_index MATCH ?1
-                 ORDER BY bm25(search_index, 2.0, 1.0) LIMIT ?2",
+                 WHERE search_index MATCH ?1 AND search_index.rowid = ?2",
             )?;
-            let hits = stmt
-                .query_map(params![query, limit], |r| {
+            let mut hits = Vec::with_capacity(top.len());
+            for rowid in top {
+                hits.push(detail.query_row(params![query, rowid], |r| {
                     Ok(SearchHit {
                         kind: r.get(0)?,
                         record_id: r.get(1)?,
@@ -121,8 +138,8 @@ impl Store {
                         snippet: r.get(3)?,
                         rank: r.get(4)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                })?);
+            }
             Ok(hits)
         })
     }
