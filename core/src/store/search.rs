@@ -40,7 +40,7 @@ pub const MAX_RESULTS: usize = 200;
 /// How many of the newest matches are ranked. A search for a word in most of the store ranks
 /// the newest 2,000 records that contain it, which keeps every search within a few
 /// milliseconds on a phone; rarer words rank every match.
-pub const RANK_WINDOW: i64 = 2_000;
+pub const RANK_WINDOW: i64 = 1_000;
 
 /// Adds or replaces a record's row in the index.
 pub(crate) fn index(
@@ -95,7 +95,15 @@ pub(crate) fn to_match_query(typed: &str) -> Option<String> {
         return None;
     }
     let mut query = words.join(" ");
-    query.push('*');
+    // Prefix-match the word being typed, once it is long enough to narrow things down: a
+    // one- or two-letter prefix expands to most of the vocabulary.
+    let last_len = typed
+        .split(|c: char| !c.is_alphanumeric())
+        .rfind(|w| !w.is_empty())
+        .map_or(0, |w| w.chars().count());
+    if last_len >= 3 {
+        query.push('*');
+    }
     Some(query)
 }
 
@@ -109,34 +117,36 @@ impl Store {
             return Ok(Vec::new());
         };
         let limit = limit.clamp(1, MAX_RESULTS) as i64;
+        let terms = query_terms(typed);
         self.read(|conn| {
             // Rank only the newest matches (cheap: FTS5 walks rowids newest first), so a word
-            // that is in most notes costs no more than a rare one; then build snippets for the
-            // few results shown, not for every match.
-            let top: Vec<i64> = conn
+            // that is in most notes costs no more than a rare one.
+            let top: Vec<(i64, f64)> = conn
                 .prepare_cached(
-                    "SELECT rowid FROM (
+                    "SELECT rowid, score FROM (
                          SELECT rowid, bm25(search_index, 2.0, 1.0) AS score FROM search_index
                          WHERE search_index MATCH ?1 ORDER BY rowid DESC LIMIT ?3
                      ) ORDER BY score, rowid DESC LIMIT ?2",
                 )?
-                .query_map(params![query, limit, RANK_WINDOW], |r| r.get(0))?
+                .query_map(params![query, limit, RANK_WINDOW], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Then read just the rows shown, by rowid (no second full-text query per row).
             let mut detail = conn.prepare_cached(
-                "SELECT d.record_kind, d.record_id, search_index.title,
-                        snippet(search_index, -1, '[', ']', '…', 12), bm25(search_index, 2.0, 1.0)
-                 FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
-                 WHERE search_index MATCH ?1 AND search_index.rowid = ?2",
+                "SELECT d.record_kind, d.record_id, s.title, s.body
+                 FROM search_index s JOIN search_docs d ON d.rowid = s.rowid WHERE s.rowid = ?1",
             )?;
             let mut hits = Vec::with_capacity(top.len());
-            for rowid in top {
-                hits.push(detail.query_row(params![query, rowid], |r| {
+            for (rowid, rank) in top {
+                hits.push(detail.query_row([rowid], |r| {
+                    let body: String = r.get(3)?;
                     Ok(SearchHit {
                         kind: r.get(0)?,
                         record_id: r.get(1)?,
                         title: r.get(2)?,
-                        snippet: r.get(3)?,
-                        rank: r.get(4)?,
+                        snippet: snippet(&body, &terms),
+                        rank,
                     })
                 })?);
             }
@@ -145,17 +155,84 @@ impl Store {
     }
 }
 
+/// The words of a query, lower-cased, as the snippet marks them.
+fn query_terms(typed: &str) -> Vec<String> {
+    typed
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Words either side of the first match that a snippet shows.
+const SNIPPET_WORDS: usize = 12;
+
+/// A short extract of `body` around the first matched word, matched words in `[` `]`.
+/// A word matches a term when one starts with the other (stemmed and prefix matches, roughly
+/// as the index matched them).
+fn snippet(body: &str, terms: &[String]) -> String {
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let matches = |word: &str| {
+        let bare: String = word
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        !bare.is_empty()
+            && terms.iter().any(|t| {
+                bare.starts_with(t.as_str()) || (bare.len() >= 3 && t.starts_with(bare.as_str()))
+            })
+    };
+    let first = words.iter().position(|w| matches(w)).unwrap_or(0);
+    let start = first.saturating_sub(SNIPPET_WORDS / 3);
+    let end = (start + SNIPPET_WORDS).min(words.len());
+    let mut out: Vec<String> = words[start..end]
+        .iter()
+        .map(|w| {
+            if matches(w) {
+                format!("[{w}]")
+            } else {
+                (*w).to_owned()
+            }
+        })
+        .collect();
+    if start > 0 {
+        out.insert(0, "…".to_owned());
+    }
+    if end < words.len() {
+        out.push("…".to_owned());
+    }
+    out.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::to_match_query;
+    use super::{snippet, to_match_query};
+
+    #[test]
+    fn snippets_mark_matches_around_the_first_one() {
+        let body = "one two three four five six seven eight Bicycles nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen";
+        let s = snippet(body, &["bicycle".to_owned()]);
+        assert!(s.starts_with("… five six seven eight [Bicycles]"), "{s}");
+        assert!(s.ends_with('…'));
+        assert_eq!(
+            snippet("no match here", &["zebra".to_owned()]),
+            "no match here"
+        );
+    }
 
     #[test]
     fn metacharacters_become_plain_words() {
         assert_eq!(to_match_query("  "), None);
         assert_eq!(to_match_query("bike"), Some("\"bike\"*".into()));
         assert_eq!(
-            to_match_query("graffiti OR \"x\" NEAR(* a:b"),
-            Some("\"graffiti\" \"OR\" \"x\" \"NEAR\" \"a\" \"b\"*".into())
+            to_match_query("bi"),
+            Some("\"bi\"".into()),
+            "short words are not prefixes"
+        );
+        assert_eq!(
+            to_match_query("graffiti OR \"x\" NEAR(* a:bcd"),
+            Some("\"graffiti\" \"OR\" \"x\" \"NEAR\" \"a\" \"bcd\"*".into())
         );
     }
 }
