@@ -38,8 +38,8 @@ pub struct SearchHit {
 pub const MAX_RESULTS: usize = 200;
 
 /// How many of the newest matches are ranked. A search for a word in most of the store ranks
-/// the newest 2,000 records that contain it, which keeps every search within a few
-/// milliseconds on a phone; rarer words rank every match.
+/// the newest 1,000 records that contain it, which bounds what one search costs however common
+/// its words are (`docs/performance.md`); rarer words rank every match.
 pub const RANK_WINDOW: i64 = 1_000;
 
 /// Adds or replaces a record's row in the index.
