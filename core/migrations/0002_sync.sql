@@ -15,15 +15,16 @@ CREATE TABLE sync_fields (
     PRIMARY KEY (kind, record_id, field)
 ) STRICT, WITHOUT ROWID;
 
--- Changes recorded here and not yet answered by the server, oldest first.
+-- Changes recorded here and not yet answered by the server, oldest first. (No AUTOINCREMENT
+-- and no index on the record: each costs an extra page write on every recorded change, and
+-- the outbox is small and rarely searched by record.)
 CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     op_id TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL,
     record_id TEXT NOT NULL,
     op TEXT NOT NULL -- JSON
 ) STRICT;
-CREATE INDEX outbox_record ON outbox (kind, record_id);
 
 -- Ops the server refused, kept so that nothing is dropped silently.
 CREATE TABLE sync_rejections (

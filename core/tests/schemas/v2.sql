@@ -239,13 +239,12 @@ CREATE TABLE sync_fields (
     PRIMARY KEY (kind, record_id, field)
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     op_id TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL,
     record_id TEXT NOT NULL,
     op TEXT NOT NULL -- JSON
 ) STRICT;
-CREATE INDEX outbox_record ON outbox (kind, record_id);
 CREATE TABLE sync_rejections (
     op_id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,

@@ -107,13 +107,16 @@ fn record_values(conn: &Connection, table: &str, id: &str) -> Result<Vec<(Record
                 map.remove("has_personal_details");
                 map.remove("has_ethnicity");
             }
-            vec![
-                (RecordKind::Contact, contact),
-                (
-                    RecordKind::ContactPersonal,
-                    json(&personal_data(conn, contact_id)?)?,
-                ),
-            ]
+            let personal = personal_data(conn, contact_id)?;
+            let mut values = vec![(RecordKind::Contact, contact)];
+            // Most contacts never hold personal data: no record for them, no op, no rows.
+            let never_held = personal.details.is_none()
+                && personal.ethnicity.is_none()
+                && synced_fields(conn, RecordKind::ContactPersonal, id)?.is_empty();
+            if !never_held {
+                values.push((RecordKind::ContactPersonal, json(&personal)?));
+            }
+            values
         }
         "follow_ups" => vec![(
             RecordKind::FollowUp,
