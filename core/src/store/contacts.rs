@@ -12,7 +12,7 @@ use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
 use crate::model::followup::default_due;
 use crate::model::{
     Actor, Contact, ContactPersonalData, FollowUp, FollowUpStatus, GeoPoint, LsoaCode, NewContact,
-    PersonalDetails, Role,
+    Role,
 };
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::{DateTime, Duration, Utc};
@@ -237,34 +237,15 @@ impl Store {
         check::required_text("justification", justification, limits::SHORT_TEXT)?;
         // A write transaction: the consultation is logged together with the read.
         self.write_as(Some(actor), |tx| {
-            let ethnicity: Option<String> = tx
-                .prepare_cached("SELECT ethnicity FROM contacts WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .or_not_found(KIND, id)?;
-            let details = tx
-                .prepare_cached(
-                    "SELECT name, phone, email, address FROM contact_personal WHERE contact_id = ?1",
-                )?
-                .query_row([id], |r| {
-                    Ok(PersonalDetails {
-                        name: r.get(0)?,
-                        phone: r.get(1)?,
-                        email: r.get(2)?,
-                        address: r.get(3)?,
-                    })
-                })
-                .optional()?;
-            let ethnicity = ethnicity
-                .map(|code| code.parse())
-                .transpose()
-                .map_err(|e| Error::Corrupt { kind: KIND, reason: format!("{e}") })?;
+            let personal = super::device_sync::capture::personal_data(tx, id)?;
             audit::append(
                 tx,
                 actor,
                 Utc::now(),
-                AuditEvent::new(AuditAction::Consultation, KIND, &id.to_string()).justified(justification.trim()),
+                AuditEvent::new(AuditAction::Consultation, KIND, &id.to_string())
+                    .justified(justification.trim()),
             )?;
-            Ok(ContactPersonalData { details, ethnicity })
+            Ok(personal)
         })
     }
 

@@ -416,6 +416,12 @@ fn apply_change(
 /// Removes a record erased elsewhere, and everything queued about it.
 fn erase_locally(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
     materialize::erase(conn, kind, id)?;
+    forget_erased(conn, kind, id)
+}
+
+/// Forgets an erased record's synced values and queued changes, and remembers that it was
+/// erased so that later copies are ignored.
+fn forget_erased(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
     conn.execute(
         "DELETE FROM sync_fields WHERE kind = ?1 AND record_id = ?2",
         params![kind, id],
@@ -440,18 +446,7 @@ pub(crate) fn erase_record(
     id: &str,
     reason: &str,
 ) -> Result<()> {
-    conn.execute(
-        "DELETE FROM sync_fields WHERE kind = ?1 AND record_id = ?2",
-        params![kind, id],
-    )?;
-    conn.execute(
-        "DELETE FROM outbox WHERE kind = ?1 AND record_id = ?2",
-        params![kind, id],
-    )?;
-    conn.execute(
-        "INSERT OR IGNORE INTO sync_erased (kind, record_id) VALUES (?1, ?2)",
-        params![kind, id],
-    )?;
+    forget_erased(conn, kind, id)?;
     let op = Op {
         op_id: uuid::Uuid::now_v7(),
         kind,

@@ -210,6 +210,19 @@ fn erasure_wins_over_every_later_edit() {
     assert!(device.erased && device.fields.is_empty() && changed.is_empty());
 }
 
+/// Every index in `0..n`, each twice (duplicates), in an order drawn from `seed`.
+fn every_index_twice_shuffled(n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).chain(0..n).collect();
+    let mut s = seed;
+    for i in (1..order.len()).rev() {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        order.swap(i, (s >> 33) as usize % (i + 1));
+    }
+    order
+}
+
 fn arb_field_states() -> impl Strategy<Value = Vec<(String, FieldState, bool)>> {
     let nodes: Vec<DeviceId> = (0..3).map(|_| DeviceId::new()).collect();
     prop::collection::vec(
@@ -260,12 +273,7 @@ proptest! {
                 state
             };
             let forward: Vec<usize> = (0..updates.len()).collect();
-            let mut shuffled: Vec<usize> = forward.iter().chain(forward.iter()).copied().collect();
-            let mut s = seed;
-            for i in (1..shuffled.len()).rev() {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                shuffled.swap(i, (s >> 33) as usize % (i + 1));
-            }
+            let shuffled = every_index_twice_shuffled(forward.len(), seed);
             let a = apply(&forward);
             let b = apply(&shuffled);
             prop_assert_eq!(a, b);
@@ -291,12 +299,7 @@ proptest! {
             state
         };
         let forward: Vec<usize> = (0..ops.len()).collect();
-        let mut shuffled: Vec<usize> = forward.iter().chain(forward.iter()).copied().collect();
-        let mut s = seed;
-        for i in (1..shuffled.len()).rev() {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            shuffled.swap(i, (s >> 33) as usize % (i + 1));
-        }
+        let shuffled = every_index_twice_shuffled(forward.len(), seed);
         prop_assert_eq!(run(&forward), run(&shuffled));
     }
 }
