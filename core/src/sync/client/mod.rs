@@ -1,0 +1,418 @@
+//! The device's sync client: enrolment, then push and pull against `beatbook-server` as
+//! `docs/sync-protocol.md` describes.
+//!
+//! It drives the store's sync operations (`store::device_sync`) over HTTP and adds only what
+//! needs the network: batching, retries, progress, cancellation and the revocation wipe. All
+//! the state that makes a sync safe to interrupt lives in the store — the outbox (an op leaves
+//! it only once answered) and the pull cursor (advanced in the same transaction as the page it
+//! covers) — so a sync that is cancelled, loses its connection or dies with the app needs no
+//! recovery code: the next one re-sends unanswered ops (the server answers repeats
+//! `duplicate`) and pulls from the last page applied.
+//!
+//! Everything is blocking: callers need no async runtime (see `transport` for the one rule
+//! this brings). One sync at a time per store; run it on a background thread.
+//!
+//! The files: `transport` (HTTP, addresses, retries of one request), `retry` (how long to
+//! wait), `progress` (progress reports and cancellation), `error` (what can fail).
+
+mod error;
+mod progress;
+mod retry;
+mod transport;
+
+#[cfg(test)]
+mod test_server;
+#[cfg(test)]
+mod tests;
+
+pub use error::SyncError;
+pub use progress::{CancelFlag, NoProgress, ProgressListener, SyncPhase, SyncProgress};
+
+use crate::model::Actor;
+use crate::store::Store;
+use crate::sync::protocol::{
+    EnrolRequest, EnrolResponse, OpResult, PullResponse, PushRequest, PushResponse, StatusResponse,
+    MAX_BODY_BYTES, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
+};
+use crate::validation::{Rule, ValidationError};
+use crate::Error;
+use std::time::{Duration, Instant};
+use transport::{Repeat, ServerUrl, Traffic, Transport};
+
+/// The most times one sync re-stamps its queued ops after the server refused this device's
+/// clock. Once corrected, a second refusal is unusual; a third means something else is wrong,
+/// and the ops wait for the next sync rather than loop.
+pub const MAX_RESTAMPS_PER_SYNC: u32 = 3;
+
+/// How the client talks to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest a whole request may take, answer included.
+    pub request_timeout: Duration,
+    /// Retries of one request after a failure worth retrying (so up to `max_retries + 1` tries).
+    pub max_retries: u32,
+    /// The first retry waits up to this; each further retry up to twice as long...
+    pub backoff_base: Duration,
+    /// ...but never more than this.
+    pub backoff_max: Duration,
+    /// Ops per push (at most the protocol's 1,000).
+    pub push_batch: usize,
+    /// Records per pull page (at most the protocol's 1,000).
+    pub pull_page: u32,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_retries: 6,
+            backoff_base: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(10),
+            push_batch: 500,
+            pull_page: 500,
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Ops that left the outbox: `accepted + duplicate + rejected`.
+    pub pushed: u64,
+    pub accepted: u64,
+    /// Ops the server had already applied (a previous sync was cut off before its answer).
+    pub duplicate: u64,
+    /// Ops the server refused; see `Store::sync_rejections`.
+    pub rejected: u64,
+    /// Times the queued ops were re-stamped after `clock_ahead` refusals.
+    pub restamped: u32,
+    /// Records received.
+    pub pulled: u64,
+    /// Records received that changed something here.
+    pub changed: u64,
+    /// Ops still queued when the sync ended (recorded meanwhile, or still refused for the
+    /// device's clock after the re-stamps).
+    pub pending: u64,
+    /// Conflicts waiting for someone to resolve them.
+    pub open_conflicts: u64,
+    /// Request body bytes sent, gzipped, retries included.
+    pub bytes_sent: u64,
+    /// Response body bytes received, after gzip decoding.
+    pub bytes_received: u64,
+    pub duration: Duration,
+}
+
+/// How [`sync_or_wipe`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncOutcome {
+    Synced(SyncReport),
+    /// The server revoked this device, and the store's files were deleted.
+    Wiped,
+}
+
+/// A client for one sync server. Cheap to keep for the app's lifetime; `Send + Sync`.
+#[derive(Debug)]
+pub struct SyncClient {
+    base: ServerUrl,
+    transport: Transport,
+    options: SyncOptions,
+}
+
+impl SyncClient {
+    /// A client for the server at `server_url` (`https://...`; plain `http` only to localhost).
+    pub fn new(server_url: &str, options: SyncOptions) -> Result<SyncClient, SyncError> {
+        let base = ServerUrl::parse(server_url)?;
+        let transport = Transport::new(&options)?;
+        Ok(SyncClient {
+            base,
+            transport,
+            options,
+        })
+    }
+
+    /// The server's address, normalised (as stored with an enrolment).
+    pub fn server_url(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// Enrols this device with a one-use code from an administrator, and makes `store` the
+    /// enrolled user's store. `store` must be new: a store that already belongs to someone is
+    /// refused before the code is spent.
+    pub fn enrol(&self, store: &Store, code: &str, device_name: &str) -> Result<Actor, SyncError> {
+        let code = code.trim();
+        let device_name = device_name.trim();
+        if code.is_empty() {
+            return Err(Error::from(ValidationError::new("code", Rule::Required)).into());
+        }
+        if device_name.is_empty() {
+            return Err(Error::from(ValidationError::new("device_name", Rule::Required)).into());
+        }
+        if store.enrolment()?.is_some() || store.device_actor()?.is_some() {
+            return Err(Error::Forbidden(
+                "this store already belongs to a device; enrol into a new store",
+            )
+            .into());
+        }
+        let body = transport::to_json(&EnrolRequest {
+            code: code.to_owned(),
+            device_name: device_name.to_owned(),
+        })?;
+        let enrolled: EnrolResponse = self.transport.post(
+            self.base.endpoint("v1/enrol"),
+            None,
+            &body,
+            Repeat::OnlyIfUnprocessed,
+            &CancelFlag::new(),
+            &mut Traffic::default(),
+            "enrolment answer",
+        )?;
+        if enrolled.token.len() != 64 || !enrolled.token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(SyncError::Protocol(
+                "the device token is not 64 hexadecimal characters".into(),
+            ));
+        }
+        Ok(store.save_enrolment(self.base.as_str(), &enrolled)?)
+    }
+
+    /// Pushes everything queued, then pulls everything new, and notes the outcome for
+    /// `Store::sync_status`. On `DeviceRevoked` the caller must wipe the store (or use
+    /// [`sync_or_wipe`]).
+    pub fn sync(
+        &self,
+        store: &Store,
+        listener: &dyn ProgressListener,
+        cancel: &CancelFlag,
+    ) -> Result<SyncReport, SyncError> {
+        let started = Instant::now();
+        let mut run = Run {
+            listener,
+            cancel,
+            report: SyncReport::default(),
+            traffic: Traffic::default(),
+            clock_refused: 0,
+        };
+        let result = self.run(store, &mut run);
+        let mut report = run.report;
+        report.bytes_sent = run.traffic.sent;
+        report.bytes_received = run.traffic.received;
+        report.duration = started.elapsed();
+        match result {
+            Ok(()) => {
+                let stuck = (run.clock_refused > 0).then(|| {
+                    format!(
+                        "{} changes are still waiting: the server keeps refusing this device's clock",
+                        run.clock_refused
+                    )
+                });
+                store.record_sync_attempt(stuck.as_deref())?;
+                Ok(report)
+            }
+            Err(e) => {
+                // The sync's own error matters more than a failure to note it.
+                let _ = store.record_sync_attempt(Some(&e.to_string()));
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks the server who it thinks this device is (checks the token without syncing).
+    pub fn server_status(
+        &self,
+        store: &Store,
+        cancel: &CancelFlag,
+    ) -> Result<StatusResponse, SyncError> {
+        let token = self.enrolled_token(store)?;
+        self.transport.get(
+            self.base.endpoint("v1/sync/status"),
+            Some(&token),
+            cancel,
+            &mut Traffic::default(),
+            "status answer",
+        )
+    }
+
+    /// The store's token, after checking the store is enrolled with this client's server (the
+    /// token must never go to another one).
+    fn enrolled_token(&self, store: &Store) -> Result<String, SyncError> {
+        let enrolment = store.enrolment()?.ok_or(SyncError::NotEnrolled)?;
+        if ServerUrl::parse(&enrolment.server_url).ok().as_ref() != Some(&self.base) {
+            return Err(SyncError::BadServerUrl(format!(
+                "this store is enrolled with {}, not {}",
+                enrolment.server_url,
+                self.base.as_str()
+            )));
+        }
+        Ok(enrolment.token)
+    }
+
+    fn run(&self, store: &Store, run: &mut Run<'_>) -> Result<(), SyncError> {
+        run.cancel.check()?;
+        let token = self.enrolled_token(store)?;
+        self.push(store, &token, run)?;
+        self.pull(store, &token, run)?;
+        let status = store.sync_status()?;
+        run.report.pending = status.pending_changes;
+        run.report.open_conflicts = status.open_conflicts;
+        Ok(())
+    }
+
+    /// Sends the outbox in batches until it is empty (changes recorded meanwhile included) or a
+    /// pass gets nothing out.
+    fn push(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
+        let url = self.base.endpoint("v1/sync/push");
+        let mut batch = self.options.push_batch.clamp(1, MAX_OPS_PER_PUSH);
+        let mut done = 0;
+        run.progress(SyncPhase::Push, done, Some(store.pending_count()?));
+        loop {
+            run.cancel.check()?;
+            let ops = store.pending_ops(batch)?;
+            if ops.is_empty() {
+                run.clock_refused = 0;
+                return Ok(());
+            }
+            let sent = ops.len();
+            let request = PushRequest {
+                protocol: PROTOCOL_VERSION,
+                ops,
+            };
+            let json = transport::to_json(&request)?;
+            if json.len() > MAX_BODY_BYTES && sent > 1 {
+                batch = sent / 2;
+                continue;
+            }
+            let answer = self.transport.post::<PushResponse>(
+                url.clone(),
+                Some(token),
+                &json,
+                Repeat::Safe,
+                run.cancel,
+                &mut run.traffic,
+                "push answer",
+            );
+            let response = match answer {
+                Err(SyncError::Server { status: 413, .. }) if sent > 1 => {
+                    batch = sent / 2;
+                    continue;
+                }
+                other => other?,
+            };
+            check_results(&request, &response.results)?;
+            let tally = store.apply_push_results(&response.results, response.server_time)?;
+            let out = tally.accepted + tally.duplicate + tally.rejected;
+            let report = &mut run.report;
+            report.accepted += tally.accepted;
+            report.duplicate += tally.duplicate;
+            report.rejected += tally.rejected;
+            report.pushed += out;
+            done += out;
+            run.progress(SyncPhase::Push, done, Some(done + store.pending_count()?));
+            run.clock_refused = tally.clock_ahead;
+            if tally.clock_ahead > 0 && run.report.restamped < MAX_RESTAMPS_PER_SYNC {
+                // The answer has just corrected the clock offset: stamp again and resend.
+                store.restamp_pending()?;
+                run.report.restamped += 1;
+                continue;
+            }
+            if out == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Pulls pages from the stored cursor until the server has no more.
+    fn pull(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
+        let limit = self.options.pull_page.clamp(1, MAX_PULL_LIMIT);
+        let mut cursor = store.pull_cursor()?;
+        let mut done = 0;
+        run.progress(SyncPhase::Pull, done, None);
+        loop {
+            run.cancel.check()?;
+            let page: PullResponse = self.transport.get(
+                self.base.pull(cursor, limit),
+                Some(token),
+                run.cancel,
+                &mut run.traffic,
+                "pull page",
+            )?;
+            let changed = store.apply_pull_page(&page)?;
+            let received = page.changes.len() as u64;
+            done += received;
+            run.report.pulled += received;
+            run.report.changed += changed as u64;
+            run.progress(SyncPhase::Pull, done, None);
+            if !page.has_more {
+                return Ok(());
+            }
+            let next = store.pull_cursor()?;
+            if next <= cursor {
+                return Err(SyncError::Protocol(
+                    "the pull cursor did not advance although more changes were announced".into(),
+                ));
+            }
+            cursor = next;
+        }
+    }
+}
+
+/// Syncs, and wipes the store if the server has revoked this device. Takes the store because a
+/// wipe closes it: a caller that keeps its store open calls [`SyncClient::sync`] and, on
+/// [`SyncError::DeviceRevoked`], `Store::wipe` (or `store::device_sync::wipe_files`).
+pub fn sync_or_wipe(
+    client: &SyncClient,
+    store: Store,
+    listener: &dyn ProgressListener,
+    cancel: &CancelFlag,
+) -> Result<SyncOutcome, SyncError> {
+    match client.sync(&store, listener, cancel) {
+        Ok(report) => Ok(SyncOutcome::Synced(report)),
+        Err(SyncError::DeviceRevoked) => {
+            store.wipe()?;
+            Ok(SyncOutcome::Wiped)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One sync's running state.
+struct Run<'a> {
+    listener: &'a dyn ProgressListener,
+    cancel: &'a CancelFlag,
+    report: SyncReport,
+    traffic: Traffic,
+    /// Ops the last push answer refused for the device's clock (after the re-stamps ran out).
+    clock_refused: u64,
+}
+
+impl Run<'_> {
+    fn progress(&self, phase: SyncPhase, records_done: u64, records_total: Option<u64>) {
+        self.listener.on_progress(&SyncProgress {
+            phase,
+            records_done,
+            records_total,
+            bytes_sent: self.traffic.sent,
+            bytes_received: self.traffic.received,
+        });
+    }
+}
+
+/// The protocol answers every op, in request order; anything else would let ops be dropped or
+/// double-counted.
+fn check_results(request: &PushRequest, results: &[OpResult]) -> Result<(), SyncError> {
+    let matches = results.len() == request.ops.len()
+        && results
+            .iter()
+            .zip(&request.ops)
+            .all(|(result, op)| result.op_id == op.op_id);
+    if matches {
+        Ok(())
+    } else {
+        Err(SyncError::Protocol(format!(
+            "the push answer has {} results for {} ops, or not in request order",
+            results.len(),
+            request.ops.len()
+        )))
+    }
+}
