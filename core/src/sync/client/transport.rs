@@ -5,12 +5,13 @@
 //! CLI, the mobile FFI) need none. It must not be created or dropped inside an async runtime
 //! (reqwest panics there); a server test that runs tokio calls the client from a plain thread.
 //!
-//! What is retried, and why: a request that never reached the server (connect failure, `429`,
-//! `503`) is always safe to send again. Push and pull are also safe to repeat after an
-//! ambiguous failure (a timeout, a dropped connection, a `5xx`): the server answers a repeated
-//! op `duplicate`, and a pull page changes nothing the second time. Enrolment is not: its code
-//! works once, so it is retried only when the server surely did not act on it. Other `4xx`
-//! answers are final.
+//! What is retried, and why: a request that never reached the server (connect failure, `503`)
+//! is always safe to send again. Push and pull are also safe to repeat after `429` (after its
+//! `Retry-After`) and after an ambiguous failure (a timeout, a dropped connection, a `5xx`):
+//! the server answers a repeated op `duplicate`, and a pull page changes nothing the second
+//! time. Enrolment is not: its code works once, so it is retried only when the server surely
+//! did not act on it, and a `429` (too many failed codes) goes straight back to the person.
+//! Other `4xx` answers are final.
 
 use super::progress::CancelFlag;
 use super::retry::{self, Backoff, RETRY_AFTER_CAP};
@@ -388,9 +389,11 @@ fn status_failure(
     if status == StatusCode::UNAUTHORIZED && code == "device_revoked" {
         return Failure::fatal(SyncError::DeviceRevoked);
     }
-    let unprocessed =
-        status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE;
-    let retry = unprocessed || (status.is_server_error() && repeat == Repeat::Safe);
+    // 503: not processed, so even an enrolment may be sent again. 429 to an enrolment means
+    // too many failed codes (someone guessing): the person is told rather than kept waiting.
+    let retry = status == StatusCode::SERVICE_UNAVAILABLE
+        || (repeat == Repeat::Safe
+            && (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()));
     Failure {
         error: SyncError::Server {
             status: status.as_u16(),
@@ -532,14 +535,32 @@ mod tests {
             )
             .retry
         );
+        let slow_down = br#"{"code":"slow_down","message":"later"}"#;
+        let three = Some(std::time::Duration::from_secs(3));
         let f = status_failure(
             StatusCode::TOO_MANY_REQUESTS,
-            br#"{"code":"slow_down","message":"later"}"#,
-            Some(std::time::Duration::from_secs(3)),
-            Repeat::OnlyIfUnprocessed,
+            slow_down,
+            three,
+            Repeat::Safe,
         );
         assert!(f.retry);
-        assert_eq!(f.after, Some(std::time::Duration::from_secs(3)));
+        assert_eq!(f.after, three);
+        let f = status_failure(
+            StatusCode::TOO_MANY_REQUESTS,
+            slow_down,
+            three,
+            Repeat::OnlyIfUnprocessed,
+        );
+        assert!(!f.retry, "an enrolment is not retried after slow_down");
+        assert!(
+            status_failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                b"",
+                None,
+                Repeat::OnlyIfUnprocessed
+            )
+            .retry
+        );
 
         let f = status_failure(
             StatusCode::BAD_GATEWAY,
