@@ -1,13 +1,18 @@
-//! `beatbook-server`: a placeholder until the sync issue builds the real server. It exists so
-//! the workspace has its final shape; it says what it is and exits with a failure code so no
-//! script mistakes it for a running server.
+//! `beatbook-server`: parses the command line and dispatches; the work is in the library.
 
+use beatbook_server::cli::Cli;
+use beatbook_server::commands;
+use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    eprintln!(
-        "beatbook-server {}: the sync server is not built yet (see sync-server/README.md)",
-        env!("CARGO_PKG_VERSION")
-    );
-    ExitCode::from(2)
+    let cli = Cli::parse();
+    beatbook_server::logging::init(cli.log_format, cli.log_level);
+    match commands::run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("beatbook-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

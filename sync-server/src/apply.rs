@@ -1,0 +1,225 @@
+//! Applying one pushed op: the protocol's checks in order, the core's merge
+//! (`beatbook_core::sync::merge::plan_op` — the one implementation devices share), validation
+//! of the merged record, and conflict records for every concurrent edit that lost.
+//!
+//! [`decide`] runs inside the storage's transaction with the record as stored (a repeated op
+//! id never reaches it: the storage answers `duplicate` first, so a resent op is always
+//! `duplicate`, whatever has changed since), runs [`precheck`] (the checks that need no stored
+//! state) and the record's rules, and returns what to write. Both are pure: no I/O, no clock
+//! reads.
+
+use crate::reference;
+use crate::rules;
+use crate::scope;
+use crate::storage::{CurrentRecord, Decision, Principal, RecordMeta, RecordRow};
+use crate::validate;
+use beatbook_core::ids::DeviceId;
+use beatbook_core::sync::conflict::Conflict;
+use beatbook_core::sync::merge::{plan_op, ConflictFound, OpPlan, RecordState};
+use beatbook_core::sync::protocol::{Op, RejectCode};
+use beatbook_core::sync::{Hlc, RecordKind};
+use chrono::{DateTime, SecondsFormat, Utc};
+use uuid::Uuid;
+
+/// Why an op was refused: a stable code and a message for people (never a record's values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: RejectCode,
+    pub message: String,
+}
+
+/// What applying ops needs to know besides the op.
+#[derive(Debug, Clone)]
+pub struct PushContext {
+    pub principal: Principal,
+    pub now: DateTime<Utc>,
+    /// How far ahead of the server's clock an op's HLC may be.
+    pub max_skew_ms: u64,
+    /// The server's HLC node, for the conflict records it makes.
+    pub server_node: DeviceId,
+}
+
+impl PushContext {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.now.timestamp_millis()).unwrap_or(0)
+    }
+}
+
+/// The checks that need no stored state: who sent it, their clock, and whether their role may
+/// push this kind at all.
+pub fn precheck(ctx: &PushContext, op: &Op) -> Result<(), Rejection> {
+    let principal = &ctx.principal;
+    if op.author != principal.user_id || op.device != principal.device_id {
+        return Err(Rejection {
+            code: RejectCode::AuthorMismatch,
+            message: "the op's author and device must be the enrolled user and device".into(),
+        });
+    }
+    if op.hlc.wall_ms > ctx.now_ms().saturating_add(ctx.max_skew_ms) {
+        return Err(Rejection {
+            code: RejectCode::ClockAhead,
+            message: format!(
+                "the op's clock is ahead of the server's by more than {} s; server time is {}",
+                ctx.max_skew_ms / 1000,
+                ctx.now.to_rfc3339_opts(SecondsFormat::Millis, true)
+            ),
+        });
+    }
+    rules::kind_allowed(principal.role, op.kind)?;
+    if principal.team_id.is_none() {
+        return Err(Rejection {
+            code: RejectCode::Forbidden,
+            message: "the user is not in a team, so cannot record team data".into(),
+        });
+    }
+    if op.erase.is_some() && !principal.role.is_supervisor() {
+        return Err(Rejection {
+            code: RejectCode::Forbidden,
+            message: "only a supervisor may erase a record".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Decides what `op` does to `current` (called inside the storage's transaction, after the
+/// storage has answered a repeated op id `duplicate`): the prechecks, then the record's rules.
+pub fn decide(ctx: &PushContext, op: &Op, current: &CurrentRecord) -> Decision {
+    match precheck(ctx, op).and_then(|()| decide_or_reject(ctx, op, current)) {
+        Ok(decision) => decision,
+        Err(Rejection { code, message }) => Decision::Reject { code, message },
+    }
+}
+
+fn decide_or_reject(
+    ctx: &PushContext,
+    op: &Op,
+    current: &CurrentRecord,
+) -> Result<Decision, Rejection> {
+    let principal = &ctx.principal;
+    if current.exists && current.meta.team_id != principal.team_id {
+        return Err(Rejection {
+            code: RejectCode::Forbidden,
+            message: format!("the {} belongs to another team", op.kind),
+        });
+    }
+    let meta = |members: Vec<_>| {
+        if current.exists {
+            RecordMeta {
+                members,
+                ..current.meta.clone()
+            }
+        } else {
+            RecordMeta {
+                team_id: principal.team_id,
+                owner: Some(op.author),
+                subject: None,
+                members,
+            }
+        }
+    };
+    match plan_op(&current.state, op) {
+        OpPlan::RecordErased => Err(Rejection {
+            code: RejectCode::RecordErased,
+            message: format!("the {} was erased; changes to it are refused", op.kind),
+        }),
+        OpPlan::Erase => Ok(Decision::Write {
+            record: RecordRow {
+                kind: op.kind,
+                record_id: op.record_id.clone(),
+                // Members stay, so that everyone who received the record receives its erasure.
+                meta: meta(current.meta.members.clone()),
+                state: RecordState {
+                    fields: Default::default(),
+                    erased: true,
+                },
+            },
+            extra: Vec::new(),
+            reference_rows: Vec::new(),
+            cascade_erase: true,
+        }),
+        OpPlan::Apply {
+            state,
+            changed,
+            conflicts,
+        } => {
+            rules::record_allowed(principal, op, current, &state)?;
+            validate::check_record(op.kind, &op.record_id, &state)?;
+            if changed.is_empty() && conflicts.is_empty() {
+                return Ok(Decision::Unchanged);
+            }
+            let members = if op.kind == RecordKind::Conflict {
+                current.meta.members.clone()
+            } else {
+                scope::members_of(op.kind, &state, None)
+            };
+            let record_meta = meta(members);
+            let extra = conflicts
+                .into_iter()
+                .map(|found| conflict_row(ctx, op, found, &record_meta))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Decision::Write {
+                record: RecordRow {
+                    kind: op.kind,
+                    record_id: op.record_id.clone(),
+                    meta: record_meta,
+                    state,
+                },
+                extra,
+                reference_rows: Vec::new(),
+                cascade_erase: false,
+            })
+        }
+    }
+}
+
+/// A `conflict` record for one concurrent edit that lost, in the record's team, received by
+/// whoever receives the record (for a volunteer: patrols they are on).
+fn conflict_row(
+    ctx: &PushContext,
+    op: &Op,
+    found: ConflictFound,
+    subject_meta: &RecordMeta,
+) -> Result<RecordRow, Rejection> {
+    let id = Uuid::now_v7().to_string();
+    let conflict = Conflict {
+        id: id.clone(),
+        record_kind: op.kind,
+        record_id: op.record_id.clone(),
+        field: found.field,
+        winner_value: found.winner.value,
+        winner_hlc: found.winner.hlc,
+        winner_author: found.winner_author,
+        loser_value: found.loser.value,
+        loser_hlc: found.loser.hlc,
+        loser_author: found.loser_author,
+        detected_at: ctx.now,
+        resolution: None,
+        resolved_by: None,
+        resolved_at: None,
+    };
+    let state =
+        reference::state_of(&conflict, Hlc::new(ctx.now_ms(), ctx.server_node)).map_err(|_| {
+            Rejection {
+                code: RejectCode::InvalidRecord,
+                message: "the conflict record could not be encoded".into(),
+            }
+        })?;
+    Ok(RecordRow {
+        kind: RecordKind::Conflict,
+        record_id: id,
+        meta: RecordMeta {
+            team_id: subject_meta.team_id,
+            owner: None,
+            subject: Some((op.kind, op.record_id.clone())),
+            members: scope::members_of(
+                RecordKind::Conflict,
+                &state,
+                Some((op.kind, &subject_meta.members)),
+            ),
+        },
+        state,
+    })
+}
+
+#[cfg(test)]
+mod tests;

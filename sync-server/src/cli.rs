@@ -1,0 +1,144 @@
+//! The command line: `serve`, `admin <command>` and `demo`. Parsing only; `main.rs`
+//! dispatches and `crate::commands` does the work.
+
+use crate::logging::LogFormat;
+use beatbook_core::ids::{DeviceId, PriorityAreaId, TeamId, UserId};
+use beatbook_core::model::{ClearHoldBuild, Role};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "beatbook-server",
+    version,
+    about = "The Beatbook sync server: enrolment, push and pull of field-level changes, scoped by role."
+)]
+pub struct Cli {
+    /// Log format on standard error.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        env = "BEATBOOK_LOG_FORMAT",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    /// Most detailed log level: error, warn, info, debug or trace.
+    #[arg(
+        long,
+        default_value = "info",
+        env = "BEATBOOK_LOG_LEVEL",
+        global = true
+    )]
+    pub log_level: tracing::Level,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the sync API until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Administer the force: LAPs, teams, users, enrolment codes, devices, areas.
+    Admin {
+        /// The server's data directory.
+        #[arg(long, env = "BEATBOOK_DATA")]
+        data: PathBuf,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Seed a fictional demo force into an empty store and print its enrolment codes.
+    Demo {
+        /// The server's data directory.
+        #[arg(long, env = "BEATBOOK_DATA")]
+        data: PathBuf,
+        /// The URL devices will use, for the printed enrol command.
+        #[arg(long, default_value = "http://127.0.0.1:8686")]
+        server_url: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (behind a TLS-terminating reverse proxy in production).
+    #[arg(long, default_value = "127.0.0.1:8686", env = "BEATBOOK_LISTEN")]
+    pub listen: SocketAddr,
+    /// The server's data directory (created if missing).
+    #[arg(long, env = "BEATBOOK_DATA")]
+    pub data: PathBuf,
+    /// Ops whose clock is further ahead of the server's than this are refused `clock_ahead`.
+    #[arg(long, default_value_t = 300)]
+    pub max_clock_skew_secs: u64,
+    /// Seconds in-flight requests get to finish after Ctrl-C or SIGTERM.
+    #[arg(long, default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+    /// Seed the fictional demo force first if the store is empty, and print its codes.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add (or rename) a Local Area Partnership.
+    CreateLap {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Add a neighbourhood team; prints its id.
+    CreateTeam {
+        #[arg(long)]
+        name: String,
+        /// The LAP the team covers.
+        #[arg(long)]
+        lap: Option<String>,
+    },
+    /// Add a user to a team; prints their id.
+    CreateUser {
+        #[arg(long)]
+        name: String,
+        /// officer, pcso, cip_volunteer or supervisor.
+        #[arg(long)]
+        role: Role,
+        /// The team's id.
+        #[arg(long)]
+        team: TeamId,
+    },
+    /// Issue a one-time enrolment code for a user (shown once; only its hash is kept).
+    EnrolCode {
+        #[arg(long)]
+        user: UserId,
+        #[arg(long, default_value_t = crate::admin::DEFAULT_CODE_HOURS)]
+        expires_hours: u32,
+    },
+    /// List teams and users with their ids.
+    ListUsers,
+    /// List enrolled devices.
+    ListDevices,
+    /// Revoke a device: its next request gets `401 device_revoked` and its app wipes its data.
+    RevokeDevice {
+        /// The device's id.
+        id: DeviceId,
+    },
+    /// Load LSOA boundaries (GeoJSON, the format in core/src/geo) for every device.
+    LoadAreas {
+        /// The boundary file.
+        file: PathBuf,
+    },
+    /// Create or update a priority area (force-wide).
+    SetPriorityArea {
+        /// Update this priority area instead of creating one.
+        #[arg(long)]
+        id: Option<PriorityAreaId>,
+        #[arg(long)]
+        name: String,
+        /// An LSOA code in the area (repeat for each).
+        #[arg(long = "lsoa", required = true)]
+        lsoas: Vec<String>,
+        /// Clear-Hold-Build phase: clear, hold or build.
+        #[arg(long)]
+        phase: Option<ClearHoldBuild>,
+    },
+}

@@ -1,0 +1,187 @@
+//! What each command does: `serve` (with `--demo`), `admin …` and `demo`. Output for people
+//! goes to standard output; logs go to standard error.
+
+use crate::admin::{self, AdminError};
+use crate::cli::{AdminCommand, Command, ServeArgs};
+use crate::demo;
+use crate::http::HttpConfig;
+use crate::serve::{self, ServeError, ServeOptions};
+use crate::storage::{SqliteStorage, StorageError, SyncStorage};
+use chrono::{DateTime, Utc};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn run(command: Command) -> Result<(), CommandError> {
+    match command {
+        Command::Serve(args) => serve_command(args),
+        Command::Admin { data, command } => {
+            let storage = SqliteStorage::open(&data)?;
+            admin_command(&storage, command)
+        }
+        Command::Demo { data, server_url } => {
+            let storage = SqliteStorage::open(&data)?;
+            match demo::seed_if_empty(&storage)? {
+                Some(force) => print!("{}", demo::describe(&force, &server_url)),
+                None => println!(
+                    "The store already has users; nothing seeded. Issue codes with `beatbook-server admin --data {} enrol-code --user ID`.",
+                    data.display()
+                ),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
+    let storage = Arc::new(SqliteStorage::open(&args.data)?);
+    if args.demo {
+        let url = format!("http://{}", args.listen);
+        match demo::seed_if_empty(storage.as_ref())? {
+            Some(force) => print!("{}", demo::describe(&force, &url)),
+            None => println!("The store already has users; the demo force was not seeded again."),
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = serve::bind(args.listen).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, data = %args.data.display(), "listening");
+        // Scripts and tests read this line to find the port when listening on port 0.
+        println!("beatbook-server listening on http://{addr}");
+        std::io::stdout().flush()?;
+        let options = ServeOptions {
+            http: HttpConfig {
+                max_clock_skew_ms: args.max_clock_skew_secs.saturating_mul(1000),
+            },
+            shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+        };
+        let storage: Arc<dyn SyncStorage> = storage;
+        serve::run(listener, storage, options, serve::termination_signal()).await?;
+        Ok(())
+    })
+}
+
+fn time(ms: Option<i64>) -> String {
+    ms.and_then(DateTime::<Utc>::from_timestamp_millis)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(), CommandError> {
+    match command {
+        AdminCommand::CreateLap { code, name } => {
+            let lap = admin::create_lap(storage, &code, &name)?;
+            println!("LAP {} \"{}\" saved", lap.code, lap.name);
+        }
+        AdminCommand::CreateTeam { name, lap } => {
+            let team = admin::create_team(storage, &name, lap.as_deref())?;
+            println!("{}", team.id);
+            eprintln!("team \"{}\" created", team.name);
+        }
+        AdminCommand::CreateUser { name, role, team } => {
+            let user = admin::create_user(storage, &name, role, team)?;
+            println!("{}", user.id);
+            eprintln!("user \"{}\" ({}) created", user.display_name, user.role);
+        }
+        AdminCommand::EnrolCode {
+            user,
+            expires_hours,
+        } => {
+            let issued = admin::enrol_code(storage, user, expires_hours)?;
+            println!("{}", issued.code);
+            eprintln!(
+                "one-time enrolment code for \"{}\", expires {}; it is shown only now",
+                issued.user.display_name,
+                issued.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+        AdminCommand::ListUsers => {
+            for team in storage.teams()? {
+                println!(
+                    "team {}  {}  (LAP {})",
+                    team.id,
+                    team.name,
+                    team.lap_code.as_deref().unwrap_or("-")
+                );
+            }
+            for user in storage.users()? {
+                println!(
+                    "user {}  {:<14} {}  team {}",
+                    user.id,
+                    user.role.as_str(),
+                    user.display_name,
+                    user.team_id
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        AdminCommand::ListDevices => {
+            for d in admin::list_devices(storage)? {
+                println!(
+                    "{}  {:<24} user {} ({})  enrolled {}  last seen {}  {}",
+                    d.id,
+                    d.name,
+                    d.user_id,
+                    d.user_name,
+                    time(Some(d.created_at_ms)),
+                    time(d.last_seen_at_ms),
+                    match d.revoked_at_ms {
+                        Some(_) => format!("REVOKED {}", time(d.revoked_at_ms)),
+                        None => "active".into(),
+                    }
+                );
+            }
+        }
+        AdminCommand::RevokeDevice { id } => {
+            admin::revoke_device(storage, id)?;
+            println!("device {id} revoked; its next sync wipes its data");
+        }
+        AdminCommand::LoadAreas { file } => {
+            let text = std::fs::read_to_string(&file)?;
+            let loaded = admin::load_areas(storage, &text)?;
+            println!(
+                "{} LSOAs in {} LAPs loaded ({})",
+                loaded.lsoas,
+                loaded.laps.len(),
+                loaded
+                    .laps
+                    .iter()
+                    .map(|l| l.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        AdminCommand::SetPriorityArea {
+            id,
+            name,
+            lsoas,
+            phase,
+        } => {
+            let area = admin::set_priority_area(storage, id, &name, &lsoas, phase)?;
+            println!("{}", area.id);
+            eprintln!(
+                "priority area \"{}\" saved ({} LSOAs)",
+                area.name,
+                area.lsoa_codes.len()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! `POST /v1/enrol`: a one-time, expiring code from an administrator buys a device its id and
+//! bearer token. The token is shown once, in this answer; the server keeps only its SHA-256.
+//!
+//! Codes are 50 random bits, so guessing one is hopeless at any rate a network allows; still,
+//! failed attempts are counted per minute across the server and past a limit answered
+//! `429 slow_down`, so a guessing script is slowed rather than served.
+
+use super::body::json_body;
+use super::errors::ApiError;
+use super::AppState;
+use crate::secrets;
+use crate::storage::{EnrolRefusal, NewDevice};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use beatbook_core::ids::DeviceId;
+use beatbook_core::sync::protocol::{EnrolRequest, EnrolResponse, EnrolledUser, ErrorCode};
+use chrono::Utc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failed enrolments allowed per minute, server-wide, before answering `slow_down`.
+const FAILURES_PER_MINUTE: u32 = 30;
+const WINDOW: Duration = Duration::from_secs(60);
+/// Longest device name accepted.
+const MAX_DEVICE_NAME: usize = 100;
+
+/// Counts failed enrolments in the current one-minute window.
+#[derive(Debug)]
+pub struct FailureLimiter {
+    window: Mutex<(Instant, u32)>,
+}
+
+impl Default for FailureLimiter {
+    fn default() -> Self {
+        Self {
+            window: Mutex::new((Instant::now(), 0)),
+        }
+    }
+}
+
+impl FailureLimiter {
+    /// Seconds to wait, if too many attempts failed this minute.
+    fn blocked_for(&self) -> Option<u64> {
+        let mut guard = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        let elapsed = guard.0.elapsed();
+        if elapsed >= WINDOW {
+            *guard = (Instant::now(), 0);
+            return None;
+        }
+        (guard.1 >= FAILURES_PER_MINUTE).then(|| (WINDOW - elapsed).as_secs().max(1))
+    }
+
+    fn failed(&self) {
+        let mut guard = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        guard.1 = guard.1.saturating_add(1);
+    }
+}
+
+pub async fn enrol(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    if let Some(secs) = state.enrol_failures.blocked_for() {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::SlowDown,
+            "too many failed enrolments; try again shortly",
+        );
+        error.retry_after_secs = Some(secs);
+        return Err(error);
+    }
+    let request: EnrolRequest = json_body(&headers, body)?;
+    let device_name = request.device_name.trim().to_owned();
+    if device_name.is_empty() || device_name.chars().count() > MAX_DEVICE_NAME {
+        return Err(ApiError::bad_request(format!(
+            "device_name is required, at most {MAX_DEVICE_NAME} characters"
+        )));
+    }
+    let token = secrets::new_token().map_err(|e| ApiError::internal(&e))?;
+    let device = NewDevice {
+        id: DeviceId::new(),
+        name: device_name,
+        token_hash: secrets::hash(&token),
+    };
+    let code_hash = secrets::hash(&secrets::normalise_code(&request.code));
+    let storage = state.storage.clone();
+    let now = Utc::now();
+    let device_for_db = device.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        storage.enrol(code_hash, &device_for_db, now.timestamp_millis())
+    })
+    .await??;
+    match outcome {
+        Ok(user) => {
+            tracing::info!(device_id = %device.id, user_id = %user.id, role = %user.role, "device enrolled");
+            Ok(Json(EnrolResponse {
+                device_id: device.id,
+                token,
+                user: EnrolledUser {
+                    id: user.id,
+                    display_name: user.display_name,
+                    role: user.role,
+                    team_id: user.team_id,
+                },
+                server_time: Utc::now(),
+            }))
+        }
+        Err(refusal) => {
+            state.enrol_failures.failed();
+            let (code, message) = match refusal {
+                EnrolRefusal::Invalid => (
+                    ErrorCode::EnrolmentCodeInvalid,
+                    "no such enrolment code; check it with your administrator",
+                ),
+                EnrolRefusal::Expired => (
+                    ErrorCode::EnrolmentCodeExpired,
+                    "the enrolment code has expired; ask for a new one",
+                ),
+                EnrolRefusal::Used => (
+                    ErrorCode::EnrolmentCodeUsed,
+                    "the enrolment code was already used; ask for a new one",
+                ),
+            };
+            tracing::info!(code = %code, "enrolment refused");
+            Err(ApiError::new(StatusCode::BAD_REQUEST, code, message))
+        }
+    }
+}

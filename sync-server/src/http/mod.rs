@@ -1,0 +1,121 @@
+//! The HTTP surface: routes, shared state, and the layers every answer passes through.
+//!
+//! Layers, outermost first: gzip of responses (for clients that accept it); the response
+//! finisher (every answer gets `x-beatbook-server-time`, every error the `ErrorBody` shape);
+//! the request log; panic catching (a bug answers `500 internal`, never drops the
+//! connection); gzip decompression of request bodies; and the 4 MiB body limit, which
+//! therefore counts *decompressed* bytes (a small gzip bomb is still refused with 413).
+
+pub mod auth;
+pub mod body;
+pub mod enrol;
+pub mod errors;
+pub mod pull;
+pub mod push;
+
+use crate::storage::SyncStorage;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use beatbook_core::sync::protocol::{MAX_BODY_BYTES, SERVER_TIME_HEADER};
+use chrono::{SecondsFormat, Utc};
+use std::sync::Arc;
+use std::time::Instant;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+
+/// Settings the handlers need.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// How far ahead of the server's clock an op's HLC may be.
+    pub max_clock_skew_ms: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_clock_skew_ms: 300_000,
+        }
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn SyncStorage>,
+    pub config: Arc<HttpConfig>,
+    pub enrol_failures: Arc<enrol::FailureLimiter>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(storage: Arc<dyn SyncStorage>, config: HttpConfig) -> Self {
+        Self {
+            storage,
+            config: Arc::new(config),
+            enrol_failures: Arc::default(),
+        }
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/enrol", post(enrol::enrol))
+        .route("/v1/sync/push", post(push::push))
+        .route("/v1/sync/pull", get(pull::pull))
+        .route("/v1/sync/status", get(pull::status))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(log_request))
+        .layer(middleware::map_response(finish))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Every answer: the error shape, and the server's clock for the device's correction.
+async fn finish(response: Response) -> Response {
+    let mut response = errors::normalise(response);
+    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    if let Ok(value) = HeaderValue::from_str(&now) {
+        response.headers_mut().insert(SERVER_TIME_HEADER, value);
+    }
+    response
+}
+
+/// One log line per request: method, route (never the query or body), status, duration.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        route,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}

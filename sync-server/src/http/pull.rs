@@ -1,0 +1,102 @@
+//! `GET /v1/sync/pull` and `GET /v1/sync/status`.
+//!
+//! A pull page is the current state of records the device may see (see `crate::scope`) with
+//! `seq > cursor`, in seq order. The page and the feed head are read in one snapshot: when no
+//! admitted record is left, `next_cursor` jumps to the head, so a device whose scope is narrow
+//! (a volunteer) does not rescan others' records on every pull — safe because every seq up to
+//! the head is committed in that snapshot. A cursor beyond the head (a store restored from an
+//! older backup) is served from 0: re-applying pages is harmless, missing them is not.
+
+use super::auth::Authed;
+use super::errors::ApiError;
+use super::AppState;
+use crate::scope;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use beatbook_core::sync::protocol::{Change, PullResponse, StatusResponse, MAX_PULL_LIMIT};
+use chrono::Utc;
+use serde::Deserialize;
+
+/// Changes per page when the device does not say.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct PullParams {
+    #[serde(default)]
+    cursor: u64,
+    limit: Option<u32>,
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    Authed(principal): Authed,
+    params: Result<Query<PullParams>, QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let Query(params) = params.map_err(|_| {
+        ApiError::bad_request("cursor and limit must be whole numbers (limit 1 to 1000)")
+    })?;
+    let limit = params.limit.unwrap_or(DEFAULT_PULL_LIMIT);
+    if limit == 0 {
+        return Err(ApiError::bad_request("limit must be at least 1"));
+    }
+    let limit = limit.min(MAX_PULL_LIMIT);
+    let storage = state.storage.clone();
+    let filter = scope::feed_filter(&principal);
+    let requested = params.cursor;
+    let (page, after) = tokio::task::spawn_blocking(move || {
+        let page = storage.feed_page(&filter, requested, limit)?;
+        if requested > page.head {
+            tracing::warn!(
+                cursor = requested,
+                head = page.head,
+                "cursor beyond the feed head; serving from the start"
+            );
+            return storage.feed_page(&filter, 0, limit).map(|p| (p, 0));
+        }
+        Ok((page, requested))
+    })
+    .await??;
+    let last_seq = page.rows.last().map(|r| r.seq);
+    let next_cursor = match (last_seq, page.has_more) {
+        (Some(seq), true) => seq,
+        (Some(seq), false) => seq.max(page.head),
+        (None, _) => after.max(page.head),
+    };
+    let changes: Vec<Change> = page
+        .rows
+        .into_iter()
+        .filter(|row| scope::may_receive(&principal, row))
+        .map(|row| Change {
+            seq: row.seq,
+            kind: row.kind,
+            record_id: row.record_id,
+            fields: row.state.fields,
+            erased: row.state.erased,
+        })
+        .collect();
+    tracing::info!(
+        device_id = %principal.device_id,
+        cursor = after,
+        changes = changes.len(),
+        next_cursor,
+        has_more = page.has_more,
+        "pull served"
+    );
+    Ok(Json(PullResponse {
+        changes,
+        next_cursor,
+        has_more: page.has_more,
+        server_time: Utc::now(),
+    }))
+}
+
+pub async fn status(Authed(principal): Authed) -> Json<StatusResponse> {
+    Json(StatusResponse {
+        device_id: principal.device_id,
+        user_id: principal.user_id,
+        role: principal.role,
+        team_id: principal.team_id,
+        server_time: Utc::now(),
+    })
+}

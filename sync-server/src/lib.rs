@@ -1,0 +1,33 @@
+//! The Beatbook sync server.
+//!
+//! Devices record offline and sync when they can: they push ops (field-level changes with
+//! hybrid-clock stamps) and pull the current state of records changed since their cursor. The
+//! server applies each op in its own transaction with the core's merge
+//! (`beatbook_core::sync::merge`, the same code devices run), keeps the losing side of every
+//! concurrent edit as a conflict record, and sends each device only what its holder's role may
+//! see — a volunteer never receives personal data. The contract is `docs/sync-protocol.md`.
+//!
+//! Layout:
+//! - [`http`]: the axum routes (enrol, push, pull, status), auth, errors, body handling.
+//! - [`apply`], [`rules`], [`validate`], [`scope`], [`reference`]: the protocol's decisions,
+//!   pure functions over data.
+//! - [`storage`]: the `SyncStorage` trait and its SQLite implementation.
+//! - [`admin`], [`demo`]: administration and the fictional demo force.
+//! - [`serve`], [`background`]: running the server (graceful shutdown; a background server for
+//!   tests). [`cli`], [`commands`], [`logging`]: the binary's plumbing.
+
+pub mod admin;
+pub mod apply;
+pub mod background;
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod http;
+pub mod logging;
+pub mod reference;
+pub mod rules;
+pub mod scope;
+pub mod secrets;
+pub mod serve;
+pub mod storage;
+pub mod validate;

@@ -1,0 +1,115 @@
+//! Running the server: bind, serve until told to stop, then shut down gracefully — stop
+//! accepting connections, let in-flight requests finish for up to a grace period, and return.
+//! Each op is its own transaction, so even a push cut off after the grace loses nothing: the
+//! device resends the ops it got no answer for and the server answers `duplicate` for those
+//! already applied.
+
+use crate::http::{self, AppState, HttpConfig};
+use crate::storage::SyncStorage;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub http: HttpConfig,
+    /// How long in-flight requests may take to finish once shutdown starts.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            http: HttpConfig::default(),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A serving failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the server task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Binds `addr` (port 0 picks a free port).
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// Serves on `listener` until `shutdown` completes, then shuts down gracefully.
+pub async fn run(
+    listener: TcpListener,
+    storage: Arc<dyn SyncStorage>,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let app = http::router(AppState::new(storage, options.http.clone()));
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        // A closed channel (the sender dropped) also means stop.
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    });
+    let mut server = tokio::spawn(async move { server.await });
+    tokio::select! {
+        finished = &mut server => return Ok(finished??),
+        () = shutdown => {}
+    }
+    tracing::info!(
+        grace_secs = options.shutdown_grace.as_secs(),
+        "shutting down: no new connections; finishing requests in flight"
+    );
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(options.shutdown_grace, &mut server).await {
+        Ok(finished) => {
+            finished??;
+            tracing::info!("shut down cleanly");
+        }
+        Err(_) => {
+            server.abort();
+            tracing::warn!("requests still in flight after the grace period were cut off");
+        }
+    }
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn termination_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+}

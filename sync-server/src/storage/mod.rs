@@ -1,0 +1,262 @@
+//! Storage behind a trait, so that the protocol (what may be pushed, how it merges, what each
+//! role may pull) never depends on which database holds the data. The embedded SQLite store
+//! ([`SqliteStorage`]) is the one built today; a PostgreSQL store for large forces implements
+//! the same trait.
+//!
+//! The trait is blocking: the HTTP layer calls it from `tokio::task::spawn_blocking`. It offers
+//! one transactional primitive for every change to a synced record, [`SyncStorage::write_record`]:
+//! the storage opens a transaction, answers a repeated op id itself, loads the record and hands
+//! it to a `decide` callback (the protocol's rules and merge, in `crate::apply`), then writes
+//! what was decided — the record, any conflict records, table rows of reference data — with
+//! fresh feed positions, and commits. Nothing about roles or merge lives in a storage.
+//!
+//! # Contract every implementation keeps
+//!
+//! - **Feed order is commit order.** `seq`s are handed out from one counter inside the write
+//!   transaction, and a reader never sees seq `n + 1` committed while `n` is still to come.
+//!   SQLite gets this from its single writer; a PostgreSQL store takes a transaction-scoped
+//!   advisory lock on the feed before taking a seq (see `docs/sync-protocol.md#the-cursor`).
+//! - **One op, one transaction.** A rejected op changes nothing; an accepted op's record,
+//!   its conflicts and its op id commit together, so a retried op is `duplicate` exactly when
+//!   its effect is in the store.
+//! - **Erased means gone.** An erased record keeps no field values; conflicts about it are
+//!   erased with it.
+//! - **Pages follow the filter.** [`SyncStorage::feed_page`] returns only rows the
+//!   [`FeedFilter`] admits; the filter is built by `crate::scope`.
+
+pub mod sqlite;
+
+pub use sqlite::SqliteStorage;
+
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::model::{Lap, Role, Team, User};
+use beatbook_core::sync::merge::RecordState;
+use beatbook_core::sync::protocol::RejectCode;
+use beatbook_core::sync::RecordKind;
+use uuid::Uuid;
+
+/// A storage failure. Messages name tables and rules, never record values.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// An authenticated device and who holds it (role and team as they are now, not at enrolment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub device_id: DeviceId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+}
+
+/// What a bearer token's hash is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCheck {
+    Unknown,
+    Revoked,
+    Active(Principal),
+}
+
+/// Why an enrolment code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrolRefusal {
+    Invalid,
+    Expired,
+    Used,
+}
+
+/// A device being enrolled.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub id: DeviceId,
+    pub name: String,
+    pub token_hash: [u8; 32],
+}
+
+/// A device, for administrators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub user_id: UserId,
+    pub user_name: String,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// Who and what a record belongs to (kept beside its fields, never sent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordMeta {
+    /// The creating author's team; `None` for force-wide reference data.
+    pub team_id: Option<TeamId>,
+    /// The creating author; `None` for records the server makes.
+    pub owner: Option<UserId>,
+    /// For a conflict: the record it is about.
+    pub subject: Option<(RecordKind, String)>,
+    /// Users a record is specifically about (recorder and participants of a patrol, a note's
+    /// author), for scopes narrower than a team.
+    pub members: Vec<UserId>,
+}
+
+/// A record as stored now. `exists` is false for a record never written (empty state).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CurrentRecord {
+    pub exists: bool,
+    pub meta: RecordMeta,
+    pub state: RecordState,
+}
+
+/// A record to write: its address, metadata and whole new state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    pub kind: RecordKind,
+    pub record_id: String,
+    pub meta: RecordMeta,
+    pub state: RecordState,
+}
+
+/// Table rows of reference data written with a reference record, in the same transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReferenceRow {
+    Lap(Lap),
+    Team(Team),
+    User(User),
+}
+
+/// What a `decide` callback concluded about a change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Refuse the op: nothing is written, the op id is not remembered.
+    Reject { code: RejectCode, message: String },
+    /// Accept the op without changing the record (every field lost to a later value).
+    Unchanged,
+    /// Write `record`, then each of `extra` (conflict records), each with its own seq.
+    Write {
+        record: RecordRow,
+        extra: Vec<RecordRow>,
+        reference_rows: Vec<ReferenceRow>,
+        /// The record is being erased: erase the conflicts about it too.
+        cascade_erase: bool,
+    },
+}
+
+/// The address of a change and, for a device's op, its id and sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteTarget {
+    pub op_id: Option<Uuid>,
+    pub device_id: Option<DeviceId>,
+    pub kind: RecordKind,
+    pub record_id: String,
+    pub now_ms: i64,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The op id was applied before; nothing changed.
+    Duplicate,
+    Rejected {
+        code: RejectCode,
+        message: String,
+    },
+    /// Applied. `seq` is the record's new feed position (`None` when unchanged).
+    Applied {
+        seq: Option<u64>,
+        conflicts: usize,
+    },
+}
+
+/// Which records a device may receive: built by `crate::scope`, applied by the storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedFilter {
+    pub team_id: Option<TeamId>,
+    /// Kinds received for every record of the team.
+    pub team_kinds: Vec<RecordKind>,
+    /// Kinds received, within the team, only where `member` is one of the record's members.
+    pub member_kinds: Vec<RecordKind>,
+    pub member: UserId,
+    /// Force-wide kinds (stored without a team) received by everyone.
+    pub global_kinds: Vec<RecordKind>,
+}
+
+/// One record in the feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRow {
+    pub seq: u64,
+    pub kind: RecordKind,
+    pub record_id: String,
+    pub subject_kind: Option<RecordKind>,
+    pub state: RecordState,
+}
+
+/// One page of the feed, read in one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedPage {
+    pub rows: Vec<FeedRow>,
+    /// More admitted rows follow the last one returned.
+    pub has_more: bool,
+    /// The last seq handed out, as of the page's snapshot.
+    pub head: u64,
+}
+
+/// Everything the server keeps.
+pub trait SyncStorage: Send + Sync {
+    /// The server's node id for hybrid clocks on records it writes itself.
+    fn server_node(&self) -> StorageResult<DeviceId>;
+
+    // --- Reference data and administration ---
+
+    fn teams(&self) -> StorageResult<Vec<Team>>;
+    fn users(&self) -> StorageResult<Vec<User>>;
+    fn user(&self, id: UserId) -> StorageResult<Option<User>>;
+    /// Writes reference table rows that have no feed record of their own (LAPs).
+    fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()>;
+    fn add_enrolment_code(
+        &self,
+        code_hash: [u8; 32],
+        user: UserId,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StorageResult<()>;
+    fn devices(&self) -> StorageResult<Vec<DeviceInfo>>;
+    /// Marks a device revoked; `false` if there is no such device.
+    fn revoke_device(&self, id: DeviceId, now_ms: i64) -> StorageResult<bool>;
+
+    // --- Enrolment and authentication ---
+
+    /// Uses a code (one time) and registers the device, in one transaction.
+    fn enrol(
+        &self,
+        code_hash: [u8; 32],
+        device: &NewDevice,
+        now_ms: i64,
+    ) -> StorageResult<Result<User, EnrolRefusal>>;
+    /// Looks a token hash up (and notes when the device was last seen).
+    fn authenticate(&self, token_hash: [u8; 32], now_ms: i64) -> StorageResult<TokenCheck>;
+
+    // --- Records and the feed ---
+
+    /// Applies one change in its own transaction (see the module docs).
+    fn write_record(
+        &self,
+        target: &WriteTarget,
+        decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
+    ) -> StorageResult<WriteOutcome>;
+    /// Records with `seq > after` that `filter` admits, in seq order, at most `limit`.
+    fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage>;
+    /// The last seq handed out.
+    fn feed_head(&self) -> StorageResult<u64>;
+}

@@ -1,0 +1,197 @@
+//! The embedded SQLite store: one file (`beatbook-server.db`) in the data directory, in WAL
+//! mode with `synchronous = FULL` (an answered push survives power loss), `secure_delete` on
+//! (erased values are zeroed, not left in free pages).
+//!
+//! One writer connection behind a mutex: every change runs in a `BEGIN IMMEDIATE`
+//! transaction on it, one at a time, which is what makes feed order commit order. Reads use a
+//! small pool of reader connections, each page in one read transaction (a WAL snapshot).
+//! Administration commands may open the same file from another process while the server
+//! runs: SQLite serialises their writes with the server's (busy timeout 5 s).
+//!
+//! The workspace builds rusqlite with SQLCipher; no key is set here, so the file is plain
+//! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`).
+
+mod migrations;
+mod people;
+mod records;
+
+use super::{
+    CurrentRecord, Decision, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
+    ReferenceRow, StorageResult, SyncStorage, TokenCheck, WriteOutcome, WriteTarget,
+};
+use beatbook_core::ids::{DeviceId, UserId};
+use beatbook_core::model::{Team, User};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "beatbook-server.db";
+
+/// Reader connections kept open between requests.
+const MAX_IDLE_READERS: usize = 4;
+
+/// The SQLite implementation of [`SyncStorage`].
+#[derive(Debug)]
+pub struct SqliteStorage {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    node: DeviceId,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the store in `data_dir`, and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> StorageResult<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(DB_FILE);
+        let mut writer = Connection::open(&path)?;
+        configure(&writer)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::migrate(&mut writer)?;
+        let node = people::server_node(&writer)?;
+        Ok(Self {
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            node,
+        })
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock rolled its transaction back (the Transaction's drop):
+        // the connection itself is still sound.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on a reader connection from the pool.
+    fn read<T>(&self, f: impl FnOnce(&mut Connection) -> StorageResult<T>) -> StorageResult<T> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&conn)?;
+                conn.pragma_update(None, "query_only", "ON")?;
+                conn
+            }
+        };
+        let result = f(&mut conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < MAX_IDLE_READERS {
+            pool.push(conn);
+        }
+        result
+    }
+}
+
+fn configure(conn: &Connection) -> StorageResult<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(())
+}
+
+impl SyncStorage for SqliteStorage {
+    fn server_node(&self) -> StorageResult<DeviceId> {
+        Ok(self.node)
+    }
+
+    fn teams(&self) -> StorageResult<Vec<Team>> {
+        self.read(|conn| people::teams(conn))
+    }
+
+    fn users(&self) -> StorageResult<Vec<User>> {
+        self.read(|conn| people::users(conn))
+    }
+
+    fn user(&self, id: UserId) -> StorageResult<Option<User>> {
+        self.read(|conn| people::user(conn, id))
+    }
+
+    fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for row in rows {
+            people::upsert_reference(&tx, row, now_ms)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn add_enrolment_code(
+        &self,
+        code_hash: [u8; 32],
+        user: UserId,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StorageResult<()> {
+        people::add_enrolment_code(&self.writer(), code_hash, user, now_ms, expires_at_ms)
+    }
+
+    fn devices(&self) -> StorageResult<Vec<DeviceInfo>> {
+        self.read(|conn| people::devices(conn))
+    }
+
+    fn revoke_device(&self, id: DeviceId, now_ms: i64) -> StorageResult<bool> {
+        people::revoke_device(&self.writer(), id, now_ms)
+    }
+
+    fn enrol(
+        &self,
+        code_hash: [u8; 32],
+        device: &NewDevice,
+        now_ms: i64,
+    ) -> StorageResult<Result<User, EnrolRefusal>> {
+        people::enrol(&mut self.writer(), code_hash, device, now_ms)
+    }
+
+    fn authenticate(&self, token_hash: [u8; 32], now_ms: i64) -> StorageResult<TokenCheck> {
+        let (check, last_seen) = self.read(|conn| people::check_token(conn, token_hash))?;
+        if let TokenCheck::Active(principal) = &check {
+            if people::should_touch(last_seen, now_ms) {
+                people::touch_device(&self.writer(), principal.device_id, now_ms)?;
+            }
+        }
+        Ok(check)
+    }
+
+    fn write_record(
+        &self,
+        target: &WriteTarget,
+        decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
+    ) -> StorageResult<WriteOutcome> {
+        let mut conn = self.writer();
+        let (outcome, erased) = records::write(&mut conn, target, decide)?;
+        if erased {
+            // Old page images of the erased values may sit in the WAL: fold it into the
+            // database (secure_delete zeroes freed pages) and truncate it. Busy readers can
+            // hold this back; SQLite's automatic checkpoints finish the job.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "checkpoint after erasure did not complete");
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage> {
+        self.read(|conn| records::feed_page(conn, filter, after, limit))
+    }
+
+    fn feed_head(&self) -> StorageResult<u64> {
+        self.read(|conn| records::head(conn))
+    }
+}
+
+#[cfg(test)]
+mod tests;

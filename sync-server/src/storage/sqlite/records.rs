@@ -1,0 +1,331 @@
+//! Synced records and the change feed in SQLite: the one write path every change takes
+//! (`write`), and feed pages read in one snapshot (`feed_page`).
+
+use super::people;
+use crate::storage::{
+    CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, RecordMeta, RecordRow, StorageError,
+    StorageResult, WriteOutcome, WriteTarget,
+};
+use beatbook_core::ids::UserId;
+use beatbook_core::sync::merge::RecordState;
+use beatbook_core::sync::protocol::FieldState;
+use beatbook_core::sync::RecordKind;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::collections::BTreeMap;
+
+type Fields = BTreeMap<String, FieldState>;
+
+/// Applies one change in one `BEGIN IMMEDIATE` transaction. Returns the outcome and whether
+/// a record was erased (the caller then checkpoints the WAL).
+pub(super) fn write(
+    conn: &mut Connection,
+    target: &WriteTarget,
+    decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
+) -> StorageResult<(WriteOutcome, bool)> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(op_id) = target.op_id {
+        let seen = tx
+            .prepare_cached("SELECT 1 FROM applied_ops WHERE op_id = ?1")?
+            .query_row([op_id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if seen {
+            return Ok((WriteOutcome::Duplicate, false));
+        }
+    }
+    let current = load(&tx, target.kind, &target.record_id)?;
+    let (outcome, seq, erased) = match decide(&current) {
+        Decision::Reject { code, message } => {
+            return Ok((WriteOutcome::Rejected { code, message }, false));
+        }
+        Decision::Unchanged => (
+            WriteOutcome::Applied {
+                seq: None,
+                conflicts: 0,
+            },
+            None,
+            false,
+        ),
+        Decision::Write {
+            record,
+            extra,
+            reference_rows,
+            cascade_erase,
+        } => {
+            if record.kind != target.kind || record.record_id != target.record_id {
+                return Err(StorageError::Invalid(
+                    "a decision may only write the record it was asked about".into(),
+                ));
+            }
+            for row in &reference_rows {
+                people::upsert_reference(&tx, row, target.now_ms)?;
+            }
+            let seq = upsert(&tx, &record, target.now_ms)?;
+            for row in &extra {
+                upsert(&tx, row, target.now_ms)?;
+            }
+            if cascade_erase {
+                erase_conflicts_about(&tx, record.kind, &record.record_id, target.now_ms)?;
+            }
+            (
+                WriteOutcome::Applied {
+                    seq: Some(seq),
+                    conflicts: extra.len(),
+                },
+                Some(seq),
+                record.state.erased,
+            )
+        }
+    };
+    if let Some(op_id) = target.op_id {
+        tx.prepare_cached(
+            "INSERT INTO applied_ops (op_id, device_id, seq, received_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            op_id.to_string(),
+            target.device_id.map(|d| d.to_string()).unwrap_or_default(),
+            seq.map(|s| s as i64),
+            target.now_ms
+        ])?;
+    }
+    tx.commit()?;
+    Ok((outcome, erased))
+}
+
+/// The record's current state (empty and `exists: false` if never written).
+fn load(conn: &Connection, kind: RecordKind, id: &str) -> StorageResult<CurrentRecord> {
+    let row = conn
+        .prepare_cached(
+            "SELECT team_id, owner_user_id, subject_kind, subject_id, fields, erased
+             FROM records WHERE kind = ?1 AND record_id = ?2",
+        )?
+        .query_row(params![kind, id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, Option<RecordKind>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, bool>(5)?,
+            ))
+        })
+        .optional()?;
+    let Some((team_id, owner, subject_kind, subject_id, fields, erased)) = row else {
+        return Ok(CurrentRecord::default());
+    };
+    let members = conn
+        .prepare_cached(
+            "SELECT user_id FROM record_members WHERE kind = ?1 AND record_id = ?2 ORDER BY user_id",
+        )?
+        .query_map(params![kind, id], |r| r.get::<_, UserId>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(CurrentRecord {
+        exists: true,
+        meta: RecordMeta {
+            team_id,
+            owner,
+            subject: subject_kind.zip(subject_id),
+            members,
+        },
+        state: RecordState {
+            fields: parse_fields(&fields)?,
+            erased,
+        },
+    })
+}
+
+fn parse_fields(text: &str) -> StorageResult<Fields> {
+    serde_json::from_str(text)
+        .map_err(|e| StorageError::Corrupt(format!("a record's fields: {}", e.classify_str())))
+}
+
+trait Classify {
+    fn classify_str(&self) -> &'static str;
+}
+
+impl Classify for serde_json::Error {
+    /// The kind of failure only: serde's messages can quote the values they failed on.
+    fn classify_str(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O",
+            serde_json::error::Category::Syntax => "malformed JSON",
+            serde_json::error::Category::Data => "unexpected shape",
+            serde_json::error::Category::Eof => "truncated JSON",
+        }
+    }
+}
+
+fn next_seq(conn: &Connection) -> StorageResult<u64> {
+    let seq: i64 = conn
+        .prepare_cached("UPDATE feed SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq")?
+        .query_row([], |r| r.get(0))?;
+    u64::try_from(seq).map_err(|_| StorageError::Corrupt("negative feed position".into()))
+}
+
+/// Writes a record's whole state with the next seq; returns the seq.
+fn upsert(conn: &Connection, row: &RecordRow, now_ms: i64) -> StorageResult<u64> {
+    let seq = next_seq(conn)?;
+    let fields = serde_json::to_string(&row.state.fields)
+        .map_err(|e| StorageError::Corrupt(format!("a record's fields: {}", e.classify_str())))?;
+    let (subject_kind, subject_id) = match &row.meta.subject {
+        Some((kind, id)) => (Some(*kind), Some(id.as_str())),
+        None => (None, None),
+    };
+    conn.prepare_cached(
+        "INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind, subject_id,
+           fields, erased, seq, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
+           owner_user_id = excluded.owner_user_id, subject_kind = excluded.subject_kind,
+           subject_id = excluded.subject_id, fields = excluded.fields, erased = excluded.erased,
+           seq = excluded.seq, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        row.kind,
+        row.record_id,
+        row.meta.team_id,
+        row.meta.owner,
+        subject_kind,
+        subject_id,
+        fields,
+        row.state.erased,
+        seq as i64,
+        now_ms,
+    ])?;
+    conn.prepare_cached("DELETE FROM record_members WHERE kind = ?1 AND record_id = ?2")?
+        .execute(params![row.kind, row.record_id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO record_members (kind, record_id, user_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for member in &row.meta.members {
+        insert.execute(params![row.kind, row.record_id, member])?;
+    }
+    Ok(seq)
+}
+
+/// Erases every conflict about a record: a conflict holds copies of the record's values.
+fn erase_conflicts_about(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    now_ms: i64,
+) -> StorageResult<()> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT record_id FROM records
+             WHERE subject_kind = ?1 AND subject_id = ?2 AND kind = ?3 AND erased = 0",
+        )?
+        .query_map(params![kind, id, RecordKind::Conflict], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for conflict in ids {
+        let seq = next_seq(conn)?;
+        conn.prepare_cached(
+            "UPDATE records SET fields = '{}', erased = 1, seq = ?3, updated_at = ?4
+             WHERE kind = ?1 AND record_id = ?2",
+        )?
+        .execute(params![RecordKind::Conflict, conflict, seq as i64, now_ms])?;
+    }
+    Ok(())
+}
+
+pub(super) fn head(conn: &Connection) -> StorageResult<u64> {
+    let seq: i64 = conn.query_row("SELECT last_seq FROM feed WHERE id = 1", [], |r| r.get(0))?;
+    u64::try_from(seq).map_err(|_| StorageError::Corrupt("negative feed position".into()))
+}
+
+/// SQL list of kind codes (static codes from the protocol, never user input).
+fn kind_list(kinds: &[RecordKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One page of the feed and the head, in one read transaction (one WAL snapshot).
+pub(super) fn feed_page(
+    conn: &mut Connection,
+    filter: &FeedFilter,
+    after: u64,
+    limit: u32,
+) -> StorageResult<FeedPage> {
+    let mut admit = Vec::new();
+    if !filter.global_kinds.is_empty() {
+        admit.push(format!(
+            "(r.team_id IS NULL AND r.kind IN ({}))",
+            kind_list(&filter.global_kinds)
+        ));
+    }
+    if filter.team_id.is_some() && !filter.team_kinds.is_empty() {
+        admit.push(format!(
+            "(r.team_id = ?2 AND r.kind IN ({}))",
+            kind_list(&filter.team_kinds)
+        ));
+    }
+    if filter.team_id.is_some() && !filter.member_kinds.is_empty() {
+        admit.push(format!(
+            "(r.team_id = ?2 AND r.kind IN ({}) AND EXISTS (SELECT 1 FROM record_members m
+               WHERE m.kind = r.kind AND m.record_id = r.record_id AND m.user_id = ?3))",
+            kind_list(&filter.member_kinds)
+        ));
+    }
+    if admit.is_empty() {
+        admit.push("0".into());
+    }
+    let sql = format!(
+        "SELECT r.seq, r.kind, r.record_id, r.subject_kind, r.fields, r.erased FROM records r
+         WHERE r.seq > ?1 AND ({}) ORDER BY r.seq LIMIT ?4",
+        admit.join(" OR ")
+    );
+    let tx = conn.transaction()?;
+    let rows = {
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let raw = stmt
+            .query_map(
+                params![
+                    after as i64,
+                    filter.team_id,
+                    filter.member,
+                    i64::from(limit) + 1
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, RecordKind>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<RecordKind>>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, bool>(5)?,
+                    ))
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        raw.into_iter()
+            .map(|(seq, kind, record_id, subject_kind, fields, erased)| {
+                Ok(FeedRow {
+                    seq: u64::try_from(seq)
+                        .map_err(|_| StorageError::Corrupt("negative feed position".into()))?,
+                    kind,
+                    record_id,
+                    subject_kind,
+                    state: RecordState {
+                        fields: parse_fields(&fields)?,
+                        erased,
+                    },
+                })
+            })
+            .collect::<StorageResult<Vec<_>>>()?
+    };
+    let head = head(&tx)?;
+    tx.commit()?;
+    let mut rows = rows;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(FeedPage {
+        rows,
+        has_more,
+        head,
+    })
+}

@@ -1,0 +1,237 @@
+//! Checks that a merged record is still a record of its kind: the object of its field values
+//! must deserialise into the core model type (`Patrol`, `Note`, …), hold no field the type does
+//! not have, and carry its own id.
+//!
+//! A record being created may arrive in parts (its creating fields not yet all pushed): while
+//! the only failure is a missing *top-level* field, it is accepted and checked again with each
+//! later op. Messages name the field and the rule, never the value — serde's own messages can
+//! quote values (a name typed into the wrong field), so they are reduced to a category.
+
+use crate::apply::Rejection;
+use beatbook_core::model::{
+    Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
+    StageRequest, Team, User,
+};
+use beatbook_core::sync::conflict::Conflict;
+use beatbook_core::sync::merge::RecordState;
+use beatbook_core::sync::protocol::RejectCode;
+use beatbook_core::sync::RecordKind;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Fields a contact may omit on the wire: devices derive them from what they hold.
+const CONTACT_DERIVED: &[&str] = &["has_personal_details", "has_ethnicity"];
+
+/// Whether a record is whole yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    /// Some top-level fields have not arrived yet; what has arrived is well-formed.
+    Partial,
+}
+
+/// Checks `state` as a record of `kind` with id `record_id`.
+pub fn check_record(
+    kind: RecordKind,
+    record_id: &str,
+    state: &RecordState,
+) -> Result<Completeness, Rejection> {
+    let mut object: Map<String, Value> = state
+        .fields
+        .iter()
+        .map(|(name, f)| (name.clone(), f.value.clone()))
+        .collect();
+    if let Some(id) = object.get("id") {
+        if id.as_str() != Some(record_id) {
+            return Err(invalid("field `id` must equal the record id".into()));
+        }
+    }
+    match kind {
+        RecordKind::Patrol => parse_as::<Patrol>(kind, &object),
+        RecordKind::Note => parse_as::<Note>(kind, &object),
+        RecordKind::Contact => {
+            for field in CONTACT_DERIVED {
+                object.entry(*field).or_insert(Value::Bool(false));
+            }
+            parse_as::<Contact>(kind, &object)
+        }
+        RecordKind::ContactPersonal => parse_as::<ContactPersonalData>(kind, &object),
+        RecordKind::FollowUp => parse_as::<FollowUp>(kind, &object),
+        RecordKind::Problem => parse_as::<Problem>(kind, &object),
+        RecordKind::ProblemStep => parse_as::<ProblemStep>(kind, &object),
+        RecordKind::StageRequest => parse_as::<StageRequest>(kind, &object),
+        RecordKind::Conflict => parse_as::<Conflict>(kind, &object),
+        RecordKind::User => parse_as::<User>(kind, &object),
+        RecordKind::Team => parse_as::<Team>(kind, &object),
+        RecordKind::PriorityArea => parse_as::<PriorityArea>(kind, &object),
+        RecordKind::AreaBoundaries => match object.get("geojson") {
+            Some(Value::String(_)) => Ok(Completeness::Complete),
+            Some(_) => Err(invalid("field `geojson` must be text".into())),
+            None => Ok(Completeness::Partial),
+        },
+    }
+}
+
+fn parse_as<T: DeserializeOwned + Serialize>(
+    kind: RecordKind,
+    object: &Map<String, Value>,
+) -> Result<Completeness, Rejection> {
+    let typed: T = match serde_path_to_error::deserialize(Value::Object(object.clone())) {
+        Ok(typed) => typed,
+        Err(e) => {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            if path == "." && message.starts_with("missing field") {
+                return Ok(Completeness::Partial);
+            }
+            return Err(invalid(format!("{kind}: {}", describe(&path, &message))));
+        }
+    };
+    // Anything the model type dropped is not a field of it: refuse it rather than keep and
+    // forward data nobody validated.
+    let known = serde_json::to_value(&typed)
+        .map_err(|_| invalid(format!("a {kind} could not be re-encoded")))?;
+    if let Value::Object(known) = known {
+        if let Some(extra) = object.keys().find(|name| !known.contains_key(*name)) {
+            return Err(invalid(format!("field `{extra}` is not part of a {kind}")));
+        }
+    }
+    Ok(Completeness::Complete)
+}
+
+/// A serde failure as "field `path` <rule>", without any value it may quote.
+pub fn describe(path: &str, message: &str) -> String {
+    let field = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let at = if path == "." || path.is_empty() {
+        "the record".to_owned()
+    } else {
+        format!("field `{path}`")
+    };
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return format!("field `{}` is required", field(name));
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return format!("field `{}` is not allowed", field(name));
+    }
+    if message.starts_with("invalid type") {
+        return match message.rsplit_once(", expected ") {
+            Some((_, expected)) => format!("{at} has the wrong type (expected {expected})"),
+            None => format!("{at} has the wrong type"),
+        };
+    }
+    if message.starts_with("unknown variant") || message.starts_with("invalid value") {
+        return format!("{at} is not one of the allowed values");
+    }
+    if message.starts_with("invalid length") {
+        return format!("{at} has the wrong length");
+    }
+    format!("{at} is not valid")
+}
+
+fn invalid(message: String) -> Rejection {
+    Rejection {
+        code: RejectCode::InvalidRecord,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beatbook_core::ids::DeviceId;
+    use beatbook_core::sync::protocol::FieldState;
+    use beatbook_core::sync::Hlc;
+    use serde_json::json;
+
+    fn state(value: Value) -> RecordState {
+        let hlc = Hlc::new(1, DeviceId::new());
+        let Value::Object(map) = value else {
+            panic!("test state must be an object")
+        };
+        RecordState {
+            fields: map
+                .into_iter()
+                .map(|(k, value)| (k, FieldState { value, hlc }))
+                .collect(),
+            erased: false,
+        }
+    }
+
+    fn note(id: &str) -> Value {
+        json!({
+            "id": id, "observed_at": "2026-01-01T10:00:00Z", "text": "Gate left open",
+            "category": "observation", "place": null, "lsoa_code": null, "patrol_id": null,
+            "problem_id": null, "author": "0193a1b2-c3d4-7000-8000-000000000001",
+            "created_at": "2026-01-01T10:00:00Z"
+        })
+    }
+
+    #[test]
+    fn a_whole_record_passes_and_a_partial_one_waits() {
+        let id = "0193a1b2-c3d4-7000-8000-0000000000aa";
+        assert_eq!(
+            check_record(RecordKind::Note, id, &state(note(id))),
+            Ok(Completeness::Complete)
+        );
+        let mut partial = note(id);
+        partial.as_object_mut().map(|o| o.remove("text"));
+        assert_eq!(
+            check_record(RecordKind::Note, id, &state(partial)),
+            Ok(Completeness::Partial)
+        );
+    }
+
+    #[test]
+    fn bad_fields_are_named_without_their_values() {
+        let id = "0193a1b2-c3d4-7000-8000-0000000000aa";
+        let mut bad = note(id);
+        bad["category"] = json!("Ada Lovelace");
+        let err = check_record(RecordKind::Note, id, &state(bad)).expect_err("refused");
+        assert_eq!(err.code, RejectCode::InvalidRecord);
+        assert!(err.message.contains("category"), "{}", err.message);
+        assert!(!err.message.contains("Ada"), "{}", err.message);
+
+        let mut wrong_type = note(id);
+        wrong_type["text"] = json!(["Ada Lovelace"]);
+        let err = check_record(RecordKind::Note, id, &state(wrong_type)).expect_err("refused");
+        assert!(err.message.contains("`text`"), "{}", err.message);
+        assert!(!err.message.contains("Ada"), "{}", err.message);
+
+        let mut extra = note(id);
+        extra["secret"] = json!("Ada Lovelace");
+        let err = check_record(RecordKind::Note, id, &state(extra)).expect_err("refused");
+        assert!(err.message.contains("`secret`"), "{}", err.message);
+
+        let err =
+            check_record(RecordKind::Note, "another-id", &state(note(id))).expect_err("refused");
+        assert!(err.message.contains("`id`"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_nested_missing_field_is_invalid_not_partial() {
+        let hlc = Hlc::new(1, DeviceId::new());
+        let mut s = RecordState::default();
+        s.fields.insert(
+            "assessment".into(),
+            FieldState {
+                value: json!({"purpose_met": "yes", "value_rating": 3}),
+                hlc,
+            },
+        );
+        let err = check_record(RecordKind::Patrol, "p", &s).expect_err("refused");
+        assert!(
+            err.message.contains("assessment.summary"),
+            "{}",
+            err.message
+        );
+    }
+}

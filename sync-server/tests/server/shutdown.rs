@@ -1,0 +1,94 @@
+//! Graceful shutdown: in-flight requests finish, new connections are refused; SIGTERM does
+//! the same for the real binary.
+
+use beatbook_server::background::BackgroundServer;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Polls `condition` up to ~5 s.
+fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if condition() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn a_request_in_flight_finishes_after_shutdown_starts() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut server = BackgroundServer::start(dir.path(), Default::default()).expect("server");
+    let addr = server.addr();
+    wait_for("the server to accept", || TcpStream::connect(addr).is_ok());
+
+    // A request whose body is only half sent when shutdown begins.
+    let body = br#"{"code": "NOSUCHCODE", "device_name": "phone"}"#;
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "POST /v1/enrol HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .expect("headers");
+    stream.write_all(&body[..10]).expect("half the body");
+    stream.flush().expect("flush");
+
+    server.begin_shutdown();
+    wait_for("new connections to be refused", || {
+        TcpStream::connect(addr).is_err()
+    });
+
+    stream.write_all(&body[10..]).expect("rest of the body");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("enrolment_code_invalid"), "{answer}");
+    server.shutdown().expect("clean shutdown");
+}
+
+#[test]
+fn the_binary_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("listening line");
+    let url = line
+        .trim()
+        .strip_prefix("beatbook-server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    let client = reqwest::blocking::Client::new();
+    let health = client
+        .get(format!("{url}/healthz"))
+        .send()
+        .expect("healthz");
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let mut exit = None;
+    wait_for("the server to exit", || {
+        exit = child.try_wait().expect("wait");
+        exit.is_some()
+    });
+    assert!(exit.expect("exited").success(), "exit status {exit:?}");
+}
