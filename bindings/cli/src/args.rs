@@ -2,8 +2,8 @@
 //! with the command in `commands/`, so a command's flags and what it does are read together.
 
 use crate::commands::{
-    areas, audit, contact, export, followup, init, keygen, note, patrol, problem, report, search,
-    today, users,
+    areas, audit, conflicts, contact, enrol, export, followup, init, keygen, note, patrol, problem,
+    report, search, sync, today, users,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,6 +35,13 @@ A patrol shift, in order:
     beatbook patrol end --purpose-met yes --rating 4 --summary \"Spoke to 12 residents\"
     beatbook followup answer ID --outcome \"Lighting repair booked\"
 
+  With your force's sync server (instead of `init`; the code comes from your administrator):
+    beatbook enrol --server https://beatbook.force.example --code ABCD234EFG
+    beatbook sync                                send your changes, receive your team's
+    beatbook sync status                         what waits to be sent, last sync, conflicts
+    beatbook conflicts                           one field edited in two places: both values
+    beatbook conflicts resolve ID --keep winner|loser     settle one
+
   Reporting:
     beatbook report contacts --by lsoa
     beatbook export contacts --from 2025-06-01 --to 2025-06-30 \\
@@ -48,8 +55,9 @@ is logged. Ids can be shortened to their first 8 or more characters when that is
 Dates are YYYY-MM-DD (local; as an end date it includes the whole day), YYYY-MM-DD HH:MM, or
 RFC 3339. Every command has --help.
 
-Exit codes: 0 done, 1 other failure, 2 wrong usage or invalid input, 3 store key missing or
-wrong, 4 record not found.";
+Exit codes: 0 done, 1 other failure (including no connection to the sync server),
+2 wrong usage or invalid input, 3 store key missing or wrong, 4 record not found,
+5 the sync server revoked this device and its store was wiped.";
 
 /// The Beatbook terminal client.
 #[derive(Debug, Parser)]
@@ -94,6 +102,12 @@ pub enum Command {
     Keygen(keygen::Args),
     /// Create your store: you, your team and (optionally) the area boundaries.
     Init(init::Args),
+    /// Create your store from your force's sync server with an enrolment code (not `init`).
+    Enrol(enrol::Args),
+    /// Send your changes and receive your team's; `sync status`, `sync rejections`.
+    Sync(sync::Args),
+    /// Edits of the same field made in two places: list them; `conflicts resolve` settles one.
+    Conflicts(conflicts::Args),
     /// Show who this store belongs to.
     Whoami,
     /// Team members known to this store (for --with and --owner).

@@ -5,6 +5,7 @@
 //! never carry a field's value (see `beatbook_core::error`), and nothing here adds one, so an
 //! error message never shows personal data.
 
+use beatbook_core::sync::client::SyncError;
 use beatbook_core::validation::{Rule, ValidationError};
 use beatbook_core::Error;
 use std::fmt;
@@ -20,6 +21,8 @@ pub mod exit {
     pub const KEY: u8 = 3;
     /// A record with that id does not exist.
     pub const NOT_FOUND: u8 = 4;
+    /// The sync server revoked this device, and its store was wiped.
+    pub const WIPED: u8 = 5;
 }
 
 /// A failure of one command.
@@ -58,6 +61,10 @@ impl CliError {
 
     pub fn other(message: impl Into<String>) -> Self {
         Self::new(exit::OTHER, message)
+    }
+
+    pub fn wiped(message: impl Into<String>) -> Self {
+        Self::new(exit::WIPED, message)
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -133,6 +140,50 @@ impl From<Error> for CliError {
             Error::SchemaTooNew { .. } => CliError::other(err.to_string())
                 .hint("this store was written by a newer Beatbook; update this client"),
             _ => CliError::other(err.to_string()),
+        }
+    }
+}
+
+impl From<SyncError> for CliError {
+    fn from(err: SyncError) -> Self {
+        let stays =
+            "everything recorded stays on this device and goes with the next `beatbook sync`";
+        match err {
+            SyncError::Store(e) => e.into(),
+            SyncError::NotEnrolled => CliError::usage(
+                "this store is not enrolled with a sync server (it was made with `init`)",
+            )
+            .hint(
+                "`beatbook enrol --server URL --code CODE --store NEW-PATH` makes a store that \
+                 syncs; a store made with `init` stays on this device",
+            ),
+            SyncError::BadServerUrl(_) => CliError::usage(err.to_string()),
+            SyncError::DeviceRevoked => CliError::wiped(err.to_string()),
+            SyncError::Network(_) => CliError::other(err.to_string()).hint(stays),
+            SyncError::Server { ref code, .. } => {
+                let hint = match code.as_str() {
+                    "enrolment_code_invalid" => {
+                        "check the code (10 letters and digits), or ask your administrator for a new one"
+                    }
+                    "enrolment_code_expired" | "enrolment_code_used" => {
+                        "ask your administrator for a new enrolment code"
+                    }
+                    "unauthenticated" => {
+                        "the server does not know this device; ask your administrator to enrol it again"
+                    }
+                    _ => stays,
+                };
+                let code = if code.starts_with("enrolment_code_") {
+                    exit::USAGE
+                } else {
+                    exit::OTHER
+                };
+                CliError::new(code, err.to_string()).hint(hint)
+            }
+            SyncError::Protocol(_) => CliError::other(err.to_string()).hint(
+                "this client and the server disagree; update Beatbook or tell your administrator",
+            ),
+            SyncError::Cancelled => CliError::other(err.to_string()).hint(stays),
         }
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod areas;
 pub mod audit;
+pub mod conflicts;
 pub mod contact;
+pub mod enrol;
 pub mod export;
 pub mod followup;
 pub mod init;
@@ -13,6 +15,7 @@ pub mod patrol;
 pub mod problem;
 pub mod report;
 pub mod search;
+pub mod sync;
 pub mod today;
 pub mod users;
 
@@ -26,6 +29,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Keygen(args) => keygen::run(args, global, out),
         Command::Init(args) => init::run(args, global, out),
+        Command::Enrol(args) => enrol::run(args, global, out),
+        // Sync takes the store itself: a revoked device's store is wiped.
+        Command::Sync(args) => sync::run(args, global, out),
         Command::Areas(cmd) => areas::run(cmd, global, out),
         command => {
             let session = Session::open(global)?;
@@ -44,7 +50,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Command::Report(cmd) => report::run(cmd, &session, json, out),
                 Command::Export(cmd) => export::run(cmd, &session, json, out),
                 Command::Audit(args) => audit::run(args, &session, json, out),
-                Command::Keygen(_) | Command::Init(_) | Command::Areas(_) => Ok(()),
+                Command::Conflicts(args) => conflicts::run(args, &session, json, out),
+                Command::Keygen(_)
+                | Command::Init(_)
+                | Command::Enrol(_)
+                | Command::Sync(_)
+                | Command::Areas(_) => Ok(()),
             }
         }
     }
