@@ -16,7 +16,7 @@ pub enum SyncError {
     /// The server revoked this device. [`super::sync_or_wipe`] wipes the store on this.
     #[error("this device was revoked by the sync server")]
     DeviceRevoked,
-    /// The server address is unusable, or is not the server this store is enrolled with.
+    /// The server address is unusable (not https, or not an address at all).
     #[error("bad sync server address: {0}")]
     BadServerUrl(String),
     /// The server could not be reached, or the connection broke (after retrying).
