@@ -25,7 +25,8 @@ fn a_request_in_flight_finishes_after_shutdown_starts() {
     let addr = server.addr();
     wait_for("the server to accept", || TcpStream::connect(addr).is_ok());
 
-    // A request whose body is only half sent when shutdown begins.
+    // A request in flight when shutdown begins: `Expect: 100-continue` makes the server say
+    // when its handler has started reading the body, so the request is known to be in flight.
     let body = br#"{"code": "NOSUCHCODE", "device_name": "phone"}"#;
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
@@ -33,19 +34,30 @@ fn a_request_in_flight_finishes_after_shutdown_starts() {
         .expect("timeout");
     write!(
         stream,
-        "POST /v1/enrol HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST /v1/enrol HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )
     .expect("headers");
-    stream.write_all(&body[..10]).expect("half the body");
     stream.flush().expect("flush");
+    let mut interim = Vec::new();
+    let mut byte = [0u8; 1];
+    while !interim.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).expect("interim answer");
+        interim.push(byte[0]);
+    }
+    assert!(
+        String::from_utf8_lossy(&interim).starts_with("HTTP/1.1 100"),
+        "{}",
+        String::from_utf8_lossy(&interim)
+    );
 
     server.begin_shutdown();
     wait_for("new connections to be refused", || {
         TcpStream::connect(addr).is_err()
     });
 
-    stream.write_all(&body[10..]).expect("rest of the body");
+    stream.write_all(body).expect("the body");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("answer");
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
