@@ -1,2 +1,8 @@
-//! End-to-end tests for Beatbook live in `tests/`; the driver programs they run (devices that
-//! can be killed mid-write) live in `src/bin/`.
+//! End-to-end tests for Beatbook live in `tests/`; what they share lives here: a real
+//! `beatbook-server` process on loopback, enrolled devices, raw HTTP, and the driver programs
+//! they run (`src/bin/`: devices that can be killed mid-write).
+
+pub mod device;
+pub mod http;
+pub mod proxy;
+pub mod server;

@@ -1,0 +1,148 @@
+//! A real `beatbook-server` process on loopback for end-to-end tests: a fresh data folder, a
+//! free port, waiting on `/healthz` (a condition, not a sleep), administration through its
+//! own command line, and killed when dropped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a server may take to answer `/healthz` after it starts.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `beatbook-server` binary of this workspace, built on demand if a test runs alone.
+pub fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/beatbook-server
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile folder");
+    let binary = profile_dir.join("beatbook-server");
+    if !binary.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "beatbook-server"])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building beatbook-server failed");
+    }
+    binary
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerProcess {
+    pub data: tempfile::TempDir,
+    pub url: String,
+    pub port: u16,
+    child: Option<Child>,
+    extra_args: Vec<String>,
+}
+
+impl ServerProcess {
+    /// Starts a server on a free loopback port with an empty data folder.
+    pub fn start(extra_args: &[&str]) -> ServerProcess {
+        let data = tempfile::tempdir().expect("data dir");
+        let port = free_port();
+        let mut server = ServerProcess {
+            data,
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            child: None,
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+        };
+        server.restart();
+        server
+    }
+
+    /// Starts (again) on the same port and data: for restart tests.
+    pub fn restart(&mut self) {
+        self.kill();
+        let child = Command::new(server_binary())
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data")
+            .arg(self.data.path())
+            .args(&self.extra_args)
+            .env("BEATBOOK_LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start beatbook-server");
+        self.child = Some(child);
+        self.wait_healthy();
+    }
+
+    /// SIGKILLs the server (no graceful shutdown).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let health = format!("{}/healthz", self.url);
+        loop {
+            if let Ok(response) = ureq_get(&health) {
+                if response.contains("ok") {
+                    return;
+                }
+            }
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("beatbook-server exited early: {status}");
+                }
+            }
+            assert!(Instant::now() < deadline, "server did not become healthy");
+            // Poll interval while waiting for the condition above.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Runs `beatbook-server admin --data <data> <args>` and returns its standard output.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let output: Output = Command::new(server_binary())
+            .arg("admin")
+            .arg("--data")
+            .arg(self.data.path())
+            .args(args)
+            .output()
+            .expect("run admin");
+        assert!(
+            output.status.success(),
+            "admin {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// A plain HTTP GET over a raw socket (keeps the harness free of client crates).
+fn ureq_get(url: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut body = String::new();
+    stream.read_to_string(&mut body)?;
+    Ok(body)
+}
