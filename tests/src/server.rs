@@ -12,18 +12,20 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The `beatbook-server` binary of this workspace, built on demand if a test runs alone.
 pub fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>/beatbook-server
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile folder");
+    let exe = std::env::current_exe().expect("executable path");
+    // Tests run from target/<profile>/deps/, binaries from target/<profile>/.
+    let mut profile_dir = exe.parent().expect("executable folder");
+    if profile_dir.ends_with("deps") {
+        profile_dir = profile_dir.parent().expect("target profile folder");
+    }
     let binary = profile_dir.join("beatbook-server");
     if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "beatbook-server"])
-            .status()
-            .expect("run cargo build");
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "-p", "beatbook-server"]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build");
         assert!(status.success(), "building beatbook-server failed");
     }
     binary

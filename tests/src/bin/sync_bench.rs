@@ -7,6 +7,7 @@
 //! `BEATBOOK_SYNC_BENCH_N=100000` for the full run).
 
 use beatbook_core::model::{NewNote, NoteCategory};
+use beatbook_core::sync::client::{CancelFlag, NoProgress, SyncClient, SyncOptions};
 use beatbook_e2e::device::Device;
 use beatbook_e2e::server::ServerProcess;
 use std::time::Instant;
@@ -62,11 +63,18 @@ fn main() {
     }
     let record_s = started.elapsed().as_secs_f64();
 
+    // The app's default batch sizes (500 ops per push, 500 records per page), not the tests'.
+    let sync = |d: &Device| {
+        let client = SyncClient::new(&server.url, SyncOptions::default()).expect("client");
+        client
+            .sync(&d.store, &NoProgress, &CancelFlag::new())
+            .expect("sync")
+    };
     let started = Instant::now();
-    let push = a.sync();
+    let push = sync(&a);
     let push_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let pull = b.sync();
+    let pull = sync(&b);
     let pull_s = started.elapsed().as_secs_f64();
     assert!(
         pull.pulled >= n as u64,
