@@ -3,7 +3,7 @@
 //! own command line, and killed when dropped.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -119,6 +119,40 @@ impl ServerProcess {
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+impl ServerProcess {
+    /// Creates a team and one user per `(name, role)`, and enrols a device for each through
+    /// `device_url` (the server's own address, or a proxy in front of it).
+    pub fn enrol_team(
+        &self,
+        device_url: &str,
+        people: &[(&str, &str)],
+    ) -> Vec<crate::device::Device> {
+        let team = self
+            .admin(&["create-team", "--name", "Northvale NPT"])
+            .trim()
+            .to_owned();
+        people
+            .iter()
+            .map(|(name, role)| {
+                let user = self
+                    .admin(&[
+                        "create-user",
+                        "--name",
+                        name,
+                        "--role",
+                        role,
+                        "--team",
+                        &team,
+                    ])
+                    .trim()
+                    .to_owned();
+                let code = self.admin(&["enrol-code", "--user", &user]);
+                crate::device::Device::enrol(device_url, code.trim())
+            })
+            .collect()
     }
 }
 

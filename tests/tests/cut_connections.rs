@@ -15,29 +15,12 @@ const NOTES: usize = 120;
 fn setup() -> (ServerProcess, Proxy, Device, Device) {
     let server = ServerProcess::start(&[]);
     let proxy = Proxy::start(server.port);
-    let team = server
-        .admin(&["create-team", "--name", "Team"])
-        .trim()
-        .to_owned();
-    let device = |name: &str| {
-        let user = server
-            .admin(&[
-                "create-user",
-                "--name",
-                name,
-                "--role",
-                "pcso",
-                "--team",
-                &team,
-            ])
-            .trim()
-            .to_owned();
-        Device::enrol(
-            &proxy.url,
-            server.admin(&["enrol-code", "--user", &user]).trim(),
-        )
+    let mut devices = server
+        .enrol_team(&proxy.url, &[("Avery", "pcso"), ("Blake", "pcso")])
+        .into_iter();
+    let (Some(a), Some(b)) = (devices.next(), devices.next()) else {
+        panic!("two devices");
     };
-    let (a, b) = (device("Avery"), device("Blake"));
     (server, proxy, a, b)
 }
 

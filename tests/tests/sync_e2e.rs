@@ -19,30 +19,19 @@ struct Force {
 
 fn force() -> Force {
     let server = ServerProcess::start(&[]);
-    let team = server
-        .admin(&["create-team", "--name", "Northvale NPT"])
-        .trim()
-        .to_owned();
-    let enrol = |name: &str, role: &str| {
-        let user = server
-            .admin(&[
-                "create-user",
-                "--name",
-                name,
-                "--role",
-                role,
-                "--team",
-                &team,
-            ])
-            .trim()
-            .to_owned();
-        let code = server.admin(&["enrol-code", "--user", &user]);
-        Device::enrol(&server.url, code.trim())
-    };
-    let pcso_a = enrol("PCSO Avery", "pcso");
-    let pcso_b = enrol("PCSO Blake", "pcso");
-    let volunteer = enrol("Volunteer Vic", "cip_volunteer");
-    let supervisor = enrol("Sergeant Sol", "supervisor");
+    let mut devices = server
+        .enrol_team(
+            &server.url,
+            &[
+                ("PCSO Avery", "pcso"),
+                ("PCSO Blake", "pcso"),
+                ("Volunteer Vic", "cip_volunteer"),
+                ("Sergeant Sol", "supervisor"),
+            ],
+        )
+        .into_iter();
+    let mut next = || devices.next().expect("device");
+    let (pcso_a, pcso_b, volunteer, supervisor) = (next(), next(), next(), next());
     Force {
         server,
         pcso_a,

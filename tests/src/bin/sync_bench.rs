@@ -18,29 +18,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let server = ServerProcess::start(&[]);
-    let team = server
-        .admin(&["create-team", "--name", "Bench"])
-        .trim()
-        .to_owned();
-    let device = |name: &str| {
-        let user = server
-            .admin(&[
-                "create-user",
-                "--name",
-                name,
-                "--role",
-                "pcso",
-                "--team",
-                &team,
-            ])
-            .trim()
-            .to_owned();
-        Device::enrol(
-            &server.url,
-            server.admin(&["enrol-code", "--user", &user]).trim(),
-        )
+    let mut devices = server
+        .enrol_team(&server.url, &[("Sender", "pcso"), ("Receiver", "pcso")])
+        .into_iter();
+    let (Some(a), Some(b)) = (devices.next(), devices.next()) else {
+        panic!("two devices");
     };
-    let (a, b) = (device("Sender"), device("Receiver"));
     let texts: Vec<String> = (0..n)
         .map(|i| format!("Bench note {i}: youths gathering by the garages on Elm Road again"))
         .collect();
