@@ -72,3 +72,19 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// The whole feed a device may see, as raw bytes from the server.
+pub fn pull_from_start(url: &str, token: &str) -> RawResponse {
+    request(
+        url,
+        "GET",
+        "/v1/sync/pull?cursor=0&limit=1000",
+        Some(token),
+        None,
+    )
+}
+
+/// A raw push of `body` (a `PushRequest` as JSON).
+pub fn push(url: &str, token: &str, body: &str) -> RawResponse {
+    request(url, "POST", "/v1/sync/push", Some(token), Some(body))
+}

@@ -5,7 +5,7 @@ use beatbook_core::model::*;
 use beatbook_core::sync::client::{sync_or_wipe, CancelFlag, NoProgress, SyncOutcome};
 use beatbook_core::sync::protocol::{PushRequest, PROTOCOL_VERSION};
 use beatbook_e2e::device::Device;
-use beatbook_e2e::http::request;
+use beatbook_e2e::http::{pull_from_start, push};
 use beatbook_e2e::server::ServerProcess;
 use chrono::{Duration, Utc};
 
@@ -264,25 +264,13 @@ fn a_volunteer_never_receives_a_personal_field_on_the_wire() {
         .expect("contact");
     f.pcso_a.sync();
     // The officer's raw pull carries the personal record; the volunteer's does not.
-    let officer = request(
-        &f.server.url,
-        "GET",
-        "/v1/sync/pull?cursor=0&limit=1000",
-        Some(&f.pcso_b.token()),
-        None,
-    );
+    let officer = pull_from_start(&f.server.url, &f.pcso_b.token());
     assert_eq!(officer.status, 200);
     assert!(
         officer.body.contains("Quentin Zephyrine"),
         "officers receive consented details"
     );
-    let volunteer = request(
-        &f.server.url,
-        "GET",
-        "/v1/sync/pull?cursor=0&limit=1000",
-        Some(&f.volunteer.token()),
-        None,
-    );
+    let volunteer = pull_from_start(&f.server.url, &f.volunteer.token());
     assert_eq!(volunteer.status, 200, "{}", volunteer.body);
     for secret in [
         "Quentin Zephyrine",
@@ -309,13 +297,7 @@ fn a_volunteer_never_receives_a_personal_field_on_the_wire() {
             "fields": {"details": {"value": {"name": "X"}, "base": null}}
         }]
     });
-    let answer = request(
-        &f.server.url,
-        "POST",
-        "/v1/sync/push",
-        Some(&f.volunteer.token()),
-        Some(&forged.to_string()),
-    );
+    let answer = push(&f.server.url, &f.volunteer.token(), &forged.to_string());
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(
         answer.body.contains("personal_data_forbidden"),
@@ -367,13 +349,7 @@ fn a_duplicate_push_changes_nothing() {
         ops: ops.clone(),
     })
     .expect("json");
-    let first = request(
-        &f.server.url,
-        "POST",
-        "/v1/sync/push",
-        Some(&f.pcso_a.token()),
-        Some(&body),
-    );
+    let first = push(&f.server.url, &f.pcso_a.token(), &body);
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(
         first.body.matches("\"accepted\"").count(),
@@ -381,35 +357,15 @@ fn a_duplicate_push_changes_nothing() {
         "{}",
         first.body
     );
-    let feed_after_first = request(
-        &f.server.url,
-        "GET",
-        "/v1/sync/pull?cursor=0&limit=1000",
-        Some(&f.pcso_b.token()),
-        None,
-    )
-    .body;
-    let second = request(
-        &f.server.url,
-        "POST",
-        "/v1/sync/push",
-        Some(&f.pcso_a.token()),
-        Some(&body),
-    );
+    let feed_after_first = pull_from_start(&f.server.url, &f.pcso_b.token()).body;
+    let second = push(&f.server.url, &f.pcso_a.token(), &body);
     assert_eq!(
         second.body.matches("\"duplicate\"").count(),
         ops.len(),
         "{}",
         second.body
     );
-    let feed_after_second = request(
-        &f.server.url,
-        "GET",
-        "/v1/sync/pull?cursor=0&limit=1000",
-        Some(&f.pcso_b.token()),
-        None,
-    )
-    .body;
+    let feed_after_second = pull_from_start(&f.server.url, &f.pcso_b.token()).body;
     let strip_time = |s: &str| s.split("\"server_time\"").next().unwrap_or("").to_owned();
     assert_eq!(
         strip_time(&feed_after_first),
