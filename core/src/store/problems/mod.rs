@@ -218,18 +218,6 @@ fn check_owner(conn: &Connection, owner: UserId) -> Result<()> {
     }
 }
 
-/// Checks that a user exists, naming `field` when not.
-fn check_user(conn: &Connection, field: &str, user: UserId) -> Result<()> {
-    let found: Option<i64> = conn
-        .prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
-        .query_row([user], |r| r.get(0))
-        .optional()?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(ValidationError::new(field, Rule::UnknownReference { kind: "user" }).into()),
-    }
-}
-
 fn exists(conn: &Connection, id: ProblemId) -> Result<()> {
     conn.prepare_cached("SELECT 1 FROM problems WHERE id = ?1")?
         .query_row([id], |r| r.get::<_, i64>(0))

@@ -3,7 +3,7 @@
 //! assessment. Each edit is one audited alteration naming the fields it changed (never their
 //! values, which can name people).
 
-use super::{check_user, load, refuse_volunteer, require_open, save, KIND};
+use super::{load, refuse_volunteer, require_open, save, KIND};
 use crate::error::Result;
 use crate::ids::{ActionId, ProblemId, UserId};
 use crate::model::{
@@ -11,6 +11,7 @@ use crate::model::{
     SaraStage,
 };
 use crate::store::audit::{self, AuditAction, AuditEvent};
+use crate::store::contacts::check_user;
 use crate::store::sql_time::truncate;
 use crate::store::Store;
 use crate::validation::{Rule, ValidationError};
