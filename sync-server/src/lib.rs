@@ -2,7 +2,7 @@
 //!
 //! Devices record offline and sync when they can: they push ops (field-level changes with
 //! hybrid-clock stamps) and pull the current state of records changed since their cursor. The
-//! server applies each op in its own transaction with the core's merge
+//! server applies each op, all of it or none of it, with the core's merge
 //! (`beatbook_core::sync::merge`, the same code devices run), keeps the losing side of every
 //! concurrent edit as a conflict record, and sends each device only what its holder's role may
 //! see — a volunteer never receives personal data. The contract is `docs/sync-protocol.md`.

@@ -1,8 +1,8 @@
 //! Running the server: bind, serve until told to stop, then shut down gracefully — stop
 //! accepting connections, let in-flight requests finish for up to a grace period, and return.
-//! Each op is its own transaction, so even a push cut off after the grace loses nothing: the
-//! device resends the ops it got no answer for and the server answers `duplicate` for those
-//! already applied.
+//! A push's ops commit together before it is answered, so even a push cut off after the grace
+//! loses nothing: the device resends the ops it got no answer for and the server answers
+//! `duplicate` for those already applied.
 
 use crate::http::{self, AppState, HttpConfig};
 use crate::storage::SyncStorage;

@@ -1,13 +1,15 @@
 //! `POST /v1/sync/push`: one answer per op, in request order. Each op is read on its own (an
-//! op of an unknown kind or a malformed op is rejected, not the whole batch), checked, and
-//! applied in its own storage transaction, so one bad op never blocks the others.
+//! op of an unknown kind or a malformed op is rejected, not the whole batch) and checked on its
+//! own, so one bad op never blocks the others; the ops that can be applied go to the storage as
+//! one batch, one transaction and one fsync for the whole push, and the answers go out only
+//! after it commits.
 
 use super::auth::Authed;
 use super::body::json_body;
 use super::errors::ApiError;
 use super::AppState;
 use crate::apply::{self, PushContext};
-use crate::storage::{SyncStorage, WriteOutcome, WriteTarget};
+use crate::storage::{CurrentRecord, PendingWrite, SyncStorage, WriteOutcome, WriteTarget};
 use crate::validate::describe;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -114,11 +116,45 @@ fn apply_all(
     ops: Vec<Value>,
     op_ids: Vec<Uuid>,
 ) -> Result<(Vec<OpResult>, Tally), ApiError> {
+    // Read every op first: a malformed one is answered here and never reaches the storage.
+    let read: Vec<Result<Op, OpStatus>> = ops
+        .into_iter()
+        .zip(&op_ids)
+        .map(|(raw, op_id)| read_op(raw, *op_id))
+        .collect();
+    let valid: Vec<&Op> = read.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let mut decides: Vec<_> = valid
+        .iter()
+        .map(|op| move |current: &CurrentRecord| apply::decide(ctx, op, current))
+        .collect();
+    let mut batch: Vec<PendingWrite<'_>> = valid
+        .iter()
+        .zip(decides.iter_mut())
+        .map(|(op, decide)| PendingWrite {
+            target: WriteTarget {
+                op_id: Some(op.op_id),
+                device_id: Some(ctx.principal.device_id),
+                kind: op.kind,
+                record_id: op.record_id.clone(),
+                now_ms: ctx.now.timestamp_millis(),
+            },
+            decide,
+        })
+        .collect();
+    let mut outcomes = storage.write_records(&mut batch)?.into_iter();
+
     let mut tally = Tally::default();
-    let mut results = Vec::with_capacity(ops.len());
-    for (raw, op_id) in ops.into_iter().zip(op_ids) {
-        let (status, conflicts) = apply_one(storage.as_ref(), ctx, raw, op_id)?;
-        tally.conflicts += conflicts;
+    let mut results = Vec::with_capacity(read.len());
+    for (read, op_id) in read.into_iter().zip(op_ids) {
+        let status = match read {
+            Err(status) => status,
+            Ok(op) => {
+                let outcome = outcomes.next().ok_or_else(|| {
+                    ApiError::internal(&"the storage answered fewer ops than it was given")
+                })?;
+                status_of(&op, outcome, &mut tally)
+            }
+        };
         match &status {
             OpStatus::Accepted => tally.accepted += 1,
             OpStatus::Duplicate => tally.duplicate += 1,
@@ -136,65 +172,50 @@ fn rejected(code: RejectCode, message: impl Into<String>) -> OpStatus {
     }
 }
 
-fn apply_one(
-    storage: &dyn SyncStorage,
-    ctx: &PushContext,
-    raw: Value,
-    op_id: Uuid,
-) -> Result<(OpStatus, usize), ApiError> {
+/// Reads one op on its own: too large, of an unknown kind or malformed → its rejection.
+fn read_op(raw: Value, op_id: Uuid) -> Result<Op, OpStatus> {
     let size = serde_json::to_vec(&raw).map(|v| v.len()).unwrap_or(0);
     if size > MAX_OP_BYTES {
         tracing::debug!(%op_id, size, "op rejected: too large");
-        return Ok((
-            rejected(
-                RejectCode::OpTooLarge,
-                format!("an op may be at most {MAX_OP_BYTES} bytes of JSON"),
-            ),
-            0,
+        return Err(rejected(
+            RejectCode::OpTooLarge,
+            format!("an op may be at most {MAX_OP_BYTES} bytes of JSON"),
         ));
     }
     let kind = raw.get("kind").and_then(Value::as_str).unwrap_or_default();
     if kind.parse::<RecordKind>().is_err() {
         tracing::debug!(%op_id, "op rejected: unknown kind");
-        return Ok((
-            rejected(
-                RejectCode::UnknownKind,
-                "this server does not know that record kind",
-            ),
-            0,
+        return Err(rejected(
+            RejectCode::UnknownKind,
+            "this server does not know that record kind",
         ));
     }
-    let op: Op = match serde_path_to_error::deserialize(raw) {
-        Ok(op) => op,
-        Err(e) => {
-            let path = e.path().to_string();
-            let message = format!(
-                "the op is malformed: {}",
-                describe(&path, &e.into_inner().to_string())
-            );
-            return Ok((rejected(RejectCode::InvalidRecord, message), 0));
-        }
-    };
-    let target = WriteTarget {
-        op_id: Some(op.op_id),
-        device_id: Some(ctx.principal.device_id),
-        kind: op.kind,
-        record_id: op.record_id.clone(),
-        now_ms: ctx.now.timestamp_millis(),
-    };
-    let outcome = storage.write_record(&target, &mut |current| apply::decide(ctx, &op, current))?;
-    Ok(match outcome {
+    serde_path_to_error::deserialize(raw).map_err(|e| {
+        let path = e.path().to_string();
+        let message = format!(
+            "the op is malformed: {}",
+            describe(&path, &e.into_inner().to_string())
+        );
+        rejected(RejectCode::InvalidRecord, message)
+    })
+}
+
+/// The answer for one op the storage handled.
+fn status_of(op: &Op, outcome: WriteOutcome, tally: &mut Tally) -> OpStatus {
+    let op_id = op.op_id;
+    match outcome {
         WriteOutcome::Duplicate => {
             tracing::debug!(%op_id, kind = %op.kind, "op duplicate");
-            (OpStatus::Duplicate, 0)
+            OpStatus::Duplicate
         }
         WriteOutcome::Rejected { code, message } => {
             tracing::debug!(%op_id, kind = %op.kind, code = %code, "op rejected");
-            (OpStatus::Rejected { code, message }, 0)
+            OpStatus::Rejected { code, message }
         }
         WriteOutcome::Applied { seq, conflicts } => {
             tracing::debug!(%op_id, kind = %op.kind, seq, conflicts, "op accepted");
-            (OpStatus::Accepted, conflicts)
+            tally.conflicts += conflicts;
+            OpStatus::Accepted
         }
-    })
+    }
 }

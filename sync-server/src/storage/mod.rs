@@ -4,11 +4,12 @@
 //! the same trait.
 //!
 //! The trait is blocking: the HTTP layer calls it from `tokio::task::spawn_blocking`. It offers
-//! one transactional primitive for every change to a synced record, [`SyncStorage::write_record`]:
-//! the storage opens a transaction, answers a repeated op id itself, loads the record and hands
-//! it to a `decide` callback (the protocol's rules and merge, in `crate::apply`), then writes
-//! what was decided — the record, any conflict records, table rows of reference data — with
-//! fresh feed positions, and commits. Nothing about roles or merge lives in a storage.
+//! one transactional primitive for every change to a synced record, [`SyncStorage::write_records`]:
+//! the storage opens one transaction for a batch of changes (a push's ops), and for each change
+//! answers a repeated op id itself, loads the record and hands it to a `decide` callback (the
+//! protocol's rules and merge, in `crate::apply`), then writes what was decided — the record, any
+//! conflict records, table rows of reference data — with fresh feed positions; then it commits
+//! once. Nothing about roles or merge lives in a storage.
 //!
 //! # Contract every implementation keeps
 //!
@@ -16,9 +17,13 @@
 //!   transaction, and a reader never sees seq `n + 1` committed while `n` is still to come.
 //!   SQLite gets this from its single writer; a PostgreSQL store takes a transaction-scoped
 //!   advisory lock on the feed before taking a seq (see `docs/sync-protocol.md#the-cursor`).
-//! - **One op, one transaction.** A rejected op changes nothing; an accepted op's record,
-//!   its conflicts and its op id commit together, so a retried op is `duplicate` exactly when
-//!   its effect is in the store.
+//! - **All of an op or none of it.** A rejected op writes nothing (a decision is made before
+//!   any write); an accepted op's record, its conflicts and its op id are written together in
+//!   the batch's transaction, so a retried op is `duplicate` exactly when its effect is in the
+//!   store. One commit (one fsync) per batch rather than per op is what makes a 500-op push
+//!   cheap; outcomes are returned only after the commit, so an op is never answered `accepted`
+//!   before it is durable, and a failed batch answers none of its ops (the device resends
+//!   them all).
 //! - **Erased means gone.** An erased record keeps no field values; conflicts about it are
 //!   erased with it.
 //! - **Pages follow the filter.** [`SyncStorage::feed_page`] returns only rows the
@@ -163,6 +168,20 @@ pub struct WriteTarget {
     pub now_ms: i64,
 }
 
+/// One change of a batch: where it goes, and the rules that decide what it does.
+pub struct PendingWrite<'a> {
+    pub target: WriteTarget,
+    pub decide: &'a mut dyn FnMut(&CurrentRecord) -> Decision,
+}
+
+impl std::fmt::Debug for PendingWrite<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingWrite")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a write did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOutcome {
@@ -249,12 +268,24 @@ pub trait SyncStorage: Send + Sync {
 
     // --- Records and the feed ---
 
-    /// Applies one change in its own transaction (see the module docs).
+    /// Applies a batch of changes in one transaction, in order (see the module docs); one
+    /// outcome per change. A later change of the batch sees the earlier ones' writes.
+    fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>>;
+
+    /// Applies one change: a batch of one.
     fn write_record(
         &self,
         target: &WriteTarget,
         decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
-    ) -> StorageResult<WriteOutcome>;
+    ) -> StorageResult<WriteOutcome> {
+        let mut batch = [PendingWrite {
+            target: target.clone(),
+            decide,
+        }];
+        self.write_records(&mut batch)?
+            .pop()
+            .ok_or_else(|| StorageError::Invalid("a batch of one gave no outcome".into()))
+    }
     /// Records with `seq > after` that `filter` admits, in seq order, at most `limit`.
     fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage>;
     /// The last seq handed out.

@@ -2,8 +2,8 @@
 //! mode with `synchronous = FULL` (an answered push survives power loss), `secure_delete` on
 //! (erased values are zeroed, not left in free pages).
 //!
-//! One writer connection behind a mutex: every change runs in a `BEGIN IMMEDIATE`
-//! transaction on it, one at a time, which is what makes feed order commit order. Reads use a
+//! One writer connection behind a mutex: every batch of changes runs in a `BEGIN IMMEDIATE`
+//! transaction on it, one batch at a time, which is what makes feed order commit order. Reads use a
 //! small pool of reader connections, each page in one read transaction (a WAL snapshot).
 //! Administration commands may open the same file from another process while the server
 //! runs: SQLite serialises their writes with the server's (busy timeout 5 s).
@@ -16,8 +16,8 @@ mod people;
 mod records;
 
 use super::{
-    CurrentRecord, Decision, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
-    ReferenceRow, StorageResult, SyncStorage, TokenCheck, WriteOutcome, WriteTarget,
+    DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice, PendingWrite, ReferenceRow,
+    StorageResult, SyncStorage, TokenCheck, WriteOutcome,
 };
 use beatbook_core::ids::{DeviceId, UserId};
 use beatbook_core::model::{Team, User};
@@ -166,13 +166,9 @@ impl SyncStorage for SqliteStorage {
         Ok(check)
     }
 
-    fn write_record(
-        &self,
-        target: &WriteTarget,
-        decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
-    ) -> StorageResult<WriteOutcome> {
+    fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>> {
         let mut conn = self.writer();
-        let (outcome, erased) = records::write(&mut conn, target, decide)?;
+        let (outcomes, erased) = records::write_batch(&mut conn, writes)?;
         if erased {
             // Old page images of the erased values may sit in the WAL: fold it into the
             // database (secure_delete zeroes freed pages) and truncate it. Busy readers can
@@ -181,7 +177,7 @@ impl SyncStorage for SqliteStorage {
                 tracing::warn!(error = %e, "checkpoint after erasure did not complete");
             }
         }
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage> {

@@ -1,10 +1,10 @@
 //! Synced records and the change feed in SQLite: the one write path every change takes
-//! (`write`), and feed pages read in one snapshot (`feed_page`).
+//! (`write_batch`), and feed pages read in one snapshot (`feed_page`).
 
 use super::people;
 use crate::storage::{
-    CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, RecordMeta, RecordRow, StorageError,
-    StorageResult, WriteOutcome, WriteTarget,
+    CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta, RecordRow,
+    StorageError, StorageResult, WriteOutcome, WriteTarget,
 };
 use beatbook_core::ids::UserId;
 use beatbook_core::sync::merge::RecordState;
@@ -15,14 +15,31 @@ use std::collections::BTreeMap;
 
 type Fields = BTreeMap<String, FieldState>;
 
-/// Applies one change in one `BEGIN IMMEDIATE` transaction. Returns the outcome and whether
-/// a record was erased (the caller then checkpoints the WAL).
-pub(super) fn write(
+/// Applies a batch of changes in one `BEGIN IMMEDIATE` transaction, committed once. Returns
+/// the outcomes and whether a record was erased (the caller then checkpoints the WAL).
+pub(super) fn write_batch(
     conn: &mut Connection,
+    writes: &mut [PendingWrite<'_>],
+) -> StorageResult<(Vec<WriteOutcome>, bool)> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(writes.len());
+    let mut any_erased = false;
+    for write in writes.iter_mut() {
+        let (outcome, erased) = write_one(&tx, &write.target, &mut *write.decide)?;
+        outcomes.push(outcome);
+        any_erased |= erased;
+    }
+    tx.commit()?;
+    Ok((outcomes, any_erased))
+}
+
+/// Applies one change inside the batch's transaction. A rejection returns before any write,
+/// so a refused op leaves nothing behind.
+fn write_one(
+    tx: &Connection,
     target: &WriteTarget,
     decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
 ) -> StorageResult<(WriteOutcome, bool)> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if let Some(op_id) = target.op_id {
         let seen = tx
             .prepare_cached("SELECT 1 FROM applied_ops WHERE op_id = ?1")?
@@ -33,7 +50,7 @@ pub(super) fn write(
             return Ok((WriteOutcome::Duplicate, false));
         }
     }
-    let current = load(&tx, target.kind, &target.record_id)?;
+    let current = load(tx, target.kind, &target.record_id)?;
     let (outcome, seq, erased) = match decide(&current) {
         Decision::Reject { code, message } => {
             return Ok((WriteOutcome::Rejected { code, message }, false));
@@ -58,14 +75,14 @@ pub(super) fn write(
                 ));
             }
             for row in &reference_rows {
-                people::upsert_reference(&tx, row, target.now_ms)?;
+                people::upsert_reference(tx, row, target.now_ms)?;
             }
-            let seq = upsert(&tx, &record, target.now_ms)?;
+            let seq = upsert(tx, &record, target.now_ms)?;
             for row in &extra {
-                upsert(&tx, row, target.now_ms)?;
+                upsert(tx, row, target.now_ms)?;
             }
             if cascade_erase {
-                erase_conflicts_about(&tx, record.kind, &record.record_id, target.now_ms)?;
+                erase_conflicts_about(tx, record.kind, &record.record_id, target.now_ms)?;
             }
             (
                 WriteOutcome::Applied {
@@ -88,7 +105,6 @@ pub(super) fn write(
             target.now_ms
         ])?;
     }
-    tx.commit()?;
     Ok((outcome, erased))
 }
 

@@ -1,7 +1,7 @@
 //! The SQLite store's write path and feed, through the trait.
 
 use super::*;
-use crate::storage::{RecordMeta, RecordRow};
+use crate::storage::{CurrentRecord, Decision, RecordMeta, RecordRow, WriteOutcome, WriteTarget};
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::{FieldState, RejectCode};
 use beatbook_core::sync::{Hlc, RecordKind};
@@ -125,4 +125,87 @@ fn erasing_a_record_erases_the_conflicts_about_it() {
     let later = storage.feed_page(&filter(), 3, 10).expect("page");
     assert_eq!(later.rows.len(), 1);
     assert_eq!(later.rows[0].kind, RecordKind::Conflict);
+}
+
+fn write_note(id: &str) -> Decision {
+    Decision::Write {
+        record: row(RecordKind::Note, id, false),
+        extra: vec![],
+        reference_rows: vec![],
+        cascade_erase: false,
+    }
+}
+
+#[test]
+fn a_batch_commits_once_and_each_op_stands_alone_within_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let repeated = Uuid::now_v7();
+    let mut first = |_: &CurrentRecord| write_note("n1");
+    let mut refused = |_: &CurrentRecord| Decision::Reject {
+        code: RejectCode::Forbidden,
+        message: "no".into(),
+    };
+    // The same op id again, later in the same batch: it must see the first one's effect.
+    let mut again = |_: &CurrentRecord| write_note("n1");
+    // A later op on a record an earlier op of the batch wrote sees that write.
+    let mut saw_earlier = false;
+    let mut second_edit = |current: &CurrentRecord| {
+        saw_earlier = current.exists;
+        write_note("n1")
+    };
+    let mut batch = [
+        PendingWrite {
+            target: target(Some(repeated), RecordKind::Note, "n1"),
+            decide: &mut first,
+        },
+        PendingWrite {
+            target: target(Some(Uuid::now_v7()), RecordKind::Note, "n2"),
+            decide: &mut refused,
+        },
+        PendingWrite {
+            target: target(Some(repeated), RecordKind::Note, "n1"),
+            decide: &mut again,
+        },
+        PendingWrite {
+            target: target(Some(Uuid::now_v7()), RecordKind::Note, "n1"),
+            decide: &mut second_edit,
+        },
+    ];
+    let outcomes = storage.write_records(&mut batch).expect("batch");
+    assert!(matches!(
+        outcomes.as_slice(),
+        [
+            WriteOutcome::Applied { seq: Some(1), .. },
+            WriteOutcome::Rejected { .. },
+            WriteOutcome::Duplicate,
+            WriteOutcome::Applied { seq: Some(2), .. },
+        ]
+    ));
+    assert!(saw_earlier, "the fourth op saw the first op's record");
+    let page = storage.feed_page(&filter(), 0, 10).expect("page");
+    assert_eq!(page.head, 2, "the refused op took no seq");
+    assert_eq!(page.rows.len(), 1, "n2 was never written");
+    assert_eq!(page.rows[0].record_id, "n1");
+}
+
+#[test]
+fn a_failed_batch_leaves_nothing_of_its_earlier_ops() {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let mut fine = |_: &CurrentRecord| write_note("n1");
+    // A decision about another record than asked: the storage refuses the whole batch.
+    let mut wrong_record = |_: &CurrentRecord| write_note("elsewhere");
+    let mut batch = [
+        PendingWrite {
+            target: target(Some(Uuid::now_v7()), RecordKind::Note, "n1"),
+            decide: &mut fine,
+        },
+        PendingWrite {
+            target: target(Some(Uuid::now_v7()), RecordKind::Note, "n2"),
+            decide: &mut wrong_record,
+        },
+    ];
+    assert!(storage.write_records(&mut batch).is_err());
+    assert_eq!(storage.feed_head().expect("head"), 0, "nothing committed");
 }
