@@ -18,6 +18,9 @@ pub(crate) enum Access {
     Reader,
 }
 
+/// Prepared statements each connection keeps (rusqlite's default is 16).
+const STATEMENT_CACHE_CAPACITY: usize = 128;
+
 pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connection> {
     let flags = match access {
         Access::Writer => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
@@ -42,6 +45,9 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
     // 8 MiB of decrypted pages per connection (SQLite's default is 2 MiB): searches and lists
     // revisit the same index pages, and each cache miss costs a decryption.
     conn.pragma_update(None, "cache_size", -8192)?;
+    // The store runs ~100 distinct cached statements; rusqlite keeps 16 by default, so a pulled
+    // page (materialise, merge, audit, FTS, sync state) evicted and re-parsed its own statements.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     if access == Access::Writer {
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
