@@ -22,16 +22,33 @@ use beatbook_core::sync::protocol::{
 };
 use chrono::Utc;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// The push envelope, with ops left as JSON so that each is judged on its own.
+/// The push envelope, with each op left as its raw JSON text so that each is judged on its
+/// own (and its size is the size it was sent at, measured without re-encoding it).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PushEnvelope {
     protocol: u32,
-    ops: Vec<Value>,
+    ops: Vec<Box<RawValue>>,
+}
+
+/// The two members of an op read before the rest: its id (to answer it) and its kind.
+#[derive(Debug, Deserialize)]
+struct OpHead {
+    #[serde(default)]
+    op_id: Option<Value>,
+    #[serde(default)]
+    kind: Option<Value>,
+}
+
+impl OpHead {
+    fn read(raw: &RawValue) -> Option<Self> {
+        serde_json::from_str(raw.get()).ok()
+    }
 }
 
 /// Counts for the log line.
@@ -72,7 +89,9 @@ pub async fn push(
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            op.get("op_id")
+            OpHead::read(op)
+                .and_then(|head| head.op_id)
+                .as_ref()
                 .and_then(Value::as_str)
                 .and_then(|s| Uuid::parse_str(s).ok())
                 .ok_or_else(|| {
@@ -113,7 +132,7 @@ pub async fn push(
 fn apply_all(
     storage: Arc<dyn SyncStorage>,
     ctx: &PushContext,
-    ops: Vec<Value>,
+    ops: Vec<Box<RawValue>>,
     op_ids: Vec<Uuid>,
 ) -> Result<(Vec<OpResult>, Tally), ApiError> {
     // Read every op first: a malformed one is answered here and never reaches the storage.
@@ -173,8 +192,8 @@ fn rejected(code: RejectCode, message: impl Into<String>) -> OpStatus {
 }
 
 /// Reads one op on its own: too large, of an unknown kind or malformed → its rejection.
-fn read_op(raw: Value, op_id: Uuid) -> Result<Op, OpStatus> {
-    let size = serde_json::to_vec(&raw).map(|v| v.len()).unwrap_or(0);
+fn read_op(raw: Box<RawValue>, op_id: Uuid) -> Result<Op, OpStatus> {
+    let size = raw.get().len();
     if size > MAX_OP_BYTES {
         tracing::debug!(%op_id, size, "op rejected: too large");
         return Err(rejected(
@@ -182,7 +201,8 @@ fn read_op(raw: Value, op_id: Uuid) -> Result<Op, OpStatus> {
             format!("an op may be at most {MAX_OP_BYTES} bytes of JSON"),
         ));
     }
-    let kind = raw.get("kind").and_then(Value::as_str).unwrap_or_default();
+    let kind = OpHead::read(&raw).and_then(|head| head.kind);
+    let kind = kind.as_ref().and_then(Value::as_str).unwrap_or_default();
     if kind.parse::<RecordKind>().is_err() {
         tracing::debug!(%op_id, "op rejected: unknown kind");
         return Err(rejected(
@@ -190,7 +210,8 @@ fn read_op(raw: Value, op_id: Uuid) -> Result<Op, OpStatus> {
             "this server does not know that record kind",
         ));
     }
-    serde_path_to_error::deserialize(raw).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let message = format!(
             "the op is malformed: {}",
