@@ -100,7 +100,7 @@ pub struct SyncReport {
     pub open_conflicts: u64,
     /// Request body bytes sent, gzipped, retries included.
     pub bytes_sent: u64,
-    /// Response body bytes received, after gzip decoding.
+    /// Response body bytes received as sent (gzipped when the server gzips).
     pub bytes_received: u64,
     pub duration: Duration,
 }

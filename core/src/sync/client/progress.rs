@@ -29,7 +29,7 @@ pub struct SyncProgress {
     pub records_total: Option<u64>,
     /// Request body bytes sent (as on the wire: push bodies are gzipped).
     pub bytes_sent: u64,
-    /// Response body bytes received (after gzip decoding).
+    /// Response body bytes received (as on the wire: gzipped when the server gzips).
     pub bytes_received: u64,
 }
 

@@ -16,17 +16,19 @@
 use super::progress::CancelFlag;
 use super::retry::{self, Backoff, RETRY_AFTER_CAP};
 use super::{SyncError, SyncOptions};
+use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use reqwest::blocking::{Client, Response};
-use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 
-/// The most response body bytes read (after gzip decoding): far above any page the protocol
-/// allows, low enough that a broken or hostile server cannot exhaust a phone's memory.
+/// The most response body bytes read (after gzip decoding, and as sent): far above any page
+/// the protocol allows, low enough that a broken or hostile server cannot exhaust a phone's
+/// memory (a small gzip bomb is cut off at the same limit).
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The longest server error message kept.
@@ -162,6 +164,9 @@ impl Transport {
             // A redirect would be a misconfigured address; following it could carry the
             // token somewhere unexpected.
             .redirect(reqwest::redirect::Policy::none())
+            // Responses are un-gzipped here, not by reqwest, so that the bytes counted for the
+            // progress bar and the report are the bytes that crossed the network.
+            .gzip(false)
             .user_agent(concat!("beatbook-core/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -249,7 +254,8 @@ impl Transport {
         let mut request = self
             .http
             .request(call.method.clone(), call.url.clone())
-            .header(ACCEPT, "application/json");
+            .header(ACCEPT, "application/json")
+            .header(ACCEPT_ENCODING, "gzip");
         if let Some(token) = call.token {
             // Marked sensitive by reqwest: never printed in its debug output.
             request = request.bearer_auth(token);
@@ -273,8 +279,14 @@ impl Transport {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::retry_after(v, chrono::Utc::now()));
-        let body = read_body(response, call.repeat)?;
-        traffic.received += body.len() as u64;
+        let gzipped = response
+            .headers()
+            .get(CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+        let wire = read_body(response, call.repeat)?;
+        traffic.received += wire.len() as u64;
+        let body = if gzipped { gunzip(&wire)? } else { wire };
         if status.is_success() {
             return Ok(body);
         }
@@ -313,6 +325,31 @@ fn shape(e: &serde_json::Error) -> String {
     format!("the JSON {kind} (line {}, column {})", e.line(), e.column())
 }
 
+/// Un-gzips a response body, up to the limit.
+fn gunzip(wire: &[u8]) -> Result<Vec<u8>, Box<Failure>> {
+    let mut body = Vec::new();
+    GzDecoder::new(wire)
+        .take(MAX_RESPONSE_BYTES + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            Box::new(Failure::fatal(SyncError::Protocol(format!(
+                "the answer's gzip is not valid: {e}"
+            ))))
+        })?;
+    check_size(&body)?;
+    Ok(body)
+}
+
+fn check_size(body: &[u8]) -> Result<(), Box<Failure>> {
+    if body.len() as u64 > MAX_RESPONSE_BYTES {
+        return Err(Box::new(Failure::fatal(SyncError::Protocol(format!(
+            "the answer is larger than {} MiB",
+            MAX_RESPONSE_BYTES / (1024 * 1024)
+        )))));
+    }
+    Ok(())
+}
+
 /// Reads a response body, up to the limit.
 fn read_body(response: Response, repeat: Repeat) -> Result<Vec<u8>, Box<Failure>> {
     let mut body = Vec::new();
@@ -329,12 +366,7 @@ fn read_body(response: Response, repeat: Repeat) -> Result<Vec<u8>, Box<Failure>
                 after: None,
             })
         })?;
-    if body.len() as u64 > MAX_RESPONSE_BYTES {
-        return Err(Box::new(Failure::fatal(SyncError::Protocol(format!(
-            "the answer is larger than {} MiB",
-            MAX_RESPONSE_BYTES / (1024 * 1024)
-        )))));
-    }
+    check_size(&body)?;
     Ok(body)
 }
 
@@ -436,7 +468,6 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flate2::read::GzDecoder;
 
     fn url(text: &str) -> ServerUrl {
         ServerUrl::parse(text).expect("valid server url")
@@ -507,6 +538,15 @@ mod tests {
             .read_to_end(&mut back)
             .expect("gunzip");
         assert_eq!(back, json);
+    }
+
+    #[test]
+    fn gzipped_answers_are_decoded_and_bad_gzip_is_a_protocol_error() {
+        let json = br#"{"changes":[],"next_cursor":0}"#.repeat(20);
+        assert_eq!(gunzip(&gzip(&json).expect("gzip")).ok(), Some(json.clone()));
+        let failure = gunzip(&json).expect_err("not gzip");
+        assert!(matches!(failure.error, SyncError::Protocol(_)));
+        assert!(!failure.retry);
     }
 
     #[test]
