@@ -83,3 +83,5 @@ typed_id!(/// A follow-up promised to a member of the public.
     FollowUpId);
 typed_id!(/// A priority area.
     PriorityAreaId);
+typed_id!(/// A supervisor's review of a team member's work.
+    ReviewId);

@@ -64,3 +64,38 @@ fn the_latest_frozen_schema_exists() {
     // Shipping a migration means freezing its schema too.
     assert!(!frozen(LATEST_VERSION).is_empty());
 }
+
+#[test]
+fn a_version_2_store_with_synced_work_gains_an_empty_review_queue() {
+    // Version 3 adds the supervisors' reviews: an upgraded store keeps its records and starts
+    // with nothing reviewed, so everything the team recorded is waiting.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v2.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(2)).expect("v2 schema");
+    conn.pragma_update(None, "user_version", 2)
+        .expect("version");
+    conn.execute_batch(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a1', 'Sgt Kim', 'supervisor', '0190a000-0000-7000-8000-000000000001'),
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO patrols (id, kind, area_kind, area_id, purpose, recorded_by, started_at,
+           created_at, updated_at) VALUES ('0190a000-0000-7000-8000-0000000000b1', 'foot', 'lap',
+           'LAP-NV', 'Reassurance', '0190a000-0000-7000-8000-0000000000a2',
+           '2026-11-01T09:00:00.000000Z', '2026-11-01T09:00:00.000000Z',
+           '2026-11-01T09:00:00.000000Z');",
+    )
+    .expect("v2 rows");
+    drop(conn);
+    let store = Store::open(&path, &key()).expect("upgrade");
+    let sup = beatbook_core::model::Actor {
+        user_id: "0190a000-0000-7000-8000-0000000000a1".parse().expect("id"),
+        role: beatbook_core::model::Role::Supervisor,
+        device_id: beatbook_core::ids::DeviceId::new(),
+    };
+    let queue = store.review_queue(&sup, None).expect("queue");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].name.as_deref(), Some("PCSO Alex"));
+    assert_eq!(queue[0].items.len(), 1);
+}

@@ -29,6 +29,9 @@ pub fn kind_allowed(role: Role, kind: RecordKind) -> Result<(), Rejection> {
             "reference data (users, teams, areas) is written by administrators only",
         ));
     }
+    if kind == RecordKind::Review && !role.is_supervisor() {
+        return Err(forbidden("only supervisors record reviews"));
+    }
     if role != Role::Volunteer {
         return Ok(());
     }
@@ -57,6 +60,7 @@ pub fn creator_field(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Note | RecordKind::ProblemStep => Some("author"),
         RecordKind::Problem => Some("created_by"),
         RecordKind::StageRequest => Some("requested_by"),
+        RecordKind::Review => Some("reviewer"),
         _ => None,
     }
 }
@@ -119,6 +123,13 @@ pub fn record_allowed(
             });
             if !undecided {
                 return Err(forbidden("only a supervisor may decide a stage request"));
+            }
+        }
+        RecordKind::FollowUp if current.exists && !supervisor => {
+            if let Some(change) = op.fields.get("owner") {
+                if current_value("owner") != Some(&change.value) {
+                    return Err(forbidden("only a supervisor may reassign a follow-up"));
+                }
             }
         }
         RecordKind::Conflict => {

@@ -25,6 +25,10 @@ const NEVER_FOR_VOLUNTEERS: &[RecordKind] = &[
     RecordKind::FollowUp,
 ];
 
+/// Kinds only supervisors receive: their reviews of the team's work are for supervisors (a
+/// supervisor's other devices and fellow supervisors), not a record the team works from.
+const SUPERVISORS_ONLY: &[RecordKind] = &[RecordKind::Review];
+
 /// The feed filter for a device's holder.
 pub fn feed_filter(principal: &Principal) -> FeedFilter {
     let team_kinds = if principal.role == Role::Volunteer {
@@ -34,6 +38,7 @@ pub fn feed_filter(principal: &Principal) -> FeedFilter {
             .iter()
             .copied()
             .filter(|k| !GLOBAL_KINDS.contains(k))
+            .filter(|k| principal.role.is_supervisor() || !SUPERVISORS_ONLY.contains(k))
             .collect()
     };
     let member_kinds = if principal.role == Role::Volunteer {
@@ -53,6 +58,9 @@ pub fn feed_filter(principal: &Principal) -> FeedFilter {
 /// The second guard: a row that breaks the personal-data rule is never sent to a volunteer,
 /// even if a filter were wrong.
 pub fn may_receive(principal: &Principal, row: &FeedRow) -> bool {
+    if SUPERVISORS_ONLY.contains(&row.kind) && !principal.role.is_supervisor() {
+        return false;
+    }
     if principal.role != Role::Volunteer {
         return true;
     }
@@ -152,6 +160,22 @@ mod tests {
             &officer,
             &row(RecordKind::ContactPersonal, None)
         ));
+    }
+
+    #[test]
+    fn reviews_reach_supervisors_only() {
+        let supervisor = principal(Role::Supervisor);
+        assert!(feed_filter(&supervisor)
+            .team_kinds
+            .contains(&RecordKind::Review));
+        assert!(may_receive(&supervisor, &row(RecordKind::Review, None)));
+        for role in [Role::Officer, Role::Pcso, Role::Volunteer] {
+            let p = principal(role);
+            let filter = feed_filter(&p);
+            assert!(!filter.team_kinds.contains(&RecordKind::Review), "{role}");
+            assert!(!filter.member_kinds.contains(&RecordKind::Review), "{role}");
+            assert!(!may_receive(&p, &row(RecordKind::Review, None)), "{role}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::apply::Rejection;
 use beatbook_core::model::{
     Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
-    StageRequest, Team, User,
+    Review, StageRequest, Team, User,
 };
 use beatbook_core::sync::conflict::Conflict;
 use beatbook_core::sync::merge::RecordState;
@@ -65,6 +65,7 @@ pub fn check_record(
         RecordKind::User => parse_as::<User>(kind, &object),
         RecordKind::Team => parse_as::<Team>(kind, &object),
         RecordKind::PriorityArea => parse_as::<PriorityArea>(kind, &object),
+        RecordKind::Review => review(&object),
         RecordKind::AreaBoundaries => match object.get("geojson") {
             Some(Value::String(_)) => Ok(Completeness::Complete),
             Some(_) => Err(invalid("field `geojson` must be text".into())),
@@ -98,6 +99,19 @@ fn parse_as<T: DeserializeOwned + Serialize>(
         }
     }
     Ok(Completeness::Complete)
+}
+
+/// A review must also keep the core's rules (1 to `MAX_REVIEW_ITEMS` items, ids that are ids).
+fn review(object: &Map<String, Value>) -> Result<Completeness, Rejection> {
+    let completeness = parse_as::<Review>(RecordKind::Review, object)?;
+    if completeness == Completeness::Complete {
+        let review: Review = serde_json::from_value(Value::Object(object.clone()))
+            .map_err(|_| invalid("a review could not be read".into()))?;
+        review
+            .validate()
+            .map_err(|e| invalid(format!("review: {e}")))?;
+    }
+    Ok(completeness)
 }
 
 /// A serde failure as "field `path` <rule>", without any value it may quote.

@@ -11,6 +11,7 @@ pub mod patrol;
 pub mod people;
 pub mod place;
 pub mod problem;
+pub mod review;
 pub mod vocab;
 
 pub use area::{AreaRef, ClearHoldBuild, Lap, Lsoa, PriorityArea};
@@ -29,4 +30,5 @@ pub use problem::{
     ActionStatus, AnalysisTriangle, Assessment, Measure, NewProblem, Problem, ProblemStep,
     RepeatType, ResponseAction, SaraStage, StageRequest, StageRequestStatus,
 };
+pub use review::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
 pub use vocab::{CrimeCategory, EthnicityCode};

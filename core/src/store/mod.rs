@@ -23,6 +23,7 @@ pub(crate) mod patrols;
 pub(crate) mod problems;
 pub mod queries;
 mod reference;
+pub(crate) mod reviews;
 pub(crate) mod rows;
 pub(crate) mod search;
 
@@ -32,6 +33,7 @@ pub use device_sync::{wipe_files, Enrolment, PushTally, Rejection, SyncStatus};
 pub use export::ExportPeriod;
 pub use key::StoreKey;
 pub use problems::StageDecision;
+pub use reviews::{MemberQueue, ReviewQueueItem};
 pub use search::{SearchHit, SearchKind};
 
 use crate::error::Result;

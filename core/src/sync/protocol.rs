@@ -39,13 +39,17 @@ code_enum!(
         Team => "team",
         PriorityArea => "priority_area",
         AreaBoundaries => "area_boundaries",
+        Review => "review",
     }
 );
 
 impl RecordKind {
     /// Fields are written once and never merged.
     pub fn is_append_only(&self) -> bool {
-        matches!(self, RecordKind::Note | RecordKind::ProblemStep)
+        matches!(
+            self,
+            RecordKind::Note | RecordKind::ProblemStep | RecordKind::Review
+        )
     }
 
     /// Holds personal data of members of the public: never sent to or accepted from volunteers.

@@ -111,3 +111,121 @@ fn devices_may_only_resolve_conflicts_not_make_them() {
         }
     ));
 }
+
+fn review_fields(ctx: &PushContext, items: usize) -> serde_json::Value {
+    let items: Vec<_> = (0..items)
+        .map(
+            |_| json!({"kind": "contact", "id": Uuid::now_v7(), "version": "2026-11-20T09:00:00Z"}),
+        )
+        .collect();
+    json!({
+        "id": "0193a1b2-c3d4-7000-8000-0000000000aa",
+        "reviewer": ctx.principal.user_id,
+        "member": UserId::new(),
+        "reviewed_at": "2026-11-21T09:00:00Z",
+        "items": items,
+    })
+}
+
+fn rejected_code(decision: Decision) -> Option<RejectCode> {
+    match decision {
+        Decision::Reject { code, .. } => Some(code),
+        _ => None,
+    }
+}
+
+#[test]
+fn only_supervisors_push_reviews_as_themselves_with_1_to_200_items() {
+    let pcso = ctx(Role::Pcso);
+    let o = op(&pcso, RecordKind::Review, review_fields(&pcso, 1));
+    assert_eq!(code(precheck(&pcso, &o)), Some("forbidden"));
+
+    let sup = ctx(Role::Supervisor);
+    let o = op(&sup, RecordKind::Review, review_fields(&sup, 2));
+    assert!(matches!(
+        decide(&sup, &o, &CurrentRecord::default()),
+        Decision::Write { .. }
+    ));
+    // Claiming another reviewer.
+    let mut fields = review_fields(&sup, 1);
+    fields["reviewer"] = json!(UserId::new());
+    let o = op(&sup, RecordKind::Review, fields);
+    assert_eq!(
+        rejected_code(decide(&sup, &o, &CurrentRecord::default())),
+        Some(RejectCode::Forbidden)
+    );
+    // No items, too many items, an item that is not a record id.
+    for bad in [
+        review_fields(&sup, 0),
+        review_fields(&sup, beatbook_core::model::MAX_REVIEW_ITEMS + 1),
+    ] {
+        let o = op(&sup, RecordKind::Review, bad);
+        assert_eq!(
+            rejected_code(decide(&sup, &o, &CurrentRecord::default())),
+            Some(RejectCode::InvalidRecord)
+        );
+    }
+    let mut fields = review_fields(&sup, 1);
+    fields["items"][0]["id"] = json!("Ada Lovelace");
+    let o = op(&sup, RecordKind::Review, fields);
+    assert_eq!(
+        rejected_code(decide(&sup, &o, &CurrentRecord::default())),
+        Some(RejectCode::InvalidRecord)
+    );
+}
+
+/// A follow-up of `owner`, as stored, in `ctx`'s team.
+fn stored_follow_up(ctx: &PushContext, owner: UserId) -> CurrentRecord {
+    use beatbook_core::ids::FollowUpId;
+    use beatbook_core::model::{FollowUp, FollowUpStatus};
+    let follow_up = FollowUp {
+        id: "0193a1b2-c3d4-7000-8000-0000000000aa"
+            .parse::<FollowUpId>()
+            .expect("id"),
+        contact_id: None,
+        promise: "Ring back about the lighting".into(),
+        owner,
+        created_at: ctx.now,
+        due_at: ctx.now + chrono::Duration::hours(72),
+        status: FollowUpStatus::Open,
+        answered_at: None,
+        outcome: None,
+    };
+    CurrentRecord {
+        exists: true,
+        meta: RecordMeta {
+            team_id: ctx.principal.team_id,
+            owner: Some(owner),
+            subject: None,
+            members: Vec::new(),
+        },
+        state: crate::reference::state_of(&follow_up, Hlc::new(1, DeviceId::new())).expect("state"),
+    }
+}
+
+#[test]
+fn only_a_supervisor_reassigns_a_follow_up() {
+    let pcso = ctx(Role::Pcso);
+    let current = stored_follow_up(&pcso, pcso.principal.user_id);
+    // The owner handing their own promise to someone else: refused.
+    let o = op(&pcso, RecordKind::FollowUp, json!({"owner": UserId::new()}));
+    assert_eq!(
+        rejected_code(decide(&pcso, &o, &current)),
+        Some(RejectCode::Forbidden)
+    );
+    // Answering it (not touching the owner) is fine.
+    let o = op(
+        &pcso,
+        RecordKind::FollowUp,
+        json!({"status": "answered", "answered_at": pcso.now, "outcome": "Rang back"}),
+    );
+    assert!(matches!(
+        decide(&pcso, &o, &current),
+        Decision::Write { .. }
+    ));
+
+    let mut sup = ctx(Role::Supervisor);
+    sup.principal.team_id = pcso.principal.team_id;
+    let o = op(&sup, RecordKind::FollowUp, json!({"owner": UserId::new()}));
+    assert!(matches!(decide(&sup, &o, &current), Decision::Write { .. }));
+}

@@ -6,11 +6,13 @@
 
 use super::clock;
 use crate::error::{Error, Result};
-use crate::ids::{ContactId, FollowUpId, NoteId, PatrolId, ProblemId, StageRequestId, StepId};
+use crate::ids::{
+    ContactId, FollowUpId, NoteId, PatrolId, ProblemId, ReviewId, StageRequestId, StepId,
+};
 use crate::model::{Actor, ContactPersonalData, PersonalDetails, ProblemStep};
 use crate::store::rows::OptionalRow;
 use crate::store::sql_time::SqlTime;
-use crate::store::{contacts, follow_ups, notes, patrols, problems};
+use crate::store::{contacts, follow_ups, notes, patrols, problems, reviews};
 use crate::sync::protocol::{FieldChange, Op, RecordKind};
 use crate::sync::Hlc;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -28,6 +30,7 @@ pub(crate) const TRACKED_TABLES: &[&str] = &[
     "problems",
     "problem_steps",
     "stage_requests",
+    "reviews",
 ];
 
 /// Rows touched by the current write transaction, filled by the update hook.
@@ -141,6 +144,13 @@ fn record_values(conn: &Connection, table: &str, id: &str) -> Result<Vec<(Record
             json(&problems::load_request(
                 conn,
                 id.parse::<StageRequestId>().map_err(bad_id)?,
+            )?)?,
+        )],
+        "reviews" => vec![(
+            RecordKind::Review,
+            json(&reviews::load(
+                conn,
+                id.parse::<ReviewId>().map_err(bad_id)?,
             )?)?,
         )],
         _ => Vec::new(),

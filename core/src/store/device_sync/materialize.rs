@@ -5,12 +5,12 @@
 use crate::error::{Error, Result};
 use crate::model::{
     Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
-    StageRequest, Team, User,
+    Review, StageRequest, Team, User,
 };
 use crate::store::rows::to_json;
 use crate::store::search::{self, SearchKind};
 use crate::store::sql_time::{opt_t, t};
-use crate::store::{contacts, patrols, problems};
+use crate::store::{contacts, patrols, problems, reviews};
 use crate::sync::conflict::Conflict;
 use crate::sync::protocol::RecordKind;
 use rusqlite::{params, Connection};
@@ -52,6 +52,7 @@ pub(crate) fn materialize(
         RecordKind::User => user(conn, &parse(kind, object)?),
         RecordKind::Team => team(conn, &parse(kind, object)?),
         RecordKind::PriorityArea => priority_area(conn, &parse(kind, object)?),
+        RecordKind::Review => reviews::insert(conn, &parse::<Review>(kind, object)?),
         RecordKind::AreaBoundaries => {
             let geojson = object
                 .get("geojson")
@@ -96,6 +97,10 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
         RecordKind::Team => &["DELETE FROM teams WHERE id = ?1"],
         RecordKind::PriorityArea => &["DELETE FROM priority_areas WHERE id = ?1"],
         RecordKind::AreaBoundaries => &[],
+        RecordKind::Review => &[
+            "DELETE FROM reviewed_items WHERE review_id = ?1",
+            "DELETE FROM reviews WHERE id = ?1",
+        ],
     };
     for statement in sql {
         conn.prepare_cached(statement)?.execute([id])?;
