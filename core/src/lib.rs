@@ -10,6 +10,7 @@ pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod model;
+pub mod reports;
 pub mod store;
 pub mod sync;
 pub mod validation;
