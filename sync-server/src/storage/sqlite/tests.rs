@@ -209,3 +209,73 @@ fn a_failed_batch_leaves_nothing_of_its_earlier_ops() {
     assert!(storage.write_records(&mut batch).is_err());
     assert_eq!(storage.feed_head().expect("head"), 0, "nothing committed");
 }
+
+/// Index steps SQLite takes to read the first page of `filter`'s feed.
+fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) -> (usize, i32) {
+    let conn = rusqlite::Connection::open(storage.path()).expect("open");
+    let mut stmt = conn.prepare(&records::feed_sql(filter)).expect("prepare");
+    let rows = stmt
+        .query_map(
+            rusqlite::params![0_i64, filter.team_id, filter.member, limit],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect("query")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("rows");
+    (
+        rows.len(),
+        stmt.get_status(rusqlite::StatementStatus::VmStep),
+    )
+}
+
+#[test]
+fn a_feed_page_costs_the_same_however_long_the_feed_is() {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let team = beatbook_core::ids::TeamId::new();
+    let member = UserId::new();
+    let team_filter = FeedFilter {
+        team_id: Some(team),
+        team_kinds: vec![RecordKind::Note, RecordKind::Patrol],
+        member_kinds: vec![RecordKind::Review],
+        member,
+        global_kinds: vec![RecordKind::User],
+    };
+    let mut steps = Vec::new();
+    for total in [500, 5_000] {
+        let start = steps.len() * 500;
+        let mut decides: Vec<_> = (start..total)
+            .map(|i| {
+                move |_: &CurrentRecord| {
+                    let mut record = row(RecordKind::Note, &format!("n{i}"), false);
+                    record.meta.team_id = Some(team);
+                    Decision::Write {
+                        record,
+                        extra: vec![],
+                        reference_rows: vec![],
+                        cascade_erase: false,
+                    }
+                }
+            })
+            .collect();
+        let mut batch: Vec<_> = decides
+            .iter_mut()
+            .enumerate()
+            .map(|(i, decide)| PendingWrite {
+                target: target(None, RecordKind::Note, &format!("n{}", start + i)),
+                decide,
+            })
+            .collect();
+        storage.write_records(&mut batch).expect("write");
+        let (rows, vm_steps) = first_page_steps(&storage, &team_filter, 26);
+        assert_eq!(rows, 26);
+        steps.push(vm_steps);
+    }
+    // Ten times the feed, (nearly) the same work for a page: no scan or sort of the whole feed.
+    assert!(
+        steps[1] < steps[0] * 2,
+        "a page took {} steps over 500 records and {} over 5,000",
+        steps[0],
+        steps[1]
+    );
+}
