@@ -17,6 +17,7 @@ pub(crate) mod contacts;
 pub mod device_sync;
 mod erasure;
 mod export;
+mod follow_up_board;
 pub(crate) mod follow_ups;
 pub(crate) mod notes;
 pub(crate) mod patrols;
@@ -31,8 +32,9 @@ pub use audit::{AuditAction, AuditEntry};
 pub use contacts::{NearbyContact, RecordedContact};
 pub use device_sync::{wipe_files, Enrolment, PushTally, Rejection, SyncStatus};
 pub use export::ExportPeriod;
+pub use follow_up_board::BoardRow;
 pub use key::StoreKey;
-pub use problems::StageDecision;
+pub use problems::{PendingApproval, StageDecision};
 pub use reviews::{MemberQueue, ReviewQueueItem};
 pub use search::{SearchHit, SearchKind};
 

@@ -4,9 +4,11 @@
 //! only ever be added to. The analysis, response and assessment edits live in `responses`; the
 //! stage-move requests and supervisors' decisions in `stages`.
 
+mod approvals;
 mod responses;
 mod stages;
 
+pub use approvals::PendingApproval;
 pub(crate) use stages::load_request;
 pub use stages::StageDecision;
 
