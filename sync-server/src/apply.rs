@@ -49,10 +49,17 @@ impl PushContext {
 /// push this kind at all.
 pub fn precheck(ctx: &PushContext, op: &Op) -> Result<(), Rejection> {
     let principal = &ctx.principal;
-    if op.author != principal.user_id || op.device != principal.device_id {
+    // The clock's node is the device too: a forged node could tie another device's stamp on
+    // a field (equal clocks keep the value already there) and leave that device disagreeing
+    // with the server for ever.
+    if op.author != principal.user_id
+        || op.device != principal.device_id
+        || op.hlc.node != principal.device_id
+    {
         return Err(Rejection {
             code: RejectCode::AuthorMismatch,
-            message: "the op's author and device must be the enrolled user and device".into(),
+            message: "the op's author, device and clock node must be the enrolled user and device"
+                .into(),
         });
     }
     if op.hlc.wall_ms > ctx.now_ms().saturating_add(ctx.max_skew_ms) {

@@ -1,6 +1,7 @@
 //! Checks that a merged record is still a record of its kind: the object of its field values
 //! must deserialise into the core model type (`Patrol`, `Note`, …), hold no field the type does
-//! not have, and carry its own id.
+//! not have (at any depth, and in a record still arriving in parts too: nothing unvalidated is
+//! stored and forwarded), and carry its own id.
 //!
 //! A record being created may arrive in parts (its creating fields not yet all pushed): while
 //! the only failure is a missing *top-level* field, it is accepted and checked again with each
@@ -17,7 +18,6 @@ use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Fields a contact may omit on the wire: devices derive them from what they hold.
@@ -74,29 +74,33 @@ pub fn check_record(
     }
 }
 
-fn parse_as<T: DeserializeOwned + Serialize>(
+fn parse_as<T: DeserializeOwned>(
     kind: RecordKind,
     object: &Map<String, Value>,
 ) -> Result<Completeness, Rejection> {
-    let typed: T = match serde_path_to_error::deserialize(Value::Object(object.clone())) {
-        Ok(typed) => typed,
-        Err(e) => {
-            let path = e.path().to_string();
-            let message = e.into_inner().to_string();
-            if path == "." && message.starts_with("missing field") {
-                return Ok(Completeness::Partial);
-            }
-            return Err(invalid(format!("{kind}: {}", describe(&path, &message))));
-        }
+    // Anything the model type ignored is not a field of it, at any depth and whether or not
+    // the record is whole yet: refuse it rather than keep and forward data nobody validated.
+    let mut ignored = Vec::new();
+    let mut note_ignored = |path: serde_ignored::Path<'_>| {
+        // serde_ignored writes `?` for the inside of an Option: not a name anyone wrote.
+        let path = path.to_string();
+        let named: Vec<&str> = path.split('.').filter(|part| *part != "?").collect();
+        ignored.push(named.join("."));
     };
-    // Anything the model type dropped is not a field of it: refuse it rather than keep and
-    // forward data nobody validated.
-    let known = serde_json::to_value(&typed)
-        .map_err(|_| invalid(format!("a {kind} could not be re-encoded")))?;
-    if let Value::Object(known) = known {
-        if let Some(extra) = object.keys().find(|name| !known.contains_key(*name)) {
-            return Err(invalid(format!("field `{extra}` is not part of a {kind}")));
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+        Value::Object(object.clone()),
+        &mut note_ignored,
+    ));
+    if let Some(extra) = ignored.first() {
+        return Err(invalid(format!("field `{extra}` is not part of a {kind}")));
+    }
+    if let Err(e) = parsed {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        if path == "." && message.starts_with("missing field") {
+            return Ok(Completeness::Partial);
         }
+        return Err(invalid(format!("{kind}: {}", describe(&path, &message))));
     }
     Ok(Completeness::Complete)
 }
@@ -133,8 +137,14 @@ pub fn describe(path: &str, message: &str) -> String {
         return format!("field `{}` is required", field(name));
     }
     if let Some(rest) = message.strip_prefix("unknown field `") {
+        // The path already ends at the unknown field.
         let name = rest.split('`').next().unwrap_or_default();
-        return format!("field `{}` is not allowed", field(name));
+        let named = if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            field(name)
+        };
+        return format!("field `{named}` is not allowed");
     }
     if message.starts_with("invalid type") {
         return match message.rsplit_once(", expected ") {
@@ -228,6 +238,67 @@ mod tests {
         let err =
             check_record(RecordKind::Note, "another-id", &state(note(id))).expect_err("refused");
         assert!(err.message.contains("`id`"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_at_any_depth_and_in_partial_records() {
+        let id = "0193a1b2-c3d4-7000-8000-0000000000aa";
+        let hlc = Hlc::new(1, DeviceId::new());
+        let partial = |fields: Value| {
+            let Value::Object(map) = fields else {
+                panic!("fields must be an object")
+            };
+            RecordState {
+                fields: map
+                    .into_iter()
+                    .map(|(k, value)| (k, FieldState { value, hlc }))
+                    .collect(),
+                erased: false,
+            }
+        };
+        // A record still arriving in parts, with a field no note has.
+        let err = check_record(
+            RecordKind::Note,
+            id,
+            &partial(json!({"text": "Gate", "smuggled": "Ada Lovelace"})),
+        )
+        .expect_err("refused");
+        assert!(err.message.contains("`smuggled`"), "{}", err.message);
+        assert!(!err.message.contains("Ada"), "{}", err.message);
+        // A member nested in a field, in a partial record and in a whole one.
+        let assessment =
+            json!({"purpose_met": "yes", "value_rating": 3, "summary": "ok", "smuggled": 1});
+        let err = check_record(
+            RecordKind::Patrol,
+            id,
+            &partial(json!({"assessment": assessment})),
+        )
+        .expect_err("refused");
+        assert!(
+            err.message.contains("assessment.smuggled"),
+            "{}",
+            err.message
+        );
+        let mut whole = note(id);
+        whole["place"] = json!({"lat": 52.4, "lon": -1.5, "smuggled": "Ada Lovelace"});
+        let err = check_record(RecordKind::Note, id, &state(whole)).expect_err("refused");
+        assert!(err.message.contains("place.smuggled"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_once() {
+        assert_eq!(
+            describe("smuggled", "unknown field `smuggled`, expected one of `a`"),
+            "field `smuggled` is not allowed"
+        );
+        assert_eq!(
+            describe("ops.smuggled", "unknown field `smuggled`"),
+            "field `ops.smuggled` is not allowed"
+        );
+        assert_eq!(
+            describe(".", "missing field `text`"),
+            "field `text` is required"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The HTTP surface: routes, shared state, and the layers every answer passes through.
 //!
 //! Layers, outermost first: gzip of responses (for clients that accept it); the response
-//! finisher (every answer gets `x-beatbook-server-time`, every error the `ErrorBody` shape);
+//! finisher (every answer gets `x-beatbook-server-time`, every error the `ErrorBody` shape
+//! and `Connection: close` — an error may be answered before the request body was read, and
+//! the server then drops the connection, so a client must not send its next request on it);
 //! the request log; panic catching (a bug answers `500 internal`, never drops the
 //! connection); gzip decompression of request bodies; and the 4 MiB body limit, which
 //! therefore counts *decompressed* bytes (a small gzip bomb is still refused with 413).
@@ -15,7 +17,7 @@ pub mod push;
 
 use crate::storage::SyncStorage;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -93,6 +95,12 @@ async fn healthz() -> Json<serde_json::Value> {
 /// Every answer: the error shape, and the server's clock for the device's correction.
 async fn finish(response: Response) -> Response {
     let mut response = errors::normalise(response);
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
     if let Ok(value) = HeaderValue::from_str(&now) {
         response.headers_mut().insert(SERVER_TIME_HEADER, value);

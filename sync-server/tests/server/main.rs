@@ -3,6 +3,7 @@
 
 mod common;
 mod enrolment;
+mod hostile;
 mod pull;
 mod push;
 mod shutdown;
