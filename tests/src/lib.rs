@@ -4,5 +4,7 @@
 
 pub mod device;
 pub mod http;
+pub mod inspect;
 pub mod proxy;
+pub mod rng;
 pub mod server;

@@ -1,0 +1,157 @@
+//! Reads the synced state straight from the files — a device's `sync_fields` and the server's
+//! `records` and `applied_ops` — so the reliability harnesses can say "device and server agree"
+//! and "each op is on the server once" without trusting the code under test to report it.
+
+use beatbook_core::StoreKey;
+use rusqlite::{Connection, OpenFlags};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One synced field: `(kind, record_id, field)` → `(value, hlc)`.
+pub type Fields = BTreeMap<(String, String, String), (Value, String)>;
+
+/// The server's database file in its data folder.
+pub fn server_db(data_dir: &Path) -> Connection {
+    let path = data_dir.join("beatbook-server.db");
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the server's database");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("busy timeout");
+    conn
+}
+
+/// A device's encrypted store, opened read-only beside (or after) the app.
+pub fn device_db(path: &Path, key: &StoreKey) -> Connection {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the device's store");
+    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
+        .expect("key");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("busy timeout");
+    conn
+}
+
+fn placeholders(kinds: &[&str]) -> String {
+    vec!["?"; kinds.len()].join(", ")
+}
+
+/// Every field of the device's records of `kinds`, as its merge sees them.
+pub fn device_fields(conn: &Connection, kinds: &[&str]) -> Fields {
+    let sql = format!(
+        "SELECT kind, record_id, field, value, hlc FROM sync_fields WHERE kind IN ({})",
+        placeholders(kinds)
+    );
+    let mut stmt = conn.prepare(&sql).expect("query sync_fields");
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(kinds), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .expect("read sync_fields");
+    let mut out = Fields::new();
+    for row in rows {
+        let (kind, id, field, value, hlc) = row.expect("row");
+        let value = serde_json::from_str(&value).expect("a JSON value");
+        out.insert((kind, id, field), (value, hlc));
+    }
+    out
+}
+
+/// Every field of the server's live (not erased) records of `kinds`.
+pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
+    let sql = format!(
+        "SELECT kind, record_id, fields FROM records WHERE erased = 0 AND kind IN ({})",
+        placeholders(kinds)
+    );
+    let mut stmt = conn.prepare(&sql).expect("query records");
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(kinds), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .expect("read records");
+    let mut out = Fields::new();
+    for row in rows {
+        let (kind, id, fields) = row.expect("row");
+        let fields: BTreeMap<String, Value> =
+            serde_json::from_str(&fields).expect("a fields object");
+        for (name, state) in fields {
+            let hlc = state["hlc"].as_str().expect("an hlc").to_owned();
+            out.insert(
+                (kind.clone(), id.clone(), name),
+                (state["value"].clone(), hlc),
+            );
+        }
+    }
+    out
+}
+
+/// How many rows a query counts (`SELECT count(*) ...`).
+pub fn count(conn: &Connection, sql: &str, params: &[&str]) -> u64 {
+    conn.query_row(sql, rusqlite::params_from_iter(params), |r| r.get(0))
+        .expect("count")
+}
+
+/// The first difference between two field sets, for an assertion message (None when equal).
+pub fn first_difference(left: &Fields, right: &Fields) -> Option<String> {
+    if left == right {
+        return None;
+    }
+    for (key, value) in left {
+        match right.get(key) {
+            None => {
+                return Some(format!(
+                    "{key:?} only on the left ({} fields vs {})",
+                    left.len(),
+                    right.len()
+                ))
+            }
+            Some(other) if other != value => {
+                return Some(format!("{key:?} differs: {value:?} vs {other:?}"))
+            }
+            _ => {}
+        }
+    }
+    right.keys().find(|k| !left.contains_key(*k)).map(|k| {
+        format!(
+            "{k:?} only on the right ({} fields vs {})",
+            left.len(),
+            right.len()
+        )
+    })
+}
+
+/// Asserts that the server holds exactly the records and field states `device` holds for
+/// `kinds`, that no op was applied twice (each applied op id once — the table's key — and no
+/// conflict arose, which a replayed op with a stale base would cause) and that nothing was
+/// refused.
+pub fn assert_agree(device: &Connection, server: &Connection, kinds: &[&str], context: &str) {
+    let on_device = device_fields(device, kinds);
+    let on_server = server_fields(server, kinds);
+    if let Some(diff) = first_difference(&on_device, &on_server) {
+        panic!("{context}: device and server disagree: {diff}");
+    }
+    assert_eq!(
+        count(
+            server,
+            "SELECT count(*) FROM records WHERE kind = 'conflict'",
+            &[]
+        ),
+        0,
+        "{context}: a conflict arose (an op applied twice or out of order)"
+    );
+    assert_eq!(
+        count(device, "SELECT count(*) FROM sync_rejections", &[]),
+        0,
+        "{context}: the server refused an op"
+    );
+}
