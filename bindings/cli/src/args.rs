@@ -2,8 +2,8 @@
 //! with the command in `commands/`, so a command's flags and what it does are read together.
 
 use crate::commands::{
-    areas, audit, conflicts, contact, enrol, export, followup, init, keygen, note, patrol, problem,
-    report, search, sync, today, users,
+    approve, areas, audit, conflicts, contact, enrol, export, followup, init, keygen, note, patrol,
+    problem, report, review, search, sync, today, users,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -41,6 +41,14 @@ A patrol shift, in order:
     beatbook sync status                         what waits to be sent, last sync, conflicts
     beatbook conflicts                           one field edited in two places: both values
     beatbook conflicts resolve ID --keep winner|loser     settle one
+
+  Supervisors, after `beatbook sync` at base:
+    beatbook review                              the team's new and changed work, per member
+    beatbook review --mark                       mark it reviewed (syncs; logged)
+    beatbook approve                             SARA stage moves waiting, with their evidence
+    beatbook approve ID | beatbook approve ID --send-back \"what is missing\"
+    beatbook followups --team                    every open promise, overdue first; 72-hour share
+    beatbook followup reassign ID --to USER      give a promise to someone else
 
   Reporting:
     beatbook report contacts --by lsoa
@@ -128,11 +136,15 @@ pub enum Command {
     /// SARA problems: open, record, move through the stages.
     #[command(subcommand)]
     Problem(problem::Command),
-    /// Your open follow-ups (promises to the public), overdue first.
-    Followups,
+    /// Your open follow-ups (promises to the public), overdue first; --team for the team's.
+    Followups(followup::ListArgs),
     /// Answer a follow-up.
     #[command(subcommand)]
     Followup(followup::Command),
+    /// Supervisors: the team's work you have not reviewed yet, per member; --mark when done.
+    Review(review::Args),
+    /// Supervisors: SARA stage moves waiting for you, with their evidence; approve or send back.
+    Approve(approve::Args),
     /// Search notes, contacts, problems and patrols.
     Search(search::Args),
     /// What you did today, and what you owe.

@@ -1,6 +1,7 @@
 //! The commands, one file per group, each holding its flags (clap derive) and what it does.
 //! `run` sends the parsed command line to the right one.
 
+pub mod approve;
 pub mod areas;
 pub mod audit;
 pub mod conflicts;
@@ -14,6 +15,7 @@ pub mod note;
 pub mod patrol;
 pub mod problem;
 pub mod report;
+pub mod review;
 pub mod search;
 pub mod sync;
 pub mod today;
@@ -43,7 +45,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Command::Note(cmd) => note::run(cmd, &session, json, out),
                 Command::Contact(cmd) => contact::run(cmd, &session, json, out),
                 Command::Problem(cmd) => problem::run(cmd, &session, json, out),
-                Command::Followups => followup::list(&session, json, out),
+                Command::Followups(args) => followup::list(args, &session, json, out),
+                Command::Review(args) => review::run(args, &session, json, out),
+                Command::Approve(args) => approve::run(args, &session, json, out),
                 Command::Followup(cmd) => followup::run(cmd, &session, json, out),
                 Command::Search(args) => search::run(args, &session, json, out),
                 Command::Today(args) => today::run(args, &session, json, out),
