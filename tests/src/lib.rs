@@ -8,3 +8,4 @@ pub mod inspect;
 pub mod proxy;
 pub mod rng;
 pub mod server;
+pub mod workload;

@@ -1,10 +1,12 @@
 //! A TCP proxy between a client and the server that cuts connections on purpose: after a set
 //! number of bytes in one direction, for the next few connections. Used to break a sync
 //! mid-push and mid-pull and check the next attempt completes with each change applied once.
+//! It also counts the bytes it passes each way, so a test can act (kill the server) when a
+//! transfer is under way.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -34,7 +36,33 @@ pub struct Proxy {
     pub url: String,
     /// Connections cut so far.
     pub cuts: Arc<AtomicUsize>,
+    /// Bytes passed so far, client to server and server to client.
+    pub traffic: Arc<Traffic>,
     armed: Shared,
+}
+
+/// Bytes a proxy has passed each way.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    pub upstream: AtomicU64,
+    pub downstream: AtomicU64,
+}
+
+impl Traffic {
+    pub fn get(&self, direction: Direction) -> u64 {
+        match direction {
+            Direction::Upstream => self.upstream.load(Ordering::SeqCst),
+            Direction::Downstream => self.downstream.load(Ordering::SeqCst),
+        }
+    }
+
+    fn add(&self, direction: Direction, n: usize) {
+        let counter = match direction {
+            Direction::Upstream => &self.upstream,
+            Direction::Downstream => &self.downstream,
+        };
+        counter.fetch_add(n as u64, Ordering::SeqCst);
+    }
 }
 
 impl Proxy {
@@ -43,17 +71,23 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
         let cuts = Arc::new(AtomicUsize::new(0));
+        let traffic = Arc::new(Traffic::default());
         let armed: Arc<Mutex<Option<Armed>>> = Arc::new(Mutex::new(None));
-        let (cuts_in_thread, armed_in_thread) = (Arc::clone(&cuts), Arc::clone(&armed));
+        let counters = Counters {
+            cuts: Arc::clone(&cuts),
+            traffic: Arc::clone(&traffic),
+        };
+        let armed_in_thread = Arc::clone(&armed);
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (cuts, armed) = (Arc::clone(&cuts_in_thread), Arc::clone(&armed_in_thread));
-                thread::spawn(move || relay(client, target_port, armed, cuts));
+                let (counters, armed) = (counters.clone(), Arc::clone(&armed_in_thread));
+                thread::spawn(move || relay(client, target_port, armed, counters));
             }
         });
         Proxy {
             url: format!("http://127.0.0.1:{port}"),
             cuts,
+            traffic,
             armed,
         }
     }
@@ -78,24 +112,37 @@ struct Armed {
 
 type Shared = Arc<Mutex<Option<Armed>>>;
 
-fn relay(client: TcpStream, target_port: u16, armed: Shared, cuts: Arc<AtomicUsize>) {
+/// What the relays count, shared with the [`Proxy`].
+#[derive(Debug, Clone)]
+struct Counters {
+    cuts: Arc<AtomicUsize>,
+    traffic: Arc<Traffic>,
+}
+
+fn relay(client: TcpStream, target_port: u16, armed: Shared, counters: Counters) {
     let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)) else {
         return;
     };
     let (Ok(client_read), Ok(server_read)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
-    let (up_armed, up_cuts) = (Arc::clone(&armed), Arc::clone(&cuts));
+    let (up_armed, up_counters) = (Arc::clone(&armed), counters.clone());
     let up = thread::spawn(move || {
         pump(
             client_read,
             server,
             Direction::Upstream,
             &up_armed,
-            &up_cuts,
+            &up_counters,
         )
     });
-    pump(server_read, client, Direction::Downstream, &armed, &cuts);
+    pump(
+        server_read,
+        client,
+        Direction::Downstream,
+        &armed,
+        &counters,
+    );
     let _ = up.join();
 }
 
@@ -125,7 +172,7 @@ fn pump(
     mut to: TcpStream,
     direction: Direction,
     armed: &Mutex<Option<Armed>>,
-    cuts: &AtomicUsize,
+    counters: &Counters,
 ) {
     let mut buf = [0u8; 4096];
     loop {
@@ -137,8 +184,9 @@ fn pump(
         if to.write_all(&buf[..allowed]).is_err() {
             break;
         }
+        counters.traffic.add(direction, allowed);
         if cut {
-            cuts.fetch_add(1, Ordering::SeqCst);
+            counters.cuts.fetch_add(1, Ordering::SeqCst);
             let _ = from.shutdown(Shutdown::Both);
             let _ = to.shutdown(Shutdown::Both);
             return;

@@ -8,10 +8,9 @@
 //! Usage: `field_device STORE_PATH SERVER_URL` with the store's key as 64 hex characters in
 //! `BEATBOOK_KEY`; the store must be enrolled already. Runs until killed.
 
-use beatbook_core::model::*;
 use beatbook_core::sync::client::{CancelFlag, NoProgress, SyncClient, SyncOptions};
 use beatbook_core::{Store, StoreKey};
-use chrono::Utc;
+use beatbook_e2e::workload;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,50 +55,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     });
     let mut out = std::io::stdout();
     for i in 0u64.. {
-        let line = if i % 3 == 2 {
-            let note = store.add_note(&actor, note(i))?;
-            format!("ack note {}\n", note.id)
-        } else {
-            let recorded = store.record_contact(&actor, contact(i))?;
-            format!("ack contact {}\n", recorded.contact.id)
-        };
+        let written = workload::record(&store, &actor, i)?;
+        let line = format!("ack {} {}\n", written.kind, written.id);
         // One write per line, so the sync thread's lines never split one.
         out.write_all(line.as_bytes())?;
         out.flush()?;
     }
     Ok(())
-}
-
-fn note(i: u64) -> NewNote {
-    NewNote {
-        observed_at: Utc::now(),
-        text: format!("Crash-test note number {i}"),
-        category: NoteCategory::Observation,
-        place: None,
-        patrol_id: None,
-        problem_id: None,
-    }
-}
-
-fn contact(i: u64) -> NewContact {
-    NewContact {
-        occurred_at: Utc::now(),
-        place: GeoPoint::new(52.4 + (i % 100) as f64 * 0.0001, -1.5),
-        lsoa_code: None,
-        method: ContactMethod::FootPatrol,
-        audience: Audience::Resident,
-        people_count: 1,
-        issues: vec![CrimeCategory::AntiSocialBehaviour],
-        issues_text: Some(format!("Crash-test contact number {i}")),
-        promised: (i % 4 == 0).then(|| "Call back".to_owned()),
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: false,
-        personal: None,
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
-    }
 }
