@@ -31,6 +31,7 @@ pub enum Error {
     #[error("area boundaries: {0}")]
     Geo(#[from] crate::geo::GeoError),
     /// SQLite failed.
+    #[cfg(feature = "store")]
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     /// The filesystem failed.
@@ -42,6 +43,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
     pub(crate) fn not_found(kind: &'static str, id: impl ToString) -> Self {
         Error::NotFound {
             kind,

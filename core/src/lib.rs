@@ -5,15 +5,21 @@
 //! later offline. This crate is that: the domain model ([`model`]), its validation
 //! ([`validation`]), and an encrypted, audited SQLite store ([`store::Store`]) with offline
 //! search and area tagging ([`geo`]). It has no UI and needs no async runtime.
+//!
+//! The store, the reports read from it and the sync client are the default feature `store`;
+//! without it the crate is the model, the protocol and the merge alone (what `fuzz/` builds).
 
 pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod model;
+#[cfg(feature = "store")]
 pub mod reports;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod sync;
 pub mod validation;
 
 pub use error::{Error, Result};
+#[cfg(feature = "store")]
 pub use store::{Store, StoreKey};

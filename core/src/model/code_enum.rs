@@ -66,12 +66,14 @@ macro_rules! code_enum {
             }
         }
 
+        #[cfg(feature = "store")]
         impl rusqlite::ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
                 Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
             }
         }
 
+        #[cfg(feature = "store")]
         impl rusqlite::types::FromSql for $name {
             fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
                 value

@@ -83,12 +83,14 @@ impl<'de> Deserialize<'de> for Hlc {
     }
 }
 
+#[cfg(feature = "store")]
 impl rusqlite::ToSql for Hlc {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         Ok(rusqlite::types::ToSqlOutput::from(self.to_string()))
     }
 }
 
+#[cfg(feature = "store")]
 impl rusqlite::types::FromSql for Hlc {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
         value
