@@ -314,3 +314,75 @@ fn erasure_and_redaction_reach_every_device_and_erased_records_stay_gone() {
         "nothing queued about an erased record"
     );
 }
+
+#[test]
+fn a_pulled_record_that_cannot_be_written_yet_is_held_and_counted_not_dropped() {
+    let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Officer, "Kim")]);
+    let (a, b) = (device(&team, &users, 0), device(&team, &users, 1));
+    let mut server = FakeServer::default();
+    let note = a
+        .store
+        .add_note(
+            &a.actor,
+            NewNote {
+                observed_at: start(),
+                text: "Graffiti on the underpass".into(),
+                category: NoteCategory::Environmental,
+                place: None,
+                patrol_id: None,
+                problem_id: None,
+            },
+        )
+        .expect("note");
+    server.sync(&a.store);
+    let mut whole = server
+        .pull(0, 100)
+        .changes
+        .into_iter()
+        .find(|c| c.record_id == note.id.to_string())
+        .expect("the note on the server");
+    let page = |changes: Vec<beatbook_core::sync::protocol::Change>| {
+        beatbook_core::sync::protocol::PullResponse {
+            next_cursor: 0,
+            has_more: false,
+            server_time: Utc::now(),
+            changes,
+        }
+    };
+
+    // The text (a required field) arrives a page later than the rest.
+    let text = whole.fields.remove("text").expect("text field");
+    b.store
+        .apply_pull_page(&page(vec![whole.clone()]))
+        .expect("partial page");
+    assert_eq!(b.store.sync_status().expect("status").held_records, 1);
+    assert!(b.store.note(note.id).is_err(), "not shown while incomplete");
+
+    let mut rest = whole.clone();
+    rest.fields = [("text".to_owned(), text)].into_iter().collect();
+    b.store.apply_pull_page(&page(vec![rest])).expect("rest");
+    assert_eq!(b.store.sync_status().expect("status").held_records, 0);
+    assert_eq!(
+        b.store.note(note.id).expect("now shown").text,
+        "Graffiti on the underpass"
+    );
+
+    // A value this build cannot read (a newer app's category) is held too, not dropped.
+    let mut odd = whole;
+    odd.record_id = beatbook_core::ids::NoteId::new().to_string();
+    if let Some(id) = odd.fields.get_mut("id") {
+        id.value = serde_json::json!(odd.record_id);
+    }
+    if let Some(category) = odd.fields.get_mut("category") {
+        category.value = serde_json::json!("a-category-from-the-future");
+    }
+    odd.fields.insert(
+        "text".into(),
+        beatbook_core::sync::protocol::FieldState {
+            value: serde_json::json!("Later note"),
+            hlc: odd.fields["category"].hlc,
+        },
+    );
+    b.store.apply_pull_page(&page(vec![odd])).expect("odd page");
+    assert_eq!(b.store.sync_status().expect("status").held_records, 1);
+}

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_sync.sql"),
     include_str!("../../migrations/0003_reviews.sql"),
+    include_str!("../../migrations/0004_sync_held.sql"),
 ];
 
 /// The schema version this build writes.

@@ -248,6 +248,16 @@ fn write_status(status: &SyncStatus, server: Option<&str>, out: &mut dyn Write) 
         conflicts.push_str(" (see `beatbook conflicts`)");
     }
     output::field(out, "Conflicts", conflicts)?;
+    if status.held_records > 0 {
+        output::field(
+            out,
+            "Held",
+            format!(
+                "{} received but not shown yet (waiting for the rest of the record, or for an app update)",
+                count(status.held_records, "record", "records")
+            ),
+        )?;
+    }
     output::field(
         out,
         "Last synced",

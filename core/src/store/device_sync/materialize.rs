@@ -17,10 +17,22 @@ use rusqlite::{params, Connection};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+/// [`Error::Corrupt`]'s `kind` for a pulled record that lacks fields its type requires (its
+/// creation has not arrived yet): it waits, held, for the rest.
+pub(crate) const INCOMPLETE: &str = "incomplete synced record";
+
+/// [`Error::Corrupt`]'s `kind` for a pulled record with a field this build cannot read.
+pub(crate) const UNREADABLE: &str = "unreadable synced record";
+
 fn parse<T: DeserializeOwned>(kind: RecordKind, object: &Map<String, Value>) -> Result<T> {
-    serde_json::from_value(Value::Object(object.clone())).map_err(|e| Error::Corrupt {
-        kind: "synced record",
-        reason: format!("{kind}: {e}"),
+    serde_json::from_value(Value::Object(object.clone())).map_err(|e| {
+        // serde names a missing field in its message; other messages may quote a value, so
+        // only the record kind and the error's position are kept.
+        let missing = e.to_string().starts_with("missing field");
+        Error::Corrupt {
+            kind: if missing { INCOMPLETE } else { UNREADABLE },
+            reason: format!("{kind} (line {}, column {})", e.line(), e.column()),
+        }
     })
 }
 

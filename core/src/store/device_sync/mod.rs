@@ -71,6 +71,9 @@ pub struct SyncStatus {
     pub pending_changes: u64,
     pub rejected_changes: u64,
     pub open_conflicts: u64,
+    /// Pulled records not shown yet: their creation has not arrived (`incomplete`) or this
+    /// build cannot read one of their fields (`unreadable`). Kept, never dropped.
+    pub held_records: u64,
     pub cursor: u64,
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -297,6 +300,7 @@ impl Store {
                 pending_changes: count("SELECT count(*) FROM outbox")?,
                 rejected_changes: count("SELECT count(*) FROM sync_rejections")?,
                 open_conflicts: count("SELECT count(*) FROM conflicts WHERE resolved = 0")?,
+                held_records: count("SELECT count(*) FROM sync_held")?,
                 cursor,
                 last_attempt_at: last_attempt_at.map(|s| s.0),
                 last_success_at: last_success_at.map(|s| s.0),
@@ -403,12 +407,33 @@ fn apply_change(
         .into_iter()
         .map(|(name, f)| (name, f.value))
         .collect();
-    match materialize::materialize(conn, kind, id, &object) {
-        Ok(()) => {}
-        // A record whose creating fields have not arrived yet waits for them: its fields are
-        // kept in sync_fields and it is written once it is complete.
-        Err(Error::Corrupt { .. }) => {}
+    // A record whose creating fields have not arrived yet waits for them, and one this build
+    // cannot read waits for an update: either way its fields stay in sync_fields, it is held
+    // (and counted in sync status), and it is written once a later change makes it whole.
+    let held = match materialize::materialize(conn, kind, id, &object) {
+        Ok(()) => None,
+        Err(Error::Corrupt {
+            kind: materialize::INCOMPLETE,
+            ..
+        }) => Some("incomplete"),
+        Err(Error::Corrupt {
+            kind: materialize::UNREADABLE,
+            ..
+        }) => Some("unreadable"),
         Err(e) => return Err(e),
+    };
+    match held {
+        None => {
+            conn.prepare_cached("DELETE FROM sync_held WHERE kind = ?1 AND record_id = ?2")?
+                .execute(params![kind, id])?;
+        }
+        Some(reason) => {
+            conn.prepare_cached(
+                "INSERT INTO sync_held (kind, record_id, reason, held_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, record_id) DO UPDATE SET reason = excluded.reason",
+            )?
+            .execute(params![kind, id, reason, t(Utc::now())])?;
+        }
     }
     Ok(true)
 }
@@ -424,6 +449,10 @@ fn erase_locally(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
 fn forget_erased(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
     conn.execute(
         "DELETE FROM sync_fields WHERE kind = ?1 AND record_id = ?2",
+        params![kind, id],
+    )?;
+    conn.execute(
+        "DELETE FROM sync_held WHERE kind = ?1 AND record_id = ?2",
         params![kind, id],
     )?;
     conn.execute(
