@@ -164,6 +164,9 @@ fn decide_or_reject(
                 .into_iter()
                 .map(|found| conflict_row(ctx, op, found, &record_meta))
                 .collect::<Result<Vec<_>, _>>()?;
+            // A redaction empties a contact's personal record; the conflicts about it hold
+            // copies of the values it dropped, so they go with them.
+            let scrub_conflicts = personal_values_gone(op.kind, &state);
             Ok(Decision::Write {
                 record: RecordRow {
                     kind: op.kind,
@@ -173,10 +176,16 @@ fn decide_or_reject(
                 },
                 extra,
                 reference_rows: Vec::new(),
-                cascade_erase: false,
+                cascade_erase: scrub_conflicts,
             })
         }
     }
+}
+
+/// Whether a personal record now holds no personal value at all (every field null): what a
+/// redaction leaves.
+fn personal_values_gone(kind: RecordKind, state: &RecordState) -> bool {
+    kind.is_personal() && state.fields.values().all(|field| field.value.is_null())
 }
 
 /// A `conflict` record for one concurrent edit that lost, in the record's team, received by

@@ -229,3 +229,41 @@ fn only_a_supervisor_reassigns_a_follow_up() {
     let o = op(&sup, RecordKind::FollowUp, json!({"owner": UserId::new()}));
     assert!(matches!(decide(&sup, &o, &current), Decision::Write { .. }));
 }
+
+#[test]
+fn a_redaction_erases_the_conflicts_holding_the_dropped_personal_values() {
+    let pcso = ctx(Role::Pcso);
+    let held = |value: serde_json::Value| {
+        let mut current = CurrentRecord {
+            exists: true,
+            ..Default::default()
+        };
+        current.meta.team_id = pcso.principal.team_id;
+        current.state.fields.insert(
+            "details".into(),
+            beatbook_core::sync::protocol::FieldState {
+                value,
+                hlc: Hlc::new(1, DeviceId::new()),
+            },
+        );
+        current
+    };
+    let redaction = op(
+        &pcso,
+        RecordKind::ContactPersonal,
+        json!({"details": null, "ethnicity": null}),
+    );
+    let scrubs = |decision: Decision| match decision {
+        Decision::Write { cascade_erase, .. } => cascade_erase,
+        other => panic!("expected a write, got {other:?}"),
+    };
+    let current = held(json!({"name": "Pat Example"}));
+    assert!(scrubs(decide(&pcso, &redaction, &current)));
+    // An ordinary edit that keeps personal values leaves the conflict log alone.
+    let edit = op(
+        &pcso,
+        RecordKind::ContactPersonal,
+        json!({"details": {"name": "Pat Example", "phone": "07700 900123"}}),
+    );
+    assert!(!scrubs(decide(&pcso, &edit, &current)));
+}

@@ -153,7 +153,8 @@ pub enum Decision {
         record: RecordRow,
         extra: Vec<RecordRow>,
         reference_rows: Vec<ReferenceRow>,
-        /// The record is being erased: erase the conflicts about it too.
+        /// Erase the conflicts about the record too: it is being erased, or its personal
+        /// values are gone (a redaction), and conflicts hold copies of its values.
         cascade_erase: bool,
     },
 }
