@@ -2,10 +2,12 @@
 //! `beatbook-server` process on loopback, enrolled devices, raw HTTP, and the driver programs
 //! they run (`src/bin/`: devices that can be killed mid-write).
 
+pub mod chaos;
 pub mod device;
 pub mod http;
 pub mod inspect;
 pub mod proxy;
 pub mod rng;
 pub mod server;
+pub mod skew;
 pub mod workload;

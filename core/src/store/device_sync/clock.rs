@@ -33,6 +33,13 @@ pub(crate) fn observe(conn: &Connection, seen: Hlc) -> Result<()> {
     Ok(())
 }
 
+/// Restarts the clock from `floor` (None: from the wall clock alone), dropping stamps above it.
+pub(crate) fn restart_from(conn: &Connection, floor: Option<Hlc>) -> Result<()> {
+    conn.prepare_cached("UPDATE sync_state SET last_hlc = ?1 WHERE id = 1")?
+        .execute(params![floor])?;
+    Ok(())
+}
+
 fn last(conn: &Connection) -> Result<Option<Hlc>> {
     Ok(conn
         .prepare_cached("SELECT last_hlc FROM sync_state WHERE id = 1")?

@@ -6,6 +6,7 @@ pub(crate) mod capture;
 mod clock;
 mod conflicts;
 mod materialize;
+mod restamp;
 
 use super::sql_time::{t, SqlTime};
 use super::{lock, Store};
@@ -187,34 +188,6 @@ impl Store {
             }
             set_offset(tx, server_time, now)?;
             Ok(tally)
-        })
-    }
-
-    /// Re-stamps every queued op with the corrected clock (after `clock_ahead`): these ops have
-    /// not left the device, so nobody has seen their old stamps.
-    pub fn restamp_pending(&self) -> Result<usize> {
-        let device = self.enrolment()?.map(|e| e.device_id);
-        self.write_as(None, |tx| {
-            let mut stmt = tx.prepare("SELECT seq, op FROM outbox ORDER BY seq")?;
-            let queued = stmt
-                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            // Start again from the corrected wall clock, not from the fast stamps.
-            tx.execute("UPDATE sync_state SET last_hlc = NULL WHERE id = 1", [])?;
-            for (seq, text) in &queued {
-                let mut op: Op = serde_json::from_str(text).map_err(|e| Error::Corrupt { kind: "outbox op", reason: e.to_string() })?;
-                let old = op.hlc;
-                op.hlc = clock::next(tx, device.unwrap_or(op.device))?;
-                for field in op.fields.keys() {
-                    tx.execute(
-                        "UPDATE sync_fields SET hlc = ?4 WHERE kind = ?1 AND record_id = ?2 AND field = ?3 AND hlc = ?5",
-                        params![op.kind, op.record_id, field, op.hlc, old],
-                    )?;
-                }
-                let text = serde_json::to_string(&op).map_err(|e| Error::Corrupt { kind: "outbox op", reason: e.to_string() })?;
-                tx.execute("UPDATE outbox SET op = ?2 WHERE seq = ?1", params![seq, text])?;
-            }
-            Ok(queued.len())
         })
     }
 

@@ -1,0 +1,112 @@
+//! Re-stamping the queued ops after the server refused this device's clock (`clock_ahead`).
+//!
+//! The ops have not left the device, so nobody has seen their stamps and they may be replaced
+//! with stamps from the corrected clock. Two things must survive the replacement, or the
+//! merge's documented guarantees break (both were found by the clock test,
+//! `tests/tests/clocks.rs`):
+//!
+//! - An edit made after seeing a value must still sort after it. The new stamps start from the
+//!   highest stamp this device has seen, not from the bare wall clock: a value stamped by a
+//!   device a few minutes fast (within the server's allowed skew) would otherwise beat a later
+//!   edit made over it — silently, as the edit's base is that value, so no conflict is logged.
+//! - An op whose base is an earlier queued op's stamp (the same field edited twice before a
+//!   sync) takes that op's new stamp as its base; otherwise the server takes the author's own
+//!   earlier edit for a value they had not seen, and logs a conflict between them.
+
+use super::clock;
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::sync::protocol::Op;
+use crate::sync::Hlc;
+use rusqlite::{params, Connection};
+use std::collections::{HashMap, HashSet};
+
+/// A stamp further ahead of the corrected clock than this was never accepted by a server (they
+/// refuse stamps a few minutes ahead; 5 by default), so no one has seen it and it must not hold
+/// the clock up: it is the stamp of an op that was refused for some other reason.
+const MAX_CREDIBLE_LEAD_MS: u64 = 60 * 60 * 1000;
+
+impl Store {
+    /// Re-stamps every queued op with the corrected clock (after `clock_ahead`), never below a
+    /// stamp this device has seen, keeping the chain of bases between its own queued edits.
+    pub fn restamp_pending(&self) -> Result<usize> {
+        let device = self.enrolment()?.map(|e| e.device_id);
+        self.write_as(None, |tx| {
+            let mut ops = queued(tx)?;
+            let replaced: HashSet<Hlc> = ops.iter().map(|(_, op)| op.hlc).collect();
+            let credible = clock::corrected_now_ms(tx)?.saturating_add(MAX_CREDIBLE_LEAD_MS);
+            let floor = seen_floor(tx, &ops, &replaced, credible)?;
+            clock::restart_from(tx, floor)?;
+            let mut renamed: HashMap<Hlc, Hlc> = HashMap::new();
+            for (seq, op) in &mut ops {
+                let old = op.hlc;
+                op.hlc = clock::next(tx, device.unwrap_or(op.device))?;
+                renamed.insert(old, op.hlc);
+                for (field, change) in op.fields.iter_mut() {
+                    if let Some(new_base) = change.base.and_then(|b| renamed.get(&b).copied()) {
+                        change.base = Some(new_base);
+                    }
+                    tx.execute(
+                        "UPDATE sync_fields SET hlc = ?4 WHERE kind = ?1 AND record_id = ?2 AND field = ?3 AND hlc = ?5",
+                        params![op.kind, op.record_id, field, op.hlc, old],
+                    )?;
+                }
+                let text = serde_json::to_string(&*op).map_err(|e| corrupt(e.to_string()))?;
+                tx.execute(
+                    "UPDATE outbox SET op = ?2 WHERE seq = ?1",
+                    params![*seq, text],
+                )?;
+            }
+            Ok(ops.len())
+        })
+    }
+}
+
+/// The outbox, oldest first.
+fn queued(conn: &Connection) -> Result<Vec<(i64, Op)>> {
+    let mut stmt = conn.prepare("SELECT seq, op FROM outbox ORDER BY seq")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(seq, text)| {
+            let op = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+            Ok((seq, op))
+        })
+        .collect()
+}
+
+/// The highest stamp this device has seen, other than the stamps being replaced: its records'
+/// field stamps (values pulled, and its own accepted edits) and the bases its queued edits
+/// were made over (a value since overwritten here is remembered only there).
+fn seen_floor(
+    conn: &Connection,
+    ops: &[(i64, Op)],
+    replaced: &HashSet<Hlc>,
+    credible_ms: u64,
+) -> Result<Option<Hlc>> {
+    // Stamps' text sorts as the stamps do (fixed-width hex wall clock first).
+    let bound = format!("{credible_ms:016x}");
+    let mut stmt = conn.prepare("SELECT hlc FROM sync_fields WHERE hlc < ?1 ORDER BY hlc DESC")?;
+    let mut rows = stmt.query([bound])?;
+    let mut floor = None;
+    while let Some(row) = rows.next()? {
+        let hlc: Hlc = row.get(0)?;
+        if !replaced.contains(&hlc) {
+            floor = Some(hlc);
+            break;
+        }
+    }
+    let bases = ops
+        .iter()
+        .flat_map(|(_, op)| op.fields.values().filter_map(|change| change.base))
+        .filter(|base| !replaced.contains(base) && base.wall_ms < credible_ms);
+    Ok(floor.into_iter().chain(bases).max())
+}
+
+fn corrupt(reason: String) -> Error {
+    Error::Corrupt {
+        kind: "outbox op",
+        reason,
+    }
+}

@@ -1,0 +1,27 @@
+//! Puts a device's clock off by a set amount. The core reads the operating system's clock and
+//! adds the offset it learnt from the server's last answer (`sync_state.clock_offset_ms`);
+//! writing that offset is exactly the state of a phone whose clock moved by that much since it
+//! last heard from the server — the case the protocol's clock rules are for (any answer
+//! corrects it again).
+
+use beatbook_core::StoreKey;
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+
+/// Three days, in milliseconds.
+pub const THREE_DAYS_MS: i64 = 3 * 24 * 60 * 60 * 1000;
+
+/// Makes the device's clock read `ahead_ms` (negative: behind) away from the server's.
+pub fn set_clock_off(store_path: &Path, key: &StoreKey, ahead_ms: i64) {
+    let conn = Connection::open_with_flags(store_path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .expect("open the device's store");
+    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
+        .expect("key");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("busy timeout");
+    conn.execute(
+        "UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1",
+        [ahead_ms],
+    )
+    .expect("set the clock offset");
+}
