@@ -1,0 +1,217 @@
+//! The one error the bindings throw: `BeatbookException` in Kotlin, `BeatbookError` in Swift.
+//!
+//! One level, no nested error types, so an app handles it with one `when`/`switch`. Every
+//! variant's `message` (and every field) is safe to show and to log: the core's messages never
+//! carry a record's values, and the two that could (a corrupt row's decoding error, which may
+//! quote stored text) are replaced by fixed text here. A panic never crosses the boundary:
+//! uniffi catches it into its internal error, and the async variants catch their own.
+
+use beatbook_core::sync::client::SyncError;
+use beatbook_core::validation::{Rule, ValidationError};
+use beatbook_core::Error as CoreError;
+
+/// Anything a Beatbook call can fail with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum BeatbookError {
+    /// The key does not open this store (or the file is not a Beatbook store).
+    #[error("{message}")]
+    WrongKey { message: String },
+    /// The key from the platform keystore is missing or malformed (it must be 32 bytes).
+    #[error("{message}")]
+    BadKey { message: String },
+    /// Input broke a rule; nothing was written. `field` names the field (`people_count`,
+    /// `place.lat`, ...), `rule` the rule (`required`, `out_of_range`, `consent_required`, ...).
+    #[error("{message}")]
+    Invalid {
+        field: String,
+        rule: String,
+        message: String,
+    },
+    /// A referenced record does not exist (or was erased).
+    #[error("{message}")]
+    NotFound {
+        kind: String,
+        id: String,
+        message: String,
+    },
+    /// The device owner's role does not allow this.
+    #[error("{message}")]
+    Forbidden { message: String },
+    /// The store was written by a newer app version.
+    #[error("{message}")]
+    SchemaTooNew { message: String },
+    /// Stored data could not be read back (the store is damaged).
+    #[error("{message}")]
+    Corrupt { message: String },
+    /// Area boundaries could not be loaded.
+    #[error("{message}")]
+    AreaData { message: String },
+    /// The database or the filesystem failed.
+    #[error("{message}")]
+    Storage { message: String },
+    /// The store was closed (or wiped): open it again, or enrol a new one.
+    #[error("{message}")]
+    Closed { message: String },
+    /// The store has no device owner yet: enrol it first.
+    #[error("{message}")]
+    NotEnrolled { message: String },
+    /// The server address is unusable (not https, or not an address).
+    #[error("{message}")]
+    BadServerUrl { message: String },
+    /// The server could not be reached, or the connection broke (after retries): try later.
+    #[error("{message}")]
+    Network { message: String },
+    /// The server refused; `code` is the protocol's stable error code
+    /// (`enrolment_code_used`, `slow_down`, ...).
+    #[error("{message}")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The server's answer broke the protocol.
+    #[error("{message}")]
+    Protocol { message: String },
+    /// The sync was cancelled; everything finished before that is kept.
+    #[error("{message}")]
+    Cancelled { message: String },
+    /// A bug: the call panicked (async variants) or a callback failed. Nothing was lost that
+    /// had committed.
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+/// The bindings' result type.
+pub type Result<T, E = BeatbookError> = std::result::Result<T, E>;
+
+impl BeatbookError {
+    pub(crate) fn closed() -> Self {
+        BeatbookError::Closed {
+            message: "the store is closed (or was wiped)".into(),
+        }
+    }
+
+    pub(crate) fn not_enrolled() -> Self {
+        BeatbookError::NotEnrolled {
+            message: "this store has no device owner: enrol it first".into(),
+        }
+    }
+
+    pub(crate) fn internal(what: &str) -> Self {
+        BeatbookError::Internal {
+            message: format!("internal error: {what}"),
+        }
+    }
+}
+
+impl From<ValidationError> for BeatbookError {
+    fn from(e: ValidationError) -> Self {
+        BeatbookError::Invalid {
+            message: format!("invalid input: {e}"),
+            rule: rule_code(&e.rule).to_owned(),
+            field: e.field,
+        }
+    }
+}
+
+impl From<CoreError> for BeatbookError {
+    fn from(e: CoreError) -> Self {
+        let message = e.to_string();
+        match e {
+            CoreError::WrongKey => BeatbookError::WrongKey { message },
+            CoreError::BadKey(_) => BeatbookError::BadKey { message },
+            CoreError::Invalid(v) => v.into(),
+            CoreError::NotFound { kind, id } => BeatbookError::NotFound {
+                kind: kind.to_owned(),
+                id,
+                message,
+            },
+            CoreError::Forbidden(_) => BeatbookError::Forbidden { message },
+            CoreError::SchemaTooNew { .. } => BeatbookError::SchemaTooNew { message },
+            // The reason is a decoding error, which may quote the stored text.
+            CoreError::Corrupt { kind, .. } => BeatbookError::Corrupt {
+                message: format!("a stored {kind} could not be read"),
+            },
+            CoreError::Geo(_) => BeatbookError::AreaData { message },
+            CoreError::Database(_) | CoreError::Io(_) => BeatbookError::Storage { message },
+        }
+    }
+}
+
+impl From<SyncError> for BeatbookError {
+    fn from(e: SyncError) -> Self {
+        let message = e.to_string();
+        match e {
+            SyncError::Store(core) => core.into(),
+            SyncError::NotEnrolled => BeatbookError::NotEnrolled { message },
+            // Only reached by calls that do not wipe (server status); `sync` wipes instead.
+            SyncError::DeviceRevoked => BeatbookError::Server {
+                status: 401,
+                code: "device_revoked".into(),
+                message,
+            },
+            SyncError::BadServerUrl(_) => BeatbookError::BadServerUrl { message },
+            SyncError::Network(_) => BeatbookError::Network { message },
+            SyncError::Server { status, code, .. } => BeatbookError::Server {
+                status,
+                code,
+                message,
+            },
+            SyncError::Protocol(_) => BeatbookError::Protocol { message },
+            SyncError::Cancelled => BeatbookError::Cancelled { message },
+        }
+    }
+}
+
+/// A stable code for each validation rule, for apps to branch on.
+fn rule_code(rule: &Rule) -> &'static str {
+    match rule {
+        Rule::Required => "required",
+        Rule::TooLong { .. } => "too_long",
+        Rule::OutOfRange { .. } => "out_of_range",
+        Rule::Format { .. } => "format",
+        Rule::NotInCodeList { .. } => "not_in_code_list",
+        Rule::EndBeforeStart => "end_before_start",
+        Rule::TimeNotAllowed { .. } => "time_not_allowed",
+        Rule::ConsentRequired => "consent_required",
+        Rule::AssessmentRequired => "assessment_required",
+        Rule::InvalidState { .. } => "invalid_state",
+        Rule::StageSkipped { .. } => "stage_skipped",
+        Rule::StageEvidenceMissing { .. } => "stage_evidence_missing",
+        Rule::SupervisorOnly => "supervisor_only",
+        Rule::RoleNotAllowed { .. } => "role_not_allowed",
+        Rule::UnknownReference { .. } => "unknown_reference",
+        Rule::MustBeEmpty { .. } => "must_be_empty",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_rows_decoding_error_never_reaches_the_app() {
+        let e = BeatbookError::from(CoreError::Corrupt {
+            kind: "contact",
+            reason: "invalid type: string \"Ada Example\"".into(),
+        });
+        assert!(!e.to_string().contains("Ada"), "{e}");
+    }
+
+    #[test]
+    fn validation_errors_keep_their_field_and_rule() {
+        let e = BeatbookError::from(CoreError::from(ValidationError::new(
+            "personal",
+            Rule::ConsentRequired,
+        )));
+        match e {
+            BeatbookError::Invalid { field, rule, .. } => {
+                assert_eq!(
+                    (field.as_str(), rule.as_str()),
+                    ("personal", "consent_required")
+                );
+            }
+            other => panic!("not Invalid: {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The records that cross the boundary, where the core's own type cannot: ids become text,
+//! times platform instants. Inputs convert into the core's types with `TryFrom` (a bad id is a
+//! typed `Invalid` error); outputs with `From`. Field names and meanings are the core's
+//! (`core/src/model`), so its documentation applies.
+
+mod areas;
+mod field;
+mod problem;
+mod queries;
+mod sync;
+
+pub use areas::*;
+pub use field::*;
+pub use problem::*;
+pub use queries::*;
+pub use sync::*;

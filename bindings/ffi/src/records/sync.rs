@@ -1,0 +1,190 @@
+//! What sync reports: status, progress, the outcome of one sync, refused changes, conflicts.
+
+use crate::convert::{instant, opt_instant, opt_text};
+use beatbook_core::store::{
+    Enrolment as CoreEnrolment, Rejection as CoreRejection, SyncStatus as CoreStatus,
+};
+use beatbook_core::sync::client::{
+    SyncPhase, SyncProgress as CoreProgress, SyncReport as CoreReport,
+};
+use beatbook_core::sync::conflict::{Conflict as CoreConflict, Resolution};
+use std::time::SystemTime;
+
+/// Sync status for a status line or settings screen (no network).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub pending_changes: u64,
+    pub rejected_changes: u64,
+    pub open_conflicts: u64,
+    pub cursor: u64,
+    pub last_attempt_at: Option<SystemTime>,
+    pub last_success_at: Option<SystemTime>,
+    pub last_error: Option<String>,
+}
+
+impl From<CoreStatus> for SyncStatus {
+    fn from(s: CoreStatus) -> Self {
+        SyncStatus {
+            enrolled: s.enrolled,
+            pending_changes: s.pending_changes,
+            rejected_changes: s.rejected_changes,
+            open_conflicts: s.open_conflicts,
+            cursor: s.cursor,
+            last_attempt_at: opt_instant(s.last_attempt_at),
+            last_success_at: opt_instant(s.last_success_at),
+            last_error: s.last_error,
+        }
+    }
+}
+
+/// Where this device syncs to (the token stays inside the store).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct EnrolmentInfo {
+    pub server_url: String,
+    pub device_id: String,
+    pub user_id: String,
+}
+
+impl From<CoreEnrolment> for EnrolmentInfo {
+    fn from(e: CoreEnrolment) -> Self {
+        EnrolmentInfo {
+            server_url: e.server_url,
+            device_id: e.device_id.to_string(),
+            user_id: e.user_id.to_string(),
+        }
+    }
+}
+
+/// Where a running sync has got to; byte counts cover the whole sync so far.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    pub records_done: u64,
+    /// Known for push (the outbox size), unknown for pull.
+    pub records_total: Option<u64>,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+impl From<&CoreProgress> for SyncProgress {
+    fn from(p: &CoreProgress) -> Self {
+        SyncProgress {
+            phase: p.phase,
+            records_done: p.records_done,
+            records_total: p.records_total,
+            bytes_sent: p.bytes_sent,
+            bytes_received: p.bytes_received,
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SyncReport {
+    pub pushed: u64,
+    pub accepted: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+    pub restamped: u32,
+    pub pulled: u64,
+    /// Records changed here by what was pulled.
+    pub changed: u64,
+    /// Changes still waiting to be sent.
+    pub pending: u64,
+    pub open_conflicts: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub duration_ms: u64,
+}
+
+impl From<CoreReport> for SyncReport {
+    fn from(r: CoreReport) -> Self {
+        SyncReport {
+            pushed: r.pushed,
+            accepted: r.accepted,
+            duplicate: r.duplicate,
+            rejected: r.rejected,
+            restamped: r.restamped,
+            pulled: r.pulled,
+            changed: r.changed,
+            pending: r.pending,
+            open_conflicts: r.open_conflicts,
+            bytes_sent: r.bytes_sent,
+            bytes_received: r.bytes_received,
+            duration_ms: u64::try_from(r.duration.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// How a sync ended.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum SyncOutcome {
+    Synced {
+        report: SyncReport,
+    },
+    /// The server revoked this device: the store was closed and its files deleted.
+    Wiped,
+}
+
+/// A change the server refused, kept so that nothing is dropped silently.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Rejection {
+    pub op_id: String,
+    pub kind: String,
+    pub record_id: String,
+    pub code: String,
+    pub message: String,
+    pub rejected_at: SystemTime,
+}
+
+impl From<CoreRejection> for Rejection {
+    fn from(r: CoreRejection) -> Self {
+        Rejection {
+            op_id: r.op_id,
+            kind: r.kind,
+            record_id: r.record_id,
+            code: r.code,
+            message: r.message,
+            rejected_at: instant(r.rejected_at),
+        }
+    }
+}
+
+/// The losing side of a concurrent edit of one field, with the winner. Values are JSON text
+/// (`"Reassurance patrol"`, `3`, `null`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Conflict {
+    pub id: String,
+    /// The record kind's code (`patrol`, `contact`, `problem`, ...).
+    pub record_kind: String,
+    pub record_id: String,
+    pub field: String,
+    pub winner_value: String,
+    pub winner_author: Option<String>,
+    pub loser_value: String,
+    pub loser_author: Option<String>,
+    pub detected_at: SystemTime,
+    pub resolution: Option<Resolution>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<SystemTime>,
+}
+
+impl From<CoreConflict> for Conflict {
+    fn from(c: CoreConflict) -> Self {
+        Conflict {
+            id: c.id,
+            record_kind: c.record_kind.to_string(),
+            record_id: c.record_id,
+            field: c.field,
+            winner_value: c.winner_value.to_string(),
+            winner_author: opt_text(c.winner_author),
+            loser_value: c.loser_value.to_string(),
+            loser_author: opt_text(c.loser_author),
+            detected_at: instant(c.detected_at),
+            resolution: c.resolution,
+            resolved_by: opt_text(c.resolved_by),
+            resolved_at: opt_instant(c.resolved_at),
+        }
+    }
+}

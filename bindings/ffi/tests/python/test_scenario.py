@@ -1,0 +1,238 @@
+"""The mobile scenario through the generated Python bindings, against a real beatbook-server.
+
+Run by scripts/test-bindings.sh, which builds the library, generates the module, starts the
+server on loopback and sets BEATBOOK_SERVER_URL, BEATBOOK_SERVER_BIN and BEATBOOK_SERVER_DATA
+(the admin CLI makes the team, users and one-time enrolment codes). Standard library only.
+"""
+
+import asyncio
+import datetime
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import beatbook_ffi as bb
+
+URL = os.environ["BEATBOOK_SERVER_URL"]
+SERVER_BIN = os.environ["BEATBOOK_SERVER_BIN"]
+SERVER_DATA = os.environ["BEATBOOK_SERVER_DATA"]
+
+
+def admin(*args):
+    out = subprocess.run(
+        [SERVER_BIN, "admin", "--data", SERVER_DATA, *args],
+        check=True, capture_output=True, text=True,
+    )
+    return out.stdout.strip()
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class Progress(bb.SyncListener):
+    """Collects the progress reports a sync sends to the foreign listener."""
+
+    def __init__(self):
+        self.reports = []
+
+    def on_progress(self, progress):
+        self.reports.append(progress)
+
+
+class Device:
+    """A phone: its own store file and key, enrolled as one user."""
+
+    def __init__(self, workdir, name, code):
+        self.path = os.path.join(workdir, f"{name}.db")
+        self.key = os.urandom(32)
+        self.store = bb.Store.open(self.path, self.key)
+        self.actor = self.store.enrol(URL, code, f"{name}'s phone")
+
+    def sync(self):
+        outcome = self.store.sync(None, None)
+        assert outcome.is_SYNCED(), outcome
+        return outcome.report
+
+
+def new_patrol(purpose):
+    return bb.NewPatrol(
+        kind=bb.PatrolKind.FOOT, area=bb.AreaRef.LAP(code="LAP1"), purpose=purpose,
+        operation_name=None, participants=[], started_at=now(),
+    )
+
+
+def new_contact(patrol_id, consent, personal):
+    return bb.NewContact(
+        occurred_at=now(), place=bb.GeoPoint(lat=52.41, lon=-1.51), lsoa_code=None,
+        method=bb.ContactMethod.FOOT_PATROL, audience=bb.Audience.RESIDENT, people_count=2,
+        issues=[bb.CrimeCategory.ANTI_SOCIAL_BEHAVIOUR],
+        issues_text="Bikes racing on the garages", promised="Call back about the lighting",
+        follow_up_due=None, follow_up_owner=None, consent_to_recontact=consent,
+        personal=personal, ethnicity=None, repeat_caller=False, vulnerable=False,
+        problem_id=None, patrol_id=patrol_id,
+    )
+
+
+def triangle(offender):
+    return bb.AnalysisTriangle(
+        offender=offender, victim=None, location=None, handler=None, guardian=None,
+        manager=None,
+    )
+
+
+class MobileScenario(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        team = admin("create-team", "--name", "Python NPT")
+        cls.codes = {}
+        for name, role in [("ada", "pcso"), ("ben", "pcso"), ("sam", "supervisor")]:
+            user = admin("create-user", "--name", name.title(), "--role", role, "--team", team)
+            cls.codes[name] = admin("enrol-code", "--user", user)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_the_field_day_end_to_end(self):
+        ada = Device(self.tmp.name, "ada", self.codes["ada"])
+        self.assertEqual(ada.actor.role, bb.Role.PCSO)
+        self.assertEqual(ada.store.device_actor(), ada.actor)
+
+        # A patrol, a consented contact with a promise, a note.
+        patrol = ada.store.start_patrol(new_patrol("Reassurance after the garage fires"))
+        self.assertIsNone(patrol.ended_at)
+        details = bb.PersonalDetails(name="Ada Example", phone="07700 900321", email=None,
+                                     address=None)
+        recorded = ada.store.record_contact(new_contact(patrol.id, True, details))
+        self.assertTrue(recorded.contact.has_personal_details)
+        self.assertEqual(recorded.follow_up.status, bb.FollowUpStatus.OPEN)
+        self.assertEqual(recorded.contact.patrol_id, patrol.id)
+        note = ada.store.add_note(bb.NewNote(
+            observed_at=now(), text="Streetlight out on Elm Road garages",
+            category=bb.NoteCategory.ENVIRONMENTAL, place=None, patrol_id=patrol.id,
+            problem_id=None,
+        ))
+        self.assertEqual([n.id for n in ada.store.patrol_notes(patrol.id)], [note.id])
+        hits = ada.store.search("streetlight", 10)
+        self.assertIn(note.id, [h.record_id for h in hits])
+        self.assertEqual(asyncio.run(ada.store.search_async("streetlight", 10)), hits)
+
+        # Invalid input is a typed error naming the field and rule, without the value.
+        with self.assertRaises(bb.BeatbookError.Invalid) as caught:
+            ada.store.record_contact(new_contact(patrol.id, False, details))
+        self.assertEqual((caught.exception.field, caught.exception.rule),
+                         ("personal", "consent_required"))
+        self.assertNotIn("Ada Example", str(caught.exception))
+        with self.assertRaises(bb.BeatbookError.Invalid) as caught:
+            ada.store.patrol("not-an-id")
+        self.assertEqual(caught.exception.rule, "format")
+        with self.assertRaises(bb.BeatbookError.NotFound):
+            ada.store.patrol("0190a5c4-0000-7000-8000-000000000000")
+
+        # A problem, and a stage move for the supervisor.
+        problem = ada.store.open_problem(bb.NewProblem(
+            title="Garage fires", area=bb.AreaRef.LAP(code="LAP1"),
+            category=bb.CrimeCategory.CRIMINAL_DAMAGE_ARSON, owner=None,
+            scanning_summary="Three fires in the Elm Road garages this month",
+        ))
+        self.assertEqual(problem.stage, bb.SaraStage.SCANNING)
+        request = ada.store.request_stage_move(problem.id, bb.SaraStage.ANALYSIS, "Pattern seen")
+
+        # Sync, with progress reported to the Python listener, through the async variant.
+        progress = Progress()
+        outcome = asyncio.run(ada.store.sync_async(progress, None))
+        self.assertTrue(outcome.is_SYNCED())
+        self.assertGreater(outcome.report.accepted, 0)
+        self.assertEqual(outcome.report.pending, 0)
+        self.assertIn(bb.SyncPhase.PUSH, [p.phase for p in progress.reports])
+        status = ada.store.sync_status()
+        self.assertTrue(status.enrolled)
+        self.assertEqual(status.pending_changes, 0)
+        self.assertIsNotNone(status.last_success_at)
+
+        # A second device receives it, and its own change reaches the first.
+        ben = Device(self.tmp.name, "ben", self.codes["ben"])
+        ben.sync()
+        self.assertEqual(ben.store.problem(problem.id).title, "Garage fires")
+        self.assertEqual(ben.store.patrol(patrol.id).purpose, patrol.purpose)
+        bens_note = ben.store.add_note(bb.NewNote(
+            observed_at=now(), text="Spoke to the garage owners", category=bb.NoteCategory.COMMUNITY,
+            place=None, patrol_id=None, problem_id=problem.id,
+        ))
+        ben.sync()
+        report = ada.sync()
+        self.assertGreater(report.pulled, 0)
+        self.assertEqual(ada.store.note(bens_note.id).author, ben.actor.user_id)
+
+        # The supervisor approves the stage move; the owner sees it.
+        sam = Device(self.tmp.name, "sam", self.codes["sam"])
+        sam.sync()
+        self.assertIn(request.id, [r.id for r in sam.store.pending_stage_requests()])
+        decided = sam.store.decide_stage_request(request.id, bb.StageDecision.APPROVE())
+        self.assertEqual(decided.status, bb.StageRequestStatus.APPROVED)
+        with self.assertRaises(bb.BeatbookError.Invalid) as caught:
+            ben.store.decide_stage_request(request.id, bb.StageDecision.APPROVE())
+        self.assertEqual(caught.exception.rule, "supervisor_only")
+        sam.sync()
+        ada.sync()
+        self.assertEqual(ada.store.problem(problem.id).stage, bb.SaraStage.ANALYSIS)
+
+        # A concurrent edit of one field: a conflict, resolved by keeping the losing value.
+        ada.store.update_analysis(problem.id, triangle("Local youths on bikes"), [])
+        ben.store.update_analysis(problem.id, triangle("Adults from out of area"), [])
+        ada.sync()
+        ben.sync()
+        ada.sync()
+        conflicts = ada.store.conflicts(True)
+        self.assertEqual(len(conflicts), 1, conflicts)
+        conflict = conflicts[0]
+        self.assertEqual((conflict.record_kind, conflict.record_id), ("problem", problem.id))
+        winner = ada.store.problem(problem.id).triangle.offender
+        self.assertEqual(ben.store.problem(problem.id).triangle.offender, winner)
+        self.assertIn(winner, conflict.winner_value)
+        loser = ({"Local youths on bikes", "Adults from out of area"} - {winner}).pop()
+        self.assertIn(loser, conflict.loser_value)
+        resolved = ada.store.resolve_conflict(conflict.id, bb.Resolution.KEEP_LOSER)
+        self.assertEqual(resolved.resolution, bb.Resolution.KEEP_LOSER)
+        self.assertEqual(ada.store.conflicts(True), [])
+        ada.sync()
+        ben.sync()
+        self.assertEqual(ben.store.problem(problem.id).triangle.offender, loser)
+        self.assertEqual(ben.store.conflicts(True), [])
+
+        # A cancelled sync stops with the typed error.
+        token = bb.CancelToken()
+        token.cancel()
+        with self.assertRaises(bb.BeatbookError.Cancelled):
+            ben.store.sync(None, token)
+
+        # The wrong key never opens the store; a short key is refused as malformed.
+        ben.store.close()
+        with self.assertRaises(bb.BeatbookError.Closed):
+            ben.store.problems()
+        with self.assertRaises(bb.BeatbookError.WrongKey):
+            bb.Store.open(ben.path, os.urandom(32))
+        with self.assertRaises(bb.BeatbookError.BadKey):
+            bb.Store.open(ben.path, b"too short")
+        reopened = asyncio.run(bb.open_store(ben.path, ben.key))
+        self.assertEqual(reopened.problem(problem.id).title, "Garage fires")
+
+        # Revoked: the next sync wipes the store.
+        admin("revoke-device", ada.store.enrolment().device_id)
+        outcome = ada.store.sync(None, None)
+        self.assertTrue(outcome.is_WIPED())
+        self.assertFalse(os.path.exists(ada.path))
+        self.assertFalse(ada.store.is_open())
+        with self.assertRaises(bb.BeatbookError.Closed):
+            ada.store.sync_status()
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"python bindings: {result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed or not result.testsRun else 0)
