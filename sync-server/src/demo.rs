@@ -1,11 +1,15 @@
 //! A plainly fictional demo force, so that a newcomer can run a server and enrol a device in
 //! a minute: LAP Northvale (LAP-NV) with the made-up boundaries the core's tests use, team
-//! "Northvale NPT", two PCSOs, a CiP volunteer and a supervisor, and an enrolment code each.
+//! "Northvale NPT", two PCSOs, a CiP volunteer and a supervisor, and an enrolment code each,
+//! a priority area, and three weeks of the team's fictional activity (`crate::demo_data`) so
+//! that the supervisor's review queue, approvals, follow-up board and reports are populated.
 //! Seeding happens only into an empty store (no users), so it never touches real data.
 
-use crate::admin::{self, AdminResult, IssuedCode};
+use crate::admin::{self, AdminError, AdminResult, IssuedCode};
+use crate::demo_data::{self, ActivityTally, DemoPeople};
 use crate::storage::SyncStorage;
-use beatbook_core::model::{Role, Team};
+use beatbook_core::model::{ClearHoldBuild, Role, Team};
+use chrono::Utc;
 
 /// Fictional LSOA boundaries (codes E0199xxxx do not exist).
 pub const DEMO_AREAS: &str = include_str!("../../core/tests/fixtures/demo_areas.geojson");
@@ -22,6 +26,7 @@ const DEMO_USERS: &[(&str, Role)] = &[
 pub struct DemoForce {
     pub team: Team,
     pub codes: Vec<IssuedCode>,
+    pub activity: ActivityTally,
 }
 
 /// Seeds the demo force if the store has no users; `None` if it already had some.
@@ -32,6 +37,13 @@ pub fn seed_if_empty(storage: &dyn SyncStorage) -> AdminResult<Option<DemoForce>
     admin::load_areas(storage, DEMO_AREAS)?;
     admin::create_lap(storage, "LAP-NV", "Northvale")?;
     let team = admin::create_team(storage, "Northvale NPT", Some("LAP-NV"))?;
+    admin::set_priority_area(
+        storage,
+        None,
+        "Kestrel Parade (fictional)",
+        &["E01990002".to_owned()],
+        Some(ClearHoldBuild::Hold),
+    )?;
     let mut codes = Vec::new();
     for (name, role) in DEMO_USERS {
         let user = admin::create_user(storage, name, *role, team.id)?;
@@ -41,16 +53,43 @@ pub fn seed_if_empty(storage: &dyn SyncStorage) -> AdminResult<Option<DemoForce>
             admin::DEFAULT_CODE_HOURS,
         )?);
     }
-    Ok(Some(DemoForce { team, codes }))
+    let id_of = |role: Role, nth: usize| {
+        codes
+            .iter()
+            .filter(|c| c.user.role == role)
+            .nth(nth)
+            .map(|c| c.user.id)
+            .ok_or_else(|| AdminError::Invalid(format!("the demo has no {role} #{nth}")))
+    };
+    let people = DemoPeople {
+        pcsos: [id_of(Role::Pcso, 0)?, id_of(Role::Pcso, 1)?],
+        volunteer: id_of(Role::Volunteer, 0)?,
+        supervisor: id_of(Role::Supervisor, 0)?,
+    };
+    let activity = demo_data::seed_activity(storage, team.id, people, Utc::now())?;
+    Ok(Some(DemoForce {
+        team,
+        codes,
+        activity,
+    }))
 }
 
 /// What a newcomer needs, for the terminal.
 pub fn describe(force: &DemoForce, server_url: &str) -> String {
+    let a = &force.activity;
     let mut out = format!(
         "Demo force seeded (fictional): LAP Northvale (LAP-NV), team \"{}\" ({}).\n\
+         Fictional activity over the last {} days: {} patrols, {} contacts, {} follow-ups, {} SARA \
+         problems ({} stage moves waiting for the supervisor).\n\
          Enrolment codes (one use each; expire {}):\n",
         force.team.name,
         force.team.id,
+        demo_data::DEMO_DAYS,
+        a.patrols,
+        a.contacts,
+        a.follow_ups,
+        a.problems,
+        a.pending_requests,
         force
             .codes
             .first()
@@ -67,7 +106,9 @@ pub fn describe(force: &DemoForce, server_url: &str) -> String {
         ));
     }
     out.push_str(&format!(
-        "Enrol a device (one code per device):\n  beatbook enrol --server {server_url} --code <CODE>\n"
+        "Enrol a device (one code per device):\n  beatbook enrol --server {server_url} --code <CODE>\n\
+         As the supervisor, after enrolling: beatbook review, beatbook approve, \
+         beatbook followups --team\n"
     ));
     out
 }

@@ -12,7 +12,8 @@
 //! - [`apply`], [`rules`], [`validate`], [`scope`], [`reference`]: the protocol's decisions,
 //!   pure functions over data.
 //! - [`storage`]: the `SyncStorage` trait and its SQLite implementation.
-//! - [`admin`], [`demo`]: administration and the fictional demo force.
+//! - [`admin`], [`demo`], [`demo_data`]: administration, the fictional demo force and its
+//!   three weeks of fictional activity.
 //! - [`serve`], [`background`]: running the server (graceful shutdown; a background server for
 //!   tests). [`cli`], [`commands`], [`logging`]: the binary's plumbing.
 
@@ -22,6 +23,7 @@ pub mod background;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod demo_data;
 pub mod http;
 pub mod logging;
 pub mod reference;

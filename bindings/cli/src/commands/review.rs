@@ -97,7 +97,7 @@ fn write_member(m: &MemberQueue, out: &mut dyn Write) -> Result<()> {
             "problem steps"
         ),
     )?;
-    let mut table = Table::new(&["WHEN", "KIND", "", "ID", "WHAT"]);
+    let mut table = Table::new(&["WHEN", "KIND", "STATE", "ID", "WHAT"]);
     for i in &m.items {
         table.row(vec![
             dates::show(i.at),

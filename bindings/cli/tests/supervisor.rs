@@ -1,0 +1,182 @@
+//! The supervisor's commands against the real sync server seeded with the demo force and its
+//! fictional activity — what a newcomer sees after `scripts/serve-demo.sh`: the sergeant enrols,
+//! and `review`, `approve` and `followups --team` are populated at once; a move sent back and a
+//! promise reassigned reach the PCSOs' devices after they sync.
+
+use beatbook_server::background::BackgroundServer;
+use beatbook_server::demo;
+use serde_json::Value;
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_beatbook");
+
+struct Person {
+    dir: TempDir,
+}
+
+impl Person {
+    fn new() -> Person {
+        let person = Person {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        person.ok(&["keygen", "--out", "me.key"]);
+        person
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .current_dir(self.dir.path())
+            .env_remove("BEATBOOK_KEY")
+            .env_remove("BEATBOOK_SERVER")
+            .env("BEATBOOK_KEY_FILE", self.dir.path().join("me.key"))
+            .env("BEATBOOK_STORE", self.dir.path().join("beatbook.db"))
+            .args(args)
+            .output()
+            .expect("run beatbook")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "beatbook {args:?} failed\nstdout: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut with_json = vec!["--json"];
+        with_json.extend_from_slice(args);
+        let stdout = self.ok(&with_json);
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+    }
+}
+
+fn len(value: &Value) -> usize {
+    value.as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_terminal() {
+    let data = tempfile::tempdir().expect("server dir");
+    let server = BackgroundServer::start(data.path(), Default::default()).expect("server");
+    let force = demo::seed_if_empty(server.storage().as_ref())
+        .expect("seed")
+        .expect("an empty store is seeded");
+    let code = |name: &str| {
+        force
+            .codes
+            .iter()
+            .find(|c| c.user.display_name == name)
+            .map(|c| c.code.clone())
+            .expect("code")
+    };
+    let url = server.url();
+
+    let kim = Person::new();
+    kim.ok(&[
+        "enrol",
+        "--server",
+        &url,
+        "--code",
+        &code("Sergeant Kim Demo"),
+    ]);
+
+    // The review queue: both PCSOs and the volunteer have work waiting.
+    let review = kim.json(&["review"]);
+    let queue = &review["queue"];
+    assert_eq!(len(queue), 3, "{queue}");
+    let text = kim.ok(&["review"]);
+    assert!(text.contains("PCSO Alex Demo —"), "{text}");
+    assert!(text.contains("Volunteer Jo Demo —"), "{text}");
+    // Marking Alex's work reviewed leaves the other two.
+    let alex_id = force
+        .codes
+        .iter()
+        .find(|c| c.user.display_name == "PCSO Alex Demo")
+        .map(|c| c.user.id.to_string())
+        .expect("alex");
+    let marked = kim.json(&["review", "--member", &alex_id, "--mark"]);
+    assert!(len(&marked["marked"]) >= 1, "{marked}");
+    assert_eq!(len(&kim.json(&["review"])["queue"]), 2);
+
+    // Approvals: the two seeded moves wait, each with its evidence.
+    let approvals = kim.json(&["approve"]);
+    assert_eq!(len(&approvals), 2, "{approvals}");
+    let kestrel = approvals
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|p| p["problem"]["title"] == "Youths gathering at Kestrel Parade shops")
+        })
+        .expect("kestrel");
+    assert_eq!(len(&kestrel["evidence"]), 2);
+    let request = kestrel["request"]["id"].as_str().expect("id").to_owned();
+    let out = kim.run(&["approve", &request, "--send-back", " "]);
+    assert_eq!(out.status.code(), Some(2), "an empty reason is refused");
+    let sent = kim.ok(&[
+        "approve",
+        &request,
+        "--send-back",
+        "Add what the shopkeepers' CCTV shows",
+    ]);
+    assert!(sent.contains("Sent back"), "{sent}");
+    assert_eq!(len(&kim.json(&["approve"])), 1);
+
+    // The follow-up board: overdue first, and the 72-hour share over the period.
+    let board = kim.json(&["followups", "--team"]);
+    let open = board["open"].as_array().expect("open");
+    assert!(open.len() >= 2, "{board}");
+    assert_eq!(open[0]["overdue"], true, "{board}");
+    assert!(
+        board["promptness"]["share_within_72h"].is_number(),
+        "{board}"
+    );
+    let overdue_id = open[0]["follow_up"]["id"].as_str().expect("id").to_owned();
+    let old_owner = open[0]["follow_up"]["owner"]
+        .as_str()
+        .expect("owner")
+        .to_owned();
+    let new_owner = if old_owner == alex_id {
+        force
+            .codes
+            .iter()
+            .find(|c| c.user.display_name == "PCSO Sam Demo")
+            .map(|c| c.user.id.to_string())
+            .expect("sam")
+    } else {
+        alex_id.clone()
+    };
+    let reassigned = kim.json(&["followup", "reassign", &overdue_id, "--to", &new_owner]);
+    assert_eq!(reassigned["owner"], Value::String(new_owner.clone()));
+    let synced = kim.json(&["sync"]);
+    assert_eq!(synced["rejected"], 0, "{synced}");
+
+    // Sam, who asked for the Kestrel Parade move, enrols and sees it sent back with the reason.
+    let sam = Person::new();
+    sam.ok(&["enrol", "--server", &url, "--code", &code("PCSO Sam Demo")]);
+    let problem_id = kestrel["problem"]["id"].as_str().expect("problem id");
+    let shown = sam.ok(&["problem", "show", problem_id]);
+    assert!(
+        shown.contains("Add what the shopkeepers' CCTV shows"),
+        "{shown}"
+    );
+    // The reassigned promise is on its new owner's list.
+    let new_owners_device = if new_owner == alex_id {
+        let alex = Person::new();
+        alex.ok(&["enrol", "--server", &url, "--code", &code("PCSO Alex Demo")]);
+        alex
+    } else {
+        sam
+    };
+    let owed = new_owners_device.json(&["followups"]);
+    assert!(
+        owed.as_array().is_some_and(|a| a
+            .iter()
+            .any(|f| f["follow_up"]["id"] == overdue_id.as_str())),
+        "{owed}"
+    );
+}
