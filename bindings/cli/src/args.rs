@@ -51,6 +51,7 @@ A patrol shift, in order:
     beatbook followup reassign ID --to USER      give a promise to someone else
 
   Reporting:
+    beatbook report --from 2025-06-01 --to 2025-06-30 --lap LAP-NV   every framework figure
     beatbook report contacts --by lsoa
     beatbook export contacts --from 2025-06-01 --to 2025-06-30 \\
         --justification \"LAP monthly report\" --out june.csv   (logged as a disclosure)
@@ -149,9 +150,8 @@ pub enum Command {
     Search(search::Args),
     /// What you did today, and what you owe.
     Today(today::Args),
-    /// Counts over a period.
-    #[command(subcommand)]
-    Report(report::Command),
+    /// The performance-framework report for a period and an area (or a single count).
+    Report(report::Args),
     /// Export records (logged as a disclosure).
     #[command(subcommand)]
     Export(export::Command),

@@ -4,7 +4,7 @@
 //! with the same serde types the device materialises pulled records with.
 
 use crate::geo::AreaIndex;
-use crate::ids::{PatrolId, ProblemId, TeamId, UserId};
+use crate::ids::{ContactId, PatrolId, ProblemId, TeamId, UserId};
 use crate::model::{
     AreaRef, Audience, ContactMethod, FollowUp, FollowUpStatus, Lsoa, LsoaCode, Patrol, PatrolKind,
     PriorityArea, Problem, PurposeMet, Role, SaraStage, StageRequest, StageRequestStatus, Team,
@@ -55,6 +55,7 @@ impl PatrolFact {
 /// An engagement contact: when, where it was tagged, how, with whom, how many.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactFact {
+    pub id: ContactId,
     pub occurred_at: DateTime<Utc>,
     pub lsoa_code: Option<LsoaCode>,
     pub lap_code: Option<String>,
@@ -115,7 +116,7 @@ pub struct ReportData {
 /// The contact fields a report reads: nothing personal is even parsed.
 #[derive(Deserialize)]
 struct SyncedContact {
-    id: crate::ids::ContactId,
+    id: ContactId,
     occurred_at: DateTime<Utc>,
     lsoa_code: Option<LsoaCode>,
     lap_code: Option<String>,
@@ -135,7 +136,7 @@ impl ReportData {
     ) -> ReportData {
         let mut data = ReportData::default();
         let mut contact_areas = HashMap::new();
-        let mut follow_ups: Vec<(FollowUp, Option<crate::ids::ContactId>)> = Vec::new();
+        let mut follow_ups: Vec<(FollowUp, Option<ContactId>)> = Vec::new();
         for (kind, fields) in records {
             let object: Map<String, Value> = fields
                 .iter()
@@ -148,6 +149,7 @@ impl ReportData {
                 RecordKind::Contact => parse::<SyncedContact>(object).map(|c| {
                     contact_areas.insert(c.id, (c.lsoa_code.clone(), c.lap_code.clone()));
                     data.contacts.push(ContactFact {
+                        id: c.id,
                         occurred_at: c.occurred_at,
                         lsoa_code: c.lsoa_code,
                         lap_code: c.lap_code,

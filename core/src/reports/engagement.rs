@@ -5,8 +5,9 @@
 use super::data::ContactFact;
 use super::scope::Scope;
 use super::ReportQuery;
+use crate::model::{Audience, ContactMethod};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One group: its code, a label to show, how many contacts and people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,9 +37,11 @@ pub(crate) fn compute(
     scope: &Scope<'_>,
     query: &ReportQuery,
 ) -> Engagement {
-    let mut method = Groups::default();
-    let mut audience = Groups::default();
-    let mut lsoa = Groups::default();
+    // Counted by vocabulary position and LSOA text first (no allocation per contact), then
+    // turned into labelled groups.
+    let mut method = vec![(0u64, 0u64); ContactMethod::ALL.len()];
+    let mut audience = vec![(0u64, 0u64); Audience::ALL.len()];
+    let mut lsoa: HashMap<Option<&str>, (u64, u64)> = HashMap::new();
     let mut total = (0, 0);
     for c in contacts
         .iter()
@@ -47,30 +50,40 @@ pub(crate) fn compute(
         let people = u64::from(c.people_count);
         total.0 += 1;
         total.1 += people;
-        method.add(
-            c.method.as_str(),
-            || c.method.as_str().replace('_', " "),
-            people,
-        );
-        audience.add(
-            c.audience.as_str(),
-            || c.audience.as_str().replace('_', " "),
-            people,
-        );
-        match &c.lsoa_code {
-            Some(code) => lsoa.add(
-                code.as_str(),
-                || {
-                    scope
-                        .lsoa_name(code.as_str())
-                        .unwrap_or(code.as_str())
-                        .to_owned()
-                },
+        for slot in [
+            &mut method[position(ContactMethod::ALL, c.method)],
+            &mut audience[position(Audience::ALL, c.audience)],
+            lsoa.entry(c.lsoa_code.as_ref().map(|l| l.as_str()))
+                .or_default(),
+        ] {
+            slot.0 += 1;
+            slot.1 += people;
+        }
+    }
+    let coded = |all: &[&'static str], counts: Vec<(u64, u64)>| {
+        let mut groups = Groups::default();
+        for (code, (n, people)) in all.iter().zip(counts) {
+            if n > 0 {
+                groups.put(code, code.replace('_', " "), n, people);
+            }
+        }
+        groups.sorted()
+    };
+    let methods: Vec<&'static str> = ContactMethod::ALL.iter().map(|m| m.as_str()).collect();
+    let audiences: Vec<&'static str> = Audience::ALL.iter().map(|a| a.as_str()).collect();
+    let mut lsoas = Groups::default();
+    for (code, (n, people)) in lsoa {
+        match code {
+            Some(code) => lsoas.put(
+                code,
+                scope.lsoa_name(code).unwrap_or(code).to_owned(),
+                n,
                 people,
             ),
-            None => lsoa.add(
+            None => lsoas.put(
                 UNKNOWN_LSOA,
-                || "outside the loaded areas".to_owned(),
+                "outside the loaded areas".to_owned(),
+                n,
                 people,
             ),
         }
@@ -78,32 +91,30 @@ pub(crate) fn compute(
     Engagement {
         contacts: total.0,
         people: total.1,
-        by_method: method.sorted(),
-        by_audience: audience.sorted(),
-        by_lsoa: lsoa.sorted(),
+        by_method: coded(&methods, method),
+        by_audience: coded(&audiences, audience),
+        by_lsoa: lsoas.sorted(),
     }
+}
+
+fn position<T: PartialEq>(all: &[T], value: T) -> usize {
+    all.iter().position(|v| *v == value).unwrap_or(0)
 }
 
 #[derive(Default)]
 struct Groups(BTreeMap<String, EngagementGroup>);
 
 impl Groups {
-    fn add(&mut self, key: &str, label: impl FnOnce() -> String, people: u64) {
-        // Look up before inserting: most calls find their group, and need no owned key.
-        if !self.0.contains_key(key) {
-            let group = EngagementGroup {
+    fn put(&mut self, key: &str, label: String, contacts: u64, people: u64) {
+        self.0.insert(
+            key.to_owned(),
+            EngagementGroup {
                 key: key.to_owned(),
-                label: label(),
-                contacts: 0,
-                people: 0,
-            };
-            self.0.insert(key.to_owned(), group);
-        }
-        let Some(group) = self.0.get_mut(key) else {
-            return;
-        };
-        group.contacts += 1;
-        group.people += people;
+                label,
+                contacts,
+                people,
+            },
+        );
     }
 
     fn sorted(self) -> Vec<EngagementGroup> {

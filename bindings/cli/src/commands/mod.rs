@@ -13,6 +13,7 @@ pub mod init;
 pub mod keygen;
 pub mod note;
 pub mod patrol;
+pub mod performance;
 pub mod problem;
 pub mod report;
 pub mod review;

@@ -1,5 +1,6 @@
-//! `beatbook report`: counts over a period, for the team's reporting — contacts by LSOA,
-//! method or audience, and Citizens in Policing volunteer hours by month.
+//! `beatbook report`: the performance-framework report for a period and an area (tables in
+//! `performance.rs`), and the older single counts — contacts by LSOA, method or audience, and
+//! Citizens in Policing volunteer hours by month — as subcommands.
 
 use crate::dates::{self, When};
 use crate::error::Result;
@@ -7,6 +8,16 @@ use crate::output::{self, Table};
 use crate::session::Session;
 use beatbook_core::store::queries::ContactBreakdown;
 use std::io::Write;
+
+/// `beatbook report [FLAGS]` or `beatbook report contacts|volunteer-hours ...`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub report: super::performance::PeriodAndArea,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -44,7 +55,10 @@ pub enum By {
     Audience,
 }
 
-pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
+pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
+    let Some(cmd) = args.command else {
+        return super::performance::run(args.report, s, json, out);
+    };
     match cmd {
         Command::Contacts { by, from, to } => {
             let (from, to) = dates::period(from, to, 28);

@@ -1,0 +1,154 @@
+//! The report benchmark: the full supervisor report over one year of a 40-person team's
+//! activity on a device. Prints figures, asserts nothing. See `docs/performance.md`.
+//!
+//! ```text
+//! cargo bench -p beatbook-core --bench reports                 # a year: ~420k records
+//! BEATBOOK_BENCH_QUICK=1 cargo bench -p beatbook-core --bench reports
+//! ```
+//!
+//! The year is bulk-loaded by SQL on a raw keyed connection (see `reports/year.rs` for what
+//! is in it), then the store is reopened and `Store::report` is timed: the first report after
+//! opening (cold page cache of the connection), then the median of repeated ones, for the
+//! whole team and for a LAP, an LSOA and a priority area. Loading and computing are also timed
+//! apart (`Store::report_data`, `reports::compute`).
+
+#[allow(dead_code)]
+#[path = "field_store/setup.rs"]
+mod setup;
+#[allow(dead_code)]
+#[path = "field_store/stats.rs"]
+mod stats;
+#[allow(dead_code)]
+#[path = "field_store/words.rs"]
+mod words;
+#[path = "reports/year.rs"]
+mod year;
+
+use beatbook_core::reports::{compute, Period, ReportArea, ReportQuery};
+use beatbook_core::Store;
+use chrono::{TimeZone, Utc};
+use stats::{heading, ms, timed, verdict};
+use std::time::Duration;
+
+const ROUNDS: usize = 9;
+
+fn main() {
+    let quick = std::env::var("BEATBOOK_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
+        || std::env::args().any(|a| a == "--quick");
+    let sizes = if quick { year::QUICK } else { year::FULL };
+    println!(
+        "Beatbook report benchmark ({} mode), {} CPUs, {}",
+        if quick { "quick" } else { "full" },
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        Utc::now().format("%Y-%m-%d %H:%M UTC")
+    );
+    let dir = setup::temp_dir("reports");
+    // BEATBOOK_BENCH_DB=FILE keeps the year in FILE and reuses it on the next run (profiling).
+    let kept = std::env::var_os("BEATBOOK_BENCH_DB").map(std::path::PathBuf::from);
+    let path = kept
+        .clone()
+        .unwrap_or_else(|| dir.path().join("beatbook.db"));
+    let reuse = kept.is_some() && path.exists();
+    let (built, build_time) = timed(|| {
+        if reuse {
+            year::describe(&path)
+        } else {
+            year::build(&path, &sizes)
+        }
+    });
+    heading("The year");
+    println!(
+        "  {} patrols, {} contacts, {} follow-ups, {} notes, {} problems, {} stage requests: \
+         {} records, {:.1} MiB, {} in {:.1} s",
+        built.counts[0],
+        built.counts[1],
+        built.counts[2],
+        built.counts[3],
+        built.counts[4],
+        built.counts[5],
+        built.counts.iter().sum::<usize>(),
+        std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1_048_576.0),
+        if reuse { "read" } else { "built" },
+        build_time.as_secs_f64()
+    );
+
+    let store = Store::open(&path, &setup::key()).expect("reopen the store");
+    let year = Period::new(
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time"),
+        Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time"),
+    )
+    .expect("period");
+    let query = |area: ReportArea| ReportQuery {
+        period: year,
+        area,
+        as_of: Utc
+            .with_ymd_and_hms(2027, 1, 5, 0, 0, 0)
+            .single()
+            .expect("time"),
+    };
+
+    heading("Full report, one year");
+    let (first, first_time) = timed(|| store.report(&query(ReportArea::All)).expect("report"));
+    println!(
+        "  first after opening            {:>10}   ({} patrols, {:.0} h, {} contacts)",
+        ms(first_time),
+        first.patrol_hours.patrols,
+        first.patrol_hours.hours,
+        first.engagement.contacts
+    );
+    let areas = [
+        ("whole team", ReportArea::All),
+        ("team filter", ReportArea::Team(built.team)),
+        ("one LAP", ReportArea::Lap("LAP-W".into())),
+        ("one LSOA", ReportArea::Lsoa(built.lsoa.clone())),
+        (
+            "one priority area",
+            ReportArea::Priority(built.priority_area),
+        ),
+    ];
+    let mut whole = Duration::ZERO;
+    for (label, area) in areas {
+        let q = query(area);
+        let median = median_of(|| {
+            store.report(&q).expect("report");
+        });
+        if label == "whole team" {
+            whole = median;
+        }
+        println!("  {label:<30} {:>10}   (median of {ROUNDS})", ms(median));
+    }
+    let q = query(ReportArea::All);
+    let load = median_of(|| {
+        store.report_data(&q.period).expect("data");
+    });
+    let data = store.report_data(&q.period).expect("data");
+    let calc = median_of(|| {
+        compute(&data, &q);
+    });
+    println!("  of which reading the facts     {:>10}", ms(load));
+    println!("  of which computing the figures {:>10}", ms(calc));
+
+    heading("Against the target");
+    verdict(
+        "full report, one year (median)",
+        &ms(whole),
+        "< 200 ms",
+        whole < Duration::from_millis(200),
+    );
+    verdict(
+        "first report after opening",
+        &ms(first_time),
+        "< 200 ms",
+        first_time < Duration::from_millis(200),
+    );
+}
+
+fn median_of(mut f: impl FnMut()) -> Duration {
+    let mut samples: Vec<Duration> = (0..ROUNDS).map(|_| timed(&mut f).1).collect();
+    samples.sort();
+    samples[ROUNDS / 2]
+}
