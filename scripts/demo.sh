@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# A newcomer's walk through one patrol shift with the Beatbook terminal client.
+# A newcomer's walk through one patrol shift with the Beatbook terminal client, then the
+# supervisor's view at base.
 #
-# Builds `beatbook` (release), makes a throwaway folder with a new key and store, and runs a
-# realistic shift, printing each command before it runs. Nothing outside that folder is
+# Builds `beatbook` and `beatbook-server` (release), makes a throwaway folder with a new key
+# and store, and runs a realistic shift, printing each command before it runs. Then it starts
+# a sync server with the fictional demo force (on a free local port, data in the same folder),
+# enrols its sergeant and walks through sync, review, approvals, follow-ups and the report. Nothing outside that folder is
 # touched; it is deleted at the end unless BEATBOOK_DEMO_KEEP=1.
 #
 #   scripts/demo.sh
@@ -58,19 +61,29 @@ say() {
 # ---- build -----------------------------------------------------------------------------------
 
 say "Build the terminal client (the first build compiles SQLCipher and takes a few minutes)."
-run cargo build --release -p beatbook-cli
+run cargo build --release -p beatbook-cli -p beatbook-server
 bin="${CARGO_TARGET_DIR:-$root/target}/release/beatbook"
+server_bin="${CARGO_TARGET_DIR:-$root/target}/release/beatbook-server"
 areas="$root/core/tests/fixtures/demo_areas.geojson"
 
 # `beatbook` below is the binary just built, so each command reads as you would type it.
 beatbook() { "$bin" "$@"; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/beatbook-demo.XXXXXX")"
-if [[ "${BEATBOOK_DEMO_KEEP:-0}" == "1" ]]; then
-    trap 'echo; echo "# The demo folder is kept: $work"' EXIT
-else
-    trap 'rm -rf "$work"' EXIT
-fi
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [[ "${BEATBOOK_DEMO_KEEP:-0}" == "1" ]]; then
+        echo
+        echo "# The demo folder is kept: $work"
+    else
+        rm -rf "$work"
+    fi
+}
+trap cleanup EXIT
 cd "$work"
 export BEATBOOK_STORE="$work/beatbook.db"
 unset BEATBOOK_KEY BEATBOOK_KEY_FILE
@@ -164,5 +177,55 @@ run cat "$work/contacts.csv"
 
 say "The audit log: every collection, change, look and disclosure, with who, when and why."
 run beatbook audit
+
+# ---- at base: the supervisor -----------------------------------------------------------------
+
+say "At base: the supervisor. A sync server with the fictional demo force and three weeks of" \
+    "its activity (scripts/serve-demo.sh runs the same server in the foreground)."
+show beatbook-server serve --listen 127.0.0.1:0 --data "$work/server" --demo
+"$server_bin" serve --listen 127.0.0.1:0 --data "$work/server" --demo \
+    >"$work/server.out" 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 100); do
+    grep -q "listening on" "$work/server.out" 2>/dev/null && break
+    sleep 0.1
+done
+url="$(grep -o 'listening on http://[0-9.:]*' "$work/server.out" | cut -d' ' -f3)"
+if [[ -z "$url" ]]; then
+    echo "demo: the server did not start; its log:" >&2
+    cat "$work/server.log" >&2
+    exit 1
+fi
+cat "$work/server.out"
+# The sergeant's one-time code: the word before "user" on the supervisor's line.
+code="$(awk '$(NF-3) == "supervisor" { print $(NF-2) }' "$work/server.out")"
+
+say "The sergeant's own store and key, enrolled with the server; enrolling syncs at once."
+export BEATBOOK_STORE="$work/sergeant.db"
+run beatbook keygen --out "$work/sergeant.key"
+export BEATBOOK_KEY_FILE="$work/sergeant.key"
+show export BEATBOOK_STORE="$work/sergeant.db" BEATBOOK_KEY_FILE="$work/sergeant.key"
+run beatbook enrol --server "$url" --code "$code"
+
+say "What the team recorded or changed this week that you have not reviewed, per member."
+week_ago="$(date -d '-7 days' +%F 2>/dev/null || date -v-7d +%F)"
+run beatbook review --since "$week_ago"
+say "Been through it: mark it reviewed (a review record that syncs; logged as a consultation)."
+run beatbook review --since "$week_ago" --mark
+
+say "SARA stage moves waiting for you, each with the evidence recorded for its stage."
+run_keep_id beatbook approve
+request="$last_id"
+say "Send the first one back, saying what is missing; its owner sees it after they sync."
+run beatbook approve "$request" --send-back "Record the evidence this stage rests on as a step"
+
+say "Every open promise across the team, overdue first, and the share answered within 72 hours."
+run beatbook followups --team
+
+say "The performance framework figures for the team, from this device, offline."
+run beatbook report
+
+say "Send your reviews and decisions back to the server."
+run beatbook sync
 
 say "Done. Every command has --help; start with: beatbook --help"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: builds the sync server and the terminal client, then runs the server on its
-# embedded SQLite store with a fictional demo force. It prints one enrolment code per demo
-# user and the `beatbook enrol` command to run in a second terminal. Ctrl-C stops it.
+# embedded SQLite store with a fictional demo force and three weeks of its (fictional)
+# activity. It prints one enrolment code per demo user and the commands to run in a second
+# terminal. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,16 @@ In a second terminal, enrol a device with one of the codes printed below and syn
   beatbook enrol --server http://$listen --code <CODE>
   beatbook patrol start --kind foot --lap LAP-NV --purpose "Reassurance after burglaries"
   beatbook sync
+
+Enrol a second store with the supervisor's code (Sergeant Kim Demo) to see the team at base:
+
+  export BEATBOOK_KEY_FILE=/tmp/sergeant.key BEATBOOK_STORE=/tmp/sergeant.db
+  beatbook keygen --out /tmp/sergeant.key
+  beatbook enrol --server http://$listen --code <SERGEANT'S CODE>
+  beatbook review              # the team's work not yet reviewed, per member
+  beatbook approve             # SARA stage moves waiting, with their evidence
+  beatbook followups --team    # every open promise, overdue first; the 72-hour share
+  beatbook report              # the performance framework figures
 
 Server data: $data (delete it to start the demo afresh)
 

@@ -53,6 +53,25 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
         );
     }
     let total: usize = queue.iter().map(|m| m.items.len()).sum();
+    if let Some(reviews) = marked {
+        let items: usize = reviews.iter().map(|r| r.items.len()).sum();
+        let mut table = Table::new(&["MEMBER", "CONTACTS", "PATROLS", "PROBLEM STEPS"]);
+        for m in &queue {
+            table.row(vec![
+                m.name.clone().unwrap_or_else(|| m.member.to_string()),
+                m.count(ReviewItemKind::Contact).to_string(),
+                m.count(ReviewItemKind::Patrol).to_string(),
+                m.count(ReviewItemKind::ProblemStep).to_string(),
+            ]);
+        }
+        writeln!(
+            out,
+            "Marked {} reviewed ({}); they sync with your next `beatbook sync`.",
+            output::count(items, "record", "records"),
+            output::count(reviews.len(), "review", "reviews")
+        )?;
+        return table.write(out, "nothing was waiting");
+    }
     writeln!(
         out,
         "{} to review from {}.",
@@ -62,15 +81,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     for m in &queue {
         write_member(m, out)?;
     }
-    if let Some(reviews) = marked {
-        let items: usize = reviews.iter().map(|r| r.items.len()).sum();
-        writeln!(
-            out,
-            "Marked {} reviewed ({}); it syncs with your next `beatbook sync`.",
-            output::count(items, "record", "records"),
-            output::count(reviews.len(), "review", "reviews")
-        )?;
-    } else if total > 0 {
+    if total > 0 {
         writeln!(
             out,
             "When you have been through them: beatbook review --mark{}",
