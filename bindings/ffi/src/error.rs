@@ -1,9 +1,10 @@
 //! The one error the bindings throw: `BeatbookException` in Kotlin, `BeatbookError` in Swift.
 //!
 //! One level, no nested error types, so an app handles it with one `when`/`switch`. Every
-//! variant's `message` (and every field) is safe to show and to log: the core's messages never
-//! carry a record's values, and the two that could (a corrupt row's decoding error, which may
-//! quote stored text) are replaced by fixed text here. A panic never crosses the boundary:
+//! variant's `detail` (its human-readable text, also the Rust `Display`) and every other field
+//! is safe to show and to log: the core's messages never carry a record's values, and the one
+//! that could (a corrupt row's decoding error, which may quote stored text) is replaced by
+//! fixed text here. (The text is `detail`, not `message`: Kotlin exceptions own `message`.) A panic never crosses the boundary:
 //! uniffi catches it into its internal error, and the async variants catch their own.
 
 use beatbook_core::sync::client::SyncError;
@@ -14,71 +15,71 @@ use beatbook_core::Error as CoreError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum BeatbookError {
     /// The key does not open this store (or the file is not a Beatbook store).
-    #[error("{message}")]
-    WrongKey { message: String },
+    #[error("{detail}")]
+    WrongKey { detail: String },
     /// The key from the platform keystore is missing or malformed (it must be 32 bytes).
-    #[error("{message}")]
-    BadKey { message: String },
+    #[error("{detail}")]
+    BadKey { detail: String },
     /// Input broke a rule; nothing was written. `field` names the field (`people_count`,
     /// `place.lat`, ...), `rule` the rule (`required`, `out_of_range`, `consent_required`, ...).
-    #[error("{message}")]
+    #[error("{detail}")]
     Invalid {
         field: String,
         rule: String,
-        message: String,
+        detail: String,
     },
     /// A referenced record does not exist (or was erased).
-    #[error("{message}")]
+    #[error("{detail}")]
     NotFound {
         kind: String,
         id: String,
-        message: String,
+        detail: String,
     },
     /// The device owner's role does not allow this.
-    #[error("{message}")]
-    Forbidden { message: String },
+    #[error("{detail}")]
+    Forbidden { detail: String },
     /// The store was written by a newer app version.
-    #[error("{message}")]
-    SchemaTooNew { message: String },
+    #[error("{detail}")]
+    SchemaTooNew { detail: String },
     /// Stored data could not be read back (the store is damaged).
-    #[error("{message}")]
-    Corrupt { message: String },
+    #[error("{detail}")]
+    Corrupt { detail: String },
     /// Area boundaries could not be loaded.
-    #[error("{message}")]
-    AreaData { message: String },
+    #[error("{detail}")]
+    AreaData { detail: String },
     /// The database or the filesystem failed.
-    #[error("{message}")]
-    Storage { message: String },
+    #[error("{detail}")]
+    Storage { detail: String },
     /// The store was closed (or wiped): open it again, or enrol a new one.
-    #[error("{message}")]
-    Closed { message: String },
+    #[error("{detail}")]
+    Closed { detail: String },
     /// The store has no device owner yet: enrol it first.
-    #[error("{message}")]
-    NotEnrolled { message: String },
+    #[error("{detail}")]
+    NotEnrolled { detail: String },
     /// The server address is unusable (not https, or not an address).
-    #[error("{message}")]
-    BadServerUrl { message: String },
+    #[error("{detail}")]
+    BadServerUrl { detail: String },
     /// The server could not be reached, or the connection broke (after retries): try later.
-    #[error("{message}")]
-    Network { message: String },
+    #[error("{detail}")]
+    Network { detail: String },
     /// The server refused; `code` is the protocol's stable error code
     /// (`enrolment_code_used`, `slow_down`, ...).
-    #[error("{message}")]
+    #[error("{detail}")]
     Server {
         status: u16,
         code: String,
-        message: String,
+        detail: String,
     },
     /// The server's answer broke the protocol.
-    #[error("{message}")]
-    Protocol { message: String },
+    #[error("{detail}")]
+    Protocol { detail: String },
     /// The sync was cancelled; everything finished before that is kept.
-    #[error("{message}")]
-    Cancelled { message: String },
+    #[error("{detail}")]
+    Cancelled { detail: String },
     /// A bug: the call panicked (async variants) or a callback failed. Nothing was lost that
     /// had committed.
-    #[error("{message}")]
-    Internal { message: String },
+    #[error("{detail}")]
+    Internal { detail: String },
 }
 
 /// The bindings' result type.
@@ -87,19 +88,19 @@ pub type Result<T, E = BeatbookError> = std::result::Result<T, E>;
 impl BeatbookError {
     pub(crate) fn closed() -> Self {
         BeatbookError::Closed {
-            message: "the store is closed (or was wiped)".into(),
+            detail: "the store is closed (or was wiped)".into(),
         }
     }
 
     pub(crate) fn not_enrolled() -> Self {
         BeatbookError::NotEnrolled {
-            message: "this store has no device owner: enrol it first".into(),
+            detail: "this store has no device owner: enrol it first".into(),
         }
     }
 
     pub(crate) fn internal(what: &str) -> Self {
         BeatbookError::Internal {
-            message: format!("internal error: {what}"),
+            detail: format!("internal error: {what}"),
         }
     }
 }
@@ -107,7 +108,7 @@ impl BeatbookError {
 impl From<ValidationError> for BeatbookError {
     fn from(e: ValidationError) -> Self {
         BeatbookError::Invalid {
-            message: format!("invalid input: {e}"),
+            detail: format!("invalid input: {e}"),
             rule: rule_code(&e.rule).to_owned(),
             field: e.field,
         }
@@ -116,49 +117,49 @@ impl From<ValidationError> for BeatbookError {
 
 impl From<CoreError> for BeatbookError {
     fn from(e: CoreError) -> Self {
-        let message = e.to_string();
+        let detail = e.to_string();
         match e {
-            CoreError::WrongKey => BeatbookError::WrongKey { message },
-            CoreError::BadKey(_) => BeatbookError::BadKey { message },
+            CoreError::WrongKey => BeatbookError::WrongKey { detail },
+            CoreError::BadKey(_) => BeatbookError::BadKey { detail },
             CoreError::Invalid(v) => v.into(),
             CoreError::NotFound { kind, id } => BeatbookError::NotFound {
                 kind: kind.to_owned(),
                 id,
-                message,
+                detail,
             },
-            CoreError::Forbidden(_) => BeatbookError::Forbidden { message },
-            CoreError::SchemaTooNew { .. } => BeatbookError::SchemaTooNew { message },
+            CoreError::Forbidden(_) => BeatbookError::Forbidden { detail },
+            CoreError::SchemaTooNew { .. } => BeatbookError::SchemaTooNew { detail },
             // The reason is a decoding error, which may quote the stored text.
             CoreError::Corrupt { kind, .. } => BeatbookError::Corrupt {
-                message: format!("a stored {kind} could not be read"),
+                detail: format!("a stored {kind} could not be read"),
             },
-            CoreError::Geo(_) => BeatbookError::AreaData { message },
-            CoreError::Database(_) | CoreError::Io(_) => BeatbookError::Storage { message },
+            CoreError::Geo(_) => BeatbookError::AreaData { detail },
+            CoreError::Database(_) | CoreError::Io(_) => BeatbookError::Storage { detail },
         }
     }
 }
 
 impl From<SyncError> for BeatbookError {
     fn from(e: SyncError) -> Self {
-        let message = e.to_string();
+        let detail = e.to_string();
         match e {
             SyncError::Store(core) => core.into(),
-            SyncError::NotEnrolled => BeatbookError::NotEnrolled { message },
+            SyncError::NotEnrolled => BeatbookError::NotEnrolled { detail },
             // Only reached by calls that do not wipe (server status); `sync` wipes instead.
             SyncError::DeviceRevoked => BeatbookError::Server {
                 status: 401,
                 code: "device_revoked".into(),
-                message,
+                detail,
             },
-            SyncError::BadServerUrl(_) => BeatbookError::BadServerUrl { message },
-            SyncError::Network(_) => BeatbookError::Network { message },
+            SyncError::BadServerUrl(_) => BeatbookError::BadServerUrl { detail },
+            SyncError::Network(_) => BeatbookError::Network { detail },
             SyncError::Server { status, code, .. } => BeatbookError::Server {
                 status,
                 code,
-                message,
+                detail,
             },
-            SyncError::Protocol(_) => BeatbookError::Protocol { message },
-            SyncError::Cancelled => BeatbookError::Cancelled { message },
+            SyncError::Protocol(_) => BeatbookError::Protocol { detail },
+            SyncError::Cancelled => BeatbookError::Cancelled { detail },
         }
     }
 }

@@ -41,8 +41,9 @@ impl Store {
     }
 
     /// Closes the store; later calls answer `Closed`. Calls already running finish first
-    /// (the files close when the last one returns). Never fails; closing twice is fine.
-    pub fn close(&self) {
+    /// (the files close when the last one returns). Never fails; closing twice is fine. (Not
+    /// `close`: Kotlin's generated `close()` releases the object handle itself.)
+    pub fn close_store(&self) {
         self.take();
     }
 

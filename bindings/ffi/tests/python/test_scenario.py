@@ -211,7 +211,7 @@ class MobileScenario(unittest.TestCase):
             ben.store.sync(None, token)
 
         # The wrong key never opens the store; a short key is refused as malformed.
-        ben.store.close()
+        ben.store.close_store()
         with self.assertRaises(bb.BeatbookError.Closed):
             ben.store.problems()
         with self.assertRaises(bb.BeatbookError.WrongKey):

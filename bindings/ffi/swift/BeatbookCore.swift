@@ -7,8 +7,8 @@ import Foundation
 // Depending on the consumer's build setup, the low-level FFI code
 // might be in a separate module, or it might be compiled inline into
 // this module. This is a bit of light hackery to work with both.
-#if canImport(beatbook_ffiFFI)
-import beatbook_ffiFFI
+#if canImport(BeatbookCoreFFI)
+import BeatbookCoreFFI
 #endif
 
 fileprivate extension RustBuffer {
@@ -892,9 +892,10 @@ public protocol StoreProtocol: AnyObject, Sendable {
     
     /**
      * Closes the store; later calls answer `Closed`. Calls already running finish first
-     * (the files close when the last one returns). Never fails; closing twice is fine.
+     * (the files close when the last one returns). Never fails; closing twice is fine. (Not
+     * `close`: Kotlin's generated `close()` releases the object handle itself.)
      */
-    func close() 
+    func closeStore() 
     
     /**
      * The device owner (set by enrolment), if any.
@@ -1341,11 +1342,12 @@ open func syncAsync(listener: SyncListener?, cancel: CancelToken?)async throws  
     
     /**
      * Closes the store; later calls answer `Closed`. Calls already running finish first
-     * (the files close when the last one returns). Never fails; closing twice is fine.
+     * (the files close when the last one returns). Never fails; closing twice is fine. (Not
+     * `close`: Kotlin's generated `close()` releases the object handle itself.)
      */
-open func close()  {try! rustCall() {
+open func closeStore()  {try! rustCall() {
         uniffiCallStatus in
-    uniffi_beatbook_ffi_fn_method_store_close(
+    uniffi_beatbook_ffi_fn_method_store_close_store(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
@@ -2420,9 +2422,9 @@ public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 
  * Who is acting, from which device: the store's device owner.
  */
 public struct Actor: Equatable, Hashable {
-    public var userId: String
-    public var role: Role
-    public var deviceId: String
+    public let userId: String
+    public let role: Role
+    public let deviceId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2478,12 +2480,12 @@ public func FfiConverterTypeActor_lower(_ value: Actor) -> RustBuffer {
 
 
 public struct AnalysisTriangle: Equatable, Hashable {
-    public var offender: String?
-    public var victim: String?
-    public var location: String?
-    public var handler: String?
-    public var guardian: String?
-    public var manager: String?
+    public let offender: String?
+    public let victim: String?
+    public let location: String?
+    public let handler: String?
+    public let guardian: String?
+    public let manager: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2551,8 +2553,8 @@ public func FfiConverterTypeAnalysisTriangle_lower(_ value: AnalysisTriangle) ->
  * The LSOA and LAP a point falls in.
  */
 public struct AreaTag: Equatable, Hashable {
-    public var lsoaCode: String
-    public var lapCode: String
+    public let lsoaCode: String
+    public let lapCode: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2605,9 +2607,9 @@ public func FfiConverterTypeAreaTag_lower(_ value: AreaTag) -> RustBuffer {
 
 
 public struct Assessment: Equatable, Hashable {
-    public var process: String
-    public var impact: String
-    public var measures: [Measure]
+    public let process: String
+    public let impact: String
+    public let measures: [Measure]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2666,16 +2668,16 @@ public func FfiConverterTypeAssessment_lower(_ value: Assessment) -> RustBuffer 
  * One entry of the processing log (collection, consultation, erasure...).
  */
 public struct AuditEntry: Equatable, Hashable {
-    public var seq: Int64
-    public var at: Date
-    public var userId: String
-    public var role: Role
-    public var deviceId: String
-    public var action: AuditAction
-    public var recordKind: String
-    public var recordId: String?
-    public var justification: String?
-    public var detail: String?
+    public let seq: Int64
+    public let at: Date
+    public let userId: String
+    public let role: Role
+    public let deviceId: String
+    public let action: AuditAction
+    public let recordKind: String
+    public let recordId: String?
+    public let justification: String?
+    public let detail: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2752,9 +2754,9 @@ public func FfiConverterTypeAuditEntry_lower(_ value: AuditEntry) -> RustBuffer 
 
 
 public struct BreakdownRow: Equatable, Hashable {
-    public var key: String
-    public var contacts: UInt64
-    public var people: UInt64
+    public let key: String
+    public let contacts: UInt64
+    public let people: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2814,21 +2816,21 @@ public func FfiConverterTypeBreakdownRow_lower(_ value: BreakdownRow) -> RustBuf
  * (`"Reassurance patrol"`, `3`, `null`).
  */
 public struct Conflict: Equatable, Hashable {
-    public var id: String
+    public let id: String
     /**
      * The record kind's code (`patrol`, `contact`, `problem`, ...).
      */
-    public var recordKind: String
-    public var recordId: String
-    public var field: String
-    public var winnerValue: String
-    public var winnerAuthor: String?
-    public var loserValue: String
-    public var loserAuthor: String?
-    public var detectedAt: Date
-    public var resolution: Resolution?
-    public var resolvedBy: String?
-    public var resolvedAt: Date?
+    public let recordKind: String
+    public let recordId: String
+    public let field: String
+    public let winnerValue: String
+    public let winnerAuthor: String?
+    public let loserValue: String
+    public let loserAuthor: String?
+    public let detectedAt: Date
+    public let resolution: Resolution?
+    public let resolvedBy: String?
+    public let resolvedAt: Date?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2918,30 +2920,30 @@ public func FfiConverterTypeConflict_lower(_ value: Conflict) -> RustBuffer {
  * audited).
  */
 public struct Contact: Equatable, Hashable {
-    public var id: String
-    public var occurredAt: Date
-    public var place: GeoPoint
-    public var lsoaCode: String?
-    public var lapCode: String?
-    public var method: ContactMethod
-    public var audience: Audience
-    public var peopleCount: UInt32
-    public var issues: [CrimeCategory]
-    public var issuesText: String?
-    public var promised: String?
-    public var followUpId: String?
-    public var consentToRecontact: Bool
-    public var hasPersonalDetails: Bool
-    public var hasEthnicity: Bool
-    public var repeatCaller: Bool
-    public var vulnerable: Bool
-    public var repeatLocation: Bool
-    public var problemId: String?
-    public var patrolId: String?
-    public var recordedBy: String
-    public var redactedAt: Date?
-    public var createdAt: Date
-    public var updatedAt: Date
+    public let id: String
+    public let occurredAt: Date
+    public let place: GeoPoint
+    public let lsoaCode: String?
+    public let lapCode: String?
+    public let method: ContactMethod
+    public let audience: Audience
+    public let peopleCount: UInt32
+    public let issues: [CrimeCategory]
+    public let issuesText: String?
+    public let promised: String?
+    public let followUpId: String?
+    public let consentToRecontact: Bool
+    public let hasPersonalDetails: Bool
+    public let hasEthnicity: Bool
+    public let repeatCaller: Bool
+    public let vulnerable: Bool
+    public let repeatLocation: Bool
+    public let problemId: String?
+    public let patrolId: String?
+    public let recordedBy: String
+    public let redactedAt: Date?
+    public let createdAt: Date
+    public let updatedAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3060,8 +3062,8 @@ public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
 
 
 public struct ContactPersonalData: Equatable, Hashable {
-    public var details: PersonalDetails?
-    public var ethnicity: EthnicityCode?
+    public let details: PersonalDetails?
+    public let ethnicity: EthnicityCode?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3117,9 +3119,9 @@ public func FfiConverterTypeContactPersonalData_lower(_ value: ContactPersonalDa
  * Where this device syncs to (the token stays inside the store).
  */
 public struct EnrolmentInfo: Equatable, Hashable {
-    public var serverUrl: String
-    public var deviceId: String
-    public var userId: String
+    public let serverUrl: String
+    public let deviceId: String
+    public let userId: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3178,15 +3180,15 @@ public func FfiConverterTypeEnrolmentInfo_lower(_ value: EnrolmentInfo) -> RustB
  * A promise to a member of the public.
  */
 public struct FollowUp: Equatable, Hashable {
-    public var id: String
-    public var contactId: String?
-    public var promise: String
-    public var owner: String
-    public var createdAt: Date
-    public var dueAt: Date
-    public var status: FollowUpStatus
-    public var answeredAt: Date?
-    public var outcome: String?
+    public let id: String
+    public let contactId: String?
+    public let promise: String
+    public let owner: String
+    public let createdAt: Date
+    public let dueAt: Date
+    public let status: FollowUpStatus
+    public let answeredAt: Date?
+    public let outcome: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3260,8 +3262,8 @@ public func FfiConverterTypeFollowUp_lower(_ value: FollowUp) -> RustBuffer {
 
 
 public struct GeoPoint: Equatable, Hashable {
-    public var lat: Double
-    public var lon: Double
+    public let lat: Double
+    public let lon: Double
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3314,10 +3316,10 @@ public func FfiConverterTypeGeoPoint_lower(_ value: GeoPoint) -> RustBuffer {
 
 
 public struct Lsoa: Equatable, Hashable {
-    public var code: String
-    public var name: String
-    public var lapCode: String
-    public var neighbourhood: String?
+    public let code: String
+    public let name: String
+    public let lapCode: String
+    public let neighbourhood: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3376,9 +3378,9 @@ public func FfiConverterTypeLsoa_lower(_ value: Lsoa) -> RustBuffer {
 
 
 public struct Measure: Equatable, Hashable {
-    public var name: String
-    public var before: Double
-    public var after: Double
+    public let name: String
+    public let before: Double
+    public let after: Double
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3437,9 +3439,9 @@ public func FfiConverterTypeMeasure_lower(_ value: Measure) -> RustBuffer {
  * An earlier contact near a new one.
  */
 public struct NearbyContact: Equatable, Hashable {
-    public var contactId: String
-    public var occurredAt: Date
-    public var distanceM: Double
+    public let contactId: String
+    public let occurredAt: Date
+    public let distanceM: Double
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3498,24 +3500,24 @@ public func FfiConverterTypeNearbyContact_lower(_ value: NearbyContact) -> RustB
  * What recording a contact needs. Personal details only with consent to recontact.
  */
 public struct NewContact: Equatable, Hashable {
-    public var occurredAt: Date
-    public var place: GeoPoint
-    public var lsoaCode: String?
-    public var method: ContactMethod
-    public var audience: Audience
-    public var peopleCount: UInt32
-    public var issues: [CrimeCategory]
-    public var issuesText: String?
-    public var promised: String?
-    public var followUpDue: Date?
-    public var followUpOwner: String?
-    public var consentToRecontact: Bool
-    public var personal: PersonalDetails?
-    public var ethnicity: EthnicityCode?
-    public var repeatCaller: Bool
-    public var vulnerable: Bool
-    public var problemId: String?
-    public var patrolId: String?
+    public let occurredAt: Date
+    public let place: GeoPoint
+    public let lsoaCode: String?
+    public let method: ContactMethod
+    public let audience: Audience
+    public let peopleCount: UInt32
+    public let issues: [CrimeCategory]
+    public let issuesText: String?
+    public let promised: String?
+    public let followUpDue: Date?
+    public let followUpOwner: String?
+    public let consentToRecontact: Bool
+    public let personal: PersonalDetails?
+    public let ethnicity: EthnicityCode?
+    public let repeatCaller: Bool
+    public let vulnerable: Bool
+    public let problemId: String?
+    public let patrolId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3619,12 +3621,12 @@ public func FfiConverterTypeNewContact_lower(_ value: NewContact) -> RustBuffer 
  * What adding a note needs.
  */
 public struct NewNote: Equatable, Hashable {
-    public var observedAt: Date
-    public var text: String
-    public var category: NoteCategory
-    public var place: GeoPoint?
-    public var patrolId: String?
-    public var problemId: String?
+    public let observedAt: Date
+    public let text: String
+    public let category: NoteCategory
+    public let place: GeoPoint?
+    public let patrolId: String?
+    public let problemId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3692,15 +3694,15 @@ public func FfiConverterTypeNewNote_lower(_ value: NewNote) -> RustBuffer {
  * What starting a patrol needs.
  */
 public struct NewPatrol: Equatable, Hashable {
-    public var kind: PatrolKind
-    public var area: AreaRef
-    public var purpose: String
-    public var operationName: String?
+    public let kind: PatrolKind
+    public let area: AreaRef
+    public let purpose: String
+    public let operationName: String?
     /**
      * User ids of everyone on the patrol besides the person recording it.
      */
-    public var participants: [String]
-    public var startedAt: Date
+    public let participants: [String]
+    public let startedAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3771,14 +3773,14 @@ public func FfiConverterTypeNewPatrol_lower(_ value: NewPatrol) -> RustBuffer {
  * What opening a problem needs.
  */
 public struct NewProblem: Equatable, Hashable {
-    public var title: String
-    public var area: AreaRef
-    public var category: CrimeCategory
+    public let title: String
+    public let area: AreaRef
+    public let category: CrimeCategory
     /**
      * Defaults to whoever opens it.
      */
-    public var owner: String?
-    public var scanningSummary: String
+    public let owner: String?
+    public let scanningSummary: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3843,16 +3845,16 @@ public func FfiConverterTypeNewProblem_lower(_ value: NewProblem) -> RustBuffer 
 
 
 public struct Note: Equatable, Hashable {
-    public var id: String
-    public var observedAt: Date
-    public var text: String
-    public var category: NoteCategory
-    public var place: GeoPoint?
-    public var lsoaCode: String?
-    public var patrolId: String?
-    public var problemId: String?
-    public var author: String
-    public var createdAt: Date
+    public let id: String
+    public let observedAt: Date
+    public let text: String
+    public let category: NoteCategory
+    public let place: GeoPoint?
+    public let lsoaCode: String?
+    public let patrolId: String?
+    public let problemId: String?
+    public let author: String
+    public let createdAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3929,22 +3931,22 @@ public func FfiConverterTypeNote_lower(_ value: Note) -> RustBuffer {
 
 
 public struct Patrol: Equatable, Hashable {
-    public var id: String
-    public var kind: PatrolKind
-    public var area: AreaRef
-    public var purpose: String
-    public var operationName: String?
-    public var recordedBy: String
-    public var participants: [String]
-    public var startedAt: Date
+    public let id: String
+    public let kind: PatrolKind
+    public let area: AreaRef
+    public let purpose: String
+    public let operationName: String?
+    public let recordedBy: String
+    public let participants: [String]
+    public let startedAt: Date
     /**
      * `None` while the patrol is open.
      */
-    public var endedAt: Date?
-    public var observations: String?
-    public var assessment: ValueAssessment?
-    public var createdAt: Date
-    public var updatedAt: Date
+    public let endedAt: Date?
+    public let observations: String?
+    public let assessment: ValueAssessment?
+    public let createdAt: Date
+    public let updatedAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4036,9 +4038,9 @@ public func FfiConverterTypePatrol_lower(_ value: Patrol) -> RustBuffer {
  * What closing a patrol needs (the assessment is required).
  */
 public struct PatrolClosure: Equatable, Hashable {
-    public var endedAt: Date
-    public var observations: String?
-    public var assessment: ValueAssessment?
+    public let endedAt: Date
+    public let observations: String?
+    public let assessment: ValueAssessment?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4094,10 +4096,10 @@ public func FfiConverterTypePatrolClosure_lower(_ value: PatrolClosure) -> RustB
 
 
 public struct PersonalDetails: Equatable, Hashable {
-    public var name: String?
-    public var phone: String?
-    public var email: String?
-    public var address: String?
+    public let name: String?
+    public let phone: String?
+    public let email: String?
+    public let address: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4156,10 +4158,10 @@ public func FfiConverterTypePersonalDetails_lower(_ value: PersonalDetails) -> R
 
 
 public struct PriorityArea: Equatable, Hashable {
-    public var id: String
-    public var name: String
-    public var lsoaCodes: [String]
-    public var phase: ClearHoldBuild?
+    public let id: String
+    public let name: String
+    public let lsoaCodes: [String]
+    public let phase: ClearHoldBuild?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4218,20 +4220,20 @@ public func FfiConverterTypePriorityArea_lower(_ value: PriorityArea) -> RustBuf
 
 
 public struct Problem: Equatable, Hashable {
-    public var id: String
-    public var title: String
-    public var area: AreaRef
-    public var category: CrimeCategory
-    public var owner: String
-    public var stage: SaraStage
-    public var triangle: AnalysisTriangle
-    public var repeatTypes: [RepeatType]
-    public var responses: [ResponseAction]
-    public var assessment: Assessment?
-    public var createdBy: String
-    public var createdAt: Date
-    public var updatedAt: Date
-    public var stageChangedAt: Date
+    public let id: String
+    public let title: String
+    public let area: AreaRef
+    public let category: CrimeCategory
+    public let owner: String
+    public let stage: SaraStage
+    public let triangle: AnalysisTriangle
+    public let repeatTypes: [RepeatType]
+    public let responses: [ResponseAction]
+    public let assessment: Assessment?
+    public let createdBy: String
+    public let createdAt: Date
+    public let updatedAt: Date
+    public let stageChangedAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4323,12 +4325,12 @@ public func FfiConverterTypeProblem_lower(_ value: Problem) -> RustBuffer {
  * An append-only entry in a problem's record at a stage.
  */
 public struct ProblemStep: Equatable, Hashable {
-    public var id: String
-    public var problemId: String
-    public var stage: SaraStage
-    public var text: String
-    public var author: String
-    public var recordedAt: Date
+    public let id: String
+    public let problemId: String
+    public let stage: SaraStage
+    public let text: String
+    public let author: String
+    public let recordedAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4393,13 +4395,13 @@ public func FfiConverterTypeProblemStep_lower(_ value: ProblemStep) -> RustBuffe
 
 
 public struct ProblemSummary: Equatable, Hashable {
-    public var id: String
-    public var title: String
-    public var category: CrimeCategory
-    public var area: AreaRef
-    public var owner: String
-    public var stage: SaraStage
-    public var stageChangedAt: Date
+    public let id: String
+    public let title: String
+    public let category: CrimeCategory
+    public let area: AreaRef
+    public let owner: String
+    public let stage: SaraStage
+    public let stageChangedAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4467,10 +4469,10 @@ public func FfiConverterTypeProblemSummary_lower(_ value: ProblemSummary) -> Rus
 
 
 public struct PushTally: Equatable, Hashable {
-    public var accepted: UInt64
-    public var duplicate: UInt64
-    public var rejected: UInt64
-    public var clockAhead: UInt64
+    public let accepted: UInt64
+    public let duplicate: UInt64
+    public let rejected: UInt64
+    public let clockAhead: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4532,9 +4534,9 @@ public func FfiConverterTypePushTally_lower(_ value: PushTally) -> RustBuffer {
  * What recording a contact produced.
  */
 public struct RecordedContact: Equatable, Hashable {
-    public var contact: Contact
-    public var followUp: FollowUp?
-    public var nearby: [NearbyContact]
+    public let contact: Contact
+    public let followUp: FollowUp?
+    public let nearby: [NearbyContact]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4593,12 +4595,12 @@ public func FfiConverterTypeRecordedContact_lower(_ value: RecordedContact) -> R
  * A change the server refused, kept so that nothing is dropped silently.
  */
 public struct Rejection: Equatable, Hashable {
-    public var opId: String
-    public var kind: String
-    public var recordId: String
-    public var code: String
-    public var message: String
-    public var rejectedAt: Date
+    public let opId: String
+    public let kind: String
+    public let recordId: String
+    public let code: String
+    public let message: String
+    public let rejectedAt: Date
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4663,12 +4665,12 @@ public func FfiConverterTypeRejection_lower(_ value: Rejection) -> RustBuffer {
 
 
 public struct ResponseAction: Equatable, Hashable {
-    public var id: String
-    public var description: String
-    public var owner: String?
-    public var partner: String?
-    public var due: Date?
-    public var status: ActionStatus
+    public let id: String
+    public let description: String
+    public let owner: String?
+    public let partner: String?
+    public let due: Date?
+    public let status: ActionStatus
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4733,11 +4735,11 @@ public func FfiConverterTypeResponseAction_lower(_ value: ResponseAction) -> Rus
 
 
 public struct SearchHit: Equatable, Hashable {
-    public var kind: SearchKind
-    public var recordId: String
-    public var title: String
-    public var snippet: String
-    public var rank: Double
+    public let kind: SearchKind
+    public let recordId: String
+    public let title: String
+    public let snippet: String
+    public let rank: Double
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4799,8 +4801,8 @@ public func FfiConverterTypeSearchHit_lower(_ value: SearchHit) -> RustBuffer {
 
 
 public struct StageGroup: Equatable, Hashable {
-    public var stage: SaraStage
-    public var problems: [ProblemSummary]
+    public let stage: SaraStage
+    public let problems: [ProblemSummary]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4856,17 +4858,17 @@ public func FfiConverterTypeStageGroup_lower(_ value: StageGroup) -> RustBuffer 
  * A request to move a problem to another stage, and its decision.
  */
 public struct StageRequest: Equatable, Hashable {
-    public var id: String
-    public var problemId: String
-    public var fromStage: SaraStage
-    public var toStage: SaraStage
-    public var requestedBy: String
-    public var requestedAt: Date
-    public var reason: String?
-    public var status: StageRequestStatus
-    public var decidedBy: String?
-    public var decidedAt: Date?
-    public var decisionReason: String?
+    public let id: String
+    public let problemId: String
+    public let fromStage: SaraStage
+    public let toStage: SaraStage
+    public let requestedBy: String
+    public let requestedAt: Date
+    public let reason: String?
+    public let status: StageRequestStatus
+    public let decidedBy: String?
+    public let decidedAt: Date?
+    public let decisionReason: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4949,14 +4951,14 @@ public func FfiConverterTypeStageRequest_lower(_ value: StageRequest) -> RustBuf
  * Where a running sync has got to; byte counts cover the whole sync so far.
  */
 public struct SyncProgress: Equatable, Hashable {
-    public var phase: SyncPhase
-    public var recordsDone: UInt64
+    public let phase: SyncPhase
+    public let recordsDone: UInt64
     /**
      * Known for push (the outbox size), unknown for pull.
      */
-    public var recordsTotal: UInt64?
-    public var bytesSent: UInt64
-    public var bytesReceived: UInt64
+    public let recordsTotal: UInt64?
+    public let bytesSent: UInt64
+    public let bytesReceived: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5024,24 +5026,24 @@ public func FfiConverterTypeSyncProgress_lower(_ value: SyncProgress) -> RustBuf
  * What one sync did.
  */
 public struct SyncReport: Equatable, Hashable {
-    public var pushed: UInt64
-    public var accepted: UInt64
-    public var duplicate: UInt64
-    public var rejected: UInt64
-    public var restamped: UInt32
-    public var pulled: UInt64
+    public let pushed: UInt64
+    public let accepted: UInt64
+    public let duplicate: UInt64
+    public let rejected: UInt64
+    public let restamped: UInt32
+    public let pulled: UInt64
     /**
      * Records changed here by what was pulled.
      */
-    public var changed: UInt64
+    public let changed: UInt64
     /**
      * Changes still waiting to be sent.
      */
-    public var pending: UInt64
-    public var openConflicts: UInt64
-    public var bytesSent: UInt64
-    public var bytesReceived: UInt64
-    public var durationMs: UInt64
+    public let pending: UInt64
+    public let openConflicts: UInt64
+    public let bytesSent: UInt64
+    public let bytesReceived: UInt64
+    public let durationMs: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5133,14 +5135,14 @@ public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer 
  * Sync status for a status line or settings screen (no network).
  */
 public struct SyncStatus: Equatable, Hashable {
-    public var enrolled: Bool
-    public var pendingChanges: UInt64
-    public var rejectedChanges: UInt64
-    public var openConflicts: UInt64
-    public var cursor: UInt64
-    public var lastAttemptAt: Date?
-    public var lastSuccessAt: Date?
-    public var lastError: String?
+    public let enrolled: Bool
+    public let pendingChanges: UInt64
+    public let rejectedChanges: UInt64
+    public let openConflicts: UInt64
+    public let cursor: UInt64
+    public let lastAttemptAt: Date?
+    public let lastSuccessAt: Date?
+    public let lastError: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5211,9 +5213,9 @@ public func FfiConverterTypeSyncStatus_lower(_ value: SyncStatus) -> RustBuffer 
 
 
 public struct Team: Equatable, Hashable {
-    public var id: String
-    public var name: String
-    public var lapCode: String?
+    public let id: String
+    public let name: String
+    public let lapCode: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5272,13 +5274,13 @@ public func FfiConverterTypeTeam_lower(_ value: Team) -> RustBuffer {
  * What one person did in a day.
  */
 public struct TodaysActivity: Equatable, Hashable {
-    public var patrols: [Patrol]
-    public var notes: [Note]
-    public var contacts: [Contact]
+    public let patrols: [Patrol]
+    public let notes: [Note]
+    public let contacts: [Contact]
     /**
      * Open follow-ups, overdue first.
      */
-    public var openFollowUps: [FollowUp]
+    public let openFollowUps: [FollowUp]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5340,8 +5342,8 @@ public func FfiConverterTypeTodaysActivity_lower(_ value: TodaysActivity) -> Rus
 
 
 public struct TrackPoint: Equatable, Hashable {
-    public var at: Date
-    public var point: GeoPoint
+    public let at: Date
+    public let point: GeoPoint
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5394,10 +5396,10 @@ public func FfiConverterTypeTrackPoint_lower(_ value: TrackPoint) -> RustBuffer 
 
 
 public struct User: Equatable, Hashable {
-    public var id: String
-    public var displayName: String
-    public var role: Role
-    public var teamId: String?
+    public let id: String
+    public let displayName: String
+    public let role: Role
+    public let teamId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5456,9 +5458,9 @@ public func FfiConverterTypeUser_lower(_ value: User) -> RustBuffer {
 
 
 public struct ValueAssessment: Equatable, Hashable {
-    public var purposeMet: PurposeMet
-    public var valueRating: UInt8
-    public var summary: String
+    public let purposeMet: PurposeMet
+    public let valueRating: UInt8
+    public let summary: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5514,14 +5516,14 @@ public func FfiConverterTypeValueAssessment_lower(_ value: ValueAssessment) -> R
 
 
 public struct VolunteerMonth: Equatable, Hashable {
-    public var userId: String
-    public var displayName: String
+    public let userId: String
+    public let displayName: String
     /**
      * `YYYY-MM` (UTC).
      */
-    public var month: String
-    public var patrols: UInt64
-    public var hours: Double
+    public let month: String
+    public let patrols: UInt64
+    public let hours: Double
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6047,90 +6049,90 @@ enum BeatbookError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     /**
      * The key does not open this store (or the file is not a Beatbook store).
      */
-    case WrongKey(message: String
+    case WrongKey(detail: String
     )
     /**
      * The key from the platform keystore is missing or malformed (it must be 32 bytes).
      */
-    case BadKey(message: String
+    case BadKey(detail: String
     )
     /**
      * Input broke a rule; nothing was written. `field` names the field (`people_count`,
      * `place.lat`, ...), `rule` the rule (`required`, `out_of_range`, `consent_required`, ...).
      */
-    case Invalid(field: String, rule: String, message: String
+    case Invalid(field: String, rule: String, detail: String
     )
     /**
      * A referenced record does not exist (or was erased).
      */
-    case NotFound(kind: String, id: String, message: String
+    case NotFound(kind: String, id: String, detail: String
     )
     /**
      * The device owner's role does not allow this.
      */
-    case Forbidden(message: String
+    case Forbidden(detail: String
     )
     /**
      * The store was written by a newer app version.
      */
-    case SchemaTooNew(message: String
+    case SchemaTooNew(detail: String
     )
     /**
      * Stored data could not be read back (the store is damaged).
      */
-    case Corrupt(message: String
+    case Corrupt(detail: String
     )
     /**
      * Area boundaries could not be loaded.
      */
-    case AreaData(message: String
+    case AreaData(detail: String
     )
     /**
      * The database or the filesystem failed.
      */
-    case Storage(message: String
+    case Storage(detail: String
     )
     /**
      * The store was closed (or wiped): open it again, or enrol a new one.
      */
-    case Closed(message: String
+    case Closed(detail: String
     )
     /**
      * The store has no device owner yet: enrol it first.
      */
-    case NotEnrolled(message: String
+    case NotEnrolled(detail: String
     )
     /**
      * The server address is unusable (not https, or not an address).
      */
-    case BadServerUrl(message: String
+    case BadServerUrl(detail: String
     )
     /**
      * The server could not be reached, or the connection broke (after retries): try later.
      */
-    case Network(message: String
+    case Network(detail: String
     )
     /**
      * The server refused; `code` is the protocol's stable error code
      * (`enrolment_code_used`, `slow_down`, ...).
      */
-    case Server(status: UInt16, code: String, message: String
+    case Server(status: UInt16, code: String, detail: String
     )
     /**
      * The server's answer broke the protocol.
      */
-    case Protocol(message: String
+    case Protocol(detail: String
     )
     /**
      * The sync was cancelled; everything finished before that is kept.
      */
-    case Cancelled(message: String
+    case Cancelled(detail: String
     )
     /**
      * A bug: the call panicked (async variants) or a callback failed. Nothing was lost that
      * had committed.
      */
-    case Internal(message: String
+    case Internal(detail: String
     )
 
     
@@ -6162,61 +6164,61 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
 
         
         case 1: return .WrongKey(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 2: return .BadKey(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 3: return .Invalid(
             field: try FfiConverterString.read(from: &buf), 
             rule: try FfiConverterString.read(from: &buf), 
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 4: return .NotFound(
             kind: try FfiConverterString.read(from: &buf), 
             id: try FfiConverterString.read(from: &buf), 
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 5: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 6: return .SchemaTooNew(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 7: return .Corrupt(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 8: return .AreaData(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 9: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 10: return .Closed(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 11: return .NotEnrolled(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 12: return .BadServerUrl(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 13: return .Network(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 14: return .Server(
             status: try FfiConverterUInt16.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 15: return .Protocol(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 16: return .Cancelled(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 17: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -6230,95 +6232,95 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
 
         
         
-        case let .WrongKey(message):
+        case let .WrongKey(detail):
             writeInt(&buf, Int32(1))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .BadKey(message):
+        case let .BadKey(detail):
             writeInt(&buf, Int32(2))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Invalid(field,rule,message):
+        case let .Invalid(field,rule,detail):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(field, into: &buf)
             FfiConverterString.write(rule, into: &buf)
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .NotFound(kind,id,message):
+        case let .NotFound(kind,id,detail):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(id, into: &buf)
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Forbidden(message):
+        case let .Forbidden(detail):
             writeInt(&buf, Int32(5))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .SchemaTooNew(message):
+        case let .SchemaTooNew(detail):
             writeInt(&buf, Int32(6))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Corrupt(message):
+        case let .Corrupt(detail):
             writeInt(&buf, Int32(7))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .AreaData(message):
+        case let .AreaData(detail):
             writeInt(&buf, Int32(8))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Storage(message):
+        case let .Storage(detail):
             writeInt(&buf, Int32(9))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Closed(message):
+        case let .Closed(detail):
             writeInt(&buf, Int32(10))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .NotEnrolled(message):
+        case let .NotEnrolled(detail):
             writeInt(&buf, Int32(11))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .BadServerUrl(message):
+        case let .BadServerUrl(detail):
             writeInt(&buf, Int32(12))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Network(message):
+        case let .Network(detail):
             writeInt(&buf, Int32(13))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Server(status,code,message):
+        case let .Server(status,code,detail):
             writeInt(&buf, Int32(14))
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(code, into: &buf)
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Protocol(message):
+        case let .Protocol(detail):
             writeInt(&buf, Int32(15))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Cancelled(message):
+        case let .Cancelled(detail):
             writeInt(&buf, Int32(16))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Internal(message):
+        case let .Internal(detail):
             writeInt(&buf, Int32(17))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         }
     }
@@ -9085,7 +9087,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_beatbook_ffi_checksum_method_store_sync_async() != 516) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_beatbook_ffi_checksum_method_store_close() != 27719) {
+    if (uniffi_beatbook_ffi_checksum_method_store_close_store() != 37233) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_device_actor() != 41216) {

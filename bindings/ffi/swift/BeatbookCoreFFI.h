@@ -299,9 +299,9 @@ uint64_t uniffi_beatbook_ffi_fn_method_store_search_async(uint64_t ptr, RustBuff
 uint64_t uniffi_beatbook_ffi_fn_method_store_sync_async(uint64_t ptr, RustBuffer listener, RustBuffer cancel
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_CLOSE
-#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_CLOSE
-void uniffi_beatbook_ffi_fn_method_store_close(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_CLOSE_STORE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_CLOSE_STORE
+void uniffi_beatbook_ffi_fn_method_store_close_store(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_DEVICE_ACTOR
@@ -988,9 +988,9 @@ uint16_t uniffi_beatbook_ffi_checksum_method_store_sync_async(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_CLOSE
-#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_CLOSE
-uint16_t uniffi_beatbook_ffi_checksum_method_store_close(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_CLOSE_STORE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_CLOSE_STORE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_close_store(void
     
 );
 #endif

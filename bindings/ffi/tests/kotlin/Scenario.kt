@@ -1,0 +1,229 @@
+// The mobile scenario through the generated Kotlin bindings (JNA), against a real
+// beatbook-server: what the Android app does, on the JVM. Run by scripts/test-bindings.sh,
+// which sets BEATBOOK_SERVER_URL, BEATBOOK_SERVER_BIN and BEATBOOK_SERVER_DATA.
+// Uses coroutines the way the app does: suspend variants from a coroutine, blocking calls
+// on Dispatchers.IO.
+
+import java.io.File
+import java.nio.file.Files
+import java.security.SecureRandom
+import java.time.Instant
+import java.util.concurrent.CopyOnWriteArrayList
+import kotlin.system.exitProcess
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import org.beatbook.core.*
+
+val serverUrl: String = System.getenv("BEATBOOK_SERVER_URL") ?: error("BEATBOOK_SERVER_URL not set")
+val serverBin: String = System.getenv("BEATBOOK_SERVER_BIN") ?: error("BEATBOOK_SERVER_BIN not set")
+val serverData: String = System.getenv("BEATBOOK_SERVER_DATA") ?: error("BEATBOOK_SERVER_DATA not set")
+
+fun admin(vararg args: String): String {
+    val errors = File.createTempFile("admin", ".err")
+    try {
+        val process = ProcessBuilder(listOf(serverBin, "admin", "--data", serverData) + args)
+            .redirectError(errors)
+            .start()
+        val out = process.inputStream.bufferedReader().readText().trim()
+        check(process.waitFor() == 0) { "admin ${args.toList()} failed: ${errors.readText()}" }
+        return out
+    } finally {
+        errors.delete()
+    }
+}
+
+fun newKey(): ByteArray = ByteArray(32).also { SecureRandom().nextBytes(it) }
+
+/** Collects progress reports; called on the sync's thread. */
+class Progress : SyncListener {
+    val reports = CopyOnWriteArrayList<SyncProgress>()
+    override fun onProgress(progress: SyncProgress) {
+        reports.add(progress)
+    }
+}
+
+class Device(dir: File, name: String, code: String) {
+    val path: String = File(dir, "$name.db").path
+    val key = newKey()
+    val store: Store = Store.open(path, key)
+    val actor: Actor = store.enrol(serverUrl, code, "$name's phone")
+
+    fun sync(): SyncReport {
+        val outcome = store.sync(null, null)
+        check(outcome is SyncOutcome.Synced) { "not synced: $outcome" }
+        return outcome.report
+    }
+}
+
+fun newPatrol(purpose: String) = NewPatrol(
+    kind = PatrolKind.FOOT, area = AreaRef.Lap("LAP1"), purpose = purpose,
+    operationName = null, participants = emptyList(), startedAt = Instant.now(),
+)
+
+fun newContact(patrolId: String, consent: Boolean, personal: PersonalDetails?) = NewContact(
+    occurredAt = Instant.now(), place = GeoPoint(52.41, -1.51), lsoaCode = null,
+    method = ContactMethod.FOOT_PATROL, audience = Audience.RESIDENT, peopleCount = 2u,
+    issues = listOf(CrimeCategory.ANTI_SOCIAL_BEHAVIOUR),
+    issuesText = "Bikes racing on the garages", promised = "Call back about the lighting",
+    followUpDue = null, followUpOwner = null, consentToRecontact = consent, personal = personal,
+    ethnicity = null, repeatCaller = false, vulnerable = false, problemId = null,
+    patrolId = patrolId,
+)
+
+fun triangle(offender: String) = AnalysisTriangle(offender, null, null, null, null, null)
+
+var passed = 0
+var failed = 0
+
+fun check(name: String, condition: Boolean, detail: () -> String = { "" }) {
+    if (condition) passed++ else {
+        failed++
+        System.err.println("FAILED: $name ${detail()}")
+    }
+}
+
+inline fun <reified E : Throwable> expect(name: String, block: () -> Unit): E? {
+    try {
+        block()
+    } catch (e: Throwable) {
+        if (e is E) {
+            passed++
+            return e
+        }
+        failed++
+        System.err.println("FAILED: $name threw ${e::class.qualifiedName}: ${e.message}")
+        return null
+    }
+    failed++
+    System.err.println("FAILED: $name did not throw")
+    return null
+}
+
+fun main() {
+    val dir = Files.createTempDirectory("beatbook-kotlin").toFile()
+    try {
+        runBlocking { scenario(dir) }
+    } catch (e: Throwable) {
+        failed++
+        System.err.println("FAILED: the scenario stopped: ${e::class.qualifiedName}: ${e.message}")
+    } finally {
+        dir.deleteRecursively()
+    }
+    println("kotlin bindings: $passed passed, $failed failed")
+    exitProcess(if (failed == 0 && passed > 0) 0 else 1)
+}
+
+suspend fun scenario(dir: File) {
+    val team = admin("create-team", "--name", "Kotlin NPT")
+    val codes = listOf("ada" to "pcso", "ben" to "pcso", "sam" to "supervisor").associate { (name, role) ->
+        val user = admin("create-user", "--name", name.replaceFirstChar { it.uppercase() }, "--role", role, "--team", team)
+        name to admin("enrol-code", "--user", user)
+    }
+
+    val ada = withContext(Dispatchers.IO) { Device(dir, "ada", codes.getValue("ada")) }
+    check("enrolled as a PCSO", ada.actor.role == Role.PCSO)
+    check("the device owner is the enrolled user", ada.store.deviceActor() == ada.actor)
+
+    // A patrol, a consented contact with a promise, a note.
+    val patrol = ada.store.startPatrol(newPatrol("Reassurance after the garage fires"))
+    check("a started patrol is open", patrol.endedAt == null)
+    val details = PersonalDetails("Ada Example", "07700 900321", null, null)
+    val recorded = ada.store.recordContact(newContact(patrol.id, true, details))
+    check("personal details held", recorded.contact.hasPersonalDetails)
+    check("a promise makes a follow-up", recorded.followUp?.status == FollowUpStatus.OPEN)
+    val note = ada.store.addNote(NewNote(Instant.now(), "Streetlight out on Elm Road garages",
+        NoteCategory.ENVIRONMENTAL, null, patrol.id, null))
+    check("the note is on the patrol", ada.store.patrolNotes(patrol.id).map { it.id } == listOf(note.id))
+    val hits = ada.store.searchAsync("streetlight", 10u)
+    check("search finds the note", hits.any { it.recordId == note.id }) { "$hits" }
+
+    // Invalid input: typed, with the field and rule, and no personal data in the message.
+    val invalid = expect<BeatbookException.Invalid>("details without consent") {
+        ada.store.recordContact(newContact(patrol.id, false, details))
+    }
+    check("the consent rule is named", invalid?.field == "personal" && invalid.rule == "consent_required") { "$invalid" }
+    check("no personal data in the message", invalid?.message?.contains("Ada Example") == false)
+    val badId = expect<BeatbookException.Invalid>("a malformed id") { ada.store.patrol("not-an-id") }
+    check("a malformed id is a format error", badId?.rule == "format")
+    expect<BeatbookException.NotFound>("an unknown id") { ada.store.patrol("0190a5c4-0000-7000-8000-000000000000") }
+
+    // A problem and a stage move for the supervisor.
+    val problem = ada.store.openProblem(NewProblem("Garage fires", AreaRef.Lap("LAP1"),
+        CrimeCategory.CRIMINAL_DAMAGE_ARSON, null, "Three fires in the Elm Road garages this month"))
+    check("a new problem is at Scanning", problem.stage == SaraStage.SCANNING)
+    val request = ada.store.requestStageMove(problem.id, SaraStage.ANALYSIS, "Pattern seen")
+
+    // Sync from a coroutine, with progress to a Kotlin listener.
+    val progress = Progress()
+    val outcome = ada.store.syncAsync(progress, null)
+    check("synced", outcome is SyncOutcome.Synced) { "$outcome" }
+    val report = (outcome as SyncOutcome.Synced).report
+    check("changes accepted", report.accepted > 0u && report.pending == 0uL) { "$report" }
+    check("push progress reported", progress.reports.any { it.phase == SyncPhase.PUSH }) { "${progress.reports}" }
+    val status = ada.store.syncStatus()
+    check("status after sync", status.enrolled && status.pendingChanges == 0uL && status.lastSuccessAt != null) { "$status" }
+
+    // A second device receives it; its own change reaches the first.
+    val ben = withContext(Dispatchers.IO) { Device(dir, "ben", codes.getValue("ben")) }
+    ben.sync()
+    check("the problem arrived", ben.store.problem(problem.id).title == "Garage fires")
+    val bensNote = ben.store.addNote(NewNote(Instant.now(), "Spoke to the garage owners",
+        NoteCategory.COMMUNITY, null, null, problem.id))
+    ben.sync()
+    check("pulled something", ada.sync().pulled > 0u)
+    check("the second device's note arrived", ada.store.note(bensNote.id).author == ben.actor.userId)
+
+    // The supervisor approves the stage move.
+    val sam = withContext(Dispatchers.IO) { Device(dir, "sam", codes.getValue("sam")) }
+    sam.sync()
+    check("the request waits for the supervisor", sam.store.pendingStageRequests().any { it.id == request.id })
+    val decided = sam.store.decideStageRequest(request.id, StageDecision.Approve)
+    check("approved", decided.status == StageRequestStatus.APPROVED)
+    val notSupervisor = expect<BeatbookException.Invalid>("a PCSO approving") {
+        ben.store.decideStageRequest(request.id, StageDecision.Approve)
+    }
+    check("only a supervisor approves", notSupervisor?.rule == "supervisor_only")
+    sam.sync()
+    ada.sync()
+    check("the owner sees the new stage", ada.store.problem(problem.id).stage == SaraStage.ANALYSIS)
+
+    // A concurrent edit: a conflict, resolved by keeping the losing value.
+    ada.store.updateAnalysis(problem.id, triangle("Local youths on bikes"), emptyList())
+    ben.store.updateAnalysis(problem.id, triangle("Adults from out of area"), emptyList())
+    ada.sync(); ben.sync(); ada.sync()
+    val conflicts = ada.store.conflicts(true)
+    check("one conflict", conflicts.size == 1) { "$conflicts" }
+    val conflict = conflicts.first()
+    check("on the problem", conflict.recordKind == "problem" && conflict.recordId == problem.id)
+    val winner = ada.store.problem(problem.id).triangle.offender ?: ""
+    check("both devices hold the winner", ben.store.problem(problem.id).triangle.offender == winner)
+    val loser = setOf("Local youths on bikes", "Adults from out of area").minus(winner).single()
+    check("the loser is kept", conflict.loserValue.contains(loser)) { conflict.loserValue }
+    val resolved = ada.store.resolveConflict(conflict.id, Resolution.KEEP_LOSER)
+    check("resolved", resolved.resolution == Resolution.KEEP_LOSER && ada.store.conflicts(true).isEmpty())
+    ada.sync(); ben.sync()
+    check("the kept value reached the other device", ben.store.problem(problem.id).triangle.offender == loser)
+    check("resolved there too", ben.store.conflicts(true).isEmpty())
+
+    // Cancellation: a cancelled token stops the sync with the typed error.
+    val token = CancelToken()
+    token.cancel()
+    expect<BeatbookException.Cancelled>("a cancelled sync") { ben.store.sync(null, token) }
+
+    // Keys: the wrong key never opens the store; a short key is malformed.
+    ben.store.closeStore()
+    expect<BeatbookException.Closed>("a closed store") { ben.store.problems() }
+    expect<BeatbookException.WrongKey>("the wrong key") { Store.open(ben.path, newKey()) }
+    expect<BeatbookException.BadKey>("a short key") { Store.open(ben.path, ByteArray(16)) }
+    val reopened = openStore(ben.path, ben.key)
+    check("reopened with its key", reopened.problem(problem.id).title == "Garage fires")
+    reopened.close()
+
+    // Revoked: the next sync wipes the store.
+    admin("revoke-device", ada.store.enrolment()!!.deviceId)
+    val wiped = ada.store.syncAsync(null, null)
+    check("wiped", wiped is SyncOutcome.Wiped) { "$wiped" }
+    check("the file is gone", !File(ada.path).exists())
+    expect<BeatbookException.Closed>("a wiped store") { ada.store.syncStatus() }
+}
