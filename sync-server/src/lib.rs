@@ -27,6 +27,7 @@ pub mod demo_data;
 pub mod http;
 pub mod logging;
 pub mod reference;
+pub mod reports;
 pub mod rules;
 pub mod scope;
 pub mod secrets;

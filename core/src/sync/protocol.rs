@@ -206,6 +206,8 @@ code_enum!(
         UnsupportedProtocol => "unsupported_protocol",
         Unauthenticated => "unauthenticated",
         DeviceRevoked => "device_revoked",
+        /// Authenticated, but this role may not use the endpoint (reports: supervisors only).
+        Forbidden => "forbidden",
         EnrolmentCodeInvalid => "enrolment_code_invalid",
         EnrolmentCodeExpired => "enrolment_code_expired",
         EnrolmentCodeUsed => "enrolment_code_used",

@@ -14,6 +14,7 @@ pub mod enrol;
 pub mod errors;
 pub mod pull;
 pub mod push;
+pub mod reports;
 
 use crate::storage::SyncStorage;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -79,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync/push", post(push::push))
         .route("/v1/sync/pull", get(pull::pull))
         .route("/v1/sync/status", get(pull::status))
+        .route("/v1/reports", get(reports::json))
+        .route("/v1/reports.csv", get(reports::csv))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
         .layer(CatchPanicLayer::new())

@@ -35,6 +35,7 @@ pub use sqlite::SqliteStorage;
 
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Lap, Role, Team, User};
+use beatbook_core::store::AuditAction;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
@@ -232,6 +233,24 @@ pub struct FeedPage {
     pub head: u64,
 }
 
+/// One entry of the server's own audit log: who disclosed or viewed what through the server.
+/// `role` is a user's role, or `admin` for the administration command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerAudit {
+    pub at_ms: i64,
+    pub user_id: Option<UserId>,
+    pub role: String,
+    pub device_id: Option<DeviceId>,
+    pub action: AuditAction,
+    /// What it was about, e.g. `report`.
+    pub subject: String,
+    /// Which records or figures (e.g. a report's period and area); never record values.
+    pub detail: Option<String>,
+}
+
+/// A live record for reports: its kind and current fields.
+pub type ReportRecord = (RecordKind, RecordState);
+
 /// Everything the server keeps.
 pub trait SyncStorage: Send + Sync {
     /// The server's node id for hybrid clocks on records it writes itself.
@@ -291,4 +310,18 @@ pub trait SyncStorage: Send + Sync {
     fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage>;
     /// The last seq handed out.
     fn feed_head(&self) -> StorageResult<u64>;
+
+    // --- Reports and the server's audit log ---
+
+    /// Every live (not erased) record a report reads: the kinds `kinds`, stored with `team`
+    /// (or with any team when `None`), and force-wide ones stored without a team. One snapshot.
+    fn report_records(
+        &self,
+        team: Option<TeamId>,
+        kinds: &[RecordKind],
+    ) -> StorageResult<Vec<ReportRecord>>;
+    /// Appends to the server's audit log.
+    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()>;
+    /// The newest `limit` audit entries, newest first.
+    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>>;
 }

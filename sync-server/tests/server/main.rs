@@ -6,5 +6,6 @@ mod enrolment;
 mod hostile;
 mod pull;
 mod push;
+mod reports;
 mod shutdown;
 mod transport;

@@ -6,10 +6,16 @@ use crate::storage::{StorageError, StorageResult};
 use rusqlite::Connection;
 
 /// Every migration, in order; the store's `user_version` is how many have been applied.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../../../migrations/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../../../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_audit",
+        include_str!("../../../migrations/0002_audit.sql"),
+    ),
+];
 
 /// Brings the store's schema up to date.
 pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {

@@ -11,16 +11,19 @@
 //! The workspace builds rusqlite with SQLCipher; no key is set here, so the file is plain
 //! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`).
 
+mod audit;
 mod migrations;
 mod people;
 mod records;
+mod report_records;
 
 use super::{
     DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice, PendingWrite, ReferenceRow,
-    StorageResult, SyncStorage, TokenCheck, WriteOutcome,
+    ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck, WriteOutcome,
 };
-use beatbook_core::ids::{DeviceId, UserId};
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
+use beatbook_core::sync::RecordKind;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -197,6 +200,22 @@ impl SyncStorage for SqliteStorage {
 
     fn feed_head(&self) -> StorageResult<u64> {
         self.read(|conn| records::head(conn))
+    }
+
+    fn report_records(
+        &self,
+        team: Option<TeamId>,
+        kinds: &[RecordKind],
+    ) -> StorageResult<Vec<ReportRecord>> {
+        self.read(|conn| report_records::load(conn, team, kinds))
+    }
+
+    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()> {
+        audit::append(&self.writer(), entry)
+    }
+
+    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
+        self.read(|conn| audit::newest(conn, limit))
     }
 }
 

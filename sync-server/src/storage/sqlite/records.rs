@@ -150,7 +150,7 @@ fn load(conn: &Connection, kind: RecordKind, id: &str) -> StorageResult<CurrentR
     })
 }
 
-fn parse_fields(text: &str) -> StorageResult<Fields> {
+pub(super) fn parse_fields(text: &str) -> StorageResult<Fields> {
     serde_json::from_str(text)
         .map_err(|e| StorageError::Corrupt(format!("a record's fields: {}", e.classify_str())))
 }

@@ -1,0 +1,42 @@
+//! Reading the records a report needs: current fields of live records of some kinds, of one
+//! team (or all), plus force-wide reference records. Read in one snapshot by the caller.
+
+use super::records::parse_fields;
+use crate::storage::{ReportRecord, StorageResult};
+use beatbook_core::ids::TeamId;
+use beatbook_core::sync::merge::RecordState;
+use beatbook_core::sync::RecordKind;
+use rusqlite::Connection;
+
+pub(super) fn load(
+    conn: &Connection,
+    team: Option<TeamId>,
+    kinds: &[RecordKind],
+) -> StorageResult<Vec<ReportRecord>> {
+    let kinds: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT kind, fields FROM records
+         WHERE erased = 0 AND kind IN ({})
+           AND (?1 IS NULL OR team_id = ?1 OR team_id IS NULL)",
+        kinds.join(", ")
+    ))?;
+    let mut rows = stmt.query([team.map(|t| t.to_string())])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(0)?;
+        // A kind this build does not know cannot be one it asked for.
+        let Ok(kind) = kind.parse::<RecordKind>() else {
+            continue;
+        };
+        let text: String = r.get(1)?;
+        let fields = parse_fields(&text)?;
+        out.push((
+            kind,
+            RecordState {
+                fields,
+                erased: false,
+            },
+        ));
+    }
+    Ok(out)
+}
