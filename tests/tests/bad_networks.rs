@@ -46,14 +46,12 @@ fn profile() -> Profile {
     }
 }
 
-/// Syncs `device` through `client` until a sync completes; returns the attempts it took.
-fn sync_through(client: &SyncClient, device: &Device, context: &str) -> usize {
+/// Syncs `device` through `client` until a sync completes; returns the attempts it took and
+/// how many ops the server answered `duplicate` (applied before, the answer lost).
+fn sync_through(client: &SyncClient, device: &Device, context: &str) -> (usize, u64) {
     for attempt in 1..=MAX_ATTEMPTS {
-        if client
-            .sync(&device.store, &NoProgress, &CancelFlag::new())
-            .is_ok()
-        {
-            return attempt;
+        if let Ok(report) = client.sync(&device.store, &NoProgress, &CancelFlag::new()) {
+            return (attempt, report.duplicate);
         }
     }
     panic!("{context}: no sync completed in {MAX_ATTEMPTS} attempts");
@@ -61,7 +59,7 @@ fn sync_through(client: &SyncClient, device: &Device, context: &str) -> usize {
 
 #[test]
 fn sync_under_seeded_network_faults_completes_with_each_change_once() {
-    let schedules = run_size(150, 3000);
+    let schedules = run_size(200, 3000);
     let base = seed();
     println!("bad networks: {schedules} schedules from BEATBOOK_SEED={base}");
     let server = ServerProcess::start(&[]);
@@ -72,7 +70,8 @@ fn sync_under_seeded_network_faults_completes_with_each_change_once() {
         panic!("two devices");
     };
     let key = StoreKey::from_bytes([5; 32]);
-    let (mut written, mut faults, mut failed_attempts) = (0u64, [0usize; 7], 0usize);
+    let (mut written, mut faults, mut failed_attempts, mut duplicates) =
+        (0u64, [0usize; 7], 0usize, 0u64);
     let started = Instant::now();
     for s in 0..schedules {
         let seed = base.wrapping_add(s as u64);
@@ -85,8 +84,10 @@ fn sync_under_seeded_network_faults_completes_with_each_change_once() {
         let proxy = ChaosProxy::start(server.port, seed, profile());
         // A new client per schedule: no pooled connection from the last one.
         let client = SyncClient::new(&proxy.url, options()).expect("client");
-        let attempts = sync_through(&client, &a, &context) + sync_through(&client, &b, &context);
-        failed_attempts += attempts - 2;
+        let (pushing, resent) = sync_through(&client, &a, &context);
+        let (pulling, _) = sync_through(&client, &b, &context);
+        failed_attempts += pushing + pulling - 2;
+        duplicates += resent;
         for plan in proxy.faults() {
             faults[fault_index(plan)] += 1;
         }
@@ -131,7 +132,8 @@ fn sync_under_seeded_network_faults_completes_with_each_change_once() {
         .collect();
     println!(
         "bad networks: {schedules} schedules in {:.1} s; {written} records synced exactly once; \
-         faults met: {}; {failed_attempts} sync attempts failed and were retried",
+         faults met: {}; {failed_attempts} sync attempts failed and were retried; {duplicates} \
+         resent ops answered duplicate",
         started.elapsed().as_secs_f64(),
         tally.join(", ")
     );
