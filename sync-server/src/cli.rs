@@ -4,6 +4,7 @@
 use crate::logging::LogFormat;
 use beatbook_core::ids::{DeviceId, PriorityAreaId, TeamId, UserId};
 use beatbook_core::model::{ClearHoldBuild, Role};
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -140,5 +141,32 @@ pub enum AdminCommand {
         /// Clear-Hold-Build phase: clear, hold or build.
         #[arg(long)]
         phase: Option<ClearHoldBuild>,
+    },
+    /// The performance-framework report (JSON), for one team or the whole force; with --csv,
+    /// written as CSV and logged in the server's audit log as a disclosure.
+    Report {
+        /// Start of the period (RFC 3339).
+        #[arg(long)]
+        from: DateTime<Utc>,
+        /// End of the period, exclusive (RFC 3339).
+        #[arg(long)]
+        to: DateTime<Utc>,
+        /// Only this team's records [default: every team's].
+        #[arg(long)]
+        team: Option<TeamId>,
+        /// all, team:ID, lap:CODE, lsoa:CODE or priority:ID.
+        #[arg(long, default_value = "all")]
+        area: String,
+        /// Write CSV to this file instead of JSON to standard output.
+        #[arg(long, requires = "justification")]
+        csv: Option<PathBuf>,
+        /// Why the figures are being disclosed (logged with the export).
+        #[arg(long)]
+        justification: Option<String>,
+    },
+    /// The server's audit log (CSV exports of reports), newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
     },
 }

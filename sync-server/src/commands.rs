@@ -5,8 +5,10 @@ use crate::admin::{self, AdminError};
 use crate::cli::{AdminCommand, Command, ServeArgs};
 use crate::demo;
 use crate::http::HttpConfig;
+use crate::reports;
 use crate::serve::{self, ServeError, ServeOptions};
 use crate::storage::{SqliteStorage, StorageError, SyncStorage};
+use beatbook_core::reports::{Period, ReportQuery};
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::sync::Arc;
@@ -181,6 +183,61 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
                 area.name,
                 area.lsoa_codes.len()
             );
+        }
+        AdminCommand::Report {
+            from,
+            to,
+            team,
+            area,
+            csv,
+            justification,
+        } => {
+            let period = Period::new(from, to)
+                .map_err(|e| AdminError::Invalid(format!("--from/--to: {e}")))?;
+            let area = reports::parse_area(&area).map_err(|e| AdminError::Invalid(e.into()))?;
+            let query = ReportQuery {
+                period,
+                area,
+                as_of: Utc::now(),
+            };
+            let report = reports::report(storage, team, &query)?;
+            match csv {
+                None => {
+                    let text = serde_json::to_string_pretty(&report)
+                        .map_err(|e| AdminError::Invalid(e.to_string()))?;
+                    println!("{text}");
+                }
+                Some(path) => {
+                    let justification = justification.unwrap_or_default();
+                    // Logged first: a disclosure that cannot be logged does not happen.
+                    reports::log_admin_export(
+                        storage,
+                        team,
+                        &query,
+                        &justification,
+                        Utc::now().timestamp_millis(),
+                    )?;
+                    std::fs::write(&path, beatbook_core::reports::to_csv(&report))?;
+                    eprintln!(
+                        "report written to {} (logged as a disclosure)",
+                        path.display()
+                    );
+                }
+            }
+        }
+        AdminCommand::Audit { limit } => {
+            let mut out = std::io::stdout().lock();
+            for e in storage.audit_log(limit)? {
+                writeln!(
+                    out,
+                    "{}  {:<11} {:<10} {}  {}",
+                    time(Some(e.at_ms)),
+                    e.action.as_str(),
+                    e.role,
+                    e.user_id.map_or_else(|| "-".to_owned(), |u| u.to_string()),
+                    e.detail.unwrap_or_default()
+                )?;
+            }
         }
     }
     Ok(())

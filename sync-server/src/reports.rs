@@ -15,7 +15,7 @@
 
 use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
 use beatbook_core::ids::TeamId;
-use beatbook_core::model::Role;
+use beatbook_core::model::{LsoaCode, Role};
 use beatbook_core::reports::{compute, Report, ReportArea, ReportData, ReportQuery};
 use beatbook_core::store::AuditAction;
 use beatbook_core::sync::RecordKind;
@@ -100,4 +100,101 @@ pub fn log_export(
         subject: "report".into(),
         detail: Some(disclosure_detail(query, principal.team_id)),
     })
+}
+
+/// The area of a report as typed in a query or on the command line: `all`, `team:ID`,
+/// `lap:CODE`, `lsoa:CODE` or `priority:ID`.
+pub fn parse_area(text: &str) -> Result<ReportArea, &'static str> {
+    const EXPECTED: &str = "area must be all, team:ID, lap:CODE, lsoa:CODE or priority:ID";
+    if text == "all" {
+        return Ok(ReportArea::All);
+    }
+    let (kind, value) = text.split_once(':').ok_or(EXPECTED)?;
+    match kind {
+        "team" => value.parse().map(ReportArea::Team).map_err(|_| EXPECTED),
+        "lap" if !value.trim().is_empty() => Ok(ReportArea::Lap(value.to_owned())),
+        "lsoa" => LsoaCode::parse(value)
+            .map(ReportArea::Lsoa)
+            .map_err(|_| EXPECTED),
+        "priority" => value
+            .parse()
+            .map(ReportArea::Priority)
+            .map_err(|_| EXPECTED),
+        _ => Err(EXPECTED),
+    }
+}
+
+/// Logs a CSV export made with the administration command line as a disclosure.
+pub fn log_admin_export(
+    storage: &dyn SyncStorage,
+    team: Option<TeamId>,
+    query: &ReportQuery,
+    justification: &str,
+    now_ms: i64,
+) -> StorageResult<()> {
+    storage.append_audit(&ServerAudit {
+        at_ms: now_ms,
+        user_id: None,
+        role: "admin".into(),
+        device_id: None,
+        action: AuditAction::Disclosure,
+        subject: "report".into(),
+        detail: Some(format!(
+            "{}; justification: {justification}",
+            disclosure_detail(query, team)
+        )),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beatbook_core::ids::{DeviceId, UserId};
+
+    fn principal(role: Role, team: Option<TeamId>) -> Principal {
+        Principal {
+            device_id: DeviceId::new(),
+            user_id: UserId::new(),
+            role,
+            team_id: team,
+        }
+    }
+
+    #[test]
+    fn only_a_supervisor_with_a_team_gets_that_teams_figures() {
+        let team = TeamId::new();
+        let sup = principal(Role::Supervisor, Some(team));
+        assert_eq!(team_for(&sup, &ReportArea::All), Ok(team));
+        assert_eq!(team_for(&sup, &ReportArea::Team(team)), Ok(team));
+        assert_eq!(
+            team_for(&sup, &ReportArea::Team(TeamId::new())),
+            Err(Refusal::OtherTeam)
+        );
+        assert_eq!(
+            team_for(&principal(Role::Supervisor, None), &ReportArea::All),
+            Err(Refusal::NoTeam)
+        );
+        for role in [Role::Officer, Role::Pcso, Role::Volunteer] {
+            assert_eq!(
+                team_for(&principal(role, Some(team)), &ReportArea::All),
+                Err(Refusal::NotSupervisor)
+            );
+        }
+    }
+
+    #[test]
+    fn areas_are_typed_kind_colon_value() {
+        assert_eq!(parse_area("all"), Ok(ReportArea::All));
+        assert_eq!(
+            parse_area("lap:LAP-NV"),
+            Ok(ReportArea::Lap("LAP-NV".into()))
+        );
+        assert!(matches!(
+            parse_area("lsoa:E01990002"),
+            Ok(ReportArea::Lsoa(_))
+        ));
+        for bad in ["", "lap:", "lsoa:E0199", "team:x", "priority:1", "county:X"] {
+            assert!(parse_area(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -15,7 +15,6 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beatbook_core::model::LsoaCode;
 use beatbook_core::reports::{Period, Report, ReportArea, ReportQuery};
 use beatbook_core::sync::protocol::ErrorCode;
 use chrono::{DateTime, Utc};
@@ -95,21 +94,6 @@ fn query(params: Result<Query<ReportParams>, QueryRejection>) -> Result<ReportQu
     })
 }
 
-/// `all`, `team:ID`, `lap:CODE`, `lsoa:CODE` or `priority:ID`.
-pub fn area(text: &str) -> Result<ReportArea, ApiError> {
-    let bad =
-        || ApiError::bad_request("area must be all, team:ID, lap:CODE, lsoa:CODE or priority:ID");
-    if text == "all" {
-        return Ok(ReportArea::All);
-    }
-    let (kind, value) = text.split_once(':').ok_or_else(bad)?;
-    match kind {
-        "team" => value.parse().map(ReportArea::Team).map_err(|_| bad()),
-        "lap" if !value.trim().is_empty() => Ok(ReportArea::Lap(value.to_owned())),
-        "lsoa" => LsoaCode::parse(value)
-            .map(ReportArea::Lsoa)
-            .map_err(|_| bad()),
-        "priority" => value.parse().map(ReportArea::Priority).map_err(|_| bad()),
-        _ => Err(bad()),
-    }
+fn area(text: &str) -> Result<ReportArea, ApiError> {
+    reports::parse_area(text).map_err(ApiError::bad_request)
 }
