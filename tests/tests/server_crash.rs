@@ -73,7 +73,9 @@ fn a_server_killed_mid_push_and_mid_pull_keeps_every_accepted_op_once_and_skips_
     };
     // Bytes a round moves each way, to aim the kill inside the transfer (refined each round).
     let mut estimate = [20_000u64, 20_000u64];
-    let (mut mid_sync, mut failed_syncs, mut duplicates) = (0, 0, 0);
+    // Kills that landed while a sync was still running: [push rounds, pull rounds].
+    let mut mid_sync = [0usize; 2];
+    let (mut failed_syncs, mut duplicates) = (0, 0);
     let started = Instant::now();
     for round in 0..kills {
         let (direction, slot) = if round % 2 == 0 {
@@ -107,7 +109,7 @@ fn a_server_killed_mid_push_and_mid_pull_keeps_every_accepted_op_once_and_skips_
                 std::thread::sleep(Duration::from_micros(200));
             }
             if finished.load(Ordering::SeqCst) < 2 {
-                mid_sync += 1;
+                mid_sync[slot] += 1;
             }
             server.kill();
             server.restart();
@@ -133,15 +135,18 @@ fn a_server_killed_mid_push_and_mid_pull_keeps_every_accepted_op_once_and_skips_
             panic!("{context}: the pulling device skipped or doubled a change: {diff}");
         }
     }
+    let landed = mid_sync[0] + mid_sync[1];
     assert!(
-        mid_sync * 2 >= kills,
-        "only {mid_sync} of {kills} kills landed mid-sync"
+        landed * 2 >= kills,
+        "only {landed} of {kills} kills landed mid-sync"
     );
     println!(
-        "server crash: {kills} kills in {:.1} s ({mid_sync} mid-sync, {failed_syncs} syncs \
+        "server crash: {kills} kills in {:.1} s ({} mid-push, {} mid-pull, {failed_syncs} syncs \
          broken by them); {written} records pushed, every accepted op on the server once \
          ({duplicates} resent ops answered duplicate); the pulling device matched the server \
          after every restart",
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        mid_sync[0],
+        mid_sync[1],
     );
 }
