@@ -427,6 +427,74 @@ fn a_fast_clock_is_corrected_and_the_queue_restamped() {
 }
 
 #[test]
+fn a_restamp_carries_the_bases_between_queued_edits_of_one_record() {
+    use crate::model::{
+        AreaRef, NewPatrol, PatrolClosure, PatrolKind, PurposeMet, ValueAssessment,
+    };
+    let server = TestServer::start();
+    let (client, device) = one_device(&server, options());
+    // Opened, then closed before a sync: the closing op's fields are based on the opening op.
+    let started = Utc::now() - chrono::Duration::hours(1);
+    let patrol = device
+        .store
+        .start_patrol(
+            &device.actor,
+            NewPatrol {
+                kind: PatrolKind::Foot,
+                area: AreaRef::Lap("LAP-NV".into()),
+                purpose: "Reassurance patrol".into(),
+                operation_name: None,
+                participants: vec![],
+                started_at: started,
+            },
+        )
+        .expect("start");
+    device
+        .store
+        .close_patrol(
+            &device.actor,
+            patrol.id,
+            PatrolClosure {
+                ended_at: started + chrono::Duration::minutes(30),
+                observations: Some("Quiet".into()),
+                assessment: Some(ValueAssessment {
+                    purpose_met: PurposeMet::Yes,
+                    value_rating: 4,
+                    summary: "Quiet".into(),
+                }),
+            },
+        )
+        .expect("close");
+    {
+        let mut state = server.state();
+        state.model.clock_ahead_pushes = 1;
+        state.model.clock_behind = chrono::Duration::minutes(10);
+    }
+
+    sync(&client, &device).expect("sync");
+
+    let pushes = server.requests_to("/v1/sync/push");
+    let (first, second) = (pushes[0].push(), pushes[1].push());
+    let old: Vec<_> = first.ops.iter().map(|op| op.hlc).collect();
+    let new: Vec<_> = second.ops.iter().map(|op| op.hlc).collect();
+    let bases: Vec<_> = second
+        .ops
+        .iter()
+        .flat_map(|op| op.fields.values().filter_map(|f| f.base))
+        .collect();
+    assert!(
+        !bases.is_empty(),
+        "the closing op is based on the opening one"
+    );
+    for base in bases {
+        // A base left on a replaced stamp would make the server log the device's own
+        // sequential edits as a conflict.
+        assert!(!old.contains(&base), "a base still names a replaced stamp");
+        assert!(new.contains(&base), "a base names no re-stamped op");
+    }
+}
+
+#[test]
 fn a_clock_the_server_keeps_refusing_stops_after_three_restamps() {
     let server = TestServer::start();
     let (client, device) = one_device(&server, options());
