@@ -1,11 +1,17 @@
-//! Text full of SQL, LIKE, FTS5 and HTML metacharacters, recorded on one device, synced through
-//! the real server binary to another: it arrives byte for byte, and searching the second
+//! Hostile content through the real server binary to another device's store. Text full of
+//! SQL, LIKE, FTS5 and HTML metacharacters arrives byte for byte, and searching the second
 //! device for it (metacharacters and all) finds the note rather than failing or matching
-//! everything.
+//! everything. Records that are well-typed but break the device's own rules (the server
+//! checks types, not ranges) never stop another device's sync.
 
+use beatbook_core::ids::NoteId;
 use beatbook_core::model::{NewNote, NoteCategory};
+use beatbook_core::sync::protocol::{FieldChange, Op, PushRequest, RecordKind, PROTOCOL_VERSION};
+use beatbook_core::sync::Hlc;
+use beatbook_e2e::http::push;
 use beatbook_e2e::server::ServerProcess;
 use chrono::Utc;
+use serde_json::json;
 
 /// Each also holds a plain word (the last one) that only it contains, to search for.
 const NASTY: &[(&str, &str)] = &[
@@ -70,4 +76,88 @@ fn metacharacters_survive_sync_and_search_on_another_device() {
         let hits = b.store.search(word, 20).expect("search");
         assert_eq!(hits.len(), 1, "{word:?} matched other notes too");
     }
+}
+
+#[test]
+fn records_that_break_device_rules_do_not_stop_another_devices_sync() {
+    let server = ServerProcess::start(&[]);
+    let devices = server.enrol_team(
+        &server.url,
+        &[("PCSO Avery", "pcso"), ("PCSO Blake", "pcso")],
+    );
+    let (hostile, victim) = (&devices[0], &devices[1]);
+    let now = Utc::now();
+    let wall = u64::try_from(now.timestamp_millis()).expect("clock after 1970");
+    let note = |text: String, observed_at: &str, place: serde_json::Value| {
+        let id = NoteId::new().to_string();
+        let fields = json!({
+            "id": id, "observed_at": observed_at, "text": text, "category": "observation",
+            "place": place, "lsoa_code": null, "patrol_id": null, "problem_id": null,
+            "author": hostile.actor.user_id, "created_at": now,
+        });
+        let serde_json::Value::Object(fields) = fields else {
+            unreachable!("an object literal")
+        };
+        Op {
+            // A fresh UUIDv7 (this crate does not depend on uuid itself).
+            op_id: NoteId::new().0,
+            kind: RecordKind::Note,
+            record_id: id,
+            hlc: Hlc::new(wall, hostile.actor.device_id),
+            author: hostile.actor.user_id,
+            device: hostile.actor.device_id,
+            fields: fields
+                .into_iter()
+                .map(|(k, value)| (k, FieldChange { value, base: None }))
+                .collect(),
+            erase: None,
+        }
+    };
+    let ops = vec![
+        note(
+            "Far off".into(),
+            &now.to_rfc3339(),
+            json!({"lat": 1000.0, "lon": -1000.0}),
+        ),
+        note(
+            "From the future".into(),
+            "9999-12-31T23:59:59Z",
+            json!(null),
+        ),
+        note("x".repeat(60_000), &now.to_rfc3339(), json!(null)),
+        note(" ".into(), &now.to_rfc3339(), json!(null)),
+    ];
+    let body = serde_json::to_string(&PushRequest {
+        protocol: PROTOCOL_VERSION,
+        ops,
+    })
+    .expect("json");
+    let answer = push(&server.url, &hostile.token(), &body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    // The victim syncs (pulling those), records a note, and syncs again: nothing is stuck.
+    // The note its tables cannot hold (latitude 1000) is held and counted, not dropped.
+    victim.sync();
+    assert_eq!(victim.store.sync_status().expect("status").held_records, 1);
+    let mine = victim
+        .store
+        .add_note(
+            &victim.actor,
+            NewNote {
+                observed_at: Utc::now(),
+                text: "Still syncing".into(),
+                category: NoteCategory::Observation,
+                place: None,
+                patrol_id: None,
+                problem_id: None,
+            },
+        )
+        .expect("note");
+    let report = victim.sync();
+    assert_eq!(report.accepted, 1, "{report:?}");
+    hostile.sync();
+    assert_eq!(
+        hostile.store.note(mine.id).expect("note").text,
+        "Still syncing"
+    );
 }

@@ -383,6 +383,10 @@ fn apply_change(
     // A record whose creating fields have not arrived yet waits for them, and one this build
     // cannot read waits for an update: either way its fields stay in sync_fields, it is held
     // (and counted in sync status), and it is written once a later change makes it whole.
+    // Unreadable includes values the tables' rules refuse (a latitude of 1000 from a faulty
+    // or hostile device: the server checks types, not ranges) — failing the page instead
+    // would stop this device's sync for good. The savepoint undoes a record's partial writes.
+    conn.prepare_cached("SAVEPOINT materialize")?.execute([])?;
     let held = match materialize::materialize(conn, kind, id, &object) {
         Ok(()) => None,
         Err(Error::Corrupt {
@@ -393,8 +397,23 @@ fn apply_change(
             kind: materialize::UNREADABLE,
             ..
         }) => Some("unreadable"),
-        Err(e) => return Err(e),
+        Err(Error::Database(rusqlite::Error::SqliteFailure(e, _)))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Some("unreadable")
+        }
+        Err(e) => {
+            conn.prepare_cached("ROLLBACK TO materialize")?
+                .execute([])?;
+            conn.prepare_cached("RELEASE materialize")?.execute([])?;
+            return Err(e);
+        }
     };
+    if held.is_some() {
+        conn.prepare_cached("ROLLBACK TO materialize")?
+            .execute([])?;
+    }
+    conn.prepare_cached("RELEASE materialize")?.execute([])?;
     match held {
         None => {
             conn.prepare_cached("DELETE FROM sync_held WHERE kind = ?1 AND record_id = ?2")?
