@@ -82,6 +82,17 @@ impl Store {
         off_thread(move || self.load_area_boundaries(geojson)).await
     }
 
+    /// `report_json`, without blocking the caller (it reads every record of the period).
+    pub async fn report_json_async(
+        self: Arc<Self>,
+        from: std::time::SystemTime,
+        to: std::time::SystemTime,
+        area: crate::store::ReportArea,
+        as_of: std::time::SystemTime,
+    ) -> Result<String> {
+        off_thread(move || self.report_json(from, to, area, as_of)).await
+    }
+
     /// `export_contacts_csv`, without blocking the caller.
     pub async fn export_contacts_csv_async(
         self: Arc<Self>,

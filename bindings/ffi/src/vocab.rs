@@ -5,8 +5,8 @@
 use beatbook_core::model::{
     ActionStatus, AnalysisTriangle, Assessment, Audience, ClearHoldBuild, ContactMethod,
     ContactPersonalData, CrimeCategory, EthnicityCode, FollowUpStatus, GeoPoint, Measure,
-    NoteCategory, PatrolKind, PersonalDetails, PurposeMet, RepeatType, Role, SaraStage,
-    StageRequestStatus, ValueAssessment,
+    NoteCategory, PatrolKind, PersonalDetails, PurposeMet, RepeatType, ReviewItemKind, Role,
+    SaraStage, StageRequestStatus, ValueAssessment,
 };
 use beatbook_core::store::queries::{BreakdownRow, ContactBreakdown};
 use beatbook_core::store::{AuditAction, PushTally, SearchHit, SearchKind};
@@ -155,6 +155,13 @@ pub enum ClearHoldBuild {
     Clear,
     Hold,
     Build,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ReviewItemKind {
+    Contact,
+    Patrol,
+    ProblemStep,
 }
 
 #[uniffi::remote(Enum)]

@@ -881,6 +881,11 @@ public protocol StoreProtocol: AnyObject, Sendable {
     func loadAreaBoundariesAsync(geojson: String) async throws  -> UInt64
     
     /**
+     * `report_json`, without blocking the caller (it reads every record of the period).
+     */
+    func reportJsonAsync(from: Date, to: Date, area: ReportArea, asOf: Date) async throws  -> String
+    
+    /**
      * `search`, without blocking the caller.
      */
     func searchAsync(query: String, limit: UInt32) async throws  -> [SearchHit]
@@ -1135,6 +1140,44 @@ public protocol StoreProtocol: AnyObject, Sendable {
     func volunteerHours(from: Date, to: Date) throws  -> [VolunteerMonth]
     
     /**
+     * Stage moves waiting for a supervisor, oldest first, with their evidence.
+     */
+    func approvalQueue() throws  -> [PendingApproval]
+    
+    /**
+     * Every open follow-up on this device (a supervisor's: the team's), overdue first.
+     */
+    func followUpBoard(now: Date) throws  -> [BoardRow]
+    
+    /**
+     * Marks items from the queue reviewed (as one or more synced review records).
+     */
+    func markReviewed(member: String, items: [ReviewedItem]) throws  -> [Review]
+    
+    /**
+     * Gives a follow-up to someone else (supervisors).
+     */
+    func reassignFollowUp(followUpId: String, newOwner: String) throws  -> FollowUp
+    
+    /**
+     * Every report figure for `[from, to)` and an area, from this device's records, as the
+     * JSON documented in `docs/supervisors.md` (the same figures the server's
+     * `GET /v1/reports` answers). `as_of` is when the report is made.
+     */
+    func reportJson(from: Date, to: Date, area: ReportArea, asOf: Date) throws  -> String
+    
+    /**
+     * What this supervisor has not reviewed yet, per team member; `since` limits it to
+     * versions made from then on. `Invalid` (`supervisor_only`) for other roles.
+     */
+    func reviewQueue(since: Date?) throws  -> [MemberQueue]
+    
+    /**
+     * Reviews made, by one reviewer or all.
+     */
+    func reviews(reviewer: String?) throws  -> [Review]
+    
+    /**
      * Conflicts, newest first; only unresolved ones when `open_only`.
      */
     func conflicts(openOnly: Bool) throws  -> [Conflict]
@@ -1298,6 +1341,25 @@ open func loadAreaBoundariesAsync(geojson: String)async throws  -> UInt64  {
             completeFunc: ffi_beatbook_ffi_rust_future_complete_u64,
             freeFunc: ffi_beatbook_ffi_rust_future_free_u64,
             liftFunc: FfiConverterUInt64.lift,
+            errorHandler: FfiConverterTypeBeatbookError_lift
+        )
+}
+    
+    /**
+     * `report_json`, without blocking the caller (it reads every record of the period).
+     */
+open func reportJsonAsync(from: Date, to: Date, area: ReportArea, asOf: Date)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_beatbook_ffi_fn_method_store_report_json_async(
+                        self.uniffiCloneHandle(),FfiConverterTimestamp.lower(from),FfiConverterTimestamp.lower(to),FfiConverterTypeReportArea_lower(area),FfiConverterTimestamp.lower(asOf)
+                )
+            },
+            pollFunc: ffi_beatbook_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_beatbook_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_beatbook_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
             errorHandler: FfiConverterTypeBeatbookError_lift
         )
 }
@@ -2070,6 +2132,104 @@ open func volunteerHours(from: Date, to: Date)throws  -> [VolunteerMonth]  {
 }
     
     /**
+     * Stage moves waiting for a supervisor, oldest first, with their evidence.
+     */
+open func approvalQueue()throws  -> [PendingApproval]  {
+    return try  FfiConverterSequenceTypePendingApproval.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_approval_queue(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every open follow-up on this device (a supervisor's: the team's), overdue first.
+     */
+open func followUpBoard(now: Date)throws  -> [BoardRow]  {
+    return try  FfiConverterSequenceTypeBoardRow.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_follow_up_board(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Marks items from the queue reviewed (as one or more synced review records).
+     */
+open func markReviewed(member: String, items: [ReviewedItem])throws  -> [Review]  {
+    return try  FfiConverterSequenceTypeReview.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_mark_reviewed(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(member),
+        FfiConverterSequenceTypeReviewedItem.lower(items),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Gives a follow-up to someone else (supervisors).
+     */
+open func reassignFollowUp(followUpId: String, newOwner: String)throws  -> FollowUp  {
+    return try  FfiConverterTypeFollowUp_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_reassign_follow_up(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(followUpId),
+        FfiConverterString.lower(newOwner),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every report figure for `[from, to)` and an area, from this device's records, as the
+     * JSON documented in `docs/supervisors.md` (the same figures the server's
+     * `GET /v1/reports` answers). `as_of` is when the report is made.
+     */
+open func reportJson(from: Date, to: Date, area: ReportArea, asOf: Date)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_report_json(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(from),
+        FfiConverterTimestamp.lower(to),
+        FfiConverterTypeReportArea_lower(area),
+        FfiConverterTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What this supervisor has not reviewed yet, per team member; `since` limits it to
+     * versions made from then on. `Invalid` (`supervisor_only`) for other roles.
+     */
+open func reviewQueue(since: Date?)throws  -> [MemberQueue]  {
+    return try  FfiConverterSequenceTypeMemberQueue.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_review_queue(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTimestamp.lower(since),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reviews made, by one reviewer or all.
+     */
+open func reviews(reviewer: String?)throws  -> [Review]  {
+    return try  FfiConverterSequenceTypeReview.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_reviews(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(reviewer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Conflicts, newest first; only unresolved ones when `open_only`.
      */
 open func conflicts(openOnly: Bool)throws  -> [Conflict]  {
@@ -2750,6 +2910,71 @@ public func FfiConverterTypeAuditEntry_lift(_ buf: RustBuffer) throws -> AuditEn
 #endif
 public func FfiConverterTypeAuditEntry_lower(_ value: AuditEntry) -> RustBuffer {
     return FfiConverterTypeAuditEntry.lower(value)
+}
+
+
+/**
+ * One open promise on the follow-up board.
+ */
+public struct BoardRow: Equatable, Hashable {
+    public let followUp: FollowUp
+    public let ownerName: String?
+    public let overdue: Bool
+    public let ageHours: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(followUp: FollowUp, ownerName: String?, overdue: Bool, ageHours: Int64) {
+        self.followUp = followUp
+        self.ownerName = ownerName
+        self.overdue = overdue
+        self.ageHours = ageHours
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BoardRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBoardRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BoardRow {
+        return
+            try BoardRow(
+                followUp: FfiConverterTypeFollowUp.read(from: &buf), 
+                ownerName: FfiConverterOptionString.read(from: &buf), 
+                overdue: FfiConverterBool.read(from: &buf), 
+                ageHours: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BoardRow, into buf: inout [UInt8]) {
+        FfiConverterTypeFollowUp.write(value.followUp, into: &buf)
+        FfiConverterOptionString.write(value.ownerName, into: &buf)
+        FfiConverterBool.write(value.overdue, into: &buf)
+        FfiConverterInt64.write(value.ageHours, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBoardRow_lift(_ buf: RustBuffer) throws -> BoardRow {
+    return try FfiConverterTypeBoardRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBoardRow_lower(_ value: BoardRow) -> RustBuffer {
+    return FfiConverterTypeBoardRow.lower(value)
 }
 
 
@@ -3436,6 +3661,67 @@ public func FfiConverterTypeMeasure_lower(_ value: Measure) -> RustBuffer {
 
 
 /**
+ * One team member's part of the review queue, oldest first.
+ */
+public struct MemberQueue: Equatable, Hashable {
+    public let member: String
+    public let name: String?
+    public let items: [ReviewQueueItem]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(member: String, name: String?, items: [ReviewQueueItem]) {
+        self.member = member
+        self.name = name
+        self.items = items
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MemberQueue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMemberQueue: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MemberQueue {
+        return
+            try MemberQueue(
+                member: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                items: FfiConverterSequenceTypeReviewQueueItem.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MemberQueue, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.member, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterSequenceTypeReviewQueueItem.write(value.items, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberQueue_lift(_ buf: RustBuffer) throws -> MemberQueue {
+    return try FfiConverterTypeMemberQueue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberQueue_lower(_ value: MemberQueue) -> RustBuffer {
+    return FfiConverterTypeMemberQueue.lower(value)
+}
+
+
+/**
  * An earlier contact near a new one.
  */
 public struct NearbyContact: Equatable, Hashable {
@@ -4095,6 +4381,71 @@ public func FfiConverterTypePatrolClosure_lower(_ value: PatrolClosure) -> RustB
 }
 
 
+/**
+ * A stage move waiting for a supervisor, with the problem and the evidence for it.
+ */
+public struct PendingApproval: Equatable, Hashable {
+    public let request: StageRequest
+    public let problem: Problem
+    public let evidence: [ProblemStep]
+    public let requestedByName: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(request: StageRequest, problem: Problem, evidence: [ProblemStep], requestedByName: String?) {
+        self.request = request
+        self.problem = problem
+        self.evidence = evidence
+        self.requestedByName = requestedByName
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PendingApproval: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePendingApproval: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PendingApproval {
+        return
+            try PendingApproval(
+                request: FfiConverterTypeStageRequest.read(from: &buf), 
+                problem: FfiConverterTypeProblem.read(from: &buf), 
+                evidence: FfiConverterSequenceTypeProblemStep.read(from: &buf), 
+                requestedByName: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PendingApproval, into buf: inout [UInt8]) {
+        FfiConverterTypeStageRequest.write(value.request, into: &buf)
+        FfiConverterTypeProblem.write(value.problem, into: &buf)
+        FfiConverterSequenceTypeProblemStep.write(value.evidence, into: &buf)
+        FfiConverterOptionString.write(value.requestedByName, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingApproval_lift(_ buf: RustBuffer) throws -> PendingApproval {
+    return try FfiConverterTypePendingApproval.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingApproval_lower(_ value: PendingApproval) -> RustBuffer {
+    return FfiConverterTypePendingApproval.lower(value)
+}
+
+
 public struct PersonalDetails: Equatable, Hashable {
     public let name: String?
     public let phone: String?
@@ -4731,6 +5082,218 @@ public func FfiConverterTypeResponseAction_lift(_ buf: RustBuffer) throws -> Res
 #endif
 public func FfiConverterTypeResponseAction_lower(_ value: ResponseAction) -> RustBuffer {
     return FfiConverterTypeResponseAction.lower(value)
+}
+
+
+/**
+ * A supervisor's mark that they reviewed some of one member's records.
+ */
+public struct Review: Equatable, Hashable {
+    public let id: String
+    public let reviewer: String
+    public let member: String
+    public let reviewedAt: Date
+    public let items: [ReviewedItem]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, reviewer: String, member: String, reviewedAt: Date, items: [ReviewedItem]) {
+        self.id = id
+        self.reviewer = reviewer
+        self.member = member
+        self.reviewedAt = reviewedAt
+        self.items = items
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Review: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Review {
+        return
+            try Review(
+                id: FfiConverterString.read(from: &buf), 
+                reviewer: FfiConverterString.read(from: &buf), 
+                member: FfiConverterString.read(from: &buf), 
+                reviewedAt: FfiConverterTimestamp.read(from: &buf), 
+                items: FfiConverterSequenceTypeReviewedItem.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Review, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.reviewer, into: &buf)
+        FfiConverterString.write(value.member, into: &buf)
+        FfiConverterTimestamp.write(value.reviewedAt, into: &buf)
+        FfiConverterSequenceTypeReviewedItem.write(value.items, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReview_lift(_ buf: RustBuffer) throws -> Review {
+    return try FfiConverterTypeReview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReview_lower(_ value: Review) -> RustBuffer {
+    return FfiConverterTypeReview.lower(value)
+}
+
+
+/**
+ * One record waiting for review.
+ */
+public struct ReviewQueueItem: Equatable, Hashable {
+    public let item: ReviewedItem
+    public let member: String
+    public let at: Date
+    /**
+     * An earlier version was reviewed; this one changed since.
+     */
+    public let changed: Bool
+    /**
+     * A line about it (never a member of the public's personal details).
+     */
+    public let summary: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(item: ReviewedItem, member: String, at: Date, 
+        /**
+         * An earlier version was reviewed; this one changed since.
+         */changed: Bool, 
+        /**
+         * A line about it (never a member of the public's personal details).
+         */summary: String) {
+        self.item = item
+        self.member = member
+        self.at = at
+        self.changed = changed
+        self.summary = summary
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReviewQueueItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReviewQueueItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReviewQueueItem {
+        return
+            try ReviewQueueItem(
+                item: FfiConverterTypeReviewedItem.read(from: &buf), 
+                member: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                changed: FfiConverterBool.read(from: &buf), 
+                summary: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReviewQueueItem, into buf: inout [UInt8]) {
+        FfiConverterTypeReviewedItem.write(value.item, into: &buf)
+        FfiConverterString.write(value.member, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterBool.write(value.changed, into: &buf)
+        FfiConverterString.write(value.summary, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewQueueItem_lift(_ buf: RustBuffer) throws -> ReviewQueueItem {
+    return try FfiConverterTypeReviewQueueItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewQueueItem_lower(_ value: ReviewQueueItem) -> RustBuffer {
+    return FfiConverterTypeReviewQueueItem.lower(value)
+}
+
+
+/**
+ * One record as seen by a reviewer: kind, id and version (`updated_at`, or a step's
+ * `recorded_at`). Pass back the ones from the queue to mark them reviewed.
+ */
+public struct ReviewedItem: Equatable, Hashable {
+    public let kind: ReviewItemKind
+    public let id: String
+    public let version: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: ReviewItemKind, id: String, version: Date) {
+        self.kind = kind
+        self.id = id
+        self.version = version
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReviewedItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReviewedItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReviewedItem {
+        return
+            try ReviewedItem(
+                kind: FfiConverterTypeReviewItemKind.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf), 
+                version: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReviewedItem, into buf: inout [UInt8]) {
+        FfiConverterTypeReviewItemKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTimestamp.write(value.version, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewedItem_lift(_ buf: RustBuffer) throws -> ReviewedItem {
+    return try FfiConverterTypeReviewedItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewedItem_lower(_ value: ReviewedItem) -> RustBuffer {
+    return FfiConverterTypeReviewedItem.lower(value)
 }
 
 
@@ -7338,6 +7901,108 @@ public func FfiConverterTypeRepeatType_lower(_ value: RepeatType) -> RustBuffer 
 
 
 
+/**
+ * The area a report covers.
+ */
+
+public enum ReportArea: Equatable, Hashable {
+    
+    case all
+    case team(id: String
+    )
+    case lap(code: String
+    )
+    case lsoa(code: String
+    )
+    case priority(id: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReportArea: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportArea: FfiConverterRustBuffer {
+    typealias SwiftType = ReportArea
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportArea {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .all
+        
+        case 2: return .team(id: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .lap(code: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .lsoa(code: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 5: return .priority(id: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReportArea, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .all:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .team(id):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(id, into: &buf)
+            
+        
+        case let .lap(code):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(code, into: &buf)
+            
+        
+        case let .lsoa(code):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(code, into: &buf)
+            
+        
+        case let .priority(id):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(id, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportArea_lift(_ buf: RustBuffer) throws -> ReportArea {
+    return try FfiConverterTypeReportArea.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportArea_lower(_ value: ReportArea) -> RustBuffer {
+    return FfiConverterTypeReportArea.lower(value)
+}
+
+
+
 
 public enum Resolution: Equatable, Hashable {
     
@@ -7400,6 +8065,79 @@ public func FfiConverterTypeResolution_lift(_ buf: RustBuffer) throws -> Resolut
 #endif
 public func FfiConverterTypeResolution_lower(_ value: Resolution) -> RustBuffer {
     return FfiConverterTypeResolution.lower(value)
+}
+
+
+
+
+public enum ReviewItemKind: Equatable, Hashable {
+    
+    case contact
+    case patrol
+    case problemStep
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReviewItemKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReviewItemKind: FfiConverterRustBuffer {
+    typealias SwiftType = ReviewItemKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReviewItemKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .contact
+        
+        case 2: return .patrol
+        
+        case 3: return .problemStep
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReviewItemKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .contact:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .patrol:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .problemStep:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewItemKind_lift(_ buf: RustBuffer) throws -> ReviewItemKind {
+    return try FfiConverterTypeReviewItemKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewItemKind_lower(_ value: ReviewItemKind) -> RustBuffer {
+    return FfiConverterTypeReviewItemKind.lower(value)
 }
 
 
@@ -8379,6 +9117,31 @@ fileprivate struct FfiConverterSequenceTypeAuditEntry: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBoardRow: FfiConverterRustBuffer {
+    typealias SwiftType = [BoardRow]
+
+    public static func write(_ value: [BoardRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBoardRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BoardRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BoardRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBoardRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeBreakdownRow: FfiConverterRustBuffer {
     typealias SwiftType = [BreakdownRow]
 
@@ -8529,6 +9292,31 @@ fileprivate struct FfiConverterSequenceTypeMeasure: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMemberQueue: FfiConverterRustBuffer {
+    typealias SwiftType = [MemberQueue]
+
+    public static func write(_ value: [MemberQueue], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMemberQueue.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MemberQueue] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MemberQueue]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMemberQueue.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeNearbyContact: FfiConverterRustBuffer {
     typealias SwiftType = [NearbyContact]
 
@@ -8596,6 +9384,31 @@ fileprivate struct FfiConverterSequenceTypePatrol: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePatrol.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePendingApproval: FfiConverterRustBuffer {
+    typealias SwiftType = [PendingApproval]
+
+    public static func write(_ value: [PendingApproval], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePendingApproval.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PendingApproval] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PendingApproval]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePendingApproval.read(from: &buf))
         }
         return seq
     }
@@ -8746,6 +9559,81 @@ fileprivate struct FfiConverterSequenceTypeResponseAction: FfiConverterRustBuffe
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeResponseAction.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReview: FfiConverterRustBuffer {
+    typealias SwiftType = [Review]
+
+    public static func write(_ value: [Review], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReview.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Review] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Review]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReview.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReviewQueueItem: FfiConverterRustBuffer {
+    typealias SwiftType = [ReviewQueueItem]
+
+    public static func write(_ value: [ReviewQueueItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReviewQueueItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReviewQueueItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReviewQueueItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReviewQueueItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReviewedItem: FfiConverterRustBuffer {
+    typealias SwiftType = [ReviewedItem]
+
+    public static func write(_ value: [ReviewedItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReviewedItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReviewedItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReviewedItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReviewedItem.read(from: &buf))
         }
         return seq
     }
@@ -9081,6 +9969,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_beatbook_ffi_checksum_method_store_load_area_boundaries_async() != 8763) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_beatbook_ffi_checksum_method_store_report_json_async() != 60659) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_beatbook_ffi_checksum_method_store_search_async() != 23647) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9259,6 +10150,27 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_volunteer_hours() != 62947) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_approval_queue() != 23489) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_follow_up_board() != 9433) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_mark_reviewed() != 17662) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_reassign_follow_up() != 58745) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_report_json() != 45000) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_review_queue() != 65378) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_reviews() != 23845) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_conflicts() != 45132) {

@@ -289,6 +289,11 @@ uint64_t uniffi_beatbook_ffi_fn_method_store_export_contacts_csv_async(uint64_t 
 uint64_t uniffi_beatbook_ffi_fn_method_store_load_area_boundaries_async(uint64_t ptr, RustBuffer geojson
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REPORT_JSON_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REPORT_JSON_ASYNC
+uint64_t uniffi_beatbook_ffi_fn_method_store_report_json_async(uint64_t ptr, RustBuffer from, RustBuffer to, RustBuffer area, RustBuffer as_of
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_SEARCH_ASYNC
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_SEARCH_ASYNC
 uint64_t uniffi_beatbook_ffi_fn_method_store_search_async(uint64_t ptr, RustBuffer query, uint32_t limit
@@ -587,6 +592,41 @@ RustBuffer uniffi_beatbook_ffi_fn_method_store_users(uint64_t ptr, RustCallStatu
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_VOLUNTEER_HOURS
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_VOLUNTEER_HOURS
 RustBuffer uniffi_beatbook_ffi_fn_method_store_volunteer_hours(uint64_t ptr, RustBuffer from, RustBuffer to, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_APPROVAL_QUEUE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_APPROVAL_QUEUE
+RustBuffer uniffi_beatbook_ffi_fn_method_store_approval_queue(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_FOLLOW_UP_BOARD
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_FOLLOW_UP_BOARD
+RustBuffer uniffi_beatbook_ffi_fn_method_store_follow_up_board(uint64_t ptr, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_MARK_REVIEWED
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_MARK_REVIEWED
+RustBuffer uniffi_beatbook_ffi_fn_method_store_mark_reviewed(uint64_t ptr, RustBuffer member, RustBuffer items, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REASSIGN_FOLLOW_UP
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REASSIGN_FOLLOW_UP
+RustBuffer uniffi_beatbook_ffi_fn_method_store_reassign_follow_up(uint64_t ptr, RustBuffer follow_up_id, RustBuffer new_owner, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REPORT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REPORT_JSON
+RustBuffer uniffi_beatbook_ffi_fn_method_store_report_json(uint64_t ptr, RustBuffer from, RustBuffer to, RustBuffer area, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEW_QUEUE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEW_QUEUE
+RustBuffer uniffi_beatbook_ffi_fn_method_store_review_queue(uint64_t ptr, RustBuffer since, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEWS
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEWS
+RustBuffer uniffi_beatbook_ffi_fn_method_store_reviews(uint64_t ptr, RustBuffer reviewer, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_CONFLICTS
@@ -976,6 +1016,12 @@ uint16_t uniffi_beatbook_ffi_checksum_method_store_load_area_boundaries_async(vo
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REPORT_JSON_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REPORT_JSON_ASYNC
+uint16_t uniffi_beatbook_ffi_checksum_method_store_report_json_async(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_SEARCH_ASYNC
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_SEARCH_ASYNC
 uint16_t uniffi_beatbook_ffi_checksum_method_store_search_async(void
@@ -1333,6 +1379,48 @@ uint16_t uniffi_beatbook_ffi_checksum_method_store_users(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_VOLUNTEER_HOURS
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_VOLUNTEER_HOURS
 uint16_t uniffi_beatbook_ffi_checksum_method_store_volunteer_hours(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_APPROVAL_QUEUE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_APPROVAL_QUEUE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_approval_queue(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_FOLLOW_UP_BOARD
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_FOLLOW_UP_BOARD
+uint16_t uniffi_beatbook_ffi_checksum_method_store_follow_up_board(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_MARK_REVIEWED
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_MARK_REVIEWED
+uint16_t uniffi_beatbook_ffi_checksum_method_store_mark_reviewed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REASSIGN_FOLLOW_UP
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REASSIGN_FOLLOW_UP
+uint16_t uniffi_beatbook_ffi_checksum_method_store_reassign_follow_up(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REPORT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REPORT_JSON
+uint16_t uniffi_beatbook_ffi_checksum_method_store_report_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEW_QUEUE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEW_QUEUE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_review_queue(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEWS
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEWS
+uint16_t uniffi_beatbook_ffi_checksum_method_store_reviews(void
     
 );
 #endif

@@ -7,10 +7,12 @@ mod areas;
 mod field;
 mod problem;
 mod queries;
+mod supervisor;
 mod sync;
 
 pub use areas::*;
 pub use field::*;
 pub use problem::*;
 pub use queries::*;
+pub use supervisor::*;
 pub use sync::*;

@@ -8,6 +8,9 @@
 mod field;
 mod problems;
 mod queries;
+mod supervisor;
+
+pub use supervisor::ReportArea;
 
 use crate::convert::id;
 use crate::error::{BeatbookError, Result};

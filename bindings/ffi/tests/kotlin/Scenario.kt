@@ -178,6 +178,16 @@ suspend fun scenario(dir: File) {
     val sam = withContext(Dispatchers.IO) { Device(dir, "sam", codes.getValue("sam")) }
     sam.sync()
     check("the request waits for the supervisor", sam.store.pendingStageRequests().any { it.id == request.id })
+    val approval = sam.store.approvalQueue().singleOrNull()
+    check("the approval comes with its evidence", approval?.problem?.id == problem.id && approval.evidence.isNotEmpty())
+
+    // The supervisor's review queue and follow-up board.
+    val adasItems = sam.store.reviewQueue(null).single { it.member == ada.actor.userId }.items.map { it.item }
+    check("the contact waits for review", adasItems.any { it.id == recorded.contact.id })
+    val reviews = sam.store.markReviewed(ada.actor.userId, adasItems)
+    check("all marked", reviews.sumOf { it.items.size } == adasItems.size)
+    check("the queue is empty for Ada", sam.store.reviewQueue(null).none { it.member == ada.actor.userId })
+    check("the promise is on the board", sam.store.followUpBoard(Instant.now()).any { it.followUp.id == recorded.followUp?.id })
     val decided = sam.store.decideStageRequest(request.id, StageDecision.Approve)
     check("approved", decided.status == StageRequestStatus.APPROVED)
     val notSupervisor = expect<BeatbookException.Invalid>("a PCSO approving") {

@@ -7,6 +7,7 @@ server on loopback and sets BEATBOOK_SERVER_URL, BEATBOOK_SERVER_BIN and BEATBOO
 
 import asyncio
 import datetime
+import json
 import os
 import subprocess
 import sys
@@ -171,6 +172,32 @@ class MobileScenario(unittest.TestCase):
         # The supervisor approves the stage move; the owner sees it.
         sam = Device(self.tmp.name, "sam", self.codes["sam"])
         sam.sync()
+        approvals = sam.store.approval_queue()
+        self.assertEqual([a.request.id for a in approvals], [request.id])
+        self.assertEqual(approvals[0].problem.id, problem.id)
+        self.assertTrue(approvals[0].evidence)
+
+        # The supervisor's review queue, the follow-up board and the team's report.
+        queue = {q.member: q for q in sam.store.review_queue(None)}
+        adas_items = [i.item for i in queue[ada.actor.user_id].items]
+        self.assertIn(recorded.contact.id, [i.id for i in adas_items])
+        self.assertIn(patrol.id, [i.id for i in adas_items])
+        reviews = sam.store.mark_reviewed(ada.actor.user_id, adas_items)
+        self.assertEqual(sum(len(r.items) for r in reviews), len(adas_items))
+        self.assertNotIn(ada.actor.user_id, [q.member for q in sam.store.review_queue(None)])
+        with self.assertRaises(bb.BeatbookError.Invalid) as caught:
+            ben.store.review_queue(None)
+        self.assertEqual(caught.exception.rule, "supervisor_only")
+        board = sam.store.follow_up_board(now())
+        self.assertIn(recorded.follow_up.id, [row.follow_up.id for row in board])
+        report = json.loads(sam.store.report_json(
+            now() - datetime.timedelta(days=1), now() + datetime.timedelta(hours=1),
+            bb.ReportArea.ALL(), now()))
+        self.assertEqual(report["engagement"]["contacts"], 1)
+        self.assertEqual(report["follow_ups"]["promised"], 1)
+        with self.assertRaises(bb.BeatbookError.Invalid):
+            sam.store.report_json(now(), now() - datetime.timedelta(days=1), bb.ReportArea.ALL(), now())
+
         self.assertIn(request.id, [r.id for r in sam.store.pending_stage_requests()])
         decided = sam.store.decide_stage_request(request.id, bb.StageDecision.APPROVE())
         self.assertEqual(decided.status, bb.StageRequestStatus.APPROVED)
