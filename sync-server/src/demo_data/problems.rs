@@ -22,7 +22,8 @@ struct ProblemPlan {
     moves: &'static [(SaraStage, i64)],
     /// A move waiting for the supervisor: `(to, days ago asked, why ready)`.
     pending: Option<(SaraStage, i64, &'static str)>,
-    analysed: bool,
+    /// The analysis triangle's offender, victim and location sides, once analysed.
+    analysed: Option<[&'static str; 3]>,
     responses: bool,
     assessed: bool,
 }
@@ -48,7 +49,11 @@ const PLANS: &[ProblemPlan] = &[
         ],
         moves: &[(SaraStage::Analysis, 17), (SaraStage::Response, 12)],
         pending: None,
-        analysed: true,
+        analysed: Some([
+            "Two or three local adults selling stolen tools on",
+            "Shed and garage owners on Elm Row",
+            "Unlit rear lane and broken gates",
+        ]),
         responses: true,
         assessed: false,
     },
@@ -76,7 +81,7 @@ const PLANS: &[ProblemPlan] = &[
             1,
             "Scanned: calls and shopkeepers' accounts agree",
         )),
-        analysed: false,
+        analysed: None,
         responses: false,
         assessed: false,
     },
@@ -104,7 +109,11 @@ const PLANS: &[ProblemPlan] = &[
             2,
             "Analysis done with the council's traffic counts",
         )),
-        analysed: true,
+        analysed: Some([
+            "Through traffic avoiding the ring road",
+            "Children walking to Marlowe Road school",
+            "Straight, wide road with no crossing",
+        ]),
         responses: false,
         assessed: false,
     },
@@ -139,7 +148,11 @@ const PLANS: &[ProblemPlan] = &[
             (SaraStage::Closed, 3),
         ],
         pending: None,
-        analysed: true,
+        analysed: Some([
+            "A few local teenagers, known to the youth club",
+            "Parish council and underpass users",
+            "Unlit, unwatched underpass",
+        ]),
         responses: true,
         assessed: true,
     },
@@ -218,11 +231,11 @@ pub(super) fn seed(seed: &mut Seed, people: DemoPeople) -> AdminResult<()> {
             category: plan.category,
             owner,
             stage,
-            triangle: if plan.analysed {
+            triangle: if let Some([offender, victim, location]) = plan.analysed {
                 AnalysisTriangle {
-                    offender: Some("A small local group, known to the youth service".into()),
-                    victim: Some("Residents and shopkeepers nearby".into()),
-                    location: Some("Unlit, unwatched space".into()),
+                    offender: Some(offender.into()),
+                    victim: Some(victim.into()),
+                    location: Some(location.into()),
                     handler: None,
                     guardian: Some("Neighbours, with better lighting".into()),
                     manager: Some("Northvale Council (fictional)".into()),
@@ -230,7 +243,7 @@ pub(super) fn seed(seed: &mut Seed, people: DemoPeople) -> AdminResult<()> {
             } else {
                 AnalysisTriangle::default()
             },
-            repeat_types: if plan.analysed {
+            repeat_types: if plan.analysed.is_some() {
                 vec![RepeatType::Den]
             } else {
                 Vec::new()
