@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_sync.sql"),
     include_str!("../../migrations/0003_reviews.sql"),
     include_str!("../../migrations/0004_sync_held.sql"),
+    include_str!("../../migrations/0005_report_indexes.sql"),
 ];
 
 /// The schema version this build writes.
