@@ -268,3 +268,55 @@ fn oversized_headers_are_refused_without_harm() {
     world.h.wait_healthy();
     assert_eq!(world.snapshot(), before);
 }
+
+#[test]
+fn guessing_enrolment_codes_is_slowed_and_enrols_nothing() {
+    let world = World::start();
+    let good = world.h.code_for(&world.h.pcso2);
+    let before = world.snapshot();
+    let guess = |code: &str| {
+        world.h.post_json(
+            "/v1/enrol",
+            None,
+            &json!({"code": code, "device_name": "guesser"}),
+        )
+    };
+    for i in 0..30 {
+        let (status, text) = guess(&format!("GUESS{i:05}"));
+        assert_error(
+            "a guess",
+            status,
+            &text,
+            StatusCode::BAD_REQUEST,
+            "enrolment_code_invalid",
+        );
+    }
+    // Past 30 failures a minute every enrolment waits, a good code included.
+    for code in ["GUESS99999", good.as_str()] {
+        let response = world
+            .h
+            .client
+            .post(world.h.url("/v1/enrol"))
+            .json(&json!({"code": code, "device_name": "guesser"}))
+            .send()
+            .expect("sent");
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let (status, text) = read(response);
+        assert_error(
+            "after 30 guesses",
+            status,
+            &text,
+            StatusCode::TOO_MANY_REQUESTS,
+            "slow_down",
+        );
+        assert!(
+            retry_after.is_some_and(|s| (1..=60).contains(&s)),
+            "{retry_after:?}"
+        );
+    }
+    assert_eq!(world.snapshot(), before, "a guess enrolled a device");
+}
