@@ -231,26 +231,34 @@ fn follow_ups(
         ))
     })?;
     let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    let known: HashMap<ContactId, &ContactFact> = contacts.iter().map(|c| (c.id, c)).collect();
+    // The areas of the contacts these promises were made at: from the contacts already read
+    // (one pass, hashing only the promises' contact ids), else one lookup each.
+    let mut areas: HashMap<ContactId, Option<(Option<LsoaCode>, Option<String>)>> = rows
+        .iter()
+        .filter_map(|(_, contact)| contact.map(|id| (id, None)))
+        .collect();
+    for c in contacts {
+        if let Some(slot) = areas.get_mut(&c.id) {
+            *slot = Some((c.lsoa_code.clone(), c.lap_code.clone()));
+        }
+    }
     let mut lookup =
         conn.prepare_cached("SELECT lsoa_code, lap_code FROM contacts WHERE id = ?1")?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (mut f, contact) in rows {
-        if let Some(id) = contact {
-            if let Some(c) = known.get(&id) {
-                f.lsoa_code = c.lsoa_code.clone();
-                f.lap_code = c.lap_code.clone();
-            } else if let Some((lsoa_code, lap_code)) = lookup
-                .query_row([id], |r| Ok((lsoa(r, 0)?, r.get(1)?)))
-                .optional()?
-            {
-                f.lsoa_code = lsoa_code;
-                f.lap_code = lap_code;
-            }
-        }
-        out.push(f);
+    for (id, slot) in areas.iter_mut().filter(|(_, slot)| slot.is_none()) {
+        *slot = lookup
+            .query_row([id], |r| Ok((lsoa(r, 0)?, r.get(1)?)))
+            .optional()?;
     }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(|(mut f, contact)| {
+            if let Some(Some((lsoa_code, lap_code))) = contact.and_then(|id| areas.get(&id)) {
+                f.lsoa_code = lsoa_code.clone();
+                f.lap_code = lap_code.clone();
+            }
+            f
+        })
+        .collect())
 }
 
 fn problems(conn: &Connection, period: &Period) -> Result<Vec<ProblemFact>> {
