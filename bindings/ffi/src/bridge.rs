@@ -103,3 +103,50 @@ impl Store {
         off_thread(move || self.export_contacts_csv(from, to, justification)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_lite::future::block_on;
+
+    #[test]
+    fn a_panic_in_an_async_call_is_an_internal_error_not_an_unwind() {
+        let out: Result<()> = block_on(off_thread(|| panic!("a bug")));
+        assert!(
+            matches!(out, Err(BeatbookError::Internal { .. })),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn dropping_a_sync_future_cancels_its_token() {
+        let token = CancelToken::new();
+        drop(CancelOnDrop(Some(token.clone())));
+        assert!(token.is_cancelled());
+    }
+
+    #[test]
+    fn async_open_and_a_wrong_key_and_a_closed_store_are_typed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("s.db").to_string_lossy().into_owned();
+        let store = block_on(open_store(path.clone(), vec![7; 32])).expect("open");
+        assert!(matches!(
+            Store::open(path.clone(), vec![8; 32]),
+            Err(BeatbookError::WrongKey { .. })
+        ));
+        assert!(matches!(
+            Store::open(path, vec![7; 16]),
+            Err(BeatbookError::BadKey { .. })
+        ));
+        assert!(matches!(
+            store.acting().map(|_| ()),
+            Err(BeatbookError::NotEnrolled { .. })
+        ));
+        store.close_store();
+        assert!(!store.is_open());
+        assert!(matches!(
+            store.problems(),
+            Err(BeatbookError::Closed { .. })
+        ));
+    }
+}

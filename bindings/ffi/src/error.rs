@@ -105,6 +105,13 @@ impl BeatbookError {
     }
 }
 
+/// What a foreign callback threw (a `SyncListener`'s exception).
+impl From<uniffi::UnexpectedUniFFICallbackError> for BeatbookError {
+    fn from(_: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        BeatbookError::internal("the progress listener threw")
+    }
+}
+
 impl From<ValidationError> for BeatbookError {
     fn from(e: ValidationError) -> Self {
         BeatbookError::Invalid {

@@ -20,9 +20,11 @@ use std::sync::Arc;
 
 /// Receives sync progress, on the thread running the sync, after each batch or page. Keep it
 /// quick (post to the UI thread); the sync waits for it. Implemented in Kotlin or Swift.
+/// Whatever it throws is ignored (it is declared to throw so that a listener's exception is an
+/// ordinary error, never a panic): a progress bar's bug must not lose a sync.
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
-    fn on_progress(&self, progress: SyncProgress);
+    fn on_progress(&self, progress: SyncProgress) -> Result<()>;
 }
 
 /// Stops a running sync at its next check (between batches and pages, and during retry
@@ -58,8 +60,8 @@ impl CancelToken {
     }
 }
 
-/// Forwards the core's progress to the foreign listener. A listener that throws is ignored
-/// (the sync goes on): a progress bar's bug must not lose a sync.
+/// Forwards the core's progress to the foreign listener, ignoring what it throws (and, should
+/// a foreign call break its contract, the panic uniffi raises for that).
 struct Forward(Option<Arc<dyn SyncListener>>);
 
 impl ProgressListener for Forward {
@@ -67,6 +69,7 @@ impl ProgressListener for Forward {
         if let Some(listener) = &self.0 {
             let progress = SyncProgress::from(progress);
             let _ = catch_unwind(AssertUnwindSafe(|| listener.on_progress(progress)));
+            // An `Err` is the listener's exception: ignored on purpose.
         }
     }
 }

@@ -2377,15 +2377,19 @@ public func FfiConverterTypeStore_lower(_ value: Store) -> UInt64 {
 /**
  * Receives sync progress, on the thread running the sync, after each batch or page. Keep it
  * quick (post to the UI thread); the sync waits for it. Implemented in Kotlin or Swift.
+ * Whatever it throws is ignored (it is declared to throw so that a listener's exception is an
+ * ordinary error, never a panic): a progress bar's bug must not lose a sync.
  */
 public protocol SyncListener: AnyObject, Sendable {
     
-    func onProgress(progress: SyncProgress) 
+    func onProgress(progress: SyncProgress) throws 
     
 }
 /**
  * Receives sync progress, on the thread running the sync, after each batch or page. Keep it
  * quick (post to the UI thread); the sync waits for it. Implemented in Kotlin or Swift.
+ * Whatever it throws is ignored (it is declared to throw so that a listener's exception is an
+ * ordinary error, never a panic): a progress bar's bug must not lose a sync.
  */
 open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2440,7 +2444,7 @@ open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     
 
     
-open func onProgress(progress: SyncProgress)  {try! rustCall() {
+open func onProgress(progress: SyncProgress)throws   {try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
         uniffiCallStatus in
     uniffi_beatbook_ffi_fn_method_synclistener_on_progress(
             self.uniffiCloneHandle(),
@@ -2488,17 +2492,18 @@ fileprivate struct UniffiCallbackInterfaceSyncListener {
                 guard let uniffiObj = try? FfiConverterTypeSyncListener.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.onProgress(
+                return try uniffiObj.onProgress(
                      progress: try FfiConverterTypeSyncProgress_lift(progress)
                 )
             }
 
             
             let writeReturn = { () }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeBeatbookError_lower
             )
         }
     )
@@ -10203,7 +10208,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_beatbook_ffi_checksum_method_canceltoken_reset() != 15779) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_beatbook_ffi_checksum_method_synclistener_on_progress() != 34241) {
+    if (uniffi_beatbook_ffi_checksum_method_synclistener_on_progress() != 37726) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_constructor_store_open() != 52093) {

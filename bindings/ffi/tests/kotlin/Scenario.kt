@@ -43,6 +43,11 @@ class Progress : SyncListener {
     }
 }
 
+/** A listener with a bug: the sync must go on regardless. */
+class Broken : SyncListener {
+    override fun onProgress(progress: SyncProgress): Unit = throw IllegalStateException("a bug in the progress bar")
+}
+
 class Device(dir: File, name: String, code: String) {
     val path: String = File(dir, "$name.db").path
     val key = newKey()
@@ -170,7 +175,8 @@ suspend fun scenario(dir: File) {
     check("the problem arrived", ben.store.problem(problem.id).title == "Garage fires")
     val bensNote = ben.store.addNote(NewNote(Instant.now(), "Spoke to the garage owners",
         NoteCategory.COMMUNITY, null, null, problem.id))
-    ben.sync()
+    val bensSync = ben.store.sync(Broken(), null)
+    check("a throwing listener does not stop the sync", bensSync is SyncOutcome.Synced && bensSync.report.pending == 0uL) { "$bensSync" }
     check("pulled something", ada.sync().pulled > 0u)
     check("the second device's note arrived", ada.store.note(bensNote.id).author == ben.actor.userId)
 

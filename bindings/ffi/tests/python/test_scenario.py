@@ -43,6 +43,13 @@ class Progress(bb.SyncListener):
         self.reports.append(progress)
 
 
+class Broken(bb.SyncListener):
+    """A progress listener with a bug: the sync must go on regardless."""
+
+    def on_progress(self, progress):
+        raise RuntimeError("a bug in the progress bar")
+
+
 class Device:
     """A phone: its own store file and key, enrolled as one user."""
 
@@ -164,7 +171,9 @@ class MobileScenario(unittest.TestCase):
             observed_at=now(), text="Spoke to the garage owners", category=bb.NoteCategory.COMMUNITY,
             place=None, patrol_id=None, problem_id=problem.id,
         ))
-        ben.sync()
+        outcome = ben.store.sync(Broken(), None)
+        self.assertTrue(outcome.is_SYNCED(), "a throwing listener stopped the sync")
+        self.assertEqual(outcome.report.pending, 0)
         report = ada.sync()
         self.assertGreater(report.pulled, 0)
         self.assertEqual(ada.store.note(bens_note.id).author, ben.actor.user_id)
