@@ -5,11 +5,10 @@
 //!
 //! Speed (the target is a year of a 40-person team in under 200 ms, `benches/reports.rs`):
 //! every page read from an encrypted store costs a decryption, so the reads are shaped to touch
-//! each page once and as few pages as possible. Contacts and follow-ups are read from covering
-//! indexes (migration 0005) in time order; patrols, for a period covering most of the table,
-//! by reading the table in order instead of following the time index row by row (see
-//! [`read_whole_table`]); follow-ups take their contact's area from the contacts already read
-//! instead of a join; times are parsed by a fixed-width fast path.
+//! each page once and as few pages as possible. Patrols, contacts and follow-ups are read from
+//! covering indexes in time order (migrations 0005 and 0006), never a table page per row;
+//! follow-ups take their contact's area from the contacts already read instead of a join;
+//! times are parsed by a fixed-width fast path.
 
 use super::data::{
     ContactFact, FollowUpFact, PatrolFact, ProblemFact, ReportData, StageMoveFact, UserFact,
@@ -25,9 +24,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::{FromSql, FromSqlResult, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
-
-/// Above this share of a table's time span, a period is read by scanning the table.
-const SCAN_SHARE: f64 = 0.25;
 
 impl Store {
     /// The facts a report for `period` reads, from this store.
@@ -108,44 +104,15 @@ fn lsoa(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<LsoaCode>> {
         .map_err(conversion)
 }
 
-/// Whether to read `[from, to)` of `table` by scanning the whole table rather than through the
-/// index on `column`. Following an index costs a random page read (and decryption) per row,
-/// a scan a sequential read per page of ~15 rows: once a period covers a good share of the
-/// table the scan wins by an order of magnitude. The share is estimated from the first and last
-/// times in the index (two seeks), assuming activity spread evenly over time.
-fn read_whole_table(conn: &Connection, table: &str, column: &str, period: &Period) -> Result<bool> {
-    let bounds: Option<(Option<FastTime>, Option<FastTime>)> = conn
-        .prepare_cached(&format!("SELECT min({column}), max({column}) FROM {table}"))?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((Some(first), Some(last))) = bounds else {
-        return Ok(false);
-    };
-    let span = (last.0 - first.0).num_seconds().max(1) as f64;
-    let start = period.from.max(first.0);
-    let end = period.to.min(last.0);
-    let covered = (end - start).num_seconds().max(0) as f64;
-    Ok(covered / span > SCAN_SHARE)
-}
+const PATROLS: &str = "SELECT p.id, p.kind, p.area_kind, p.area_id, p.recorded_by,
+    p.started_at, p.ended_at, json_extract(p.assessment, '$.purpose_met'),
+    json_extract(p.assessment, '$.value_rating')
+    FROM patrols p WHERE p.started_at < ?2 AND (p.ended_at IS NULL OR p.ended_at >= ?1)";
 
-fn indexed(whole: bool) -> &'static str {
-    if whole {
-        "NOT INDEXED"
-    } else {
-        ""
-    }
-}
-
-/// Patrols that may overlap the period: started before its end, not ended before its start.
+/// Patrols that may overlap the period (started before its end, not ended before its start),
+/// read from the covering index `patrols_started_report` alone (migration 0006).
 fn patrols(conn: &Connection, period: &Period) -> Result<Vec<PatrolFact>> {
-    let how = indexed(read_whole_table(conn, "patrols", "started_at", period)?);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT p.id, p.kind, p.area_kind, p.area_id, p.recorded_by, p.started_at, p.ended_at,
-                json_extract(p.assessment, '$.purpose_met'),
-                json_extract(p.assessment, '$.value_rating')
-         FROM patrols p {how}
-         WHERE p.started_at < ?2 AND (p.ended_at IS NULL OR p.ended_at >= ?1)"
-    ))?;
+    let mut stmt = conn.prepare_cached(PATROLS)?;
     let rows = stmt.query_map(params![t(period.from), t(period.to)], |r| {
         let area = AreaRef::from_parts(r.get_ref(2)?.as_str()?, r.get_ref(3)?.as_str()?)
             .map_err(conversion)?;
@@ -303,7 +270,7 @@ mod tests {
 
     /// The reads that carry a report's volume never touch their tables (migration 0005).
     #[test]
-    fn contacts_and_follow_ups_are_read_from_covering_indexes() {
+    fn patrols_contacts_and_follow_ups_are_read_from_covering_indexes() {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open(
             dir.path().join("s.db"),
@@ -323,6 +290,11 @@ mod tests {
         assert!(
             contacts.contains("COVERING INDEX contacts_occurred_report"),
             "{contacts}"
+        );
+        let patrols = plan(PATROLS);
+        assert!(
+            patrols.contains("COVERING INDEX patrols_started_report"),
+            "{patrols}"
         );
         let follow_ups = plan(FOLLOW_UPS);
         assert!(
