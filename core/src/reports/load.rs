@@ -170,6 +170,9 @@ fn contacts(conn: &Connection, period: &Period) -> Result<Vec<ContactFact>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Where a contact was tagged: its LSOA and LAP.
+type ContactArea = (Option<LsoaCode>, Option<String>);
+
 const FOLLOW_UPS: &str = "SELECT owner, created_at, due_at, status, answered_at, contact_id
     FROM follow_ups
     WHERE created_at < ?2 AND (created_at >= ?1 OR status = 'open' OR answered_at >= ?1)";
@@ -200,7 +203,7 @@ fn follow_ups(
     let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     // The areas of the contacts these promises were made at: from the contacts already read
     // (one pass, hashing only the promises' contact ids), else one lookup each.
-    let mut areas: HashMap<ContactId, Option<(Option<LsoaCode>, Option<String>)>> = rows
+    let mut areas: HashMap<ContactId, Option<ContactArea>> = rows
         .iter()
         .filter_map(|(_, contact)| contact.map(|id| (id, None)))
         .collect();
