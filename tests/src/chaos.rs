@@ -119,7 +119,7 @@ impl ChaosProxy {
         }
     }
 
-    /// How many connections met a fault.
+    /// The faults dealt so far (every plan but `Pass`), in connection order.
     pub fn faults(&self) -> Vec<Plan> {
         self.plans
             .lock()
