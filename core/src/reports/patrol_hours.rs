@@ -11,7 +11,7 @@ use super::scope::Scope;
 use super::ReportQuery;
 use crate::model::{AreaRef, PatrolKind};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Hours of one patrol kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,7 +69,7 @@ pub(crate) fn compute(
             person_hours: 0.0,
         })
         .collect();
-    let mut by_area: BTreeMap<(String, String), AreaHours> = BTreeMap::new();
+    let mut by_area: HashMap<&AreaRef, AreaHours> = HashMap::new();
     let mut open_patrols = 0;
     for p in patrols {
         let Some(hours) = hours_in_period(p, query) else {
@@ -84,8 +84,7 @@ pub(crate) fn compute(
             k.hours += hours;
             k.person_hours += person_hours;
         }
-        let key = (p.area.kind().to_owned(), p.area.id_string());
-        let row = by_area.entry(key).or_insert_with(|| AreaHours {
+        let row = by_area.entry(&p.area).or_insert_with(|| AreaHours {
             area: p.area.clone(),
             name: area_name(&p.area, scope),
             patrols: 0,

@@ -65,7 +65,7 @@ pub(crate) fn compute(
         .iter()
         .filter(|pa| scope.priority_in_area(pa))
         .collect();
-    areas.sort_by(|a, b| a.name.cmp(&b.name));
+    areas.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     let patrols: Vec<(&PatrolFact, f64)> = patrols
         .iter()
         .filter_map(|p| hours_in_period(p, query).map(|h| (*p, h)))

@@ -12,7 +12,7 @@ use super::ReportQuery;
 use crate::ids::UserId;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VolunteerMonth {
@@ -29,7 +29,7 @@ pub(crate) fn compute(
     scope: &Scope<'_>,
     query: &ReportQuery,
 ) -> Vec<VolunteerMonth> {
-    let mut rows: BTreeMap<(String, UserId), (u64, f64)> = BTreeMap::new();
+    let mut rows: HashMap<(Month, UserId), (u64, f64)> = HashMap::new();
     for p in patrols {
         let (Some(end), Some(_)) = (p.ended_at, hours_in_period(p, query)) else {
             continue;
@@ -50,7 +50,7 @@ pub(crate) fn compute(
                 continue;
             }
             for v in &volunteers {
-                let row = rows.entry((month.clone(), *v)).or_default();
+                let row = rows.entry((month, *v)).or_default();
                 row.0 += 1;
                 row.1 += hours;
             }
@@ -58,27 +58,31 @@ pub(crate) fn compute(
     }
     let mut out: Vec<VolunteerMonth> = rows
         .into_iter()
-        .map(|((month, user_id), (patrols, hours))| VolunteerMonth {
-            user_id,
-            display_name: scope.user_name(user_id).unwrap_or("(unknown)").to_owned(),
-            month,
-            patrols,
-            hours,
-        })
+        .map(
+            |(((year, month), user_id), (patrols, hours))| VolunteerMonth {
+                user_id,
+                display_name: scope.user_name(user_id).unwrap_or("(unknown)").to_owned(),
+                month: format!("{year:04}-{month:02}"),
+                patrols,
+                hours,
+            },
+        )
         .collect();
     out.sort_by(|a, b| {
         a.month
             .cmp(&b.month)
             .then_with(|| a.display_name.cmp(&b.display_name))
+            .then_with(|| a.user_id.cmp(&b.user_id))
     });
     out
 }
 
-/// The calendar months `[start, stop]` touches: label, first instant, first instant of the next.
-fn months(
-    start: DateTime<Utc>,
-    stop: DateTime<Utc>,
-) -> Vec<(String, DateTime<Utc>, DateTime<Utc>)> {
+/// A calendar month: (year, month).
+type Month = (i32, u32);
+
+/// The calendar months `[start, stop]` touches: (year, month), first instant, first instant of
+/// the next.
+fn months(start: DateTime<Utc>, stop: DateTime<Utc>) -> Vec<(Month, DateTime<Utc>, DateTime<Utc>)> {
     let mut out = Vec::new();
     let (mut y, mut m) = (start.year(), start.month());
     loop {
@@ -89,7 +93,7 @@ fn months(
         ) else {
             break;
         };
-        out.push((format!("{y:04}-{m:02}"), first, next));
+        out.push(((y, m), first, next));
         if next >= stop {
             break;
         }
