@@ -26,6 +26,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 echo "==> mobile bindings (Kotlin, Python, Swift freshness)" && bash scripts/test-bindings.sh
+echo "==> fuzzing (short run: 10 s a target; scripts/fuzz-ci.sh)" && FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash scripts/fuzz-ci.sh
 # One closing line for the whole run (cargo prints one summary per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "total: %d passed, %d failed\n", p, f }' "$log"
