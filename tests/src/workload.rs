@@ -4,7 +4,7 @@
 
 use beatbook_core::model::*;
 use beatbook_core::Store;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 /// What [`record`] wrote: its kind (`contact` or `note`) and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,31 @@ pub fn contact(i: u64) -> NewContact {
         issues: vec![CrimeCategory::AntiSocialBehaviour],
         issues_text: Some(format!("Reliability contact number {i}")),
         promised: (i % 4 == 0).then(|| "Call back".to_owned()),
+        follow_up_due: None,
+        follow_up_owner: None,
+        consent_to_recontact: false,
+        personal: None,
+        ethnicity: None,
+        repeat_caller: false,
+        vulnerable: false,
+        problem_id: None,
+        patrol_id: None,
+    }
+}
+
+/// A door-knock contact with a resident about burglary, with a promise (so a follow-up is due
+/// 72 hours later): the supervisor and report tests' typical contact.
+pub fn door_knock_with_promise(occurred_at: DateTime<Utc>, people_count: u32) -> NewContact {
+    NewContact {
+        occurred_at,
+        place: GeoPoint::new(52.44, -1.51),
+        lsoa_code: None,
+        method: ContactMethod::DoorKnock,
+        audience: Audience::Resident,
+        people_count,
+        issues: vec![CrimeCategory::Burglary],
+        issues_text: None,
+        promised: Some("Crime prevention visit".into()),
         follow_up_due: None,
         follow_up_owner: None,
         consent_to_recontact: false,

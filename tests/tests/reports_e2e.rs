@@ -7,6 +7,7 @@ use beatbook_core::model::*;
 use beatbook_core::reports::{Period, Report, ReportArea, ReportQuery};
 use beatbook_e2e::http::request;
 use beatbook_e2e::server::ServerProcess;
+use beatbook_e2e::workload;
 use chrono::{Duration, DurationRound, Utc};
 
 #[test]
@@ -66,26 +67,7 @@ fn a_supervisor_gets_the_same_report_from_the_device_and_the_server() {
     pcso.store
         .record_contact(
             &pcso.actor,
-            NewContact {
-                occurred_at: hour - Duration::hours(10),
-                place: GeoPoint::new(52.44, -1.51),
-                lsoa_code: None,
-                method: ContactMethod::DoorKnock,
-                audience: Audience::Resident,
-                people_count: 2,
-                issues: vec![CrimeCategory::Burglary],
-                issues_text: None,
-                promised: Some("Crime prevention visit".into()),
-                follow_up_due: None,
-                follow_up_owner: None,
-                consent_to_recontact: false,
-                personal: None,
-                ethnicity: None,
-                repeat_caller: false,
-                vulnerable: false,
-                problem_id: None,
-                patrol_id: None,
-            },
+            workload::door_knock_with_promise(hour - Duration::hours(10), 2),
         )
         .expect("contact");
     pcso.sync();

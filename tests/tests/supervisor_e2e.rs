@@ -10,6 +10,7 @@ use beatbook_core::sync::{Hlc, RecordKind};
 use beatbook_e2e::device::Device;
 use beatbook_e2e::http::{pull_from_start, push};
 use beatbook_e2e::server::ServerProcess;
+use beatbook_e2e::workload;
 use chrono::{Duration, Utc};
 
 struct Team {
@@ -55,26 +56,7 @@ fn problem() -> NewProblem {
 }
 
 fn contact_with_promise() -> NewContact {
-    NewContact {
-        occurred_at: Utc::now() - Duration::hours(2),
-        place: GeoPoint::new(52.44, -1.51),
-        lsoa_code: None,
-        method: ContactMethod::DoorKnock,
-        audience: Audience::Resident,
-        people_count: 1,
-        issues: vec![CrimeCategory::Burglary],
-        issues_text: None,
-        promised: Some("Crime prevention visit".into()),
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: false,
-        personal: None,
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
-    }
+    workload::door_knock_with_promise(Utc::now() - Duration::hours(2), 1)
 }
 
 #[test]
