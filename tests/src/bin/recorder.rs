@@ -7,7 +7,7 @@
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::*;
 use beatbook_core::{Store, StoreKey};
-use chrono::Utc;
+use beatbook_e2e::workload;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -47,32 +47,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut out = std::io::stdout().lock();
     for i in 0u64.. {
-        let recorded = store.record_contact(&actor, contact(i))?;
+        let recorded = store.record_contact(&actor, workload::contact(i))?;
         writeln!(out, "{}", recorded.contact.id)?;
         out.flush()?;
     }
     Ok(())
-}
-
-fn contact(i: u64) -> NewContact {
-    NewContact {
-        occurred_at: Utc::now(),
-        place: GeoPoint::new(52.4 + (i % 100) as f64 * 0.0001, -1.5),
-        lsoa_code: None,
-        method: ContactMethod::FootPatrol,
-        audience: Audience::Resident,
-        people_count: 1,
-        issues: vec![CrimeCategory::AntiSocialBehaviour],
-        issues_text: Some(format!("Crash-test contact number {i}")),
-        promised: (i % 3 == 0).then(|| "Call back".to_owned()),
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: false,
-        personal: None,
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
-    }
 }
