@@ -23,13 +23,7 @@ pub fn server_db(data_dir: &Path) -> Connection {
 
 /// A device's encrypted store, opened read-only beside (or after) the app.
 pub fn device_db(path: &Path, key: &StoreKey) -> Connection {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open the device's store");
-    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
-        .expect("key");
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .expect("busy timeout");
-    conn
+    crate::keyed::open_keyed(path, &key.to_hex(), OpenFlags::SQLITE_OPEN_READ_ONLY)
 }
 
 fn placeholders(kinds: &[&str]) -> String {

@@ -6,6 +6,7 @@ pub mod chaos;
 pub mod device;
 pub mod http;
 pub mod inspect;
+pub mod keyed;
 pub mod load;
 pub mod proxy;
 pub mod rng;

@@ -5,7 +5,7 @@
 //! corrects it again).
 
 use beatbook_core::StoreKey;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
 use std::path::Path;
 
 /// Three days, in milliseconds.
@@ -13,12 +13,8 @@ pub const THREE_DAYS_MS: i64 = 3 * 24 * 60 * 60 * 1000;
 
 /// Makes the device's clock read `ahead_ms` (negative: behind) away from the server's.
 pub fn set_clock_off(store_path: &Path, key: &StoreKey, ahead_ms: i64) {
-    let conn = Connection::open_with_flags(store_path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .expect("open the device's store");
-    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
-        .expect("key");
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .expect("busy timeout");
+    let conn =
+        crate::keyed::open_keyed(store_path, &key.to_hex(), OpenFlags::SQLITE_OPEN_READ_WRITE);
     conn.execute(
         "UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1",
         [ahead_ms],

@@ -9,6 +9,7 @@ use super::key::StoreKey;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Whether a connection may write.
@@ -22,6 +23,7 @@ pub(crate) enum Access {
 const STATEMENT_CACHE_CAPACITY: usize = 128;
 
 pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connection> {
+    initialise_sqlcipher_once();
     let flags = match access {
         Access::Writer => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         Access::Reader => OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -60,6 +62,26 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
         conn.pragma_update(None, "synchronous", "FULL")?;
     }
     Ok(conn)
+}
+
+/// Lets one thread finish SQLite's and SQLCipher's process-wide set-up before any store opens.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's own set-up
+/// (`sqlcipher_extra_init`), and a second thread that opens a connection in that window sees
+/// SQLite ready but SQLCipher not, so its `PRAGMA key` fails ("An error occurred with PRAGMA
+/// key or rekey"). An app that opens its store from two threads at start-up would fail at
+/// random. Opening (and dropping) an in-memory connection inside a `OnceLock` runs the whole
+/// set-up on one thread while every other opener waits for it to finish.
+/// `tests/first_open_race.rs` is the regression test. Code that opens its own SQLCipher
+/// connections beside stores (test harnesses, benchmarks) calls this first through
+/// [`crate::store::prepare_sqlcipher`].
+pub(crate) fn initialise_sqlcipher_once() {
+    static INITIALISED: OnceLock<()> = OnceLock::new();
+    INITIALISED.get_or_init(|| {
+        // A failure here is not lost: the real open that follows meets the same error and
+        // reports it.
+        let _ = Connection::open_in_memory();
+    });
 }
 
 fn map_open_error(e: rusqlite::Error) -> Error {

@@ -34,6 +34,14 @@ pub use device_sync::{wipe_files, Enrolment, PushTally, Rejection, SyncStatus};
 pub use export::ExportPeriod;
 pub use follow_up_board::BoardRow;
 pub use key::StoreKey;
+
+/// Finishes SQLCipher's process-wide set-up, once, before the caller opens SQLCipher
+/// connections of its own (a harness reading a store's file, a benchmark's baseline). Stores
+/// do this themselves; without it, a keyed connection opened on one thread while another
+/// thread's first open is still setting SQLCipher up can have its `PRAGMA key` refused.
+pub fn prepare_sqlcipher() {
+    connection::initialise_sqlcipher_once();
+}
 pub use problems::{PendingApproval, StageDecision};
 pub use reviews::{MemberQueue, ReviewQueueItem};
 pub use search::{SearchHit, SearchKind};

@@ -174,9 +174,8 @@ fn receive(url: &str, code: &str) {
 
 /// Notes in the receiver's store, read through a second connection with the same raw key.
 fn count_notes(path: &std::path::Path) -> u64 {
-    let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", "05".repeat(32)))
-        .expect("key");
+    let conn =
+        beatbook_e2e::keyed::open_keyed(path, &"05".repeat(32), beatbook_e2e::keyed::read_write());
     conn.query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
         .expect("count")
 }

@@ -109,13 +109,8 @@ fn main() {
 }
 
 fn rusqlite_baseline(path: &std::path::Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(
-        None,
-        "key",
-        "x'0505050505050505050505050505050505050505050505050505050505050505'",
-    )
-    .expect("key");
+    let conn =
+        beatbook_e2e::keyed::open_keyed(path, &"05".repeat(32), beatbook_e2e::keyed::read_write());
     conn.pragma_update(None, "journal_mode", "WAL")
         .expect("wal");
     conn.pragma_update(None, "synchronous", "FULL")

@@ -1,0 +1,23 @@
+//! Opens a device's encrypted store file directly, beside (or after) the app, for the
+//! harnesses that check the file itself and the benchmarks' baselines.
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// A connection to the SQLCipher file at `path`, keyed with the raw 32-byte key given as 64
+/// hex characters (the form `StoreKey::to_hex` gives). Panics on failure: callers are tests.
+pub fn open_keyed(path: &Path, key_hex: &str, flags: OpenFlags) -> Connection {
+    beatbook_core::store::prepare_sqlcipher();
+    let conn = Connection::open_with_flags(path, flags).expect("open the device's store");
+    conn.pragma_update(None, "key", format!("x'{key_hex}'"))
+        .expect("key");
+    conn.busy_timeout(Duration::from_secs(10))
+        .expect("busy timeout");
+    conn
+}
+
+/// Read-write, creating the file if it is missing.
+pub fn read_write() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+}
