@@ -1,7 +1,9 @@
 //! Checks that a merged record is still a record of its kind: the object of its field values
 //! must deserialise into the core model type (`Patrol`, `Note`, …), hold no field the type does
 //! not have (at any depth, and in a record still arriving in parts too: nothing unvalidated is
-//! stored and forwarded), and carry its own id.
+//! stored and forwarded), carry its own id, and — once whole — keep the core's stored value
+//! rules (`StoredValueRules`: lengths, coordinate and count ranges, a closed patrol's end and
+//! assessment), the same rules a device checks on what it pulls.
 //!
 //! A record being created may arrive in parts (its creating fields not yet all pushed): while
 //! the only failure is a missing *top-level* field, it is accepted and checked again with each
@@ -11,7 +13,7 @@
 use crate::apply::Rejection;
 use beatbook_core::model::{
     Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
-    Review, StageRequest, Team, User,
+    Review, StageRequest, StoredValueRules, Team, User,
 };
 use beatbook_core::sync::conflict::Conflict;
 use beatbook_core::sync::merge::RecordState;
@@ -65,7 +67,7 @@ pub fn check_record(
         RecordKind::User => parse_as::<User>(kind, &object),
         RecordKind::Team => parse_as::<Team>(kind, &object),
         RecordKind::PriorityArea => parse_as::<PriorityArea>(kind, &object),
-        RecordKind::Review => review(&object),
+        RecordKind::Review => parse_as::<Review>(kind, &object),
         RecordKind::AreaBoundaries => match object.get("geojson") {
             Some(Value::String(_)) => Ok(Completeness::Complete),
             Some(_) => Err(invalid("field `geojson` must be text".into())),
@@ -74,7 +76,7 @@ pub fn check_record(
     }
 }
 
-fn parse_as<T: DeserializeOwned>(
+fn parse_as<T: DeserializeOwned + StoredValueRules>(
     kind: RecordKind,
     object: &Map<String, Value>,
 ) -> Result<Completeness, Rejection> {
@@ -94,28 +96,24 @@ fn parse_as<T: DeserializeOwned>(
     if let Some(extra) = ignored.first() {
         return Err(invalid(format!("field `{extra}` is not part of a {kind}")));
     }
-    if let Err(e) = parsed {
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        if path == "." && message.starts_with("missing field") {
-            return Ok(Completeness::Partial);
+    match parsed {
+        Ok(record) => {
+            // The value rules every stored copy keeps (lengths, ranges, what the devices'
+            // tables insist on): one bad value accepted here would reach every device.
+            record
+                .check_stored_values()
+                .map_err(|e| invalid(format!("{kind}: {e}")))?;
+            Ok(Completeness::Complete)
         }
-        return Err(invalid(format!("{kind}: {}", describe(&path, &message))));
+        Err(e) => {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            if path == "." && message.starts_with("missing field") {
+                return Ok(Completeness::Partial);
+            }
+            Err(invalid(format!("{kind}: {}", describe(&path, &message))))
+        }
     }
-    Ok(Completeness::Complete)
-}
-
-/// A review must also keep the core's rules (1 to `MAX_REVIEW_ITEMS` items, ids that are ids).
-fn review(object: &Map<String, Value>) -> Result<Completeness, Rejection> {
-    let completeness = parse_as::<Review>(RecordKind::Review, object)?;
-    if completeness == Completeness::Complete {
-        let review: Review = serde_json::from_value(Value::Object(object.clone()))
-            .map_err(|_| invalid("a review could not be read".into()))?;
-        review
-            .validate()
-            .map_err(|e| invalid(format!("review: {e}")))?;
-    }
-    Ok(completeness)
 }
 
 /// A serde failure as "field `path` <rule>", without any value it may quote.

@@ -1,12 +1,15 @@
 //! Hostile content through the real server binary to another device's store. Text full of
 //! SQL, LIKE, FTS5 and HTML metacharacters arrives byte for byte, and searching the second
 //! device for it (metacharacters and all) finds the note rather than failing or matching
-//! everything. Records that are well-typed but break the device's own rules (the server
-//! checks types, not ranges) never stop another device's sync.
+//! everything. Records that are well-typed but break the stored value rules (a latitude of
+//! 1000, a 60,000-character note) are refused per op by the server, name the field and rule,
+//! and never reach another device.
 
 use beatbook_core::ids::NoteId;
 use beatbook_core::model::{NewNote, NoteCategory};
-use beatbook_core::sync::protocol::{FieldChange, Op, PushRequest, RecordKind, PROTOCOL_VERSION};
+use beatbook_core::sync::protocol::{
+    FieldChange, Op, OpStatus, PushRequest, PushResponse, RecordKind, RejectCode, PROTOCOL_VERSION,
+};
 use beatbook_core::sync::Hlc;
 use beatbook_e2e::http::push;
 use beatbook_e2e::server::ServerProcess;
@@ -79,7 +82,7 @@ fn metacharacters_survive_sync_and_search_on_another_device() {
 }
 
 #[test]
-fn records_that_break_device_rules_do_not_stop_another_devices_sync() {
+fn records_that_break_value_rules_are_refused_per_op_and_never_reach_another_device() {
     let server = ServerProcess::start(&[]);
     let devices = server.enrol_team(
         &server.url,
@@ -134,11 +137,36 @@ fn records_that_break_device_rules_do_not_stop_another_devices_sync() {
     .expect("json");
     let answer = push(&server.url, &hostile.token(), &body);
     assert_eq!(answer.status, 200, "{}", answer.body);
+    let results: PushResponse = serde_json::from_str(&answer.body).expect("push answer");
+    let rejected_because = |i: usize| match &results.results[i].status {
+        OpStatus::Rejected {
+            code: RejectCode::InvalidRecord,
+            message,
+        } => message.clone(),
+        other => panic!("op {i} should be refused as invalid, got {other:?}"),
+    };
+    assert!(
+        rejected_because(0).contains("place.lat"),
+        "{}",
+        rejected_because(0)
+    );
+    let too_long = rejected_because(2);
+    assert!(
+        too_long.contains("text") && too_long.contains("10000"),
+        "{too_long}"
+    );
+    assert!(
+        !too_long.contains("xxxx"),
+        "the message quotes the value: {too_long}"
+    );
+    for i in [1, 3] {
+        assert_eq!(results.results[i].status, OpStatus::Accepted, "op {i}");
+    }
 
-    // The victim syncs (pulling those), records a note, and syncs again: nothing is stuck.
-    // The note its tables cannot hold (latitude 1000) is held and counted, not dropped.
+    // The victim syncs, records a note, and syncs again: nothing is stuck, and nothing it was
+    // sent had to be held back as unreadable.
     victim.sync();
-    assert_eq!(victim.store.sync_status().expect("status").held_records, 1);
+    assert_eq!(victim.store.sync_status().expect("status").held_records, 0);
     let mine = victim
         .store
         .add_note(

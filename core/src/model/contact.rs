@@ -59,14 +59,7 @@ impl PersonalDetails {
     }
 
     pub fn validate(&self) -> Result<(), ValidationError> {
-        check::optional_text("personal.name", self.name.as_deref(), limits::SHORT_TEXT)?;
-        check::optional_text("personal.phone", self.phone.as_deref(), 40)?;
-        check::optional_text("personal.email", self.email.as_deref(), limits::SHORT_TEXT)?;
-        check::optional_text(
-            "personal.address",
-            self.address.as_deref(),
-            limits::SHORT_TEXT * 2,
-        )?;
+        self.check_lengths()?;
         if let Some(email) = self.email.as_deref().filter(|e| !e.trim().is_empty()) {
             if !email.contains('@') {
                 return Err(ValidationError::new(
@@ -81,6 +74,18 @@ impl PersonalDetails {
             return Err(ValidationError::new("personal", Rule::Required));
         }
         Ok(())
+    }
+
+    /// Each field fits its length; what every stored copy must keep.
+    pub fn check_lengths(&self) -> Result<(), ValidationError> {
+        check::optional_text("personal.name", self.name.as_deref(), limits::SHORT_TEXT)?;
+        check::optional_text("personal.phone", self.phone.as_deref(), 40)?;
+        check::optional_text("personal.email", self.email.as_deref(), limits::SHORT_TEXT)?;
+        check::optional_text(
+            "personal.address",
+            self.address.as_deref(),
+            limits::SHORT_TEXT * 2,
+        )
     }
 }
 

@@ -12,6 +12,7 @@ pub mod people;
 pub mod place;
 pub mod problem;
 pub mod review;
+pub mod stored_rules;
 pub mod vocab;
 
 pub use area::{AreaRef, ClearHoldBuild, Lap, Lsoa, PriorityArea};
@@ -31,4 +32,5 @@ pub use problem::{
     RepeatType, ResponseAction, SaraStage, StageRequest, StageRequestStatus,
 };
 pub use review::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
+pub use stored_rules::StoredValueRules;
 pub use vocab::{CrimeCategory, EthnicityCode};

@@ -37,3 +37,11 @@ pub struct Conflict {
     pub resolved_by: Option<UserId>,
     pub resolved_at: Option<DateTime<Utc>>,
 }
+
+/// A conflict record holds copies of other records' values, already checked as those records;
+/// it has no value rules of its own.
+impl crate::model::StoredValueRules for Conflict {
+    fn check_stored_values(&self) -> Result<(), crate::validation::ValidationError> {
+        Ok(())
+    }
+}

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::model::{
     Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
-    Review, StageRequest, Team, User,
+    Review, StageRequest, StoredValueRules, Team, User,
 };
 use crate::store::rows::to_json;
 use crate::store::search::{self, SearchKind};
@@ -24,8 +24,13 @@ pub(crate) const INCOMPLETE: &str = "incomplete synced record";
 /// [`Error::Corrupt`]'s `kind` for a pulled record with a field this build cannot read.
 pub(crate) const UNREADABLE: &str = "unreadable synced record";
 
-fn parse<T: DeserializeOwned>(kind: RecordKind, object: &Map<String, Value>) -> Result<T> {
-    serde_json::from_value(Value::Object(object.clone())).map_err(|e| {
+/// Reads a merged record as its model type and checks the values every stored copy keeps
+/// ([`StoredValueRules`]); a record that breaks them is held as unreadable, never written.
+fn parse<T: DeserializeOwned + StoredValueRules>(
+    kind: RecordKind,
+    object: &Map<String, Value>,
+) -> Result<T> {
+    let record: T = serde_json::from_value(Value::Object(object.clone())).map_err(|e| {
         // serde names a missing field in its message; other messages may quote a value, so
         // only the record kind and the error's position are kept.
         let missing = e.to_string().starts_with("missing field");
@@ -33,7 +38,13 @@ fn parse<T: DeserializeOwned>(kind: RecordKind, object: &Map<String, Value>) -> 
             kind: if missing { INCOMPLETE } else { UNREADABLE },
             reason: format!("{kind} (line {}, column {})", e.line(), e.column()),
         }
-    })
+    })?;
+    // The rule's message names the field and the rule, never the value.
+    record.check_stored_values().map_err(|e| Error::Corrupt {
+        kind: UNREADABLE,
+        reason: format!("{kind}: {e}"),
+    })?;
+    Ok(record)
 }
 
 /// Writes one merged record. `complete` says whether the record has every field its type needs

@@ -270,6 +270,94 @@ fn bad_numbers_and_nested_unknown_fields_in_other_kinds_are_rejected() {
     assert_eq!(world.snapshot(), before);
 }
 
+/// Well-typed records that break the stored value rules (`StoredValueRules` in the core):
+/// each is refused alone, naming the field and the rule but never the value, and a record at
+/// the edge of every range is accepted.
+#[test]
+fn values_outside_the_stored_rules_are_refused_naming_the_field() {
+    let world = World::start();
+    let pcso = &world.pcso;
+    let who = world.h.pcso.id;
+    let long_marker = format!("{MARKER}{}", "x".repeat(10_000));
+    let contact_with = |name: &str, value: Value| {
+        let id = new_id();
+        let mut fields = contact(&id, who);
+        fields[name] = value;
+        pcso.op(RecordKind::Contact, &id, fields)
+    };
+    let patrol_with = |edits: &[(&str, Value)]| {
+        let id = new_id();
+        let mut fields = patrol(&id, who, &[], "foot");
+        for (name, value) in edits {
+            fields[*name] = value.clone();
+        }
+        pcso.op(RecordKind::Patrol, &id, fields)
+    };
+    let hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(1)).to_rfc3339();
+    let assessment = json!({"purpose_met": "yes", "value_rating": 4, "summary": "Quiet"});
+    let refused = vec![
+        ("people_count", contact_with("people_count", json!(0))),
+        ("people_count", contact_with("people_count", json!(10_001))),
+        (
+            "place.lat",
+            contact_with("place", json!({"lat": 1000.0, "lon": 0.0})),
+        ),
+        (
+            "place.lon",
+            contact_with("place", json!({"lat": 0.0, "lon": -180.5})),
+        ),
+        (
+            "issues_text",
+            contact_with("issues_text", json!(long_marker)),
+        ),
+        ("purpose", patrol_with(&[("purpose", json!("   "))])),
+        (
+            "ended_at",
+            patrol_with(&[
+                ("ended_at", json!(hour_ago)),
+                ("assessment", assessment.clone()),
+            ]),
+        ),
+        ("assessment", patrol_with(&[("ended_at", json!(later))])),
+        (
+            "assessment.value_rating",
+            patrol_with(&[
+                ("ended_at", json!(later)),
+                (
+                    "assessment",
+                    json!({"purpose_met": "yes", "value_rating": 9, "summary": "Quiet"}),
+                ),
+            ]),
+        ),
+    ];
+    let (fields, mut ops): (Vec<_>, Vec<_>) = refused.into_iter().unzip();
+    ops.push(contact_with("people_count", json!(10_000)));
+    ops.push(contact_with("place", json!({"lat": -90.0, "lon": 180.0})));
+    ops.push(patrol_with(&[
+        ("ended_at", json!(later)),
+        ("assessment", assessment),
+    ]));
+    let response = world.h.push(pcso, &ops);
+    for (field, result) in fields.iter().zip(&response.results) {
+        match &result.status {
+            OpStatus::Rejected { code, message } => {
+                assert_eq!(code.as_str(), "invalid_record", "{field}: {message}");
+                assert!(message.contains(field), "{field}: {message}");
+                assert!(
+                    !message.contains(MARKER),
+                    "message quotes the value: {message}"
+                );
+            }
+            other => panic!("{field}: expected a rejection, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        statuses(&response)[fields.len()..],
+        ["accepted", "accepted", "accepted"]
+    );
+}
+
 #[test]
 fn unknown_op_members_are_dropped_never_stored() {
     let world = World::start();
@@ -327,7 +415,9 @@ fn sql_and_search_metacharacters_round_trip_verbatim() {
         fields["promised"] = json!(text);
         ops.push(pcso.op(RecordKind::Contact, &c, fields));
         expected.push((c.clone(), "issues_text", json!(text)));
-        let details = json!({"name": text, "phone": format!("07700 90{i:04} {text}"), "email": text, "address": text});
+        // A phone number holds at most 40 characters (the stored value rules).
+        let phone: String = format!("07700 90{i:04} {text}").chars().take(40).collect();
+        let details = json!({"name": text, "phone": phone, "email": text, "address": text});
         ops.push(pcso.op(
             RecordKind::ContactPersonal,
             &c,
