@@ -13,12 +13,13 @@ use crate::rules;
 use crate::scope;
 use crate::storage::{CurrentRecord, Decision, Principal, RecordMeta, RecordRow};
 use crate::validate;
-use beatbook_core::ids::DeviceId;
+use beatbook_core::ids::{DeviceId, UserId};
 use beatbook_core::sync::conflict::Conflict;
 use beatbook_core::sync::merge::{plan_op, ConflictFound, OpPlan, RecordState};
 use beatbook_core::sync::protocol::{Op, RejectCode};
 use beatbook_core::sync::{Hlc, RecordKind};
 use chrono::{DateTime, SecondsFormat, Utc};
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// Why an op was refused: a stable code and a message for people (never a record's values).
@@ -37,6 +38,9 @@ pub struct PushContext {
     pub max_skew_ms: u64,
     /// The server's HLC node, for the conflict records it makes.
     pub server_node: DeviceId,
+    /// The users of the author's team: who an op may name as a follow-up's or problem's owner,
+    /// a patrol's participant or a review's member.
+    pub team_members: BTreeSet<UserId>,
 }
 
 impl PushContext {
@@ -150,6 +154,7 @@ fn decide_or_reject(
             conflicts,
         } => {
             rules::record_allowed(principal, op, current, &state)?;
+            rules::named_users_in_team(&ctx.team_members, op)?;
             validate::check_record(op.kind, &op.record_id, &state)?;
             if changed.is_empty() && conflicts.is_empty() {
                 return Ok(Decision::Unchanged);

@@ -4,11 +4,13 @@
 
 use crate::apply::Rejection;
 use crate::storage::{CurrentRecord, Principal};
+use beatbook_core::ids::UserId;
 use beatbook_core::model::Role;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::{Op, RejectCode};
 use beatbook_core::sync::RecordKind;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// Fields a device may set on a conflict record (the server writes the rest).
 const CONFLICT_RESOLUTION_FIELDS: &[&str] = &["resolution", "resolved_by", "resolved_at"];
@@ -157,6 +159,44 @@ pub fn record_allowed(
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// The fields, by kind, that name other users of the team: who owns a follow-up or a problem,
+/// who was on a patrol, whose work a review covers.
+fn user_fields(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::FollowUp | RecordKind::Problem => &["owner"],
+        RecordKind::Patrol => &["participants"],
+        RecordKind::Review => &["member"],
+        _ => &[],
+    }
+}
+
+/// Every user an op names in those fields must be in the author's team: a record of the team
+/// cannot hand a promise, a problem or a review to someone the team's devices do not know (and
+/// whose own devices would never receive it). Only fields the op sets are checked, so a record
+/// naming someone who has since moved team can still be edited otherwise.
+pub fn named_users_in_team(team_members: &BTreeSet<UserId>, op: &Op) -> Result<(), Rejection> {
+    for field in user_fields(op.kind) {
+        let Some(change) = op.fields.get(*field) else {
+            continue;
+        };
+        let named: Vec<&Value> = match &change.value {
+            Value::Array(items) => items.iter().collect(),
+            Value::Null => Vec::new(),
+            single => vec![single],
+        };
+        let outside = named.into_iter().any(|value| {
+            serde_json::from_value::<UserId>(value.clone())
+                .map_or(true, |user| !team_members.contains(&user))
+        });
+        if outside {
+            return Err(forbidden(&format!(
+                "field `{field}` must name users of the author's team"
+            )));
+        }
     }
     Ok(())
 }

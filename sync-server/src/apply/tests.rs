@@ -8,17 +8,27 @@ use beatbook_core::sync::protocol::{Erasure, FieldChange};
 use serde_json::json;
 
 fn ctx(role: Role) -> PushContext {
+    let user_id = UserId::new();
     PushContext {
         principal: Principal {
             device_id: DeviceId::new(),
-            user_id: UserId::new(),
+            user_id,
             role,
             team_id: Some(TeamId::new()),
         },
         now: Utc::now(),
         max_skew_ms: 300_000,
         server_node: DeviceId::new(),
+        team_members: [user_id, UserId::new()].into_iter().collect(),
     }
+}
+
+/// A user of `ctx`'s team other than its author.
+fn colleague(ctx: &PushContext) -> UserId {
+    *ctx.team_members
+        .iter()
+        .find(|u| **u != ctx.principal.user_id)
+        .expect("the test team has two members")
 }
 
 fn op(ctx: &PushContext, kind: RecordKind, fields: serde_json::Value) -> Op {
@@ -121,7 +131,7 @@ fn review_fields(ctx: &PushContext, items: usize) -> serde_json::Value {
     json!({
         "id": "0193a1b2-c3d4-7000-8000-0000000000aa",
         "reviewer": ctx.principal.user_id,
-        "member": UserId::new(),
+        "member": colleague(ctx),
         "reviewed_at": "2026-11-21T09:00:00Z",
         "items": items,
     })
@@ -226,8 +236,91 @@ fn only_a_supervisor_reassigns_a_follow_up() {
 
     let mut sup = ctx(Role::Supervisor);
     sup.principal.team_id = pcso.principal.team_id;
-    let o = op(&sup, RecordKind::FollowUp, json!({"owner": UserId::new()}));
+    sup.team_members = pcso.team_members.clone();
+    sup.team_members.insert(sup.principal.user_id);
+    let o = op(
+        &sup,
+        RecordKind::FollowUp,
+        json!({"owner": colleague(&pcso)}),
+    );
     assert!(matches!(decide(&sup, &o, &current), Decision::Write { .. }));
+}
+
+#[test]
+fn owners_participants_and_reviewed_members_must_be_of_the_authors_team() {
+    let mut sup = ctx(Role::Supervisor);
+    let pcso = ctx(Role::Pcso);
+    sup.principal.team_id = pcso.principal.team_id;
+    sup.team_members = pcso.team_members.clone();
+    sup.team_members.insert(sup.principal.user_id);
+    let outsider = UserId::new();
+    let refused = |ctx: &PushContext, kind, fields, current: &CurrentRecord| {
+        rejected_code(decide(ctx, &op(ctx, kind, fields), current))
+    };
+
+    // A supervisor handing a team promise to someone outside the team.
+    let current = stored_follow_up(&pcso, pcso.principal.user_id);
+    assert_eq!(
+        refused(
+            &sup,
+            RecordKind::FollowUp,
+            json!({"owner": outsider}),
+            &current
+        ),
+        Some(RejectCode::Forbidden)
+    );
+    // A review of someone else's team member.
+    let mut fields = review_fields(&sup, 1);
+    fields["member"] = json!(outsider);
+    assert_eq!(
+        refused(&sup, RecordKind::Review, fields, &CurrentRecord::default()),
+        Some(RejectCode::Forbidden)
+    );
+    // A patrol naming an outsider among its participants, and a problem owned by one.
+    let new = CurrentRecord::default();
+    let participants = json!([colleague(&pcso), outsider]);
+    assert_eq!(
+        refused(
+            &pcso,
+            RecordKind::Patrol,
+            json!({"participants": participants}),
+            &new
+        ),
+        Some(RejectCode::Forbidden)
+    );
+    assert_eq!(
+        refused(&pcso, RecordKind::Problem, json!({"owner": outsider}), &new),
+        Some(RejectCode::Forbidden)
+    );
+    assert_eq!(
+        refused(
+            &pcso,
+            RecordKind::Problem,
+            json!({"owner": "not a user id"}),
+            &new
+        ),
+        Some(RejectCode::Forbidden)
+    );
+    // Colleagues are fine; partial records are accepted as still being created.
+    let participants = json!([colleague(&pcso)]);
+    assert_eq!(
+        refused(
+            &pcso,
+            RecordKind::Patrol,
+            json!({"participants": participants}),
+            &new
+        ),
+        None
+    );
+    assert_eq!(
+        refused(
+            &pcso,
+            RecordKind::Problem,
+            json!({"owner": colleague(&pcso)}),
+            &new
+        ),
+        None
+    );
 }
 
 #[test]

@@ -9,7 +9,9 @@ use super::body::json_body;
 use super::errors::ApiError;
 use super::AppState;
 use crate::apply::{self, PushContext};
-use crate::storage::{CurrentRecord, PendingWrite, SyncStorage, WriteOutcome, WriteTarget};
+use crate::storage::{
+    CurrentRecord, PendingWrite, StorageError, SyncStorage, WriteOutcome, WriteTarget,
+};
 use crate::validate::describe;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -24,6 +26,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -100,15 +103,24 @@ pub async fn push(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let storage = state.storage.clone();
-    let server_node = {
+    let (server_node, team_members) = {
         let storage = storage.clone();
-        tokio::task::spawn_blocking(move || storage.server_node()).await??
+        let team = principal.team_id;
+        tokio::task::spawn_blocking(move || {
+            let members = match team {
+                Some(team) => storage.team_member_ids(team)?.into_iter().collect(),
+                None => BTreeSet::new(),
+            };
+            Ok::<_, StorageError>((storage.server_node()?, members))
+        })
+        .await??
     };
     let ctx = PushContext {
         principal,
         now: Utc::now(),
         max_skew_ms: state.config.max_clock_skew_ms,
         server_node,
+        team_members,
     };
     let device_id = ctx.principal.device_id;
     let (results, tally) =

@@ -261,6 +261,9 @@ pub trait SyncStorage: Send + Sync {
     fn teams(&self) -> StorageResult<Vec<Team>>;
     fn users(&self) -> StorageResult<Vec<User>>;
     fn user(&self, id: UserId) -> StorageResult<Option<User>>;
+    /// The ids of the users in `team`: who a record of the team may name as owner, participant
+    /// or reviewed member.
+    fn team_member_ids(&self, team: TeamId) -> StorageResult<Vec<UserId>>;
     /// Writes reference table rows that have no feed record of their own (LAPs).
     fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()>;
     fn add_enrolment_code(

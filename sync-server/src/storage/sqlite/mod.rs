@@ -133,6 +133,10 @@ impl SyncStorage for SqliteStorage {
         self.read(|conn| people::user(conn, id))
     }
 
+    fn team_member_ids(&self, team: TeamId) -> StorageResult<Vec<UserId>> {
+        self.read(|conn| people::team_member_ids(conn, team))
+    }
+
     fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

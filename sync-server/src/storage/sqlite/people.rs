@@ -65,6 +65,12 @@ pub(super) fn users(conn: &Connection) -> StorageResult<Vec<User>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+pub(super) fn team_member_ids(conn: &Connection, team: TeamId) -> StorageResult<Vec<UserId>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE team_id = ?1")?;
+    let rows = stmt.query_map([team], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub(super) fn user(conn: &Connection, id: UserId) -> StorageResult<Option<User>> {
     Ok(conn
         .query_row(
