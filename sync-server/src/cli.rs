@@ -74,6 +74,12 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after Ctrl-C or SIGTERM.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Seconds a client has to send a request's headers (and an idle connection is kept).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may stall (no byte arriving) before it is answered 408.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
     /// Seed the fictional demo force first if the store is empty, and print its codes.
     #[arg(long)]
     pub demo: bool,

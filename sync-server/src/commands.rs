@@ -70,6 +70,8 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         let options = ServeOptions {
             http: HttpConfig {
                 max_clock_skew_ms: args.max_clock_skew_secs.saturating_mul(1000),
+                header_timeout: Duration::from_secs(args.header_timeout_secs),
+                body_idle_timeout: Duration::from_secs(args.body_timeout_secs),
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         };

@@ -22,6 +22,7 @@ pub mod apply;
 pub mod background;
 pub mod cli;
 pub mod commands;
+pub mod connections;
 pub mod demo;
 pub mod demo_data;
 pub mod http;

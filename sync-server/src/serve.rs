@@ -4,6 +4,7 @@
 //! loses nothing: the device resends the ops it got no answer for and the server answers
 //! `duplicate` for those already applied.
 
+use crate::connections;
 use crate::http::{self, AppState, HttpConfig};
 use crate::storage::SyncStorage;
 use std::future::Future;
@@ -57,15 +58,12 @@ pub async fn run(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let header_timeout = options.http.header_timeout;
     let app = http::router(AppState::new(storage, options.http.clone()));
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        // A closed channel (the sender dropped) also means stop.
-        let _ = stop_rx.wait_for(|stop| *stop).await;
-    });
-    let mut server = tokio::spawn(async move { server.await });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut server = tokio::spawn(connections::serve(listener, app, header_timeout, stop_rx));
     tokio::select! {
-        finished = &mut server => return Ok(finished??),
+        finished = &mut server => return Ok(finished?),
         () = shutdown => {}
     }
     tracing::info!(
@@ -75,7 +73,7 @@ pub async fn run(
     let _ = stop_tx.send(true);
     match tokio::time::timeout(options.shutdown_grace, &mut server).await {
         Ok(finished) => {
-            finished??;
+            finished?;
             tracing::info!("shut down cleanly");
         }
         Err(_) => {

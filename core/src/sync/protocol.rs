@@ -212,6 +212,8 @@ code_enum!(
         EnrolmentCodeExpired => "enrolment_code_expired",
         EnrolmentCodeUsed => "enrolment_code_used",
         BodyTooLarge => "body_too_large",
+        /// The request body stopped arriving; nothing was applied. Send it again.
+        RequestTimeout => "request_timeout",
         SlowDown => "slow_down",
         Internal => "internal",
     }

@@ -17,6 +17,8 @@ pub fn json_body<T: DeserializeOwned>(
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::body_too_large()
+        } else if stalled(&rejection) {
+            ApiError::body_stalled()
         } else {
             ApiError::bad_request("the request body could not be read (is its gzip valid?)")
         }
@@ -65,4 +67,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ))
     })?;
     Ok(value)
+}
+
+/// Whether the body failed because it stopped arriving (the router's body idle timeout).
+fn stalled(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }

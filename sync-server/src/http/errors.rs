@@ -51,6 +51,15 @@ impl ApiError {
         )
     }
 
+    /// A request body that stopped arriving (the body idle timeout): nothing was applied.
+    pub fn body_stalled() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::RequestTimeout,
+            "the request body stopped arriving; nothing was applied, send it again",
+        )
+    }
+
     /// A failure of the server itself: logged (without request content), answered generically.
     pub fn internal(error: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %error, "internal error");

@@ -7,6 +7,8 @@
 //! the request log; panic catching (a bug answers `500 internal`, never drops the
 //! connection); gzip decompression of request bodies; and the 4 MiB body limit, which
 //! therefore counts *decompressed* bytes (a small gzip bomb is still refused with 413).
+//! Around them all, the request body's idle timeout (a body that stops arriving is answered
+//! `408`); the request head's timeout is hyper's, set per connection (`connections`).
 
 pub mod auth;
 pub mod body;
@@ -26,22 +28,31 @@ use axum::{Json, Router};
 use beatbook_core::sync::protocol::{MAX_BODY_BYTES, SERVER_TIME_HEADER};
 use chrono::{SecondsFormat, Utc};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// Settings the handlers need.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// How far ahead of the server's clock an op's HLC may be.
     pub max_clock_skew_ms: u64,
+    /// How long a client has to send a request's whole head (line and headers), and how long
+    /// an idle keep-alive connection is kept; then the connection is closed.
+    pub header_timeout: Duration,
+    /// How long a request body may go without a byte arriving before the request is answered
+    /// `408` (a slow but moving upload is not cut off).
+    pub body_idle_timeout: Duration,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_clock_skew_ms: 300_000,
+            header_timeout: Duration::from_secs(30),
+            body_idle_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -74,6 +85,7 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let body_idle_timeout = state.config.body_idle_timeout;
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/enrol", post(enrol::enrol))
@@ -88,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(log_request))
         .layer(middleware::map_response(finish))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // Outermost, so it watches the raw bytes arriving (before decompression).
+        .layer(RequestBodyTimeoutLayer::new(body_idle_timeout))
         .with_state(state)
 }
 

@@ -8,4 +8,5 @@ mod pull;
 mod push;
 mod reports;
 mod shutdown;
+mod slow_clients;
 mod transport;

@@ -425,7 +425,9 @@ fn status_failure(
     // too many failed codes (someone guessing): the person is told rather than kept waiting.
     let retry = status == StatusCode::SERVICE_UNAVAILABLE
         || (repeat == Repeat::Safe
-            && (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()));
+            && (status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::REQUEST_TIMEOUT
+                || status.is_server_error()));
     Failure {
         error: SyncError::Server {
             status: status.as_u16(),
@@ -601,6 +603,9 @@ mod tests {
             )
             .retry
         );
+        // A stalled upload answered 408 applied nothing: a push or pull goes again.
+        let stalled = br#"{"code":"request_timeout","message":"send it again"}"#;
+        assert!(status_failure(StatusCode::REQUEST_TIMEOUT, stalled, None, Repeat::Safe).retry);
 
         let f = status_failure(
             StatusCode::BAD_GATEWAY,

@@ -1,0 +1,65 @@
+//! Accepting connections and serving HTTP/1.1 on them with hyper, so that the server itself
+//! times out slow clients.
+//!
+//! `axum::serve` gives hyper no timer, so a client that sends half its headers and stops
+//! (slowloris) holds a connection and a task for ever. Here each connection gets hyper's
+//! header-read timeout (the whole request head must arrive within it; an idle keep-alive
+//! connection waiting for its next request is closed after it too), and the router's
+//! `RequestBodyTimeoutLayer` (in `http`) answers `408` to a body that stops arriving. Shutdown
+//! stops accepting, asks every connection to finish its request in flight and close, and
+//! returns when all have (the caller bounds the wait with its grace period).
+//!
+//! HTTP/1.1 only: devices speak it, and the reverse proxy in front terminates TLS and HTTP/2.
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// How long to pause after a failed accept (out of file descriptors, say) before the next.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Serves `app` on `listener` until `stop` turns true, then shuts connections down gracefully
+/// and returns once every one has closed.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    // Small JSON answers: do not wait to fill a segment.
+                    let _ = stream.set_nodelay(true);
+                    let service = TowerToHyperService::new(app.clone());
+                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            // Timeouts, resets and malformed requests end up here.
+                            tracing::debug!(error = %e, "connection closed with an error");
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not accept a connection");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            // A closed channel (the sender dropped) also means stop. The guard `wait_for`
+            // returns is dropped inside, so the loop's future stays `Send`.
+            () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
