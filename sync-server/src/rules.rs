@@ -188,15 +188,31 @@ pub fn named_users_in_team(team_members: &BTreeSet<UserId>, op: &Op) -> Result<(
             Value::Null => Vec::new(),
             single => vec![single],
         };
-        let outside = named.into_iter().any(|value| {
-            serde_json::from_value::<UserId>(value.clone())
-                .map_or(true, |user| !team_members.contains(&user))
-        });
-        if outside {
+        if named.into_iter().any(|value| !in_team(team_members, value)) {
             return Err(forbidden(&format!(
                 "field `{field}` must name users of the author's team"
             )));
         }
     }
+    // A problem's response actions each name an optional owner.
+    if op.kind == RecordKind::Problem {
+        if let Some(Value::Array(actions)) = op.fields.get("responses").map(|c| &c.value) {
+            let outside = actions
+                .iter()
+                .filter_map(|action| action.get("owner"))
+                .filter(|owner| !owner.is_null())
+                .any(|owner| !in_team(team_members, owner));
+            if outside {
+                return Err(forbidden(
+                    "field `responses.owner` must name users of the author's team",
+                ));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Whether `value` is the id of a user in `team_members`.
+fn in_team(team_members: &BTreeSet<UserId>, value: &Value) -> bool {
+    serde_json::from_value::<UserId>(value.clone()).is_ok_and(|user| team_members.contains(&user))
 }

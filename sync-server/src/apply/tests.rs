@@ -301,6 +301,20 @@ fn owners_participants_and_reviewed_members_must_be_of_the_authors_team() {
         ),
         Some(RejectCode::Forbidden)
     );
+    let action = |owner: serde_json::Value| {
+        json!({"responses": [{"id": Uuid::now_v7(), "description": "Lighting survey", "owner": owner,
+            "partner": null, "due": null, "status": "planned"}]})
+    };
+    assert_eq!(
+        refused(&pcso, RecordKind::Problem, action(json!(outsider)), &new),
+        Some(RejectCode::Forbidden)
+    );
+    for fine in [json!(colleague(&pcso)), json!(null)] {
+        assert_eq!(
+            refused(&pcso, RecordKind::Problem, action(fine), &new),
+            None
+        );
+    }
     // Colleagues are fine; partial records are accepted as still being created.
     let participants = json!([colleague(&pcso)]);
     assert_eq!(
