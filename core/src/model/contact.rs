@@ -122,24 +122,36 @@ pub struct NewContact {
 /// The most people one contact can record.
 pub const MAX_PEOPLE_PER_CONTACT: u32 = 10_000;
 
+/// The checks a new contact and every stored copy of one share: the place, how many people,
+/// and the length of what was raised and promised.
+pub(crate) fn check_engagement(
+    place: &GeoPoint,
+    people_count: u32,
+    issues_text: Option<&str>,
+    promised: Option<&str>,
+) -> Result<(), ValidationError> {
+    place.validate("place")?;
+    if !(1..=MAX_PEOPLE_PER_CONTACT).contains(&people_count) {
+        return Err(ValidationError::new(
+            "people_count",
+            Rule::OutOfRange {
+                min: "1".into(),
+                max: MAX_PEOPLE_PER_CONTACT.to_string(),
+            },
+        ));
+    }
+    check::optional_text("issues_text", issues_text, limits::LONG_TEXT)?;
+    check::optional_text("promised", promised, limits::LONG_TEXT)
+}
+
 impl NewContact {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        self.place.validate("place")?;
-        if !(1..=MAX_PEOPLE_PER_CONTACT).contains(&self.people_count) {
-            return Err(ValidationError::new(
-                "people_count",
-                Rule::OutOfRange {
-                    min: "1".into(),
-                    max: MAX_PEOPLE_PER_CONTACT.to_string(),
-                },
-            ));
-        }
-        check::optional_text(
-            "issues_text",
+        check_engagement(
+            &self.place,
+            self.people_count,
             self.issues_text.as_deref(),
-            limits::LONG_TEXT,
+            self.promised.as_deref(),
         )?;
-        check::optional_text("promised", self.promised.as_deref(), limits::LONG_TEXT)?;
         let has_promise = self
             .promised
             .as_deref()

@@ -70,15 +70,21 @@ pub struct NewPatrol {
     pub started_at: DateTime<Utc>,
 }
 
+/// The checks a new patrol and every stored copy of one share: a purpose, a valid area, and an
+/// operation name that fits.
+pub(crate) fn check_plan(
+    purpose: &str,
+    area: &AreaRef,
+    operation_name: Option<&str>,
+) -> Result<(), ValidationError> {
+    check::required_text("purpose", purpose, limits::LONG_TEXT)?;
+    area.validate("area")?;
+    check::optional_text("operation_name", operation_name, limits::SHORT_TEXT)
+}
+
 impl NewPatrol {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        check::required_text("purpose", &self.purpose, limits::LONG_TEXT)?;
-        self.area.validate("area")?;
-        check::optional_text(
-            "operation_name",
-            self.operation_name.as_deref(),
-            limits::SHORT_TEXT,
-        )?;
+        check_plan(&self.purpose, &self.area, self.operation_name.as_deref())?;
         if self.kind == PatrolKind::Operation
             && self
                 .operation_name

@@ -11,12 +11,13 @@
 //! legitimate change may empty (redaction, erasure), so nothing the core writes is refused.
 //! Messages name the field and the rule, never the value.
 
-use super::contact::MAX_PEOPLE_PER_CONTACT;
+use super::contact::check_engagement;
+use super::patrol::check_plan;
 use super::{
-    Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
-    Review, StageRequest, Team, User,
+    Contact, ContactPersonalData, FollowUp, Note, Patrol, PatrolClosure, PriorityArea, Problem,
+    ProblemStep, Review, StageRequest, Team, User,
 };
-use crate::validation::{check, limits, Rule, ValidationError};
+use crate::validation::{check, limits, ValidationError};
 
 /// A stored record's value rules (see the module docs).
 pub trait StoredValueRules {
@@ -25,27 +26,24 @@ pub trait StoredValueRules {
 
 impl StoredValueRules for Patrol {
     fn check_stored_values(&self) -> Result<(), ValidationError> {
-        check::required_text("purpose", &self.purpose, limits::LONG_TEXT)?;
-        self.area.validate("area")?;
-        check::optional_text(
-            "operation_name",
-            self.operation_name.as_deref(),
-            limits::SHORT_TEXT,
-        )?;
-        check::optional_text(
-            "observations",
-            self.observations.as_deref(),
-            limits::LONG_TEXT,
-        )?;
-        if let Some(ended_at) = self.ended_at {
-            if ended_at < self.started_at {
-                return Err(ValidationError::new("ended_at", Rule::EndBeforeStart));
+        check_plan(&self.purpose, &self.area, self.operation_name.as_deref())?;
+        match self.ended_at {
+            // A closed patrol keeps the closing rules: ends after it started, assessed.
+            Some(ended_at) => PatrolClosure {
+                ended_at,
+                observations: self.observations.clone(),
+                assessment: self.assessment.clone(),
             }
-            if self.assessment.is_none() {
-                return Err(ValidationError::new("assessment", Rule::AssessmentRequired));
+            .validate(self.started_at),
+            None => {
+                check::optional_text(
+                    "observations",
+                    self.observations.as_deref(),
+                    limits::LONG_TEXT,
+                )?;
+                self.assessment.as_ref().map_or(Ok(()), |a| a.validate())
             }
         }
-        self.assessment.as_ref().map_or(Ok(()), |a| a.validate())
     }
 }
 
@@ -58,23 +56,13 @@ impl StoredValueRules for Note {
 
 impl StoredValueRules for Contact {
     fn check_stored_values(&self) -> Result<(), ValidationError> {
-        self.place.validate("place")?;
-        if !(1..=MAX_PEOPLE_PER_CONTACT).contains(&self.people_count) {
-            return Err(ValidationError::new(
-                "people_count",
-                Rule::OutOfRange {
-                    min: "1".into(),
-                    max: MAX_PEOPLE_PER_CONTACT.to_string(),
-                },
-            ));
-        }
-        check::optional_text("lap_code", self.lap_code.as_deref(), limits::SHORT_TEXT)?;
-        check::optional_text(
-            "issues_text",
+        check_engagement(
+            &self.place,
+            self.people_count,
             self.issues_text.as_deref(),
-            limits::LONG_TEXT,
+            self.promised.as_deref(),
         )?;
-        check::optional_text("promised", self.promised.as_deref(), limits::LONG_TEXT)
+        check::optional_text("lap_code", self.lap_code.as_deref(), limits::SHORT_TEXT)
     }
 }
 
