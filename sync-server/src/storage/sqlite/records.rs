@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 type Fields = BTreeMap<String, FieldState>;
 
 /// Applies a batch of changes in one `BEGIN IMMEDIATE` transaction, committed once. Returns
-/// the outcomes and whether a record was erased (the caller then checkpoints the WAL).
+/// the outcomes and whether a record or its conflicts were erased (the caller then checkpoints
+/// the WAL).
 pub(super) fn write_batch(
     conn: &mut Connection,
     writes: &mut [PendingWrite<'_>],
@@ -90,7 +91,8 @@ fn write_one(
                     conflicts: extra.len(),
                 },
                 Some(seq),
-                record.state.erased,
+                // Erasing a record's conflicts (a redaction) drops personal values too.
+                record.state.erased || cascade_erase,
             )
         }
     };
