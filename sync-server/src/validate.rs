@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// Fields a contact may omit on the wire: devices derive them from what they hold.
-const CONTACT_DERIVED: &[&str] = &["has_personal_details", "has_ethnicity"];
+pub(crate) const CONTACT_DERIVED: &[&str] = &["has_personal_details", "has_ethnicity"];
 
 /// Whether a record is whole yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

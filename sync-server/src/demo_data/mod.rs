@@ -147,8 +147,9 @@ impl Seed {
             reference::object_of(value).map_err(|e| AdminError::Invalid(e.to_string()))?;
         if kind == RecordKind::Contact {
             // Derived on each device from what it holds; devices do not sync them.
-            object.remove("has_personal_details");
-            object.remove("has_ethnicity");
+            for field in crate::validate::CONTACT_DERIVED {
+                object.remove(*field);
+            }
         }
         self.records.push((kind, id.to_string(), author, object));
         Ok(())

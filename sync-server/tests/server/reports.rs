@@ -5,11 +5,11 @@
 #[path = "../../../core/tests/reports_seed/mod.rs"]
 mod reports_seed;
 
-use crate::common::Harness;
+use crate::common::{error_code, Harness};
 use beatbook_core::reports::{Period, Report, ReportArea, ReportQuery};
 use beatbook_core::store::AuditAction;
 use beatbook_core::sync::merge::RecordState;
-use beatbook_core::sync::protocol::{ErrorBody, RecordKind};
+use beatbook_core::sync::protocol::RecordKind;
 use beatbook_core::{Store, StoreKey};
 use beatbook_server::storage::{Decision, RecordMeta, RecordRow, WriteOutcome, WriteTarget};
 use reports_seed::{at, lsoa, Seed};
@@ -73,11 +73,6 @@ fn device_report(seed: &Seed, area: ReportArea, as_of: chrono::DateTime<chrono::
             as_of,
         })
         .expect("report")
-}
-
-fn error_code(text: &str) -> String {
-    let body: ErrorBody = serde_json::from_str(text).expect("ErrorBody");
-    body.code.as_str().to_owned()
 }
 
 #[test]

@@ -254,7 +254,7 @@ pub(super) fn head(conn: &Connection) -> StorageResult<u64> {
 }
 
 /// SQL list of kind codes (static codes from the protocol, never user input).
-fn kind_list(kinds: &[RecordKind]) -> String {
+pub(super) fn kind_list(kinds: &[RecordKind]) -> String {
     kinds
         .iter()
         .map(|k| format!("'{}'", k.as_str()))

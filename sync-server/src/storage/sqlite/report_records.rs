@@ -13,12 +13,11 @@ pub(super) fn load(
     team: Option<TeamId>,
     kinds: &[RecordKind],
 ) -> StorageResult<Vec<ReportRecord>> {
-    let kinds: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT kind, fields FROM records
          WHERE erased = 0 AND kind IN ({})
            AND (?1 IS NULL OR team_id = ?1 OR team_id IS NULL)",
-        kinds.join(", ")
+        super::records::kind_list(kinds)
     ))?;
     let mut rows = stmt.query([team.map(|t| t.to_string())])?;
     let mut out = Vec::new();
