@@ -13,7 +13,7 @@ use super::ReportQuery;
 use crate::ids::PriorityAreaId;
 use crate::model::{AreaRef, ClearHoldBuild, PriorityArea, SaraStage};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// One priority area's activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,13 +86,6 @@ pub(crate) fn compute(
         AreaRef::Lsoa(code) => pa.lsoa_codes.contains(code),
         AreaRef::Lap(_) => false,
     };
-    // Contacts by LSOA once, so that each priority area looks only at its own LSOAs'.
-    let mut contacts_in: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, c) in contacts.iter().enumerate() {
-        if let Some(code) = &c.lsoa_code {
-            contacts_in.entry(code.as_str()).or_default().push(i);
-        }
-    }
     let mut per_area = Vec::new();
     let phases: [Option<ClearHoldBuild>; 4] = [
         Some(ClearHoldBuild::Clear),
