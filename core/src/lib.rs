@@ -9,6 +9,7 @@
 //! The store, the reports read from it and the sync client are the default feature `store`;
 //! without it the crate is the model, the protocol and the merge alone (what `fuzz/` builds).
 
+pub mod clock;
 pub mod error;
 pub mod geo;
 pub mod ids;
@@ -20,6 +21,7 @@ pub mod store;
 pub mod sync;
 pub mod validation;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 #[cfg(feature = "store")]
 pub use store::{Store, StoreKey};

@@ -34,7 +34,7 @@ fn here() -> GeoPoint {
 
 #[test]
 fn personal_details_without_consent_write_nothing() {
-    let f = Fixture::new();
+    let f = Fixture::at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
     let mut c = contact(here());
     c.personal = Some(PersonalDetails {
@@ -59,7 +59,7 @@ fn personal_details_without_consent_write_nothing() {
 
 #[test]
 fn bad_coordinates_lsoa_and_ethnicity_codes_are_refused() {
-    let f = Fixture::new();
+    let f = Fixture::at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
     let err = f
         .store
@@ -79,7 +79,7 @@ fn bad_coordinates_lsoa_and_ethnicity_codes_are_refused() {
 
 #[test]
 fn personal_details_are_kept_apart_and_reading_them_is_an_audited_consultation() {
-    let f = Fixture::new();
+    let f = Fixture::at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
     let volunteer = f.actor(Role::Volunteer, "Val");
     let mut c = contact(here());
@@ -141,7 +141,7 @@ fn personal_details_are_kept_apart_and_reading_them_is_an_audited_consultation()
 
 #[test]
 fn volunteers_cannot_record_personal_details() {
-    let f = Fixture::new();
+    let f = Fixture::at(at());
     let volunteer = f.actor(Role::Volunteer, "Val");
     let mut c = contact(here());
     c.consent_to_recontact = true;
@@ -165,7 +165,7 @@ fn volunteers_cannot_record_personal_details() {
 
 #[test]
 fn a_promise_becomes_a_follow_up_due_in_72_hours_by_default() {
-    let f = Fixture::new();
+    let f = Fixture::at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
     let mut c = contact(here());
     c.promised = Some("Ask the council about the gate".into());
@@ -180,7 +180,7 @@ fn a_promise_becomes_a_follow_up_due_in_72_hours_by_default() {
 
 #[test]
 fn open_follow_ups_list_overdue_first_and_answering_closes_them() {
-    let f = Fixture::new();
+    let f = Fixture::at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
     let other = f.actor(Role::Officer, "Other");
     let mut ids = Vec::new();
@@ -232,7 +232,7 @@ fn open_follow_ups_list_overdue_first_and_answering_closes_them() {
 
 #[test]
 fn a_contact_near_earlier_ones_in_28_days_is_flagged_with_them_listed() {
-    let f = Fixture::new();
+    let f = Fixture::at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
     let first = f
         .store
@@ -271,7 +271,7 @@ fn a_contact_near_earlier_ones_in_28_days_is_flagged_with_them_listed() {
 
 #[test]
 fn a_contact_is_tagged_with_lsoa_and_lap_from_loaded_boundaries() {
-    let f = Fixture::with_areas();
+    let f = Fixture::with_areas_at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
     let recorded = f
         .store

@@ -6,7 +6,6 @@ mod common;
 use beatbook_core::ids::{DeviceId, ProblemId, TeamId, UserId};
 use beatbook_core::model::*;
 use beatbook_core::{Store, StoreKey};
-use chrono::Utc;
 use common::fake_server::FakeServer;
 use proptest::prelude::*;
 
@@ -65,8 +64,12 @@ fn devices() -> Vec<Device> {
     (0..3)
         .map(|i| {
             let dir = tempfile::tempdir().expect("dir");
-            let store =
-                Store::open(dir.path().join("d.db"), &StoreKey::from_bytes([9; 32])).expect("open");
+            let store = Store::open_with_clock(
+                dir.path().join("d.db"),
+                &StoreKey::from_bytes([9; 32]),
+                beatbook_core::ManualClock::shared(common::epoch()),
+            )
+            .expect("open");
             store.upsert_team(&team).expect("team");
             for u in &users {
                 store.upsert_user(u).expect("user");
@@ -91,7 +94,7 @@ fn sync_with_dupes(server: &mut FakeServer, store: &Store, dupes: usize) {
         results = server.push(&ops);
     }
     store
-        .apply_push_results(&results, Utc::now())
+        .apply_push_results(&results, store.now())
         .expect("results");
     server.sync(store);
 }
@@ -157,7 +160,7 @@ proptest! {
                 Action::Note { device } => {
                     let d = &devices[device];
                     d.store.add_note(&d.actor, NewNote {
-                        observed_at: Utc::now(),
+                        observed_at: d.store.now(),
                         text: format!("patrolnote by {device}"),
                         category: NoteCategory::Observation,
                         place: None,

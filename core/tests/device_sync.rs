@@ -38,7 +38,12 @@ fn team_of(roles: &[(Role, &str)]) -> (Team, Vec<User>) {
 
 fn device(team: &Team, users: &[User], me: usize) -> Device {
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(dir.path().join("d.db"), &StoreKey::from_bytes([3; 32])).expect("open");
+    let store = Store::open_with_clock(
+        dir.path().join("d.db"),
+        &StoreKey::from_bytes([3; 32]),
+        beatbook_core::ManualClock::shared(start()),
+    )
+    .expect("open");
     store.upsert_team(team).expect("team");
     for u in users {
         store.upsert_user(u).expect("user");
@@ -345,7 +350,7 @@ fn a_pulled_record_that_cannot_be_written_yet_is_held_and_counted_not_dropped() 
         beatbook_core::sync::protocol::PullResponse {
             next_cursor: 0,
             has_more: false,
-            server_time: Utc::now(),
+            server_time: a.store.now(),
             changes,
         }
     };

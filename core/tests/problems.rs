@@ -174,7 +174,7 @@ fn happy_path_scanning_to_closed_with_supervisor_approvals() {
             "Replace the underpass lighting",
             Some(t.owner.user_id),
             Some("Council highways".into()),
-            Some(chrono::Utc::now() + chrono::Duration::days(14)),
+            Some(s.now() + chrono::Duration::days(14)),
         )
         .expect("action");
     assert_eq!(action.status, ActionStatus::Planned);

@@ -143,7 +143,8 @@ fn the_queue_groups_new_work_by_member_and_marking_it_reviewed_empties_it() {
         .expect("again")
         .is_empty());
 
-    // Alex ends the patrol: its updated_at moves, so it is back, as changed.
+    // Two hours on, Alex ends the patrol: its updated_at moves, so it is back, as changed.
+    f.clock.advance(Duration::hours(2));
     f.store
         .close_patrol(&alex, p.id, closure())
         .expect("close patrol");
@@ -178,13 +179,13 @@ fn since_limits_the_queue_to_recent_versions() {
     let alex = f.actor(Role::Pcso, "PCSO Alex");
     f.store.start_patrol(&alex, patrol()).expect("patrol");
     // The patrol's version is its updated_at (now); a day from now leaves it out.
-    let later = Utc::now() + Duration::days(1);
+    let later = f.now() + Duration::days(1);
     assert!(f
         .store
         .review_queue(&sup, Some(later))
         .expect("q")
         .is_empty());
-    let earlier = Utc::now() - Duration::days(1);
+    let earlier = f.now() - Duration::days(1);
     assert_eq!(
         f.store.review_queue(&sup, Some(earlier)).expect("q").len(),
         1

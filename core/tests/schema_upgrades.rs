@@ -99,3 +99,55 @@ fn a_version_2_store_with_synced_work_gains_an_empty_review_queue() {
     assert_eq!(queue[0].name.as_deref(), Some("PCSO Alex"));
     assert_eq!(queue[0].items.len(), 1);
 }
+
+#[test]
+fn a_version_6_store_indexes_its_contacts_in_place_and_time_on_upgrade() {
+    // Version 7 replaces the latitude band of the repeat-location check with a spatial index;
+    // contacts recorded before the upgrade must be found by it, or a repeat location recorded
+    // the day after an app update would go unflagged.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v6.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(6)).expect("v6 schema");
+    conn.pragma_update(None, "user_version", 6)
+        .expect("version");
+    conn.execute_batch(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO contacts (id, occurred_at, lat, lon, method, audience, people_count, issues,
+           consent_to_recontact, repeat_caller, vulnerable, repeat_location, recorded_by,
+           created_at, updated_at) VALUES
+           ('0190a000-0000-7000-8000-0000000000c1', '2026-11-20T10:00:00.000000Z', 52.405, -1.545,
+            'door_knock', 'resident', 1, '[]', 0, 0, 0, 0, '0190a000-0000-7000-8000-0000000000a2',
+            '2026-11-20T10:00:00.000000Z', '2026-11-20T10:00:00.000000Z'),
+           ('0190a000-0000-7000-8000-0000000000c2', '2026-09-01T10:00:00.000000Z', 52.405, -1.545,
+            'door_knock', 'resident', 1, '[]', 0, 0, 0, 0, '0190a000-0000-7000-8000-0000000000a2',
+            '2026-09-01T10:00:00.000000Z', '2026-09-01T10:00:00.000000Z');",
+    )
+    .expect("v6 rows");
+    drop(conn);
+    let store = Store::open(&path, &key()).expect("upgrade");
+    let alex = beatbook_core::model::Actor {
+        user_id: "0190a000-0000-7000-8000-0000000000a2".parse().expect("id"),
+        role: beatbook_core::model::Role::Pcso,
+        device_id: beatbook_core::ids::DeviceId::new(),
+    };
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+        .expect("time")
+        .to_utc();
+    let recorded = store
+        .record_contact(
+            &alex,
+            common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451)),
+        )
+        .expect("record");
+    // The contact a day earlier is found; the one in September is outside the 28 days.
+    let found: Vec<String> = recorded
+        .nearby
+        .iter()
+        .map(|n| n.contact_id.to_string())
+        .collect();
+    assert_eq!(found, vec!["0190a000-0000-7000-8000-0000000000c1"]);
+    assert!(recorded.contact.repeat_location);
+}

@@ -105,7 +105,7 @@ fn writers_queue_and_readers_read_concurrently_without_losing_a_record() {
                         .add_note(
                             &pcso,
                             NewNote {
-                                observed_at: chrono::Utc::now(),
+                                observed_at: store.now(),
                                 text: format!("Lamppost out on route {w} stop {i}"),
                                 category: NoteCategory::Environmental,
                                 place: None,

@@ -7,11 +7,11 @@ use beatbook_core::model::*;
 use beatbook_core::reports::Period;
 use beatbook_core::store::{AuditAction, StageDecision};
 use beatbook_core::validation::Rule;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use common::Fixture;
 
 fn promise(f: &Fixture, actor: &Actor, text: &str, due_in_hours: i64) -> FollowUp {
-    let now = Utc::now();
+    let now = f.now();
     let mut c = common::plain_contact(now, GeoPoint::new(52.41, -1.5));
     c.promised = Some(text.into());
     c.follow_up_due = Some(now + Duration::hours(due_in_hours));
@@ -33,9 +33,9 @@ fn the_board_lists_every_open_promise_overdue_first_with_owner_and_age() {
     let sooner = promise(&f, &sam, "Visit about the sheds", 24);
     let done = promise(&f, &sam, "Post a leaflet", 24);
     f.store
-        .answer_follow_up(&sam, done.id, "Leaflet posted", Utc::now())
+        .answer_follow_up(&sam, done.id, "Leaflet posted", f.now())
         .expect("answer");
-    let now = Utc::now() + Duration::hours(30);
+    let now = f.now() + Duration::hours(30);
     let board = f.store.follow_up_board(now).expect("board");
     let rows: Vec<_> = board
         .iter()
@@ -100,12 +100,12 @@ fn only_a_supervisor_reassigns_an_open_follow_up_and_not_to_a_volunteer() {
     assert_eq!(moved.owner, sam.user_id);
     assert!(f
         .store
-        .open_follow_ups(alex.user_id, Utc::now())
+        .open_follow_ups(alex.user_id, f.now())
         .expect("alex")
         .is_empty());
     assert_eq!(
         f.store
-            .open_follow_ups(sam.user_id, Utc::now())
+            .open_follow_ups(sam.user_id, f.now())
             .expect("sam")
             .len(),
         1
@@ -128,7 +128,7 @@ fn only_a_supervisor_reassigns_an_open_follow_up_and_not_to_a_volunteer() {
 
     // Answered promises stay with whoever answered them.
     f.store
-        .answer_follow_up(&sam, fu.id, "Rang back", Utc::now())
+        .answer_follow_up(&sam, fu.id, "Rang back", f.now())
         .expect("answer");
     let err = f
         .store
@@ -144,7 +144,7 @@ fn only_a_supervisor_reassigns_an_open_follow_up_and_not_to_a_volunteer() {
 fn the_share_answered_within_72_hours_counts_only_promises_that_can_be_judged() {
     let f = Fixture::new();
     let alex = f.actor(Role::Pcso, "PCSO Alex");
-    let t0 = Utc::now();
+    let t0 = f.now();
     // Four promises made now:
     //   a: answered 10 h later           -> within 72 h
     //   b: answered 100 h later          -> later

@@ -6,7 +6,7 @@ use super::{lock_read, Store};
 use crate::error::Result;
 use crate::geo::{AreaIndex, AreaTag};
 use crate::model::{GeoPoint, Lsoa};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 use std::sync::Arc;
 
@@ -14,7 +14,8 @@ impl Store {
     /// Replaces the area boundaries with those in `geojson` (a FeatureCollection of LSOAs, see
     /// `docs/data-model.md`). Returns how many LSOAs were loaded. Invalid input changes nothing.
     pub fn load_area_boundaries(&self, geojson: &str) -> Result<usize> {
-        let index = self.write_as(None, |tx| replace_boundaries(tx, geojson))?;
+        let now = self.now();
+        let index = self.write_as(None, |tx| replace_boundaries(tx, geojson, now))?;
         let count = index.len();
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(index));
         Ok(count)
@@ -69,7 +70,11 @@ impl Store {
 }
 
 /// Replaces the stored boundaries (LAPs, LSOAs and the GeoJSON) inside a transaction.
-pub(crate) fn replace_boundaries(conn: &rusqlite::Connection, geojson: &str) -> Result<AreaIndex> {
+pub(crate) fn replace_boundaries(
+    conn: &rusqlite::Connection,
+    geojson: &str,
+    loaded_at: DateTime<Utc>,
+) -> Result<AreaIndex> {
     let index = AreaIndex::from_geojson(geojson)?;
     conn.execute("DELETE FROM lsoas", [])?;
     conn.execute("DELETE FROM laps", [])?;
@@ -91,7 +96,7 @@ pub(crate) fn replace_boundaries(conn: &rusqlite::Connection, geojson: &str) -> 
     conn.execute(
         "INSERT INTO area_boundaries (id, geojson, loaded_at) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET geojson = excluded.geojson, loaded_at = excluded.loaded_at",
-        params![geojson, t(Utc::now())],
+        params![geojson, t(loaded_at)],
     )?;
     Ok(index)
 }

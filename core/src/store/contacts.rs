@@ -72,7 +72,7 @@ impl Store {
             .clone()
             .or_else(|| tag.as_ref().map(|t| t.lsoa_code.clone()));
         let lap_code = tag.map(|t| t.lap_code);
-        let now = truncate(Utc::now());
+        let now = self.now();
         let occurred_at = truncate(new.occurred_at);
         let promise = new
             .promised
@@ -241,7 +241,7 @@ impl Store {
             audit::append(
                 tx,
                 actor,
-                Utc::now(),
+                self.now(),
                 AuditEvent::new(AuditAction::Consultation, KIND, &id.to_string())
                     .justified(justification.trim()),
             )?;
@@ -325,6 +325,11 @@ pub(crate) fn index_contact(conn: &Connection, c: &Contact) -> Result<()> {
     )
 }
 
+/// A time as the spatial index keeps it: days since 1970-01-01 UTC.
+fn days_since_1970(at: DateTime<Utc>) -> f64 {
+    at.timestamp_micros() as f64 / 86_400_000_000.0
+}
+
 /// Earlier contacts within `radius_m` of `place` in the repeat window before `at`.
 fn find_nearby(
     conn: &Connection,
@@ -332,13 +337,18 @@ fn find_nearby(
     at: DateTime<Utc>,
     radius_m: f64,
 ) -> Result<Vec<NearbyContact>> {
-    // A bounding box on the indexed latitude first, then the exact distance.
+    // A box in place and time on the spatial index (`contacts_where`, migration 7) first, then
+    // the exact distance and time on the few candidates: the cost follows the contacts near
+    // this one, not the size of the store.
     let dlat = radius_m / 111_000.0;
     let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
+    let since = at - Duration::days(REPEAT_WINDOW_DAYS);
     let mut stmt = conn.prepare_cached(
-        "SELECT id, occurred_at, lat, lon FROM contacts
-         WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4
-           AND occurred_at >= ?5 AND occurred_at <= ?6",
+        "SELECT c.id, c.occurred_at, c.lat, c.lon
+         FROM contacts_where w JOIN contacts c ON c.rowid = w.id
+         WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
+           AND w.max_day >= ?5 AND w.min_day <= ?6
+           AND c.occurred_at >= ?7 AND c.occurred_at <= ?8",
     )?;
     let rows = stmt.query_map(
         params![
@@ -346,7 +356,9 @@ fn find_nearby(
             place.lat + dlat,
             place.lon - dlon,
             place.lon + dlon,
-            t(at - Duration::days(REPEAT_WINDOW_DAYS)),
+            days_since_1970(since),
+            days_since_1970(at),
+            t(since),
             t(at),
         ],
         |r| {

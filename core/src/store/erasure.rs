@@ -11,14 +11,13 @@ use super::audit::{self, AuditAction, AuditEvent};
 use super::contacts::load_contact;
 use super::device_sync;
 use super::search;
-use super::sql_time::{t, truncate};
+use super::sql_time::t;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, NoteId};
 use crate::model::{Actor, Contact, Role};
 use crate::sync::protocol::RecordKind;
 use crate::validation::{check, limits, Rule, ValidationError};
-use chrono::Utc;
 use rusqlite::{params, Connection};
 
 impl Store {
@@ -26,7 +25,7 @@ impl Store {
     /// supervisor may.
     pub fn redact_contact(&self, actor: &Actor, id: ContactId, reason: &str) -> Result<Contact> {
         check::required_text("reason", reason, limits::SHORT_TEXT)?;
-        let now = truncate(Utc::now());
+        let now = self.now();
         let contact = self.write_as(Some(actor), |tx| {
             let current = load_contact(tx, id)?;
             if current.recorded_by != actor.user_id && !actor.role.is_supervisor() {
@@ -63,14 +62,15 @@ impl Store {
     /// Erases a contact, its personal details, its follow-up and its repeat-location links,
     /// leaving a metadata tombstone. Supervisors only.
     pub fn erase_contact(&self, actor: &Actor, id: ContactId, reason: &str) -> Result<()> {
+        let now = self.now();
         self.erase(actor, "contact", &id.to_string(), reason, |tx| {
             let contact = load_contact(tx, id)?;
             let id_text = id.to_string();
             for kind in [RecordKind::Contact, RecordKind::ContactPersonal] {
-                device_sync::erase_record(tx, actor, kind, &id_text, reason)?;
+                device_sync::erase_record(tx, actor, kind, &id_text, reason, now)?;
             }
             if let Some(follow_up) = contact.follow_up_id {
-                device_sync::erase_record(tx, actor, RecordKind::FollowUp, &follow_up.to_string(), reason)?;
+                device_sync::erase_record(tx, actor, RecordKind::FollowUp, &follow_up.to_string(), reason, now)?;
             }
             tx.execute(
                 "DELETE FROM follow_ups WHERE id = (SELECT follow_up_id FROM contacts WHERE id = ?1)",
@@ -83,11 +83,12 @@ impl Store {
 
     /// Erases a note (e.g. at the end of its retention period). Supervisors only.
     pub fn erase_note(&self, actor: &Actor, id: NoteId, reason: &str) -> Result<()> {
+        let now = self.now();
         self.erase(actor, "note", &id.to_string(), reason, |tx| {
             if tx.execute("DELETE FROM notes WHERE id = ?1", [id])? == 0 {
                 return Err(Error::not_found("note", id));
             }
-            device_sync::erase_record(tx, actor, RecordKind::Note, &id.to_string(), reason)?;
+            device_sync::erase_record(tx, actor, RecordKind::Note, &id.to_string(), reason, now)?;
             Ok(())
         })
     }
@@ -104,7 +105,7 @@ impl Store {
         if actor.role != Role::Supervisor {
             return Err(ValidationError::new("actor", Rule::SupervisorOnly).into());
         }
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             delete(tx)?;
             search::unindex(tx, id)?;

@@ -81,7 +81,7 @@ impl Store {
             audit::append(
                 tx,
                 actor,
-                Utc::now(),
+                self.now(),
                 AuditEvent {
                     action: AuditAction::Disclosure,
                     record_kind: "contact_export",

@@ -6,7 +6,7 @@
 use super::audit::{self, AuditAction, AuditEvent};
 use super::contacts::check_user;
 use super::follow_ups::{from_row, load};
-use super::sql_time::{t, truncate};
+use super::sql_time::t;
 use super::Store;
 use crate::error::Result;
 use crate::ids::{FollowUpId, UserId};
@@ -64,7 +64,7 @@ impl Store {
         if !actor.role.is_supervisor() {
             return Err(ValidationError::new("actor", Rule::SupervisorOnly).into());
         }
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             check_user(tx, "owner", new_owner)?;
             let role: Role =

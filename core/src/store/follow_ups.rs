@@ -72,7 +72,7 @@ impl Store {
         reason: &str,
     ) -> Result<FollowUp> {
         check::required_text("outcome", reason, limits::LONG_TEXT)?;
-        self.change_status(actor, id, FollowUpStatus::Cancelled, reason, Utc::now())
+        self.change_status(actor, id, FollowUpStatus::Cancelled, reason, self.now())
     }
 
     fn change_status(
@@ -116,7 +116,7 @@ impl Store {
             audit::append(
                 tx,
                 actor,
-                Utc::now(),
+                self.now(),
                 AuditEvent::new(AuditAction::Alteration, KIND, &id.to_string())
                     .detail(status.as_str()),
             )?;

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_sync_held.sql"),
     include_str!("../../migrations/0005_report_indexes.sql"),
     include_str!("../../migrations/0006_report_patrol_index.sql"),
+    include_str!("../../migrations/0007_contacts_where.sql"),
 ];
 
 /// The schema version this build writes.

@@ -23,6 +23,8 @@ pub(crate) mod notes;
 pub(crate) mod patrols;
 pub(crate) mod problems;
 pub mod queries;
+#[cfg(test)]
+mod query_plans;
 mod reference;
 pub(crate) mod reviews;
 pub(crate) mod rows;
@@ -46,9 +48,11 @@ pub use problems::{PendingApproval, StageDecision};
 pub use reviews::{MemberQueue, ReviewQueueItem};
 pub use search::{SearchHit, SearchKind};
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 use crate::geo::AreaIndex;
 use crate::model::Actor;
+use chrono::{DateTime, Utc};
 use connection::Access;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -71,6 +75,8 @@ pub struct Store {
     repeat_radius_bits: AtomicU64,
     /// Rows the current write touched, for capturing sync ops (see `device_sync::capture`).
     touched: device_sync::capture::Touched,
+    /// Where the store's own stamps come from (see [`crate::clock`]).
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
@@ -78,6 +84,17 @@ impl Store {
     ///
     /// A wrong key gives [`crate::Error::WrongKey`]; the file is never touched then.
     pub fn open(path: impl AsRef<Path>, key: &StoreKey) -> Result<Store> {
+        Store::open_with_clock(path, key, Arc::new(SystemClock))
+    }
+
+    /// Opens (or creates) the store, taking its own stamps (record, audit and sync times) from
+    /// `clock` instead of the wall clock: tests and simulations pass a
+    /// [`crate::clock::ManualClock`].
+    pub fn open_with_clock(
+        path: impl AsRef<Path>,
+        key: &StoreKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         let mut writer = connection::open(&path, key, Access::Writer)?;
         migrations::migrate(&mut writer)?;
@@ -91,7 +108,13 @@ impl Store {
             areas: RwLock::new(None),
             repeat_radius_bits: AtomicU64::new(contacts::DEFAULT_REPEAT_RADIUS_M.to_bits()),
             touched,
+            clock,
         })
+    }
+
+    /// The store's current time, truncated to the microseconds it stores.
+    pub fn now(&self) -> DateTime<Utc> {
+        sql_time::truncate(self.clock.now())
     }
 
     /// Where the store lives.
@@ -118,7 +141,7 @@ impl Store {
         let out = f(&tx)?;
         let touched = std::mem::take(&mut lock(&self.touched).rows);
         if let Some(actor) = actor {
-            device_sync::capture::capture_touched(&tx, actor, touched)?;
+            device_sync::capture::capture_touched(&tx, actor, touched, self.now())?;
         }
         tx.commit()?;
         Ok(out)

@@ -34,7 +34,7 @@ impl Store {
             patrol_id: new.patrol_id,
             problem_id: new.problem_id,
             author: actor.user_id,
-            created_at: truncate(Utc::now()),
+            created_at: self.now(),
         };
         self.write_as(Some(actor), |tx| {
             super::contacts::check_links(tx, note.patrol_id, note.problem_id)?;

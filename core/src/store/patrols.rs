@@ -35,7 +35,7 @@ impl Store {
             )
             .into());
         }
-        let now = truncate(Utc::now());
+        let now = self.now();
         let patrol = Patrol {
             id: PatrolId::new(),
             kind: new.kind,
@@ -120,7 +120,7 @@ impl Store {
         closure.validate(current.started_at)?;
         may_edit(actor, &current)?;
         let assessment = to_json(&closure.assessment)?;
-        let now = truncate(Utc::now());
+        let now = self.now();
         let ended_at = truncate(closure.ended_at);
         let observations = closure.observations.filter(|o| !o.trim().is_empty());
         let patrol = Patrol {
@@ -202,7 +202,7 @@ impl Store {
             audit::append(
                 tx,
                 actor,
-                Utc::now(),
+                self.now(),
                 AuditEvent::new(AuditAction::Collection, "patrol_track", &id),
             )?;
             Ok(added)

@@ -121,7 +121,7 @@ impl Store {
         if items.is_empty() {
             return Err(ValidationError::new("items", Rule::Required).into());
         }
-        let now = truncate(Utc::now());
+        let now = self.now();
         let mut unique: Vec<ReviewedItem> = items
             .iter()
             .map(|i| ReviewedItem {

@@ -10,15 +10,30 @@ use beatbook_core::sync::protocol::{
 };
 use beatbook_core::sync::Hlc;
 use beatbook_core::Store;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FakeServer {
     records: BTreeMap<(RecordKind, String), (RecordState, u64)>,
     applied: HashSet<uuid::Uuid>,
     seq: u64,
     pub conflicts: Vec<Conflict>,
+    /// The server's clock: set to the syncing device's clock on every [`FakeServer::sync`]
+    /// (the two agree), [`super::epoch`] until then.
+    pub now: DateTime<Utc>,
+}
+
+impl Default for FakeServer {
+    fn default() -> FakeServer {
+        FakeServer {
+            records: BTreeMap::new(),
+            applied: HashSet::new(),
+            seq: 0,
+            conflicts: Vec::new(),
+            now: super::epoch(),
+        }
+    }
 }
 
 impl FakeServer {
@@ -77,7 +92,7 @@ impl FakeServer {
                         loser_value: found.loser.value,
                         loser_hlc: found.loser.hlc,
                         loser_author: found.loser_author,
-                        detected_at: Utc::now(),
+                        detected_at: self.now,
                         resolution: None,
                         resolved_by: None,
                         resolved_at: None,
@@ -132,12 +147,13 @@ impl FakeServer {
             changes,
             next_cursor,
             has_more,
-            server_time: Utc::now(),
+            server_time: self.now,
         }
     }
 
     /// Pushes everything `store` has queued, then pulls everything new into it.
     pub fn sync(&mut self, store: &Store) {
+        self.now = store.now();
         loop {
             let ops = store.pending_ops(50).expect("pending");
             if ops.is_empty() {
@@ -145,7 +161,7 @@ impl FakeServer {
             }
             let results = self.push(&ops);
             store
-                .apply_push_results(&results, Utc::now())
+                .apply_push_results(&results, self.now)
                 .expect("results");
         }
         loop {

@@ -4,7 +4,9 @@
 
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Actor, Role, Team, User};
-use beatbook_core::{Store, StoreKey};
+use beatbook_core::{ManualClock, Store, StoreKey};
+use chrono::{DateTime, TimeZone, Utc};
+use std::sync::Arc;
 use tempfile::TempDir;
 
 pub mod fake_server;
@@ -15,29 +17,62 @@ pub fn key() -> StoreKey {
     StoreKey::from_bytes([7; 32])
 }
 
+/// Where a fixture's clock starts unless a test says otherwise: a fixed instant, so that no
+/// test depends on the day the suite runs (see `core::clock`).
+pub fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
 /// A fresh store with one team. Keep the `TempDir` alive as long as the store.
 pub struct Fixture {
     pub dir: TempDir,
     pub store: Store,
     pub team: Team,
+    /// The store's clock: stands still at [`epoch`] (or the test's own time) until moved.
+    pub clock: Arc<ManualClock>,
 }
 
 impl Fixture {
+    /// A fresh store whose clock stands at [`epoch`].
     pub fn new() -> Fixture {
+        Fixture::at(epoch())
+    }
+
+    /// A fresh store whose clock stands at `now`.
+    pub fn at(now: DateTime<Utc>) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path().join("beatbook.db"), &key()).expect("open store");
+        let clock = ManualClock::shared(now);
+        let store = Store::open_with_clock(dir.path().join("beatbook.db"), &key(), clock.clone())
+            .expect("open store");
         let team = Team {
             id: TeamId::new(),
             name: "Northvale NPT".into(),
             lap_code: Some("LAP-NV".into()),
         };
         store.upsert_team(&team).expect("team");
-        Fixture { dir, store, team }
+        Fixture {
+            dir,
+            store,
+            team,
+            clock,
+        }
+    }
+
+    /// The store's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.store.now()
     }
 
     /// A fixture with the demo area boundaries loaded.
     pub fn with_areas() -> Fixture {
-        let f = Fixture::new();
+        Fixture::with_areas_at(epoch())
+    }
+
+    /// A fixture with the demo area boundaries loaded, its clock standing at `now`.
+    pub fn with_areas_at(now: DateTime<Utc>) -> Fixture {
+        let f = Fixture::at(now);
         f.store
             .load_area_boundaries(DEMO_AREAS)
             .expect("load demo areas");

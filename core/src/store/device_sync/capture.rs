@@ -15,6 +15,7 @@ use crate::store::sql_time::SqlTime;
 use crate::store::{contacts, follow_ups, notes, patrols, problems, reviews};
 use crate::sync::protocol::{FieldChange, Op, RecordKind};
 use crate::sync::Hlc;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -66,6 +67,7 @@ pub(crate) fn capture_touched(
     conn: &Connection,
     actor: &Actor,
     rows: Vec<(String, i64)>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let unique: BTreeSet<(String, i64)> = rows.into_iter().collect();
     for (table, rowid) in unique {
@@ -75,7 +77,7 @@ pub(crate) fn capture_touched(
             .optional()?;
         let Some(id) = id else { continue };
         for (kind, value) in record_values(conn, &table, &id)? {
-            capture(conn, actor, kind, &id, value)?;
+            capture(conn, actor, kind, &id, value, now)?;
         }
     }
     Ok(())
@@ -258,6 +260,7 @@ pub(crate) fn capture(
     kind: RecordKind,
     id: &str,
     value: Value,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let Value::Object(fields) = value else {
         return Err(Error::Corrupt {
@@ -273,7 +276,7 @@ pub(crate) fn capture(
     if changed.is_empty() {
         return Ok(());
     }
-    let hlc = clock::next(conn, actor.device_id)?;
+    let hlc = clock::next(conn, actor.device_id, now)?;
     let mut op_fields = BTreeMap::new();
     for (name, value) in changed {
         store_field(conn, kind, id, &name, &value, hlc)?;

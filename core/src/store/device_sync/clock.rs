@@ -5,22 +5,23 @@
 use crate::error::Result;
 use crate::ids::DeviceId;
 use crate::sync::Hlc;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
-/// The device's wall clock in milliseconds, corrected by the last known server offset.
-pub(crate) fn corrected_now_ms(conn: &Connection) -> Result<u64> {
+/// The device's clock reading `now` (the store's clock) in milliseconds, corrected by the last
+/// known server offset.
+pub(crate) fn corrected_now_ms(conn: &Connection, now: DateTime<Utc>) -> Result<u64> {
     let offset: i64 = conn
         .prepare_cached("SELECT clock_offset_ms FROM sync_state WHERE id = 1")?
         .query_row([], |r| r.get(0))?;
-    let now = Utc::now().timestamp_millis().saturating_add(offset);
+    let now = now.timestamp_millis().saturating_add(offset);
     Ok(u64::try_from(now).unwrap_or(0))
 }
 
-/// Issues the next stamp for a local change.
-pub(crate) fn next(conn: &Connection, node: DeviceId) -> Result<Hlc> {
+/// Issues the next stamp for a local change made at `now` (the store's clock).
+pub(crate) fn next(conn: &Connection, node: DeviceId, now: DateTime<Utc>) -> Result<Hlc> {
     let last = last(conn)?;
-    let hlc = Hlc::tick(last, corrected_now_ms(conn)?, node);
+    let hlc = Hlc::tick(last, corrected_now_ms(conn, now)?, node);
     set_last(conn, hlc)?;
     Ok(hlc)
 }

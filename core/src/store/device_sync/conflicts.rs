@@ -11,7 +11,6 @@ use crate::store::Store;
 use crate::sync::conflict::{Conflict, Resolution};
 use crate::sync::protocol::RecordKind;
 use crate::validation::{Rule, ValidationError};
-use chrono::Utc;
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
@@ -37,6 +36,7 @@ impl Store {
         if !actor.role.may_handle_personal_data() {
             return Err(Error::Forbidden("volunteers do not resolve conflicts"));
         }
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let body: Option<String> = tx
                 .query_row("SELECT body FROM conflicts WHERE id = ?1", [id], |r| {
@@ -63,18 +63,25 @@ impl Store {
                         .map(|(name, (value, _))| (name, value))
                         .collect();
                 object.insert(conflict.field.clone(), conflict.loser_value.clone());
-                materialize::materialize(tx, conflict.record_kind, &conflict.record_id, &object)?;
+                materialize::materialize(
+                    tx,
+                    conflict.record_kind,
+                    &conflict.record_id,
+                    &object,
+                    now,
+                )?;
                 capture::capture(
                     tx,
                     actor,
                     conflict.record_kind,
                     &conflict.record_id,
                     Value::Object(object),
+                    now,
                 )?;
             }
             conflict.resolution = Some(resolution);
             conflict.resolved_by = Some(actor.user_id);
-            conflict.resolved_at = Some(Utc::now());
+            conflict.resolved_at = Some(now);
             let body = serde_json::to_value(&conflict).map_err(|e| Error::Corrupt {
                 kind: "conflict",
                 reason: e.to_string(),
@@ -83,7 +90,7 @@ impl Store {
                 "UPDATE conflicts SET body = ?2, resolved = 1 WHERE id = ?1",
                 params![id, body.to_string()],
             )?;
-            capture::capture(tx, actor, RecordKind::Conflict, id, body)?;
+            capture::capture(tx, actor, RecordKind::Conflict, id, body, now)?;
             Ok(conflict)
         })
     }

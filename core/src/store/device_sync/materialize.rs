@@ -13,6 +13,7 @@ use crate::store::sql_time::{opt_t, t};
 use crate::store::{contacts, patrols, problems, reviews};
 use crate::sync::conflict::Conflict;
 use crate::sync::protocol::RecordKind;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -47,13 +48,14 @@ fn parse<T: DeserializeOwned + StoredValueRules>(
     Ok(record)
 }
 
-/// Writes one merged record. `complete` says whether the record has every field its type needs
-/// (a partial record — e.g. a contact whose creation has not arrived — waits for the rest).
+/// Writes one merged record at `now` (the store's clock). A partial record — e.g. a contact
+/// whose creation has not arrived — is refused as [`INCOMPLETE`] and waits for the rest.
 pub(crate) fn materialize(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
     object: &Map<String, Value>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     match kind {
         RecordKind::Patrol => patrol(conn, &parse(kind, object)?),
@@ -84,7 +86,7 @@ pub(crate) fn materialize(
                     kind: "synced record",
                     reason: "area_boundaries without geojson".into(),
                 })?;
-            crate::store::areas::replace_boundaries(conn, geojson).map(|_| ())
+            crate::store::areas::replace_boundaries(conn, geojson, now).map(|_| ())
         }
     }
 }

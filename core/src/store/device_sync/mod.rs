@@ -107,7 +107,7 @@ impl Store {
     /// A store that already has an owner is refused (enrol into a new store).
     pub fn save_enrolment(&self, server_url: &str, enrolled: &EnrolResponse) -> Result<Actor> {
         let user = &enrolled.user;
-        let now = Utc::now();
+        let now = self.now();
         self.write_as(None, |tx| {
             let owner: Option<String> = tx.query_row("SELECT user_id FROM device_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
             if owner.is_some() {
@@ -163,7 +163,7 @@ impl Store {
         results: &[OpResult],
         server_time: DateTime<Utc>,
     ) -> Result<PushTally> {
-        let now = Utc::now();
+        let now = self.now();
         self.write_as(None, |tx| {
             let mut tally = PushTally::default();
             for result in results {
@@ -206,7 +206,7 @@ impl Store {
     /// resumes from the last page applied, and a page applied twice changes nothing.
     /// Returns how many records changed.
     pub fn apply_pull_page(&self, page: &PullResponse) -> Result<usize> {
-        let now = Utc::now();
+        let now = self.now();
         let mut conn = lock(&self.writer);
         lock(&self.touched).paused = true;
         // Links may arrive before what they point to (or never, outside this device's scope).
@@ -221,6 +221,7 @@ impl Store {
                     &change.record_id,
                     &change.fields,
                     change.erased,
+                    now,
                 )? {
                     changed += 1;
                 }
@@ -243,7 +244,7 @@ impl Store {
 
     /// Notes the end of a sync attempt for [`Store::sync_status`].
     pub fn record_sync_attempt(&self, error: Option<&str>) -> Result<()> {
-        let now = Utc::now();
+        let now = self.now();
         self.write_as(None, |tx| {
             match error {
                 None => tx.execute(
@@ -344,6 +345,7 @@ fn apply_change(
     id: &str,
     fields: &std::collections::BTreeMap<String, FieldState>,
     erased: bool,
+    now: DateTime<Utc>,
 ) -> Result<bool> {
     let already_erased: bool = conn
         .prepare_cached("SELECT 1 FROM sync_erased WHERE kind = ?1 AND record_id = ?2")?
@@ -387,7 +389,7 @@ fn apply_change(
     // or hostile device: the server checks types, not ranges) — failing the page instead
     // would stop this device's sync for good. The savepoint undoes a record's partial writes.
     conn.prepare_cached("SAVEPOINT materialize")?.execute([])?;
-    let held = match materialize::materialize(conn, kind, id, &object) {
+    let held = match materialize::materialize(conn, kind, id, &object, now) {
         Ok(()) => None,
         Err(Error::Corrupt {
             kind: materialize::INCOMPLETE,
@@ -424,7 +426,7 @@ fn apply_change(
                 "INSERT INTO sync_held (kind, record_id, reason, held_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (kind, record_id) DO UPDATE SET reason = excluded.reason",
             )?
-            .execute(params![kind, id, reason, t(Utc::now())])?;
+            .execute(params![kind, id, reason, t(now)])?;
         }
     }
     Ok(true)
@@ -466,13 +468,14 @@ pub(crate) fn erase_record(
     kind: RecordKind,
     id: &str,
     reason: &str,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     forget_erased(conn, kind, id)?;
     let op = Op {
         op_id: uuid::Uuid::now_v7(),
         kind,
         record_id: id.to_owned(),
-        hlc: clock::next(conn, actor.device_id)?,
+        hlc: clock::next(conn, actor.device_id, now)?,
         author: actor.user_id,
         device: actor.device_id,
         fields: Default::default(),

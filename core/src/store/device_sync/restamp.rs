@@ -31,16 +31,17 @@ impl Store {
     /// stamp this device has seen, keeping the chain of bases between its own queued edits.
     pub fn restamp_pending(&self) -> Result<usize> {
         let device = self.enrolment()?.map(|e| e.device_id);
+        let now = self.now();
         self.write_as(None, |tx| {
             let mut ops = queued(tx)?;
             let replaced: HashSet<Hlc> = ops.iter().map(|(_, op)| op.hlc).collect();
-            let credible = clock::corrected_now_ms(tx)?.saturating_add(MAX_CREDIBLE_LEAD_MS);
+            let credible = clock::corrected_now_ms(tx, now)?.saturating_add(MAX_CREDIBLE_LEAD_MS);
             let floor = seen_floor(tx, &ops, &replaced, credible)?;
             clock::restart_from(tx, floor)?;
             let mut renamed: HashMap<Hlc, Hlc> = HashMap::new();
             for (seq, op) in &mut ops {
                 let old = op.hlc;
-                op.hlc = clock::next(tx, device.unwrap_or(op.device))?;
+                op.hlc = clock::next(tx, device.unwrap_or(op.device), now)?;
                 renamed.insert(old, op.hlc);
                 for (field, change) in op.fields.iter_mut() {
                     if let Some(new_base) = change.base.and_then(|b| renamed.get(&b).copied()) {

@@ -15,7 +15,7 @@ pub use stages::StageDecision;
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::{conversion, from_json, to_json, OptionalRow};
 use super::search::{self, SearchKind};
-use super::sql_time::{t, truncate, SqlTime};
+use super::sql_time::{t, SqlTime};
 use super::Store;
 use crate::error::Result;
 use crate::ids::{ProblemId, StepId, UserId};
@@ -23,7 +23,6 @@ use crate::model::{
     Actor, AnalysisTriangle, AreaRef, NewProblem, Problem, ProblemStep, Role, SaraStage,
 };
 use crate::validation::{check, limits, Rule, ValidationError};
-use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// The audit log's name for a problem; every problem entry is keyed on the problem's id.
@@ -42,7 +41,7 @@ impl Store {
     pub fn open_problem(&self, actor: &Actor, new: NewProblem) -> Result<Problem> {
         new.validate()?;
         refuse_volunteer(actor, "volunteers do not open problems")?;
-        let now = truncate(Utc::now());
+        let now = self.now();
         let owner = new.owner.unwrap_or(actor.user_id);
         let problem = Problem {
             id: ProblemId::new(),
@@ -153,7 +152,7 @@ impl Store {
     ) -> Result<ProblemStep> {
         check::required_text("text", text, limits::LONG_TEXT)?;
         refuse_volunteer(actor, "volunteers do not add to problems")?;
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let problem = load(tx, problem_id)?;
             require_open(&problem)?;

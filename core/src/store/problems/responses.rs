@@ -33,7 +33,7 @@ impl Store {
         let mut repeat_types = repeat_types;
         repeat_types.sort();
         repeat_types.dedup();
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let current = load(tx, problem_id)?;
             require_open(&current)?;
@@ -79,7 +79,7 @@ impl Store {
         };
         action.validate()?;
         refuse_volunteer(actor, "volunteers do not edit problems")?;
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let mut problem = load(tx, problem_id)?;
             require_open(&problem)?;
@@ -112,7 +112,7 @@ impl Store {
         status: ActionStatus,
     ) -> Result<Problem> {
         refuse_volunteer(actor, "volunteers do not edit problems")?;
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let mut problem = load(tx, problem_id)?;
             require_open(&problem)?;
@@ -158,7 +158,7 @@ impl Store {
                 })
                 .collect(),
         };
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let current = load(tx, problem_id)?;
             require_open(&current)?;

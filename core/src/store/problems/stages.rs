@@ -10,7 +10,7 @@ use crate::ids::{ProblemId, StageRequestId, StepId};
 use crate::model::{Actor, Problem, ProblemStep, SaraStage, StageRequest, StageRequestStatus};
 use crate::store::audit::{self, AuditAction, AuditEvent};
 use crate::store::rows::OptionalRow;
-use crate::store::sql_time::{t, truncate, SqlTime};
+use crate::store::sql_time::{t, SqlTime};
 use crate::store::Store;
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::Utc;
@@ -44,7 +44,7 @@ impl Store {
             .map(|r| r.trim().to_owned())
             .filter(|r| !r.is_empty());
         check::optional_text("reason", reason.as_deref(), limits::LONG_TEXT)?;
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let problem = load(tx, problem_id)?;
             if problem.owner != actor.user_id && !actor.role.is_supervisor() {
@@ -119,7 +119,7 @@ impl Store {
                 Some(reason.trim().to_owned())
             }
         };
-        let now = truncate(Utc::now());
+        let now = self.now();
         self.write_as(Some(actor), |tx| {
             let request = load_request(tx, request_id)?;
             if request.status != StageRequestStatus::Pending {

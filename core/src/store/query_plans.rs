@@ -1,0 +1,312 @@
+//! Every statement the write path runs is checked with `EXPLAIN QUERY PLAN`: none may scan a
+//! table, so that recording costs the same with 100 records in the store as with 100,000
+//! (the repeat-location check once read a latitude band, and recording a contact got 11 times
+//! slower over a 100k-contact store).
+//!
+//! The test records a realistic shift on one store and applies what it recorded to a second
+//! store as a pulled page, tracing every statement the writer connections prepare, then asks
+//! SQLite for each statement's plan. A `SCAN` of a table (not of a virtual table's index, an
+//! R*Tree or full-text index, which is a search) fails the test and names the statement.
+
+use super::Store;
+use crate::clock::ManualClock;
+use crate::ids::{DeviceId, TeamId, UserId};
+use crate::model::*;
+use crate::sync::protocol::{Change, FieldState, PullResponse};
+use crate::StoreKey;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rusqlite::trace::{TraceEvent, TraceEventCodes};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+type Seen = Arc<Mutex<BTreeSet<String>>>;
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+fn traced_store(dir: &std::path::Path, name: &str, seen: &Seen) -> Store {
+    let store = Store::open_with_clock(
+        dir.join(name),
+        &StoreKey::from_bytes([5; 32]),
+        ManualClock::shared(start()),
+    )
+    .expect("open");
+    let seen = Arc::clone(seen);
+    super::lock(&store.writer)
+        .trace_v2(
+            TraceEventCodes::SQLITE_TRACE_STMT,
+            Some(move |event: TraceEvent<'_>| {
+                if let TraceEvent::Stmt(stmt, _) = event {
+                    let sql = stmt.sql().trim().to_owned();
+                    super::lock(&seen).insert(sql);
+                }
+            }),
+        )
+        .expect("trace");
+    store
+}
+
+fn people(store: &Store) -> (Actor, Actor) {
+    let team = Team {
+        id: TeamId::new(),
+        name: "Northvale NPT".into(),
+        lap_code: Some("LAP-NV".into()),
+    };
+    store.upsert_team(&team).expect("team");
+    let actor = |role, name: &str| {
+        let user = User {
+            id: UserId::new(),
+            display_name: name.into(),
+            role,
+            team_id: Some(team.id),
+        };
+        store.upsert_user(&user).expect("user");
+        Actor {
+            user_id: user.id,
+            role,
+            device_id: DeviceId::new(),
+        }
+    };
+    (
+        actor(Role::Pcso, "PCSO Alex"),
+        actor(Role::Supervisor, "Sgt Kim"),
+    )
+}
+
+/// A shift's writes: a patrol with a track and notes, contacts (one with a promise and
+/// personal details, one nearby), a problem with a step and a stage request, an answered
+/// follow-up, a redaction, an erasure and a review.
+fn record_a_shift(store: &Store, pcso: &Actor, sergeant: &Actor) {
+    let patrol = store
+        .start_patrol(
+            pcso,
+            NewPatrol {
+                kind: PatrolKind::Foot,
+                area: AreaRef::Lap("LAP-NV".into()),
+                purpose: "Reassurance after shed burglaries".into(),
+                operation_name: None,
+                participants: vec![],
+                started_at: start(),
+            },
+        )
+        .expect("patrol");
+    store
+        .add_track_points(
+            pcso,
+            patrol.id,
+            &[TrackPoint {
+                at: start() + Duration::minutes(5),
+                point: GeoPoint::new(52.405, -1.545),
+            }],
+        )
+        .expect("track");
+    let note = store
+        .add_note(
+            pcso,
+            NewNote {
+                observed_at: start() + Duration::minutes(10),
+                text: "Gate to the allotments forced".into(),
+                category: NoteCategory::Observation,
+                place: Some(GeoPoint::new(52.405, -1.545)),
+                patrol_id: Some(patrol.id),
+                problem_id: None,
+            },
+        )
+        .expect("note");
+    let problem = store
+        .open_problem(
+            pcso,
+            NewProblem {
+                title: "Shed burglaries, Elm Row".into(),
+                area: AreaRef::Lap("LAP-NV".into()),
+                category: CrimeCategory::Burglary,
+                owner: None,
+                scanning_summary: "Four sheds broken into since October".into(),
+            },
+        )
+        .expect("problem");
+    store
+        .add_problem_step(pcso, problem.id, "Two more sheds on Elm Row")
+        .expect("step");
+    store
+        .request_stage_move(pcso, problem.id, SaraStage::Analysis, None)
+        .expect("stage request");
+    let contact = |minutes: i64, promise: bool, personal: bool| NewContact {
+        occurred_at: start() + Duration::minutes(minutes),
+        place: GeoPoint::new(52.4051, -1.5451),
+        lsoa_code: None,
+        method: ContactMethod::DoorKnock,
+        audience: Audience::Resident,
+        people_count: 2,
+        issues: vec![CrimeCategory::Burglary],
+        issues_text: Some("Shed broken into".into()),
+        promised: promise.then(|| "Crime prevention visit".into()),
+        follow_up_due: None,
+        follow_up_owner: None,
+        consent_to_recontact: personal,
+        personal: personal.then(|| PersonalDetails {
+            phone: Some("07700 900123".into()),
+            ..Default::default()
+        }),
+        ethnicity: None,
+        repeat_caller: false,
+        vulnerable: false,
+        problem_id: Some(problem.id),
+        patrol_id: Some(patrol.id),
+    };
+    let first = store
+        .record_contact(pcso, contact(20, true, true))
+        .expect("contact");
+    let second = store
+        .record_contact(pcso, contact(30, false, false))
+        .expect("nearby contact");
+    assert!(second.contact.repeat_location, "the nearby check ran");
+    let follow_up = first.follow_up.expect("a promise makes a follow-up");
+    store
+        .answer_follow_up(pcso, follow_up.id, "Visited", start() + Duration::hours(3))
+        .expect("answer");
+    store
+        .close_patrol(
+            pcso,
+            patrol.id,
+            PatrolClosure {
+                ended_at: start() + Duration::hours(2),
+                observations: Some("Quiet".into()),
+                assessment: Some(ValueAssessment {
+                    purpose_met: PurposeMet::Yes,
+                    value_rating: 4,
+                    summary: "Spoke to residents".into(),
+                }),
+            },
+        )
+        .expect("close");
+    store
+        .redact_contact(sergeant, first.contact.id, "Asked to be forgotten")
+        .expect("redact");
+    store
+        .erase_note(sergeant, note.id, "Recorded in error")
+        .expect("erase");
+    let queue = store.review_queue(sergeant, None).expect("queue");
+    let items: Vec<ReviewedItem> = queue
+        .iter()
+        .flat_map(|member| member.items.iter().map(|i| i.item.clone()))
+        .collect();
+    store
+        .mark_reviewed(sergeant, pcso.user_id, &items)
+        .expect("review");
+}
+
+/// What `store` has queued, as the pulled page a server would send another device.
+fn as_pulled_page(store: &Store) -> PullResponse {
+    let changes = store
+        .pending_ops(10_000)
+        .expect("ops")
+        .into_iter()
+        .enumerate()
+        .map(|(seq, op)| Change {
+            seq: seq as u64 + 1,
+            kind: op.kind,
+            record_id: op.record_id,
+            erased: op.erase.is_some(),
+            fields: op
+                .fields
+                .into_iter()
+                .map(|(name, change)| {
+                    (
+                        name,
+                        FieldState {
+                            value: change.value,
+                            hlc: op.hlc,
+                        },
+                    )
+                })
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+    PullResponse {
+        next_cursor: changes.len() as u64,
+        changes,
+        has_more: false,
+        server_time: start(),
+    }
+}
+
+/// Scans that do not grow with the store, and why.
+const BOUNDED_SCANS: &[(&str, &str)] = &[
+    // One row (`CHECK (id = 1)`): read when a user row changes, for its foreign key.
+    ("SCAN device_profile", "one row"),
+    // FTS5 reading its own settings: a handful of rows.
+    (
+        "SCAN main.search_index_config",
+        "the full-text index's settings",
+    ),
+    // Only on erasure and redaction, and the outbox holds only what has not been pushed yet;
+    // an index on it would cost a page write on every recorded change.
+    (
+        "SCAN outbox",
+        "what is not yet pushed, read only on erasure and redaction",
+    ),
+];
+
+/// The plan lines of `sql` that scan a table.
+fn table_scans(store: &Store, sql: &str) -> Vec<String> {
+    let conn = super::lock(&store.writer);
+    let mut stmt = match conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")) {
+        Ok(stmt) => stmt,
+        // Statements that have no plan (PRAGMA, BEGIN, SAVEPOINT...) cannot be explained.
+        Err(_) => return Vec::new(),
+    };
+    // The plan does not depend on the values: bind NULL to every parameter.
+    let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+    let details = stmt
+        .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+        .expect("plan")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("plan rows");
+    details
+        .into_iter()
+        .filter(|d| d.starts_with("SCAN ") && !d.contains("VIRTUAL TABLE"))
+        .filter(|d| d != "SCAN CONSTANT ROW")
+        .filter(|d| !BOUNDED_SCANS.iter().any(|(scan, _)| d == scan))
+        .collect()
+}
+
+#[test]
+fn no_statement_on_the_write_path_scans_a_table() {
+    let dir = tempfile::tempdir().expect("dir");
+    let seen: Seen = Arc::default();
+    let device = traced_store(dir.path(), "device.db", &seen);
+    let (pcso, sergeant) = people(&device);
+    record_a_shift(&device, &pcso, &sergeant);
+    let page = as_pulled_page(&device);
+    device
+        .apply_push_results(&[], start())
+        .expect("push results");
+
+    let other = traced_store(dir.path(), "other.db", &seen);
+    other.apply_pull_page(&page).expect("apply the page");
+    assert_eq!(other.sync_status().expect("status").held_records, 0);
+
+    let statements = std::mem::take(&mut *super::lock(&seen));
+    assert!(
+        statements.len() > 40,
+        "the trace saw the write path ({} statements)",
+        statements.len()
+    );
+    let scans: Vec<String> = statements
+        .iter()
+        .flat_map(|sql| {
+            table_scans(&device, sql)
+                .into_iter()
+                .map(move |plan| format!("{plan}  <-  {sql}"))
+        })
+        .collect();
+    assert!(
+        scans.is_empty(),
+        "statements on the write path scan a table:\n{}",
+        scans.join("\n")
+    );
+}
