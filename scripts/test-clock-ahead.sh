@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the core and server test binaries with the clock a year ahead (libfaketime), so that a
+# test mixing a fixed date with the wall clock fails the day it is written (docs/architecture.md,
+# "Time: one rule"). The binaries run directly: cargo itself hangs under libfaketime. The
+# monotonic clock and file times stay real, so timeouts are unaffected.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v faketime >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq faketime; }
+root=$PWD
+failed=0
+while IFS=$'\t' read -r manifest exe; do
+  [ -n "$exe" ] || continue
+  echo "--- $(basename "$exe") (clock +365d)"
+  if ! (cd "$(dirname "$manifest")" && FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 \
+        faketime -f "+365d" "$exe"); then
+    failed=1
+  fi
+done < <(cargo test -p beatbook-core -p beatbook-server --locked --no-run --message-format=json 2>/dev/null |
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["manifest_path"], m["executable"], sep="\t")
+')
+cd "$root"
+exit $failed
