@@ -18,6 +18,7 @@ use crate::ids::{ContactId, NoteId};
 use crate::model::{Actor, Contact, Role};
 use crate::sync::protocol::RecordKind;
 use crate::validation::{check, limits, Rule, ValidationError};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
 impl Store {
@@ -62,8 +63,7 @@ impl Store {
     /// Erases a contact, its personal details, its follow-up and its repeat-location links,
     /// leaving a metadata tombstone. Supervisors only.
     pub fn erase_contact(&self, actor: &Actor, id: ContactId, reason: &str) -> Result<()> {
-        let now = self.now();
-        self.erase(actor, "contact", &id.to_string(), reason, |tx| {
+        self.erase(actor, "contact", &id.to_string(), reason, |tx, now| {
             let contact = load_contact(tx, id)?;
             let id_text = id.to_string();
             for kind in [RecordKind::Contact, RecordKind::ContactPersonal] {
@@ -83,8 +83,7 @@ impl Store {
 
     /// Erases a note (e.g. at the end of its retention period). Supervisors only.
     pub fn erase_note(&self, actor: &Actor, id: NoteId, reason: &str) -> Result<()> {
-        let now = self.now();
-        self.erase(actor, "note", &id.to_string(), reason, |tx| {
+        self.erase(actor, "note", &id.to_string(), reason, |tx, now| {
             if tx.execute("DELETE FROM notes WHERE id = ?1", [id])? == 0 {
                 return Err(Error::not_found("note", id));
             }
@@ -99,7 +98,8 @@ impl Store {
         kind: &'static str,
         id: &str,
         reason: &str,
-        delete: impl FnOnce(&Connection) -> Result<()>,
+        // Deletes the record, given the erasure's time (the tombstone's and the sync op's).
+        delete: impl FnOnce(&Connection, DateTime<Utc>) -> Result<()>,
     ) -> Result<()> {
         check::required_text("reason", reason, limits::SHORT_TEXT)?;
         if actor.role != Role::Supervisor {
@@ -107,7 +107,7 @@ impl Store {
         }
         let now = self.now();
         self.write_as(Some(actor), |tx| {
-            delete(tx)?;
+            delete(tx, now)?;
             search::unindex(tx, id)?;
             tx.execute(
                 "INSERT INTO tombstones (record_kind, record_id, erased_at, erased_by, device_id, reason)
