@@ -325,11 +325,6 @@ pub(crate) fn index_contact(conn: &Connection, c: &Contact) -> Result<()> {
     )
 }
 
-/// A time as the spatial index keeps it: days since 1970-01-01 UTC.
-fn days_since_1970(at: DateTime<Utc>) -> f64 {
-    at.timestamp_micros() as f64 / 86_400_000_000.0
-}
-
 /// Earlier contacts within `radius_m` of `place` in the repeat window before `at`.
 fn find_nearby(
     conn: &Connection,
@@ -339,7 +334,7 @@ fn find_nearby(
 ) -> Result<Vec<NearbyContact>> {
     // A box in place and time on the spatial index (`contacts_where`, migration 7) first, then
     // the exact distance and time on the few candidates: the cost follows the contacts near
-    // this one, not the size of the store.
+    // this one, not the size of the store. Days are computed as the index's triggers do.
     let dlat = radius_m / 111_000.0;
     let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
     let since = at - Duration::days(REPEAT_WINDOW_DAYS);
@@ -347,8 +342,8 @@ fn find_nearby(
         "SELECT c.id, c.occurred_at, c.lat, c.lon
          FROM contacts_where w JOIN contacts c ON c.rowid = w.id
          WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
-           AND w.max_day >= ?5 AND w.min_day <= ?6
-           AND c.occurred_at >= ?7 AND c.occurred_at <= ?8",
+           AND w.max_day >= julianday(?5) - 2440587.5 AND w.min_day <= julianday(?6) - 2440587.5
+           AND c.occurred_at >= ?5 AND c.occurred_at <= ?6",
     )?;
     let rows = stmt.query_map(
         params![
@@ -356,8 +351,6 @@ fn find_nearby(
             place.lat + dlat,
             place.lon - dlon,
             place.lon + dlon,
-            days_since_1970(since),
-            days_since_1970(at),
             t(since),
             t(at),
         ],
