@@ -7,22 +7,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v faketime >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq faketime; }
-root=$PWD
-failed=0
-while IFS=$'\t' read -r manifest exe; do
-  [ -n "$exe" ] || continue
-  echo "--- $(basename "$exe") (clock ${CLOCK_SHIFT:-+365d})"
-  if ! (cd "$(dirname "$manifest")" && FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 \
-        faketime -f "${CLOCK_SHIFT:-+365d}" "$exe"); then
-    failed=1
-  fi
-done < <(cargo test -p beatbook-core -p beatbook-server --locked --no-run --message-format=json 2>/dev/null |
-  python3 -c '
+shift_by="${CLOCK_SHIFT:-+365d}"
+artifacts=$(mktemp)
+trap 'rm -f "$artifacts"' EXIT
+# A build failure fails this script (it is not a run of no tests).
+cargo test -p beatbook-core -p beatbook-server --locked --no-run --message-format=json >"$artifacts"
+binaries=$(python3 -c '
 import json, sys
-for line in sys.stdin:
+for line in open(sys.argv[1]):
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
         print(m["manifest_path"], m["executable"], sep="\t")
-')
-cd "$root"
+' "$artifacts")
+[ -n "$binaries" ] || { echo "no test binaries were built" >&2; exit 1; }
+failed=0
+while IFS=$'\t' read -r manifest exe; do
+  echo "--- $(basename "$exe") (clock $shift_by)"
+  (cd "$(dirname "$manifest")" && FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 \
+    faketime -f "$shift_by" "$exe") || failed=1
+done <<<"$binaries"
 exit $failed
