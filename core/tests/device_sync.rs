@@ -7,6 +7,7 @@ mod common;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::*;
 use beatbook_core::sync::conflict::Resolution;
+use beatbook_core::sync::RecordKind;
 use beatbook_core::{Store, StoreKey};
 use chrono::{Duration, TimeZone, Utc};
 use common::fake_server::FakeServer;
@@ -182,6 +183,31 @@ fn every_local_write_is_queued_and_arrives_identical_on_another_device() {
         0,
         "applying pulled records queues no ops"
     );
+    // Both devices hold the same field clocks and values, and every field is named by the
+    // compact sync state's vocabulary (a name outside it still works, but takes more room).
+    let kinds = [
+        RecordKind::Patrol,
+        RecordKind::Note,
+        RecordKind::Contact,
+        RecordKind::ContactPersonal,
+        RecordKind::FollowUp,
+        RecordKind::Problem,
+        RecordKind::ProblemStep,
+    ];
+    let on_a = a.store.synced_records(&kinds).expect("a's sync state");
+    assert_eq!(on_a.len(), 7, "one of each kind: {:?}", on_a.keys());
+    assert_eq!(
+        b.store.synced_records(&kinds).expect("b's sync state"),
+        on_a
+    );
+    for ((kind, _), state) in &on_a {
+        for name in state.fields.keys() {
+            assert!(
+                beatbook_core::sync::record_clocks::FIELD_NAMES.contains(&name.as_str()),
+                "{kind}.{name} is not in the vocabulary"
+            );
+        }
+    }
 }
 
 #[test]

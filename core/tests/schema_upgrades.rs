@@ -5,8 +5,10 @@
 
 mod common;
 
+use beatbook_core::model::{PatrolClosure, PurposeMet, ValueAssessment};
 use beatbook_core::store::migrations::{schema_fingerprint, LATEST_VERSION};
-use beatbook_core::Store;
+use beatbook_core::sync::RecordKind;
+use beatbook_core::{ManualClock, Store};
 use common::key;
 use std::path::PathBuf;
 
@@ -150,4 +152,127 @@ fn a_version_6_store_indexes_its_contacts_in_place_and_time_on_upgrade() {
         .collect();
     assert_eq!(found, vec!["0190a000-0000-7000-8000-0000000000c1"]);
     assert!(recorded.contact.repeat_location);
+}
+
+#[test]
+fn a_version_7_store_keeps_its_sync_state_as_clocks_and_syncs_on() {
+    // Version 8 drops `sync_fields` (every synced value stored a second time, as JSON) for one
+    // row of field clocks per record. An upgraded store must keep every clock (a later edit's
+    // base, so the server sees no false conflict), a held record's values (its table cannot
+    // hold them), and the stamps the server has vouched for (re-stamping starts above them).
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v7.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(7)).expect("v7 schema");
+    conn.pragma_update(None, "user_version", 7)
+        .expect("version");
+    let created = "0000019a9c2e3000-00000000-0190a000-0000-7000-8000-0000000000d1";
+    let pulled = "0000019a9c2e4000-00000002-0190a000-0000-7000-8000-0000000000d2";
+    let queued = "0000019a9c2e5000-00000000-0190a000-0000-7000-8000-0000000000d1";
+    conn.execute_batch(&format!(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO device_profile (id, device_id, user_id) VALUES
+           (1, '0190a000-0000-7000-8000-0000000000d1', '0190a000-0000-7000-8000-0000000000a2');
+         INSERT INTO patrols (id, kind, area_kind, area_id, purpose, recorded_by, started_at,
+           created_at, updated_at) VALUES ('0190a000-0000-7000-8000-0000000000b1', 'foot', 'lap',
+           'LAP-NV', 'Reassurance', '0190a000-0000-7000-8000-0000000000a2',
+           '2026-11-01T09:00:00.000000Z', '2026-11-01T09:00:00.000000Z',
+           '2026-11-01T09:00:00.000000Z');
+         INSERT INTO sync_fields (kind, record_id, field, value, hlc)
+           SELECT 'patrol', '0190a000-0000-7000-8000-0000000000b1', name, 'null', '{created}'
+           FROM (SELECT 'id' AS name UNION ALL SELECT 'kind' UNION ALL SELECT 'purpose'
+                 UNION ALL SELECT 'ended_at' UNION ALL SELECT 'updated_at');
+         UPDATE sync_fields SET hlc = '{pulled}' WHERE field = 'purpose';
+         INSERT INTO sync_fields (kind, record_id, field, value, hlc) VALUES
+           ('contact', '0190a000-0000-7000-8000-0000000000c9', 'issues_text', '\"Bikes on the path\"', '{pulled}'),
+           ('contact', '0190a000-0000-7000-8000-0000000000c9', 'people_count', '3', '{pulled}'),
+           ('note', '0190a000-0000-7000-8000-0000000000e1', 'text', '\"queued\"', '{queued}');
+         INSERT INTO sync_held (kind, record_id, reason, held_at) VALUES
+           ('contact', '0190a000-0000-7000-8000-0000000000c9', 'incomplete', '2026-11-02T09:00:00.000000Z');
+         INSERT INTO outbox (op_id, kind, record_id, op) VALUES
+           ('0190a000-0000-7000-8000-0000000000f1', 'note', '0190a000-0000-7000-8000-0000000000e1',
+            '{{\"op_id\": \"0190a000-0000-7000-8000-0000000000f1\", \"kind\": \"note\",
+              \"record_id\": \"0190a000-0000-7000-8000-0000000000e1\", \"hlc\": \"{queued}\",
+              \"author\": \"0190a000-0000-7000-8000-0000000000a2\",
+              \"device\": \"0190a000-0000-7000-8000-0000000000d1\",
+              \"fields\": {{\"text\": {{\"value\": \"queued\", \"base\": null}}}}}}');"
+    ))
+    .expect("v7 rows");
+    drop(conn);
+
+    // The device's clock reads ten minutes before the stamp it pulled (another device ran a
+    // little fast): re-stamping must still start above what the server has seen.
+    let pulled_ms = u64::from_str_radix(&pulled[..16], 16).expect("hex") as i64;
+    let behind = chrono::DateTime::from_timestamp_millis(pulled_ms - 600_000).expect("time");
+    let store =
+        Store::open_with_clock(&path, &key(), ManualClock::shared(behind)).expect("upgrade");
+    let records = store
+        .synced_records(&[RecordKind::Patrol, RecordKind::Contact])
+        .expect("sync state");
+    let patrol = &records[&(
+        RecordKind::Patrol,
+        "0190a000-0000-7000-8000-0000000000b1".to_owned(),
+    )];
+    let clock = |name: &str| patrol.fields[name].hlc.to_string();
+    assert_eq!(clock("kind"), created);
+    assert_eq!(clock("purpose"), pulled);
+    // Values come from the record's table now, not from the old copy ('null' above).
+    assert_eq!(patrol.fields["purpose"].value, "Reassurance");
+    let held = &records[&(
+        RecordKind::Contact,
+        "0190a000-0000-7000-8000-0000000000c9".to_owned(),
+    )];
+    assert_eq!(held.fields["issues_text"].value, "Bikes on the path");
+    assert_eq!(held.fields["people_count"].value, 3);
+    assert_eq!(store.sync_status().expect("status").held_records, 1);
+
+    // A local edit after the upgrade is based on the clocks the old store held.
+    let alex = beatbook_core::model::Actor {
+        user_id: "0190a000-0000-7000-8000-0000000000a2".parse().expect("id"),
+        role: beatbook_core::model::Role::Pcso,
+        device_id: "0190a000-0000-7000-8000-0000000000d1".parse().expect("id"),
+    };
+    let ended = chrono::DateTime::parse_from_rfc3339("2026-11-01T11:00:00Z")
+        .expect("time")
+        .to_utc();
+    store
+        .close_patrol(
+            &alex,
+            "0190a000-0000-7000-8000-0000000000b1".parse().expect("id"),
+            PatrolClosure {
+                ended_at: ended,
+                observations: None,
+                assessment: Some(ValueAssessment {
+                    purpose_met: PurposeMet::Yes,
+                    value_rating: 3,
+                    summary: "Quiet".into(),
+                }),
+            },
+        )
+        .expect("close");
+    let op = store
+        .pending_ops(10)
+        .expect("ops")
+        .into_iter()
+        .find(|op| op.kind == RecordKind::Patrol)
+        .expect("the edit's op");
+    assert_eq!(
+        op.fields["ended_at"].base.map(|b| b.to_string()).as_deref(),
+        Some(created)
+    );
+    assert!(
+        !op.fields.contains_key("purpose"),
+        "only what changed is sent"
+    );
+    // Re-stamping starts above the pulled stamp the server vouched for (the queued stamps,
+    // which no one has seen, do not count).
+    assert_eq!(store.restamp_pending().expect("restamp"), 2);
+    let ops = store.pending_ops(10).expect("ops");
+    assert_eq!(ops.len(), 2);
+    for op in ops {
+        assert!(op.hlc.to_string().as_str() > pulled, "{}", op.hlc);
+        assert!(op.hlc.to_string().as_str() < queued, "{}", op.hlc);
+    }
 }

@@ -1,8 +1,10 @@
-//! Reads the synced state straight from the files — a device's `sync_fields` and the server's
-//! `records` and `applied_ops` — so the reliability harnesses can say "device and server agree"
-//! and "each op is on the server once" without trusting the code under test to report it.
+//! Reads the synced state from the files — a device's field clocks (`sync_records`) with the
+//! values its tables hold, and the server's `records` and `applied_ops` straight from its
+//! database — so the reliability harnesses can say "device and server agree" and "each op is
+//! on the server once" without trusting the sync code under test to report it.
 
-use beatbook_core::StoreKey;
+use beatbook_core::sync::RecordKind;
+use beatbook_core::{Store, StoreKey};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -21,40 +23,44 @@ pub fn server_db(data_dir: &Path) -> Connection {
     conn
 }
 
-/// A device's encrypted store, opened read-only beside (or after) the app.
-pub fn device_db(path: &Path, key: &StoreKey) -> Connection {
-    crate::keyed::open_keyed(path, &key.to_hex(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+/// A device's encrypted store, opened beside (or after) the app.
+pub fn device_db(path: &Path, key: &StoreKey) -> Store {
+    Store::open(path, key).expect("open the device's store")
 }
 
 fn placeholders(kinds: &[&str]) -> String {
     vec!["?"; kinds.len()].join(", ")
 }
 
-/// Every field of the device's records of `kinds`, as its merge sees them.
-pub fn device_fields(conn: &Connection, kinds: &[&str]) -> Fields {
-    let sql = format!(
-        "SELECT kind, record_id, field, value, hlc FROM sync_fields WHERE kind IN ({})",
-        placeholders(kinds)
-    );
-    let mut stmt = conn.prepare(&sql).expect("query sync_fields");
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(kinds), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })
-        .expect("read sync_fields");
+/// Every field of the device's records of `kinds`, as its merge sees them: each field's clock
+/// from its sync state, its value from the record's table (or held copy).
+pub fn device_fields(store: &Store, kinds: &[&str]) -> Fields {
+    let kinds: Vec<RecordKind> = kinds
+        .iter()
+        .map(|k| k.parse().expect("a record kind"))
+        .collect();
     let mut out = Fields::new();
-    for row in rows {
-        let (kind, id, field, value, hlc) = row.expect("row");
-        let value = serde_json::from_str(&value).expect("a JSON value");
-        out.insert((kind, id, field), (value, hlc));
+    for ((kind, id), state) in store.synced_records(&kinds).expect("the device's records") {
+        for (name, field) in state.fields {
+            out.insert(
+                (kind.to_string(), id.clone(), name),
+                (field.value, field.hlc.to_string()),
+            );
+        }
     }
     out
+}
+
+/// How many records of `kinds` the device holds sync state for.
+pub fn device_record_count(store: &Store, kinds: &[&str]) -> u64 {
+    let kinds: Vec<RecordKind> = kinds
+        .iter()
+        .map(|k| k.parse().expect("a record kind"))
+        .collect();
+    store
+        .synced_records(&kinds)
+        .expect("the device's records")
+        .len() as u64
 }
 
 /// Every field of the server's live (not erased) records of `kinds`.
@@ -128,7 +134,7 @@ pub fn first_difference(left: &Fields, right: &Fields) -> Option<String> {
 /// `kinds`, that no op was applied twice (each applied op id once — the table's key — and no
 /// conflict arose, which a replayed op with a stale base would cause) and that nothing was
 /// refused.
-pub fn assert_agree(device: &Connection, server: &Connection, kinds: &[&str], context: &str) {
+pub fn assert_agree(device: &Store, server: &Connection, kinds: &[&str], context: &str) {
     let on_device = device_fields(device, kinds);
     let on_server = server_fields(server, kinds);
     if let Some(diff) = first_difference(&on_device, &on_server) {
@@ -144,7 +150,7 @@ pub fn assert_agree(device: &Connection, server: &Connection, kinds: &[&str], co
         "{context}: a conflict arose (an op applied twice or out of order)"
     );
     assert_eq!(
-        count(device, "SELECT count(*) FROM sync_rejections", &[]),
+        device.sync_status().expect("status").rejected_changes,
         0,
         "{context}: the server refused an op"
     );

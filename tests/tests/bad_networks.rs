@@ -100,11 +100,7 @@ fn sync_under_seeded_network_faults_completes_with_each_change_once() {
             &[],
         );
         let b_db = inspect::device_db(&b.path(), &key);
-        let on_b = inspect::count(
-            &b_db,
-            "SELECT count(DISTINCT kind || record_id) FROM sync_fields WHERE kind IN ('contact', 'note', 'follow_up')",
-            &[],
-        );
+        let on_b = inspect::device_record_count(&b_db, &["contact", "note", "follow_up"]);
         assert_eq!(on_b, on_server, "{context}: the other device's records");
         if s % 25 == 24 || s + 1 == schedules {
             inspect::assert_agree(

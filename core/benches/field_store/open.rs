@@ -1,6 +1,6 @@
 //! Opening a large store: build one of `records` notes (each with its search row and audit
 //! entry, as `add_note` writes them) by bulk SQL on a raw keyed connection, close it, then time
-//! `Store::open` and the first screen and first search after it. Sync state (`sync_fields`,
+//! `Store::open` and the first screen and first search after it. Sync state (`sync_records`,
 //! `outbox`) is not bulk-loaded: opening reads only the schema, and neither query reads it.
 //!
 //! The key is raw (no passphrase derivation), so what is timed is the open itself. The file is

@@ -237,7 +237,7 @@ impl Store {
         check::required_text("justification", justification, limits::SHORT_TEXT)?;
         // A write transaction: the consultation is logged together with the read.
         self.write_as(Some(actor), |tx| {
-            let personal = super::device_sync::capture::personal_data(tx, id)?;
+            let personal = super::device_sync::record_json::personal_data(tx, id)?;
             audit::append(
                 tx,
                 actor,

@@ -41,7 +41,7 @@ impl Store {
             }
             tx.execute("DELETE FROM contact_personal WHERE contact_id = ?1", [id])?;
             // Unsent copies of the personal values go too; the redaction itself is synced.
-            device_sync::forget_queued(tx, RecordKind::ContactPersonal, &id.to_string())?;
+            device_sync::outbox_forget_record(tx, RecordKind::ContactPersonal, &id.to_string())?;
             tx.execute(
                 "UPDATE contacts SET ethnicity = NULL, redacted_at = ?2, updated_at = ?2 WHERE id = ?1",
                 params![id, t(now)],

@@ -2,9 +2,12 @@
 //!
 //! Each migration is a numbered `.sql` file under `core/migrations/`; once shipped it never
 //! changes. A store is upgraded in one transaction, so a failed upgrade leaves it as it was.
+//! What SQL cannot compute (the compact encoding of version 8's sync state) is done by SQL
+//! functions registered first (`migration_functions.rs`), so each migration stays one file.
 //! `core/tests/schema_upgrades.rs` upgrades a frozen copy of every earlier schema and checks
 //! that the result matches a fresh store.
 
+use super::migration_functions;
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
@@ -17,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_report_indexes.sql"),
     include_str!("../../migrations/0006_report_patrol_index.sql"),
     include_str!("../../migrations/0007_contacts_where.sql"),
+    include_str!("../../migrations/0008_compact_sync_state.sql"),
 ];
 
 /// The schema version this build writes.
@@ -39,6 +43,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     if found == LATEST_VERSION {
         return Ok(());
     }
+    migration_functions::register(conn)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for sql in &MIGRATIONS[found as usize..] {
         tx.execute_batch(sql)?;

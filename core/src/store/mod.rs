@@ -9,6 +9,7 @@
 mod audit;
 mod connection;
 mod key;
+mod migration_functions;
 pub mod migrations;
 pub mod sql_time;
 
@@ -141,7 +142,11 @@ impl Store {
         let out = f(&tx)?;
         let touched = std::mem::take(&mut lock(&self.touched).rows);
         if let Some(actor) = actor {
-            device_sync::capture::capture_touched(&tx, actor, touched, self.now())?;
+            let now = self.now();
+            // A reader sees the last commit: each touched record as it was before this write.
+            self.read(|before| {
+                device_sync::capture::capture_touched(&tx, before, actor, touched, now)
+            })?;
         }
         tx.commit()?;
         Ok(out)

@@ -62,7 +62,7 @@ pub fn plan_op(current: &RecordState, op: &Op) -> OpPlan {
             hlc: op.hlc,
         };
         let existing = current.fields.get(name);
-        match decide(op.kind, existing, &incoming) {
+        match decide(op.kind, existing.map(|e| e.hlc), incoming.hlc) {
             Decision::Take => {
                 if let Some(existing) = existing.filter(|_| may_conflict(op.kind, name)) {
                     if change.base != Some(existing.hlc) && existing.value != incoming.value {
@@ -119,14 +119,30 @@ pub fn merge_state(
         current.fields.clear();
         return changed;
     }
-    let mut changed = Vec::new();
-    for (name, state) in incoming {
-        if decide(kind, current.fields.get(name), state) == Decision::Take {
-            current.fields.insert(name.clone(), state.clone());
-            changed.push(name.clone());
-        }
+    let changed = winning_fields(
+        kind,
+        |name| current.fields.get(name).map(|f| f.hlc),
+        incoming,
+    );
+    for name in &changed {
+        current.fields.insert(name.clone(), incoming[name].clone());
     }
     changed
+}
+
+/// The pulled fields that win over the current clocks (`current` gives a field's clock, `None`
+/// when the field is not held). The device's merge needs nothing else: its values live in its
+/// tables and are read only for the fields it keeps.
+pub fn winning_fields(
+    kind: RecordKind,
+    current: impl Fn(&str) -> Option<Hlc>,
+    incoming: &BTreeMap<String, FieldState>,
+) -> Vec<String> {
+    incoming
+        .iter()
+        .filter(|(name, state)| decide(kind, current(name), state.hlc) == Decision::Take)
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// Fields whose concurrent edits are worth a person's attention. Append-only kinds never
@@ -145,13 +161,13 @@ enum Decision {
     Keep,
 }
 
-fn decide(kind: RecordKind, existing: Option<&FieldState>, incoming: &FieldState) -> Decision {
+fn decide(kind: RecordKind, existing: Option<Hlc>, incoming: Hlc) -> Decision {
     match existing {
         None => Decision::Take,
         // Written once: the first write (lowest clock) stands, whatever order copies arrive in.
-        Some(existing) if kind.is_append_only() && incoming.hlc < existing.hlc => Decision::Take,
+        Some(existing) if kind.is_append_only() && incoming < existing => Decision::Take,
         Some(_) if kind.is_append_only() => Decision::Keep,
-        Some(existing) if incoming.hlc > existing.hlc => Decision::Take,
+        Some(existing) if incoming > existing => Decision::Take,
         Some(_) => Decision::Keep,
     }
 }

@@ -7,6 +7,8 @@ pub mod conflict;
 pub mod hlc;
 pub mod merge;
 pub mod protocol;
+pub mod record_clocks;
 
 pub use hlc::Hlc;
 pub use protocol::RecordKind;
+pub use record_clocks::RecordClocks;

@@ -2,17 +2,14 @@
 //! itself a synced change of the `conflict` record; keeping the losing value also writes that
 //! value back to its record as a new, later change, so it wins everywhere.
 
-use super::capture::{self, synced_fields};
-use super::materialize;
+use super::{materialize, record_json, sync_records};
 use crate::error::{Error, Result};
 use crate::model::Actor;
 use crate::store::rows::from_json;
 use crate::store::Store;
 use crate::sync::conflict::{Conflict, Resolution};
-use crate::sync::protocol::RecordKind;
 use crate::validation::{Rule, ValidationError};
 use rusqlite::{params, OptionalExtension};
-use serde_json::Value;
 
 impl Store {
     /// Conflicts, newest first; only unresolved ones when `open_only`.
@@ -57,27 +54,15 @@ impl Store {
                 .into());
             }
             if resolution == Resolution::KeepLoser {
-                let mut object: serde_json::Map<String, Value> =
-                    synced_fields(tx, conflict.record_kind, &conflict.record_id)?
-                        .into_iter()
-                        .map(|(name, (value, _))| (name, value))
-                        .collect();
+                // Written through the record's table: the write is captured like any other.
+                let (kind, record_id) = (conflict.record_kind, conflict.record_id.as_str());
+                let mut object = match sync_records::held_fields(tx, kind, record_id)? {
+                    Some(held) => held,
+                    None => record_json::load(tx, kind, record_id)?
+                        .ok_or_else(|| Error::not_found("record", record_id))?,
+                };
                 object.insert(conflict.field.clone(), conflict.loser_value.clone());
-                materialize::materialize(
-                    tx,
-                    conflict.record_kind,
-                    &conflict.record_id,
-                    &object,
-                    now,
-                )?;
-                capture::capture(
-                    tx,
-                    actor,
-                    conflict.record_kind,
-                    &conflict.record_id,
-                    Value::Object(object),
-                    now,
-                )?;
+                materialize::materialize(tx, kind, record_id, &object, now)?;
             }
             conflict.resolution = Some(resolution);
             conflict.resolved_by = Some(actor.user_id);
@@ -86,11 +71,11 @@ impl Store {
                 kind: "conflict",
                 reason: e.to_string(),
             })?;
+            // The conflicts table is tracked: this write is captured as the resolution's op.
             tx.execute(
                 "UPDATE conflicts SET body = ?2, resolved = 1 WHERE id = ?1",
                 params![id, body.to_string()],
             )?;
-            capture::capture(tx, actor, RecordKind::Conflict, id, body, now)?;
             Ok(conflict)
         })
     }

@@ -5,18 +5,21 @@
 pub(crate) mod capture;
 mod clock;
 mod conflicts;
+mod incoming;
 mod materialize;
+pub(crate) mod record_json;
 mod restamp;
+mod snapshot;
+pub(crate) mod sync_records;
 
 use super::sql_time::{t, SqlTime};
 use super::{lock, Store};
 use crate::error::{Error, Result};
 use crate::ids::{DeviceId, UserId};
 use crate::model::Actor;
-use crate::sync::merge::{self, RecordState};
+use crate::sync::merge;
 use crate::sync::protocol::{
-    EnrolResponse, Erasure, FieldState, Op, OpResult, OpStatus, PullResponse, RecordKind,
-    RejectCode,
+    EnrolResponse, Erasure, Op, OpResult, OpStatus, PullResponse, RecordKind, RejectCode,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -169,8 +172,20 @@ impl Store {
             for result in results {
                 let op_id = result.op_id.to_string();
                 match &result.status {
-                    OpStatus::Accepted => tally.accepted += 1,
-                    OpStatus::Duplicate => tally.duplicate += 1,
+                    OpStatus::Accepted | OpStatus::Duplicate => {
+                        if matches!(result.status, OpStatus::Accepted) {
+                            tally.accepted += 1;
+                        } else {
+                            tally.duplicate += 1;
+                        }
+                        // The server holds this stamp now: re-stamping never goes below it.
+                        tx.prepare_cached(
+                            "UPDATE sync_state SET seen_hlc = nullif(max(coalesce(seen_hlc, ''),
+                               coalesce((SELECT json_extract(op, '$.hlc') FROM outbox WHERE op_id = ?1), '')), '')
+                             WHERE id = 1",
+                        )?
+                        .execute([&op_id])?;
+                    }
                     OpStatus::Rejected { code: RejectCode::ClockAhead, .. } => {
                         tally.clock_ahead += 1;
                         continue;
@@ -214,8 +229,18 @@ impl Store {
         let result = (|| -> Result<usize> {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut changed = 0;
+            // The HLC moves past every stamp seen; the server vouched for them all.
+            if let Some(seen) = page
+                .changes
+                .iter()
+                .filter_map(|c| merge::max_hlc(&c.fields))
+                .max()
+            {
+                clock::observe(&tx, seen)?;
+                sync_records::note_seen(&tx, seen)?;
+            }
             for change in &page.changes {
-                if apply_change(
+                if incoming::apply_change(
                     &tx,
                     change.kind,
                     &change.record_id,
@@ -338,128 +363,6 @@ fn set_offset(
     Ok(())
 }
 
-/// Merges one pulled record into the device; returns whether anything changed.
-fn apply_change(
-    conn: &Connection,
-    kind: RecordKind,
-    id: &str,
-    fields: &std::collections::BTreeMap<String, FieldState>,
-    erased: bool,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let already_erased: bool = conn
-        .prepare_cached("SELECT 1 FROM sync_erased WHERE kind = ?1 AND record_id = ?2")?
-        .query_row(params![kind, id], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if already_erased {
-        return Ok(false);
-    }
-    if erased {
-        erase_locally(conn, kind, id)?;
-        return Ok(true);
-    }
-    let mut state = RecordState {
-        fields: capture::synced_fields(conn, kind, id)?
-            .into_iter()
-            .map(|(name, (value, hlc))| (name, FieldState { value, hlc }))
-            .collect(),
-        erased: false,
-    };
-    let changed = merge::merge_state(kind, &mut state, fields, false);
-    if let Some(seen) = merge::max_hlc(fields) {
-        clock::observe(conn, seen)?;
-    }
-    if changed.is_empty() {
-        return Ok(false);
-    }
-    for name in &changed {
-        let field = &state.fields[name];
-        capture::store_field(conn, kind, id, name, &field.value, field.hlc)?;
-    }
-    let object = state
-        .fields
-        .into_iter()
-        .map(|(name, f)| (name, f.value))
-        .collect();
-    // A record whose creating fields have not arrived yet waits for them, and one this build
-    // cannot read waits for an update: either way its fields stay in sync_fields, it is held
-    // (and counted in sync status), and it is written once a later change makes it whole.
-    // Unreadable includes values the tables' rules refuse (a latitude of 1000 from a faulty
-    // or hostile device: the server checks types, not ranges) — failing the page instead
-    // would stop this device's sync for good. The savepoint undoes a record's partial writes.
-    conn.prepare_cached("SAVEPOINT materialize")?.execute([])?;
-    let held = match materialize::materialize(conn, kind, id, &object, now) {
-        Ok(()) => None,
-        Err(Error::Corrupt {
-            kind: materialize::INCOMPLETE,
-            ..
-        }) => Some("incomplete"),
-        Err(Error::Corrupt {
-            kind: materialize::UNREADABLE,
-            ..
-        }) => Some("unreadable"),
-        Err(Error::Database(rusqlite::Error::SqliteFailure(e, _)))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Some("unreadable")
-        }
-        Err(e) => {
-            conn.prepare_cached("ROLLBACK TO materialize")?
-                .execute([])?;
-            conn.prepare_cached("RELEASE materialize")?.execute([])?;
-            return Err(e);
-        }
-    };
-    if held.is_some() {
-        conn.prepare_cached("ROLLBACK TO materialize")?
-            .execute([])?;
-    }
-    conn.prepare_cached("RELEASE materialize")?.execute([])?;
-    match held {
-        None => {
-            conn.prepare_cached("DELETE FROM sync_held WHERE kind = ?1 AND record_id = ?2")?
-                .execute(params![kind, id])?;
-        }
-        Some(reason) => {
-            conn.prepare_cached(
-                "INSERT INTO sync_held (kind, record_id, reason, held_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (kind, record_id) DO UPDATE SET reason = excluded.reason",
-            )?
-            .execute(params![kind, id, reason, t(now)])?;
-        }
-    }
-    Ok(true)
-}
-
-/// Removes a record erased elsewhere, and everything queued about it.
-fn erase_locally(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
-    materialize::erase(conn, kind, id)?;
-    forget_erased(conn, kind, id)
-}
-
-/// Forgets an erased record's synced values and queued changes, and remembers that it was
-/// erased so that later copies are ignored.
-fn forget_erased(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
-    conn.execute(
-        "DELETE FROM sync_fields WHERE kind = ?1 AND record_id = ?2",
-        params![kind, id],
-    )?;
-    conn.execute(
-        "DELETE FROM sync_held WHERE kind = ?1 AND record_id = ?2",
-        params![kind, id],
-    )?;
-    conn.execute(
-        "DELETE FROM outbox WHERE kind = ?1 AND record_id = ?2",
-        params![kind, id],
-    )?;
-    conn.execute(
-        "INSERT OR IGNORE INTO sync_erased (kind, record_id) VALUES (?1, ?2)",
-        params![kind, id],
-    )?;
-    Ok(())
-}
-
 /// Queues the erasure of a record erased on this device, and forgets everything queued or
 /// synced about it (its personal values must not survive in the outbox or the field states).
 pub(crate) fn erase_record(
@@ -470,7 +373,7 @@ pub(crate) fn erase_record(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    forget_erased(conn, kind, id)?;
+    incoming::forget_erased(conn, kind, id)?;
     let op = Op {
         op_id: uuid::Uuid::now_v7(),
         kind,
@@ -486,11 +389,10 @@ pub(crate) fn erase_record(
     capture::enqueue(conn, &op)
 }
 
-/// Drops queued, unsent values of a personal record (after a redaction replaces them).
-pub(crate) fn forget_queued(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
-    conn.execute(
-        "DELETE FROM outbox WHERE kind = ?1 AND record_id = ?2",
-        params![kind, id],
-    )?;
+/// Drops a record's queued, unsent ops (after an erasure, or a redaction that replaces its
+/// personal values).
+pub(crate) fn outbox_forget_record(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM outbox WHERE kind = ?1 AND record_id = ?2")?
+        .execute(params![kind, id])?;
     Ok(())
 }

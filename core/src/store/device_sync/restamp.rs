@@ -13,7 +13,7 @@
 //!   sync) takes that op's new stamp as its base; otherwise the server takes the author's own
 //!   earlier edit for a value they had not seen, and logs a conflict between them.
 
-use super::clock;
+use super::{clock, sync_records};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::sync::protocol::Op;
@@ -43,14 +43,20 @@ impl Store {
                 let old = op.hlc;
                 op.hlc = clock::next(tx, device.unwrap_or(op.device), now)?;
                 renamed.insert(old, op.hlc);
+                let mut clocks = sync_records::load_clocks(tx, op.kind, &op.record_id)?;
                 for (field, change) in op.fields.iter_mut() {
                     if let Some(new_base) = change.base.and_then(|b| renamed.get(&b).copied()) {
                         change.base = Some(new_base);
                     }
-                    tx.execute(
-                        "UPDATE sync_fields SET hlc = ?4 WHERE kind = ?1 AND record_id = ?2 AND field = ?3 AND hlc = ?5",
-                        params![op.kind, op.record_id, field, op.hlc, old],
-                    )?;
+                    // The field's clock moves with its op, unless a later op has moved it on.
+                    if let Some(clock) = clocks.as_mut().and_then(|c| c.fields.get_mut(field)) {
+                        if *clock == old {
+                            *clock = op.hlc;
+                        }
+                    }
+                }
+                if let Some(clocks) = &clocks {
+                    sync_records::save_clocks(tx, op.kind, &op.record_id, clocks)?;
                 }
                 let text = serde_json::to_string(&*op).map_err(|e| corrupt(e.to_string()))?;
                 tx.execute(
@@ -77,32 +83,22 @@ fn queued(conn: &Connection) -> Result<Vec<(i64, Op)>> {
         .collect()
 }
 
-/// The highest stamp this device has seen, other than the stamps being replaced: its records'
-/// field stamps (values pulled, and its own accepted edits) and the bases its queued edits
-/// were made over (a value since overwritten here is remembered only there).
+/// The highest stamp this device has seen, other than the stamps being replaced: the newest
+/// the server vouched for (values pulled, and this device's own accepted edits) and the bases
+/// its queued edits were made over (a value since overwritten here is remembered only there).
 fn seen_floor(
     conn: &Connection,
     ops: &[(i64, Op)],
     replaced: &HashSet<Hlc>,
     credible_ms: u64,
 ) -> Result<Option<Hlc>> {
-    // Stamps' text sorts as the stamps do (fixed-width hex wall clock first).
-    let bound = format!("{credible_ms:016x}");
-    let mut stmt = conn.prepare("SELECT hlc FROM sync_fields WHERE hlc < ?1 ORDER BY hlc DESC")?;
-    let mut rows = stmt.query([bound])?;
-    let mut floor = None;
-    while let Some(row) = rows.next()? {
-        let hlc: Hlc = row.get(0)?;
-        if !replaced.contains(&hlc) {
-            floor = Some(hlc);
-            break;
-        }
-    }
+    let seen = sync_records::seen(conn)?
+        .filter(|seen| !replaced.contains(seen) && seen.wall_ms < credible_ms);
     let bases = ops
         .iter()
         .flat_map(|(_, op)| op.fields.values().filter_map(|change| change.base))
         .filter(|base| !replaced.contains(base) && base.wall_ms < credible_ms);
-    Ok(floor.into_iter().chain(bases).max())
+    Ok(seen.into_iter().chain(bases).max())
 }
 
 fn corrupt(reason: String) -> Error {

@@ -1,0 +1,286 @@
+//! A record's per-field clocks in the compact form a device stores (one value per record in
+//! `sync_records`; see `docs/data-model.md#sync-state-schema-version-8`).
+//!
+//! Why a format of its own: the device keeps a clock for every synced field of every record it
+//! holds — 100k+ records on a phone — and nothing else of the merge's view (the values live
+//! once, in the record's own table). Fields of one record usually share one or two clocks (the
+//! op that created it, the last edit), and field names come from a small fixed vocabulary, so
+//! the form stores each distinct clock once and names fields by their number in [`FIELD_NAMES`]:
+//! a 22-field contact created and edited once takes about 90 bytes instead of ~2 KB of JSON and text clocks.
+//!
+//! Layout (all integers unsigned LEB128 unless said):
+//! `version (1 byte = 1)`, `clock count`, per clock `wall_ms`, `counter`, `node (16 bytes)`,
+//! ascending; `field count`, per field (ascending by name) `name key`, `clock index`. A name key
+//! is `2 × i` for `FIELD_NAMES[i]`, or `2 × len + 1` followed by `len` UTF-8 bytes for a name
+//! outside the vocabulary (a newer build's field), so any field name round-trips.
+//! The vocabulary only ever grows at its end: a number, once shipped, names its field for ever.
+
+use super::Hlc;
+use crate::ids::DeviceId;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The layout version written first; a store never holds another.
+const FORMAT_VERSION: u8 = 1;
+
+/// The field names of every record kind, numbered by position. Append only.
+pub const FIELD_NAMES: &[&str] = &[
+    // Shared.
+    "id",
+    "created_at",
+    "updated_at",
+    // Patrol.
+    "kind",
+    "area",
+    "purpose",
+    "operation_name",
+    "recorded_by",
+    "participants",
+    "started_at",
+    "ended_at",
+    "observations",
+    "assessment",
+    // Note.
+    "observed_at",
+    "text",
+    "category",
+    "place",
+    "lsoa_code",
+    "patrol_id",
+    "problem_id",
+    "author",
+    // Contact.
+    "occurred_at",
+    "lap_code",
+    "method",
+    "audience",
+    "people_count",
+    "issues",
+    "issues_text",
+    "promised",
+    "follow_up_id",
+    "consent_to_recontact",
+    "repeat_caller",
+    "vulnerable",
+    "repeat_location",
+    "redacted_at",
+    // Contact personal data.
+    "details",
+    "ethnicity",
+    // Follow-up.
+    "contact_id",
+    "promise",
+    "owner",
+    "due_at",
+    "status",
+    "answered_at",
+    "outcome",
+    // Problem, step, stage request.
+    "title",
+    "stage",
+    "triangle",
+    "repeat_types",
+    "responses",
+    "created_by",
+    "stage_changed_at",
+    "recorded_at",
+    "from_stage",
+    "to_stage",
+    "requested_by",
+    "requested_at",
+    "reason",
+    "decided_by",
+    "decided_at",
+    "decision_reason",
+    // Review.
+    "reviewer",
+    "member",
+    "reviewed_at",
+    "items",
+    // Reference data.
+    "display_name",
+    "role",
+    "team_id",
+    "name",
+    "lsoa_codes",
+    "phase",
+    "geojson",
+    // Conflict.
+    "record_kind",
+    "record_id",
+    "field",
+    "winner_value",
+    "winner_hlc",
+    "winner_author",
+    "loser_value",
+    "loser_hlc",
+    "loser_author",
+    "detected_at",
+    "resolution",
+    "resolved_by",
+    "resolved_at",
+];
+
+/// Stored clocks that cannot be read: the store is damaged (or was written by something else).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable record clocks: {0}")]
+pub struct BadRecordClocks(&'static str);
+
+/// The clock of each synced field of one record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordClocks {
+    pub fields: BTreeMap<String, Hlc>,
+}
+
+impl RecordClocks {
+    /// The newest clock of the record.
+    pub fn newest(&self) -> Option<Hlc> {
+        self.fields.values().max().copied()
+    }
+
+    /// The compact stored form.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut clocks: Vec<Hlc> = self.fields.values().copied().collect();
+        clocks.sort_unstable();
+        clocks.dedup();
+        let mut out = Vec::with_capacity(2 + clocks.len() * 24 + self.fields.len() * 2);
+        out.push(FORMAT_VERSION);
+        put_varint(&mut out, clocks.len() as u64);
+        for clock in &clocks {
+            put_varint(&mut out, clock.wall_ms);
+            put_varint(&mut out, u64::from(clock.counter));
+            out.extend_from_slice(clock.node.0.as_bytes());
+        }
+        put_varint(&mut out, self.fields.len() as u64);
+        for (name, clock) in &self.fields {
+            match FIELD_NAMES.iter().position(|known| known == name) {
+                Some(index) => put_varint(&mut out, (index as u64) << 1),
+                None => {
+                    put_varint(&mut out, ((name.len() as u64) << 1) | 1);
+                    out.extend_from_slice(name.as_bytes());
+                }
+            }
+            // The clock is in `clocks` by construction.
+            let index = clocks.binary_search(clock).unwrap_or_default();
+            put_varint(&mut out, index as u64);
+        }
+        out
+    }
+
+    /// Reads the stored form; anything but exactly what [`RecordClocks::encode`] writes is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Self, BadRecordClocks> {
+        let mut input = Reader { bytes, at: 0 };
+        if input.byte()? != FORMAT_VERSION {
+            return Err(BadRecordClocks("unknown format version"));
+        }
+        let clock_count = input.count()?;
+        let mut clocks = Vec::with_capacity(clock_count);
+        for _ in 0..clock_count {
+            let wall_ms = input.varint()?;
+            let counter = u32::try_from(input.varint()?)
+                .map_err(|_| BadRecordClocks("counter out of range"))?;
+            let node =
+                Uuid::from_slice(input.take(16)?).map_err(|_| BadRecordClocks("bad node id"))?;
+            clocks.push(Hlc {
+                wall_ms,
+                counter,
+                node: DeviceId(node),
+            });
+        }
+        let field_count = input.count()?;
+        let mut fields = BTreeMap::new();
+        for _ in 0..field_count {
+            let key = input.varint()?;
+            let name = if key & 1 == 0 {
+                let index = usize::try_from(key >> 1).unwrap_or(usize::MAX);
+                (*FIELD_NAMES
+                    .get(index)
+                    .ok_or(BadRecordClocks("unknown field number"))?)
+                .to_owned()
+            } else {
+                let len = usize::try_from(key >> 1)
+                    .map_err(|_| BadRecordClocks("field name too long"))?;
+                std::str::from_utf8(input.take(len)?)
+                    .map_err(|_| BadRecordClocks("field name not UTF-8"))?
+                    .to_owned()
+            };
+            let index = usize::try_from(input.varint()?).unwrap_or(usize::MAX);
+            let clock = *clocks
+                .get(index)
+                .ok_or(BadRecordClocks("clock index out of range"))?;
+            if fields.insert(name, clock).is_some() {
+                return Err(BadRecordClocks("a field twice"));
+            }
+        }
+        if input.at != bytes.len() {
+            return Err(BadRecordClocks("trailing bytes"));
+        }
+        Ok(RecordClocks { fields })
+    }
+}
+
+impl FromIterator<(String, Hlc)> for RecordClocks {
+    fn from_iter<I: IntoIterator<Item = (String, Hlc)>>(iter: I) -> Self {
+        RecordClocks {
+            fields: iter.into_iter().collect(),
+        }
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Result<u8, BadRecordClocks> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], BadRecordClocks> {
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|end| *end <= self.bytes.len())
+            .ok_or(BadRecordClocks("truncated"))?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn varint(&mut self) -> Result<u64, BadRecordClocks> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(BadRecordClocks("integer overflow"));
+            }
+            value |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(BadRecordClocks("integer overflow"))
+    }
+
+    /// A count of items that each take at least one byte: never more than the bytes left.
+    fn count(&mut self) -> Result<usize, BadRecordClocks> {
+        let count = usize::try_from(self.varint()?).unwrap_or(usize::MAX);
+        if count > self.bytes.len() - self.at {
+            return Err(BadRecordClocks("count beyond the end"));
+        }
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests;
