@@ -77,6 +77,7 @@ fn write_reference<T: Serialize>(
         kind,
         record_id: record_id.to_owned(),
         now_ms: now.timestamp_millis(),
+        pulled_through: None,
     };
     let mut rows = Some(reference_rows);
     let outcome = storage.write_record(&target, &mut |current| Decision::Write {

@@ -52,6 +52,7 @@ pub fn feed_filter(principal: &Principal) -> FeedFilter {
         member_kinds,
         member: principal.user_id,
         global_kinds: GLOBAL_KINDS.to_vec(),
+        echoes_of: Some(principal.device_id),
     }
 }
 

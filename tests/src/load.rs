@@ -306,6 +306,7 @@ fn push_notes(url: &str, d: &mut SimDevice, n: usize, tally: &mut Tally) {
     let body = serde_json::to_string(&PushRequest {
         protocol: PROTOCOL_VERSION,
         ops,
+        pulled_through: None,
     })
     .expect("push request");
     let Some((answer, took)) = timed(url, "POST", "/v1/sync/push", &d.token, Some(&body), tally)

@@ -133,6 +133,7 @@ fn records_that_break_value_rules_are_refused_per_op_and_never_reach_another_dev
     let body = serde_json::to_string(&PushRequest {
         protocol: PROTOCOL_VERSION,
         ops,
+        pulled_through: None,
     })
     .expect("json");
     let answer = push(&server.url, &hostile.token(), &body);

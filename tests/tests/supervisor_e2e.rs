@@ -14,7 +14,7 @@ use beatbook_e2e::workload;
 use chrono::{Duration, Utc};
 
 struct Team {
-    _server: ServerProcess,
+    server: ServerProcess,
     url: String,
     owner: Device,
     other: Device,
@@ -37,7 +37,7 @@ fn team() -> Team {
     let mut next = || devices.next().expect("device");
     let (owner, other, sergeant) = (next(), next(), next());
     Team {
-        _server: server,
+        server,
         url,
         owner,
         other,
@@ -166,8 +166,17 @@ fn a_stage_move_sent_back_at_base_reaches_the_owner_with_its_reason() {
         "a review reached a PCSO"
     );
     assert!(owner.store.reviews(None).expect("reviews").is_empty());
+    // The review is not sent back to the device that made it (no echo), but a supervisor's
+    // other device receives it.
     let sergeant_feed = pull_from_start(&t.url, &sergeant.token());
-    assert!(sergeant_feed.body.contains("\"kind\":\"review\""));
+    assert_eq!(sergeant_feed.status, 200);
+    assert!(!sergeant_feed.body.contains("\"kind\":\"review\""));
+    let code = t
+        .server
+        .admin(&["enrol-code", "--user", &sergeant.actor.user_id.to_string()]);
+    let tablet = Device::enrol(&t.url, &code);
+    let tablet_feed = pull_from_start(&t.url, &tablet.token());
+    assert!(tablet_feed.body.contains("\"kind\":\"review\""));
     // The sergeant's queue stays empty after the round trip (their own review came back).
     sergeant.sync();
     assert!(sergeant
@@ -213,6 +222,7 @@ fn the_server_refuses_a_pcso_reassigning_a_promise_on_the_wire() {
     let body = serde_json::to_string(&PushRequest {
         protocol: PROTOCOL_VERSION,
         ops: vec![op],
+        pulled_through: None,
     })
     .expect("json");
     let answer = push(&t.url, &owner.token(), &body);

@@ -256,6 +256,43 @@ fn a_concurrent_edit_keeps_the_winner_in_the_record_and_the_loser_in_the_conflic
 }
 
 #[test]
+fn a_device_never_downloads_back_what_it_just_pushed_but_receives_every_other_change() {
+    let f = force();
+    f.pcso_a.sync();
+    let recorded: Vec<_> = (0..3)
+        .map(|_| {
+            f.pcso_a
+                .store
+                .open_problem(&f.pcso_a.actor, problem())
+                .expect("problem")
+        })
+        .collect();
+    let first = f.pcso_a.sync();
+    assert!(first.accepted >= 3, "{first:?}");
+    assert_eq!(first.pulled, 0, "its own records came back: {first:?}");
+    f.pcso_b.sync();
+    let triangle = AnalysisTriangle {
+        offender: Some("Adults from out of area".into()),
+        ..Default::default()
+    };
+    f.pcso_b
+        .store
+        .update_analysis(&f.pcso_b.actor, recorded[0].id, triangle.clone(), vec![])
+        .expect("edit on b");
+    assert_eq!(f.pcso_b.sync().pulled, 0);
+    let second = f.pcso_a.sync();
+    assert_eq!(second.pulled, 1, "B's edit reaches A: {second:?}");
+    assert_eq!(
+        f.pcso_a
+            .store
+            .problem(recorded[0].id)
+            .expect("on a")
+            .triangle,
+        triangle
+    );
+}
+
+#[test]
 fn a_volunteer_never_receives_a_personal_field_on_the_wire() {
     let f = force();
     f.pcso_a
@@ -347,6 +384,7 @@ fn a_duplicate_push_changes_nothing() {
     let body = serde_json::to_string(&PushRequest {
         protocol: PROTOCOL_VERSION,
         ops: ops.clone(),
+        pulled_through: None,
     })
     .expect("json");
     let first = push(&f.server.url, &f.pcso_a.token(), &body);

@@ -102,6 +102,11 @@ pub struct Op {
 pub struct PushRequest {
     pub protocol: u32,
     pub ops: Vec<Op>,
+    /// The device's pull cursor as it pushes. Optional (older clients omit it): with it, the
+    /// server knows which records the device already holds as stored, and does not send back
+    /// the changes this push makes to them (`docs/sync-protocol.md#no-echo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulled_through: Option<u64>,
 }
 
 code_enum!(

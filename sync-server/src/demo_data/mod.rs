@@ -439,6 +439,7 @@ fn write(storage: &dyn SyncStorage, seed: &Seed) -> AdminResult<()> {
                     kind: row.kind,
                     record_id: row.record_id.clone(),
                     now_ms,
+                    pulled_through: None,
                 },
                 decide: decide.as_mut(),
             })

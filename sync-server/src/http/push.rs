@@ -37,6 +37,9 @@ use uuid::Uuid;
 struct PushEnvelope {
     protocol: u32,
     ops: Vec<Box<RawValue>>,
+    /// The device's pull cursor (see `PushRequest::pulled_through`).
+    #[serde(default)]
+    pulled_through: Option<u64>,
 }
 
 /// The two members of an op read before the rest: its id (to answer it) and its kind.
@@ -123,9 +126,10 @@ pub async fn push(
         team_members,
     };
     let device_id = ctx.principal.device_id;
-    let (results, tally) =
-        tokio::task::spawn_blocking(move || apply_all(storage, &ctx, envelope.ops, op_ids))
-            .await??;
+    let (results, tally) = tokio::task::spawn_blocking(move || {
+        apply_all(storage, &ctx, envelope.ops, op_ids, envelope.pulled_through)
+    })
+    .await??;
     tracing::info!(
         %device_id,
         ops = results.len(),
@@ -146,6 +150,7 @@ fn apply_all(
     ctx: &PushContext,
     ops: Vec<Box<RawValue>>,
     op_ids: Vec<Uuid>,
+    pulled_through: Option<u64>,
 ) -> Result<(Vec<OpResult>, Tally), ApiError> {
     // Read every op first: a malformed one is answered here and never reaches the storage.
     let read: Vec<Result<Op, OpStatus>> = ops
@@ -168,6 +173,7 @@ fn apply_all(
                 kind: op.kind,
                 record_id: op.record_id.clone(),
                 now_ms: ctx.now.timestamp_millis(),
+                pulled_through,
             },
             decide,
         })

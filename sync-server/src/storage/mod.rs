@@ -168,6 +168,9 @@ pub struct WriteTarget {
     pub kind: RecordKind,
     pub record_id: String,
     pub now_ms: i64,
+    /// The sending device's pull cursor, when it said: a change it makes to a record it held
+    /// as stored is not sent back to it (`docs/sync-protocol.md#no-echo`).
+    pub pulled_through: Option<u64>,
 }
 
 /// One change of a batch: where it goes, and the rules that decide what it does.
@@ -211,6 +214,8 @@ pub struct FeedFilter {
     pub member: UserId,
     /// Force-wide kinds (stored without a team) received by everyone.
     pub global_kinds: Vec<RecordKind>,
+    /// The pulling device: records whose latest change is its own echo-free push are left out.
+    pub echoes_of: Option<DeviceId>,
 }
 
 /// One record in the feed.

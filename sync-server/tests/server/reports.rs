@@ -32,6 +32,7 @@ fn seed_server(h: &Harness, seed: &Seed) {
             kind: change.kind,
             record_id: change.record_id.clone(),
             now_ms: 1,
+            pulled_through: None,
         };
         let state = RecordState {
             fields: change.fields.clone(),

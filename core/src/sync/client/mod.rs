@@ -271,6 +271,7 @@ impl SyncClient {
             let request = PushRequest {
                 protocol: PROTOCOL_VERSION,
                 ops,
+                pulled_through: Some(store.pull_cursor()?),
             };
             let json = transport::to_json(&request)?;
             if json.len() > MAX_BODY_BYTES && sent > 1 {

@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_audit",
         include_str!("../../../migrations/0002_audit.sql"),
     ),
+    (
+        "0003_no_echo",
+        include_str!("../../../migrations/0003_no_echo.sql"),
+    ),
 ];
 
 /// Brings the store's schema up to date.

@@ -224,4 +224,6 @@ impl SyncStorage for SqliteStorage {
 }
 
 #[cfg(test)]
+mod echo_tests;
+#[cfg(test)]
 mod tests;

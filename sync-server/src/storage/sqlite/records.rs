@@ -51,7 +51,7 @@ fn write_one(
             return Ok((WriteOutcome::Duplicate, false));
         }
     }
-    let current = load(tx, target.kind, &target.record_id)?;
+    let (current, previous) = load(tx, target.kind, &target.record_id)?;
     let (outcome, seq, erased) = match decide(&current) {
         Decision::Reject { code, message } => {
             return Ok((WriteOutcome::Rejected { code, message }, false));
@@ -78,9 +78,15 @@ fn write_one(
             for row in &reference_rows {
                 people::upsert_reference(tx, row, target.now_ms)?;
             }
-            let seq = upsert(tx, &record, target.now_ms)?;
+            let echo = echo_device(
+                target,
+                &current,
+                previous.as_ref(),
+                extra.is_empty() && !cascade_erase,
+            );
+            let seq = upsert(tx, &record, target.now_ms, echo.as_deref())?;
             for row in &extra {
-                upsert(tx, row, target.now_ms)?;
+                upsert(tx, row, target.now_ms, None)?;
             }
             if cascade_erase {
                 erase_conflicts_about(tx, record.kind, &record.record_id, target.now_ms)?;
@@ -110,26 +116,70 @@ fn write_one(
     Ok((outcome, erased))
 }
 
-/// The record's current state (empty and `exists: false` if never written).
-fn load(conn: &Connection, kind: RecordKind, id: &str) -> StorageResult<CurrentRecord> {
+/// Where a stored record's latest change sits in the feed, and whose echo-free push made it.
+struct PreviousChange {
+    seq: u64,
+    echo_device: Option<String>,
+}
+
+/// The device a change is not sent back to: the sender, when the record was new to the feed or
+/// its previous change was one the sender held (at or before its pull cursor, or its own echo),
+/// and the change made no conflicts. The record is then exactly what the device has: every
+/// field it sent won (its clock had moved past every clock it had pulled) over the state it
+/// held. Append-only kinds keep their first write, so a resent one may not win: never skipped.
+fn echo_device(
+    target: &WriteTarget,
+    current: &CurrentRecord,
+    previous: Option<&PreviousChange>,
+    clean: bool,
+) -> Option<String> {
+    let (device, pulled_through) = (target.device_id?, target.pulled_through?);
+    let device = device.to_string();
+    let held = match previous {
+        None => true,
+        Some(_) if target.kind.is_append_only() && current.exists => false,
+        Some(previous) => {
+            previous.seq <= pulled_through || previous.echo_device.as_deref() == Some(&device)
+        }
+    };
+    (clean && held).then_some(device)
+}
+
+/// The record's current state (empty and `exists: false` if never written), and where its
+/// latest change sits in the feed.
+fn load(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+) -> StorageResult<(CurrentRecord, Option<PreviousChange>)> {
     let row = conn
         .prepare_cached(
-            "SELECT team_id, owner_user_id, subject_kind, subject_id, fields, erased
+            "SELECT team_id, owner_user_id, subject_kind, subject_id, fields, erased, seq, echo_device
              FROM records WHERE kind = ?1 AND record_id = ?2",
         )?
         .query_row(params![kind, id], |r| {
             Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get::<_, Option<RecordKind>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, bool>(5)?,
+                (
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, Option<RecordKind>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, bool>(5)?,
+                ),
+                r.get::<_, i64>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })
         .optional()?;
-    let Some((team_id, owner, subject_kind, subject_id, fields, erased)) = row else {
-        return Ok(CurrentRecord::default());
+    let Some(((team_id, owner, subject_kind, subject_id, fields, erased), seq, echo_device)) = row
+    else {
+        return Ok((CurrentRecord::default(), None));
+    };
+    let previous = PreviousChange {
+        seq: u64::try_from(seq)
+            .map_err(|_| StorageError::Corrupt("negative feed position".into()))?,
+        echo_device,
     };
     let members = conn
         .prepare_cached(
@@ -137,7 +187,7 @@ fn load(conn: &Connection, kind: RecordKind, id: &str) -> StorageResult<CurrentR
         )?
         .query_map(params![kind, id], |r| r.get::<_, UserId>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(CurrentRecord {
+    let current = CurrentRecord {
         exists: true,
         meta: RecordMeta {
             team_id,
@@ -149,7 +199,8 @@ fn load(conn: &Connection, kind: RecordKind, id: &str) -> StorageResult<CurrentR
             fields: parse_fields(&fields)?,
             erased,
         },
-    })
+    };
+    Ok((current, Some(previous)))
 }
 
 pub(super) fn parse_fields(text: &str) -> StorageResult<Fields> {
@@ -180,8 +231,14 @@ fn next_seq(conn: &Connection) -> StorageResult<u64> {
     u64::try_from(seq).map_err(|_| StorageError::Corrupt("negative feed position".into()))
 }
 
-/// Writes a record's whole state with the next seq; returns the seq.
-fn upsert(conn: &Connection, row: &RecordRow, now_ms: i64) -> StorageResult<u64> {
+/// Writes a record's whole state with the next seq; returns the seq. `echo_device`: the device
+/// this change is not sent back to, if any.
+fn upsert(
+    conn: &Connection,
+    row: &RecordRow,
+    now_ms: i64,
+    echo_device: Option<&str>,
+) -> StorageResult<u64> {
     let seq = next_seq(conn)?;
     let fields = serde_json::to_string(&row.state.fields)
         .map_err(|e| StorageError::Corrupt(format!("a record's fields: {}", e.classify_str())))?;
@@ -191,12 +248,13 @@ fn upsert(conn: &Connection, row: &RecordRow, now_ms: i64) -> StorageResult<u64>
     };
     conn.prepare_cached(
         "INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind, subject_id,
-           fields, erased, seq, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+           fields, erased, seq, created_at, updated_at, echo_device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
          ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
            owner_user_id = excluded.owner_user_id, subject_kind = excluded.subject_kind,
            subject_id = excluded.subject_id, fields = excluded.fields, erased = excluded.erased,
-           seq = excluded.seq, updated_at = excluded.updated_at",
+           seq = excluded.seq, updated_at = excluded.updated_at,
+           echo_device = excluded.echo_device",
     )?
     .execute(params![
         row.kind,
@@ -209,6 +267,7 @@ fn upsert(conn: &Connection, row: &RecordRow, now_ms: i64) -> StorageResult<u64>
         row.state.erased,
         seq as i64,
         now_ms,
+        echo_device,
     ])?;
     conn.prepare_cached("DELETE FROM record_members WHERE kind = ?1 AND record_id = ?2")?
         .execute(params![row.kind, row.record_id])?;
@@ -240,7 +299,8 @@ fn erase_conflicts_about(
     for conflict in ids {
         let seq = next_seq(conn)?;
         conn.prepare_cached(
-            "UPDATE records SET fields = '{}', erased = 1, seq = ?3, updated_at = ?4
+            "UPDATE records SET fields = '{}', erased = 1, seq = ?3, updated_at = ?4,
+               echo_device = NULL
              WHERE kind = ?1 AND record_id = ?2",
         )?
         .execute(params![RecordKind::Conflict, conflict, seq as i64, now_ms])?;
@@ -263,7 +323,7 @@ pub(super) fn kind_list(kinds: &[RecordKind]) -> String {
 }
 
 /// The feed query for `filter`: `?1` the cursor, `?2` the team, `?3` the member, `?4` the
-/// page size (plus one, to tell whether more follow).
+/// page size (plus one, to tell whether more follow), `?5` the device whose echoes are left out.
 ///
 /// Each way a record can be admitted is its own arm, walked in `seq` order along an index
 /// that gives that order and cut off at the page size, and the arms are merged. So a page
@@ -272,11 +332,13 @@ pub(super) fn kind_list(kinds: &[RecordKind]) -> String {
 /// all, for every page: a new device's first sync of a million records took hours.)
 pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     const COLUMNS: &str = "r.seq, r.kind, r.record_id, r.subject_kind, r.fields, r.erased";
+    // `?5`: the pulling device; its own echo-free changes are left out.
+    const NOT_ECHO: &str = "(?5 IS NULL OR r.echo_device IS NOT ?5)";
     let mut arms = Vec::new();
     if !filter.global_kinds.is_empty() {
         arms.push(format!(
             "SELECT {COLUMNS} FROM records r INDEXED BY records_team_seq
-             WHERE r.team_id IS NULL AND r.seq > ?1 AND r.kind IN ({})
+             WHERE r.team_id IS NULL AND r.seq > ?1 AND r.kind IN ({}) AND {NOT_ECHO}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.global_kinds)
         ));
@@ -284,7 +346,7 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     if filter.team_id.is_some() && !filter.team_kinds.is_empty() {
         arms.push(format!(
             "SELECT {COLUMNS} FROM records r INDEXED BY records_team_seq
-             WHERE r.team_id = ?2 AND r.seq > ?1 AND r.kind IN ({})
+             WHERE r.team_id = ?2 AND r.seq > ?1 AND r.kind IN ({}) AND {NOT_ECHO}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.team_kinds)
         ));
@@ -296,13 +358,14 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
             "SELECT {COLUMNS} FROM record_members m
                CROSS JOIN records r ON r.kind = m.kind AND r.record_id = m.record_id
              WHERE m.user_id = ?3 AND m.kind IN ({}) AND r.team_id = ?2 AND r.seq > ?1
+               AND {NOT_ECHO}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.member_kinds)
         ));
     }
     if arms.is_empty() {
         return "SELECT r.seq, r.kind, r.record_id, r.subject_kind, r.fields, r.erased
-                FROM records r WHERE 0 AND ?1 AND ?2 AND ?3 AND ?4"
+                FROM records r WHERE 0 AND ?1 AND ?2 AND ?3 AND ?4 AND ?5"
             .into();
     }
     let merged = arms
@@ -330,7 +393,8 @@ pub(super) fn feed_page(
                     after as i64,
                     filter.team_id,
                     filter.member,
-                    i64::from(limit) + 1
+                    i64::from(limit) + 1,
+                    filter.echoes_of.map(|d| d.to_string()),
                 ],
                 |r| {
                     Ok((

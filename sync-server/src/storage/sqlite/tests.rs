@@ -7,7 +7,7 @@ use beatbook_core::sync::protocol::{FieldState, RejectCode};
 use beatbook_core::sync::{Hlc, RecordKind};
 use uuid::Uuid;
 
-fn row(kind: RecordKind, id: &str, erased: bool) -> RecordRow {
+pub(super) fn row(kind: RecordKind, id: &str, erased: bool) -> RecordRow {
     let mut state = RecordState {
         erased,
         ..Default::default()
@@ -36,16 +36,18 @@ fn target(op_id: Option<Uuid>, kind: RecordKind, id: &str) -> WriteTarget {
         kind,
         record_id: id.into(),
         now_ms: 1,
+        pulled_through: None,
     }
 }
 
-fn filter() -> FeedFilter {
+pub(super) fn filter() -> FeedFilter {
     FeedFilter {
         team_id: None,
         team_kinds: vec![],
         member_kinds: vec![],
         member: UserId::new(),
         global_kinds: RecordKind::ALL.to_vec(),
+        echoes_of: None,
     }
 }
 
@@ -216,7 +218,13 @@ fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) ->
     let mut stmt = conn.prepare(&records::feed_sql(filter)).expect("prepare");
     let rows = stmt
         .query_map(
-            rusqlite::params![0_i64, filter.team_id, filter.member, limit],
+            rusqlite::params![
+                0_i64,
+                filter.team_id,
+                filter.member,
+                limit,
+                filter.echoes_of.map(|d| d.to_string())
+            ],
             |r| r.get::<_, i64>(0),
         )
         .expect("query")
@@ -240,6 +248,7 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
         member_kinds: vec![RecordKind::Review],
         member,
         global_kinds: vec![RecordKind::User],
+        echoes_of: Some(DeviceId::new()),
     };
     let mut steps = Vec::new();
     for total in [500, 5_000] {
