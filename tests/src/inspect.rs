@@ -3,7 +3,7 @@
 //! database — so the reliability harnesses can say "device and server agree" and "each op is
 //! on the server once" without trusting the sync code under test to report it.
 
-use beatbook_core::sync::RecordKind;
+use beatbook_core::sync::{RecordClocks, RecordKind};
 use beatbook_core::{Store, StoreKey};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
@@ -63,10 +63,11 @@ pub fn device_record_count(store: &Store, kinds: &[&str]) -> u64 {
         .len() as u64
 }
 
-/// Every field of the server's live (not erased) records of `kinds`.
+/// Every field of the server's live (not erased) records of `kinds`: values from
+/// `field_values`, clocks decoded from `clocks` (server schema version 4).
 pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
     let sql = format!(
-        "SELECT kind, record_id, fields FROM records WHERE erased = 0 AND kind IN ({})",
+        "SELECT kind, record_id, field_values, clocks FROM records WHERE erased = 0 AND kind IN ({})",
         placeholders(kinds)
     );
     let mut stmt = conn.prepare(&sql).expect("query records");
@@ -76,21 +77,21 @@ pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
             ))
         })
         .expect("read records");
     let mut out = Fields::new();
     for row in rows {
-        let (kind, id, fields) = row.expect("row");
-        let fields: BTreeMap<String, Value> =
-            serde_json::from_str(&fields).expect("a fields object");
-        for (name, state) in fields {
-            let hlc = state["hlc"].as_str().expect("an hlc").to_owned();
-            out.insert(
-                (kind.clone(), id.clone(), name),
-                (state["value"].clone(), hlc),
-            );
+        let (kind, id, values, clocks) = row.expect("row");
+        let mut values: BTreeMap<String, Value> =
+            serde_json::from_str(&values).expect("a values object");
+        let clocks = RecordClocks::decode(&clocks).expect("the record's clocks");
+        for (name, hlc) in clocks.fields {
+            let value = values.remove(&name).expect("a value for every clock");
+            out.insert((kind.clone(), id.clone(), name), (value, hlc.to_string()));
         }
+        assert!(values.is_empty(), "{kind} {id}: values without clocks");
     }
     out
 }

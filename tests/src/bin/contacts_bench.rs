@@ -147,6 +147,56 @@ fn main() {
             last / first
         );
     }
+    let device_key = "05".repeat(32);
+    println!("  where the bytes are (SQLite's dbstat, largest first; WAL = write-ahead log file):");
+    breakdown("recording device", &a.path(), Some(&device_key));
+    breakdown("new device", &b.path(), Some(&device_key));
+    breakdown(
+        "server",
+        &server.data.path().join("beatbook-server.db"),
+        None,
+    );
+    breakdown("bare", &bare_path, Some(&device_key));
+}
+
+/// The database's largest tables and indexes, its WAL and its free pages.
+fn breakdown(label: &str, path: &Path, key_hex: Option<&str>) {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let conn = match key_hex {
+        Some(key) => beatbook_e2e::keyed::open_keyed(path, key, flags),
+        None => rusqlite::Connection::open_with_flags(path, flags).expect("open"),
+    };
+    let mut stmt = conn
+        .prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8")
+        .expect("dbstat");
+    let top: Vec<String> = stmt
+        .query_map([], |r| {
+            Ok(format!(
+                "{} {:.1} MB",
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)? as f64 / 1_048_576.0
+            ))
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    let free: i64 = conn
+        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+        .expect("free");
+    let page: i64 = conn
+        .query_row("SELECT pgsize FROM dbstat LIMIT 1", [], |r| r.get(0))
+        .expect("page");
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = std::fs::metadata(std::path::PathBuf::from(wal))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "    {label}: {}; free pages {:.1} MB; WAL {:.1} MB",
+        top.join(", "),
+        (free * page) as f64 / 1_048_576.0,
+        wal as f64 / 1_048_576.0
+    );
 }
 
 /// The contacts, the same for every run of a given N (seeded), oldest first.

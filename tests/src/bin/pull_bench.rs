@@ -106,10 +106,10 @@ fn seed(server: &ServerProcess, extra: u64) {
         &format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
              INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind,
-               subject_id, fields, erased, seq, created_at, updated_at)
+               subject_id, field_values, clocks, erased, seq, created_at, updated_at)
              SELECT t.kind, {id}, t.team_id, t.owner_user_id, NULL, NULL,
-               json_set(t.fields, '$.id.value', {id}, '$.text.value', 'Seeded note ' || i),
-               0, f.last_seq + i, t.created_at, t.updated_at
+               json_set(t.field_values, '$.id', {id}, '$.text', 'Seeded note ' || i),
+               t.clocks, 0, f.last_seq + i, t.created_at, t.updated_at
              FROM n, (SELECT * FROM records WHERE kind = 'note' LIMIT 1) t, feed f"
         ),
         [extra as i64],

@@ -5,6 +5,9 @@
 use crate::storage::{StorageError, StorageResult};
 use rusqlite::Connection;
 
+/// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
+type ConvertStep = fn(&Connection) -> StorageResult<()>;
+
 /// Every migration, in order; the store's `user_version` is how many have been applied.
 const MIGRATIONS: &[(&str, &str)] = &[
     (
@@ -19,7 +22,19 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_no_echo",
         include_str!("../../../migrations/0003_no_echo.sql"),
     ),
+    (
+        "0004_compact_records",
+        include_str!("../../../migrations/0004_compact_records.sql"),
+    ),
 ];
+
+/// The Rust step of a migration, by its name.
+fn convert_step(name: &str) -> Option<ConvertStep> {
+    match name {
+        "0004_compact_records" => Some(super::compact_records::convert),
+        _ => None,
+    }
+}
 
 /// Brings the store's schema up to date.
 pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {
@@ -35,9 +50,61 @@ pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if let Some(step) = convert_step(name) {
+            step(&tx)?;
+        }
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         tx.commit()?;
         tracing::info!(migration = name, "applied schema migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::sqlite::tests::filter;
+    use crate::storage::sqlite::SqliteStorage;
+    use crate::storage::SyncStorage;
+
+    #[test]
+    fn a_version_3_store_keeps_every_record_field_and_clock_in_the_compact_form() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("beatbook-server.db");
+        let mut conn = Connection::open(&path).expect("open");
+        for (_, sql) in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).expect("old schema");
+        }
+        conn.pragma_update(None, "user_version", 3)
+            .expect("version");
+        let fields = r#"{"text": {"value": "Fence down by the rec", "hlc": "0000019a9c2e3000-00000000-0190a000-0000-7000-8000-0000000000d1"},
+                         "place": {"value": {"lat": 52.4, "lon": -1.5}, "hlc": "0000019a9c2e4000-00000002-0190a000-0000-7000-8000-0000000000d2"}}"#;
+        conn.execute(
+            "INSERT INTO records (kind, record_id, team_id, fields, seq, created_at, updated_at)
+             VALUES ('note', 'n1', NULL, ?1, 1, 1, 1)",
+            [fields],
+        )
+        .expect("an old row");
+        conn.execute("UPDATE feed SET last_seq = 1", [])
+            .expect("feed");
+        migrate(&mut conn).expect("upgrade");
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('records')")
+            .expect("columns")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(!columns.contains(&"fields".to_owned()), "{columns:?}");
+        drop(conn);
+
+        let storage = SqliteStorage::open(dir.path()).expect("storage");
+        let page = storage.feed_page(&filter(), 0, 10).expect("page");
+        let expected: std::collections::BTreeMap<
+            String,
+            beatbook_core::sync::protocol::FieldState,
+        > = serde_json::from_str(fields).expect("fields");
+        assert_eq!(page.rows.len(), 1);
+        assert_eq!(page.rows[0].state.fields, expected);
+    }
 }

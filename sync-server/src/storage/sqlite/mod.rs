@@ -12,6 +12,7 @@
 //! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`).
 
 mod audit;
+mod compact_records;
 mod migrations;
 mod people;
 mod records;
@@ -226,4 +227,4 @@ impl SyncStorage for SqliteStorage {
 #[cfg(test)]
 mod echo_tests;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -1,19 +1,15 @@
 //! Synced records and the change feed in SQLite: the one write path every change takes
 //! (`write_batch`), and feed pages read in one snapshot (`feed_page`).
 
-use super::people;
+use super::{compact_records, people};
 use crate::storage::{
     CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta, RecordRow,
     StorageError, StorageResult, WriteOutcome, WriteTarget,
 };
 use beatbook_core::ids::UserId;
 use beatbook_core::sync::merge::RecordState;
-use beatbook_core::sync::protocol::FieldState;
 use beatbook_core::sync::RecordKind;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::collections::BTreeMap;
-
-type Fields = BTreeMap<String, FieldState>;
 
 /// Applies a batch of changes in one `BEGIN IMMEDIATE` transaction, committed once. Returns
 /// the outcomes and whether a record or its conflicts were erased (the caller then checkpoints
@@ -154,7 +150,8 @@ fn load(
 ) -> StorageResult<(CurrentRecord, Option<PreviousChange>)> {
     let row = conn
         .prepare_cached(
-            "SELECT team_id, owner_user_id, subject_kind, subject_id, fields, erased, seq, echo_device
+            "SELECT team_id, owner_user_id, subject_kind, subject_id, field_values, erased, seq,
+               echo_device, clocks
              FROM records WHERE kind = ?1 AND record_id = ?2",
         )?
         .query_row(params![kind, id], |r| {
@@ -164,7 +161,7 @@ fn load(
                     r.get(1)?,
                     r.get::<_, Option<RecordKind>>(2)?,
                     r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
+                    (r.get::<_, String>(4)?, r.get::<_, Vec<u8>>(8)?),
                     r.get::<_, bool>(5)?,
                 ),
                 r.get::<_, i64>(6)?,
@@ -196,32 +193,11 @@ fn load(
             members,
         },
         state: RecordState {
-            fields: parse_fields(&fields)?,
+            fields: compact_records::join(&fields.0, &fields.1)?,
             erased,
         },
     };
     Ok((current, Some(previous)))
-}
-
-pub(super) fn parse_fields(text: &str) -> StorageResult<Fields> {
-    serde_json::from_str(text)
-        .map_err(|e| StorageError::Corrupt(format!("a record's fields: {}", e.classify_str())))
-}
-
-trait Classify {
-    fn classify_str(&self) -> &'static str;
-}
-
-impl Classify for serde_json::Error {
-    /// The kind of failure only: serde's messages can quote the values they failed on.
-    fn classify_str(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "I/O",
-            serde_json::error::Category::Syntax => "malformed JSON",
-            serde_json::error::Category::Data => "unexpected shape",
-            serde_json::error::Category::Eof => "truncated JSON",
-        }
-    }
 }
 
 fn next_seq(conn: &Connection) -> StorageResult<u64> {
@@ -240,19 +216,19 @@ fn upsert(
     echo_device: Option<&str>,
 ) -> StorageResult<u64> {
     let seq = next_seq(conn)?;
-    let fields = serde_json::to_string(&row.state.fields)
-        .map_err(|e| StorageError::Corrupt(format!("a record's fields: {}", e.classify_str())))?;
+    let (values, clocks) = compact_records::split(&row.state.fields)?;
     let (subject_kind, subject_id) = match &row.meta.subject {
         Some((kind, id)) => (Some(*kind), Some(id.as_str())),
         None => (None, None),
     };
     conn.prepare_cached(
         "INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind, subject_id,
-           fields, erased, seq, created_at, updated_at, echo_device)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
+           field_values, clocks, erased, seq, created_at, updated_at, echo_device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?12, ?8, ?9, ?10, ?10, ?11)
          ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
            owner_user_id = excluded.owner_user_id, subject_kind = excluded.subject_kind,
-           subject_id = excluded.subject_id, fields = excluded.fields, erased = excluded.erased,
+           subject_id = excluded.subject_id, field_values = excluded.field_values,
+           clocks = excluded.clocks, erased = excluded.erased,
            seq = excluded.seq, updated_at = excluded.updated_at,
            echo_device = excluded.echo_device",
     )?
@@ -263,11 +239,12 @@ fn upsert(
         row.meta.owner,
         subject_kind,
         subject_id,
-        fields,
+        values,
         row.state.erased,
         seq as i64,
         now_ms,
         echo_device,
+        clocks,
     ])?;
     conn.prepare_cached("DELETE FROM record_members WHERE kind = ?1 AND record_id = ?2")?
         .execute(params![row.kind, row.record_id])?;
@@ -299,7 +276,8 @@ fn erase_conflicts_about(
     for conflict in ids {
         let seq = next_seq(conn)?;
         conn.prepare_cached(
-            "UPDATE records SET fields = '{}', erased = 1, seq = ?3, updated_at = ?4,
+            "UPDATE records SET field_values = '{}', clocks = x'010000', erased = 1, seq = ?3,
+               updated_at = ?4,
                echo_device = NULL
              WHERE kind = ?1 AND record_id = ?2",
         )?
@@ -331,7 +309,8 @@ pub(super) fn kind_list(kinds: &[RecordKind]) -> String {
 /// arms joined by `OR` let SQLite gather every admitted row after the cursor and sort them
 /// all, for every page: a new device's first sync of a million records took hours.)
 pub(super) fn feed_sql(filter: &FeedFilter) -> String {
-    const COLUMNS: &str = "r.seq, r.kind, r.record_id, r.subject_kind, r.fields, r.erased";
+    const COLUMNS: &str =
+        "r.seq, r.kind, r.record_id, r.subject_kind, r.field_values, r.erased, r.clocks";
     // `?5`: the pulling device; its own echo-free changes are left out.
     const NOT_ECHO: &str = "(?5 IS NULL OR r.echo_device IS NOT ?5)";
     let mut arms = Vec::new();
@@ -364,8 +343,8 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
         ));
     }
     if arms.is_empty() {
-        return "SELECT r.seq, r.kind, r.record_id, r.subject_kind, r.fields, r.erased
-                FROM records r WHERE 0 AND ?1 AND ?2 AND ?3 AND ?4 AND ?5"
+        return "SELECT r.seq, r.kind, r.record_id, r.subject_kind, r.field_values, r.erased,
+                  r.clocks FROM records r WHERE 0 AND ?1 AND ?2 AND ?3 AND ?4 AND ?5"
             .into();
     }
     let merged = arms
@@ -404,24 +383,27 @@ pub(super) fn feed_page(
                         r.get::<_, Option<RecordKind>>(3)?,
                         r.get::<_, String>(4)?,
                         r.get::<_, bool>(5)?,
+                        r.get::<_, Vec<u8>>(6)?,
                     ))
                 },
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         raw.into_iter()
-            .map(|(seq, kind, record_id, subject_kind, fields, erased)| {
-                Ok(FeedRow {
-                    seq: u64::try_from(seq)
-                        .map_err(|_| StorageError::Corrupt("negative feed position".into()))?,
-                    kind,
-                    record_id,
-                    subject_kind,
-                    state: RecordState {
-                        fields: parse_fields(&fields)?,
-                        erased,
-                    },
-                })
-            })
+            .map(
+                |(seq, kind, record_id, subject_kind, values, erased, clocks)| {
+                    Ok(FeedRow {
+                        seq: u64::try_from(seq)
+                            .map_err(|_| StorageError::Corrupt("negative feed position".into()))?,
+                        kind,
+                        record_id,
+                        subject_kind,
+                        state: RecordState {
+                            fields: compact_records::join(&values, &clocks)?,
+                            erased,
+                        },
+                    })
+                },
+            )
             .collect::<StorageResult<Vec<_>>>()?
     };
     let head = head(&tx)?;

@@ -1,7 +1,7 @@
 //! Reading the records a report needs: current fields of live records of some kinds, of one
 //! team (or all), plus force-wide reference records. Read in one snapshot by the caller.
 
-use super::records::parse_fields;
+use super::compact_records;
 use crate::storage::{ReportRecord, StorageResult};
 use beatbook_core::ids::TeamId;
 use beatbook_core::sync::merge::RecordState;
@@ -14,7 +14,7 @@ pub(super) fn load(
     kinds: &[RecordKind],
 ) -> StorageResult<Vec<ReportRecord>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT kind, fields FROM records
+        "SELECT kind, field_values, clocks FROM records
          WHERE erased = 0 AND kind IN ({})
            AND (?1 IS NULL OR team_id = ?1 OR team_id IS NULL)",
         super::records::kind_list(kinds)
@@ -27,8 +27,9 @@ pub(super) fn load(
         let Ok(kind) = kind.parse::<RecordKind>() else {
             continue;
         };
-        let text: String = r.get(1)?;
-        let fields = parse_fields(&text)?;
+        let values: String = r.get(1)?;
+        let clocks: Vec<u8> = r.get(2)?;
+        let fields = compact_records::join(&values, &clocks)?;
         out.push((
             kind,
             RecordState {
