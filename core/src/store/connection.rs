@@ -51,6 +51,10 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
     // page (materialise, merge, audit, FTS, sync state) evicted and re-parsed its own statements.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     if access == Access::Writer {
+        // Takes effect only on a new, empty store (an existing one keeps its mode): pages
+        // freed by answered outbox ops and erasures can then be handed back to the file
+        // system (`device_sync::reclaim_free_pages`) instead of staying in the file for good.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
