@@ -14,9 +14,8 @@ mkdir -p target
   echo "==> building (release)"
   cargo build --release --locked -p beatbook-server -p beatbook-e2e --bins
   echo "==> device crash, server crash, bad networks, clocks (full size)"
-  BEATBOOK_RELIABILITY=full cargo test --release --locked -p beatbook-e2e \
-    --test device_crash --test server_crash --test bad_networks --test clocks \
-    -- --nocapture --test-threads=1
+  BEATBOOK_RELIABILITY=full cargo test --release --locked -p beatbook-e2e --test e2e \
+    -- device_crash:: server_crash:: bad_networks:: clocks:: --nocapture --test-threads=1
   echo "==> load: 500 devices"
   target/release/load 500 5
 } 2>&1 | tee "$log"

@@ -5,7 +5,7 @@
 //!
 //! Afterwards every device pulls once more; each must have received exactly its team's notes
 //! (none missed by a cursor under concurrent writes, none twice), and the server must hold each
-//! pushed op once. Used by `tests/tests/load.rs` (a small run) and the `load` binary (500).
+//! pushed op once. Used by `tests/tests/e2e/load.rs` (a small run) and the `load` binary (500).
 
 use crate::http::{try_request, RawResponse};
 use crate::server::ServerProcess;

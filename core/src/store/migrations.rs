@@ -4,7 +4,7 @@
 //! changes. A store is upgraded in one transaction, so a failed upgrade leaves it as it was.
 //! What SQL cannot compute (the compact encoding of version 8's sync state) is done by SQL
 //! functions registered first (`migration_functions.rs`), so each migration stays one file.
-//! `core/tests/schema_upgrades.rs` upgrades a frozen copy of every earlier schema and checks
+//! `core/tests/integration/schema_upgrades.rs` upgrades a frozen copy of every earlier schema and checks
 //! that the result matches a fresh store.
 
 use super::migration_functions;

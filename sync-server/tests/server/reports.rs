@@ -2,7 +2,7 @@
 //! own team's figures only, the same figures a device computes from the same records, and the
 //! CSV export written to the server's audit log as a disclosure.
 
-#[path = "../../../core/tests/reports_seed/mod.rs"]
+#[path = "../../../core/tests/integration/reports_seed/mod.rs"]
 mod reports_seed;
 
 use crate::common::{error_code, Harness};
@@ -145,7 +145,7 @@ fn the_server_gives_the_same_figures_as_a_device() {
         let device = device_report(&seed, area, server.query.as_of);
         assert_eq!(server, device, "{param}");
     }
-    // Spot-check against the hand-worked figures (core/tests/reports.rs): 19.5 h of patrols,
+    // Spot-check against the hand-worked figures (core/tests/integration/reports.rs): 19.5 h of patrols,
     // 4 contacts reaching 34 people.
     let (_, text) = h.get(&format!("/v1/reports?{MARCH}"), Some(&sup.token));
     let report: Report = serde_json::from_str(&text).expect("Report");
@@ -181,7 +181,7 @@ fn a_csv_export_is_logged_as_a_disclosure() {
         csv.starts_with("figure,group,key,label,measure,value\n"),
         "{csv}"
     );
-    // LAP-NV: every patrol but P7 = 14.5 h (core/tests/reports.rs).
+    // LAP-NV: every patrol but P7 = 14.5 h (core/tests/integration/reports.rs).
     assert!(csv.contains("patrol_hours,total,,,hours,14.50\n"), "{csv}");
 
     let log = h.storage().audit_log(10).expect("audit");

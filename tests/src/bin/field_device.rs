@@ -1,5 +1,5 @@
 //! A field device that records and syncs at the same time, for the device crash test
-//! (`tests/tests/device_crash.rs`): one thread records contacts and notes as fast as the store
+//! (`tests/tests/e2e/device_crash.rs`): one thread records contacts and notes as fast as the store
 //! takes them and prints `ack <kind> <id>` as soon as each is acknowledged; another syncs with
 //! the server in a loop and prints `synced <accepted> <pulled>` after each complete sync. The
 //! test kills it with SIGKILL at random moments — mid-write, mid-push, mid-pull — and checks

@@ -2,6 +2,7 @@
 //! changes, applying the server's answers and pulled pages, sync status, conflicts, and wipe.
 //! The HTTP client (`crate::sync::client`) drives these; they do no I/O beyond the store.
 
+mod applying;
 pub(crate) mod capture;
 mod clock;
 mod conflicts;
@@ -223,12 +224,11 @@ impl Store {
     /// Returns how many records changed.
     pub fn apply_pull_page(&self, page: &PullResponse) -> Result<usize> {
         let now = self.now();
-        let mut conn = lock(&self.writer);
-        lock(&self.touched).paused = true;
-        // Links may arrive before what they point to (or never, outside this device's scope).
-        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let mut applying = applying::ApplyingPulled::start(lock(&self.writer), &self.touched)?;
         let result = (|| -> Result<usize> {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = applying
+                .conn()
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut changed = 0;
             // The HLC moves past every stamp seen; the server vouched for them all.
             if let Some(seen) = page
@@ -260,8 +260,7 @@ impl Store {
             tx.commit()?;
             Ok(changed)
         })();
-        let restored = conn.pragma_update(None, "foreign_keys", "ON");
-        lock(&self.touched).paused = false;
+        let restored = applying.finish();
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
         let changed = result?;
         restored?;

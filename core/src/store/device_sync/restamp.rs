@@ -3,7 +3,7 @@
 //! The ops have not left the device, so nobody has seen their stamps and they may be replaced
 //! with stamps from the corrected clock. Two things must survive the replacement, or the
 //! merge's documented guarantees break (both were found by the clock test,
-//! `tests/tests/clocks.rs`):
+//! `tests/tests/e2e/clocks.rs`):
 //!
 //! - An edit made after seeing a value must still sort after it. The new stamps start from the
 //!   highest stamp this device has seen, not from the bare wall clock: a value stamped by a

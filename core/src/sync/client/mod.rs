@@ -320,35 +320,73 @@ impl SyncClient {
     /// Pulls pages from the stored cursor until the server has no more.
     fn pull(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
         let limit = self.options.pull_page.clamp(1, MAX_PULL_LIMIT);
-        let mut cursor = store.pull_cursor()?;
+        let cursor = store.pull_cursor()?;
         let mut done = 0;
         run.progress(SyncPhase::Pull, done, None);
+        run.cancel.check()?;
+        let mut page = self.fetch_page(cursor, limit, token, run.cancel, &mut run.traffic)?;
         loop {
-            run.cancel.check()?;
-            let page: PullResponse = self.transport.get(
-                self.base.pull(cursor, limit),
-                Some(token),
-                run.cancel,
-                &mut run.traffic,
-                "pull page",
-            )?;
-            let changed = store.apply_pull_page(&page)?;
+            // The next page is requested while this one is applied: the server prepares and
+            // sends it, and this device parses it, while the store writes (they are different
+            // cores, and different machines in the field).
+            let next_cursor = page.next_cursor;
+            let (applied, next) = if page.has_more {
+                if next_cursor <= store.pull_cursor()? {
+                    return Err(SyncError::Protocol(
+                        "the pull cursor did not advance although more changes were announced"
+                            .into(),
+                    ));
+                }
+                let cancel = run.cancel;
+                let (applied, fetched) = std::thread::scope(|scope| {
+                    let fetcher = scope.spawn(|| {
+                        let mut traffic = Traffic::default();
+                        let next = self.fetch_page(next_cursor, limit, token, cancel, &mut traffic);
+                        (next, traffic)
+                    });
+                    let applied = store.apply_pull_page(&page);
+                    (applied, fetcher.join())
+                });
+                let (next, traffic) = fetched.map_err(|_| {
+                    SyncError::Protocol("fetching the next pull page failed unexpectedly".into())
+                })?;
+                run.traffic.sent += traffic.sent;
+                run.traffic.received += traffic.received;
+                (applied, Some(next))
+            } else {
+                (store.apply_pull_page(&page), None)
+            };
+            let changed = applied?;
             let received = page.changes.len() as u64;
             done += received;
             run.report.pulled += received;
             run.report.changed += changed as u64;
             run.progress(SyncPhase::Pull, done, None);
-            if !page.has_more {
-                return Ok(());
+            match next {
+                None => return Ok(()),
+                Some(next) => {
+                    run.cancel.check()?;
+                    page = next?;
+                }
             }
-            let next = store.pull_cursor()?;
-            if next <= cursor {
-                return Err(SyncError::Protocol(
-                    "the pull cursor did not advance although more changes were announced".into(),
-                ));
-            }
-            cursor = next;
         }
+    }
+
+    fn fetch_page(
+        &self,
+        cursor: u64,
+        limit: u32,
+        token: &str,
+        cancel: &CancelFlag,
+        traffic: &mut Traffic,
+    ) -> Result<PullResponse, SyncError> {
+        self.transport.get(
+            self.base.pull(cursor, limit),
+            Some(token),
+            cancel,
+            traffic,
+            "pull page",
+        )
     }
 }
 

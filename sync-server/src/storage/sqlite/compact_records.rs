@@ -52,29 +52,49 @@ pub(super) fn join(values: &str, clocks: &[u8]) -> StorageResult<Fields> {
         .collect()
 }
 
-/// Migration 0004's step: rewrites every stored record from the old `fields` column, then
-/// drops it.
+/// Migration 0004's step: copies every stored record from the old table (values and clocks
+/// from its `fields`) into `records_compact`, then puts the new table in the old one's place
+/// with the same indexes.
 pub(super) fn convert(conn: &Connection) -> StorageResult<()> {
-    let rows = conn
-        .prepare("SELECT kind, record_id, fields FROM records")?
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut update = conn.prepare(
-        "UPDATE records SET field_values = ?3, clocks = ?4 WHERE kind = ?1 AND record_id = ?2",
+    let mut read = conn.prepare(
+        "SELECT kind, record_id, team_id, owner_user_id, subject_kind, subject_id, fields,
+           erased, seq, created_at, updated_at, echo_device FROM records",
     )?;
-    for (kind, id, text) in rows {
+    let mut write = conn.prepare(
+        "INSERT INTO records_compact (kind, record_id, team_id, owner_user_id, subject_kind,
+           subject_id, field_values, clocks, erased, seq, created_at, updated_at, echo_device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let text: String = r.get(6)?;
         let fields: Fields = serde_json::from_str(&text)
             .map_err(|_| StorageError::Corrupt("a stored record's fields".into()))?;
         let (values, clocks) = split(&fields)?;
-        update.execute(params![kind, id, values, clocks])?;
+        write.execute(params![
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            values,
+            clocks,
+            r.get::<_, i64>(7)?,
+            r.get::<_, i64>(8)?,
+            r.get::<_, i64>(9)?,
+            r.get::<_, i64>(10)?,
+            r.get::<_, Option<String>>(11)?,
+        ])?;
     }
-    conn.execute_batch("ALTER TABLE records DROP COLUMN fields")?;
+    drop(rows);
+    conn.execute_batch(
+        "DROP TABLE records;
+         ALTER TABLE records_compact RENAME TO records;
+         CREATE INDEX records_team_seq ON records (team_id, seq);
+         CREATE INDEX records_subject ON records (subject_kind, subject_id)
+           WHERE subject_kind IS NOT NULL;",
+    )?;
     Ok(())
 }
 

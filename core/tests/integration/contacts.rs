@@ -1,6 +1,6 @@
 //! Engagement contacts: consent, personal data kept apart, follow-ups, repeat locations.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::*;
 use beatbook_core::store::AuditAction;

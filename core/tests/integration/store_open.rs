@@ -1,6 +1,6 @@
 //! Opening the store: encryption, wrong keys, durability settings.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::Role;
 use beatbook_core::{Error, Store, StoreKey};

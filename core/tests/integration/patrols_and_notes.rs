@@ -1,6 +1,6 @@
 //! Patrols and notes: rules, nothing half-written, audit entries.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::*;
 use beatbook_core::store::AuditAction;

@@ -2,7 +2,7 @@
 //! are captured as ops, pulled records are materialised, devices converge, conflicts are
 //! logged, and erasure and redaction reach every copy.
 
-mod common;
+use crate::common;
 
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::*;

@@ -1,6 +1,6 @@
 //! A seeded dataset for the report tests, as synced records (so any time can be set, and the
 //! same records can be given to a device store and to the server). Every figure the tests
-//! expect is worked out by hand in `core/tests/reports.rs` from the table in this file.
+//! expect is worked out by hand in `core/tests/integration/reports.rs` from the table in this file.
 //!
 //! Period under test: March 2026, `[2026-03-01, 2026-04-01)`, report made 2026-04-10 12:00.
 //!
@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub const AREAS: &str = include_str!("../fixtures/demo_areas.geojson");
+pub const AREAS: &str = include_str!("../../fixtures/demo_areas.geojson");
 
 /// `2026-MM-DD HH:MM` UTC.
 pub fn at(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {

@@ -3,7 +3,7 @@
 //! is a new migration plus a new frozen file. Editing a shipped migration instead makes the
 //! frozen copy differ from a fresh store, and this test fails.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::{PatrolClosure, PurposeMet, ValueAssessment};
 use beatbook_core::store::migrations::{schema_fingerprint, LATEST_VERSION};

@@ -1,6 +1,6 @@
 //! Redaction, erasure and the append-only audit log.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::*;
 use beatbook_core::store::{AuditAction, ExportPeriod};

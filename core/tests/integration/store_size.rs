@@ -1,7 +1,7 @@
 //! A store gives back the space its answered outbox used: the ops carry their records' values,
 //! and once the server has them, their pages are returned to the file system.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::{GeoPoint, PersonalDetails, Role};
 use common::fake_server::FakeServer;

@@ -1,8 +1,8 @@
 //! Every report figure on the seeded dataset in `reports_seed` (read its table first): each
 //! expected value is worked out by hand in the comment beside it, not by running the code.
 
-mod common;
-mod reports_seed;
+use crate::common;
+use crate::reports_seed;
 
 use beatbook_core::model::{AreaRef, FollowUpStatus, PatrolKind, SaraStage};
 use beatbook_core::reports::{compute, Period, Report, ReportArea, ReportData, ReportQuery};

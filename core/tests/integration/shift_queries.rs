@@ -1,6 +1,6 @@
 //! The questions a shift asks: today's activity, volunteer hours, contact breakdowns, search.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::*;
 use beatbook_core::store::queries::ContactBreakdown;

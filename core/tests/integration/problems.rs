@@ -1,7 +1,7 @@
 //! SARA problems: opening, append-only steps, stage moves approved by a supervisor, and the
 //! rules that keep a move honest (no skipping, evidence first, one request at a time).
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::{
     ActionStatus, Actor, AnalysisTriangle, AreaRef, Assessment, CrimeCategory, Measure, NewProblem,

@@ -1,7 +1,7 @@
 //! Property: random edits on random devices, synced in random orders with duplicate pushes,
 //! always end with every device holding the same records.
 
-mod common;
+use crate::common;
 
 use beatbook_core::ids::{DeviceId, ProblemId, TeamId, UserId};
 use beatbook_core::model::*;

@@ -2,7 +2,7 @@
 //! last reviewed it, marking it reviewed (audited as consultation, synced), and "changed"
 //! records coming back.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::*;
 use beatbook_core::store::{AuditAction, MemberQueue};

@@ -11,7 +11,7 @@ use tempfile::TempDir;
 
 pub mod fake_server;
 
-pub const DEMO_AREAS: &str = include_str!("../fixtures/demo_areas.geojson");
+pub const DEMO_AREAS: &str = include_str!("../../fixtures/demo_areas.geojson");
 
 pub fn key() -> StoreKey {
     StoreKey::from_bytes([7; 32])

@@ -1,7 +1,7 @@
 //! The supervisor at base: the follow-up board (every open promise, overdue first), reassigning
 //! a promise, the share answered within 72 hours, and the approvals list with its evidence.
 
-mod common;
+use crate::common;
 
 use beatbook_core::model::*;
 use beatbook_core::reports::Period;

@@ -1,0 +1,21 @@
+//! The core's integration tests, as one test binary: each binary links SQLCipher, OpenSSL and
+//! the HTTP stack, so one link instead of thirteen keeps the test build within two cores.
+//! Each module is one area of the store; `common` is their shared set-up.
+//! (`first_open_race.rs` stays a binary of its own: it needs a fresh process.)
+
+mod common;
+mod reports_seed;
+
+mod contacts;
+mod convergence;
+mod device_sync;
+mod erasure_and_audit;
+mod patrols_and_notes;
+mod problems;
+mod reports;
+mod reviews;
+mod schema_upgrades;
+mod shift_queries;
+mod store_open;
+mod store_size;
+mod supervision;

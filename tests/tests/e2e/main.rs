@@ -1,0 +1,15 @@
+//! The end-to-end tests, as one test binary: devices, real server processes, faults and
+//! convergence (docs/reliability.md). One binary links SQLCipher, OpenSSL and the HTTP stack
+//! once instead of once per file, which keeps the test build within two cores.
+
+mod bad_networks;
+mod clocks;
+mod crash_recovery;
+mod cut_connections;
+mod device_crash;
+mod hostile_text;
+mod load;
+mod reports_e2e;
+mod server_crash;
+mod supervisor_e2e;
+mod sync_e2e;
