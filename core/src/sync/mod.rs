@@ -3,6 +3,7 @@
 
 #[cfg(feature = "store")]
 pub mod client;
+pub mod compact_wire;
 pub mod conflict;
 pub mod hlc;
 pub mod merge;

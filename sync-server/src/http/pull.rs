@@ -13,7 +13,9 @@ use super::AppState;
 use crate::scope;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use beatbook_core::sync::compact_wire::{CompactPullResponse, COMPACT_FORM};
 use beatbook_core::sync::protocol::{Change, PullResponse, StatusResponse, MAX_PULL_LIMIT};
 use chrono::Utc;
 use serde::Deserialize;
@@ -26,16 +28,24 @@ pub struct PullParams {
     #[serde(default)]
     cursor: u64,
     limit: Option<u32>,
+    /// `compact` for the compact form (`beatbook_core::sync::compact_wire`); the full form
+    /// otherwise, as older clients expect.
+    form: Option<String>,
 }
 
 pub async fn pull(
     State(state): State<AppState>,
     Authed(principal): Authed,
     params: Result<Query<PullParams>, QueryRejection>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(params) = params.map_err(|_| {
         ApiError::bad_request("cursor and limit must be whole numbers (limit 1 to 1000)")
     })?;
+    let compact = match params.form.as_deref() {
+        None => false,
+        Some(COMPACT_FORM) => true,
+        Some(_) => return Err(ApiError::bad_request("form must be compact, or absent")),
+    };
     let limit = params.limit.unwrap_or(DEFAULT_PULL_LIMIT);
     if limit == 0 {
         return Err(ApiError::bad_request("limit must be at least 1"));
@@ -83,12 +93,17 @@ pub async fn pull(
         has_more = page.has_more,
         "pull served"
     );
-    Ok(Json(PullResponse {
+    let response = PullResponse {
         changes,
         next_cursor,
         has_more: page.has_more,
         server_time: Utc::now(),
-    }))
+    };
+    Ok(if compact {
+        Json(CompactPullResponse::from(&response)).into_response()
+    } else {
+        Json(response).into_response()
+    })
 }
 
 pub async fn status(Authed(principal): Authed) -> Json<StatusResponse> {

@@ -1,7 +1,8 @@
 //! Pulling: paging with cursors, and what each role receives.
 
 use crate::common::{contact, new_id, note, patrol, statuses, Harness};
-use beatbook_core::sync::protocol::{FieldChange, RecordKind};
+use beatbook_core::sync::compact_wire::EitherPullResponse;
+use beatbook_core::sync::protocol::{FieldChange, PullResponse, RecordKind};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -166,4 +167,46 @@ fn bad_pull_parameters_are_bad_requests() {
     }
     // Above the maximum is served as the maximum.
     assert_eq!(h.pull_raw(&device, 0, 5000).0, reqwest::StatusCode::OK);
+}
+
+#[test]
+fn the_compact_form_carries_the_same_records_in_fewer_bytes_and_is_asked_for() {
+    let h = Harness::start();
+    let device = h.enrol(&h.pcso);
+    let ops: Vec<_> = (0..5)
+        .map(|_| {
+            let id = new_id();
+            device.op(RecordKind::Note, &id, note(&id, h.pcso.id, "Compact note"))
+        })
+        .collect();
+    assert!(statuses(&h.push(&device, &ops))
+        .iter()
+        .all(|s| s == "accepted"));
+    let reader = h.enrol(&h.pcso);
+    let (status, full) = h.pull_raw(&reader, 0, 100);
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(
+        full.contains("\"fields\""),
+        "the full form stays the default"
+    );
+    let (status, compact) = h.get(
+        "/v1/sync/pull?cursor=0&limit=100&form=compact",
+        Some(&reader.token),
+    );
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(!compact.contains("\"fields\"") && compact.contains("\"values\""));
+    assert!(
+        compact.len() * 2 < full.len(),
+        "{} vs {} bytes",
+        compact.len(),
+        full.len()
+    );
+    let read: EitherPullResponse = serde_json::from_str(&compact).expect("compact page");
+    let mut from_compact = PullResponse::try_from(read).expect("valid");
+    let mut from_full: PullResponse = serde_json::from_str(&full).expect("full page");
+    from_compact.server_time = from_full.server_time;
+    from_full.changes.sort_by_key(|c| c.seq);
+    assert_eq!(from_compact, from_full);
+    let (status, _) = h.get("/v1/sync/pull?form=tiny", Some(&reader.token));
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
 }

@@ -30,6 +30,7 @@ pub use progress::{CancelFlag, NoProgress, ProgressListener, SyncPhase, SyncProg
 
 use crate::model::Actor;
 use crate::store::Store;
+use crate::sync::compact_wire::EitherPullResponse;
 use crate::sync::protocol::{
     EnrolRequest, EnrolResponse, OpResult, PullResponse, PushRequest, PushResponse, StatusResponse,
     MAX_BODY_BYTES, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
@@ -380,13 +381,14 @@ impl SyncClient {
         cancel: &CancelFlag,
         traffic: &mut Traffic,
     ) -> Result<PullResponse, SyncError> {
-        self.transport.get(
+        let page: EitherPullResponse = self.transport.get(
             self.base.pull(cursor, limit),
             Some(token),
             cancel,
             traffic,
             "pull page",
-        )
+        )?;
+        PullResponse::try_from(page).map_err(|e| SyncError::Protocol(e.to_string()))
     }
 }
 

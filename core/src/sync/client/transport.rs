@@ -99,7 +99,8 @@ impl ServerUrl {
         let mut url = self.endpoint("v1/sync/pull");
         url.query_pairs_mut()
             .append_pair("cursor", &cursor.to_string())
-            .append_pair("limit", &limit.to_string());
+            .append_pair("limit", &limit.to_string())
+            .append_pair("form", crate::sync::compact_wire::COMPACT_FORM);
         url
     }
 }
@@ -499,10 +500,10 @@ mod tests {
     }
 
     #[test]
-    fn the_pull_url_carries_the_cursor_and_limit() {
+    fn the_pull_url_carries_the_cursor_and_limit_and_asks_for_the_compact_form() {
         assert_eq!(
             url("http://127.0.0.1:7070").pull(42, 500).as_str(),
-            "http://127.0.0.1:7070/v1/sync/pull?cursor=42&limit=500"
+            "http://127.0.0.1:7070/v1/sync/pull?cursor=42&limit=500&form=compact"
         );
     }
 

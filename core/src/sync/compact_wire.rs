@@ -1,0 +1,198 @@
+//! The compact pull form (`GET /v1/sync/pull?…&form=compact`): each record's values once, its
+//! newest clock once, and a clock of its own only for a field whose clock differs from it.
+//!
+//! Why: in the full form every field carries `{"value": …, "hlc": "<62 characters>"}`; most
+//! records are one write (every field the same clock), so the clock text is ~60% of a page
+//! before gzip and about half of it after. The full form stays the default, so older clients
+//! are served as before; a client that asks for the compact form reads either (an older server
+//! ignores the parameter). See `docs/sync-protocol.md#the-compact-form`.
+
+use super::protocol::{Change, FieldState, PullResponse, RecordKind};
+use super::Hlc;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The query parameter value that asks for the compact form.
+pub const COMPACT_FORM: &str = "compact";
+
+/// One record's current state in the compact form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompactChange {
+    pub seq: u64,
+    pub kind: RecordKind,
+    pub record_id: String,
+    /// The newest clock of the record's fields (absent when it has none: an erased record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hlc: Option<Hlc>,
+    /// The record's values by field name.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub values: Map<String, Value>,
+    /// The fields whose clock is not `hlc`, with their own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub older: BTreeMap<String, Hlc>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub erased: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// A pull page in the compact form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompactPullResponse {
+    pub changes: Vec<CompactChange>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+    pub server_time: DateTime<Utc>,
+}
+
+/// A compact change that does not describe a record: a value without a clock, or a clock
+/// for a field that has no value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a compact change of record {record_id}: {reason}")]
+pub struct BadCompactChange {
+    pub record_id: String,
+    pub reason: &'static str,
+}
+
+impl From<&Change> for CompactChange {
+    fn from(change: &Change) -> CompactChange {
+        let hlc = change.fields.values().map(|f| f.hlc).max();
+        CompactChange {
+            seq: change.seq,
+            kind: change.kind,
+            record_id: change.record_id.clone(),
+            hlc,
+            values: change
+                .fields
+                .iter()
+                .map(|(name, f)| (name.clone(), f.value.clone()))
+                .collect(),
+            older: change
+                .fields
+                .iter()
+                .filter(|(_, f)| Some(f.hlc) != hlc)
+                .map(|(name, f)| (name.clone(), f.hlc))
+                .collect(),
+            erased: change.erased,
+        }
+    }
+}
+
+impl TryFrom<CompactChange> for Change {
+    type Error = BadCompactChange;
+
+    fn try_from(compact: CompactChange) -> Result<Change, BadCompactChange> {
+        let bad = |reason| BadCompactChange {
+            record_id: compact.record_id.clone(),
+            reason,
+        };
+        if compact
+            .older
+            .keys()
+            .any(|name| !compact.values.contains_key(name))
+        {
+            return Err(bad("a clock for a field without a value"));
+        }
+        let mut older = compact.older;
+        let fields = match compact.hlc {
+            Some(newest) => compact
+                .values
+                .into_iter()
+                .map(|(name, value)| {
+                    let hlc = older.remove(&name).unwrap_or(newest);
+                    (name, FieldState { value, hlc })
+                })
+                .collect(),
+            None if compact.values.is_empty() => BTreeMap::new(),
+            None => return Err(bad("values without a clock")),
+        };
+        Ok(Change {
+            seq: compact.seq,
+            kind: compact.kind,
+            record_id: compact.record_id,
+            fields,
+            erased: compact.erased,
+        })
+    }
+}
+
+impl From<&PullResponse> for CompactPullResponse {
+    fn from(page: &PullResponse) -> CompactPullResponse {
+        CompactPullResponse {
+            changes: page.changes.iter().map(CompactChange::from).collect(),
+            next_cursor: page.next_cursor,
+            has_more: page.has_more,
+            server_time: page.server_time,
+        }
+    }
+}
+
+/// A pull page as a client reads it: each change in either form (so a client asking for the
+/// compact form also understands a server that does not know it).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EitherPullResponse {
+    pub changes: Vec<EitherChange>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+    pub server_time: DateTime<Utc>,
+}
+
+/// A change in the full form (`fields`) or the compact one (`values`, `hlc`, `older`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EitherChange {
+    seq: u64,
+    kind: RecordKind,
+    record_id: String,
+    #[serde(default)]
+    fields: Option<BTreeMap<String, FieldState>>,
+    #[serde(default)]
+    hlc: Option<Hlc>,
+    #[serde(default)]
+    values: Map<String, Value>,
+    #[serde(default)]
+    older: BTreeMap<String, Hlc>,
+    #[serde(default)]
+    erased: bool,
+}
+
+impl TryFrom<EitherPullResponse> for PullResponse {
+    type Error = BadCompactChange;
+
+    fn try_from(page: EitherPullResponse) -> Result<PullResponse, BadCompactChange> {
+        let changes = page
+            .changes
+            .into_iter()
+            .map(|change| match change.fields {
+                Some(fields) => Ok(Change {
+                    seq: change.seq,
+                    kind: change.kind,
+                    record_id: change.record_id,
+                    fields,
+                    erased: change.erased,
+                }),
+                None => Change::try_from(CompactChange {
+                    seq: change.seq,
+                    kind: change.kind,
+                    record_id: change.record_id,
+                    hlc: change.hlc,
+                    values: change.values,
+                    older: change.older,
+                    erased: change.erased,
+                }),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(PullResponse {
+            changes,
+            next_cursor: page.next_cursor,
+            has_more: page.has_more,
+            server_time: page.server_time,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
