@@ -17,21 +17,34 @@ for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
 
+# Each phase's wall time, printed at the end (the whole run must stay well inside CI's limit).
+phases=()
+started=$SECONDS
+phase_done() { phases+=("$(printf '%-44s %5d s' "$1" $((SECONDS - started)))"); started=$SECONDS; }
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
+phase_done "fmt"
 echo "==> cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+phase_done "clippy (builds every target)"
 echo "==> cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+phase_done "cargo test --workspace"
 # No test may depend on today's date (docs/architecture.md, "Time: one rule"): the core and
 # server suites run again with the clock a year ahead (libfaketime; the monotonic clock and
 # file times stay real; scripts/test-clock-ahead.sh runs the test binaries, not cargo).
 echo "==> core and server tests with the clock a year ahead (faketime +365d)"
 bash scripts/test-clock-ahead.sh 2>&1 | tee -a "$log"
+phase_done "core and server tests, clock a year ahead"
 echo "==> mobile bindings (Kotlin, Python, Swift freshness)" && bash scripts/test-bindings.sh
+phase_done "mobile bindings"
 echo "==> fuzzing (short run: 10 s a target; scripts/fuzz-ci.sh)" && FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash scripts/fuzz-ci.sh
+phase_done "fuzzing"
+echo "==> phase times"
+printf '  %s\n' "${phases[@]}"
 # One closing line for the whole run (cargo prints one summary per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "total: %d passed, %d failed\n", p, f }' "$log"
