@@ -73,6 +73,9 @@ impl RecordKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub value: serde_json::Value,
+    /// Absent when the author had never seen the field set (every reader treats absent as
+    /// none): a new record's op carries no bases at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<Hlc>,
 }
 
@@ -91,9 +94,10 @@ pub struct Op {
     pub hlc: Hlc,
     pub author: UserId,
     pub device: DeviceId,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, FieldChange>,
-    #[serde(default)]
+    /// Absent unless the op erases its record (every reader treats absent as none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erase: Option<Erasure>,
 }
 
