@@ -10,10 +10,9 @@ use crate::error::{Error, Result};
 use crate::ids::{
     ContactId, FollowUpId, NoteId, PatrolId, ProblemId, ReviewId, StageRequestId, StepId,
 };
-use crate::model::{ContactPersonalData, PersonalDetails, PriorityArea, ProblemStep, Team};
+use crate::model::{ContactPersonalData, PersonalDetails, PriorityArea, Team};
 use crate::store::reference::user_from_row;
 use crate::store::rows::{from_json, OptionalRow};
-use crate::store::sql_time::SqlTime;
 use crate::store::{contacts, follow_ups, notes, patrols, problems, reviews};
 use crate::sync::protocol::RecordKind;
 use rusqlite::{Connection, OptionalExtension};
@@ -82,10 +81,11 @@ pub(crate) fn load(conn: &Connection, kind: RecordKind, id: &str) -> Result<Opti
             id.parse::<ProblemId>().map_err(bad_id)?,
         ))?
         .map(|r| json(&r)),
-        RecordKind::ProblemStep => {
-            absent_as_none(load_step(conn, id.parse::<StepId>().map_err(bad_id)?))?
-                .map(|r| json(&r))
-        }
+        RecordKind::ProblemStep => absent_as_none(problems::load_step(
+            conn,
+            id.parse::<StepId>().map_err(bad_id)?,
+        ))?
+        .map(|r| json(&r)),
         RecordKind::StageRequest => absent_as_none(problems::load_request(
             conn,
             id.parse::<StageRequestId>().map_err(bad_id)?,
@@ -173,23 +173,6 @@ pub(crate) fn personal_data(conn: &Connection, id: ContactId) -> Result<ContactP
             reason: format!("{e}"),
         })?;
     Ok(ContactPersonalData { details, ethnicity })
-}
-
-fn load_step(conn: &Connection, id: StepId) -> Result<ProblemStep> {
-    conn.prepare_cached(
-        "SELECT id, problem_id, stage, text, author, recorded_at FROM problem_steps WHERE id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(ProblemStep {
-            id: r.get(0)?,
-            problem_id: r.get(1)?,
-            stage: r.get(2)?,
-            text: r.get(3)?,
-            author: r.get(4)?,
-            recorded_at: r.get::<_, SqlTime>(5)?.0,
-        })
-    })
-    .or_not_found("problem step", id)
 }
 
 fn absent_as_none<T>(loaded: Result<T>) -> Result<Option<T>> {

@@ -282,17 +282,26 @@ fn load_steps(conn: &Connection, id: ProblemId) -> Result<Vec<ProblemStep>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT_STEPS} WHERE problem_id = ?1 ORDER BY recorded_at, id"
     ))?;
-    let rows = stmt.query_map([id], |r| {
-        Ok(ProblemStep {
-            id: r.get(0)?,
-            problem_id: r.get(1)?,
-            stage: r.get(2)?,
-            text: r.get(3)?,
-            author: r.get(4)?,
-            recorded_at: r.get::<_, SqlTime>(5)?.0,
-        })
-    })?;
+    let rows = stmt.query_map([id], step_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One problem step by its id.
+pub(crate) fn load_step(conn: &Connection, id: StepId) -> Result<ProblemStep> {
+    conn.prepare_cached(&format!("{SELECT_STEPS} WHERE id = ?1"))?
+        .query_row([id], step_from_row)
+        .or_not_found("problem step", id)
+}
+
+fn step_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProblemStep> {
+    Ok(ProblemStep {
+        id: r.get(0)?,
+        problem_id: r.get(1)?,
+        stage: r.get(2)?,
+        text: r.get(3)?,
+        author: r.get(4)?,
+        recorded_at: r.get::<_, SqlTime>(5)?.0,
+    })
 }
 
 /// Replaces the problem's search row: its title, and the text of all its steps. The analysis
