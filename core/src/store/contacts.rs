@@ -140,7 +140,7 @@ impl Store {
             let follow_up = match follow_up {
                 Some(mut f) => {
                     f.contact_id = Some(id);
-                    super::follow_ups::insert(tx, &f)?;
+                    super::follow_ups::write(tx, &f)?;
                     audit::append(
                         tx,
                         actor,

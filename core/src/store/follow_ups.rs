@@ -16,10 +16,15 @@ const KIND: &str = "follow_up";
 const SELECT: &str = "SELECT id, contact_id, promise, owner, created_at, due_at, status,
     answered_at, outcome FROM follow_ups";
 
-pub(crate) fn insert(conn: &Connection, f: &FollowUp) -> Result<()> {
+/// Writes a follow-up whole: the one writer of `follow_ups`, for a promise recorded here and
+/// one pulled alike (its creation time never changes).
+pub(crate) fn write(conn: &Connection, f: &FollowUp) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status,
-           answered_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+           answered_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id,
+           promise = excluded.promise, owner = excluded.owner, due_at = excluded.due_at,
+           status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome",
     )?
     .execute(params![
         f.id,

@@ -26,7 +26,7 @@ pub(crate) mod problems;
 pub mod queries;
 #[cfg(test)]
 mod query_plans;
-mod reference;
+pub(crate) mod reference;
 pub(crate) mod reviews;
 pub(crate) mod rows;
 pub(crate) mod search;

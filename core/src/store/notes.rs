@@ -13,6 +13,37 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 
 const KIND: &str = "note";
+
+/// Writes a note and its search row: the one writer of the `notes` table, for a note recorded
+/// here and one pulled alike. Notes are written once: a copy of one already here changes
+/// nothing.
+pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
+           problem_id, author, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+    )?
+    .execute(params![
+        note.id,
+        t(note.observed_at),
+        note.text,
+        note.category,
+        note.place.map(|p| p.lat),
+        note.place.map(|p| p.lon),
+        note.lsoa_code.as_ref().map(LsoaCode::as_str),
+        note.patrol_id,
+        note.problem_id,
+        note.author,
+        t(note.created_at),
+    ])?;
+    search::index(
+        conn,
+        SearchKind::Note,
+        &note.id.to_string(),
+        note.category.as_str(),
+        &note.text,
+    )
+}
 const SELECT: &str = "SELECT id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
     problem_id, author, created_at FROM notes";
 
@@ -38,32 +69,8 @@ impl Store {
         };
         self.write_as(Some(actor), |tx| {
             super::contacts::check_links(tx, note.patrol_id, note.problem_id)?;
-            tx.prepare_cached(
-                "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code,
-                   patrol_id, problem_id, author, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                note.id,
-                t(note.observed_at),
-                note.text,
-                note.category,
-                note.place.map(|p| p.lat),
-                note.place.map(|p| p.lon),
-                note.lsoa_code.as_ref().map(LsoaCode::as_str),
-                note.patrol_id,
-                note.problem_id,
-                note.author,
-                t(note.created_at),
-            ])?;
+            write_note(tx, &note)?;
             let id = note.id.to_string();
-            search::index(
-                tx,
-                SearchKind::Note,
-                &id,
-                note.category.as_str(),
-                &note.text,
-            )?;
             audit::append(
                 tx,
                 actor,

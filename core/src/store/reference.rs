@@ -7,20 +7,13 @@ use crate::error::Result;
 use crate::ids::{DeviceId, UserId};
 use crate::model::{Actor, PriorityArea, Team, User};
 use crate::validation::{check, limits};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 impl Store {
     /// Adds or updates a team.
     pub fn upsert_team(&self, team: &Team) -> Result<()> {
         check::required_text("name", &team.name, limits::SHORT_TEXT)?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO teams (id, name, lap_code) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, lap_code = excluded.lap_code",
-                params![team.id, team.name, team.lap_code],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| write_team(tx, team))
     }
 
     pub fn teams(&self) -> Result<Vec<Team>> {
@@ -41,15 +34,7 @@ impl Store {
     /// Adds or updates a user.
     pub fn upsert_user(&self, user: &User) -> Result<()> {
         check::required_text("display_name", &user.display_name, limits::SHORT_TEXT)?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO users (id, display_name, role, team_id) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
-                   role = excluded.role, team_id = excluded.team_id",
-                params![user.id, user.display_name, user.role, user.team_id],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| write_user(tx, user))
     }
 
     pub fn user(&self, id: UserId) -> Result<User> {
@@ -111,16 +96,7 @@ impl Store {
     /// Adds or updates a priority area.
     pub fn upsert_priority_area(&self, area: &PriorityArea) -> Result<()> {
         check::required_text("name", &area.name, limits::SHORT_TEXT)?;
-        let codes = to_json(&area.lsoa_codes)?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO priority_areas (id, name, phase, lsoa_codes) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, phase = excluded.phase,
-                   lsoa_codes = excluded.lsoa_codes",
-                params![area.id, area.name, area.phase, codes],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| write_priority_area(tx, area))
     }
 
     pub fn priority_areas(&self) -> Result<Vec<PriorityArea>> {
@@ -148,4 +124,41 @@ pub(crate) fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         role: r.get(2)?,
         team_id: r.get(3)?,
     })
+}
+
+/// The one writer of `teams`: set here (terminal client, tests) or pulled, alike.
+pub(crate) fn write_team(conn: &Connection, team: &Team) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO teams (id, name, lap_code) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, lap_code = excluded.lap_code",
+    )?
+    .execute(params![team.id, team.name, team.lap_code])?;
+    Ok(())
+}
+
+/// The one writer of `users`: set here, pulled, or learnt at enrolment, alike.
+pub(crate) fn write_user(conn: &Connection, user: &User) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO users (id, display_name, role, team_id) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+           role = excluded.role, team_id = excluded.team_id",
+    )?
+    .execute(params![user.id, user.display_name, user.role, user.team_id])?;
+    Ok(())
+}
+
+/// The one writer of `priority_areas`: set here or pulled, alike.
+pub(crate) fn write_priority_area(conn: &Connection, area: &PriorityArea) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO priority_areas (id, name, phase, lsoa_codes) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, phase = excluded.phase,
+           lsoa_codes = excluded.lsoa_codes",
+    )?
+    .execute(params![
+        area.id,
+        area.name,
+        area.phase,
+        to_json(&area.lsoa_codes)?
+    ])?;
+    Ok(())
 }

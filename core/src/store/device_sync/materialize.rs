@@ -4,13 +4,13 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
-    Review, StageRequest, StoredValueRules, Team, User,
+    Contact, ContactPersonalData, Patrol, Problem, ProblemStep, Review, StageRequest,
+    StoredValueRules,
 };
 use crate::store::rows::to_json;
-use crate::store::search::{self, SearchKind};
+use crate::store::search;
 use crate::store::sql_time::{opt_t, t};
-use crate::store::{contacts, patrols, problems, reviews};
+use crate::store::{contacts, follow_ups, notes, patrols, problems, reference, reviews};
 use crate::sync::conflict::Conflict;
 use crate::sync::protocol::RecordKind;
 use chrono::{DateTime, Utc};
@@ -59,7 +59,7 @@ pub(crate) fn materialize(
 ) -> Result<()> {
     match kind {
         RecordKind::Patrol => patrol(conn, &parse(kind, object)?),
-        RecordKind::Note => note(conn, &parse(kind, object)?),
+        RecordKind::Note => notes::write_note(conn, &parse(kind, object)?),
         RecordKind::Contact => {
             let mut object = object.clone();
             object
@@ -69,14 +69,14 @@ pub(crate) fn materialize(
             contact(conn, &parse(kind, &object)?)
         }
         RecordKind::ContactPersonal => personal(conn, id, &parse(kind, object)?),
-        RecordKind::FollowUp => follow_up(conn, &parse(kind, object)?),
+        RecordKind::FollowUp => follow_ups::write(conn, &parse(kind, object)?),
         RecordKind::Problem => problem(conn, &parse(kind, object)?),
         RecordKind::ProblemStep => step(conn, &parse(kind, object)?),
         RecordKind::StageRequest => stage_request(conn, &parse(kind, object)?),
         RecordKind::Conflict => conflict(conn, &parse(kind, object)?),
-        RecordKind::User => user(conn, &parse(kind, object)?),
-        RecordKind::Team => team(conn, &parse(kind, object)?),
-        RecordKind::PriorityArea => priority_area(conn, &parse(kind, object)?),
+        RecordKind::User => reference::write_user(conn, &parse(kind, object)?),
+        RecordKind::Team => reference::write_team(conn, &parse(kind, object)?),
+        RecordKind::PriorityArea => reference::write_priority_area(conn, &parse(kind, object)?),
         RecordKind::Review => reviews::insert(conn, &parse::<Review>(kind, object)?),
         RecordKind::AreaBoundaries => {
             let geojson = object
@@ -171,34 +171,6 @@ fn patrol(conn: &Connection, p: &Patrol) -> Result<()> {
     patrols::index_patrol(conn, p)
 }
 
-fn note(conn: &Connection, n: &Note) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
-           problem_id, author, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
-    )?
-    .execute(params![
-        n.id,
-        t(n.observed_at),
-        n.text,
-        n.category,
-        n.place.map(|p| p.lat),
-        n.place.map(|p| p.lon),
-        n.lsoa_code.as_ref().map(|c| c.as_str()),
-        n.patrol_id,
-        n.problem_id,
-        n.author,
-        t(n.created_at),
-    ])?;
-    search::index(
-        conn,
-        SearchKind::Note,
-        &n.id.to_string(),
-        n.category.as_str(),
-        &n.text,
-    )
-}
-
 fn contact(conn: &Connection, c: &Contact) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
@@ -268,21 +240,6 @@ fn personal(conn: &Connection, id: &str, p: &ContactPersonalData) -> Result<()> 
     Ok(())
 }
 
-fn follow_up(conn: &Connection, f: &FollowUp) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status,
-           answered_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id,
-           promise = excluded.promise, owner = excluded.owner, due_at = excluded.due_at,
-           status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome",
-    )?
-    .execute(params![
-        f.id, f.contact_id, f.promise, f.owner, t(f.created_at), t(f.due_at), f.status,
-        opt_t(f.answered_at), f.outcome,
-    ])?;
-    Ok(())
-}
-
 fn problem(conn: &Connection, p: &Problem) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO problems (id, title, area_kind, area_id, category, owner, stage, triangle,
@@ -305,18 +262,7 @@ fn problem(conn: &Connection, p: &Problem) -> Result<()> {
 }
 
 fn step(conn: &Connection, s: &ProblemStep) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO problem_steps (id, problem_id, stage, text, author, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
-    )?
-    .execute(params![
-        s.id,
-        s.problem_id,
-        s.stage,
-        s.text,
-        s.author,
-        t(s.recorded_at)
-    ])?;
+    problems::insert_step(conn, s)?;
     if let Ok(problem) = problems::load(conn, s.problem_id) {
         problems::reindex(conn, &problem)?;
     }
@@ -362,40 +308,6 @@ fn conflict(conn: &Connection, c: &Conflict) -> Result<()> {
         to_json(c)?,
         c.resolution.is_some(),
         t(c.detected_at)
-    ])?;
-    Ok(())
-}
-
-fn user(conn: &Connection, u: &User) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO users (id, display_name, role, team_id) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
-           role = excluded.role, team_id = excluded.team_id",
-    )?
-    .execute(params![u.id, u.display_name, u.role, u.team_id])?;
-    Ok(())
-}
-
-fn team(conn: &Connection, team: &Team) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO teams (id, name, lap_code) VALUES (?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, lap_code = excluded.lap_code",
-    )?
-    .execute(params![team.id, team.name, team.lap_code])?;
-    Ok(())
-}
-
-fn priority_area(conn: &Connection, area: &PriorityArea) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO priority_areas (id, name, phase, lsoa_codes) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, phase = excluded.phase,
-           lsoa_codes = excluded.lsoa_codes",
-    )?
-    .execute(params![
-        area.id,
-        area.name,
-        area.phase,
-        to_json(&area.lsoa_codes)?
     ])?;
     Ok(())
 }

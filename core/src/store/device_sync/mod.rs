@@ -120,11 +120,14 @@ impl Store {
             if let Some(team) = user.team_id {
                 tx.execute("INSERT OR IGNORE INTO teams (id, name) VALUES (?1, 'Team (syncing)')", [team])?;
             }
-            tx.execute(
-                "INSERT INTO users (id, display_name, role, team_id) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
-                   role = excluded.role, team_id = excluded.team_id",
-                params![user.id, user.display_name, user.role, user.team_id],
+            crate::store::reference::write_user(
+                tx,
+                &crate::model::User {
+                    id: user.id,
+                    display_name: user.display_name.clone(),
+                    role: user.role,
+                    team_id: user.team_id,
+                },
             )?;
             tx.execute(
                 "INSERT INTO device_profile (id, device_id, user_id, server_url, token) VALUES (1, ?1, ?2, ?3, ?4)",

@@ -262,10 +262,12 @@ fn save(conn: &Connection, problem: &Problem) -> Result<()> {
     Ok(())
 }
 
-fn insert_step(conn: &Connection, step: &ProblemStep) -> Result<()> {
+/// Writes a SARA step: the one writer of `problem_steps`, for a step recorded here and one
+/// pulled alike. Steps are written once: a copy of one already here changes nothing.
+pub(crate) fn insert_step(conn: &Connection, step: &ProblemStep) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO problem_steps (id, problem_id, stage, text, author, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
     )?
     .execute(params![
         step.id,
