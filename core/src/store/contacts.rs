@@ -5,7 +5,7 @@
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::{from_json, to_json, OptionalRow};
 use super::search::{self, SearchKind};
-use super::sql_time::{t, truncate, SqlTime};
+use super::sql_time::{opt_t, t, truncate, SqlTime};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
@@ -128,13 +128,13 @@ impl Store {
                 created_at: now,
                 updated_at: now,
             };
-            insert_contact(tx, &contact, new.ethnicity.map(|e| e.as_str()))?;
-            if let Some(p) = &personal {
-                tx.prepare_cached(
-                    "INSERT INTO contact_personal (contact_id, name, phone, email, address)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![id, p.name, p.phone, p.email, p.address])?;
+            write_contact(tx, &contact)?;
+            if personal.is_some() || new.ethnicity.is_some() {
+                let data = ContactPersonalData {
+                    details: personal.clone(),
+                    ethnicity: new.ethnicity,
+                };
+                write_personal(tx, &id.to_string(), &data)?;
             }
             let id_text = id.to_string();
             let follow_up = match follow_up {
@@ -158,7 +158,6 @@ impl Store {
                 )?
                 .execute(params![id, n.contact_id, n.distance_m])?;
             }
-            index_contact(tx, &contact)?;
             let detail = if personal.is_some() {
                 "with personal details"
             } else {
@@ -274,21 +273,34 @@ impl Store {
     }
 }
 
-fn insert_contact(conn: &Connection, c: &Contact, ethnicity: Option<&str>) -> Result<()> {
+/// Writes a contact whole (not its personal data) and its search row: the one writer of the
+/// `contacts` row, for a contact recorded here and one pulled alike.
+pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
            people_count, issues, issues_text, promised, follow_up_id, consent_to_recontact,
-           ethnicity, repeat_caller, vulnerable, repeat_location, problem_id, patrol_id,
-           recorded_by, created_at, updated_at)
+           repeat_caller, vulnerable, repeat_location, problem_id, patrol_id, recorded_by,
+           redacted_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?22)",
+           ?19, ?20, ?21, ?22, ?23)
+         ON CONFLICT (id) DO UPDATE SET occurred_at = excluded.occurred_at, lat = excluded.lat,
+           lon = excluded.lon, lsoa_code = excluded.lsoa_code, lap_code = excluded.lap_code,
+           method = excluded.method, audience = excluded.audience,
+           people_count = excluded.people_count, issues = excluded.issues,
+           issues_text = excluded.issues_text, promised = excluded.promised,
+           follow_up_id = excluded.follow_up_id,
+           consent_to_recontact = excluded.consent_to_recontact,
+           repeat_caller = excluded.repeat_caller, vulnerable = excluded.vulnerable,
+           repeat_location = excluded.repeat_location, problem_id = excluded.problem_id,
+           patrol_id = excluded.patrol_id, recorded_by = excluded.recorded_by,
+           redacted_at = excluded.redacted_at, updated_at = excluded.updated_at",
     )?
     .execute(params![
         c.id,
         t(c.occurred_at),
         c.place.lat,
         c.place.lon,
-        c.lsoa_code.as_ref().map(LsoaCode::as_str),
+        c.lsoa_code.as_ref().map(|l| l.as_str()),
         c.lap_code,
         c.method,
         c.audience,
@@ -298,15 +310,39 @@ fn insert_contact(conn: &Connection, c: &Contact, ethnicity: Option<&str>) -> Re
         c.promised,
         c.follow_up_id,
         c.consent_to_recontact,
-        ethnicity,
         c.repeat_caller,
         c.vulnerable,
         c.repeat_location,
         c.problem_id,
         c.patrol_id,
         c.recorded_by,
+        opt_t(c.redacted_at),
         t(c.created_at),
+        t(c.updated_at),
     ])?;
+    index_contact(conn, c)
+}
+
+/// Writes a contact's personal data (its details row and its ethnicity): the one writer, for
+/// data recorded here and pulled alike. `None` details remove the row.
+pub(crate) fn write_personal(conn: &Connection, id: &str, p: &ContactPersonalData) -> Result<()> {
+    conn.prepare_cached("UPDATE contacts SET ethnicity = ?2 WHERE id = ?1")?
+        .execute(params![id, p.ethnicity.map(|e| e.as_str())])?;
+    match &p.details {
+        Some(d) => {
+            conn.prepare_cached(
+                "INSERT INTO contact_personal (contact_id, name, phone, email, address)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (contact_id) DO UPDATE SET name = excluded.name,
+                   phone = excluded.phone, email = excluded.email, address = excluded.address",
+            )?
+            .execute(params![id, d.name, d.phone, d.email, d.address])?;
+        }
+        None => {
+            conn.prepare_cached("DELETE FROM contact_personal WHERE contact_id = ?1")?
+                .execute([id])?;
+        }
+    }
     Ok(())
 }
 

@@ -3,10 +3,7 @@
 //! a volunteer never receives some of them) and with capture paused (these are not local edits).
 
 use crate::error::{Error, Result};
-use crate::model::{
-    Contact, ContactPersonalData, Patrol, Problem, ProblemStep, Review, StageRequest,
-    StoredValueRules,
-};
+use crate::model::{Patrol, Problem, ProblemStep, Review, StageRequest, StoredValueRules};
 use crate::store::rows::to_json;
 use crate::store::search;
 use crate::store::sql_time::{opt_t, t};
@@ -66,9 +63,9 @@ pub(crate) fn materialize(
                 .entry("has_personal_details")
                 .or_insert(Value::Bool(false));
             object.entry("has_ethnicity").or_insert(Value::Bool(false));
-            contact(conn, &parse(kind, &object)?)
+            contacts::write_contact(conn, &parse(kind, &object)?)
         }
-        RecordKind::ContactPersonal => personal(conn, id, &parse(kind, object)?),
+        RecordKind::ContactPersonal => contacts::write_personal(conn, id, &parse(kind, object)?),
         RecordKind::FollowUp => follow_ups::write(conn, &parse(kind, object)?),
         RecordKind::Problem => problem(conn, &parse(kind, object)?),
         RecordKind::ProblemStep => step(conn, &parse(kind, object)?),
@@ -169,75 +166,6 @@ fn patrol(conn: &Connection, p: &Patrol) -> Result<()> {
         .execute(params![p.id, user])?;
     }
     patrols::index_patrol(conn, p)
-}
-
-fn contact(conn: &Connection, c: &Contact) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
-           people_count, issues, issues_text, promised, follow_up_id, consent_to_recontact,
-           repeat_caller, vulnerable, repeat_location, problem_id, patrol_id, recorded_by,
-           redacted_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23)
-         ON CONFLICT (id) DO UPDATE SET occurred_at = excluded.occurred_at, lat = excluded.lat,
-           lon = excluded.lon, lsoa_code = excluded.lsoa_code, lap_code = excluded.lap_code,
-           method = excluded.method, audience = excluded.audience,
-           people_count = excluded.people_count, issues = excluded.issues,
-           issues_text = excluded.issues_text, promised = excluded.promised,
-           follow_up_id = excluded.follow_up_id,
-           consent_to_recontact = excluded.consent_to_recontact,
-           repeat_caller = excluded.repeat_caller, vulnerable = excluded.vulnerable,
-           repeat_location = excluded.repeat_location, problem_id = excluded.problem_id,
-           patrol_id = excluded.patrol_id, recorded_by = excluded.recorded_by,
-           redacted_at = excluded.redacted_at, updated_at = excluded.updated_at",
-    )?
-    .execute(params![
-        c.id,
-        t(c.occurred_at),
-        c.place.lat,
-        c.place.lon,
-        c.lsoa_code.as_ref().map(|l| l.as_str()),
-        c.lap_code,
-        c.method,
-        c.audience,
-        c.people_count,
-        to_json(&c.issues)?,
-        c.issues_text,
-        c.promised,
-        c.follow_up_id,
-        c.consent_to_recontact,
-        c.repeat_caller,
-        c.vulnerable,
-        c.repeat_location,
-        c.problem_id,
-        c.patrol_id,
-        c.recorded_by,
-        opt_t(c.redacted_at),
-        t(c.created_at),
-        t(c.updated_at),
-    ])?;
-    contacts::index_contact(conn, c)
-}
-
-fn personal(conn: &Connection, id: &str, p: &ContactPersonalData) -> Result<()> {
-    conn.prepare_cached("UPDATE contacts SET ethnicity = ?2 WHERE id = ?1")?
-        .execute(params![id, p.ethnicity.map(|e| e.as_str())])?;
-    match &p.details {
-        Some(d) => {
-            conn.prepare_cached(
-                "INSERT INTO contact_personal (contact_id, name, phone, email, address)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (contact_id) DO UPDATE SET name = excluded.name,
-                   phone = excluded.phone, email = excluded.email, address = excluded.address",
-            )?
-            .execute(params![id, d.name, d.phone, d.email, d.address])?;
-        }
-        None => {
-            conn.prepare_cached("DELETE FROM contact_personal WHERE contact_id = ?1")?
-                .execute([id])?;
-        }
-    }
-    Ok(())
 }
 
 fn problem(conn: &Connection, p: &Problem) -> Result<()> {
