@@ -3,7 +3,7 @@
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::{from_json, to_json, OptionalRow};
 use super::search::{self, SearchKind};
-use super::sql_time::{t, truncate, SqlTime};
+use super::sql_time::{opt_t, t, truncate, SqlTime};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{PatrolId, UserId};
@@ -52,29 +52,7 @@ impl Store {
             updated_at: now,
         };
         self.write_as(Some(actor), |tx| {
-            tx.prepare_cached(
-                "INSERT INTO patrols (id, kind, area_kind, area_id, purpose, operation_name,
-                   recorded_by, started_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-            )?
-            .execute(params![
-                patrol.id,
-                patrol.kind,
-                patrol.area.kind(),
-                patrol.area.id_string(),
-                patrol.purpose,
-                patrol.operation_name,
-                patrol.recorded_by,
-                t(patrol.started_at),
-                t(now),
-            ])?;
-            for user in &patrol.participants {
-                tx.prepare_cached(
-                    "INSERT INTO patrol_participants (patrol_id, user_id) VALUES (?1, ?2)",
-                )?
-                .execute(params![patrol.id, user])?;
-            }
-            index_patrol(tx, &patrol)?;
+            write_patrol(tx, &patrol)?;
             let id = patrol.id.to_string();
             audit::append(
                 tx,
@@ -119,7 +97,6 @@ impl Store {
         }
         closure.validate(current.started_at)?;
         may_edit(actor, &current)?;
-        let assessment = to_json(&closure.assessment)?;
         let now = self.now();
         let ended_at = truncate(closure.ended_at);
         let observations = closure.observations.filter(|o| !o.trim().is_empty());
@@ -131,19 +108,12 @@ impl Store {
             ..current
         };
         self.write_as(Some(actor), |tx| {
-            let changed = tx
-                .prepare_cached(
-                    "UPDATE patrols SET ended_at = ?2, observations = ?3, assessment = ?4,
-                       updated_at = ?5 WHERE id = ?1 AND ended_at IS NULL",
-                )?
-                .execute(params![
-                    id,
-                    t(ended_at),
-                    patrol.observations,
-                    assessment,
-                    t(now)
-                ])?;
-            if changed == 0 {
+            // Read again inside the transaction: another write may have closed it meanwhile.
+            let still_open: bool = tx
+                .prepare_cached("SELECT ended_at IS NULL FROM patrols WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .or_not_found("patrol", id)?;
+            if !still_open {
                 return Err(ValidationError::new(
                     "ended_at",
                     Rule::InvalidState {
@@ -152,7 +122,7 @@ impl Store {
                 )
                 .into());
             }
-            index_patrol(tx, &patrol)?;
+            write_patrol(tx, &patrol)?;
             let id = id.to_string();
             audit::append(
                 tx,
@@ -258,6 +228,46 @@ impl Store {
                 .collect()
         })
     }
+}
+
+/// Writes a patrol whole — its row, its participants and its search row: the one writer, for
+/// a patrol recorded or closed here and one pulled alike.
+pub(crate) fn write_patrol(conn: &Connection, p: &Patrol) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO patrols (id, kind, area_kind, area_id, purpose, operation_name, recorded_by,
+           started_at, ended_at, observations, assessment, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, area_kind = excluded.area_kind,
+           area_id = excluded.area_id, purpose = excluded.purpose,
+           operation_name = excluded.operation_name, recorded_by = excluded.recorded_by,
+           started_at = excluded.started_at, ended_at = excluded.ended_at,
+           observations = excluded.observations, assessment = excluded.assessment,
+           updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        p.id,
+        p.kind,
+        p.area.kind(),
+        p.area.id_string(),
+        p.purpose,
+        p.operation_name,
+        p.recorded_by,
+        t(p.started_at),
+        opt_t(p.ended_at),
+        p.observations,
+        p.assessment.as_ref().map(to_json).transpose()?,
+        t(p.created_at),
+        t(p.updated_at),
+    ])?;
+    conn.prepare_cached("DELETE FROM patrol_participants WHERE patrol_id = ?1")?
+        .execute([p.id])?;
+    for user in &p.participants {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO patrol_participants (patrol_id, user_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![p.id, user])?;
+    }
+    index_patrol(conn, p)
 }
 
 /// The recorder, a participant or a supervisor may edit a patrol.

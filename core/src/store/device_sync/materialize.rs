@@ -3,7 +3,7 @@
 //! a volunteer never receives some of them) and with capture paused (these are not local edits).
 
 use crate::error::{Error, Result};
-use crate::model::{Patrol, Problem, ProblemStep, Review, StageRequest, StoredValueRules};
+use crate::model::{Problem, ProblemStep, Review, StageRequest, StoredValueRules};
 use crate::store::rows::to_json;
 use crate::store::search;
 use crate::store::sql_time::{opt_t, t};
@@ -55,7 +55,7 @@ pub(crate) fn materialize(
     now: DateTime<Utc>,
 ) -> Result<()> {
     match kind {
-        RecordKind::Patrol => patrol(conn, &parse(kind, object)?),
+        RecordKind::Patrol => patrols::write_patrol(conn, &parse(kind, object)?),
         RecordKind::Note => notes::write_note(conn, &parse(kind, object)?),
         RecordKind::Contact => {
             let mut object = object.clone();
@@ -128,44 +128,6 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
         conn.prepare_cached(statement)?.execute([id])?;
     }
     search::unindex(conn, id)
-}
-
-fn patrol(conn: &Connection, p: &Patrol) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO patrols (id, kind, area_kind, area_id, purpose, operation_name, recorded_by,
-           started_at, ended_at, observations, assessment, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, area_kind = excluded.area_kind,
-           area_id = excluded.area_id, purpose = excluded.purpose,
-           operation_name = excluded.operation_name, recorded_by = excluded.recorded_by,
-           started_at = excluded.started_at, ended_at = excluded.ended_at,
-           observations = excluded.observations, assessment = excluded.assessment,
-           updated_at = excluded.updated_at",
-    )?
-    .execute(params![
-        p.id,
-        p.kind,
-        p.area.kind(),
-        p.area.id_string(),
-        p.purpose,
-        p.operation_name,
-        p.recorded_by,
-        t(p.started_at),
-        opt_t(p.ended_at),
-        p.observations,
-        p.assessment.as_ref().map(to_json).transpose()?,
-        t(p.created_at),
-        t(p.updated_at),
-    ])?;
-    conn.prepare_cached("DELETE FROM patrol_participants WHERE patrol_id = ?1")?
-        .execute([p.id])?;
-    for user in &p.participants {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO patrol_participants (patrol_id, user_id) VALUES (?1, ?2)",
-        )?
-        .execute(params![p.id, user])?;
-    }
-    patrols::index_patrol(conn, p)
 }
 
 fn problem(conn: &Connection, p: &Problem) -> Result<()> {
