@@ -3,10 +3,10 @@
 //! a volunteer never receives some of them) and with capture paused (these are not local edits).
 
 use crate::error::{Error, Result};
-use crate::model::{Problem, ProblemStep, Review, StageRequest, StoredValueRules};
+use crate::model::{Problem, ProblemStep, Review, StoredValueRules};
 use crate::store::rows::to_json;
 use crate::store::search;
-use crate::store::sql_time::{opt_t, t};
+use crate::store::sql_time::t;
 use crate::store::{contacts, follow_ups, notes, patrols, problems, reference, reviews};
 use crate::sync::conflict::Conflict;
 use crate::sync::protocol::RecordKind;
@@ -69,7 +69,7 @@ pub(crate) fn materialize(
         RecordKind::FollowUp => follow_ups::write(conn, &parse(kind, object)?),
         RecordKind::Problem => problem(conn, &parse(kind, object)?),
         RecordKind::ProblemStep => step(conn, &parse(kind, object)?),
-        RecordKind::StageRequest => stage_request(conn, &parse(kind, object)?),
+        RecordKind::StageRequest => problems::write_request(conn, &parse(kind, object)?),
         RecordKind::Conflict => conflict(conn, &parse(kind, object)?),
         RecordKind::User => reference::write_user(conn, &parse(kind, object)?),
         RecordKind::Team => reference::write_team(conn, &parse(kind, object)?),
@@ -131,56 +131,14 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
 }
 
 fn problem(conn: &Connection, p: &Problem) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO problems (id, title, area_kind, area_id, category, owner, stage, triangle,
-           repeat_types, responses, assessment, created_by, created_at, updated_at, stage_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, area_kind = excluded.area_kind,
-           area_id = excluded.area_id, category = excluded.category, owner = excluded.owner,
-           stage = excluded.stage, triangle = excluded.triangle,
-           repeat_types = excluded.repeat_types, responses = excluded.responses,
-           assessment = excluded.assessment, updated_at = excluded.updated_at,
-           stage_changed_at = excluded.stage_changed_at",
-    )?
-    .execute(params![
-        p.id, p.title, p.area.kind(), p.area.id_string(), p.category, p.owner, p.stage,
-        to_json(&p.triangle)?, to_json(&p.repeat_types)?, to_json(&p.responses)?,
-        p.assessment.as_ref().map(to_json).transpose()?, p.created_by, t(p.created_at),
-        t(p.updated_at), t(p.stage_changed_at),
-    ])?;
+    problems::save(conn, p)?;
     problems::reindex(conn, p)
 }
-
 fn step(conn: &Connection, s: &ProblemStep) -> Result<()> {
     problems::insert_step(conn, s)?;
     if let Ok(problem) = problems::load(conn, s.problem_id) {
         problems::reindex(conn, &problem)?;
     }
-    Ok(())
-}
-
-fn stage_request(conn: &Connection, r: &StageRequest) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO stage_requests (id, problem_id, from_stage, to_stage, requested_by,
-           requested_at, reason, status, decided_by, decided_at, decision_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by,
-           decided_at = excluded.decided_at, decision_reason = excluded.decision_reason,
-           reason = excluded.reason",
-    )?
-    .execute(params![
-        r.id,
-        r.problem_id,
-        r.from_stage,
-        r.to_stage,
-        r.requested_by,
-        t(r.requested_at),
-        r.reason,
-        r.status,
-        r.decided_by,
-        opt_t(r.decided_at),
-        r.decision_reason,
-    ])?;
     Ok(())
 }
 

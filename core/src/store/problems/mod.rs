@@ -9,8 +9,8 @@ mod responses;
 mod stages;
 
 pub use approvals::PendingApproval;
-pub(crate) use stages::load_request;
 pub use stages::StageDecision;
+pub(crate) use stages::{load_request, write_request};
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::{conversion, from_json, to_json, OptionalRow};
@@ -67,33 +67,11 @@ impl Store {
             author: actor.user_id,
             recorded_at: now,
         };
-        let triangle = to_json(&problem.triangle)?;
-        let repeat_types = to_json(&problem.repeat_types)?;
-        let responses = to_json(&problem.responses)?;
         self.write_as(Some(actor), |tx| {
             if owner != actor.user_id {
                 check_owner(tx, owner)?;
             }
-            tx.prepare_cached(
-                "INSERT INTO problems (id, title, area_kind, area_id, category, owner, stage,
-                   triangle, repeat_types, responses, assessment, created_by, created_at,
-                   updated_at, stage_changed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, ?12, ?12, ?12)",
-            )?
-            .execute(params![
-                problem.id,
-                problem.title,
-                problem.area.kind(),
-                problem.area.id_string(),
-                problem.category,
-                problem.owner,
-                problem.stage,
-                triangle,
-                repeat_types,
-                responses,
-                problem.created_by,
-                t(now),
-            ])?;
+            save(tx, &problem)?;
             insert_step(tx, &step)?;
             reindex(tx, &problem)?;
             let id = problem.id.to_string();
@@ -242,22 +220,26 @@ fn query_problems(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Writes back the columns that change after a problem is opened.
-fn save(conn: &Connection, problem: &Problem) -> Result<()> {
+/// Writes a problem whole: the one writer of `problems`, for a problem opened or changed here
+/// and one pulled alike (its author and creation time never change). Its search row is the
+/// caller's.
+pub(crate) fn save(conn: &Connection, p: &Problem) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE problems SET stage = ?2, triangle = ?3, repeat_types = ?4, responses = ?5,
-           assessment = ?6, updated_at = ?7, stage_changed_at = ?8
-         WHERE id = ?1",
+        "INSERT INTO problems (id, title, area_kind, area_id, category, owner, stage, triangle,
+           repeat_types, responses, assessment, created_by, created_at, updated_at, stage_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, area_kind = excluded.area_kind,
+           area_id = excluded.area_id, category = excluded.category, owner = excluded.owner,
+           stage = excluded.stage, triangle = excluded.triangle,
+           repeat_types = excluded.repeat_types, responses = excluded.responses,
+           assessment = excluded.assessment, updated_at = excluded.updated_at,
+           stage_changed_at = excluded.stage_changed_at",
     )?
     .execute(params![
-        problem.id,
-        problem.stage,
-        to_json(&problem.triangle)?,
-        to_json(&problem.repeat_types)?,
-        to_json(&problem.responses)?,
-        problem.assessment.as_ref().map(to_json).transpose()?,
-        t(problem.updated_at),
-        t(problem.stage_changed_at),
+        p.id, p.title, p.area.kind(), p.area.id_string(), p.category, p.owner, p.stage,
+        to_json(&p.triangle)?, to_json(&p.repeat_types)?, to_json(&p.responses)?,
+        p.assessment.as_ref().map(to_json).transpose()?, p.created_by, t(p.created_at),
+        t(p.updated_at), t(p.stage_changed_at),
     ])?;
     Ok(())
 }

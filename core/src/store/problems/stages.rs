@@ -10,7 +10,7 @@ use crate::ids::{ProblemId, StageRequestId, StepId};
 use crate::model::{Actor, Problem, ProblemStep, SaraStage, StageRequest, StageRequestStatus};
 use crate::store::audit::{self, AuditAction, AuditEvent};
 use crate::store::rows::OptionalRow;
-use crate::store::sql_time::{t, SqlTime};
+use crate::store::sql_time::{opt_t, t, SqlTime};
 use crate::store::Store;
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::Utc;
@@ -75,21 +75,7 @@ impl Store {
                 decided_at: None,
                 decision_reason: None,
             };
-            tx.prepare_cached(
-                "INSERT INTO stage_requests (id, problem_id, from_stage, to_stage, requested_by,
-                   requested_at, reason, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                request.id,
-                request.problem_id,
-                request.from_stage,
-                request.to_stage,
-                request.requested_by,
-                t(request.requested_at),
-                request.reason,
-                request.status,
-            ])?;
+            write_request(tx, &request)?;
             audit::append(
                 tx,
                 actor,
@@ -138,18 +124,14 @@ impl Store {
                 }
                 StageDecision::SendBack { .. } => StageRequestStatus::SentBack,
             };
-            tx.prepare_cached(
-                "UPDATE stage_requests SET status = ?2, decided_by = ?3, decided_at = ?4,
-                   decision_reason = ?5
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                request_id,
+            let decided = StageRequest {
                 status,
-                actor.user_id,
-                t(now),
-                decision_reason
-            ])?;
+                decided_by: Some(actor.user_id),
+                decided_at: Some(now),
+                decision_reason,
+                ..request
+            };
+            write_request(tx, &decided)?;
             let detail = match status {
                 StageRequestStatus::Approved => "stage_request.status, stage, steps",
                 _ => "stage_request.status, stage_request.decision_reason",
@@ -161,17 +143,11 @@ impl Store {
                 AuditEvent::new(
                     AuditAction::Alteration,
                     KIND,
-                    &request.problem_id.to_string(),
+                    &decided.problem_id.to_string(),
                 )
                 .detail(detail),
             )?;
-            Ok(StageRequest {
-                status,
-                decided_by: Some(actor.user_id),
-                decided_at: Some(now),
-                decision_reason,
-                ..request
-            })
+            Ok(decided)
         })
     }
 
@@ -330,4 +306,31 @@ fn request_from_row(r: &Row<'_>) -> rusqlite::Result<StageRequest> {
         decided_at: r.get::<_, Option<SqlTime>>(9)?.map(|s| s.0),
         decision_reason: r.get(10)?,
     })
+}
+
+/// Writes a stage request whole: the one writer of `stage_requests`, for a request made or
+/// decided here and one pulled alike.
+pub(crate) fn write_request(conn: &Connection, r: &StageRequest) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO stage_requests (id, problem_id, from_stage, to_stage, requested_by,
+           requested_at, reason, status, decided_by, decided_at, decision_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by,
+           decided_at = excluded.decided_at, decision_reason = excluded.decision_reason,
+           reason = excluded.reason",
+    )?
+    .execute(params![
+        r.id,
+        r.problem_id,
+        r.from_stage,
+        r.to_stage,
+        r.requested_by,
+        t(r.requested_at),
+        r.reason,
+        r.status,
+        r.decided_by,
+        opt_t(r.decided_at),
+        r.decision_reason,
+    ])?;
+    Ok(())
 }
