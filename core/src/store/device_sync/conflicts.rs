@@ -5,11 +5,12 @@
 use super::{materialize, record_json, sync_records};
 use crate::error::{Error, Result};
 use crate::model::Actor;
-use crate::store::rows::from_json;
+use crate::store::rows::{from_json, to_json};
+use crate::store::sql_time::t;
 use crate::store::Store;
 use crate::sync::conflict::{Conflict, Resolution};
 use crate::validation::{Rule, ValidationError};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 impl Store {
     /// Conflicts, newest first; only unresolved ones when `open_only`.
@@ -67,16 +68,29 @@ impl Store {
             conflict.resolution = Some(resolution);
             conflict.resolved_by = Some(actor.user_id);
             conflict.resolved_at = Some(now);
-            let body = serde_json::to_value(&conflict).map_err(|e| Error::Corrupt {
-                kind: "conflict",
-                reason: e.to_string(),
-            })?;
             // The conflicts table is tracked: this write is captured as the resolution's op.
-            tx.execute(
-                "UPDATE conflicts SET body = ?2, resolved = 1 WHERE id = ?1",
-                params![id, body.to_string()],
-            )?;
+            write_conflict(tx, &conflict)?;
             Ok(conflict)
         })
     }
+}
+
+/// Writes a conflict record: the one writer of `conflicts`, for one pulled and one resolved
+/// here alike.
+pub(super) fn write_conflict(conn: &Connection, c: &Conflict) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO conflicts (id, record_kind, record_id, field, body, resolved, detected_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body, resolved = excluded.resolved",
+    )?
+    .execute(params![
+        c.id,
+        c.record_kind,
+        c.record_id,
+        c.field,
+        to_json(c)?,
+        c.resolution.is_some(),
+        t(c.detected_at)
+    ])?;
+    Ok(())
 }

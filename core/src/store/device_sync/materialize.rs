@@ -4,14 +4,11 @@
 
 use crate::error::{Error, Result};
 use crate::model::{Problem, ProblemStep, Review, StoredValueRules};
-use crate::store::rows::to_json;
 use crate::store::search;
-use crate::store::sql_time::t;
 use crate::store::{contacts, follow_ups, notes, patrols, problems, reference, reviews};
-use crate::sync::conflict::Conflict;
 use crate::sync::protocol::RecordKind;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -70,7 +67,7 @@ pub(crate) fn materialize(
         RecordKind::Problem => problem(conn, &parse(kind, object)?),
         RecordKind::ProblemStep => step(conn, &parse(kind, object)?),
         RecordKind::StageRequest => problems::write_request(conn, &parse(kind, object)?),
-        RecordKind::Conflict => conflict(conn, &parse(kind, object)?),
+        RecordKind::Conflict => super::conflicts::write_conflict(conn, &parse(kind, object)?),
         RecordKind::User => reference::write_user(conn, &parse(kind, object)?),
         RecordKind::Team => reference::write_team(conn, &parse(kind, object)?),
         RecordKind::PriorityArea => reference::write_priority_area(conn, &parse(kind, object)?),
@@ -139,23 +136,5 @@ fn step(conn: &Connection, s: &ProblemStep) -> Result<()> {
     if let Ok(problem) = problems::load(conn, s.problem_id) {
         problems::reindex(conn, &problem)?;
     }
-    Ok(())
-}
-
-fn conflict(conn: &Connection, c: &Conflict) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO conflicts (id, record_kind, record_id, field, body, resolved, detected_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET body = excluded.body, resolved = excluded.resolved",
-    )?
-    .execute(params![
-        c.id,
-        c.record_kind,
-        c.record_id,
-        c.field,
-        to_json(c)?,
-        c.resolution.is_some(),
-        t(c.detected_at)
-    ])?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 mod applying;
 pub(crate) mod capture;
 mod clock;
-mod conflicts;
+pub(super) mod conflicts;
 mod incoming;
 mod materialize;
 pub(crate) mod record_json;
