@@ -31,10 +31,14 @@ trap 'rm -rf "$scratch"' EXIT
 for target in "${targets[@]}"; do
   echo "==> fuzzing $target for ${seconds}s"
   mkdir -p "$scratch/$target" "fuzz/corpus/$target"
-  cargo fuzz run "${flags[@]}" "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
+  # grep hides libFuzzer's progress lines and never fails the pipeline itself, so (with
+  # pipefail) the pipeline's status is libFuzzer's. (Reading PIPESTATUS after `|| true`, as
+  # this script once did, reads `true`'s: a crash passed CI.)
+  if ! cargo fuzz run "${flags[@]}" "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 2>&1 |
-    grep -E '^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+ *DONE)|ERROR|panicked|SUMMARY|artifact' || true
-  # grep hides libFuzzer's progress lines; the pipeline's status is libFuzzer's.
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz target $target failed" >&2; exit 1; }
+    { grep -E '^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+ *DONE)|ERROR|panicked|SUMMARY|artifact' || true; }; then
+    echo "fuzz target $target failed" >&2
+    exit 1
+  fi
 done
 echo "==> fuzzing passed"

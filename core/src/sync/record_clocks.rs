@@ -167,7 +167,10 @@ impl RecordClocks {
         out
     }
 
-    /// Reads the stored form; anything but exactly what [`RecordClocks::encode`] writes is an error.
+    /// Reads the stored form; anything but exactly what [`RecordClocks::encode`] writes is an
+    /// error (one spelling per record: integers in their shortest form, clocks and fields in
+    /// order, each clock used, a numbered name never spelled out), so bytes that decode
+    /// re-encode to themselves — fuzzed by `fuzz/fuzz_targets/compact_pull.rs`.
     pub fn decode(bytes: &[u8]) -> Result<Self, BadRecordClocks> {
         let mut input = Reader { bytes, at: 0 };
         if input.byte()? != FORMAT_VERSION {
@@ -181,14 +184,19 @@ impl RecordClocks {
                 .map_err(|_| BadRecordClocks("counter out of range"))?;
             let node =
                 Uuid::from_slice(input.take(16)?).map_err(|_| BadRecordClocks("bad node id"))?;
-            clocks.push(Hlc {
+            let clock = Hlc {
                 wall_ms,
                 counter,
                 node: DeviceId(node),
-            });
+            };
+            if clocks.last().is_some_and(|last| *last >= clock) {
+                return Err(BadRecordClocks("clocks out of order"));
+            }
+            clocks.push(clock);
         }
         let field_count = input.count()?;
-        let mut fields = BTreeMap::new();
+        let mut fields: BTreeMap<String, Hlc> = BTreeMap::new();
+        let mut used = vec![false; clocks.len()];
         for _ in 0..field_count {
             let key = input.varint()?;
             let name = if key & 1 == 0 {
@@ -200,17 +208,25 @@ impl RecordClocks {
             } else {
                 let len = usize::try_from(key >> 1)
                     .map_err(|_| BadRecordClocks("field name too long"))?;
-                std::str::from_utf8(input.take(len)?)
-                    .map_err(|_| BadRecordClocks("field name not UTF-8"))?
-                    .to_owned()
+                let name = std::str::from_utf8(input.take(len)?)
+                    .map_err(|_| BadRecordClocks("field name not UTF-8"))?;
+                if FIELD_NAMES.contains(&name) {
+                    return Err(BadRecordClocks("a numbered field spelled out"));
+                }
+                name.to_owned()
             };
+            if fields.keys().next_back().is_some_and(|last| *last >= name) {
+                return Err(BadRecordClocks("fields out of order"));
+            }
             let index = usize::try_from(input.varint()?).unwrap_or(usize::MAX);
             let clock = *clocks
                 .get(index)
                 .ok_or(BadRecordClocks("clock index out of range"))?;
-            if fields.insert(name, clock).is_some() {
-                return Err(BadRecordClocks("a field twice"));
-            }
+            used[index] = true;
+            fields.insert(name, clock);
+        }
+        if used.contains(&false) {
+            return Err(BadRecordClocks("a clock no field has"));
         }
         if input.at != bytes.len() {
             return Err(BadRecordClocks("trailing bytes"));
@@ -266,6 +282,10 @@ impl<'a> Reader<'a> {
             }
             value |= bits << shift;
             if byte & 0x80 == 0 {
+                // The shortest form only: a trailing zero group is a second spelling.
+                if byte == 0 && shift > 0 {
+                    return Err(BadRecordClocks("an integer not in its shortest form"));
+                }
                 return Ok(value);
             }
         }

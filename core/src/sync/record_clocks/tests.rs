@@ -93,6 +93,47 @@ fn damaged_bytes_are_refused_not_misread() {
     assert!(RecordClocks::decode(&unknown_number).is_err());
 }
 
+#[test]
+fn a_second_spelling_of_the_same_clocks_is_refused() {
+    // Found by the fuzz target: "kind" spelled out instead of numbered decoded, and
+    // re-encoded differently.
+    let crash: &[u8] = &[
+        0x01, 0x01, 0x0c, 0x00, 0x00, 0x00, 0xe7, 0x00, 0x00, 0x00, 0x1f, 0x02, 0x00, 0x8b, 0x6b,
+        0x69, 0x6e, 0x64, 0x00, 0x1c, 0x00,
+    ];
+    if let Ok(clocks) = RecordClocks::decode(crash) {
+        assert_eq!(clocks.encode(), crash);
+    }
+    let spelled: &[u8] = &[
+        0x01, 0x01, 0x05, 0x00, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0x01, 0x09, b'k',
+        b'i', b'n', b'd', 0x00,
+    ];
+    assert!(
+        RecordClocks::decode(spelled).is_err(),
+        "a numbered name spelled out"
+    );
+    let one: RecordClocks = [("text".to_owned(), clock(5, 0, 1))].into_iter().collect();
+    let bytes = one.encode();
+    // A non-shortest integer: the wall clock 5 as 0x85 0x00.
+    let mut long = bytes[..2].to_vec();
+    long.extend_from_slice(&[0x85, 0x00]);
+    long.extend_from_slice(&bytes[3..]);
+    assert!(RecordClocks::decode(&long).is_err());
+    // A clock that no field uses.
+    let two: RecordClocks = [
+        ("text".to_owned(), clock(5, 0, 1)),
+        ("id".to_owned(), clock(6, 0, 1)),
+    ]
+    .into_iter()
+    .collect();
+    let mut unused = two.encode();
+    // Fields in order: "id" (clock 1), then "text" (clock 0); point "id" at clock 0 too.
+    let id_clock = unused.len() - 3;
+    assert_eq!(unused[id_clock], 1);
+    unused[id_clock] = 0;
+    assert!(RecordClocks::decode(&unused).is_err());
+}
+
 fn any_clock() -> impl Strategy<Value = Hlc> {
     (any::<u64>(), any::<u32>(), any::<u8>()).prop_map(|(w, c, n)| clock(w, c, n))
 }
