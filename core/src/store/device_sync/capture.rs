@@ -106,7 +106,7 @@ fn capture(
     let mut clocks = clocks.unwrap_or_default();
     let held = sync_records::held_fields(conn, kind, id)?;
     let previous = match &held {
-        Some(held) => Some(held.clone()),
+        Some(_) => held.clone(),
         None => record_json::load(before, kind, id)?,
     };
     let changed: Fields = after
@@ -132,8 +132,9 @@ fn capture(
         );
     }
     sync_records::save_clocks(conn, kind, id, &clocks)?;
-    if held.is_some() {
-        sync_records::update_held(conn, kind, id, &changed)?;
+    if let Some(mut fields) = held {
+        fields.extend(changed.iter().map(|(k, v)| (k.clone(), v.clone())));
+        sync_records::update_held(conn, kind, id, &fields)?;
     }
     let op = Op {
         op_id: uuid::Uuid::now_v7(),

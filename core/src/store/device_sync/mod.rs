@@ -183,12 +183,7 @@ impl Store {
                             tally.duplicate += 1;
                         }
                         // The server holds this stamp now: re-stamping never goes below it.
-                        tx.prepare_cached(
-                            "UPDATE sync_state SET seen_hlc = nullif(max(coalesce(seen_hlc, ''),
-                               coalesce((SELECT json_extract(op, '$.hlc') FROM outbox WHERE op_id = ?1), '')), '')
-                             WHERE id = 1",
-                        )?
-                        .execute([&op_id])?;
+                        sync_records::note_seen_queued(tx, &op_id)?;
                     }
                     OpStatus::Rejected { code: RejectCode::ClockAhead, .. } => {
                         tally.clock_ahead += 1;

@@ -103,22 +103,19 @@ pub(crate) fn hold(
     Ok(())
 }
 
-/// Updates some values of a record if it is held (a local edit of a record held back).
+/// Replaces a held record's values (a local edit of a record held back).
 pub(crate) fn update_held(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
-    changed: &Fields,
+    fields: &Fields,
 ) -> Result<()> {
-    if let Some(mut fields) = held_fields(conn, kind, id)? {
-        fields.extend(changed.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let text = serde_json::to_string(&fields).map_err(|e| Error::Corrupt {
-            kind: "held record",
-            reason: e.to_string(),
-        })?;
-        conn.prepare_cached("UPDATE sync_held SET fields = ?3 WHERE kind = ?1 AND record_id = ?2")?
-            .execute(params![kind, id, text])?;
-    }
+    let text = serde_json::to_string(fields).map_err(|e| Error::Corrupt {
+        kind: "held record",
+        reason: e.to_string(),
+    })?;
+    conn.prepare_cached("UPDATE sync_held SET fields = ?3 WHERE kind = ?1 AND record_id = ?2")?
+        .execute(params![kind, id, text])?;
     Ok(())
 }
 
@@ -145,6 +142,19 @@ pub(crate) fn note_seen(conn: &Connection, stamp: Hlc) -> Result<()> {
     )?
     .execute([stamp])?;
     Ok(())
+}
+
+/// Remembers the stamp of queued op `op_id` as seen by the server (it accepted the op).
+pub(crate) fn note_seen_queued(conn: &Connection, op_id: &str) -> Result<()> {
+    let stamp: Option<Hlc> = conn
+        .prepare_cached("SELECT json_extract(op, '$.hlc') FROM outbox WHERE op_id = ?1")?
+        .query_row([op_id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    match stamp {
+        Some(stamp) => note_seen(conn, stamp),
+        None => Ok(()),
+    }
 }
 
 /// The newest stamp the server has vouched for.
