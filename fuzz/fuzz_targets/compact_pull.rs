@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(page) = PullResponse::try_from(either) else {
         return;
     };
-    let compact = serde_json::to_string(&CompactPullResponse::from(&page)).expect("encodes");
+    let compact = serde_json::to_string(&CompactPullResponse::from(page.clone())).expect("encodes");
     let read: EitherPullResponse = serde_json::from_str(&compact).expect("decodes again");
     let again = PullResponse::try_from(read).expect("a compact page this build wrote is valid");
     assert_eq!(again, page, "a pull page changed in the compact form");

@@ -58,25 +58,26 @@ pub struct BadCompactChange {
     pub reason: &'static str,
 }
 
-impl From<&Change> for CompactChange {
-    fn from(change: &Change) -> CompactChange {
+/// Moves a change into the compact form (its values are moved, not copied: a server writes
+/// every page it serves this way).
+impl From<Change> for CompactChange {
+    fn from(change: Change) -> CompactChange {
         let hlc = change.fields.values().map(|f| f.hlc).max();
+        let mut values = Map::new();
+        let mut older = BTreeMap::new();
+        for (name, field) in change.fields {
+            if Some(field.hlc) != hlc {
+                older.insert(name.clone(), field.hlc);
+            }
+            values.insert(name, field.value);
+        }
         CompactChange {
             seq: change.seq,
             kind: change.kind,
-            record_id: change.record_id.clone(),
+            record_id: change.record_id,
             hlc,
-            values: change
-                .fields
-                .iter()
-                .map(|(name, f)| (name.clone(), f.value.clone()))
-                .collect(),
-            older: change
-                .fields
-                .iter()
-                .filter(|(_, f)| Some(f.hlc) != hlc)
-                .map(|(name, f)| (name.clone(), f.hlc))
-                .collect(),
+            values,
+            older,
             erased: change.erased,
         }
     }
@@ -120,10 +121,10 @@ impl TryFrom<CompactChange> for Change {
     }
 }
 
-impl From<&PullResponse> for CompactPullResponse {
-    fn from(page: &PullResponse) -> CompactPullResponse {
+impl From<PullResponse> for CompactPullResponse {
+    fn from(page: PullResponse) -> CompactPullResponse {
         CompactPullResponse {
-            changes: page.changes.iter().map(CompactChange::from).collect(),
+            changes: page.changes.into_iter().map(CompactChange::from).collect(),
             next_cursor: page.next_cursor,
             has_more: page.has_more,
             server_time: page.server_time,

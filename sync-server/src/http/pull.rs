@@ -100,7 +100,7 @@ pub async fn pull(
         server_time: Utc::now(),
     };
     Ok(if compact {
-        Json(CompactPullResponse::from(&response)).into_response()
+        Json(CompactPullResponse::from(response)).into_response()
     } else {
         Json(response).into_response()
     })

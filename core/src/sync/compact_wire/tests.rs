@@ -36,7 +36,7 @@ fn a_record_written_once_carries_one_clock() {
             )
         })
         .collect();
-    let compact = CompactChange::from(&change(fields, false));
+    let compact = CompactChange::from(change(fields, false));
     assert_eq!(compact.hlc, Some(at));
     assert!(compact.older.is_empty());
     let text = serde_json::to_string(&compact).expect("json");
@@ -79,7 +79,7 @@ fn a_client_reads_either_form() {
         server_time: DateTime::from_timestamp(1_790_000_000, 0).expect("time"),
     };
     let full = serde_json::to_string(&page).expect("full");
-    let compact = serde_json::to_string(&CompactPullResponse::from(&page)).expect("compact");
+    let compact = serde_json::to_string(&CompactPullResponse::from(page.clone())).expect("compact");
     assert!(compact.len() < full.len());
     for text in [full, compact] {
         let read: EitherPullResponse = serde_json::from_str(&text).expect("parse");
@@ -102,7 +102,7 @@ proptest! {
     #[test]
     fn every_change_survives_the_compact_form(fields in any_fields(), erased in any::<bool>()) {
         let original = change(fields, erased);
-        let compact = CompactChange::from(&original);
+        let compact = CompactChange::from(original.clone());
         let text = serde_json::to_string(&compact).expect("json");
         let read: CompactChange = serde_json::from_str(&text).expect("parse");
         prop_assert_eq!(Change::try_from(read).expect("valid"), original);
