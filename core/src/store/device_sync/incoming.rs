@@ -102,33 +102,29 @@ fn write_or_hold(
 ) -> Result<Option<HeldReason>> {
     conn.prepare_cached("SAVEPOINT materialize")?.execute([])?;
     let held = match materialize::materialize(conn, kind, id, object, now) {
-        Ok(()) => None,
+        Ok(()) => Ok(None),
         Err(Error::Corrupt {
             kind: materialize::INCOMPLETE,
             ..
-        }) => Some(HeldReason::Incomplete),
+        }) => Ok(Some(HeldReason::Incomplete)),
         Err(Error::Corrupt {
             kind: materialize::UNREADABLE,
             ..
-        }) => Some(HeldReason::Unreadable),
+        }) => Ok(Some(HeldReason::Unreadable)),
         Err(Error::Database(rusqlite::Error::SqliteFailure(e, _)))
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            Some(HeldReason::Unreadable)
+            Ok(Some(HeldReason::Unreadable))
         }
-        Err(e) => {
-            conn.prepare_cached("ROLLBACK TO materialize")?
-                .execute([])?;
-            conn.prepare_cached("RELEASE materialize")?.execute([])?;
-            return Err(e);
-        }
+        Err(e) => Err(e),
     };
-    if held.is_some() {
+    // Anything but a clean write leaves nothing of the record behind.
+    if !matches!(held, Ok(None)) {
         conn.prepare_cached("ROLLBACK TO materialize")?
             .execute([])?;
     }
     conn.prepare_cached("RELEASE materialize")?.execute([])?;
-    Ok(held)
+    held
 }
 
 /// Forgets an erased record's sync state and queued changes, and remembers that it was
