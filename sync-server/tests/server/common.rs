@@ -94,6 +94,8 @@ impl Harness {
         let user = |name: &str, role: Role, team: TeamId| {
             admin::create_user(storage, name, role, team).expect("user")
         };
+        // reqwest is built without a TLS provider of its own (the core installs OpenSSL's).
+        beatbook_core::sync::client::install_crypto_provider();
         let harness = Self {
             officer: user("PC Test Officer", Role::Officer, team.id),
             pcso: user("PCSO Test One", Role::Pcso, team.id),

@@ -13,11 +13,13 @@
 //! this brings). One sync at a time per store; run it on a background thread.
 //!
 //! The files: `transport` (HTTP, addresses, retries of one request), `retry` (how long to
-//! wait), `progress` (progress reports and cancellation), `error` (what can fail).
+//! wait), `progress` (progress reports and cancellation), `error` (what can fail), `tls` (TLS
+//! cryptography from the OpenSSL SQLCipher links).
 
 mod error;
 mod progress;
 mod retry;
+mod tls;
 mod transport;
 
 #[cfg(test)]
@@ -27,6 +29,7 @@ mod tests;
 
 pub use error::SyncError;
 pub use progress::{CancelFlag, NoProgress, ProgressListener, SyncPhase, SyncProgress};
+pub use tls::install_crypto_provider;
 
 use crate::model::Actor;
 use crate::store::Store;

@@ -159,6 +159,7 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub fn new(options: &SyncOptions) -> Result<Transport, SyncError> {
+        super::tls::install_crypto_provider();
         let http = Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
