@@ -4,6 +4,7 @@
 
 pub mod chaos;
 pub mod device;
+pub mod disk;
 pub mod http;
 pub mod inspect;
 pub mod keyed;

@@ -16,6 +16,7 @@ use beatbook_core::model::{
 };
 use beatbook_core::sync::client::{CancelFlag, NoProgress, SyncClient, SyncOptions, SyncReport};
 use beatbook_e2e::device::Device;
+use beatbook_e2e::disk::{dir_bytes, print_breakdown, store_bytes};
 use beatbook_e2e::rng::Rng;
 use beatbook_e2e::server::ServerProcess;
 use chrono::{DateTime, Duration, Utc};
@@ -149,54 +150,14 @@ fn main() {
     }
     let device_key = "05".repeat(32);
     println!("  where the bytes are (SQLite's dbstat, largest first; WAL = write-ahead log file):");
-    breakdown("recording device", &a.path(), Some(&device_key));
-    breakdown("new device", &b.path(), Some(&device_key));
-    breakdown(
+    print_breakdown("recording device", &a.path(), Some(&device_key));
+    print_breakdown("new device", &b.path(), Some(&device_key));
+    print_breakdown(
         "server",
         &server.data.path().join("beatbook-server.db"),
         None,
     );
-    breakdown("bare", &bare_path, Some(&device_key));
-}
-
-/// The database's largest tables and indexes, its WAL and its free pages.
-fn breakdown(label: &str, path: &Path, key_hex: Option<&str>) {
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
-    let conn = match key_hex {
-        Some(key) => beatbook_e2e::keyed::open_keyed(path, key, flags),
-        None => rusqlite::Connection::open_with_flags(path, flags).expect("open"),
-    };
-    let mut stmt = conn
-        .prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8")
-        .expect("dbstat");
-    let top: Vec<String> = stmt
-        .query_map([], |r| {
-            Ok(format!(
-                "{} {:.1} MB",
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)? as f64 / 1_048_576.0
-            ))
-        })
-        .expect("query")
-        .collect::<rusqlite::Result<_>>()
-        .expect("rows");
-    let free: i64 = conn
-        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
-        .expect("free");
-    let page: i64 = conn
-        .query_row("SELECT pgsize FROM dbstat LIMIT 1", [], |r| r.get(0))
-        .expect("page");
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal = std::fs::metadata(std::path::PathBuf::from(wal))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    println!(
-        "    {label}: {}; free pages {:.1} MB; WAL {:.1} MB",
-        top.join(", "),
-        (free * page) as f64 / 1_048_576.0,
-        wal as f64 / 1_048_576.0
-    );
+    print_breakdown("bare", &bare_path, Some(&device_key));
 }
 
 /// The contacts, the same for every run of a given N (seeded), oldest first.
@@ -331,29 +292,4 @@ fn bulk_insert(path: &Path, contacts: &[NewContact]) -> (f64, u64) {
 
 fn uuid_text(n: u64) -> String {
     format!("0190a000-0000-7000-8000-{:012x}", n & 0xffff_ffff_ffff)
-}
-
-/// A database's bytes on disk: the file and its WAL.
-fn store_bytes(path: &Path) -> u64 {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    [path.to_path_buf(), wal.into()]
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum()
-}
-
-/// Every file's bytes under a folder (the server's data folder).
-fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry.ok())
-        .map(|entry| match entry.metadata() {
-            Ok(m) if m.is_dir() => dir_bytes(&entry.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }

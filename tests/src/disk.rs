@@ -1,0 +1,72 @@
+//! Bytes on disk, for the bench binaries that report store sizes (`contacts_bench`,
+//! `year_sync_bench`): a database with its WAL, a folder, and where a database's pages go.
+
+use std::path::{Path, PathBuf};
+
+/// A database's bytes on disk: the file and its WAL.
+pub fn store_bytes(path: &Path) -> u64 {
+    [path.to_path_buf(), wal_path(path)]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Every file's bytes under a folder (the server's data folder).
+pub fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok())
+        .map(|entry| match entry.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&entry.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn wal_path(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    wal.into()
+}
+
+/// Prints the database's largest tables and indexes, its WAL and its free pages (SQLite's
+/// dbstat). `key_hex`: the raw SQLCipher key of a device store; `None` for the server's.
+pub fn print_breakdown(label: &str, path: &Path, key_hex: Option<&str>) {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let conn = match key_hex {
+        Some(key) => crate::keyed::open_keyed(path, key, flags),
+        None => rusqlite::Connection::open_with_flags(path, flags).expect("open"),
+    };
+    let mut stmt = conn
+        .prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8")
+        .expect("dbstat");
+    let top: Vec<String> = stmt
+        .query_map([], |r| {
+            Ok(format!(
+                "{} {:.1} MB",
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)? as f64 / 1_048_576.0
+            ))
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    let free: i64 = conn
+        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+        .expect("free");
+    let page: i64 = conn
+        .query_row("SELECT pgsize FROM dbstat LIMIT 1", [], |r| r.get(0))
+        .expect("page");
+    let wal = std::fs::metadata(wal_path(path))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "    {label}: {}; free pages {:.1} MB; WAL {:.1} MB",
+        top.join(", "),
+        (free * page) as f64 / 1_048_576.0,
+        wal as f64 / 1_048_576.0
+    );
+}
