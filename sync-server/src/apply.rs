@@ -14,6 +14,7 @@ use crate::scope;
 use crate::storage::{CurrentRecord, Decision, Principal, RecordMeta, RecordRow};
 use crate::validate;
 use beatbook_core::ids::{DeviceId, UserId};
+use beatbook_core::model::TimeSense;
 use beatbook_core::sync::conflict::Conflict;
 use beatbook_core::sync::merge::{plan_op, ConflictFound, OpPlan, RecordState};
 use beatbook_core::sync::protocol::{Op, RejectCode};
@@ -36,6 +37,9 @@ pub struct PushContext {
     pub now: DateTime<Utc>,
     /// How far ahead of the server's clock an op's HLC may be.
     pub max_skew_ms: u64,
+    /// The earliest time a record may carry; with `now` and `max_skew_ms`, what a recorded
+    /// time is judged against (`model::time_sense`).
+    pub earliest_record_time: DateTime<Utc>,
     /// The server's HLC node, for the conflict records it makes.
     pub server_node: DeviceId,
     /// The users of the author's team: who an op may name as a follow-up's or problem's owner,
@@ -156,6 +160,7 @@ fn decide_or_reject(
             rules::record_allowed(principal, op, current, &state)?;
             rules::named_users_in_team(&ctx.team_members, op)?;
             validate::check_record(op.kind, &op.record_id, &state)?;
+            check_times(ctx, op, &state)?;
             if changed.is_empty() && conflicts.is_empty() {
                 return Ok(Decision::Unchanged);
             }
@@ -189,6 +194,29 @@ fn decide_or_reject(
 
 /// Whether a personal record now holds no personal value at all (every field null): what a
 /// redaction leaves.
+/// The times this op sets are believable against the server's clock (`model::time_sense`, the
+/// rules a device runs before it commits): not ahead of it by more than the clock skew allowed,
+/// not before the configured floor, a follow-up due within a year, a patrol at most 24 hours.
+fn check_times(ctx: &PushContext, op: &Op, state: &RecordState) -> Result<(), Rejection> {
+    let sense = TimeSense {
+        now: ctx.now,
+        floor: ctx.earliest_record_time,
+        max_ahead: chrono::Duration::milliseconds(
+            i64::try_from(ctx.max_skew_ms).unwrap_or(i64::MAX),
+        ),
+    };
+    sense
+        .check_set_fields(
+            op.kind,
+            |field| op.fields.get(field).map(|change| &change.value),
+            |field| state.fields.get(field).map(|stored| &stored.value),
+        )
+        .map_err(|e| Rejection {
+            code: RejectCode::InvalidRecord,
+            message: format!("{}: {e}", op.kind),
+        })
+}
+
 fn personal_values_gone(kind: RecordKind, state: &RecordState) -> bool {
     kind.is_personal() && state.fields.values().all(|field| field.value.is_null())
 }

@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// Ops whose clock is further ahead of the server's than this are refused `clock_ahead`.
     #[arg(long, default_value_t = 300)]
     pub max_clock_skew_secs: u64,
+    /// The earliest time a record may carry (RFC 3339): ops setting an earlier time (a
+    /// contact "in 1901") are refused `invalid_record`. Times ahead of the server's clock by
+    /// more than the clock skew are refused too (`docs/data-model.md`, "Time sense").
+    #[arg(long, default_value = "2000-01-01T00:00:00Z")]
+    pub earliest_record_time: chrono::DateTime<chrono::Utc>,
     /// Seconds in-flight requests get to finish after Ctrl-C or SIGTERM.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace_secs: u64,

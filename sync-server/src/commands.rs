@@ -70,6 +70,7 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         let options = ServeOptions {
             http: HttpConfig {
                 max_clock_skew_ms: args.max_clock_skew_secs.saturating_mul(1000),
+                earliest_record_time: args.earliest_record_time,
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
                 body_idle_timeout: Duration::from_secs(args.body_timeout_secs),
             },

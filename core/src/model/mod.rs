@@ -13,6 +13,7 @@ pub mod place;
 pub mod problem;
 pub mod review;
 pub mod stored_rules;
+pub mod time_sense;
 pub mod vocab;
 
 pub use area::{AreaRef, ClearHoldBuild, Lap, Lsoa, PriorityArea};
@@ -33,4 +34,5 @@ pub use problem::{
 };
 pub use review::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
 pub use stored_rules::StoredValueRules;
+pub use time_sense::{TimeKind, TimeSense};
 pub use vocab::{CrimeCategory, EthnicityCode};

@@ -10,6 +10,7 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
 use crate::model::followup::default_due;
+use crate::model::TimeKind;
 use crate::model::{
     Actor, Contact, ContactPersonalData, FollowUp, FollowUpStatus, GeoPoint, LsoaCode, NewContact,
     Role,
@@ -55,6 +56,11 @@ impl Store {
     /// Records an engagement contact (and its follow-up, if something was promised).
     pub fn record_contact(&self, actor: &Actor, new: NewContact) -> Result<RecordedContact> {
         new.validate()?;
+        let sense = self.time_sense();
+        sense.check("occurred_at", new.occurred_at, TimeKind::Happened)?;
+        if let Some(due) = new.follow_up_due {
+            sense.check("follow_up_due", due, TimeKind::Due)?;
+        }
         if !actor.role.may_handle_personal_data()
             && (new.personal.is_some() || new.ethnicity.is_some())
         {

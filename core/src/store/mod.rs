@@ -118,6 +118,12 @@ impl Store {
         sql_time::truncate(self.clock.now())
     }
 
+    /// The store's clock as the judge of recorded times (`model::time_sense`): local writes
+    /// are checked against it before their transaction opens.
+    pub(crate) fn time_sense(&self) -> crate::model::TimeSense {
+        crate::model::TimeSense::at(self.now())
+    }
+
     /// Where the store lives.
     pub fn path(&self) -> &Path {
         &self.path

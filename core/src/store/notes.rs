@@ -8,7 +8,7 @@ use super::sql_time::{t, truncate, SqlTime};
 use super::Store;
 use crate::error::Result;
 use crate::ids::{NoteId, PatrolId, UserId};
-use crate::model::{Actor, GeoPoint, LsoaCode, NewNote, Note};
+use crate::model::{Actor, GeoPoint, LsoaCode, NewNote, Note, TimeKind};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 
@@ -51,6 +51,8 @@ impl Store {
     /// Adds a note.
     pub fn add_note(&self, actor: &Actor, new: NewNote) -> Result<Note> {
         new.validate()?;
+        self.time_sense()
+            .check("observed_at", new.observed_at, TimeKind::Happened)?;
         let lsoa_code = match new.place {
             Some(place) => self.tag_point(place)?.map(|tag| tag.lsoa_code),
             None => None,

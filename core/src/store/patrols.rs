@@ -26,6 +26,7 @@ impl Store {
     /// Starts a patrol. Volunteers record Citizens in Policing targeted patrols only.
     pub fn start_patrol(&self, actor: &Actor, new: NewPatrol) -> Result<Patrol> {
         new.validate()?;
+        self.time_sense().check_patrol(new.started_at, None)?;
         if actor.role == Role::Volunteer && new.kind != PatrolKind::CipTargeted {
             return Err(ValidationError::new(
                 "kind",
@@ -74,6 +75,9 @@ impl Store {
     ) -> Result<Patrol> {
         new.validate()?;
         closure.validate(new.started_at)?;
+        // Checked before the start is written: nothing half-recorded.
+        self.time_sense()
+            .check_patrol(new.started_at, Some(closure.ended_at))?;
         let patrol = self.start_patrol(actor, new)?;
         self.close_patrol(actor, patrol.id, closure)
     }
@@ -96,6 +100,8 @@ impl Store {
             .into());
         }
         closure.validate(current.started_at)?;
+        self.time_sense()
+            .check_patrol(current.started_at, Some(closure.ended_at))?;
         may_edit(actor, &current)?;
         let now = self.now();
         let ended_at = truncate(closure.ended_at);

@@ -31,7 +31,8 @@ fn traced_store(dir: &std::path::Path, name: &str, seen: &Seen) -> Store {
     let store = Store::open_with_clock(
         dir.join(name),
         &StoreKey::from_bytes([5; 32]),
-        ManualClock::shared(start()),
+        // A day after the scenario's records: they happened before the store's now.
+        ManualClock::shared(start() + chrono::Duration::days(1)),
     )
     .expect("open");
     let seen = Arc::clone(seen);
@@ -166,7 +167,7 @@ fn record_a_shift(store: &Store, pcso: &Actor, sergeant: &Actor) {
     assert!(second.contact.repeat_location, "the nearby check ran");
     let follow_up = first.follow_up.expect("a promise makes a follow-up");
     store
-        .answer_follow_up(pcso, follow_up.id, "Visited", start() + Duration::hours(3))
+        .answer_follow_up(pcso, follow_up.id, "Visited", store.now())
         .expect("answer");
     store
         .close_patrol(

@@ -250,6 +250,7 @@ fn a_contact_near_earlier_ones_in_28_days_is_flagged_with_them_listed() {
 
     let mut second = contact(GeoPoint::new(52.4052, -1.5451)); // about 25 m away
     second.occurred_at = at() + Duration::days(3);
+    f.clock.set(second.occurred_at);
     let second = f.store.record_contact(&pcso, second).expect("second");
     assert!(second.contact.repeat_location);
     let earlier: Vec<_> = second.nearby.iter().map(|n| n.contact_id).collect();

@@ -28,7 +28,7 @@ fn with_personal() -> NewContact {
         ethnicity: Some(EthnicityCode::A4),
         vulnerable: true,
         ..common::plain_contact(
-            Utc.with_ymd_and_hms(2026, 11, 27, 14, 0, 0)
+            Utc.with_ymd_and_hms(2026, 11, 27, 11, 0, 0)
                 .single()
                 .expect("time"),
             GeoPoint::new(52.41, -1.5),

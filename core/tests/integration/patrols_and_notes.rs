@@ -255,3 +255,83 @@ fn a_note_linked_to_an_unknown_patrol_is_refused() {
     );
     assert_eq!(f.count("notes"), 0);
 }
+
+#[test]
+fn times_in_the_future_or_absurdly_far_back_are_refused_and_write_nothing() {
+    // The store's clock stands at 12:00 on 27 November (common::epoch).
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let time_refused = |result: Result<Patrol, Error>, field: &str| match result {
+        Err(Error::Invalid(e)) => {
+            assert_eq!(e.field, field);
+            assert!(matches!(e.rule, Rule::TimeNotAllowed { .. }), "{e}");
+        }
+        other => panic!("expected {field} refused, got {other:?}"),
+    };
+    // Christmas Day typed for today.
+    let christmas = Utc
+        .with_ymd_and_hms(2026, 12, 25, 9, 0, 0)
+        .single()
+        .expect("time");
+    time_refused(
+        f.store.start_patrol(
+            &pcso,
+            NewPatrol {
+                started_at: christmas,
+                ..foot_patrol()
+            },
+        ),
+        "started_at",
+    );
+    let year_one = Utc
+        .with_ymd_and_hms(1, 1, 1, 0, 0, 0)
+        .single()
+        .expect("time");
+    time_refused(
+        f.store.start_patrol(
+            &pcso,
+            NewPatrol {
+                started_at: year_one,
+                ..foot_patrol()
+            },
+        ),
+        "started_at",
+    );
+    // A whole patrol recorded afterwards that lasts 30 hours: refused before its start is
+    // written, so no open patrol is left behind.
+    let long_start = f.now() - Duration::hours(31);
+    time_refused(
+        f.store.record_patrol(
+            &pcso,
+            NewPatrol {
+                started_at: long_start,
+                ..foot_patrol()
+            },
+            PatrolClosure {
+                ended_at: long_start + Duration::hours(30),
+                observations: None,
+                assessment: Some(assessment()),
+            },
+        ),
+        "ended_at",
+    );
+    assert_eq!(f.count("patrols"), 0, "nothing half-written");
+    assert!(f.store.open_patrols(pcso.user_id).expect("open").is_empty());
+    // A note observed tomorrow is refused too; one observed a minute ago is fine.
+    let note = |observed_at| NewNote {
+        observed_at,
+        text: "Gate to the allotments forced".into(),
+        category: NoteCategory::Observation,
+        place: None,
+        patrol_id: None,
+        problem_id: None,
+    };
+    assert!(matches!(
+        f.store.add_note(&pcso, note(f.now() + Duration::days(1))),
+        Err(Error::Invalid(_))
+    ));
+    f.store
+        .add_note(&pcso, note(f.now() - Duration::minutes(1)))
+        .expect("a note from a minute ago");
+    assert_eq!(f.count("notes"), 1);
+}

@@ -166,9 +166,9 @@ fn a_version_7_store_keeps_its_sync_state_as_clocks_and_syncs_on() {
     conn.execute_batch(&frozen(7)).expect("v7 schema");
     conn.pragma_update(None, "user_version", 7)
         .expect("version");
-    let created = "0000019a9c2e3000-00000000-0190a000-0000-7000-8000-0000000000d1";
-    let pulled = "0000019a9c2e4000-00000002-0190a000-0000-7000-8000-0000000000d2";
-    let queued = "0000019a9c2e5000-00000000-0190a000-0000-7000-8000-0000000000d1";
+    let created = "000001a196fb0600-00000000-0190a000-0000-7000-8000-0000000000d1";
+    let pulled = "000001a196fb1600-00000002-0190a000-0000-7000-8000-0000000000d2";
+    let queued = "000001a196fb2600-00000000-0190a000-0000-7000-8000-0000000000d1";
     conn.execute_batch(&format!(
         "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
          INSERT INTO users (id, display_name, role, team_id) VALUES

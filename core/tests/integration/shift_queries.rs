@@ -59,7 +59,12 @@ fn contact(
 
 #[test]
 fn volunteer_hours_count_each_volunteer_on_a_patrol_by_the_month_it_started() {
-    let f = Fixture::new();
+    // The store's clock stands after the last patrol recorded (in December).
+    let f = Fixture::at(
+        Utc.with_ymd_and_hms(2026, 12, 2, 18, 0, 0)
+            .single()
+            .expect("time"),
+    );
     let ann = f.actor(Role::Volunteer, "Ann");
     let bob = f.actor(Role::Volunteer, "Bob");
     let pcso = f.actor(Role::Pcso, "Sam");

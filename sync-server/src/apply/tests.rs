@@ -18,6 +18,7 @@ fn ctx(role: Role) -> PushContext {
         },
         now: Utc::now(),
         max_skew_ms: 300_000,
+        earliest_record_time: beatbook_core::model::time_sense::default_floor(),
         server_node: DeviceId::new(),
         team_members: [user_id, UserId::new()].into_iter().collect(),
     }
@@ -373,4 +374,43 @@ fn a_redaction_erases_the_conflicts_holding_the_dropped_personal_values() {
         json!({"details": {"name": "Pat Example", "phone": "07700 900123"}}),
     );
     assert!(!scrubs(decide(&pcso, &edit, &current)));
+}
+
+#[test]
+fn times_ahead_of_the_server_or_before_its_floor_are_refused_per_op() {
+    let pcso = ctx(Role::Pcso);
+    let at = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let note = |observed_at: String| {
+        op(
+            &pcso,
+            RecordKind::Note,
+            json!({"text": "Partial so far", "observed_at": observed_at}),
+        )
+    };
+    let decide_new = |o: &Op| decide(&pcso, o, &CurrentRecord::default());
+    assert_eq!(
+        rejected_code(decide_new(&note(at(pcso.now - chrono::Duration::hours(2))))),
+        None
+    );
+    let ahead = note(at(pcso.now + chrono::Duration::days(2)));
+    match decide_new(&ahead) {
+        Decision::Reject { code, message } => {
+            assert_eq!(code, RejectCode::InvalidRecord);
+            assert!(message.contains("observed_at"), "{message}");
+            assert!(message.contains("future"), "{message}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let ancient = note("1901-05-01T09:00:00Z".into());
+    assert_eq!(
+        rejected_code(decide_new(&ancient)),
+        Some(RejectCode::InvalidRecord)
+    );
+    // The floor is the server's setting.
+    let mut archive = pcso.clone();
+    archive.earliest_record_time = "1900-01-01T00:00:00Z".parse().expect("floor");
+    assert_eq!(
+        rejected_code(decide(&archive, &ancient, &CurrentRecord::default())),
+        None
+    );
 }

@@ -39,6 +39,8 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 pub struct HttpConfig {
     /// How far ahead of the server's clock an op's HLC may be.
     pub max_clock_skew_ms: u64,
+    /// The earliest time a record may carry (`model::time_sense`).
+    pub earliest_record_time: chrono::DateTime<chrono::Utc>,
     /// How long a client has to send a request's whole head (line and headers), and how long
     /// an idle keep-alive connection is kept; then the connection is closed.
     pub header_timeout: Duration,
@@ -51,6 +53,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_clock_skew_ms: 300_000,
+            earliest_record_time: beatbook_core::model::time_sense::default_floor(),
             header_timeout: Duration::from_secs(30),
             body_idle_timeout: Duration::from_secs(30),
         }

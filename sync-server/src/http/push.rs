@@ -122,6 +122,7 @@ pub async fn push(
         principal,
         now: Utc::now(),
         max_skew_ms: state.config.max_clock_skew_ms,
+        earliest_record_time: state.config.earliest_record_time,
         server_node,
         team_members,
     };
