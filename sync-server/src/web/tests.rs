@@ -1,0 +1,493 @@
+//! The web pages driven in-process (`tower::ServiceExt::oneshot` on the real router), on a
+//! real store in a temporary directory and a [`ManualClock`]: sessions expire by moving the
+//! clock, never by waiting, and nothing depends on today's date.
+
+use super::guard::{SESSION_COOKIE, SIGN_IN_COOKIE};
+use super::{signin, WebState, CONTENT_SECURITY_POLICY};
+use crate::admin;
+use crate::demo_data::{self, DemoPeople};
+use crate::http::{router, AppState, HttpConfig};
+use crate::storage::{SqliteStorage, SyncStorage};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use beatbook_core::clock::{Clock, ManualClock};
+use beatbook_core::ids::UserId;
+use beatbook_core::model::Role;
+use beatbook_core::store::AuditAction;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+struct Web {
+    app: Router,
+    clock: Arc<ManualClock>,
+    storage: Arc<SqliteStorage>,
+    /// Team A's sergeant (team A has three weeks of demo activity) and team B's (none).
+    sergeant_a: UserId,
+    sergeant_b: UserId,
+    pcso_a: UserId,
+    _dir: tempfile::TempDir,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+
+    fn cookie_value(&self, name: &str) -> String {
+        let line = self.set_cookie(name).expect("the cookie is set");
+        line[name.len() + 1..]
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The first hidden CSRF field's value in the page.
+    fn csrf(&self) -> String {
+        let marker = r#"name="csrf" value=""#;
+        let at = self.body.find(marker).expect("a CSRF field") + marker.len();
+        self.body[at..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2031, 3, 4, 9, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+fn web(secure: bool) -> Web {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let storage = Arc::new(SqliteStorage::open(dir.path()).expect("store"));
+    admin::load_areas(&*storage, crate::demo::DEMO_AREAS).expect("areas");
+    admin::create_lap(&*storage, "LAP-NV", "Northvale").expect("lap");
+    let a = admin::create_team(&*storage, "Team A", Some("LAP-NV")).expect("team");
+    let b = admin::create_team(&*storage, "Team B", Some("LAP-NV")).expect("team");
+    let user = |name: &str, role, team| {
+        admin::create_user(&*storage, name, role, team)
+            .expect("user")
+            .id
+    };
+    let people = DemoPeople {
+        pcsos: [
+            user("PCSO Alpha A", Role::Pcso, a.id),
+            user("PCSO Bravo A", Role::Pcso, a.id),
+        ],
+        volunteer: user("Volunteer Charlie A", Role::Volunteer, a.id),
+        supervisor: user("Sergeant Delta A", Role::Supervisor, a.id),
+    };
+    let sergeant_b = user("Sergeant Echo B", Role::Supervisor, b.id);
+    demo_data::seed_activity(&*storage, a.id, people, t0()).expect("activity");
+    let clock = ManualClock::shared(t0());
+    let mut state = AppState::new(storage.clone(), HttpConfig::default());
+    let shared: Arc<dyn Clock> = clock.clone();
+    state.web = Arc::new(WebState::new(shared, secure));
+    Web {
+        app: router(state),
+        clock,
+        storage,
+        sergeant_a: people.supervisor,
+        sergeant_b,
+        pcso_a: people.pcsos[0],
+        _dir: dir,
+    }
+}
+
+impl Web {
+    async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        cookie: Option<&str>,
+        form: Option<&str>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let body = match form {
+            Some(form) => {
+                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                Body::from(form.to_owned())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).expect("request"))
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .expect("body");
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, uri: &str, session: &str) -> Reply {
+        self.send(
+            Method::GET,
+            uri,
+            Some(&format!("{SESSION_COOKIE}={session}")),
+            None,
+        )
+        .await
+    }
+
+    async fn post(&self, uri: &str, session: &str, form: &str) -> Reply {
+        self.send(
+            Method::POST,
+            uri,
+            Some(&format!("{SESSION_COOKIE}={session}")),
+            Some(form),
+        )
+        .await
+    }
+
+    /// Tries a code through the sign-in form (with its anti-forgery cookie).
+    async fn try_code(&self, code: &str) -> Reply {
+        let form = self.send(Method::GET, "/web/sign-in", None, None).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let token = form.cookie_value(SIGN_IN_COOKIE);
+        assert_eq!(
+            form.csrf(),
+            token,
+            "double-submit: the form carries the cookie's value"
+        );
+        self.send(
+            Method::POST,
+            "/web/sign-in",
+            Some(&format!("{SIGN_IN_COOKIE}={token}")),
+            Some(&format!("csrf={token}&code={code}")),
+        )
+        .await
+    }
+
+    /// Signs `user` in with a fresh code; the session cookie's value.
+    async fn sign_in(&self, user: UserId) -> String {
+        let issued =
+            signin::issue_code(&*self.storage, user, self.clock.now()).expect("code issued");
+        let reply = self.try_code(&issued.code).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        assert_eq!(reply.location(), "/web/today");
+        reply.cookie_value(SESSION_COOKIE)
+    }
+}
+
+#[tokio::test]
+async fn a_code_signs_a_sergeant_in_once_with_a_strict_http_only_cookie() {
+    let w = web(false);
+    let issued = signin::issue_code(&*w.storage, w.sergeant_a, w.clock.now()).expect("code");
+    let reply = w.try_code(&issued.code).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let cookie = reply.set_cookie(SESSION_COOKIE).expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP unless configured: {cookie}"
+    );
+    let session = reply.cookie_value(SESSION_COOKIE);
+    let today = w.get("/web/today", &session).await;
+    assert_eq!(today.status, StatusCode::OK);
+    assert!(
+        today.body.contains("Sergeant Delta A"),
+        "the page names who is signed in"
+    );
+    // The code was used: a second try is refused, and it never enrols a phone.
+    let again = w.try_code(&issued.code).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert!(again.set_cookie(SESSION_COOKIE).is_none());
+    let devices = w.storage.devices().expect("devices");
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].name, signin::DEVICE_NAME);
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured() {
+    let w = web(true);
+    let issued = signin::issue_code(&*w.storage, w.sergeant_a, w.clock.now()).expect("code");
+    let reply = w.try_code(&issued.code).await;
+    let cookie = reply.set_cookie(SESSION_COOKIE).expect("session cookie");
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn codes_are_only_for_supervisors_and_enrolment_codes_do_not_sign_in() {
+    let w = web(false);
+    assert!(signin::issue_code(&*w.storage, w.pcso_a, w.clock.now()).is_err());
+    let enrolment = admin::enrol_code(&*w.storage, w.sergeant_a, 1).expect("enrolment code");
+    let reply = w.try_code(&enrolment.code).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn every_page_carries_the_content_security_policy() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    for path in ["/web/today", "/web/follow-ups", "/web/report", "/web/audit"] {
+        let reply = w.get(path, &session).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            reply
+                .headers
+                .get(header::CONTENT_SECURITY_POLICY)
+                .and_then(|v| v.to_str().ok()),
+            Some(CONTENT_SECURITY_POLICY),
+            "{path}"
+        );
+        assert!(!reply.body.contains("<script"), "{path}: no script");
+        assert!(!reply.body.contains("style=\""), "{path}: no inline style");
+        assert_eq!(
+            reply
+                .headers
+                .get(header::X_FRAME_OPTIONS)
+                .and_then(|v| v.to_str().ok()),
+            Some("DENY")
+        );
+    }
+    let refused = w.send(Method::GET, "/web/today", None, None).await;
+    assert!(refused
+        .headers
+        .contains_key(header::CONTENT_SECURITY_POLICY));
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert_eq!(refused.location(), "/web/sign-in");
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_after_fifteen_minutes_and_its_device_is_revoked() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    w.clock.advance(Duration::minutes(14));
+    assert_eq!(w.get("/web/today", &session).await.status, StatusCode::OK);
+    w.clock.advance(Duration::minutes(15));
+    let expired = w.get("/web/today", &session).await;
+    assert_eq!(expired.status, StatusCode::SEE_OTHER);
+    assert_eq!(expired.location(), "/web/sign-in?expired=1");
+    let devices = w.storage.devices().expect("devices");
+    assert!(
+        devices.iter().all(|d| d.revoked_at_ms.is_some()),
+        "{devices:?}"
+    );
+    assert_eq!(
+        w.get("/web/today", &session).await.location(),
+        "/web/sign-in"
+    );
+}
+
+#[tokio::test]
+async fn a_busy_session_ends_eight_hours_after_sign_in() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    for _ in 0..(8 * 6 - 1) {
+        w.clock.advance(Duration::minutes(10));
+        assert_eq!(w.get("/web/audit", &session).await.status, StatusCode::OK);
+    }
+    w.clock.advance(Duration::minutes(10));
+    assert_eq!(
+        w.get("/web/audit", &session).await.location(),
+        "/web/sign-in?expired=1"
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_sessions_token_are_refused() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    let other = w.sign_in(w.sergeant_b).await;
+    let others_token = w.get("/web/today", &other).await.csrf();
+    for form in ["", "csrf=", &format!("csrf={others_token}")] {
+        let reply = w.post("/web/sign-out", &session, form).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{form:?}");
+    }
+    let reveal = format!(
+        "csrf={others_token}&follow_up=00000000-0000-0000-0000-000000000000&justification=checking+the+promise"
+    );
+    assert_eq!(
+        w.post("/web/follow-ups/personal", &session, &reveal)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(w.storage.audit_log(10).expect("audit").is_empty());
+    // The sign-in form needs its own cookie's token too.
+    let issued = signin::issue_code(&*w.storage, w.sergeant_a, w.clock.now()).expect("code");
+    let forged = w
+        .send(
+            Method::POST,
+            "/web/sign-in",
+            None,
+            Some(&format!("csrf=x&code={}", issued.code)),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Still signed in; with the right token, sign-out works and ends the session.
+    let token = w.get("/web/today", &session).await.csrf();
+    let out = w
+        .post("/web/sign-out", &session, &format!("csrf={token}"))
+        .await;
+    assert_eq!(out.location(), "/web/sign-in?signed_out=1");
+    assert_eq!(
+        w.get("/web/today", &session).await.location(),
+        "/web/sign-in"
+    );
+}
+
+#[tokio::test]
+async fn each_sergeant_sees_only_their_team() {
+    let w = web(false);
+    let a = w.sign_in(w.sergeant_a).await;
+    let b = w.sign_in(w.sergeant_b).await;
+    let board_a = w.get("/web/follow-ups", &a).await.body;
+    assert!(
+        board_a.contains("PCSO Alpha A"),
+        "team A's board names its members"
+    );
+    for path in ["/web/today", "/web/follow-ups", "/web/report", "/web/audit"] {
+        let page = w.get(path, &b).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for name in [
+            "PCSO Alpha A",
+            "PCSO Bravo A",
+            "Volunteer Charlie A",
+            "Sergeant Delta A",
+        ] {
+            assert!(!page.body.contains(name), "{path} shows {name} to team B");
+        }
+    }
+    assert!(w
+        .get("/web/today", &b)
+        .await
+        .body
+        .contains(r#"<span class="big" id="patrols-out">0</span>"#));
+}
+
+#[tokio::test]
+async fn wrong_codes_are_rate_limited() {
+    let w = web(false);
+    for _ in 0..signin::FAILURES_PER_MINUTE {
+        assert_eq!(
+            w.try_code("AAAAAAAAAA").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let issued = signin::issue_code(&*w.storage, w.sergeant_a, w.clock.now()).expect("code");
+    assert_eq!(
+        w.try_code(&issued.code).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    w.clock.advance(Duration::seconds(61));
+    assert_eq!(w.try_code(&issued.code).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn personal_details_are_shown_only_with_a_reason_and_logged() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    let board = w.get("/web/follow-ups", &session).await;
+    let marker = r#"<option value=""#;
+    let at = board.body.find(marker).expect("an open follow-up") + marker.len();
+    let id = board.body[at..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let token = board.csrf();
+    let short = w
+        .post(
+            "/web/follow-ups/personal",
+            &session,
+            &format!("csrf={token}&follow_up={id}&justification=why"),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(w.storage.audit_log(10).expect("audit").is_empty());
+    let shown = w
+        .post(
+            "/web/follow-ups/personal",
+            &session,
+            &format!(
+                "csrf={token}&follow_up={id}&justification=Resident+complained+of+no+call+back"
+            ),
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert!(shown.body.contains("has been logged"));
+    let log = w.storage.audit_log(10).expect("audit");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, AuditAction::Consultation);
+    assert_eq!(log[0].user_id, Some(w.sergeant_a));
+    assert!(log[0].detail.as_deref().unwrap_or_default().contains(&id));
+    let audit = w.get("/web/audit", &session).await.body;
+    assert!(audit.contains("consultation") && audit.contains("Resident complained"));
+    // Team B's sergeant cannot reach team A's follow-up, and nothing is logged for trying.
+    let b = w.sign_in(w.sergeant_b).await;
+    let token_b = w.get("/web/follow-ups", &b).await.csrf();
+    let refused = w
+        .post(
+            "/web/follow-ups/personal",
+            &b,
+            &format!(
+                "csrf={token_b}&follow_up={id}&justification=Resident+complained+of+no+call+back"
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(w.storage.audit_log(10).expect("audit").len(), 1);
+}
+
+#[tokio::test]
+async fn the_report_draws_charts_with_the_trend_for_a_chosen_period() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    let reply = w
+        .get("/web/report?from=2031-02-18&to=2031-03-03", &session)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.body;
+    assert!(
+        body.contains(
+            "From 18 February 2031 to 3 March 2031, against 4 February to 17 February 2031"
+        ),
+        "{body}"
+    );
+    assert!(body.matches("<svg").count() >= 4, "charts drawn");
+    assert!(body.contains("Patrol hours per officer") && body.contains("PCSO Alpha A"));
+    assert!(body.contains(r#"id="per-officer""#));
+    let bad = w
+        .get("/web/report?from=2031-03-03&to=2031-02-18", &session)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
