@@ -32,6 +32,9 @@ pub enum WebError {
     Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The records changed under the page (a decision already made, a problem moved on).
+    #[error("{0}")]
+    Conflict(String),
     #[error("too many failed sign-ins; try again in {0} seconds")]
     TooManyAttempts(i64),
     #[error("the server failed: {0}")]
@@ -63,6 +66,7 @@ impl IntoResponse for WebError {
             }
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Storage(_) | WebError::Task(_) => {
                 tracing::error!(error = %self, "web page failed");

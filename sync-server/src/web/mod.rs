@@ -7,6 +7,7 @@
 //!   `HttpOnly`, `SameSite=Strict`, `Secure` when configured; 15 minutes idle, 8 hours at most).
 //! - [`guard`]: the extractor every page takes — the session, the holder's role and team as
 //!   they are *now* (re-read from the store), and the CSRF check for forms.
+//! - [`decide`]: SARA approvals made into ops and applied through the devices' push path.
 //! - [`pages`]: the handlers; [`team`]: what a page reads from the store (the team's records,
 //!   as `ReportData` facts: no personal data is parsed for them); [`views`] and [`charts`]: HTML
 //!   and server-drawn SVG.
@@ -16,6 +17,7 @@
 //! referrer (see `docs/security.md`).
 
 pub mod charts;
+pub mod decide;
 pub mod guard;
 pub mod pages;
 pub mod report_view;
@@ -83,6 +85,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/web/sign-out", post(pages::sign_out))
         .route("/web/today", get(pages::today))
+        .route(
+            "/web/approvals",
+            get(pages::approvals).post(pages::decide_stage),
+        )
         .route("/web/follow-ups", get(pages::follow_ups))
         .route("/web/follow-ups/personal", post(pages::show_personal))
         .route("/web/report", get(pages::report))

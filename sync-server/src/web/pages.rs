@@ -6,7 +6,7 @@
 use super::guard::{self, cookie, Supervisor, WebError, SESSION_COOKIE, SIGN_IN_COOKIE};
 use super::session::{Session, ABSOLUTE_TIMEOUT};
 use super::team::{self, TeamData};
-use super::{report_view, signin, views};
+use super::{decide, report_view, signin, views};
 use crate::http::AppState;
 use crate::secrets;
 use crate::storage::{ServerAudit, SyncStorage};
@@ -405,4 +405,89 @@ pub async fn show_personal(
         "/web/follow-ups",
         views::revealed(id, &revealed),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApprovalsQuery {
+    done: Option<String>,
+}
+
+pub async fn approvals(
+    State(state): State<AppState>,
+    sup: Supervisor,
+    query: Result<Query<ApprovalsQuery>, QueryRejection>,
+) -> Result<Html<String>, WebError> {
+    let data = load(&state, &sup).await?;
+    let storage = state.storage.clone();
+    let team = sup.team;
+    let steps = tokio::task::spawn_blocking(move || team::steps(&*storage, team)).await??;
+    let done = match query.ok().and_then(|Query(q)| q.done).as_deref() {
+        Some("approved") => {
+            Some("Approved. The team's devices get the decision at their next sync.")
+        }
+        Some("sent_back") => {
+            Some("Sent back. The team's devices get the decision at their next sync.")
+        }
+        _ => None,
+    };
+    let now = state.web.clock.now();
+    let body = views::approvals(&data, &steps, now, &sup.session.csrf, done);
+    Ok(page(&sup, &data, "SARA approvals", "/web/approvals", body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    csrf: String,
+    request: String,
+    decision: String,
+    reason: Option<String>,
+}
+
+pub async fn decide_stage(
+    State(state): State<AppState>,
+    sup: Supervisor,
+    form: Result<Form<DecideForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let form = form_or_csrf(form)?;
+    sup.check_csrf(&form.csrf)?;
+    let request: beatbook_core::ids::StageRequestId = form
+        .request
+        .trim()
+        .parse()
+        .map_err(|_| WebError::BadRequest("No such stage request.".into()))?;
+    let reason = form.reason.unwrap_or_default().trim().to_owned();
+    let (decision, done) = match form.decision.as_str() {
+        "approve" => (decide::StageDecision::Approve, "approved"),
+        "send_back" if reason.is_empty() => {
+            return Err(WebError::BadRequest(
+                "Say why the move is sent back: the officer reads it.".into(),
+            ))
+        }
+        "send_back" if reason.chars().count() > decide::MAX_REASON_CHARS => {
+            return Err(WebError::BadRequest("The reason is too long.".into()))
+        }
+        "send_back" => (decide::StageDecision::SendBack { reason }, "sent_back"),
+        _ => return Err(WebError::BadRequest("Approve or send back.".into())),
+    };
+    let storage = state.storage.clone();
+    let principal = sup.principal.clone();
+    let team = sup.team;
+    let now = state.web.clock.now();
+    let max_skew_ms = state.config.max_clock_skew_ms;
+    let outcome = tokio::task::spawn_blocking(move || {
+        decide::decide(
+            &*storage,
+            &principal,
+            team,
+            request,
+            decision,
+            now,
+            max_skew_ms,
+        )
+    })
+    .await??;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/web/approvals?done={done}")).into_response()),
+        Err(why) => Err(WebError::Conflict(why)),
+    }
 }

@@ -10,7 +10,7 @@
 use crate::reports::REPORT_KINDS;
 use crate::storage::{StorageResult, SyncStorage};
 use beatbook_core::ids::{FollowUpId, ProblemId, TeamId, UserId};
-use beatbook_core::model::{AreaRef, FollowUp, FollowUpStatus, Problem, StageRequest};
+use beatbook_core::model::{AreaRef, FollowUp, FollowUpStatus, Problem, ProblemStep, StageRequest};
 use beatbook_core::model::{SaraStage, StageRequestStatus};
 use beatbook_core::reports::{compute, ReportData, ReportQuery};
 use beatbook_core::sync::merge::RecordState;
@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 pub struct ProblemLine {
     pub id: ProblemId,
     pub title: String,
+    pub area: AreaRef,
     pub owner: UserId,
     pub stage: SaraStage,
 }
@@ -65,6 +66,7 @@ pub fn load(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<TeamData> 
                     .extend(parse::<Problem>(state).map(|p| ProblemLine {
                         id: p.id,
                         title: p.title,
+                        area: p.area,
                         owner: p.owner,
                         stage: p.stage,
                     }))
@@ -73,6 +75,18 @@ pub fn load(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<TeamData> 
         }
     }
     Ok(data)
+}
+
+/// The steps recorded on `team`'s problems (the evidence behind a stage move), oldest first.
+pub fn steps(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<Vec<ProblemStep>> {
+    let records = storage.report_records(Some(team), &[RecordKind::ProblemStep])?;
+    let mut steps: Vec<ProblemStep> = records
+        .iter()
+        .filter(|(kind, _)| *kind == RecordKind::ProblemStep)
+        .filter_map(|(_, state)| parse::<ProblemStep>(state))
+        .collect();
+    steps.sort_by_key(|s| s.recorded_at);
+    Ok(steps)
 }
 
 /// What a contact's personal record holds, for the audited reveal.

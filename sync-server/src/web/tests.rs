@@ -491,3 +491,134 @@ async fn the_report_draws_charts_with_the_trend_for_a_chosen_period() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+/// The pending stage requests' ids on the approvals page, in page order.
+fn request_ids(page: &str) -> Vec<String> {
+    let marker = r#"name="request" value=""#;
+    let mut ids: Vec<String> = page
+        .match_indices(marker)
+        .map(|(at, _)| {
+            page[at + marker.len()..]
+                .split('"')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    ids.dedup();
+    ids
+}
+
+#[tokio::test]
+async fn approving_and_sending_back_write_the_records_devices_pull() {
+    use beatbook_core::model::StageRequestStatus;
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    let page = w.get("/web/approvals", &session).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let ids = request_ids(&page.body);
+    assert!(ids.len() >= 2, "the demo has two moves waiting: {ids:?}");
+    let token = page.csrf();
+    let head = w.storage.feed_head().expect("head");
+
+    // Refused: no token; no reason to send back; another team's sergeant.
+    let no_token = w
+        .post(
+            "/web/approvals",
+            &session,
+            &format!("request={}&decision=approve", ids[0]),
+        )
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let no_reason = w
+        .post(
+            "/web/approvals",
+            &session,
+            &format!(
+                "csrf={token}&request={}&decision=send_back&reason=+",
+                ids[1]
+            ),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    let b = w.sign_in(w.sergeant_b).await;
+    let token_b = w.get("/web/approvals", &b).await.csrf();
+    let other_team = w
+        .post(
+            "/web/approvals",
+            &b,
+            &format!("csrf={token_b}&request={}&decision=approve", ids[0]),
+        )
+        .await;
+    assert_eq!(other_team.status, StatusCode::CONFLICT);
+    assert_eq!(
+        w.storage.feed_head().expect("head"),
+        head,
+        "nothing written"
+    );
+
+    let approved = w
+        .post(
+            "/web/approvals",
+            &session,
+            &format!("csrf={token}&request={}&decision=approve", ids[0]),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    assert_eq!(approved.location(), "/web/approvals?done=approved");
+    let sent = w
+        .post(
+            "/web/approvals",
+            &session,
+            &format!(
+                "csrf={token}&request={}&decision=send_back&reason=Add+the+CCTV+evidence",
+                ids[1]
+            ),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    // Request, problem and step for the approval; the request for the send-back.
+    assert_eq!(w.storage.feed_head().expect("head"), head + 4);
+
+    let team = w.storage.teams().expect("teams")[0].id;
+    let data = super::team::load(&*w.storage, team).expect("load");
+    let find = |id: &str| {
+        data.stage_requests
+            .iter()
+            .find(|r| r.id.to_string() == id)
+            .expect("the request")
+            .clone()
+    };
+    let first = find(&ids[0]);
+    assert_eq!(first.status, StageRequestStatus::Approved);
+    assert_eq!(first.decided_by, Some(w.sergeant_a));
+    let problem = data
+        .problems
+        .iter()
+        .find(|p| p.id == first.problem_id)
+        .expect("problem");
+    assert_eq!(problem.stage, first.to_stage, "the problem moved");
+    let steps = super::team::steps(&*w.storage, team).expect("steps");
+    assert!(steps
+        .iter()
+        .any(|s| s.id.0 == first.id.0 && s.text.contains("approved")));
+    let second = find(&ids[1]);
+    assert_eq!(second.status, StageRequestStatus::SentBack);
+    assert_eq!(
+        second.decision_reason.as_deref(),
+        Some("Add the CCTV evidence")
+    );
+
+    // Decided once: a second decision is refused, and the page no longer offers it.
+    let again = w
+        .post(
+            "/web/approvals",
+            &session,
+            &format!("csrf={token}&request={}&decision=approve", ids[0]),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let after = w.get("/web/approvals?done=approved", &session).await.body;
+    assert!(after.contains("Approved."));
+    assert!(!request_ids(&after).contains(&ids[0]));
+}

@@ -7,7 +7,7 @@ use super::team::{Revealed, TeamData};
 use crate::storage::ServerAudit;
 use axum::http::StatusCode;
 use beatbook_core::ids::FollowUpId;
-use beatbook_core::model::FollowUp;
+use beatbook_core::model::{FollowUp, ProblemStep};
 use beatbook_core::reports::FollowUpFigures;
 use chrono::{DateTime, Duration, Utc};
 use maud::{html, Markup, DOCTYPE};
@@ -15,6 +15,7 @@ use maud::{html, Markup, DOCTYPE};
 /// Pages in the navigation: path and name.
 const NAV: &[(&str, &str)] = &[
     ("/web/today", "Team today"),
+    ("/web/approvals", "Approvals"),
     ("/web/follow-ups", "Follow-ups"),
     ("/web/report", "Report"),
     ("/web/audit", "Audit"),
@@ -224,7 +225,59 @@ pub fn today(data: &TeamData, now: DateTime<Utc>, week: &FollowUpFigures) -> Mar
                         td { (span(now - r.requested_at)) }
                     } } }
                 }
-                p.muted { "Approve or send back from the terminal client (beatbook approve) for now." }
+                p { a href="/web/approvals" { "Decide them, with their evidence" } }
+            }
+        }
+    }
+}
+
+/// SARA stage moves waiting, each with its evidence and the two decisions.
+pub fn approvals(
+    data: &TeamData,
+    steps: &[ProblemStep],
+    now: DateTime<Utc>,
+    csrf: &str,
+    done: Option<&str>,
+) -> Markup {
+    let waiting = data.waiting_requests();
+    html! {
+        @if let Some(done) = done { p.notice role="status" #done { (done) } }
+        @if waiting.is_empty() { p #none-waiting { "Nothing waits for your decision." } }
+        @for r in &waiting {
+            @let problem = data.problems.iter().find(|p| p.id == r.problem_id);
+            section.request aria-labelledby=(format!("r-{}", r.id)) {
+                h2 #(format!("r-{}", r.id)) { (data.problem_title(r.problem_id)) ": "
+                    (r.from_stage.as_str()) " → " (r.to_stage.as_str()) }
+                dl {
+                    dt { "Asked by" } dd { (data.name_of(r.requested_by)) ", " (span(now - r.requested_at)) " ago" }
+                    @if let Some(p) = problem {
+                        dt { "Area" } dd { (data.area_name(&p.area)) }
+                        dt { "Owner" } dd { (data.name_of(p.owner)) }
+                    }
+                    dt { "Why" } dd { (r.reason.as_deref().unwrap_or("(no reason given)")) }
+                }
+                @let evidence: Vec<&ProblemStep> = steps.iter().filter(|s| s.problem_id == r.problem_id).collect();
+                h3 { "Evidence: the problem's steps (" (evidence.len()) ")" }
+                @if evidence.is_empty() { p.muted { "No steps recorded." } } @else {
+                    ol { @for s in &evidence {
+                        li { strong { (s.stage.as_str()) } ", " (data.name_of(s.author)) ", "
+                            (when(s.recorded_at)) ": " (s.text) }
+                    } }
+                }
+                form.decide method="post" action="/web/approvals" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="request" value=(r.id);
+                    input type="hidden" name="decision" value="approve";
+                    button type="submit" { "Approve the move to " (r.to_stage.as_str()) }
+                }
+                form.decide method="post" action="/web/approvals" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="request" value=(r.id);
+                    input type="hidden" name="decision" value="send_back";
+                    label for=(format!("reason-{}", r.id)) { "Reason for sending it back" }
+                    textarea #(format!("reason-{}", r.id)) name="reason" required maxlength="2000" rows="2" {}
+                    button type="submit" { "Send back" }
+                }
             }
         }
     }

@@ -2,7 +2,7 @@
 //! `chromedriver` with plain WebDriver HTTP calls (no client crate: a dozen JSON requests).
 //! Starts the real `beatbook-server serve --demo` binary on a free port, reads the demo
 //! sergeant's sign-in code from what it prints, signs in by typing the code, and checks the
-//! team-today page and the report's charts; screenshots go to `target/web-screenshots/`.
+//! team-today page, approves one SARA stage move and sends one back, checks the report's charts; screenshots go to `target/web-screenshots/`.
 //!
 //! Every wait is a condition: the server's printed lines, chromedriver's ready line, and the
 //! WebDriver implicit wait for an element of the next page. No sleeps.
@@ -256,6 +256,41 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     let share = browser.find(&session, "#share-72h");
     assert!(browser.text(&session, &share).ends_with('%') || browser.text(&session, &share) == "–");
     browser.screenshot(&session, "follow-ups");
+
+    // SARA approvals: approve the first move waiting, send the next one back with a reason.
+    browser.post(
+        &format!("/session/{session}/url"),
+        json!({"url": format!("{url}/web/approvals")}),
+    );
+    browser.find(&session, "section.request");
+    browser.screenshot(&session, "approvals");
+    let waiting = browser.count(&session, "section.request");
+    assert!(waiting >= 2, "the demo has moves waiting ({waiting})");
+    let approve = browser.find(&session, "section.request form.decide button");
+    browser.post(
+        &format!("/session/{session}/element/{approve}/click"),
+        json!({}),
+    );
+    let done = browser.find(&session, "#done");
+    assert!(browser.text(&session, &done).starts_with("Approved."));
+    let reason = browser.find(&session, "section.request textarea");
+    browser.post(
+        &format!("/session/{session}/element/{reason}/value"),
+        json!({"text": "Add what the shopkeepers' CCTV shows"}),
+    );
+    let send_back = browser.find(&session, "section.request form.decide + form.decide button");
+    browser.post(
+        &format!("/session/{session}/element/{send_back}/click"),
+        json!({}),
+    );
+    let done = browser.find(&session, "#done");
+    assert!(browser.text(&session, &done).starts_with("Sent back."));
+    // (Counting zero elements would wait out the implicit timeout: look for what shows instead.)
+    if waiting == 2 {
+        browser.find(&session, "#none-waiting");
+    } else {
+        assert_eq!(browser.count(&session, "section.request"), waiting - 2);
+    }
 
     browser.post(
         &format!("/session/{session}/url"),
