@@ -9,8 +9,8 @@
 //!   they are *now* (re-read from the store), and the CSRF check for forms.
 //! - [`decide`]: SARA approvals made into ops and applied through the devices' push path.
 //! - [`pages`]: the handlers; [`team`]: what a page reads from the store (the team's records,
-//!   as `ReportData` facts: no personal data is parsed for them); [`views`] and [`charts`]: HTML
-//!   and server-drawn SVG.
+//!   as `ReportData` facts: no personal data is parsed for them); [`views`], [`charts`] and
+//!   [`map`]: HTML and server-drawn SVG.
 //!
 //! Every answer from here carries a Content-Security-Policy that allows no script at all and
 //! styles only from `/web/style.css`, `X-Frame-Options: DENY`, `no-store` caching and no
@@ -19,6 +19,7 @@
 pub mod charts;
 pub mod decide;
 pub mod guard;
+pub mod map;
 pub mod pages;
 pub mod report_view;
 pub mod session;
@@ -92,6 +93,7 @@ pub fn router() -> Router<AppState> {
         .route("/web/follow-ups", get(pages::follow_ups))
         .route("/web/follow-ups/personal", post(pages::show_personal))
         .route("/web/report", get(pages::report))
+        .route("/web/map", get(pages::map))
         .route("/web/audit", get(pages::audit))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(CatchPanicLayer::new())

@@ -491,3 +491,79 @@ pub async fn decide_stage(
         Err(why) => Err(WebError::Conflict(why)),
     }
 }
+
+#[derive(Debug, Deserialize)]
+pub struct MapQuery {
+    shade: Option<String>,
+}
+
+pub async fn map(
+    State(state): State<AppState>,
+    sup: Supervisor,
+    query: Result<Query<MapQuery>, QueryRejection>,
+) -> Result<Html<String>, WebError> {
+    let by_hours = query
+        .ok()
+        .and_then(|Query(q)| q.shade)
+        .is_some_and(|s| s == "hours");
+    let data = load(&state, &sup).await?;
+    let storage = state.storage.clone();
+    let team = sup.team;
+    let geojson = tokio::task::spawn_blocking(move || team::boundaries(&*storage, team)).await??;
+    let now = state.web.clock.now();
+    let month = figures(&data, now - Duration::days(28), now, now)?;
+    let lap = data
+        .facts
+        .teams
+        .iter()
+        .find(|t| t.id == sup.team)
+        .and_then(|t| t.lap_code.clone());
+    let all = super::map::outlines(geojson.as_deref().unwrap_or_default());
+    // The team's LAP when it has one and the file knows it; otherwise every area.
+    let ours: Vec<_> = all
+        .iter()
+        .filter(|o| lap.as_deref() == Some(o.lap_code.as_str()))
+        .cloned()
+        .collect();
+    let outlines = if ours.is_empty() { all } else { ours };
+    let values: std::collections::HashMap<String, f64> = if by_hours {
+        month
+            .patrol_hours
+            .by_area
+            .iter()
+            .filter_map(|a| match &a.area {
+                beatbook_core::model::AreaRef::Lsoa(code) => Some((code.to_string(), a.hours)),
+                _ => None,
+            })
+            .collect()
+    } else {
+        month
+            .engagement
+            .by_lsoa
+            .iter()
+            .map(|g| (g.key.clone(), g.contacts as f64))
+            .collect()
+    };
+    let (caption, unit) = if by_hours {
+        (
+            "Patrol hours targeted at each LSOA, last 28 days",
+            "patrol hours",
+        )
+    } else {
+        ("Contacts in each LSOA, last 28 days", "contacts")
+    };
+    let body = maud::html! {
+        p.switch {
+            @if by_hours { a href="/web/map" { "Shade by contacts" } " · " strong { "Patrol hours" } }
+            @else { strong { "Contacts" } " · " a href="/web/map?shade=hours" { "Shade by patrol hours" } }
+        }
+        (super::map::map(caption, unit, &outlines, &values, &data.facts.priority_areas))
+    };
+    Ok(page(
+        &sup,
+        &data,
+        "Map of the team's areas",
+        "/web/map",
+        body,
+    ))
+}

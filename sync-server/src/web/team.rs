@@ -89,6 +89,18 @@ pub fn steps(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<Vec<Probl
     Ok(steps)
 }
 
+/// The loaded LSOA boundary file (GeoJSON), if any.
+pub fn boundaries(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<Option<String>> {
+    let records = storage.report_records(Some(team), &[RecordKind::AreaBoundaries])?;
+    Ok(records.iter().find_map(|(_, state)| {
+        state
+            .fields
+            .get("geojson")
+            .and_then(|f| f.value.as_str())
+            .map(str::to_owned)
+    }))
+}
+
 /// What a contact's personal record holds, for the audited reveal.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Revealed {

@@ -101,6 +101,14 @@ fn web(secure: bool) -> Web {
         supervisor: user("Sergeant Delta A", Role::Supervisor, a.id),
     };
     let sergeant_b = user("Sergeant Echo B", Role::Supervisor, b.id);
+    admin::set_priority_area(
+        &*storage,
+        None,
+        "Kestrel Parade",
+        &["E01990002".to_owned()],
+        None,
+    )
+    .expect("priority area");
     demo_data::seed_activity(&*storage, a.id, people, t0()).expect("activity");
     let clock = ManualClock::shared(t0());
     let mut state = AppState::new(storage.clone(), HttpConfig::default());
@@ -257,7 +265,14 @@ async fn codes_are_only_for_supervisors_and_enrolment_codes_do_not_sign_in() {
 async fn every_page_carries_the_content_security_policy() {
     let w = web(false);
     let session = w.sign_in(w.sergeant_a).await;
-    for path in ["/web/today", "/web/follow-ups", "/web/report", "/web/audit"] {
+    for path in [
+        "/web/today",
+        "/web/approvals",
+        "/web/follow-ups",
+        "/web/report",
+        "/web/map",
+        "/web/audit",
+    ] {
         let reply = w.get(path, &session).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
         assert_eq!(
@@ -375,7 +390,14 @@ async fn each_sergeant_sees_only_their_team() {
         board_a.contains("PCSO Alpha A"),
         "team A's board names its members"
     );
-    for path in ["/web/today", "/web/follow-ups", "/web/report", "/web/audit"] {
+    for path in [
+        "/web/today",
+        "/web/approvals",
+        "/web/follow-ups",
+        "/web/report",
+        "/web/map",
+        "/web/audit",
+    ] {
         let page = w.get(path, &b).await;
         assert_eq!(page.status, StatusCode::OK);
         for name in [
@@ -621,4 +643,29 @@ async fn approving_and_sending_back_write_the_records_devices_pull() {
     let after = w.get("/web/approvals?done=approved", &session).await.body;
     assert!(after.contains("Approved."));
     assert!(!request_ids(&after).contains(&ids[0]));
+}
+
+#[tokio::test]
+async fn the_map_draws_the_teams_lap_shaded_with_priority_areas_outlined() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    for (path, unit) in [
+        ("/web/map", "contacts"),
+        ("/web/map?shade=hours", "patrol hours"),
+    ] {
+        let page = w.get(path, &session).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let body = page.body;
+        // Team A covers LAP-NV: its three LSOAs, not Southmere's.
+        assert_eq!(body.matches("<path d=").count(), 3, "{path}: {body}");
+        assert!(
+            body.contains("E01990001") && !body.contains("E01990004"),
+            "{path}"
+        );
+        assert_eq!(body.matches(r#"class="priority""#).count(), 1, "{path}");
+        assert!(
+            body.contains(&format!("<th scope=\"col\">{unit}</th>")),
+            "{path}"
+        );
+    }
 }

@@ -18,6 +18,7 @@ const NAV: &[(&str, &str)] = &[
     ("/web/approvals", "Approvals"),
     ("/web/follow-ups", "Follow-ups"),
     ("/web/report", "Report"),
+    ("/web/map", "Map"),
     ("/web/audit", "Audit"),
 ];
 

@@ -302,6 +302,23 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     assert!(browser.count(&session, "#headline tbody tr") >= 9);
     browser.screenshot(&session, "report");
 
+    browser.post(
+        &format!("/session/{session}/url"),
+        json!({"url": format!("{url}/web/map")}),
+    );
+    browser.find(&session, "#map-table");
+    assert!(
+        browser.count(&session, "figure.map svg path") >= 3,
+        "LSOAs drawn"
+    );
+    browser.screenshot(&session, "map");
+    browser.post(
+        &format!("/session/{session}/url"),
+        json!({"url": format!("{url}/web/audit")}),
+    );
+    browser.find(&session, "main h1");
+    browser.screenshot(&session, "audit");
+
     let sign_out = browser.find(&session, "form.signout button");
     browser.post(
         &format!("/session/{session}/element/{sign_out}/click"),
