@@ -80,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/web", get(pages::home))
         .route("/web/", get(pages::home))
         .route("/web/style.css", get(pages::style))
+        .route("/web/icon.svg", get(pages::icon))
         .route(
             "/web/sign-in",
             get(pages::sign_in_form).post(pages::sign_in),

@@ -42,6 +42,18 @@ pub async fn style() -> Response {
         .into_response()
 }
 
+/// The tab's icon (so the browser does not ask for a `/favicon.ico` that is not there).
+pub async fn icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d4f91"/><path d="M4 3h5a3 3 0 0 1 0 6H4zM4 9h6a3 3 0 0 1 0 6H4z" fill="#fff"/></svg>"##,
+    )
+        .into_response()
+}
+
 #[derive(Debug, Deserialize)]
 pub struct SignInQuery {
     expired: Option<String>,

@@ -60,6 +60,7 @@ pub fn layout(title: &str, current: &str, who: &str, csrf: &str, body: Markup) -
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Beatbook" }
                 link rel="stylesheet" href="/web/style.css";
+                link rel="icon" href="/web/icon.svg" type="image/svg+xml";
             }
             body {
                 a.skip href="#main" { "Skip to content" }
@@ -101,6 +102,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (status.as_u16()) " · Beatbook" }
                 link rel="stylesheet" href="/web/style.css";
+                link rel="icon" href="/web/icon.svg" type="image/svg+xml";
             }
             body {
                 main #main {
@@ -123,6 +125,7 @@ pub fn sign_in(csrf: &str, notice: Option<&str>) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Sign in · Beatbook" }
                 link rel="stylesheet" href="/web/style.css";
+                link rel="icon" href="/web/icon.svg" type="image/svg+xml";
             }
             body {
                 main #main.narrow {

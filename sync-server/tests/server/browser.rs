@@ -210,6 +210,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         "/session",
         json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": std::env::var("BEATBOOK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -318,6 +319,38 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     );
     browser.find(&session, "main h1");
     browser.screenshot(&session, "audit");
+
+    // The print view for the LAP meeting: the report printed to PDF by the browser itself.
+    browser.post(
+        &format!("/session/{session}/url"),
+        json!({"url": format!("{url}/web/report")}),
+    );
+    browser.find(&session, "#per-officer");
+    let pdf = decode_base64(
+        browser
+            .post(
+                &format!("/session/{session}/print"),
+                json!({"background": true}),
+            )
+            .as_str()
+            .unwrap_or_default(),
+    );
+    assert!(pdf.starts_with(b"%PDF"), "the report prints");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/web-screenshots");
+    std::fs::write(dir.join("report.pdf"), &pdf).expect("PDF written");
+
+    // Nothing the pages did made the browser complain (CSP violations are console errors).
+    let logs = browser.post(
+        &format!("/session/{session}/se/log"),
+        json!({"type": "browser"}),
+    );
+    let errors: Vec<&Value> = logs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
 
     let sign_out = browser.find(&session, "form.signout button");
     browser.post(
