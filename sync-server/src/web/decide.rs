@@ -46,7 +46,7 @@ fn label(stage: SaraStage) -> &'static str {
     }
 }
 
-fn find<'r>(
+pub fn find<'r>(
     records: &'r [(RecordKind, RecordState)],
     kind: RecordKind,
     id: &str,
@@ -64,7 +64,7 @@ fn find<'r>(
         })
 }
 
-fn parse<T: serde::de::DeserializeOwned>(state: &RecordState) -> Option<T> {
+pub fn parse<T: serde::de::DeserializeOwned>(state: &RecordState) -> Option<T> {
     let object = state
         .fields
         .iter()
@@ -75,7 +75,7 @@ fn parse<T: serde::de::DeserializeOwned>(state: &RecordState) -> Option<T> {
 
 /// The fields of `new` that differ from `current` (all of them for a new record), each based
 /// on the clock the supervisor's page saw.
-fn changes<T: Serialize>(
+pub fn changes<T: Serialize>(
     current: Option<&RecordState>,
     new: &T,
 ) -> StorageResult<BTreeMap<String, FieldChange>> {
@@ -135,7 +135,7 @@ pub fn decide(
         decision_reason,
         ..request.clone()
     };
-    let mut planned: Vec<(RecordKind, String, BTreeMap<String, FieldChange>)> = vec![(
+    let mut planned: Vec<PlannedOp> = vec![(
         RecordKind::StageRequest,
         request_key,
         changes(Some(request_state), &decided)?,
@@ -184,6 +184,34 @@ pub fn decide(
             changes(None, &step)?,
         ));
     }
+    apply_ops(
+        storage,
+        principal,
+        team,
+        planned,
+        &records,
+        now,
+        max_skew_ms,
+    )
+}
+
+/// Changes planned for one record: its kind, id and fields.
+pub type PlannedOp = (RecordKind, String, BTreeMap<String, FieldChange>);
+
+/// Makes `planned` into ops from the supervisor's browser device and applies them with
+/// [`apply::decide`], as a push of them would be, in one batch. `seen` are the records the page
+/// read: the ops' clock follows all of theirs. Once one op is refused the rest are refused too
+/// (never half a decision). `Ok(Err(why))` when refused.
+pub fn apply_ops(
+    storage: &dyn SyncStorage,
+    principal: &Principal,
+    team: TeamId,
+    planned: Vec<PlannedOp>,
+    seen: &[(RecordKind, RecordState)],
+    now: DateTime<Utc>,
+    max_skew_ms: u64,
+) -> StorageResult<Result<(), String>> {
+    let records = seen;
     // The stamp follows every clock the page saw, so the decision is a successor of them all.
     let seen_wall = records
         .iter()
@@ -221,7 +249,6 @@ pub fn decide(
             .into_iter()
             .collect::<BTreeSet<_>>(),
     };
-    // Once one op of the decision is refused, the rest are refused too (not half a decision).
     let refused = std::cell::Cell::new(false);
     let mut decides: Vec<_> = ops
         .iter()

@@ -7,7 +7,8 @@
 //!   `HttpOnly`, `SameSite=Strict`, `Secure` when configured; 15 minutes idle, 8 hours at most).
 //! - [`guard`]: the extractor every page takes — the session, the holder's role and team as
 //!   they are *now* (re-read from the store), and the CSRF check for forms.
-//! - [`decide`]: SARA approvals made into ops and applied through the devices' push path.
+//! - [`decide`] and [`review`]: SARA approvals and review marks, made into ops and applied
+//!   through the devices' push path.
 //! - [`pages`]: the handlers; [`team`]: what a page reads from the store (the team's records,
 //!   as `ReportData` facts: no personal data is parsed for them); [`views`], [`charts`] and
 //!   [`map`]: HTML and server-drawn SVG.
@@ -22,6 +23,7 @@ pub mod guard;
 pub mod map;
 pub mod pages;
 pub mod report_view;
+pub mod review;
 pub mod session;
 pub mod signin;
 pub mod team;
@@ -87,6 +89,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/web/sign-out", post(pages::sign_out))
         .route("/web/today", get(pages::today))
+        .route("/web/review", get(pages::review).post(pages::mark_reviewed))
         .route(
             "/web/approvals",
             get(pages::approvals).post(pages::decide_stage),

@@ -434,12 +434,14 @@ pub async fn approvals(
     let team = sup.team;
     let steps = tokio::task::spawn_blocking(move || team::steps(&*storage, team)).await??;
     let done = match query.ok().and_then(|Query(q)| q.done).as_deref() {
-        Some("approved") => {
-            Some("Approved. The team's devices get the decision at their next sync.")
-        }
-        Some("sent_back") => {
-            Some("Sent back. The team's devices get the decision at their next sync.")
-        }
+        Some("approved") => Some((
+            "approved",
+            "Approved. The team's devices get the decision at their next sync.",
+        )),
+        Some("sent_back") => Some((
+            "sent_back",
+            "Sent back. The team's devices get the decision at their next sync.",
+        )),
         _ => None,
     };
     let now = state.web.clock.now();
@@ -578,4 +580,68 @@ pub async fn map(
         "/web/map",
         body,
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewQuery {
+    marked: Option<usize>,
+    left: Option<usize>,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    sup: Supervisor,
+    query: Result<Query<ReviewQuery>, QueryRejection>,
+) -> Result<Html<String>, WebError> {
+    let data = load(&state, &sup).await?;
+    let storage = state.storage.clone();
+    let (team, me) = (sup.team, sup.principal.user_id);
+    let queue =
+        tokio::task::spawn_blocking(move || super::review::queue(&*storage, team, me)).await??;
+    let done = query.ok().and_then(|Query(q)| {
+        q.marked.map(|n| match q.left.unwrap_or(0) {
+            0 => format!("{n} marked reviewed."),
+            left => format!("{n} marked reviewed; {left} had changed since and stay in the queue."),
+        })
+    });
+    let body = views::review(&data, &queue, &sup.session.csrf, done.as_deref());
+    Ok(page(&sup, &data, "Review queue", "/web/review", body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MarkForm {
+    csrf: String,
+    member: String,
+    items: String,
+}
+
+pub async fn mark_reviewed(
+    State(state): State<AppState>,
+    sup: Supervisor,
+    form: Result<Form<MarkForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let form = form_or_csrf(form)?;
+    sup.check_csrf(&form.csrf)?;
+    let member: beatbook_core::ids::UserId = form
+        .member
+        .trim()
+        .parse()
+        .map_err(|_| WebError::BadRequest("No such team member.".into()))?;
+    let keys: Vec<String> = form.items.split_whitespace().map(str::to_owned).collect();
+    let storage = state.storage.clone();
+    let principal = sup.principal.clone();
+    let team = sup.team;
+    let now = state.web.clock.now();
+    let max_skew_ms = state.config.max_clock_skew_ms;
+    let outcome = tokio::task::spawn_blocking(move || {
+        super::review::mark(&*storage, &principal, team, member, &keys, now, max_skew_ms)
+    })
+    .await??;
+    match outcome {
+        Ok(m) => Ok(
+            Redirect::to(&format!("/web/review?marked={}&left={}", m.marked, m.left))
+                .into_response(),
+        ),
+        Err(why) => Err(WebError::Conflict(why)),
+    }
 }

@@ -669,3 +669,98 @@ async fn the_map_draws_the_teams_lap_shaded_with_priority_areas_outlined() {
         );
     }
 }
+
+/// A hidden field's value in the first form that has it.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let at = page.find(&marker).expect("the field") + marker.len();
+    page[at..].split('"').next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn marking_reviewed_marks_exactly_what_was_shown_and_logs_it() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    let page = w.get("/web/review", &session).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("PCSO Alpha A (") && !page.body.contains("Sergeant Delta A ("));
+    let (token, member, items) = (
+        page.csrf(),
+        hidden(&page.body, "member"),
+        hidden(&page.body, "items"),
+    );
+    let keys: Vec<&str> = items.split(' ').collect();
+    assert!(keys.len() >= 2, "{keys:?}");
+    let head = w.storage.feed_head().expect("head");
+
+    // Refused: without the token; by another team's sergeant.
+    let form = |token: &str, items: &str| {
+        format!(
+            "csrf={token}&member={member}&items={}",
+            items.replace(' ', "+")
+        )
+    };
+    assert_eq!(
+        w.post("/web/review", &session, &form("", &items))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let b = w.sign_in(w.sergeant_b).await;
+    let token_b = w.get("/web/review", &b).await.csrf();
+    assert_eq!(
+        w.post("/web/review", &b, &form(&token_b, &items))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(w.storage.feed_head().expect("head"), head);
+
+    // One item claims a version that is not the record's: it is not marked.
+    let (kind_id, _) = keys[0].rsplit_once('|').expect("kind|id|version");
+    let stale = format!("{kind_id}|2001-01-01T00:00:00Z");
+    let posted = std::iter::once(stale.as_str())
+        .chain(keys[1..].iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let marked = w
+        .post("/web/review", &session, &form(&token, &posted))
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
+    assert_eq!(
+        marked.location(),
+        format!("/web/review?marked={}&left=1", keys.len() - 1)
+    );
+    assert_eq!(
+        w.storage.feed_head().expect("head"),
+        head + 1,
+        "one review record"
+    );
+    let log = w.storage.audit_log(10).expect("audit");
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].action, log[0].subject.as_str()),
+        (AuditAction::Consultation, "review")
+    );
+
+    // What was marked left the queue; the item posted stale is still there.
+    let after = w.get("/web/review", &session).await.body;
+    let left = after
+        .find(&format!(r#"name="member" value="{member}""#))
+        .map(|_| {
+            hidden(
+                &after[after.find(&format!(r#"value="{member}""#)).unwrap_or(0)..],
+                "items",
+            )
+        });
+    assert_eq!(
+        left.as_deref(),
+        Some(keys[0]),
+        "only the unmarked item is left for the member"
+    );
+    // Marking the same again finds nothing to mark.
+    let again = w
+        .post("/web/review", &session, &form(&token, &keys[1..].join(" ")))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}

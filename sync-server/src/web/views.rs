@@ -3,10 +3,12 @@
 //! [`super::report_view`]. No page has a script or an inline style (the CSP forbids both).
 
 use super::charts::number;
+use super::review::{item_key, QueueItem};
 use super::team::{Revealed, TeamData};
 use crate::storage::ServerAudit;
 use axum::http::StatusCode;
 use beatbook_core::ids::FollowUpId;
+use beatbook_core::model::MAX_REVIEW_ITEMS;
 use beatbook_core::model::{FollowUp, ProblemStep};
 use beatbook_core::reports::FollowUpFigures;
 use chrono::{DateTime, Duration, Utc};
@@ -15,6 +17,7 @@ use maud::{html, Markup, DOCTYPE};
 /// Pages in the navigation: path and name.
 const NAV: &[(&str, &str)] = &[
     ("/web/today", "Team today"),
+    ("/web/review", "Review"),
     ("/web/approvals", "Approvals"),
     ("/web/follow-ups", "Follow-ups"),
     ("/web/report", "Report"),
@@ -235,17 +238,55 @@ pub fn today(data: &TeamData, now: DateTime<Utc>, week: &FollowUpFigures) -> Mar
     }
 }
 
+/// The review queue, per member, each with a form marking exactly the items shown.
+pub fn review(data: &TeamData, queue: &[QueueItem], csrf: &str, done: Option<&str>) -> Markup {
+    let mut members: Vec<(String, beatbook_core::ids::UserId)> = queue
+        .iter()
+        .map(|q| (data.name_of(q.member), q.member))
+        .collect();
+    members.sort();
+    members.dedup();
+    html! {
+        @if let Some(done) = done { p.notice role="status" #done data-done="marked" { (done) } }
+        p { "Your team's contacts, patrols and problem steps you have not reviewed in their "
+            "current version. Personal details are not shown here." }
+        @if queue.is_empty() { p #queue-empty { "Nothing to review." } }
+        @for (name, member) in &members {
+            @let items: Vec<&QueueItem> = queue.iter().filter(|q| q.member == *member).take(MAX_REVIEW_ITEMS).collect();
+            @let total = queue.iter().filter(|q| q.member == *member).count();
+            section.member aria-labelledby=(format!("m-{member}")) {
+                h2 #(format!("m-{member}")) { (name) " (" (total) ")" }
+                table {
+                    thead { tr { th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "" } } }
+                    tbody { @for q in &items { tr {
+                        td { (when(q.at)) } td { (q.what) }
+                        td { @if q.changed { "changed" } @else { "new" } }
+                    } } }
+                }
+                @if total > items.len() { p.muted { "Showing the oldest " (items.len()) " of " (total) "." } }
+                form.mark method="post" action="/web/review" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="member" value=(member);
+                    input type="hidden" name="items"
+                        value=(items.iter().map(|q| item_key(&q.item)).collect::<Vec<_>>().join(" "));
+                    button type="submit" { "Mark these " (items.len()) " reviewed" }
+                }
+            }
+        }
+    }
+}
+
 /// SARA stage moves waiting, each with its evidence and the two decisions.
 pub fn approvals(
     data: &TeamData,
     steps: &[ProblemStep],
     now: DateTime<Utc>,
     csrf: &str,
-    done: Option<&str>,
+    done: Option<(&str, &str)>,
 ) -> Markup {
     let waiting = data.waiting_requests();
     html! {
-        @if let Some(done) = done { p.notice role="status" #done { (done) } }
+        @if let Some((key, done)) = done { p.notice role="status" #done data-done=(key) { (done) } }
         @if waiting.is_empty() { p #none-waiting { "Nothing waits for your decision." } }
         @for r in &waiting {
             @let problem = data.problems.iter().find(|p| p.id == r.problem_id);

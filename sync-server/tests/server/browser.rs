@@ -2,7 +2,9 @@
 //! `chromedriver` with plain WebDriver HTTP calls (no client crate: a dozen JSON requests).
 //! Starts the real `beatbook-server serve --demo` binary on a free port, reads the demo
 //! sergeant's sign-in code from what it prints, signs in by typing the code, and checks the
-//! team-today page, approves one SARA stage move and sends one back, checks the report's charts; screenshots go to `target/web-screenshots/`.
+//! team-today page, approves one SARA stage move and sends one back, marks review items, shows
+//! personal details with a reason and finds the consultation in the audit view, checks the
+//! report's charts, the map and the printed PDF, and that the browser logged no error; screenshots go to `target/web-screenshots/`.
 //!
 //! Every wait is a condition: the server's printed lines, chromedriver's ready line, and the
 //! WebDriver implicit wait for an element of the next page. No sleeps.
@@ -272,7 +274,8 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         &format!("/session/{session}/element/{approve}/click"),
         json!({}),
     );
-    let done = browser.find(&session, "#done");
+    // Each wait names the new page's own element: the old page's may still be there.
+    let done = browser.find(&session, "#done[data-done=approved]");
     assert!(browser.text(&session, &done).starts_with("Approved."));
     let reason = browser.find(&session, "section.request textarea");
     browser.post(
@@ -284,7 +287,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         &format!("/session/{session}/element/{send_back}/click"),
         json!({}),
     );
-    let done = browser.find(&session, "#done");
+    let done = browser.find(&session, "#done[data-done=sent_back]");
     assert!(browser.text(&session, &done).starts_with("Sent back."));
     // (Counting zero elements would wait out the implicit timeout: look for what shows instead.)
     if waiting == 2 {
@@ -318,6 +321,48 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         json!({"url": format!("{url}/web/audit")}),
     );
     browser.find(&session, "main h1");
+
+    // The review queue: mark the first member's items reviewed.
+    browser.post(
+        &format!("/session/{session}/url"),
+        json!({"url": format!("{url}/web/review")}),
+    );
+    browser.find(&session, "section.member");
+    browser.screenshot(&session, "review");
+    let mark = browser.find(&session, "form.mark button");
+    browser.post(
+        &format!("/session/{session}/element/{mark}/click"),
+        json!({}),
+    );
+    let done = browser.find(&session, "#done[data-done=marked]");
+    assert!(browser.text(&session, &done).contains("marked reviewed"));
+
+    // Personal details, with a reason; then the consultation is in the audit view.
+    browser.post(
+        &format!("/session/{session}/url"),
+        json!({"url": format!("{url}/web/follow-ups")}),
+    );
+    let why = browser.find(&session, "#justification");
+    browser.post(
+        &format!("/session/{session}/element/{why}/value"),
+        json!({"text": "Resident rang to say nobody called back"}),
+    );
+    let show = browser.find(&session, "form.reveal button");
+    browser.post(
+        &format!("/session/{session}/element/{show}/click"),
+        json!({}),
+    );
+    browser.find(&session, "#revealed");
+    browser.post(
+        &format!("/session/{session}/url"),
+        json!({"url": format!("{url}/web/audit")}),
+    );
+    let log = browser.find(&session, "#audit");
+    let text = browser.text(&session, &log);
+    assert!(
+        text.contains("Resident rang to say nobody called back") && text.contains("review"),
+        "{text}"
+    );
     browser.screenshot(&session, "audit");
 
     // The print view for the LAP meeting: the report printed to PDF by the browser itself.
