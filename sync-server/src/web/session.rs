@@ -21,7 +21,7 @@ use std::sync::Mutex;
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(15);
 /// A session is over this long after sign-in, however busy.
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(8);
-/// Sessions held at once; past it, expired ones are swept and then sign-in is refused.
+/// Sessions held at once; past it (after sweeping expired ones) sign-in is refused.
 pub const MAX_SESSIONS: usize = 10_000;
 
 /// One signed-in browser.
@@ -76,17 +76,16 @@ impl Sessions {
     ) -> Result<Vec<DeviceId>, TooManySessions> {
         let mut map = self.lock();
         let mut swept = Vec::new();
-        if map.len() >= MAX_SESSIONS {
-            map.retain(|_, s| {
-                let gone = expired(s, now);
-                if gone {
-                    swept.push(s.device_id);
-                }
-                !gone
-            });
-            if map.len() >= MAX_SESSIONS {
-                return Err(TooManySessions);
+        // Every sign-in sweeps: a session left to expire unvisited still has its device revoked.
+        map.retain(|_, s| {
+            let gone = expired(s, now);
+            if gone {
+                swept.push(s.device_id);
             }
+            !gone
+        });
+        if map.len() >= MAX_SESSIONS {
+            return Err(TooManySessions);
         }
         map.insert(id_hash, session);
         Ok(swept)
@@ -184,6 +183,19 @@ mod tests {
             sessions.touch(&[2; 32], at(16, 0)),
             SessionCheck::Expired(_)
         ));
+    }
+
+    #[test]
+    fn a_sign_in_sweeps_sessions_left_to_expire() {
+        let sessions = Sessions::default();
+        let old = session(at(8, 0));
+        let device = old.device_id;
+        sessions.open([4; 32], old, at(8, 0)).expect("opens");
+        let swept = sessions
+            .open([5; 32], session(at(9, 0)), at(9, 0))
+            .expect("opens");
+        assert_eq!(swept, vec![device]);
+        assert_eq!(sessions.len(), 1);
     }
 
     #[test]
