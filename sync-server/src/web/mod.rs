@@ -97,6 +97,7 @@ pub fn router() -> Router<AppState> {
         .route("/web/follow-ups", get(pages::follow_ups))
         .route("/web/follow-ups/personal", post(pages::show_personal))
         .route("/web/report", get(pages::report))
+        .route("/web/report.csv", post(pages::report_csv))
         .route("/web/map", get(pages::map))
         .route("/web/audit", get(pages::audit))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))

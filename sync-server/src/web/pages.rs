@@ -299,6 +299,32 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
+/// The chosen period (default: the 28 days to today) and the one of the same length before it.
+fn periods(
+    now: DateTime<Utc>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(report_view::Days, report_view::Days), WebError> {
+    let last = day(to, now.date_naive(), "last")?;
+    let first = day(from, last - Duration::days(27), "first")?;
+    let length = (last - first).num_days() + 1;
+    if !(1..=MAX_REPORT_DAYS).contains(&length) {
+        return Err(WebError::BadRequest(format!(
+            "The first day must come before the last, at most {MAX_REPORT_DAYS} days apart."
+        )));
+    }
+    let previous = report_view::Days {
+        first: first - Duration::days(length),
+        last: first - Duration::days(1),
+    };
+    Ok((report_view::Days { first, last }, previous))
+}
+
+/// The half-open time span of whole days.
+fn span(d: report_view::Days) -> (DateTime<Utc>, DateTime<Utc>) {
+    (midnight(d.first), midnight(d.last) + Duration::days(1))
+}
+
 pub async fn report(
     State(state): State<AppState>,
     sup: Supervisor,
@@ -307,21 +333,8 @@ pub async fn report(
     let Query(form) =
         form.map_err(|_| WebError::BadRequest("The period could not be read.".into()))?;
     let now = state.web.clock.now();
-    let last = day(form.to.as_deref(), now.date_naive(), "last")?;
-    let first = day(form.from.as_deref(), last - Duration::days(27), "first")?;
-    let length = (last - first).num_days() + 1;
-    if !(1..=MAX_REPORT_DAYS).contains(&length) {
-        return Err(WebError::BadRequest(format!(
-            "The first day must come before the last, at most {MAX_REPORT_DAYS} days apart."
-        )));
-    }
-    let days = report_view::Days { first, last };
-    let previous_days = report_view::Days {
-        first: first - Duration::days(length),
-        last: first - Duration::days(1),
-    };
+    let (days, previous_days) = periods(now, form.from.as_deref(), form.to.as_deref())?;
     let data = load(&state, &sup).await?;
-    let span = |d: report_view::Days| (midnight(d.first), midnight(d.last) + Duration::days(1));
     let (from, to) = span(days);
     let (previous_from, previous_to) = span(previous_days);
     let current = figures(&data, from, to, now)?;
@@ -329,6 +342,7 @@ pub async fn report(
     let members = team::per_member(&data, &current.query);
     let previous_members = team::per_member(&data, &previous.query);
     let body = report_view::report(
+        &sup.session.csrf,
         days,
         previous_days,
         &current,
@@ -337,6 +351,68 @@ pub async fn report(
         &previous_members,
     );
     Ok(page(&sup, &data, "Performance report", "/web/report", body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExportForm {
+    csrf: String,
+    from: String,
+    to: String,
+    justification: String,
+}
+
+/// The report as CSV: a disclosure, written to the server's audit log (with the reason) before
+/// the file is sent; if the log cannot be written nothing is sent.
+pub async fn report_csv(
+    State(state): State<AppState>,
+    sup: Supervisor,
+    form: Result<Form<ExportForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let form = form_or_csrf(form)?;
+    sup.check_csrf(&form.csrf)?;
+    let justification = form.justification.trim().to_owned();
+    if !(10..=500).contains(&justification.chars().count()) {
+        return Err(WebError::BadRequest(
+            "Say why the figures leave Beatbook (10 to 500 characters).".into(),
+        ));
+    }
+    let now = state.web.clock.now();
+    let (days, _) = periods(now, Some(&form.from), Some(&form.to))?;
+    let (from, to) = span(days);
+    let data = load(&state, &sup).await?;
+    let report = figures(&data, from, to, now)?;
+    let storage = state.storage.clone();
+    let principal = sup.principal.clone();
+    let detail = format!(
+        "{}; web pages; justification: {justification}",
+        crate::reports::disclosure_detail(&report.query, Some(sup.team))
+    );
+    tokio::task::spawn_blocking(move || {
+        storage.append_audit(&ServerAudit {
+            at_ms: now.timestamp_millis(),
+            user_id: Some(principal.user_id),
+            role: principal.role.as_str().to_owned(),
+            device_id: Some(principal.device_id),
+            action: AuditAction::Disclosure,
+            subject: "report".into(),
+            detail: Some(detail),
+        })
+    })
+    .await??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"beatbook-report-{}-{}.csv\"",
+                    days.first, days.last
+                ),
+            ),
+        ],
+        beatbook_core::reports::to_csv(&report),
+    )
+        .into_response())
 }
 
 pub async fn audit(

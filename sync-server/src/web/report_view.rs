@@ -70,7 +70,9 @@ fn member_bars(
 }
 
 /// The whole report page body.
+#[allow(clippy::too_many_arguments)]
 pub fn report(
+    csrf: &str,
     days: Days,
     previous_days: Days,
     now: &Report,
@@ -133,6 +135,14 @@ pub fn report(
             input #to type="date" name="to" value=(days.last) required;
             button type="submit" { "Show" }
             span.hint { "To print or save as PDF for the LAP meeting, use your browser's Print." }
+        }
+        form.export method="post" action="/web/report.csv" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="from" value=(days.first);
+            input type="hidden" name="to" value=(days.last);
+            label for="export-why" { "Why the figures leave Beatbook (logged as a disclosure)" }
+            input #export-why type="text" name="justification" required minlength="10" maxlength="500";
+            button type="submit" { "Download CSV" }
         }
         p.period-said #period {
             "From " (days.first.format("%-d %B %Y")) " to " (days.last.format("%-d %B %Y"))

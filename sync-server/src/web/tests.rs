@@ -764,3 +764,38 @@ async fn marking_reviewed_marks_exactly_what_was_shown_and_logs_it() {
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_csv_export_needs_a_reason_and_is_logged_as_a_disclosure_first() {
+    let w = web(false);
+    let session = w.sign_in(w.sergeant_a).await;
+    let token = w.get("/web/report", &session).await.csrf();
+    let form =
+        |why: &str| format!("csrf={token}&from=2031-02-18&to=2031-03-03&justification={why}");
+    let refused = w.post("/web/report.csv", &session, &form("short")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(w.storage.audit_log(10).expect("audit").is_empty());
+    let csv = w
+        .post(
+            "/web/report.csv",
+            &session,
+            &form("LAP+meeting+on+Thursday"),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert_eq!(
+        csv.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(!csv.body.is_empty() && !csv.body.contains("<html"));
+    let log = w.storage.audit_log(10).expect("audit");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, AuditAction::Disclosure);
+    let detail = log[0].detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.contains("2031-02-18") && detail.contains("LAP meeting on Thursday"),
+        "{detail}"
+    );
+}
