@@ -11,12 +11,14 @@ use super::views;
 use crate::http::AppState;
 use crate::secrets;
 use crate::storage::{Principal, StorageError, TokenCheck};
-use axum::extract::FromRequestParts;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use beatbook_core::ids::TeamId;
 use beatbook_core::model::Role;
+use serde::Deserialize;
 
 /// The session cookie (`Path=/web`).
 pub const SESSION_COOKIE: &str = "bb_session";
@@ -184,6 +186,18 @@ impl FromRequestParts<AppState> for Supervisor {
             id_hash,
         })
     }
+}
+
+/// A form that carries only its anti-forgery token (sign-out).
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// A form's fields; an unreadable form (its token missing) is refused as a forgery would be.
+pub fn form_or_csrf<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebError> {
+    // A form without its token (or unreadable) is refused as a forgery would be.
+    form.map(|Form(f)| f).map_err(|_| WebError::csrf())
 }
 
 #[cfg(test)]

@@ -17,11 +17,13 @@
 //! styles only from `/web/style.css`, `X-Frame-Options: DENY`, `no-store` caching and no
 //! referrer (see `docs/security.md`).
 
+pub mod account;
 pub mod charts;
 pub mod decide;
 pub mod guard;
 pub mod map;
 pub mod pages;
+pub mod report_pages;
 pub mod report_view;
 pub mod review;
 pub mod session;
@@ -85,9 +87,9 @@ pub fn router() -> Router<AppState> {
         .route("/web/icon.svg", get(pages::icon))
         .route(
             "/web/sign-in",
-            get(pages::sign_in_form).post(pages::sign_in),
+            get(account::sign_in_form).post(account::sign_in),
         )
-        .route("/web/sign-out", post(pages::sign_out))
+        .route("/web/sign-out", post(account::sign_out))
         .route("/web/today", get(pages::today))
         .route("/web/review", get(pages::review).post(pages::mark_reviewed))
         .route(
@@ -96,9 +98,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/web/follow-ups", get(pages::follow_ups))
         .route("/web/follow-ups/personal", post(pages::show_personal))
-        .route("/web/report", get(pages::report))
-        .route("/web/report.csv", post(pages::report_csv))
-        .route("/web/map", get(pages::map))
+        .route("/web/report", get(report_pages::report))
+        .route("/web/report.csv", post(report_pages::report_csv))
+        .route("/web/map", get(report_pages::map))
         .route("/web/audit", get(pages::audit))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(CatchPanicLayer::new())

@@ -1,29 +1,26 @@
-//! The `/web/` handlers: thin — read the clock and the store (off the async threads), hand the
-//! data to a view. Every signed-in page takes a [`Supervisor`] (session, role and team checked),
-//! every form a CSRF token; the one page that shows personal data logs the consultation first,
-//! and shows nothing if the log cannot be written.
+//! The `/web/` team pages' handlers: thin — read the clock and the store (off the async
+//! threads), hand the data to a view. Every signed-in page takes a [`Supervisor`] (session, role
+//! and team checked), every form a CSRF token; the one page that shows personal data logs the
+//! consultation first, and shows nothing if the log cannot be written. Signing in and out are in
+//! [`super::account`], the report and the map in [`super::report_pages`].
 
-use super::guard::{self, cookie, Supervisor, WebError, SESSION_COOKIE, SIGN_IN_COOKIE};
-use super::session::{Session, ABSOLUTE_TIMEOUT};
+use super::guard::{form_or_csrf, Supervisor, WebError};
 use super::team::{self, TeamData};
-use super::{decide, report_view, signin, views};
+use super::{decide, views};
 use crate::http::AppState;
-use crate::secrets;
 use crate::storage::{ServerAudit, SyncStorage};
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use beatbook_core::ids::FollowUpId;
 use beatbook_core::reports::{compute, Period, Report, ReportArea, ReportQuery};
 use beatbook_core::store::AuditAction;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use maud::Markup;
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// The longest period the report page computes at once.
-const MAX_REPORT_DAYS: i64 = 366;
 /// Audit entries the audit page reads (newest first) before keeping the team's.
 const AUDIT_READ: u32 = 2000;
 
@@ -54,183 +51,25 @@ pub async fn icon() -> Response {
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SignInQuery {
-    expired: Option<String>,
-    signed_out: Option<String>,
-}
-
-fn sign_in_page(state: &AppState, status: StatusCode, notice: Option<&str>) -> Response {
-    let Ok(csrf) = secrets::new_token() else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Html(
-                views::error_page(StatusCode::INTERNAL_SERVER_ERROR, "The server failed.")
-                    .into_string(),
-            ),
-        )
-            .into_response();
-    };
-    let cookie = guard::set_cookie(SIGN_IN_COOKIE, &csrf, Some(600), state.web.secure_cookies);
-    (
-        status,
-        [(header::SET_COOKIE, cookie)],
-        Html(views::sign_in(&csrf, notice).into_string()),
-    )
-        .into_response()
-}
-
-pub async fn sign_in_form(
-    State(state): State<AppState>,
-    query: Result<Query<SignInQuery>, QueryRejection>,
-) -> Response {
-    let notice = match query {
-        Ok(Query(q)) if q.expired.is_some() => {
-            Some("Your session ended (15 minutes idle, or 8 hours). Sign in again.")
-        }
-        Ok(Query(q)) if q.signed_out.is_some() => Some("You have signed out."),
-        _ => None,
-    };
-    sign_in_page(&state, StatusCode::OK, notice)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SignInForm {
-    csrf: String,
-    code: String,
-}
-
-pub async fn sign_in(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<SignInForm>, FormRejection>,
-) -> Result<Response, WebError> {
-    let now = state.web.clock.now();
-    if let Some(secs) = state.web.sign_in_failures.blocked_for(now) {
-        return Err(WebError::TooManyAttempts(secs));
-    }
-    let Form(form) =
-        form.map_err(|_| WebError::BadRequest("The form could not be read.".into()))?;
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !guard::same_secret(&form.csrf, expected) {
-        return Err(WebError::csrf());
-    }
-    let storage = state.storage.clone();
-    let outcome =
-        tokio::task::spawn_blocking(move || signin::exchange(&*storage, &form.code, now)).await??;
-    let signed = match outcome {
-        Ok(signed) => signed,
-        Err(refusal) => {
-            state.web.sign_in_failures.failed(now);
-            tracing::info!(?refusal, "web sign-in refused");
-            return Ok(sign_in_page(
-                &state,
-                StatusCode::UNAUTHORIZED,
-                Some("That code is not valid: it is wrong, used or expired. Ask for a new one."),
-            ));
-        }
-    };
-    let id = secrets::new_token().map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let csrf = secrets::new_token().map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let session = Session {
-        device_id: signed.device_id,
-        token_hash: signed.token_hash,
-        user_id: signed.user.id,
-        csrf,
-        signed_in_at: now,
-        last_seen_at: now,
-    };
-    let opened = state.web.sessions.open(secrets::hash(&id), session, now);
-    let revoke = match &opened {
-        Ok(swept) => swept.clone(),
-        Err(_) => vec![signed.device_id],
-    };
-    revoke_all(&state, revoke, now).await?;
-    opened.map_err(|e| WebError::Forbidden(e.to_string()))?;
-    tracing::info!(user = %signed.user.id, "supervisor signed in to the web pages");
-    let secure = state.web.secure_cookies;
-    Ok((
-        AppendHeaders([
-            (
-                header::SET_COOKIE,
-                guard::set_cookie(
-                    SESSION_COOKIE,
-                    &id,
-                    Some(ABSOLUTE_TIMEOUT.num_seconds()),
-                    secure,
-                ),
-            ),
-            (
-                header::SET_COOKIE,
-                guard::set_cookie(SIGN_IN_COOKIE, "", Some(0), secure),
-            ),
-        ]),
-        Redirect::to("/web/today"),
-    )
-        .into_response())
-}
-
-async fn revoke_all(
-    state: &AppState,
-    devices: Vec<beatbook_core::ids::DeviceId>,
-    now: DateTime<Utc>,
-) -> Result<(), WebError> {
-    if devices.is_empty() {
-        return Ok(());
-    }
-    let storage = state.storage.clone();
-    tokio::task::spawn_blocking(move || {
-        devices
-            .into_iter()
-            .try_for_each(|d| storage.revoke_device(d, now.timestamp_millis()).map(|_| ()))
-    })
-    .await??;
-    Ok(())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
-fn form_or_csrf<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebError> {
-    // A form without its token (or unreadable) is refused as a forgery would be.
-    form.map(|Form(f)| f).map_err(|_| WebError::csrf())
-}
-
-pub async fn sign_out(
-    State(state): State<AppState>,
-    sup: Supervisor,
-    form: Result<Form<CsrfForm>, FormRejection>,
-) -> Result<Response, WebError> {
-    sup.check_csrf(&form_or_csrf(form)?.csrf)?;
-    let now = state.web.clock.now();
-    if let Some(device) = state.web.sessions.close(&sup.id_hash) {
-        revoke_all(&state, vec![device], now).await?;
-    }
-    Ok((
-        [(
-            header::SET_COOKIE,
-            guard::set_cookie(SESSION_COOKIE, "", Some(0), state.web.secure_cookies),
-        )],
-        Redirect::to("/web/sign-in?signed_out=1"),
-    )
-        .into_response())
-}
-
-async fn load(state: &AppState, sup: &Supervisor) -> Result<TeamData, WebError> {
+pub(super) async fn load(state: &AppState, sup: &Supervisor) -> Result<TeamData, WebError> {
     let storage: Arc<dyn SyncStorage> = state.storage.clone();
     let team = sup.team;
     Ok(tokio::task::spawn_blocking(move || team::load(&*storage, team)).await??)
 }
 
-fn page(sup: &Supervisor, data: &TeamData, title: &str, path: &str, body: Markup) -> Html<String> {
+pub(super) fn page(
+    sup: &Supervisor,
+    data: &TeamData,
+    title: &str,
+    path: &str,
+    body: Markup,
+) -> Html<String> {
     let who = data.name_of(sup.principal.user_id);
     Html(views::layout(title, path, &who, &sup.session.csrf, body).into_string())
 }
 
 /// The team's figures for `[from, to)` as known at `as_of`.
-fn figures(
+pub(super) fn figures(
     data: &TeamData,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -278,141 +117,6 @@ pub async fn follow_ups(
         "/web/follow-ups",
         body,
     ))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReportForm {
-    from: Option<String>,
-    to: Option<String>,
-}
-
-fn day(text: Option<&str>, default: NaiveDate, name: &str) -> Result<NaiveDate, WebError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(default),
-        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-            WebError::BadRequest(format!("The {name} day must be a date (YYYY-MM-DD)."))
-        }),
-    }
-}
-
-fn midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_time(chrono::NaiveTime::MIN).and_utc()
-}
-
-/// The chosen period (default: the 28 days to today) and the one of the same length before it.
-fn periods(
-    now: DateTime<Utc>,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<(report_view::Days, report_view::Days), WebError> {
-    let last = day(to, now.date_naive(), "last")?;
-    let first = day(from, last - Duration::days(27), "first")?;
-    let length = (last - first).num_days() + 1;
-    if !(1..=MAX_REPORT_DAYS).contains(&length) {
-        return Err(WebError::BadRequest(format!(
-            "The first day must come before the last, at most {MAX_REPORT_DAYS} days apart."
-        )));
-    }
-    let previous = report_view::Days {
-        first: first - Duration::days(length),
-        last: first - Duration::days(1),
-    };
-    Ok((report_view::Days { first, last }, previous))
-}
-
-/// The half-open time span of whole days.
-fn span(d: report_view::Days) -> (DateTime<Utc>, DateTime<Utc>) {
-    (midnight(d.first), midnight(d.last) + Duration::days(1))
-}
-
-pub async fn report(
-    State(state): State<AppState>,
-    sup: Supervisor,
-    form: Result<Query<ReportForm>, QueryRejection>,
-) -> Result<Html<String>, WebError> {
-    let Query(form) =
-        form.map_err(|_| WebError::BadRequest("The period could not be read.".into()))?;
-    let now = state.web.clock.now();
-    let (days, previous_days) = periods(now, form.from.as_deref(), form.to.as_deref())?;
-    let data = load(&state, &sup).await?;
-    let (from, to) = span(days);
-    let (previous_from, previous_to) = span(previous_days);
-    let current = figures(&data, from, to, now)?;
-    let previous = figures(&data, previous_from, previous_to, now)?;
-    let members = team::per_member(&data, &current.query);
-    let previous_members = team::per_member(&data, &previous.query);
-    let body = report_view::report(
-        &sup.session.csrf,
-        days,
-        previous_days,
-        &current,
-        &previous,
-        &members,
-        &previous_members,
-    );
-    Ok(page(&sup, &data, "Performance report", "/web/report", body))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ExportForm {
-    csrf: String,
-    from: String,
-    to: String,
-    justification: String,
-}
-
-/// The report as CSV: a disclosure, written to the server's audit log (with the reason) before
-/// the file is sent; if the log cannot be written nothing is sent.
-pub async fn report_csv(
-    State(state): State<AppState>,
-    sup: Supervisor,
-    form: Result<Form<ExportForm>, FormRejection>,
-) -> Result<Response, WebError> {
-    let form = form_or_csrf(form)?;
-    sup.check_csrf(&form.csrf)?;
-    let justification = form.justification.trim().to_owned();
-    if !(10..=500).contains(&justification.chars().count()) {
-        return Err(WebError::BadRequest(
-            "Say why the figures leave Beatbook (10 to 500 characters).".into(),
-        ));
-    }
-    let now = state.web.clock.now();
-    let (days, _) = periods(now, Some(&form.from), Some(&form.to))?;
-    let (from, to) = span(days);
-    let data = load(&state, &sup).await?;
-    let report = figures(&data, from, to, now)?;
-    let storage = state.storage.clone();
-    let principal = sup.principal.clone();
-    let detail = format!(
-        "{}; web pages; justification: {justification}",
-        crate::reports::disclosure_detail(&report.query, Some(sup.team))
-    );
-    tokio::task::spawn_blocking(move || {
-        storage.append_audit(&ServerAudit {
-            at_ms: now.timestamp_millis(),
-            user_id: Some(principal.user_id),
-            role: principal.role.as_str().to_owned(),
-            device_id: Some(principal.device_id),
-            action: AuditAction::Disclosure,
-            subject: "report".into(),
-            detail: Some(detail),
-        })
-    })
-    .await??;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"beatbook-report-{}-{}.csv\"",
-                    days.first, days.last
-                ),
-            ),
-        ],
-        beatbook_core::reports::to_csv(&report),
-    )
-        .into_response())
 }
 
 pub async fn audit(
@@ -580,82 +284,6 @@ pub async fn decide_stage(
         Ok(()) => Ok(Redirect::to(&format!("/web/approvals?done={done}")).into_response()),
         Err(why) => Err(WebError::Conflict(why)),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct MapQuery {
-    shade: Option<String>,
-}
-
-pub async fn map(
-    State(state): State<AppState>,
-    sup: Supervisor,
-    query: Result<Query<MapQuery>, QueryRejection>,
-) -> Result<Html<String>, WebError> {
-    let by_hours = query
-        .ok()
-        .and_then(|Query(q)| q.shade)
-        .is_some_and(|s| s == "hours");
-    let data = load(&state, &sup).await?;
-    let storage = state.storage.clone();
-    let team = sup.team;
-    let geojson = tokio::task::spawn_blocking(move || team::boundaries(&*storage, team)).await??;
-    let now = state.web.clock.now();
-    let month = figures(&data, now - Duration::days(28), now, now)?;
-    let lap = data
-        .facts
-        .teams
-        .iter()
-        .find(|t| t.id == sup.team)
-        .and_then(|t| t.lap_code.clone());
-    let all = super::map::outlines(geojson.as_deref().unwrap_or_default());
-    // The team's LAP when it has one and the file knows it; otherwise every area.
-    let ours: Vec<_> = all
-        .iter()
-        .filter(|o| lap.as_deref() == Some(o.lap_code.as_str()))
-        .cloned()
-        .collect();
-    let outlines = if ours.is_empty() { all } else { ours };
-    let values: std::collections::HashMap<String, f64> = if by_hours {
-        month
-            .patrol_hours
-            .by_area
-            .iter()
-            .filter_map(|a| match &a.area {
-                beatbook_core::model::AreaRef::Lsoa(code) => Some((code.to_string(), a.hours)),
-                _ => None,
-            })
-            .collect()
-    } else {
-        month
-            .engagement
-            .by_lsoa
-            .iter()
-            .map(|g| (g.key.clone(), g.contacts as f64))
-            .collect()
-    };
-    let (caption, unit) = if by_hours {
-        (
-            "Patrol hours targeted at each LSOA, last 28 days",
-            "patrol hours",
-        )
-    } else {
-        ("Contacts in each LSOA, last 28 days", "contacts")
-    };
-    let body = maud::html! {
-        p.switch {
-            @if by_hours { a href="/web/map" { "Shade by contacts" } " · " strong { "Patrol hours" } }
-            @else { strong { "Contacts" } " · " a href="/web/map?shade=hours" { "Shade by patrol hours" } }
-        }
-        (super::map::map(caption, unit, &outlines, &values, &data.facts.priority_areas))
-    };
-    Ok(page(
-        &sup,
-        &data,
-        "Map of the team's areas",
-        "/web/map",
-        body,
-    ))
 }
 
 #[derive(Debug, Deserialize)]
