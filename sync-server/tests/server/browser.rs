@@ -4,7 +4,8 @@
 //! sergeant's sign-in code from what it prints, signs in by typing the code, and checks the
 //! team-today page, approves one SARA stage move and sends one back, marks review items, shows
 //! personal details with a reason and finds the consultation in the audit view, checks the
-//! report's charts, the map and the printed PDF, and that the browser logged no error; screenshots go to `target/web-screenshots/`.
+//! report's charts, the map and the printed PDF, that axe-core finds no WCAG 2.x A/AA
+//! violation on any page, and that the browser logged no error; screenshots go to `target/web-screenshots/`.
 //!
 //! Every wait is a condition: the server's printed lines, chromedriver's ready line, and the
 //! WebDriver implicit wait for an element of the next page. No sleeps.
@@ -20,6 +21,9 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
+
+/// axe-core, vendored (see `vendor/README.md`).
+const AXE: &str = include_str!("vendor/axe-4.14.1.min.js");
 
 /// Kills a child process this test started when the test ends, however it ends.
 struct Owned(Child);
@@ -106,6 +110,36 @@ impl Browser {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// WCAG 2.x A and AA violations axe-core finds on the current page (`rule: count help`),
+    /// and how many rules passed (so a run that checked nothing cannot pass unnoticed).
+    fn axe(&self, session: &str) -> (Vec<String>, u64) {
+        let script = format!(
+            "{AXE}\n;const done = arguments[arguments.length - 1];\
+             axe.run(document, {{runOnly: {{type: 'tag', values: \
+             ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}}}})\
+             .then(r => done({{passes: r.passes.length, violations: r.violations.map(\
+             v => v.id + ': ' + v.nodes.length + ' ' + v.help)}}))\
+             .catch(e => done({{passes: 0, violations: ['axe failed: ' + e]}}));"
+        );
+        let result = self.post(
+            &format!("/session/{session}/execute/async"),
+            json!({"script": script, "args": []}),
+        );
+        let violations = result["violations"]
+            .as_array()
+            .map(|v| v.iter().map(|x| x.to_string()).collect())
+            .unwrap_or_else(|| vec![format!("axe gave no answer: {result}")]);
+        (violations, result["passes"].as_u64().unwrap_or(0))
+    }
+
+    /// The current page, screenshot saved and checked by axe-core.
+    fn check(&self, session: &str, name: &str) {
+        self.screenshot(session, name);
+        let (violations, passes) = self.axe(session);
+        assert!(violations.is_empty(), "{name}: {violations:?}");
+        assert!(passes >= 5, "{name}: axe checked only {passes} rules");
     }
 
     fn screenshot(&self, session: &str, name: &str) {
@@ -224,7 +258,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     let session = created["sessionId"].as_str().expect("a session").to_owned();
     browser.post(
         &format!("/session/{session}/timeouts"),
-        json!({"implicit": 20000, "pageLoad": 30000}),
+        json!({"implicit": 20000, "pageLoad": 30000, "script": 60000}),
     );
 
     browser.post(
@@ -232,7 +266,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         json!({"url": format!("{url}/web/")}),
     );
     let field = browser.find(&session, "#code");
-    browser.screenshot(&session, "sign-in");
+    browser.check(&session, "sign-in");
     browser.post(
         &format!("/session/{session}/element/{field}/value"),
         json!({"text": code}),
@@ -250,7 +284,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     let heading = browser.find(&session, "main h1");
     assert_eq!(browser.text(&session, &heading), "Team today");
     assert!(browser.count(&session, "#sara-h") == 1 && browser.count(&session, "#overdue-h") == 1);
-    browser.screenshot(&session, "team-today");
+    browser.check(&session, "team-today");
 
     browser.post(
         &format!("/session/{session}/url"),
@@ -258,7 +292,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     );
     let share = browser.find(&session, "#share-72h");
     assert!(browser.text(&session, &share).ends_with('%') || browser.text(&session, &share) == "–");
-    browser.screenshot(&session, "follow-ups");
+    browser.check(&session, "follow-ups");
 
     // SARA approvals: approve the first move waiting, send the next one back with a reason.
     browser.post(
@@ -266,7 +300,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         json!({"url": format!("{url}/web/approvals")}),
     );
     browser.find(&session, "section.request");
-    browser.screenshot(&session, "approvals");
+    browser.check(&session, "approvals");
     let waiting = browser.count(&session, "section.request");
     assert!(waiting >= 2, "the demo has moves waiting ({waiting})");
     let approve = browser.find(&session, "section.request form.decide button");
@@ -304,7 +338,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     let charts = browser.count(&session, "figure.chart svg");
     assert!(charts >= 4, "the report draws its charts ({charts})");
     assert!(browser.count(&session, "#headline tbody tr") >= 9);
-    browser.screenshot(&session, "report");
+    browser.check(&session, "report");
 
     browser.post(
         &format!("/session/{session}/url"),
@@ -315,7 +349,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         browser.count(&session, "figure.map svg path") >= 3,
         "LSOAs drawn"
     );
-    browser.screenshot(&session, "map");
+    browser.check(&session, "map");
     browser.post(
         &format!("/session/{session}/url"),
         json!({"url": format!("{url}/web/audit")}),
@@ -328,7 +362,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         json!({"url": format!("{url}/web/review")}),
     );
     browser.find(&session, "section.member");
-    browser.screenshot(&session, "review");
+    browser.check(&session, "review");
     let mark = browser.find(&session, "form.mark button");
     browser.post(
         &format!("/session/{session}/element/{mark}/click"),
@@ -363,7 +397,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         text.contains("Resident rang to say nobody called back") && text.contains("review"),
         "{text}"
     );
-    browser.screenshot(&session, "audit");
+    browser.check(&session, "audit");
 
     // The print view for the LAP meeting: the report printed to PDF by the browser itself.
     browser.post(
