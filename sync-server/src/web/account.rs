@@ -9,6 +9,7 @@ use super::session::{Session, ABSOLUTE_TIMEOUT};
 use super::{signin, views};
 use crate::http::AppState;
 use crate::secrets;
+use crate::storage::StorageError;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -92,8 +93,9 @@ pub async fn sign_in(
             ));
         }
     };
-    let id = secrets::new_token().map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let csrf = secrets::new_token().map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let random = |e: secrets::RandomError| WebError::Storage(StorageError::Invalid(e.to_string()));
+    let id = secrets::new_token().map_err(random)?;
+    let csrf = secrets::new_token().map_err(random)?;
     let session = Session {
         device_id: signed.device_id,
         token_hash: signed.token_hash,
