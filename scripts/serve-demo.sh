@@ -33,6 +33,10 @@ Enrol a second store with the supervisor's code (Sergeant Kim Demo) to see the t
   beatbook followups --team    # every open promise, overdue first; the 72-hour share
   beatbook report              # the performance framework figures
 
+The sergeant's web pages: open http://$listen/web/ in a browser and sign in with the web
+sign-in code printed below for Sergeant Kim Demo (one use, 10 minutes; the line also says how
+to issue a new one).
+
 Server data: $data (delete it to start the demo afresh)
 
 MSG

@@ -9,6 +9,10 @@ need_apt=()
 for tool in gcc make perl; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
+# The web pages' browser test (sync-server/tests/server/browser.rs) drives Debian's chromium
+# headless through chromedriver.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing ${need_apt[*]}"
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
@@ -29,6 +33,8 @@ echo "==> cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 phase_done "clippy (builds every target)"
 echo "==> cargo test"
+# The browser test fails rather than skips when chromedriver is missing.
+export BEATBOOK_REQUIRE_BROWSER=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"

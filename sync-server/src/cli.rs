@@ -85,9 +85,14 @@ pub struct ServeArgs {
     /// Seconds a request body may stall (no byte arriving) before it is answered 408.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub body_timeout_secs: u64,
-    /// Seed the fictional demo force first if the store is empty, and print its codes.
+    /// Seed the fictional demo force first if the store is empty, and print its codes (and a
+    /// web sign-in code for the demo sergeant).
     #[arg(long)]
     pub demo: bool,
+    /// Mark the web pages' cookies `Secure`: set it when browsers reach the server over HTTPS
+    /// (through the TLS-terminating reverse proxy); leave it off only for plain-HTTP loopback.
+    #[arg(long, env = "BEATBOOK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +129,13 @@ pub enum AdminCommand {
         user: UserId,
         #[arg(long, default_value_t = crate::admin::DEFAULT_CODE_HOURS)]
         expires_hours: u32,
+    },
+    /// Issue a one-time code a supervisor signs in to the web pages (`/web/`) with; shown
+    /// once, only its hash is kept, and it expires in 10 minutes.
+    SignInCode {
+        /// The supervisor's user id.
+        #[arg(long)]
+        user: UserId,
     },
     /// List teams and users with their ids.
     ListUsers,

@@ -56,6 +56,18 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
             Some(force) => print!("{}", demo::describe(&force, &url)),
             None => println!("The store already has users; the demo force was not seeded again."),
         }
+        match demo::web_sign_in(storage.as_ref(), Utc::now())? {
+            Some(issued) => println!(
+                "Web pages for supervisors: open {url}/web/ and sign in as {} with the code {} \
+                 (one use, expires {}; a new one: beatbook-server admin --data {} sign-in-code --user {}).",
+                issued.user.display_name,
+                issued.code,
+                issued.expires_at.format("%H:%M UTC"),
+                args.data.display(),
+                issued.user.id
+            ),
+            None => println!("No demo sergeant in this store: no web sign-in code printed."),
+        }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -73,6 +85,7 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
                 earliest_record_time: args.earliest_record_time,
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
                 body_idle_timeout: Duration::from_secs(args.body_timeout_secs),
+                secure_cookies: args.secure_cookies,
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         };
@@ -112,6 +125,15 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             println!("{}", issued.code);
             eprintln!(
                 "one-time enrolment code for \"{}\", expires {}; it is shown only now",
+                issued.user.display_name,
+                issued.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+        AdminCommand::SignInCode { user } => {
+            let issued = crate::web::signin::issue_code(storage, user, Utc::now())?;
+            println!("{}", issued.code);
+            eprintln!(
+                "one-time web sign-in code for \"{}\", expires {}; it is shown only now",
                 issued.user.display_name,
                 issued.expires_at.format("%Y-%m-%d %H:%M UTC")
             );

@@ -74,6 +74,19 @@ pub fn seed_if_empty(storage: &dyn SyncStorage) -> AdminResult<Option<DemoForce>
     }))
 }
 
+/// A web sign-in code for the demo sergeant, if this store has the demo force.
+pub fn web_sign_in(
+    storage: &dyn SyncStorage,
+    now: chrono::DateTime<Utc>,
+) -> AdminResult<Option<crate::web::signin::IssuedSignInCode>> {
+    let sergeant = storage.users()?.into_iter().find(|u| {
+        u.role == Role::Supervisor && DEMO_USERS.iter().any(|(n, _)| *n == u.display_name)
+    });
+    sergeant
+        .map(|u| crate::web::signin::issue_code(storage, u.id, now))
+        .transpose()
+}
+
 /// What a newcomer needs, for the terminal.
 pub fn describe(force: &DemoForce, server_url: &str) -> String {
     let a = &force.activity;

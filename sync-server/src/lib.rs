@@ -16,6 +16,7 @@
 //!   three weeks of fictional activity.
 //! - [`serve`], [`background`]: running the server (graceful shutdown; a background server for
 //!   tests). [`cli`], [`commands`], [`logging`]: the binary's plumbing.
+//! - [`web`]: the supervisors' web pages under `/web/` (sign-in code, session, team pages).
 
 pub mod admin;
 pub mod apply;
@@ -35,3 +36,4 @@ pub mod secrets;
 pub mod serve;
 pub mod storage;
 pub mod validate;
+pub mod web;

@@ -47,6 +47,8 @@ pub struct HttpConfig {
     /// How long a request body may go without a byte arriving before the request is answered
     /// `408` (a slow but moving upload is not cut off).
     pub body_idle_timeout: Duration,
+    /// Mark the web pages' cookies `Secure` (set when the server is reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +58,7 @@ impl Default for HttpConfig {
             earliest_record_time: beatbook_core::model::time_sense::default_floor(),
             header_timeout: Duration::from_secs(30),
             body_idle_timeout: Duration::from_secs(30),
+            secure_cookies: false,
         }
     }
 }
@@ -66,6 +69,8 @@ pub struct AppState {
     pub storage: Arc<dyn SyncStorage>,
     pub config: Arc<HttpConfig>,
     pub enrol_failures: Arc<enrol::FailureLimiter>,
+    /// The supervisors' web pages: sessions, sign-in limits, their clock (`crate::web`).
+    pub web: Arc<crate::web::WebState>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -78,10 +83,12 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(storage: Arc<dyn SyncStorage>, config: HttpConfig) -> Self {
+        let web = crate::web::WebState::system(config.secure_cookies);
         Self {
             storage,
             config: Arc::new(config),
             enrol_failures: Arc::default(),
+            web: Arc::new(web),
         }
     }
 }
@@ -97,12 +104,17 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync/status", get(pull::status))
         .route("/v1/reports", get(reports::json))
         .route("/v1/reports.csv", get(reports::csv))
+        // Explicit, so that the API's layers (the error shape, the server time) still answer
+        // unknown paths once the web pages are merged in below.
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(log_request))
         .layer(middleware::map_response(finish))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // The web pages: their own layers (HTML errors, security headers), not the API's.
+        .merge(crate::web::router())
         // Outermost, so it watches the raw bytes arriving (before decompression).
         .layer(RequestBodyTimeoutLayer::new(body_idle_timeout))
         .with_state(state)
@@ -129,7 +141,7 @@ async fn finish(response: Response) -> Response {
 }
 
 /// One log line per request: method, route (never the query or body), status, duration.
-async fn log_request(request: Request, next: Next) -> Response {
+pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let route = request
         .extensions()

@@ -1,0 +1,257 @@
+//! The review queue on the web page, and marking it reviewed — the same queue and the same
+//! `review` records as `beatbook review` on the sergeant's device (`docs/supervisors.md`,
+//! "Review queue"): every contact, patrol and problem step of the team, other than the
+//! supervisor's own, whose *current version* this supervisor has not reviewed.
+//!
+//! "Mark reviewed" marks exactly what the page showed: the form carries each item's kind, id
+//! and version, and the server keeps only those still in the queue at that version (a record
+//! edited since stays in the queue, as changed). The review is written as a new `review` record
+//! through the devices' push path ([`super::decide::apply_ops`]), so the supervisor's phone
+//! sees it too, and the consultation is logged in the server's audit log with the counts.
+
+use super::decide::{self, changes};
+use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
+use beatbook_core::ids::{ReviewId, TeamId, UserId};
+use beatbook_core::model::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
+use beatbook_core::store::AuditAction;
+use beatbook_core::sync::merge::RecordState;
+use beatbook_core::sync::RecordKind;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// One record waiting for review, by what the page shows of it (nothing personal: kind, who,
+/// when, and for a step its stage).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueItem {
+    pub item: ReviewedItem,
+    pub member: UserId,
+    /// When it happened (a contact's time, a patrol's start, a step's recording).
+    pub at: DateTime<Utc>,
+    /// A short description: the contact's method, the patrol's kind, the step's stage.
+    pub what: String,
+    /// An earlier version of it was reviewed.
+    pub changed: bool,
+}
+
+#[derive(Deserialize)]
+struct ContactLine {
+    id: String,
+    recorded_by: UserId,
+    occurred_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    method: String,
+}
+
+#[derive(Deserialize)]
+struct PatrolLine {
+    id: String,
+    recorded_by: UserId,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct StepLine {
+    id: String,
+    author: UserId,
+    stage: String,
+    recorded_at: DateTime<Utc>,
+}
+
+/// The kinds the queue reads.
+const KINDS: &[RecordKind] = &[
+    RecordKind::Contact,
+    RecordKind::Patrol,
+    RecordKind::ProblemStep,
+    RecordKind::Review,
+];
+
+/// An item as the form carries it: `kind|id|version`.
+pub fn item_key(item: &ReviewedItem) -> String {
+    format!(
+        "{}|{}|{}",
+        item.kind.as_str(),
+        item.id,
+        item.version.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    )
+}
+
+/// The queue of `reviewer` over `records` (the team's), oldest first.
+fn queue_of(records: &[(RecordKind, RecordState)], reviewer: UserId) -> Vec<QueueItem> {
+    let mut reviewed = BTreeSet::new();
+    for (kind, state) in records {
+        if *kind == RecordKind::Review {
+            if let Some(review) = decide::parse::<Review>(state).filter(|r| r.reviewer == reviewer)
+            {
+                reviewed.extend(review.items);
+            }
+        }
+    }
+    let seen_ids: BTreeSet<(ReviewItemKind, &str)> =
+        reviewed.iter().map(|i| (i.kind, i.id.as_str())).collect();
+    let mut queue = Vec::new();
+    let mut push = |kind, id: String, version, member, at, what: String| {
+        if member == reviewer {
+            return;
+        }
+        let item = ReviewedItem { kind, id, version };
+        if reviewed.contains(&item) {
+            return;
+        }
+        let changed = seen_ids.contains(&(kind, item.id.as_str()));
+        queue.push(QueueItem {
+            item,
+            member,
+            at,
+            what,
+            changed,
+        });
+    };
+    for (kind, state) in records {
+        match kind {
+            RecordKind::Contact => {
+                if let Some(c) = decide::parse::<ContactLine>(state) {
+                    let what = format!("contact, {}", c.method.replace('_', " "));
+                    push(
+                        ReviewItemKind::Contact,
+                        c.id,
+                        c.updated_at,
+                        c.recorded_by,
+                        c.occurred_at,
+                        what,
+                    );
+                }
+            }
+            RecordKind::Patrol => {
+                if let Some(p) = decide::parse::<PatrolLine>(state) {
+                    let open = if p.ended_at.is_none() {
+                        " (still out)"
+                    } else {
+                        ""
+                    };
+                    let what = format!("{} patrol{open}", p.kind.replace('_', " "));
+                    push(
+                        ReviewItemKind::Patrol,
+                        p.id,
+                        p.updated_at,
+                        p.recorded_by,
+                        p.started_at,
+                        what,
+                    );
+                }
+            }
+            RecordKind::ProblemStep => {
+                if let Some(s) = decide::parse::<StepLine>(state) {
+                    let what = format!("problem step, {}", s.stage);
+                    push(
+                        ReviewItemKind::ProblemStep,
+                        s.id,
+                        s.recorded_at,
+                        s.author,
+                        s.recorded_at,
+                        what,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    queue.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.item.cmp(&b.item)));
+    queue
+}
+
+/// `reviewer`'s queue over `team`'s records, oldest first.
+pub fn queue(
+    storage: &dyn SyncStorage,
+    team: TeamId,
+    reviewer: UserId,
+) -> StorageResult<Vec<QueueItem>> {
+    Ok(queue_of(
+        &storage.report_records(Some(team), KINDS)?,
+        reviewer,
+    ))
+}
+
+/// What marking did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marked {
+    pub marked: usize,
+    /// Posted items no longer in the queue at that version (edited since, or already marked).
+    pub left: usize,
+}
+
+/// Marks the posted `keys` of `member`'s queue reviewed (those still in it, at most
+/// [`MAX_REVIEW_ITEMS`]). `Ok(Err(why))` when nothing could be marked or the write was refused.
+#[allow(clippy::too_many_arguments)]
+pub fn mark(
+    storage: &dyn SyncStorage,
+    principal: &Principal,
+    team: TeamId,
+    member: UserId,
+    keys: &[String],
+    now: DateTime<Utc>,
+    max_skew_ms: u64,
+) -> StorageResult<Result<Marked, String>> {
+    let records = storage.report_records(Some(team), KINDS)?;
+    let queue = queue_of(&records, principal.user_id);
+    let posted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+    let items: Vec<ReviewedItem> = queue
+        .into_iter()
+        .filter(|q| q.member == member && posted.contains(item_key(&q.item).as_str()))
+        .map(|q| q.item)
+        .take(MAX_REVIEW_ITEMS)
+        .collect();
+    if items.is_empty() {
+        return Ok(Err(
+            "Nothing to mark: these records changed or were marked since the page was shown."
+                .into(),
+        ));
+    }
+    let count = |kind| items.iter().filter(|i| i.kind == kind).count();
+    let detail = format!(
+        "member {member}: {} contacts, {} patrols, {} problem steps; web pages",
+        count(ReviewItemKind::Contact),
+        count(ReviewItemKind::Patrol),
+        count(ReviewItemKind::ProblemStep)
+    );
+    let marked = Marked {
+        marked: items.len(),
+        left: posted.len().saturating_sub(items.len()),
+    };
+    let review = Review {
+        id: ReviewId::new(),
+        reviewer: principal.user_id,
+        member,
+        reviewed_at: now,
+        items,
+    };
+    let planned = vec![(
+        RecordKind::Review,
+        review.id.to_string(),
+        changes(None, &review)?,
+    )];
+    if let Err(why) = decide::apply_ops(
+        storage,
+        principal,
+        team,
+        planned,
+        &records,
+        now,
+        max_skew_ms,
+    )? {
+        return Ok(Err(why));
+    }
+    storage.append_audit(&ServerAudit {
+        at_ms: now.timestamp_millis(),
+        user_id: Some(principal.user_id),
+        role: principal.role.as_str().to_owned(),
+        device_id: Some(principal.device_id),
+        action: AuditAction::Consultation,
+        subject: "review".into(),
+        detail: Some(format!("review {}; {detail}", review.id)),
+    })?;
+    Ok(Ok(marked))
+}
