@@ -31,7 +31,8 @@ pub struct Harness {
     pub volunteer: User,
     pub supervisor: User,
     pub outsider: User,
-    _dir: TempDir,
+    /// The server's data directory (the embedded store's file is in it).
+    pub dir: TempDir,
 }
 
 /// An enrolled device.
@@ -104,7 +105,7 @@ impl Harness {
             team,
             client: Client::builder().build().expect("client"),
             server,
-            _dir: dir,
+            dir,
         };
         harness.wait_healthy();
         harness
