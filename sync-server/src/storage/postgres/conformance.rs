@@ -3,7 +3,7 @@
 
 use super::testing::TestSchema;
 use super::{PoolOptions, PostgresStorage};
-use crate::storage::conformance::{storage_conformance_tests, Opened};
+use crate::storage::conformance::{concurrency, storage_conformance_tests, Opened};
 use std::sync::Arc;
 
 /// Enough connections for the concurrency tests' writers and readers; few enough that tests
@@ -27,3 +27,24 @@ fn open() -> Option<Opened> {
 }
 
 storage_conformance_tests!(open());
+
+/// The suite is only worth trusting if it fails on a broken lock: here the feed lock is taken
+/// where the old contract put it, "before taking a seq" (after the duplicate checks and record
+/// loads), and the concurrency test must catch it (a lost update, a duplicate applied twice,
+/// or a batch failing on the op id it did not see).
+#[test]
+fn the_concurrency_test_fails_on_a_lock_taken_late() {
+    let Some(schema) = TestSchema::create() else {
+        return;
+    };
+    let mut broken = PostgresStorage::open_with(schema.url(), &options()).expect("open");
+    broken.feed_lock = super::records::FeedLock::BeforeFirstSeq;
+    let storage: Arc<dyn crate::storage::SyncStorage> = Arc::new(broken);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        concurrency::writers_and_readers_lose_nothing_skip_nothing_apply_nothing_twice(&storage)
+    }));
+    assert!(
+        caught.is_err(),
+        "the concurrency test passed on a broken lock"
+    );
+}

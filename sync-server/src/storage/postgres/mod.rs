@@ -39,6 +39,7 @@ use pool::{Pool, PooledClient};
 pub struct PostgresStorage {
     pool: Pool,
     node: DeviceId,
+    feed_lock: records::FeedLock,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -64,7 +65,11 @@ impl PostgresStorage {
         migrations::migrate(&mut client)?;
         let node = people::server_node(&mut *client)?;
         drop(client);
-        Ok(Self { pool, node })
+        Ok(Self {
+            pool,
+            node,
+            feed_lock: records::FeedLock::AtStart,
+        })
     }
 
     fn client(&self) -> StorageResult<PooledClient> {
@@ -153,7 +158,7 @@ impl SyncStorage for PostgresStorage {
     }
 
     fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>> {
-        records::write_batch(&mut *self.client()?, writes)
+        records::write_batch(&mut *self.client()?, writes, self.feed_lock)
     }
 
     fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage> {

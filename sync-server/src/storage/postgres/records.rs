@@ -22,11 +22,23 @@ use beatbook_core::sync::RecordKind;
 use postgres::{Client, Statement, Transaction};
 use std::collections::HashMap;
 
+/// When a batch takes the feed lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FeedLock {
+    /// As its first statement: the contract.
+    AtStart,
+    /// Only before its first seq, after its duplicate checks and loads: the deliberately broken
+    /// lock the conformance suite must catch (`conformance.rs`).
+    #[cfg(test)]
+    BeforeFirstSeq,
+}
+
 /// A batch's transaction, its seq counter and the statements it prepared (each prepared once
 /// per batch, not once per op).
 struct Batch<'c> {
     tx: Transaction<'c>,
     last_seq: u64,
+    locked: bool,
     statements: HashMap<&'static str, Statement>,
 }
 
@@ -40,9 +52,23 @@ impl Batch<'_> {
         Ok(stmt)
     }
 
-    fn next_seq(&mut self) -> u64 {
+    /// Takes the feed lock (once) and reads the counter under it.
+    fn lock(&mut self) -> StorageResult<()> {
+        if !self.locked {
+            let locked: i64 = self
+                .tx
+                .query_one("SELECT last_seq FROM feed WHERE id = 1 FOR UPDATE", &[])?
+                .try_get(0)?;
+            self.last_seq = seq(locked)?;
+            self.locked = true;
+        }
+        Ok(())
+    }
+
+    fn next_seq(&mut self) -> StorageResult<u64> {
+        self.lock()?;
         self.last_seq += 1;
-        self.last_seq
+        Ok(self.last_seq)
     }
 }
 
@@ -51,17 +77,19 @@ impl Batch<'_> {
 pub(super) fn write_batch(
     client: &mut Client,
     writes: &mut [PendingWrite<'_>],
+    lock: FeedLock,
 ) -> StorageResult<Vec<WriteOutcome>> {
-    let mut tx = client.transaction()?;
-    let locked: i64 = tx
-        .query_one("SELECT last_seq FROM feed WHERE id = 1 FOR UPDATE", &[])?
-        .try_get(0)?;
-    let first = seq(locked)?;
+    let tx = client.transaction()?;
     let mut batch = Batch {
         tx,
-        last_seq: first,
+        last_seq: 0,
+        locked: false,
         statements: HashMap::new(),
     };
+    if lock == FeedLock::AtStart {
+        batch.lock()?;
+    }
+    let first = batch.last_seq;
     let mut outcomes = Vec::with_capacity(writes.len());
     for write in writes.iter_mut() {
         outcomes.push(write_one(&mut batch, &write.target, &mut *write.decide)?);
@@ -239,7 +267,7 @@ fn upsert(
     now_ms: i64,
     echo_device: Option<&str>,
 ) -> StorageResult<u64> {
-    let seq = batch.next_seq();
+    let seq = batch.next_seq()?;
     let (values, clocks) = split(&row.state.fields)?;
     let (subject_kind, subject_id) = match &row.meta.subject {
         Some((kind, id)) => (Some(kind.as_str()), Some(id.as_str())),
@@ -313,7 +341,7 @@ fn erase_conflicts_about(
         .collect::<Result<_, _>>()?;
     let (empty_values, empty_clocks) = split(&Default::default())?;
     for conflict in ids {
-        let seq = seq_param(batch.next_seq())?;
+        let seq = seq_param(batch.next_seq()?)?;
         let stmt = batch.statement(
             "UPDATE records SET field_values = $3, clocks = $4, erased = TRUE, seq = $5,
                updated_at = $6, echo_device = NULL
