@@ -142,3 +142,78 @@ pub(super) fn head(client: &mut impl GenericClient) -> StorageResult<u64> {
     let row = client.query_one("SELECT last_seq FROM feed WHERE id = 1", &[])?;
     seq(row.try_get(0)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::conformance::{row, target};
+    use crate::storage::postgres::testing::TestSchema;
+    use crate::storage::postgres::PostgresStorage;
+    use crate::storage::{CurrentRecord, Decision, PendingWrite, SyncStorage};
+    use beatbook_core::ids::{DeviceId, TeamId, UserId};
+    use beatbook_core::sync::RecordKind;
+
+    /// The plan PostgreSQL picks for a team's first page over a feed of many teams: the arms are
+    /// merged in seq order and cut off at the page size, each on an index; nothing scans the
+    /// table. (At this size the planner walks the team arm along `seq`'s own index, filtering
+    /// by team, rather than `records_team_seq`: cheaper while a team is a large share of the
+    /// feed; both stop after a page.)
+    #[test]
+    fn a_feed_page_walks_indexes_and_never_scans_the_feed() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let storage = PostgresStorage::open(schema.url()).expect("open");
+        let teams: Vec<TeamId> = (0..20).map(|_| TeamId::new()).collect();
+        let member = UserId::new();
+        let mut decides: Vec<_> = (0..4000)
+            .map(|i| {
+                let team = teams[i % teams.len()];
+                move |_: &CurrentRecord| {
+                    let mut record = row(RecordKind::Note, &format!("n{i}"), false);
+                    record.meta.team_id = Some(team);
+                    if i % 7 == 0 {
+                        record.meta.members = vec![member];
+                    }
+                    Decision::Write {
+                        record,
+                        extra: vec![],
+                        reference_rows: vec![],
+                        cascade_erase: false,
+                    }
+                }
+            })
+            .collect();
+        let mut batch: Vec<_> = decides
+            .iter_mut()
+            .enumerate()
+            .map(|(i, decide)| PendingWrite {
+                target: target(None, RecordKind::Note, &format!("n{i}")),
+                decide,
+            })
+            .collect();
+        storage.write_records(&mut batch).expect("write");
+        let filter = FeedFilter {
+            team_id: Some(teams[3]),
+            team_kinds: vec![RecordKind::Note, RecordKind::Patrol],
+            member_kinds: vec![RecordKind::Review],
+            member,
+            global_kinds: vec![RecordKind::User],
+            echoes_of: Some(DeviceId::new()),
+        };
+        let (sql, params) = feed_sql(&filter, 0, 26).expect("sql");
+        let mut client = storage.client().expect("client");
+        client.batch_execute("ANALYZE").expect("analyze");
+        let plan: Vec<String> = client
+            .query(&format!("EXPLAIN {sql}"), &params.refs())
+            .expect("explain")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.starts_with("Limit"), "{plan}");
+        assert!(plan.contains("Merge Append"), "{plan}");
+        assert!(!plan.contains("Seq Scan on records"), "{plan}");
+        assert!(!plan.contains("Seq Scan on record_members"), "{plan}");
+    }
+}
