@@ -57,3 +57,43 @@ impl From<r2d2::Error> for StorageError {
         StorageError::Busy(format!("no database connection: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestSchema;
+    use super::super::{PoolOptions, PostgresStorage};
+    use crate::storage::conformance::{target, write_note};
+    use crate::storage::{StorageError, SyncStorage, WriteOutcome};
+    use beatbook_core::sync::RecordKind;
+    use std::time::Duration;
+
+    /// A batch that cannot get the feed lock within `lock_timeout` (another session holds it)
+    /// fails busy, with nothing written, and goes through once the lock is free.
+    #[test]
+    fn a_batch_kept_from_the_feed_lock_is_busy_and_commits_nothing() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let options = PoolOptions {
+            lock_timeout: Duration::from_millis(200),
+            ..PoolOptions::default()
+        };
+        let storage = PostgresStorage::open_with(schema.url(), &options).expect("open");
+        let mut holder = postgres::Client::connect(schema.url(), postgres::NoTls).expect("connect");
+        let mut held = holder.transaction().expect("begin");
+        held.execute("SELECT last_seq FROM feed WHERE id = 1 FOR UPDATE", &[])
+            .expect("lock");
+        let write = || {
+            storage.write_record(&target(None, RecordKind::Note, "n1"), &mut |_| {
+                write_note("n1")
+            })
+        };
+        assert!(matches!(write(), Err(StorageError::Busy(_))));
+        held.rollback().expect("release");
+        assert_eq!(storage.feed_head().expect("head"), 0, "nothing committed");
+        assert!(matches!(
+            write().expect("write"),
+            WriteOutcome::Applied { seq: Some(1), .. }
+        ));
+    }
+}
