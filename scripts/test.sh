@@ -21,6 +21,21 @@ for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
 
+# The storage conformance suite runs against PostgreSQL as well as SQLite (each test in a fresh
+# schema it drops afterwards; sync-server/src/storage/postgres/testing.rs). A test that cannot
+# reach the server fails. Only a developer without PostgreSQL sets BEATBOOK_TEST_POSTGRES=skip
+# (or to nothing); CI never may.
+export BEATBOOK_TEST_POSTGRES="${BEATBOOK_TEST_POSTGRES-postgres://postgres@127.0.0.1:5432/test}"
+case "$BEATBOOK_TEST_POSTGRES" in
+  ""|skip)
+    if [ -n "${CI:-}" ]; then
+      echo "BEATBOOK_TEST_POSTGRES=${BEATBOOK_TEST_POSTGRES:-<empty>} in CI: the PostgreSQL tests may not be skipped" >&2
+      exit 1
+    fi
+    echo "!!! BEATBOOK_TEST_POSTGRES=${BEATBOOK_TEST_POSTGRES:-<empty>}: SKIPPING every PostgreSQL test (never in CI)" ;;
+  *) echo "==> PostgreSQL tests against ${BEATBOOK_TEST_POSTGRES%%\?*}" ;;
+esac
+
 # Each phase's wall time, printed at the end (the whole run must stay well inside CI's limit).
 phases=()
 started=$SECONDS

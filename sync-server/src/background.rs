@@ -11,7 +11,7 @@
 //! ```
 
 use crate::serve::{self, ServeError, ServeOptions};
-use crate::storage::{SqliteStorage, StorageError, SyncStorage};
+use crate::storage::{SqliteStorage, StorageError, StorageLocation, SyncStorage};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -34,15 +34,30 @@ pub enum BackgroundError {
 #[derive(Debug)]
 pub struct BackgroundServer {
     addr: SocketAddr,
-    storage: Arc<SqliteStorage>,
+    storage: Arc<dyn SyncStorage>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<Result<(), ServeError>>>,
 }
 
 impl BackgroundServer {
-    /// Opens (or creates) the store in `data_dir` and serves it on 127.0.0.1:0.
+    /// Opens (or creates) the embedded store in `data_dir` and serves it on 127.0.0.1:0.
     pub fn start(data_dir: &Path, options: ServeOptions) -> Result<Self, BackgroundError> {
-        let storage = Arc::new(SqliteStorage::open(data_dir)?);
+        Self::serve(Arc::new(SqliteStorage::open(data_dir)?), options)
+    }
+
+    /// Opens the store at `location` (a directory, `sqlite:…` or `postgres://…`) and serves it.
+    pub fn start_at(
+        location: &StorageLocation,
+        options: ServeOptions,
+    ) -> Result<Self, BackgroundError> {
+        Self::serve(location.open()?, options)
+    }
+
+    /// Serves an open store on 127.0.0.1:0.
+    pub fn serve(
+        storage: Arc<dyn SyncStorage>,
+        options: ServeOptions,
+    ) -> Result<Self, BackgroundError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -51,7 +66,7 @@ impl BackgroundServer {
         let listener = runtime.block_on(serve::bind(SocketAddr::from(([127, 0, 0, 1], 0))))?;
         let addr = listener.local_addr().map_err(ServeError::Io)?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shared: Arc<dyn SyncStorage> = storage.clone();
+        let shared = storage.clone();
         let thread = std::thread::Builder::new()
             .name(format!("beatbook-server-{}", addr.port()))
             .spawn(move || {
@@ -78,7 +93,7 @@ impl BackgroundServer {
     }
 
     /// The server's store, for administration in tests (creating users, enrolment codes).
-    pub fn storage(&self) -> &Arc<SqliteStorage> {
+    pub fn storage(&self) -> &Arc<dyn SyncStorage> {
         &self.storage
     }
 

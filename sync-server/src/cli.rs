@@ -2,6 +2,8 @@
 //! dispatches and `crate::commands` does the work.
 
 use crate::logging::LogFormat;
+use crate::storage::location::LocationError;
+use crate::storage::StorageLocation;
 use beatbook_core::ids::{DeviceId, PriorityAreaId, TeamId, UserId};
 use beatbook_core::model::{ClearHoldBuild, Role};
 use chrono::{DateTime, Utc};
@@ -43,21 +45,49 @@ pub enum Command {
     Serve(ServeArgs),
     /// Administer the force: LAPs, teams, users, enrolment codes, devices, areas.
     Admin {
-        /// The server's data directory.
-        #[arg(long, env = "BEATBOOK_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         #[command(subcommand)]
         command: AdminCommand,
     },
     /// Seed a fictional demo force into an empty store and print its enrolment codes.
     Demo {
-        /// The server's data directory.
-        #[arg(long, env = "BEATBOOK_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The URL devices will use, for the printed enrol command.
         #[arg(long, default_value = "http://127.0.0.1:8686")]
         server_url: String,
     },
+}
+
+/// Where the server's records live. Every instance serving one force, and every `admin`
+/// command for it, names the same store.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// The store: a directory or sqlite:PATH for the embedded SQLite store (created if
+    /// missing), or postgres://USER@HOST:PORT/DBNAME for PostgreSQL (several instances may
+    /// share one database).
+    #[arg(
+        long,
+        env = "BEATBOOK_DATABASE",
+        value_name = "DIR|sqlite:PATH|postgres://…"
+    )]
+    pub database: Option<StorageLocation>,
+    /// The embedded store's data directory: the same as `--database DIR` (kept for existing
+    /// scripts; `--database` wins when both are given).
+    #[arg(long, env = "BEATBOOK_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    /// The store named, by `--database` or else `--data`.
+    pub fn location(&self) -> Result<StorageLocation, LocationError> {
+        match (&self.database, &self.data) {
+            (Some(location), _) => Ok(location.clone()),
+            (None, Some(dir)) => Ok(StorageLocation::Sqlite(dir.clone())),
+            (None, None) => Err(LocationError::missing()),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,9 +95,8 @@ pub struct ServeArgs {
     /// Address to listen on (behind a TLS-terminating reverse proxy in production).
     #[arg(long, default_value = "127.0.0.1:8686", env = "BEATBOOK_LISTEN")]
     pub listen: SocketAddr,
-    /// The server's data directory (created if missing).
-    #[arg(long, env = "BEATBOOK_DATA")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Ops whose clock is further ahead of the server's than this are refused `clock_ahead`.
     #[arg(long, default_value_t = 300)]
     pub max_clock_skew_secs: u64,

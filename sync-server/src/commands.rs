@@ -7,7 +7,8 @@ use crate::demo;
 use crate::http::HttpConfig;
 use crate::reports;
 use crate::serve::{self, ServeError, ServeOptions};
-use crate::storage::{SqliteStorage, StorageError, SyncStorage};
+use crate::storage::location::LocationError;
+use crate::storage::{StorageError, SyncStorage};
 use beatbook_core::reports::{Period, ReportQuery};
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -20,6 +21,8 @@ pub enum CommandError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
+    Location(#[from] LocationError),
+    #[error(transparent)]
     Admin(#[from] AdminError),
     #[error(transparent)]
     Serve(#[from] ServeError),
@@ -30,17 +33,17 @@ pub enum CommandError {
 pub fn run(command: Command) -> Result<(), CommandError> {
     match command {
         Command::Serve(args) => serve_command(args),
-        Command::Admin { data, command } => {
-            let storage = SqliteStorage::open(&data)?;
-            admin_command(&storage, command)
+        Command::Admin { store, command } => {
+            let storage = store.location()?.open()?;
+            admin_command(storage.as_ref(), command)
         }
-        Command::Demo { data, server_url } => {
-            let storage = SqliteStorage::open(&data)?;
-            match demo::seed_if_empty(&storage)? {
+        Command::Demo { store, server_url } => {
+            let location = store.location()?;
+            let storage = location.open()?;
+            match demo::seed_if_empty(storage.as_ref())? {
                 Some(force) => print!("{}", demo::describe(&force, &server_url)),
                 None => println!(
-                    "The store already has users; nothing seeded. Issue codes with `beatbook-server admin --data {} enrol-code --user ID`.",
-                    data.display()
+                    "The store already has users; nothing seeded. Issue codes with `beatbook-server admin --database {location} enrol-code --user ID`.",
                 ),
             }
             Ok(())
@@ -49,7 +52,8 @@ pub fn run(command: Command) -> Result<(), CommandError> {
 }
 
 fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
-    let storage = Arc::new(SqliteStorage::open(&args.data)?);
+    let location = args.store.location()?;
+    let storage: Arc<dyn SyncStorage> = location.open()?;
     if args.demo {
         let url = format!("http://{}", args.listen);
         match demo::seed_if_empty(storage.as_ref())? {
@@ -59,11 +63,11 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         match demo::web_sign_in(storage.as_ref(), Utc::now())? {
             Some(issued) => println!(
                 "Web pages for supervisors: open {url}/web/ and sign in as {} with the code {} \
-                 (one use, expires {}; a new one: beatbook-server admin --data {} sign-in-code --user {}).",
+                 (one use, expires {}; a new one: beatbook-server admin --database {} sign-in-code --user {}).",
                 issued.user.display_name,
                 issued.code,
                 issued.expires_at.format("%H:%M UTC"),
-                args.data.display(),
+                location,
                 issued.user.id
             ),
             None => println!("No demo sergeant in this store: no web sign-in code printed."),
@@ -75,7 +79,7 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
     runtime.block_on(async move {
         let listener = serve::bind(args.listen).await?;
         let addr = listener.local_addr()?;
-        tracing::info!(%addr, data = %args.data.display(), "listening");
+        tracing::info!(%addr, database = %location, "listening");
         // Scripts and tests read this line to find the port when listening on port 0.
         println!("beatbook-server listening on http://{addr}");
         std::io::stdout().flush()?;
@@ -89,7 +93,6 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         };
-        let storage: Arc<dyn SyncStorage> = storage;
         serve::run(listener, storage, options, serve::termination_signal()).await?;
         Ok(())
     })

@@ -39,11 +39,23 @@ pub struct ServerProcess {
     pub port: u16,
     child: Option<Child>,
     extra_args: Vec<String>,
+    /// `--database` when not the data folder's embedded store (a PostgreSQL URL).
+    database: Option<String>,
 }
 
 impl ServerProcess {
     /// Starts a server on a free loopback port with an empty data folder.
     pub fn start(extra_args: &[&str]) -> ServerProcess {
+        Self::start_with(None, extra_args)
+    }
+
+    /// Starts an instance on the store `database` names (e.g. a PostgreSQL URL several
+    /// instances share).
+    pub fn start_on(database: &str, extra_args: &[&str]) -> ServerProcess {
+        Self::start_with(Some(database.to_owned()), extra_args)
+    }
+
+    fn start_with(database: Option<String>, extra_args: &[&str]) -> ServerProcess {
         let data = tempfile::tempdir().expect("data dir");
         let port = free_port();
         let mut server = ServerProcess {
@@ -52,9 +64,17 @@ impl ServerProcess {
             port,
             child: None,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            database,
         };
         server.restart();
         server
+    }
+
+    /// The `--database` value this server uses.
+    fn database(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| self.data.path().display().to_string())
     }
 
     /// Starts (again) on the same port and data: for restart tests.
@@ -64,8 +84,8 @@ impl ServerProcess {
             .arg("serve")
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
-            .arg("--data")
-            .arg(self.data.path())
+            .arg("--database")
+            .arg(self.database())
             .args(&self.extra_args)
             .env("BEATBOOK_LOG_LEVEL", "warn")
             .stdout(Stdio::null())
@@ -104,12 +124,12 @@ impl ServerProcess {
         }
     }
 
-    /// Runs `beatbook-server admin --data <data> <args>` and returns its standard output.
+    /// Runs `beatbook-server admin --database <store> <args>` and returns its standard output.
     pub fn admin(&self, args: &[&str]) -> String {
         let output: Output = Command::new(server_binary())
             .arg("admin")
-            .arg("--data")
-            .arg(self.data.path())
+            .arg("--database")
+            .arg(self.database())
             .args(args)
             .output()
             .expect("run admin");
@@ -130,13 +150,24 @@ impl ServerProcess {
         device_url: &str,
         people: &[(&str, &str)],
     ) -> Vec<crate::device::Device> {
+        self.enrol_team_through(&[device_url], people)
+    }
+
+    /// As [`Self::enrol_team`], the i-th person's device enrolling through
+    /// `device_urls[i % len]` (instances of one server on a shared database).
+    pub fn enrol_team_through(
+        &self,
+        device_urls: &[&str],
+        people: &[(&str, &str)],
+    ) -> Vec<crate::device::Device> {
         let team = self
             .admin(&["create-team", "--name", "Northvale NPT"])
             .trim()
             .to_owned();
         people
             .iter()
-            .map(|(name, role)| {
+            .enumerate()
+            .map(|(i, (name, role))| {
                 let user = self
                     .admin(&[
                         "create-user",
@@ -150,7 +181,7 @@ impl ServerProcess {
                     .trim()
                     .to_owned();
                 let code = self.admin(&["enrol-code", "--user", &user]);
-                crate::device::Device::enrol(device_url, code.trim())
+                crate::device::Device::enrol(device_urls[i % device_urls.len()], code.trim())
             })
             .collect()
     }

@@ -71,9 +71,32 @@ impl ApiError {
     }
 }
 
+/// How long a client is asked to wait when the database is busy or unreachable.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
+
+impl ApiError {
+    /// The database is busy or cannot be reached now: nothing was applied, the same request may
+    /// be sent again. `503` with `Retry-After` (devices retry 503 on their own); the code stays
+    /// `internal`, which every client already knows.
+    pub fn busy(error: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(error = %error, "storage busy");
+        Self {
+            retry_after_secs: Some(BUSY_RETRY_AFTER_SECS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Internal,
+                "the server is busy; nothing was applied, retry shortly",
+            )
+        }
+    }
+}
+
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
-        Self::internal(&e)
+        match e {
+            StorageError::Busy(_) => Self::busy(&e),
+            _ => Self::internal(&e),
+        }
     }
 }
 
@@ -143,4 +166,22 @@ pub fn normalise(response: Response) -> Response {
         parts.headers.insert(name.clone(), value.clone());
     }
     Response::from_parts(parts, Body::new(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_storage_is_503_with_retry_after_and_other_failures_are_500() {
+        let busy = ApiError::from(StorageError::Busy("lock timeout".into())).into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            busy.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static("2"))
+        );
+        let failed = ApiError::from(StorageError::Database("disk I/O".into())).into_response();
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(failed.headers().get(header::RETRY_AFTER).is_none());
+    }
 }

@@ -1,7 +1,10 @@
 //! Storage behind a trait, so that the protocol (what may be pushed, how it merges, what each
-//! role may pull) never depends on which database holds the data. The embedded SQLite store
-//! ([`SqliteStorage`]) is the one built today; a PostgreSQL store for large forces implements
-//! the same trait.
+//! role may pull) never depends on which database holds the data. Two backends keep the same
+//! contract: the embedded SQLite store ([`SqliteStorage`], the default and the demo) and
+//! PostgreSQL ([`PostgresStorage`], for forces that outgrow one machine: several stateless
+//! server instances on one database). [`StorageLocation`] opens one from the operator's
+//! `--database` value; nothing else names a backend. Both run the same conformance suite
+//! (`conformance/`).
 //!
 //! The trait is blocking: the HTTP layer calls it from `tokio::task::spawn_blocking`. It offers
 //! one transactional primitive for every change to a synced record, [`SyncStorage::write_records`]:
@@ -13,10 +16,21 @@
 //!
 //! # Contract every implementation keeps
 //!
-//! - **Feed order is commit order.** `seq`s are handed out from one counter inside the write
-//!   transaction, and a reader never sees seq `n + 1` committed while `n` is still to come.
-//!   SQLite gets this from its single writer; a PostgreSQL store takes a transaction-scoped
-//!   advisory lock on the feed before taking a seq (see `docs/sync-protocol.md#the-cursor`).
+//! - **A batch is serialised from its start.** No two batches (from this process or another
+//!   one on the same database) overlap: a batch takes the feed's write lock *before* its first
+//!   read (the duplicate check, the record load), and holds it to its commit. So `decide` sees
+//!   every change committed before the batch, a read-merge-write never works from a stale record
+//!   (two devices editing different fields of one record both keep their field), and two
+//!   concurrent retries of one batch cannot both pass the duplicate check. SQLite gets this from
+//!   `BEGIN IMMEDIATE` on its one writer; PostgreSQL by `SELECT … FOR UPDATE` on the `feed` row
+//!   as the batch's first statement (`postgres/records.rs`).
+//! - **Feed order is commit order.** `seq`s are handed out from one counter, under that lock,
+//!   inside the write transaction; so a batch's seqs are all above every committed seq and below
+//!   every later batch's.
+//! - **`head` is the highest seq committed and visible** in the reader's snapshot, never a seq
+//!   handed out to a batch still in flight: a puller that jumps its cursor to `head` skips
+//!   nothing (see `docs/sync-protocol.md#the-cursor`). A page and its `head` are read in one
+//!   snapshot.
 //! - **All of an op or none of it.** A rejected op writes nothing (a decision is made before
 //!   any write); an accepted op's record, its conflicts and its op id are written together in
 //!   the batch's transaction, so a retried op is `duplicate` exactly when its effect is in the
@@ -24,13 +38,24 @@
 //!   cheap; outcomes are returned only after the commit, so an op is never answered `accepted`
 //!   before it is durable, and a failed batch answers none of its ops (the device resends
 //!   them all).
+//! - **Errors are backend-neutral.** A lock not granted in time, a serialisation failure, a
+//!   database that cannot be reached now: [`StorageError::Busy`], with nothing committed (the
+//!   HTTP layer answers `503` with `Retry-After`). Messages never hold record values.
 //! - **Erased means gone.** An erased record keeps no field values; conflicts about it are
 //!   erased with it.
 //! - **Pages follow the filter.** [`SyncStorage::feed_page`] returns only rows the
 //!   [`FeedFilter`] admits; the filter is built by `crate::scope`.
 
+pub(crate) mod compact;
+pub mod location;
+pub mod postgres;
 pub mod sqlite;
 
+#[cfg(test)]
+pub(crate) mod conformance;
+
+pub use location::StorageLocation;
+pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
@@ -41,11 +66,18 @@ use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
 use uuid::Uuid;
 
-/// A storage failure. Messages name tables and rules, never record values.
+/// A storage failure. Messages name tables and rules, never record values. Backend-neutral:
+/// each backend maps its driver's errors into these (`sqlite/errors.rs`, `postgres/errors.rs`).
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
+    /// The database is busy (a lock not granted in time, a serialisation failure) or cannot be
+    /// reached now (no pooled connection in time, the server restarting). Nothing was committed
+    /// for the call; the same call may simply be made again. Answered `503` with `Retry-After`.
+    #[error("the database is busy or unavailable: {0}")]
+    Busy(String),
+    /// Any other failure of the database.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(String),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     #[error("stored data is not readable: {0}")]
@@ -57,6 +89,16 @@ pub enum StorageError {
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
+
+/// SQL list of kind codes, for `kind IN (…)` (static codes from the protocol, never user
+/// input; inlined so that each backend's planner sees constants).
+pub(crate) fn kind_list(kinds: &[RecordKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// An authenticated device and who holds it (role and team as they are now, not at enrolment).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,7 +276,9 @@ pub struct FeedPage {
     pub rows: Vec<FeedRow>,
     /// More admitted rows follow the last one returned.
     pub has_more: bool,
-    /// The last seq handed out, as of the page's snapshot.
+    /// The highest seq committed, as of the page's snapshot (every seq at or below it that
+    /// the filter admits and that is still a record's latest change is in this page or an
+    /// earlier one).
     pub head: u64,
 }
 
@@ -257,7 +301,7 @@ pub struct ServerAudit {
 pub type ReportRecord = (RecordKind, RecordState);
 
 /// Everything the server keeps.
-pub trait SyncStorage: Send + Sync {
+pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// The server's node id for hybrid clocks on records it writes itself.
     fn server_node(&self) -> StorageResult<DeviceId>;
 
@@ -297,7 +341,8 @@ pub trait SyncStorage: Send + Sync {
     // --- Records and the feed ---
 
     /// Applies a batch of changes in one transaction, in order (see the module docs); one
-    /// outcome per change. A later change of the batch sees the earlier ones' writes.
+    /// outcome per change. A later change of the batch sees the earlier ones' writes. The batch
+    /// is serialised with every other batch from its first read to its commit.
     fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>>;
 
     /// Applies one change: a batch of one.
@@ -316,7 +361,7 @@ pub trait SyncStorage: Send + Sync {
     }
     /// Records with `seq > after` that `filter` admits, in seq order, at most `limit`.
     fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage>;
-    /// The last seq handed out.
+    /// The highest seq committed and visible now.
     fn feed_head(&self) -> StorageResult<u64>;
 
     // --- Reports and the server's audit log ---

@@ -243,6 +243,8 @@ pub fn apply_ops(
         principal: principal.clone(),
         now,
         max_skew_ms,
+        // The page's ops carry only times the server stamps itself (now), none a floor judges.
+        earliest_record_time: beatbook_core::model::time_sense::default_floor(),
         server_node: storage.server_node()?,
         team_members: storage
             .team_member_ids(team)?

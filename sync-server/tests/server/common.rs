@@ -31,7 +31,8 @@ pub struct Harness {
     pub volunteer: User,
     pub supervisor: User,
     pub outsider: User,
-    _dir: TempDir,
+    /// The server's data directory (the embedded store's file is in it).
+    pub dir: TempDir,
 }
 
 /// An enrolled device.
@@ -106,7 +107,7 @@ impl Harness {
             team,
             client: Client::builder().build().expect("client"),
             server,
-            _dir: dir,
+            dir,
         };
         harness.wait_healthy();
         harness

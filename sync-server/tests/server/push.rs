@@ -278,7 +278,8 @@ fn an_erasure_wins_over_a_later_edit_and_leaves_no_values() {
         .expect("tombstone pulled");
     assert!(tomb.erased && tomb.fields.is_empty());
     assert!(!raw.contains("Zebedee"), "an erased value was sent");
-    let db = std::fs::read(h.server.storage().path()).expect("db file");
+    let db = std::fs::read(h.dir.path().join(beatbook_server::storage::sqlite::DB_FILE))
+        .expect("db file");
     let text = String::from_utf8_lossy(&db);
     assert!(
         !text.contains("Zebedee"),

@@ -6,7 +6,6 @@
 use beatbook_server::background::BackgroundServer;
 use beatbook_server::http::HttpConfig;
 use beatbook_server::serve::ServeOptions;
-use beatbook_server::storage::SyncStorage;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

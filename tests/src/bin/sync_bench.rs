@@ -4,7 +4,9 @@
 //! the wire per change, the ratio to the bulk insert, and this process's peak RSS.
 //!
 //! `cargo run --release -p beatbook-e2e --bin sync_bench` (N = 20,000; set
-//! `BEATBOOK_SYNC_BENCH_N=100000` for the full run).
+//! `BEATBOOK_SYNC_BENCH_N=100000` for the full run). `BEATBOOK_BENCH_DATABASE=postgres://…` runs
+//! the server on that database instead of the embedded store (give it an empty database or
+//! schema).
 
 use beatbook_core::model::{NewNote, NoteCategory};
 use beatbook_core::sync::client::{CancelFlag, NoProgress, SyncClient, SyncOptions};
@@ -17,7 +19,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
-    let server = ServerProcess::start(&[]);
+    let server = match std::env::var("BEATBOOK_BENCH_DATABASE") {
+        Ok(database) if !database.is_empty() => ServerProcess::start_on(&database, &[]),
+        _ => ServerProcess::start(&[]),
+    };
     let mut devices = server
         .enrol_team(&server.url, &[("Sender", "pcso"), ("Receiver", "pcso")])
         .into_iter();

@@ -9,6 +9,7 @@ mod cut_connections;
 mod device_crash;
 mod hostile_text;
 mod load;
+mod postgres_instances;
 mod reports_e2e;
 mod server_crash;
 mod supervisor_e2e;

@@ -63,7 +63,7 @@ pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::sqlite::tests::filter;
+    use crate::storage::conformance::filter;
     use crate::storage::sqlite::SqliteStorage;
     use crate::storage::SyncStorage;
 

@@ -13,6 +13,7 @@
 
 mod audit;
 mod compact_records;
+mod errors;
 mod migrations;
 mod people;
 mod records;
@@ -225,6 +226,6 @@ impl SyncStorage for SqliteStorage {
 }
 
 #[cfg(test)]
-mod echo_tests;
+mod conformance;
 #[cfg(test)]
-pub(super) mod tests;
+mod tests;

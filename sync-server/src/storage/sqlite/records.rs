@@ -1,10 +1,10 @@
 //! Synced records and the change feed in SQLite: the one write path every change takes
 //! (`write_batch`), and feed pages read in one snapshot (`feed_page`).
 
-use super::{compact_records, people};
+use super::people;
 use crate::storage::{
-    CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta, RecordRow,
-    StorageError, StorageResult, WriteOutcome, WriteTarget,
+    kind_list, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta,
+    RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
 };
 use beatbook_core::ids::UserId;
 use beatbook_core::sync::merge::RecordState;
@@ -193,7 +193,7 @@ fn load(
             members,
         },
         state: RecordState {
-            fields: compact_records::join(&fields.0, &fields.1)?,
+            fields: crate::storage::compact::join(&fields.0, &fields.1)?,
             erased,
         },
     };
@@ -216,7 +216,7 @@ fn upsert(
     echo_device: Option<&str>,
 ) -> StorageResult<u64> {
     let seq = next_seq(conn)?;
-    let (values, clocks) = compact_records::split(&row.state.fields)?;
+    let (values, clocks) = crate::storage::compact::split(&row.state.fields)?;
     let (subject_kind, subject_id) = match &row.meta.subject {
         Some((kind, id)) => (Some(*kind), Some(id.as_str())),
         None => (None, None),
@@ -289,15 +289,6 @@ fn erase_conflicts_about(
 pub(super) fn head(conn: &Connection) -> StorageResult<u64> {
     let seq: i64 = conn.query_row("SELECT last_seq FROM feed WHERE id = 1", [], |r| r.get(0))?;
     u64::try_from(seq).map_err(|_| StorageError::Corrupt("negative feed position".into()))
-}
-
-/// SQL list of kind codes (static codes from the protocol, never user input).
-pub(super) fn kind_list(kinds: &[RecordKind]) -> String {
-    kinds
-        .iter()
-        .map(|k| format!("'{}'", k.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The feed query for `filter`: `?1` the cursor, `?2` the team, `?3` the member, `?4` the
@@ -398,7 +389,7 @@ pub(super) fn feed_page(
                         record_id,
                         subject_kind,
                         state: RecordState {
-                            fields: compact_records::join(&values, &clocks)?,
+                            fields: crate::storage::compact::join(&values, &clocks)?,
                             erased,
                         },
                     })

@@ -1,7 +1,6 @@
 //! Reading the records a report needs: current fields of live records of some kinds, of one
 //! team (or all), plus force-wide reference records. Read in one snapshot by the caller.
 
-use super::compact_records;
 use crate::storage::{ReportRecord, StorageResult};
 use beatbook_core::ids::TeamId;
 use beatbook_core::sync::merge::RecordState;
@@ -17,7 +16,7 @@ pub(super) fn load(
         "SELECT kind, field_values, clocks FROM records
          WHERE erased = 0 AND kind IN ({})
            AND (?1 IS NULL OR team_id = ?1 OR team_id IS NULL)",
-        super::records::kind_list(kinds)
+        crate::storage::kind_list(kinds)
     ))?;
     let mut rows = stmt.query([team.map(|t| t.to_string())])?;
     let mut out = Vec::new();
@@ -29,7 +28,7 @@ pub(super) fn load(
         };
         let values: String = r.get(1)?;
         let clocks: Vec<u8> = r.get(2)?;
-        let fields = compact_records::join(&values, &clocks)?;
+        let fields = crate::storage::compact::join(&values, &clocks)?;
         out.push((
             kind,
             RecordState {

@@ -1,0 +1,95 @@
+//! Feed pages: only what the filter admits, in seq order, split into pages that end at the
+//! head.
+
+use super::{filter, put, row};
+use crate::storage::{FeedFilter, SyncStorage};
+use beatbook_core::ids::{TeamId, UserId};
+use beatbook_core::sync::RecordKind;
+use std::sync::Arc;
+
+pub(crate) fn pages_follow_the_filter(storage: &Arc<dyn SyncStorage>) {
+    let storage = storage.as_ref();
+    let (team, elsewhere) = (TeamId::new(), TeamId::new());
+    let (member, other) = (UserId::new(), UserId::new());
+    let in_team = |kind, id: &str, members: Vec<UserId>| {
+        let mut r = row(kind, id, false);
+        r.meta.team_id = Some(team);
+        r.meta.members = members;
+        r
+    };
+    let user = put(storage, row(RecordKind::User, "u1", false));
+    let note = put(storage, in_team(RecordKind::Note, "n-team", vec![]));
+    let mut far = row(RecordKind::Note, "n-elsewhere", false);
+    far.meta.team_id = Some(elsewhere);
+    put(storage, far);
+    let mine = put(storage, in_team(RecordKind::Review, "r-mine", vec![member]));
+    put(storage, in_team(RecordKind::Review, "r-other", vec![other]));
+    // A force-wide record of a kind not asked for, and a team record of a kind not asked for.
+    put(storage, row(RecordKind::Team, "t1", false));
+    put(storage, in_team(RecordKind::Contact, "c1", vec![member]));
+
+    let scoped = FeedFilter {
+        team_id: Some(team),
+        team_kinds: vec![RecordKind::Note],
+        member_kinds: vec![RecordKind::Review],
+        member,
+        global_kinds: vec![RecordKind::User],
+        echoes_of: None,
+    };
+    let page = storage.feed_page(&scoped, 0, 100).expect("page");
+    let got: Vec<(u64, &str)> = page
+        .rows
+        .iter()
+        .map(|r| (r.seq, r.record_id.as_str()))
+        .collect();
+    assert_eq!(got, vec![(user, "u1"), (note, "n-team"), (mine, "r-mine")]);
+    assert_eq!(page.head, 7);
+    assert!(!page.has_more);
+
+    // Nothing admitted: no rows, but the head still says how far the feed goes.
+    let nothing = FeedFilter {
+        team_id: None,
+        team_kinds: vec![],
+        member_kinds: vec![],
+        member,
+        global_kinds: vec![],
+        echoes_of: None,
+    };
+    let page = storage.feed_page(&nothing, 0, 100).expect("page");
+    assert!(page.rows.is_empty());
+    assert_eq!(page.head, 7);
+}
+
+pub(crate) fn pages_split_the_feed_in_seq_order_and_end_at_the_head(
+    storage: &Arc<dyn SyncStorage>,
+) {
+    let storage = storage.as_ref();
+    for i in 0..25 {
+        put(storage, row(RecordKind::Patrol, &format!("p{i:02}"), false));
+    }
+    let mut cursor = 0;
+    let mut seen = Vec::new();
+    let mut pages = Vec::new();
+    loop {
+        let page = storage.feed_page(&filter(), cursor, 10).expect("page");
+        assert_eq!(page.head, 25);
+        pages.push((page.rows.len(), page.has_more));
+        seen.extend(page.rows.iter().map(|r| r.seq));
+        match (page.rows.last(), page.has_more) {
+            (Some(last), true) => cursor = last.seq,
+            _ => break,
+        }
+    }
+    assert_eq!(pages, vec![(10, true), (10, true), (5, false)]);
+    assert_eq!(seen, (1..=25).collect::<Vec<_>>());
+
+    // A record written again moves to the feed's end: its old position is no longer served.
+    let moved = put(storage, row(RecordKind::Patrol, "p03", false));
+    assert_eq!(moved, 26);
+    let page = storage.feed_page(&filter(), 0, 100).expect("page");
+    assert_eq!(page.rows.len(), 25);
+    assert!(!page.rows.iter().any(|r| r.seq == 4));
+    let tail = storage.feed_page(&filter(), 25, 100).expect("page");
+    assert_eq!(tail.rows.len(), 1);
+    assert_eq!(tail.rows[0].record_id, "p03");
+}

@@ -1,0 +1,179 @@
+//! Reference data, enrolment and authentication.
+
+use crate::storage::{
+    EnrolRefusal, NewDevice, ReferenceRow, StorageError, SyncStorage, TokenCheck,
+};
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::model::{Lap, Role, Team, User};
+use std::sync::Arc;
+
+fn team(name: &str, lap: Option<&str>) -> Team {
+    Team {
+        id: TeamId::new(),
+        name: name.into(),
+        lap_code: lap.map(Into::into),
+    }
+}
+
+fn user(name: &str, role: Role, team: Option<TeamId>) -> User {
+    User {
+        id: UserId::new(),
+        display_name: name.into(),
+        role,
+        team_id: team,
+    }
+}
+
+pub(crate) fn reference_rows_are_read_back(storage: &Arc<dyn SyncStorage>) {
+    let lap = Lap {
+        code: "LAP-NV".into(),
+        name: "Northvale".into(),
+    };
+    let north = team("Northvale NPT", Some("LAP-NV"));
+    let south = team("Southmere NPT", None);
+    let sam = user("PCSO Sam", Role::Pcso, Some(north.id));
+    let ali = user("PC Ali", Role::Officer, Some(south.id));
+    storage
+        .upsert_reference_rows(
+            &[
+                ReferenceRow::Lap(lap),
+                ReferenceRow::Team(north.clone()),
+                ReferenceRow::Team(south.clone()),
+            ],
+            1,
+        )
+        .expect("teams");
+    storage
+        .upsert_reference_rows(
+            &[
+                ReferenceRow::User(sam.clone()),
+                ReferenceRow::User(ali.clone()),
+            ],
+            2,
+        )
+        .expect("users");
+    assert_eq!(storage.teams().expect("teams"), vec![north.clone(), south]);
+    assert_eq!(storage.user(sam.id).expect("user"), Some(sam.clone()));
+    assert_eq!(storage.user(UserId::new()).expect("user"), None);
+    assert_eq!(
+        storage.team_member_ids(north.id).expect("members"),
+        vec![sam.id]
+    );
+    // An upsert changes the row in place.
+    let moved = User {
+        team_id: Some(north.id),
+        role: Role::Supervisor,
+        ..ali.clone()
+    };
+    storage
+        .upsert_reference_rows(&[ReferenceRow::User(moved.clone())], 3)
+        .expect("move");
+    let users = storage.users().expect("users");
+    assert_eq!(users.len(), 2);
+    assert!(users.contains(&moved));
+    let mut members = storage.team_member_ids(north.id).expect("members");
+    members.sort();
+    let mut expected = vec![sam.id, ali.id];
+    expected.sort();
+    assert_eq!(members, expected);
+    // A user in a team that does not exist is refused, and nothing of its batch is kept.
+    let orphan = user("PC Nowhere", Role::Officer, Some(TeamId::new()));
+    let fine = user("PC Fine", Role::Officer, None);
+    assert!(storage
+        .upsert_reference_rows(
+            &[ReferenceRow::User(fine.clone()), ReferenceRow::User(orphan)],
+            4
+        )
+        .is_err());
+    assert_eq!(storage.user(fine.id).expect("user"), None);
+    // The server's node id is stable.
+    assert_eq!(
+        storage.server_node().expect("node"),
+        storage.server_node().expect("node")
+    );
+}
+
+pub(crate) fn a_code_enrols_one_device_once_and_its_token_authenticates_it(
+    storage: &Arc<dyn SyncStorage>,
+) {
+    let north = team("Northvale NPT", None);
+    let sam = user("PCSO Sam", Role::Pcso, Some(north.id));
+    storage
+        .upsert_reference_rows(
+            &[
+                ReferenceRow::Team(north.clone()),
+                ReferenceRow::User(sam.clone()),
+            ],
+            1,
+        )
+        .expect("reference");
+    let (code, expired, token) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+    storage
+        .add_enrolment_code(code, sam.id, 10, 1_000)
+        .expect("code");
+    storage
+        .add_enrolment_code(expired, sam.id, 10, 20)
+        .expect("code");
+    assert!(matches!(
+        storage.add_enrolment_code([4u8; 32], UserId::new(), 10, 1_000),
+        Err(StorageError::NotFound(_))
+    ));
+    let device = NewDevice {
+        id: DeviceId::new(),
+        name: "Sam's phone".into(),
+        token_hash: token,
+    };
+    assert_eq!(
+        storage.enrol(code, &device, 100).expect("enrol"),
+        Ok(sam.clone())
+    );
+    let second = NewDevice {
+        id: DeviceId::new(),
+        name: "another".into(),
+        token_hash: [5u8; 32],
+    };
+    assert_eq!(
+        storage.enrol(code, &second, 101).expect("enrol"),
+        Err(EnrolRefusal::Used)
+    );
+    assert_eq!(
+        storage.enrol(expired, &second, 101).expect("enrol"),
+        Err(EnrolRefusal::Expired)
+    );
+    assert_eq!(
+        storage.enrol([9u8; 32], &second, 101).expect("enrol"),
+        Err(EnrolRefusal::Invalid)
+    );
+
+    match storage.authenticate(token, 200_000).expect("auth") {
+        TokenCheck::Active(p) => {
+            assert_eq!(p.device_id, device.id);
+            assert_eq!(p.user_id, sam.id);
+            assert_eq!(p.role, Role::Pcso);
+            assert_eq!(p.team_id, Some(north.id));
+        }
+        other => panic!("not active: {other:?}"),
+    }
+    assert_eq!(
+        storage.authenticate([7u8; 32], 1).expect("auth"),
+        TokenCheck::Unknown
+    );
+    let devices = storage.devices().expect("devices");
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].user_name, "PCSO Sam");
+    assert_eq!(devices[0].created_at_ms, 100);
+    assert_eq!(devices[0].last_seen_at_ms, Some(200_000), "touched");
+
+    assert!(storage.revoke_device(device.id, 300_000).expect("revoke"));
+    assert!(!storage
+        .revoke_device(DeviceId::new(), 300_000)
+        .expect("revoke"));
+    assert_eq!(
+        storage.authenticate(token, 300_001).expect("auth"),
+        TokenCheck::Revoked
+    );
+    assert_eq!(
+        storage.devices().expect("devices")[0].revoked_at_ms,
+        Some(300_000)
+    );
+}

@@ -1,0 +1,124 @@
+//! Schema migrations for PostgreSQL: the `.sql` files in `sync-server/migrations/postgres/`,
+//! applied in order in one transaction, tracked in `schema_migrations`. Several instances may
+//! start at once on one database: each takes a transaction-scoped advisory lock (keyed by the
+//! schema) first, so one migrates and the others then find the work done. A database newer
+//! than this build is refused rather than written to with the wrong schema.
+
+use crate::storage::{StorageError, StorageResult};
+use postgres::Client;
+
+/// Every migration, in order; `schema_migrations` holds one row per applied one.
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_initial",
+    include_str!("../../../migrations/postgres/0001_initial.sql"),
+)];
+
+/// The advisory lock's first key (the second is the schema's hash): "BBMG".
+const MIGRATION_LOCK: i32 = 0x4242_4d47;
+
+/// Brings the database's schema up to date.
+pub(super) fn migrate(client: &mut Client) -> StorageResult<()> {
+    migrate_to(client, MIGRATIONS)
+}
+
+fn migrate_to(client: &mut Client, migrations: &[(&str, &str)]) -> StorageResult<()> {
+    let mut tx = client.transaction()?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+        &[&MIGRATION_LOCK],
+    )?;
+    // Looked up before creating: a least-privilege role (no CREATE on the schema) may then
+    // start on an up-to-date database (docs/operations.md, "Roles").
+    let tracked: bool = tx
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
+        .try_get(0)?;
+    if !tracked {
+        tx.batch_execute(
+            "CREATE TABLE schema_migrations (
+               version    INTEGER PRIMARY KEY,
+               name       TEXT NOT NULL,
+               applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             )",
+        )?;
+    }
+    let applied: i64 = tx
+        .query_one("SELECT count(*) FROM schema_migrations", &[])?
+        .try_get(0)?;
+    let applied = usize::try_from(applied)
+        .map_err(|_| StorageError::Corrupt("negative schema version".into()))?;
+    if applied > MIGRATIONS.len() {
+        return Err(StorageError::Invalid(format!(
+            "the database has schema version {applied}, newer than this server ({}); upgrade the server",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, (name, sql)) in migrations.iter().enumerate().skip(applied) {
+        tx.batch_execute(sql)?;
+        let version = i32::try_from(index + 1)
+            .map_err(|_| StorageError::Invalid("too many migrations".into()))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+            &[&version, name],
+        )?;
+        tracing::info!(migration = name, "applied schema migration");
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestSchema;
+    use super::super::PostgresStorage;
+    use crate::storage::{StorageError, SyncStorage};
+
+    #[test]
+    fn instances_starting_at_once_migrate_once_and_share_one_node_id() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let url = schema.url().to_owned();
+        let starts: Vec<_> = (0..3)
+            .map(|_| {
+                let url = url.clone();
+                std::thread::spawn(move || PostgresStorage::open(&url))
+            })
+            .collect();
+        let nodes: Vec<_> = starts
+            .into_iter()
+            .map(|s| {
+                s.join()
+                    .expect("thread")
+                    .expect("open")
+                    .server_node()
+                    .expect("node")
+            })
+            .collect();
+        assert!(nodes.iter().all(|n| *n == nodes[0]), "{nodes:?}");
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        let versions: i64 = client
+            .query_one("SELECT count(*) FROM schema_migrations", &[])
+            .expect("count")
+            .get(0);
+        assert_eq!(versions, super::MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_database_newer_than_this_server_is_refused() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        drop(PostgresStorage::open(schema.url()).expect("open"));
+        let mut client = postgres::Client::connect(schema.url(), postgres::NoTls).expect("connect");
+        client
+            .execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')",
+                &[],
+            )
+            .expect("future version");
+        assert!(matches!(
+            PostgresStorage::open(schema.url()),
+            Err(StorageError::Invalid(_))
+        ));
+    }
+}

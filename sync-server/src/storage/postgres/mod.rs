@@ -1,0 +1,187 @@
+//! The PostgreSQL store, for forces that outgrow one machine: several stateless server
+//! instances on one database, each with a bounded pool of connections (`pool.rs`). Every
+//! instance is the same server to devices (one server node id, one feed, one duplicate check).
+//!
+//! How the contract (`storage/mod.rs`) is kept: a batch of changes locks the `feed` row as
+//! its first statement and takes its seqs under that lock (`records.rs`), so batches are
+//! serialised from their start across every instance and commit in seq order; a feed page and
+//! its head are read in one REPEATABLE READ snapshot (`feed.rs`). Records are stored in the
+//! same compact form as the SQLite store (`storage/compact.rs`). Schema: `migrations.rs`.
+//!
+//! The `postgres` client is blocking (it runs its own small runtime per connection), as the
+//! trait is: callers in the HTTP layer are on `spawn_blocking` threads.
+
+#[cfg(test)]
+mod conformance;
+mod convert;
+mod errors;
+mod feed;
+mod migrations;
+mod people;
+mod pool;
+mod records;
+mod reports;
+
+pub mod testing;
+
+pub use pool::PoolOptions;
+
+use super::{
+    DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice, PendingWrite, ReferenceRow,
+    ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck, WriteOutcome,
+};
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::model::{Team, User};
+use beatbook_core::sync::RecordKind;
+use pool::{Pool, PooledClient};
+
+/// The PostgreSQL implementation of [`SyncStorage`].
+pub struct PostgresStorage {
+    pool: Pool,
+    node: DeviceId,
+    feed_lock: records::FeedLock,
+}
+
+impl std::fmt::Debug for PostgresStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStorage")
+            .field("node", &self.node)
+            .field("connections", &self.pool.state().connections)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (`postgres://user@host:5432/dbname`) with the default pool, and brings
+    /// the schema up to date.
+    pub fn open(url: &str) -> StorageResult<Self> {
+        Self::open_with(url, &PoolOptions::default())
+    }
+
+    /// Connects with `options`, and brings the schema up to date.
+    pub fn open_with(url: &str, options: &PoolOptions) -> StorageResult<Self> {
+        let pool = pool::connect(url, options)?;
+        let mut client = pool.get()?;
+        migrations::migrate(&mut client)?;
+        let node = people::server_node(&mut *client)?;
+        drop(client);
+        Ok(Self {
+            pool,
+            node,
+            feed_lock: records::FeedLock::AtStart,
+        })
+    }
+
+    fn client(&self) -> StorageResult<PooledClient> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` in one transaction, committed if it returns `Ok`.
+    fn in_transaction<T>(
+        &self,
+        f: impl FnOnce(&mut postgres::Transaction<'_>) -> StorageResult<T>,
+    ) -> StorageResult<T> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        let out = f(&mut tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+impl SyncStorage for PostgresStorage {
+    fn server_node(&self) -> StorageResult<DeviceId> {
+        Ok(self.node)
+    }
+
+    fn teams(&self) -> StorageResult<Vec<Team>> {
+        people::teams(&mut *self.client()?)
+    }
+
+    fn users(&self) -> StorageResult<Vec<User>> {
+        people::users(&mut *self.client()?)
+    }
+
+    fn user(&self, id: UserId) -> StorageResult<Option<User>> {
+        people::user(&mut *self.client()?, id)
+    }
+
+    fn team_member_ids(&self, team: TeamId) -> StorageResult<Vec<UserId>> {
+        people::team_member_ids(&mut *self.client()?, team)
+    }
+
+    fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()> {
+        self.in_transaction(|tx| {
+            for row in rows {
+                people::upsert_reference(tx, row, now_ms)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn add_enrolment_code(
+        &self,
+        code_hash: [u8; 32],
+        user: UserId,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> StorageResult<()> {
+        people::add_enrolment_code(&mut *self.client()?, code_hash, user, now_ms, expires_at_ms)
+    }
+
+    fn devices(&self) -> StorageResult<Vec<DeviceInfo>> {
+        people::devices(&mut *self.client()?)
+    }
+
+    fn revoke_device(&self, id: DeviceId, now_ms: i64) -> StorageResult<bool> {
+        people::revoke_device(&mut *self.client()?, id, now_ms)
+    }
+
+    fn enrol(
+        &self,
+        code_hash: [u8; 32],
+        device: &NewDevice,
+        now_ms: i64,
+    ) -> StorageResult<Result<User, EnrolRefusal>> {
+        people::enrol(&mut *self.client()?, code_hash, device, now_ms)
+    }
+
+    fn authenticate(&self, token_hash: [u8; 32], now_ms: i64) -> StorageResult<TokenCheck> {
+        let mut client = self.client()?;
+        let (check, last_seen) = people::check_token(&mut *client, token_hash)?;
+        if let TokenCheck::Active(principal) = &check {
+            if people::should_touch(last_seen, now_ms) {
+                people::touch_device(&mut *client, principal.device_id, now_ms)?;
+            }
+        }
+        Ok(check)
+    }
+
+    fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>> {
+        records::write_batch(&mut *self.client()?, writes, self.feed_lock)
+    }
+
+    fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage> {
+        feed::feed_page(&mut *self.client()?, filter, after, limit)
+    }
+
+    fn feed_head(&self) -> StorageResult<u64> {
+        feed::head(&mut *self.client()?)
+    }
+
+    fn report_records(
+        &self,
+        team: Option<TeamId>,
+        kinds: &[RecordKind],
+    ) -> StorageResult<Vec<ReportRecord>> {
+        reports::report_records(&mut *self.client()?, team, kinds)
+    }
+
+    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()> {
+        reports::append_audit(&mut *self.client()?, entry)
+    }
+
+    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
+        reports::audit_log(&mut *self.client()?, limit)
+    }
+}
