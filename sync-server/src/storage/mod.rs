@@ -47,6 +47,7 @@
 //!   [`FeedFilter`] admits; the filter is built by `crate::scope`.
 
 pub(crate) mod compact;
+pub(crate) mod echo;
 pub mod location;
 pub mod postgres;
 pub mod sqlite;

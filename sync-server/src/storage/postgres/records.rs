@@ -13,6 +13,7 @@
 use super::convert::{parsed_opt, seq, seq_param};
 use super::people;
 use crate::storage::compact::{join, split};
+use crate::storage::echo::{echo_device, PreviousChange};
 use crate::storage::{
     CurrentRecord, Decision, PendingWrite, RecordMeta, RecordRow, StorageError, StorageResult,
     WriteOutcome, WriteTarget,
@@ -183,32 +184,6 @@ fn write_one(
         )?;
     }
     Ok(outcome)
-}
-
-/// Where a stored record's latest change sits in the feed, and whose echo-free push made it.
-struct PreviousChange {
-    seq: u64,
-    echo_device: Option<String>,
-}
-
-/// The device a change is not sent back to (the same rule as the SQLite store's, see
-/// `docs/sync-protocol.md#no-echo`).
-fn echo_device(
-    target: &WriteTarget,
-    current: &CurrentRecord,
-    previous: Option<&PreviousChange>,
-    clean: bool,
-) -> Option<String> {
-    let (device, pulled_through) = (target.device_id?, target.pulled_through?);
-    let device = device.to_string();
-    let held = match previous {
-        None => true,
-        Some(_) if target.kind.is_append_only() && current.exists => false,
-        Some(previous) => {
-            previous.seq <= pulled_through || previous.echo_device.as_deref() == Some(&device)
-        }
-    };
-    (clean && held).then_some(device)
 }
 
 /// The record's current state (empty and `exists: false` if never written) with its members,
