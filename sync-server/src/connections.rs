@@ -11,6 +11,7 @@
 //!
 //! HTTP/1.1 only: devices speak it, and the reverse proxy in front terminates TLS and HTTP/2.
 
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -18,6 +19,7 @@ use hyper_util::service::TowerToHyperService;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::add_extension::AddExtension;
 
 /// How long to pause after a failed accept (out of file descriptors, say) before the next.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -38,10 +40,13 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, peer)) => {
                     // Small JSON answers: do not wait to fill a segment.
                     let _ = stream.set_nodelay(true);
-                    let service = TowerToHyperService::new(app.clone());
+                    // The peer's address, for limits kept per source (web sign-in).
+                    let service = TowerToHyperService::new(
+                        AddExtension::new(app.clone(), ConnectInfo(peer)),
+                    );
                     let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                     tokio::spawn(async move {
                         if let Err(e) = connection.await {

@@ -11,11 +11,13 @@ use crate::http::AppState;
 use crate::secrets;
 use crate::storage::StorageError;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Query, State};
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use axum::Extension;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 #[derive(Debug, Deserialize)]
 pub struct SignInQuery {
@@ -65,11 +67,14 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let now = state.web.clock.now();
-    if let Some(secs) = state.web.sign_in_failures.blocked_for(now) {
+    // Failures are counted per source address (`signin::SignInLimiter`).
+    let source = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    if let Some(secs) = state.web.sign_in_failures.blocked_for(source, now) {
         return Err(WebError::TooManyAttempts(secs));
     }
     let Form(form) =
@@ -84,7 +89,7 @@ pub async fn sign_in(
     let signed = match outcome {
         Ok(signed) => signed,
         Err(refusal) => {
-            state.web.sign_in_failures.failed(now);
+            state.web.sign_in_failures.failed(source, now);
             tracing::info!(?refusal, "web sign-in refused");
             return Ok(sign_in_page(
                 &state,

@@ -11,3 +11,4 @@ mod reports;
 mod shutdown;
 mod slow_clients;
 mod transport;
+mod web_sign_in;
