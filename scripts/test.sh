@@ -52,7 +52,7 @@ echo "==> cargo test"
 export BEATBOOK_REQUIRE_BROWSER=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --workspace --locked 2>&1 | tee "$log"
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
 phase_done "cargo test --workspace"
 # No test may depend on today's date (docs/architecture.md, "Time: one rule"): the core and
 # server suites run again with the clock a year ahead (libfaketime; the monotonic clock and
