@@ -106,17 +106,26 @@ impl TimeSense {
         self.check("started_at", started_at, TimeKind::Happened)?;
         if let Some(ended_at) = ended_at {
             self.check("ended_at", ended_at, TimeKind::Happened)?;
-            if ended_at - started_at > Duration::hours(MAX_PATROL_HOURS) {
-                return Err(ValidationError::new(
-                    "ended_at",
-                    Rule::TimeNotAllowed {
-                        reason: "a patrol lasts at most 24 hours",
-                    },
-                ));
-            }
+            check_patrol_length(started_at, ended_at)?;
         }
         Ok(())
     }
+}
+
+/// A patrol lasts at most [`MAX_PATROL_HOURS`].
+fn check_patrol_length(
+    started_at: DateTime<Utc>,
+    ended_at: DateTime<Utc>,
+) -> Result<(), ValidationError> {
+    if ended_at - started_at > Duration::hours(MAX_PATROL_HOURS) {
+        return Err(ValidationError::new(
+            "ended_at",
+            Rule::TimeNotAllowed {
+                reason: "a patrol lasts at most 24 hours",
+            },
+        ));
+    }
+    Ok(())
 }
 
 impl TimeSense {
@@ -145,14 +154,7 @@ impl TimeSense {
         if kind == RecordKind::Patrol && (set("started_at").is_some() || set("ended_at").is_some())
         {
             if let (Some(start), Some(end)) = (time(after("started_at")), time(after("ended_at"))) {
-                if end - start > Duration::hours(MAX_PATROL_HOURS) {
-                    return Err(ValidationError::new(
-                        "ended_at",
-                        Rule::TimeNotAllowed {
-                            reason: "a patrol lasts at most 24 hours",
-                        },
-                    ));
-                }
+                check_patrol_length(start, end)?;
             }
         }
         Ok(())

@@ -10,6 +10,7 @@
 //! a problem step recording the approval (its id is the request's, as on the device).
 
 use crate::apply::{self, PushContext};
+use crate::http::HttpConfig;
 use crate::reference;
 use crate::storage::{
     Decision, PendingWrite, Principal, StorageError, StorageResult, SyncStorage, WriteOutcome,
@@ -108,7 +109,7 @@ pub fn decide(
     request_id: StageRequestId,
     decision: StageDecision,
     now: DateTime<Utc>,
-    max_skew_ms: u64,
+    config: &HttpConfig,
 ) -> StorageResult<Result<(), String>> {
     let records =
         storage.report_records(Some(team), &[RecordKind::StageRequest, RecordKind::Problem])?;
@@ -184,15 +185,7 @@ pub fn decide(
             changes(None, &step)?,
         ));
     }
-    apply_ops(
-        storage,
-        principal,
-        team,
-        planned,
-        &records,
-        now,
-        max_skew_ms,
-    )
+    apply_ops(storage, principal, team, planned, &records, now, config)
 }
 
 /// Changes planned for one record: its kind, id and fields.
@@ -209,7 +202,7 @@ pub fn apply_ops(
     planned: Vec<PlannedOp>,
     seen: &[(RecordKind, RecordState)],
     now: DateTime<Utc>,
-    max_skew_ms: u64,
+    config: &HttpConfig,
 ) -> StorageResult<Result<(), String>> {
     let records = seen;
     // The stamp follows every clock the page saw, so the decision is a successor of them all.
@@ -242,9 +235,9 @@ pub fn apply_ops(
     let ctx = PushContext {
         principal: principal.clone(),
         now,
-        max_skew_ms,
-        // The page's ops carry only times the server stamps itself (now), none a floor judges.
-        earliest_record_time: beatbook_core::model::time_sense::default_floor(),
+        // The same clock limits as a device's push.
+        max_skew_ms: config.max_clock_skew_ms,
+        earliest_record_time: config.earliest_record_time,
         server_node: storage.server_node()?,
         team_members: storage
             .team_member_ids(team)?

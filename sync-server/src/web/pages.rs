@@ -267,17 +267,9 @@ pub async fn decide_stage(
     let principal = sup.principal.clone();
     let team = sup.team;
     let now = state.web.clock.now();
-    let max_skew_ms = state.config.max_clock_skew_ms;
+    let config = state.config.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        decide::decide(
-            &*storage,
-            &principal,
-            team,
-            request,
-            decision,
-            now,
-            max_skew_ms,
-        )
+        decide::decide(&*storage, &principal, team, request, decision, now, &config)
     })
     .await??;
     match outcome {
@@ -336,9 +328,9 @@ pub async fn mark_reviewed(
     let principal = sup.principal.clone();
     let team = sup.team;
     let now = state.web.clock.now();
-    let max_skew_ms = state.config.max_clock_skew_ms;
+    let config = state.config.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        super::review::mark(&*storage, &principal, team, member, &keys, now, max_skew_ms)
+        super::review::mark(&*storage, &principal, team, member, &keys, now, &config)
     })
     .await??;
     match outcome {

@@ -10,6 +10,7 @@
 //! sees it too, and the consultation is logged in the server's audit log with the counts.
 
 use super::decide::{self, changes};
+use crate::http::HttpConfig;
 use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
 use beatbook_core::ids::{ReviewId, TeamId, UserId};
 use beatbook_core::model::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
@@ -193,7 +194,7 @@ pub fn mark(
     member: UserId,
     keys: &[String],
     now: DateTime<Utc>,
-    max_skew_ms: u64,
+    config: &HttpConfig,
 ) -> StorageResult<Result<Marked, String>> {
     let records = storage.report_records(Some(team), KINDS)?;
     let queue = queue_of(&records, principal.user_id);
@@ -233,15 +234,7 @@ pub fn mark(
         review.id.to_string(),
         changes(None, &review)?,
     )];
-    if let Err(why) = decide::apply_ops(
-        storage,
-        principal,
-        team,
-        planned,
-        &records,
-        now,
-        max_skew_ms,
-    )? {
+    if let Err(why) = decide::apply_ops(storage, principal, team, planned, &records, now, config)? {
         return Ok(Err(why));
     }
     storage.append_audit(&ServerAudit {
