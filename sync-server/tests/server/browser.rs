@@ -236,7 +236,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
 
     let profile = tempfile::tempdir().expect("browser profile");
     let browser = Browser {
-        client: Client::builder()
+        client: crate::common::http_client()
             .timeout(Duration::from_secs(60))
             .build()
             .expect("client"),

@@ -19,6 +19,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tempfile::TempDir;
 use uuid::Uuid;
 
+/// Every test's HTTP client starts here. reqwest is built without a TLS crypto provider of its
+/// own (`rustls-no-provider`, for the core's one crypto library) and panics on `build()` if none
+/// is installed: installing it here, not in whichever test happens to run first, keeps each test
+/// independent of the others and of their order.
+pub fn http_client() -> reqwest::blocking::ClientBuilder {
+    beatbook_core::sync::client::install_crypto_provider();
+    Client::builder()
+}
+
 /// A server with one team ("Northvale NPT"): an officer, two PCSOs, a volunteer, a
 /// supervisor; and a second team with one officer.
 pub struct Harness {
@@ -95,8 +104,6 @@ impl Harness {
         let user = |name: &str, role: Role, team: TeamId| {
             admin::create_user(storage, name, role, team).expect("user")
         };
-        // reqwest is built without a TLS provider of its own (the core installs OpenSSL's).
-        beatbook_core::sync::client::install_crypto_provider();
         let harness = Self {
             officer: user("PC Test Officer", Role::Officer, team.id),
             pcso: user("PCSO Test One", Role::Pcso, team.id),
@@ -105,7 +112,7 @@ impl Harness {
             supervisor: user("Sergeant Test", Role::Supervisor, team.id),
             outsider: user("PC Elsewhere", Role::Officer, other.id),
             team,
-            client: Client::builder().build().expect("client"),
+            client: http_client().build().expect("client"),
             server,
             dir,
         };

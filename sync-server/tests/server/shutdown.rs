@@ -85,8 +85,7 @@ fn the_binary_stops_cleanly_on_sigterm() {
         .strip_prefix("beatbook-server listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line}"))
         .to_owned();
-    beatbook_core::sync::client::install_crypto_provider();
-    let client = reqwest::blocking::Client::new();
+    let client = crate::common::http_client().build().expect("client");
     let health = client
         .get(format!("{url}/healthz"))
         .send()

@@ -129,8 +129,7 @@ fn gzip_works_both_ways() {
     assert_eq!(statuses(&pushed), ["accepted"]);
 
     // A client that accepts gzip gets a gzipped pull (decoded here by hand).
-    beatbook_core::sync::client::install_crypto_provider();
-    let raw_client = reqwest::blocking::Client::builder()
+    let raw_client = crate::common::http_client()
         .no_gzip()
         .build()
         .expect("client");

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 /// A client whose connections come from `source`, not following redirects.
 fn client_from(source: Ipv4Addr) -> Client {
-    Client::builder()
+    crate::common::http_client()
         .local_address(IpAddr::V4(source))
         .redirect(reqwest::redirect::Policy::none())
         .build()
