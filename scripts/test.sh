@@ -54,6 +54,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
 phase_done "cargo test --workspace"
+echo "==> packaging (systemd unit verified, hardening level)" && bash scripts/check-packaging.sh
+phase_done "packaging"
 # No test may depend on today's date (docs/architecture.md, "Time: one rule"): the core and
 # server suites run again with the clock a year ahead (libfaketime; the monotonic clock and
 # file times stay real; scripts/test-clock-ahead.sh runs the test binaries, not cargo).
