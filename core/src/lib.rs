@@ -16,6 +16,7 @@ pub mod ids;
 pub mod model;
 #[cfg(feature = "store")]
 pub mod reports;
+pub mod spreadsheet;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod sync;

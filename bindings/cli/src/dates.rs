@@ -3,7 +3,9 @@
 //! People type dates, not timestamps: `2025-06-01` means that day in local time, and as the end
 //! of a period it means the whole of that day (periods are half-open in the core, so `--to
 //! 2025-06-30` becomes "before 1 July"). RFC 3339 (`2025-06-01T14:30:00+01:00`) and
-//! `YYYY-MM-DD HH:MM` (local) are accepted for exact times. Everything is shown in local time.
+//! `YYYY-MM-DD HH:MM` (local) are accepted for exact times, and a bare `14:30` is that local
+//! time today (what a PCSO typing `--at 14:30` at the end of a shift means). Everything is
+//! shown in local time.
 
 use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
@@ -32,9 +34,19 @@ impl When {
     }
 }
 
-/// The clap value parser for dates and times.
+/// The clap value parser for dates and times (a bare clock time is today's, locally).
 pub fn parse_when(text: &str) -> Result<When, String> {
+    parse_when_on(text, Local::now().date_naive())
+}
+
+/// [`parse_when`] with "today" given, so that it can be tested on any day.
+fn parse_when_on(text: &str, today: NaiveDate) -> Result<When, String> {
     let text = text.trim();
+    for format in ["%H:%M", "%H:%M:%S"] {
+        if let Ok(clock) = NaiveTime::parse_from_str(text, format) {
+            return Ok(When::At(local(today.and_time(clock))));
+        }
+    }
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(When::Day(day));
     }
@@ -47,8 +59,8 @@ pub fn parse_when(text: &str) -> Result<When, String> {
         }
     }
     Err(
-        "expected a date (2025-06-01), a local time (2025-06-01 14:30) or RFC 3339 \
-         (2025-06-01T14:30:00+01:00)"
+        "expected a date (2025-06-01), a local time (2025-06-01 14:30, or 14:30 for today) \
+         or RFC 3339 (2025-06-01T14:30:00+01:00)"
             .to_owned(),
     )
 }
@@ -139,6 +151,19 @@ mod tests {
     fn rfc3339_keeps_its_offset() {
         let at = parse_time("2025-06-01T14:30:00+01:00").expect("time");
         assert_eq!(at.to_rfc3339(), "2025-06-01T13:30:00+00:00");
+    }
+
+    #[test]
+    fn a_bare_clock_time_is_today_in_local_time() {
+        let day = NaiveDate::from_ymd_opt(2025, 3, 14).expect("date");
+        let at = parse_when_on("14:30", day).expect("time").start();
+        let local_at = at.with_timezone(&Local);
+        assert_eq!(local_at.date_naive(), day);
+        assert_eq!(
+            local_at.time(),
+            NaiveTime::from_hms_opt(14, 30, 0).expect("time")
+        );
+        assert!(parse_when_on("25:00", day).is_err(), "not a clock time");
     }
 
     #[test]

@@ -370,17 +370,13 @@ fn opt(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.3}")).unwrap_or_default()
 }
 
-/// Quotes a field when it needs it; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a
-/// spreadsheet never runs a name as a formula.
+/// Quotes a field when it needs it, after defusing anything a spreadsheet would run as a
+/// formula ([`crate::spreadsheet`]).
 fn quote(field: &str) -> String {
-    let field = match field.chars().next() {
-        Some('=' | '+' | '@') => format!("'{field}"),
-        Some('-') if field.parse::<f64>().is_err() => format!("'{field}"),
-        _ => field.to_owned(),
-    };
+    let field = crate::spreadsheet::spreadsheet_safe(field);
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
-        field
+        field.into_owned()
     }
 }

@@ -16,6 +16,7 @@ mod reports;
 mod reviews;
 mod schema_upgrades;
 mod shift_queries;
+mod spreadsheet_export;
 mod store_open;
 mod store_size;
 mod supervision;

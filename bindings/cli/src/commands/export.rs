@@ -1,19 +1,23 @@
 //! `beatbook export contacts`: contacts of a period as CSV. Data leaving the device is a
 //! disclosure, so the justification is required and the store logs it before a byte is
-//! written. Only non-personal fields are exported. A file is written new (never over another)
-//! and readable by you only; without --out the CSV goes to stdout and the summary to stderr.
+//! written. No member of the public's name or contact details is exported, but the file is
+//! still personal data (places, the vulnerable flag, free text, officers' names; see
+//! `beatbook_core::store::export`). A file is written new (never over another) and readable by
+//! you only; without --out the CSV goes to stdout and the summary to stderr.
 
 use crate::dates::{self, When};
 use crate::error::{CliError, Result};
 use crate::session::Session;
 use crate::{key, output};
-use beatbook_core::store::ExportPeriod;
+use beatbook_core::store::{ExportOptions, ExportPeriod};
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Contacts (no personal details) as CSV.
+    /// Contacts as CSV: no one's name or contact details, but places (to about a metre), the
+    /// vulnerable flag, what was raised and promised, and who recorded it — still personal
+    /// data. Times are local, with their UTC offset.
     Contacts {
         /// From this date or time.
         #[arg(long, value_name = "DATE", value_parser = dates::parse_when)]
@@ -27,6 +31,9 @@ pub enum Command {
         /// Write to this new file [default: stdout].
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Start the file with a UTF-8 byte-order mark, so that Excel shows accented names right.
+        #[arg(long)]
+        excel: bool,
     },
 }
 
@@ -36,15 +43,21 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
         to,
         justification,
         out: file,
+        excel,
     } = cmd;
+    let options = ExportOptions { excel };
     let period = ExportPeriod {
         from: from.start(),
         to: to.end(),
     };
     let Some(path) = file else {
-        let count = s
-            .store
-            .export_contacts_csv(&s.actor, period, &justification, &mut *out)?;
+        let count = s.store.export_contacts_csv_with(
+            &s.actor,
+            period,
+            &justification,
+            options,
+            &mut *out,
+        )?;
         eprintln!("Exported {count} contacts (logged as a disclosure).");
         return Ok(());
     };
@@ -57,7 +70,7 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
     let mut file = key::create_private(&path).map_err(|e| CliError::file(&path, "create", &e))?;
     let written = s
         .store
-        .export_contacts_csv(&s.actor, period, &justification, &mut file)
+        .export_contacts_csv_with(&s.actor, period, &justification, options, &mut file)
         .map_err(CliError::from)
         .and_then(|count| Ok(file.sync_all().map(|()| count)?));
     let count = match written {

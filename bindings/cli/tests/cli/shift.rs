@@ -390,13 +390,17 @@ fn a_patrol_shift_from_start_to_export() {
         "LAP monthly report",
         "--out",
         path_str(&csv_path),
+        "--excel",
     ]);
     assert!(done.contains("Exported 2 contacts"), "{done}");
     let csv = std::fs::read_to_string(&csv_path).expect("csv written");
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .expect("--excel starts with a BOM");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(
-        lines[0].starts_with("id,occurred_at,lat,lon,lsoa_code"),
+        lines[0].starts_with("id,occurred_at_local,lat,lon,lsoa_code"),
         "{csv}"
     );
     assert!(csv.contains(&first_id) && csv.contains(&second_id), "{csv}");
