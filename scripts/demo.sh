@@ -2,11 +2,12 @@
 # A newcomer's walk through one patrol shift with the Beatbook terminal client, then the
 # supervisor's view at base.
 #
-# Builds `beatbook` and `beatbook-server` (release), makes a throwaway folder with a new key
-# and store, and runs a realistic shift, printing each command before it runs. Then it starts
-# a sync server with the fictional demo force (on a free local port, data in the same folder),
-# enrols its sergeant and walks through sync, review, approvals, follow-ups and the report. Nothing outside that folder is
-# touched; it is deleted at the end unless BEATBOOK_DEMO_KEEP=1.
+# Builds `beatbook` and `beatbook-server` (release), makes a throwaway folder, starts a sync
+# server there with the fictional demo force (on a free local port), enrols PCSO Sam Demo's
+# new store with it and runs a realistic shift, printing each command before it runs. At base
+# the shift is synced; the sergeant enrols, reviews, finds the PCSO's SARA request among the
+# approvals and approves it; the PCSO's next sync brings the decision back. Nothing outside
+# that folder is touched; it is deleted at the end unless BEATBOOK_DEMO_KEEP=1.
 #
 #   scripts/demo.sh
 #   BEATBOOK_DEMO_KEEP=1 scripts/demo.sh   # keep the folder to try more commands in it
@@ -64,7 +65,6 @@ say "Build the terminal client (the first build compiles SQLCipher and takes a f
 run cargo build --release -p beatbook-cli -p beatbook-server
 bin="${CARGO_TARGET_DIR:-$root/target}/release/beatbook"
 server_bin="${CARGO_TARGET_DIR:-$root/target}/release/beatbook-server"
-areas="$root/core/tests/fixtures/demo_areas.geojson"
 
 # `beatbook` below is the binary just built, so each command reads as you would type it.
 beatbook() { "$bin" "$@"; }
@@ -88,6 +88,31 @@ cd "$work"
 export BEATBOOK_STORE="$work/beatbook.db"
 unset BEATBOOK_KEY BEATBOOK_KEY_FILE
 
+# ---- the force's sync server -----------------------------------------------------------------
+
+say "The force's sync server, with the fictional demo force and three weeks of its activity" \
+    "(scripts/serve-demo.sh runs the same server in the foreground). It prints an enrolment" \
+    "code for each demo user."
+show beatbook-server serve --listen 127.0.0.1:0 --data "$work/server" --demo
+"$server_bin" serve --listen 127.0.0.1:0 --data "$work/server" --demo \
+    >"$work/server.out" 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 100); do
+    grep -q "listening on" "$work/server.out" 2>/dev/null && break
+    sleep 0.1
+done
+url="$(grep -o 'listening on http://[0-9.:]*' "$work/server.out" | cut -d' ' -f3)"
+if [[ -z "$url" ]]; then
+    echo "demo: the server did not start; its log:" >&2
+    cat "$work/server.log" >&2
+    exit 1
+fi
+cat "$work/server.out"
+# One-time codes: the word before "user" on each code line ("NAME ROLE CODE user ID").
+code_of() { awk -v who="$1" 'NF >= 4 && index($0, who) == 3 { print $(NF-2) }' "$work/server.out"; }
+pcso_code="$(code_of "PCSO Sam Demo")"
+sergeant_code="$(code_of "Sergeant Kim Demo")"
+
 # ---- once: set up ----------------------------------------------------------------------------
 
 say "Once: make the store key. On a phone it lives in the Keystore/Keychain; here, in a file" \
@@ -96,9 +121,9 @@ run beatbook keygen --out "$work/officer.key"
 export BEATBOOK_KEY_FILE="$work/officer.key"
 show export BEATBOOK_KEY_FILE="$work/officer.key"
 
-say "Once: create your store, as a PCSO in the Northvale team, with the (fictional) demo areas."
-run beatbook init --name "PCSO Sam Patel" --role pcso --team "Northvale NPT" --lap LAP-NV \
-    --areas "$areas"
+say "Once: enrol your new store with the server as PCSO Sam Demo (Northvale team). Enrolling" \
+    "syncs at once: the team's records and the (fictional) area boundaries arrive."
+run beatbook enrol --server "$url" --code "$pcso_code"
 run beatbook areas list
 
 # ---- the shift -------------------------------------------------------------------------------
@@ -145,8 +170,12 @@ run beatbook problem step "$problem" \
     "Break-ins cluster on Friday nights; the gates have been unlit since the light failed in April"
 
 say "Ask the supervisor to move it on to Analysis (they approve from their own Beatbook)."
-run beatbook problem request "$problem" --to analysis \
-    --reason "Pattern found; the council is the place manager"
+request_args=(problem request "$problem" --to analysis
+    --reason "Pattern found; the council is the place manager")
+show beatbook "${request_args[@]}"
+requested="$(beatbook "${request_args[@]}")"
+printf '%s\n' "$requested"
+request="$(grep -oE 'request [0-9a-f-]{36}' <<<"$requested" | cut -d' ' -f2)"
 run beatbook problem show "$problem"
 
 say "What is owed, and finding things again, offline."
@@ -178,34 +207,19 @@ run cat "$work/contacts.csv"
 say "The audit log: every collection, change, look and disclosure, with who, when and why."
 run beatbook audit
 
-# ---- at base: the supervisor -----------------------------------------------------------------
+say "Back at base, with signal: send the shift to the server."
+run beatbook sync
+pcso_store="$BEATBOOK_STORE"
+pcso_key="$BEATBOOK_KEY_FILE"
 
-say "At base: the supervisor. A sync server with the fictional demo force and three weeks of" \
-    "its activity (scripts/serve-demo.sh runs the same server in the foreground)."
-show beatbook-server serve --listen 127.0.0.1:0 --data "$work/server" --demo
-"$server_bin" serve --listen 127.0.0.1:0 --data "$work/server" --demo \
-    >"$work/server.out" 2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 1 100); do
-    grep -q "listening on" "$work/server.out" 2>/dev/null && break
-    sleep 0.1
-done
-url="$(grep -o 'listening on http://[0-9.:]*' "$work/server.out" | cut -d' ' -f3)"
-if [[ -z "$url" ]]; then
-    echo "demo: the server did not start; its log:" >&2
-    cat "$work/server.log" >&2
-    exit 1
-fi
-cat "$work/server.out"
-# The sergeant's one-time code: the word before "user" on the supervisor's line.
-code="$(awk '$(NF-3) == "supervisor" { print $(NF-2) }' "$work/server.out")"
+# ---- at base: the supervisor -----------------------------------------------------------------
 
 say "The sergeant's own store and key, enrolled with the server; enrolling syncs at once."
 export BEATBOOK_STORE="$work/sergeant.db"
 run beatbook keygen --out "$work/sergeant.key"
 export BEATBOOK_KEY_FILE="$work/sergeant.key"
 show export BEATBOOK_STORE="$work/sergeant.db" BEATBOOK_KEY_FILE="$work/sergeant.key"
-run beatbook enrol --server "$url" --code "$code"
+run beatbook enrol --server "$url" --code "$sergeant_code"
 
 say "What the team recorded or changed this week that you have not reviewed, per member."
 week_ago="$(date -d '-7 days' +%F 2>/dev/null || date -v-7d +%F)"
@@ -213,11 +227,11 @@ run beatbook review --since "$week_ago"
 say "Been through it: mark it reviewed (a review record that syncs; logged as a consultation)."
 run beatbook review --since "$week_ago" --mark
 
-say "SARA stage moves waiting for you, each with the evidence recorded for its stage."
-run_keep_id beatbook approve
-request="$last_id"
-say "Send the first one back, saying what is missing; its owner sees it after they sync."
-run beatbook approve "$request" --send-back "Record the evidence this stage rests on as a step"
+say "SARA stage moves waiting for you, each with the evidence recorded for its stage." \
+    "PCSO Sam Demo's request from this shift (the Elm Road garages) is among them."
+run beatbook approve
+say "Approve Sam's request; the problem moves to Analysis when Sam next syncs."
+run beatbook approve "$request"
 
 say "Every open promise across the team, overdue first, and the share answered within 72 hours."
 run beatbook followups --team
@@ -227,5 +241,11 @@ run beatbook report
 
 say "Send your reviews and decisions back to the server."
 run beatbook sync
+
+say "Back on Sam's device: the next sync brings the sergeant's decision."
+export BEATBOOK_STORE="$pcso_store" BEATBOOK_KEY_FILE="$pcso_key"
+show export BEATBOOK_STORE="$pcso_store" BEATBOOK_KEY_FILE="$pcso_key"
+run beatbook sync
+run beatbook problem show "$problem"
 
 say "Done. Every command has --help; start with: beatbook --help"

@@ -54,31 +54,16 @@ pub fn run(command: Command) -> Result<(), CommandError> {
 fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
     let location = args.store.location()?;
     let storage: Arc<dyn SyncStorage> = location.open()?;
-    if args.demo {
-        let url = format!("http://{}", args.listen);
-        match demo::seed_if_empty(storage.as_ref())? {
-            Some(force) => print!("{}", demo::describe(&force, &url)),
-            None => println!("The store already has users; the demo force was not seeded again."),
-        }
-        match demo::web_sign_in(storage.as_ref(), Utc::now())? {
-            Some(issued) => println!(
-                "Web pages for supervisors: open {url}/web/ and sign in as {} with the code {} \
-                 (one use, expires {}; a new one: beatbook-server admin --database {} sign-in-code --user {}).",
-                issued.user.display_name,
-                issued.code,
-                issued.expires_at.format("%H:%M UTC"),
-                location,
-                issued.user.id
-            ),
-            None => println!("No demo sergeant in this store: no web sign-in code printed."),
-        }
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // Bound before anything is printed, so the demo's steps carry the real port (never 0).
+    let listener = runtime.block_on(serve::bind(args.listen))?;
+    let addr = listener.local_addr()?;
+    if args.demo {
+        print_demo(storage.as_ref(), &location, &format!("http://{addr}"))?;
+    }
     runtime.block_on(async move {
-        let listener = serve::bind(args.listen).await?;
-        let addr = listener.local_addr()?;
         tracing::info!(%addr, database = %location, "listening");
         // Scripts and tests read this line to find the port when listening on port 0.
         println!("beatbook-server listening on http://{addr}");
@@ -96,6 +81,41 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         serve::run(listener, storage, options, serve::termination_signal()).await?;
         Ok(())
     })
+}
+
+/// `serve --demo`: seeds an empty store, or on a restart issues the demo users fresh codes,
+/// then prints the steps to follow and the sergeant's web sign-in code.
+fn print_demo(
+    storage: &dyn SyncStorage,
+    location: &impl std::fmt::Display,
+    url: &str,
+) -> Result<(), CommandError> {
+    match demo::seed_if_empty(storage)? {
+        Some(force) => print!("{}", demo::describe(&force, url)),
+        None => {
+            let codes = demo::reissue_codes(storage)?;
+            if codes.is_empty() {
+                println!("The store already has users, none of them the demo's: nothing seeded.");
+            } else {
+                println!("The demo force is already seeded; new codes for its users.");
+                print!("{}", demo::describe_codes(&codes));
+                print!("{}", demo::next_steps(url));
+            }
+        }
+    }
+    match demo::web_sign_in(storage, Utc::now())? {
+        Some(issued) => println!(
+            "Web pages for supervisors: open {url}/web/ and sign in as {} with the code {} \
+             (one use, expires {}; a new one: beatbook-server admin --database {} sign-in-code --user {}).",
+            issued.user.display_name,
+            issued.code,
+            issued.expires_at.format("%H:%M UTC"),
+            location,
+            issued.user.id
+        ),
+        None => println!("No demo sergeant in this store: no web sign-in code printed."),
+    }
+    Ok(())
 }
 
 fn time(ms: Option<i64>) -> String {

@@ -87,29 +87,36 @@ pub fn web_sign_in(
         .transpose()
 }
 
-/// What a newcomer needs, for the terminal.
-pub fn describe(force: &DemoForce, server_url: &str) -> String {
-    let a = &force.activity;
+/// Fresh enrolment codes for the demo users already in the store (a restarted demo: the first
+/// codes may be used or expired). Users whose names are not the demo's get none.
+pub fn reissue_codes(storage: &dyn SyncStorage) -> AdminResult<Vec<IssuedCode>> {
+    let mut users: Vec<_> = storage
+        .users()?
+        .into_iter()
+        .filter(|u| DEMO_USERS.iter().any(|(name, _)| *name == u.display_name))
+        .collect();
+    users.sort_by_key(|u| {
+        DEMO_USERS
+            .iter()
+            .position(|(name, _)| *name == u.display_name)
+    });
+    users
+        .iter()
+        .map(|u| admin::enrol_code(storage, u.id, admin::DEFAULT_CODE_HOURS))
+        .collect()
+}
+
+/// The codes, one line per demo user (the supervisor's line ends `supervisor CODE user ID`,
+/// which `scripts/demo.sh` reads).
+pub fn describe_codes(codes: &[IssuedCode]) -> String {
     let mut out = format!(
-        "Demo force seeded (fictional): LAP Northvale (LAP-NV), team \"{}\" ({}).\n\
-         Fictional activity over the last {} days: {} patrols, {} contacts, {} follow-ups, {} SARA \
-         problems ({} stage moves waiting for the supervisor).\n\
-         Enrolment codes (one use each; expire {}):\n",
-        force.team.name,
-        force.team.id,
-        demo_data::DEMO_DAYS,
-        a.patrols,
-        a.contacts,
-        a.follow_ups,
-        a.problems,
-        a.pending_requests,
-        force
-            .codes
+        "Enrolment codes (one use each; expire {}):\n",
+        codes
             .first()
             .map(|c| c.expires_at.format("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_default()
     );
-    for issued in &force.codes {
+    for issued in codes {
         out.push_str(&format!(
             "  {:<20} {:<14} {}   user {}\n",
             issued.user.display_name,
@@ -118,10 +125,49 @@ pub fn describe(force: &DemoForce, server_url: &str) -> String {
             issued.user.id
         ));
     }
-    out.push_str(&format!(
-        "Enrol a device (one code per device):\n  beatbook enrol --server {server_url} --code <CODE>\n\
-         As the supervisor, after enrolling: beatbook review, beatbook approve, \
-         beatbook followups --team\n"
-    ));
+    out
+}
+
+/// The steps a newcomer follows in a second terminal, with the address the server really
+/// listens on (never port 0).
+pub fn next_steps(server_url: &str) -> String {
+    format!(
+        "\nIn a second terminal, with `beatbook` on your PATH (scripts/serve-demo.sh prints where):\n\
+         \n  As PCSO Sam Demo (use Sam's code above):\n\
+         \x20   beatbook keygen --out /tmp/pcso.key\n\
+         \x20   export BEATBOOK_KEY_FILE=/tmp/pcso.key BEATBOOK_STORE=/tmp/pcso.db\n\
+         \x20   beatbook enrol --server {server_url} --code <SAM'S CODE>\n\
+         \x20   beatbook patrol start --kind foot --lap LAP-NV --purpose \"Reassurance after burglaries\"\n\
+         \x20   beatbook note add \"Side gate to the garages forced again\" --lat 52.4450 --lon -1.5100\n\
+         \x20   beatbook sync\n\
+         \n  As Sergeant Kim Demo, with a second store (use the supervisor's code above):\n\
+         \x20   beatbook keygen --out /tmp/sergeant.key\n\
+         \x20   export BEATBOOK_KEY_FILE=/tmp/sergeant.key BEATBOOK_STORE=/tmp/sergeant.db\n\
+         \x20   beatbook enrol --server {server_url} --code <SERGEANT'S CODE>\n\
+         \x20   beatbook review              # the team's work not yet reviewed, per member\n\
+         \x20   beatbook approve             # SARA stage moves waiting, with their evidence\n\
+         \x20   beatbook followups --team    # every open promise, overdue first\n\
+         \x20   beatbook report              # the performance framework figures\n\n"
+    )
+}
+
+/// What a newcomer needs, for the terminal.
+pub fn describe(force: &DemoForce, server_url: &str) -> String {
+    let a = &force.activity;
+    let mut out = format!(
+        "Demo force seeded (fictional): LAP Northvale (LAP-NV), team \"{}\" ({}).\n\
+         Fictional activity over the last {} days: {} patrols, {} contacts, {} follow-ups, {} SARA \
+         problems ({} stage moves waiting for the supervisor).\n",
+        force.team.name,
+        force.team.id,
+        demo_data::DEMO_DAYS,
+        a.patrols,
+        a.contacts,
+        a.follow_ups,
+        a.problems,
+        a.pending_requests,
+    );
+    out.push_str(&describe_codes(&force.codes));
+    out.push_str(&next_steps(server_url));
     out
 }

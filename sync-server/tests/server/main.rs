@@ -3,6 +3,7 @@
 
 mod browser;
 mod common;
+mod demo;
 mod enrolment;
 mod hostile;
 mod pull;
