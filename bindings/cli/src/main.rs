@@ -13,6 +13,7 @@ mod error;
 mod ids;
 mod key;
 mod output;
+mod people;
 mod session;
 mod vocab;
 

@@ -93,8 +93,8 @@ pub struct AddArgs {
     /// Hours until the follow-up is due [default: 72].
     #[arg(long, value_name = "HOURS", requires = "promised", value_parser = clap::value_parser!(u32).range(1..=8760))]
     pub due_hours: Option<u32>,
-    /// Who owns the follow-up [default: you] (a user id from `beatbook user list`).
-    #[arg(long, requires = "promised", value_name = "USER_ID")]
+    /// Who owns the follow-up [default: you] (a name such as "kim" or "Sam Demo", or a user id; see `beatbook user list`).
+    #[arg(long, requires = "promised", value_name = "USER")]
     pub owner: Option<String>,
     /// The person agreed to be contacted again. Needed for --name/--phone/--email/--address.
     #[arg(long)]

@@ -31,7 +31,7 @@ pub enum Command {
     Reassign {
         /// The follow-up's id (or its first 8+ characters; see `beatbook followups --team`).
         id: String,
-        /// Who takes it on (a user id or its first 8+ characters; see `beatbook user list`).
+        /// Who takes it on (a name such as "kim", or a user id or its first 8+ characters; see `beatbook user list`).
         #[arg(long, value_name = "USER")]
         to: String,
     },

@@ -122,12 +122,21 @@ pub mod lookup {
         })
     }
 
-    /// A user this store knows (checked even for a full id: the core takes user ids on trust
-    /// in some places, and an unknown one would only fail later, less clearly).
+    /// A user this store knows, by id, id prefix or name (`crate::people`). Checked even for
+    /// a full id: the core takes user ids on trust in some places, and an unknown one would
+    /// only fail later, less clearly.
     pub fn user(s: &Session, typed: &str) -> Result<UserId> {
-        let id = resolve("user", typed, || {
-            Ok(s.store.users()?.into_iter().map(|u| u.id))
-        })?;
+        let users = s.store.users()?;
+        let looks_like_id = typed.trim().len() >= crate::ids::MIN_PREFIX
+            && typed
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == '-');
+        let id = if looks_like_id {
+            resolve("user", typed, || Ok(users.iter().map(|u| u.id)))?
+        } else {
+            crate::people::by_name(typed, &users)?
+        };
         s.store.user(id)?;
         Ok(id)
     }

@@ -54,8 +54,8 @@ pub struct StartArgs {
     /// The operation's name, for --kind operation (e.g. "Operation Revive").
     #[arg(long, value_name = "NAME")]
     pub operation: Option<String>,
-    /// Someone else on the patrol (a user id from `beatbook user list`); repeat for each.
-    #[arg(long = "with", value_name = "USER_ID")]
+    /// Someone else on the patrol (a name such as "kim" or "Sam Demo", or a user id; see `beatbook user list`); repeat for each.
+    #[arg(long = "with", value_name = "USER")]
     pub with: Vec<String>,
     /// When it started [default: now].
     #[arg(long, value_name = "TIME", value_parser = dates::parse_time)]

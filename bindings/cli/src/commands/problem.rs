@@ -32,8 +32,8 @@ pub enum Command {
         /// Scanning: what the problem is, how it came to attention, who and where is affected.
         #[arg(long)]
         summary: String,
-        /// Who owns it [default: you] (a user id from `beatbook user list`).
-        #[arg(long, value_name = "USER_ID")]
+        /// Who owns it [default: you] (a name such as "kim" or "Sam Demo", or a user id; see `beatbook user list`).
+        #[arg(long, value_name = "USER")]
         owner: Option<String>,
     },
     /// Add a step (what was found or done) at the problem's current stage.
@@ -85,8 +85,8 @@ pub enum Command {
         /// By when.
         #[arg(long, value_name = "DATE", value_parser = dates::parse_when)]
         due: Option<When>,
-        /// Who owns it (a user id from `beatbook user list`).
-        #[arg(long, value_name = "USER_ID")]
+        /// Who owns it (a name such as "kim" or "Sam Demo", or a user id; see `beatbook user list`).
+        #[arg(long, value_name = "USER")]
         owner: Option<String>,
     },
     /// Move a response action on.

@@ -13,7 +13,7 @@ use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only this team member (a user id or its first 8+ characters; see `beatbook user list`).
+    /// Only this team member (a name such as "kim", or a user id or its first 8+ characters; see `beatbook user list`).
     #[arg(long, value_name = "USER")]
     member: Option<String>,
     /// Only versions made from this date or time on [default: everything not yet reviewed].

@@ -99,7 +99,8 @@ fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_termin
         .find(|c| c.user.display_name == "PCSO Alex Demo")
         .map(|c| c.user.id.to_string())
         .expect("alex");
-    let marked = kim.json(&["review", "--member", &alex_id, "--mark"]);
+    // People by name, as a sergeant types them (a word prefix, any case).
+    let marked = kim.json(&["review", "--member", "alex", "--mark"]);
     assert!(len(&marked["marked"]) >= 1, "{marked}");
     assert_eq!(len(&kim.json(&["review"])["queue"]), 2);
 
@@ -150,7 +151,12 @@ fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_termin
     } else {
         alex_id.clone()
     };
-    let reassigned = kim.json(&["followup", "reassign", &overdue_id, "--to", &new_owner]);
+    let new_owner_name = if new_owner == alex_id {
+        "Alex Demo"
+    } else {
+        "pcso sam"
+    };
+    let reassigned = kim.json(&["followup", "reassign", &overdue_id, "--to", new_owner_name]);
     assert_eq!(reassigned["owner"], Value::String(new_owner.clone()));
     let synced = kim.json(&["sync"]);
     assert_eq!(synced["rejected"], 0, "{synced}");
