@@ -15,6 +15,7 @@ mod key;
 mod output;
 mod people;
 mod session;
+mod terminal;
 mod vocab;
 
 use clap::Parser;

@@ -132,14 +132,18 @@ pub fn list(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Res
         } else {
             format!("due in {}", dates::show_span(f.due_at - now))
         };
-        table.row(vec![
-            f.id.to_string(),
-            dates::show(f.due_at),
-            state,
-            dates::show_span(now - f.created_at),
-            f.contact_id.map(|c| c.to_string()).unwrap_or_default(),
-            f.promise.clone(),
-        ]);
+        table.row_alerting(
+            vec![
+                f.id.to_string(),
+                dates::show(f.due_at),
+                state,
+                dates::show_span(now - f.created_at),
+                f.contact_id.map(|c| c.to_string()).unwrap_or_default(),
+                f.promise.clone(),
+            ],
+            2,
+            f.is_overdue(now),
+        );
     }
     table.write(out, "nothing owed")
 }
@@ -175,16 +179,20 @@ fn board(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result
         } else {
             format!("due in {}", dates::show_span(f.due_at - now))
         };
-        table.row(vec![
-            f.id.to_string(),
-            r.owner_name
-                .clone()
-                .unwrap_or_else(|| s.name_of(&users, f.owner)),
-            dates::show(f.due_at),
-            state,
-            dates::show_span(now - f.created_at),
-            f.promise.clone(),
-        ]);
+        table.row_alerting(
+            vec![
+                f.id.to_string(),
+                r.owner_name
+                    .clone()
+                    .unwrap_or_else(|| s.name_of(&users, f.owner)),
+                dates::show(f.due_at),
+                state,
+                dates::show_span(now - f.created_at),
+                f.promise.clone(),
+            ],
+            3,
+            r.overdue,
+        );
     }
     table.write(out, "nothing owed")?;
     let share = figures

@@ -110,13 +110,18 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     )?;
     let mut table = Table::new(&["DUE", "STATE", "ID", "PROMISE"]);
     for f in &day.open_follow_ups {
-        let state = if f.is_overdue(now) { "OVERDUE" } else { "open" };
-        table.row(vec![
-            dates::show(f.due_at),
-            state.to_owned(),
-            f.id.to_string(),
-            f.promise.clone(),
-        ]);
+        let late = f.is_overdue(now);
+        let state = if late { "OVERDUE" } else { "open" };
+        table.row_alerting(
+            vec![
+                dates::show(f.due_at),
+                state.to_owned(),
+                f.id.to_string(),
+                f.promise.clone(),
+            ],
+            1,
+            late,
+        );
     }
     table.write(out, "none")
 }
