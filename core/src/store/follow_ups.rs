@@ -57,6 +57,21 @@ impl Store {
         })
     }
 
+    /// `owner`'s open follow-ups that someone else promised: the contact was recorded by
+    /// another officer and the follow-up was given or reassigned to `owner`. Due first.
+    pub fn follow_ups_given_to(&self, owner: UserId) -> Result<Vec<FollowUp>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE owner = ?1 AND status = 'open' AND contact_id IN
+                   (SELECT c.id FROM contacts c WHERE c.id = follow_ups.contact_id
+                      AND c.recorded_by != ?1)
+                 ORDER BY due_at, id"
+            ))?;
+            let rows = stmt.query_map(params![owner], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     /// Marks a follow-up answered, with what was done. Its owner or a supervisor may.
     pub fn answer_follow_up(
         &self,

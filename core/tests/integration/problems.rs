@@ -509,13 +509,20 @@ fn send_back_needs_a_reason_and_leaves_the_stage() {
     );
     assert_eq!(
         t.f.store.stage_requests(p.id).expect("requests"),
-        vec![decided]
+        vec![decided.clone()]
     );
     assert_eq!(
         t.f.store.problem(p.id).expect("problem").stage,
         SaraStage::Scanning
     );
     assert_eq!(t.f.count("problem_steps"), before[1]);
+    // The owner's day shows it sent back, until they ask again.
+    let sent_back = |t: &Team| {
+        t.f.store
+            .requests_sent_back_to(t.owner.user_id)
+            .expect("sent back")
+    };
+    assert_eq!(sent_back(&t), vec![decided]);
 
     // Decided once only; and the owner may ask again.
     let r =
@@ -525,6 +532,10 @@ fn send_back_needs_a_reason_and_leaves_the_stage() {
     assert_eq!(
         t.advance(&p, SaraStage::Analysis).stage,
         SaraStage::Analysis
+    );
+    assert!(
+        sent_back(&t).is_empty(),
+        "asked again: no longer waiting on them"
     );
 }
 

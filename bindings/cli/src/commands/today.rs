@@ -111,7 +111,13 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     let mut table = Table::new(&["DUE", "STATE", "ID", "PROMISE"]);
     for f in &day.open_follow_ups {
         let late = f.is_overdue(now);
-        let state = if late { "OVERDUE" } else { "open" };
+        let given = day.given_to_you.iter().any(|g| g.id == f.id);
+        let state = match (late, given) {
+            (true, false) => "OVERDUE",
+            (true, true) => "OVERDUE (given to you)",
+            (false, false) => "open",
+            (false, true) => "open (given to you)",
+        };
         table.row_alerting(
             vec![
                 dates::show(f.due_at),
@@ -123,5 +129,42 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
             late,
         );
     }
-    table.write(out, "none")
+    table.write(out, "none")?;
+    sent_back(&day.sent_back, s, out)
+}
+
+/// SARA requests a supervisor sent back, with their reason: what to do before asking again.
+fn sent_back(
+    requests: &[beatbook_core::model::StageRequest],
+    s: &Session,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if requests.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nSARA requests sent back to you ({})", requests.len())?;
+    let users = s.store.users()?;
+    let mut table = Table::new(&["DECIDED", "BY", "PROBLEM", "MOVE", "REASON"]);
+    for r in requests {
+        let title = s
+            .store
+            .problem(r.problem_id)
+            .map(|p| p.title)
+            .unwrap_or_else(|_| r.problem_id.to_string());
+        table.row(vec![
+            r.decided_at.map(dates::show).unwrap_or_default(),
+            r.decided_by
+                .map(|by| s.name_of(&users, by))
+                .unwrap_or_default(),
+            title,
+            format!("{} → {}", r.from_stage, r.to_stage),
+            r.decision_reason.clone().unwrap_or_default(),
+        ]);
+    }
+    table.write(out, "none")?;
+    writeln!(
+        out,
+        "Add what is missing, then ask again: beatbook problem request PROBLEM --to STAGE"
+    )?;
+    Ok(())
 }

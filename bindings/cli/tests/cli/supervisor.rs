@@ -170,6 +170,17 @@ fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_termin
         shown.contains("Add what the shopkeepers' CCTV shows"),
         "{shown}"
     );
+    // ... and on their day's page, until they ask again.
+    let today = sam.json(&["today"]);
+    let sent_back = today["sent_back"].as_array().expect("sent_back");
+    assert_eq!(sent_back.len(), 1, "{today}");
+    assert_eq!(sent_back[0]["id"], request.as_str());
+    let today_text = sam.ok(&["today"]);
+    assert!(
+        today_text.contains("SARA requests sent back to you (1)")
+            && today_text.contains("Add what the shopkeepers"),
+        "{today_text}"
+    );
     // The reassigned promise is on its new owner's list.
     let new_owners_device = if new_owner == alex_id {
         let alex = Person::new();
@@ -185,4 +196,14 @@ fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_termin
             .any(|f| f["follow_up"]["id"] == overdue_id.as_str())),
         "{owed}"
     );
+    // ... and `today` tells them it was given to them, someone else's promise.
+    let today = new_owners_device.json(&["today"]);
+    assert!(
+        today["given_to_you"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|f| f["id"] == overdue_id.as_str())),
+        "{today}"
+    );
+    let today_text = new_owners_device.ok(&["today"]);
+    assert!(today_text.contains("(given to you)"), "{today_text}");
 }

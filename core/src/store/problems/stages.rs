@@ -163,6 +163,24 @@ impl Store {
         })
     }
 
+    /// `user`'s requests that a supervisor sent back and that still want an answer: no newer
+    /// request has been made for the same problem. Most recently decided first.
+    pub fn requests_sent_back_to(&self, user: crate::ids::UserId) -> Result<Vec<StageRequest>> {
+        self.read(|conn| {
+            query_requests(
+                conn,
+                &format!(
+                    "{SELECT_REQUESTS} r WHERE r.requested_by = ?1 AND r.status = ?2
+                     AND NOT EXISTS (SELECT 1 FROM stage_requests later
+                       WHERE later.problem_id = r.problem_id AND later.id != r.id
+                         AND later.requested_at >= r.requested_at)
+                     ORDER BY r.decided_at DESC, r.id"
+                ),
+                params![user, StageRequestStatus::SentBack],
+            )
+        })
+    }
+
     /// Every request waiting for a supervisor, oldest first.
     pub fn pending_stage_requests(&self) -> Result<Vec<StageRequest>> {
         self.read(|conn| {

@@ -1,9 +1,10 @@
-//! Today's activity for one officer: their patrols, notes and contacts of the day, and the
-//! follow-ups they owe.
+//! Today's activity for one officer: their patrols, notes and contacts of the day, the
+//! follow-ups they owe (and which of them someone else gave them), and the SARA requests a
+//! supervisor sent back to them.
 
 use crate::error::Result;
 use crate::ids::UserId;
-use crate::model::{Contact, FollowUp, Note, Patrol};
+use crate::model::{Contact, FollowUp, Note, Patrol, StageRequest};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,10 @@ pub struct TodaysActivity {
     pub contacts: Vec<Contact>,
     /// Their open follow-ups, overdue first.
     pub open_follow_ups: Vec<FollowUp>,
+    /// Of those, the ones another officer promised (given or reassigned to them).
+    pub given_to_you: Vec<FollowUp>,
+    /// Their SARA stage requests sent back by a supervisor and not yet asked again.
+    pub sent_back: Vec<StageRequest>,
 }
 
 impl Store {
@@ -45,6 +50,8 @@ impl Store {
             notes: self.notes_by(user, day_start, day_end)?,
             contacts,
             open_follow_ups: self.open_follow_ups(user, now)?,
+            given_to_you: self.follow_ups_given_to(user)?,
+            sent_back: self.requests_sent_back_to(user)?,
         })
     }
 }
