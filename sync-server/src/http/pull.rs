@@ -16,23 +16,45 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_core::sync::compact_wire::{CompactPullResponse, COMPACT_FORM};
-use beatbook_core::sync::protocol::{Change, PullResponse, StatusResponse, MAX_PULL_LIMIT};
+use beatbook_core::sync::protocol::{
+    Change, ErrorBody, PullResponse, StatusResponse, MAX_PULL_LIMIT,
+};
 use chrono::Utc;
 use serde::Deserialize;
 
 /// Changes per page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullParams {
+    /// The `next_cursor` of the last page applied; 0 (the default) for everything.
     #[serde(default)]
     cursor: u64,
+    /// Most changes in the page: 1 to 1,000 (more is served as 1,000); 500 by default.
+    #[param(minimum = 1)]
     limit: Option<u32>,
     /// `compact` for the compact form (`beatbook_core::sync::compact_wire`); the full form
     /// otherwise, as older clients expect.
+    #[param(pattern = "^compact$")]
     form: Option<String>,
 }
 
+/// Pulls a page of the current state of records changed after `cursor`, that this device may see.
+#[utoipa::path(
+    get,
+    path = "/v1/sync/pull",
+    tag = "sync",
+    security(("device_token" = [])),
+    params(PullParams),
+    responses(
+        (status = 200, description = "A page of changes in seq order; pull again from `next_cursor` while `has_more`.", body = super::openapi::PullPage, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 400, description = "`bad_request`: a parameter is not valid.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn pull(
     State(state): State<AppState>,
     Authed(principal): Authed,
@@ -93,6 +115,7 @@ pub async fn pull(
         has_more = page.has_more,
         "pull served"
     );
+    state.metrics.record_pull(changes.len());
     let response = PullResponse {
         changes,
         next_cursor,
@@ -106,6 +129,19 @@ pub async fn pull(
     })
 }
 
+/// Who this device is: its id, its holder, their role and team.
+#[utoipa::path(
+    get,
+    path = "/v1/sync/status",
+    tag = "sync",
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The device and its holder.", body = StatusResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn status(Authed(principal): Authed) -> Json<StatusResponse> {
     Json(StatusResponse {
         device_id: principal.device_id,

@@ -5,6 +5,8 @@ mod browser;
 mod common;
 mod enrolment;
 mod hostile;
+mod metrics;
+mod openapi;
 mod pull;
 mod push;
 mod reports;
