@@ -108,6 +108,7 @@ pub struct Op {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub protocol: u32,
     pub ops: Vec<Op>,
     /// The device's pull cursor as it pushes. Optional (older clients omit it): with it, the
@@ -190,6 +191,11 @@ pub struct PullResponse {
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     pub code: String,
+    /// A name for the device (shown to administrators): not blank, at most 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = "\\S")
+    )]
     pub device_name: String,
 }
 

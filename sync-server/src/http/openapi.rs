@@ -16,7 +16,7 @@ use super::AppState;
 use axum::http::header;
 use axum::response::IntoResponse;
 use beatbook_core::sync::compact_wire::CompactPullResponse;
-use beatbook_core::sync::protocol::PullResponse;
+use beatbook_core::sync::protocol::{PullResponse, PushRequest, MAX_OPS_PER_PUSH};
 use std::sync::OnceLock;
 use utoipa::openapi::schema::{AnyOfBuilder, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -109,6 +109,41 @@ pub(crate) async fn openapi_json() -> axum::response::Response {
     static TEXT: OnceLock<String> = OnceLock::new();
     let text = TEXT.get_or_init(document_json).as_str();
     ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// The push request as the server reads it: a `PushRequest`, except that each op is judged on
+/// its own — an op that is not a valid `Op` (but has a UUID `op_id`, which its result needs) is
+/// answered `rejected` in its result, and the other ops are applied. So an item is an `Op`, or
+/// any object with an `op_id`. Made from `PushRequest`'s own schema, with only `ops` rewritten.
+#[derive(Debug)]
+pub struct PushBody;
+
+impl PartialSchema for PushBody {
+    fn schema() -> RefOr<Schema> {
+        let item = serde_json::json!({
+            "anyOf": [
+                {"$ref": "#/components/schemas/Op"},
+                {
+                    "type": "object",
+                    "description": "Any other op: answered `rejected` (`invalid_record`, \
+                        `unknown_kind` or `op_too_large`) in its result.",
+                    "required": ["op_id"],
+                    "properties": {"op_id": {"type": "string", "format": "uuid"}}
+                }
+            ]
+        });
+        let mut schema = serde_json::to_value(PushRequest::schema()).unwrap_or_default();
+        schema["properties"]["ops"]["items"] = item;
+        schema["properties"]["ops"]["maxItems"] = MAX_OPS_PER_PUSH.into();
+        serde_json::from_value(schema).unwrap_or_else(|_| PushRequest::schema())
+    }
+}
+
+impl ToSchema for PushBody {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((PushRequest::name().into_owned(), PushRequest::schema()));
+        PushRequest::schemas(schemas);
+    }
 }
 
 /// A pull page: the full form, or the compact form when asked for (`form=compact`). The two
@@ -210,6 +245,22 @@ mod tests {
 
     /// The API router must be built only from [`routes`]: a `.route(` in `http/mod.rs` would
     /// serve a path this document does not describe.
+    #[test]
+    fn a_push_body_is_a_push_request_whose_ops_are_judged_one_by_one() {
+        let body = serde_json::to_value(PushBody::schema()).expect("json");
+        let request = serde_json::to_value(PushRequest::schema()).expect("json");
+        assert_eq!(
+            body["properties"]["protocol"],
+            request["properties"]["protocol"]
+        );
+        assert_eq!(body["required"], request["required"]);
+        assert_eq!(body["additionalProperties"], false);
+        let items = &body["properties"]["ops"]["items"]["anyOf"];
+        assert_eq!(items[0]["$ref"], "#/components/schemas/Op");
+        assert_eq!(items[1]["required"], serde_json::json!(["op_id"]));
+        assert_eq!(body["properties"]["ops"]["maxItems"], 1000);
+    }
+
     #[test]
     fn no_api_route_is_registered_outside_the_document() {
         let source = include_str!("mod.rs");

@@ -22,6 +22,10 @@ use beatbook_core::sync::protocol::{
 use chrono::Utc;
 use serde::Deserialize;
 
+/// The largest sequence number a store can hold (both stores keep them as signed 64-bit
+/// integers): a cursor beyond it is malformed, and the OpenAPI document says `int64`.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// Changes per page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 
@@ -32,7 +36,7 @@ pub struct PullParams {
     #[serde(default)]
     cursor: u64,
     /// Most changes in the page: 1 to 1,000 (more is served as 1,000); 500 by default.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     limit: Option<u32>,
     /// `compact` for the compact form (`beatbook_core::sync::compact_wire`); the full form
     /// otherwise, as older clients expect.
@@ -63,6 +67,11 @@ pub async fn pull(
     let Query(params) = params.map_err(|_| {
         ApiError::bad_request("cursor and limit must be whole numbers (limit 1 to 1000)")
     })?;
+    if params.cursor > MAX_SEQ {
+        return Err(ApiError::bad_request(
+            "cursor is beyond any sequence number (at most 2^63 - 1)",
+        ));
+    }
     let compact = match params.form.as_deref() {
         None => false,
         Some(COMPACT_FORM) => true,

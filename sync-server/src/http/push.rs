@@ -19,8 +19,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use beatbook_core::sync::protocol::{
-    ErrorBody, ErrorCode, Op, OpResult, OpStatus, PushRequest, PushResponse, RecordKind,
-    RejectCode, MAX_OPS_PER_PUSH, MAX_OP_BYTES, PROTOCOL_VERSION,
+    ErrorBody, ErrorCode, Op, OpResult, OpStatus, PushResponse, RecordKind, RejectCode,
+    MAX_OPS_PER_PUSH, MAX_OP_BYTES, PROTOCOL_VERSION,
 };
 use chrono::Utc;
 use serde::Deserialize;
@@ -72,7 +72,7 @@ struct Tally {
     path = "/v1/sync/push",
     tag = "sync",
     security(("device_token" = [])),
-    request_body(content = PushRequest, content_type = "application/json", description = "At most 1,000 ops and 4 MiB (after gzip decompression; `Content-Encoding: gzip` is accepted); an op at most 64 KiB. Each op is judged on its own: one that is malformed, of an unknown kind or refused is answered `rejected` in its result, and the others are applied."),
+    request_body(content = super::openapi::PushBody, content_type = "application/json", description = "At most 1,000 ops and 4 MiB (after gzip decompression; `Content-Encoding: gzip` is accepted); an op at most 64 KiB. Each op is judged on its own: one that is malformed, of an unknown kind or refused is answered `rejected` in its result, and the others are applied."),
     responses(
         (status = 200, description = "Every op's result, in request order; the accepted ops were committed together before the answer.", body = PushResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 400, description = "`bad_request` (not a push envelope, or an op without a UUID `op_id`), or `unsupported_protocol`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
@@ -90,6 +90,14 @@ pub async fn push(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let envelope: PushEnvelope = json_body(&headers, body)?;
+    if envelope
+        .pulled_through
+        .is_some_and(|p| p > super::pull::MAX_SEQ)
+    {
+        return Err(ApiError::bad_request(
+            "pulled_through is beyond any sequence number (at most 2^63 - 1)",
+        ));
+    }
     if envelope.protocol != PROTOCOL_VERSION {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -3,6 +3,7 @@
 
 mod browser;
 mod common;
+mod contract;
 mod enrolment;
 mod hostile;
 mod metrics;
