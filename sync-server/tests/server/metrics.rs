@@ -50,6 +50,10 @@ fn a_scrape_after_a_push_and_a_pull_shows_them() {
     h.push(&device, &[forged]);
     let page = h.pull(&device, 0, 100);
     assert!(!page.changes.is_empty());
+    // A second device, revoked: counted apart from the enrolled and active ones.
+    let lost = h.enrol(&h.officer);
+    let now = chrono::Utc::now().timestamp_millis();
+    assert!(h.storage().revoke_device(lost.id, now).expect("revoke"));
 
     let response = h.client.get(&metrics_url).send().expect("scrape");
     assert_eq!(response.status(), StatusCode::OK);
@@ -105,7 +109,7 @@ fn a_scrape_after_a_push_and_a_pull_shows_them() {
     assert_eq!(value("beatbook_feed_head"), head as f64);
     assert_eq!(value("beatbook_devices_enrolled"), 1.0);
     assert_eq!(value("beatbook_devices_active"), 1.0);
-    assert_eq!(value("beatbook_devices_revoked"), 0.0);
+    assert_eq!(value("beatbook_devices_revoked"), 1.0);
     assert!(value("beatbook_store_size_bytes") > 0.0);
     assert_eq!(value("beatbook_store_up"), 1.0);
     assert!(text.ends_with("# EOF\n"));
