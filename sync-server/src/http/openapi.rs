@@ -82,7 +82,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(super::reports::csv))
 }
 
-/// The OpenAPI document of [`routes`].
+/// The OpenAPI document of [`routes`]. (No links between operations: utoipa 5.5 writes a
+/// link's `operationId` as `operation_id`, which readers ignore.)
 pub fn document() -> utoipa::openapi::OpenApi {
     routes().into_openapi()
 }

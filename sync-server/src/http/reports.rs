@@ -40,6 +40,7 @@ pub struct ReportParams {
 #[utoipa::path(
     get,
     path = "/v1/reports",
+    operation_id = "report",
     tag = "reports",
     security(("device_token" = [])),
     params(ReportParams),
@@ -71,6 +72,7 @@ pub async fn json(
 #[utoipa::path(
     get,
     path = "/v1/reports.csv",
+    operation_id = "report_csv",
     tag = "reports",
     security(("device_token" = [])),
     params(ReportParams),
