@@ -93,8 +93,8 @@ unset BEATBOOK_KEY BEATBOOK_KEY_FILE
 say "The force's sync server, with the fictional demo force and three weeks of its activity" \
     "(scripts/serve-demo.sh runs the same server in the foreground). It prints an enrolment" \
     "code for each demo user."
-show beatbook-server serve --listen 127.0.0.1:0 --data "$work/server" --demo
-"$server_bin" serve --listen 127.0.0.1:0 --data "$work/server" --demo \
+show beatbook-server serve --metrics-listen none --listen 127.0.0.1:0 --data "$work/server" --demo
+"$server_bin" serve --metrics-listen none --listen 127.0.0.1:0 --data "$work/server" --demo \
     >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BEATBOOK_LOG_LEVEL=warn target/debug/beatbook-server serve --listen "127.0.0.1:$port" --data "$data/server" >"$data/server.log" 2>&1 &
+BEATBOOK_LOG_LEVEL=warn target/debug/beatbook-server serve --metrics-listen none --listen "127.0.0.1:$port" --data "$data/server" >"$data/server.log" 2>&1 &
 server_pid=$!
 export BEATBOOK_SERVER_URL="http://127.0.0.1:$port"
 export BEATBOOK_SERVER_BIN=$root/target/debug/beatbook-server

@@ -64,6 +64,8 @@ bash scripts/test-clock-ahead.sh 2>&1 | tee -a "$log"
 phase_done "core and server tests, clock a year ahead"
 echo "==> mobile bindings (Kotlin, Python, Swift freshness)" && bash scripts/test-bindings.sh
 phase_done "mobile bindings"
+echo "==> API contract (schemathesis against a live server)" && bash scripts/test-api-contract.sh
+phase_done "API contract (schemathesis)"
 echo "==> fuzzing (short run: 10 s a target; scripts/fuzz-ci.sh)" && FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash scripts/fuzz-ci.sh
 phase_done "fuzzing"
 echo "==> phase times"

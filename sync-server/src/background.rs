@@ -34,6 +34,7 @@ pub enum BackgroundError {
 #[derive(Debug)]
 pub struct BackgroundServer {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     storage: Arc<dyn SyncStorage>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<Result<(), ServeError>>>,
@@ -65,18 +66,34 @@ impl BackgroundServer {
             .map_err(BackgroundError::Runtime)?;
         let listener = runtime.block_on(serve::bind(SocketAddr::from(([127, 0, 0, 1], 0))))?;
         let addr = listener.local_addr().map_err(ServeError::Io)?;
+        let metrics = options
+            .metrics_listen
+            .map(|addr| runtime.block_on(serve::bind(addr)))
+            .transpose()?;
+        let metrics_addr = metrics
+            .as_ref()
+            .map(|m| m.local_addr())
+            .transpose()
+            .map_err(ServeError::Io)?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let shared = storage.clone();
         let thread = std::thread::Builder::new()
             .name(format!("beatbook-server-{}", addr.port()))
             .spawn(move || {
-                runtime.block_on(serve::run(listener, shared, options, async move {
-                    let _ = stopped.await;
-                }))
+                runtime.block_on(serve::run_with_metrics(
+                    listener,
+                    metrics,
+                    shared,
+                    options,
+                    async move {
+                        let _ = stopped.await;
+                    },
+                ))
             })
             .map_err(BackgroundError::Runtime)?;
         Ok(Self {
             addr,
+            metrics_addr,
             storage,
             stop: Some(stop),
             thread: Some(thread),
@@ -85,6 +102,11 @@ impl BackgroundServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the metrics are served, if `ServeOptions::metrics_listen` asked for them.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// `http://127.0.0.1:<port>`.

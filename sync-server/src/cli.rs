@@ -122,6 +122,14 @@ pub struct ServeArgs {
     /// (through the TLS-terminating reverse proxy); leave it off only for plain-HTTP loopback.
     #[arg(long, env = "BEATBOOK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Where to serve the Prometheus metrics (`GET /metrics`, no authentication: keep it on
+    /// loopback or a management network); `none` turns them off.
+    #[arg(
+        long,
+        default_value = "127.0.0.1:9464",
+        env = "BEATBOOK_METRICS_LISTEN"
+    )]
+    pub metrics_listen: crate::metrics::MetricsListen,
 }
 
 #[derive(Debug, Subcommand)]

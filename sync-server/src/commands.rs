@@ -60,6 +60,10 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
     // Bound before anything is printed, so the demo's steps carry the real port (never 0).
     let listener = runtime.block_on(serve::bind(args.listen))?;
     let addr = listener.local_addr()?;
+    let metrics = match args.metrics_listen.0 {
+        Some(at) => Some(runtime.block_on(serve::bind(at))?),
+        None => None,
+    };
     if args.demo {
         print_demo(storage.as_ref(), &location, &format!("http://{addr}"))?;
     }
@@ -67,6 +71,11 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         tracing::info!(%addr, database = %location, "listening");
         // Scripts and tests read this line to find the port when listening on port 0.
         println!("beatbook-server listening on http://{addr}");
+        if let Some(metrics) = &metrics {
+            let at = metrics.local_addr()?;
+            tracing::info!(addr = %at, "metrics listening");
+            println!("beatbook-server metrics on http://{at}/metrics");
+        }
         std::io::stdout().flush()?;
         let options = ServeOptions {
             http: HttpConfig {
@@ -77,8 +86,10 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
                 secure_cookies: args.secure_cookies,
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+            metrics_listen: args.metrics_listen.0,
         };
-        serve::run(listener, storage, options, serve::termination_signal()).await?;
+        let stop = serve::termination_signal();
+        serve::run_with_metrics(listener, metrics, storage, options, stop).await?;
         Ok(())
     })
 }

@@ -16,6 +16,7 @@
 //!   three weeks of fictional activity.
 //! - [`serve`], [`background`]: running the server (graceful shutdown; a background server for
 //!   tests). [`cli`], [`commands`], [`logging`]: the binary's plumbing.
+//! - [`metrics`]: Prometheus metrics on their own listen address.
 //! - [`web`]: the supervisors' web pages under `/web/` (sign-in code, session, team pages).
 
 pub mod admin;
@@ -28,6 +29,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod reference;
 pub mod reports;
 pub mod rules;

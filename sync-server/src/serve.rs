@@ -19,6 +19,9 @@ pub struct ServeOptions {
     pub http: HttpConfig,
     /// How long in-flight requests may take to finish once shutdown starts.
     pub shutdown_grace: Duration,
+    /// Where to serve the Prometheus metrics (`crate::metrics`); `None`: not at all. Bound by
+    /// the caller ([`bind`]), which hands the listener to [`run_with_metrics`].
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for ServeOptions {
@@ -26,6 +29,7 @@ impl Default for ServeOptions {
         Self {
             http: HttpConfig::default(),
             shutdown_grace: Duration::from_secs(10),
+            metrics_listen: None,
         }
     }
 }
@@ -58,9 +62,30 @@ pub async fn run(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    run_with_metrics(listener, None, storage, options, shutdown).await
+}
+
+/// As [`run`], and serves the metrics (`GET /metrics`) on `metrics` until shutdown.
+pub async fn run_with_metrics(
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    storage: Arc<dyn SyncStorage>,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let header_timeout = options.http.header_timeout;
-    let app = http::router(AppState::new(storage, options.http.clone()));
+    let state = AppState::new(storage, options.http.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(metrics) = metrics {
+        let endpoint = crate::metrics::endpoint::router(state.clone());
+        tokio::spawn(connections::serve(
+            metrics,
+            endpoint,
+            header_timeout,
+            stop_rx.clone(),
+        ));
+    }
+    let app = http::router(state);
     let mut server = tokio::spawn(connections::serve(listener, app, header_timeout, stop_rx));
     tokio::select! {
         finished = &mut server => return Ok(finished?),

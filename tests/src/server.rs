@@ -82,6 +82,8 @@ impl ServerProcess {
         self.kill();
         let child = Command::new(server_binary())
             .arg("serve")
+            // Several servers run at once: none takes the default metrics port.
+            .args(["--metrics-listen", "none"])
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--database")

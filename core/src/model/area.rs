@@ -43,6 +43,7 @@ pub struct PriorityArea {
 
 /// The area a patrol or problem is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum AreaRef {
     Lap(String),

@@ -82,6 +82,17 @@ macro_rules! code_enum {
                     .map_err(|e: $crate::model::code_enum::UnknownCode| rusqlite::types::FromSqlError::Other(Box::new(e)))
             }
         }
+
+        /// In the OpenAPI document: a string, one of the codes.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::model::code_enum::schema($list, &[$($code),+])
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -92,4 +103,17 @@ pub(crate) use code_enum;
 #[error("not a code in the {list} list")]
 pub struct UnknownCode {
     pub list: &'static str,
+}
+
+/// The OpenAPI schema of a code list: a string that is one of `codes`.
+#[cfg(feature = "openapi")]
+pub fn schema(
+    list: &str,
+    codes: &[&'static str],
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(codes.iter().copied()))
+        .description(Some(format!("A code from the {list} list.")))
+        .into()
 }

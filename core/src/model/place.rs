@@ -89,6 +89,21 @@ impl LsoaCode {
     }
 }
 
+/// In the OpenAPI document: the code's text.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for LsoaCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^(E01|W01)[0-9]{6}$"))
+            .description(Some(Self::FORMAT))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for LsoaCode {}
+
 impl TryFrom<String> for LsoaCode {
     type Error = ValidationError;
     fn try_from(value: String) -> Result<Self, Self::Error> {

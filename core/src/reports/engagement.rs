@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// One group: its code, a label to show, how many contacts and people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EngagementGroup {
     /// The method or audience code, or the LSOA code (`unknown`: outside the loaded areas).
     pub key: String,
@@ -20,6 +21,7 @@ pub struct EngagementGroup {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Engagement {
     pub contacts: u64,
     pub people: u64,

@@ -19,6 +19,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUpFigures {
     pub promised: u64,
     pub answered_within_72h: u64,

@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 
 /// What to report on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportQuery {
     pub period: Period,
     pub area: ReportArea,
@@ -66,6 +67,7 @@ impl ReportQuery {
 
 /// Every figure for one period and area.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub query: ReportQuery,
     pub patrol_hours: PatrolHours,

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 /// Hours of one patrol kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KindHours {
     pub kind: PatrolKind,
     pub patrols: u64,
@@ -24,6 +25,7 @@ pub struct KindHours {
 
 /// Hours in one patrolled area (a LAP, an LSOA or a priority area, as the patrol was targeted).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AreaHours {
     pub area: AreaRef,
     /// The area's name where it is known (LSOA and priority area names; a LAP by its code).
@@ -34,6 +36,7 @@ pub struct AreaHours {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatrolHours {
     pub patrols: u64,
     pub hours: f64,

@@ -12,6 +12,7 @@ pub enum PeriodError {
 
 /// `[from, to)` in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "RawPeriod")]
 pub struct Period {
     pub from: DateTime<Utc>,

@@ -17,6 +17,7 @@ use std::collections::HashSet;
 
 /// One priority area's activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriorityActivity {
     pub id: PriorityAreaId,
     pub name: String,
@@ -27,6 +28,7 @@ pub struct PriorityActivity {
 
 /// Activity totals (for an area, or a phase).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseActivity {
     pub patrols: u64,
     pub patrol_hours: f64,
@@ -37,6 +39,7 @@ pub struct PhaseActivity {
 
 /// One phase's totals: `phase` is `None` for priority areas without a phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseTotals {
     pub phase: Option<ClearHoldBuild>,
     pub areas: u64,
@@ -45,6 +48,7 @@ pub struct PhaseTotals {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriorityAreaFigures {
     /// Clear, Hold, Build, then areas without a phase.
     pub by_phase: Vec<PhaseTotals>,

@@ -21,12 +21,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageCount {
     pub stage: SaraStage,
     pub problems: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageTime {
     pub stage: SaraStage,
     pub days_in_period: f64,
@@ -35,6 +37,7 @@ pub struct StageTime {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProblemFigures {
     /// Every stage in SARA order: problems at it at the end of the period (Closed: all closed
     /// by then, whenever they closed).

@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 
 /// The area a report is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum ReportArea {
     /// Everything in the data (on the server: the team's records).

@@ -8,6 +8,7 @@ use crate::model::{PatrolKind, PurposeMet};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValueByKind {
     pub kind: PatrolKind,
     pub assessed: u64,
@@ -15,6 +16,10 @@ pub struct ValueByKind {
     pub purpose_partly_met: u64,
     pub purpose_not_met: u64,
     /// How many patrols were rated 1, 2, 3, 4 and 5.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Vec<u64>, min_items = 5, max_items = 5)
+    )]
     pub ratings: [u64; 5],
     pub mean_rating: Option<f64>,
 }

@@ -19,6 +19,7 @@ pub const COMPACT_FORM: &str = "compact";
 
 /// One record's current state in the compact form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompactChange {
     pub seq: u64,
     pub kind: RecordKind,
@@ -28,6 +29,7 @@ pub struct CompactChange {
     pub hlc: Option<Hlc>,
     /// The record's values by field name.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub values: Map<String, Value>,
     /// The fields whose clock is not `hlc`, with their own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -42,6 +44,7 @@ fn is_false(value: &bool) -> bool {
 
 /// A pull page in the compact form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompactPullResponse {
     pub changes: Vec<CompactChange>,
     pub next_cursor: u64,

@@ -83,6 +83,29 @@ impl<'de> Deserialize<'de> for Hlc {
     }
 }
 
+/// In the OpenAPI document: the text form, `<wall ms, 16 hex>-<counter, 8 hex>-<device UUID>`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Hlc {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(
+                "^[0-9a-f]{16}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+            ))
+            .description(Some(
+                "A hybrid logical clock timestamp: wall-clock milliseconds (16 hex digits), a \
+                 counter (8 hex digits) and the device id.",
+            ))
+            .examples([serde_json::json!(
+                "00000193a1b2c3d4-00000001-0193a1b2-c3d4-7000-8000-00000000d001"
+            )])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Hlc {}
+
 #[cfg(feature = "store")]
 impl rusqlite::ToSql for Hlc {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {

@@ -71,6 +71,7 @@ impl RecordKind {
 
 /// One field an op sets, with the clock of the value its author had seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     pub value: serde_json::Value,
     /// Absent when the author had never seen the field set (every reader treats absent as
@@ -81,12 +82,14 @@ pub struct FieldChange {
 
 /// An erasure (or retention disposal) tombstone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Erasure {
     pub reason: String,
 }
 
 /// One change, made on a device, in flight to the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Op {
     pub op_id: Uuid,
     pub kind: RecordKind,
@@ -102,8 +105,10 @@ pub struct Op {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub protocol: u32,
     pub ops: Vec<Op>,
     /// The device's pull cursor as it pushes. Optional (older clients omit it): with it, the
@@ -129,6 +134,7 @@ code_enum!(
 
 /// The server's answer to one op.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OpStatus {
     Accepted,
@@ -137,6 +143,7 @@ pub enum OpStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: Uuid,
     #[serde(flatten)]
@@ -144,6 +151,7 @@ pub struct OpResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
     pub server_time: DateTime<Utc>,
@@ -151,6 +159,7 @@ pub struct PushResponse {
 
 /// A field's current value and clock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldState {
     pub value: serde_json::Value,
     pub hlc: Hlc,
@@ -158,6 +167,7 @@ pub struct FieldState {
 
 /// The current state of one record, as pulled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub seq: u64,
     pub kind: RecordKind,
@@ -168,6 +178,7 @@ pub struct Change {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     pub next_cursor: u64,
@@ -176,13 +187,20 @@ pub struct PullResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     pub code: String,
+    /// A name for the device (shown to administrators): not blank, at most 100 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = "\\S")
+    )]
     pub device_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolledUser {
     pub id: UserId,
     pub display_name: String,
@@ -191,6 +209,7 @@ pub struct EnrolledUser {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolResponse {
     pub device_id: DeviceId,
     /// The device's secret: 64 hex characters. The server keeps only its SHA-256.
@@ -200,6 +219,7 @@ pub struct EnrolResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusResponse {
     pub device_id: DeviceId,
     pub user_id: UserId,
@@ -230,6 +250,7 @@ code_enum!(
 
 /// The body of every non-2xx answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,

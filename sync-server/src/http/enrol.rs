@@ -16,7 +16,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use beatbook_core::ids::DeviceId;
-use beatbook_core::sync::protocol::{EnrolRequest, EnrolResponse, EnrolledUser, ErrorCode};
+use beatbook_core::sync::protocol::{
+    EnrolRequest, EnrolResponse, EnrolledUser, ErrorBody, ErrorCode,
+};
 use chrono::Utc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -59,6 +61,23 @@ impl FailureLimiter {
     }
 }
 
+/// Enrols a device with a one-time code from an administrator: the answer holds the device's
+/// token, shown only this once.
+#[utoipa::path(
+    post,
+    path = "/v1/enrol",
+    tag = "enrolment",
+    request_body(content = EnrolRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Enrolled: the device's id and bearer token (kept only as a hash by the server).", body = EnrolResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 400, description = "`bad_request` (the body is not an `EnrolRequest`, or the device name is empty or longer than 100 characters), `enrolment_code_invalid`, `enrolment_code_expired` or `enrolment_code_used`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 408, description = "`request_timeout`: the body stopped arriving.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 413, description = "`body_too_large`: the body is larger than 4 MiB.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 429, description = "`slow_down`: too many failed enrolments; wait `Retry-After` seconds.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn enrol(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod body;
 pub mod enrol;
 pub mod errors;
+pub mod openapi;
 pub mod pull;
 pub mod push;
 pub mod reports;
@@ -23,7 +24,6 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use beatbook_core::sync::protocol::{MAX_BODY_BYTES, SERVER_TIME_HEADER};
 use chrono::{SecondsFormat, Utc};
@@ -71,6 +71,8 @@ pub struct AppState {
     pub enrol_failures: Arc<enrol::FailureLimiter>,
     /// The supervisors' web pages: sessions, sign-in limits, their clock (`crate::web`).
     pub web: Arc<crate::web::WebState>,
+    /// The Prometheus series (`crate::metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -89,6 +91,7 @@ impl AppState {
             config: Arc::new(config),
             enrol_failures: Arc::default(),
             web: Arc::new(web),
+            metrics: Arc::default(),
         }
     }
 }
@@ -96,14 +99,10 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let body_idle_timeout = state.config.body_idle_timeout;
+    // Every API route, each registered with the OpenAPI document that describes it.
+    let (api, _) = openapi::routes().split_for_parts();
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/v1/enrol", post(enrol::enrol))
-        .route("/v1/sync/push", post(push::push))
-        .route("/v1/sync/pull", get(pull::pull))
-        .route("/v1/sync/status", get(pull::status))
-        .route("/v1/reports", get(reports::json))
-        .route("/v1/reports.csv", get(reports::csv))
+        .merge(api)
         // Explicit, so that the API's layers (the error shape, the server time) still answer
         // unknown paths once the web pages are merged in below.
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
@@ -115,12 +114,24 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         // The web pages: their own layers (HTML errors, security headers), not the API's.
         .merge(crate::web::router())
+        // Requests by route and status, and their latency (API and web pages alike).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         // Outermost, so it watches the raw bytes arriving (before decompression).
         .layer(RequestBodyTimeoutLayer::new(body_idle_timeout))
         .with_state(state)
 }
 
-async fn healthz() -> Json<serde_json::Value> {
+/// Whether the server is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "The server is up: `{\"status\": \"ok\"}`.", body = Object)),
+)]
+pub(crate) async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 

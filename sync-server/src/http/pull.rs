@@ -16,23 +16,49 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_core::sync::compact_wire::{CompactPullResponse, COMPACT_FORM};
-use beatbook_core::sync::protocol::{Change, PullResponse, StatusResponse, MAX_PULL_LIMIT};
+use beatbook_core::sync::protocol::{
+    Change, ErrorBody, PullResponse, StatusResponse, MAX_PULL_LIMIT,
+};
 use chrono::Utc;
 use serde::Deserialize;
+
+/// The largest sequence number a store can hold (both stores keep them as signed 64-bit
+/// integers): a cursor beyond it is malformed, and the OpenAPI document says `int64`.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
 
 /// Changes per page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullParams {
+    /// The `next_cursor` of the last page applied; 0 (the default) for everything.
     #[serde(default)]
     cursor: u64,
+    /// Most changes in the page: 1 to 1,000 (more is served as 1,000); 500 by default.
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     limit: Option<u32>,
     /// `compact` for the compact form (`beatbook_core::sync::compact_wire`); the full form
     /// otherwise, as older clients expect.
+    #[param(pattern = "^compact$")]
     form: Option<String>,
 }
 
+/// Pulls a page of the current state of records changed after `cursor`, that this device may see.
+#[utoipa::path(
+    get,
+    path = "/v1/sync/pull",
+    tag = "sync",
+    security(("device_token" = [])),
+    params(PullParams),
+    responses(
+        (status = 200, description = "A page of changes in seq order; pull again from `next_cursor` while `has_more`.", body = super::openapi::PullPage, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 400, description = "`bad_request`: a parameter is not valid.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn pull(
     State(state): State<AppState>,
     Authed(principal): Authed,
@@ -41,6 +67,11 @@ pub async fn pull(
     let Query(params) = params.map_err(|_| {
         ApiError::bad_request("cursor and limit must be whole numbers (limit 1 to 1000)")
     })?;
+    if params.cursor > MAX_SEQ {
+        return Err(ApiError::bad_request(
+            "cursor is beyond any sequence number (at most 2^63 - 1)",
+        ));
+    }
     let compact = match params.form.as_deref() {
         None => false,
         Some(COMPACT_FORM) => true,
@@ -93,6 +124,7 @@ pub async fn pull(
         has_more = page.has_more,
         "pull served"
     );
+    state.metrics.record_pull(changes.len());
     let response = PullResponse {
         changes,
         next_cursor,
@@ -106,6 +138,19 @@ pub async fn pull(
     })
 }
 
+/// Who this device is: its id, its holder, their role and team.
+#[utoipa::path(
+    get,
+    path = "/v1/sync/status",
+    tag = "sync",
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The device and its holder.", body = StatusResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn status(Authed(principal): Authed) -> Json<StatusResponse> {
     Json(StatusResponse {
         device_id: principal.device_id,

@@ -19,8 +19,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use beatbook_core::sync::protocol::{
-    ErrorCode, Op, OpResult, OpStatus, PushResponse, RecordKind, RejectCode, MAX_OPS_PER_PUSH,
-    MAX_OP_BYTES, PROTOCOL_VERSION,
+    ErrorBody, ErrorCode, Op, OpResult, OpStatus, PushResponse, RecordKind, RejectCode,
+    MAX_OPS_PER_PUSH, MAX_OP_BYTES, PROTOCOL_VERSION,
 };
 use chrono::Utc;
 use serde::Deserialize;
@@ -66,6 +66,23 @@ struct Tally {
     conflicts: usize,
 }
 
+/// Pushes a batch of ops: one result per op, in request order.
+#[utoipa::path(
+    post,
+    path = "/v1/sync/push",
+    tag = "sync",
+    security(("device_token" = [])),
+    request_body(content = super::openapi::PushBody, content_type = "application/json", description = "At most 1,000 ops and 4 MiB (after gzip decompression; `Content-Encoding: gzip` is accepted); an op at most 64 KiB. Each op is judged on its own: one that is malformed, of an unknown kind or refused is answered `rejected` in its result, and the others are applied."),
+    responses(
+        (status = 200, description = "Every op's result, in request order; the accepted ops were committed together before the answer.", body = PushResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 400, description = "`bad_request` (not a push envelope, or an op without a UUID `op_id`), or `unsupported_protocol`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 408, description = "`request_timeout`: the body stopped arriving; nothing was applied.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 413, description = "`body_too_large`: more than 4 MiB or more than 1,000 ops; split the batch.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn push(
     State(state): State<AppState>,
     Authed(principal): Authed,
@@ -73,6 +90,14 @@ pub async fn push(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let envelope: PushEnvelope = json_body(&headers, body)?;
+    if envelope
+        .pulled_through
+        .is_some_and(|p| p > super::pull::MAX_SEQ)
+    {
+        return Err(ApiError::bad_request(
+            "pulled_through is beyond any sequence number (at most 2^63 - 1)",
+        ));
+    }
     if envelope.protocol != PROTOCOL_VERSION {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -140,6 +165,7 @@ pub async fn push(
         conflicts = tally.conflicts,
         "push applied"
     );
+    state.metrics.record_push(&results);
     Ok(Json(PushResponse {
         results,
         server_time: Utc::now(),

@@ -16,17 +16,43 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_core::reports::{Period, Report, ReportArea, ReportQuery};
-use beatbook_core::sync::protocol::ErrorCode;
+use beatbook_core::sync::protocol::{ErrorBody, ErrorCode};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
+    /// Start of the period (RFC 3339).
+    #[param(format = DateTime)]
     from: String,
+    /// End of the period, exclusive (RFC 3339): after `from`.
+    #[param(format = DateTime)]
     to: String,
+    /// `all` (the default), `team:ID`, `lap:CODE`, `lsoa:CODE` or `priority:ID`.
+    #[param(
+        pattern = "^(all|team:[0-9a-fA-F-]{36}|lap:[A-Za-z0-9-]{1,40}|lsoa:(E01|W01)[0-9]{6}|priority:[0-9a-fA-F-]{36})$"
+    )]
     area: Option<String>,
 }
 
+/// The performance-framework report for a period and an area, over the supervisor's team.
+#[utoipa::path(
+    get,
+    path = "/v1/reports",
+    operation_id = "report",
+    tag = "reports",
+    security(("device_token" = [])),
+    params(ReportParams),
+    responses(
+        (status = 200, description = "Every figure for the period and area.", body = Report, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 400, description = "`bad_request`: `from` or `to` is missing or not an RFC 3339 time, `to` is not after `from`, or `area` is not valid.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 403, description = "`forbidden`: only a supervisor may read reports, and only for their own team's areas.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn json(
     State(state): State<AppState>,
     Authed(principal): Authed,
@@ -41,6 +67,24 @@ pub async fn json(
     Ok(Json(report))
 }
 
+/// The same report as CSV, for a performance meeting: logged in the server's audit log as a
+/// disclosure before it is sent.
+#[utoipa::path(
+    get,
+    path = "/v1/reports.csv",
+    operation_id = "report_csv",
+    tag = "reports",
+    security(("device_token" = [])),
+    params(ReportParams),
+    responses(
+        (status = 200, description = "The report as CSV (an attachment).", content_type = "text/csv; charset=utf-8", body = String, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 400, description = "`bad_request`: `from` or `to` is missing or not an RFC 3339 time, `to` is not after `from`, or `area` is not valid.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 403, description = "`forbidden`: only a supervisor may read reports, and only for their own team's areas.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+    )
+)]
 pub async fn csv(
     State(state): State<AppState>,
     Authed(principal): Authed,

@@ -378,4 +378,10 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()>;
     /// The newest `limit` audit entries, newest first.
     fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>>;
+
+    // --- Operations ---
+
+    /// Bytes the store takes on disk, for the metrics (`crate::metrics`): the database file
+    /// and its write-ahead log (SQLite), or the database (PostgreSQL).
+    fn size_bytes(&self) -> StorageResult<u64>;
 }

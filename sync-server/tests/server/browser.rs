@@ -197,7 +197,15 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
     let data = tempfile::tempdir().expect("temp dir");
     let mut server = Owned(
         Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--data"])
+            .args([
+                "serve",
+                "--metrics-listen",
+                "none",
+                "--listen",
+                "127.0.0.1:0",
+                "--demo",
+                "--data",
+            ])
             .arg(data.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

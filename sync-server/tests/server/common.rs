@@ -95,9 +95,13 @@ pub fn now_text() -> String {
 
 impl Harness {
     pub fn start() -> Self {
+        Self::start_with(Default::default())
+    }
+
+    /// As [`Harness::start`], with these serve options.
+    pub fn start_with(options: beatbook_server::serve::ServeOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let server =
-            BackgroundServer::start(dir.path(), Default::default()).expect("server starts");
+        let server = BackgroundServer::start(dir.path(), options).expect("server starts");
         let storage: &dyn SyncStorage = server.storage().as_ref();
         let team = admin::create_team(storage, "Northvale NPT", None).expect("team");
         let other = admin::create_team(storage, "Southmere NPT", None).expect("team");

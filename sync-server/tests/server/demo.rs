@@ -19,7 +19,14 @@ impl Drop for Server {
 fn start_demo(data: &std::path::Path) -> (Server, Vec<String>) {
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--data"])
+            .args([
+                "serve",
+                "--metrics-listen",
+                "none",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--demo", "--data"])
             .arg(data)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -3,9 +3,12 @@
 
 mod browser;
 mod common;
+mod contract;
 mod demo;
 mod enrolment;
 mod hostile;
+mod metrics;
+mod openapi;
 mod pull;
 mod push;
 mod reports;

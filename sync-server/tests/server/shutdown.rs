@@ -69,7 +69,14 @@ fn a_request_in_flight_finishes_after_shutdown_starts() {
 fn the_binary_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .args([
+            "serve",
+            "--metrics-listen",
+            "none",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
         .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -9,11 +9,13 @@
 //! - `feed`: pages follow the filter, pagination, members.
 //! - `people`: reference data, enrolment, tokens, revocation.
 //! - `reports`: report records and the audit log.
+//! - `operations`: what operators read (the store's size).
 //! - `concurrency`: N writers × M readers, concurrent retries (the contract's lock).
 
 pub(crate) mod concurrency;
 pub(crate) mod echo;
 pub(crate) mod feed;
+pub(crate) mod operations;
 pub(crate) mod people;
 pub(crate) mod reports;
 pub(crate) mod writes;
@@ -65,6 +67,7 @@ macro_rules! storage_conformance_tests {
             people::a_code_enrols_one_device_once_and_its_token_authenticates_it,
             reports::report_records_are_live_records_of_the_kinds_and_team,
             reports::the_audit_log_reads_newest_first,
+            operations::the_store_reports_its_size,
             concurrency::writers_and_readers_lose_nothing_skip_nothing_apply_nothing_twice,
             concurrency::concurrent_retries_of_one_batch_apply_each_op_once,
         );

@@ -184,4 +184,11 @@ impl SyncStorage for PostgresStorage {
     fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
         reports::audit_log(&mut *self.client()?, limit)
     }
+
+    fn size_bytes(&self) -> StorageResult<u64> {
+        let row = self
+            .client()?
+            .query_one("SELECT pg_database_size(current_database())", &[])?;
+        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
 }

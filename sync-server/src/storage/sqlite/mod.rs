@@ -223,6 +223,15 @@ impl SyncStorage for SqliteStorage {
     fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
         self.read(|conn| audit::newest(conn, limit))
     }
+
+    fn size_bytes(&self) -> StorageResult<u64> {
+        let mut total = std::fs::metadata(&self.path)?.len();
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        // The write-ahead log may be absent (checkpointed and removed): that is no error.
+        total += std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
+        Ok(total)
+    }
 }
 
 #[cfg(test)]
