@@ -110,21 +110,45 @@ impl Store {
                         justification, detail
                  FROM audit_log WHERE ?1 IS NULL OR record_id = ?1 ORDER BY seq",
             )?;
-            let rows = stmt.query_map([record_id], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: r.get::<_, SqlTime>(1)?.0,
-                    user_id: r.get(2)?,
-                    role: r.get(3)?,
-                    device_id: r.get(4)?,
-                    action: r.get(5)?,
-                    record_kind: r.get(6)?,
-                    record_id: r.get(7)?,
-                    justification: r.get(8)?,
-                    detail: r.get(9)?,
-                })
-            })?;
+            let rows = stmt.query_map([record_id], audit_entry_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+
+    /// The `limit` most recent audit entries, oldest first: what a person reads at a terminal,
+    /// at a cost that does not grow with the log. Also how many entries the log holds.
+    pub fn latest_audit_entries(&self, limit: usize) -> Result<(Vec<AuditEntry>, u64)> {
+        self.read(|conn| {
+            let total: u64 = conn
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(seq), 0) - COALESCE(MIN(seq), 1) + 1 FROM audit_log",
+                )?
+                .query_row([], |r| r.get(0))?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
+                        justification, detail
+                 FROM audit_log ORDER BY seq DESC LIMIT ?1",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map([limit], audit_entry_from_row)?;
+            let mut entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            entries.reverse();
+            Ok((entries, total))
+        })
+    }
+}
+
+fn audit_entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: r.get::<_, SqlTime>(1)?.0,
+        user_id: r.get(2)?,
+        role: r.get(3)?,
+        device_id: r.get(4)?,
+        action: r.get(5)?,
+        record_kind: r.get(6)?,
+        record_id: r.get(7)?,
+        justification: r.get(8)?,
+        detail: r.get(9)?,
+    })
 }

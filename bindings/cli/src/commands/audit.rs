@@ -12,6 +12,12 @@ pub struct Args {
     /// Only entries about this record (its id, or the start of it).
     #[arg(long, value_name = "ID")]
     pub record: Option<String>,
+    /// Show only the most recent N entries (the log only grows).
+    #[arg(long, value_name = "N", default_value_t = 50, conflicts_with = "all")]
+    pub limit: usize,
+    /// Show every entry.
+    #[arg(long)]
+    pub all: bool,
 }
 
 pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
@@ -31,7 +37,19 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
                     .is_some_and(|id| id.starts_with(prefix))
             })
             .collect(),
-        None => s.store.audit_entries(None)?,
+        None if args.all => s.store.audit_entries(None)?,
+        None => {
+            let (latest, total) = s.store.latest_audit_entries(args.limit)?;
+            let left_out = total.saturating_sub(latest.len() as u64);
+            if left_out > 0 && !json {
+                writeln!(
+                    out,
+                    "The latest {} of {total} entries ({left_out} earlier; --all or --limit N for more).",
+                    latest.len()
+                )?;
+            }
+            latest
+        }
     };
     if json {
         return output::json(out, &entries);

@@ -414,6 +414,22 @@ fn a_patrol_shift_from_start_to_export() {
         .unwrap_or_else(|| panic!("no disclosure in {audit}"));
     assert_eq!(text(disclosure, "/justification"), "LAP monthly report");
     assert_eq!(text(disclosure, "/user_id"), my_id);
+    // Only the latest entries unless asked: the log only grows.
+    let everything = officer.json(&["audit", "--all"]);
+    let latest = officer.json(&["audit", "--limit", "2"]);
+    let seqs = |v: &serde_json::Value| -> Vec<u64> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|e| e["seq"].as_u64()).collect())
+            .unwrap_or_default()
+    };
+    let all_seqs = seqs(&everything);
+    assert!(all_seqs.len() > 2, "{everything}");
+    assert_eq!(seqs(&latest), all_seqs[all_seqs.len() - 2..].to_vec());
+    let latest_text = officer.ok(&["audit", "--limit", "2"]);
+    assert!(
+        latest_text.contains(&format!("The latest 2 of {} entries", all_seqs.len())),
+        "{latest_text}"
+    );
     let audit_text = officer.ok(&["audit"]);
     assert!(audit_text.contains("disclosure"), "{audit_text}");
     assert!(
