@@ -77,8 +77,10 @@ fn enrol(url: &str, code: &str) -> reqwest::StatusCode {
 
 #[test]
 fn the_demo_prints_its_real_address_and_fresh_codes_on_a_restart() {
-    let data = tempfile::tempdir().expect("temp dir");
-    let (first, lines) = start_demo(data.path());
+    let temp = tempfile::tempdir().expect("temp dir");
+    // A directory the server makes itself (0700): it refuses one other users could read.
+    let data = temp.path().join("server");
+    let (first, lines) = start_demo(&data);
     let url = url_of(&lines);
     assert!(!url.ends_with(":0"), "{url}");
     let printed = lines.concat();
@@ -91,7 +93,7 @@ fn the_demo_prints_its_real_address_and_fresh_codes_on_a_restart() {
     assert_eq!(enrol(&url, &first_code), reqwest::StatusCode::OK);
     drop(first);
 
-    let (_second, lines) = start_demo(data.path());
+    let (_second, lines) = start_demo(&data);
     let url = url_of(&lines);
     let printed = lines.concat();
     assert!(printed.contains("already seeded"), "{printed}");
