@@ -221,4 +221,7 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// backup, restore, verify, new-epoch (`crate::backup`).
+    #[command(flatten)]
+    Backup(crate::backup::BackupCommand),
 }

@@ -28,11 +28,18 @@ pub enum CommandError {
     Serve(#[from] ServeError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
 }
 
 pub fn run(command: Command) -> Result<(), CommandError> {
     match command {
         Command::Serve(args) => serve_command(args),
+        // Backups work on the store's files, before (and without) opening it as a server.
+        Command::Admin {
+            store,
+            command: AdminCommand::Backup(command),
+        } => Ok(crate::backup::run(&store.location()?, command)?),
         Command::Admin { store, command } => {
             let storage = store.location()?.open()?;
             admin_command(storage.as_ref(), command)
@@ -252,6 +259,12 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
                     );
                 }
             }
+        }
+        AdminCommand::Backup(command) => {
+            return Err(AdminError::Invalid(format!(
+                "{command:?} runs on the store's files, not an open store"
+            ))
+            .into());
         }
         AdminCommand::Audit { limit } => {
             let mut out = std::io::stdout().lock();

@@ -21,6 +21,7 @@
 pub mod admin;
 pub mod apply;
 pub mod background;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod connections;

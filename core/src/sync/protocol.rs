@@ -111,6 +111,11 @@ pub struct PushRequest {
     /// the changes this push makes to them (`docs/sync-protocol.md#no-echo`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pulled_through: Option<u64>,
+    /// The server epoch the device last synced with (see [`PushResponse::epoch`]), when it
+    /// knows one. A server of another epoch refuses the push, `409 epoch_changed`, applying
+    /// nothing: the device re-syncs first (`docs/sync-protocol.md#server-epochs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Uuid>,
 }
 
 code_enum!(
@@ -147,6 +152,11 @@ pub struct OpResult {
 pub struct PushResponse {
     pub results: Vec<OpResult>,
     pub server_time: DateTime<Utc>,
+    /// The server store's epoch: a random id made with the store and made anew whenever it is
+    /// restored from a backup (`docs/sync-protocol.md#server-epochs`). Absent from servers that
+    /// predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Uuid>,
 }
 
 /// A field's current value and clock.
@@ -173,6 +183,9 @@ pub struct PullResponse {
     pub next_cursor: u64,
     pub has_more: bool,
     pub server_time: DateTime<Utc>,
+    /// The server store's epoch (see [`PushResponse::epoch`]): `next_cursor` counts in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +237,9 @@ code_enum!(
         /// The request body stopped arriving; nothing was applied. Send it again.
         RequestTimeout => "request_timeout",
         SlowDown => "slow_down",
+        /// A push named a server epoch other than the store's: the store was restored from a
+        /// backup since. Nothing was applied; pull from 0, re-send (`docs/sync-protocol.md`).
+        EpochChanged => "epoch_changed",
         Internal => "internal",
     }
 );

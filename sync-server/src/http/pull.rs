@@ -98,6 +98,7 @@ pub async fn pull(
         next_cursor,
         has_more: page.has_more,
         server_time: Utc::now(),
+        epoch: Some(state.storage.epoch()?),
     };
     Ok(if compact {
         Json(CompactPullResponse::from(response)).into_response()

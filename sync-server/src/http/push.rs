@@ -40,6 +40,9 @@ struct PushEnvelope {
     /// The device's pull cursor (see `PushRequest::pulled_through`).
     #[serde(default)]
     pulled_through: Option<u64>,
+    /// The epoch the device last saw (see `PushRequest::epoch`).
+    #[serde(default)]
+    epoch: Option<Uuid>,
 }
 
 /// The two members of an op read before the rest: its id (to answer it) and its kind.
@@ -83,6 +86,18 @@ pub async fn push(
             ),
         ));
     }
+    let epoch = state.storage.epoch()?;
+    if let Some(seen) = envelope.epoch.filter(|&seen| seen != epoch) {
+        // The device synced with this store before it was restored from a backup: its ops may
+        // be edits over changes the store no longer has, and its cursor counts seqs the store
+        // will hand out again. Nothing is applied; the device pulls from 0 and re-sends.
+        tracing::info!(device_id = %principal.device_id, %seen, %epoch, "push from another epoch refused");
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::EpochChanged,
+            format!("this server was restored from a backup (epoch {epoch}); pull from cursor 0, then push again"),
+        ));
+    }
     if envelope.ops.len() > MAX_OPS_PER_PUSH {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -118,6 +133,7 @@ pub async fn push(
         })
         .await??
     };
+    let pulled_through = envelope.pulled_through;
     let ctx = PushContext {
         principal,
         now: Utc::now(),
@@ -128,7 +144,7 @@ pub async fn push(
     };
     let device_id = ctx.principal.device_id;
     let (results, tally) = tokio::task::spawn_blocking(move || {
-        apply_all(storage, &ctx, envelope.ops, op_ids, envelope.pulled_through)
+        apply_all(storage, &ctx, envelope.ops, op_ids, pulled_through)
     })
     .await??;
     tracing::info!(
@@ -143,6 +159,7 @@ pub async fn push(
     Ok(Json(PushResponse {
         results,
         server_time: Utc::now(),
+        epoch: Some(epoch),
     }))
 }
 

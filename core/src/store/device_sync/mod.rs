@@ -5,6 +5,7 @@
 mod applying;
 pub(crate) mod capture;
 mod clock;
+pub mod epoch;
 pub(super) mod conflicts;
 mod incoming;
 mod materialize;
@@ -250,6 +251,7 @@ impl Store {
                     changed += 1;
                 }
             }
+            epoch::note_pulled(&tx, page)?;
             tx.execute(
                 "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
                 [page.next_cursor as i64],

@@ -32,6 +32,7 @@ pub use progress::{CancelFlag, NoProgress, ProgressListener, SyncPhase, SyncProg
 pub use tls::install_crypto_provider;
 
 use crate::model::Actor;
+use crate::store::device_sync::epoch::EpochSeen;
 use crate::store::Store;
 use crate::sync::compact_wire::EitherPullResponse;
 use crate::sync::protocol::{
@@ -97,6 +98,10 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Records received that changed something here.
     pub changed: u64,
+    /// Times this sync found the server restored from a backup (a new epoch) and re-synced.
+    pub epoch_changes: u32,
+    /// This device's own changes queued again because the restored server lacked them.
+    pub resent: u64,
     /// Ops still queued when the sync ended (recorded meanwhile, or still refused for the
     /// device's clock after the re-stamps).
     pub pending: u64,
@@ -249,8 +254,27 @@ impl SyncClient {
     fn run(&self, store: &Store, run: &mut Run<'_>) -> Result<(), SyncError> {
         run.cancel.check()?;
         let token = self.enrolled_token(store)?;
-        self.push(store, &token, run)?;
+        // A re-sync interrupted earlier finishes its pull before anything else is pushed: the
+        // changes it re-sends go first.
+        let pushed = match store.replaying()? {
+            true => Ok(()),
+            false => self.push(store, &token, run),
+        };
+        match pushed {
+            Err(e) if e.server_code() == Some(EPOCH_CHANGED) => {
+                // Restored since this device last synced: nothing of the push was applied.
+                // Pull everything again, then re-send (below).
+                store.begin_replay(None)?;
+                run.report.epoch_changes += 1;
+            }
+            other => other?,
+        }
         self.pull(store, &token, run)?;
+        if store.replaying()? {
+            // The pull from 0 is through: queue what the restored server lacks, and send it.
+            run.report.resent += store.finish_replay()?;
+            self.push(store, &token, run)?;
+        }
         let status = store.sync_status()?;
         run.report.pending = status.pending_changes;
         run.report.open_conflicts = status.open_conflicts;
@@ -276,6 +300,7 @@ impl SyncClient {
                 protocol: PROTOCOL_VERSION,
                 ops,
                 pulled_through: Some(store.pull_cursor()?),
+                epoch: store.server_epoch()?,
             };
             let json = transport::to_json(&request)?;
             if json.len() > MAX_BODY_BYTES && sent > 1 {
@@ -299,6 +324,9 @@ impl SyncClient {
                 other => other?,
             };
             check_results(&request, &response.results)?;
+            if store.note_server_epoch(response.epoch)? == EpochSeen::Changed {
+                run.report.epoch_changes += 1;
+            }
             let tally = store.apply_push_results(&response.results, response.server_time)?;
             let out = tally.accepted + tally.duplicate + tally.rejected;
             let report = &mut run.report;
@@ -321,8 +349,26 @@ impl SyncClient {
         }
     }
 
-    /// Pulls pages from the stored cursor until the server has no more.
+    /// Pulls pages from the stored cursor until the server has no more. A page from a new
+    /// server epoch (the server was restored) starts the pull again from 0, once per sync.
     fn pull(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
+        match self.pull_pages(store, token, run)? {
+            PullEnd::Through => Ok(()),
+            PullEnd::EpochChanged => match self.pull_pages(store, token, run)? {
+                PullEnd::Through => Ok(()),
+                PullEnd::EpochChanged => Err(SyncError::Protocol(
+                    "the server's epoch changed twice during one sync".into(),
+                )),
+            },
+        }
+    }
+
+    fn pull_pages(
+        &self,
+        store: &Store,
+        token: &str,
+        run: &mut Run<'_>,
+    ) -> Result<PullEnd, SyncError> {
         let limit = self.options.pull_page.clamp(1, MAX_PULL_LIMIT);
         let cursor = store.pull_cursor()?;
         let mut done = 0;
@@ -330,6 +376,11 @@ impl SyncClient {
         run.cancel.check()?;
         let mut page = self.fetch_page(cursor, limit, token, run.cancel, &mut run.traffic)?;
         loop {
+            // Checked before a page is applied: a page of another epoch counts another history.
+            if store.note_server_epoch(page.epoch)? == EpochSeen::Changed {
+                run.report.epoch_changes += 1;
+                return Ok(PullEnd::EpochChanged);
+            }
             // The next page is requested while this one is applied: the server prepares and
             // sends it, and this device parses it, while the store writes (they are different
             // cores, and different machines in the field).
@@ -367,7 +418,7 @@ impl SyncClient {
             run.report.changed += changed as u64;
             run.progress(SyncPhase::Pull, done, None);
             match next {
-                None => return Ok(()),
+                None => return Ok(PullEnd::Through),
                 Some(next) => {
                     run.cancel.check()?;
                     page = next?;
@@ -413,6 +464,17 @@ pub fn sync_or_wipe(
         Err(e) => Err(e),
     }
 }
+
+/// How a run of pull pages ended.
+enum PullEnd {
+    /// Every page applied.
+    Through,
+    /// A page came from a new server epoch (not applied); the cursor is back at 0.
+    EpochChanged,
+}
+
+/// The error code of a push refused for coming from another server epoch.
+const EPOCH_CHANGED: &str = "epoch_changed";
 
 /// One sync's running state.
 struct Run<'a> {
