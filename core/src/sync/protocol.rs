@@ -101,6 +101,13 @@ pub struct Op {
     pub erase: Option<Erasure>,
 }
 
+/// The pull parameter that asks for the device's own changes too, which a pull otherwise
+/// leaves out (`docs/sync-protocol.md#no-echo`): `echoes=include`, sent while re-syncing with a
+/// restored server (`#server-epochs`), which must see every record the server holds.
+pub const ECHOES_PARAM: &str = "echoes";
+/// The one value of [`ECHOES_PARAM`].
+pub const ECHOES_INCLUDE: &str = "include";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {

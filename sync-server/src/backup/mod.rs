@@ -111,12 +111,12 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError {
 /// Runs a backup command against the store at `location`, printing what it did.
 pub fn run(location: &StorageLocation, command: BackupCommand) -> Result<(), BackupError> {
     match (location, command) {
-        (StorageLocation::Postgres(_), BackupCommand::Backup { .. }) => {
-            Err(BackupError::Postgres("admin backup is for the embedded store"))
-        }
-        (StorageLocation::Postgres(_), BackupCommand::Restore { .. }) => {
-            Err(BackupError::Postgres("admin restore is for the embedded store"))
-        }
+        (StorageLocation::Postgres(_), BackupCommand::Backup { .. }) => Err(BackupError::Postgres(
+            "admin backup is for the embedded store",
+        )),
+        (StorageLocation::Postgres(_), BackupCommand::Restore { .. }) => Err(
+            BackupError::Postgres("admin restore is for the embedded store"),
+        ),
         (StorageLocation::Postgres(_), BackupCommand::Verify { .. }) => Err(BackupError::Postgres(
             "admin verify is for the embedded store (use pg_amcheck on PostgreSQL)",
         )),

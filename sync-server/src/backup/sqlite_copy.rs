@@ -93,8 +93,11 @@ pub(super) fn restore(
     let partial = partial_name(&db);
     remove_if_present(&partial)?;
     let result = (|| {
-        std::fs::copy(from, &partial)
-            .map_err(io(format!("copying {} into {}", from.display(), data_dir.display())))?;
+        std::fs::copy(from, &partial).map_err(io(format!(
+            "copying {} into {}",
+            from.display(),
+            data_dir.display()
+        )))?;
         let copy = Connection::open(&partial)?;
         let epoch = people::renew_epoch(&copy)?;
         let head = feed_head(&copy)?;

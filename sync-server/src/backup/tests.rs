@@ -43,7 +43,11 @@ fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_
         let file = out.path().join(format!("b{i}.db"));
         let verification = verify::verify_file(&file).expect("verify");
         assert_eq!(verification.failed(), None, "{verification}");
-        assert_ne!(made.epoch, storage.epoch().expect("epoch"), "a copy has its own epoch");
+        assert_ne!(
+            made.epoch,
+            storage.epoch().expect("epoch"),
+            "a copy has its own epoch"
+        );
         // The copy holds every change up to its head and none after: its teams are exactly the
         // records at or below the head.
         let copy = SqliteStorage::open(&{
@@ -151,5 +155,8 @@ fn postgres_is_refused_with_the_tools_to_use_instead() {
     )
     .expect_err("refused");
     let message = err.to_string();
-    assert!(message.contains("pg_dump") && message.contains("new-epoch"), "{message}");
+    assert!(
+        message.contains("pg_dump") && message.contains("new-epoch"),
+        "{message}"
+    );
 }

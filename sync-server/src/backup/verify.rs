@@ -159,11 +159,10 @@ fn feed(conn: &Connection) -> Result<Check, BackupError> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let (ops, top_op): (i64, Option<i64>) = conn.query_row(
-        "SELECT count(*), max(seq) FROM applied_ops",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (ops, top_op): (i64, Option<i64>) =
+        conn.query_row("SELECT count(*), max(seq) FROM applied_ops", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let mut problems = Vec::new();
     if head < 0 {
         problems.push(format!("the feed counter is negative ({head})"));
@@ -199,6 +198,8 @@ fn audit_chain(conn: &Connection) -> Result<Check, BackupError> {
     Ok(Check {
         name: "audit chain",
         ok: true,
-        detail: format!("{entries} audit entries; this schema's audit log has no hash chain to check"),
+        detail: format!(
+            "{entries} audit entries; this schema's audit log has no hash chain to check"
+        ),
     })
 }

@@ -16,7 +16,9 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_core::sync::compact_wire::{CompactPullResponse, COMPACT_FORM};
-use beatbook_core::sync::protocol::{Change, PullResponse, StatusResponse, MAX_PULL_LIMIT};
+use beatbook_core::sync::protocol::{
+    Change, PullResponse, StatusResponse, ECHOES_INCLUDE, MAX_PULL_LIMIT,
+};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -31,6 +33,9 @@ pub struct PullParams {
     /// `compact` for the compact form (`beatbook_core::sync::compact_wire`); the full form
     /// otherwise, as older clients expect.
     form: Option<String>,
+    /// `include` to receive this device's own changes too (no-echo off), as a device re-syncing
+    /// after a restore asks (`docs/sync-protocol.md#server-epochs`).
+    echoes: Option<String>,
 }
 
 pub async fn pull(
@@ -52,7 +57,12 @@ pub async fn pull(
     }
     let limit = limit.min(MAX_PULL_LIMIT);
     let storage = state.storage.clone();
-    let filter = scope::feed_filter(&principal);
+    let mut filter = scope::feed_filter(&principal);
+    match params.echoes.as_deref() {
+        None => {}
+        Some(ECHOES_INCLUDE) => filter.echoes_of = None,
+        Some(_) => return Err(ApiError::bad_request("echoes must be include, or absent")),
+    }
     let requested = params.cursor;
     let (page, after) = tokio::task::spawn_blocking(move || {
         let page = storage.feed_page(&filter, requested, limit)?;

@@ -10,11 +10,11 @@
 //! device, whose old cursor pointed past seqs the restored server handed out again to other
 //! changes, holds exactly the server's records: it skipped nothing.
 
+use beatbook_core::StoreKey;
 use beatbook_e2e::device::Device;
 use beatbook_e2e::inspect;
 use beatbook_e2e::server::{server_binary, ServerProcess};
 use beatbook_e2e::workload;
-use beatbook_core::StoreKey;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -113,7 +113,12 @@ fn a_backup_taken_mid_load_restores_and_devices_resend_everything_it_lacks() {
         .expect("follow-ups");
     let promise = open.first().expect("the workload made a follow-up for A");
     a.store
-        .answer_follow_up(&a.actor, promise.id, "Called back; fence reported", a.store.now())
+        .answer_follow_up(
+            &a.actor,
+            promise.id,
+            "Called back; fence reported",
+            a.store.now(),
+        )
         .expect("answer");
     record(&a, 10);
     record(&b, 10);
@@ -122,7 +127,10 @@ fn a_backup_taken_mid_load_restores_and_devices_resend_everything_it_lacks() {
     c.sync();
     let head_at_loss = feed_head(&server);
     let c_cursor = c.store.pull_cursor().expect("cursor");
-    assert_eq!(c_cursor, head_at_loss, "C pulled everything before the loss");
+    assert_eq!(
+        c_cursor, head_at_loss,
+        "C pulled everything before the loss"
+    );
 
     // The server is lost; the backup goes back in its place.
     server.kill();
@@ -131,14 +139,18 @@ fn a_backup_taken_mid_load_restores_and_devices_resend_everything_it_lacks() {
         &["restore", "--from", backup.to_str().expect("path")],
     );
     assert!(
-        !refused.status.success()
-            && String::from_utf8_lossy(&refused.stderr).contains("--replace"),
+        !refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("--replace"),
         "a restore over an existing store without --replace was not refused: {}",
         String::from_utf8_lossy(&refused.stderr)
     );
     let restored = admin(
         &server,
-        &["restore", "--from", backup.to_str().expect("path"), "--replace"],
+        &[
+            "restore",
+            "--from",
+            backup.to_str().expect("path"),
+            "--replace",
+        ],
     );
     assert!(
         restored.status.success(),
@@ -187,7 +199,10 @@ fn a_backup_taken_mid_load_restores_and_devices_resend_everything_it_lacks() {
         "SELECT count(*) FROM records WHERE kind IN ('contact', 'note') AND erased = 0",
         &[],
     );
-    assert_eq!(on_server, total, "every record ever recorded is on the server");
+    assert_eq!(
+        on_server, total,
+        "every record ever recorded is on the server"
+    );
     for (name, device) in [("A", &a), ("B", &b), ("C", &c)] {
         inspect::assert_agree(
             &inspect::device_db(&device.path(), &key),

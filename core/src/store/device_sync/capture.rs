@@ -170,6 +170,12 @@ pub(crate) fn enqueue_at(conn: &Connection, seq: i64, op: &Op) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO outbox (seq, op_id, kind, record_id, op) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![seq, op.op_id.to_string(), op.kind, op.record_id, text])?;
+    .execute(params![
+        seq,
+        op.op_id.to_string(),
+        op.kind,
+        op.record_id,
+        text
+    ])?;
     Ok(())
 }

@@ -32,7 +32,8 @@ use uuid::Uuid;
 
 /// The reason an erasure re-sent after a restore carries (the original reason stayed on the
 /// server that lost it).
-pub const REPLAYED_ERASURE_REASON: &str = "erasure re-sent after the server was restored from a backup";
+pub const REPLAYED_ERASURE_REASON: &str =
+    "erasure re-sent after the server was restored from a backup";
 
 /// What a server's epoch means to this device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,9 +110,11 @@ impl Store {
     /// Whether a replay is under way (a full pull from the restored server not yet through).
     pub fn replaying(&self) -> Result<bool> {
         self.read(|conn| {
-            Ok(conn.query_row("SELECT replaying FROM sync_state WHERE id = 1", [], |r| {
-                r.get(0)
-            })?)
+            Ok(
+                conn.query_row("SELECT replaying FROM sync_state WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?,
+            )
         })
     }
 
@@ -134,9 +137,8 @@ impl Store {
                 ops.extend(erasures_missing(tx, &actor, now)?);
             }
             // Ahead of whatever was queued meanwhile: those edits were made over these.
-            let first: i64 = tx.query_row("SELECT coalesce(min(seq), 1) FROM outbox", [], |r| {
-                r.get(0)
-            })?;
+            let first: i64 =
+                tx.query_row("SELECT coalesce(min(seq), 1) FROM outbox", [], |r| r.get(0))?;
             let count = ops.len() as i64;
             for (i, op) in ops.iter().enumerate() {
                 capture::enqueue_at(tx, first - count + i as i64, op)?;
@@ -202,7 +204,9 @@ fn server_state(
     id: &str,
 ) -> Result<Option<(RecordClocks, bool)>> {
     let row: Option<(Vec<u8>, bool)> = conn
-        .prepare_cached("SELECT clocks, erased FROM sync_replay WHERE kind = ?1 AND record_id = ?2")?
+        .prepare_cached(
+            "SELECT clocks, erased FROM sync_replay WHERE kind = ?1 AND record_id = ?2",
+        )?
         .query_row(params![kind, id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     row.map(|(bytes, erased)| {

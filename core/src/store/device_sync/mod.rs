@@ -5,8 +5,8 @@
 mod applying;
 pub(crate) mod capture;
 mod clock;
-pub mod epoch;
 pub(super) mod conflicts;
+pub mod epoch;
 mod incoming;
 mod materialize;
 pub(crate) mod record_json;

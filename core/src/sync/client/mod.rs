@@ -374,7 +374,17 @@ impl SyncClient {
         let mut done = 0;
         run.progress(SyncPhase::Pull, done, None);
         run.cancel.check()?;
-        let mut page = self.fetch_page(cursor, limit, token, run.cancel, &mut run.traffic)?;
+        // A re-sync asks for this device's own changes too: it must learn every record the
+        // restored server holds to tell what it lacks.
+        let with_echoes = store.replaying()?;
+        let mut page = self.fetch_page(
+            cursor,
+            limit,
+            with_echoes,
+            token,
+            run.cancel,
+            &mut run.traffic,
+        )?;
         loop {
             // Checked before a page is applied: a page of another epoch counts another history.
             if store.note_server_epoch(page.epoch)? == EpochSeen::Changed {
@@ -396,7 +406,14 @@ impl SyncClient {
                 let (applied, fetched) = std::thread::scope(|scope| {
                     let fetcher = scope.spawn(|| {
                         let mut traffic = Traffic::default();
-                        let next = self.fetch_page(next_cursor, limit, token, cancel, &mut traffic);
+                        let next = self.fetch_page(
+                            next_cursor,
+                            limit,
+                            with_echoes,
+                            token,
+                            cancel,
+                            &mut traffic,
+                        );
                         (next, traffic)
                     });
                     let applied = store.apply_pull_page(&page);
@@ -431,12 +448,13 @@ impl SyncClient {
         &self,
         cursor: u64,
         limit: u32,
+        with_echoes: bool,
         token: &str,
         cancel: &CancelFlag,
         traffic: &mut Traffic,
     ) -> Result<PullResponse, SyncError> {
         let page: EitherPullResponse = self.transport.get(
-            self.base.pull(cursor, limit),
+            self.base.pull(cursor, limit, with_echoes),
             Some(token),
             cancel,
             traffic,

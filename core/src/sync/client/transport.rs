@@ -95,12 +95,20 @@ impl ServerUrl {
     }
 
     /// `GET /v1/sync/pull?cursor=C&limit=N`.
-    pub fn pull(&self, cursor: u64, limit: u32) -> Url {
+    /// A pull page's address. `with_echoes`: ask for this device's own changes too (a
+    /// re-sync after a server restore must see everything the server holds).
+    pub fn pull(&self, cursor: u64, limit: u32, with_echoes: bool) -> Url {
         let mut url = self.endpoint("v1/sync/pull");
         url.query_pairs_mut()
             .append_pair("cursor", &cursor.to_string())
             .append_pair("limit", &limit.to_string())
             .append_pair("form", crate::sync::compact_wire::COMPACT_FORM);
+        if with_echoes {
+            url.query_pairs_mut().append_pair(
+                crate::sync::protocol::ECHOES_PARAM,
+                crate::sync::protocol::ECHOES_INCLUDE,
+            );
+        }
         url
     }
 }
@@ -503,7 +511,7 @@ mod tests {
     #[test]
     fn the_pull_url_carries_the_cursor_and_limit_and_asks_for_the_compact_form() {
         assert_eq!(
-            url("http://127.0.0.1:7070").pull(42, 500).as_str(),
+            url("http://127.0.0.1:7070").pull(42, 500, false).as_str(),
             "http://127.0.0.1:7070/v1/sync/pull?cursor=42&limit=500&form=compact"
         );
     }

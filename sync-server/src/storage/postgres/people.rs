@@ -28,7 +28,10 @@ pub(super) fn server_node(client: &mut impl GenericClient) -> StorageResult<Devi
 pub(crate) fn epoch(client: &mut impl GenericClient) -> StorageResult<uuid::Uuid> {
     client.execute(
         "INSERT INTO server_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        &[&crate::storage::epoch::EPOCH_KEY, &crate::storage::epoch::new_epoch().to_string()],
+        &[
+            &crate::storage::epoch::EPOCH_KEY,
+            &crate::storage::epoch::new_epoch().to_string(),
+        ],
     )?;
     let row = client.query_one(
         "SELECT value FROM server_meta WHERE key = $1",

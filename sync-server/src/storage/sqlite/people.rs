@@ -41,15 +41,19 @@ pub(super) fn server_node(conn: &Connection) -> StorageResult<DeviceId> {
 pub(crate) fn epoch(conn: &Connection) -> StorageResult<uuid::Uuid> {
     conn.execute(
         "INSERT OR IGNORE INTO server_meta (key, value) VALUES (?1, ?2)",
-        [crate::storage::epoch::EPOCH_KEY, &crate::storage::epoch::new_epoch().to_string()],
+        [
+            crate::storage::epoch::EPOCH_KEY,
+            &crate::storage::epoch::new_epoch().to_string(),
+        ],
     )?;
     let text: String = conn.query_row(
         "SELECT value FROM server_meta WHERE key = ?1",
         [crate::storage::epoch::EPOCH_KEY],
         |r| r.get(0),
     )?;
-    uuid::Uuid::parse_str(&text)
-        .map_err(|_| crate::storage::StorageError::Corrupt("the store's epoch is not a UUID".into()))
+    uuid::Uuid::parse_str(&text).map_err(|_| {
+        crate::storage::StorageError::Corrupt("the store's epoch is not a UUID".into())
+    })
 }
 
 /// Gives the store a new epoch: it now holds a history of its own (a restored backup).
