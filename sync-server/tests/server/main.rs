@@ -4,6 +4,7 @@
 mod browser;
 mod common;
 mod enrolment;
+mod epochs;
 mod hostile;
 mod pull;
 mod push;
