@@ -30,6 +30,8 @@ pub enum CommandError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 pub fn run(command: Command) -> Result<(), CommandError> {
@@ -60,6 +62,12 @@ pub fn run(command: Command) -> Result<(), CommandError> {
 
 fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
     let location = args.store.location()?;
+    // A bad certificate or key stops the server before it opens the store.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(crate::tls::ServerTls::load(cert, key)?)),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let storage: Arc<dyn SyncStorage> = location.open()?;
     if args.demo {
         let url = format!("http://{}", args.listen);
@@ -88,7 +96,7 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, database = %location, "listening");
         // Scripts and tests read this line to find the port when listening on port 0.
-        println!("beatbook-server listening on http://{addr}");
+        println!("beatbook-server listening on {scheme}://{addr}");
         std::io::stdout().flush()?;
         let options = ServeOptions {
             http: HttpConfig {
@@ -99,6 +107,7 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
                 secure_cookies: args.secure_cookies,
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+            tls,
         };
         serve::run(listener, storage, options, serve::termination_signal()).await?;
         Ok(())

@@ -36,5 +36,6 @@ pub mod scope;
 pub mod secrets;
 pub mod serve;
 pub mod storage;
+pub mod tls;
 pub mod validate;
 pub mod web;

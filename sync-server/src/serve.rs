@@ -19,6 +19,8 @@ pub struct ServeOptions {
     pub http: HttpConfig,
     /// How long in-flight requests may take to finish once shutdown starts.
     pub shutdown_grace: Duration,
+    /// Serve TLS with this certificate (reloaded on SIGHUP); plain HTTP when `None`.
+    pub tls: Option<Arc<crate::tls::ServerTls>>,
 }
 
 impl Default for ServeOptions {
@@ -26,6 +28,7 @@ impl Default for ServeOptions {
         Self {
             http: HttpConfig::default(),
             shutdown_grace: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -61,7 +64,18 @@ pub async fn run(
     let header_timeout = options.http.header_timeout;
     let app = http::router(AppState::new(storage, options.http.clone()));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut server = tokio::spawn(connections::serve(listener, app, header_timeout, stop_rx));
+    let acceptor = options.tls.as_ref().map(|tls| tls.acceptor());
+    let _reloader = options
+        .tls
+        .clone()
+        .map(|tls| AbortOnDrop(tokio::spawn(crate::tls::reload_on_sighup(tls))));
+    let mut server = tokio::spawn(connections::serve(
+        listener,
+        app,
+        header_timeout,
+        stop_rx,
+        acceptor,
+    ));
     tokio::select! {
         finished = &mut server => return Ok(finished?),
         () = shutdown => {}
@@ -82,6 +96,15 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Stops a background task when dropped (the SIGHUP reloader ends with the server).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

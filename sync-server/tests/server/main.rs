@@ -11,5 +11,6 @@ mod push;
 mod reports;
 mod shutdown;
 mod slow_clients;
+mod tls;
 mod transport;
 mod web_sign_in;
