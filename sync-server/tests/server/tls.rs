@@ -3,7 +3,8 @@
 //! plain): a client trusting the CA gets answers over TLS with ALPN `http/1.1`; after the
 //! certificate files are replaced and the process gets SIGHUP, new connections get the new
 //! certificate while a connection opened before keeps working; a reload from a bad key keeps
-//! the certificate in use.
+//! the certificate in use. And the device's sync client, given the force's private CA, enrols
+//! and syncs over it, while one without the CA refuses the server.
 
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
@@ -19,6 +20,7 @@ const BOUND: Duration = Duration::from_secs(20);
 
 struct Issued {
     ca_der: Vec<u8>,
+    ca_pem: String,
     cert_pem: String,
     key_pem: String,
 }
@@ -39,6 +41,7 @@ fn issue(ca_name: &str) -> Issued {
         .expect("certificate");
     Issued {
         ca_der: ca.der().to_vec(),
+        ca_pem: ca.pem(),
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),
     }
@@ -135,21 +138,19 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[test]
-fn tls_serves_http1_and_reloads_its_certificate_on_sighup_without_dropping_connections() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (first, second) = (issue("First test CA"), issue("Second test CA"));
-    install(&first, dir.path());
+/// Starts the real binary on a free port with the certificate in `dir`; returns it and its
+/// `host:port`.
+fn start_tls(dir: &Path) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-        .arg(dir.path().join("data"))
+        .arg(dir.join("data"))
         .arg("--tls-cert")
-        .arg(dir.path().join("cert.pem"))
+        .arg(dir.join("cert.pem"))
         .arg("--tls-key")
-        .arg(dir.path().join("key.pem"))
+        .arg(dir.join("key.pem"))
         .env("BEATBOOK_LOG_LEVEL", "warn")
         .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(dir.path().join("server.log")).expect("log file"))
+        .stderr(std::fs::File::create(dir.join("server.log")).expect("log file"))
         .spawn()
         .expect("start the server");
     let stdout = child.stdout.take().expect("stdout");
@@ -163,6 +164,15 @@ fn tls_serves_http1_and_reloads_its_certificate_on_sighup_without_dropping_conne
         .strip_prefix("beatbook-server listening on https://")
         .unwrap_or_else(|| panic!("not an https listening line: {line}"))
         .to_owned();
+    (server, addr)
+}
+
+#[test]
+fn tls_serves_http1_and_reloads_its_certificate_on_sighup_without_dropping_connections() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (first, second) = (issue("First test CA"), issue("Second test CA"));
+    install(&first, dir.path());
+    let (server, addr) = start_tls(dir.path());
 
     let mut before = connect(&addr, &first.ca_der).expect("TLS with the first certificate");
     assert_eq!(before.conn.alpn_protocol(), Some(&b"http/1.1"[..]));
@@ -204,4 +214,94 @@ fn tls_serves_http1_and_reloads_its_certificate_on_sighup_without_dropping_conne
     let mut still = connect(&addr, &second.ca_der).expect("still the second certificate");
     assert_eq!(health(&mut still), "HTTP/1.1 200 OK");
     assert_eq!(health(&mut after), "HTTP/1.1 200 OK");
+}
+
+fn admin(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
+        .arg("admin")
+        .arg("--database")
+        .arg(dir.join("data"))
+        .args(args)
+        .output()
+        .expect("admin");
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_device_given_the_forces_private_ca_enrols_and_syncs_over_tls_and_one_without_it_refuses() {
+    use beatbook_core::sync::client::{CancelFlag, NoProgress, SyncClient, SyncError, SyncOptions};
+    use beatbook_core::{Store, StoreKey};
+    let dir = tempfile::tempdir().expect("dir");
+    let issued = issue("Force test CA");
+    install(&issued, dir.path());
+    let (_server, addr) = start_tls(dir.path());
+    let port = addr.rsplit(':').next().expect("port");
+    let url = format!("https://localhost:{port}");
+    let team = admin(dir.path(), &["create-team", "--name", "Northvale NPT"]);
+    let user = admin(
+        dir.path(),
+        &[
+            "create-user",
+            "--name",
+            "Avery",
+            "--role",
+            "pcso",
+            "--team",
+            &team,
+        ],
+    );
+    let code = admin(dir.path(), &["enrol-code", "--user", &user]);
+
+    let store =
+        Store::open(dir.path().join("device.db"), &StoreKey::from_bytes([5; 32])).expect("store");
+    let untrusting = SyncClient::new(
+        &url,
+        SyncOptions {
+            max_retries: 0,
+            ..SyncOptions::default()
+        },
+    )
+    .expect("client");
+    let refused = untrusting
+        .enrol(&store, &code, "test phone")
+        .expect_err("a server certificate from an unknown CA is refused");
+    assert!(matches!(refused, SyncError::Network(_)), "{refused}");
+    let client = SyncClient::new(
+        &url,
+        SyncOptions {
+            private_ca_pem: Some(issued.ca_pem.clone()),
+            ..SyncOptions::default()
+        },
+    )
+    .expect("client");
+    client
+        .enrol(&store, &code, "test phone")
+        .expect("enrol over TLS");
+    let report = client
+        .sync(&store, &NoProgress, &CancelFlag::new())
+        .expect("sync over TLS");
+    assert!(
+        report.pulled > 0,
+        "the team's reference records came over TLS"
+    );
+    assert!(
+        SyncClient::new("http://192.0.2.1:8686", SyncOptions::default()).is_err(),
+        "plain http to another host is refused"
+    );
+    assert!(
+        SyncClient::new(
+            "http://192.0.2.1:8686",
+            SyncOptions {
+                allow_plain_http: true,
+                ..SyncOptions::default()
+            }
+        )
+        .is_ok(),
+        "unless explicitly allowed"
+    );
 }

@@ -66,6 +66,12 @@ pub struct SyncOptions {
     pub push_batch: usize,
     /// Records per pull page (at most the protocol's 1,000).
     pub pull_page: u32,
+    /// A force's own CA certificate(s), PEM, trusted besides the operating system's store:
+    /// for a server whose certificate a private CA issued. `None`: the system's store only.
+    pub private_ca_pem: Option<String>,
+    /// Allow plain `http://` to a host other than this machine (a test rig on a private
+    /// network). Never in production: the token would cross the network in the clear.
+    pub allow_plain_http: bool,
 }
 
 impl Default for SyncOptions {
@@ -78,6 +84,8 @@ impl Default for SyncOptions {
             backoff_max: Duration::from_secs(10),
             push_batch: 500,
             pull_page: 500,
+            private_ca_pem: None,
+            allow_plain_http: false,
         }
     }
 }
@@ -131,9 +139,10 @@ pub struct SyncClient {
 }
 
 impl SyncClient {
-    /// A client for the server at `server_url` (`https://...`; plain `http` only to localhost).
+    /// A client for the server at `server_url` (`https://...`; plain `http` only to localhost,
+    /// unless `options.allow_plain_http`).
     pub fn new(server_url: &str, options: SyncOptions) -> Result<SyncClient, SyncError> {
-        let base = ServerUrl::parse(server_url)?;
+        let base = ServerUrl::parse_allowing(server_url, options.allow_plain_http)?;
         let transport = Transport::new(&options)?;
         Ok(SyncClient {
             base,
