@@ -5,7 +5,10 @@
 //! admitted record is left, `next_cursor` jumps to the head, so a device whose scope is narrow
 //! (a volunteer) does not rescan others' records on every pull — safe because every seq up to
 //! the head is committed in that snapshot. A cursor beyond the head (a store restored from an
-//! older backup) is served from 0: re-applying pages is harmless, missing them is not.
+//! older backup) is served from 0: re-applying pages is harmless, missing them is not. Every
+//! page names the store's epoch, which is what tells a device that the store was restored
+//! (`docs/sync-protocol.md#server-epochs`); `echoes=include` gives a re-syncing device its own
+//! changes too.
 
 use super::auth::Authed;
 use super::errors::ApiError;
