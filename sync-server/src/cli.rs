@@ -92,9 +92,26 @@ impl StoreArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on (behind a TLS-terminating reverse proxy in production).
+    /// Address to listen on (with --tls-cert, or behind a TLS-terminating reverse proxy, in
+    /// production).
     #[arg(long, default_value = "127.0.0.1:8686", env = "BEATBOOK_LISTEN")]
     pub listen: SocketAddr,
+    /// Serve TLS with this PEM certificate chain (leaf first); reloaded on SIGHUP.
+    #[arg(
+        long,
+        env = "BEATBOOK_TLS_CERT",
+        requires = "tls_key",
+        value_name = "FILE"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        env = "BEATBOOK_TLS_KEY",
+        requires = "tls_cert",
+        value_name = "FILE"
+    )]
+    pub tls_key: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Ops whose clock is further ahead of the server's than this are refused `clock_ahead`.
@@ -229,4 +246,7 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// backup, restore, verify, new-epoch (`crate::backup`).
+    #[command(flatten)]
+    Backup(crate::backup::BackupCommand),
 }

@@ -28,11 +28,20 @@ pub enum CommandError {
     Serve(#[from] ServeError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 pub fn run(command: Command) -> Result<(), CommandError> {
     match command {
         Command::Serve(args) => serve_command(args),
+        // Backups work on the store's files, before (and without) opening it as a server.
+        Command::Admin {
+            store,
+            command: AdminCommand::Backup(command),
+        } => Ok(crate::backup::run(&store.location()?, command)?),
         Command::Admin { store, command } => {
             let storage = store.location()?.open()?;
             admin_command(storage.as_ref(), command)
@@ -53,6 +62,12 @@ pub fn run(command: Command) -> Result<(), CommandError> {
 
 fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
     let location = args.store.location()?;
+    // A bad certificate or key stops the server before it opens the store.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(crate::tls::ServerTls::load(cert, key)?)),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let storage: Arc<dyn SyncStorage> = location.open()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -65,12 +80,12 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         None => None,
     };
     if args.demo {
-        print_demo(storage.as_ref(), &location, &format!("http://{addr}"))?;
+        print_demo(storage.as_ref(), &location, &format!("{scheme}://{addr}"))?;
     }
     runtime.block_on(async move {
         tracing::info!(%addr, database = %location, "listening");
         // Scripts and tests read this line to find the port when listening on port 0.
-        println!("beatbook-server listening on http://{addr}");
+        println!("beatbook-server listening on {scheme}://{addr}");
         if let Some(metrics) = &metrics {
             let at = metrics.local_addr()?;
             tracing::info!(addr = %at, "metrics listening");
@@ -87,6 +102,7 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
             metrics_listen: args.metrics_listen.0,
+            tls,
         };
         let stop = serve::termination_signal();
         serve::run_with_metrics(listener, metrics, storage, options, stop).await?;
@@ -283,6 +299,12 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
                     );
                 }
             }
+        }
+        AdminCommand::Backup(command) => {
+            return Err(AdminError::Invalid(format!(
+                "{command:?} runs on the store's files, not an open store"
+            ))
+            .into());
         }
         AdminCommand::Audit { limit } => {
             let mut out = std::io::stdout().lock();

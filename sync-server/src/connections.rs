@@ -9,7 +9,8 @@
 //! stops accepting, asks every connection to finish its request in flight and close, and
 //! returns when all have (the caller bounds the wait with its grace period).
 //!
-//! HTTP/1.1 only: devices speak it, and the reverse proxy in front terminates TLS and HTTP/2.
+//! HTTP/1.1 only: devices speak it. With `tls` (`crate::tls`), each accepted connection is
+//! wrapped in TLS first; without it, a reverse proxy in front terminates TLS.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -19,6 +20,7 @@ use hyper_util::service::TowerToHyperService;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 use tower_http::add_extension::AddExtension;
 
 /// How long to pause after a failed accept (out of file descriptors, say) before the next.
@@ -31,6 +33,7 @@ pub async fn serve(
     app: Router,
     header_timeout: Duration,
     mut stop: watch::Receiver<bool>,
+    tls: Option<TlsAcceptor>,
 ) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -47,6 +50,24 @@ pub async fn serve(
                     let service = TowerToHyperService::new(
                         AddExtension::new(app.clone(), ConnectInfo(peer)),
                     );
+                    if let Some(acceptor) = &tls {
+                        // The handshake runs in the connection's own task, bounded like a
+                        // request head, so a client that stalls in it holds nothing else up.
+                        let (acceptor, http, watcher) = (acceptor.clone(), http.clone(), graceful.watcher());
+                        tokio::spawn(async move {
+                            match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => {
+                                    let connection = http.serve_connection(TokioIo::new(tls), service);
+                                    if let Err(e) = watcher.watch(connection).await {
+                                        tracing::debug!(error = %e, "connection closed with an error");
+                                    }
+                                }
+                                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                                Err(_) => tracing::debug!("TLS handshake timed out"),
+                            }
+                        });
+                        continue;
+                    }
                     let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                     tokio::spawn(async move {
                         if let Err(e) = connection.await {

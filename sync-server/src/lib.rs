@@ -22,6 +22,7 @@
 pub mod admin;
 pub mod apply;
 pub mod background;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod connections;
@@ -37,5 +38,6 @@ pub mod scope;
 pub mod secrets;
 pub mod serve;
 pub mod storage;
+pub mod tls;
 pub mod validate;
 pub mod web;

@@ -22,6 +22,8 @@ pub struct ServeOptions {
     /// Where to serve the Prometheus metrics (`crate::metrics`); `None`: not at all. Bound by
     /// the caller ([`bind`]), which hands the listener to [`run_with_metrics`].
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve TLS with this certificate (reloaded on SIGHUP); plain HTTP when `None`.
+    pub tls: Option<Arc<crate::tls::ServerTls>>,
 }
 
 impl Default for ServeOptions {
@@ -30,6 +32,7 @@ impl Default for ServeOptions {
             http: HttpConfig::default(),
             shutdown_grace: Duration::from_secs(10),
             metrics_listen: None,
+            tls: None,
         }
     }
 }
@@ -77,16 +80,29 @@ pub async fn run_with_metrics(
     let state = AppState::new(storage, options.http.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(metrics) = metrics {
+        // Plain HTTP on its own (loopback by default) address: scraped from inside the host.
         let endpoint = crate::metrics::endpoint::router(state.clone());
         tokio::spawn(connections::serve(
             metrics,
             endpoint,
             header_timeout,
             stop_rx.clone(),
+            None,
         ));
     }
     let app = http::router(state);
-    let mut server = tokio::spawn(connections::serve(listener, app, header_timeout, stop_rx));
+    let acceptor = options.tls.as_ref().map(|tls| tls.acceptor());
+    let _reloader = options
+        .tls
+        .clone()
+        .map(|tls| AbortOnDrop(tokio::spawn(crate::tls::reload_on_sighup(tls))));
+    let mut server = tokio::spawn(connections::serve(
+        listener,
+        app,
+        header_timeout,
+        stop_rx,
+        acceptor,
+    ));
     tokio::select! {
         finished = &mut server => return Ok(finished?),
         () = shutdown => {}
@@ -107,6 +123,15 @@ pub async fn run_with_metrics(
         }
     }
     Ok(())
+}
+
+/// Stops a background task when dropped (the SIGHUP reloader ends with the server).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -27,6 +27,7 @@ pub fn test_options() -> SyncOptions {
         backoff_max: Duration::from_millis(200),
         push_batch: 50,
         pull_page: 25,
+        ..SyncOptions::default()
     }
 }
 

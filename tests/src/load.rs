@@ -307,6 +307,7 @@ fn push_notes(url: &str, d: &mut SimDevice, n: usize, tally: &mut Tally) {
         protocol: PROTOCOL_VERSION,
         ops,
         pulled_through: None,
+        epoch: None,
     })
     .expect("push request");
     let Some((answer, took)) = timed(url, "POST", "/v1/sync/push", &d.token, Some(&body), tally)

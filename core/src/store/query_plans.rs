@@ -232,6 +232,7 @@ fn as_pulled_page(store: &Store) -> PullResponse {
         changes,
         has_more: false,
         server_time: start(),
+        epoch: None,
     }
 }
 

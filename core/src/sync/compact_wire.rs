@@ -50,6 +50,8 @@ pub struct CompactPullResponse {
     pub next_cursor: u64,
     pub has_more: bool,
     pub server_time: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<uuid::Uuid>,
 }
 
 /// A compact change that does not describe a record: a value without a clock, or a clock
@@ -131,6 +133,7 @@ impl From<PullResponse> for CompactPullResponse {
             next_cursor: page.next_cursor,
             has_more: page.has_more,
             server_time: page.server_time,
+            epoch: page.epoch,
         }
     }
 }
@@ -143,6 +146,8 @@ pub struct EitherPullResponse {
     pub next_cursor: u64,
     pub has_more: bool,
     pub server_time: DateTime<Utc>,
+    #[serde(default)]
+    pub epoch: Option<uuid::Uuid>,
 }
 
 /// A change in the full form (`fields`) or the compact one (`values`, `hlc`, `older`).
@@ -194,6 +199,7 @@ impl TryFrom<EitherPullResponse> for PullResponse {
             next_cursor: page.next_cursor,
             has_more: page.has_more,
             server_time: page.server_time,
+            epoch: page.epoch,
         })
     }
 }

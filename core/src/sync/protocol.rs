@@ -104,6 +104,13 @@ pub struct Op {
     pub erase: Option<Erasure>,
 }
 
+/// The pull parameter that asks for the device's own changes too, which a pull otherwise
+/// leaves out (`docs/sync-protocol.md#no-echo`): `echoes=include`, sent while re-syncing with a
+/// restored server (`#server-epochs`), which must see every record the server holds.
+pub const ECHOES_PARAM: &str = "echoes";
+/// The one value of [`ECHOES_PARAM`].
+pub const ECHOES_INCLUDE: &str = "include";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -116,6 +123,11 @@ pub struct PushRequest {
     /// the changes this push makes to them (`docs/sync-protocol.md#no-echo`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pulled_through: Option<u64>,
+    /// The server epoch the device last synced with (see [`PushResponse::epoch`]), when it
+    /// knows one. A server of another epoch refuses the push, `409 epoch_changed`, applying
+    /// nothing: the device re-syncs first (`docs/sync-protocol.md#server-epochs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Uuid>,
 }
 
 code_enum!(
@@ -155,6 +167,11 @@ pub struct OpResult {
 pub struct PushResponse {
     pub results: Vec<OpResult>,
     pub server_time: DateTime<Utc>,
+    /// The server store's epoch: a random id made with the store and made anew whenever it is
+    /// restored from a backup (`docs/sync-protocol.md#server-epochs`). Absent from servers that
+    /// predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Uuid>,
 }
 
 /// A field's current value and clock.
@@ -184,6 +201,9 @@ pub struct PullResponse {
     pub next_cursor: u64,
     pub has_more: bool,
     pub server_time: DateTime<Utc>,
+    /// The server store's epoch (see [`PushResponse::epoch`]): `next_cursor` counts in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +264,9 @@ code_enum!(
         /// The request body stopped arriving; nothing was applied. Send it again.
         RequestTimeout => "request_timeout",
         SlowDown => "slow_down",
+        /// A push named a server epoch other than the store's: the store was restored from a
+        /// backup since. Nothing was applied; pull from 0, re-send (`docs/sync-protocol.md`).
+        EpochChanged => "epoch_changed",
         Internal => "internal",
     }
 );

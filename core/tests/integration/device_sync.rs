@@ -379,6 +379,7 @@ fn a_pulled_record_that_cannot_be_written_yet_is_held_and_counted_not_dropped() 
             has_more: false,
             server_time: a.store.now(),
             changes,
+            epoch: None,
         }
     };
 

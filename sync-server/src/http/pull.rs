@@ -5,7 +5,10 @@
 //! admitted record is left, `next_cursor` jumps to the head, so a device whose scope is narrow
 //! (a volunteer) does not rescan others' records on every pull — safe because every seq up to
 //! the head is committed in that snapshot. A cursor beyond the head (a store restored from an
-//! older backup) is served from 0: re-applying pages is harmless, missing them is not.
+//! older backup) is served from 0: re-applying pages is harmless, missing them is not. Every
+//! page names the store's epoch, which is what tells a device that the store was restored
+//! (`docs/sync-protocol.md#server-epochs`); `echoes=include` gives a re-syncing device its own
+//! changes too.
 
 use super::auth::Authed;
 use super::errors::ApiError;
@@ -17,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_core::sync::compact_wire::{CompactPullResponse, COMPACT_FORM};
 use beatbook_core::sync::protocol::{
-    Change, ErrorBody, PullResponse, StatusResponse, MAX_PULL_LIMIT,
+    Change, ErrorBody, PullResponse, StatusResponse, ECHOES_INCLUDE, MAX_PULL_LIMIT,
 };
 use chrono::Utc;
 use serde::Deserialize;
@@ -42,6 +45,10 @@ pub struct PullParams {
     /// otherwise, as older clients expect.
     #[param(pattern = "^compact$")]
     form: Option<String>,
+    /// `include` to receive this device's own changes too (no-echo off), as a device re-syncing
+    /// after a restore asks (`docs/sync-protocol.md#server-epochs`).
+    #[param(pattern = "^include$")]
+    echoes: Option<String>,
 }
 
 /// Pulls a page of the current state of records changed after `cursor`, that this device may see.
@@ -83,7 +90,12 @@ pub async fn pull(
     }
     let limit = limit.min(MAX_PULL_LIMIT);
     let storage = state.storage.clone();
-    let filter = scope::feed_filter(&principal);
+    let mut filter = scope::feed_filter(&principal);
+    match params.echoes.as_deref() {
+        None => {}
+        Some(ECHOES_INCLUDE) => filter.echoes_of = None,
+        Some(_) => return Err(ApiError::bad_request("echoes must be include, or absent")),
+    }
     let requested = params.cursor;
     let (page, after) = tokio::task::spawn_blocking(move || {
         let page = storage.feed_page(&filter, requested, limit)?;
@@ -130,6 +142,7 @@ pub async fn pull(
         next_cursor,
         has_more: page.has_more,
         server_time: Utc::now(),
+        epoch: Some(state.storage.epoch()?),
     };
     Ok(if compact {
         Json(CompactPullResponse::from(response)).into_response()

@@ -40,6 +40,9 @@ struct PushEnvelope {
     /// The device's pull cursor (see `PushRequest::pulled_through`).
     #[serde(default)]
     pulled_through: Option<u64>,
+    /// The epoch the device last saw (see `PushRequest::epoch`).
+    #[serde(default)]
+    epoch: Option<Uuid>,
 }
 
 /// The two members of an op read before the rest: its id (to answer it) and its kind.
@@ -78,6 +81,7 @@ struct Tally {
         (status = 400, description = "`bad_request` (not a push envelope, or an op without a UUID `op_id`), or `unsupported_protocol`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 408, description = "`request_timeout`: the body stopped arriving; nothing was applied.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 409, description = "`epoch_changed`: the store was restored from a backup since the device's last sync (its `epoch` is not the store's); nothing was applied: pull from cursor 0 with `echoes=include`, then push again.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 413, description = "`body_too_large`: more than 4 MiB or more than 1,000 ops; split the batch.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
@@ -106,6 +110,18 @@ pub async fn push(
                 "this server speaks protocol {PROTOCOL_VERSION}, not {}",
                 envelope.protocol
             ),
+        ));
+    }
+    let epoch = state.storage.epoch()?;
+    if let Some(seen) = envelope.epoch.filter(|&seen| seen != epoch) {
+        // The device synced with this store before it was restored from a backup: its ops may
+        // be edits over changes the store no longer has, and its cursor counts seqs the store
+        // will hand out again. Nothing is applied; the device pulls from 0 and re-sends.
+        tracing::info!(device_id = %principal.device_id, %seen, %epoch, "push from another epoch refused");
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::EpochChanged,
+            format!("this server was restored from a backup (epoch {epoch}); pull from cursor 0, then push again"),
         ));
     }
     if envelope.ops.len() > MAX_OPS_PER_PUSH {
@@ -143,6 +159,7 @@ pub async fn push(
         })
         .await??
     };
+    let pulled_through = envelope.pulled_through;
     let ctx = PushContext {
         principal,
         now: Utc::now(),
@@ -153,7 +170,7 @@ pub async fn push(
     };
     let device_id = ctx.principal.device_id;
     let (results, tally) = tokio::task::spawn_blocking(move || {
-        apply_all(storage, &ctx, envelope.ops, op_ids, envelope.pulled_through)
+        apply_all(storage, &ctx, envelope.ops, op_ids, pulled_through)
     })
     .await??;
     tracing::info!(
@@ -169,6 +186,7 @@ pub async fn push(
     Ok(Json(PushResponse {
         results,
         server_time: Utc::now(),
+        epoch: Some(epoch),
     }))
 }
 

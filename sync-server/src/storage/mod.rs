@@ -48,6 +48,7 @@
 
 pub(crate) mod compact;
 pub(crate) mod echo;
+pub mod epoch;
 pub mod location;
 pub mod postgres;
 pub mod sqlite;
@@ -305,6 +306,10 @@ pub type ReportRecord = (RecordKind, RecordState);
 pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// The server's node id for hybrid clocks on records it writes itself.
     fn server_node(&self) -> StorageResult<DeviceId>;
+
+    /// The store's epoch (`epoch.rs`), read when the store was opened: new whenever the store
+    /// was restored from a backup, so devices can tell (`docs/sync-protocol.md#server-epochs`).
+    fn epoch(&self) -> StorageResult<Uuid>;
 
     // --- Reference data and administration ---
 

@@ -45,6 +45,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             // Small batches and pages: more requests, so more kills land mid-sync.
             push_batch: 7,
             pull_page: 11,
+            ..SyncOptions::default()
         },
     )?;
     let syncing = Arc::clone(&store);

@@ -33,6 +33,7 @@ fn options() -> SyncOptions {
         backoff_max: Duration::from_millis(10),
         push_batch: 3,
         pull_page: 4,
+        ..SyncOptions::default()
     }
 }
 

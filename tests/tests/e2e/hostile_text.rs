@@ -134,6 +134,7 @@ fn records_that_break_value_rules_are_refused_per_op_and_never_reach_another_dev
         protocol: PROTOCOL_VERSION,
         ops,
         pulled_through: None,
+        epoch: None,
     })
     .expect("json");
     let answer = push(&server.url, &hostile.token(), &body);

@@ -2,6 +2,7 @@
 //! convergence (docs/reliability.md). One binary links SQLCipher, OpenSSL and the HTTP stack
 //! once instead of once per file, which keeps the test build within two cores.
 
+mod backup_restore;
 mod bad_networks;
 mod clocks;
 mod crash_recovery;

@@ -223,6 +223,7 @@ fn the_server_refuses_a_pcso_reassigning_a_promise_on_the_wire() {
         protocol: PROTOCOL_VERSION,
         ops: vec![op],
         pulled_through: None,
+        epoch: None,
     })
     .expect("json");
     let answer = push(&t.url, &owner.token(), &body);

@@ -385,6 +385,7 @@ fn a_duplicate_push_changes_nothing() {
         protocol: PROTOCOL_VERSION,
         ops: ops.clone(),
         pulled_through: None,
+        epoch: None,
     })
     .expect("json");
     let first = push(&f.server.url, &f.pcso_a.token(), &body);

@@ -159,3 +159,23 @@ pub(crate) fn enqueue(conn: &Connection, op: &Op) -> Result<()> {
         .execute(params![op.op_id.to_string(), op.kind, op.record_id, text])?;
     Ok(())
 }
+
+/// Adds an op to the outbox at position `seq` (ops re-sent after a server restore go ahead of
+/// those queued meanwhile; `device_sync::epoch`).
+pub(crate) fn enqueue_at(conn: &Connection, seq: i64, op: &Op) -> Result<()> {
+    let text = serde_json::to_string(op).map_err(|e| Error::Corrupt {
+        kind: "op",
+        reason: e.to_string(),
+    })?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (seq, op_id, kind, record_id, op) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        seq,
+        op.op_id.to_string(),
+        op.kind,
+        op.record_id,
+        text
+    ])?;
+    Ok(())
+}

@@ -6,6 +6,7 @@ mod applying;
 pub(crate) mod capture;
 mod clock;
 pub(super) mod conflicts;
+pub mod epoch;
 mod incoming;
 mod materialize;
 pub(crate) mod record_json;
@@ -250,6 +251,7 @@ impl Store {
                     changed += 1;
                 }
             }
+            epoch::note_pulled(&tx, page)?;
             tx.execute(
                 "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
                 [page.next_cursor as i64],

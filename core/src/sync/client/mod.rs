@@ -32,6 +32,7 @@ pub use progress::{CancelFlag, NoProgress, ProgressListener, SyncPhase, SyncProg
 pub use tls::install_crypto_provider;
 
 use crate::model::Actor;
+use crate::store::device_sync::epoch::EpochSeen;
 use crate::store::Store;
 use crate::sync::compact_wire::EitherPullResponse;
 use crate::sync::protocol::{
@@ -65,6 +66,12 @@ pub struct SyncOptions {
     pub push_batch: usize,
     /// Records per pull page (at most the protocol's 1,000).
     pub pull_page: u32,
+    /// A force's own CA certificate(s), PEM, trusted besides the operating system's store:
+    /// for a server whose certificate a private CA issued. `None`: the system's store only.
+    pub private_ca_pem: Option<String>,
+    /// Allow plain `http://` to a host other than this machine (a test rig on a private
+    /// network). Never in production: the token would cross the network in the clear.
+    pub allow_plain_http: bool,
 }
 
 impl Default for SyncOptions {
@@ -77,6 +84,8 @@ impl Default for SyncOptions {
             backoff_max: Duration::from_secs(10),
             push_batch: 500,
             pull_page: 500,
+            private_ca_pem: None,
+            allow_plain_http: false,
         }
     }
 }
@@ -97,6 +106,10 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Records received that changed something here.
     pub changed: u64,
+    /// Times this sync found the server restored from a backup (a new epoch) and re-synced.
+    pub epoch_changes: u32,
+    /// This device's own changes queued again because the restored server lacked them.
+    pub resent: u64,
     /// Ops still queued when the sync ended (recorded meanwhile, or still refused for the
     /// device's clock after the re-stamps).
     pub pending: u64,
@@ -126,9 +139,10 @@ pub struct SyncClient {
 }
 
 impl SyncClient {
-    /// A client for the server at `server_url` (`https://...`; plain `http` only to localhost).
+    /// A client for the server at `server_url` (`https://...`; plain `http` only to localhost,
+    /// unless `options.allow_plain_http`).
     pub fn new(server_url: &str, options: SyncOptions) -> Result<SyncClient, SyncError> {
-        let base = ServerUrl::parse(server_url)?;
+        let base = ServerUrl::parse_allowing(server_url, options.allow_plain_http)?;
         let transport = Transport::new(&options)?;
         Ok(SyncClient {
             base,
@@ -249,8 +263,27 @@ impl SyncClient {
     fn run(&self, store: &Store, run: &mut Run<'_>) -> Result<(), SyncError> {
         run.cancel.check()?;
         let token = self.enrolled_token(store)?;
-        self.push(store, &token, run)?;
+        // A re-sync interrupted earlier finishes its pull before anything else is pushed: the
+        // changes it re-sends go first.
+        let pushed = match store.replaying()? {
+            true => Ok(()),
+            false => self.push(store, &token, run),
+        };
+        match pushed {
+            Err(e) if e.server_code() == Some(EPOCH_CHANGED) => {
+                // Restored since this device last synced: nothing of the push was applied.
+                // Pull everything again, then re-send (below).
+                store.begin_replay(None)?;
+                run.report.epoch_changes += 1;
+            }
+            other => other?,
+        }
         self.pull(store, &token, run)?;
+        if store.replaying()? {
+            // The pull from 0 is through: queue what the restored server lacks, and send it.
+            run.report.resent += store.finish_replay()?;
+            self.push(store, &token, run)?;
+        }
         let status = store.sync_status()?;
         run.report.pending = status.pending_changes;
         run.report.open_conflicts = status.open_conflicts;
@@ -276,6 +309,7 @@ impl SyncClient {
                 protocol: PROTOCOL_VERSION,
                 ops,
                 pulled_through: Some(store.pull_cursor()?),
+                epoch: store.server_epoch()?,
             };
             let json = transport::to_json(&request)?;
             if json.len() > MAX_BODY_BYTES && sent > 1 {
@@ -299,6 +333,9 @@ impl SyncClient {
                 other => other?,
             };
             check_results(&request, &response.results)?;
+            if store.note_server_epoch(response.epoch)? == EpochSeen::Changed {
+                run.report.epoch_changes += 1;
+            }
             let tally = store.apply_push_results(&response.results, response.server_time)?;
             let out = tally.accepted + tally.duplicate + tally.rejected;
             let report = &mut run.report;
@@ -321,15 +358,48 @@ impl SyncClient {
         }
     }
 
-    /// Pulls pages from the stored cursor until the server has no more.
+    /// Pulls pages from the stored cursor until the server has no more. A page from a new
+    /// server epoch (the server was restored) starts the pull again from 0, once per sync.
     fn pull(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
+        match self.pull_pages(store, token, run)? {
+            PullEnd::Through => Ok(()),
+            PullEnd::EpochChanged => match self.pull_pages(store, token, run)? {
+                PullEnd::Through => Ok(()),
+                PullEnd::EpochChanged => Err(SyncError::Protocol(
+                    "the server's epoch changed twice during one sync".into(),
+                )),
+            },
+        }
+    }
+
+    fn pull_pages(
+        &self,
+        store: &Store,
+        token: &str,
+        run: &mut Run<'_>,
+    ) -> Result<PullEnd, SyncError> {
         let limit = self.options.pull_page.clamp(1, MAX_PULL_LIMIT);
         let cursor = store.pull_cursor()?;
         let mut done = 0;
         run.progress(SyncPhase::Pull, done, None);
         run.cancel.check()?;
-        let mut page = self.fetch_page(cursor, limit, token, run.cancel, &mut run.traffic)?;
+        // A re-sync asks for this device's own changes too: it must learn every record the
+        // restored server holds to tell what it lacks.
+        let with_echoes = store.replaying()?;
+        let mut page = self.fetch_page(
+            cursor,
+            limit,
+            with_echoes,
+            token,
+            run.cancel,
+            &mut run.traffic,
+        )?;
         loop {
+            // Checked before a page is applied: a page of another epoch counts another history.
+            if store.note_server_epoch(page.epoch)? == EpochSeen::Changed {
+                run.report.epoch_changes += 1;
+                return Ok(PullEnd::EpochChanged);
+            }
             // The next page is requested while this one is applied: the server prepares and
             // sends it, and this device parses it, while the store writes (they are different
             // cores, and different machines in the field).
@@ -345,7 +415,14 @@ impl SyncClient {
                 let (applied, fetched) = std::thread::scope(|scope| {
                     let fetcher = scope.spawn(|| {
                         let mut traffic = Traffic::default();
-                        let next = self.fetch_page(next_cursor, limit, token, cancel, &mut traffic);
+                        let next = self.fetch_page(
+                            next_cursor,
+                            limit,
+                            with_echoes,
+                            token,
+                            cancel,
+                            &mut traffic,
+                        );
                         (next, traffic)
                     });
                     let applied = store.apply_pull_page(&page);
@@ -367,7 +444,7 @@ impl SyncClient {
             run.report.changed += changed as u64;
             run.progress(SyncPhase::Pull, done, None);
             match next {
-                None => return Ok(()),
+                None => return Ok(PullEnd::Through),
                 Some(next) => {
                     run.cancel.check()?;
                     page = next?;
@@ -380,12 +457,13 @@ impl SyncClient {
         &self,
         cursor: u64,
         limit: u32,
+        with_echoes: bool,
         token: &str,
         cancel: &CancelFlag,
         traffic: &mut Traffic,
     ) -> Result<PullResponse, SyncError> {
         let page: EitherPullResponse = self.transport.get(
-            self.base.pull(cursor, limit),
+            self.base.pull(cursor, limit, with_echoes),
             Some(token),
             cancel,
             traffic,
@@ -413,6 +491,17 @@ pub fn sync_or_wipe(
         Err(e) => Err(e),
     }
 }
+
+/// How a run of pull pages ended.
+enum PullEnd {
+    /// Every page applied.
+    Through,
+    /// A page came from a new server epoch (not applied); the cursor is back at 0.
+    EpochChanged,
+}
+
+/// The error code of a push refused for coming from another server epoch.
+const EPOCH_CHANGED: &str = "epoch_changed";
 
 /// One sync's running state.
 struct Run<'a> {

@@ -215,6 +215,7 @@ impl Model {
             &PushResponse {
                 results,
                 server_time: self.now(),
+                epoch: None,
             },
         )
     }
@@ -248,6 +249,7 @@ impl Model {
                 next_cursor,
                 has_more,
                 server_time: self.now(),
+                epoch: None,
             },
         )
     }

@@ -37,14 +37,21 @@ const MAX_MESSAGE_CHARS: usize = 300;
 /// A sync server's base address, normalised to end in `/` so that endpoints join below it
 /// (a server may live under a path, e.g. `https://gw.force.example/beatbook/`).
 ///
-/// Only `https` is accepted, except plain `http` to this machine (tests, a local server): the
+/// Only `https` is accepted, except plain `http` to this machine (tests, a local server) or
+/// where the client's options explicitly allow it (`SyncOptions::allow_plain_http`): the
 /// device token is a bearer secret and must not cross a network in clear. User names,
 /// passwords, queries and fragments are refused — they would leak into logs or be ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ServerUrl(Url);
 
 impl ServerUrl {
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<ServerUrl, SyncError> {
+        Self::parse_allowing(text, false)
+    }
+
+    /// As [`ServerUrl::parse`]; with `plain_http`, `http://` to any host is accepted too.
+    pub fn parse_allowing(text: &str, plain_http: bool) -> Result<ServerUrl, SyncError> {
         let bad = |why: &str| SyncError::BadServerUrl(why.to_owned());
         let mut url =
             Url::parse(text.trim()).map_err(|e| SyncError::BadServerUrl(format!("{e}")))?;
@@ -61,7 +68,7 @@ impl ServerUrl {
         };
         match url.scheme() {
             "https" => {}
-            "http" if loopback => {}
+            "http" if loopback || plain_http => {}
             "http" => {
                 return Err(bad(
                     "use https: plain http is allowed only to this machine (localhost)",
@@ -95,12 +102,20 @@ impl ServerUrl {
     }
 
     /// `GET /v1/sync/pull?cursor=C&limit=N`.
-    pub fn pull(&self, cursor: u64, limit: u32) -> Url {
+    /// A pull page's address. `with_echoes`: ask for this device's own changes too (a
+    /// re-sync after a server restore must see everything the server holds).
+    pub fn pull(&self, cursor: u64, limit: u32, with_echoes: bool) -> Url {
         let mut url = self.endpoint("v1/sync/pull");
         url.query_pairs_mut()
             .append_pair("cursor", &cursor.to_string())
             .append_pair("limit", &limit.to_string())
             .append_pair("form", crate::sync::compact_wire::COMPACT_FORM);
+        if with_echoes {
+            url.query_pairs_mut().append_pair(
+                crate::sync::protocol::ECHOES_PARAM,
+                crate::sync::protocol::ECHOES_INCLUDE,
+            );
+        }
         url
     }
 }
@@ -160,7 +175,22 @@ pub(crate) struct Transport {
 impl Transport {
     pub fn new(options: &SyncOptions) -> Result<Transport, SyncError> {
         super::tls::install_crypto_provider();
-        let http = Client::builder()
+        let mut builder = Client::builder();
+        if let Some(pem) = &options.private_ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+                SyncError::Network(format!(
+                    "could not set up HTTPS: the private CA is not PEM certificates: {}",
+                    innermost(&e)
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(SyncError::Network(
+                    "could not set up HTTPS: the private CA holds no PEM certificate".into(),
+                ));
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             // A redirect would be a misconfigured address; following it could carry the
@@ -503,7 +533,7 @@ mod tests {
     #[test]
     fn the_pull_url_carries_the_cursor_and_limit_and_asks_for_the_compact_form() {
         assert_eq!(
-            url("http://127.0.0.1:7070").pull(42, 500).as_str(),
+            url("http://127.0.0.1:7070").pull(42, 500, false).as_str(),
             "http://127.0.0.1:7070/v1/sync/pull?cursor=42&limit=500&form=compact"
         );
     }

@@ -77,6 +77,7 @@ fn a_client_reads_either_form() {
         next_cursor: 8,
         has_more: false,
         server_time: DateTime::from_timestamp(1_790_000_000, 0).expect("time"),
+        epoch: None,
     };
     let full = serde_json::to_string(&page).expect("full");
     let compact = serde_json::to_string(&CompactPullResponse::from(page.clone())).expect("compact");

@@ -148,6 +148,7 @@ impl FakeServer {
             next_cursor,
             has_more,
             server_time: self.now,
+            epoch: None,
         }
     }
 

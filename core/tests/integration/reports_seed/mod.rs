@@ -627,6 +627,7 @@ impl Seed {
             changes,
             has_more: false,
             server_time: Utc::now(),
+            epoch: None,
         }
     }
 }

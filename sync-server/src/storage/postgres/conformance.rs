@@ -48,3 +48,22 @@ fn the_concurrency_test_fails_on_a_lock_taken_late() {
         "the concurrency test passed on a broken lock"
     );
 }
+
+/// The epoch is made once and shared by every instance on the database; `new-epoch` (run after
+/// a pg_restore or point-in-time recovery) replaces it for instances started afterwards.
+#[test]
+fn the_epoch_is_shared_by_instances_and_renewed_by_new_epoch() {
+    use crate::storage::SyncStorage;
+    let Some(schema) = TestSchema::create() else {
+        return;
+    };
+    let first = PostgresStorage::open_with(schema.url(), &options()).expect("open");
+    let second = PostgresStorage::open_with(schema.url(), &options()).expect("open");
+    let epoch = first.epoch().expect("epoch");
+    assert_eq!(second.epoch().expect("epoch"), epoch);
+    let renewed = first.renew_epoch().expect("renew");
+    assert_ne!(renewed, epoch);
+    let restarted = PostgresStorage::open_with(schema.url(), &options()).expect("open");
+    assert_eq!(restarted.epoch().expect("epoch"), renewed);
+    drop((first, second, restarted));
+}

@@ -39,6 +39,7 @@ use pool::{Pool, PooledClient};
 pub struct PostgresStorage {
     pool: Pool,
     node: DeviceId,
+    epoch: uuid::Uuid,
     feed_lock: records::FeedLock,
 }
 
@@ -64,12 +65,21 @@ impl PostgresStorage {
         let mut client = pool.get()?;
         migrations::migrate(&mut client)?;
         let node = people::server_node(&mut *client)?;
+        let epoch = people::epoch(&mut *client)?;
         drop(client);
         Ok(Self {
             pool,
             node,
+            epoch,
             feed_lock: records::FeedLock::AtStart,
         })
+    }
+
+    /// Gives the database a new epoch (`storage::epoch`), after it was brought back from a
+    /// backup (pg_restore, point-in-time recovery). Instances already running keep the old one
+    /// until they restart: run it before starting them.
+    pub fn renew_epoch(&self) -> StorageResult<uuid::Uuid> {
+        people::renew_epoch(&mut *self.client()?)
     }
 
     fn client(&self) -> StorageResult<PooledClient> {
@@ -92,6 +102,10 @@ impl PostgresStorage {
 impl SyncStorage for PostgresStorage {
     fn server_node(&self) -> StorageResult<DeviceId> {
         Ok(self.node)
+    }
+
+    fn epoch(&self) -> StorageResult<uuid::Uuid> {
+        Ok(self.epoch)
     }
 
     fn teams(&self) -> StorageResult<Vec<Team>> {

@@ -24,6 +24,33 @@ pub(super) fn server_node(client: &mut impl GenericClient) -> StorageResult<Devi
     parsed(&row, 0, "server node id")
 }
 
+/// The database's epoch (`storage::epoch`), made if it has none yet; shared by every instance.
+pub(crate) fn epoch(client: &mut impl GenericClient) -> StorageResult<uuid::Uuid> {
+    client.execute(
+        "INSERT INTO server_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        &[
+            &crate::storage::epoch::EPOCH_KEY,
+            &crate::storage::epoch::new_epoch().to_string(),
+        ],
+    )?;
+    let row = client.query_one(
+        "SELECT value FROM server_meta WHERE key = $1",
+        &[&crate::storage::epoch::EPOCH_KEY],
+    )?;
+    parsed(&row, 0, "store epoch")
+}
+
+/// Gives the database a new epoch (after a point-in-time recovery or a pg_restore).
+pub(crate) fn renew_epoch(client: &mut impl GenericClient) -> StorageResult<uuid::Uuid> {
+    let epoch = crate::storage::epoch::new_epoch();
+    client.execute(
+        "INSERT INTO server_meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[&crate::storage::epoch::EPOCH_KEY, &epoch.to_string()],
+    )?;
+    Ok(epoch)
+}
+
 pub(super) fn teams(client: &mut impl GenericClient) -> StorageResult<Vec<Team>> {
     client
         .query(

@@ -28,6 +28,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The schema version this build writes.
+pub(crate) const LATEST: usize = MIGRATIONS.len();
+
 /// The Rust step of a migration, by its name.
 fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {

@@ -14,8 +14,8 @@
 mod audit;
 mod compact_records;
 mod errors;
-mod migrations;
-mod people;
+pub(crate) mod migrations;
+pub(crate) mod people;
 mod records;
 mod report_records;
 
@@ -50,6 +50,7 @@ pub struct SqliteStorage {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     node: DeviceId,
+    epoch: uuid::Uuid,
 }
 
 impl SqliteStorage {
@@ -62,11 +63,13 @@ impl SqliteStorage {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         migrations::migrate(&mut writer)?;
         let node = people::server_node(&writer)?;
+        let epoch = people::epoch(&writer)?;
         Ok(Self {
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             node,
+            epoch,
         })
     }
 
@@ -121,6 +124,10 @@ fn configure(conn: &Connection) -> StorageResult<()> {
 impl SyncStorage for SqliteStorage {
     fn server_node(&self) -> StorageResult<DeviceId> {
         Ok(self.node)
+    }
+
+    fn epoch(&self) -> StorageResult<uuid::Uuid> {
+        Ok(self.epoch)
     }
 
     fn teams(&self) -> StorageResult<Vec<Team>> {

@@ -37,6 +37,36 @@ pub(super) fn server_node(conn: &Connection) -> StorageResult<DeviceId> {
     )?)
 }
 
+/// The store's epoch (`storage::epoch`), made if the store has none yet.
+pub(crate) fn epoch(conn: &Connection) -> StorageResult<uuid::Uuid> {
+    conn.execute(
+        "INSERT OR IGNORE INTO server_meta (key, value) VALUES (?1, ?2)",
+        [
+            crate::storage::epoch::EPOCH_KEY,
+            &crate::storage::epoch::new_epoch().to_string(),
+        ],
+    )?;
+    let text: String = conn.query_row(
+        "SELECT value FROM server_meta WHERE key = ?1",
+        [crate::storage::epoch::EPOCH_KEY],
+        |r| r.get(0),
+    )?;
+    uuid::Uuid::parse_str(&text).map_err(|_| {
+        crate::storage::StorageError::Corrupt("the store's epoch is not a UUID".into())
+    })
+}
+
+/// Gives the store a new epoch: it now holds a history of its own (a restored backup).
+pub(crate) fn renew_epoch(conn: &Connection) -> StorageResult<uuid::Uuid> {
+    let epoch = crate::storage::epoch::new_epoch();
+    conn.execute(
+        "INSERT INTO server_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [crate::storage::epoch::EPOCH_KEY, &epoch.to_string()],
+    )?;
+    Ok(epoch)
+}
+
 pub(super) fn teams(conn: &Connection) -> StorageResult<Vec<Team>> {
     let mut stmt = conn.prepare("SELECT id, name, lap_code FROM teams ORDER BY name, id")?;
     let rows = stmt.query_map([], |r| {
