@@ -20,10 +20,12 @@
 
 pub mod admin;
 pub mod apply;
+pub mod audit_cli;
 pub mod background;
 pub mod cli;
 pub mod commands;
 pub mod connections;
+pub mod consent;
 pub mod demo;
 pub mod demo_data;
 pub mod http;
@@ -31,6 +33,7 @@ pub mod logging;
 pub mod reference;
 pub mod reports;
 pub mod rules;
+pub mod s62;
 pub mod scope;
 pub mod secrets;
 pub mod serve;

@@ -424,6 +424,7 @@ fn write(storage: &dyn SyncStorage, seed: &Seed) -> AdminResult<()> {
                         extra: Vec::new(),
                         reference_rows: Vec::new(),
                         cascade_erase: false,
+                        audit: Vec::new(),
                     },
                     None => Decision::Unchanged,
                 }) as Decide

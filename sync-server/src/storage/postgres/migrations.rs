@@ -5,13 +5,30 @@
 //! than this build is refused rather than written to with the wrong schema.
 
 use crate::storage::{StorageError, StorageResult};
-use postgres::Client;
+use postgres::{Client, Transaction};
 
 /// Every migration, in order; `schema_migrations` holds one row per applied one.
-pub(super) const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../../../migrations/postgres/0001_initial.sql"),
-)];
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        "0002_audit_chain",
+        include_str!("../../../migrations/postgres/0002_audit_chain.sql"),
+    ),
+];
+
+/// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
+type ConvertStep = fn(&mut Transaction<'_>) -> StorageResult<()>;
+
+/// The Rust step of a migration, by its name.
+fn convert_step(name: &str) -> Option<ConvertStep> {
+    match name {
+        "0002_audit_chain" => Some(|tx| super::audit::adopt_legacy(tx)),
+        _ => None,
+    }
+}
 
 /// The advisory lock's first key (the second is the schema's hash): "BBMG".
 const MIGRATION_LOCK: i32 = 0x4242_4d47;
@@ -54,6 +71,9 @@ fn migrate_to(client: &mut Client, migrations: &[(&str, &str)]) -> StorageResult
     }
     for (index, (name, sql)) in migrations.iter().enumerate().skip(applied) {
         tx.batch_execute(sql)?;
+        if let Some(step) = convert_step(name) {
+            step(&mut tx)?;
+        }
         let version = i32::try_from(index + 1)
             .map_err(|_| StorageError::Invalid("too many migrations".into()))?;
         tx.execute(

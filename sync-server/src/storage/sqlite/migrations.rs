@@ -26,12 +26,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_compact_records",
         include_str!("../../../migrations/0004_compact_records.sql"),
     ),
+    (
+        "0005_audit_chain",
+        include_str!("../../../migrations/0005_audit_chain.sql"),
+    ),
 ];
 
 /// The Rust step of a migration, by its name.
 fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0004_compact_records" => Some(super::compact_records::convert),
+        "0005_audit_chain" => Some(super::audit::adopt_legacy),
         _ => None,
     }
 }

@@ -20,8 +20,9 @@ mod records;
 mod report_records;
 
 use super::{
-    DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice, PendingWrite, ReferenceRow,
-    ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck, WriteOutcome,
+    AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
+    PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
+    WriteOutcome,
 };
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
@@ -216,12 +217,16 @@ impl SyncStorage for SqliteStorage {
         self.read(|conn| report_records::load(conn, team, kinds))
     }
 
-    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()> {
-        audit::append(&self.writer(), entry)
+    fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
+        audit::append(&mut self.writer(), entries)
     }
 
-    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
-        self.read(|conn| audit::newest(conn, limit))
+    fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
+        self.read(|conn| audit::search(conn, filter, limit))
+    }
+
+    fn audit_chain_page(&self, after: u64, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
+        self.read(|conn| audit::page(conn, after, limit))
     }
 }
 

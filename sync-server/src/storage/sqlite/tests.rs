@@ -56,6 +56,7 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
                         extra: vec![],
                         reference_rows: vec![],
                         cascade_erase: false,
+                        audit: Vec::new(),
                     }
                 }
             })
