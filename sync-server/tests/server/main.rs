@@ -8,6 +8,7 @@ mod hostile;
 mod pull;
 mod push;
 mod reports;
+mod s62;
 mod shutdown;
 mod slow_clients;
 mod transport;

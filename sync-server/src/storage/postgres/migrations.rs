@@ -124,6 +124,39 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_the_chain_keeps_its_audit_entries_chained() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let mut client = postgres::Client::connect(schema.url(), postgres::NoTls).expect("connect");
+        super::migrate_to(&mut client, &super::MIGRATIONS[..1]).expect("version 1");
+        client
+            .batch_execute(
+                "INSERT INTO audit_log (at_ms, user_id, role, device_id, action, subject, detail)
+                   VALUES (1, NULL, 'admin', NULL, 'disclosure', 'report', 'March'),
+                          (2, NULL, 'admin', NULL, 'consultation', 'follow_up', 'April')",
+            )
+            .expect("old entries");
+        let storage = PostgresStorage::open(schema.url()).expect("upgrade");
+        let verified = crate::storage::audit_chain::verify(&storage, None)
+            .expect("read")
+            .expect("intact");
+        assert_eq!(verified.entries, 2);
+        let details: Vec<_> = storage
+            .audit_log(10)
+            .expect("log")
+            .into_iter()
+            .map(|e| e.detail.unwrap_or_default())
+            .collect();
+        assert_eq!(details, ["April", "March"]);
+        let old: bool = client
+            .query_one("SELECT to_regclass('audit_log') IS NOT NULL", &[])
+            .expect("query")
+            .get(0);
+        assert!(!old, "the old log was folded into the chain");
+    }
+
+    #[test]
     fn a_database_newer_than_this_server_is_refused() {
         let Some(schema) = TestSchema::create() else {
             return;

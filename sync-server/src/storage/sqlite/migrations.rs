@@ -9,7 +9,7 @@ use rusqlite::Connection;
 type ConvertStep = fn(&Connection) -> StorageResult<()>;
 
 /// Every migration, in order; the store's `user_version` is how many have been applied.
-const MIGRATIONS: &[(&str, &str)] = &[
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_initial",
         include_str!("../../../migrations/0001_initial.sql"),

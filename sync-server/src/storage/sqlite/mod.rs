@@ -231,6 +231,8 @@ impl SyncStorage for SqliteStorage {
 }
 
 #[cfg(test)]
+mod audit_tests;
+#[cfg(test)]
 mod conformance;
 #[cfg(test)]
 mod tests;
