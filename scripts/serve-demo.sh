@@ -11,7 +11,7 @@ listen="${BEATBOOK_LISTEN:-127.0.0.1:8686}"
 
 echo "==> building beatbook-server and beatbook (release; the first build compiles SQLCipher)"
 cargo build --release -p beatbook-server -p beatbook-cli
-mkdir -p "$data"
+mkdir -p "$data" && chmod 700 "$data"   # the server refuses a store other users can read
 cat <<MSG
 
 In a second terminal, enrol a device with one of the codes printed below and sync:

@@ -9,13 +9,16 @@
 //! runs: SQLite serialises their writes with the server's (busy timeout 5 s).
 //!
 //! The workspace builds rusqlite with SQLCipher; no key is set here, so the file is plain
-//! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`).
+//! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`). So the data
+//! directory is kept 0700 and the file 0600, and a store other users can read is refused
+//! (`permissions.rs`).
 
 mod audit;
 mod compact_records;
 mod errors;
 mod migrations;
 mod people;
+mod permissions;
 mod records;
 mod report_records;
 
@@ -56,8 +59,9 @@ pub struct SqliteStorage {
 impl SqliteStorage {
     /// Opens (creating if needed) the store in `data_dir`, and brings its schema up to date.
     pub fn open(data_dir: &Path) -> StorageResult<Self> {
-        std::fs::create_dir_all(data_dir)?;
+        permissions::prepare_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
+        permissions::prepare_file(&path)?;
         let mut writer = Connection::open(&path)?;
         configure(&writer)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
