@@ -203,6 +203,9 @@ pub enum ReferenceRow {
 }
 
 /// What a `decide` callback concluded about a change.
+// A decision is made once per op and moved straight into the write; boxing the large variant
+// would add an allocation per op for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// Refuse the op: nothing is written, the op id is not remembered.
