@@ -98,7 +98,13 @@ fn round(log_first: bool) -> (Duration, Duration, Duration) {
     let mut disclose = Duration::ZERO;
     for (i, log) in [log_first, !log_first].into_iter().enumerate() {
         let _ = i;
-        let dir = tempfile::tempdir().expect("dir");
+        let dir = {
+            use std::os::unix::fs::PermissionsExt;
+            tempfile::Builder::new()
+                .permissions(std::fs::Permissions::from_mode(0o700))
+                .tempdir()
+                .expect("dir")
+        };
         let storage = SqliteStorage::open(dir.path()).expect("open");
         let team = admin::create_team(&storage, "Bench NPT", None).expect("team");
         let user = admin::create_user(&storage, "PCSO Bench", Role::Pcso, team.id).expect("user");

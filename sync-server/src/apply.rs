@@ -163,7 +163,13 @@ fn decide_or_reject(
             rules::record_allowed(principal, op, current, &state)?;
             rules::named_users_in_team(&ctx.team_members, op)?;
             validate::check_record(op.kind, &op.record_id, &state)?;
-            consent::check(principal.role, op.kind, &state, current.companion.as_ref())?;
+            consent::check(
+                principal.role,
+                op.kind,
+                &|field| op.fields.contains_key(field),
+                &state,
+                current.companion.as_ref(),
+            )?;
             check_times(ctx, op, &state)?;
             if changed.is_empty() && conflicts.is_empty() {
                 return Ok(Decision::Unchanged);

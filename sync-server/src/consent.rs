@@ -16,14 +16,28 @@ use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
 use serde_json::Value;
 
-/// Checks the rule for an op on `kind` that leaves the record as `merged`; `companion` is the
-/// other record of the pair as stored.
+/// The fields the rule reads, by kind: an op that sets none of them cannot break it, so a
+/// contact stored before the server enforced it can still be edited otherwise.
+fn ruled_fields(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Contact => &["consent_to_recontact", "vulnerable"],
+        RecordKind::ContactPersonal => &["details", "ethnicity"],
+        _ => &[],
+    }
+}
+
+/// Checks the rule for an op on `kind` that sets the fields `sets` and leaves the record as
+/// `merged`; `companion` is the other record of the pair as stored.
 pub fn check(
     role: Role,
     kind: RecordKind,
+    sets: &dyn Fn(&str) -> bool,
     merged: &RecordState,
     companion: Option<&RecordState>,
 ) -> Result<(), Rejection> {
+    if !ruled_fields(kind).iter().any(|f| sets(f)) {
+        return Ok(());
+    }
     let (contact, personal) = match kind {
         RecordKind::Contact => (Some(merged), companion),
         RecordKind::ContactPersonal => (companion, Some(merged)),
@@ -92,27 +106,57 @@ mod tests {
         let details = state(json!({"details": {"name": "Ada Example"}, "ethnicity": null}));
         let blank = state(json!({"details": {"name": "  "}, "ethnicity": "NS"}));
         let personal = RecordKind::ContactPersonal;
+        let all = |_: &str| true;
         let code = |r: Result<(), Rejection>| r.map_err(|e| e.code);
         assert_eq!(
-            code(check(Role::Pcso, personal, &details, Some(&consented))),
+            code(check(
+                Role::Pcso,
+                personal,
+                &all,
+                &details,
+                Some(&consented)
+            )),
             Ok(())
         );
         assert_eq!(
-            code(check(Role::Pcso, personal, &details, Some(&refused))),
+            code(check(Role::Pcso, personal, &all, &details, Some(&refused))),
             Err(RejectCode::PersonalDataForbidden)
         );
         // No contact stored: no consent.
-        assert!(check(Role::Pcso, personal, &details, None).is_err());
-        assert_eq!(code(check(Role::Pcso, personal, &blank, None)), Ok(()));
+        assert!(check(Role::Pcso, personal, &all, &details, None).is_err());
+        assert_eq!(
+            code(check(Role::Pcso, personal, &all, &blank, None)),
+            Ok(())
+        );
         // Consent withdrawn on the contact while details are held.
-        assert!(check(Role::Pcso, RecordKind::Contact, &refused, Some(&details)).is_err());
+        assert!(check(
+            Role::Pcso,
+            RecordKind::Contact,
+            &all,
+            &refused,
+            Some(&details)
+        )
+        .is_err());
         let vulnerable = state(json!({"consent_to_recontact": false, "vulnerable": true}));
-        let err =
-            check(Role::Officer, RecordKind::Contact, &vulnerable, None).expect_err("refused");
+        let err = check(Role::Officer, RecordKind::Contact, &all, &vulnerable, None)
+            .expect_err("refused");
         assert!(err.message.contains("vulnerable"), "{}", err.message);
         let ethnicity = state(json!({"details": null, "ethnicity": "W1"}));
-        let err = check(Role::Officer, personal, &ethnicity, Some(&refused)).expect_err("refused");
+        let err =
+            check(Role::Officer, personal, &all, &ethnicity, Some(&refused)).expect_err("refused");
         assert!(err.message.contains("ethnicity"), "{}", err.message);
         assert!(!err.message.contains("W1"), "{}", err.message);
+        // An op setting none of the fields the rule reads is not judged by it.
+        let other = |f: &str| f == "issues_text";
+        assert_eq!(
+            code(check(
+                Role::Pcso,
+                RecordKind::Contact,
+                &other,
+                &vulnerable,
+                None
+            )),
+            Ok(())
+        );
     }
 }

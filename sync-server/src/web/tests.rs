@@ -81,7 +81,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn web(secure: bool) -> Web {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = crate::storage::sqlite::private_tempdir();
     let storage = Arc::new(SqliteStorage::open(dir.path()).expect("store"));
     admin::load_areas(&*storage, crate::demo::DEMO_AREAS).expect("areas");
     admin::create_lap(&*storage, "LAP-NV", "Northvale").expect("lap");

@@ -153,7 +153,7 @@ fn admin(dir: &Path, args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn admin_audit_verifies_names_an_edited_entry_and_logs_its_own_export() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::common::private_tempdir();
     {
         let storage = SqliteStorage::open(dir.path()).expect("open");
         let entries: Vec<_> = (1..=4)

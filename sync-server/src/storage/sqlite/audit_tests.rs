@@ -11,7 +11,7 @@ use rusqlite::Connection;
 
 /// A store with five entries, and the file opened as an attacker would, triggers dropped.
 fn store_with_five() -> (tempfile::TempDir, Connection) {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = super::private_tempdir();
     let storage = SqliteStorage::open(dir.path()).expect("open");
     let entries: Vec<_> = (1..=5)
         .map(|i| ServerAudit {
@@ -101,7 +101,8 @@ fn entries_cut_off_the_end_are_caught_by_the_head_kept_off_the_host() {
 
 #[test]
 fn a_store_from_before_the_chain_keeps_its_entries_chained() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = super::private_tempdir();
+    super::permissions::prepare_file(&dir.path().join(super::DB_FILE)).expect("a private file");
     let mut conn = Connection::open(dir.path().join(super::DB_FILE)).expect("file");
     for (_, sql) in &super::migrations::MIGRATIONS[..4] {
         conn.execute_batch(sql).expect("old schema");

@@ -74,8 +74,9 @@ mod tests {
 
     #[test]
     fn a_version_3_store_keeps_every_record_field_and_clock_in_the_compact_form() {
-        let dir = tempfile::tempdir().expect("dir");
+        let dir = crate::storage::sqlite::private_tempdir();
         let path = dir.path().join("beatbook-server.db");
+        super::super::permissions::prepare_file(&path).expect("a private file");
         let mut conn = Connection::open(&path).expect("open");
         for (_, sql) in &MIGRATIONS[..3] {
             conn.execute_batch(sql).expect("old schema");

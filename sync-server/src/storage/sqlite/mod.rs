@@ -234,6 +234,17 @@ impl SyncStorage for SqliteStorage {
     }
 }
 
+/// A temporary data directory only this user can reach (tempfile makes them 0755): what the
+/// store insists on (`permissions.rs`).
+#[cfg(test)]
+pub(crate) fn private_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .expect("a private temporary directory")
+}
+
 #[cfg(test)]
 mod audit_tests;
 #[cfg(test)]
