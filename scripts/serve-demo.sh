@@ -13,7 +13,7 @@ listen="${BEATBOOK_LISTEN:-127.0.0.1:8686}"
 echo "==> building beatbook-server and beatbook (release; the first build compiles SQLCipher)"
 cargo build --release -p beatbook-server -p beatbook-cli
 bin_dir="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release"
-mkdir -p "$data"
+mkdir -p "$data" && chmod 700 "$data"   # the server refuses a store other users can read
 cat <<MSG
 
 The terminal client is $bin_dir/beatbook. In a second terminal, first:

@@ -93,6 +93,7 @@ fn write_reference<T: Serialize>(
         extra: Vec::new(),
         reference_rows: rows.take().unwrap_or_default(),
         cascade_erase: false,
+        audit: Vec::new(),
     })?;
     match outcome {
         WriteOutcome::Applied { .. } => Ok(()),

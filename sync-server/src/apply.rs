@@ -8,8 +8,10 @@
 //! state) and the record's rules, and returns what to write. Both are pure: no I/O, no clock
 //! reads.
 
+use crate::consent;
 use crate::reference;
 use crate::rules;
+use crate::s62;
 use crate::scope;
 use crate::storage::{CurrentRecord, Decision, Principal, RecordMeta, RecordRow};
 use crate::validate;
@@ -151,6 +153,7 @@ fn decide_or_reject(
             extra: Vec::new(),
             reference_rows: Vec::new(),
             cascade_erase: true,
+            audit: s62::erasure(principal, op, ctx.now.timestamp_millis()),
         }),
         OpPlan::Apply {
             state,
@@ -160,6 +163,13 @@ fn decide_or_reject(
             rules::record_allowed(principal, op, current, &state)?;
             rules::named_users_in_team(&ctx.team_members, op)?;
             validate::check_record(op.kind, &op.record_id, &state)?;
+            consent::check(
+                principal.role,
+                op.kind,
+                &|field| op.fields.contains_key(field),
+                &state,
+                current.companion.as_ref(),
+            )?;
             check_times(ctx, op, &state)?;
             if changed.is_empty() && conflicts.is_empty() {
                 return Ok(Decision::Unchanged);
@@ -177,6 +187,15 @@ fn decide_or_reject(
             // A redaction empties a contact's personal record; the conflicts about it hold
             // copies of the values it dropped, so they go with them.
             let scrub_conflicts = personal_values_gone(op.kind, &state);
+            let audit = s62::change(
+                principal,
+                op,
+                current.exists,
+                current.meta.subject.as_ref().map(|(kind, _)| *kind),
+                &state,
+                &changed,
+                ctx.now.timestamp_millis(),
+            );
             Ok(Decision::Write {
                 record: RecordRow {
                     kind: op.kind,
@@ -187,6 +206,7 @@ fn decide_or_reject(
                 extra,
                 reference_rows: Vec::new(),
                 cascade_erase: scrub_conflicts,
+                audit,
             })
         }
     }

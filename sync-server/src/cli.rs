@@ -241,11 +241,10 @@ pub enum AdminCommand {
         #[arg(long)]
         justification: Option<String>,
     },
-    /// The server's audit log (CSV exports of reports), newest first.
-    Audit {
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
+    /// The server's s.62 log, newest first (filter by --user, --record, --operation, --from,
+    /// --to); `verify` checks its hash chain, `head` prints the hash to keep off the host,
+    /// `export` writes it out (the export is itself logged).
+    Audit(crate::audit_cli::AuditArgs),
     /// backup, restore, verify, new-epoch (`crate::backup`).
     #[command(flatten)]
     Backup(crate::backup::BackupCommand),

@@ -306,20 +306,7 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             ))
             .into());
         }
-        AdminCommand::Audit { limit } => {
-            let mut out = std::io::stdout().lock();
-            for e in storage.audit_log(limit)? {
-                writeln!(
-                    out,
-                    "{}  {:<11} {:<10} {}  {}",
-                    time(Some(e.at_ms)),
-                    e.action.as_str(),
-                    e.role,
-                    e.user_id.map_or_else(|| "-".to_owned(), |u| u.to_string()),
-                    e.detail.unwrap_or_default()
-                )?;
-            }
-        }
+        AdminCommand::Audit(args) => crate::audit_cli::run(storage, args)?,
     }
     Ok(())
 }

@@ -21,11 +21,13 @@
 
 pub mod admin;
 pub mod apply;
+pub mod audit_cli;
 pub mod background;
 pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod connections;
+pub mod consent;
 pub mod demo;
 pub mod demo_data;
 pub mod http;
@@ -34,6 +36,7 @@ pub mod metrics;
 pub mod reference;
 pub mod reports;
 pub mod rules;
+pub mod s62;
 pub mod scope;
 pub mod secrets;
 pub mod serve;

@@ -92,13 +92,9 @@ pub fn log_export(
     now_ms: i64,
 ) -> StorageResult<()> {
     storage.append_audit(&ServerAudit {
-        at_ms: now_ms,
-        user_id: Some(principal.user_id),
-        role: principal.role.as_str().to_owned(),
-        device_id: Some(principal.device_id),
-        action: AuditAction::Disclosure,
-        subject: "report".into(),
+        recipient: Some(format!("device:{}", principal.device_id)),
         detail: Some(disclosure_detail(query, principal.team_id)),
+        ..ServerAudit::new(now_ms, AuditAction::Disclosure, "report").by(principal)
     })
 }
 
@@ -133,16 +129,10 @@ pub fn log_admin_export(
     now_ms: i64,
 ) -> StorageResult<()> {
     storage.append_audit(&ServerAudit {
-        at_ms: now_ms,
-        user_id: None,
-        role: "admin".into(),
-        device_id: None,
-        action: AuditAction::Disclosure,
-        subject: "report".into(),
-        detail: Some(format!(
-            "{}; justification: {justification}",
-            disclosure_detail(query, team)
-        )),
+        justification: Some(justification.to_owned()),
+        recipient: Some("administrator's file".into()),
+        detail: Some(disclosure_detail(query, team)),
+        ..ServerAudit::new(now_ms, AuditAction::Disclosure, "report")
     })
 }
 

@@ -56,7 +56,14 @@ impl ServerProcess {
     }
 
     fn start_with(database: Option<String>, extra_args: &[&str]) -> ServerProcess {
-        let data = tempfile::tempdir().expect("data dir");
+        let data = {
+            use std::os::unix::fs::PermissionsExt;
+            // Only this user: the server refuses a data directory others can read.
+            tempfile::Builder::new()
+                .permissions(std::fs::Permissions::from_mode(0o700))
+                .tempdir()
+                .expect("data dir")
+        };
         let port = free_port();
         let mut server = ServerProcess {
             data,

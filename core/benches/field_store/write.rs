@@ -213,11 +213,12 @@ fn new_contact(rng: &mut Rng, vocab: &Vocabulary) -> NewContact {
             .then(|| "Revisit after school hours and update the resident".into()),
         follow_up_due: None,
         follow_up_owner: None,
+        // The vulnerable flag, like personal details, is recorded only with consent.
         consent_to_recontact: personal.is_some(),
+        vulnerable: personal.is_some() && rng.chance(0.25),
         personal,
         ethnicity: None,
         repeat_caller: rng.chance(0.1),
-        vulnerable: rng.chance(0.05),
         problem_id: None,
         patrol_id: None,
     }

@@ -5,6 +5,7 @@
 //! erased), never indexed for search, and every read of them is an audited consultation.
 
 use super::code_enum::code_enum;
+use super::consent::PersonalDataHeld;
 use super::place::{GeoPoint, LsoaCode};
 use super::vocab::{CrimeCategory, EthnicityCode};
 use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
@@ -169,13 +170,21 @@ impl NewContact {
                 ));
             }
         }
+        self.personal_data_held().check_consent()?;
         if let Some(personal) = &self.personal {
-            if !self.consent_to_recontact {
-                return Err(ValidationError::new("personal", Rule::ConsentRequired));
-            }
             personal.validate()?;
         }
         Ok(())
+    }
+
+    /// What the consent rule (`model::consent`, shared with the sync server) judges.
+    pub fn personal_data_held(&self) -> PersonalDataHeld {
+        PersonalDataHeld {
+            consent_to_recontact: self.consent_to_recontact,
+            details: self.personal.is_some(),
+            ethnicity: self.ethnicity,
+            vulnerable: self.vulnerable,
+        }
     }
 }
 

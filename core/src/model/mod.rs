@@ -4,6 +4,7 @@
 pub(crate) mod code_enum;
 
 pub mod area;
+pub mod consent;
 pub mod contact;
 pub mod followup;
 pub mod note;
@@ -18,6 +19,7 @@ pub mod vocab;
 
 pub use area::{AreaRef, ClearHoldBuild, Lap, Lsoa, PriorityArea};
 pub use code_enum::UnknownCode;
+pub use consent::PersonalDataHeld;
 pub use contact::{
     Audience, Contact, ContactMethod, ContactPersonalData, NewContact, PersonalDetails,
 };

@@ -61,17 +61,7 @@ impl Store {
         if let Some(due) = new.follow_up_due {
             sense.check("follow_up_due", due, TimeKind::Due)?;
         }
-        if !actor.role.may_handle_personal_data()
-            && (new.personal.is_some() || new.ethnicity.is_some())
-        {
-            return Err(ValidationError::new(
-                "personal",
-                Rule::RoleNotAllowed {
-                    reason: "volunteers do not record personal details",
-                },
-            )
-            .into());
-        }
+        new.personal_data_held().check_role(actor.role)?;
         let tag = self.tag_point(new.place)?;
         let lsoa_code = new
             .lsoa_code

@@ -211,6 +211,7 @@ fn stored_follow_up(ctx: &PushContext, owner: UserId) -> CurrentRecord {
             members: Vec::new(),
         },
         state: crate::reference::state_of(&follow_up, Hlc::new(1, DeviceId::new())).expect("state"),
+        companion: None,
     }
 }
 
@@ -347,6 +348,16 @@ fn a_redaction_erases_the_conflicts_holding_the_dropped_personal_values() {
             ..Default::default()
         };
         current.meta.team_id = pcso.principal.team_id;
+        // The contact it belongs to, with consent to recontact.
+        let mut contact = beatbook_core::sync::merge::RecordState::default();
+        contact.fields.insert(
+            "consent_to_recontact".into(),
+            beatbook_core::sync::protocol::FieldState {
+                value: json!(true),
+                hlc: Hlc::new(1, DeviceId::new()),
+            },
+        );
+        current.companion = Some(contact);
         current.state.fields.insert(
             "details".into(),
             beatbook_core::sync::protocol::FieldState {

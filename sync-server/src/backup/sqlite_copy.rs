@@ -198,9 +198,16 @@ fn sync_file(path: &Path) -> Result<(), BackupError> {
         .map_err(io(format!("flushing {}", path.display())))
 }
 
-/// Flushes `from`, renames it to `to`, and flushes the directory (so the rename survives a
-/// power cut too).
+/// Makes `from` readable by its owner only (a backup or a restored store holds every record:
+/// the server refuses a store other users can read), flushes it, renames it to `to`, and
+/// flushes the directory (so the rename survives a power cut too).
 fn durable_rename(from: &Path, to: &Path) -> Result<(), BackupError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(from, std::fs::Permissions::from_mode(0o600))
+            .map_err(io(format!("making {} private", from.display())))?;
+    }
     sync_file(from)?;
     std::fs::rename(from, to).map_err(io(format!("renaming to {}", to.display())))?;
     let dir = to

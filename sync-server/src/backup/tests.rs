@@ -19,9 +19,9 @@ fn store_with_teams(dir: &Path, teams: usize) -> SqliteStorage {
 
 #[test]
 fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_epoch() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::storage::sqlite::private_tempdir();
     let storage = store_with_teams(dir.path(), 20);
-    let out = tempfile::tempdir().expect("out");
+    let out = crate::storage::sqlite::private_tempdir();
     let stop = AtomicBool::new(false);
     let made = std::thread::scope(|s| {
         let writer = s.spawn(|| {
@@ -43,6 +43,14 @@ fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_
         let file = out.path().join(format!("b{i}.db"));
         let verification = verify::verify_file(&file).expect("verify");
         assert_eq!(verification.failed(), None, "{verification}");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "a backup is its owner's alone: {mode:o}");
+        }
         assert_ne!(
             made.epoch,
             storage.epoch().expect("epoch"),
@@ -52,7 +60,12 @@ fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_
         // records at or below the head.
         let copy = SqliteStorage::open(&{
             let d = out.path().join(format!("open{i}"));
-            std::fs::create_dir_all(&d).expect("dir");
+            std::os::unix::fs::DirBuilderExt::mode(
+                std::fs::DirBuilder::new().recursive(true),
+                0o700,
+            )
+            .create(&d)
+            .expect("dir");
             std::fs::copy(&file, d.join(DB_FILE)).expect("copy");
             d
         })
@@ -78,14 +91,14 @@ fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_
 
 #[test]
 fn restore_refuses_an_open_or_unnamed_store_and_keeps_the_one_it_replaces() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::storage::sqlite::private_tempdir();
     let storage = store_with_teams(dir.path(), 3);
     let file = dir.path().join("backup.db");
     let made = backup(dir.path(), &file).expect("backup");
     admin::create_team(&storage, "After the backup", None).expect("team");
 
     // Into an empty folder: no flag needed.
-    let fresh = tempfile::tempdir().expect("fresh");
+    let fresh = crate::storage::sqlite::private_tempdir();
     let restored = restore(&file, fresh.path(), false).expect("restore");
     assert_eq!(restored.head, made.head);
     assert_eq!(restored.replaced, None);
@@ -110,7 +123,7 @@ fn restore_refuses_an_open_or_unnamed_store_and_keeps_the_one_it_replaces() {
     let reopened = SqliteStorage::open(dir.path()).expect("open");
     assert_eq!(reopened.teams().expect("teams").len(), 3);
     drop(reopened);
-    let old_dir = tempfile::tempdir().expect("old");
+    let old_dir = crate::storage::sqlite::private_tempdir();
     std::fs::copy(&kept, old_dir.path().join(DB_FILE)).expect("copy the kept store");
     assert_eq!(
         SqliteStorage::open(old_dir.path())
@@ -125,7 +138,7 @@ fn restore_refuses_an_open_or_unnamed_store_and_keeps_the_one_it_replaces() {
 
 #[test]
 fn verify_fails_a_store_whose_feed_counter_would_hand_a_seq_out_again() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::storage::sqlite::private_tempdir();
     drop(store_with_teams(dir.path(), 3));
     let db = dir.path().join(DB_FILE);
     let ok = verify::verify_file(&db).expect("verify");
@@ -137,7 +150,7 @@ fn verify_fails_a_store_whose_feed_counter_would_hand_a_seq_out_again() {
     let broken = verify::verify_file(&db).expect("verify");
     assert_eq!(broken.failed().as_deref(), Some("feed"), "{broken}");
     // And a restore of such a file is refused.
-    let fresh = tempfile::tempdir().expect("fresh");
+    let fresh = crate::storage::sqlite::private_tempdir();
     assert!(matches!(
         restore(&db, fresh.path(), false),
         Err(BackupError::Unverified { .. })

@@ -424,6 +424,7 @@ fn write(storage: &dyn SyncStorage, seed: &Seed) -> AdminResult<()> {
                         extra: Vec::new(),
                         reference_rows: Vec::new(),
                         cascade_erase: false,
+                        audit: Vec::new(),
                     },
                     None => Decision::Unchanged,
                 }) as Decide
@@ -462,7 +463,7 @@ mod tests {
 
     #[test]
     fn the_demo_activity_is_whole_records_of_the_team_with_the_planned_shape() {
-        let dir = tempfile::tempdir().expect("dir");
+        let dir = crate::storage::sqlite::private_tempdir();
         let storage = SqliteStorage::open(dir.path()).expect("storage");
         let people = DemoPeople {
             pcsos: [UserId::new(), UserId::new()],

@@ -8,11 +8,13 @@
 //! older backup) is served from 0: re-applying pages is harmless, missing them is not. Every
 //! page names the store's epoch, which is what tells a device that the store was restored
 //! (`docs/sync-protocol.md#server-epochs`); `echoes=include` gives a re-syncing device its own
-//! changes too.
+//! changes too. Records that hold or name people are logged as disclosures to the device
+//! before the page is sent (`crate::s62`).
 
 use super::auth::Authed;
 use super::errors::ApiError;
 use super::AppState;
+use crate::s62;
 use crate::scope;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -116,10 +118,20 @@ pub async fn pull(
         (Some(seq), false) => seq.max(page.head),
         (None, _) => after.max(page.head),
     };
-    let changes: Vec<Change> = page
+    let served: Vec<_> = page
         .rows
         .into_iter()
         .filter(|row| scope::may_receive(&principal, row))
+        .collect();
+    // s.62: which records holding or naming people this device receives, logged before they
+    // are sent (a disclosure that cannot be logged does not happen).
+    let disclosed = s62::disclosures(&principal, &served, Utc::now().timestamp_millis());
+    if !disclosed.is_empty() {
+        let storage = state.storage.clone();
+        tokio::task::spawn_blocking(move || storage.append_audits(&disclosed)).await??;
+    }
+    let changes: Vec<Change> = served
+        .into_iter()
         .map(|row| Change {
             seq: row.seq,
             kind: row.kind,

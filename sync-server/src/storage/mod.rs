@@ -46,6 +46,7 @@
 //! - **Pages follow the filter.** [`SyncStorage::feed_page`] returns only rows the
 //!   [`FeedFilter`] admits; the filter is built by `crate::scope`.
 
+pub mod audit_chain;
 pub(crate) mod compact;
 pub(crate) mod echo;
 pub mod epoch;
@@ -56,6 +57,7 @@ pub mod sqlite;
 #[cfg(test)]
 pub(crate) mod conformance;
 
+pub use audit_chain::{AuditFilter, ChainedAudit};
 pub use location::StorageLocation;
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
@@ -167,6 +169,21 @@ pub struct CurrentRecord {
     pub exists: bool,
     pub meta: RecordMeta,
     pub state: RecordState,
+    /// The state of its companion record (see [`companion_kind`]), when one is stored:
+    /// loaded in the same transaction, so the consent rule judges a contact and its personal
+    /// record together.
+    pub companion: Option<RecordState>,
+}
+
+/// The kind of a record's companion, which shares its id: a contact's personal record, or a
+/// personal record's contact. (A data-model fact the storage only loads; what is done with
+/// it is `crate::consent`'s.)
+pub fn companion_kind(kind: RecordKind) -> Option<RecordKind> {
+    match kind {
+        RecordKind::Contact => Some(RecordKind::ContactPersonal),
+        RecordKind::ContactPersonal => Some(RecordKind::Contact),
+        _ => None,
+    }
 }
 
 /// A record to write: its address, metadata and whole new state.
@@ -187,6 +204,9 @@ pub enum ReferenceRow {
 }
 
 /// What a `decide` callback concluded about a change.
+// A decision is made once per op and moved straight into the write; boxing the large variant
+// would add an allocation per op for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// Refuse the op: nothing is written, the op id is not remembered.
@@ -201,6 +221,10 @@ pub enum Decision {
         /// Erase the conflicts about the record too: it is being erased, or its personal
         /// values are gone (a redaction), and conflicts hold copies of its values.
         cascade_erase: bool,
+        /// What the change is under s.62 (collection, alteration, erasure of records that hold
+        /// or name people: `crate::s62`), appended to the server's log in the batch's
+        /// transaction, so there is never a change without its entry. Empty for the rest.
+        audit: Vec<ServerAudit>,
     },
 }
 
@@ -284,7 +308,9 @@ pub struct FeedPage {
     pub head: u64,
 }
 
-/// One entry of the server's own audit log: who disclosed or viewed what through the server.
+/// One entry of the server's s.62 log (DPA 2018): who collected, altered, consulted,
+/// disclosed or erased what through the server, when, from which device. Metadata only: ids,
+/// field names, counts, never a record's values. Stored as a hash chain (`audit_chain`).
 /// `role` is a user's role, or `admin` for the administration command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerAudit {
@@ -293,10 +319,43 @@ pub struct ServerAudit {
     pub role: String,
     pub device_id: Option<DeviceId>,
     pub action: AuditAction,
-    /// What it was about, e.g. `report`.
+    /// What kind of thing it was about: a record kind (`contact_personal`, `problem`), or
+    /// `report`, `audit_log`, `review`.
     pub subject: String,
-    /// Which records or figures (e.g. a report's period and area); never record values.
+    /// The record's id, when the entry is about one record.
+    pub record_id: Option<String>,
+    /// Why, where the law asks for a reason (a consultation, a disclosure, an erasure).
+    pub justification: Option<String>,
+    /// Who received it, for a disclosure (`device:ID`, or what an administrator named).
+    pub recipient: Option<String>,
+    /// Which fields or figures (e.g. a report's period and area); never record values.
     pub detail: Option<String>,
+}
+
+impl ServerAudit {
+    /// An entry with only who, when and what set.
+    pub fn new(at_ms: i64, action: AuditAction, subject: impl Into<String>) -> Self {
+        Self {
+            at_ms,
+            user_id: None,
+            role: "admin".into(),
+            device_id: None,
+            action,
+            subject: subject.into(),
+            record_id: None,
+            justification: None,
+            recipient: None,
+            detail: None,
+        }
+    }
+
+    /// Done by `principal` (user, role, device).
+    pub fn by(mut self, principal: &Principal) -> Self {
+        self.user_id = Some(principal.user_id);
+        self.role = principal.role.as_str().to_owned();
+        self.device_id = Some(principal.device_id);
+        self
+    }
 }
 
 /// A live record for reports: its kind and current fields.
@@ -370,7 +429,7 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// The highest seq committed and visible now.
     fn feed_head(&self) -> StorageResult<u64>;
 
-    // --- Reports and the server's audit log ---
+    // --- Reports and the server's s.62 log ---
 
     /// Every live (not erased) record a report reads: the kinds `kinds`, stored with `team`
     /// (or with any team when `None`), and force-wide ones stored without a team. One snapshot.
@@ -379,10 +438,26 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
         team: Option<TeamId>,
         kinds: &[RecordKind],
     ) -> StorageResult<Vec<ReportRecord>>;
-    /// Appends to the server's audit log.
-    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()>;
-    /// The newest `limit` audit entries, newest first.
-    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>>;
+    /// Appends entries to the server's log, in order, in one transaction: each carries the
+    /// hash of the one before (`audit_chain`). Appends are serialised with every other.
+    fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()>;
+    /// Appends one entry.
+    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()> {
+        self.append_audits(std::slice::from_ref(entry))
+    }
+    /// Entries `filter` admits, newest first, at most `limit`.
+    fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>>;
+    /// Entries with `seq > after`, in seq order, at most `limit`, as stored (for verifying
+    /// the chain: nothing is checked here).
+    fn audit_chain_page(&self, after: u64, limit: u32) -> StorageResult<Vec<ChainedAudit>>;
+    /// The newest `limit` entries, newest first.
+    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
+        Ok(self
+            .audit_search(&AuditFilter::default(), limit)?
+            .into_iter()
+            .map(|c| c.entry)
+            .collect())
+    }
 
     // --- Operations ---
 

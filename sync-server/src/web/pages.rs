@@ -175,16 +175,15 @@ pub async fn show_personal(
             return Ok(None);
         };
         // Logged before it is shown: a consultation that cannot be logged does not happen.
+        let (subject, record) = match &revealed.contact {
+            Some(contact) => ("contact_personal", contact.clone()),
+            None => ("follow_up", id.to_string()),
+        };
         storage.append_audit(&ServerAudit {
-            at_ms,
-            user_id: Some(principal.user_id),
-            role: principal.role.as_str().to_owned(),
-            device_id: Some(principal.device_id),
-            action: AuditAction::Consultation,
-            subject: "follow_up".into(),
-            detail: Some(format!(
-                "follow-up {id} personal details, web pages; justification: {justification}"
-            )),
+            record_id: Some(record),
+            justification: Some(justification),
+            detail: Some(format!("personal side of follow-up {id}, web pages")),
+            ..ServerAudit::new(at_ms, AuditAction::Consultation, subject).by(&principal)
         })?;
         Ok::<_, crate::storage::StorageError>(Some(revealed))
     })

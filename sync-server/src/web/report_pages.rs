@@ -122,18 +122,16 @@ pub async fn report_csv(
     let storage = state.storage.clone();
     let principal = sup.principal.clone();
     let detail = format!(
-        "{}; web pages; justification: {justification}",
+        "{}; web pages",
         crate::reports::disclosure_detail(&report.query, Some(sup.team))
     );
     tokio::task::spawn_blocking(move || {
         storage.append_audit(&ServerAudit {
-            at_ms: now.timestamp_millis(),
-            user_id: Some(principal.user_id),
-            role: principal.role.as_str().to_owned(),
-            device_id: Some(principal.device_id),
-            action: AuditAction::Disclosure,
-            subject: "report".into(),
+            justification: Some(justification),
+            recipient: Some(format!("web session of user {}", principal.user_id)),
             detail: Some(detail),
+            ..ServerAudit::new(now.timestamp_millis(), AuditAction::Disclosure, "report")
+                .by(&principal)
         })
     })
     .await??;

@@ -238,13 +238,10 @@ pub fn mark(
         return Ok(Err(why));
     }
     storage.append_audit(&ServerAudit {
-        at_ms: now.timestamp_millis(),
-        user_id: Some(principal.user_id),
-        role: principal.role.as_str().to_owned(),
-        device_id: Some(principal.device_id),
-        action: AuditAction::Consultation,
-        subject: "review".into(),
-        detail: Some(format!("review {}; {detail}", review.id)),
+        record_id: Some(review.id.to_string()),
+        detail: Some(detail),
+        ..ServerAudit::new(now.timestamp_millis(), AuditAction::Consultation, "review")
+            .by(principal)
     })?;
     Ok(Ok(marked))
 }

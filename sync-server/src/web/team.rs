@@ -108,6 +108,8 @@ pub struct Revealed {
     pub outcome: Option<String>,
     /// Name, phone, email, address of the person, when the contact recorded any.
     pub details: Vec<(String, String)>,
+    /// The contact whose personal record was read (its id), if the follow-up has one.
+    pub contact: Option<String>,
 }
 
 /// The personal side of one of `team`'s follow-ups: its promise and its contact's details.
@@ -132,8 +134,9 @@ pub fn reveal(
         promise: found.promise,
         outcome: found.outcome,
         details: Vec::new(),
+        contact: found.contact_id.map(|c| c.to_string()),
     };
-    let Some(contact) = found.contact_id.map(|c| c.to_string()) else {
+    let Some(contact) = revealed.contact.clone() else {
         return Ok(Some(revealed));
     };
     let personal = records

@@ -81,7 +81,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn web(secure: bool) -> Web {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = crate::storage::sqlite::private_tempdir();
     let storage = Arc::new(SqliteStorage::open(dir.path()).expect("store"));
     admin::load_areas(&*storage, crate::demo::DEMO_AREAS).expect("areas");
     admin::create_lap(&*storage, "LAP-NV", "Northvale").expect("lap");
@@ -794,8 +794,9 @@ async fn a_csv_export_needs_a_reason_and_is_logged_as_a_disclosure_first() {
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].action, AuditAction::Disclosure);
     let detail = log[0].detail.as_deref().unwrap_or_default();
-    assert!(
-        detail.contains("2031-02-18") && detail.contains("LAP meeting on Thursday"),
-        "{detail}"
+    assert!(detail.contains("2031-02-18"), "{detail}");
+    assert_eq!(
+        log[0].justification.as_deref(),
+        Some("LAP meeting on Thursday")
     );
 }

@@ -401,12 +401,14 @@ pub fn audit(data: &TeamData, entries: &[ServerAudit]) -> Markup {
         @if entries.is_empty() { p { "Nothing logged." } } @else {
             table #audit {
                 thead { tr { th scope="col" { "When" } th scope="col" { "Who" }
-                    th scope="col" { "What" } th scope="col" { "About" } th scope="col" { "Detail" } } }
+                    th scope="col" { "What" } th scope="col" { "About" } th scope="col" { "Why" }
+                    th scope="col" { "Detail" } } }
                 tbody { @for e in entries { tr {
                     td { (DateTime::<Utc>::from_timestamp_millis(e.at_ms).map(when).unwrap_or_default()) }
                     td { (e.user_id.map(|u| data.name_of(u)).unwrap_or_else(|| "administrator".into())) }
                     td { (e.action.as_str()) }
                     td { (e.subject) }
+                    td { (e.justification.as_deref().unwrap_or("")) }
                     td { (e.detail.as_deref().unwrap_or("")) }
                 } } }
             }

@@ -194,7 +194,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         eprintln!("chromedriver not found: browser test skipped");
         return;
     };
-    let data = tempfile::tempdir().expect("temp dir");
+    let data = crate::common::private_tempdir();
     let mut server = Owned(
         Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
             .args([

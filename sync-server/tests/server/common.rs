@@ -85,6 +85,16 @@ impl Device {
     }
 }
 
+/// A temporary data directory only this user can reach (tempfile makes them 0755, and the
+/// server refuses a store other users can read).
+pub fn private_tempdir() -> TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .expect("a private temporary directory")
+}
+
 pub fn now_ms() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp_millis()).expect("clock after 1970")
 }
@@ -100,7 +110,7 @@ impl Harness {
 
     /// As [`Harness::start`], with these serve options.
     pub fn start_with(options: beatbook_server::serve::ServeOptions) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = private_tempdir();
         let server = BackgroundServer::start(dir.path(), options).expect("server starts");
         let storage: &dyn SyncStorage = server.storage().as_ref();
         let team = admin::create_team(storage, "Northvale NPT", None).expect("team");

@@ -13,6 +13,7 @@ mod openapi;
 mod pull;
 mod push;
 mod reports;
+mod s62;
 mod shutdown;
 mod slow_clients;
 mod tls;

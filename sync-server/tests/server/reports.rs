@@ -53,6 +53,7 @@ fn seed_server(h: &Harness, seed: &Seed) {
                 extra: Vec::new(),
                 reference_rows: Vec::new(),
                 cascade_erase: false,
+                audit: Vec::new(),
             })
             .expect("write");
         assert!(

@@ -20,7 +20,7 @@ fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
 
 #[test]
 fn a_request_in_flight_finishes_after_shutdown_starts() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::common::private_tempdir();
     let mut server = BackgroundServer::start(dir.path(), Default::default()).expect("server");
     let addr = server.addr();
     wait_for("the server to accept", || TcpStream::connect(addr).is_ok());
@@ -67,7 +67,7 @@ fn a_request_in_flight_finishes_after_shutdown_starts() {
 
 #[test]
 fn the_binary_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = crate::common::private_tempdir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
         .args([
             "serve",

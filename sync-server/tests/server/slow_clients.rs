@@ -16,7 +16,7 @@ const SERVER_TIMEOUT: Duration = Duration::from_secs(1);
 const TEST_BOUND: Duration = Duration::from_secs(20);
 
 fn server() -> (BackgroundServer, TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = crate::common::private_tempdir();
     let options = ServeOptions {
         http: HttpConfig {
             header_timeout: SERVER_TIMEOUT,

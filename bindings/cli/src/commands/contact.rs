@@ -111,10 +111,11 @@ pub struct AddArgs {
     /// Their address (personal data: only with --consent).
     #[arg(long)]
     pub address: Option<String>,
-    /// Self-defined ethnicity, only as the person chose to state it; never guess.
+    /// Self-defined ethnicity, only as the person chose to state it; never guess (special
+    /// category: only with --consent, except NS, not stated).
     #[arg(long, value_name = "CODE", value_parser = vocab::ethnicity())]
     pub ethnicity: Option<EthnicityCode>,
-    /// The person is vulnerable.
+    /// The person is vulnerable (about their circumstances: only with --consent).
     #[arg(long)]
     pub vulnerable: bool,
     /// The person has been in touch about this before.

@@ -86,7 +86,14 @@ fn path_str(path: &Path) -> &str {
 
 #[test]
 fn two_people_enrol_share_a_patrol_and_a_revoked_device_is_wiped() {
-    let data = tempfile::tempdir().expect("server dir");
+    let data = {
+        use std::os::unix::fs::PermissionsExt;
+        // Only this user: the server refuses a data directory others can read.
+        tempfile::Builder::new()
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()
+            .expect("server dir")
+    };
     let server = BackgroundServer::start(data.path(), Default::default()).expect("server");
     let team = admin::create_team(server.storage().as_ref(), "Northvale NPT", None)
         .expect("team")

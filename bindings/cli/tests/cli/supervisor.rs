@@ -61,7 +61,14 @@ fn len(value: &Value) -> usize {
 
 #[test]
 fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_terminal() {
-    let data = tempfile::tempdir().expect("server dir");
+    let data = {
+        use std::os::unix::fs::PermissionsExt;
+        // Only this user: the server refuses a data directory others can read.
+        tempfile::Builder::new()
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()
+            .expect("server dir")
+    };
     let server = BackgroundServer::start(data.path(), Default::default()).expect("server");
     let force = demo::seed_if_empty(server.storage().as_ref())
         .expect("seed")

@@ -85,6 +85,7 @@ impl AddField {
             extra: vec![],
             reference_rows: vec![],
             cascade_erase: false,
+            audit: Vec::new(),
         }
     }
 }

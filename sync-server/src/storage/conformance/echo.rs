@@ -26,6 +26,7 @@ fn write(storage: &dyn SyncStorage, target: WriteTarget, extra: Vec<RecordRow>) 
             extra: extra.clone(),
             reference_rows: vec![],
             cascade_erase: false,
+            audit: Vec::new(),
         })
         .expect("write");
     match outcome {

@@ -8,10 +8,12 @@
 //! - `echo`: a device's own changes are not sent back.
 //! - `feed`: pages follow the filter, pagination, members.
 //! - `people`: reference data, enrolment, tokens, revocation.
-//! - `reports`: report records and the audit log.
+//! - `reports`: report records.
+//! - `audit`: the s.62 log: written with its batch, filtered, one chain under racing appends.
 //! - `operations`: what operators read (the store's size).
 //! - `concurrency`: N writers × M readers, concurrent retries (the contract's lock).
 
+pub(crate) mod audit;
 pub(crate) mod concurrency;
 pub(crate) mod echo;
 pub(crate) mod feed;
@@ -66,7 +68,10 @@ macro_rules! storage_conformance_tests {
             people::reference_rows_are_read_back,
             people::a_code_enrols_one_device_once_and_its_token_authenticates_it,
             reports::report_records_are_live_records_of_the_kinds_and_team,
-            reports::the_audit_log_reads_newest_first,
+            audit::the_audit_log_reads_newest_first,
+            audit::a_batch_logs_its_accepted_writes_in_its_transaction,
+            audit::the_log_filters_by_user_record_operation_and_period,
+            audit::racing_appenders_keep_one_unbroken_chain,
             operations::the_store_reports_its_size,
             concurrency::writers_and_readers_lose_nothing_skip_nothing_apply_nothing_twice,
             concurrency::concurrent_retries_of_one_batch_apply_each_op_once,
@@ -131,6 +136,7 @@ pub(crate) fn write_row(record: RecordRow) -> Decision {
         extra: vec![],
         reference_rows: vec![],
         cascade_erase: false,
+        audit: Vec::new(),
     }
 }
 

@@ -49,6 +49,7 @@ pub(crate) fn erasing_a_record_erases_the_conflicts_about_it(storage: &Arc<dyn S
                 extra: vec![conflict.clone()],
                 reference_rows: vec![],
                 cascade_erase: false,
+                audit: Vec::new(),
             },
         )
         .expect("write");
@@ -68,6 +69,7 @@ pub(crate) fn erasing_a_record_erases_the_conflicts_about_it(storage: &Arc<dyn S
                     extra: vec![],
                     reference_rows: vec![],
                     cascade_erase: true,
+                    audit: Vec::new(),
                 }
             },
         )

@@ -180,6 +180,7 @@ mod tests {
                         extra: vec![],
                         reference_rows: vec![],
                         cascade_erase: false,
+                        audit: Vec::new(),
                     }
                 }
             })

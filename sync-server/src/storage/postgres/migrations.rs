@@ -5,13 +5,30 @@
 //! than this build is refused rather than written to with the wrong schema.
 
 use crate::storage::{StorageError, StorageResult};
-use postgres::Client;
+use postgres::{Client, Transaction};
 
 /// Every migration, in order; `schema_migrations` holds one row per applied one.
-pub(super) const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../../../migrations/postgres/0001_initial.sql"),
-)];
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        "0002_audit_chain",
+        include_str!("../../../migrations/postgres/0002_audit_chain.sql"),
+    ),
+];
+
+/// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
+type ConvertStep = fn(&mut Transaction<'_>) -> StorageResult<()>;
+
+/// The Rust step of a migration, by its name.
+fn convert_step(name: &str) -> Option<ConvertStep> {
+    match name {
+        "0002_audit_chain" => Some(|tx| super::audit::adopt_legacy(tx)),
+        _ => None,
+    }
+}
 
 /// The advisory lock's first key (the second is the schema's hash): "BBMG".
 const MIGRATION_LOCK: i32 = 0x4242_4d47;
@@ -54,6 +71,9 @@ fn migrate_to(client: &mut Client, migrations: &[(&str, &str)]) -> StorageResult
     }
     for (index, (name, sql)) in migrations.iter().enumerate().skip(applied) {
         tx.batch_execute(sql)?;
+        if let Some(step) = convert_step(name) {
+            step(&mut tx)?;
+        }
         let version = i32::try_from(index + 1)
             .map_err(|_| StorageError::Invalid("too many migrations".into()))?;
         tx.execute(
@@ -101,6 +121,39 @@ mod tests {
             .expect("count")
             .get(0);
         assert_eq!(versions, super::MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_database_from_before_the_chain_keeps_its_audit_entries_chained() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let mut client = postgres::Client::connect(schema.url(), postgres::NoTls).expect("connect");
+        super::migrate_to(&mut client, &super::MIGRATIONS[..1]).expect("version 1");
+        client
+            .batch_execute(
+                "INSERT INTO audit_log (at_ms, user_id, role, device_id, action, subject, detail)
+                   VALUES (1, NULL, 'admin', NULL, 'disclosure', 'report', 'March'),
+                          (2, NULL, 'admin', NULL, 'consultation', 'follow_up', 'April')",
+            )
+            .expect("old entries");
+        let storage = PostgresStorage::open(schema.url()).expect("upgrade");
+        let verified = crate::storage::audit_chain::verify(&storage, None)
+            .expect("read")
+            .expect("intact");
+        assert_eq!(verified.entries, 2);
+        let details: Vec<_> = storage
+            .audit_log(10)
+            .expect("log")
+            .into_iter()
+            .map(|e| e.detail.unwrap_or_default())
+            .collect();
+        assert_eq!(details, ["April", "March"]);
+        let old: bool = client
+            .query_one("SELECT to_regclass('audit_log') IS NOT NULL", &[])
+            .expect("query")
+            .get(0);
+        assert!(!old, "the old log was folded into the chain");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! The `postgres` client is blocking (it runs its own small runtime per connection), as the
 //! trait is: callers in the HTTP layer are on `spawn_blocking` threads.
 
+mod audit;
 #[cfg(test)]
 mod conformance;
 mod convert;
@@ -27,8 +28,9 @@ pub mod testing;
 pub use pool::PoolOptions;
 
 use super::{
-    DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice, PendingWrite, ReferenceRow,
-    ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck, WriteOutcome,
+    AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
+    PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
+    WriteOutcome,
 };
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
@@ -191,12 +193,16 @@ impl SyncStorage for PostgresStorage {
         reports::report_records(&mut *self.client()?, team, kinds)
     }
 
-    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()> {
-        reports::append_audit(&mut *self.client()?, entry)
+    fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
+        self.in_transaction(|tx| audit::append_in(tx, entries))
     }
 
-    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
-        reports::audit_log(&mut *self.client()?, limit)
+    fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
+        audit::search(&mut *self.client()?, filter, limit)
+    }
+
+    fn audit_chain_page(&self, after: u64, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
+        audit::page(&mut *self.client()?, after, limit)
     }
 
     fn size_bytes(&self) -> StorageResult<u64> {

@@ -92,8 +92,14 @@ pub(super) fn write_batch(
     }
     let first = batch.last_seq;
     let mut outcomes = Vec::with_capacity(writes.len());
+    let mut audit = Vec::new();
     for write in writes.iter_mut() {
-        outcomes.push(write_one(&mut batch, &write.target, &mut *write.decide)?);
+        outcomes.push(write_one(
+            &mut batch,
+            &write.target,
+            &mut *write.decide,
+            &mut audit,
+        )?);
     }
     let Batch {
         mut tx, last_seq, ..
@@ -104,6 +110,8 @@ pub(super) fn write_batch(
             &[&seq_param(last_seq)?],
         )?;
     }
+    // The batch's s.62 entries, chained in one statement before the one commit.
+    super::audit::append_in(&mut tx, &audit)?;
     tx.commit()?;
     Ok(outcomes)
 }
@@ -113,6 +121,7 @@ fn write_one(
     batch: &mut Batch<'_>,
     target: &WriteTarget,
     decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
+    audit: &mut Vec<crate::storage::ServerAudit>,
 ) -> StorageResult<WriteOutcome> {
     if let Some(op_id) = target.op_id {
         let stmt = batch.statement("SELECT 1 FROM applied_ops WHERE op_id = $1")?;
@@ -120,7 +129,11 @@ fn write_one(
             return Ok(WriteOutcome::Duplicate);
         }
     }
-    let (current, previous) = load(batch, target.kind, &target.record_id)?;
+    let (mut current, previous) = load(batch, target.kind, &target.record_id)?;
+    if let Some(kind) = crate::storage::companion_kind(target.kind) {
+        let (companion, _) = load(batch, kind, &target.record_id)?;
+        current.companion = companion.exists.then_some(companion.state);
+    }
     let (outcome, seq) = match decide(&current) {
         Decision::Reject { code, message } => {
             return Ok(WriteOutcome::Rejected { code, message });
@@ -137,7 +150,9 @@ fn write_one(
             extra,
             reference_rows,
             cascade_erase,
+            audit: entries,
         } => {
+            audit.extend(entries);
             if record.kind != target.kind || record.record_id != target.record_id {
                 return Err(StorageError::Invalid(
                     "a decision may only write the record it was asked about".into(),
@@ -227,6 +242,7 @@ fn load(
             fields: join(&values, &clocks)?,
             erased: row.try_get(6)?,
         },
+        companion: None,
     };
     let previous = PreviousChange {
         seq: seq(row.try_get(7)?)?,

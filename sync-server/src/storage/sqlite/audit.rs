@@ -1,59 +1,231 @@
-//! The server's audit log: appended in its own small transaction, read newest first.
+//! The server's s.62 log in SQLite: entries chained onto the head inside the caller's
+//! transaction (a push's batch, or a transaction of their own), read back filtered or in seq
+//! order for verification. Appends are serialised by the store's one writer and `BEGIN
+//! IMMEDIATE` (an `admin` process writes through the same lock), so the head read here is the
+//! head the new entries follow.
 
-use crate::storage::{ServerAudit, StorageError, StorageResult};
-use rusqlite::{params, Connection};
+use crate::storage::audit_chain::{chain, hash32};
+use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension};
 
-pub(super) fn append(conn: &Connection, e: &ServerAudit) -> StorageResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at_ms, user_id, role, device_id, action, subject, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        e.at_ms,
-        e.user_id.map(|u| u.to_string()),
-        e.role,
-        e.device_id.map(|d| d.to_string()),
-        e.action.as_str(),
-        e.subject,
-        e.detail
-    ])?;
+const COLUMNS: &str = "seq, at_ms, user_id, role, device_id, operation, record_kind, record_id,
+    justification, recipient, detail, prev_hash, hash";
+
+/// Appends `entries` after the current head, inside the caller's (write) transaction.
+pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let head = conn
+        .prepare_cached("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .optional()?
+        .map(|(seq, hash)| Ok::<_, StorageError>((to_seq(seq)?, hash32(&hash)?)))
+        .transpose()?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO audit_chain (seq, at_ms, user_id, role, device_id, operation, record_kind,
+           record_id, justification, recipient, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for row in chain(head, entries) {
+        let e = &row.entry;
+        insert.execute(params![
+            i64::try_from(row.seq).map_err(|_| StorageError::Corrupt("audit seq".into()))?,
+            e.at_ms,
+            e.user_id.map(|u| u.to_string()),
+            e.role,
+            e.device_id.map(|d| d.to_string()),
+            e.action.as_str(),
+            e.subject,
+            e.record_id,
+            e.justification,
+            e.recipient,
+            e.detail,
+            &row.prev_hash[..],
+            &row.hash[..],
+        ])?;
+    }
     Ok(())
 }
 
-pub(super) fn newest(conn: &Connection, limit: u32) -> StorageResult<Vec<ServerAudit>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at_ms, user_id, role, device_id, action, subject, detail FROM audit_log
-         ORDER BY seq DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-        ))
-    })?;
-    let corrupt = |what: &str| StorageError::Corrupt(format!("an audit entry's {what}"));
-    rows.map(|row| {
-        let (at_ms, user, role, device, action, subject, detail) = row?;
-        Ok(ServerAudit {
-            at_ms,
-            user_id: user
-                .map(|u| u.parse())
-                .transpose()
-                .map_err(|_| corrupt("user"))?,
-            role,
-            device_id: device
-                .map(|d| d.parse())
-                .transpose()
-                .map_err(|_| corrupt("device"))?,
-            action: action.parse().map_err(|_| corrupt("action"))?,
-            subject,
-            detail,
+/// Appends `entries` in a transaction of their own.
+pub(super) fn append(conn: &mut Connection, entries: &[ServerAudit]) -> StorageResult<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    append_in(&tx, entries)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Entries `filter` admits, newest first.
+pub(super) fn search(
+    conn: &Connection,
+    filter: &AuditFilter,
+    limit: u32,
+) -> StorageResult<Vec<ChainedAudit>> {
+    let mut clauses = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut add = |clause: &str, value: Value| {
+        values.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", values.len())));
+    };
+    if let Some(user) = filter.user_id {
+        add("user_id = ?", Value::Text(user.to_string()));
+    }
+    if let Some(record) = &filter.record_id {
+        add("record_id = ?", Value::Text(record.clone()));
+    }
+    if let Some(action) = filter.action {
+        add("operation = ?", Value::Text(action.as_str().to_owned()));
+    }
+    if let Some(from) = filter.from_ms {
+        add("at_ms >= ?", Value::Integer(from));
+    }
+    if let Some(to) = filter.to_ms {
+        add("at_ms < ?", Value::Integer(to));
+    }
+    values.push(Value::Integer(i64::from(limit)));
+    let filter_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_chain {filter_sql} ORDER BY seq DESC LIMIT ?{}",
+        values.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(values), raw_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(parse).collect()
+}
+
+/// Entries after `after`, in seq order.
+pub(crate) fn page(conn: &Connection, after: u64, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
+    let after = i64::try_from(after).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM audit_chain WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let rows = stmt
+        .query_map(params![after, limit], raw_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(parse).collect()
+}
+
+/// The version-2 `audit_log`, copied into the chain in its order and then dropped (migration
+/// 0005's Rust step).
+pub(super) fn adopt_legacy(conn: &Connection) -> StorageResult<()> {
+    let legacy = {
+        let mut stmt = conn.prepare(
+            "SELECT at_ms, user_id, role, device_id, action, subject, detail FROM audit_log
+             ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows
+    };
+    let entries = legacy
+        .into_iter()
+        .map(|(at_ms, user, role, device, action, subject, detail)| {
+            Ok(ServerAudit {
+                at_ms,
+                user_id: parse_opt(user, "user")?,
+                role,
+                device_id: parse_opt(device, "device")?,
+                action: action.parse().map_err(|_| corrupt("action"))?,
+                subject,
+                record_id: None,
+                justification: None,
+                recipient: None,
+                detail,
+            })
         })
+        .collect::<StorageResult<Vec<_>>>()?;
+    append_in(conn, &entries)?;
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         DROP TRIGGER audit_log_no_delete;
+         DROP TABLE audit_log;",
+    )?;
+    Ok(())
+}
+
+type RawRow = (
+    i64,
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+fn raw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+    ))
+}
+
+fn corrupt(what: &str) -> StorageError {
+    StorageError::Corrupt(format!("an audit entry's {what}"))
+}
+
+fn to_seq(seq: i64) -> StorageResult<u64> {
+    u64::try_from(seq).map_err(|_| corrupt("seq"))
+}
+
+fn parse_opt<T: std::str::FromStr>(text: Option<String>, what: &str) -> StorageResult<Option<T>> {
+    text.map(|t| t.parse().map_err(|_| corrupt(what)))
+        .transpose()
+}
+
+fn parse(row: RawRow) -> StorageResult<ChainedAudit> {
+    let (seq, at_ms, user, role, device, action, kind, record, why, to, detail, prev, hash) = row;
+    Ok(ChainedAudit {
+        seq: to_seq(seq)?,
+        entry: ServerAudit {
+            at_ms,
+            user_id: parse_opt(user, "user")?,
+            role,
+            device_id: parse_opt(device, "device")?,
+            action: action.parse().map_err(|_| corrupt("operation"))?,
+            subject: kind,
+            record_id: record,
+            justification: why,
+            recipient: to,
+            detail,
+        },
+        prev_hash: hash32(&prev)?,
+        hash: hash32(&hash)?,
     })
-    .collect()
 }

@@ -6,7 +6,7 @@ use crate::storage::SqliteStorage;
 use std::sync::Arc;
 
 fn open() -> Option<Opened> {
-    let dir = tempfile::tempdir().expect("temporary directory");
+    let dir = super::private_tempdir();
     let storage = SqliteStorage::open(dir.path()).expect("open");
     Some(Opened {
         storage: Arc::new(storage),

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 type ConvertStep = fn(&Connection) -> StorageResult<()>;
 
 /// Every migration, in order; the store's `user_version` is how many have been applied.
-const MIGRATIONS: &[(&str, &str)] = &[
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_initial",
         include_str!("../../../migrations/0001_initial.sql"),
@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_compact_records",
         include_str!("../../../migrations/0004_compact_records.sql"),
     ),
+    (
+        "0005_audit_chain",
+        include_str!("../../../migrations/0005_audit_chain.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -35,6 +39,7 @@ pub(crate) const LATEST: usize = MIGRATIONS.len();
 fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0004_compact_records" => Some(super::compact_records::convert),
+        "0005_audit_chain" => Some(super::audit::adopt_legacy),
         _ => None,
     }
 }
@@ -72,8 +77,9 @@ mod tests {
 
     #[test]
     fn a_version_3_store_keeps_every_record_field_and_clock_in_the_compact_form() {
-        let dir = tempfile::tempdir().expect("dir");
+        let dir = crate::storage::sqlite::private_tempdir();
         let path = dir.path().join("beatbook-server.db");
+        super::super::permissions::prepare_file(&path).expect("a private file");
         let mut conn = Connection::open(&path).expect("open");
         for (_, sql) in &MIGRATIONS[..3] {
             conn.execute_batch(sql).expect("old schema");

@@ -9,19 +9,23 @@
 //! runs: SQLite serialises their writes with the server's (busy timeout 5 s).
 //!
 //! The workspace builds rusqlite with SQLCipher; no key is set here, so the file is plain
-//! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`).
+//! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`). So the data
+//! directory is kept 0700 and the file 0600, and a store other users can read is refused
+//! (`permissions.rs`).
 
-mod audit;
+pub(crate) mod audit;
 mod compact_records;
 mod errors;
 pub(crate) mod migrations;
 pub(crate) mod people;
+mod permissions;
 mod records;
 mod report_records;
 
 use super::{
-    DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice, PendingWrite, ReferenceRow,
-    ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck, WriteOutcome,
+    AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
+    PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
+    WriteOutcome,
 };
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
@@ -56,8 +60,9 @@ pub struct SqliteStorage {
 impl SqliteStorage {
     /// Opens (creating if needed) the store in `data_dir`, and brings its schema up to date.
     pub fn open(data_dir: &Path) -> StorageResult<Self> {
-        std::fs::create_dir_all(data_dir)?;
+        permissions::prepare_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
+        permissions::prepare_file(&path)?;
         let mut writer = Connection::open(&path)?;
         configure(&writer)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
@@ -223,12 +228,16 @@ impl SyncStorage for SqliteStorage {
         self.read(|conn| report_records::load(conn, team, kinds))
     }
 
-    fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()> {
-        audit::append(&self.writer(), entry)
+    fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
+        audit::append(&mut self.writer(), entries)
     }
 
-    fn audit_log(&self, limit: u32) -> StorageResult<Vec<ServerAudit>> {
-        self.read(|conn| audit::newest(conn, limit))
+    fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
+        self.read(|conn| audit::search(conn, filter, limit))
+    }
+
+    fn audit_chain_page(&self, after: u64, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
+        self.read(|conn| audit::page(conn, after, limit))
     }
 
     fn size_bytes(&self) -> StorageResult<u64> {
@@ -241,6 +250,19 @@ impl SyncStorage for SqliteStorage {
     }
 }
 
+/// A temporary data directory only this user can reach (tempfile makes them 0755): what the
+/// store insists on (`permissions.rs`).
+#[cfg(test)]
+pub(crate) fn private_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .expect("a private temporary directory")
+}
+
+#[cfg(test)]
+mod audit_tests;
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]

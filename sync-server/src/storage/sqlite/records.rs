@@ -22,11 +22,14 @@ pub(super) fn write_batch(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(writes.len());
     let mut any_erased = false;
+    let mut audit = Vec::new();
     for write in writes.iter_mut() {
-        let (outcome, erased) = write_one(&tx, &write.target, &mut *write.decide)?;
+        let (outcome, erased) = write_one(&tx, &write.target, &mut *write.decide, &mut audit)?;
         outcomes.push(outcome);
         any_erased |= erased;
     }
+    // The batch's s.62 entries, chained in one go before the one commit.
+    super::audit::append_in(&tx, &audit)?;
     tx.commit()?;
     Ok((outcomes, any_erased))
 }
@@ -37,6 +40,7 @@ fn write_one(
     tx: &Connection,
     target: &WriteTarget,
     decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
+    audit: &mut Vec<crate::storage::ServerAudit>,
 ) -> StorageResult<(WriteOutcome, bool)> {
     if let Some(op_id) = target.op_id {
         let seen = tx
@@ -48,7 +52,11 @@ fn write_one(
             return Ok((WriteOutcome::Duplicate, false));
         }
     }
-    let (current, previous) = load(tx, target.kind, &target.record_id)?;
+    let (mut current, previous) = load(tx, target.kind, &target.record_id)?;
+    if let Some(kind) = crate::storage::companion_kind(target.kind) {
+        let (companion, _) = load(tx, kind, &target.record_id)?;
+        current.companion = companion.exists.then_some(companion.state);
+    }
     let (outcome, seq, erased) = match decide(&current) {
         Decision::Reject { code, message } => {
             return Ok((WriteOutcome::Rejected { code, message }, false));
@@ -66,7 +74,9 @@ fn write_one(
             extra,
             reference_rows,
             cascade_erase,
+            audit: entries,
         } => {
+            audit.extend(entries);
             if record.kind != target.kind || record.record_id != target.record_id {
                 return Err(StorageError::Invalid(
                     "a decision may only write the record it was asked about".into(),
@@ -168,6 +178,7 @@ fn load(
             fields: crate::storage::compact::join(&fields.0, &fields.1)?,
             erased,
         },
+        companion: None,
     };
     Ok((current, Some(previous)))
 }

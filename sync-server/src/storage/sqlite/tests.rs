@@ -31,7 +31,7 @@ fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) ->
 
 #[test]
 fn a_feed_page_costs_the_same_however_long_the_feed_is() {
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = super::private_tempdir();
     let storage = SqliteStorage::open(dir.path()).expect("open");
     let team = beatbook_core::ids::TeamId::new();
     let member = UserId::new();
@@ -56,6 +56,7 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
                         extra: vec![],
                         reference_rows: vec![],
                         cascade_erase: false,
+                        audit: Vec::new(),
                     }
                 }
             })
