@@ -23,6 +23,36 @@ use serde::Deserialize;
 /// Changes per page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 
+/// A page stops before its changes, serialised (full form), would pass this many bytes —
+/// though it always holds at least one change. The store stops reading at the same budget of
+/// stored bytes, so one pull holds a bounded amount of memory however large its records are
+/// (`docs/sync-protocol.md#pull`).
+pub const MAX_PULL_PAGE_BYTES: usize = 512 * 1024;
+
+/// Counts the bytes serialising writes, keeping none.
+#[derive(Default)]
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The serialised size of one change (its JSON in the full form, and a separating comma).
+fn wire_size(change: &Change) -> usize {
+    let mut counter = Counter::default();
+    match serde_json::to_writer(&mut counter, change) {
+        Ok(()) => counter.0 + 1,
+        // A change that cannot be serialised fails the answer later anyway; count it as large.
+        Err(_) => usize::MAX,
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PullParams {
     #[serde(default)]
@@ -54,49 +84,66 @@ pub async fn pull(
     let storage = state.storage.clone();
     let filter = scope::feed_filter(&principal);
     let requested = params.cursor;
-    let (page, after) = tokio::task::spawn_blocking(move || {
-        let page = storage.feed_page(&filter, requested, limit)?;
+    let (page, after) = crate::http::request_id::in_request(move || {
+        let page = storage.feed_page_within(&filter, requested, limit, MAX_PULL_PAGE_BYTES)?;
         if requested > page.head {
             tracing::warn!(
                 cursor = requested,
                 head = page.head,
                 "cursor beyond the feed head; serving from the start"
             );
-            return storage.feed_page(&filter, 0, limit).map(|p| (p, 0));
+            return storage
+                .feed_page_within(&filter, 0, limit, MAX_PULL_PAGE_BYTES)
+                .map(|p| (p, 0));
         }
         Ok((page, requested))
     })
     .await??;
-    let last_seq = page.rows.last().map(|r| r.seq);
-    let next_cursor = match (last_seq, page.has_more) {
-        (Some(seq), true) => seq,
-        (Some(seq), false) => seq.max(page.head),
-        (None, _) => after.max(page.head),
-    };
-    let changes: Vec<Change> = page
-        .rows
-        .into_iter()
-        .filter(|row| scope::may_receive(&principal, row))
-        .map(|row| Change {
+    let mut has_more = page.has_more;
+    let mut last_seq = page.rows.last().map(|r| r.seq);
+    let mut changes: Vec<Change> = Vec::with_capacity(page.rows.len());
+    let mut bytes = 0usize;
+    for row in page.rows {
+        // `last_seq` follows every row read, sent or not (a row outside the holder's scope
+        // is passed over, never re-read), except where the page is cut for size below.
+        if !scope::may_receive(&principal, &row) {
+            continue;
+        }
+        let change = Change {
             seq: row.seq,
             kind: row.kind,
             record_id: row.record_id,
             fields: row.state.fields,
             erased: row.state.erased,
-        })
-        .collect();
+        };
+        let size = wire_size(&change);
+        if !changes.is_empty() && bytes.saturating_add(size) > MAX_PULL_PAGE_BYTES {
+            // Cut here: the next page starts at this change.
+            has_more = true;
+            last_seq = changes.last().map(|c: &Change| c.seq);
+            break;
+        }
+        bytes = bytes.saturating_add(size);
+        changes.push(change);
+    }
+    let next_cursor = match (last_seq, has_more) {
+        (Some(seq), true) => seq,
+        (Some(seq), false) => seq.max(page.head),
+        (None, _) => after.max(page.head),
+    };
     tracing::info!(
         device_id = %principal.device_id,
         cursor = after,
         changes = changes.len(),
         next_cursor,
-        has_more = page.has_more,
+        has_more,
+        bytes,
         "pull served"
     );
     let response = PullResponse {
         changes,
         next_cursor,
-        has_more: page.has_more,
+        has_more,
         server_time: Utc::now(),
     };
     Ok(if compact {

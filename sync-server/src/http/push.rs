@@ -109,7 +109,7 @@ pub async fn push(
     let (server_node, team_members) = {
         let storage = storage.clone();
         let team = principal.team_id;
-        tokio::task::spawn_blocking(move || {
+        crate::http::request_id::in_request(move || {
             let members = match team {
                 Some(team) => storage.team_member_ids(team)?.into_iter().collect(),
                 None => BTreeSet::new(),
@@ -127,7 +127,7 @@ pub async fn push(
         team_members,
     };
     let device_id = ctx.principal.device_id;
-    let (results, tally) = tokio::task::spawn_blocking(move || {
+    let (results, tally) = crate::http::request_id::in_request(move || {
         apply_all(storage, &ctx, envelope.ops, op_ids, envelope.pulled_through)
     })
     .await??;

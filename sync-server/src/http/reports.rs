@@ -36,7 +36,7 @@ pub async fn json(
     let team = reports::team_for(&principal, &query.area).map_err(forbidden)?;
     let storage = state.storage.clone();
     let report =
-        tokio::task::spawn_blocking(move || reports::report(&*storage, Some(team), &query))
+        crate::http::request_id::in_request(move || reports::report(&*storage, Some(team), &query))
             .await??;
     Ok(Json(report))
 }
@@ -49,7 +49,7 @@ pub async fn csv(
     let query = query(params)?;
     let team = reports::team_for(&principal, &query.area).map_err(forbidden)?;
     let storage = state.storage.clone();
-    let text = tokio::task::spawn_blocking(move || {
+    let text = crate::http::request_id::in_request(move || {
         let report = reports::report(&*storage, Some(team), &query)?;
         reports::log_export(&*storage, &principal, &query, Utc::now().timestamp_millis())?;
         Ok::<_, crate::storage::StorageError>(beatbook_core::reports::to_csv(&report))

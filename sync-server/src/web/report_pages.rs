@@ -125,7 +125,7 @@ pub async fn report_csv(
         "{}; web pages; justification: {justification}",
         crate::reports::disclosure_detail(&report.query, Some(sup.team))
     );
-    tokio::task::spawn_blocking(move || {
+    crate::http::request_id::in_request(move || {
         storage.append_audit(&ServerAudit {
             at_ms: now.timestamp_millis(),
             user_id: Some(principal.user_id),
@@ -170,7 +170,8 @@ pub async fn map(
     let data = load(&state, &sup).await?;
     let storage = state.storage.clone();
     let team = sup.team;
-    let geojson = tokio::task::spawn_blocking(move || team::boundaries(&*storage, team)).await??;
+    let geojson =
+        crate::http::request_id::in_request(move || team::boundaries(&*storage, team)).await??;
     let now = state.web.clock.now();
     let month = figures(&data, now - Duration::days(28), now, now)?;
     let lap = data

@@ -8,10 +8,16 @@ use crate::storage::{StorageError, StorageResult};
 use postgres::Client;
 
 /// Every migration, in order; `schema_migrations` holds one row per applied one.
-pub(super) const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../../../migrations/postgres/0001_initial.sql"),
-)];
+pub(super) const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        "0002_op_ids_per_device",
+        include_str!("../../../migrations/postgres/0002_op_ids_per_device.sql"),
+    ),
+];
 
 /// The advisory lock's first key (the second is the schema's hash): "BBMG".
 const MIGRATION_LOCK: i32 = 0x4242_4d47;

@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_compact_records",
         include_str!("../../../migrations/0004_compact_records.sql"),
     ),
+    (
+        "0005_op_ids_per_device",
+        include_str!("../../../migrations/0005_op_ids_per_device.sql"),
+    ),
 ];
 
 /// The Rust step of a migration, by its name.
