@@ -235,12 +235,14 @@ fn replayed_batches_are_duplicates_and_change_nothing() {
         statuses(&h.push(&world.pcso, &altered)),
         ["duplicate", "duplicate"]
     );
-    // Replayed by someone else's device (a captured batch): still nothing.
+    // Replayed by someone else's device (a captured batch): op ids are scoped to the sending
+    // device, so these are not its duplicates — they are judged, and refused as another
+    // device's ops. Still nothing changes.
     let thief = h.enrol(&h.pcso2);
     let before_thief = world.snapshot();
     assert_eq!(
         statuses(&h.push(&thief, &altered)),
-        ["duplicate", "duplicate"]
+        ["author_mismatch", "author_mismatch"]
     );
     assert_eq!(world.snapshot(), before_thief);
     assert_eq!(before_thief.changes, before.changes);
