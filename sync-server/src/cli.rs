@@ -7,6 +7,7 @@ use crate::storage::StorageLocation;
 use beatbook_core::ids::{DeviceId, PriorityAreaId, TeamId, UserId};
 use beatbook_core::model::{ClearHoldBuild, Role};
 use chrono::{DateTime, Utc};
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -131,6 +132,35 @@ pub struct ServeArgs {
     /// Seconds a request body may stall (no byte arriving) before it is answered 408.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub body_timeout_secs: u64,
+    /// Seconds a request body may take to arrive whole, however steadily it trickles (408).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_deadline_secs: u64,
+    /// Reader connections the embedded SQLite store keeps at most (reads beyond them wait).
+    #[arg(long, default_value_t = crate::storage::sqlite::DEFAULT_READERS, env = "BEATBOOK_SQLITE_READERS", value_parser = clap::value_parser!(u64).range(1..256).map(|n| n as usize))]
+    pub sqlite_readers: usize,
+    /// Milliseconds a request waits for a store connection (a SQLite reader, a PostgreSQL
+    /// pooled connection) before it is answered 503 with Retry-After.
+    #[arg(long, default_value_t = 5000, env = "BEATBOOK_STORE_WAIT_MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub store_wait_ms: u64,
+    /// Failed guesses (enrolment codes, web sign-in codes, bearer tokens) one client address
+    /// may make before it must wait (429 with Retry-After).
+    #[arg(long, default_value_t = crate::throttle::DEFAULT_FREE_FAILURES, env = "BEATBOOK_GUESS_FREE_FAILURES")]
+    pub guess_free_failures: u32,
+    /// Seconds of the first wait after the free failures; each further failure doubles it.
+    #[arg(long, default_value_t = crate::throttle::DEFAULT_FIRST_WAIT_SECS, env = "BEATBOOK_GUESS_FIRST_WAIT_SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub guess_first_wait_secs: u64,
+    /// Seconds of the longest wait.
+    #[arg(long, default_value_t = crate::throttle::DEFAULT_MAX_WAIT_SECS, env = "BEATBOOK_GUESS_MAX_WAIT_SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub guess_max_wait_secs: u64,
+    /// A reverse proxy's address whose X-Forwarded-For names the client for the guessing
+    /// limits (repeat for each; the header is ignored from any other address).
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "IP",
+        env = "BEATBOOK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Seed the fictional demo force first if the store is empty, and print its codes (and a
     /// web sign-in code for the demo sergeant).
     #[arg(long)]

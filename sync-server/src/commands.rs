@@ -5,10 +5,11 @@ use crate::admin::{self, AdminError};
 use crate::cli::{AdminCommand, Command, ServeArgs};
 use crate::demo;
 use crate::http::HttpConfig;
+use crate::printable::printable;
 use crate::reports;
 use crate::serve::{self, ServeError, ServeOptions};
 use crate::storage::location::LocationError;
-use crate::storage::{StorageError, SyncStorage};
+use crate::storage::{StorageError, StoreOptions, SyncStorage};
 use beatbook_core::reports::{Period, ReportQuery};
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -68,7 +69,11 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let storage: Arc<dyn SyncStorage> = location.open()?;
+    let store_options = StoreOptions::with(
+        args.sqlite_readers,
+        Duration::from_millis(args.store_wait_ms),
+    );
+    let storage: Arc<dyn SyncStorage> = location.open_with(&store_options)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -98,7 +103,16 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
                 earliest_record_time: args.earliest_record_time,
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
                 body_idle_timeout: Duration::from_secs(args.body_timeout_secs),
+                body_deadline: Duration::from_secs(args.body_deadline_secs),
                 secure_cookies: args.secure_cookies,
+                guess_limits: crate::throttle::GuessLimits {
+                    free: args.guess_free_failures,
+                    first_wait: crate::throttle::secs(args.guess_first_wait_secs),
+                    max_wait: crate::throttle::secs(
+                        args.guess_max_wait_secs.max(args.guess_first_wait_secs),
+                    ),
+                },
+                trusted_proxies: args.trusted_proxies,
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
             metrics_listen: args.metrics_listen.0,
@@ -214,9 +228,9 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
                 println!(
                     "{}  {:<24} user {} ({})  enrolled {}  last seen {}  {}",
                     d.id,
-                    d.name,
+                    printable(&d.name),
                     d.user_id,
-                    d.user_name,
+                    printable(&d.user_name),
                     time(Some(d.created_at_ms)),
                     time(d.last_seen_at_ms),
                     match d.revoked_at_ms {

@@ -38,6 +38,10 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
+        // A client that shuts its sending side after a whole request (`shutdown(SHUT_WR)`)
+        // still gets its answer: without this hyper closed the connection at the EOF and the
+        // device never learnt which ops of a push were applied.
+        .half_close(true)
         .keep_alive(true);
     let graceful = GracefulShutdown::new();
     loop {

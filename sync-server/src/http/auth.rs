@@ -1,8 +1,15 @@
 //! `Authorization: Bearer <device token>` on every `/v1/sync/*` request. The token is hashed
 //! and looked up; a revoked device gets `401 device_revoked` (its app then wipes its store),
 //! anything else unknown gets `401 unauthenticated`. Tokens never reach the logs.
+//!
+//! A wrong token is a failed guess for its source address (`crate::throttle`): past the free
+//! failures, a wrong token from that address is answered `429 slow_down` with `Retry-After`
+//! instead of `401`, before any body is read, and is not logged line by line. A valid token
+//! works from anywhere — tokens are 256 random bits, so letting one through teaches a guesser
+//! nothing, and a phone behind the same address as a broken one is never locked out.
 
 use super::errors::ApiError;
+use super::guesses::{note_failure, slow_down};
 use super::AppState;
 use crate::secrets;
 use crate::storage::{Principal, TokenCheck};
@@ -27,13 +34,19 @@ impl FromRequestParts<AppState> for Authed {
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|t| secrets::is_token_shaped(t))
-            .ok_or_else(|| ApiError::unauthenticated("the bearer token is not a device token"))?;
+            .filter(|t| secrets::is_token_shaped(t));
+        let Some(token) = token else {
+            return Err(wrong_token(
+                parts,
+                state,
+                "the bearer token is not a device token",
+            ));
+        };
         let hash = secrets::hash(&token.to_ascii_lowercase());
         let storage = state.storage.clone();
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let check =
-            tokio::task::spawn_blocking(move || storage.authenticate(hash, now_ms)).await??;
+        let check = crate::http::request_id::in_request(move || storage.authenticate(hash, now_ms))
+            .await??;
         match check {
             TokenCheck::Active(principal) => Ok(Authed(principal)),
             TokenCheck::Revoked => {
@@ -44,7 +57,23 @@ impl FromRequestParts<AppState> for Authed {
                     "this device was revoked; wipe its data",
                 ))
             }
-            TokenCheck::Unknown => Err(ApiError::unauthenticated("unknown device token")),
+            TokenCheck::Unknown => Err(wrong_token(parts, state, "unknown device token")),
         }
     }
+}
+
+/// A wrong token: counted against its source, answered `401`, or `429` once the source must
+/// wait.
+fn wrong_token(parts: &Parts, state: &AppState, message: &str) -> ApiError {
+    let source = state.guesses.source(parts);
+    let now = chrono::Utc::now();
+    let limiter = &state.guesses.tokens;
+    if let Some(secs) = limiter.blocked_for(source, now) {
+        return slow_down(
+            secs,
+            "too many wrong tokens from this address; try again later",
+        );
+    }
+    note_failure(limiter, "bearer tokens", source, now);
+    ApiError::unauthenticated(message)
 }

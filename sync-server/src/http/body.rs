@@ -69,11 +69,14 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// Whether the body failed because it stopped arriving (the router's body idle timeout).
+/// Whether the body failed because it stopped arriving (the router's body idle timeout) or did
+/// not arrive whole in time (`hygiene`'s deadline).
 fn stalled(rejection: &BytesRejection) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
     while let Some(error) = cause {
-        if error.is::<tower_http::timeout::TimeoutError>() {
+        if error.is::<tower_http::timeout::TimeoutError>()
+            || error.is::<super::hygiene::BodyDeadline>()
+        {
             return true;
         }
         cause = error.source();

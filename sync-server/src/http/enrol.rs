@@ -2,11 +2,14 @@
 //! bearer token. The token is shown once, in this answer; the server keeps only its SHA-256.
 //!
 //! Codes are 50 random bits, so guessing one is hopeless at any rate a network allows; still,
-//! failed attempts are counted per minute across the server and past a limit answered
-//! `429 slow_down`, so a guessing script is slowed rather than served.
+//! failed attempts are counted per source address, and a source past its free failures is
+//! answered `429 slow_down` with exponential back-off before its body is read
+//! ([`EnrolAllowed`], `crate::throttle`): a guessing script is slowed rather than served, and
+//! nobody else is held up by it.
 
 use super::body::json_body;
 use super::errors::ApiError;
+use super::guesses::{note_failure, EnrolAllowed};
 use super::AppState;
 use crate::secrets;
 use crate::storage::{EnrolRefusal, NewDevice};
@@ -20,46 +23,9 @@ use beatbook_core::sync::protocol::{
     EnrolRequest, EnrolResponse, EnrolledUser, ErrorBody, ErrorCode,
 };
 use chrono::Utc;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-/// Failed enrolments allowed per minute, server-wide, before answering `slow_down`.
-const FAILURES_PER_MINUTE: u32 = 30;
-const WINDOW: Duration = Duration::from_secs(60);
 /// Longest device name accepted.
 const MAX_DEVICE_NAME: usize = 100;
-
-/// Counts failed enrolments in the current one-minute window.
-#[derive(Debug)]
-pub struct FailureLimiter {
-    window: Mutex<(Instant, u32)>,
-}
-
-impl Default for FailureLimiter {
-    fn default() -> Self {
-        Self {
-            window: Mutex::new((Instant::now(), 0)),
-        }
-    }
-}
-
-impl FailureLimiter {
-    /// Seconds to wait, if too many attempts failed this minute.
-    fn blocked_for(&self) -> Option<u64> {
-        let mut guard = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        let elapsed = guard.0.elapsed();
-        if elapsed >= WINDOW {
-            *guard = (Instant::now(), 0);
-            return None;
-        }
-        (guard.1 >= FAILURES_PER_MINUTE).then(|| (WINDOW - elapsed).as_secs().max(1))
-    }
-
-    fn failed(&self) {
-        let mut guard = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        guard.1 = guard.1.saturating_add(1);
-    }
-}
 
 /// Enrols a device with a one-time code from an administrator: the answer holds the device's
 /// token, shown only this once.
@@ -73,31 +39,30 @@ impl FailureLimiter {
         (status = 400, description = "`bad_request` (the body is not an `EnrolRequest`, or the device name is empty or longer than 100 characters), `enrolment_code_invalid`, `enrolment_code_expired` or `enrolment_code_used`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 408, description = "`request_timeout`: the body stopped arriving.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 413, description = "`body_too_large`: the body is larger than 4 MiB.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
-        (status = 429, description = "`slow_down`: too many failed enrolments; wait `Retry-After` seconds.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+        (status = 429, description = "`slow_down`: too many failed enrolment codes from this address; wait `Retry-After` seconds (checked before the body is read).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
     )
 )]
 pub async fn enrol(
     State(state): State<AppState>,
+    EnrolAllowed { source }: EnrolAllowed,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
-    if let Some(secs) = state.enrol_failures.blocked_for() {
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::SlowDown,
-            "too many failed enrolments; try again shortly",
-        );
-        error.retry_after_secs = Some(secs);
-        return Err(error);
-    }
     let request: EnrolRequest = json_body(&headers, body)?;
     let device_name = request.device_name.trim().to_owned();
     if device_name.is_empty() || device_name.chars().count() > MAX_DEVICE_NAME {
         return Err(ApiError::bad_request(format!(
             "device_name is required, at most {MAX_DEVICE_NAME} characters"
         )));
+    }
+    // Control characters (terminal escapes, new lines) would be printed raw by
+    // `admin list-devices` and forge lines in logs: refused, not cleaned silently.
+    if device_name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "device_name must not contain control characters",
+        ));
     }
     let token = secrets::new_token().map_err(|e| ApiError::internal(&e))?;
     let device = NewDevice {
@@ -109,7 +74,7 @@ pub async fn enrol(
     let storage = state.storage.clone();
     let now = Utc::now();
     let device_for_db = device.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = crate::http::request_id::in_request(move || {
         storage.enrol(code_hash, &device_for_db, now.timestamp_millis())
     })
     .await??;
@@ -129,7 +94,12 @@ pub async fn enrol(
             }))
         }
         Err(refusal) => {
-            state.enrol_failures.failed();
+            note_failure(
+                &state.guesses.enrolment_codes,
+                "enrolment codes",
+                source,
+                now,
+            );
             let (code, message) = match refusal {
                 EnrolRefusal::Invalid => (
                     ErrorCode::EnrolmentCodeInvalid,

@@ -14,10 +14,14 @@ pub mod auth;
 pub mod body;
 pub mod enrol;
 pub mod errors;
+pub mod guesses;
+pub mod hygiene;
 pub mod openapi;
 pub mod pull;
 pub mod push;
+pub mod ready;
 pub mod reports;
+pub mod request_id;
 
 use crate::storage::SyncStorage;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -47,8 +51,16 @@ pub struct HttpConfig {
     /// How long a request body may go without a byte arriving before the request is answered
     /// `408` (a slow but moving upload is not cut off).
     pub body_idle_timeout: Duration,
+    /// How long a request body may take to arrive whole, however steadily it trickles
+    /// (`hygiene`); then `408`.
+    pub body_deadline: Duration,
     /// Mark the web pages' cookies `Secure` (set when the server is reached over HTTPS).
     pub secure_cookies: bool,
+    /// Failed guesses (enrolment codes, sign-in codes, tokens) allowed per source, and the
+    /// back-off after them (`crate::throttle`).
+    pub guess_limits: crate::throttle::GuessLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`crate::throttle`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for HttpConfig {
@@ -58,7 +70,10 @@ impl Default for HttpConfig {
             earliest_record_time: beatbook_core::model::time_sense::default_floor(),
             header_timeout: Duration::from_secs(30),
             body_idle_timeout: Duration::from_secs(30),
+            body_deadline: Duration::from_secs(120),
             secure_cookies: false,
+            guess_limits: crate::throttle::GuessLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -68,7 +83,8 @@ impl Default for HttpConfig {
 pub struct AppState {
     pub storage: Arc<dyn SyncStorage>,
     pub config: Arc<HttpConfig>,
-    pub enrol_failures: Arc<enrol::FailureLimiter>,
+    /// Failed guesses per source address (`guesses`, `crate::throttle`).
+    pub guesses: Arc<guesses::Guesses>,
     /// The supervisors' web pages: sessions, sign-in limits, their clock (`crate::web`).
     pub web: Arc<crate::web::WebState>,
     /// The Prometheus series (`crate::metrics`).
@@ -85,11 +101,13 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(storage: Arc<dyn SyncStorage>, config: HttpConfig) -> Self {
-        let web = crate::web::WebState::system(config.secure_cookies);
+        let mut web = crate::web::WebState::system(config.secure_cookies);
+        web.sign_in_failures = crate::throttle::GuessLimiter::new(config.guess_limits);
+        let guesses = guesses::Guesses::new(config.guess_limits, config.trusted_proxies.clone());
         Self {
             storage,
             config: Arc::new(config),
-            enrol_failures: Arc::default(),
+            guesses: Arc::new(guesses),
             web: Arc::new(web),
             metrics: Arc::default(),
         }
@@ -119,12 +137,19 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::metrics::track,
         ))
-        // Outermost, so it watches the raw bytes arriving (before decompression).
+        // Outermost, so they watch the raw bytes arriving (before decompression).
         .layer(RequestBodyTimeoutLayer::new(body_idle_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.config.body_deadline,
+            hygiene::bound_body,
+        ))
+        // Outermost of all: every log line of a request, even a refused one, carries its id.
+        .layer(middleware::from_fn(request_id::tag))
         .with_state(state)
 }
 
-/// Whether the server is up.
+/// Alive: the process serves HTTP (it touches nothing else, so a busy store does not get a
+/// healthy process restarted). Readiness is `/readyz`.
 #[utoipa::path(
     get,
     path = "/healthz",
@@ -136,7 +161,7 @@ pub(crate) async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// Every answer: the error shape, and the server's clock for the device's correction.
-async fn finish(response: Response) -> Response {
+pub(crate) async fn finish(response: Response) -> Response {
     let mut response = errors::normalise(response);
     let status = response.status();
     if status.is_client_error() || status.is_server_error() {

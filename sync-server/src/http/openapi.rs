@@ -73,6 +73,7 @@ impl Modify for DeviceTokenScheme {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(super::healthz))
+        .routes(routes!(super::ready::readyz))
         .routes(routes!(openapi_json))
         .routes(routes!(super::enrol::enrol))
         .routes(routes!(super::push::push))
@@ -225,6 +226,7 @@ mod tests {
             listed,
             [
                 "GET /healthz",
+                "GET /readyz",
                 "GET /v1/openapi.json",
                 "GET /v1/reports",
                 "GET /v1/reports.csv",
@@ -234,11 +236,12 @@ mod tests {
                 "POST /v1/sync/push",
             ]
         );
-        // Every operation but health, this document and enrolment needs a device token.
+        // Every operation but health, readiness, this document and enrolment needs a device token.
         for (path, item) in paths {
             for (method, op) in item.as_object().expect("path item") {
                 let secured = op.get("security").is_some();
-                let public = ["/healthz", "/v1/openapi.json", "/v1/enrol"].contains(&path.as_str());
+                let public = ["/healthz", "/readyz", "/v1/openapi.json", "/v1/enrol"]
+                    .contains(&path.as_str());
                 assert_eq!(secured, !public, "{method} {path}: security");
             }
         }

@@ -34,6 +34,36 @@ pub const MAX_SEQ: u64 = i64::MAX as u64;
 /// Changes per page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 
+/// A page stops before its changes, serialised (full form), would pass this many bytes —
+/// though it always holds at least one change. The store stops reading at the same budget of
+/// stored bytes, so one pull holds a bounded amount of memory however large its records are
+/// (`docs/sync-protocol.md#pull`).
+pub const MAX_PULL_PAGE_BYTES: usize = 512 * 1024;
+
+/// Counts the bytes serialising writes, keeping none.
+#[derive(Default)]
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The serialised size of one change (its JSON in the full form, and a separating comma).
+fn wire_size(change: &Change) -> usize {
+    let mut counter = Counter::default();
+    match serde_json::to_writer(&mut counter, change) {
+        Ok(()) => counter.0 + 1,
+        // A change that cannot be serialised fails the answer later anyway; count it as large.
+        Err(_) => usize::MAX,
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PullParams {
@@ -64,6 +94,7 @@ pub struct PullParams {
         (status = 200, description = "A page of changes in seq order; pull again from `next_cursor` while `has_more`.", body = super::openapi::PullPage, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 400, description = "`bad_request`: a parameter is not valid.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 429, description = "`slow_down`: too many wrong tokens from this address; wait `Retry-After` seconds (a valid token is still served).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
     )
@@ -99,60 +130,77 @@ pub async fn pull(
         Some(_) => return Err(ApiError::bad_request("echoes must be include, or absent")),
     }
     let requested = params.cursor;
-    let (page, after) = tokio::task::spawn_blocking(move || {
-        let page = storage.feed_page(&filter, requested, limit)?;
+    let (page, after) = crate::http::request_id::in_request(move || {
+        let page = storage.feed_page_within(&filter, requested, limit, MAX_PULL_PAGE_BYTES)?;
         if requested > page.head {
             tracing::warn!(
                 cursor = requested,
                 head = page.head,
                 "cursor beyond the feed head; serving from the start"
             );
-            return storage.feed_page(&filter, 0, limit).map(|p| (p, 0));
+            return storage
+                .feed_page_within(&filter, 0, limit, MAX_PULL_PAGE_BYTES)
+                .map(|p| (p, 0));
         }
         Ok((page, requested))
     })
     .await??;
-    let last_seq = page.rows.last().map(|r| r.seq);
-    let next_cursor = match (last_seq, page.has_more) {
-        (Some(seq), true) => seq,
-        (Some(seq), false) => seq.max(page.head),
-        (None, _) => after.max(page.head),
-    };
-    let served: Vec<_> = page
-        .rows
-        .into_iter()
-        .filter(|row| scope::may_receive(&principal, row))
-        .collect();
-    // s.62: which records holding or naming people this device receives, logged before they
-    // are sent (a disclosure that cannot be logged does not happen).
-    let disclosed = s62::disclosures(&principal, &served, Utc::now().timestamp_millis());
-    if !disclosed.is_empty() {
-        let storage = state.storage.clone();
-        tokio::task::spawn_blocking(move || storage.append_audits(&disclosed)).await??;
-    }
-    let changes: Vec<Change> = served
-        .into_iter()
-        .map(|row| Change {
+    let mut has_more = page.has_more;
+    let mut last_seq = page.rows.last().map(|r| r.seq);
+    let mut changes: Vec<Change> = Vec::with_capacity(page.rows.len());
+    let mut disclosed = Vec::new();
+    let now_ms = Utc::now().timestamp_millis();
+    let mut bytes = 0usize;
+    for row in page.rows {
+        // `last_seq` follows every row read, sent or not (a row outside the holder's scope
+        // is passed over, never re-read), except where the page is cut for size below.
+        if !scope::may_receive(&principal, &row) {
+            continue;
+        }
+        // s.62: a record holding or naming people that this device receives is a disclosure.
+        let disclosure = s62::disclosures(&principal, [&row], now_ms);
+        let change = Change {
             seq: row.seq,
             kind: row.kind,
             record_id: row.record_id,
             fields: row.state.fields,
             erased: row.state.erased,
-        })
-        .collect();
+        };
+        let size = wire_size(&change);
+        if !changes.is_empty() && bytes.saturating_add(size) > MAX_PULL_PAGE_BYTES {
+            // Cut here: the next page starts at this change.
+            has_more = true;
+            last_seq = changes.last().map(|c: &Change| c.seq);
+            break;
+        }
+        bytes = bytes.saturating_add(size);
+        changes.push(change);
+        disclosed.extend(disclosure);
+    }
+    // Logged before the page is sent: a disclosure that cannot be logged does not happen.
+    if !disclosed.is_empty() {
+        let storage = state.storage.clone();
+        crate::http::request_id::in_request(move || storage.append_audits(&disclosed)).await??;
+    }
+    let next_cursor = match (last_seq, has_more) {
+        (Some(seq), true) => seq,
+        (Some(seq), false) => seq.max(page.head),
+        (None, _) => after.max(page.head),
+    };
     tracing::info!(
         device_id = %principal.device_id,
         cursor = after,
         changes = changes.len(),
         next_cursor,
-        has_more = page.has_more,
+        has_more,
+        bytes,
         "pull served"
     );
     state.metrics.record_pull(changes.len());
     let response = PullResponse {
         changes,
         next_cursor,
-        has_more: page.has_more,
+        has_more,
         server_time: Utc::now(),
         epoch: Some(state.storage.epoch()?),
     };
@@ -172,6 +220,7 @@ pub async fn pull(
     responses(
         (status = 200, description = "The device and its holder.", body = StatusResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 429, description = "`slow_down`: too many wrong tokens from this address; wait `Retry-After` seconds (a valid token is still served).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
     )

@@ -80,6 +80,7 @@ struct Tally {
         (status = 200, description = "Every op's result, in request order; the accepted ops were committed together before the answer.", body = PushResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 400, description = "`bad_request` (not a push envelope, or an op without a UUID `op_id`), or `unsupported_protocol`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 429, description = "`slow_down`: too many wrong tokens from this address; wait `Retry-After` seconds (a valid token is still served).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 408, description = "`request_timeout`: the body stopped arriving; nothing was applied.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 409, description = "`epoch_changed`: the store was restored from a backup since the device's last sync (its `epoch` is not the store's); nothing was applied: pull from cursor 0 with `echoes=include`, then push again.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 413, description = "`body_too_large`: more than 4 MiB or more than 1,000 ops; split the batch.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
@@ -150,7 +151,7 @@ pub async fn push(
     let (server_node, team_members) = {
         let storage = storage.clone();
         let team = principal.team_id;
-        tokio::task::spawn_blocking(move || {
+        crate::http::request_id::in_request(move || {
             let members = match team {
                 Some(team) => storage.team_member_ids(team)?.into_iter().collect(),
                 None => BTreeSet::new(),
@@ -169,7 +170,7 @@ pub async fn push(
         team_members,
     };
     let device_id = ctx.principal.device_id;
-    let (results, tally) = tokio::task::spawn_blocking(move || {
+    let (results, tally) = crate::http::request_id::in_request(move || {
         apply_all(storage, &ctx, envelope.ops, op_ids, pulled_through)
     })
     .await??;

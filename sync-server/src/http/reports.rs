@@ -48,6 +48,7 @@ pub struct ReportParams {
         (status = 200, description = "Every figure for the period and area.", body = Report, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 400, description = "`bad_request`: `from` or `to` is missing or not an RFC 3339 time, `to` is not after `from`, or `area` is not valid.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 429, description = "`slow_down`: too many wrong tokens from this address; wait `Retry-After` seconds (a valid token is still served).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 403, description = "`forbidden`: only a supervisor may read reports, and only for their own team's areas.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
@@ -62,7 +63,7 @@ pub async fn json(
     let team = reports::team_for(&principal, &query.area).map_err(forbidden)?;
     let storage = state.storage.clone();
     let report =
-        tokio::task::spawn_blocking(move || reports::report(&*storage, Some(team), &query))
+        crate::http::request_id::in_request(move || reports::report(&*storage, Some(team), &query))
             .await??;
     Ok(Json(report))
 }
@@ -80,6 +81,7 @@ pub async fn json(
         (status = 200, description = "The report as CSV (an attachment).", content_type = "text/csv; charset=utf-8", body = String, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 400, description = "`bad_request`: `from` or `to` is missing or not an RFC 3339 time, `to` is not after `from`, or `area` is not valid.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 429, description = "`slow_down`: too many wrong tokens from this address; wait `Retry-After` seconds (a valid token is still served).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 403, description = "`forbidden`: only a supervisor may read reports, and only for their own team's areas.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 503, description = "The store is busy: nothing was applied; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
@@ -93,7 +95,7 @@ pub async fn csv(
     let query = query(params)?;
     let team = reports::team_for(&principal, &query.area).map_err(forbidden)?;
     let storage = state.storage.clone();
-    let text = tokio::task::spawn_blocking(move || {
+    let text = crate::http::request_id::in_request(move || {
         let report = reports::report(&*storage, Some(team), &query)?;
         reports::log_export(&*storage, &principal, &query, Utc::now().timestamp_millis())?;
         Ok::<_, crate::storage::StorageError>(beatbook_core::reports::to_csv(&report))

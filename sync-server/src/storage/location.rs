@@ -3,6 +3,8 @@
 //! `postgres://…` (or `postgresql://…`) for PostgreSQL. [`StorageLocation::open`] is the one
 //! place a concrete backend is chosen; everything else holds an `Arc<dyn SyncStorage>`.
 
+use super::postgres::PoolOptions;
+use super::sqlite::ReaderLimits;
 use super::{PostgresStorage, SqliteStorage, StorageResult, SyncStorage};
 use std::fmt;
 use std::path::PathBuf;
@@ -62,12 +64,44 @@ impl FromStr for StorageLocation {
     }
 }
 
+/// How many connections a store may hold and how long a call waits for one (then it is
+/// answered busy: `503` with `Retry-After`). Each backend reads its own part.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// The embedded store's pool of reader connections.
+    pub sqlite_readers: ReaderLimits,
+    /// PostgreSQL's pool.
+    pub postgres: PoolOptions,
+}
+
+impl StoreOptions {
+    /// `readers` SQLite readers, and `wait` as both backends' wait for a connection.
+    pub fn with(readers: usize, wait: std::time::Duration) -> Self {
+        let defaults = Self::default();
+        Self {
+            sqlite_readers: ReaderLimits {
+                size: readers,
+                wait,
+            },
+            postgres: PoolOptions {
+                checkout_timeout: wait,
+                ..defaults.postgres
+            },
+        }
+    }
+}
+
 impl StorageLocation {
-    /// Opens the store (creating and migrating it as needed).
+    /// Opens the store (creating and migrating it as needed) with the default limits.
     pub fn open(&self) -> StorageResult<Arc<dyn SyncStorage>> {
+        self.open_with(&StoreOptions::default())
+    }
+
+    /// Opens the store with `options`.
+    pub fn open_with(&self, options: &StoreOptions) -> StorageResult<Arc<dyn SyncStorage>> {
         Ok(match self {
-            Self::Sqlite(dir) => Arc::new(SqliteStorage::open(dir)?),
-            Self::Postgres(url) => Arc::new(PostgresStorage::open(url)?),
+            Self::Sqlite(dir) => Arc::new(SqliteStorage::open_with(dir, options.sqlite_readers)?),
+            Self::Postgres(url) => Arc::new(PostgresStorage::open_with(url, &options.postgres)?),
         })
     }
 }

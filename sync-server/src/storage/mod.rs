@@ -45,12 +45,16 @@
 //!   erased with it.
 //! - **Pages follow the filter.** [`SyncStorage::feed_page`] returns only rows the
 //!   [`FeedFilter`] admits; the filter is built by `crate::scope`.
+//! - **Pages are bounded by bytes as well as records** ([`SyncStorage::feed_page_within`]):
+//!   rows are read one by one and reading stops at the budget, so a page of large records
+//!   never sits whole in memory.
 
 pub mod audit_chain;
 pub(crate) mod compact;
 pub(crate) mod echo;
 pub mod epoch;
 pub mod location;
+pub(crate) mod page_budget;
 pub mod postgres;
 pub mod sqlite;
 
@@ -58,7 +62,7 @@ pub mod sqlite;
 pub(crate) mod conformance;
 
 pub use audit_chain::{AuditFilter, ChainedAudit};
-pub use location::StorageLocation;
+pub use location::{StorageLocation, StoreOptions};
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
@@ -425,7 +429,20 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
             .ok_or_else(|| StorageError::Invalid("a batch of one gave no outcome".into()))
     }
     /// Records with `seq > after` that `filter` admits, in seq order, at most `limit`.
-    fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage>;
+    fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage> {
+        self.feed_page_within(filter, after, limit, usize::MAX)
+    }
+    /// As [`SyncStorage::feed_page`], and the page also stops before the records' stored size
+    /// (values, clocks and ids) passes `max_bytes` — but always holds at least one record, so a
+    /// puller always advances. A page cut short says `has_more`. This bounds the memory one
+    /// pull holds however large its records are.
+    fn feed_page_within(
+        &self,
+        filter: &FeedFilter,
+        after: u64,
+        limit: u32,
+        max_bytes: usize,
+    ) -> StorageResult<FeedPage>;
     /// The highest seq committed and visible now.
     fn feed_head(&self) -> StorageResult<u64>;
 

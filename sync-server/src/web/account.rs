@@ -3,7 +3,8 @@
 //! session cookie's flags, and revoking the browser's device when a session ends.
 
 use super::guard::{
-    self, cookie, form_or_csrf, CsrfForm, Supervisor, WebError, SESSION_COOKIE, SIGN_IN_COOKIE,
+    self, cookie, form_or_csrf, CsrfForm, SignInAllowed, Supervisor, WebError, SESSION_COOKIE,
+    SIGN_IN_COOKIE,
 };
 use super::session::{Session, ABSOLUTE_TIMEOUT};
 use super::{signin, views};
@@ -11,13 +12,11 @@ use crate::http::AppState;
 use crate::secrets;
 use crate::storage::StorageError;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
-use axum::Extension;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 #[derive(Debug, Deserialize)]
 pub struct SignInQuery {
@@ -67,16 +66,11 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    SignInAllowed { source }: SignInAllowed,
     headers: HeaderMap,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let now = state.web.clock.now();
-    // Failures are counted per source address (`signin::SignInLimiter`).
-    let source = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
-    if let Some(secs) = state.web.sign_in_failures.blocked_for(source, now) {
-        return Err(WebError::TooManyAttempts(secs));
-    }
     let Form(form) =
         form.map_err(|_| WebError::BadRequest("The form could not be read.".into()))?;
     let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
@@ -85,11 +79,17 @@ pub async fn sign_in(
     }
     let storage = state.storage.clone();
     let outcome =
-        tokio::task::spawn_blocking(move || signin::exchange(&*storage, &form.code, now)).await??;
+        crate::http::request_id::in_request(move || signin::exchange(&*storage, &form.code, now))
+            .await??;
     let signed = match outcome {
         Ok(signed) => signed,
         Err(refusal) => {
-            state.web.sign_in_failures.failed(source, now);
+            crate::http::guesses::note_failure(
+                &state.web.sign_in_failures,
+                "web sign-in codes",
+                source,
+                now,
+            );
             tracing::info!(?refusal, "web sign-in refused");
             return Ok(sign_in_page(
                 &state,
@@ -148,7 +148,7 @@ async fn revoke_all(
         return Ok(());
     }
     let storage = state.storage.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::http::request_id::in_request(move || {
         devices
             .into_iter()
             .try_for_each(|d| storage.revoke_device(d, now.timestamp_millis()).map(|_| ()))

@@ -14,7 +14,7 @@ use crate::storage::{Principal, StorageError, TokenCheck};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use beatbook_core::ids::TeamId;
 use beatbook_core::model::Role;
@@ -79,11 +79,37 @@ impl IntoResponse for WebError {
             StatusCode::INTERNAL_SERVER_ERROR => "The server failed; try again later.".to_owned(),
             _ => self.to_string(),
         };
-        (
+        let mut response = (
             status,
             Html(views::error_page(status, &message).into_string()),
         )
-            .into_response()
+            .into_response();
+        if let WebError::TooManyAttempts(secs) = self {
+            if let Ok(value) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+/// A sign-in attempt from a source that is not held back, checked before the form (the body)
+/// is read; carries the source so that a failure counts against the address checked.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInAllowed {
+    pub source: Option<std::net::IpAddr>,
+}
+
+impl FromRequestParts<AppState> for SignInAllowed {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let source = state.guesses.source(parts);
+        let now = state.web.clock.now();
+        match state.web.sign_in_failures.blocked_for(source, now) {
+            Some(secs) => Err(WebError::TooManyAttempts(secs)),
+            None => Ok(Self { source }),
+        }
     }
 }
 
@@ -156,7 +182,7 @@ impl FromRequestParts<AppState> for Supervisor {
             SessionCheck::Active(session) => session,
             SessionCheck::Expired(device) => {
                 let storage = state.storage.clone();
-                tokio::task::spawn_blocking(move || storage.revoke_device(device, now_ms))
+                crate::http::request_id::in_request(move || storage.revoke_device(device, now_ms))
                     .await??;
                 tracing::info!("web session expired; its browser device revoked");
                 return Err(WebError::SignInNeeded { expired: true });
@@ -166,7 +192,8 @@ impl FromRequestParts<AppState> for Supervisor {
         let storage = state.storage.clone();
         let token_hash = session.token_hash;
         let check =
-            tokio::task::spawn_blocking(move || storage.authenticate(token_hash, now_ms)).await??;
+            crate::http::request_id::in_request(move || storage.authenticate(token_hash, now_ms))
+                .await??;
         let TokenCheck::Active(principal) = check else {
             state.web.sessions.close(&id_hash);
             return Err(WebError::SignInNeeded { expired: false });
@@ -203,7 +230,6 @@ pub fn form_or_csrf<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn cookies_are_found_by_exact_name() {

@@ -57,7 +57,8 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 pub struct WebState {
     pub clock: Arc<dyn Clock>,
     pub sessions: session::Sessions,
-    pub sign_in_failures: signin::SignInLimiter,
+    /// Failed sign-in codes per source address (`crate::throttle`).
+    pub sign_in_failures: crate::throttle::GuessLimiter,
     /// Mark cookies `Secure` (the server is reached over HTTPS through its reverse proxy).
     pub secure_cookies: bool,
 }
@@ -67,7 +68,7 @@ impl WebState {
         Self {
             clock,
             sessions: session::Sessions::default(),
-            sign_in_failures: signin::SignInLimiter::default(),
+            sign_in_failures: crate::throttle::GuessLimiter::default(),
             secure_cookies,
         }
     }

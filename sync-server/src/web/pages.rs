@@ -54,7 +54,7 @@ pub async fn icon() -> Response {
 pub(super) async fn load(state: &AppState, sup: &Supervisor) -> Result<TeamData, WebError> {
     let storage: Arc<dyn SyncStorage> = state.storage.clone();
     let team = sup.team;
-    Ok(tokio::task::spawn_blocking(move || team::load(&*storage, team)).await??)
+    Ok(crate::http::request_id::in_request(move || team::load(&*storage, team)).await??)
 }
 
 pub(super) fn page(
@@ -125,7 +125,8 @@ pub async fn audit(
 ) -> Result<Html<String>, WebError> {
     let data = load(&state, &sup).await?;
     let storage = state.storage.clone();
-    let entries = tokio::task::spawn_blocking(move || storage.audit_log(AUDIT_READ)).await??;
+    let entries =
+        crate::http::request_id::in_request(move || storage.audit_log(AUDIT_READ)).await??;
     let members: Vec<_> = data.members().into_iter().map(|(id, _)| id).collect();
     let ours: Vec<ServerAudit> = entries
         .into_iter()
@@ -170,7 +171,7 @@ pub async fn show_personal(
     let team = sup.team;
     let principal = sup.principal.clone();
     let at_ms = state.web.clock.now().timestamp_millis();
-    let revealed = tokio::task::spawn_blocking(move || {
+    let revealed = crate::http::request_id::in_request(move || {
         let Some(revealed) = team::reveal(&*storage, team, id)? else {
             return Ok(None);
         };
@@ -211,7 +212,7 @@ pub async fn approvals(
     let data = load(&state, &sup).await?;
     let storage = state.storage.clone();
     let team = sup.team;
-    let steps = tokio::task::spawn_blocking(move || team::steps(&*storage, team)).await??;
+    let steps = crate::http::request_id::in_request(move || team::steps(&*storage, team)).await??;
     let done = match query.ok().and_then(|Query(q)| q.done).as_deref() {
         Some("approved") => Some((
             "approved",
@@ -267,7 +268,7 @@ pub async fn decide_stage(
     let team = sup.team;
     let now = state.web.clock.now();
     let config = state.config.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = crate::http::request_id::in_request(move || {
         decide::decide(&*storage, &principal, team, request, decision, now, &config)
     })
     .await??;
@@ -292,7 +293,8 @@ pub async fn review(
     let storage = state.storage.clone();
     let (team, me) = (sup.team, sup.principal.user_id);
     let queue =
-        tokio::task::spawn_blocking(move || super::review::queue(&*storage, team, me)).await??;
+        crate::http::request_id::in_request(move || super::review::queue(&*storage, team, me))
+            .await??;
     let done = query.ok().and_then(|Query(q)| {
         q.marked.map(|n| match q.left.unwrap_or(0) {
             0 => format!("{n} marked reviewed."),
@@ -328,7 +330,7 @@ pub async fn mark_reviewed(
     let team = sup.team;
     let now = state.web.clock.now();
     let config = state.config.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let outcome = crate::http::request_id::in_request(move || {
         super::review::mark(&*storage, &principal, team, member, &keys, now, &config)
     })
     .await??;

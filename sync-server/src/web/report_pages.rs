@@ -125,7 +125,7 @@ pub async fn report_csv(
         "{}; web pages",
         crate::reports::disclosure_detail(&report.query, Some(sup.team))
     );
-    tokio::task::spawn_blocking(move || {
+    crate::http::request_id::in_request(move || {
         storage.append_audit(&ServerAudit {
             justification: Some(justification),
             recipient: Some(format!("web session of user {}", principal.user_id)),
@@ -168,7 +168,8 @@ pub async fn map(
     let data = load(&state, &sup).await?;
     let storage = state.storage.clone();
     let team = sup.team;
-    let geojson = tokio::task::spawn_blocking(move || team::boundaries(&*storage, team)).await??;
+    let geojson =
+        crate::http::request_id::in_request(move || team::boundaries(&*storage, team)).await??;
     let now = state.web.clock.now();
     let month = figures(&data, now - Duration::days(28), now, now)?;
     let lap = data

@@ -12,9 +12,10 @@
 //! The device's token is made here, hashed, and its plaintext dropped: it never leaves the
 //! server, so a browser session is no credential for the sync API.
 //!
-//! Failed attempts are rate-limited per minute and source address ([`SignInLimiter`]), on the
-//! injected clock; 10 failures a minute against codes of 50 bits that live 10 minutes leaves a
-//! guesser nothing.
+//! Failed attempts are limited per source address with exponential back-off
+//! (`crate::throttle`, the same limiter as enrolment codes and tokens), on the injected clock,
+//! and checked before the form is read (`guard::SignInAllowed`); 10 failures, then waits that
+//! double from 30 s, against codes of 50 bits that live 10 minutes leaves a guesser nothing.
 
 use crate::admin::{AdminError, AdminResult};
 use crate::secrets;
@@ -22,14 +23,9 @@ use crate::storage::{EnrolRefusal, NewDevice, StorageResult, SyncStorage};
 use beatbook_core::ids::{DeviceId, UserId};
 use beatbook_core::model::{Role, User};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
 
 /// How long a sign-in code may wait to be used.
 pub const CODE_LIFETIME: Duration = Duration::minutes(10);
-/// Failed sign-ins allowed in one minute from one source address, then `429`.
-pub const FAILURES_PER_MINUTE: u32 = 10;
 /// The device name a browser session is enrolled under (shown by `admin list-devices`).
 pub const DEVICE_NAME: &str = "web pages (browser session)";
 
@@ -129,128 +125,13 @@ pub fn exchange(
     }
 }
 
-/// Each source's window: when its first counted failure was, and how many since.
-type Windows = HashMap<Option<IpAddr>, (DateTime<Utc>, u32)>;
-
-/// How many sources' windows are kept at once; past it, expired windows are dropped, and if
-/// none has expired, sources not yet counted share one window (a flood of addresses cannot grow
-/// memory without bound, and gains nothing: the shared window fills as fast as any).
-pub const MAX_SOURCES: usize = 10_000;
-
-/// Counts failed sign-ins per minute for each source address, on the caller's clock. Per
-/// source, so that one guesser cannot lock every supervisor out; `None` is a request with no
-/// known peer (tests driving the router directly). Behind a reverse proxy every request has
-/// the proxy's address, and the limit is the proxy's (docs/operations.md).
-#[derive(Debug, Default)]
-pub struct SignInLimiter {
-    windows: Mutex<Windows>,
-}
-
-impl SignInLimiter {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
-        self.windows.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Seconds `source` must wait, when its minute's failures are used up.
-    pub fn blocked_for(&self, source: Option<IpAddr>, now: DateTime<Utc>) -> Option<i64> {
-        let windows = self.lock();
-        match windows.get(&key_for(&windows, source)) {
-            Some((start, failures))
-                if now - *start < Duration::minutes(1) && *failures >= FAILURES_PER_MINUTE =>
-            {
-                Some((Duration::minutes(1) - (now - *start)).num_seconds().max(1))
-            }
-            _ => None,
-        }
-    }
-
-    /// Notes a failed attempt from `source`.
-    pub fn failed(&self, source: Option<IpAddr>, now: DateTime<Utc>) {
-        let mut windows = self.lock();
-        if !windows.contains_key(&source) && windows.len() >= MAX_SOURCES {
-            windows.retain(|_, (start, _)| now - *start < Duration::minutes(1));
-        }
-        let key = key_for(&windows, source);
-        let window = windows.entry(key).or_insert((now, 0));
-        if now - window.0 >= Duration::minutes(1) {
-            *window = (now, 0);
-        }
-        window.1 = window.1.saturating_add(1);
-    }
-}
-
-/// The window `source` counts in: its own, or when the table is full and it has none, the
-/// shared one.
-fn key_for(windows: &Windows, source: Option<IpAddr>) -> Option<IpAddr> {
-    if windows.contains_key(&source) || windows.len() < MAX_SOURCES {
-        source
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn sign_in_codes_are_hashed_apart_from_enrolment_codes() {
         assert_ne!(code_hash("ABCDEFGHIJ"), secrets::hash("ABCDEFGHIJ"));
         assert_eq!(code_hash("abcde-fghij"), code_hash("ABCDEFGHIJ"));
-    }
-
-    #[test]
-    fn ten_failures_a_minute_from_one_source_then_that_source_waits() {
-        let t0 = Utc
-            .with_ymd_and_hms(2031, 3, 4, 9, 0, 0)
-            .single()
-            .expect("time");
-        let guesser = Some(IpAddr::from([203, 0, 113, 7]));
-        let sergeant = Some(IpAddr::from([10, 1, 2, 3]));
-        let limiter = SignInLimiter::default();
-        for i in 0..FAILURES_PER_MINUTE {
-            assert_eq!(limiter.blocked_for(guesser, t0), None, "attempt {i}");
-            limiter.failed(guesser, t0);
-        }
-        assert_eq!(
-            limiter.blocked_for(guesser, t0 + Duration::seconds(20)),
-            Some(40)
-        );
-        // Another address is not locked out by the guesser.
-        assert_eq!(
-            limiter.blocked_for(sergeant, t0 + Duration::seconds(20)),
-            None
-        );
-        assert_eq!(
-            limiter.blocked_for(guesser, t0 + Duration::seconds(61)),
-            None
-        );
-    }
-
-    #[test]
-    fn a_flood_of_addresses_is_bounded_and_shares_one_window() {
-        let t0 = Utc
-            .with_ymd_and_hms(2031, 3, 4, 9, 0, 0)
-            .single()
-            .expect("time");
-        let limiter = SignInLimiter::default();
-        for n in 0..MAX_SOURCES as u32 {
-            limiter.failed(Some(IpAddr::from(n.to_be_bytes())), t0);
-        }
-        let late = |n: u32| Some(IpAddr::from((u32::MAX - n).to_be_bytes()));
-        for n in 0..FAILURES_PER_MINUTE {
-            limiter.failed(late(n), t0);
-        }
-        assert!(limiter.lock().len() <= MAX_SOURCES + 1);
-        assert!(
-            limiter.blocked_for(late(99), t0).is_some(),
-            "the shared window is full"
-        );
-        // A minute on, expired windows make room again.
-        let t1 = t0 + Duration::seconds(61);
-        limiter.failed(late(100), t1);
-        assert!(limiter.lock().len() <= 2);
-        assert_eq!(limiter.blocked_for(late(100), t1), None);
     }
 }

@@ -419,7 +419,7 @@ async fn each_sergeant_sees_only_their_team() {
 #[tokio::test]
 async fn wrong_codes_are_rate_limited() {
     let w = web(false);
-    for _ in 0..signin::FAILURES_PER_MINUTE {
+    for _ in 0..crate::throttle::DEFAULT_FREE_FAILURES {
         assert_eq!(
             w.try_code("AAAAAAAAAA").await.status,
             StatusCode::UNAUTHORIZED

@@ -61,17 +61,24 @@ fn bodies_over_4_mib_are_refused_even_when_gzipped_small() {
         "{{\"protocol\": 1, \"ops\": [], \"pad\": \"{}\"}}",
         "x".repeat(5 * 1024 * 1024)
     );
-    let response = h
+    let sent = h
         .client
         .post(h.url("/v1/sync/push"))
         .bearer_auth(&device.token)
         .header(CONTENT_TYPE, "application/json")
         .body(big.clone())
-        .send()
-        .expect("sent");
-    let (status, text) = read(response);
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(error_code(&text), "body_too_large");
+        .send();
+    match sent {
+        Ok(response) => {
+            let (status, text) = read(response);
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+            assert_eq!(error_code(&text), "body_too_large");
+        }
+        // Refused on its declared length before the body is read, the connection may close
+        // while this client is still writing; `hostile/hygiene.rs` reads that 413 on a raw
+        // socket. Anything but a failed send is wrong here.
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
 
     let packed = gzip(big.as_bytes());
     assert!(packed.len() < 100 * 1024);

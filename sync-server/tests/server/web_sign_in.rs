@@ -46,7 +46,7 @@ fn try_code(h: &Harness, client: &Client, code: &str) -> StatusCode {
 fn a_guesser_is_limited_without_locking_out_a_sergeant_elsewhere() {
     let h = Harness::start();
     let guesser = client_from(Ipv4Addr::new(127, 0, 0, 2));
-    for attempt in 0..signin::FAILURES_PER_MINUTE {
+    for attempt in 0..beatbook_server::throttle::DEFAULT_FREE_FAILURES {
         assert_eq!(
             try_code(&h, &guesser, "AAAAAAAAAA"),
             StatusCode::UNAUTHORIZED,

@@ -62,6 +62,8 @@ macro_rules! storage_conformance_tests {
             writes::a_batch_commits_once_and_each_op_stands_alone_within_it,
             writes::a_failed_batch_leaves_nothing_of_its_earlier_ops,
             writes::a_record_keeps_its_meta_and_members,
+            writes::two_devices_reusing_one_op_id_both_get_their_records_applied,
+            writes::pages_bounded_by_bytes_still_yield_every_record,
             echo::a_devices_change_over_what_it_held_is_not_sent_back_but_every_other_is,
             feed::pages_follow_the_filter,
             feed::pages_split_the_feed_in_seq_order_and_end_at_the_head,

@@ -5,7 +5,7 @@ use super::{filter, put, row, target, write_note};
 use crate::storage::{
     CurrentRecord, Decision, PendingWrite, RecordMeta, SyncStorage, WriteOutcome,
 };
-use beatbook_core::ids::{TeamId, UserId};
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
 use std::sync::Arc;
@@ -206,4 +206,71 @@ pub(crate) fn a_record_keeps_its_meta_and_members(storage: &Arc<dyn SyncStorage>
         2,
         "Unchanged takes no seq"
     );
+}
+
+/// Op ids are scoped to the device that made them: a device reusing another device's op id
+/// (a buggy or hostile client) gets its own record applied and does not turn the other
+/// device's op into a `duplicate`; each device's own retry is still a `duplicate`.
+pub(crate) fn two_devices_reusing_one_op_id_both_get_their_records_applied(
+    storage: &Arc<dyn SyncStorage>,
+) {
+    let op_id = Uuid::now_v7();
+    let (first, second) = (DeviceId::new(), DeviceId::new());
+    let write = |device: DeviceId, id: &str| {
+        let mut t = target(Some(op_id), RecordKind::Note, id);
+        t.device_id = Some(device);
+        storage
+            .write_record(&t, &mut |_| write_note(id))
+            .expect("write")
+    };
+    assert!(matches!(
+        write(first, "from-first"),
+        WriteOutcome::Applied { seq: Some(1), .. }
+    ));
+    assert!(
+        matches!(
+            write(second, "from-second"),
+            WriteOutcome::Applied { seq: Some(2), .. }
+        ),
+        "another device's op with the same id is applied"
+    );
+    assert_eq!(write(first, "from-first"), WriteOutcome::Duplicate);
+    assert_eq!(write(second, "from-second"), WriteOutcome::Duplicate);
+    let ids: Vec<String> = storage
+        .feed_page(&filter(), 0, 10)
+        .expect("page")
+        .rows
+        .into_iter()
+        .map(|r| r.record_id)
+        .collect();
+    assert_eq!(ids, ["from-first", "from-second"]);
+}
+
+/// A page stops at its byte budget (never empty) and says it has more; following the cursor
+/// page by page still yields every record once, in order.
+pub(crate) fn pages_bounded_by_bytes_still_yield_every_record(storage: &Arc<dyn SyncStorage>) {
+    for i in 0..5 {
+        put(
+            storage.as_ref(),
+            row(RecordKind::Note, &format!("n{i}"), false),
+        );
+    }
+    let one = storage
+        .feed_page_within(&filter(), 0, 100, 1)
+        .expect("page");
+    assert_eq!(one.rows.len(), 1, "a tiny budget still gives one record");
+    assert!(one.has_more);
+    let (mut after, mut seen) = (0, Vec::new());
+    for _ in 0..10 {
+        let page = storage
+            .feed_page_within(&filter(), after, 100, 150)
+            .expect("page");
+        assert!(!page.rows.is_empty() || !page.has_more);
+        seen.extend(page.rows.iter().map(|r| r.record_id.clone()));
+        match page.rows.last() {
+            Some(last) if page.has_more => after = last.seq,
+            _ => break,
+        }
+    }
+    assert_eq!(seen, ["n0", "n1", "n2", "n3", "n4"]);
 }

@@ -9,8 +9,10 @@
 
 use super::convert::{parsed, parsed_opt, seq, seq_param};
 use crate::storage::compact::join;
+use crate::storage::page_budget::PageBudget;
 use crate::storage::{kind_list, FeedFilter, FeedPage, FeedRow, StorageResult};
 use beatbook_core::sync::merge::RecordState;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, IsolationLevel};
 
@@ -101,6 +103,7 @@ pub(super) fn feed_page(
     filter: &FeedFilter,
     after: u64,
     limit: u32,
+    max_bytes: usize,
 ) -> StorageResult<FeedPage> {
     let (sql, params) = feed_sql(filter, after, i64::from(limit) + 1)?;
     let mut tx = client
@@ -108,31 +111,36 @@ pub(super) fn feed_page(
         .isolation_level(IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    let raw = tx.query(&sql, &params.refs())?;
-    let head = head(&mut tx)?;
-    tx.commit()?;
-    let mut rows = raw
-        .iter()
-        .map(|r| {
+    let mut budget = PageBudget::new(limit, max_bytes);
+    let mut rows = Vec::new();
+    {
+        // Rows are taken as they arrive and taking stops at the budget (the rest of the
+        // answer is discarded by the client): a page of large records is never held whole.
+        let mut raw = tx.query_raw(&sql, params.refs())?;
+        while let Some(r) = raw.next()? {
+            let record_id: String = r.try_get(2)?;
             let values: String = r.try_get(4)?;
             let clocks: Vec<u8> = r.try_get(6)?;
-            Ok(FeedRow {
+            if !budget.admit(record_id.len() + values.len() + clocks.len()) {
+                break;
+            }
+            rows.push(FeedRow {
                 seq: seq(r.try_get(0)?)?,
-                kind: parsed(r, 1, "record kind")?,
-                record_id: r.try_get(2)?,
-                subject_kind: parsed_opt(r, 3, "record kind")?,
+                kind: parsed(&r, 1, "record kind")?,
+                record_id,
+                subject_kind: parsed_opt(&r, 3, "record kind")?,
                 state: RecordState {
                     fields: join(&values, &clocks)?,
                     erased: r.try_get(5)?,
                 },
-            })
-        })
-        .collect::<StorageResult<Vec<_>>>()?;
-    let has_more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
+            });
+        }
+    }
+    let head = head(&mut tx)?;
+    tx.commit()?;
     Ok(FeedPage {
         rows,
-        has_more,
+        has_more: budget.cut(),
         head,
     })
 }

@@ -17,6 +17,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0002_audit_chain",
         include_str!("../../../migrations/postgres/0002_audit_chain.sql"),
     ),
+    (
+        "0003_op_ids_per_device",
+        include_str!("../../../migrations/postgres/0003_op_ids_per_device.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.

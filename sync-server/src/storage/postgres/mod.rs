@@ -177,8 +177,14 @@ impl SyncStorage for PostgresStorage {
         records::write_batch(&mut *self.client()?, writes, self.feed_lock)
     }
 
-    fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage> {
-        feed::feed_page(&mut *self.client()?, filter, after, limit)
+    fn feed_page_within(
+        &self,
+        filter: &FeedFilter,
+        after: u64,
+        limit: u32,
+        max_bytes: usize,
+    ) -> StorageResult<FeedPage> {
+        feed::feed_page(&mut *self.client()?, filter, after, limit, max_bytes)
     }
 
     fn feed_head(&self) -> StorageResult<u64> {

@@ -123,9 +123,12 @@ fn write_one(
     decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
     audit: &mut Vec<crate::storage::ServerAudit>,
 ) -> StorageResult<WriteOutcome> {
+    // Op ids are scoped to the device that made them (migration 0002).
+    let device = target.device_id.map(|d| d.to_string()).unwrap_or_default();
     if let Some(op_id) = target.op_id {
-        let stmt = batch.statement("SELECT 1 FROM applied_ops WHERE op_id = $1")?;
-        if batch.tx.query_opt(&stmt, &[&op_id])?.is_some() {
+        let stmt =
+            batch.statement("SELECT 1 FROM applied_ops WHERE device_id = $1 AND op_id = $2")?;
+        if batch.tx.query_opt(&stmt, &[&device, &op_id])?.is_some() {
             return Ok(WriteOutcome::Duplicate);
         }
     }
@@ -188,15 +191,9 @@ fn write_one(
             "INSERT INTO applied_ops (op_id, device_id, seq, received_at) VALUES ($1, $2, $3, $4)",
         )?;
         let seq = seq.map(seq_param).transpose()?;
-        batch.tx.execute(
-            &stmt,
-            &[
-                &op_id,
-                &target.device_id.map(|d| d.to_string()).unwrap_or_default(),
-                &seq,
-                &target.now_ms,
-            ],
-        )?;
+        batch
+            .tx
+            .execute(&stmt, &[&op_id, &device, &seq, &target.now_ms])?;
     }
     Ok(outcome)
 }

@@ -30,6 +30,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0005_audit_chain",
         include_str!("../../../migrations/0005_audit_chain.sql"),
     ),
+    (
+        "0006_op_ids_per_device",
+        include_str!("../../../migrations/0006_op_ids_per_device.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -4,7 +4,9 @@
 //!
 //! One writer connection behind a mutex: every batch of changes runs in a `BEGIN IMMEDIATE`
 //! transaction on it, one batch at a time, which is what makes feed order commit order. Reads use a
-//! small pool of reader connections, each page in one read transaction (a WAL snapshot).
+//! fixed pool of reader connections (`readers.rs`: at most `--sqlite-readers`, a read waits for
+//! one and is answered busy past `--sqlite-reader-wait-ms`), each page in one read transaction
+//! (a WAL snapshot).
 //! Administration commands may open the same file from another process while the server
 //! runs: SQLite serialises their writes with the server's (busy timeout 5 s).
 //!
@@ -19,6 +21,7 @@ mod errors;
 pub(crate) mod migrations;
 pub(crate) mod people;
 mod permissions;
+mod readers;
 mod records;
 mod report_records;
 
@@ -30,6 +33,7 @@ use super::{
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
 use beatbook_core::sync::RecordKind;
+use readers::Readers;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -44,15 +48,14 @@ const CACHE_KIB: i64 = -32 * 1024;
 /// How much of the database file reads may map into memory.
 const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
-/// Reader connections kept open between requests.
-const MAX_IDLE_READERS: usize = 4;
+pub use readers::{ReaderLimits, DEFAULT_READERS, DEFAULT_READER_WAIT};
 
 /// The SQLite implementation of [`SyncStorage`].
 #[derive(Debug)]
 pub struct SqliteStorage {
     path: PathBuf,
     writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Readers,
     node: DeviceId,
     epoch: uuid::Uuid,
 }
@@ -60,6 +63,11 @@ pub struct SqliteStorage {
 impl SqliteStorage {
     /// Opens (creating if needed) the store in `data_dir`, and brings its schema up to date.
     pub fn open(data_dir: &Path) -> StorageResult<Self> {
+        Self::open_with(data_dir, ReaderLimits::default())
+    }
+
+    /// Opens the store with a reader pool of `readers`.
+    pub fn open_with(data_dir: &Path, readers: ReaderLimits) -> StorageResult<Self> {
         permissions::prepare_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
         permissions::prepare_file(&path)?;
@@ -69,10 +77,11 @@ impl SqliteStorage {
         migrations::migrate(&mut writer)?;
         let node = people::server_node(&writer)?;
         let epoch = people::epoch(&writer)?;
+        let reader_path = path.clone();
         Ok(Self {
             path,
             writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
+            readers: Readers::new(readers, move || open_reader(&reader_path)),
             node,
             epoch,
         })
@@ -89,28 +98,21 @@ impl SqliteStorage {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on a reader connection from the pool.
+    /// Runs `f` on a reader connection from the pool (busy if none is free in time).
     fn read<T>(&self, f: impl FnOnce(&mut Connection) -> StorageResult<T>) -> StorageResult<T> {
-        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut conn = match pooled {
-            Some(conn) => conn,
-            None => {
-                let conn = Connection::open_with_flags(
-                    &self.path,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                configure(&conn)?;
-                conn.pragma_update(None, "query_only", "ON")?;
-                conn
-            }
-        };
-        let result = f(&mut conn);
-        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if pool.len() < MAX_IDLE_READERS {
-            pool.push(conn);
-        }
-        result
+        self.readers.read(f)
     }
+}
+
+/// A read-only connection to the store's file.
+fn open_reader(path: &Path) -> StorageResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
 }
 
 fn configure(conn: &Connection) -> StorageResult<()> {
@@ -212,8 +214,14 @@ impl SyncStorage for SqliteStorage {
         Ok(outcomes)
     }
 
-    fn feed_page(&self, filter: &FeedFilter, after: u64, limit: u32) -> StorageResult<FeedPage> {
-        self.read(|conn| records::feed_page(conn, filter, after, limit))
+    fn feed_page_within(
+        &self,
+        filter: &FeedFilter,
+        after: u64,
+        limit: u32,
+        max_bytes: usize,
+    ) -> StorageResult<FeedPage> {
+        self.read(|conn| records::feed_page(conn, filter, after, limit, max_bytes))
     }
 
     fn feed_head(&self) -> StorageResult<u64> {

@@ -3,6 +3,7 @@
 
 use super::people;
 use crate::storage::echo::{echo_device, PreviousChange};
+use crate::storage::page_budget::PageBudget;
 use crate::storage::{
     kind_list, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta,
     RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
@@ -42,10 +43,12 @@ fn write_one(
     decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
     audit: &mut Vec<crate::storage::ServerAudit>,
 ) -> StorageResult<(WriteOutcome, bool)> {
+    // Op ids are scoped to the device that made them (migration 0005).
+    let device = target.device_id.map(|d| d.to_string()).unwrap_or_default();
     if let Some(op_id) = target.op_id {
         let seen = tx
-            .prepare_cached("SELECT 1 FROM applied_ops WHERE op_id = ?1")?
-            .query_row([op_id.to_string()], |_| Ok(()))
+            .prepare_cached("SELECT 1 FROM applied_ops WHERE device_id = ?1 AND op_id = ?2")?
+            .query_row([device.as_str(), op_id.to_string().as_str()], |_| Ok(()))
             .optional()?
             .is_some();
         if seen {
@@ -115,7 +118,7 @@ fn write_one(
         )?
         .execute(params![
             op_id.to_string(),
-            target.device_id.map(|d| d.to_string()).unwrap_or_default(),
+            device,
             seq.map(|s| s as i64),
             target.now_ms
         ])?;
@@ -335,59 +338,49 @@ pub(super) fn feed_page(
     filter: &FeedFilter,
     after: u64,
     limit: u32,
+    max_bytes: usize,
 ) -> StorageResult<FeedPage> {
     let sql = feed_sql(filter);
     let tx = conn.transaction()?;
-    let rows = {
+    let mut budget = PageBudget::new(limit, max_bytes);
+    let mut rows = Vec::new();
+    {
         let mut stmt = tx.prepare_cached(&sql)?;
-        let raw = stmt
-            .query_map(
-                params![
-                    after as i64,
-                    filter.team_id,
-                    filter.member,
-                    i64::from(limit) + 1,
-                    filter.echoes_of.map(|d| d.to_string()),
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, RecordKind>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<RecordKind>>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, bool>(5)?,
-                        r.get::<_, Vec<u8>>(6)?,
-                    ))
+        let mut raw = stmt.query(params![
+            after as i64,
+            filter.team_id,
+            filter.member,
+            i64::from(limit) + 1,
+            filter.echoes_of.map(|d| d.to_string()),
+        ])?;
+        // Rows are read one at a time and reading stops at the budget: a page of large
+        // records is never loaded whole.
+        while let Some(r) = raw.next()? {
+            let record_id: String = r.get(2)?;
+            let values: String = r.get(4)?;
+            let clocks: Vec<u8> = r.get(6)?;
+            if !budget.admit(record_id.len() + values.len() + clocks.len()) {
+                break;
+            }
+            let seq: i64 = r.get(0)?;
+            rows.push(FeedRow {
+                seq: u64::try_from(seq)
+                    .map_err(|_| StorageError::Corrupt("negative feed position".into()))?,
+                kind: r.get(1)?,
+                record_id,
+                subject_kind: r.get(3)?,
+                state: RecordState {
+                    fields: crate::storage::compact::join(&values, &clocks)?,
+                    erased: r.get(5)?,
                 },
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raw.into_iter()
-            .map(
-                |(seq, kind, record_id, subject_kind, values, erased, clocks)| {
-                    Ok(FeedRow {
-                        seq: u64::try_from(seq)
-                            .map_err(|_| StorageError::Corrupt("negative feed position".into()))?,
-                        kind,
-                        record_id,
-                        subject_kind,
-                        state: RecordState {
-                            fields: crate::storage::compact::join(&values, &clocks)?,
-                            erased,
-                        },
-                    })
-                },
-            )
-            .collect::<StorageResult<Vec<_>>>()?
-    };
+            });
+        }
+    }
     let head = head(&tx)?;
     tx.commit()?;
-    let mut rows = rows;
-    let has_more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
     Ok(FeedPage {
         rows,
-        has_more,
+        has_more: budget.cut(),
         head,
     })
 }

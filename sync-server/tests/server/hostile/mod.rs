@@ -5,7 +5,11 @@
 
 mod auth;
 mod bodies;
+mod guessing;
+mod hygiene;
+mod logs;
 mod ops;
+mod readers;
 
 use crate::common::{contact, new_id, note, patrol, statuses, Device, Harness};
 use beatbook_core::sync::protocol::{Change, ErrorBody, RecordKind};
@@ -80,4 +84,45 @@ pub fn assert_error(case: &str, status: StatusCode, text: &str, want: StatusCode
         "{case}: the message quotes the request: {}",
         body.message
     );
+}
+
+/// A raw connection to `server` from the loopback address `source` (std cannot bind before
+/// connecting; tokio's socket can, and hands the stream back as a blocking std one).
+pub fn raw_from(server: std::net::SocketAddr, source: std::net::Ipv4Addr) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(std::net::SocketAddr::from((source, 0)))
+            .expect("bind the source address");
+        let stream = socket.connect(server).await.expect("connect");
+        let stream = stream.into_std().expect("std stream");
+        stream.set_nonblocking(false).expect("blocking");
+        stream
+    })
+}
+
+/// Reads until the server closes the connection, failing if it has not within `bound`.
+pub fn read_answer(stream: &mut std::net::TcpStream, bound: std::time::Duration) -> String {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    stream.set_read_timeout(Some(bound)).expect("read timeout");
+    let mut received = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "no whole answer after {:?}: {e}; got {:?}",
+                started.elapsed(),
+                String::from_utf8_lossy(&received)
+            ),
+        }
+    }
+    String::from_utf8_lossy(&received).into_owned()
 }
