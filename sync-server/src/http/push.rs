@@ -113,18 +113,6 @@ pub async fn push(
             ),
         ));
     }
-    let epoch = state.storage.epoch()?;
-    if let Some(seen) = envelope.epoch.filter(|&seen| seen != epoch) {
-        // The device synced with this store before it was restored from a backup: its ops may
-        // be edits over changes the store no longer has, and its cursor counts seqs the store
-        // will hand out again. Nothing is applied; the device pulls from 0 and re-sends.
-        tracing::info!(device_id = %principal.device_id, %seen, %epoch, "push from another epoch refused");
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::EpochChanged,
-            format!("this server was restored from a backup (epoch {epoch}); pull from cursor 0, then push again"),
-        ));
-    }
     if envelope.ops.len() > MAX_OPS_PER_PUSH {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -147,6 +135,20 @@ pub async fn push(
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // A malformed push is refused as such (400/413) first; only a well-formed one can be out of
+    // its epoch.
+    let epoch = state.storage.epoch()?;
+    if let Some(seen) = envelope.epoch.filter(|&seen| seen != epoch) {
+        // The device synced with this store before it was restored from a backup: its ops may
+        // be edits over changes the store no longer has, and its cursor counts seqs the store
+        // will hand out again. Nothing is applied; the device pulls from 0 and re-sends.
+        tracing::info!(device_id = %principal.device_id, %seen, %epoch, "push from another epoch refused");
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::EpochChanged,
+            format!("this server was restored from a backup (epoch {epoch}); pull from cursor 0, then push again"),
+        ));
+    }
     let storage = state.storage.clone();
     let (server_node, team_members) = {
         let storage = storage.clone();
