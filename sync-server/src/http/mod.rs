@@ -176,14 +176,19 @@ pub(crate) async fn finish(response: Response) -> Response {
     response
 }
 
+/// The route pattern a request matched (`/v1/sync/pull`), or `(unmatched)`: never the path
+/// a client sent, so neither a log line nor a metric label carries what the client typed.
+pub(crate) fn route_label(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |p| p.as_str().to_owned())
+}
+
 /// One log line per request: method, route (never the query or body), status, duration.
 pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let route = route_label(&request);
     let started = Instant::now();
     let response = next.run(request).await;
     tracing::info!(

@@ -16,7 +16,7 @@
 pub mod endpoint;
 
 use crate::http::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -262,11 +262,7 @@ fn method_label(method: &Method) -> &'static str {
 /// Middleware: counts every request by method, route pattern and status, and times it.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let route = crate::http::route_label(&request);
     let started = Instant::now();
     let response = next.run(request).await;
     state.metrics.record_request(

@@ -15,25 +15,16 @@
 //! (`scripts/test-clock-ahead.sh`, which sets `FAKETIME`) it is skipped: the preload would be
 //! inherited by chromium, and nothing in the test reads a fixed date.
 
+use crate::common::KillOnDrop;
 use reqwest::blocking::Client;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 /// axe-core, vendored (see `vendor/README.md`).
 const AXE: &str = include_str!("vendor/axe-4.14.1.min.js");
-
-/// Kills a child process this test started when the test ends, however it ends.
-struct Owned(Child);
-
-impl Drop for Owned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Reads lines until one contains `needle`; that line.
 fn line_with(reader: &mut BufReader<ChildStdout>, needle: &str) -> String {
@@ -195,20 +186,10 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         return;
     };
     let data = crate::common::private_tempdir();
-    let mut server = Owned(
-        Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
-            .args([
-                "serve",
-                "--metrics-listen",
-                "none",
-                "--listen",
-                "127.0.0.1:0",
-                "--demo",
-                "--data",
-            ])
+    let mut server = KillOnDrop(
+        crate::common::serve_binary()
+            .args(["--demo", "--data"])
             .arg(data.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .expect("the server starts"),
     );
@@ -231,7 +212,7 @@ fn a_sergeant_signs_in_with_a_code_and_sees_the_team_and_the_report_in_chromium(
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let mut driver = Owned(
+    let mut driver = KillOnDrop(
         Command::new(driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::piped())

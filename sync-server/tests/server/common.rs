@@ -317,3 +317,32 @@ pub fn statuses(response: &PushResponse) -> Vec<String> {
         })
         .collect()
 }
+
+/// A child process (the server binary, chromedriver) killed and reaped when the test ends,
+/// however it ends.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `beatbook-server serve` on a free loopback port with no metrics listener (tests run side by
+/// side; the default metrics port would clash), stdout piped for its "listening on" line and
+/// stderr discarded. Add the store (and any other flags), then spawn.
+pub fn serve_binary() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_beatbook-server"));
+    command
+        .args([
+            "serve",
+            "--metrics-listen",
+            "none",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    command
+}

@@ -2,34 +2,16 @@
 //! the port the server really listens on (never port 0), and a restarted demo prints fresh
 //! codes that enrol.
 
+use crate::common::{serve_binary, KillOnDrop};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Starts `serve --demo` on a free port and returns it with what it printed up to and
 /// including its "listening on" line.
-fn start_demo(data: &std::path::Path) -> (Server, Vec<String>) {
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
-            .args([
-                "serve",
-                "--metrics-listen",
-                "none",
-                "--listen",
-                "127.0.0.1:0",
-            ])
+fn start_demo(data: &std::path::Path) -> (KillOnDrop, Vec<String>) {
+    let mut server = KillOnDrop(
+        serve_binary()
             .args(["--demo", "--data"])
             .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .expect("the server starts"),
     );

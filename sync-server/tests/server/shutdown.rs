@@ -4,7 +4,7 @@
 use beatbook_server::background::BackgroundServer;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// Polls `condition` up to ~5 s.
@@ -68,18 +68,9 @@ fn a_request_in_flight_finishes_after_shutdown_starts() {
 #[test]
 fn the_binary_stops_cleanly_on_sigterm() {
     let dir = crate::common::private_tempdir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
-        .args([
-            "serve",
-            "--metrics-listen",
-            "none",
-            "--listen",
-            "127.0.0.1:0",
-            "--data",
-        ])
+    let mut child = crate::common::serve_binary()
+        .arg("--data")
         .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .expect("server binary starts");
     let stdout = child.stdout.take().expect("stdout");

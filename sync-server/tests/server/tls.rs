@@ -6,12 +6,13 @@
 //! the certificate in use. And the device's sync client, given the force's private CA, enrols
 //! and syncs over it, while one without the CA refuses the server.
 
+use crate::common::KillOnDrop;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -129,34 +130,17 @@ fn wait_for_certificate(addr: &str, ca: &[u8]) -> Tls {
     }
 }
 
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts the real binary on a free port with the certificate in `dir`; returns it and its
 /// `host:port`.
 fn start_tls(dir: &Path) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
-        .args([
-            "serve",
-            "--metrics-listen",
-            "none",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-        ])
+    let mut child = crate::common::serve_binary()
+        .arg("--database")
         .arg(dir.join("data"))
         .arg("--tls-cert")
         .arg(dir.join("cert.pem"))
         .arg("--tls-key")
         .arg(dir.join("key.pem"))
         .env("BEATBOOK_LOG_LEVEL", "warn")
-        .stdout(Stdio::piped())
         .stderr(std::fs::File::create(dir.join("server.log")).expect("log file"))
         .spawn()
         .expect("start the server");
