@@ -37,18 +37,19 @@ run() {
     "$@"
 }
 
-# Like run, and also keeps the first id the command printed in $last_id.
+# Like run, and also keeps the record's short reference (like 7KQ4-ZM2P, accepted wherever an
+# id is) from the command's first line in $last_id.
 last_id=""
 run_keep_id() {
     local output
     show "$@"
     output="$("$@")"
     printf '%s\n' "$output"
-    local uuid='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
-    if [[ "$output" =~ ($uuid) ]]; then
+    local reference='[0-9A-Z]{4}-[0-9A-Z]{4}'
+    if [[ "${output%%$'\n'*}" =~ ($reference) ]]; then
         last_id="${BASH_REMATCH[1]}"
     else
-        echo "demo: expected an id in that output" >&2
+        echo "demo: expected a record's reference on that output's first line" >&2
         exit 1
     fi
 }
@@ -175,7 +176,7 @@ request_args=(problem request "$problem" --to analysis
 show beatbook "${request_args[@]}"
 requested="$(beatbook "${request_args[@]}")"
 printf '%s\n' "$requested"
-request="$(grep -oE 'request [0-9a-f-]{36}' <<<"$requested" | cut -d' ' -f2)"
+request="$(grep -oE 'request [0-9A-Z]{4}-[0-9A-Z]{4}' <<<"$requested" | cut -d' ' -f2)"
 run beatbook problem show "$problem"
 
 say "What is owed, and finding things again, offline."

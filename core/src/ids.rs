@@ -20,6 +20,17 @@ macro_rules! typed_id {
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
             }
+
+            /// What a person reads or types for this record (`crate::short_ref`).
+            pub fn short_ref(&self) -> String {
+                crate::short_ref::short_ref(&self.0)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
+            }
         }
 
         impl Default for $name {

@@ -14,8 +14,10 @@ pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod model;
+pub mod naming;
 #[cfg(feature = "store")]
 pub mod reports;
+pub mod short_ref;
 pub mod spreadsheet;
 #[cfg(feature = "store")]
 pub mod store;

@@ -8,7 +8,6 @@
 use crate::admin::AdminError;
 use crate::storage::audit_chain::{self, hex};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, SyncStorage};
-use beatbook_core::ids::UserId;
 use beatbook_core::store::AuditAction;
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -60,9 +59,9 @@ pub enum AuditCommand {
 /// Which entries: every filter given must match.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FilterArgs {
-    /// Only entries by this user.
+    /// Only entries by this user: their name (or the start of a word in it) or id.
     #[arg(long)]
-    pub user: Option<UserId>,
+    pub user: Option<String>,
     /// Only entries about this record id.
     #[arg(long)]
     pub record: Option<String>,
@@ -79,14 +78,18 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    fn filter(&self) -> AuditFilter {
-        AuditFilter {
-            user_id: self.user,
+    fn filter(&self, storage: &dyn SyncStorage) -> Result<AuditFilter, AdminError> {
+        let user_id = match &self.user {
+            Some(typed) => Some(crate::admin_names::user(storage, typed)?),
+            None => None,
+        };
+        Ok(AuditFilter {
+            user_id,
             record_id: self.record.clone(),
             action: self.operation,
             from_ms: self.from.map(|t| t.timestamp_millis()),
             to_ms: self.to.map(|t| t.timestamp_millis()),
-        }
+        })
     }
 }
 
@@ -96,7 +99,7 @@ pub fn run(storage: &dyn SyncStorage, args: AuditArgs) -> Result<(), AdminError>
     let io = |e: std::io::Error| AdminError::Invalid(format!("cannot write: {e}"));
     match args.command {
         None => {
-            for e in storage.audit_search(&args.filter.filter(), args.limit)? {
+            for e in storage.audit_search(&args.filter.filter(storage)?, args.limit)? {
                 writeln!(out, "{}", line(&e)).map_err(io)?;
             }
         }
@@ -137,13 +140,18 @@ pub fn run(storage: &dyn SyncStorage, args: AuditArgs) -> Result<(), AdminError>
         }) => {
             let recipient = bounded("--recipient", &recipient)?;
             let justification = bounded("--justification", &justification)?;
-            let mut entries = storage.audit_search(&filter.filter(), MAX_EXPORT)?;
+            let resolved = filter.filter(storage)?;
+            let mut entries = storage.audit_search(&resolved, MAX_EXPORT)?;
             entries.reverse();
             // Logged first: an export that cannot be logged does not happen.
             storage.append_audit(&ServerAudit {
                 justification: Some(justification),
                 recipient: Some(recipient),
-                detail: Some(format!("{} entries; {}", entries.len(), describe(&filter))),
+                detail: Some(format!(
+                    "{} entries; {}",
+                    entries.len(),
+                    describe(&resolved)
+                )),
                 ..ServerAudit::new(
                     Utc::now().timestamp_millis(),
                     AuditAction::Disclosure,
@@ -178,23 +186,23 @@ fn bounded(what: &str, text: &str) -> Result<String, AdminError> {
     Ok(text.to_owned())
 }
 
-/// The filter, for the export's own entry.
-fn describe(f: &FilterArgs) -> String {
+/// The filter, for the export's own entry (users by id, as the log names them).
+fn describe(f: &AuditFilter) -> String {
     let mut parts = Vec::new();
-    if let Some(u) = f.user {
+    if let Some(u) = f.user_id {
         parts.push(format!("user {u}"));
     }
-    if let Some(r) = &f.record {
+    if let Some(r) = &f.record_id {
         parts.push(format!("record {r}"));
     }
-    if let Some(o) = f.operation {
+    if let Some(o) = f.action {
         parts.push(format!("operation {o}"));
     }
-    if let Some(t) = f.from {
-        parts.push(format!("from {}", t.to_rfc3339()));
+    if let Some(t) = f.from_ms {
+        parts.push(format!("from {}", when(t)));
     }
-    if let Some(t) = f.to {
-        parts.push(format!("to {}", t.to_rfc3339()));
+    if let Some(t) = f.to_ms {
+        parts.push(format!("to {}", when(t)));
     }
     if parts.is_empty() {
         "the whole log".into()

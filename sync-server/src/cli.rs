@@ -4,7 +4,7 @@
 use crate::logging::LogFormat;
 use crate::storage::location::LocationError;
 use crate::storage::StorageLocation;
-use beatbook_core::ids::{DeviceId, PriorityAreaId, TeamId, UserId};
+use beatbook_core::ids::PriorityAreaId;
 use beatbook_core::model::{ClearHoldBuild, Role};
 use chrono::{DateTime, Utc};
 use clap::builder::TypedValueParser as _;
@@ -203,23 +203,24 @@ pub enum AdminCommand {
         /// officer, pcso, cip_volunteer or supervisor.
         #[arg(long)]
         role: Role,
-        /// The team's id.
+        /// The team: its name (or the start of a word in it) or its id.
         #[arg(long)]
-        team: TeamId,
+        team: String,
     },
     /// Issue a one-time enrolment code for a user (shown once; only its hash is kept).
     EnrolCode {
+        /// The user: their name ("sam demo"; any case, the start of a word in it) or their id.
         #[arg(long)]
-        user: UserId,
+        user: String,
         #[arg(long, default_value_t = crate::admin::DEFAULT_CODE_HOURS)]
         expires_hours: u32,
     },
     /// Issue a one-time code a supervisor signs in to the web pages (`/web/`) with; shown
     /// once, only its hash is kept, and it expires in 10 minutes.
     SignInCode {
-        /// The supervisor's user id.
+        /// The supervisor: their name (or the start of a word in it) or their user id.
         #[arg(long)]
-        user: UserId,
+        user: String,
     },
     /// List teams and users with their ids.
     ListUsers,
@@ -227,8 +228,8 @@ pub enum AdminCommand {
     ListDevices,
     /// Revoke a device: its next request gets `401 device_revoked` and its app wipes its data.
     RevokeDevice {
-        /// The device's id.
-        id: DeviceId,
+        /// The device: its id, the first 8 or more characters of it, or its name.
+        device: String,
     },
     /// Load LSOA boundaries (GeoJSON, the format in core/src/geo) for every device.
     LoadAreas {
@@ -258,9 +259,9 @@ pub enum AdminCommand {
         /// End of the period, exclusive (RFC 3339).
         #[arg(long)]
         to: DateTime<Utc>,
-        /// Only this team's records [default: every team's].
+        /// Only this team's records, by name or id [default: every team's].
         #[arg(long)]
-        team: Option<TeamId>,
+        team: Option<String>,
         /// all, team:ID, lap:CODE, lsoa:CODE or priority:ID.
         #[arg(long, default_value = "all")]
         area: String,

@@ -2,6 +2,7 @@
 //! goes to standard output; logs go to standard error.
 
 use crate::admin::{self, AdminError};
+use crate::admin_names;
 use crate::cli::{AdminCommand, Command, ServeArgs};
 use crate::demo;
 use crate::http::HttpConfig;
@@ -177,6 +178,7 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             eprintln!("team \"{}\" created", team.name);
         }
         AdminCommand::CreateUser { name, role, team } => {
+            let team = admin_names::team(storage, &team)?;
             let user = admin::create_user(storage, &name, role, team)?;
             println!("{}", user.id);
             eprintln!("user \"{}\" ({}) created", user.display_name, user.role);
@@ -185,6 +187,7 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             user,
             expires_hours,
         } => {
+            let user = admin_names::user(storage, &user)?;
             let issued = admin::enrol_code(storage, user, expires_hours)?;
             println!("{}", issued.code);
             eprintln!(
@@ -194,6 +197,7 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             );
         }
         AdminCommand::SignInCode { user } => {
+            let user = admin_names::user(storage, &user)?;
             let issued = crate::web::signin::issue_code(storage, user, Utc::now())?;
             println!("{}", issued.code);
             eprintln!(
@@ -240,7 +244,8 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
                 );
             }
         }
-        AdminCommand::RevokeDevice { id } => {
+        AdminCommand::RevokeDevice { device } => {
+            let id = admin_names::device(storage, &device)?;
             admin::revoke_device(storage, id)?;
             println!("device {id} revoked; its next sync wipes its data");
         }
@@ -281,6 +286,9 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             csv,
             justification,
         } => {
+            let team = team
+                .map(|typed| admin_names::team(storage, &typed))
+                .transpose()?;
             let period = Period::new(from, to)
                 .map_err(|e| AdminError::Invalid(format!("--from/--to: {e}")))?;
             let area = reports::parse_area(&area).map_err(|e| AdminError::Invalid(e.into()))?;

@@ -20,6 +20,7 @@
 //! - [`web`]: the supervisors' web pages under `/web/` (sign-in code, session, team pages).
 
 pub mod admin;
+pub mod admin_names;
 pub mod apply;
 pub mod audit_cli;
 pub mod background;

@@ -60,7 +60,9 @@ A patrol shift, in order:
 The store key never goes on the command line: give the key file with --key-file or
 BEATBOOK_KEY_FILE, or the key itself in BEATBOOK_KEY (64 hexadecimal characters).
 Personal details of the public are shown only by `beatbook contact personal`, and every look
-is logged. Ids can be shortened to their first 8 or more characters when that is unique.
+is logged. Records are shown by a short reference (like 7KQ4-ZM2P; any case, the hyphen
+optional), which every command takes where it takes an id, as it takes a full id or its first
+8 or more characters; a user by their name (kim, sam demo) or id.
 Dates are YYYY-MM-DD (local; as an end date it includes the whole day), YYYY-MM-DD HH:MM, or
 RFC 3339. Every command has --help.
 

@@ -166,6 +166,16 @@ fn fit(text: &str, max: usize) -> String {
     cut
 }
 
+/// A record id held as text (search hits, audit entries, conflicts) as its short reference
+/// ([`beatbook_core::short_ref`]); text that is not a UUID (a reference record's fixed id)
+/// is shown as it is.
+pub fn reference_text(id: &str) -> String {
+    match uuid::Uuid::parse_str(id) {
+        Ok(uuid) => beatbook_core::short_ref::short_ref(&uuid),
+        Err(_) => id.to_owned(),
+    }
+}
+
 /// Writes `value` as pretty JSON.
 pub fn json(out: &mut dyn Write, value: &impl Serialize) -> Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;

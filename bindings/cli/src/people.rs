@@ -1,59 +1,24 @@
 //! People as they are named: wherever a command takes a user, a name works as well as an id.
 //!
-//! "kim", "Sergeant Kim" and "sam demo" are what a supervisor types, not a UUID. A name
-//! matches case-insensitively, with spaces squeezed, as a prefix of the whole display name or
-//! of any word in it ("kim" finds "Sergeant Kim Demo"). One match is taken; several are an
-//! error that lists them (never a guess); an exact full name wins over prefixes of longer ones.
+//! "kim", "Sergeant Kim" and "sam demo" are what a supervisor types, not a UUID. The matching
+//! rule is the core's ([`beatbook_core::naming`]), shared with the server's admin commands;
+//! this module turns its refusals into the client's errors and hints.
 
 use crate::error::{CliError, Result};
 use beatbook_core::ids::UserId;
 use beatbook_core::model::User;
+use beatbook_core::naming::{one_named, NameMatchError};
 
 /// The one user `typed` names, from `users`.
 pub fn by_name(typed: &str, users: &[User]) -> Result<UserId> {
-    let wanted = squeeze(typed);
-    if wanted.is_empty() {
-        return Err(CliError::usage("no user named: give a name or an id"));
-    }
-    let exact: Vec<&User> = users
-        .iter()
-        .filter(|u| squeeze(&u.display_name) == wanted)
-        .collect();
-    if let [one] = exact.as_slice() {
-        return Ok(one.id);
-    }
-    let matches: Vec<&User> = users
-        .iter()
-        .filter(|u| names_start_with(&squeeze(&u.display_name), &wanted))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one.id),
-        [] => Err(CliError::not_found(format!("no user is called `{typed}`"))
-            .hint("see the names with `beatbook user list`")),
-        many => {
-            let names: Vec<&str> = many.iter().map(|u| u.display_name.as_str()).collect();
-            Err(CliError::usage(format!(
-                "`{typed}` could be {}; give more of the name",
-                names.join(", ")
-            )))
+    match one_named(typed, users, |u| u.display_name.as_str()) {
+        Ok(user) => Ok(user.id),
+        Err(NameMatchError::Empty) => Err(CliError::usage("no user named: give a name or an id")),
+        Err(e @ NameMatchError::NotFound(_)) => {
+            Err(CliError::not_found(e.to_string()).hint("see the names with `beatbook user list`"))
         }
+        Err(e @ NameMatchError::Ambiguous { .. }) => Err(CliError::usage(e.to_string())),
     }
-}
-
-/// Lower case, words separated by single spaces.
-fn squeeze(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
-/// Whether `wanted` starts the name or starts at one of its words.
-fn names_start_with(name: &str, wanted: &str) -> bool {
-    name.starts_with(wanted)
-        || name
-            .match_indices(' ')
-            .any(|(at, _)| name[at + 1..].starts_with(wanted))
 }
 
 #[cfg(test)]

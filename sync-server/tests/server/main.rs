@@ -1,6 +1,7 @@
 //! Black-box tests of the sync server over HTTP on 127.0.0.1: one test binary (one link on a
 //! small machine), one module per concern.
 
+mod admin_cli;
 mod browser;
 mod common;
 mod contract;

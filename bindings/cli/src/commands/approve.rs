@@ -36,12 +36,15 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
         None => writeln!(
             out,
             "Approved: problem {} moves from {} to {}.",
-            request.problem_id, request.from_stage, request.to_stage
+            request.problem_id.short_ref(),
+            request.from_stage,
+            request.to_stage
         )?,
         Some(reason) => writeln!(
             out,
             "Sent back: problem {} stays at {}. Reason: {reason}",
-            request.problem_id, request.from_stage
+            request.problem_id.short_ref(),
+            request.from_stage
         )?,
     }
     writeln!(out, "The owner sees it after you both sync.")?;
@@ -73,7 +76,7 @@ fn list(s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
 fn write_pending(p: &PendingApproval, out: &mut dyn Write) -> Result<()> {
     let r = &p.request;
     writeln!(out)?;
-    output::field(out, "Request", r.id)?;
+    output::field(out, "Request", r.id.short_ref())?;
     output::field(
         out,
         "Problem",

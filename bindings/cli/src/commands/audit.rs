@@ -55,7 +55,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
         return output::json(out, &entries);
     }
     let users = s.store.users()?;
-    let mut table = Table::new(&["#", "AT", "ACTION", "RECORD", "ID", "WHO", "WHY / DETAIL"]);
+    let mut table = Table::new(&["#", "AT", "ACTION", "RECORD", "REF", "WHO", "WHY / DETAIL"]);
     for e in &entries {
         let why = match (&e.justification, &e.detail) {
             (Some(j), Some(d)) => format!("{j} ({d})"),
@@ -68,7 +68,10 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
             dates::show(e.at),
             e.action.to_string(),
             e.record_kind.clone(),
-            e.record_id.clone().unwrap_or_default(),
+            e.record_id
+                .as_deref()
+                .map(output::reference_text)
+                .unwrap_or_default(),
             format!("{} ({})", session::full_name(&users, e.user_id), e.role),
             why,
         ]);

@@ -73,7 +73,7 @@ fn list(s: &Session, all: bool, json: bool, out: &mut dyn Write) -> Result<()> {
             String::new()
         }
     )?;
-    let mut headers = vec!["ID", "RECORD", "FIELD", "KEPT (WINNER)", "LOST", "WHEN"];
+    let mut headers = vec!["REF", "RECORD", "FIELD", "KEPT (WINNER)", "LOST", "WHEN"];
     if all {
         headers.push("STATE");
     }
@@ -85,8 +85,8 @@ fn list(s: &Session, all: bool, json: bool, out: &mut dyn Write) -> Result<()> {
             (short(&c.winner_value), short(&c.loser_value))
         };
         let mut row = vec![
-            c.id.clone(),
-            format!("{} {}", c.record_kind, short_id(&c.record_id)),
+            output::reference_text(&c.id),
+            format!("{} {}", c.record_kind, output::reference_text(&c.record_id)),
             c.field.clone(),
             winner,
             loser,
@@ -141,7 +141,7 @@ fn resolve_one(
         "{} of {} {}",
         conflict.field,
         conflict.record_kind,
-        short_id(&conflict.record_id)
+        output::reference_text(&conflict.record_id)
     );
     match resolution {
         Resolution::KeepWinner => writeln!(out, "Resolved: {what} keeps the winning value.")?,
@@ -199,11 +199,6 @@ fn short(value: &Value) -> String {
     cut
 }
 
-/// The first 8 characters of an id, as people copy them.
-fn short_id(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,8 +213,6 @@ mod tests {
         ));
         assert_eq!(long.chars().count(), VALUE_CHARS);
         assert!(long.ends_with('…') && !long.contains('\n'), "{long}");
-        assert_eq!(short_id("0193a1b2-0000-7000"), "0193a1b2");
-        assert_eq!(short_id("abc"), "abc");
     }
 
     #[test]

@@ -144,7 +144,8 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             }
             writeln!(
                 out,
-                "Redacted contact {id}: its personal details and ethnicity are gone."
+                "Redacted contact {}: its personal details and ethnicity are gone.",
+                id.short_ref()
             )?;
             Ok(())
         }
@@ -156,7 +157,8 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             }
             writeln!(
                 out,
-                "Erased contact {id}; the audit log keeps who, when and why."
+                "Erased contact {}; the audit log keeps who, when and why.",
+                id.short_ref()
             )?;
             Ok(())
         }
@@ -216,7 +218,7 @@ fn add(args: AddArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result<()
         follow_up,
         nearby,
     } = recorded;
-    writeln!(out, "Recorded contact {}", contact.id)?;
+    writeln!(out, "Recorded contact {}", contact.id.short_ref())?;
     describe(s, &contact, out)?;
     write_nearby(&nearby, out)?;
     if let Some(f) = follow_up {
@@ -226,7 +228,7 @@ fn add(args: AddArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result<()
             "Follow-up",
             format!(
                 "{} due {} (in {}), owner: {}",
-                f.id,
+                f.id.short_ref(),
                 dates::show(f.due_at),
                 dates::show_span(f.due_at - Utc::now()),
                 s.name_of(&users, f.owner)
@@ -282,7 +284,7 @@ fn describe(s: &Session, c: &Contact, out: &mut dyn Write) -> Result<()> {
         (_, _, Some(at)) => format!("personal details redacted {}", dates::show(at)),
         (true, true, None) => format!(
             "yes; contact details held (see them with `beatbook contact personal {} --justification \"…\"`)",
-            c.id
+            c.id.short_ref()
         ),
         (true, false, None) => "yes; no contact details taken".to_owned(),
         (false, _, None) => "no".to_owned(),
@@ -302,10 +304,10 @@ fn describe(s: &Session, c: &Contact, out: &mut dyn Write) -> Result<()> {
         output::field(out, "Flags", flags.join(", "))?;
     }
     if let Some(p) = c.patrol_id {
-        output::field(out, "Patrol", p)?;
+        output::field(out, "Patrol", p.short_ref())?;
     }
     if let Some(p) = c.problem_id {
-        output::field(out, "Problem", p)?;
+        output::field(out, "Problem", p.short_ref())?;
     }
     Ok(())
 }
@@ -345,7 +347,8 @@ fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()>
             &serde_json::json!({ "contact": contact, "nearby": nearby, "follow_up": follow_up }),
         );
     }
-    writeln!(out, "Contact {}", contact.id)?;
+    writeln!(out, "Contact {}", contact.id.short_ref())?;
+    output::field(out, "Id", contact.id)?;
     describe(s, &contact, out)?;
     write_nearby(&nearby, out)?;
     if let Some(f) = follow_up {
@@ -356,7 +359,7 @@ fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()>
             (status, Some(at)) => format!("{status} {}", dates::show(at)),
             (status, None) => status.to_string(),
         };
-        output::field(out, "Follow-up", format!("{} {state}", f.id))?;
+        output::field(out, "Follow-up", format!("{} {state}", f.id.short_ref()))?;
         if let Some(outcome) = &f.outcome {
             output::field(out, "Outcome", outcome)?;
         }
@@ -380,7 +383,8 @@ fn personal(
     }
     writeln!(
         out,
-        "Personal details of contact {id} (this consultation is logged):"
+        "Personal details of contact {} (this consultation is logged):",
+        id.short_ref()
     )?;
     let details = data.details.unwrap_or_default();
     let none = "-".to_owned();
@@ -410,7 +414,7 @@ fn list(
         return output::json(out, &contacts);
     }
     let mut table = Table::new(&[
-        "ID", "WHEN", "LSOA", "METHOD", "AUDIENCE", "PEOPLE", "FLAGS", "ISSUES",
+        "REF", "WHEN", "LSOA", "METHOD", "AUDIENCE", "PEOPLE", "FLAGS", "ISSUES",
     ]);
     for c in &contacts {
         let mut flags = Vec::new();
@@ -428,7 +432,7 @@ fn list(
         }
         let issues: Vec<&str> = c.issues.iter().map(|i| i.as_str()).collect();
         table.row(vec![
-            c.id.to_string(),
+            c.id.short_ref(),
             dates::show(c.occurred_at),
             c.lsoa_code
                 .as_ref()

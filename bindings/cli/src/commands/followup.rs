@@ -72,7 +72,11 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
         }
         _ => String::new(),
     };
-    writeln!(out, "Answered follow-up {}{late}.", follow_up.id)?;
+    writeln!(
+        out,
+        "Answered follow-up {}{late}.",
+        follow_up.id.short_ref()
+    )?;
     Ok(())
 }
 
@@ -92,7 +96,7 @@ fn reassign(s: &Session, typed: &str, to: &str, json: bool, out: &mut dyn Write)
     writeln!(
         out,
         "Follow-up {} now belongs to {}; they see it after you both sync.",
-        follow_up.id,
+        follow_up.id.short_ref(),
         s.name_of(&users, owner)
     )?;
     Ok(())
@@ -125,7 +129,7 @@ pub fn list(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Res
         output::count(open.len(), "follow-up", "follow-ups"),
         overdue
     )?;
-    let mut table = Table::new(&["ID", "DUE", "STATE", "AGE", "CONTACT", "PROMISE"]);
+    let mut table = Table::new(&["REF", "DUE", "STATE", "AGE", "CONTACT", "PROMISE"]);
     for f in &open {
         let state = if f.is_overdue(now) {
             format!("OVERDUE {}", dates::show_span(now - f.due_at))
@@ -134,11 +138,11 @@ pub fn list(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Res
         };
         table.row_alerting(
             vec![
-                f.id.to_string(),
+                f.id.short_ref(),
                 dates::show(f.due_at),
                 state,
                 dates::show_span(now - f.created_at),
-                f.contact_id.map(|c| c.to_string()).unwrap_or_default(),
+                f.contact_id.map(|c| c.short_ref()).unwrap_or_default(),
                 f.promise.clone(),
             ],
             2,
@@ -171,7 +175,7 @@ fn board(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result
         overdue
     )?;
     let users = s.store.users()?;
-    let mut table = Table::new(&["ID", "OWNER", "DUE", "STATE", "AGE", "PROMISE"]);
+    let mut table = Table::new(&["REF", "OWNER", "DUE", "STATE", "AGE", "PROMISE"]);
     for r in &rows {
         let f = &r.follow_up;
         let state = if r.overdue {
@@ -181,7 +185,7 @@ fn board(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result
         };
         table.row_alerting(
             vec![
-                f.id.to_string(),
+                f.id.short_ref(),
                 r.owner_name
                     .clone()
                     .unwrap_or_else(|| s.name_of(&users, f.owner)),

@@ -71,18 +71,18 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
     writeln!(
         out,
         "Added note {} at {}",
-        note.id,
+        note.id.short_ref(),
         dates::show(note.observed_at)
     )?;
     if let Some(lsoa) = &note.lsoa_code {
         output::field(out, "LSOA", lsoa)?;
     }
     match note.patrol_id {
-        Some(p) => output::field(out, "Patrol", p)?,
+        Some(p) => output::field(out, "Patrol", p.short_ref())?,
         None => output::field(out, "Patrol", "none")?,
     }
     if let Some(p) = note.problem_id {
-        output::field(out, "Problem", p)?;
+        output::field(out, "Problem", p.short_ref())?;
     }
     Ok(())
 }

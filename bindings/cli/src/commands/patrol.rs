@@ -154,7 +154,12 @@ fn start(args: StartArgs, s: &Session, json: bool, out: &mut dyn Write) -> Resul
     if json {
         return output::json(out, &patrol);
     }
-    writeln!(out, "Started {} patrol {}", patrol.kind, patrol.id)?;
+    writeln!(
+        out,
+        "Started {} patrol {}",
+        patrol.kind,
+        patrol.id.short_ref()
+    )?;
     output::field(out, "Area", output::area(&patrol.area))?;
     output::field(out, "Started", dates::show(patrol.started_at))?;
     output::field(out, "Purpose", &patrol.purpose)?;
@@ -226,7 +231,12 @@ fn end(args: EndArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result<()
     if json {
         return output::json(out, &patrol);
     }
-    writeln!(out, "Ended {} patrol {}", patrol.kind, patrol.id)?;
+    writeln!(
+        out,
+        "Ended {} patrol {}",
+        patrol.kind,
+        patrol.id.short_ref()
+    )?;
     if let Some(end) = patrol.ended_at {
         output::field(
             out,
@@ -257,7 +267,7 @@ fn the_open_patrol(s: &Session) -> Result<PatrolId> {
                 .hint("see `beatbook patrol list`"))
         }
         many => {
-            let ids: Vec<String> = many.iter().map(|p| p.id.to_string()).collect();
+            let ids: Vec<String> = many.iter().map(|p| p.id.short_ref()).collect();
             Err(CliError::usage(format!(
                 "you have {} open patrols; say which to end: {}",
                 many.len(),
@@ -285,11 +295,11 @@ fn list(
         return output::json(out, &patrols);
     }
     let mut table = Table::new(&[
-        "ID", "KIND", "AREA", "STARTED", "LENGTH", "VALUE", "PURPOSE",
+        "REF", "KIND", "AREA", "STARTED", "LENGTH", "VALUE", "PURPOSE",
     ]);
     for p in &patrols {
         table.row(vec![
-            p.id.to_string(),
+            p.id.short_ref(),
             p.kind.to_string(),
             output::area(&p.area),
             dates::show(p.started_at),
@@ -329,7 +339,8 @@ fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()>
         );
     }
     let users = s.store.users()?;
-    writeln!(out, "{} patrol {}", patrol.kind, patrol.id)?;
+    writeln!(out, "{} patrol {}", patrol.kind, patrol.id.short_ref())?;
+    output::field(out, "Id", patrol.id)?;
     output::field(out, "Area", output::area(&patrol.area))?;
     output::field(out, "Purpose", &patrol.purpose)?;
     if let Some(op) = &patrol.operation_name {

@@ -196,9 +196,10 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             writeln!(
                 out,
                 "Opened problem {} at Scanning: {}",
-                problem.id, problem.title
+                problem.id.short_ref(),
+                problem.title
             )?;
-            writeln!(out, "Next: `beatbook problem analyse` and `problem step`, then `problem request {} --to analysis`.", problem.id)?;
+            writeln!(out, "Next: `beatbook problem analyse` and `problem step`, then `problem request {} --to analysis`.", problem.id.short_ref())?;
             Ok(())
         }
         Command::Step { id, text } => {
@@ -207,7 +208,12 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             if json {
                 return output::json(out, &step);
             }
-            writeln!(out, "Added a {} step to problem {id}.", step.stage)?;
+            writeln!(
+                out,
+                "Added a {} step to problem {}.",
+                step.stage,
+                id.short_ref()
+            )?;
             Ok(())
         }
         Command::Analyse {
@@ -241,7 +247,7 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             if json {
                 return output::json(out, &problem);
             }
-            writeln!(out, "Analysis of problem {id} recorded.")?;
+            writeln!(out, "Analysis of problem {} recorded.", id.short_ref())?;
             write_analysis(&problem, out)
         }
         Command::Action {
@@ -264,7 +270,12 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             if json {
                 return output::json(out, &action);
             }
-            writeln!(out, "Planned action {} on problem {id}.", action.id)?;
+            writeln!(
+                out,
+                "Planned action {} on problem {}.",
+                action.id.short_ref(),
+                id.short_ref()
+            )?;
             Ok(())
         }
         Command::ActionStatus { id, action, status } => {
@@ -299,10 +310,11 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             if json {
                 return output::json(out, &problem);
             }
-            writeln!(out, "Assessment of problem {id} recorded.")?;
+            writeln!(out, "Assessment of problem {} recorded.", id.short_ref())?;
             writeln!(
                 out,
-                "Next: `beatbook problem request {id} --to closed` (or back to an earlier stage)."
+                "Next: `beatbook problem request {} --to closed` (or back to an earlier stage).",
+                id.short_ref()
             )?;
             Ok(())
         }
@@ -314,8 +326,11 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             }
             writeln!(
                 out,
-                "Asked to move problem {id} from {} to {}: request {} is waiting for a supervisor.",
-                request.from_stage, request.to_stage, request.id
+                "Asked to move problem {} from {} to {}: request {} is waiting for a supervisor.",
+                id.short_ref(),
+                request.from_stage,
+                request.to_stage,
+                request.id.short_ref()
             )?;
             Ok(())
         }
@@ -387,10 +402,17 @@ fn list(
         if group.problems.is_empty() {
             continue;
         }
-        let mut table = Table::new(&["ID", "CATEGORY", "AREA", "OWNER", "AT STAGE SINCE", "TITLE"]);
+        let mut table = Table::new(&[
+            "REF",
+            "CATEGORY",
+            "AREA",
+            "OWNER",
+            "AT STAGE SINCE",
+            "TITLE",
+        ]);
         for p in &group.problems {
             table.row(vec![
-                p.id.to_string(),
+                p.id.short_ref(),
                 p.category.to_string(),
                 output::area(&p.area),
                 s.name_of(&users, p.owner),
@@ -423,8 +445,8 @@ fn write_requests(
             (None, None) => String::new(),
         };
         table.row(vec![
-            r.id.to_string(),
-            r.problem_id.to_string(),
+            r.id.short_ref(),
+            r.problem_id.short_ref(),
             format!("{} → {}", r.from_stage, r.to_stage),
             s.name_of(users, r.requested_by),
             dates::show(r.requested_at),
@@ -447,7 +469,8 @@ fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()>
         );
     }
     let users = s.store.users()?;
-    writeln!(out, "Problem {}: {}", problem.id, problem.title)?;
+    writeln!(out, "Problem {}: {}", problem.id.short_ref(), problem.title)?;
+    output::field(out, "Id", problem.id)?;
     output::field(
         out,
         "Stage",
@@ -464,10 +487,10 @@ fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()>
     write_analysis(&problem, out)?;
     if !problem.responses.is_empty() {
         writeln!(out, "Response actions:")?;
-        let mut table = Table::new(&["ID", "STATUS", "DUE", "OWNER", "PARTNER", "ACTION"]);
+        let mut table = Table::new(&["REF", "STATUS", "DUE", "OWNER", "PARTNER", "ACTION"]);
         for a in &problem.responses {
             table.row(vec![
-                a.id.to_string(),
+                a.id.short_ref(),
                 a.status.to_string(),
                 a.due.map(dates::show).unwrap_or_default(),
                 a.owner.map(|o| s.name_of(&users, o)).unwrap_or_default(),

@@ -108,13 +108,13 @@ fn write_member(m: &MemberQueue, out: &mut dyn Write) -> Result<()> {
             "problem steps"
         ),
     )?;
-    let mut table = Table::new(&["WHEN", "KIND", "STATE", "ID", "WHAT"]);
+    let mut table = Table::new(&["WHEN", "KIND", "STATE", "REF", "WHAT"]);
     for i in &m.items {
         table.row(vec![
             dates::show(i.at),
             kind_label(i.item.kind).to_owned(),
             if i.changed { "changed" } else { "new" }.to_owned(),
-            i.item.id.clone(),
+            output::reference_text(&i.item.id),
             i.summary.clone(),
         ]);
     }

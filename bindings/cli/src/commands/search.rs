@@ -20,11 +20,11 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     if json {
         return output::json(out, &hits);
     }
-    let mut table = Table::new(&["KIND", "ID", "TITLE", "SNIPPET"]);
+    let mut table = Table::new(&["KIND", "REF", "TITLE", "SNIPPET"]);
     for h in &hits {
         table.row(vec![
             h.kind.to_string(),
-            h.record_id.clone(),
+            output::reference_text(&h.record_id),
             h.title.clone(),
             h.snippet.clone(),
         ]);

@@ -29,7 +29,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     writeln!(out, "{label} — {}", me.display_name)?;
 
     writeln!(out, "\nPatrols ({})", day.patrols.len())?;
-    let mut table = Table::new(&["ID", "KIND", "AREA", "TIME", "VALUE", "PURPOSE"]);
+    let mut table = Table::new(&["REF", "KIND", "AREA", "TIME", "VALUE", "PURPOSE"]);
     for p in &day.patrols {
         let time = match p.ended_at {
             Some(end) => format!(
@@ -40,7 +40,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
             None => format!("{}– (open)", dates::show_clock(p.started_at)),
         };
         table.row(vec![
-            p.id.to_string(),
+            p.id.short_ref(),
             p.kind.to_string(),
             output::area(&p.area),
             time,
@@ -75,7 +75,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
         day.contacts.len(),
         output::count(people as usize, "person", "people")
     )?;
-    let mut table = Table::new(&["AT", "LSOA", "METHOD", "AUDIENCE", "FLAGS", "ID"]);
+    let mut table = Table::new(&["AT", "LSOA", "METHOD", "AUDIENCE", "FLAGS", "REF"]);
     for c in &day.contacts {
         let mut flags = Vec::new();
         if c.repeat_location {
@@ -93,7 +93,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
             c.method.to_string(),
             c.audience.to_string(),
             flags.join(","),
-            c.id.to_string(),
+            c.id.short_ref(),
         ]);
     }
     table.write(out, "none")?;
@@ -108,7 +108,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
         "\nFollow-ups owed ({}, {overdue} overdue)",
         day.open_follow_ups.len()
     )?;
-    let mut table = Table::new(&["DUE", "STATE", "ID", "PROMISE"]);
+    let mut table = Table::new(&["DUE", "STATE", "REF", "PROMISE"]);
     for f in &day.open_follow_ups {
         let late = f.is_overdue(now);
         let given = day.given_to_you.iter().any(|g| g.id == f.id);
@@ -122,7 +122,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
             vec![
                 dates::show(f.due_at),
                 state.to_owned(),
-                f.id.to_string(),
+                f.id.short_ref(),
                 f.promise.clone(),
             ],
             1,

@@ -293,13 +293,20 @@ fn a_patrol_shift_from_start_to_export() {
         second.contains("LSOA E01990002 (Northvale 001B), LAP LAP-NV"),
         "{second}"
     );
-    let second_id = second
+    // The confirmation names the contact by its short reference, which finds it again.
+    let second_ref = second
         .lines()
         .next()
         .and_then(|l| l.strip_prefix("Recorded contact "))
         .expect("first line names the contact")
         .to_owned();
-    let shown = officer.json(&["contact", "show", &second_id]);
+    assert_eq!(
+        second_ref.len(),
+        9,
+        "a reference like 7KQ4-ZM2P: {second_ref}"
+    );
+    let shown = officer.json(&["contact", "show", &second_ref.to_lowercase()]);
+    let second_id = text(&shown, "/contact/id").to_owned();
     assert_eq!(shown["contact"]["repeat_location"], true);
     assert_eq!(text(&shown, "/nearby/0/contact_id"), first_id);
 
