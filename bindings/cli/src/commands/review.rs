@@ -1,10 +1,16 @@
 //! `beatbook review`: a supervisor's queue of the team's work not yet reviewed — new and
 //! changed contacts, patrols and problem steps, per team member — and `--mark` to mark what is
 //! listed reviewed (a review record that syncs, and an audit entry as a consultation).
+//!
+//! A supervisor reads the list, syncs, then marks: records that arrived in between must not be
+//! marked as seen. The list ends with a code (a digest of every record and version it showed);
+//! `--mark --listed CODE` marks only when the queue is still exactly that list, and otherwise
+//! refuses, saying how many records are now waiting. `--mark` alone marks what is listed at
+//! that moment and prints it (for scripts).
 
 use super::lookup;
 use crate::dates::{self, When};
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::output::{self, Table};
 use crate::session::Session;
 use beatbook_core::model::{ReviewItemKind, ReviewedItem};
@@ -22,6 +28,10 @@ pub struct Args {
     /// Mark everything listed as reviewed.
     #[arg(long)]
     mark: bool,
+    /// With --mark: the code the listing printed; marks only if the queue is still exactly
+    /// what was listed then.
+    #[arg(long, value_name = "CODE", requires = "mark")]
+    listed: Option<String>,
 }
 
 pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
@@ -36,6 +46,17 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     if let Some(member) = member {
         queue.retain(|m| m.member == member);
     }
+    let code = listed_code(&queue);
+    if let Some(typed) = &args.listed {
+        if !same_code(typed, &code) {
+            let total: usize = queue.iter().map(|m| m.items.len()).sum();
+            return Err(CliError::usage(format!(
+                "the queue has changed since it was listed (now {} waiting): nothing marked",
+                output::count(total, "record", "records")
+            ))
+            .hint("run `beatbook review` again, read it, and mark with the code it prints"));
+        }
+    }
     let marked = if args.mark {
         let mut reviews = Vec::new();
         for m in &queue {
@@ -49,7 +70,7 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     if json {
         return output::json(
             out,
-            &serde_json::json!({ "queue": queue, "marked": marked }),
+            &serde_json::json!({ "queue": queue, "marked": marked, "listed_code": code }),
         );
     }
     let total: usize = queue.iter().map(|m| m.items.len()).sum();
@@ -82,15 +103,14 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
         write_member(m, out)?;
     }
     if total > 0 {
-        writeln!(
-            out,
-            "When you have been through them: beatbook review --mark{}",
-            if member.is_some() {
-                " --member USER"
-            } else {
-                ""
-            }
-        )?;
+        let mut again = format!("beatbook review --mark --listed {code}");
+        if let Some(typed) = &args.member {
+            again.push_str(&format!(" --member \"{typed}\""));
+        }
+        if let Some(since) = args.since {
+            again.push_str(&format!(" --since {}", since.start().to_rfc3339()));
+        }
+        writeln!(out, "When you have been through them: {again}")?;
     }
     Ok(())
 }
@@ -126,5 +146,78 @@ fn kind_label(kind: ReviewItemKind) -> &'static str {
         ReviewItemKind::Contact => "contact",
         ReviewItemKind::Patrol => "patrol",
         ReviewItemKind::ProblemStep => "step",
+    }
+}
+
+/// A digest of every record and version in the queue, as a reference-like code (`XXXX-XXXX`).
+fn listed_code(queue: &[MemberQueue]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut lines: Vec<String> = queue
+        .iter()
+        .flat_map(|m| &m.items)
+        .map(|i| {
+            format!(
+                "{}|{}|{}",
+                kind_label(i.item.kind),
+                i.item.id,
+                i.item.version.timestamp_micros()
+            )
+        })
+        .collect();
+    lines.sort();
+    let digest = Sha256::digest(lines.join("\n").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    beatbook_core::short_ref::short_ref(&uuid::Uuid::from_bytes(bytes))
+}
+
+/// Whether a typed code is `code` (any case, the hyphen optional).
+fn same_code(typed: &str, code: &str) -> bool {
+    let squeeze = |s: &str| s.replace(['-', ' '], "").to_ascii_uppercase();
+    squeeze(typed) == squeeze(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beatbook_core::ids::UserId;
+    use beatbook_core::store::ReviewQueueItem;
+    use chrono::{DateTime, Duration, Utc};
+
+    fn item(id: &str, version: DateTime<Utc>) -> ReviewQueueItem {
+        ReviewQueueItem {
+            item: ReviewedItem {
+                kind: ReviewItemKind::Contact,
+                id: id.to_owned(),
+                version,
+            },
+            member: UserId::new(),
+            at: version,
+            changed: false,
+            summary: String::new(),
+        }
+    }
+
+    fn queue(items: Vec<ReviewQueueItem>) -> Vec<MemberQueue> {
+        vec![MemberQueue {
+            member: UserId::new(),
+            name: None,
+            items,
+        }]
+    }
+
+    #[test]
+    fn the_code_changes_with_any_new_or_changed_record_and_not_with_order() {
+        let t = DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000);
+        let shown = listed_code(&queue(vec![item("a", t), item("b", t)]));
+        assert_eq!(shown, listed_code(&queue(vec![item("b", t), item("a", t)])));
+        assert!(same_code(&shown.to_lowercase().replace('-', ""), &shown));
+        let arrived = listed_code(&queue(vec![item("a", t), item("b", t), item("c", t)]));
+        assert_ne!(shown, arrived);
+        let edited = listed_code(&queue(vec![
+            item("a", t),
+            item("b", t + Duration::seconds(1)),
+        ]));
+        assert_ne!(shown, edited);
     }
 }

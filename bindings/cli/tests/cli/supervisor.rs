@@ -107,7 +107,39 @@ fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_termin
         .map(|c| c.user.id.to_string())
         .expect("alex");
     // People by name, as a sergeant types them (a word prefix, any case).
-    let marked = kim.json(&["review", "--member", "alex", "--mark"]);
+    // Marking covers exactly what was listed: a code from another listing marks nothing.
+    let listed = kim.json(&["review", "--member", "alex"]);
+    let listed_code = listed["listed_code"]
+        .as_str()
+        .expect("a listing code")
+        .to_owned();
+    let shown = kim.ok(&["review", "--member", "alex"]);
+    assert!(
+        shown.contains(&format!(
+            "beatbook review --mark --listed {listed_code} --member \"alex\""
+        )),
+        "{shown}"
+    );
+    let stale = kim.run(&[
+        "review",
+        "--member",
+        "alex",
+        "--mark",
+        "--listed",
+        "0000-0000",
+    ]);
+    assert!(!stale.status.success());
+    let stderr = String::from_utf8_lossy(&stale.stderr);
+    assert!(stderr.contains("changed since it was listed"), "{stderr}");
+    assert_eq!(len(&kim.json(&["review"])["queue"]), 3, "nothing marked");
+    let marked = kim.json(&[
+        "review",
+        "--member",
+        "alex",
+        "--mark",
+        "--listed",
+        &listed_code.to_lowercase(),
+    ]);
     assert!(len(&marked["marked"]) >= 1, "{marked}");
     assert_eq!(len(&kim.json(&["review"])["queue"]), 2);
 
