@@ -128,7 +128,7 @@ impl From<Error> for CliError {
             Error::BadKey(_) => CliError::key(err.to_string()),
             Error::Invalid(v) => {
                 let hint = validation_hint(&v);
-                let e = CliError::usage(v.to_string());
+                let e = CliError::usage(crate::field_words::sentence(&v));
                 match hint {
                     Some(h) => e.hint(h),
                     None => e,

@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod dates;
 mod error;
+mod field_words;
 mod ids;
 mod key;
 mod output;

@@ -342,7 +342,7 @@ fn a_patrol_shift_from_start_to_export() {
     // Ending without the value assessment is refused, clearly, and the patrol stays open.
     let stderr = officer.fails(2, &["patrol", "end"]);
     assert!(
-        stderr.contains("error: assessment: a patrol cannot close without its value assessment"),
+        stderr.contains("error: a patrol cannot close without its value assessment"),
         "{stderr}"
     );
     assert!(
@@ -682,7 +682,7 @@ fn mistakes_get_one_clear_line_and_the_right_exit_code() {
         ],
     );
     assert!(
-        stderr.starts_with("error: personal: personal details can only be recorded with consent"),
+        stderr.starts_with("error: personal details can only be recorded with consent"),
         "{stderr}"
     );
     assert!(!stderr.contains(NAME), "{stderr}");
@@ -712,7 +712,7 @@ fn mistakes_get_one_clear_line_and_the_right_exit_code() {
     // An empty purpose, an unknown id, a too-short id.
     let stderr = officer.fails(2, &["patrol", "start", "--lap", "LAP-NV", "--purpose", " "]);
     assert!(
-        stderr.starts_with("error: purpose: is required"),
+        stderr.starts_with("error: --purpose is required"),
         "{stderr}"
     );
     let stderr = officer.fails(
