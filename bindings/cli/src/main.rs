@@ -14,6 +14,7 @@ mod field_words;
 mod ids;
 mod key;
 mod output;
+mod paging;
 mod people;
 mod session;
 mod terminal;

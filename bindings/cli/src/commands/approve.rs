@@ -12,7 +12,7 @@ use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The request to decide (its id or first 8+ characters); leave out to list them.
+    /// The request to decide (its reference, like 7KQ4-ZM2P, or id); leave out to list them.
     request: Option<String>,
     /// Send the request back instead of approving it, saying what is missing.
     #[arg(long, value_name = "REASON")]

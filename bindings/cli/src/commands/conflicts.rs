@@ -33,7 +33,7 @@ pub struct Args {
 pub enum Command {
     /// Settle a conflict: keep the winning value, or put the losing one back.
     Resolve {
-        /// The conflict's id (or its first 8+ characters; see `beatbook conflicts`).
+        /// The conflict's reference (like 7KQ4-ZM2P; see `beatbook conflicts`), or its id.
         id: String,
         /// Which value stays.
         #[arg(long, value_enum)]

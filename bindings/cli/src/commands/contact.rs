@@ -10,6 +10,7 @@ use super::patrol::PatrolLink;
 use crate::dates::{self, When};
 use crate::error::Result;
 use crate::output::{self, Table};
+use crate::paging::{Keep, Paging};
 use crate::session::Session;
 use crate::vocab;
 use beatbook_core::model::{
@@ -26,12 +27,12 @@ pub enum Command {
     Add(Box<AddArgs>),
     /// Show a contact (without personal details).
     Show {
-        /// The contact's id (or its first 8+ characters).
+        /// The contact's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
     },
     /// Show a contact's personal details. Logged, with your justification.
     Personal {
-        /// The contact's id (or its first 8+ characters).
+        /// The contact's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// Why you need to see them (logged), e.g. "Calling back about the promised visit".
         #[arg(long)]
@@ -39,7 +40,7 @@ pub enum Command {
     },
     /// Remove a contact's personal details, keeping the rest (recorder or supervisor).
     Redact {
-        /// The contact's id (or its first 8+ characters).
+        /// The contact's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// Why (logged).
         #[arg(long)]
@@ -47,7 +48,7 @@ pub enum Command {
     },
     /// Erase a contact entirely, leaving only a logged tombstone (supervisors).
     Erase {
-        /// The contact's id (or its first 8+ characters).
+        /// The contact's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// Why (logged).
         #[arg(long)]
@@ -61,6 +62,8 @@ pub enum Command {
         /// Up to this date (inclusive) or time [default: now].
         #[arg(long, value_name = "DATE", value_parser = dates::parse_when)]
         to: Option<When>,
+        #[command(flatten)]
+        paging: Paging,
     },
 }
 
@@ -162,7 +165,7 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             )?;
             Ok(())
         }
-        Command::List { from, to } => list(s, from, to, json, out),
+        Command::List { from, to, paging } => list(s, from, to, paging, json, out),
     }
 }
 
@@ -405,14 +408,17 @@ fn list(
     s: &Session,
     from: Option<When>,
     to: Option<When>,
+    paging: Paging,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
     let (from, to) = dates::period(from, to, 1);
-    let contacts = s.store.contacts_between(from, to)?;
+    let mut contacts = s.store.contacts_between(from, to)?;
     if json {
         return output::json(out, &contacts);
     }
+    // Oldest first: the newest are kept.
+    let left_out = paging.cut(&mut contacts, Keep::Last);
     let mut table = Table::new(&[
         "REF", "WHEN", "LSOA", "METHOD", "AUDIENCE", "PEOPLE", "FLAGS", "ISSUES",
     ]);
@@ -445,5 +451,6 @@ fn list(
             issues.join(", "),
         ]);
     }
-    table.write(out, "no contacts in that period")
+    table.write(out, "no contacts in that period")?;
+    Ok(paging.note(left_out, out)?)
 }

@@ -18,7 +18,7 @@ use std::io::Write;
 pub enum Command {
     /// Say what was done about a promise, closing it.
     Answer {
-        /// The follow-up's id (or its first 8+ characters; see `beatbook followups`).
+        /// The follow-up's reference (like 7KQ4-ZM2P; see `beatbook followups`), or its id.
         id: String,
         /// What was done, in a line.
         #[arg(long)]
@@ -29,7 +29,7 @@ pub enum Command {
     },
     /// Give an open follow-up to someone else in the team (supervisors).
     Reassign {
-        /// The follow-up's id (or its first 8+ characters; see `beatbook followups --team`).
+        /// The follow-up's reference (like 7KQ4-ZM2P; see `beatbook followups --team`), or its id.
         id: String,
         /// Who takes it on (a name such as "kim", or a user id or its first 8+ characters; see `beatbook user list`).
         #[arg(long, value_name = "USER")]

@@ -7,6 +7,7 @@ use super::{lookup, AreaArgs};
 use crate::dates::{self, When};
 use crate::error::{CliError, Result};
 use crate::output::{self, Table};
+use crate::paging::{Keep, Paging};
 use crate::session::Session;
 use crate::vocab;
 use beatbook_core::ids::PatrolId;
@@ -33,10 +34,12 @@ pub enum Command {
         /// Up to this date (inclusive) or time [default: now].
         #[arg(long, value_name = "DATE", value_parser = dates::parse_when)]
         to: Option<When>,
+        #[command(flatten)]
+        paging: Paging,
     },
     /// Show a patrol with its notes.
     Show {
-        /// The patrol's id (or its first 8+ characters).
+        /// The patrol's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
     },
 }
@@ -128,7 +131,12 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
     match cmd {
         Command::Start(args) => start(args, s, json, out),
         Command::End(args) => end(args, s, json, out),
-        Command::List { open, from, to } => list(s, open, from, to, json, out),
+        Command::List {
+            open,
+            from,
+            to,
+            paging,
+        } => list(s, open, from, to, paging, json, out),
         Command::Show { id } => show(s, &id, json, out),
     }
 }
@@ -282,10 +290,11 @@ fn list(
     open: bool,
     from: Option<When>,
     to: Option<When>,
+    paging: Paging,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let patrols = if open {
+    let mut patrols = if open {
         s.store.open_patrols(s.actor.user_id)?
     } else {
         let (from, to) = dates::period(from, to, 7);
@@ -294,6 +303,8 @@ fn list(
     if json {
         return output::json(out, &patrols);
     }
+    // Newest first: the first are kept.
+    let left_out = paging.cut(&mut patrols, Keep::First);
     let mut table = Table::new(&[
         "REF", "KIND", "AREA", "STARTED", "LENGTH", "VALUE", "PURPOSE",
     ]);
@@ -318,7 +329,8 @@ fn list(
         } else {
             "no patrols in that period"
         },
-    )
+    )?;
+    Ok(paging.note(left_out, out)?)
 }
 
 fn length(p: &Patrol) -> String {

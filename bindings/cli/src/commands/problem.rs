@@ -38,7 +38,7 @@ pub enum Command {
     },
     /// Add a step (what was found or done) at the problem's current stage.
     Step {
-        /// The problem's id (or its first 8+ characters).
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// The step, e.g. "Analysis: break-ins cluster on Friday nights; rear gates unlit".
         text: String,
@@ -47,7 +47,7 @@ pub enum Command {
     ///
     /// Sides left out keep their current value; give "" to clear one.
     Analyse {
-        /// The problem's id (or its first 8+ characters).
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// Offender side: who causes it.
         #[arg(long)]
@@ -74,7 +74,7 @@ pub enum Command {
     },
     /// Plan a response action (from the Response stage on).
     Action {
-        /// The problem's id (or its first 8+ characters).
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// What will be done.
         #[arg(long)]
@@ -91,9 +91,9 @@ pub enum Command {
     },
     /// Move a response action on.
     ActionStatus {
-        /// The problem's id (or its first 8+ characters).
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
-        /// The action's id (or its first 8+ characters; see `problem show`).
+        /// The action's reference (like 7KQ4-ZM2P; see `problem show`), or its id.
         action: String,
         /// Where the action is now.
         #[arg(long, value_parser = vocab::code(ActionStatus::ALL, ActionStatus::as_str))]
@@ -101,7 +101,7 @@ pub enum Command {
     },
     /// Record the assessment (at the Assessment stage).
     Assess {
-        /// The problem's id (or its first 8+ characters).
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// Process evaluation: was the response carried out as planned?
         #[arg(long)]
@@ -115,7 +115,7 @@ pub enum Command {
     },
     /// Ask a supervisor to move the problem to another stage.
     Request {
-        /// The problem's id (or its first 8+ characters).
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
         /// The stage to move to: the next one, or back to an earlier one.
         #[arg(long, value_parser = vocab::code(SaraStage::ALL, SaraStage::as_str))]
@@ -126,12 +126,12 @@ pub enum Command {
     },
     /// Approve a stage-move request (supervisors).
     Approve {
-        /// The request's id (or its first 8+ characters; see `problem list`).
+        /// The request's reference (like 7KQ4-ZM2P; see `problem list`), or its id.
         request_id: String,
     },
     /// Send a stage-move request back, saying what is missing (supervisors).
     SendBack {
-        /// The request's id (or its first 8+ characters; see `problem list`).
+        /// The request's reference (like 7KQ4-ZM2P; see `problem list`), or its id.
         request_id: String,
         /// What is missing.
         #[arg(long)]
@@ -148,7 +148,7 @@ pub enum Command {
     },
     /// Show a problem with its steps and stage requests.
     Show {
-        /// The problem's id (or its first 8+ characters).
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
     },
 }

@@ -309,6 +309,12 @@ fn a_patrol_shift_from_start_to_export() {
     let second_id = text(&shown, "/contact/id").to_owned();
     assert_eq!(shown["contact"]["repeat_location"], true);
     assert_eq!(text(&shown, "/nearby/0/contact_id"), first_id);
+    // A long list is cut to the newest rows, saying how many more there are.
+    let listed = officer.ok(&["contact", "list", "--limit", "1"]);
+    assert!(listed.contains(&second_ref), "{listed}");
+    assert!(listed.contains("1 more not shown"), "{listed}");
+    let listed = officer.ok(&["contact", "list", "--all"]);
+    assert!(!listed.contains("more not shown"), "{listed}");
 
     // The promise is owed, not yet overdue, and shown in the plain list with when it is due.
     let owed = officer.json(&["followups"]);
