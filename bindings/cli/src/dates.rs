@@ -7,7 +7,9 @@
 //! time today (what a PCSO typing `--at 14:30` at the end of a shift means). Everything is
 //! shown in local time.
 
-use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
 
 /// A date or an exact time, as typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,11 +114,40 @@ fn local(naive: NaiveDateTime) -> DateTime<Utc> {
         .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
 }
 
-/// How a time is shown: local, to the minute.
+/// How a time is shown: local, to the minute, labelled with the local zone's offset
+/// (`2026-06-03 15:05 UTC+1`, `2026-12-03 15:05 UTC`), so that nobody mistakes it for another
+/// zone's time — a sergeant reading a shared screen, or a CSV pasted into an email.
 pub fn show(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    show_in(at, &Local)
+}
+
+fn show_in<Tz: TimeZone>(at: DateTime<Utc>, zone: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let local = at.with_timezone(zone);
+    let offset = local.offset().fix().local_minus_utc();
+    format!("{} {}", local.format("%Y-%m-%d %H:%M"), zone_label(offset))
+}
+
+/// `UTC`, `UTC+1`, `UTC-3:30` for an offset in seconds east of UTC.
+pub fn zone_label(offset_seconds: i32) -> String {
+    let minutes = offset_seconds / 60;
+    if minutes == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let (h, m) = (minutes.abs() / 60, minutes.abs() % 60);
+    if m == 0 {
+        format!("UTC{sign}{h}")
+    } else {
+        format!("UTC{sign}{h}:{m:02}")
+    }
+}
+
+/// The local zone's label now, for headings of tables that show clock times only.
+pub fn local_zone_label() -> String {
+    zone_label(Local::now().offset().local_minus_utc())
 }
 
 /// Only the local clock time, for things that happened today.
@@ -170,6 +201,19 @@ mod tests {
     fn nonsense_is_refused_with_the_accepted_forms() {
         let err = parse_when("tomorrow").expect_err("refused");
         assert!(err.contains("2025-06-01"), "{err}");
+    }
+
+    #[test]
+    fn shown_times_carry_their_zone() {
+        let at = DateTime::parse_from_rfc3339("2026-06-03T14:05:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let bst = chrono::FixedOffset::east_opt(3600).expect("offset");
+        assert_eq!(show_in(at, &bst), "2026-06-03 15:05 UTC+1");
+        assert_eq!(show_in(at, &Utc), "2026-06-03 14:05 UTC");
+        let india = chrono::FixedOffset::east_opt(5 * 3600 + 1800).expect("offset");
+        assert_eq!(show_in(at, &india), "2026-06-03 19:35 UTC+5:30");
+        assert_eq!(zone_label(-3 * 3600 - 1800), "UTC-3:30");
     }
 
     #[test]

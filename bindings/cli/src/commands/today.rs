@@ -26,7 +26,12 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
     }
     let me = s.me()?;
     let label = start.with_timezone(&Local).format("%A %-d %B %Y");
-    writeln!(out, "{label} — {}", me.display_name)?;
+    writeln!(
+        out,
+        "{label} — {} (times are local, {})",
+        me.display_name,
+        dates::local_zone_label()
+    )?;
 
     writeln!(out, "\nPatrols ({})", day.patrols.len())?;
     let mut table = Table::new(&["REF", "KIND", "AREA", "TIME", "VALUE", "PURPOSE"]);

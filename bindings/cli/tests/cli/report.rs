@@ -117,7 +117,7 @@ fn the_report_shows_every_figure_for_a_period_and_an_area() {
 
     let text = ok(&dir, &in_lap);
     for heading in [
-        "Performance report, 2026-03-01 00:00 to 2026-04-01 00:00, LAP LAP-NV",
+        "Performance report, 2026-03-01 00:00 UTC to 2026-04-01 00:00 UTC, LAP LAP-NV",
         "Visible patrol hours: 2.0 in 1 patrol, 2.0 person-hours",
         "Engagement: 0 contacts",
         "Promises to the public",
