@@ -272,6 +272,11 @@ pub enum AdminCommand {
         #[arg(long)]
         justification: Option<String>,
     },
+    /// Subject access (DPA 2018 s.45): every record that holds or names a person, found by
+    /// what they gave (any case and spacing; phone numbers by their digits), written to a file
+    /// for the data protection officer. The search is logged as a consultation and each record
+    /// written as a disclosure to the recipient, before the file is written.
+    SubjectAccess(crate::subject_access_cli::SubjectAccessArgs),
     /// The server's s.62 log, newest first (filter by --user, --record, --operation, --from,
     /// --to); `verify` checks its hash chain, `head` prints the hash to keep off the host,
     /// `export` writes it out (the export is itself logged).

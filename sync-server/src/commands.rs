@@ -329,6 +329,7 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             .into());
         }
         AdminCommand::Audit(args) => crate::audit_cli::run(storage, args)?,
+        AdminCommand::SubjectAccess(args) => crate::subject_access_cli::run(storage, args)?,
     }
     Ok(())
 }

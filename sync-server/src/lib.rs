@@ -43,6 +43,8 @@ pub mod scope;
 pub mod secrets;
 pub mod serve;
 pub mod storage;
+pub mod subject_access;
+pub mod subject_access_cli;
 pub mod throttle;
 pub mod tls;
 pub mod validate;

@@ -226,3 +226,92 @@ fn admin_audit_verifies_names_an_edited_entry_and_logs_its_own_export() {
     let (ok, _, err) = admin(dir.path(), &["verify", "--head", head.trim()]);
     assert!(!ok && err.contains("entry 2"), "{err}");
 }
+
+#[test]
+fn subject_access_finds_every_record_naming_the_person_and_logs_search_and_export() {
+    use beatbook_server::subject_access_cli::{run, SubjectAccessArgs};
+    use std::os::unix::fs::PermissionsExt;
+    let h = Harness::start();
+    let pcso = h.enrol(&h.pcso);
+    let (contact_id, named_note, other_note) = (new_id(), new_id(), new_id());
+    let ops = vec![
+        pcso.op(RecordKind::Contact, &contact_id, contact(&contact_id, h.pcso.id)),
+        pcso.op(
+            RecordKind::ContactPersonal,
+            &contact_id,
+            json!({"details": {"name": "Quentin Zephyrine", "phone": "07700 900123", "email": null, "address": null}, "ethnicity": null}),
+        ),
+        pcso.op(
+            RecordKind::Note,
+            &named_note,
+            crate::common::note(&named_note, h.pcso.id, "Spoke to quentin  ZEPHYRINE about the lane"),
+        ),
+        pcso.op(
+            RecordKind::Note,
+            &other_note,
+            crate::common::note(&other_note, h.pcso.id, "Street light out"),
+        ),
+    ];
+    assert_eq!(
+        statuses(&h.push(&pcso, &ops)),
+        ["accepted", "accepted", "accepted", "accepted"]
+    );
+    let dir = crate::common::private_tempdir();
+    let out = dir.path().join("sar.json");
+    let args = SubjectAccessArgs {
+        name: Some("Zephyrine quentin".into()),
+        phone: Some("07700900123".into()),
+        email: None,
+        address: None,
+        words: vec![],
+        justification: "SAR 2026/041".into(),
+        recipient: "Data subject, via the DPO".into(),
+        out: out.clone(),
+        csv: false,
+    };
+    run(h.storage(), args.clone()).expect("subject access runs");
+
+    let text = std::fs::read_to_string(&out).expect("written");
+    let found: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut ids: Vec<&str> = found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|f| f["record_id"].as_str())
+        .collect();
+    ids.sort_unstable();
+    let mut expected = vec![contact_id.as_str(), named_note.as_str()];
+    expected.sort_unstable();
+    assert_eq!(
+        ids, expected,
+        "the personal record and the note naming them, nothing else"
+    );
+    let mode = std::fs::metadata(&out).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let log = h.storage().audit_log(50).expect("log");
+    let searched: Vec<_> = log
+        .iter()
+        .filter(|e| e.subject == "subject_access" && e.action == AuditAction::Consultation)
+        .collect();
+    assert_eq!(searched.len(), 1, "{log:?}");
+    assert_eq!(searched[0].justification.as_deref(), Some("SAR 2026/041"));
+    let disclosed: Vec<&str> = log
+        .iter()
+        .filter(|e| {
+            e.action == AuditAction::Disclosure
+                && e.recipient.as_deref() == Some("Data subject, via the DPO")
+        })
+        .filter_map(|e| e.record_id.as_deref())
+        .collect();
+    assert_eq!(disclosed.len(), 2, "{log:?}");
+    // The log never holds the search terms.
+    let logged = format!("{log:?}");
+    assert!(
+        !logged.contains("Zephyrine") && !logged.contains("07700"),
+        "{logged}"
+    );
+    // An existing file is never overwritten, and then nothing is searched or logged.
+    assert!(run(h.storage(), args).is_err());
+    assert_eq!(h.storage().audit_log(50).expect("log").len(), log.len());
+}
