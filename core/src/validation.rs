@@ -58,6 +58,9 @@ pub enum Rule {
     RoleNotAllowed { reason: &'static str },
     /// A referenced record does not exist.
     UnknownReference { kind: &'static str },
+    /// An area code that is not one of the loaded areas; `closest` names the nearest known
+    /// ones (codes and area names: reference data, never personal).
+    UnknownArea { kind: &'static str, closest: String },
     /// The field must be left out.
     MustBeEmpty { reason: &'static str },
 }
@@ -90,6 +93,9 @@ impl fmt::Display for Rule {
             Rule::SupervisorOnly => write!(f, "only a supervisor can do this"),
             Rule::RoleNotAllowed { reason } => write!(f, "not allowed for this role: {reason}"),
             Rule::UnknownReference { kind } => write!(f, "refers to an unknown {kind}"),
+            Rule::UnknownArea { kind, closest } => {
+                write!(f, "is not a loaded {kind}; the closest: {closest}")
+            }
             Rule::MustBeEmpty { reason } => write!(f, "must be empty: {reason}"),
         }
     }

@@ -65,9 +65,9 @@ fn ethnicity_label(code: EthnicityCode) -> &'static str {
     }
 }
 
-/// An LSOA GSS code (E01/W01 and six digits).
+/// An LSOA GSS code (E01/W01 and six digits), in any case.
 pub fn lsoa(text: &str) -> Result<LsoaCode, String> {
-    LsoaCode::from_str(text.trim()).map_err(|_| LsoaCode::FORMAT.to_owned())
+    LsoaCode::parse_typed("lsoa", text).map_err(|_| LsoaCode::FORMAT.to_owned())
 }
 
 /// Latitude in degrees.

@@ -189,6 +189,7 @@ fn rule_code(rule: &Rule) -> &'static str {
         Rule::SupervisorOnly => "supervisor_only",
         Rule::RoleNotAllowed { .. } => "role_not_allowed",
         Rule::UnknownReference { .. } => "unknown_reference",
+        Rule::UnknownArea { .. } => "unknown_area",
         Rule::MustBeEmpty { .. } => "must_be_empty",
     }
 }

@@ -66,6 +66,12 @@ impl LsoaCode {
         Self::parse_field("lsoa", code)
     }
 
+    /// Parses what a person typed: any case, stray spaces (`e01027461` is `E01027461`). Stored
+    /// and synced codes are parsed strictly ([`LsoaCode::parse`]).
+    pub fn parse_typed(field: &str, typed: &str) -> Result<Self, ValidationError> {
+        Self::parse_field(field, &typed.trim().to_ascii_uppercase())
+    }
+
     /// Parses, naming `field` in the error.
     pub fn parse_field(field: &str, code: &str) -> Result<Self, ValidationError> {
         let bytes = code.as_bytes();

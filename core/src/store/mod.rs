@@ -13,6 +13,7 @@ mod migration_functions;
 pub mod migrations;
 pub mod sql_time;
 
+mod area_checks;
 pub(crate) mod areas;
 pub(crate) mod contacts;
 pub mod device_sync;

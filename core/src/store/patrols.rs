@@ -24,8 +24,9 @@ const SELECT: &str = "SELECT id, kind, area_kind, area_id, purpose, operation_na
 
 impl Store {
     /// Starts a patrol. Volunteers record Citizens in Policing targeted patrols only.
-    pub fn start_patrol(&self, actor: &Actor, new: NewPatrol) -> Result<Patrol> {
+    pub fn start_patrol(&self, actor: &Actor, mut new: NewPatrol) -> Result<Patrol> {
         new.validate()?;
+        new.area = self.known_area("area", new.area)?;
         self.time_sense().check_patrol(new.started_at, None)?;
         if actor.role == Role::Volunteer && new.kind != PatrolKind::CipTargeted {
             return Err(ValidationError::new(

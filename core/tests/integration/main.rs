@@ -11,6 +11,7 @@ mod convergence;
 mod device_sync;
 mod erasure_and_audit;
 mod patrols_and_notes;
+mod places_as_given;
 mod problems;
 mod reports;
 mod reviews;

@@ -79,7 +79,8 @@ fn area(args: &PeriodAndArea, s: &Session) -> Result<(ReportArea, String)> {
         return Ok((ReportArea::Lap(lap.clone()), format!("LAP {lap}")));
     }
     if let Some(code) = &args.lsoa {
-        let code = LsoaCode::parse(code).map_err(|e| CliError::usage(format!("--lsoa: {e}")))?;
+        let code = LsoaCode::parse_typed("lsoa", code)
+            .map_err(|e| CliError::usage(format!("--lsoa: {e}")))?;
         let label = format!("LSOA {code}");
         return Ok((ReportArea::Lsoa(code), label));
     }

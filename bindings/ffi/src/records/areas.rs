@@ -74,7 +74,7 @@ impl TryFrom<AreaRef> for core::AreaRef {
     fn try_from(a: AreaRef) -> Result<Self> {
         Ok(match a {
             AreaRef::Lap { code } => core::AreaRef::Lap(code),
-            AreaRef::Lsoa { code } => core::AreaRef::Lsoa(LsoaCode::parse_field("area", &code)?),
+            AreaRef::Lsoa { code } => core::AreaRef::Lsoa(LsoaCode::parse_typed("area", &code)?),
             AreaRef::Priority { id: text } => core::AreaRef::Priority(id("area", &text)?),
         })
     }

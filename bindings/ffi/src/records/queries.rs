@@ -44,7 +44,7 @@ impl TryFrom<AreaFilter> for core::AreaFilter {
             AreaFilter::All => core::AreaFilter::All,
             AreaFilter::Lap { code } => core::AreaFilter::Lap(code),
             AreaFilter::Lsoa { code } => {
-                core::AreaFilter::Lsoa(LsoaCode::parse_field("area", &code)?)
+                core::AreaFilter::Lsoa(LsoaCode::parse_typed("area", &code)?)
             }
         })
     }

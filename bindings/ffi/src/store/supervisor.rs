@@ -28,7 +28,7 @@ impl TryFrom<ReportArea> for CoreArea {
             ReportArea::All => CoreArea::All,
             ReportArea::Team { id: text } => CoreArea::Team(id("area", &text)?),
             ReportArea::Lap { code } => CoreArea::Lap(code),
-            ReportArea::Lsoa { code } => CoreArea::Lsoa(LsoaCode::parse_field("area", &code)?),
+            ReportArea::Lsoa { code } => CoreArea::Lsoa(LsoaCode::parse_typed("area", &code)?),
             ReportArea::Priority { id: text } => CoreArea::Priority(id("area", &text)?),
         })
     }

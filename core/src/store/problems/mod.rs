@@ -38,9 +38,10 @@ const SELECT_STEPS: &str =
 impl Store {
     /// Opens a problem at the Scanning stage. Its `scanning_summary` becomes the first step.
     /// The owner defaults to whoever opens it; volunteers do not open problems.
-    pub fn open_problem(&self, actor: &Actor, new: NewProblem) -> Result<Problem> {
+    pub fn open_problem(&self, actor: &Actor, mut new: NewProblem) -> Result<Problem> {
         new.validate()?;
         refuse_volunteer(actor, "volunteers do not open problems")?;
+        new.area = self.known_area("area", new.area)?;
         let now = self.now();
         let owner = new.owner.unwrap_or(actor.user_id);
         let problem = Problem {
