@@ -4,13 +4,14 @@
 //! `axum::serve` gives hyper no timer, so a client that sends half its headers and stops
 //! (slowloris) holds a connection and a task for ever. Here every connection must send its
 //! first bytes (an HTTP/1.1 request head's start, or HTTP/2's connection preface) within the
-//! header timeout (`first_bytes`); HTTP/1.1 then gets hyper's header-read timeout (the whole
-//! request head must arrive within it; an idle keep-alive connection waiting for its next
-//! request is closed after it too), and an HTTP/2 connection is closed once it has had no
-//! request in flight for as long (`idle`). The router's `RequestBodyTimeoutLayer` (in `http`)
-//! answers `408` to a body that stops arriving, whatever the protocol. Shutdown stops
-//! accepting, asks every connection to finish its requests in flight and close, and returns
-//! when all have (the caller bounds the wait with its grace period).
+//! header timeout (`idle::FirstBytesDeadline`); HTTP/1.1 then gets hyper's header-read
+//! timeout (the whole request head must arrive within it; an idle keep-alive connection
+//! waiting for its next request is closed after it too), and an HTTP/2 connection is closed
+//! once it has had no request in flight for as long (`idle::InFlight`). The router's
+//! `RequestBodyTimeoutLayer` (in `http`) answers `408` to a body that stops arriving, whatever
+//! the protocol. Shutdown stops accepting, asks every connection to finish its requests in
+//! flight and close, and returns when all have (the caller bounds the wait with its grace
+//! period).
 //!
 //! Which protocol: with `tls` (`crate::tls`) ALPN decides (`h2`, else HTTP/1.1); on plain TCP
 //! hyper-util reads the first bytes and serves HTTP/2 to a client that opens with its preface
