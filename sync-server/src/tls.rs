@@ -7,7 +7,8 @@
 //! (a file missing, a key that does not match) keeps the certificate in use and logs why, so
 //! a renewal script's mistake never takes the server off the air.
 //!
-//! ALPN offers `http/1.1` (what the server speaks; see `connections.rs`).
+//! ALPN offers `h2` and `http/1.1`: a client that offers HTTP/2 gets it, any other HTTP/1.1
+//! (`connections.rs` serves the protocol ALPN chose).
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -47,7 +48,7 @@ impl ServerTls {
             .map_err(|e| TlsError::Config(e.to_string()))?
             .with_no_client_auth()
             .with_cert_resolver(current.clone());
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Self {
             cert_file: cert_file.to_owned(),
             key_file: key_file.to_owned(),

@@ -160,6 +160,14 @@ impl From<SyncError> for CliError {
             SyncError::BadServerUrl(_) => CliError::usage(err.to_string()),
             SyncError::DeviceRevoked => CliError::wiped(err.to_string()),
             SyncError::Network(_) => CliError::other(err.to_string()).hint(stays),
+            SyncError::BadPin(_) => CliError::usage(err.to_string()).hint(
+                "a pin is the base64 SHA-256 of the server certificate's public key \
+                 (`beatbook enrol --help` shows how to compute it)",
+            ),
+            SyncError::CertificatePinMismatch { .. } => CliError::other(err.to_string()).hint(
+                "nothing was sent; if the force has changed its server's key, enrol again \
+                 with the new pin; otherwise someone may be impersonating the server",
+            ),
             SyncError::Server { ref code, .. } => {
                 let hint = match code.as_str() {
                     "enrolment_code_invalid" => {

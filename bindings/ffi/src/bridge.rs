@@ -7,7 +7,7 @@
 //! next check; the other calls are short and finish on their own.
 
 use crate::error::{BeatbookError, Result};
-use crate::records::{Actor, SyncOutcome};
+use crate::records::{Actor, ServerTrust, SyncOutcome};
 use crate::store::Store;
 use crate::sync::{CancelToken, SyncListener};
 use beatbook_core::store::SearchHit;
@@ -45,13 +45,15 @@ pub async fn open_store(path: String, key: Vec<u8>) -> Result<Arc<Store>> {
 #[uniffi::export]
 impl Store {
     /// `enrol`, without blocking the caller.
+    #[uniffi::method(default(trust = None))]
     pub async fn enrol_async(
         self: Arc<Self>,
         server_url: String,
         code: String,
         device_name: String,
+        trust: Option<ServerTrust>,
     ) -> Result<Actor> {
-        off_thread(move || self.enrol(server_url, code, device_name)).await
+        off_thread(move || self.enrol(server_url, code, device_name, trust)).await
     }
 
     /// `sync`, without blocking the caller. Cancelling the coroutine or task cancels the sync.

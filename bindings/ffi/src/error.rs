@@ -62,6 +62,15 @@ pub enum BeatbookError {
     /// The server could not be reached, or the connection broke (after retries): try later.
     #[error("{detail}")]
     Network { detail: String },
+    /// A pin given at enrolment is not a base64 SHA-256 (32 bytes).
+    #[error("{detail}")]
+    BadPin { detail: String },
+    /// The server's certificate carries none of the keys pinned at enrolment: refused before
+    /// anything was sent, even though a trusted CA signed it. `presented` is the pin of the
+    /// key it showed. Either the force changed its server's key without pinning the new one
+    /// (re-enrol with the new pin), or someone is impersonating the server.
+    #[error("{detail}")]
+    CertificatePinMismatch { presented: String, detail: String },
     /// The server refused; `code` is the protocol's stable error code
     /// (`enrolment_code_used`, `slow_down`, ...).
     #[error("{detail}")]
@@ -160,6 +169,10 @@ impl From<SyncError> for BeatbookError {
             },
             SyncError::BadServerUrl(_) => BeatbookError::BadServerUrl { detail },
             SyncError::Network(_) => BeatbookError::Network { detail },
+            SyncError::BadPin(_) => BeatbookError::BadPin { detail },
+            SyncError::CertificatePinMismatch { presented } => {
+                BeatbookError::CertificatePinMismatch { presented, detail }
+            }
             SyncError::Server { status, code, .. } => BeatbookError::Server {
                 status,
                 code,

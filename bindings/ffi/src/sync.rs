@@ -8,7 +8,7 @@
 use crate::convert::all;
 use crate::error::{BeatbookError, Result};
 use crate::records::{
-    Actor, Conflict, EnrolmentInfo, Rejection, SyncOutcome, SyncProgress, SyncStatus,
+    Actor, Conflict, EnrolmentInfo, Rejection, ServerTrust, SyncOutcome, SyncProgress, SyncStatus,
 };
 use crate::store::Store;
 use beatbook_core::sync::client::{
@@ -78,9 +78,24 @@ impl ProgressListener for Forward {
 impl Store {
     /// Enrols this (new, empty) store with a sync server using a one-time code from an
     /// administrator; the enrolled user becomes the device owner. Blocks (network).
-    pub fn enrol(&self, server_url: String, code: String, device_name: String) -> Result<Actor> {
+    /// `trust`: the force's private CA and/or pins of the server's key, kept with the
+    /// enrolment for every later sync (and checked for this one).
+    #[uniffi::method(default(trust = None))]
+    pub fn enrol(
+        &self,
+        server_url: String,
+        code: String,
+        device_name: String,
+        trust: Option<ServerTrust>,
+    ) -> Result<Actor> {
         let store = self.core()?;
-        let client = SyncClient::new(&server_url, SyncOptions::default())?;
+        let trust = trust.unwrap_or_default();
+        let options = SyncOptions {
+            private_ca_pem: trust.private_ca_pem,
+            pinned_server_keys: trust.pinned_server_keys,
+            ..SyncOptions::default()
+        };
+        let client = SyncClient::new(&server_url, options)?;
         Ok(client.enrol(&store, &code, &device_name)?.into())
     }
 

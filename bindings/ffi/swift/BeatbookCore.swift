@@ -867,7 +867,7 @@ public protocol StoreProtocol: AnyObject, Sendable {
     /**
      * `enrol`, without blocking the caller.
      */
-    func enrolAsync(serverUrl: String, code: String, deviceName: String) async throws  -> Actor
+    func enrolAsync(serverUrl: String, code: String, deviceName: String, trust: ServerTrust?) async throws  -> Actor
     
     /**
      * `export_contacts_csv`, without blocking the caller.
@@ -1185,8 +1185,10 @@ public protocol StoreProtocol: AnyObject, Sendable {
     /**
      * Enrols this (new, empty) store with a sync server using a one-time code from an
      * administrator; the enrolled user becomes the device owner. Blocks (network).
+     * `trust`: the force's private CA and/or pins of the server's key, kept with the
+     * enrolment for every later sync (and checked for this one).
      */
-    func enrol(serverUrl: String, code: String, deviceName: String) throws  -> Actor
+    func enrol(serverUrl: String, code: String, deviceName: String, trust: ServerTrust?) throws  -> Actor
     
     /**
      * Where this device syncs to, once enrolled (the token never leaves the store).
@@ -1290,12 +1292,12 @@ public static func `open`(path: String, key: Data)throws  -> Store  {
     /**
      * `enrol`, without blocking the caller.
      */
-open func enrolAsync(serverUrl: String, code: String, deviceName: String)async throws  -> Actor  {
+open func enrolAsync(serverUrl: String, code: String, deviceName: String, trust: ServerTrust? = nil)async throws  -> Actor  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_beatbook_ffi_fn_method_store_enrol_async(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(serverUrl),FfiConverterString.lower(code),FfiConverterString.lower(deviceName)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(serverUrl),FfiConverterString.lower(code),FfiConverterString.lower(deviceName),FfiConverterOptionTypeServerTrust.lower(trust)
                 )
             },
             pollFunc: ffi_beatbook_ffi_rust_future_poll_rust_buffer,
@@ -2245,15 +2247,18 @@ open func conflicts(openOnly: Bool)throws  -> [Conflict]  {
     /**
      * Enrols this (new, empty) store with a sync server using a one-time code from an
      * administrator; the enrolled user becomes the device owner. Blocks (network).
+     * `trust`: the force's private CA and/or pins of the server's key, kept with the
+     * enrolment for every later sync (and checked for this one).
      */
-open func enrol(serverUrl: String, code: String, deviceName: String)throws  -> Actor  {
+open func enrol(serverUrl: String, code: String, deviceName: String, trust: ServerTrust? = nil)throws  -> Actor  {
     return try  FfiConverterTypeActor_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
         uniffiCallStatus in
     uniffi_beatbook_ffi_fn_method_store_enrol(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(serverUrl),
         FfiConverterString.lower(code),
-        FfiConverterString.lower(deviceName),uniffiCallStatus
+        FfiConverterString.lower(deviceName),
+        FfiConverterOptionTypeServerTrust.lower(trust),uniffiCallStatus
     )
 })
 }
@@ -3352,13 +3357,21 @@ public struct EnrolmentInfo: Equatable, Hashable {
     public let serverUrl: String
     public let deviceId: String
     public let userId: String
+    /**
+     * How the device trusts the server, as given at enrolment (every sync uses it).
+     */
+    public let trust: ServerTrust
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(serverUrl: String, deviceId: String, userId: String) {
+    public init(serverUrl: String, deviceId: String, userId: String, 
+        /**
+         * How the device trusts the server, as given at enrolment (every sync uses it).
+         */trust: ServerTrust) {
         self.serverUrl = serverUrl
         self.deviceId = deviceId
         self.userId = userId
+        self.trust = trust
     }
 
     
@@ -3379,7 +3392,8 @@ public struct FfiConverterTypeEnrolmentInfo: FfiConverterRustBuffer {
             try EnrolmentInfo(
                 serverUrl: FfiConverterString.read(from: &buf), 
                 deviceId: FfiConverterString.read(from: &buf), 
-                userId: FfiConverterString.read(from: &buf)
+                userId: FfiConverterString.read(from: &buf), 
+                trust: FfiConverterTypeServerTrust.read(from: &buf)
         )
     }
 
@@ -3387,6 +3401,7 @@ public struct FfiConverterTypeEnrolmentInfo: FfiConverterRustBuffer {
         FfiConverterString.write(value.serverUrl, into: &buf)
         FfiConverterString.write(value.deviceId, into: &buf)
         FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterTypeServerTrust.write(value.trust, into: &buf)
     }
 }
 
@@ -5368,6 +5383,82 @@ public func FfiConverterTypeSearchHit_lower(_ value: SearchHit) -> RustBuffer {
 }
 
 
+/**
+ * How a device trusts its sync server beyond the platform's CAs, given once at enrolment and
+ * kept with it: every later sync uses it, and no later call can drop it.
+ */
+public struct ServerTrust: Equatable, Hashable {
+    /**
+     * The force's private CA certificate(s), PEM, trusted besides the platform's CAs (not
+     * on Android, whose platform verifier takes no extra CA: pin the key there).
+     */
+    public let privateCaPem: String?
+    /**
+     * Pins of the server's key: base64 SHA-256 of its certificate's SubjectPublicKeyInfo, the
+     * key in use and the next. A certificate with another key is refused
+     * (`BeatbookError.CertificatePinMismatch`) even if a trusted CA signed it.
+     */
+    public let pinnedServerKeys: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The force's private CA certificate(s), PEM, trusted besides the platform's CAs (not
+         * on Android, whose platform verifier takes no extra CA: pin the key there).
+         */privateCaPem: String? = nil, 
+        /**
+         * Pins of the server's key: base64 SHA-256 of its certificate's SubjectPublicKeyInfo, the
+         * key in use and the next. A certificate with another key is refused
+         * (`BeatbookError.CertificatePinMismatch`) even if a trusted CA signed it.
+         */pinnedServerKeys: [String] = []) {
+        self.privateCaPem = privateCaPem
+        self.pinnedServerKeys = pinnedServerKeys
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ServerTrust: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServerTrust: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServerTrust {
+        return
+            try ServerTrust(
+                privateCaPem: FfiConverterOptionString.read(from: &buf), 
+                pinnedServerKeys: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ServerTrust, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.privateCaPem, into: &buf)
+        FfiConverterSequenceString.write(value.pinnedServerKeys, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerTrust_lift(_ buf: RustBuffer) throws -> ServerTrust {
+    return try FfiConverterTypeServerTrust.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerTrust_lower(_ value: ServerTrust) -> RustBuffer {
+    return FfiConverterTypeServerTrust.lower(value)
+}
+
+
 public struct StageGroup: Equatable, Hashable {
     public let stage: SaraStage
     public let problems: [ProblemSummary]
@@ -6681,6 +6772,19 @@ enum BeatbookError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     case Network(detail: String
     )
     /**
+     * A pin given at enrolment is not a base64 SHA-256 (32 bytes).
+     */
+    case BadPin(detail: String
+    )
+    /**
+     * The server's certificate carries none of the keys pinned at enrolment: refused before
+     * anything was sent, even though a trusted CA signed it. `presented` is the pin of the
+     * key it showed. Either the force changed its server's key without pinning the new one
+     * (re-enrol with the new pin), or someone is impersonating the server.
+     */
+    case CertificatePinMismatch(presented: String, detail: String
+    )
+    /**
      * The server refused; `code` is the protocol's stable error code
      * (`enrolment_code_used`, `slow_down`, ...).
      */
@@ -6774,18 +6878,25 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
         case 13: return .Network(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 14: return .Server(
+        case 14: return .BadPin(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 15: return .CertificatePinMismatch(
+            presented: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 16: return .Server(
             status: try FfiConverterUInt16.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 15: return .Protocol(
+        case 17: return .Protocol(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 16: return .Cancelled(
+        case 18: return .Cancelled(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 17: return .Internal(
+        case 19: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -6869,25 +6980,36 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Server(status,code,detail):
+        case let .BadPin(detail):
             writeInt(&buf, Int32(14))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .CertificatePinMismatch(presented,detail):
+            writeInt(&buf, Int32(15))
+            FfiConverterString.write(presented, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Server(status,code,detail):
+            writeInt(&buf, Int32(16))
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .Protocol(detail):
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(17))
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .Cancelled(detail):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(18))
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(19))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -8976,6 +9098,30 @@ fileprivate struct FfiConverterOptionTypePersonalDetails: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeServerTrust: FfiConverterRustBuffer {
+    typealias SwiftType = ServerTrust?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeServerTrust.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeServerTrust.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeValueAssessment: FfiConverterRustBuffer {
     typealias SwiftType = ValueAssessment?
 
@@ -9965,7 +10111,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_beatbook_ffi_checksum_func_open_store() != 7091) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_beatbook_ffi_checksum_method_store_enrol_async() != 37665) {
+    if (uniffi_beatbook_ffi_checksum_method_store_enrol_async() != 64912) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_export_contacts_csv_async() != 53319) {
@@ -10181,7 +10327,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_beatbook_ffi_checksum_method_store_conflicts() != 45132) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_beatbook_ffi_checksum_method_store_enrol() != 3117) {
+    if (uniffi_beatbook_ffi_checksum_method_store_enrol() != 55819) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_enrolment() != 53259) {

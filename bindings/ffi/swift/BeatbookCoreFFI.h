@@ -276,7 +276,7 @@ uint64_t uniffi_beatbook_ffi_fn_constructor_store_open(RustBuffer path, RustBuff
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ENROL_ASYNC
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ENROL_ASYNC
-uint64_t uniffi_beatbook_ffi_fn_method_store_enrol_async(uint64_t ptr, RustBuffer server_url, RustBuffer code, RustBuffer device_name
+uint64_t uniffi_beatbook_ffi_fn_method_store_enrol_async(uint64_t ptr, RustBuffer server_url, RustBuffer code, RustBuffer device_name, RustBuffer trust
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_EXPORT_CONTACTS_CSV_ASYNC
@@ -636,7 +636,7 @@ RustBuffer uniffi_beatbook_ffi_fn_method_store_conflicts(uint64_t ptr, int8_t op
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ENROL
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ENROL
-RustBuffer uniffi_beatbook_ffi_fn_method_store_enrol(uint64_t ptr, RustBuffer server_url, RustBuffer code, RustBuffer device_name, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_beatbook_ffi_fn_method_store_enrol(uint64_t ptr, RustBuffer server_url, RustBuffer code, RustBuffer device_name, RustBuffer trust, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ENROLMENT

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_contacts_where.sql"),
     include_str!("../../migrations/0008_compact_sync_state.sql"),
     include_str!("../../migrations/0009_server_epoch.sql"),
+    include_str!("../../migrations/0010_server_trust.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,7 +1,8 @@
-//! Slow and stalled clients are timed out by the server itself: a request head that stops
-//! half-way, an idle keep-alive connection, and a request body that stops arriving. Run with
-//! one-second timeouts; each test waits on the connection's own outcome (closed or answered),
-//! bounded by a read timeout far above the server's, never on a sleep.
+//! Slow and stalled clients are timed out by the server itself: a connection that sends
+//! nothing, a request head that stops half-way, an idle keep-alive connection (HTTP/1.1 and
+//! HTTP/2), and a request body that stops arriving. Run with one-second timeouts; each test
+//! waits on the connection's own outcome (closed or answered), bounded by a read timeout far
+//! above the server's, never on a sleep.
 
 use beatbook_server::background::BackgroundServer;
 use beatbook_server::http::HttpConfig;
@@ -76,6 +77,64 @@ fn a_client_that_stops_half_way_through_its_headers_is_disconnected() {
         .expect("send half a head");
     let answer = read_until_closed(&mut stream);
     assert!(!answer.contains("200 OK"), "{answer}");
+    assert_healthy(&server);
+}
+
+#[test]
+fn a_client_that_connects_and_sends_nothing_is_disconnected() {
+    // Before the first bytes the server cannot tell HTTP/1.1 from HTTP/2 and no protocol
+    // timer runs yet: the connection's own deadline closes it.
+    let (server, _dir) = server();
+    let mut stream = connect(&server);
+    assert_eq!(read_until_closed(&mut stream), "");
+    let mut trickled = connect(&server);
+    trickled
+        .write_all(b"PRI * HTTP/2.0")
+        .expect("half a preface");
+    assert_eq!(read_until_closed(&mut trickled), "");
+    assert_healthy(&server);
+}
+
+#[test]
+fn an_idle_http2_connection_is_closed() {
+    use http_body_util::Empty;
+    use hyper::body::Bytes;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let (server, _dir) = server();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        // HTTP/2 with prior knowledge, from hyper's client, which answers the server's pings
+        // as a live phone would (so only the idle bound can close the connection early).
+        let tcp = tokio::net::TcpStream::connect(server.addr())
+            .await
+            .expect("connect");
+        let (mut sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+                .await
+                .expect("HTTP/2 handshake");
+        let connection = tokio::spawn(connection);
+        let request = hyper::Request::get(format!("http://{}/healthz", server.addr()))
+            .body(Empty::<Bytes>::new())
+            .expect("request");
+        let response = sender.send_request(request).await.expect("answered");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.version(), hyper::Version::HTTP_2);
+        let idle_since = Instant::now();
+        let closed = tokio::time::timeout(TEST_BOUND, connection).await;
+        assert!(
+            matches!(closed, Ok(Ok(Ok(())))),
+            "the idle connection was not closed cleanly: {closed:?}"
+        );
+        // Closed for idling (1 s here), not by the keep-alive ping's 20 s timeout.
+        assert!(
+            idle_since.elapsed() < Duration::from_secs(10),
+            "closed only after {:?}",
+            idle_since.elapsed()
+        );
+    });
     assert_healthy(&server);
 }
 

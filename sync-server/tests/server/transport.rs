@@ -160,3 +160,60 @@ fn gzip_works_both_ways() {
         .expect("gunzip");
     assert!(text.contains("Sent gzipped"));
 }
+
+/// HTTP/2 without TLS (h2c, prior knowledge: what a proxy speaking HTTP/2 to its backend
+/// sends) is served on the same port as HTTP/1.1, with the same answers and the same bounds.
+#[test]
+fn http2_with_prior_knowledge_pushes_pulls_and_keeps_the_body_limit() {
+    let h = Harness::start();
+    let device = h.enrol(&h.pcso);
+    let h2 = crate::common::http_client()
+        .http2_prior_knowledge()
+        .build()
+        .expect("HTTP/2 client");
+    let id = new_id();
+    let ops = [device.op(RecordKind::Note, &id, note(&id, h.pcso.id, "Sent over h2c"))];
+    let response = h2
+        .post(h.url("/v1/sync/push"))
+        .bearer_auth(&device.token)
+        .json(&json!({"protocol": 1, "ops": ops}))
+        .send()
+        .expect("push over HTTP/2");
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    let (status, text) = read(response);
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let pushed: PushResponse = serde_json::from_str(&text).expect("PushResponse");
+    assert_eq!(statuses(&pushed), ["accepted"]);
+
+    let response = h2
+        .get(h.url("/v1/sync/pull?cursor=0&limit=100"))
+        .bearer_auth(&device.token)
+        .send()
+        .expect("pull over HTTP/2");
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "request ids are given over HTTP/2 too"
+    );
+    let (status, text) = read(response);
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains(&id), "the note pushed over HTTP/2 is pulled");
+
+    // A declared length over the limit is refused before the body, as over HTTP/1.1.
+    let big = vec![b' '; 5 * 1024 * 1024];
+    let response = h2
+        .post(h.url("/v1/sync/push"))
+        .bearer_auth(&device.token)
+        .header(CONTENT_TYPE, "application/json")
+        .body(big)
+        .send();
+    match response {
+        Ok(response) => {
+            let (status, text) = read(response);
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+            assert_eq!(error_code(&text), "body_too_large");
+        }
+        // The stream may be reset while this client still sends; never a success.
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
+}

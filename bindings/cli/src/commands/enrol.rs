@@ -15,6 +15,7 @@ use beatbook_core::store::wipe_files;
 use beatbook_core::sync::client::{SyncClient, SyncOptions};
 use beatbook_core::Store;
 use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,12 +28,40 @@ pub struct Args {
     /// How this device is listed for your administrator.
     #[arg(long, default_value = "Beatbook terminal", value_name = "NAME")]
     pub device_name: String,
+    /// The force's private CA certificate(s), a PEM file, trusted besides the system's CAs for
+    /// the server's certificate. Kept with the enrolment: every later sync uses it.
+    #[arg(long, value_name = "PEM-FILE")]
+    pub server_ca: Option<PathBuf>,
+    /// Pin the server's key: the base64 SHA-256 of its certificate's public key
+    /// (SubjectPublicKeyInfo). Repeat for the next key, so a planned key change keeps working.
+    /// Kept with the enrolment: every later sync refuses a server whose certificate has another
+    /// key, even one a trusted CA signed. Compute it with
+    /// `openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der |
+    /// openssl dgst -sha256 -binary | base64`.
+    #[arg(long = "pin", value_name = "BASE64-SHA256")]
+    pub pins: Vec<String>,
+}
+
+/// The client options `args` ask for; the CA file is read here, so a missing file is refused
+/// before a store is made.
+fn options(args: &Args) -> Result<SyncOptions> {
+    let private_ca_pem = match &args.server_ca {
+        None => None,
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            CliError::usage(format!("cannot read --server-ca {}: {e}", path.display()))
+        })?),
+    };
+    Ok(SyncOptions {
+        private_ca_pem,
+        pinned_server_keys: args.pins.clone(),
+        ..SyncOptions::default()
+    })
 }
 
 pub fn run(args: Args, global: &Global, out: &mut dyn Write) -> Result<()> {
     let key = session::key(global)?;
-    // A bad address fails here, before a store file is made.
-    let client = SyncClient::new(&args.server, SyncOptions::default())?;
+    // A bad address, CA file or pin fails here, before a store file is made.
+    let client = SyncClient::new(&args.server, options(&args)?)?;
     let path = &global.store;
     let existed = path.exists();
     let store = Store::open(path, &key)?;

@@ -138,6 +138,40 @@ fn enrol_refuses_a_server_address_that_would_send_the_token_in_clear() {
 }
 
 #[test]
+fn enrol_refuses_a_malformed_pin_or_a_missing_ca_file_before_making_a_store() {
+    let officer = Officer::new();
+    let base = [
+        "enrol",
+        "--server",
+        "https://sync.force.example",
+        "--code",
+        "ABCDEFGHIJ",
+    ];
+
+    let run = officer.run(&[&base[..], &["--pin", "not-a-pin"]].concat());
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("bad certificate pin"), "{}", run.stderr);
+    assert!(run.stderr.contains("SHA-256"), "{}", run.stderr);
+
+    let missing = officer.dir.path().join("no-such-ca.pem");
+    let run = officer.run(&[&base[..], &["--server-ca", missing.to_str().expect("path")]].concat());
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("--server-ca"), "{}", run.stderr);
+
+    assert!(
+        !officer.store().exists(),
+        "no store is made for bad TLS options"
+    );
+    let help = officer.run(&["enrol", "--help"]);
+    assert!(help.stdout.contains("--pin"), "{}", help.stdout);
+    assert!(
+        help.stdout.contains("openssl dgst -sha256"),
+        "{}",
+        help.stdout
+    );
+}
+
+#[test]
 fn the_help_shows_the_sync_commands_and_the_wiped_exit_code() {
     let officer = Officer::new();
     let run = officer.run(&["--help"]);

@@ -2,7 +2,8 @@
 
 use crate::convert::{instant, opt_instant, opt_text};
 use beatbook_core::store::{
-    Enrolment as CoreEnrolment, Rejection as CoreRejection, SyncStatus as CoreStatus,
+    Enrolment as CoreEnrolment, Rejection as CoreRejection, ServerTrust as CoreTrust,
+    SyncStatus as CoreStatus,
 };
 use beatbook_core::sync::client::{
     SyncPhase, SyncProgress as CoreProgress, SyncReport as CoreReport,
@@ -44,6 +45,8 @@ pub struct EnrolmentInfo {
     pub server_url: String,
     pub device_id: String,
     pub user_id: String,
+    /// How the device trusts the server, as given at enrolment (every sync uses it).
+    pub trust: ServerTrust,
 }
 
 impl From<CoreEnrolment> for EnrolmentInfo {
@@ -52,6 +55,31 @@ impl From<CoreEnrolment> for EnrolmentInfo {
             server_url: e.server_url,
             device_id: e.device_id.to_string(),
             user_id: e.user_id.to_string(),
+            trust: e.trust.into(),
+        }
+    }
+}
+
+/// How a device trusts its sync server beyond the platform's CAs, given once at enrolment and
+/// kept with it: every later sync uses it, and no later call can drop it.
+#[derive(Debug, Clone, Default, PartialEq, uniffi::Record)]
+pub struct ServerTrust {
+    /// The force's private CA certificate(s), PEM, trusted besides the platform's CAs (not
+    /// on Android, whose platform verifier takes no extra CA: pin the key there).
+    #[uniffi(default = None)]
+    pub private_ca_pem: Option<String>,
+    /// Pins of the server's key: base64 SHA-256 of its certificate's SubjectPublicKeyInfo, the
+    /// key in use and the next. A certificate with another key is refused
+    /// (`BeatbookError.CertificatePinMismatch`) even if a trusted CA signed it.
+    #[uniffi(default = [])]
+    pub pinned_server_keys: Vec<String>,
+}
+
+impl From<CoreTrust> for ServerTrust {
+    fn from(t: CoreTrust) -> Self {
+        ServerTrust {
+            private_ca_pem: t.private_ca_pem,
+            pinned_server_keys: t.pinned_server_keys,
         }
     }
 }

@@ -97,13 +97,29 @@ class MobileScenario(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         team = admin("create-team", "--name", "Python NPT")
         cls.codes = {}
-        for name, role in [("ada", "pcso"), ("ben", "pcso"), ("sam", "supervisor")]:
+        for name, role in [("ada", "pcso"), ("ben", "pcso"), ("sam", "supervisor"),
+                           ("pia", "pcso")]:
             user = admin("create-user", "--name", name.title(), "--role", role, "--team", team)
             cls.codes[name] = admin("enrol-code", "--user", user)
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
+
+    def test_the_servers_pins_given_at_enrolment_are_checked_and_kept(self):
+        store = bb.Store.open(os.path.join(self.tmp.name, "pia.db"), os.urandom(32))
+        with self.assertRaises(bb.BeatbookError.BadPin):
+            store.enrol(URL, self.codes["pia"], "Pia's phone",
+                        bb.ServerTrust(pinned_server_keys=["not a pin"]))
+        self.assertIsNone(store.enrolment())
+        # Plain http to this machine carries no certificate to check; the pins are kept for
+        # the https server a real enrolment names.
+        pin = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        store.enrol(URL, self.codes["pia"], "Pia's phone",
+                    bb.ServerTrust(pinned_server_keys=[pin]))
+        trust = store.enrolment().trust
+        self.assertEqual(trust.pinned_server_keys, [pin])
+        self.assertIsNone(trust.private_ca_pem)
 
     def test_the_field_day_end_to_end(self):
         ada = Device(self.tmp.name, "ada", self.codes["ada"])

@@ -36,6 +36,46 @@ pub struct Enrolment {
     pub user_id: UserId,
     /// The device's secret bearer token.
     pub token: String,
+    /// How the device trusts the server, as given at enrolment.
+    pub trust: ServerTrust,
+}
+
+/// How a device trusts its sync server beyond the operating system's CAs, given at enrolment
+/// and used by every later sync (`sync::client::SyncOptions`). Neither part is secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerTrust {
+    /// The force's private CA certificate(s), PEM.
+    pub private_ca_pem: Option<String>,
+    /// Pinned keys of the server's certificate: base64 SHA-256 of its SubjectPublicKeyInfo.
+    pub pinned_server_keys: Vec<String>,
+}
+
+impl ServerTrust {
+    fn pins_column(&self) -> Result<Option<String>> {
+        if self.pinned_server_keys.is_empty() {
+            return Ok(None);
+        }
+        serde_json::to_string(&self.pinned_server_keys)
+            .map(Some)
+            .map_err(|e| Error::Corrupt {
+                kind: "server pins",
+                reason: e.to_string(),
+            })
+    }
+
+    fn from_columns(ca: Option<String>, pins: Option<String>) -> Result<ServerTrust> {
+        let pinned_server_keys = match pins {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+                kind: "server pins",
+                reason: e.to_string(),
+            })?,
+        };
+        Ok(ServerTrust {
+            private_ca_pem: ca,
+            pinned_server_keys,
+        })
+    }
 }
 
 impl std::fmt::Debug for Enrolment {
@@ -45,6 +85,7 @@ impl std::fmt::Debug for Enrolment {
             .field("device_id", &self.device_id)
             .field("user_id", &self.user_id)
             .field("token", &"<redacted>")
+            .field("trust", &self.trust)
             .finish()
     }
 }
@@ -90,29 +131,48 @@ impl Store {
     /// This device's enrolment, once enrolled.
     pub fn enrolment(&self) -> Result<Option<Enrolment>> {
         self.read(|conn| {
-            Ok(conn
+            let row = conn
                 .query_row(
-                    "SELECT server_url, device_id, user_id, token FROM device_profile
-                     WHERE id = 1 AND token IS NOT NULL",
+                    "SELECT server_url, device_id, user_id, token, server_ca_pem, server_pins
+                     FROM device_profile WHERE id = 1 AND token IS NOT NULL",
                     [],
                     |r| {
-                        Ok(Enrolment {
-                            server_url: r.get(0)?,
-                            device_id: r.get(1)?,
-                            user_id: r.get(2)?,
-                            token: r.get(3)?,
-                        })
+                        Ok((
+                            Enrolment {
+                                server_url: r.get(0)?,
+                                device_id: r.get(1)?,
+                                user_id: r.get(2)?,
+                                token: r.get(3)?,
+                                trust: ServerTrust::default(),
+                            },
+                            r.get::<_, Option<String>>(4)?,
+                            r.get::<_, Option<String>>(5)?,
+                        ))
                     },
                 )
-                .optional()?)
+                .optional()?;
+            row.map(|(enrolment, ca, pins)| {
+                Ok(Enrolment {
+                    trust: ServerTrust::from_columns(ca, pins)?,
+                    ..enrolment
+                })
+            })
+            .transpose()
         })
     }
 
-    /// Records a successful enrolment: this store now belongs to the enrolled user and device.
-    /// A store that already has an owner is refused (enrol into a new store).
-    pub fn save_enrolment(&self, server_url: &str, enrolled: &EnrolResponse) -> Result<Actor> {
+    /// Records a successful enrolment: this store now belongs to the enrolled user and device,
+    /// which trusts the server as `trust` says from now on. A store that already has an owner
+    /// is refused (enrol into a new store).
+    pub fn save_enrolment(
+        &self,
+        server_url: &str,
+        enrolled: &EnrolResponse,
+        trust: &ServerTrust,
+    ) -> Result<Actor> {
         let user = &enrolled.user;
         let now = self.now();
+        let pins = trust.pins_column()?;
         self.write_as(None, |tx| {
             let owner: Option<String> = tx.query_row("SELECT user_id FROM device_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
             if owner.is_some() {
@@ -131,8 +191,9 @@ impl Store {
                 },
             )?;
             tx.execute(
-                "INSERT INTO device_profile (id, device_id, user_id, server_url, token) VALUES (1, ?1, ?2, ?3, ?4)",
-                params![enrolled.device_id, user.id, server_url, enrolled.token],
+                "INSERT INTO device_profile (id, device_id, user_id, server_url, token, server_ca_pem, server_pins)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+                params![enrolled.device_id, user.id, server_url, enrolled.token, trust.private_ca_pem, pins],
             )?;
             set_offset(tx, enrolled.server_time, now)?;
             Ok(())

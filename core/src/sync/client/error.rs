@@ -22,6 +22,21 @@ pub enum SyncError {
     /// The server could not be reached, or the connection broke (after retrying).
     #[error("network: {0}")]
     Network(String),
+    /// A certificate pin given for the server (at enrolment, or in the client's options) is
+    /// not a base64 SHA-256.
+    #[error("bad certificate pin: {0}")]
+    BadPin(#[from] super::pinning::PinError),
+    /// The server's certificate carries none of the keys pinned for it: refused, even though
+    /// a trusted CA signed it. Not retried. Either the force has changed its server's key
+    /// without pinning the new one first, or someone is impersonating the server.
+    #[error(
+        "the sync server's certificate key ({presented}) matches none of the keys pinned for it \
+         at enrolment: not connecting (ask your administrator)"
+    )]
+    CertificatePinMismatch {
+        /// The pin of the key the server presented (base64 SHA-256 of its public key).
+        presented: String,
+    },
     /// The server refused the request (or kept failing after retries).
     #[error("the sync server answered {status} {code}: {message}")]
     Server {

@@ -14,9 +14,11 @@
 //!
 //! The files: `transport` (HTTP, addresses, retries of one request), `retry` (how long to
 //! wait), `progress` (progress reports and cancellation), `error` (what can fail), `tls` (TLS
-//! cryptography from the OpenSSL SQLCipher links).
+//! cryptography from the OpenSSL SQLCipher links), `pinning` (the server's key pinned at
+//! enrolment).
 
 mod error;
+pub mod pinning;
 mod progress;
 mod retry;
 mod tls;
@@ -33,6 +35,7 @@ pub use tls::install_crypto_provider;
 
 use crate::model::Actor;
 use crate::store::device_sync::epoch::EpochSeen;
+use crate::store::device_sync::ServerTrust;
 use crate::store::Store;
 use crate::sync::compact_wire::EitherPullResponse;
 use crate::sync::protocol::{
@@ -72,6 +75,15 @@ pub struct SyncOptions {
     /// Allow plain `http://` to a host other than this machine (a test rig on a private
     /// network). Never in production: the token would cross the network in the clear.
     pub allow_plain_http: bool,
+    /// Pins of the server's key: base64 SHA-256 of its certificate's SubjectPublicKeyInfo
+    /// (`pinning`), one or more (the key in use and the next one). When set, a certificate
+    /// with another key is refused ([`SyncError::CertificatePinMismatch`]) even if a trusted
+    /// CA signed it. Empty: the CA rules alone.
+    ///
+    /// Given at enrolment, these and `private_ca_pem` are kept with the enrolment in the
+    /// store, and every later sync of that store uses them whatever its client's options say
+    /// (the stored pins replace the options'; the stored CA is added to the options').
+    pub pinned_server_keys: Vec<String>,
 }
 
 impl Default for SyncOptions {
@@ -86,6 +98,7 @@ impl Default for SyncOptions {
             pull_page: 500,
             private_ca_pem: None,
             allow_plain_http: false,
+            pinned_server_keys: Vec::new(),
         }
     }
 }
@@ -168,6 +181,13 @@ impl SyncClient {
         if device_name.is_empty() {
             return Err(Error::from(ValidationError::new("device_name", Rule::Required)).into());
         }
+        let trust = ServerTrust {
+            private_ca_pem: self.options.private_ca_pem.clone(),
+            pinned_server_keys: pinning::parse_pins(&self.options.pinned_server_keys)?
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        };
         if store.enrolment()?.is_some() || store.device_actor()?.is_some() {
             return Err(Error::Forbidden(
                 "this store already belongs to a device; enrol into a new store",
@@ -192,13 +212,56 @@ impl SyncClient {
                 "the device token is not 64 hexadecimal characters".into(),
             ));
         }
-        Ok(store.save_enrolment(self.base.as_str(), &enrolled)?)
+        Ok(store.save_enrolment(self.base.as_str(), &enrolled, &trust)?)
     }
 
     /// Pushes everything queued, then pulls everything new, and notes the outcome for
     /// `Store::sync_status`. On `DeviceRevoked` the caller must wipe the store (or use
     /// [`sync_or_wipe`]).
     pub fn sync(
+        &self,
+        store: &Store,
+        listener: &dyn ProgressListener,
+        cancel: &CancelFlag,
+    ) -> Result<SyncReport, SyncError> {
+        match self.with_stored_trust(store) {
+            Ok(Some(client)) => client.sync_as_configured(store, listener, cancel),
+            Ok(None) => self.sync_as_configured(store, listener, cancel),
+            Err(e) => {
+                let _ = store.record_sync_attempt(Some(&e.to_string()));
+                Err(e)
+            }
+        }
+    }
+
+    /// This client, made to trust the server as the store's enrolment says (`None`: it
+    /// already does). What was given at enrolment cannot be dropped by a later client's options.
+    fn with_stored_trust(&self, store: &Store) -> Result<Option<SyncClient>, SyncError> {
+        let Some(stored) = store.enrolment()?.map(|e| e.trust) else {
+            return Ok(None);
+        };
+        let mut options = self.options.clone();
+        if !stored.pinned_server_keys.is_empty() {
+            options.pinned_server_keys = stored.pinned_server_keys;
+        }
+        if let Some(stored_ca) = stored.private_ca_pem {
+            options.private_ca_pem = match options.private_ca_pem {
+                Some(own) if own.contains(stored_ca.trim()) => Some(own),
+                Some(own) => Some(format!("{own}\n{stored_ca}")),
+                None => Some(stored_ca),
+            };
+        }
+        if options == self.options {
+            return Ok(None);
+        }
+        Ok(Some(SyncClient {
+            base: self.base.clone(),
+            transport: Transport::new(&options)?,
+            options,
+        }))
+    }
+
+    fn sync_as_configured(
         &self,
         store: &Store,
         listener: &dyn ProgressListener,
@@ -242,6 +305,9 @@ impl SyncClient {
         store: &Store,
         cancel: &CancelFlag,
     ) -> Result<StatusResponse, SyncError> {
+        if let Some(client) = self.with_stored_trust(store)? {
+            return client.server_status(store, cancel);
+        }
         let token = self.enrolled_token(store)?;
         self.transport.get(
             self.base.endpoint("v1/sync/status"),

@@ -151,6 +151,81 @@ fn enrolment_makes_the_store_the_enrolled_users() {
 }
 
 #[test]
+fn the_trust_given_at_enrolment_is_stored_and_later_clients_take_it_on() {
+    let server = TestServer::start();
+    let pins = vec![
+        // Written unpadded and with a prefix: stored in the canonical form.
+        "sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU".to_owned(),
+        "6ynifvWFypZgpNBwgeCgyvDFXraFy9q3oXv9HBGfQTk=".to_owned(),
+    ];
+    let ca = include_str!("tls_test_ca.pem").to_owned();
+    let enrolling = client(
+        &server,
+        SyncOptions {
+            pinned_server_keys: pins,
+            private_ca_pem: Some(ca.clone()),
+            ..options()
+        },
+    );
+    server.add_code("TRUST", user("Sam", TeamId::new()));
+    let (_dir, store) = new_store();
+    enrolling.enrol(&store, "TRUST", "Phone").expect("enrol");
+
+    let trust = store.enrolment().expect("read").expect("enrolled").trust;
+    assert_eq!(
+        trust.pinned_server_keys,
+        [
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            "6ynifvWFypZgpNBwgeCgyvDFXraFy9q3oXv9HBGfQTk="
+        ]
+    );
+    assert_eq!(trust.private_ca_pem.as_deref(), Some(ca.as_str()));
+    // A later client without TLS options syncs with the stored ones, pins replacing its own.
+    let later = client(
+        &server,
+        SyncOptions {
+            pinned_server_keys: vec!["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()],
+            ..options()
+        },
+    );
+    let taken_on = later
+        .with_stored_trust(&store)
+        .expect("stored trust")
+        .expect("a client with the stored trust");
+    assert_eq!(
+        taken_on.options.pinned_server_keys,
+        trust.pinned_server_keys
+    );
+    assert_eq!(taken_on.options.private_ca_pem, Some(ca));
+    // The enrolling client already trusts the server so: no second client is built.
+    let same = client(
+        &server,
+        SyncOptions {
+            pinned_server_keys: trust.pinned_server_keys.clone(),
+            private_ca_pem: trust.private_ca_pem.clone(),
+            ..options()
+        },
+    );
+    assert!(same.with_stored_trust(&store).expect("stored").is_none());
+}
+
+#[test]
+fn a_malformed_pin_is_refused_before_anything_is_sent() {
+    let bad = SyncClient::new(
+        "https://sync.force.example",
+        SyncOptions {
+            pinned_server_keys: vec!["not-a-pin".into()],
+            ..options()
+        },
+    )
+    .expect_err("bad pin");
+    assert!(
+        matches!(bad, SyncError::BadPin(pinning::PinError::NotBase64(_))),
+        "{bad:?}"
+    );
+}
+
+#[test]
 fn an_owned_store_is_refused_before_the_code_is_spent() {
     let server = TestServer::start();
     let (client, device) = one_device(&server, options());

@@ -13,6 +13,7 @@
 //! did not act on it, and a `429` (too many failed codes) goes straight back to the person.
 //! Other `4xx` answers are final.
 
+use super::pinning::{parse_pins, pin_mismatch_in, PinnedVerifier};
 use super::progress::CancelFlag;
 use super::retry::{self, Backoff, RETRY_AFTER_CAP};
 use super::{SyncError, SyncOptions};
@@ -25,6 +26,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 /// The most response body bytes read (after gzip decoding, and as sent): far above any page
 /// the protocol allows, low enough that a broken or hostile server cannot exhaust a phone's
@@ -176,7 +178,12 @@ impl Transport {
     pub fn new(options: &SyncOptions) -> Result<Transport, SyncError> {
         super::tls::install_crypto_provider();
         let mut builder = Client::builder();
-        if let Some(pem) = &options.private_ca_pem {
+        let pins = parse_pins(&options.pinned_server_keys)?;
+        if !pins.is_empty() {
+            // Pinned: rustls configured here, with the same verifier reqwest would build, then
+            // the pins (`pinning`).
+            builder = builder.tls_backend_preconfigured(pinned_tls(options, pins)?);
+        } else if let Some(pem) = &options.private_ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
                 SyncError::Network(format!(
                     "could not set up HTTPS: the private CA is not PEM certificates: {}",
@@ -184,9 +191,7 @@ impl Transport {
                 ))
             })?;
             if certs.is_empty() {
-                return Err(SyncError::Network(
-                    "could not set up HTTPS: the private CA holds no PEM certificate".into(),
-                ));
+                return Err(no_ca_certificate());
             }
             builder = builder.tls_certs_merge(certs);
         }
@@ -326,6 +331,66 @@ impl Transport {
     }
 }
 
+fn no_ca_certificate() -> SyncError {
+    SyncError::Network("could not set up HTTPS: the private CA holds no PEM certificate".into())
+}
+
+/// rustls for a pinned server: the verifier reqwest builds by default (the operating system's
+/// trust store, plus the force's private CA where the platform allows extra roots), wrapped in
+/// the pin check; HTTP/1.1 by ALPN, as reqwest would offer it.
+fn pinned_tls(
+    options: &SyncOptions,
+    pins: Vec<super::pinning::SpkiPin>,
+) -> Result<rustls::ClientConfig, SyncError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let setup = |why: String| SyncError::Network(format!("could not set up HTTPS: {why}"));
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls_openssl::default_provider()));
+    let extra_roots = match &options.private_ca_pem {
+        None => Vec::new(),
+        Some(pem) => {
+            let roots = CertificateDer::pem_slice_iter(pem.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| setup(format!("the private CA is not PEM certificates: {e}")))?;
+            if roots.is_empty() {
+                return Err(no_ca_certificate());
+            }
+            roots
+        }
+    };
+    let system: Arc<dyn rustls::client::danger::ServerCertVerifier> = if extra_roots.is_empty() {
+        Arc::new(
+            rustls_platform_verifier::Verifier::new(provider.clone())
+                .map_err(|e| setup(e.to_string()))?,
+        )
+    } else {
+        #[cfg(any(all(unix, not(target_os = "android")), target_os = "windows"))]
+        {
+            Arc::new(
+                rustls_platform_verifier::Verifier::new_with_extra_roots(
+                    extra_roots,
+                    provider.clone(),
+                )
+                .map_err(|e| setup(e.to_string()))?,
+            )
+        }
+        #[cfg(not(any(all(unix, not(target_os = "android")), target_os = "windows")))]
+        return Err(setup(
+            "this platform's verifier takes no extra CA; pin the server's key instead".into(),
+        ));
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| setup(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(PinnedVerifier::new(system, pins)))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 /// Gzips a request body.
 pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
     let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::default());
@@ -404,6 +469,12 @@ fn read_body(response: Response, repeat: Repeat) -> Result<Vec<u8>, Box<Failure>
 
 /// A request that got no answer.
 fn send_failure(e: reqwest::Error, repeat: Repeat) -> Failure {
+    if let Some(mismatch) = pin_mismatch_in(&e) {
+        // Trying again would meet the same key: the person (or the app) must know at once.
+        return Failure::fatal(SyncError::CertificatePinMismatch {
+            presented: mismatch.presented,
+        });
+    }
     if e.is_builder() {
         return Failure::fatal(SyncError::Network(format!(
             "could not build the request: {}",
