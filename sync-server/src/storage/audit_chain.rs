@@ -18,7 +18,7 @@
 
 use super::{ServerAudit, StorageResult, SyncStorage};
 use beatbook_core::ids::UserId;
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first entry.

@@ -15,7 +15,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use beatbook_core::ids::FollowUpId;
 use beatbook_core::reports::{compute, Period, Report, ReportArea, ReportQuery};
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use chrono::{DateTime, Duration, Utc};
 use maud::Markup;
 use serde::Deserialize;

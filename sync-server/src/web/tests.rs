@@ -14,7 +14,7 @@ use axum::Router;
 use beatbook_core::clock::{Clock, ManualClock};
 use beatbook_core::ids::UserId;
 use beatbook_core::model::Role;
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use tower::ServiceExt;
