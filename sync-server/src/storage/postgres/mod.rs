@@ -17,11 +17,14 @@ mod conformance;
 mod convert;
 mod errors;
 mod feed;
+#[cfg(test)]
+mod frozen_schemas;
 mod migrations;
 mod people;
 mod pool;
 mod records;
 mod reports;
+mod tls;
 
 pub mod testing;
 
