@@ -8,8 +8,8 @@
 use crate::admin::AdminError;
 use crate::storage::audit_chain::{self, hex};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, SyncStorage};
-use beatbook_core::ids::UserId;
 use beatbook_core::audit::AuditAction;
+use beatbook_core::ids::UserId;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::PathBuf;
