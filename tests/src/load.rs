@@ -100,7 +100,9 @@ impl std::fmt::Display for LoadReport {
 
 /// A simulated device: its enrolment and what it has pulled.
 #[derive(Debug)]
-struct SimDevice {
+struct SimDevice<'a> {
+    /// The instance it talks to.
+    url: &'a str,
     team: usize,
     user: UserId,
     device: DeviceId,
@@ -124,7 +126,15 @@ struct Tally {
 
 /// Enrols `config.devices` devices in teams of `config.team_size`, then runs the load.
 pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
-    let mut devices = enrol(server, config);
+    run_across(server, &[server.url.as_str()], config)
+}
+
+/// As [`run`], against several instances of one server on one database: device `i` enrols,
+/// pushes and pulls through `urls[i % urls.len()]` (as a load balancer would spread phones),
+/// so teams span instances. `server` is one of them, for administration.
+pub fn run_across(server: &ServerProcess, urls: &[&str], config: LoadConfig) -> LoadReport {
+    assert!(!urls.is_empty(), "at least one instance");
+    let mut devices = enrol(server, urls, config);
     let started = Instant::now();
     let deadline = started + config.deadline;
     let barrier = Barrier::new(devices.len());
@@ -137,7 +147,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
                     .stack_size(256 * 1024)
                     .spawn_scoped(s, move || {
                         barrier.wait();
-                        device_run(&server.url, d, config, deadline)
+                        device_run(d.url, d, config, deadline)
                     })
                     .expect("spawn a device thread")
             })
@@ -174,7 +184,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
     // Settle: each device pulls what it has not yet seen; it must then hold its team's notes.
     for d in &mut devices {
         let mut tally = Tally::default();
-        pull_all(&server.url, d, &mut tally);
+        pull_all(d.url, d, &mut tally);
         report.errors.extend(tally.errors);
         let expected = team_notes.get(&d.team).cloned().unwrap_or_default();
         let notes: HashSet<String> = d
@@ -196,7 +206,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
 }
 
 /// Teams and users through the admin command line (in parallel), then raw enrolments.
-fn enrol(server: &ServerProcess, config: LoadConfig) -> Vec<SimDevice> {
+fn enrol<'a>(server: &ServerProcess, urls: &[&'a str], config: LoadConfig) -> Vec<SimDevice<'a>> {
     let teams: Vec<String> = (0..config.devices.div_ceil(config.team_size.max(1)))
         .map(|t| {
             server
@@ -225,10 +235,11 @@ fn enrol(server: &ServerProcess, config: LoadConfig) -> Vec<SimDevice> {
                         .trim()
                         .to_owned();
                     let code = server.admin(&["enrol-code", "--user", &user]);
-                    codes
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((team, code.trim().to_owned()));
+                    codes.lock().unwrap_or_else(|p| p.into_inner()).push((
+                        i,
+                        team,
+                        code.trim().to_owned(),
+                    ));
                 }
             });
         }
@@ -236,17 +247,18 @@ fn enrol(server: &ServerProcess, config: LoadConfig) -> Vec<SimDevice> {
     let codes = codes.into_inner().unwrap_or_else(|p| p.into_inner());
     codes
         .into_iter()
-        .map(|(team, code)| {
+        .map(|(i, team, code)| {
+            let url = urls[i % urls.len()];
             let body = serde_json::to_string(&EnrolRequest {
                 code,
                 device_name: "load test".into(),
             })
             .expect("enrol request");
-            let answer =
-                try_request(&server.url, "POST", "/v1/enrol", None, Some(&body)).expect("enrol");
+            let answer = try_request(url, "POST", "/v1/enrol", None, Some(&body)).expect("enrol");
             assert_eq!(answer.status, 200, "enrol: {}", answer.body);
             let enrolled: EnrolResponse = serde_json::from_str(&answer.body).expect("enrolment");
             SimDevice {
+                url,
                 team,
                 user: enrolled.user.id,
                 device: enrolled.device_id,
