@@ -50,12 +50,14 @@ fn main() {
         &urls.iter().flat_map(|u| [*u, *u]).collect::<Vec<_>>(),
         &people,
     );
-    let (senders, receivers): (Vec<(usize, Device)>, Vec<(usize, Device)>) = enrolled
-        .into_iter()
-        .enumerate()
-        .partition(|(i, _)| i % 2 == 0);
-    let senders: Vec<Device> = senders.into_iter().map(|(_, d)| d).collect();
-    let receivers: Vec<Device> = receivers.into_iter().map(|(_, d)| d).collect();
+    let (mut senders, mut receivers) = (Vec::new(), Vec::new());
+    for (i, device) in enrolled.into_iter().enumerate() {
+        if i % 2 == 0 {
+            senders.push(device);
+        } else {
+            receivers.push(device);
+        }
+    }
     let texts: Vec<String> = (0..n)
         .map(|i| format!("Bench note {i}: youths gathering by the garages on Elm Road again"))
         .collect();
