@@ -3,6 +3,11 @@
 //! of notes and pulls its team's feed from its cursor, over raw HTTP (one connection per
 //! request, like a phone waking up). Bounded in devices, rounds and time: it stops by itself.
 //!
+//! A request answered `503` (busy: nothing applied) is retried after the 2 s the server's
+//! `Retry-After` asks for, up to [`BUSY_TRIES`] tries, as the app's sync client does; the
+//! retries are counted, and the latency includes the wait. Only a request that never succeeds
+//! is an error.
+//!
 //! Afterwards every device pulls once more; each must have received exactly its team's notes
 //! (none missed by a cursor under concurrent writes, none twice), and the server must hold each
 //! pushed op once. Used by `tests/tests/e2e/load.rs` (a small run) and the `load` binary (500).
@@ -21,6 +26,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+/// Tries of one request answered `503` before it counts as an error.
+pub const BUSY_TRIES: u32 = 5;
+
+/// What the server's `Retry-After` asks a busy client to wait.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+
 /// How big a load run is.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadConfig {
@@ -37,6 +48,8 @@ pub struct LoadConfig {
 pub struct LoadReport {
     pub devices: usize,
     pub requests: u64,
+    /// Requests answered `503` (busy) and tried again.
+    pub busy_retries: u64,
     pub errors: Vec<String>,
     pub ops_pushed: u64,
     pub changes_pulled: u64,
@@ -76,13 +89,15 @@ impl std::fmt::Display for LoadReport {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         write!(
             f,
-            "load: {} devices, {} requests in {:.1} s ({:.0} requests/s), {} errors; {} ops pushed \
+            "load: {} devices, {} requests in {:.1} s ({:.0} requests/s), {} answered 503 and \
+             retried, {} errors; {} ops pushed \
              ({:.0} ops/s), {} changes pulled ({:.0}/s); push p50 {:.1} ms, p99 {:.1} ms, max \
              {:.1} ms; pull p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             self.devices,
             self.requests,
             secs,
             self.requests as f64 / secs,
+            self.busy_retries,
             self.errors.len(),
             self.ops_pushed,
             self.ops_pushed as f64 / secs,
@@ -115,6 +130,7 @@ struct SimDevice<'a> {
 #[derive(Debug, Default)]
 struct Tally {
     requests: u64,
+    busy_retries: u64,
     errors: Vec<String>,
     ops: u64,
     pulled: u64,
@@ -161,6 +177,7 @@ pub fn run_across(server: &ServerProcess, urls: &[&str], config: LoadConfig) -> 
     let mut report = LoadReport {
         devices: devices.len(),
         requests: 0,
+        busy_retries: 0,
         errors: Vec::new(),
         ops_pushed: 0,
         changes_pulled: 0,
@@ -172,6 +189,7 @@ pub fn run_across(server: &ServerProcess, urls: &[&str], config: LoadConfig) -> 
     let mut team_notes: BTreeMap<usize, HashSet<String>> = BTreeMap::new();
     for (d, t) in devices.iter().zip(tallies) {
         report.requests += t.requests;
+        report.busy_retries += t.busy_retries;
         report.errors.extend(t.errors);
         report.ops_pushed += t.ops;
         report.changes_pulled += t.pulled;
@@ -295,21 +313,28 @@ fn timed(
     tally: &mut Tally,
 ) -> Option<(RawResponse, Duration)> {
     let started = Instant::now();
-    tally.requests += 1;
-    match try_request(url, method, path, Some(token), body) {
-        Ok(answer) if answer.status == 200 => Some((answer, started.elapsed())),
-        Ok(answer) => {
-            tally.errors.push(format!(
-                "{method} {path}: {} {}",
-                answer.status, answer.body
-            ));
-            None
-        }
-        Err(e) => {
-            tally.errors.push(format!("{method} {path}: {e}"));
-            None
+    for attempt in 1..=BUSY_TRIES {
+        tally.requests += 1;
+        match try_request(url, method, path, Some(token), body) {
+            Ok(answer) if answer.status == 200 => return Some((answer, started.elapsed())),
+            Ok(answer) if answer.status == 503 && attempt < BUSY_TRIES => {
+                tally.busy_retries += 1;
+                std::thread::sleep(BUSY_WAIT);
+            }
+            Ok(answer) => {
+                tally.errors.push(format!(
+                    "{method} {path}: {} {} (try {attempt})",
+                    answer.status, answer.body
+                ));
+                return None;
+            }
+            Err(e) => {
+                tally.errors.push(format!("{method} {path}: {e}"));
+                return None;
+            }
         }
     }
+    None
 }
 
 fn push_notes(url: &str, d: &mut SimDevice, n: usize, tally: &mut Tally) {
