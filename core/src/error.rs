@@ -31,7 +31,7 @@ pub enum Error {
     #[error("area boundaries: {0}")]
     Geo(#[from] crate::geo::GeoError),
     /// SQLite failed.
-    #[cfg(feature = "store")]
+    #[cfg(feature = "sqlite")]
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     /// The filesystem failed.

@@ -52,14 +52,14 @@ macro_rules! typed_id {
             }
         }
 
-        #[cfg(feature = "store")]
+        #[cfg(feature = "sqlite")]
         impl rusqlite::ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
                 Ok(rusqlite::types::ToSqlOutput::from(self.0.to_string()))
             }
         }
 
-        #[cfg(feature = "store")]
+        #[cfg(feature = "sqlite")]
         impl rusqlite::types::FromSql for $name {
             fn column_result(
                 value: rusqlite::types::ValueRef<'_>,

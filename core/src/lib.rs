@@ -6,16 +6,17 @@
 //! ([`validation`]), and an encrypted, audited SQLite store ([`store::Store`]) with offline
 //! search and area tagging ([`geo`]). It has no UI and needs no async runtime.
 //!
-//! The store, the reports read from it and the sync client are the default feature `store`;
-//! without it the crate is the model, the protocol and the merge alone (what `fuzz/` builds).
+//! The store, the reports' loader from it and the sync client are the default feature `store`;
+//! without it the crate is the model, the protocol, the merge and the reports' figures (what
+//! `fuzz/` and the sync server build; the server adds `sqlite` for its own store's conversions).
 
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod model;
 pub mod naming;
-#[cfg(feature = "store")]
 pub mod reports;
 pub mod short_ref;
 pub mod spreadsheet;

@@ -8,7 +8,7 @@
 use crate::admin::AdminError;
 use crate::storage::audit_chain::{self, hex};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, SyncStorage};
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::PathBuf;

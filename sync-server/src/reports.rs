@@ -14,10 +14,10 @@
 //! else is refused.
 
 use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
+use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::TeamId;
 use beatbook_core::model::{LsoaCode, Role};
 use beatbook_core::reports::{compute, Report, ReportArea, ReportData, ReportQuery};
-use beatbook_core::store::AuditAction;
 use beatbook_core::sync::RecordKind;
 
 /// The record kinds a report reads.

@@ -14,7 +14,7 @@
 //! accountable. Entries are metadata only: kinds, ids, field *names*, never a value.
 
 use crate::storage::{FeedRow, Principal, ServerAudit};
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::Op;
 use beatbook_core::sync::RecordKind;

@@ -3,6 +3,11 @@
 //! of notes and pulls its team's feed from its cursor, over raw HTTP (one connection per
 //! request, like a phone waking up). Bounded in devices, rounds and time: it stops by itself.
 //!
+//! A request answered `503` (busy: nothing applied) is retried after the 2 s the server's
+//! `Retry-After` asks for, up to [`BUSY_TRIES`] tries, as the app's sync client does; the
+//! retries are counted, and the latency includes the wait. Only a request that never succeeds
+//! is an error.
+//!
 //! Afterwards every device pulls once more; each must have received exactly its team's notes
 //! (none missed by a cursor under concurrent writes, none twice), and the server must hold each
 //! pushed op once. Used by `tests/tests/e2e/load.rs` (a small run) and the `load` binary (500).
@@ -21,6 +26,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+/// Tries of one request answered `503` before it counts as an error.
+pub const BUSY_TRIES: u32 = 5;
+
+/// What the server's `Retry-After` asks a busy client to wait.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+
 /// How big a load run is.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadConfig {
@@ -37,6 +48,8 @@ pub struct LoadConfig {
 pub struct LoadReport {
     pub devices: usize,
     pub requests: u64,
+    /// Requests answered `503` (busy) and tried again.
+    pub busy_retries: u64,
     pub errors: Vec<String>,
     pub ops_pushed: u64,
     pub changes_pulled: u64,
@@ -76,13 +89,15 @@ impl std::fmt::Display for LoadReport {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         write!(
             f,
-            "load: {} devices, {} requests in {:.1} s ({:.0} requests/s), {} errors; {} ops pushed \
+            "load: {} devices, {} requests in {:.1} s ({:.0} requests/s), {} answered 503 and \
+             retried, {} errors; {} ops pushed \
              ({:.0} ops/s), {} changes pulled ({:.0}/s); push p50 {:.1} ms, p99 {:.1} ms, max \
              {:.1} ms; pull p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             self.devices,
             self.requests,
             secs,
             self.requests as f64 / secs,
+            self.busy_retries,
             self.errors.len(),
             self.ops_pushed,
             self.ops_pushed as f64 / secs,
@@ -100,7 +115,9 @@ impl std::fmt::Display for LoadReport {
 
 /// A simulated device: its enrolment and what it has pulled.
 #[derive(Debug)]
-struct SimDevice {
+struct SimDevice<'a> {
+    /// The instance it talks to.
+    url: &'a str,
     team: usize,
     user: UserId,
     device: DeviceId,
@@ -113,6 +130,7 @@ struct SimDevice {
 #[derive(Debug, Default)]
 struct Tally {
     requests: u64,
+    busy_retries: u64,
     errors: Vec<String>,
     ops: u64,
     pulled: u64,
@@ -124,7 +142,15 @@ struct Tally {
 
 /// Enrols `config.devices` devices in teams of `config.team_size`, then runs the load.
 pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
-    let mut devices = enrol(server, config);
+    run_across(server, &[server.url.as_str()], config)
+}
+
+/// As [`run`], against several instances of one server on one database: device `i` enrols,
+/// pushes and pulls through `urls[i % urls.len()]` (as a load balancer would spread phones),
+/// so teams span instances. `server` is one of them, for administration.
+pub fn run_across(server: &ServerProcess, urls: &[&str], config: LoadConfig) -> LoadReport {
+    assert!(!urls.is_empty(), "at least one instance");
+    let mut devices = enrol(server, urls, config);
     let started = Instant::now();
     let deadline = started + config.deadline;
     let barrier = Barrier::new(devices.len());
@@ -137,7 +163,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
                     .stack_size(256 * 1024)
                     .spawn_scoped(s, move || {
                         barrier.wait();
-                        device_run(&server.url, d, config, deadline)
+                        device_run(d.url, d, config, deadline)
                     })
                     .expect("spawn a device thread")
             })
@@ -151,6 +177,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
     let mut report = LoadReport {
         devices: devices.len(),
         requests: 0,
+        busy_retries: 0,
         errors: Vec::new(),
         ops_pushed: 0,
         changes_pulled: 0,
@@ -162,6 +189,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
     let mut team_notes: BTreeMap<usize, HashSet<String>> = BTreeMap::new();
     for (d, t) in devices.iter().zip(tallies) {
         report.requests += t.requests;
+        report.busy_retries += t.busy_retries;
         report.errors.extend(t.errors);
         report.ops_pushed += t.ops;
         report.changes_pulled += t.pulled;
@@ -174,7 +202,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
     // Settle: each device pulls what it has not yet seen; it must then hold its team's notes.
     for d in &mut devices {
         let mut tally = Tally::default();
-        pull_all(&server.url, d, &mut tally);
+        pull_all(d.url, d, &mut tally);
         report.errors.extend(tally.errors);
         let expected = team_notes.get(&d.team).cloned().unwrap_or_default();
         let notes: HashSet<String> = d
@@ -196,7 +224,7 @@ pub fn run(server: &ServerProcess, config: LoadConfig) -> LoadReport {
 }
 
 /// Teams and users through the admin command line (in parallel), then raw enrolments.
-fn enrol(server: &ServerProcess, config: LoadConfig) -> Vec<SimDevice> {
+fn enrol<'a>(server: &ServerProcess, urls: &[&'a str], config: LoadConfig) -> Vec<SimDevice<'a>> {
     let teams: Vec<String> = (0..config.devices.div_ceil(config.team_size.max(1)))
         .map(|t| {
             server
@@ -225,10 +253,11 @@ fn enrol(server: &ServerProcess, config: LoadConfig) -> Vec<SimDevice> {
                         .trim()
                         .to_owned();
                     let code = server.admin(&["enrol-code", "--user", &user]);
-                    codes
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((team, code.trim().to_owned()));
+                    codes.lock().unwrap_or_else(|p| p.into_inner()).push((
+                        i,
+                        team,
+                        code.trim().to_owned(),
+                    ));
                 }
             });
         }
@@ -236,17 +265,18 @@ fn enrol(server: &ServerProcess, config: LoadConfig) -> Vec<SimDevice> {
     let codes = codes.into_inner().unwrap_or_else(|p| p.into_inner());
     codes
         .into_iter()
-        .map(|(team, code)| {
+        .map(|(i, team, code)| {
+            let url = urls[i % urls.len()];
             let body = serde_json::to_string(&EnrolRequest {
                 code,
                 device_name: "load test".into(),
             })
             .expect("enrol request");
-            let answer =
-                try_request(&server.url, "POST", "/v1/enrol", None, Some(&body)).expect("enrol");
+            let answer = try_request(url, "POST", "/v1/enrol", None, Some(&body)).expect("enrol");
             assert_eq!(answer.status, 200, "enrol: {}", answer.body);
             let enrolled: EnrolResponse = serde_json::from_str(&answer.body).expect("enrolment");
             SimDevice {
+                url,
                 team,
                 user: enrolled.user.id,
                 device: enrolled.device_id,
@@ -283,21 +313,28 @@ fn timed(
     tally: &mut Tally,
 ) -> Option<(RawResponse, Duration)> {
     let started = Instant::now();
-    tally.requests += 1;
-    match try_request(url, method, path, Some(token), body) {
-        Ok(answer) if answer.status == 200 => Some((answer, started.elapsed())),
-        Ok(answer) => {
-            tally.errors.push(format!(
-                "{method} {path}: {} {}",
-                answer.status, answer.body
-            ));
-            None
-        }
-        Err(e) => {
-            tally.errors.push(format!("{method} {path}: {e}"));
-            None
+    for attempt in 1..=BUSY_TRIES {
+        tally.requests += 1;
+        match try_request(url, method, path, Some(token), body) {
+            Ok(answer) if answer.status == 200 => return Some((answer, started.elapsed())),
+            Ok(answer) if answer.status == 503 && attempt < BUSY_TRIES => {
+                tally.busy_retries += 1;
+                std::thread::sleep(BUSY_WAIT);
+            }
+            Ok(answer) => {
+                tally.errors.push(format!(
+                    "{method} {path}: {} {} (try {attempt})",
+                    answer.status, answer.body
+                ));
+                return None;
+            }
+            Err(e) => {
+                tally.errors.push(format!("{method} {path}: {e}"));
+                return None;
+            }
         }
     }
+    None
 }
 
 fn push_notes(url: &str, d: &mut SimDevice, n: usize, tally: &mut Tally) {

@@ -113,6 +113,29 @@ impl ServerProcess {
         }
     }
 
+    /// SIGTERMs the server (graceful shutdown: it stops accepting, lets in-flight requests
+    /// finish and exits) and waits, up to [`START_TIMEOUT`], for it to exit; its exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the server is running");
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait for the server") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit after SIGTERM"
+            );
+            // Poll interval while waiting for the condition above.
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn wait_healthy(&mut self) {
         let deadline = Instant::now() + START_TIMEOUT;
         let health = format!("{}/healthz", self.url);

@@ -66,14 +66,14 @@ macro_rules! code_enum {
             }
         }
 
-        #[cfg(feature = "store")]
+        #[cfg(feature = "sqlite")]
         impl rusqlite::ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
                 Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
             }
         }
 
-        #[cfg(feature = "store")]
+        #[cfg(feature = "sqlite")]
         impl rusqlite::types::FromSql for $name {
             fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
                 value

@@ -19,6 +19,7 @@ mod csv;
 mod data;
 mod engagement;
 mod follow_ups;
+#[cfg(feature = "store")]
 mod load;
 mod patrol_hours;
 mod period;
@@ -42,7 +43,9 @@ pub use scope::ReportArea;
 pub use value::ValueByKind;
 pub use volunteers::VolunteerMonth;
 
+#[cfg(feature = "store")]
 use crate::error::Result;
+#[cfg(feature = "store")]
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -104,6 +107,7 @@ pub fn compute(data: &ReportData, query: &ReportQuery) -> Report {
     }
 }
 
+#[cfg(feature = "store")]
 impl Store {
     /// Every figure for `query`, from this device's store (offline).
     pub fn report(&self, query: &ReportQuery) -> Result<Report> {

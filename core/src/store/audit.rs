@@ -9,23 +9,12 @@ use super::sql_time::{t, SqlTime};
 use super::Store;
 use crate::error::Result;
 use crate::ids::{DeviceId, UserId};
-use crate::model::code_enum::code_enum;
 use crate::model::{Actor, Role};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-code_enum!(
-    /// The processing operations s.62 requires a log of.
-    AuditAction, "audit action" {
-        Collection => "collection",
-        Alteration => "alteration",
-        Consultation => "consultation",
-        Disclosure => "disclosure",
-        Combination => "combination",
-        Erasure => "erasure",
-    }
-);
+pub use crate::audit::AuditAction;
 
 /// One audit log entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

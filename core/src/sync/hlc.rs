@@ -106,14 +106,14 @@ impl utoipa::PartialSchema for Hlc {
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for Hlc {}
 
-#[cfg(feature = "store")]
+#[cfg(feature = "sqlite")]
 impl rusqlite::ToSql for Hlc {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         Ok(rusqlite::types::ToSqlOutput::from(self.to_string()))
     }
 }
 
-#[cfg(feature = "store")]
+#[cfg(feature = "sqlite")]
 impl rusqlite::types::FromSql for Hlc {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
         value

@@ -17,8 +17,8 @@
 //! Changing it is a new version, never an edit.
 
 use super::{ServerAudit, StorageResult, SyncStorage};
+use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::UserId;
-use beatbook_core::store::AuditAction;
 use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first entry.

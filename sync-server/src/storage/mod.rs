@@ -66,9 +66,9 @@ pub use location::{StorageLocation, StoreOptions};
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
+use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Lap, Role, Team, User};
-use beatbook_core::store::AuditAction;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;

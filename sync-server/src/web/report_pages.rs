@@ -11,7 +11,7 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 

@@ -12,9 +12,9 @@
 use super::decide::{self, changes};
 use crate::http::HttpConfig;
 use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
+use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{ReviewId, TeamId, UserId};
 use beatbook_core::model::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
-use beatbook_core::store::AuditAction;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -6,8 +6,8 @@
 mod reports_seed;
 
 use crate::common::{error_code, Harness};
+use beatbook_core::audit::AuditAction;
 use beatbook_core::reports::{Period, Report, ReportArea, ReportQuery};
-use beatbook_core::store::AuditAction;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::RecordKind;
 use beatbook_core::{Store, StoreKey};

@@ -4,7 +4,7 @@
 //! chain, names an entry edited in the file, prints the head and logs its own export.
 
 use crate::common::{contact, new_id, statuses, Harness};
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use beatbook_core::sync::protocol::{OpStatus, RecordKind};
 use beatbook_server::storage::{ServerAudit, SqliteStorage, SyncStorage};
 use serde_json::json;

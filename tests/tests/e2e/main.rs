@@ -10,6 +10,7 @@ mod cut_connections;
 mod device_crash;
 mod hostile_text;
 mod load;
+mod postgres_failover;
 mod postgres_instances;
 mod reports_e2e;
 mod server_crash;

@@ -7,8 +7,8 @@ use crate::storage::audit_chain::{self, GENESIS};
 use crate::storage::{
     AuditFilter, CurrentRecord, Decision, PendingWrite, ServerAudit, SyncStorage, WriteOutcome,
 };
+use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{DeviceId, UserId};
-use beatbook_core::store::AuditAction;
 use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
 use std::sync::Arc;

@@ -17,16 +17,20 @@ mod conformance;
 mod convert;
 mod errors;
 mod feed;
+#[cfg(test)]
+mod frozen_schemas;
 mod migrations;
 mod people;
 mod pool;
 mod records;
 mod reports;
+mod tls;
 
 pub mod testing;
 
 pub use pool::PoolOptions;
 
+use super::StorageError;
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
     PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
@@ -39,7 +43,8 @@ use pool::{Pool, PooledClient};
 
 /// The PostgreSQL implementation of [`SyncStorage`].
 pub struct PostgresStorage {
-    pool: Pool,
+    /// `None` only while being dropped (see `Drop`).
+    pool: Option<Pool>,
     node: DeviceId,
     epoch: uuid::Uuid,
     feed_lock: records::FeedLock,
@@ -49,7 +54,10 @@ impl std::fmt::Debug for PostgresStorage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostgresStorage")
             .field("node", &self.node)
-            .field("connections", &self.pool.state().connections)
+            .field(
+                "connections",
+                &self.pool.as_ref().map(|p| p.state().connections),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -70,7 +78,7 @@ impl PostgresStorage {
         let epoch = people::epoch(&mut *client)?;
         drop(client);
         Ok(Self {
-            pool,
+            pool: Some(pool),
             node,
             epoch,
             feed_lock: records::FeedLock::AtStart,
@@ -85,7 +93,11 @@ impl PostgresStorage {
     }
 
     fn client(&self) -> StorageResult<PooledClient> {
-        Ok(self.pool.get()?)
+        let pool = self
+            .pool
+            .as_ref()
+            .ok_or_else(|| StorageError::Busy("the store is closing".into()))?;
+        Ok(pool.get()?)
     }
 
     /// Runs `f` in one transaction, committed if it returns `Ok`.
@@ -98,6 +110,25 @@ impl PostgresStorage {
         let out = f(&mut tx)?;
         tx.commit()?;
         Ok(out)
+    }
+}
+
+/// Closing a `postgres::Client` blocks on the client's own small runtime, which panics on a
+/// thread that is driving tokio — and the server's last handle on its storage is dropped on
+/// such a thread as it stops after SIGTERM (a panic in that drop aborted the process). So the
+/// pool, and with it every connection, is closed on a plain thread when that is where the
+/// storage is dropped.
+impl Drop for PostgresStorage {
+    fn drop(&mut self) {
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let closing = std::thread::spawn(move || drop(pool));
+            if closing.join().is_err() {
+                tracing::warn!("closing the database connections failed");
+            }
+        }
     }
 }
 
@@ -216,5 +247,32 @@ impl SyncStorage for PostgresStorage {
             .client()?
             .query_one("SELECT pg_database_size(current_database())", &[])?;
         Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::TestSchema;
+    use super::PostgresStorage;
+    use crate::storage::SyncStorage;
+
+    /// As the server does when it stops: the storage's last handle dropped on a tokio worker.
+    #[test]
+    fn the_storage_can_be_dropped_on_a_thread_driving_tokio() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let storage = PostgresStorage::open(schema.url()).expect("open");
+        assert_eq!(storage.feed_head().expect("a pooled connection in use"), 0);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .expect("runtime");
+        let dropped =
+            runtime.block_on(async move { tokio::spawn(async move { drop(storage) }).await });
+        assert!(
+            dropped.is_ok(),
+            "dropping the storage panicked: {dropped:?}"
+        );
     }
 }

@@ -1,16 +1,19 @@
 //! The bounded pool of connections one server instance holds (r2d2). Every connection is set
 //! up the same way when it is made: a `lock_timeout`, so that a batch waiting on the feed lock
 //! behind a stuck one gives up and is answered 503 (busy) rather than holding a request open
-//! for ever, and a `statement_timeout` for the same reason.
+//! for ever, and a `statement_timeout` for the same reason. TLS as the URL's `sslmode` asks
+//! (`tls.rs`).
 
+use super::tls::{explain_tls_failure, DatabaseTls};
 use crate::storage::StorageResult;
-use postgres::NoTls;
+use postgres_openssl::MakeTlsConnector;
+use r2d2::ManageConnection;
 use r2d2_postgres::PostgresConnectionManager;
-use std::str::FromStr;
 use std::time::Duration;
 
-pub(super) type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-pub(super) type PooledClient = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+type Manager = PostgresConnectionManager<MakeTlsConnector>;
+pub(super) type Pool = r2d2::Pool<Manager>;
+pub(super) type PooledClient = r2d2::PooledConnection<Manager>;
 
 /// How an instance uses the database.
 #[derive(Debug, Clone)]
@@ -52,10 +55,16 @@ impl r2d2::CustomizeConnection<postgres::Client, postgres::Error> for Session {
     }
 }
 
-/// Connects to `url`; fails (busy) if no connection can be made within the checkout timeout.
+/// Connects to `url`; fails (busy) if no connection can be made within the checkout timeout,
+/// and at once, naming the cause, if the first connection's TLS is refused (`tls.rs`).
 pub(super) fn connect(url: &str, options: &PoolOptions) -> StorageResult<Pool> {
-    let config = postgres::Config::from_str(url)?;
-    let manager = PostgresConnectionManager::new(config, NoTls);
+    let tls = DatabaseTls::from_url(url)?;
+    let manager = PostgresConnectionManager::new(tls.config.clone(), tls.connector()?);
+    if let Err(e) = manager.connect() {
+        if let Some(refused) = explain_tls_failure(&e, tls.mode) {
+            return Err(refused);
+        }
+    }
     Ok(r2d2::Pool::builder()
         .max_size(options.max_connections)
         .min_idle(Some(1))

@@ -7,6 +7,8 @@
 //! **fails** when it cannot be reached — CI (`scripts/test.sh`) must not pass having skipped
 //! PostgreSQL — unless the variable is explicitly set to `skip` or to nothing, for a developer
 //! without PostgreSQL: then [`TestSchema::create`] says so loudly on stderr and returns `None`.
+//! Under CI (`CI` set, as CI services and `.ci/run` do) skipping is refused here too, not only
+//! by `scripts/test.sh`: a test binary run on its own in CI cannot skip PostgreSQL either.
 
 use uuid::Uuid;
 
@@ -32,6 +34,10 @@ impl TestSchema {
     pub fn create() -> Option<Self> {
         let server_url = match std::env::var(ENV) {
             Ok(v) if v.trim().is_empty() || v.trim() == "skip" => {
+                assert!(
+                    !in_ci(),
+                    "{ENV}={v:?} under CI: the PostgreSQL tests may not be skipped in CI"
+                );
                 eprintln!(
                     "!!! {ENV}={v:?}: SKIPPING a PostgreSQL test. CI must not set this; unset it \
                      to test against {DEFAULT_URL}."
@@ -64,6 +70,11 @@ impl TestSchema {
     pub fn name(&self) -> &str {
         &self.name
     }
+}
+
+/// Whether this runs under CI: `CI` set and not empty (as `scripts/test.sh` decides it).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty())
 }
 
 fn connect(server_url: &str) -> postgres::Client {

@@ -6,7 +6,7 @@
 use super::SqliteStorage;
 use crate::storage::audit_chain::{self, hex, ChainBreak};
 use crate::storage::{ServerAudit, SyncStorage};
-use beatbook_core::store::AuditAction;
+use beatbook_core::audit::AuditAction;
 use rusqlite::Connection;
 
 /// A store with five entries, and the file opened as an attacker would, triggers dropped.
