@@ -9,6 +9,7 @@ mod guessing;
 mod hygiene;
 mod logs;
 mod ops;
+mod parser;
 mod readers;
 
 use crate::common::{contact, new_id, note, patrol, statuses, Device, Harness};
