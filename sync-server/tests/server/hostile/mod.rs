@@ -5,6 +5,7 @@
 
 mod auth;
 mod bodies;
+mod crowd;
 mod guessing;
 mod hygiene;
 mod logs;
