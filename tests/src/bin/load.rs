@@ -183,10 +183,8 @@ fn pulls(args: &[String]) -> ExitCode {
         "healthz afterwards: {}",
         if alive { "200" } else { "FAILED" }
     );
-    if std::path::Path::new(&format!("/proc/{pid}/exe")).exists() {
-        if let Ok(meta) = std::fs::metadata(format!("/proc/{pid}/exe")) {
-            println!("server binary: {:.2} MiB", meta.len() as f64 / 1048576.0);
-        }
+    if let Ok(meta) = std::fs::metadata(beatbook_e2e::server::server_binary()) {
+        println!("server binary: {:.2} MiB", meta.len() as f64 / 1048576.0);
     }
     if failed || !alive {
         ExitCode::FAILURE
