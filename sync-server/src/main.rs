@@ -1,5 +1,8 @@
 //! `beatbook-server`: parses the command line and dispatches; the work is in the library.
 
+#[cfg(not(target_env = "msvc"))]
+mod allocator;
+
 use beatbook_server::cli::Cli;
 use beatbook_server::commands;
 use clap::Parser;

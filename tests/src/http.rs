@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct RawResponse {
     pub status: u16,
     pub body: String,
+    /// The `Retry-After` header's seconds, when the answer carried one.
+    pub retry_after: Option<u64>,
 }
 
 pub fn request(
@@ -65,7 +67,17 @@ pub fn try_request(
     } else {
         body.to_owned()
     };
-    Ok(RawResponse { status, body })
+    let retry_after = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("retry-after")
+            .then(|| value.trim().parse().ok())?
+    });
+    Ok(RawResponse {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 fn dechunk(mut body: &str) -> String {

@@ -3,12 +3,15 @@
 //! they run (`src/bin/`: devices that can be killed mid-write).
 
 pub mod chaos;
+pub mod crowd;
 pub mod device;
 pub mod disk;
+pub mod guess_rate;
 pub mod http;
 pub mod inspect;
 pub mod keyed;
 pub mod load;
+pub mod procstat;
 pub mod proxy;
 pub mod rng;
 pub mod server;

@@ -67,7 +67,7 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    fn of(mut samples: Vec<Duration>) -> Percentiles {
+    pub fn of(mut samples: Vec<Duration>) -> Percentiles {
         if samples.is_empty() {
             return Percentiles::default();
         }
@@ -405,6 +405,11 @@ fn pull_all(url: &str, d: &mut SimDevice, tally: &mut Tally) {
 
 /// A new note by `d`, as the op a device would push.
 fn note_op(d: &SimDevice) -> Op {
+    note_op_by(d.user, d.device)
+}
+
+/// A new note by `user` on `device`, as the op a device would push.
+pub fn note_op_by(user: UserId, device: DeviceId) -> Op {
     let now = Utc::now();
     let note = Note {
         id: NoteId::new(),
@@ -415,7 +420,7 @@ fn note_op(d: &SimDevice) -> Op {
         lsoa_code: None,
         patrol_id: None,
         problem_id: None,
-        author: d.user,
+        author: user,
         created_at: now,
     };
     let serde_json::Value::Object(fields) = serde_json::to_value(&note).expect("note json") else {
@@ -425,9 +430,9 @@ fn note_op(d: &SimDevice) -> Op {
         op_id: NoteId::new().0,
         kind: RecordKind::Note,
         record_id: note.id.to_string(),
-        hlc: Hlc::new(now.timestamp_millis() as u64, d.device),
-        author: d.user,
-        device: d.device,
+        hlc: Hlc::new(now.timestamp_millis() as u64, device),
+        author: user,
+        device,
         fields: fields
             .into_iter()
             .map(|(k, value)| (k, FieldChange { value, base: None }))

@@ -41,6 +41,16 @@ pub struct ServerProcess {
     extra_args: Vec<String>,
     /// `--database` when not the data folder's embedded store (a PostgreSQL URL).
     database: Option<String>,
+    launch: Launch,
+}
+
+/// How to start the server process beyond its flags (for benches that measure it).
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// The process's open-files limit (`ulimit -n`, soft and hard), when set.
+    pub open_files: Option<u32>,
+    /// Environment for the server process only (an allocator's settings, say).
+    pub env: Vec<(String, String)>,
 }
 
 impl ServerProcess {
@@ -55,7 +65,16 @@ impl ServerProcess {
         Self::start_with(Some(database.to_owned()), extra_args)
     }
 
+    /// Starts a server on an empty data folder as `launch` says.
+    pub fn start_launched(launch: Launch, extra_args: &[&str]) -> ServerProcess {
+        Self::start_full(None, launch, extra_args)
+    }
+
     fn start_with(database: Option<String>, extra_args: &[&str]) -> ServerProcess {
+        Self::start_full(database, Launch::default(), extra_args)
+    }
+
+    fn start_full(database: Option<String>, launch: Launch, extra_args: &[&str]) -> ServerProcess {
         let data = {
             use std::os::unix::fs::PermissionsExt;
             // Only this user: the server refuses a data directory others can read.
@@ -72,6 +91,7 @@ impl ServerProcess {
             child: None,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             database,
+            launch,
         };
         server.restart();
         server
@@ -87,7 +107,21 @@ impl ServerProcess {
     /// Starts (again) on the same port and data: for restart tests.
     pub fn restart(&mut self) {
         self.kill();
-        let child = Command::new(server_binary())
+        let mut command = match self.launch.open_files {
+            // The shell sets the limit, then becomes the server (`exec`): the child's id is the
+            // server's.
+            Some(limit) => {
+                let mut shell = Command::new("sh");
+                shell
+                    .arg("-c")
+                    .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+                    .arg(server_binary());
+                shell
+            }
+            None => Command::new(server_binary()),
+        };
+        let child = command
+            .envs(self.launch.env.iter().map(|(k, v)| (k, v)))
             .arg("serve")
             // Several servers run at once: none takes the default metrics port.
             .args(["--metrics-listen", "none"])
@@ -103,6 +137,11 @@ impl ServerProcess {
             .expect("start beatbook-server");
         self.child = Some(child);
         self.wait_healthy();
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// SIGKILLs the server (no graceful shutdown).

@@ -8,13 +8,16 @@
 //! connection); gzip decompression of request bodies; and the 4 MiB body limit, which
 //! therefore counts *decompressed* bytes (a small gzip bomb is still refused with 413).
 //! Around them all, the request body's idle timeout (a body that stops arriving is answered
-//! `408`); the request head's timeout is hyper's, set per connection (`connections`).
+//! `408`), the body's size and deadline (`hygiene`), and the head's size (`head_limits`: a
+//! target or headers too long get the error shape, not hyper's bare status); the request
+//! head's timeout is hyper's, set per connection (`connections`).
 
 pub mod auth;
 pub mod body;
 pub mod enrol;
 pub mod errors;
 pub mod guesses;
+pub mod head_limits;
 pub mod hygiene;
 pub mod openapi;
 pub mod pull;
@@ -143,6 +146,9 @@ pub fn router(state: AppState) -> Router {
             state.config.body_deadline,
             hygiene::bound_body,
         ))
+        // A target or headers too long for us are refused with the error shape, inside
+        // hyper's own (bare) limits (`head_limits`).
+        .layer(middleware::from_fn(head_limits::bound_head))
         // Outermost of all: every log line of a request, even a refused one, carries its id.
         .layer(middleware::from_fn(request_id::tag))
         .with_state(state)

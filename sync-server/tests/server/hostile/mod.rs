@@ -5,10 +5,12 @@
 
 mod auth;
 mod bodies;
+mod crowd;
 mod guessing;
 mod hygiene;
 mod logs;
 mod ops;
+mod parser;
 mod readers;
 
 use crate::common::{contact, new_id, note, patrol, statuses, Device, Harness};
