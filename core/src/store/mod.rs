@@ -33,7 +33,9 @@ pub(crate) mod search;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use contacts::{NearbyContact, RecordedContact};
-pub use device_sync::{wipe_files, Enrolment, PushTally, Rejection, SyncStatus};
+pub use device_sync::{
+    wipe_files, Enrolment, PageApplied, PushTally, Rejection, SyncStatus, UnreadableRecord,
+};
 pub use export::{ExportOptions, ExportPeriod};
 pub use follow_up_board::BoardRow;
 pub use key::StoreKey;

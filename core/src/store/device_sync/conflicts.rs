@@ -2,7 +2,8 @@
 //! itself a synced change of the `conflict` record; keeping the losing value also writes that
 //! value back to its record as a new, later change, so it wins everywhere.
 
-use super::{materialize, record_json, sync_records};
+use super::materialize::{self, Materialized};
+use super::{record_json, sync_records};
 use crate::error::{Error, Result};
 use crate::model::Actor;
 use crate::store::rows::{from_json, to_json};
@@ -63,7 +64,19 @@ impl Store {
                         .ok_or_else(|| Error::not_found("record", record_id))?,
                 };
                 object.insert(conflict.field.clone(), conflict.loser_value.clone());
-                materialize::materialize(tx, kind, record_id, &object, now)?;
+                match materialize::materialize(tx, kind, record_id, &object, now)? {
+                    Materialized::Written => {}
+                    // The record is held (see sync status): it cannot be written back yet.
+                    Materialized::Incomplete | Materialized::Unreadable { .. } => {
+                        return Err(ValidationError::new(
+                            "conflict",
+                            Rule::InvalidState {
+                                reason: "its record is held back from this device's tables (see sync status)",
+                            },
+                        )
+                        .into());
+                    }
+                }
             }
             conflict.resolution = Some(resolution);
             conflict.resolved_by = Some(actor.user_id);
