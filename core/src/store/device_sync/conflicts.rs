@@ -66,15 +66,13 @@ impl Store {
                 object.insert(conflict.field.clone(), conflict.loser_value.clone());
                 match materialize::materialize(tx, kind, record_id, &object, now)? {
                     Materialized::Written => {}
-                    // The record is held (see sync status): it cannot be written back yet.
-                    Materialized::Incomplete | Materialized::Unreadable { .. } => {
-                        return Err(ValidationError::new(
-                            "conflict",
-                            Rule::InvalidState {
-                                reason: "its record is held back from this device's tables (see sync status)",
-                            },
-                        )
-                        .into());
+                    Materialized::Incomplete => {
+                        return Err(held_back("its record is still arriving (see sync status)"))
+                    }
+                    Materialized::Unreadable { .. } => {
+                        return Err(held_back(
+                            "the losing value cannot be written to its record on this device",
+                        ))
                     }
                 }
             }
@@ -86,6 +84,10 @@ impl Store {
             Ok(conflict)
         })
     }
+}
+
+fn held_back(reason: &'static str) -> Error {
+    ValidationError::new("conflict", Rule::InvalidState { reason }).into()
 }
 
 /// Writes a conflict record: the one writer of `conflicts`, for one pulled and one resolved
