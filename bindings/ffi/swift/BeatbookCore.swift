@@ -5798,6 +5798,16 @@ public struct SyncStatus: Equatable, Hashable {
     public let pendingChanges: UInt64
     public let rejectedChanges: UInt64
     public let openConflicts: UInt64
+    /**
+     * Pulled records waiting for the rest of their fields (their creation has not arrived):
+     * kept, and shown once whole.
+     */
+    public let waitingRecords: UInt64
+    /**
+     * Pulled records this build cannot show (a newer app's value, or one refused as out of
+     * range): kept until an app update or a corrected copy arrives. Show these to the user.
+     */
+    public let unreadableRecords: UInt64
     public let cursor: UInt64
     public let lastAttemptAt: Date?
     public let lastSuccessAt: Date?
@@ -5805,11 +5815,21 @@ public struct SyncStatus: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(enrolled: Bool, pendingChanges: UInt64, rejectedChanges: UInt64, openConflicts: UInt64, cursor: UInt64, lastAttemptAt: Date?, lastSuccessAt: Date?, lastError: String?) {
+    public init(enrolled: Bool, pendingChanges: UInt64, rejectedChanges: UInt64, openConflicts: UInt64, 
+        /**
+         * Pulled records waiting for the rest of their fields (their creation has not arrived):
+         * kept, and shown once whole.
+         */waitingRecords: UInt64, 
+        /**
+         * Pulled records this build cannot show (a newer app's value, or one refused as out of
+         * range): kept until an app update or a corrected copy arrives. Show these to the user.
+         */unreadableRecords: UInt64, cursor: UInt64, lastAttemptAt: Date?, lastSuccessAt: Date?, lastError: String?) {
         self.enrolled = enrolled
         self.pendingChanges = pendingChanges
         self.rejectedChanges = rejectedChanges
         self.openConflicts = openConflicts
+        self.waitingRecords = waitingRecords
+        self.unreadableRecords = unreadableRecords
         self.cursor = cursor
         self.lastAttemptAt = lastAttemptAt
         self.lastSuccessAt = lastSuccessAt
@@ -5836,6 +5856,8 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
                 pendingChanges: FfiConverterUInt64.read(from: &buf), 
                 rejectedChanges: FfiConverterUInt64.read(from: &buf), 
                 openConflicts: FfiConverterUInt64.read(from: &buf), 
+                waitingRecords: FfiConverterUInt64.read(from: &buf), 
+                unreadableRecords: FfiConverterUInt64.read(from: &buf), 
                 cursor: FfiConverterUInt64.read(from: &buf), 
                 lastAttemptAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 lastSuccessAt: FfiConverterOptionTimestamp.read(from: &buf), 
@@ -5848,6 +5870,8 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.pendingChanges, into: &buf)
         FfiConverterUInt64.write(value.rejectedChanges, into: &buf)
         FfiConverterUInt64.write(value.openConflicts, into: &buf)
+        FfiConverterUInt64.write(value.waitingRecords, into: &buf)
+        FfiConverterUInt64.write(value.unreadableRecords, into: &buf)
         FfiConverterUInt64.write(value.cursor, into: &buf)
         FfiConverterOptionTimestamp.write(value.lastAttemptAt, into: &buf)
         FfiConverterOptionTimestamp.write(value.lastSuccessAt, into: &buf)

@@ -34,7 +34,10 @@ pub(crate) mod search;
 
 pub use audit::{AuditAction, AuditEntry};
 pub use contacts::{NearbyContact, RecordedContact};
-pub use device_sync::{wipe_files, Enrolment, PushTally, Rejection, ServerTrust, SyncStatus};
+pub use device_sync::{
+    wipe_files, Enrolment, PageApplied, PushTally, Rejection, ServerTrust, SyncStatus,
+    UnreadableRecord,
+};
 pub use export::{ExportOptions, ExportPeriod};
 pub use follow_up_board::BoardRow;
 pub use key::StoreKey;

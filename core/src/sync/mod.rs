@@ -8,6 +8,7 @@ pub mod conflict;
 pub mod hlc;
 pub mod merge;
 pub mod protocol;
+pub mod pull_plan;
 pub mod record_clocks;
 
 pub use hlc::Hlc;

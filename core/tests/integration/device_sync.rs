@@ -385,10 +385,14 @@ fn a_pulled_record_that_cannot_be_written_yet_is_held_and_counted_not_dropped() 
 
     // The text (a required field) arrives a page later than the rest.
     let text = whole.fields.remove("text").expect("text field");
-    b.store
+    let applied = b
+        .store
         .apply_pull_page(&page(vec![whole.clone()]))
         .expect("partial page");
-    assert_eq!(b.store.sync_status().expect("status").held_records, 1);
+    assert_eq!((applied.changed, applied.waiting), (1, 1));
+    assert!(applied.unreadable.is_empty(), "waiting, not unreadable");
+    let status = b.store.sync_status().expect("status");
+    assert_eq!((status.held_records, status.unreadable_records), (1, 0));
     assert!(b.store.note(note.id).is_err(), "not shown while incomplete");
 
     let mut rest = whole.clone();
@@ -416,6 +420,115 @@ fn a_pulled_record_that_cannot_be_written_yet_is_held_and_counted_not_dropped() 
             hlc: odd.fields["category"].hlc,
         },
     );
-    b.store.apply_pull_page(&page(vec![odd])).expect("odd page");
-    assert_eq!(b.store.sync_status().expect("status").held_records, 1);
+    let applied = b.store.apply_pull_page(&page(vec![odd])).expect("odd page");
+    assert_eq!(applied.waiting, 0);
+    assert_eq!(applied.unreadable.len(), 1, "reported as unreadable");
+    assert!(
+        applied.unreadable[0].reason.starts_with("note"),
+        "{}",
+        applied.unreadable[0].reason
+    );
+    assert!(
+        !applied.unreadable[0]
+            .reason
+            .contains("a-category-from-the-future"),
+        "the reason never quotes a value"
+    );
+    let status = b.store.sync_status().expect("status");
+    assert_eq!((status.held_records, status.unreadable_records), (1, 1));
+}
+
+#[test]
+fn a_pulled_record_unwritable_for_another_reason_than_missing_fields_is_reported_not_failing_the_page(
+) {
+    use beatbook_core::sync::protocol::{Change, FieldState, PullResponse};
+    use beatbook_core::sync::Hlc;
+    let (team, users) = team_of(&[(Role::Pcso, "Sam")]);
+    let d = device(&team, &users, 0);
+    let stamp = Hlc::new(1_000, DeviceId::new());
+    let change = |kind: RecordKind, id: &str, fields: &[(&str, serde_json::Value)]| Change {
+        seq: 1,
+        kind,
+        record_id: id.to_owned(),
+        fields: fields
+            .iter()
+            .map(|(name, value)| {
+                (
+                    (*name).to_owned(),
+                    FieldState {
+                        value: value.clone(),
+                        hlc: stamp,
+                    },
+                )
+            })
+            .collect(),
+        erased: false,
+    };
+    let page = |changes: Vec<Change>| PullResponse {
+        next_cursor: 0,
+        has_more: false,
+        server_time: d.store.now(),
+        changes,
+        epoch: None,
+    };
+    let team_change = change(
+        RecordKind::Team,
+        &team.id.to_string(),
+        &[
+            ("id", serde_json::json!(team.id)),
+            ("name", serde_json::json!("Northvale NPT (renamed)")),
+            ("lap_code", serde_json::json!("LAP-NV")),
+        ],
+    );
+    // Boundaries this build cannot read used to fail the whole page, for good: every later
+    // sync stopped at it. Now the record is held as unreadable and the rest of the page lands.
+    let applied = d
+        .store
+        .apply_pull_page(&page(vec![
+            change(
+                RecordKind::AreaBoundaries,
+                "areas",
+                &[("geojson", serde_json::json!("{\"type\": \"not geojson\"}"))],
+            ),
+            team_change,
+        ]))
+        .expect("the page applies");
+    assert_eq!(applied.changed, 2);
+    assert_eq!(applied.unreadable.len(), 1);
+    assert_eq!(applied.unreadable[0].kind, RecordKind::AreaBoundaries);
+    assert!(
+        applied.unreadable[0]
+            .reason
+            .starts_with("area_boundaries: "),
+        "{}",
+        applied.unreadable[0].reason
+    );
+    let status = d.store.sync_status().expect("status");
+    assert_eq!((status.held_records, status.unreadable_records), (1, 1));
+
+    // Boundaries without their one field are still arriving: waiting, not unreadable.
+    let applied = d
+        .store
+        .apply_pull_page(&page(vec![change(
+            RecordKind::AreaBoundaries,
+            "other",
+            &[],
+        )]))
+        .expect("the page applies");
+    assert_eq!(
+        (applied.waiting, applied.unreadable.len()),
+        (0, 0),
+        "no field, nothing to write"
+    );
+    let applied = d
+        .store
+        .apply_pull_page(&page(vec![change(
+            RecordKind::AreaBoundaries,
+            "other",
+            &[("geojson_v2", serde_json::json!("later"))],
+        )]))
+        .expect("the page applies");
+    assert_eq!((applied.waiting, applied.unreadable.len()), (1, 0));
+    let status = d.store.sync_status().expect("status");
+    assert_eq!((status.held_records, status.unreadable_records), (2, 1));
 }

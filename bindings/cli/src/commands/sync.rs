@@ -166,6 +166,16 @@ pub fn write_report(
             report.changed
         ),
     )?;
+    if report.unreadable > 0 {
+        output::field(
+            out,
+            "Unreadable",
+            format!(
+                "{} this app cannot show (see `beatbook sync status`)",
+                output::count(report.unreadable as usize, "record", "records")
+            ),
+        )?;
+    }
     if report.pending > 0 {
         output::field(
             out,
@@ -248,13 +258,26 @@ fn write_status(status: &SyncStatus, server: Option<&str>, out: &mut dyn Write) 
         conflicts.push_str(" (see `beatbook conflicts`)");
     }
     output::field(out, "Conflicts", conflicts)?;
-    if status.held_records > 0 {
+    let waiting = status
+        .held_records
+        .saturating_sub(status.unreadable_records);
+    if waiting > 0 {
         output::field(
             out,
             "Held",
             format!(
-                "{} received but not shown yet (waiting for the rest of the record, or for an app update)",
-                count(status.held_records, "record", "records")
+                "{} received but not shown yet (waiting for the rest of the record)",
+                count(waiting, "record", "records")
+            ),
+        )?;
+    }
+    if status.unreadable_records > 0 {
+        output::field(
+            out,
+            "Unreadable",
+            format!(
+                "{} received that this app cannot show (a newer app's value, or one refused as out of range): kept until an app update or a corrected copy arrives",
+                count(status.unreadable_records, "record", "records")
             ),
         )?;
     }

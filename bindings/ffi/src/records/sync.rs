@@ -18,6 +18,12 @@ pub struct SyncStatus {
     pub pending_changes: u64,
     pub rejected_changes: u64,
     pub open_conflicts: u64,
+    /// Pulled records waiting for the rest of their fields (their creation has not arrived):
+    /// kept, and shown once whole.
+    pub waiting_records: u64,
+    /// Pulled records this build cannot show (a newer app's value, or one refused as out of
+    /// range): kept until an app update or a corrected copy arrives. Show these to the user.
+    pub unreadable_records: u64,
     pub cursor: u64,
     pub last_attempt_at: Option<SystemTime>,
     pub last_success_at: Option<SystemTime>,
@@ -31,6 +37,8 @@ impl From<CoreStatus> for SyncStatus {
             pending_changes: s.pending_changes,
             rejected_changes: s.rejected_changes,
             open_conflicts: s.open_conflicts,
+            waiting_records: s.held_records.saturating_sub(s.unreadable_records),
+            unreadable_records: s.unreadable_records,
             cursor: s.cursor,
             last_attempt_at: opt_instant(s.last_attempt_at),
             last_success_at: opt_instant(s.last_success_at),

@@ -2,7 +2,8 @@
 //! itself a synced change of the `conflict` record; keeping the losing value also writes that
 //! value back to its record as a new, later change, so it wins everywhere.
 
-use super::{materialize, record_json, sync_records};
+use super::materialize::{self, Materialized};
+use super::{record_json, sync_records};
 use crate::error::{Error, Result};
 use crate::model::Actor;
 use crate::store::rows::{from_json, to_json};
@@ -63,7 +64,17 @@ impl Store {
                         .ok_or_else(|| Error::not_found("record", record_id))?,
                 };
                 object.insert(conflict.field.clone(), conflict.loser_value.clone());
-                materialize::materialize(tx, kind, record_id, &object, now)?;
+                match materialize::materialize(tx, kind, record_id, &object, now)? {
+                    Materialized::Written => {}
+                    Materialized::Incomplete => {
+                        return Err(held_back("its record is still arriving (see sync status)"))
+                    }
+                    Materialized::Unreadable { .. } => {
+                        return Err(held_back(
+                            "the losing value cannot be written to its record on this device",
+                        ))
+                    }
+                }
             }
             conflict.resolution = Some(resolution);
             conflict.resolved_by = Some(actor.user_id);
@@ -73,6 +84,10 @@ impl Store {
             Ok(conflict)
         })
     }
+}
+
+fn held_back(reason: &'static str) -> Error {
+    ValidationError::new("conflict", Rule::InvalidState { reason }).into()
 }
 
 /// Writes a conflict record: the one writer of `conflicts`, for one pulled and one resolved

@@ -1,130 +1,212 @@
-//! Applying pulled records: the merge decides on clocks alone which pulled fields win
-//! ([`merge::winning_fields`]); the record's merged values are the pulled ones, plus this
-//! device's own for the fields it keeps (read from its table only then); the result is written
-//! to the record's table, or held back when it cannot be written yet.
+//! Applying a pulled page: load, plan, apply.
+//!
+//! 1. **Load** what this device holds of exactly the page's records, set-wise — one query per
+//!    table for all of the page's ids: their field clocks (`sync_records`), erased markers
+//!    (`sync_erased`) and held copies (`sync_held`).
+//! 2. **Plan**: [`pull_plan::plan_page`], a pure function of the page and that state (the
+//!    merge decides on clocks alone which pulled fields win), says per record: skip it and why,
+//!    erase it, or write it — which pulled values go in, and whether this device's own values
+//!    for the fields it keeps must be read.
+//! 3. **Apply** the plan in the page's transaction: erase, or build the merged record (the
+//!    pulled values, plus this device's own for the fields it keeps — from the held copy or the
+//!    record's table, read only when the plan says so) and write it to its table, or hold it
+//!    back when it cannot be written ([`Materialized`]); then store every changed record's
+//!    clocks in one loop over one prepared statement.
 
+use super::materialize::{self, Materialized};
+use super::outbox_forget_record;
 use super::record_json::{self, Fields};
 use super::sync_records::{self, HeldReason};
-use super::{materialize, outbox_forget_record};
 use crate::error::{Error, Result};
-use crate::sync::merge;
-use crate::sync::protocol::{FieldState, RecordKind};
+use crate::sync::protocol::{Change, RecordKind};
+use crate::sync::pull_plan::{self, LocalRecord, RecordKey, RecordPlan, WritePlan};
+use crate::sync::RecordClocks;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Merges one pulled record into the device; returns whether anything changed.
-pub(super) fn apply_change(
-    conn: &Connection,
-    kind: RecordKind,
-    id: &str,
-    fields: &BTreeMap<String, FieldState>,
-    erased: bool,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let already_erased: bool = conn
-        .prepare_cached("SELECT 1 FROM sync_erased WHERE kind = ?1 AND record_id = ?2")?
-        .query_row(params![kind, id], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if already_erased {
-        return Ok(false);
-    }
-    if erased {
-        materialize::erase(conn, kind, id)?;
-        forget_erased(conn, kind, id)?;
-        return Ok(true);
-    }
-    let mut clocks = sync_records::load_clocks(conn, kind, id)?.unwrap_or_default();
-    let winners = merge::winning_fields(kind, |name| clocks.fields.get(name).copied(), fields);
-    if winners.is_empty() {
-        return Ok(false);
-    }
-    let object = merged_values(conn, kind, id, &clocks.fields, fields, &winners)?;
-    for name in &winners {
-        clocks.fields.insert(name.clone(), fields[name].hlc);
-    }
-    sync_records::save_clocks(conn, kind, id, &clocks)?;
-    match write_or_hold(conn, kind, id, &object, now)? {
-        None => sync_records::release(conn, kind, id)?,
-        Some(reason) => sync_records::hold(conn, kind, id, reason, &object, now)?,
-    }
-    Ok(true)
+/// What applying one pulled page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageApplied {
+    /// Records that changed something here (written, held or erased).
+    pub changed: usize,
+    /// Records held back until fields they require arrive (counted in sync status).
+    pub waiting: usize,
+    /// Records this build cannot write, with the reason (counted in sync status as
+    /// `unreadable_records`; kept, never dropped, and written once a later change fixes them).
+    pub unreadable: Vec<UnreadableRecord>,
 }
 
-/// The record's values after the merge: each pulled field that wins or ties (a tie is the
-/// same write, so the same value), and this device's value for every field it keeps — read
-/// from the held copy or the record's table, only when there is such a field.
+/// A pulled record that cannot be written here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableRecord {
+    pub kind: RecordKind,
+    pub record_id: String,
+    /// Names the kind and the field or rule; never a value.
+    pub reason: String,
+}
+
+/// What this device holds of the page's records, loaded set-wise.
+struct PageState {
+    records: BTreeMap<RecordKey, LocalRecord>,
+    held: BTreeMap<RecordKey, Fields>,
+}
+
+/// Merges a pulled page into the device (inside the page's transaction, capture paused and
+/// foreign keys off: [`super::applying`]).
+pub(super) fn apply_page(
+    conn: &Connection,
+    changes: &[Change],
+    now: DateTime<Utc>,
+) -> Result<PageApplied> {
+    let PageState { records, mut held } = load(conn, changes)?;
+    let plan = pull_plan::plan_page(changes, &records);
+    let mut applied = PageApplied {
+        changed: plan.changed(),
+        ..PageApplied::default()
+    };
+    for (change, record) in changes.iter().zip(&plan.records) {
+        let (kind, id) = (change.kind, change.record_id.as_str());
+        match record {
+            RecordPlan::Skip(_) => {}
+            RecordPlan::Erase => {
+                materialize::erase(conn, kind, id)?;
+                forget_erased(conn, kind, id)?;
+                held.remove(&(kind, id.to_owned()));
+            }
+            RecordPlan::Write(write) => {
+                let key = (kind, id.to_owned());
+                let object = merged_values(conn, change, write, held.get(&key))?;
+                match write_record(conn, kind, id, &object, now)? {
+                    Materialized::Written => {
+                        if held.remove(&key).is_some() {
+                            sync_records::release(conn, kind, id)?;
+                        }
+                    }
+                    Materialized::Incomplete => {
+                        sync_records::hold(conn, kind, id, HeldReason::Incomplete, &object, now)?;
+                        held.insert(key, object);
+                        applied.waiting += 1;
+                    }
+                    Materialized::Unreadable { reason } => {
+                        sync_records::hold(conn, kind, id, HeldReason::Unreadable, &object, now)?;
+                        held.insert(key, object);
+                        applied.unreadable.push(UnreadableRecord {
+                            kind,
+                            record_id: id.to_owned(),
+                            reason,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    sync_records::save_all_clocks(conn, &plan.clocks)?;
+    Ok(applied)
+}
+
+/// The page's records as `[[kind, id], …]`, the one parameter of the set-wise loads.
+fn page_keys(changes: &[Change]) -> Result<String> {
+    let keys: Vec<(RecordKind, &str)> = changes
+        .iter()
+        .map(|c| (c.kind, c.record_id.as_str()))
+        .collect();
+    serde_json::to_string(&keys).map_err(|e| Error::Corrupt {
+        kind: "pull page",
+        reason: e.to_string(),
+    })
+}
+
+/// Loads the clocks, erased markers and held copies of the page's records: one query each.
+fn load(conn: &Connection, changes: &[Change]) -> Result<PageState> {
+    let keys = page_keys(changes)?;
+    let mut records: BTreeMap<RecordKey, LocalRecord> = BTreeMap::new();
+    // CROSS JOIN keeps the page's keys as the outer loop: each is one primary-key search.
+    let mut clocks = conn.prepare_cached(
+        "SELECT s.kind, s.record_id, s.clocks FROM json_each(?1) AS k
+         CROSS JOIN sync_records AS s
+           ON s.kind = json_extract(k.value, '$[0]') AND s.record_id = json_extract(k.value, '$[1]')",
+    )?;
+    let mut rows = clocks.query([&keys])?;
+    while let Some(row) = rows.next()? {
+        let key: RecordKey = (row.get(0)?, row.get(1)?);
+        let bytes: Vec<u8> = row.get(2)?;
+        let decoded = RecordClocks::decode(&bytes).map_err(|e| Error::Corrupt {
+            kind: "sync state",
+            reason: e.to_string(),
+        })?;
+        records.entry(key).or_default().clocks = decoded;
+    }
+    let mut erased = conn.prepare_cached(
+        "SELECT e.kind, e.record_id FROM json_each(?1) AS k
+         CROSS JOIN sync_erased AS e
+           ON e.kind = json_extract(k.value, '$[0]') AND e.record_id = json_extract(k.value, '$[1]')",
+    )?;
+    let mut rows = erased.query([&keys])?;
+    while let Some(row) = rows.next()? {
+        let key: RecordKey = (row.get(0)?, row.get(1)?);
+        records.entry(key).or_default().erased = true;
+    }
+    let mut held = BTreeMap::new();
+    let mut held_rows = conn.prepare_cached(
+        "SELECT h.kind, h.record_id, h.fields FROM json_each(?1) AS k
+         CROSS JOIN sync_held AS h
+           ON h.kind = json_extract(k.value, '$[0]') AND h.record_id = json_extract(k.value, '$[1]')",
+    )?;
+    let mut rows = held_rows.query([&keys])?;
+    while let Some(row) = rows.next()? {
+        let key: RecordKey = (row.get(0)?, row.get(1)?);
+        let text: String = row.get(2)?;
+        let fields: Fields = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+            kind: "held record",
+            reason: e.to_string(),
+        })?;
+        held.insert(key, fields);
+    }
+    Ok(PageState { records, held })
+}
+
+/// The record's values after the merge: the pulled values the plan takes, over this device's
+/// own — read from the held copy or the record's table only when the plan keeps some field.
 fn merged_values(
     conn: &Connection,
-    kind: RecordKind,
-    id: &str,
-    local: &BTreeMap<String, crate::sync::Hlc>,
-    pulled: &BTreeMap<String, FieldState>,
-    winners: &[String],
+    change: &Change,
+    write: &WritePlan,
+    held: Option<&Fields>,
 ) -> Result<Fields> {
-    let takes = |name: &str, state: &FieldState| {
-        local.get(name) == Some(&state.hlc) || winners.iter().any(|w| w == name)
-    };
-    let keeps_local = local
-        .keys()
-        .any(|name| pulled.get(name).is_none_or(|state| !takes(name, state)));
-    let mut object = if keeps_local {
-        match sync_records::held_fields(conn, kind, id)? {
-            Some(held) => held,
-            None => record_json::load(conn, kind, id)?.unwrap_or_default(),
+    let mut object = match (write.reads_local(), held) {
+        (false, _) => Fields::new(),
+        (true, Some(held)) => held.clone(),
+        (true, None) => {
+            record_json::load(conn, change.kind, &change.record_id)?.unwrap_or_default()
         }
-    } else {
-        Fields::new()
     };
-    for (name, state) in pulled {
-        if takes(name, state) {
-            object.insert(name.clone(), state.value.clone());
+    for name in &write.take {
+        if let Some(pulled) = change.fields.get(name) {
+            object.insert(name.clone(), pulled.value.clone());
         }
     }
     Ok(object)
 }
 
-/// Writes the merged record to its table; `Some(reason)` when it has to be held back instead.
-///
-/// A record whose creating fields have not arrived yet waits for them, and one this build
-/// cannot read waits for an update: either way it is held (and counted in sync status) with
-/// its values, and written once a later change makes it whole. Unreadable includes values the
-/// tables' rules refuse (a latitude of 1000 from a faulty or hostile device: the server checks
-/// types, not ranges) — failing the page instead would stop this device's sync for good. The
-/// savepoint undoes a record's partial writes.
-fn write_or_hold(
+/// Writes the merged record to its table, in a savepoint: anything but a clean write leaves
+/// nothing of the record behind (it is held instead, with its values).
+fn write_record(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
     object: &Fields,
     now: DateTime<Utc>,
-) -> Result<Option<HeldReason>> {
+) -> Result<Materialized> {
     conn.prepare_cached("SAVEPOINT materialize")?.execute([])?;
-    let held = match materialize::materialize(conn, kind, id, object, now) {
-        Ok(()) => Ok(None),
-        Err(Error::Corrupt {
-            kind: materialize::INCOMPLETE,
-            ..
-        }) => Ok(Some(HeldReason::Incomplete)),
-        Err(Error::Corrupt {
-            kind: materialize::UNREADABLE,
-            ..
-        }) => Ok(Some(HeldReason::Unreadable)),
-        Err(Error::Database(rusqlite::Error::SqliteFailure(e, _)))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Ok(Some(HeldReason::Unreadable))
-        }
-        Err(e) => Err(e),
-    };
-    // Anything but a clean write leaves nothing of the record behind.
-    if !matches!(held, Ok(None)) {
+    let outcome = materialize::materialize(conn, kind, id, object, now);
+    if !matches!(outcome, Ok(Materialized::Written)) {
         conn.prepare_cached("ROLLBACK TO materialize")?
             .execute([])?;
     }
     conn.prepare_cached("RELEASE materialize")?.execute([])?;
-    held
+    outcome
 }
 
 /// Forgets an erased record's sync state and queued changes, and remembers that it was

@@ -1,6 +1,11 @@
 //! Writing merged records into the typed tables. Runs inside the pull transaction with foreign
 //! keys off (a record's latest change can arrive before or after the records it links to, and
 //! a volunteer never receives some of them) and with capture paused (these are not local edits).
+//!
+//! What became of a record is a value, [`Materialized`], not an error: a record whose creating
+//! fields have not arrived waits for them, and one this build cannot write is reported as
+//! unreadable with its reason. Only a failure of the store itself (I/O, a full disk, a damaged
+//! file) is an error, and fails the page, which is then retried whole.
 
 use crate::error::{Error, Result};
 use crate::model::{Problem, ProblemStep, Review, StoredValueRules};
@@ -12,76 +17,138 @@ use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-/// [`Error::Corrupt`]'s `kind` for a pulled record that lacks fields its type requires (its
-/// creation has not arrived yet): it waits, held, for the rest.
-pub(crate) const INCOMPLETE: &str = "incomplete synced record";
-
-/// [`Error::Corrupt`]'s `kind` for a pulled record with a field this build cannot read.
-pub(crate) const UNREADABLE: &str = "unreadable synced record";
+/// What became of one merged record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Materialized {
+    /// In its table.
+    Written,
+    /// Fields its type requires have not arrived yet (its creation is in a later page, or
+    /// outside this device's scope): it waits, held, for the rest.
+    Incomplete,
+    /// It cannot be written for another reason: a field this build cannot read (a newer
+    /// app's value), a value the stored-value rules or the tables refuse. `reason` names the
+    /// kind, the field or rule, never a value.
+    Unreadable { reason: String },
+}
 
 /// Reads a merged record as its model type and checks the values every stored copy keeps
-/// ([`StoredValueRules`]); a record that breaks them is held as unreadable, never written.
+/// ([`StoredValueRules`]); a record that breaks them is unreadable, never written.
 fn parse<T: DeserializeOwned + StoredValueRules>(
     kind: RecordKind,
     object: &Map<String, Value>,
-) -> Result<T> {
+) -> std::result::Result<T, Materialized> {
     let record: T = serde_json::from_value(Value::Object(object.clone())).map_err(|e| {
         // serde names a missing field in its message; other messages may quote a value, so
         // only the record kind and the error's position are kept.
-        let missing = e.to_string().starts_with("missing field");
-        Error::Corrupt {
-            kind: if missing { INCOMPLETE } else { UNREADABLE },
-            reason: format!("{kind} (line {}, column {})", e.line(), e.column()),
+        if e.to_string().starts_with("missing field") {
+            Materialized::Incomplete
+        } else {
+            Materialized::Unreadable {
+                reason: format!("{kind} (line {}, column {})", e.line(), e.column()),
+            }
         }
     })?;
     // The rule's message names the field and the rule, never the value.
-    record.check_stored_values().map_err(|e| Error::Corrupt {
-        kind: UNREADABLE,
-        reason: format!("{kind}: {e}"),
-    })?;
+    record
+        .check_stored_values()
+        .map_err(|e| Materialized::Unreadable {
+            reason: format!("{kind}: {e}"),
+        })?;
     Ok(record)
 }
 
+/// Parses `object` as a `T` and writes it with `write`.
+fn parse_and_write<T: DeserializeOwned + StoredValueRules>(
+    kind: RecordKind,
+    object: &Map<String, Value>,
+    write: impl FnOnce(&T) -> Result<()>,
+) -> Result<Materialized> {
+    match parse::<T>(kind, object) {
+        Ok(record) => match write(&record) {
+            Ok(()) => Ok(Materialized::Written),
+            Err(e) => refused(kind, e),
+        },
+        Err(not_written) => Ok(not_written),
+    }
+}
+
+/// A writer's failure: the record's fault (the tables' rules or constraints refused it) is
+/// [`Materialized::Unreadable`]; anything else is the store's, and an error.
+fn refused(kind: RecordKind, error: Error) -> Result<Materialized> {
+    match error {
+        Error::Invalid(e) => Ok(Materialized::Unreadable {
+            reason: format!("{kind}: {e}"),
+        }),
+        Error::Geo(e) => Ok(Materialized::Unreadable {
+            reason: format!("{kind}: {e}"),
+        }),
+        Error::Database(rusqlite::Error::SqliteFailure(e, message))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            // SQLite's message names the constraint or column, never the value.
+            Ok(Materialized::Unreadable {
+                reason: format!(
+                    "{kind}: refused by the store ({})",
+                    message.as_deref().unwrap_or("a constraint")
+                ),
+            })
+        }
+        other => Err(other),
+    }
+}
+
 /// Writes one merged record at `now` (the store's clock). A partial record — e.g. a contact
-/// whose creation has not arrived — is refused as [`INCOMPLETE`] and waits for the rest.
+/// whose creation has not arrived — is [`Materialized::Incomplete`] and waits for the rest.
+/// A record not written may have left partial writes: the caller rolls them back.
 pub(crate) fn materialize(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
     object: &Map<String, Value>,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Materialized> {
     match kind {
-        RecordKind::Patrol => patrols::write_patrol(conn, &parse(kind, object)?),
-        RecordKind::Note => notes::write_note(conn, &parse(kind, object)?),
+        RecordKind::Patrol => parse_and_write(kind, object, |p| patrols::write_patrol(conn, p)),
+        RecordKind::Note => parse_and_write(kind, object, |n| notes::write_note(conn, n)),
         RecordKind::Contact => {
             let mut object = object.clone();
             object
                 .entry("has_personal_details")
                 .or_insert(Value::Bool(false));
             object.entry("has_ethnicity").or_insert(Value::Bool(false));
-            contacts::write_contact(conn, &parse(kind, &object)?)
+            parse_and_write(kind, &object, |c| contacts::write_contact(conn, c))
         }
-        RecordKind::ContactPersonal => contacts::write_personal(conn, id, &parse(kind, object)?),
-        RecordKind::FollowUp => follow_ups::write(conn, &parse(kind, object)?),
-        RecordKind::Problem => problem(conn, &parse(kind, object)?),
-        RecordKind::ProblemStep => step(conn, &parse(kind, object)?),
-        RecordKind::StageRequest => problems::write_request(conn, &parse(kind, object)?),
-        RecordKind::Conflict => super::conflicts::write_conflict(conn, &parse(kind, object)?),
-        RecordKind::User => reference::write_user(conn, &parse(kind, object)?),
-        RecordKind::Team => reference::write_team(conn, &parse(kind, object)?),
-        RecordKind::PriorityArea => reference::write_priority_area(conn, &parse(kind, object)?),
-        RecordKind::Review => reviews::insert(conn, &parse::<Review>(kind, object)?),
-        RecordKind::AreaBoundaries => {
-            let geojson = object
-                .get("geojson")
-                .and_then(Value::as_str)
-                .ok_or_else(|| Error::Corrupt {
-                    kind: "synced record",
-                    reason: "area_boundaries without geojson".into(),
-                })?;
-            crate::store::areas::replace_boundaries(conn, geojson, now).map(|_| ())
+        RecordKind::ContactPersonal => {
+            parse_and_write(kind, object, |p| contacts::write_personal(conn, id, p))
         }
+        RecordKind::FollowUp => parse_and_write(kind, object, |f| follow_ups::write(conn, f)),
+        RecordKind::Problem => parse_and_write(kind, object, |p| problem(conn, p)),
+        RecordKind::ProblemStep => parse_and_write(kind, object, |s| step(conn, s)),
+        RecordKind::StageRequest => {
+            parse_and_write(kind, object, |r| problems::write_request(conn, r))
+        }
+        RecordKind::Conflict => {
+            parse_and_write(kind, object, |c| super::conflicts::write_conflict(conn, c))
+        }
+        RecordKind::User => parse_and_write(kind, object, |u| reference::write_user(conn, u)),
+        RecordKind::Team => parse_and_write(kind, object, |t| reference::write_team(conn, t)),
+        RecordKind::PriorityArea => {
+            parse_and_write(kind, object, |a| reference::write_priority_area(conn, a))
+        }
+        RecordKind::Review => parse_and_write(kind, object, |r: &Review| reviews::insert(conn, r)),
+        RecordKind::AreaBoundaries => match object.get("geojson") {
+            // As the server judges it: without its one field the record is still arriving.
+            None => Ok(Materialized::Incomplete),
+            Some(Value::String(geojson)) => {
+                match crate::store::areas::replace_boundaries(conn, geojson, now) {
+                    Ok(_) => Ok(Materialized::Written),
+                    Err(e) => refused(kind, e),
+                }
+            }
+            Some(_) => Ok(Materialized::Unreadable {
+                reason: format!("{kind}: field `geojson` must be text"),
+            }),
+        },
     }
 }
 

@@ -14,6 +14,8 @@ mod restamp;
 mod snapshot;
 pub(crate) mod sync_records;
 
+pub use incoming::{PageApplied, UnreadableRecord};
+
 use super::sql_time::{t, SqlTime};
 use super::{lock, Store};
 use crate::error::{Error, Result};
@@ -118,9 +120,15 @@ pub struct SyncStatus {
     pub pending_changes: u64,
     pub rejected_changes: u64,
     pub open_conflicts: u64,
-    /// Pulled records not shown yet: their creation has not arrived (`incomplete`) or this
-    /// build cannot read one of their fields (`unreadable`). Kept, never dropped.
+    /// Pulled records not shown yet, kept (never dropped) until a later change makes them
+    /// whole: those waiting for the rest of the record (its creation has not arrived) and
+    /// those counted in `unreadable_records`.
     pub held_records: u64,
+    /// Of `held_records`, those this build cannot write for another reason than missing
+    /// fields: a value it cannot read (a newer app's) or one the stored-value rules or tables
+    /// refuse. Shown apart: waiting resolves itself, unreadable needs an update or a fix.
+    #[serde(default)]
+    pub unreadable_records: u64,
     pub cursor: u64,
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -281,15 +289,14 @@ impl Store {
 
     /// Merges one pulled page and advances the cursor, in one transaction: an interrupted pull
     /// resumes from the last page applied, and a page applied twice changes nothing.
-    /// Returns how many records changed.
-    pub fn apply_pull_page(&self, page: &PullResponse) -> Result<usize> {
+    /// Returns what changed: how many records, and those held back (see `incoming`).
+    pub fn apply_pull_page(&self, page: &PullResponse) -> Result<PageApplied> {
         let now = self.now();
         let mut applying = applying::ApplyingPulled::start(lock(&self.writer), &self.touched)?;
-        let result = (|| -> Result<usize> {
+        let result = (|| -> Result<PageApplied> {
             let tx = applying
                 .conn()
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let mut changed = 0;
             // The HLC moves past every stamp seen; the server vouched for them all.
             if let Some(seen) = page
                 .changes
@@ -300,18 +307,7 @@ impl Store {
                 clock::observe(&tx, seen)?;
                 sync_records::note_seen(&tx, seen)?;
             }
-            for change in &page.changes {
-                if incoming::apply_change(
-                    &tx,
-                    change.kind,
-                    &change.record_id,
-                    &change.fields,
-                    change.erased,
-                    now,
-                )? {
-                    changed += 1;
-                }
-            }
+            let applied = incoming::apply_page(&tx, &page.changes, now)?;
             epoch::note_pulled(&tx, page)?;
             tx.execute(
                 "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
@@ -319,13 +315,13 @@ impl Store {
             )?;
             set_offset(&tx, page.server_time, now)?;
             tx.commit()?;
-            Ok(changed)
+            Ok(applied)
         })();
         let restored = applying.finish();
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
-        let changed = result?;
+        let applied = result?;
         restored?;
-        Ok(changed)
+        Ok(applied)
     }
 
     /// Notes the end of a sync attempt for [`Store::sync_status`].
@@ -350,6 +346,11 @@ impl Store {
         let enrolled = self.enrolment()?.is_some();
         self.read(|conn| {
             let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, u64>(0));
+            let (held_records, unreadable_records) = conn.query_row(
+                "SELECT count(*), count(CASE WHEN reason = 'unreadable' THEN 1 END) FROM sync_held",
+                [],
+                |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?)),
+            )?;
             let (cursor, last_attempt_at, last_success_at, last_error) = conn.query_row(
                 "SELECT cursor, last_attempt_at, last_success_at, last_error FROM sync_state WHERE id = 1",
                 [],
@@ -360,7 +361,8 @@ impl Store {
                 pending_changes: count("SELECT count(*) FROM outbox")?,
                 rejected_changes: count("SELECT count(*) FROM sync_rejections")?,
                 open_conflicts: count("SELECT count(*) FROM conflicts WHERE resolved = 0")?,
-                held_records: count("SELECT count(*) FROM sync_held")?,
+                held_records,
+                unreadable_records,
                 cursor,
                 last_attempt_at: last_attempt_at.map(|s| s.0),
                 last_success_at: last_success_at.map(|s| s.0),

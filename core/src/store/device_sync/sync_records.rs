@@ -10,9 +10,11 @@ use super::record_json::Fields;
 use crate::error::{Error, Result};
 use crate::store::sql_time::t;
 use crate::sync::protocol::RecordKind;
+use crate::sync::pull_plan::RecordKey;
 use crate::sync::{Hlc, RecordClocks};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeMap;
 
 /// Why a pulled record is held back from its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,21 @@ pub(crate) fn save_clocks(
          ON CONFLICT (kind, record_id) DO UPDATE SET clocks = excluded.clocks",
     )?
     .execute(params![kind, id, clocks.encode()])?;
+    Ok(())
+}
+
+/// Stores the clocks of many records (a pulled page's), one prepared statement for them all.
+pub(crate) fn save_all_clocks(
+    conn: &Connection,
+    records: &BTreeMap<RecordKey, RecordClocks>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO sync_records (kind, record_id, clocks) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kind, record_id) DO UPDATE SET clocks = excluded.clocks",
+    )?;
+    for ((kind, id), clocks) in records {
+        stmt.execute(params![kind, id, clocks.encode()])?;
+    }
     Ok(())
 }
 

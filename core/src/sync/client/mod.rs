@@ -119,6 +119,9 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Records received that changed something here.
     pub changed: u64,
+    /// Records received that this build cannot write (a newer app's value, one the stored
+    /// value rules refuse): held, and counted in `Store::sync_status` until fixed.
+    pub unreadable: u64,
     /// Times this sync found the server restored from a backup (a new epoch) and re-synced.
     pub epoch_changes: u32,
     /// This device's own changes queued again because the restored server lacked them.
@@ -503,11 +506,12 @@ impl SyncClient {
             } else {
                 (store.apply_pull_page(&page), None)
             };
-            let changed = applied?;
+            let applied = applied?;
             let received = page.changes.len() as u64;
             done += received;
             run.report.pulled += received;
-            run.report.changed += changed as u64;
+            run.report.changed += applied.changed as u64;
+            run.report.unreadable += applied.unreadable.len() as u64;
             run.progress(SyncPhase::Pull, done, None);
             match next {
                 None => return Ok(PullEnd::Through),
