@@ -36,6 +36,18 @@ pub fn short_ref(id: &Uuid) -> String {
     out
 }
 
+/// The short reference of a record id held as text (`None` when it is not a UUID).
+pub fn short_ref_of(id: &str) -> Option<String> {
+    Uuid::parse_str(id.trim()).ok().map(|uuid| short_ref(&uuid))
+}
+
+/// Whether `typed` is the reference of the record id `id` held as text (`None` when `id` is
+/// not a UUID).
+pub fn is_short_ref_of(typed: &str, id: &str) -> Option<bool> {
+    let uuid = Uuid::parse_str(id.trim()).ok()?;
+    Some(parse_short_ref(typed).is_some_and(|r| r.matches(&uuid)))
+}
+
 /// What a typed reference stands for, or `None` when `typed` is not one (eight base32
 /// symbols, any case, at most one hyphen or space between the two groups).
 pub fn parse_short_ref(typed: &str) -> Option<ShortRef> {

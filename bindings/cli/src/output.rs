@@ -170,10 +170,7 @@ fn fit(text: &str, max: usize) -> String {
 /// ([`beatbook_core::short_ref`]); text that is not a UUID (a reference record's fixed id)
 /// is shown as it is.
 pub fn reference_text(id: &str) -> String {
-    match uuid::Uuid::parse_str(id) {
-        Ok(uuid) => beatbook_core::short_ref::short_ref(&uuid),
-        Err(_) => id.to_owned(),
-    }
+    beatbook_core::short_ref::short_ref_of(id).unwrap_or_else(|| id.to_owned())
 }
 
 /// Writes `value` as pretty JSON.

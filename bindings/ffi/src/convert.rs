@@ -10,15 +10,18 @@ use std::time::SystemTime;
 
 /// Parses a record id given by the app, naming `field` in the error.
 pub(crate) fn id<T: FromStr>(field: &str, text: &str) -> Result<T> {
-    text.trim().parse().map_err(|_| {
-        ValidationError::new(
-            field,
-            Rule::Format {
-                expected: "a record id (a UUID)",
-            },
-        )
-        .into()
-    })
+    text.trim().parse().map_err(|_| not_an_id(field))
+}
+
+/// The error for text that is not a record id.
+pub(crate) fn not_an_id(field: &str) -> crate::BeatbookError {
+    ValidationError::new(
+        field,
+        Rule::Format {
+            expected: "a record id (a UUID)",
+        },
+    )
+    .into()
 }
 
 /// Parses an optional record id.

@@ -30,3 +30,39 @@ pub use store::Store;
 pub fn library_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
+
+/// A record's short reference (`7KQ4-ZM2P`): what the app shows and a person reads out or
+/// types instead of the record's id — the same as the terminal client shows
+/// (`beatbook_core::short_ref`). `id` is a record id as the other calls return it.
+#[uniffi::export]
+pub fn short_reference(id: String) -> Result<String, BeatbookError> {
+    beatbook_core::short_ref::short_ref_of(&id).ok_or_else(|| convert::not_an_id("id"))
+}
+
+/// Whether `typed` is the short reference of the record `id` (any case, the hyphen optional;
+/// `O` read as `0`, `I` and `L` as `1`): for a search box that takes references. A reference
+/// can, rarely, be shared by two records: match it against the records shown, and ask for more
+/// when two match.
+#[uniffi::export]
+pub fn is_short_reference_of(typed: String, id: String) -> Result<bool, BeatbookError> {
+    beatbook_core::short_ref::is_short_ref_of(&typed, &id).ok_or_else(|| convert::not_an_id("id"))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_id_gives_the_reference_the_terminal_shows_and_reads_it_back() {
+        let id = "0193a1b2-0000-7000-8000-000000000001".to_owned();
+        let reference = short_reference(id.clone()).expect("an id");
+        assert_eq!(reference, "0000-0001");
+        assert!(is_short_reference_of("oooo-oool".into(), id.clone()).expect("an id"));
+        assert!(!is_short_reference_of("0000-0002".into(), id).expect("an id"));
+        assert!(matches!(
+            short_reference("not an id".into()),
+            Err(BeatbookError::Invalid { .. })
+        ));
+    }
+}
