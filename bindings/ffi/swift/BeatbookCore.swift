@@ -10087,12 +10087,40 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
+ * Whether `typed` is the short reference of the record `id` (any case, the hyphen optional;
+ * `O` read as `0`, `I` and `L` as `1`): for a search box that takes references. A reference
+ * can, rarely, be shared by two records: match it against the records shown, and ask for more
+ * when two match.
+ */
+public func isShortReferenceOf(typed: String, id: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_func_is_short_reference_of(
+        FfiConverterString.lower(typed),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+/**
  * This library's version, for an app's about screen and bug reports.
  */
 public func libraryVersion() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_beatbook_ffi_fn_func_library_version(uniffiCallStatus
+    )
+})
+}
+/**
+ * A record's short reference (`7KQ4-ZM2P`): what the app shows and a person reads out or
+ * types instead of the record's id — the same as the terminal client shows
+ * (`beatbook_core::short_ref`). `id` is a record id as the other calls return it.
+ */
+public func shortReference(id: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_func_short_reference(
+        FfiConverterString.lower(id),uniffiCallStatus
     )
 })
 }
@@ -10129,7 +10157,13 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_beatbook_ffi_checksum_func_is_short_reference_of() != 11451) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_beatbook_ffi_checksum_func_library_version() != 18871) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_func_short_reference() != 63390) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_func_open_store() != 7091) {

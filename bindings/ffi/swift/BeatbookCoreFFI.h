@@ -715,10 +715,20 @@ void uniffi_beatbook_ffi_fn_init_callback_vtable_synclistener(const UniffiVTable
 void uniffi_beatbook_ffi_fn_method_synclistener_on_progress(uint64_t ptr, RustBuffer progress, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_FUNC_IS_SHORT_REFERENCE_OF
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_FUNC_IS_SHORT_REFERENCE_OF
+int8_t uniffi_beatbook_ffi_fn_func_is_short_reference_of(RustBuffer typed, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_FUNC_LIBRARY_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_FUNC_LIBRARY_VERSION
 RustBuffer uniffi_beatbook_ffi_fn_func_library_version(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_FUNC_SHORT_REFERENCE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_FUNC_SHORT_REFERENCE
+RustBuffer uniffi_beatbook_ffi_fn_func_short_reference(RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_FUNC_OPEN_STORE
@@ -986,9 +996,21 @@ void ffi_beatbook_ffi_rust_future_free_void(uint64_t handle
 void ffi_beatbook_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_FUNC_IS_SHORT_REFERENCE_OF
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_FUNC_IS_SHORT_REFERENCE_OF
+uint16_t uniffi_beatbook_ffi_checksum_func_is_short_reference_of(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_FUNC_LIBRARY_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_FUNC_LIBRARY_VERSION
 uint16_t uniffi_beatbook_ffi_checksum_func_library_version(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_FUNC_SHORT_REFERENCE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_FUNC_SHORT_REFERENCE
+uint16_t uniffi_beatbook_ffi_checksum_func_short_reference(void
     
 );
 #endif
