@@ -16,9 +16,9 @@
 //! not run.
 
 use crate::storage::{FeedFilter, ServerAudit, StorageResult, SyncStorage};
+use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{TeamId, UserId};
 use beatbook_core::spreadsheet::spreadsheet_safe;
-use beatbook_core::audit::AuditAction;
 use beatbook_core::sync::RecordKind;
 use serde::Serialize;
 use serde_json::{Map, Value};

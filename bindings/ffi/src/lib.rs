@@ -48,7 +48,6 @@ pub fn is_short_reference_of(typed: String, id: String) -> Result<bool, Beatbook
     beatbook_core::short_ref::is_short_ref_of(&typed, &id).ok_or_else(|| convert::not_an_id("id"))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
