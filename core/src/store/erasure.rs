@@ -125,7 +125,7 @@ impl Store {
     }
 
     /// Makes deleted text unrecoverable: merges the search index and empties the WAL.
-    fn scrub_after_erasure(&self) -> Result<()> {
+    pub(crate) fn scrub_after_erasure(&self) -> Result<()> {
         self.write(|tx| search::purge_deleted(tx))?;
         let conn = super::lock(&self.writer);
         // Busy readers can hold the checkpoint back; the next one finishes the job.

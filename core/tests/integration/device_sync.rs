@@ -347,6 +347,87 @@ fn erasure_and_redaction_reach_every_device_and_erased_records_stay_gone() {
     );
 }
 
+/// Every text value in every table of a device's store (FTS shadow tables included).
+fn all_text_of(d: &Device) -> String {
+    let conn = rusqlite::Connection::open(d._dir.path().join("d.db")).expect("open");
+    conn.pragma_update(
+        None,
+        "key",
+        format!("x'{}'", StoreKey::from_bytes([3; 32]).to_hex()),
+    )
+    .expect("key");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'search_index'")
+        .expect("tables")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    let mut text = String::new();
+    for table in tables {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .expect("select");
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).expect("rows");
+        while let Some(row) = rows.next().expect("row") {
+            for i in 0..columns {
+                if let rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) =
+                    row.get_ref(i).expect("value")
+                {
+                    text.push_str(&String::from_utf8_lossy(t));
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn an_erasure_pulled_by_a_receiving_device_leaves_no_trace_of_the_text_there() {
+    const PLANTED: &str = "Xylophonist Quirkwell";
+    let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Supervisor, "Sarge")]);
+    let (a, b) = (device(&team, &users, 0), device(&team, &users, 1));
+    let mut server = FakeServer::default();
+    let mut contact = common::plain_contact(start(), GeoPoint::new(52.41, -1.5));
+    contact.issues_text = Some(format!("{PLANTED} keeps parking on the verge"));
+    contact.consent_to_recontact = true;
+    contact.personal = Some(PersonalDetails {
+        name: Some(PLANTED.into()),
+        ..Default::default()
+    });
+    let recorded = a
+        .store
+        .record_contact(&a.actor, contact)
+        .expect("recorded")
+        .contact;
+    server.sync(&a.store);
+    server.sync(&b.store);
+    assert!(all_text_of(&b).contains(PLANTED), "b holds a copy to erase");
+    assert_eq!(b.store.search("xylophonist", 5).expect("search").len(), 1);
+
+    b.store
+        .erase_contact(&b.actor, recorded.id, "Recorded in error")
+        .expect("erase");
+    server.sync(&b.store);
+    server.sync(&a.store);
+
+    // The receiving device: the record, its search rows, old index segments and sync state
+    // hold nothing of the erased text.
+    assert!(a.store.search("xylophonist", 5).expect("search").is_empty());
+    let left = all_text_of(&a);
+    assert!(
+        !left.contains(PLANTED),
+        "erased text left on the receiving device"
+    );
+    // The search index keeps words in lower case.
+    assert!(
+        !left.to_lowercase().contains("xylophonist"),
+        "erased words left on the receiving device (an old search index segment)"
+    );
+}
+
 #[test]
 fn a_pulled_record_that_cannot_be_written_yet_is_held_and_counted_not_dropped() {
     let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Officer, "Kim")]);

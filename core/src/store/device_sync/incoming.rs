@@ -31,6 +31,9 @@ use std::collections::BTreeMap;
 pub struct PageApplied {
     /// Records that changed something here (written, held or erased).
     pub changed: usize,
+    /// Records erased here by this page (their text is then scrubbed from the search index's
+    /// old segments and the WAL, as on the erasing device).
+    pub erased: usize,
     /// Records held back until fields they require arrive (counted in sync status).
     pub waiting: usize,
     /// Records this build cannot write, with the reason (counted in sync status as
@@ -71,6 +74,7 @@ pub(super) fn apply_page(
         match record {
             RecordPlan::Skip(_) => {}
             RecordPlan::Erase => {
+                applied.erased += 1;
                 materialize::erase(conn, kind, id)?;
                 forget_erased(conn, kind, id)?;
                 held.remove(&(kind, id.to_owned()));

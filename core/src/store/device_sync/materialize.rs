@@ -191,6 +191,9 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
     for statement in sql {
         conn.prepare_cached(statement)?.execute([id])?;
     }
+    // Conflicts about the record hold copies of its values: they go with it.
+    conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?
+        .execute([id])?;
     search::unindex(conn, id)
 }
 
