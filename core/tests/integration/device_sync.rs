@@ -349,39 +349,7 @@ fn erasure_and_redaction_reach_every_device_and_erased_records_stay_gone() {
 
 /// Every text value in every table of a device's store (FTS shadow tables included).
 fn all_text_of(d: &Device) -> String {
-    let conn = rusqlite::Connection::open(d._dir.path().join("d.db")).expect("open");
-    conn.pragma_update(
-        None,
-        "key",
-        format!("x'{}'", StoreKey::from_bytes([3; 32]).to_hex()),
-    )
-    .expect("key");
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'search_index'")
-        .expect("tables")
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("names");
-    let mut text = String::new();
-    for table in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\""))
-            .expect("select");
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).expect("rows");
-        while let Some(row) = rows.next().expect("row") {
-            for i in 0..columns {
-                if let rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) =
-                    row.get_ref(i).expect("value")
-                {
-                    text.push_str(&String::from_utf8_lossy(t));
-                    text.push('\n');
-                }
-            }
-        }
-    }
-    text
+    common::all_text(&d._dir.path().join("d.db"), &StoreKey::from_bytes([3; 32]))
 }
 
 #[test]

@@ -38,36 +38,7 @@ fn with_personal() -> NewContact {
 
 /// Every text value in every table (FTS shadow tables included), for "no trace left" checks.
 fn all_text(f: &Fixture) -> String {
-    let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
-        .expect("key");
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'search_index'")
-        .expect("tables")
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("names");
-    let mut text = String::new();
-    for table in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\""))
-            .expect("select");
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).expect("rows");
-        while let Some(row) = rows.next().expect("row") {
-            for i in 0..columns {
-                match row.get_ref(i).expect("value") {
-                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                        text.push_str(&String::from_utf8_lossy(t));
-                        text.push('\n');
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    text
+    common::all_text(&f.dir.path().join("beatbook.db"), &key())
 }
 
 #[test]

@@ -132,3 +132,37 @@ pub fn plain_contact(
         patrol_id: None,
     }
 }
+
+/// Every text value in every table of the store at `path` (FTS shadow tables included), for
+/// "no trace left" checks after an erasure.
+pub fn all_text(path: &std::path::Path, key: &StoreKey) -> String {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
+        .expect("key");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'search_index'")
+        .expect("tables")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    let mut text = String::new();
+    for table in tables {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .expect("select");
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).expect("rows");
+        while let Some(row) = rows.next().expect("row") {
+            for i in 0..columns {
+                if let rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) =
+                    row.get_ref(i).expect("value")
+                {
+                    text.push_str(&String::from_utf8_lossy(t));
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text
+}
