@@ -1,5 +1,9 @@
 //! The one error type of the core. Every variant's message is safe to show and to log: none
-//! carries a field's value, so personal data never leaks through an error.
+//! carries a field's value, so personal data never leaks through an error. Two variants wrap
+//! messages written elsewhere — a decoding error's reason (serde quotes the value it could not
+//! read: ``invalid type: string "Jane Smith"``) and SQLite's — so their messages are shown with
+//! every quoted part replaced by `…` ([`redact_quoted`]): the kind of failure and where stay,
+//! the value goes.
 
 use crate::validation::ValidationError;
 
@@ -25,18 +29,42 @@ pub enum Error {
     #[error("the store's schema (version {found}) is newer than this app supports ({supported})")]
     SchemaTooNew { found: u32, supported: u32 },
     /// A row could not be read back into its record type.
-    #[error("stored {kind} is corrupt: {reason}")]
+    #[error("stored {kind} is corrupt: {}", redact_quoted(reason))]
     Corrupt { kind: &'static str, reason: String },
     /// Area boundaries could not be loaded.
     #[error("area boundaries: {0}")]
     Geo(#[from] crate::geo::GeoError),
     /// SQLite failed.
     #[cfg(feature = "sqlite")]
-    #[error("database error: {0}")]
+    #[error("database error: {}", redact_quoted(&.0.to_string()))]
     Database(#[from] rusqlite::Error),
     /// The filesystem failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// `text` with every part between double quotes, single quotes or backticks replaced by `…`
+/// (an unclosed quote hides the rest), so that a message written by a library cannot carry a
+/// value it quoted.
+pub fn redact_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<char> = None;
+    for c in text.chars() {
+        match open {
+            Some(q) if c == q => {
+                out.push(q);
+                open = None;
+            }
+            Some(_) => {}
+            None if matches!(c, '"' | '`' | '\'') => {
+                out.push(c);
+                out.push('…');
+                open = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// The core's result type.
@@ -57,5 +85,45 @@ impl Error {
             Error::Invalid(v) => Some(v),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_never_reach_a_message() {
+        let serde = serde_json::from_str::<u32>("\"Jane Smith\"").expect_err("not a number");
+        let e = Error::Corrupt {
+            kind: "contact",
+            reason: serde.to_string(),
+        };
+        let shown = e.to_string();
+        assert!(!shown.contains("Jane"), "{shown}");
+        assert!(
+            shown.starts_with("stored contact is corrupt: invalid type"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_quoted("unknown variant `x9`, expected one of `W1`"),
+            "unknown variant `…`, expected one of `…`"
+        );
+        assert_eq!(redact_quoted("no quotes here"), "no quotes here");
+        assert_eq!(redact_quoted("cut \"Jane"), "cut \"…");
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn a_database_conversion_error_does_not_quote_the_value() {
+        let inner = serde_json::from_str::<u32>("\"07700 900123\"").expect_err("not a number");
+        let e = Error::Database(rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(inner),
+        ));
+        let shown = e.to_string();
+        assert!(!shown.contains("07700"), "{shown}");
+        assert!(shown.starts_with("database error:"), "{shown}");
     }
 }

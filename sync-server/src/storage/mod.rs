@@ -74,7 +74,8 @@ use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
 use uuid::Uuid;
 
-/// A storage failure. Messages name tables and rules, never record values. Backend-neutral:
+/// A storage failure. Messages name tables and rules, never record values (a driver's message
+/// is shown with its quoted parts redacted: `beatbook_core::error::redact_quoted`). Backend-neutral:
 /// each backend maps its driver's errors into these (`sqlite/errors.rs`, `postgres/errors.rs`).
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -84,11 +85,11 @@ pub enum StorageError {
     #[error("the database is busy or unavailable: {0}")]
     Busy(String),
     /// Any other failure of the database.
-    #[error("database error: {0}")]
+    #[error("database error: {}", beatbook_core::error::redact_quoted(.0))]
     Database(String),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
-    #[error("stored data is not readable: {0}")]
+    #[error("stored data is not readable: {}", beatbook_core::error::redact_quoted(.0))]
     Corrupt(String),
     #[error("{0}")]
     NotFound(String),
