@@ -10,6 +10,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::geo::AreaTag;
 use crate::model::{AreaRef, GeoPoint, LsoaCode};
 use crate::validation::{Rule, ValidationError};
 
@@ -53,8 +54,9 @@ impl Store {
         }
     }
 
-    /// Refuses a new record's place at 0,0, or with latitude and longitude swapped.
-    pub(crate) fn check_new_place(&self, field: &str, place: GeoPoint) -> Result<()> {
+    /// A new record's place tagged with its LSOA and LAP (`None` outside the loaded areas);
+    /// refused at 0,0, or with latitude and longitude swapped.
+    pub(crate) fn tag_new_place(&self, field: &str, place: GeoPoint) -> Result<Option<AreaTag>> {
         if place.lat == 0.0 && place.lon == 0.0 {
             return Err(ValidationError::new(
                 field,
@@ -64,7 +66,8 @@ impl Store {
             )
             .into());
         }
-        if self.tag_point(place)?.is_none() {
+        let tag = self.tag_point(place)?;
+        if tag.is_none() {
             let swapped = GeoPoint::new(place.lon, place.lat);
             if swapped.validate(field).is_ok() && self.tag_point(swapped)?.is_some() {
                 return Err(ValidationError::new(
@@ -77,7 +80,7 @@ impl Store {
                 .into());
             }
         }
-        Ok(())
+        Ok(tag)
     }
 }
 

@@ -62,8 +62,7 @@ impl Store {
             sense.check("follow_up_due", due, TimeKind::Due)?;
         }
         new.personal_data_held().check_role(actor.role)?;
-        self.check_new_place("place", new.place)?;
-        let tag = self.tag_point(new.place)?;
+        let tag = self.tag_new_place("place", new.place)?;
         let lsoa_code = new
             .lsoa_code
             .clone()

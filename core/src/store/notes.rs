@@ -54,10 +54,7 @@ impl Store {
         self.time_sense()
             .check("observed_at", new.observed_at, TimeKind::Happened)?;
         let lsoa_code = match new.place {
-            Some(place) => {
-                self.check_new_place("place", place)?;
-                self.tag_point(place)?.map(|tag| tag.lsoa_code)
-            }
+            Some(place) => self.tag_new_place("place", place)?.map(|tag| tag.lsoa_code),
             None => None,
         };
         let note = Note {
