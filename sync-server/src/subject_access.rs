@@ -90,14 +90,16 @@ pub fn search(storage: &dyn SyncStorage, request: &Request) -> StorageResult<Vec
                 if row.state.erased {
                     continue;
                 }
-                let fields: Map<String, Value> = row
-                    .state
-                    .fields
-                    .iter()
-                    .map(|(name, state)| (name.clone(), state.value.clone()))
-                    .collect();
-                let matched = matched_fields(&fields, &terms);
+                let values = row.state.fields.iter().map(|(name, s)| (name, &s.value));
+                let matched = matched_fields(values, &terms);
                 if !matched.is_empty() {
+                    // Copied only for a record that names the person.
+                    let fields: Map<String, Value> = row
+                        .state
+                        .fields
+                        .iter()
+                        .map(|(name, state)| (name.clone(), state.value.clone()))
+                        .collect();
                     found.push(Found {
                         kind: row.kind,
                         record_id: row.record_id.clone(),
@@ -146,9 +148,7 @@ pub fn to_csv(found: &[Found]) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(["kind", "record_id", "team_id", "field", "value"])?;
     for f in found {
-        let mut values = Vec::new();
-        flatten("", &Value::Object(f.fields.clone()), &mut values);
-        for (field, value) in values {
+        for (field, value) in flatten_fields(&f.fields) {
             out.write_record([
                 f.kind.as_str(),
                 &f.record_id,
@@ -208,16 +208,28 @@ fn squeeze(text: &str) -> String {
 }
 
 /// The fields (dotted paths) of `fields` where any term is found.
-fn matched_fields(fields: &Map<String, Value>, terms: &[Term]) -> Vec<String> {
-    let mut values = Vec::new();
-    flatten("", &Value::Object(fields.clone()), &mut values);
-    let mut matched: Vec<String> = values
+fn matched_fields<'a>(
+    fields: impl IntoIterator<Item = (&'a String, &'a Value)>,
+    terms: &[Term],
+) -> Vec<String> {
+    let mut matched: Vec<String> = flatten_fields(fields)
         .into_iter()
         .filter(|(_, text)| terms.iter().any(|t| t.found_in(text)))
         .map(|(path, _)| path)
         .collect();
     matched.dedup();
     matched
+}
+
+/// Every string and number in a record's fields, with its dotted path.
+fn flatten_fields<'a>(
+    fields: impl IntoIterator<Item = (&'a String, &'a Value)>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        flatten(name, value, &mut out);
+    }
+    out
 }
 
 /// Every string and number in `value`, with its dotted path (array items share their field's
