@@ -19,31 +19,56 @@ const MIN_ID_PREFIX: usize = 8;
 /// The user `typed` names (an id or a name).
 pub fn user(storage: &dyn SyncStorage, typed: &str) -> AdminResult<UserId> {
     let users = storage.users()?;
-    if let Ok(id) = typed.trim().parse::<UserId>() {
-        return users
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.id)
-            .ok_or_else(|| AdminError::NotFound(format!("no user has the id {id}")));
-    }
-    one_named(typed, &users, |u| u.display_name.as_str())
-        .map(|u| u.id)
-        .map_err(|e| refused("user", "list-users", e))
+    by_id_or_name(&users, typed, Named::USER, |u| u.id, |u| &u.display_name)
 }
 
 /// The team `typed` names (an id or a name).
 pub fn team(storage: &dyn SyncStorage, typed: &str) -> AdminResult<TeamId> {
     let teams = storage.teams()?;
-    if let Ok(id) = typed.trim().parse::<TeamId>() {
-        return teams
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| t.id)
-            .ok_or_else(|| AdminError::NotFound(format!("no team has the id {id}")));
+    by_id_or_name(&teams, typed, Named::TEAM, |t| t.id, |t| &t.name)
+}
+
+/// What is being named, for the errors.
+struct Named {
+    what: &'static str,
+    /// The admin command that lists them.
+    list: &'static str,
+}
+
+impl Named {
+    const USER: Named = Named {
+        what: "user",
+        list: "list-users",
+    };
+    const TEAM: Named = Named {
+        what: "team",
+        list: "list-users",
+    };
+}
+
+/// The id of the one item `typed` names: a full id that must exist, or a name.
+fn by_id_or_name<T, Id>(
+    items: &[T],
+    typed: &str,
+    named: Named,
+    id_of: impl Fn(&T) -> Id,
+    name_of: impl Fn(&T) -> &String,
+) -> AdminResult<Id>
+where
+    Id: std::str::FromStr + PartialEq + std::fmt::Display,
+{
+    if let Ok(id) = typed.trim().parse::<Id>() {
+        return match items.iter().find(|item| id_of(item) == id) {
+            Some(_) => Ok(id),
+            None => Err(AdminError::NotFound(format!(
+                "no {} has the id {id}",
+                named.what
+            ))),
+        };
     }
-    one_named(typed, &teams, |t| t.name.as_str())
-        .map(|t| t.id)
-        .map_err(|e| refused("team", "list-users", e))
+    one_named(typed, items, |item| name_of(item).as_str())
+        .map(id_of)
+        .map_err(|e| refused(named.what, named.list, e))
 }
 
 /// The device `typed` names (an id, the first 8 or more characters of one, or its name).
@@ -193,8 +218,14 @@ mod tests {
         let f = force();
         assert_eq!(device(&f.storage, "sam's phone").expect("name"), f.phone);
         assert_eq!(device(&f.storage, "Sam's t").expect("name"), f.tablet);
-        let prefix: String = f.tablet.to_string().chars().take(23).collect();
-        assert_eq!(device(&f.storage, &prefix).expect("prefix"), f.tablet);
+        // The shortest prefix (8 characters or more) the phone's id does not share: ids made
+        // in the same millisecond share their first 20-odd characters.
+        let (tablet, phone) = (f.tablet.to_string(), f.phone.to_string());
+        let unique = (8..=tablet.len())
+            .find(|n| !phone.starts_with(&tablet[..*n]))
+            .expect("two ids differ");
+        let prefix = &tablet[..unique];
+        assert_eq!(device(&f.storage, prefix).expect("prefix"), f.tablet);
         assert_eq!(
             device(&f.storage, &f.phone.to_string().to_uppercase()).expect("id"),
             f.phone
