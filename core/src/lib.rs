@@ -22,10 +22,14 @@ pub mod short_ref;
 pub mod spreadsheet;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "sqlite")]
+pub mod store_key;
 pub mod sync;
 pub mod validation;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 #[cfg(feature = "store")]
-pub use store::{Store, StoreKey};
+pub use store::Store;
+#[cfg(feature = "sqlite")]
+pub use store_key::StoreKey;

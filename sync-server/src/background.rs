@@ -4,14 +4,16 @@
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = tempfile::tempdir()?;
-//! let server = beatbook_server::background::BackgroundServer::start(dir.path(), Default::default())?;
+//! let key = beatbook_core::StoreKey::from_bytes([7; 32]);
+//! let server = beatbook_server::background::BackgroundServer::start(dir.path(), &key, Default::default())?;
 //! println!("{}", server.url()); // http://127.0.0.1:<port>
 //! server.shutdown()?; // graceful; also done on drop
 //! # Ok(()) }
 //! ```
 
 use crate::serve::{self, ServeError, ServeOptions};
-use crate::storage::{SqliteStorage, StorageError, StorageLocation, SyncStorage};
+use crate::storage::{SqliteStorage, StorageError, SyncStorage};
+use beatbook_core::StoreKey;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -41,17 +43,14 @@ pub struct BackgroundServer {
 }
 
 impl BackgroundServer {
-    /// Opens (or creates) the embedded store in `data_dir` and serves it on 127.0.0.1:0.
-    pub fn start(data_dir: &Path, options: ServeOptions) -> Result<Self, BackgroundError> {
-        Self::serve(Arc::new(SqliteStorage::open(data_dir)?), options)
-    }
-
-    /// Opens the store at `location` (a directory, `sqlite:…` or `postgres://…`) and serves it.
-    pub fn start_at(
-        location: &StorageLocation,
+    /// Opens (or creates) the embedded store in `data_dir` with its key and serves it on
+    /// 127.0.0.1:0.
+    pub fn start(
+        data_dir: &Path,
+        key: &StoreKey,
         options: ServeOptions,
     ) -> Result<Self, BackgroundError> {
-        Self::serve(location.open()?, options)
+        Self::serve(Arc::new(SqliteStorage::open(data_dir, key)?), options)
     }
 
     /// Serves an open store on 127.0.0.1:0.

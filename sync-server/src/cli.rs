@@ -78,6 +78,12 @@ pub struct StoreArgs {
     /// scripts; `--database` wins when both are given).
     #[arg(long, env = "BEATBOOK_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// The embedded store's encryption key: a file holding 64 hex characters, readable by the
+    /// server's user only (make one with `admin new-store-key --out FILE`). Or put the key
+    /// itself in BEATBOOK_STORE_KEY. Required for the embedded store (except `serve --demo`
+    /// and `demo`, which make one); PostgreSQL ignores it.
+    #[arg(long, env = "BEATBOOK_STORE_KEY_FILE", value_name = "FILE")]
+    pub store_key_file: Option<PathBuf>,
 }
 
 impl StoreArgs {
@@ -281,7 +287,14 @@ pub enum AdminCommand {
     /// --to); `verify` checks its hash chain, `head` prints the hash to keep off the host,
     /// `export` writes it out (the export is itself logged).
     Audit(crate::audit_cli::AuditArgs),
-    /// backup, restore, verify, new-epoch (`crate::backup`).
+    /// Make a new key for the embedded store (64 hex characters, mode 0600) at FILE; never
+    /// overwrites. Pass it to every command with --store-key-file FILE.
+    NewStoreKey {
+        /// Where to write the key: keep it off the store's disk and out of its backups.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// backup, restore, verify, new-epoch, encrypt-store (`crate::backup`).
     #[command(flatten)]
     Backup(crate::backup::BackupCommand),
 }

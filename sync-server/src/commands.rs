@@ -3,14 +3,15 @@
 
 use crate::admin::{self, AdminError};
 use crate::admin_names;
-use crate::cli::{AdminCommand, Command, ServeArgs};
+use crate::cli::{AdminCommand, Command, ServeArgs, StoreArgs};
 use crate::demo;
 use crate::http::HttpConfig;
 use crate::printable::printable;
 use crate::reports;
 use crate::serve::{self, ServeError, ServeOptions};
 use crate::storage::location::LocationError;
-use crate::storage::{StorageError, StoreOptions, SyncStorage};
+use crate::storage::sqlite::key as store_key;
+use crate::storage::{StorageError, StorageLocation, StoreOptions, SyncStorage};
 use beatbook_core::reports::{Period, ReportQuery};
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -39,22 +40,47 @@ pub enum CommandError {
 pub fn run(command: Command) -> Result<(), CommandError> {
     match command {
         Command::Serve(args) => serve_command(args),
+        // Needs no store: the key is made before any store uses it.
+        Command::Admin {
+            command: AdminCommand::NewStoreKey { out },
+            ..
+        } => {
+            store_key::generate(&out).map_err(StorageError::from)?;
+            println!(
+                "Wrote a new store key to {} (readable by its owner only).",
+                out.display()
+            );
+            println!(
+                "Keep it off the store's disk and out of its backups, and keep a copy safe:                  without it the store and its backups cannot be opened. Pass it with                  --store-key-file {} (or BEATBOOK_STORE_KEY_FILE).",
+                out.display()
+            );
+            Ok(())
+        }
         // Backups work on the store's files, before (and without) opening it as a server.
         Command::Admin {
             store,
             command: AdminCommand::Backup(command),
-        } => Ok(crate::backup::run(&store.location()?, command)?),
+        } => {
+            let location = store.location()?;
+            let key = match &location {
+                StorageLocation::Sqlite(_) => Some(
+                    store_key::require(store.store_key_file.as_deref())
+                        .map_err(StorageError::from)?,
+                ),
+                StorageLocation::Postgres(_) => None,
+            };
+            Ok(crate::backup::run(&location, key.as_ref(), command)?)
+        }
         Command::Admin { store, command } => {
-            let storage = store.location()?.open()?;
+            let (_, storage) = open_store(&store, StoreOptions::default(), false)?;
             admin_command(storage.as_ref(), command)
         }
         Command::Demo { store, server_url } => {
-            let location = store.location()?;
-            let storage = location.open()?;
+            let (location, storage) = open_store(&store, StoreOptions::default(), true)?;
             match demo::seed_if_empty(storage.as_ref())? {
                 Some(force) => print!("{}", demo::describe(&force, &server_url)),
                 None => println!(
-                    "The store already has users; nothing seeded. Issue codes with `beatbook-server admin --database {location} enrol-code --user ID`.",
+                    "The store already has users; nothing seeded. Issue codes with `beatbook-server admin --database {location} --store-key-file KEY enrol-code --user ID`.",
                 ),
             }
             Ok(())
@@ -74,7 +100,7 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
         args.sqlite_readers,
         Duration::from_millis(args.store_wait_ms),
     );
-    let storage: Arc<dyn SyncStorage> = location.open_with(&store_options)?;
+    let (_, storage) = open_store(&args.store, store_options, args.demo)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -125,6 +151,34 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
     })
 }
 
+/// Opens the store `store` names with `options`: the embedded store with its key
+/// (`--store-key-file` or `BEATBOOK_STORE_KEY`, required), except that a `demo` with no key
+/// given keeps a generated one beside its store and says so (`store_key::demo_key`).
+fn open_store(
+    store: &StoreArgs,
+    mut options: StoreOptions,
+    demo: bool,
+) -> Result<(StorageLocation, Arc<dyn SyncStorage>), CommandError> {
+    let location = store.location()?;
+    if let StorageLocation::Sqlite(dir) = &location {
+        let given = store_key::load(store.store_key_file.as_deref()).map_err(StorageError::from)?;
+        options.sqlite_key = Some(match given {
+            Some(key) => key,
+            None if demo => {
+                let (key, path) = store_key::demo_key(dir)?;
+                println!(
+                    "Demo: no --store-key-file given, so the store is encrypted with a key made                      for the demo and kept at {} — beside the store, which protects nothing;                      fine for fictional people only. A real store's key lives elsewhere                      (docs/operations.md, \"The store key\").",
+                    path.display()
+                );
+                key
+            }
+            None => return Err(StorageError::from(store_key::StoreKeyError::Missing).into()),
+        });
+    }
+    let storage = location.open_with(&options)?;
+    Ok((location, storage))
+}
+
 /// `serve --demo`: seeds an empty store, or on a restart issues the demo users fresh codes,
 /// then prints the steps to follow and the sergeant's web sign-in code.
 fn print_demo(
@@ -148,7 +202,7 @@ fn print_demo(
     match demo::web_sign_in(storage, Utc::now())? {
         Some(issued) => println!(
             "Web pages for supervisors: open {url}/web/ and sign in as {} with the code {} \
-             (one use, expires {}; a new one: beatbook-server admin --database {} sign-in-code --user {}).",
+             (one use, expires {}; a new one: beatbook-server admin --database {} --store-key-file KEY sign-in-code --user {}).",
             issued.user.display_name,
             issued.code,
             issued.expires_at.format("%H:%M UTC"),
@@ -327,6 +381,9 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
                 "{command:?} runs on the store's files, not an open store"
             ))
             .into());
+        }
+        AdminCommand::NewStoreKey { .. } => {
+            return Err(AdminError::Invalid("new-store-key needs no open store".into()).into());
         }
         AdminCommand::Audit(args) => crate::audit_cli::run(storage, args)?,
         AdminCommand::SubjectAccess(args) => crate::subject_access_cli::run(storage, args)?,

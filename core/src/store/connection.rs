@@ -5,11 +5,10 @@
 //! every commit, so a record acknowledged to the caller survives the battery dying. The cost is
 //! one fsync per commit, measured in `docs/performance.md`.
 
-use super::key::StoreKey;
+use crate::store_key::StoreKey;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Whether a connection may write.
@@ -68,24 +67,10 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
     Ok(conn)
 }
 
-/// Lets one thread finish SQLite's and SQLCipher's process-wide set-up before any store opens.
-///
-/// SQLite marks itself initialised before it runs SQLCipher's own set-up
-/// (`sqlcipher_extra_init`), and a second thread that opens a connection in that window sees
-/// SQLite ready but SQLCipher not, so its `PRAGMA key` fails ("An error occurred with PRAGMA
-/// key or rekey"). An app that opens its store from two threads at start-up would fail at
-/// random. Opening (and dropping) an in-memory connection inside a `OnceLock` runs the whole
-/// set-up on one thread while every other opener waits for it to finish.
-/// `tests/first_open_race.rs` is the regression test. Code that opens its own SQLCipher
-/// connections beside stores (test harnesses, benchmarks) calls this first through
-/// [`crate::store::prepare_sqlcipher`].
+/// SQLCipher's process-wide set-up, once, before this store's first key: see
+/// [`crate::store_key::prepare_sqlcipher`].
 pub(crate) fn initialise_sqlcipher_once() {
-    static INITIALISED: OnceLock<()> = OnceLock::new();
-    INITIALISED.get_or_init(|| {
-        // A failure here is not lost: the real open that follows meets the same error and
-        // reports it.
-        let _ = Connection::open_in_memory();
-    });
+    crate::store_key::prepare_sqlcipher();
 }
 
 fn map_open_error(e: rusqlite::Error) -> Error {

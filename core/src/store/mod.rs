@@ -8,7 +8,6 @@
 
 mod audit;
 mod connection;
-mod key;
 mod migration_functions;
 pub mod migrations;
 pub mod sql_time;
@@ -40,7 +39,7 @@ pub use device_sync::{
 };
 pub use export::{ExportOptions, ExportPeriod};
 pub use follow_up_board::BoardRow;
-pub use key::StoreKey;
+pub use crate::store_key::StoreKey;
 
 /// Finishes SQLCipher's process-wide set-up, once, before the caller opens SQLCipher
 /// connections of its own (a harness reading a store's file, a benchmark's baseline). Stores

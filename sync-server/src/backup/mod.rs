@@ -16,14 +16,23 @@
 //! new epoch pull everything again and re-send their own changes the store lacks
 //! (`docs/sync-protocol.md#server-epochs`).
 //!
+//! The store is encrypted (`storage::sqlite::key`), and so is every copy: `VACUUM INTO` on a
+//! keyed connection writes the copy under the same key, a restore and a verify open the file
+//! with it. A backup is therefore useless without the key, which is kept apart from it (and
+//! safe: without it no backup can be restored). `encrypt-store` (`encrypt.rs`) turns a store
+//! from before encryption at rest into an encrypted one, or re-keys one (key rotation).
+//!
 //! PostgreSQL is backed up with its own tools (pg_dump, or base backups and WAL archiving for
 //! point-in-time recovery); these commands refuse it and say so, except `new-epoch`, which is
 //! what to run after bringing a PostgreSQL database back.
 
+mod encrypt;
 mod sqlite_copy;
 pub mod verify;
 
 use crate::storage::location::LocationError;
+use crate::storage::sqlite::key::StoreKeyError;
+use beatbook_core::StoreKey;
 use crate::storage::{PostgresStorage, StorageError, StorageLocation};
 use std::path::{Path, PathBuf};
 
@@ -61,6 +70,15 @@ pub enum BackupCommand {
     /// or a point-in-time recovery, before starting the servers (the embedded store's
     /// `restore` does it itself).
     NewEpoch,
+    /// Encrypt the embedded store in place with the key given by --store-key-file (server
+    /// stopped): a store from before encryption at rest, or — with --from-key-file — one
+    /// encrypted under an old key (key rotation). The new file is written and checked beside
+    /// the old one, then swapped in; the old file is removed.
+    EncryptStore {
+        /// The store's current key, when it is already encrypted (rotation).
+        #[arg(long, value_name = "FILE")]
+        from_key_file: Option<PathBuf>,
+    },
 }
 
 /// Why a backup command failed. Messages name files and checks, never record values.
@@ -95,6 +113,8 @@ pub enum BackupError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Location(#[from] LocationError),
+    #[error("{0} is already encrypted; to change its key pass its current key with --from-key-file")]
+    AlreadyEncrypted(PathBuf),
 }
 
 impl From<rusqlite::Error> for BackupError {
@@ -108,8 +128,14 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError {
     move |source| BackupError::Io { what, source }
 }
 
-/// Runs a backup command against the store at `location`, printing what it did.
-pub fn run(location: &StorageLocation, command: BackupCommand) -> Result<(), BackupError> {
+/// Runs a backup command against the store at `location`, printing what it did. `key`: the
+/// embedded store's key (required for it; PostgreSQL has none).
+pub fn run(
+    location: &StorageLocation,
+    key: Option<&StoreKey>,
+    command: BackupCommand,
+) -> Result<(), BackupError> {
+    let key = || key.ok_or(BackupError::Storage(StoreKeyError::Missing.into()));
     match (location, command) {
         (StorageLocation::Postgres(_), BackupCommand::Backup { .. }) => Err(BackupError::Postgres(
             "admin backup is for the embedded store",
@@ -120,13 +146,19 @@ pub fn run(location: &StorageLocation, command: BackupCommand) -> Result<(), Bac
         (StorageLocation::Postgres(_), BackupCommand::Verify { .. }) => Err(BackupError::Postgres(
             "admin verify is for the embedded store (use pg_amcheck on PostgreSQL)",
         )),
+        (StorageLocation::Postgres(_), BackupCommand::EncryptStore { .. }) => {
+            Err(BackupError::Postgres(
+                "admin encrypt-store is for the embedded store (PostgreSQL's storage at rest is \
+                 the database host's: disk or tablespace encryption)",
+            ))
+        }
         (StorageLocation::Postgres(url), BackupCommand::NewEpoch) => {
             let epoch = PostgresStorage::open(url)?.renew_epoch()?;
             println!("new epoch {epoch}");
             Ok(())
         }
         (StorageLocation::Sqlite(dir), BackupCommand::Backup { to }) => {
-            let made = backup(dir, &to)?;
+            let made = backup(dir, key()?, &to)?;
             println!(
                 "backup written to {} ({} bytes, feed head {}, schema version {}, epoch {})",
                 to.display(),
@@ -138,7 +170,7 @@ pub fn run(location: &StorageLocation, command: BackupCommand) -> Result<(), Bac
             Ok(())
         }
         (StorageLocation::Sqlite(dir), BackupCommand::Restore { from, replace }) => {
-            let restored = restore(&from, dir, replace)?;
+            let restored = restore(&from, key()?, dir, replace)?;
             if let Some(old) = &restored.replaced {
                 println!("the store that was there is kept as {}", old.display());
             }
@@ -153,7 +185,7 @@ pub fn run(location: &StorageLocation, command: BackupCommand) -> Result<(), Bac
         }
         (StorageLocation::Sqlite(dir), BackupCommand::Verify { file }) => {
             let path = file.unwrap_or_else(|| dir.join(crate::storage::sqlite::DB_FILE));
-            let verification = verify::verify_file(&path)?;
+            let verification = verify::verify_file(&path, key()?)?;
             print!("{verification}");
             match verification.failed() {
                 None => Ok(()),
@@ -161,8 +193,23 @@ pub fn run(location: &StorageLocation, command: BackupCommand) -> Result<(), Bac
             }
         }
         (StorageLocation::Sqlite(dir), BackupCommand::NewEpoch) => {
-            let epoch = sqlite_copy::renew_epoch_in(&dir.join(crate::storage::sqlite::DB_FILE))?;
+            let epoch =
+                sqlite_copy::renew_epoch_in(&dir.join(crate::storage::sqlite::DB_FILE), key()?)?;
             println!("new epoch {epoch}; restart the server");
+            Ok(())
+        }
+        (StorageLocation::Sqlite(dir), BackupCommand::EncryptStore { from_key_file }) => {
+            let from = from_key_file
+                .map(|file| crate::storage::sqlite::key::from_file(&file))
+                .transpose()
+                .map_err(StorageError::from)?;
+            let db = dir.join(crate::storage::sqlite::DB_FILE);
+            encrypt::encrypt_store(&db, from.as_ref(), key()?)?;
+            println!(
+                "{} is encrypted with the key given; start the server with the same \
+                 --store-key-file",
+                db.display()
+            );
             Ok(())
         }
     }
@@ -179,9 +226,9 @@ pub struct BackupMade {
     pub epoch: uuid::Uuid,
 }
 
-/// Copies the embedded store in `data_dir` to `to`, online.
-pub fn backup(data_dir: &Path, to: &Path) -> Result<BackupMade, BackupError> {
-    sqlite_copy::backup(&data_dir.join(crate::storage::sqlite::DB_FILE), to)
+/// Copies the embedded store in `data_dir` to `to`, online, encrypted under the store's `key`.
+pub fn backup(data_dir: &Path, key: &StoreKey, to: &Path) -> Result<BackupMade, BackupError> {
+    sqlite_copy::backup(&data_dir.join(crate::storage::sqlite::DB_FILE), key, to)
 }
 
 /// What a restore did.
@@ -194,15 +241,20 @@ pub struct Restored {
 }
 
 /// Puts the backup `from` in place as the store in `data_dir` (see [`BackupCommand::Restore`]).
-pub fn restore(from: &Path, data_dir: &Path, replace: bool) -> Result<Restored, BackupError> {
-    let verification = verify::verify_file(from)?;
+pub fn restore(
+    from: &Path,
+    key: &StoreKey,
+    data_dir: &Path,
+    replace: bool,
+) -> Result<Restored, BackupError> {
+    let verification = verify::verify_file(from, key)?;
     if let Some(failed) = verification.failed() {
         return Err(BackupError::Unverified {
             file: from.to_owned(),
             failed,
         });
     }
-    sqlite_copy::restore(from, data_dir, replace)
+    sqlite_copy::restore(from, key, data_dir, replace)
 }
 
 #[cfg(test)]

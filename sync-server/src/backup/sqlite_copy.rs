@@ -4,8 +4,9 @@
 //! one, never half of one.
 
 use super::{io, BackupError, BackupMade, Restored};
-use crate::storage::sqlite::{people, DB_FILE};
+use crate::storage::sqlite::{keyed, people, DB_FILE};
 use crate::storage::StorageError;
+use beatbook_core::StoreKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,20 +15,29 @@ use std::time::Duration;
 const BUSY: Duration = Duration::from_secs(5);
 
 /// The side files SQLite keeps beside a database in WAL mode.
-const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+pub(super) const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
 }
 
 /// A temporary name beside `target`, unique to this process.
-fn partial_name(target: &Path) -> PathBuf {
+pub(super) fn partial_name(target: &Path) -> PathBuf {
     with_suffix(target, &format!(".partial-{}", std::process::id()))
 }
 
-pub(super) fn backup(db: &Path, to: &Path) -> Result<BackupMade, BackupError> {
+/// Opens a store file (or a copy of one) read-write with its key.
+fn open_rw(path: &Path, key: &StoreKey) -> Result<Connection, BackupError> {
+    Ok(keyed::open(
+        path,
+        key,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?)
+}
+
+pub(super) fn backup(db: &Path, key: &StoreKey, to: &Path) -> Result<BackupMade, BackupError> {
     if !db.is_file() {
         return Err(BackupError::NoStore(db.to_owned()));
     }
@@ -37,20 +47,18 @@ pub(super) fn backup(db: &Path, to: &Path) -> Result<BackupMade, BackupError> {
     let partial = partial_name(to);
     remove_if_present(&partial)?;
     let result = (|| {
-        let source = Connection::open_with_flags(
-            db,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let source = open_rw(db, key)?;
         source.busy_timeout(BUSY)?;
         let target = partial.to_str().ok_or_else(|| {
             BackupError::Storage(StorageError::Invalid(
                 "the backup file's name is not valid UTF-8".into(),
             ))
         })?;
-        // One read transaction: the copy is the store as of one commit.
+        // One read transaction: the copy is the store as of one commit, written under the
+        // source's key (SQLCipher gives `VACUUM INTO`'s target the source connection's key).
         source.execute("VACUUM INTO ?1", [target])?;
         drop(source);
-        let copy = Connection::open(&partial)?;
+        let copy = open_rw(&partial, key)?;
         // The copy starts a history of its own the moment it is restored somewhere.
         let epoch = people::renew_epoch(&copy)?;
         let head = feed_head(&copy)?;
@@ -75,6 +83,7 @@ pub(super) fn backup(db: &Path, to: &Path) -> Result<BackupMade, BackupError> {
 
 pub(super) fn restore(
     from: &Path,
+    key: &StoreKey,
     data_dir: &Path,
     replace: bool,
 ) -> Result<Restored, BackupError> {
@@ -86,7 +95,7 @@ pub(super) fn restore(
         if !replace {
             return Err(BackupError::Occupied(data_dir.to_owned()));
         }
-        if in_use(&db)? {
+        if in_use(&db, Some(key))? {
             return Err(BackupError::InUse(db));
         }
     }
@@ -98,7 +107,7 @@ pub(super) fn restore(
             from.display(),
             data_dir.display()
         )))?;
-        let copy = Connection::open(&partial)?;
+        let copy = open_rw(&partial, key)?;
         let epoch = people::renew_epoch(&copy)?;
         let head = feed_head(&copy)?;
         drop(copy);
@@ -137,11 +146,11 @@ pub(super) fn restore(
 }
 
 /// Gives the store at `db` a new epoch.
-pub(super) fn renew_epoch_in(db: &Path) -> Result<uuid::Uuid, BackupError> {
+pub(super) fn renew_epoch_in(db: &Path, key: &StoreKey) -> Result<uuid::Uuid, BackupError> {
     if !db.is_file() {
         return Err(BackupError::NoStore(db.to_owned()));
     }
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    let conn = open_rw(db, key)?;
     conn.busy_timeout(BUSY)?;
     Ok(people::renew_epoch(&conn)?)
 }
@@ -150,11 +159,15 @@ pub(super) fn renew_epoch_in(db: &Path) -> Result<uuid::Uuid, BackupError> {
 /// connection in WAL mode holds a shared lock on the database file for as long as it is open;
 /// a connection in exclusive locking mode must take an exclusive lock to read at all, which it
 /// cannot get while another holds one.
-pub(super) fn in_use(db: &Path) -> Result<bool, BackupError> {
+/// `key`: the store's key, or `None` for a plain store (one being encrypted).
+pub(super) fn in_use(db: &Path, key: Option<&StoreKey>) -> Result<bool, BackupError> {
     if !db.exists() {
         return Ok(false);
     }
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    let conn = match key {
+        Some(key) => open_rw(db, key)?,
+        None => keyed::open_unkeyed(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?,
+    };
     conn.busy_timeout(Duration::ZERO)?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     let probe = conn.query_row("BEGIN EXCLUSIVE", [], |_| Ok(())).optional();
@@ -181,7 +194,7 @@ fn feed_head(conn: &Connection) -> Result<u64, BackupError> {
         .map_err(|_| BackupError::Storage(StorageError::Corrupt("negative feed head".into())))
 }
 
-fn remove_if_present(path: &Path) -> Result<(), BackupError> {
+pub(super) fn remove_if_present(path: &Path) -> Result<(), BackupError> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -192,7 +205,7 @@ fn remove_if_present(path: &Path) -> Result<(), BackupError> {
     }
 }
 
-fn sync_file(path: &Path) -> Result<(), BackupError> {
+pub(super) fn sync_file(path: &Path) -> Result<(), BackupError> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(io(format!("flushing {}", path.display())))
@@ -201,7 +214,7 @@ fn sync_file(path: &Path) -> Result<(), BackupError> {
 /// Makes `from` readable by its owner only (a backup or a restored store holds every record:
 /// the server refuses a store other users can read), flushes it, renames it to `to`, and
 /// flushes the directory (so the rename survives a power cut too).
-fn durable_rename(from: &Path, to: &Path) -> Result<(), BackupError> {
+pub(super) fn durable_rename(from: &Path, to: &Path) -> Result<(), BackupError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -1,7 +1,8 @@
 //! `admin verify`: checks that a store file (the live store, or a backup before it is
 //! restored) is one a server can serve from without losing or repeating a change.
 //!
-//! Read-only: opens the file read-only, so it can check a running server's store (one read
+//! Read-only: opens the file read-only with the store's key (a file the key does not open
+//! fails with the store-key error, before any check), so it can check a running server's store (one read
 //! transaction; writers carry on). The checks:
 //! - **integrity**: SQLite's `PRAGMA integrity_check` (every page, index and constraint);
 //! - **schema**: the schema version is one this build can serve (an older one is migrated when
@@ -15,6 +16,7 @@
 //! - **audit chain**: see [`audit_chain`], the hook for a hash-chained audit log.
 
 use super::BackupError;
+use beatbook_core::StoreKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::fmt;
 use std::path::Path;
@@ -58,12 +60,13 @@ impl fmt::Display for Verification {
 }
 
 /// Verifies the store file at `path`.
-pub fn verify_file(path: &Path) -> Result<Verification, BackupError> {
+pub fn verify_file(path: &Path, key: &StoreKey) -> Result<Verification, BackupError> {
     if !path.is_file() {
         return Err(BackupError::NoStore(path.to_owned()));
     }
-    let conn = Connection::open_with_flags(
+    let conn = crate::storage::sqlite::keyed::open(
         path,
+        key,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;

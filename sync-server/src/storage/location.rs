@@ -4,7 +4,9 @@
 //! place a concrete backend is chosen; everything else holds an `Arc<dyn SyncStorage>`.
 
 use super::postgres::PoolOptions;
+use super::sqlite::key::StoreKeyError;
 use super::sqlite::ReaderLimits;
+use beatbook_core::StoreKey;
 use super::{PostgresStorage, SqliteStorage, StorageResult, SyncStorage};
 use std::fmt;
 use std::path::PathBuf;
@@ -65,9 +67,13 @@ impl FromStr for StorageLocation {
 }
 
 /// How many connections a store may hold and how long a call waits for one (then it is
-/// answered busy: `503` with `Retry-After`). Each backend reads its own part.
+/// answered busy: `503` with `Retry-After`), and the embedded store's key. Each backend reads
+/// its own part.
 #[derive(Debug, Clone, Default)]
 pub struct StoreOptions {
+    /// The embedded store's SQLCipher key (`sqlite::key`); opening the embedded store without
+    /// one is refused. PostgreSQL ignores it.
+    pub sqlite_key: Option<StoreKey>,
     /// The embedded store's pool of reader connections.
     pub sqlite_readers: ReaderLimits,
     /// PostgreSQL's pool.
@@ -79,6 +85,7 @@ impl StoreOptions {
     pub fn with(readers: usize, wait: std::time::Duration) -> Self {
         let defaults = Self::default();
         Self {
+            sqlite_key: None,
             sqlite_readers: ReaderLimits {
                 size: readers,
                 wait,
@@ -92,15 +99,13 @@ impl StoreOptions {
 }
 
 impl StorageLocation {
-    /// Opens the store (creating and migrating it as needed) with the default limits.
-    pub fn open(&self) -> StorageResult<Arc<dyn SyncStorage>> {
-        self.open_with(&StoreOptions::default())
-    }
-
-    /// Opens the store with `options`.
+    /// Opens the store (creating and migrating it as needed) with `options`.
     pub fn open_with(&self, options: &StoreOptions) -> StorageResult<Arc<dyn SyncStorage>> {
         Ok(match self {
-            Self::Sqlite(dir) => Arc::new(SqliteStorage::open_with(dir, options.sqlite_readers)?),
+            Self::Sqlite(dir) => {
+                let key = options.sqlite_key.as_ref().ok_or(StoreKeyError::Missing)?;
+                Arc::new(SqliteStorage::open_with(dir, key, options.sqlite_readers)?)
+            }
             Self::Postgres(url) => Arc::new(PostgresStorage::open_with(url, &options.postgres)?),
         })
     }

@@ -95,6 +95,10 @@ pub enum StorageError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The embedded store's key is missing, malformed, or not this store's (or the store is
+    /// not encrypted yet): refused at start with the fix in the message.
+    #[error(transparent)]
+    Key(#[from] sqlite::key::StoreKeyError),
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;

@@ -1,7 +1,6 @@
 //! The admin command line as an administrator types it: people, teams and devices by name.
 
 use std::path::Path;
-use std::process::Command;
 
 struct Run {
     ok: bool,
@@ -10,7 +9,7 @@ struct Run {
 }
 
 fn admin(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
+    let out = crate::common::server_command()
         .args(["admin", "--data"])
         .arg(dir)
         .args(args)

@@ -111,7 +111,7 @@ impl Harness {
     /// As [`Harness::start`], with these serve options.
     pub fn start_with(options: beatbook_server::serve::ServeOptions) -> Self {
         let dir = private_tempdir();
-        let server = BackgroundServer::start(dir.path(), options).expect("server starts");
+        let server = BackgroundServer::start(dir.path(), &store_key(), options).expect("server starts");
         let storage: &dyn SyncStorage = server.storage().as_ref();
         let team = admin::create_team(storage, "Northvale NPT", None).expect("team");
         let other = admin::create_team(storage, "Southmere NPT", None).expect("team");
@@ -329,11 +329,28 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// The key every test server's embedded store is encrypted with (in production it comes from
+/// `--store-key-file`; `storage::sqlite::key`).
+pub fn store_key() -> beatbook_core::StoreKey {
+    beatbook_core::StoreKey::from_bytes([0x42; 32])
+}
+
+/// The `beatbook-server` binary with [`store_key`] in its environment (`BEATBOOK_STORE_KEY`):
+/// every server and admin command a test spawns starts here.
+pub fn server_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_beatbook-server"));
+    command.env(
+        beatbook_server::storage::sqlite::key::KEY_ENV,
+        store_key().to_hex(),
+    );
+    command
+}
+
 /// `beatbook-server serve` on a free loopback port with no metrics listener (tests run side by
 /// side; the default metrics port would clash), stdout piped for its "listening on" line and
 /// stderr discarded. Add the store (and any other flags), then spawn.
 pub fn serve_binary() -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_beatbook-server"));
+    let mut command = server_command();
     command
         .args([
             "serve",

@@ -10,6 +10,8 @@ use std::io::{BufRead, BufReader};
 fn start_demo(data: &std::path::Path) -> (KillOnDrop, Vec<String>) {
     let mut server = KillOnDrop(
         serve_binary()
+            // No key given: the demo makes its own (`storage::sqlite::key::demo_key`).
+            .env_remove(beatbook_server::storage::sqlite::key::KEY_ENV)
             .args(["--demo", "--data"])
             .arg(data)
             .spawn()
@@ -71,10 +73,21 @@ fn the_demo_prints_its_real_address_and_fresh_codes_on_a_restart() {
         "the steps name the real address:\n{printed}"
     );
     assert!(!printed.contains("127.0.0.1:0"), "{printed}");
+    // No key was given: the demo made one, said where, and its store is encrypted with it.
+    let key_file = data.join(beatbook_server::storage::sqlite::key::DEMO_KEY_FILE);
+    assert!(
+        printed.contains(&key_file.display().to_string()),
+        "the demo says where its key is:\n{printed}"
+    );
+    assert!(!beatbook_server::storage::sqlite::keyed::is_plaintext(
+        &data.join(beatbook_server::storage::sqlite::DB_FILE)
+    )
+    .expect("read the store"));
     let first_code = code_of(&lines, "PCSO Sam Demo");
     assert_eq!(enrol(&url, &first_code), reqwest::StatusCode::OK);
     drop(first);
 
+    // The restart reuses the demo's key (a new one would not open the store).
     let (_second, lines) = start_demo(&data);
     let url = url_of(&lines);
     let printed = lines.concat();

@@ -9,7 +9,6 @@ use beatbook_core::sync::protocol::{OpStatus, RecordKind};
 use beatbook_server::storage::{ServerAudit, SqliteStorage, SyncStorage};
 use serde_json::json;
 use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn personal_details_recorded_and_pulled_leave_collection_and_disclosure_entries() {
@@ -137,7 +136,7 @@ fn personal_data_without_consent_is_refused_per_op() {
 }
 
 fn admin(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
+    let out = crate::common::server_command()
         .args(["admin", "--data"])
         .arg(dir)
         .arg("audit")
@@ -155,7 +154,7 @@ fn admin(dir: &Path, args: &[&str]) -> (bool, String, String) {
 fn admin_audit_verifies_names_an_edited_entry_and_logs_its_own_export() {
     let dir = crate::common::private_tempdir();
     {
-        let storage = SqliteStorage::open(dir.path()).expect("open");
+        let storage = SqliteStorage::open(dir.path(), &crate::common::store_key()).expect("open");
         let entries: Vec<_> = (1..=4)
             .map(|i| ServerAudit {
                 record_id: Some(format!("c{i}")),
@@ -198,7 +197,7 @@ fn admin_audit_verifies_names_an_edited_entry_and_logs_its_own_export() {
     assert!(ok, "{err}");
     let exported = std::fs::read_to_string(&file).expect("export");
     assert_eq!(exported.lines().count(), 4);
-    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let storage = SqliteStorage::open(dir.path(), &crate::common::store_key()).expect("open");
     let newest = storage.audit_log(1).expect("log").remove(0);
     assert_eq!(
         (newest.action, newest.subject.as_str()),
@@ -211,9 +210,12 @@ fn admin_audit_verifies_names_an_edited_entry_and_logs_its_own_export() {
     drop(storage);
 
     // Edited in the file, triggers dropped first.
-    let conn =
-        rusqlite::Connection::open(dir.path().join(beatbook_server::storage::sqlite::DB_FILE))
-            .expect("file");
+    let conn = beatbook_server::storage::sqlite::keyed::open(
+        &dir.path().join(beatbook_server::storage::sqlite::DB_FILE),
+        &crate::common::store_key(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .expect("file");
     conn.execute_batch(
         "DROP TRIGGER audit_chain_no_update;
          UPDATE audit_chain SET user_id = NULL, role = 'admin', detail = 'nothing' WHERE seq = 2;",

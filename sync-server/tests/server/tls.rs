@@ -272,7 +272,7 @@ fn tls_negotiates_h2_or_http1_by_alpn_and_reloads_its_certificate_on_sighup_with
 }
 
 fn admin(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_beatbook-server"))
+    let out = crate::common::server_command()
         .arg("admin")
         .arg("--database")
         .arg(dir.join("data"))

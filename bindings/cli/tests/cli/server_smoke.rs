@@ -94,7 +94,12 @@ fn two_people_enrol_share_a_patrol_and_a_revoked_device_is_wiped() {
             .tempdir()
             .expect("server dir")
     };
-    let server = BackgroundServer::start(data.path(), Default::default()).expect("server");
+    let server = BackgroundServer::start(
+        data.path(),
+        &beatbook_core::StoreKey::from_bytes([0x42; 32]),
+        Default::default(),
+    )
+    .expect("server");
     let team = admin::create_team(server.storage().as_ref(), "Northvale NPT", None)
         .expect("team")
         .id;

@@ -69,7 +69,12 @@ fn the_sergeant_of_the_demo_force_reviews_approves_and_reassigns_from_the_termin
             .tempdir()
             .expect("server dir")
     };
-    let server = BackgroundServer::start(data.path(), Default::default()).expect("server");
+    let server = BackgroundServer::start(
+        data.path(),
+        &beatbook_core::StoreKey::from_bytes([0x42; 32]),
+        Default::default(),
+    )
+    .expect("server");
     let force = demo::seed_if_empty(server.storage().as_ref())
         .expect("seed")
         .expect("an empty store is seeded");

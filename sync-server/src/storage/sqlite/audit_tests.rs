@@ -12,7 +12,7 @@ use rusqlite::Connection;
 /// A store with five entries, and the file opened as an attacker would, triggers dropped.
 fn store_with_five() -> (tempfile::TempDir, Connection) {
     let dir = super::private_tempdir();
-    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     let entries: Vec<_> = (1..=5)
         .map(|i| ServerAudit {
             record_id: Some(format!("c{i}")),
@@ -22,14 +22,14 @@ fn store_with_five() -> (tempfile::TempDir, Connection) {
         .collect();
     storage.append_audits(&entries).expect("append");
     drop(storage);
-    let conn = Connection::open(dir.path().join(super::DB_FILE)).expect("file");
+    let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
     conn.execute_batch("DROP TRIGGER audit_chain_no_update; DROP TRIGGER audit_chain_no_delete;")
         .expect("triggers dropped");
     (dir, conn)
 }
 
 fn verify(dir: &tempfile::TempDir, head: Option<&str>) -> Result<u64, ChainBreak> {
-    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     audit_chain::verify(&storage, head)
         .expect("read")
         .map(|v| v.entries)
@@ -82,7 +82,7 @@ fn two_entries_swapped_in_the_file_are_named() {
 fn entries_cut_off_the_end_are_caught_by_the_head_kept_off_the_host() {
     let (dir, conn) = store_with_five();
     let head = {
-        let storage = SqliteStorage::open(dir.path()).expect("open");
+        let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
         let verified = audit_chain::verify(&storage, None)
             .expect("read")
             .expect("intact");
@@ -103,7 +103,7 @@ fn entries_cut_off_the_end_are_caught_by_the_head_kept_off_the_host() {
 fn a_store_from_before_the_chain_keeps_its_entries_chained() {
     let dir = super::private_tempdir();
     super::permissions::prepare_file(&dir.path().join(super::DB_FILE)).expect("a private file");
-    let mut conn = Connection::open(dir.path().join(super::DB_FILE)).expect("file");
+    let mut conn = super::open_test_file(&dir.path().join(super::DB_FILE));
     for (_, sql) in &super::migrations::MIGRATIONS[..4] {
         conn.execute_batch(sql).expect("old schema");
     }
@@ -126,7 +126,7 @@ fn a_store_from_before_the_chain_keeps_its_entries_chained() {
     assert_eq!(old_table, None, "the old log was folded into the chain");
     drop(conn);
     assert_eq!(verify(&dir, None), Ok(2));
-    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     let details: Vec<_> = storage
         .audit_log(10)
         .expect("log")

@@ -84,7 +84,7 @@ mod tests {
         let dir = crate::storage::sqlite::private_tempdir();
         let path = dir.path().join("beatbook-server.db");
         super::super::permissions::prepare_file(&path).expect("a private file");
-        let mut conn = Connection::open(&path).expect("open");
+        let mut conn = crate::storage::sqlite::open_test_file(&path);
         for (_, sql) in &MIGRATIONS[..3] {
             conn.execute_batch(sql).expect("old schema");
         }
@@ -111,7 +111,7 @@ mod tests {
         assert!(!columns.contains(&"fields".to_owned()), "{columns:?}");
         drop(conn);
 
-        let storage = SqliteStorage::open(dir.path()).expect("storage");
+        let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("storage");
         let page = storage.feed_page(&filter(), 0, 10).expect("page");
         let expected: std::collections::BTreeMap<
             String,

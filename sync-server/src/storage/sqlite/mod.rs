@@ -10,14 +10,17 @@
 //! Administration commands may open the same file from another process while the server
 //! runs: SQLite serialises their writes with the server's (busy timeout 5 s).
 //!
-//! The workspace builds rusqlite with SQLCipher; no key is set here, so the file is plain
-//! SQLite, readable by the `sqlite3` tool for backups (see `docs/operations.md`). So the data
-//! directory is kept 0700 and the file 0600, and a store other users can read is refused
-//! (`permissions.rs`).
+//! Encrypted at rest with SQLCipher (`key.rs`: where the key comes from; `keyed.rs`: every
+//! connection to the file is keyed first, a plain or wrongly keyed file refused). The data
+//! directory is kept 0700 and the file 0600 as well, and a store other users can read is
+//! refused (`permissions.rs`): the key guards the copies that leave the host, the permissions
+//! the live file.
 
 pub(crate) mod audit;
 mod compact_records;
 mod errors;
+pub mod key;
+pub mod keyed;
 pub(crate) mod migrations;
 pub(crate) mod people;
 mod permissions;
@@ -34,6 +37,7 @@ use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
 use beatbook_core::sync::RecordKind;
 use readers::Readers;
+use beatbook_core::StoreKey;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -44,9 +48,6 @@ pub const DB_FILE: &str = "beatbook-server.db";
 
 /// Each connection's page cache, in KiB (SQLite's negative `cache_size` form).
 const CACHE_KIB: i64 = -32 * 1024;
-
-/// How much of the database file reads may map into memory.
-const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
 pub use readers::{ReaderLimits, DEFAULT_READERS, DEFAULT_READER_WAIT};
 
@@ -61,27 +62,37 @@ pub struct SqliteStorage {
 }
 
 impl SqliteStorage {
-    /// Opens (creating if needed) the store in `data_dir`, and brings its schema up to date.
-    pub fn open(data_dir: &Path) -> StorageResult<Self> {
-        Self::open_with(data_dir, ReaderLimits::default())
+    /// Opens (creating if needed) the store in `data_dir` with its key, and brings its schema
+    /// up to date.
+    pub fn open(data_dir: &Path, key: &StoreKey) -> StorageResult<Self> {
+        Self::open_with(data_dir, key, ReaderLimits::default())
     }
 
     /// Opens the store with a reader pool of `readers`.
-    pub fn open_with(data_dir: &Path, readers: ReaderLimits) -> StorageResult<Self> {
+    pub fn open_with(
+        data_dir: &Path,
+        key: &StoreKey,
+        readers: ReaderLimits,
+    ) -> StorageResult<Self> {
         permissions::prepare_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
         permissions::prepare_file(&path)?;
-        let mut writer = Connection::open(&path)?;
+        let mut writer = keyed::open(
+            &path,
+            key,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
         configure(&writer)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         migrations::migrate(&mut writer)?;
         let node = people::server_node(&writer)?;
         let epoch = people::epoch(&writer)?;
         let reader_path = path.clone();
+        let reader_key = key.clone();
         Ok(Self {
             path,
             writer: Mutex::new(writer),
-            readers: Readers::new(readers, move || open_reader(&reader_path)),
+            readers: Readers::new(readers, move || open_reader(&reader_path, &reader_key)),
             node,
             epoch,
         })
@@ -105,9 +116,10 @@ impl SqliteStorage {
 }
 
 /// A read-only connection to the store's file.
-fn open_reader(path: &Path) -> StorageResult<Connection> {
-    let conn = Connection::open_with_flags(
+fn open_reader(path: &Path, key: &StoreKey) -> StorageResult<Connection> {
+    let conn = keyed::open(
         path,
+        key,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     configure(&conn)?;
@@ -121,10 +133,10 @@ fn configure(conn: &Connection) -> StorageResult<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "secure_delete", "ON")?;
-    // Pull pages read many records: a larger page cache and memory-mapped reads save a system
-    // call and a copy per page (measured in docs/performance.md §5).
+    // Pull pages read many records: a larger page cache saves a read and a decryption per page
+    // (measured in docs/performance.md §5). No memory-mapped reads: SQLCipher reads every
+    // page through its codec, so it does not map an encrypted file.
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     Ok(())
 }
 
@@ -267,6 +279,24 @@ pub(crate) fn private_tempdir() -> tempfile::TempDir {
         .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
         .expect("a private temporary directory")
+}
+
+/// The key the crate's own tests key their stores with.
+#[cfg(test)]
+pub(crate) fn test_key() -> StoreKey {
+    StoreKey::from_bytes([0x5a; 32])
+}
+
+/// A raw connection to a store file keyed with [`test_key`], for tests that reach past the
+/// storage API (an old schema to migrate, a row to tamper with).
+#[cfg(test)]
+pub(crate) fn open_test_file(path: &Path) -> Connection {
+    keyed::open(
+        path,
+        &test_key(),
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .expect("open the store file with the test key")
 }
 
 #[cfg(test)]

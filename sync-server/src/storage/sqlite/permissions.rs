@@ -99,7 +99,7 @@ mod tests {
     fn a_new_store_is_private_to_the_servers_user() {
         let parent = tempfile::tempdir().expect("dir");
         let dir = parent.path().join("data");
-        let storage = SqliteStorage::open(&dir).expect("open");
+        let storage = SqliteStorage::open(&dir, &crate::storage::sqlite::test_key()).expect("open");
         drop(storage);
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&dir.join(super::super::DB_FILE)), 0o600);
@@ -113,10 +113,10 @@ mod tests {
     fn a_store_others_can_read_is_refused_with_the_fix() {
         let parent = tempfile::tempdir().expect("dir");
         let dir = parent.path().join("data");
-        drop(SqliteStorage::open(&dir).expect("open"));
+        drop(SqliteStorage::open(&dir, &crate::storage::sqlite::test_key()).expect("open"));
 
         chmod(&dir, 0o755);
-        match SqliteStorage::open(&dir) {
+        match SqliteStorage::open(&dir, &crate::storage::sqlite::test_key()) {
             Err(StorageError::Invalid(message)) => {
                 assert!(
                     message.contains(&format!("chmod 700 {}", dir.display())),
@@ -129,7 +129,7 @@ mod tests {
 
         let file = dir.join(super::super::DB_FILE);
         chmod(&file, 0o644);
-        match SqliteStorage::open(&dir) {
+        match SqliteStorage::open(&dir, &crate::storage::sqlite::test_key()) {
             Err(StorageError::Invalid(message)) => {
                 assert!(
                     message.contains(&format!("chmod 600 {}", file.display())),
@@ -139,6 +139,6 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         chmod(&file, 0o600);
-        SqliteStorage::open(&dir).expect("fixed, it opens");
+        SqliteStorage::open(&dir, &crate::storage::sqlite::test_key()).expect("fixed, it opens");
     }
 }

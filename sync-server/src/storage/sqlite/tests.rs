@@ -7,7 +7,7 @@ use crate::storage::{CurrentRecord, Decision};
 
 /// Index steps SQLite takes to read the first page of `filter`'s feed.
 fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) -> (usize, i32) {
-    let conn = rusqlite::Connection::open(storage.path()).expect("open");
+    let conn = open_test_file(storage.path());
     let mut stmt = conn.prepare(&records::feed_sql(filter)).expect("prepare");
     let rows = stmt
         .query_map(
@@ -32,7 +32,7 @@ fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) ->
 #[test]
 fn a_feed_page_costs_the_same_however_long_the_feed_is() {
     let dir = super::private_tempdir();
-    let storage = SqliteStorage::open(dir.path()).expect("open");
+    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     let team = beatbook_core::ids::TeamId::new();
     let member = UserId::new();
     let team_filter = FeedFilter {

@@ -46,6 +46,10 @@ fn serve_limited(dir: &Path, nofile: u32, log: &Path) -> (KillOnDrop, SocketAddr
         ])
         .arg("--database")
         .arg(dir)
+        .env(
+            beatbook_server::storage::sqlite::key::KEY_ENV,
+            crate::common::store_key().to_hex(),
+        )
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).expect("a log file"))
         .spawn()

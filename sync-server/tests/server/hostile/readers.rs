@@ -26,6 +26,7 @@ fn a_crowd_of_pulls_on_one_reader_is_served_or_told_to_retry_never_failed() {
     // The same store, served again with one reader that a request waits 1 ms for.
     let storage = SqliteStorage::open_with(
         h.dir.path(),
+        &crate::common::store_key(),
         ReaderLimits {
             size: 1,
             wait: Duration::from_millis(1),

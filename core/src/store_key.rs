@@ -1,5 +1,7 @@
-//! The store key. It comes from the host app — the Android Keystore or iOS Keychain — and is
-//! never generated or stored by the core. A raw 256-bit key is passed straight to SQLCipher
+//! The store key. On a device it comes from the host app — the Android Keystore or iOS
+//! Keychain — and is never generated or stored by the core; the sync server keys its own
+//! embedded store with the same type (feature `sqlite`), its key from a file or the
+//! environment (`beatbook-server`'s `storage::sqlite::key`). A raw 256-bit key is passed straight to SQLCipher
 //! (`x'…'` form), which skips SQLCipher's passphrase derivation: the platform keystore already
 //! guards the key, and opening stays fast.
 
@@ -49,7 +51,7 @@ impl StoreKey {
     }
 
     /// The value for `PRAGMA key`: a raw key, so SQLCipher does no key derivation.
-    pub(crate) fn pragma_value(&self) -> String {
+    pub fn pragma_value(&self) -> String {
         format!("x'{}'", self.to_hex())
     }
 }
@@ -58,6 +60,26 @@ impl fmt::Debug for StoreKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("StoreKey(<redacted>)")
     }
+}
+
+/// Lets one thread finish SQLite's and SQLCipher's process-wide set-up before any keyed
+/// connection opens (a device's store, the server's embedded store, a harness reading either).
+///
+/// SQLite marks itself initialised before it runs SQLCipher's own set-up
+/// (`sqlcipher_extra_init`), and a second thread that opens a connection in that window sees
+/// SQLite ready but SQLCipher not, so its `PRAGMA key` fails ("An error occurred with PRAGMA
+/// key or rekey"). An app that opens its store from two threads at start-up would fail at
+/// random. Opening (and dropping) an in-memory connection inside a `OnceLock` runs the whole
+/// set-up on one thread while every other opener waits for it to finish.
+/// `tests/first_open_race.rs` is the regression test. Code that opens its own SQLCipher
+/// connections (the server's store, test harnesses, benchmarks) calls this first.
+pub fn prepare_sqlcipher() {
+    static INITIALISED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    INITIALISED.get_or_init(|| {
+        // A failure here is not lost: the real open that follows meets the same error and
+        // reports it.
+        let _ = rusqlite::Connection::open_in_memory();
+    });
 }
 
 #[cfg(test)]
