@@ -94,8 +94,11 @@ unset BEATBOOK_KEY BEATBOOK_KEY_FILE
 say "The force's sync server, with the fictional demo force and three weeks of its activity" \
     "(scripts/serve-demo.sh runs the same server in the foreground). It prints an enrolment" \
     "code for each demo user."
-show beatbook-server serve --metrics-listen none --listen 127.0.0.1:0 --data "$work/server" --demo
-"$server_bin" serve --metrics-listen none --listen 127.0.0.1:0 --data "$work/server" --demo \
+show beatbook-server admin new-store-key --out "$work/server.key"
+"$server_bin" admin new-store-key --out "$work/server.key" >/dev/null
+show beatbook-server serve --metrics-listen none --listen 127.0.0.1:0 --data "$work/server" --store-key-file "$work/server.key" --demo
+"$server_bin" serve --metrics-listen none --listen 127.0.0.1:0 --data "$work/server" \
+    --store-key-file "$work/server.key" --demo \
     >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -14,6 +14,9 @@ echo "==> building beatbook-server and beatbook (release; the first build compil
 cargo build --release -p beatbook-server -p beatbook-cli
 bin_dir="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release"
 mkdir -p "$data" && chmod 700 "$data"   # the server refuses a store other users can read
+# The store is encrypted at rest; its key is kept beside the data folder, not in it (made once).
+key="${BEATBOOK_DEMO_KEY:-$data.key}"
+[ -f "$key" ] || "$bin_dir/beatbook-server" admin new-store-key --out "$key" >/dev/null
 cat <<MSG
 
 The terminal client is $bin_dir/beatbook. In a second terminal, first:
@@ -22,6 +25,7 @@ The terminal client is $bin_dir/beatbook. In a second terminal, first:
 
 then follow the steps the server prints below.
 Server data: $data (delete it to start the demo afresh; a restart prints new codes)
+Server store key: $key
 
 MSG
-exec "$bin_dir/beatbook-server" serve --listen "$listen" --data "$data" --demo
+exec "$bin_dir/beatbook-server" serve --listen "$listen" --data "$data" --store-key-file "$key" --demo

@@ -36,6 +36,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The embedded store is encrypted: one key for the seeding and the serving.
+"$server" admin new-store-key --out "$work/store.key" >/dev/null
+export BEATBOOK_STORE_KEY_FILE="$work/store.key"
 "$server" demo --data "$work/data" >"$work/demo.txt"
 code=$(awk '/ supervisor / { print $(NF - 2); exit }' "$work/demo.txt")
 [ -n "$code" ] || { echo "no supervisor enrolment code in the demo output" >&2; exit 1; }

@@ -31,11 +31,16 @@ pub fn test_options() -> SyncOptions {
     }
 }
 
+/// The key each test device's store is encrypted with.
+pub fn store_key() -> StoreKey {
+    StoreKey::from_bytes([5; 32])
+}
+
 impl Device {
     /// A new store enrolled with `code` at `url`.
     pub fn enrol(url: &str, code: &str) -> Device {
         let dir = tempfile::tempdir().expect("device dir");
-        let store = Store::open(dir.path().join("device.db"), &StoreKey::from_bytes([5; 32]))
+        let store = Store::open(dir.path().join("device.db"), &store_key())
             .expect("open store");
         let client = SyncClient::new(url, test_options()).expect("client");
         let actor = client

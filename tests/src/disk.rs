@@ -33,7 +33,8 @@ fn wal_path(path: &Path) -> PathBuf {
 }
 
 /// Prints the database's largest tables and indexes, its WAL and its free pages (SQLite's
-/// dbstat). `key_hex`: the raw SQLCipher key of a device store; `None` for the server's.
+/// dbstat). `key_hex`: the store's raw SQLCipher key (a device's, or the server's); `None`
+/// for a plain file.
 pub fn print_breakdown(label: &str, path: &Path, key_hex: Option<&str>) {
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
     let conn = match key_hex {

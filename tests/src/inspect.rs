@@ -13,14 +13,19 @@ use std::path::Path;
 /// One synced field: `(kind, record_id, field)` → `(value, hlc)`.
 pub type Fields = BTreeMap<(String, String, String), (Value, String)>;
 
-/// The server's database file in its data folder.
+/// The server's database file in its data folder, read-only, keyed with the harness's
+/// server store key.
 pub fn server_db(data_dir: &Path) -> Connection {
-    let path = data_dir.join("beatbook-server.db");
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open the server's database");
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .expect("busy timeout");
-    conn
+    server_db_with(data_dir, OpenFlags::SQLITE_OPEN_READ_ONLY)
+}
+
+/// The server's database file opened with `flags` (the benches write seed rows straight in).
+pub fn server_db_with(data_dir: &Path, flags: OpenFlags) -> Connection {
+    crate::keyed::open_keyed(
+        &data_dir.join("beatbook-server.db"),
+        &crate::server::store_key().to_hex(),
+        flags,
+    )
 }
 
 /// A device's encrypted store, opened beside (or after) the app.

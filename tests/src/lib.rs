@@ -11,6 +11,7 @@ pub mod http;
 pub mod inspect;
 pub mod keyed;
 pub mod load;
+pub mod pagescan;
 pub mod procstat;
 pub mod proxy;
 pub mod rng;

@@ -31,6 +31,24 @@ pub fn server_binary() -> PathBuf {
     binary
 }
 
+/// The key every test server's embedded store is encrypted with, given to each `serve` and
+/// `admin` it runs as `BEATBOOK_STORE_KEY` (production passes `--store-key-file`). The one
+/// place the harness gets it: whatever reads a server's files (`inspect::server_db`, the raw
+/// scan in `pagescan`) takes it from here.
+pub fn store_key() -> beatbook_core::StoreKey {
+    beatbook_core::StoreKey::from_bytes([0x5e; 32])
+}
+
+/// `beatbook-server` with [`store_key`] in its environment.
+pub fn server_command() -> Command {
+    let mut command = Command::new(server_binary());
+    command.env(STORE_KEY_ENV, store_key().to_hex());
+    command
+}
+
+/// The server's variable for its store key (`beatbook-server`'s `storage::sqlite::key`).
+const STORE_KEY_ENV: &str = "BEATBOOK_STORE_KEY";
+
 /// A running server.
 #[derive(Debug)]
 pub struct ServerProcess {
@@ -121,6 +139,7 @@ impl ServerProcess {
             None => Command::new(server_binary()),
         };
         let child = command
+            .env(STORE_KEY_ENV, store_key().to_hex())
             .envs(self.launch.env.iter().map(|(k, v)| (k, v)))
             .arg("serve")
             // Several servers run at once: none takes the default metrics port.
@@ -197,7 +216,7 @@ impl ServerProcess {
 
     /// Runs `beatbook-server admin --database <store> <args>` and returns its standard output.
     pub fn admin(&self, args: &[&str]) -> String {
-        let output: Output = Command::new(server_binary())
+        let output: Output = server_command()
             .arg("admin")
             .arg("--database")
             .arg(self.database())

@@ -155,7 +155,7 @@ fn main() {
     print_breakdown(
         "server",
         &server.data.path().join("beatbook-server.db"),
-        None,
+        Some(&beatbook_e2e::server::store_key().to_hex()),
     );
     print_breakdown("bare", &bare_path, Some(&device_key));
 }

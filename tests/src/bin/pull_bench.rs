@@ -94,8 +94,10 @@ fn main() {
 
 /// Clones the one note on the server `extra` times, with fresh ids, texts and feed positions.
 fn seed(server: &ServerProcess, extra: u64) {
-    let mut conn =
-        rusqlite::Connection::open(server.data.path().join("beatbook-server.db")).expect("open");
+    let mut conn = beatbook_e2e::inspect::server_db_with(
+        server.data.path(),
+        beatbook_e2e::keyed::read_write(),
+    );
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .expect("busy timeout");
     let tx = conn

@@ -220,8 +220,10 @@ fn record_one_of_each(device: &Device) {
 /// with fresh ids and feed positions. Returns the number of records the server then holds for
 /// the kinds cloned.
 fn seed_year(server: &ServerProcess, scale: u64) -> u64 {
-    let mut conn =
-        rusqlite::Connection::open(server.data.path().join("beatbook-server.db")).expect("open");
+    let mut conn = beatbook_e2e::inspect::server_db_with(
+        server.data.path(),
+        beatbook_e2e::keyed::read_write(),
+    );
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .expect("busy timeout");
     let tx = conn

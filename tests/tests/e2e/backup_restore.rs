@@ -13,15 +13,14 @@
 use beatbook_core::StoreKey;
 use beatbook_e2e::device::Device;
 use beatbook_e2e::inspect;
-use beatbook_e2e::server::{server_binary, ServerProcess};
+use beatbook_e2e::server::{server_command, ServerProcess};
 use beatbook_e2e::workload;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 const KINDS: &[&str] = &["contact", "note", "follow_up"];
 
 fn admin(server: &ServerProcess, args: &[&str]) -> std::process::Output {
-    Command::new(server_binary())
+    server_command()
         .arg("admin")
         .arg("--database")
         .arg(server.data.path())
