@@ -105,8 +105,9 @@ fn round(log_first: bool) -> (Duration, Duration, Duration) {
                 .tempdir()
                 .expect("dir")
         };
-        let storage = SqliteStorage::open(dir.path(), &beatbook_core::StoreKey::from_bytes([1; 32]))
-            .expect("open");
+        let storage =
+            SqliteStorage::open(dir.path(), &beatbook_core::StoreKey::from_bytes([1; 32]))
+                .expect("open");
         let team = admin::create_team(&storage, "Bench NPT", None).expect("team");
         let user = admin::create_user(&storage, "PCSO Bench", Role::Pcso, team.id).expect("user");
         let ctx = PushContext {

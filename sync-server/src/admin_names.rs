@@ -138,7 +138,8 @@ mod tests {
 
     fn force() -> Force {
         let dir = private_tempdir();
-        let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
         let north = admin::create_team(&storage, "Northvale NPT", None).expect("team");
         admin::create_team(&storage, "Southvale NPT", None).expect("team");
         let sam = admin::create_user(&storage, "PCSO Sam Demo", Role::Pcso, north.id)

@@ -40,8 +40,7 @@ impl Device {
     /// A new store enrolled with `code` at `url`.
     pub fn enrol(url: &str, code: &str) -> Device {
         let dir = tempfile::tempdir().expect("device dir");
-        let store = Store::open(dir.path().join("device.db"), &store_key())
-            .expect("open store");
+        let store = Store::open(dir.path().join("device.db"), &store_key()).expect("open store");
         let client = SyncClient::new(url, test_options()).expect("client");
         let actor = client
             .enrol(&store, code.trim(), "test phone")

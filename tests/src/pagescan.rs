@@ -110,6 +110,16 @@ pub fn decrypt_store(db: &Path, key_hex: &str) -> DecryptedStore {
     DecryptedStore { pages, wal_frames }
 }
 
+/// What page `page` of the store at `db` holds now, for a failure message: the table or index
+/// it belongs to (SQLite's dbstat), or "a free page" when none claims it.
+pub fn page_owner(db: &Path, key_hex: &str, page: u32) -> String {
+    let conn = crate::keyed::open_keyed(db, key_hex, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
+    conn.query_row("SELECT name FROM dbstat WHERE pageno = ?1", [page], |r| {
+        r.get::<_, String>(0)
+    })
+    .unwrap_or_else(|_| "a free page".to_owned())
+}
+
 /// One page decrypted; page 1 comes back with SQLite's header string where its salt was.
 fn decrypt_page(key: &[u8; 32], page: &[u8], first: bool) -> Vec<u8> {
     let end = PAGE_SIZE - RESERVED;
@@ -171,7 +181,8 @@ mod tests {
         let db = dir.path().join("s.db");
         let key = "ab".repeat(32);
         let conn = crate::keyed::open_keyed(&db, &key, crate::keyed::read_write());
-        conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .expect("wal");
         conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES ('Marigold Quince');")
             .expect("write");
         let raw = std::fs::read(&db).expect("raw");

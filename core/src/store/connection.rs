@@ -5,8 +5,8 @@
 //! every commit, so a record acknowledged to the caller survives the battery dying. The cost is
 //! one fsync per commit, measured in `docs/performance.md`.
 
-use crate::store_key::StoreKey;
 use crate::error::{Error, Result};
+use crate::store_key::StoreKey;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;

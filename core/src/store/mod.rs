@@ -31,6 +31,7 @@ pub(crate) mod reviews;
 pub(crate) mod rows;
 pub(crate) mod search;
 
+pub use crate::store_key::StoreKey;
 pub use audit::{AuditAction, AuditEntry};
 pub use contacts::{NearbyContact, RecordedContact};
 pub use device_sync::{
@@ -39,7 +40,6 @@ pub use device_sync::{
 };
 pub use export::{ExportOptions, ExportPeriod};
 pub use follow_up_board::BoardRow;
-pub use crate::store_key::StoreKey;
 
 /// Finishes SQLCipher's process-wide set-up, once, before the caller opens SQLCipher
 /// connections of its own (a harness reading a store's file, a benchmark's baseline). Stores

@@ -32,8 +32,8 @@ pub mod verify;
 
 use crate::storage::location::LocationError;
 use crate::storage::sqlite::key::StoreKeyError;
-use beatbook_core::StoreKey;
 use crate::storage::{PostgresStorage, StorageError, StorageLocation};
+use beatbook_core::StoreKey;
 use std::path::{Path, PathBuf};
 
 pub use verify::{Check, Verification};
@@ -113,7 +113,9 @@ pub enum BackupError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Location(#[from] LocationError),
-    #[error("{0} is already encrypted; to change its key pass its current key with --from-key-file")]
+    #[error(
+        "{0} is already encrypted; to change its key pass its current key with --from-key-file"
+    )]
     AlreadyEncrypted(PathBuf),
 }
 

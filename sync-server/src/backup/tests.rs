@@ -37,7 +37,9 @@ fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_
             n
         });
         let made: Vec<BackupMade> = (0..3)
-            .map(|i| backup(dir.path(), &key(), &out.path().join(format!("b{i}.db"))).expect("backup"))
+            .map(|i| {
+                backup(dir.path(), &key(), &out.path().join(format!("b{i}.db"))).expect("backup")
+            })
             .collect();
         stop.store(true, Ordering::SeqCst);
         assert!(writer.join().expect("writer") > 0, "the writer wrote");
@@ -64,16 +66,16 @@ fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_
         // records at or below the head.
         let copy = SqliteStorage::open(
             &{
-            let d = out.path().join(format!("open{i}"));
-            std::os::unix::fs::DirBuilderExt::mode(
-                std::fs::DirBuilder::new().recursive(true),
-                0o700,
-            )
-            .create(&d)
-            .expect("dir");
-            std::fs::copy(&file, d.join(DB_FILE)).expect("copy");
-            d
-        },
+                let d = out.path().join(format!("open{i}"));
+                std::os::unix::fs::DirBuilderExt::mode(
+                    std::fs::DirBuilder::new().recursive(true),
+                    0o700,
+                )
+                .create(&d)
+                .expect("dir");
+                std::fs::copy(&file, d.join(DB_FILE)).expect("copy");
+                d
+            },
             &key(),
         )
         .expect("open the copy");
@@ -91,7 +93,11 @@ fn a_backup_taken_while_another_connection_writes_is_consistent_and_has_its_own_
         Err(BackupError::Exists(_))
     ));
     assert!(matches!(
-        backup(&out.path().join("nowhere"), &key(), &out.path().join("x.db")),
+        backup(
+            &out.path().join("nowhere"),
+            &key(),
+            &out.path().join("x.db")
+        ),
         Err(BackupError::NoStore(_))
     ));
 }
@@ -110,7 +116,8 @@ fn restore_refuses_an_open_or_unnamed_store_and_keeps_the_one_it_replaces() {
     assert_eq!(restored.head, made.head);
     assert_eq!(restored.replaced, None);
     assert_ne!(restored.epoch, made.epoch, "each restore makes a new epoch");
-    let reopened = SqliteStorage::open(fresh.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let reopened =
+        SqliteStorage::open(fresh.path(), &crate::storage::sqlite::test_key()).expect("open");
     assert_eq!(reopened.epoch().expect("epoch"), restored.epoch);
     assert_eq!(reopened.teams().expect("teams").len(), 3);
     drop(reopened);
@@ -127,7 +134,8 @@ fn restore_refuses_an_open_or_unnamed_store_and_keeps_the_one_it_replaces() {
     drop(storage);
     let restored = restore(&file, &key(), dir.path(), true).expect("restore over a stopped store");
     let kept = restored.replaced.expect("the old store is kept");
-    let reopened = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let reopened =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     assert_eq!(reopened.teams().expect("teams").len(), 3);
     drop(reopened);
     let old_dir = crate::storage::sqlite::private_tempdir();

@@ -464,7 +464,8 @@ mod tests {
     #[test]
     fn the_demo_activity_is_whole_records_of_the_team_with_the_planned_shape() {
         let dir = crate::storage::sqlite::private_tempdir();
-        let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("storage");
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("storage");
         let people = DemoPeople {
             pcsos: [UserId::new(), UserId::new()],
             volunteer: UserId::new(),

@@ -6,8 +6,8 @@
 use super::postgres::PoolOptions;
 use super::sqlite::key::StoreKeyError;
 use super::sqlite::ReaderLimits;
-use beatbook_core::StoreKey;
 use super::{PostgresStorage, SqliteStorage, StorageResult, SyncStorage};
+use beatbook_core::StoreKey;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;

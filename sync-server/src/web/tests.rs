@@ -82,7 +82,9 @@ fn t0() -> DateTime<Utc> {
 
 fn web(secure: bool) -> Web {
     let dir = crate::storage::sqlite::private_tempdir();
-    let storage = Arc::new(SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("store"));
+    let storage = Arc::new(
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("store"),
+    );
     admin::load_areas(&*storage, crate::demo::DEMO_AREAS).expect("areas");
     admin::create_lap(&*storage, "LAP-NV", "Northvale").expect("lap");
     let a = admin::create_team(&*storage, "Team A", Some("LAP-NV")).expect("team");

@@ -111,7 +111,8 @@ impl Harness {
     /// As [`Harness::start`], with these serve options.
     pub fn start_with(options: beatbook_server::serve::ServeOptions) -> Self {
         let dir = private_tempdir();
-        let server = BackgroundServer::start(dir.path(), &store_key(), options).expect("server starts");
+        let server =
+            BackgroundServer::start(dir.path(), &store_key(), options).expect("server starts");
         let storage: &dyn SyncStorage = server.storage().as_ref();
         let team = admin::create_team(storage, "Northvale NPT", None).expect("team");
         let other = admin::create_team(storage, "Southmere NPT", None).expect("team");

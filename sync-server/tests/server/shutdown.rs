@@ -21,7 +21,9 @@ fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
 #[test]
 fn a_request_in_flight_finishes_after_shutdown_starts() {
     let dir = crate::common::private_tempdir();
-    let mut server = BackgroundServer::start(dir.path(), &crate::common::store_key(), Default::default()).expect("server");
+    let mut server =
+        BackgroundServer::start(dir.path(), &crate::common::store_key(), Default::default())
+            .expect("server");
     let addr = server.addr();
     wait_for("the server to accept", || TcpStream::connect(addr).is_ok());
 

@@ -26,7 +26,8 @@ fn server() -> (BackgroundServer, TempDir) {
         },
         ..ServeOptions::default()
     };
-    let server = BackgroundServer::start(dir.path(), &crate::common::store_key(), options).expect("server starts");
+    let server = BackgroundServer::start(dir.path(), &crate::common::store_key(), options)
+        .expect("server starts");
     (server, dir)
 }
 

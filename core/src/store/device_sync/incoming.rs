@@ -34,6 +34,11 @@ pub struct PageApplied {
     /// Records erased here by this page (their text is then scrubbed from the search index's
     /// old segments and the WAL, as on the erasing device).
     pub erased: usize,
+    /// Contacts whose personal details this page redacted (their row deleted): scrubbed as an
+    /// erasure is, or the old page image with the values stays in the database file until some
+    /// later checkpoint (the raw-page scan, `tests/tests/e2e/raw_scan.rs`, found it there).
+    #[serde(default)]
+    pub redacted: usize,
     /// Records held back until fields they require arrive (counted in sync status).
     pub waiting: usize,
     /// Records this build cannot write, with the reason (counted in sync status as
@@ -87,6 +92,9 @@ pub(super) fn apply_page(
                         if held.remove(&key).is_some() {
                             sync_records::release(conn, kind, id)?;
                         }
+                        if removes_personal_details(kind, &object) {
+                            applied.redacted += 1;
+                        }
                     }
                     Materialized::Incomplete => {
                         sync_records::hold(conn, kind, id, HeldReason::Incomplete, &object, now)?;
@@ -108,6 +116,13 @@ pub(super) fn apply_page(
     }
     sync_records::save_all_clocks(conn, &plan.clocks)?;
     Ok(applied)
+}
+
+/// Whether writing this record deleted a contact's personal details (a redaction: its
+/// `details` are null, so `contacts::write_personal` deletes the row).
+fn removes_personal_details(kind: RecordKind, object: &Fields) -> bool {
+    kind == RecordKind::ContactPersonal
+        && object.get("details").is_none_or(serde_json::Value::is_null)
 }
 
 /// The page's records as `[[kind, id], …]`, the one parameter of the set-wise loads.

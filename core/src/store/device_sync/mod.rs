@@ -321,8 +321,9 @@ impl Store {
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
         let applied = result?;
         restored?;
-        if applied.erased > 0 {
-            // As on the erasing device: no old index segment or WAL frame keeps the text.
+        if applied.erased > 0 || applied.redacted > 0 {
+            // As on the erasing device: no old index segment, WAL frame or stale page image in
+            // the database file keeps the text.
             self.scrub_after_erasure()?;
         }
         Ok(applied)

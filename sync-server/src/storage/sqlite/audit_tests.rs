@@ -12,7 +12,8 @@ use rusqlite::Connection;
 /// A store with five entries, and the file opened as an attacker would, triggers dropped.
 fn store_with_five() -> (tempfile::TempDir, Connection) {
     let dir = super::private_tempdir();
-    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     let entries: Vec<_> = (1..=5)
         .map(|i| ServerAudit {
             record_id: Some(format!("c{i}")),
@@ -29,7 +30,8 @@ fn store_with_five() -> (tempfile::TempDir, Connection) {
 }
 
 fn verify(dir: &tempfile::TempDir, head: Option<&str>) -> Result<u64, ChainBreak> {
-    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     audit_chain::verify(&storage, head)
         .expect("read")
         .map(|v| v.entries)
@@ -82,7 +84,8 @@ fn two_entries_swapped_in_the_file_are_named() {
 fn entries_cut_off_the_end_are_caught_by_the_head_kept_off_the_host() {
     let (dir, conn) = store_with_five();
     let head = {
-        let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
         let verified = audit_chain::verify(&storage, None)
             .expect("read")
             .expect("intact");
@@ -126,7 +129,8 @@ fn a_store_from_before_the_chain_keeps_its_entries_chained() {
     assert_eq!(old_table, None, "the old log was folded into the chain");
     drop(conn);
     assert_eq!(verify(&dir, None), Ok(2));
-    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     let details: Vec<_> = storage
         .audit_log(10)
         .expect("log")

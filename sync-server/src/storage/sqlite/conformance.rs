@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 fn open() -> Option<Opened> {
     let dir = super::private_tempdir();
-    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     Some(Opened {
         storage: Arc::new(storage),
         _keep: Box::new(dir),

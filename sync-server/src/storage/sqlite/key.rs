@@ -96,11 +96,13 @@ pub fn load(key_file: Option<&Path>) -> Result<Option<StoreKey>, StoreKeyError> 
     match (key_file, from_env) {
         (Some(_), Some(_)) => Err(StoreKeyError::Ambiguous),
         (Some(path), None) => from_file(path).map(Some),
-        (None, Some(text)) => StoreKey::from_hex(&text)
-            .map(Some)
-            .map_err(|_| StoreKeyError::Malformed {
-                origin: KEY_ENV.into(),
-            }),
+        (None, Some(text)) => {
+            StoreKey::from_hex(&text)
+                .map(Some)
+                .map_err(|_| StoreKeyError::Malformed {
+                    origin: KEY_ENV.into(),
+                })
+        }
         (None, None) => Ok(None),
     }
 }
@@ -119,7 +121,11 @@ pub fn from_file(path: &Path) -> Result<StoreKey, StoreKeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(unreadable)?.permissions().mode() & 0o777;
+        let mode = std::fs::metadata(path)
+            .map_err(unreadable)?
+            .permissions()
+            .mode()
+            & 0o777;
         if mode & 0o077 != 0 {
             return Err(StoreKeyError::Shared {
                 path: path.to_owned(),

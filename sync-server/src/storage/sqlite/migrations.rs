@@ -111,7 +111,8 @@ mod tests {
         assert!(!columns.contains(&"fields".to_owned()), "{columns:?}");
         drop(conn);
 
-        let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("storage");
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("storage");
         let page = storage.feed_page(&filter(), 0, 10).expect("page");
         let expected: std::collections::BTreeMap<
             String,

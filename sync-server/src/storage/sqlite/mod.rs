@@ -36,8 +36,8 @@ use super::{
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
 use beatbook_core::sync::RecordKind;
-use readers::Readers;
 use beatbook_core::StoreKey;
+use readers::Readers;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

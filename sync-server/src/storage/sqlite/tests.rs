@@ -32,7 +32,8 @@ fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) ->
 #[test]
 fn a_feed_page_costs_the_same_however_long_the_feed_is() {
     let dir = super::private_tempdir();
-    let storage = SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     let team = beatbook_core::ids::TeamId::new();
     let member = UserId::new();
     let team_filter = FeedFilter {

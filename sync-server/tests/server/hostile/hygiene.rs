@@ -48,7 +48,8 @@ fn a_body_trickled_slowly_is_cut_off_by_its_deadline() {
         },
         ..ServeOptions::default()
     };
-    let server = BackgroundServer::start(dir.path(), &crate::common::store_key(), options).expect("server");
+    let server =
+        BackgroundServer::start(dir.path(), &crate::common::store_key(), options).expect("server");
     let mut stream = TcpStream::connect(server.addr()).expect("connect");
     stream
         .write_all(

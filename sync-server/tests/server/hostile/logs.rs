@@ -158,7 +158,9 @@ fn healthz_is_alive_and_readyz_follows_the_store() {
 
     // A store that cannot be reached: the file is gone before any reader could open it.
     let dir = crate::common::private_tempdir();
-    let storage = beatbook_server::storage::SqliteStorage::open(dir.path(), &crate::common::store_key()).expect("open");
+    let storage =
+        beatbook_server::storage::SqliteStorage::open(dir.path(), &crate::common::store_key())
+            .expect("open");
     std::fs::remove_file(storage.path()).expect("remove the database file");
     let server = BackgroundServer::serve(Arc::new(storage), Default::default()).expect("server");
     let client = crate::common::http_client().build().expect("client");
