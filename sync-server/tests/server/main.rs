@@ -17,6 +17,7 @@ mod reports;
 mod s62;
 mod shutdown;
 mod slow_clients;
+mod store_key;
 mod tls;
 mod transport;
 mod web_sign_in;
