@@ -51,7 +51,9 @@ pub fn run(command: Command) -> Result<(), CommandError> {
                 out.display()
             );
             println!(
-                "Keep it off the store's disk and out of its backups, and keep a copy safe:                  without it the store and its backups cannot be opened. Pass it with                  --store-key-file {} (or BEATBOOK_STORE_KEY_FILE).",
+                "Keep it off the store's disk and out of its backups, and keep a copy safe: \
+                 without it the store and its backups cannot be opened. Pass it with \
+                 --store-key-file {} (or BEATBOOK_STORE_KEY_FILE).",
                 out.display()
             );
             Ok(())
@@ -167,7 +169,10 @@ fn open_store(
             None if demo => {
                 let (key, path) = store_key::demo_key(dir)?;
                 println!(
-                    "Demo: no --store-key-file given, so the store is encrypted with a key made                      for the demo and kept at {} — beside the store, which protects nothing;                      fine for fictional people only. A real store's key lives elsewhere                      (docs/operations.md, \"The store key\").",
+                    "Demo: no --store-key-file given, so the store is encrypted with a key made \
+                     for the demo and kept at {} — beside the store, which protects nothing; \
+                     fine for fictional people only. A real store's key lives elsewhere \
+                     (docs/operations.md, \"The store key\").",
                     path.display()
                 );
                 key
