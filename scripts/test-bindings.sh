@@ -53,6 +53,9 @@ cleanup() {
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The server's store is encrypted: its key, for the server and the scenarios' admin commands.
+target/debug/beatbook-server admin new-store-key --out "$data/server.key" >/dev/null
+export BEATBOOK_STORE_KEY_FILE="$data/server.key"
 BEATBOOK_LOG_LEVEL=warn target/debug/beatbook-server serve --metrics-listen none --listen "127.0.0.1:$port" --data "$data/server" >"$data/server.log" 2>&1 &
 server_pid=$!
 export BEATBOOK_SERVER_URL="http://127.0.0.1:$port"
