@@ -2,7 +2,9 @@
 //! database file 0600 when the server creates them (SQLite gives its `-wal` and `-shm` files
 //! the database file's mode); a directory or file that group or other users may read, write or
 //! enter is refused at start, with the command that fixes it, rather than served from: the
-//! file holds the force's records (personal details included) in plain SQLite.
+//! file holds the force's records (personal details included). It is encrypted (`key.rs`), but
+//! a process running as another user on the same host may find the key (an environment, a
+//! misplaced key file): the permissions keep the file itself out of its reach.
 //!
 //! Unix only: elsewhere the directory's ACLs are the operator's to set.
 
