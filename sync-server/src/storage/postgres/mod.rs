@@ -36,6 +36,7 @@ use super::{
     PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
     WriteOutcome,
 };
+use super::device_audits::DeviceAudit;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
 use beatbook_core::sync::RecordKind;
@@ -232,6 +233,14 @@ impl SyncStorage for PostgresStorage {
 
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
         self.in_transaction(|tx| audit::append_in(tx, entries))
+    }
+
+    fn receive_device_audits(
+        &self,
+        device: DeviceId,
+        batch: &[DeviceAudit],
+    ) -> StorageResult<i64> {
+        self.in_transaction(|tx| audit::receive_from_device(tx, device, batch))
     }
 
     fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>> {

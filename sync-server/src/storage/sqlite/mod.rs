@@ -30,6 +30,7 @@ use super::{
     PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
     WriteOutcome,
 };
+use super::device_audits::DeviceAudit;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
 use beatbook_core::sync::RecordKind;
@@ -238,6 +239,14 @@ impl SyncStorage for SqliteStorage {
 
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
         audit::append(&mut self.writer(), entries)
+    }
+
+    fn receive_device_audits(
+        &self,
+        device: DeviceId,
+        batch: &[DeviceAudit],
+    ) -> StorageResult<i64> {
+        audit::receive_from_device(&mut self.writer(), device, batch)
     }
 
     fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
