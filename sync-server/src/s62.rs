@@ -15,8 +15,8 @@
 
 use crate::storage::device_audits::DeviceAudit;
 use crate::storage::{FeedRow, Principal, ServerAudit};
-use beatbook_core::sync::audit_wire::DeviceAuditEntry;
 use beatbook_core::audit::AuditAction;
+use beatbook_core::sync::audit_wire::DeviceAuditEntry;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::Op;
 use beatbook_core::sync::RecordKind;
@@ -203,11 +203,7 @@ mod tests {
 /// keeps it: who and from where are the token's (never what the entry claims); when is the
 /// device's clock, as the device logged it; the detail says it is the device's entry and its
 /// number there, and whether it arrived after the device was revoked.
-pub fn from_device(
-    principal: &Principal,
-    entry: &DeviceAuditEntry,
-    revoked: bool,
-) -> DeviceAudit {
+pub fn from_device(principal: &Principal, entry: &DeviceAuditEntry, revoked: bool) -> DeviceAudit {
     let mut detail = format!("device log entry {}", entry.seq);
     if revoked {
         detail.push_str(", handed in after the device was revoked");

@@ -52,9 +52,11 @@ pub async fn upload(
         ));
     }
     upload.check().map_err(|e| match e {
-        AuditUploadError::TooMany => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge, e.to_string())
-        }
+        AuditUploadError::TooMany => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BodyTooLarge,
+            e.to_string(),
+        ),
         other => ApiError::bad_request(other.to_string()),
     })?;
     let batch: Vec<_> = upload
@@ -64,10 +66,9 @@ pub async fn upload(
         .collect();
     let storage = state.storage.clone();
     let device = principal.device_id;
-    let acknowledged_through = crate::http::request_id::in_request(move || {
-        storage.receive_device_audits(device, &batch)
-    })
-    .await??;
+    let acknowledged_through =
+        crate::http::request_id::in_request(move || storage.receive_device_audits(device, &batch))
+            .await??;
     tracing::info!(
         device_id = %device,
         entries = upload.entries.len(),

@@ -85,8 +85,8 @@ async fn check(parts: &Parts, state: &AppState) -> Result<Holder, ApiError> {
     let hash = secrets::hash(&token.to_ascii_lowercase());
     let storage = state.storage.clone();
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let check = crate::http::request_id::in_request(move || storage.authenticate(hash, now_ms))
-        .await??;
+    let check =
+        crate::http::request_id::in_request(move || storage.authenticate(hash, now_ms)).await??;
     match check {
         TokenCheck::Active(principal) => Ok(Holder::Active(principal)),
         TokenCheck::Revoked(principal) => Ok(Holder::Revoked(principal)),

@@ -50,8 +50,8 @@
 //!   never sits whole in memory.
 
 pub mod audit_chain;
-pub mod device_audits;
 pub(crate) mod compact;
+pub mod device_audits;
 pub(crate) mod echo;
 pub mod epoch;
 pub mod location;

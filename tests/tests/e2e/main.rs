@@ -13,6 +13,7 @@ mod load;
 mod postgres_failover;
 mod postgres_instances;
 mod reports_e2e;
+mod s62_e2e;
 mod server_crash;
 mod supervisor_e2e;
 mod sync_e2e;

@@ -17,7 +17,10 @@ fn enrolled_device(storage: &dyn SyncStorage, code: u8) -> DeviceId {
     let north = team("Northvale NPT", None);
     let sam = user("PCSO Sam", Role::Pcso, Some(north.id));
     storage
-        .upsert_reference_rows(&[ReferenceRow::Team(north), ReferenceRow::User(sam.clone())], 1)
+        .upsert_reference_rows(
+            &[ReferenceRow::Team(north), ReferenceRow::User(sam.clone())],
+            1,
+        )
         .expect("reference");
     storage
         .add_enrolment_code([code; 32], sam.id, 10, 1_000)
@@ -41,7 +44,11 @@ fn batch(device: DeviceId, seqs: std::ops::RangeInclusive<i64>) -> Vec<DeviceAud
             device_id: Some(device),
             record_id: Some(format!("record-{device_seq}")),
             detail: Some(format!("device log entry {device_seq}")),
-            ..ServerAudit::new(1_000 + device_seq, AuditAction::Consultation, "contact_personal")
+            ..ServerAudit::new(
+                1_000 + device_seq,
+                AuditAction::Consultation,
+                "contact_personal",
+            )
         },
     })
     .collect()

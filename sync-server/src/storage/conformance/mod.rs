@@ -15,8 +15,8 @@
 //! - `concurrency`: N writers × M readers, concurrent retries (the contract's lock).
 
 pub(crate) mod audit;
-pub(crate) mod device_audits;
 pub(crate) mod concurrency;
+pub(crate) mod device_audits;
 pub(crate) mod echo;
 pub(crate) mod feed;
 pub(crate) mod operations;

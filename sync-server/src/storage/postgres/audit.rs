@@ -7,8 +7,8 @@
 use super::convert::{parsed_opt, seq};
 use crate::storage::audit_chain::{chain, hash32};
 use crate::storage::device_audits::{take_after, DeviceAudit};
-use beatbook_core::ids::DeviceId;
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
+use beatbook_core::ids::DeviceId;
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 

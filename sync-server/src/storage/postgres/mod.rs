@@ -30,13 +30,13 @@ pub mod testing;
 
 pub use pool::PoolOptions;
 
+use super::device_audits::DeviceAudit;
 use super::StorageError;
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
     PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
     WriteOutcome,
 };
-use super::device_audits::DeviceAudit;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
 use beatbook_core::sync::RecordKind;
@@ -235,11 +235,7 @@ impl SyncStorage for PostgresStorage {
         self.in_transaction(|tx| audit::append_in(tx, entries))
     }
 
-    fn receive_device_audits(
-        &self,
-        device: DeviceId,
-        batch: &[DeviceAudit],
-    ) -> StorageResult<i64> {
+    fn receive_device_audits(&self, device: DeviceId, batch: &[DeviceAudit]) -> StorageResult<i64> {
         self.in_transaction(|tx| audit::receive_from_device(tx, device, batch))
     }
 

@@ -6,8 +6,8 @@
 
 use crate::storage::audit_chain::{chain, hash32};
 use crate::storage::device_audits::{take_after, DeviceAudit};
-use beatbook_core::ids::DeviceId;
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
+use beatbook_core::ids::DeviceId;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 

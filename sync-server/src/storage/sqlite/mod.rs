@@ -25,12 +25,12 @@ mod readers;
 mod records;
 mod report_records;
 
+use super::device_audits::DeviceAudit;
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
     PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
     WriteOutcome,
 };
-use super::device_audits::DeviceAudit;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
 use beatbook_core::sync::RecordKind;
@@ -241,11 +241,7 @@ impl SyncStorage for SqliteStorage {
         audit::append(&mut self.writer(), entries)
     }
 
-    fn receive_device_audits(
-        &self,
-        device: DeviceId,
-        batch: &[DeviceAudit],
-    ) -> StorageResult<i64> {
+    fn receive_device_audits(&self, device: DeviceId, batch: &[DeviceAudit]) -> StorageResult<i64> {
         audit::receive_from_device(&mut self.writer(), device, batch)
     }
 
