@@ -56,7 +56,7 @@ impl SyncClient {
                 protocol: PROTOCOL_VERSION,
                 entries,
             };
-            let answer: AuditUploadResponse = self.transport.post(
+            let answer: AuditUploadResponse = match self.transport.post(
                 url.clone(),
                 Some(token),
                 &super::transport::to_json(&request)?,
@@ -64,7 +64,12 @@ impl SyncClient {
                 cancel,
                 traffic,
                 "audit upload answer",
-            )?;
+            ) {
+                // A server older than the endpoint: the entries stay here, marked unsent, until
+                // the server is upgraded; the sync itself goes on.
+                Err(SyncError::Server { status: 404, .. }) => return Ok(sent),
+                other => other?,
+            };
             let through = answer.acknowledged_through;
             if !(0..=last).contains(&through) {
                 return Err(SyncError::Protocol(format!(

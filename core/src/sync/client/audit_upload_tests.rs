@@ -162,3 +162,21 @@ fn a_server_that_lost_acknowledged_entries_gets_them_again() {
         0
     );
 }
+
+#[test]
+fn a_server_without_the_endpoint_keeps_the_entries_here_and_the_sync_goes_on() {
+    let server = TestServer::start();
+    let (client, device) = one_device(&server, options());
+    device.notes(2);
+    answer_audit_once(
+        &server,
+        Reply::error(404, ErrorCode::BadRequest, "no such route"),
+    );
+
+    let report = sync(&client, &device).expect("the sync goes on");
+
+    assert_eq!(report.accepted, 2);
+    assert_eq!(report.audit_entries_sent, 0);
+    assert!(device.store.audit_entries_unacknowledged().expect("count") >= 2);
+    assert!(held_by_server(&server, &device).is_empty());
+}
