@@ -106,6 +106,35 @@ pub fn disclosures<'a>(
         .collect()
 }
 
+/// An entry of a device's own log, handed in (`POST /v1/sync/audit`), as the server's chain
+/// keeps it: who and from where are the token's (never what the entry claims); when is the
+/// device's clock, as the device logged it; the detail says it is the device's entry and its
+/// number there, and whether it arrived after the device was revoked.
+pub fn from_device(principal: &Principal, entry: &DeviceAuditEntry, revoked: bool) -> DeviceAudit {
+    let mut detail = format!("device log entry {}", entry.seq);
+    if revoked {
+        detail.push_str(", handed in after the device was revoked");
+    }
+    if let Some(own) = &entry.detail {
+        detail.push_str(": ");
+        detail.push_str(own);
+    }
+    DeviceAudit {
+        device_seq: entry.seq,
+        entry: ServerAudit {
+            record_id: entry.record_id.clone(),
+            justification: entry.justification.clone(),
+            detail: Some(detail),
+            ..ServerAudit::new(
+                entry.at.timestamp_millis(),
+                entry.action,
+                entry.record_kind.clone(),
+            )
+            .by(principal)
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,34 +225,5 @@ mod tests {
             ..op
         };
         assert!(change(&p, &note, false, None, &state, &["text".into()], 1).is_empty());
-    }
-}
-
-/// An entry of a device's own log, handed in (`POST /v1/sync/audit`), as the server's chain
-/// keeps it: who and from where are the token's (never what the entry claims); when is the
-/// device's clock, as the device logged it; the detail says it is the device's entry and its
-/// number there, and whether it arrived after the device was revoked.
-pub fn from_device(principal: &Principal, entry: &DeviceAuditEntry, revoked: bool) -> DeviceAudit {
-    let mut detail = format!("device log entry {}", entry.seq);
-    if revoked {
-        detail.push_str(", handed in after the device was revoked");
-    }
-    if let Some(own) = &entry.detail {
-        detail.push_str(": ");
-        detail.push_str(own);
-    }
-    DeviceAudit {
-        device_seq: entry.seq,
-        entry: ServerAudit {
-            record_id: entry.record_id.clone(),
-            justification: entry.justification.clone(),
-            detail: Some(detail),
-            ..ServerAudit::new(
-                entry.at.timestamp_millis(),
-                entry.action,
-                entry.record_kind.clone(),
-            )
-            .by(principal)
-        },
     }
 }
