@@ -4,6 +4,7 @@
 //! revoked device's entries — those made after its last sync included — survive its wipe.
 
 use beatbook_core::model::*;
+use beatbook_core::store::AuditAction;
 use beatbook_core::sync::client::{sync_or_wipe, CancelFlag, NoProgress, SyncOutcome};
 use beatbook_e2e::device::Device;
 use beatbook_e2e::server::ServerProcess;
@@ -77,8 +78,35 @@ fn collection_disclosure_and_a_revoked_devices_log_reach_the_servers_log() {
     assert!(report.audit_entries_sent >= 1, "{report:?}");
     assert_eq!(pcso.store.audit_entries_unacknowledged().expect("count"), 0);
     sergeant.sync();
+    // The sergeant's device logs the personal record it received (collection by transfer),
+    // and hands that entry to the server on its next sync.
+    let received = sergeant
+        .store
+        .audit_entries(Some(&contact_id))
+        .expect("log");
+    assert!(
+        received.iter().any(|e| e.action == AuditAction::Collection
+            && e.record_kind == "contact_personal"
+            && e.detail.as_deref() == Some("received by sync")),
+        "{received:?}"
+    );
+    sergeant.sync();
 
     let log = server_log(&server);
+    assert!(
+        !lines_with(
+            &log,
+            &[
+                "collection",
+                &sergeant_device,
+                &contact_id,
+                "received by sync"
+            ]
+        )
+        .is_empty(),
+        "the sergeant's receipt is not in the server's log:\n{}",
+        log.join("\n")
+    );
     // The server's own entries: the personal record collected through the PCSO's push, and
     // disclosed to the sergeant's device by the pull.
     assert!(

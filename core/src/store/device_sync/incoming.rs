@@ -15,6 +15,7 @@
 
 use super::materialize::{self, Materialized};
 use super::outbox_forget_record;
+use super::received_log;
 use super::record_json::{self, Fields};
 use super::sync_records::{self, HeldReason};
 use crate::error::{Error, Result};
@@ -64,6 +65,7 @@ pub(super) fn apply_page(
     now: DateTime<Utc>,
 ) -> Result<PageApplied> {
     let PageState { records, mut held } = load(conn, changes)?;
+    let receiver = received_log::receiver(conn)?;
     let plan = pull_plan::plan_page(changes, &records);
     let mut applied = PageApplied {
         changed: plan.changed(),
@@ -77,6 +79,7 @@ pub(super) fn apply_page(
                 applied.erased += 1;
                 materialize::erase(conn, kind, id)?;
                 forget_erased(conn, kind, id)?;
+                received_log::log_arrival(conn, receiver.as_ref(), kind, id, true, now)?;
                 held.remove(&(kind, id.to_owned()));
             }
             RecordPlan::Write(write) => {
@@ -87,6 +90,7 @@ pub(super) fn apply_page(
                         if held.remove(&key).is_some() {
                             sync_records::release(conn, kind, id)?;
                         }
+                        received_log::log_arrival(conn, receiver.as_ref(), kind, id, false, now)?;
                     }
                     Materialized::Incomplete => {
                         sync_records::hold(conn, kind, id, HeldReason::Incomplete, &object, now)?;
