@@ -13,8 +13,10 @@
 //! erasure is still logged, since an erasure is the one change that must always be
 //! accountable. Entries are metadata only: kinds, ids, field *names*, never a value.
 
+use crate::storage::device_audits::DeviceAudit;
 use crate::storage::{FeedRow, Principal, ServerAudit};
 use beatbook_core::audit::AuditAction;
+use beatbook_core::sync::audit_wire::DeviceAuditEntry;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::Op;
 use beatbook_core::sync::RecordKind;
@@ -102,6 +104,35 @@ pub fn disclosures<'a>(
             ..ServerAudit::new(now_ms, AuditAction::Disclosure, row.kind.as_str()).by(principal)
         })
         .collect()
+}
+
+/// An entry of a device's own log, handed in (`POST /v1/sync/audit`), as the server's chain
+/// keeps it: who and from where are the token's (never what the entry claims); when is the
+/// device's clock, as the device logged it; the detail says it is the device's entry and its
+/// number there, and whether it arrived after the device was revoked.
+pub fn from_device(principal: &Principal, entry: &DeviceAuditEntry, revoked: bool) -> DeviceAudit {
+    let mut detail = format!("device log entry {}", entry.seq);
+    if revoked {
+        detail.push_str(", handed in after the device was revoked");
+    }
+    if let Some(own) = &entry.detail {
+        detail.push_str(": ");
+        detail.push_str(own);
+    }
+    DeviceAudit {
+        device_seq: entry.seq,
+        entry: ServerAudit {
+            record_id: entry.record_id.clone(),
+            justification: entry.justification.clone(),
+            detail: Some(detail),
+            ..ServerAudit::new(
+                entry.at.timestamp_millis(),
+                entry.action,
+                entry.record_kind.clone(),
+            )
+            .by(principal)
+        },
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! entry and search-index update: all of it commits, or none of it does.
 
 mod audit;
+mod audit_shipping;
 mod connection;
 mod migration_functions;
 pub mod migrations;

@@ -1,6 +1,7 @@
 //! Sync: the protocol's types, the hybrid clock, and the merge that device and server share.
 //! The design is in `docs/sync-protocol.md`.
 
+pub mod audit_wire;
 #[cfg(feature = "store")]
 pub mod client;
 pub mod compact_wire;

@@ -6,6 +6,7 @@ use crate::common;
 
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::*;
+use beatbook_core::store::AuditAction;
 use beatbook_core::sync::conflict::Resolution;
 use beatbook_core::sync::RecordKind;
 use beatbook_core::{Store, StoreKey};
@@ -275,6 +276,18 @@ fn a_concurrent_edit_of_one_field_keeps_both_values_and_devices_converge() {
     b.store
         .resolve_conflict(&b.actor, &conflicts[0].id, Resolution::KeepLoser)
         .expect("resolve");
+    let logged = b
+        .store
+        .audit_entries(Some(&problem.id.to_string()))
+        .expect("log");
+    assert!(
+        logged.iter().any(|e| e.action == AuditAction::Alteration
+            && e.user_id == b.actor.user_id
+            && e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("resolved, keep_loser"))),
+        "resolving is logged as an alteration: {logged:?}"
+    );
     server.sync(&b.store);
     server.sync(&a.store);
     assert_eq!(

@@ -26,30 +26,9 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            ApiError::unauthenticated("an Authorization: Bearer token is required")
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| secrets::is_token_shaped(t));
-        let Some(token) = token else {
-            return Err(wrong_token(
-                parts,
-                state,
-                "the bearer token is not a device token",
-            ));
-        };
-        let hash = secrets::hash(&token.to_ascii_lowercase());
-        let storage = state.storage.clone();
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let check = crate::http::request_id::in_request(move || storage.authenticate(hash, now_ms))
-            .await??;
-        match check {
-            TokenCheck::Active(principal) => Ok(Authed(principal)),
-            TokenCheck::Revoked => {
+        match check(parts, state).await? {
+            Holder::Active(principal) => Ok(Authed(principal)),
+            Holder::Revoked(_) => {
                 tracing::info!("request from a revoked device refused");
                 Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
@@ -57,8 +36,61 @@ impl FromRequestParts<AppState> for Authed {
                     "this device was revoked; wipe its data",
                 ))
             }
-            TokenCheck::Unknown => Err(wrong_token(parts, state, "unknown device token")),
         }
+    }
+}
+
+/// The device behind the token, revoked or not: only for handing in a device's s.62 log
+/// (`POST /v1/sync/audit`), the one thing a revoked device may still do — so that what was done
+/// on a lost phone before it was revoked reaches the force's log before the phone wipes.
+#[derive(Debug, Clone)]
+pub struct AuthedOrRevoked(pub Principal, pub bool);
+
+impl FromRequestParts<AppState> for AuthedOrRevoked {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(match check(parts, state).await? {
+            Holder::Active(principal) => AuthedOrRevoked(principal, false),
+            Holder::Revoked(principal) => AuthedOrRevoked(principal, true),
+        })
+    }
+}
+
+/// A known token's device.
+enum Holder {
+    Active(Principal),
+    Revoked(Principal),
+}
+
+/// Reads and checks the bearer token: a known device (active or revoked), or the error.
+async fn check(parts: &Parts, state: &AppState) -> Result<Holder, ApiError> {
+    let header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthenticated("an Authorization: Bearer token is required"))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| secrets::is_token_shaped(t));
+    let Some(token) = token else {
+        return Err(wrong_token(
+            parts,
+            state,
+            "the bearer token is not a device token",
+        ));
+    };
+    let hash = secrets::hash(&token.to_ascii_lowercase());
+    let storage = state.storage.clone();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let check =
+        crate::http::request_id::in_request(move || storage.authenticate(hash, now_ms)).await??;
+    match check {
+        TokenCheck::Active(principal) => Ok(Holder::Active(principal)),
+        TokenCheck::Revoked(principal) => Ok(Holder::Revoked(principal)),
+        TokenCheck::Unknown => Err(wrong_token(parts, state, "unknown device token")),
     }
 }
 

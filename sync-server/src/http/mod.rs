@@ -12,6 +12,7 @@
 //! target or headers too long get the error shape, not hyper's bare status); the request
 //! head's timeout is hyper's, set per connection (`connections`).
 
+pub mod audit_upload;
 pub mod auth;
 pub mod body;
 pub mod enrol;

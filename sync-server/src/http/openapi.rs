@@ -77,6 +77,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .routes(routes!(super::enrol::enrol))
         .routes(routes!(super::push::push))
+        .routes(routes!(super::audit_upload::upload))
         .routes(routes!(super::pull::pull))
         .routes(routes!(super::pull::status))
         .routes(routes!(super::reports::json))
@@ -233,6 +234,7 @@ mod tests {
                 "GET /v1/sync/pull",
                 "GET /v1/sync/status",
                 "POST /v1/enrol",
+                "POST /v1/sync/audit",
                 "POST /v1/sync/push",
             ]
         );

@@ -51,6 +51,7 @@
 
 pub mod audit_chain;
 pub(crate) mod compact;
+pub mod device_audits;
 pub(crate) mod echo;
 pub mod epoch;
 pub mod location;
@@ -126,7 +127,8 @@ pub struct Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenCheck {
     Unknown,
-    Revoked,
+    /// Revoked: the device may only hand in its s.62 log (`POST /v1/sync/audit`), as who it was.
+    Revoked(Principal),
     Active(Principal),
 }
 
@@ -467,6 +469,16 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     fn append_audit(&self, entry: &ServerAudit) -> StorageResult<()> {
         self.append_audits(std::slice::from_ref(entry))
     }
+    /// Chains entries of `device`'s own log onto the server's, in one transaction with the
+    /// device's mark (the highest entry of its log held): repeats are skipped and a batch past
+    /// a gap adds nothing (`device_audits::take_after`). Returns the mark afterwards; an unknown
+    /// device is `NotFound`. A revoked device's log is taken too: it is how a lost phone's
+    /// last actions reach the force's log.
+    fn receive_device_audits(
+        &self,
+        device: DeviceId,
+        batch: &[device_audits::DeviceAudit],
+    ) -> StorageResult<i64>;
     /// Entries `filter` admits, newest first, at most `limit`.
     fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>>;
     /// Entries with `seq > after`, in seq order, at most `limit`, as stored (for verifying

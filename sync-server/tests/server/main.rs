@@ -6,6 +6,7 @@ mod browser;
 mod common;
 mod contract;
 mod demo;
+mod device_logs;
 mod enrolment;
 mod epochs;
 mod hostile;

@@ -14,6 +14,7 @@ mod postgres_failover;
 mod postgres_instances;
 mod raw_scan;
 mod reports_e2e;
+mod s62_e2e;
 mod server_crash;
 mod supervisor_e2e;
 mod sync_e2e;

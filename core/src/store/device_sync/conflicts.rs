@@ -6,6 +6,7 @@ use super::materialize::{self, Materialized};
 use super::{record_json, sync_records};
 use crate::error::{Error, Result};
 use crate::model::Actor;
+use crate::store::audit::{self, AuditAction, AuditEvent};
 use crate::store::rows::{from_json, to_json};
 use crate::store::sql_time::t;
 use crate::store::Store;
@@ -81,6 +82,24 @@ impl Store {
             conflict.resolved_at = Some(now);
             // The conflicts table is tracked: this write is captured as the resolution's op.
             write_conflict(tx, &conflict)?;
+            // s.62: resolving alters the record (keep the loser) or settles which value stands.
+            let detail = format!(
+                "conflict {} resolved, {}: field {}",
+                conflict.id,
+                resolution.as_str(),
+                conflict.field
+            );
+            audit::append(
+                tx,
+                actor,
+                now,
+                AuditEvent::new(
+                    AuditAction::Alteration,
+                    conflict.record_kind.as_str(),
+                    &conflict.record_id,
+                )
+                .detail(&detail),
+            )?;
             Ok(conflict)
         })
     }

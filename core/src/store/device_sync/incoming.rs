@@ -15,6 +15,7 @@
 
 use super::materialize::{self, Materialized};
 use super::outbox_forget_record;
+use super::received_log;
 use super::record_json::{self, Fields};
 use super::sync_records::{self, HeldReason};
 use crate::error::{Error, Result};
@@ -69,6 +70,7 @@ pub(super) fn apply_page(
     now: DateTime<Utc>,
 ) -> Result<PageApplied> {
     let PageState { records, mut held } = load(conn, changes)?;
+    let receiver = received_log::receiver(conn)?;
     let plan = pull_plan::plan_page(changes, &records);
     let mut applied = PageApplied {
         changed: plan.changed(),
@@ -82,6 +84,7 @@ pub(super) fn apply_page(
                 applied.erased += 1;
                 materialize::erase(conn, kind, id)?;
                 forget_erased(conn, kind, id)?;
+                received_log::log_arrival(conn, receiver.as_ref(), kind, id, true, now)?;
                 held.remove(&(kind, id.to_owned()));
             }
             RecordPlan::Write(write) => {
@@ -92,9 +95,18 @@ pub(super) fn apply_page(
                         if held.remove(&key).is_some() {
                             sync_records::release(conn, kind, id)?;
                         }
-                        if removes_personal_details(kind, &object) {
+                        let redaction = removes_personal_details(kind, &object);
+                        if redaction {
                             applied.redacted += 1;
                         }
+                        received_log::log_arrival(
+                            conn,
+                            receiver.as_ref(),
+                            kind,
+                            id,
+                            redaction,
+                            now,
+                        )?;
                     }
                     Materialized::Incomplete => {
                         sync_records::hold(conn, kind, id, HeldReason::Incomplete, &object, now)?;

@@ -9,6 +9,7 @@ pub(super) mod conflicts;
 pub mod epoch;
 mod incoming;
 mod materialize;
+mod received_log;
 pub(crate) mod record_json;
 mod restamp;
 mod snapshot;

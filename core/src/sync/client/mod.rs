@@ -17,6 +17,7 @@
 //! cryptography from the OpenSSL SQLCipher links), `pinning` (the server's key pinned at
 //! enrolment).
 
+mod audit_upload;
 mod error;
 pub mod pinning;
 mod progress;
@@ -24,6 +25,8 @@ mod retry;
 mod tls;
 mod transport;
 
+#[cfg(test)]
+mod audit_upload_tests;
 #[cfg(test)]
 mod test_server;
 #[cfg(test)]
@@ -131,6 +134,8 @@ pub struct SyncReport {
     pub pending: u64,
     /// Conflicts waiting for someone to resolve them.
     pub open_conflicts: u64,
+    /// Entries of this device's s.62 log handed to the server (it holds them now).
+    pub audit_entries_sent: u64,
     /// Request body bytes sent, gzipped, retries included.
     pub bytes_sent: u64,
     /// Response body bytes received as sent (gzipped when the server gzips).
@@ -347,6 +352,9 @@ impl SyncClient {
             }
             other => other?,
         }
+        // Between push and pull: what was done on this device reaches the server's log even
+        // when the pull is long or cut off (what a pull logs goes with the next sync).
+        self.send_audit_log(store, &token, run)?;
         self.pull(store, &token, run)?;
         if store.replaying()? {
             // The pull from 0 is through: queue what the restored server lacks, and send it.
@@ -555,6 +563,9 @@ pub fn sync_or_wipe(
     match client.sync(&store, listener, cancel) {
         Ok(report) => Ok(SyncOutcome::Synced(report)),
         Err(SyncError::DeviceRevoked) => {
+            // The log goes first: the server accepts a revoked device's log and nothing else.
+            // Whether it got there or not, the store is wiped.
+            let _ = client.hand_in_audit_log(&store, cancel);
             store.wipe()?;
             Ok(SyncOutcome::Wiped)
         }

@@ -4,6 +4,7 @@
 //! failures. The real server is tested in `sync-server/` and end to end in `tests/`.
 
 use crate::ids::{DeviceId, UserId};
+use crate::sync::audit_wire::{AuditUploadRequest, AuditUploadResponse, DeviceAuditEntry};
 use crate::sync::protocol::{
     Change, EnrolRequest, EnrolResponse, EnrolledUser, ErrorBody, ErrorCode, FieldState, OpResult,
     OpStatus, PullResponse, PushRequest, PushResponse, RecordKind, RejectCode, StatusResponse,
@@ -97,6 +98,8 @@ pub struct Model {
     pub clock_ahead_pushes: usize,
     /// How far the server's clock is behind the real one.
     pub clock_behind: chrono::Duration,
+    /// Each device's s.62 log entries as handed in.
+    pub audit: HashMap<DeviceId, Vec<DeviceAuditEntry>>,
 }
 
 impl Model {
@@ -114,12 +117,16 @@ impl Model {
                     .and_then(|h| h.strip_prefix("Bearer "))
                     .unwrap_or_default()
                     .to_owned();
-                if self.revoked.contains(&token) {
-                    return Reply::error(401, ErrorCode::DeviceRevoked, "revoked");
-                }
                 let Some(&(device, user)) = self.devices.get(&token) else {
                     return Reply::error(401, ErrorCode::Unauthenticated, "unknown token");
                 };
+                if (req.method.as_str(), path) == ("POST", "/v1/sync/audit") {
+                    // The one request a revoked device may still make.
+                    return self.audit(device, req);
+                }
+                if self.revoked.contains(&token) {
+                    return Reply::error(401, ErrorCode::DeviceRevoked, "revoked");
+                }
                 match (req.method.as_str(), path) {
                     ("POST", "/v1/sync/push") => self.push(req),
                     ("GET", "/v1/sync/pull") => self.pull(req),
@@ -138,6 +145,25 @@ impl Model {
             }
             _ => Reply::error(400, ErrorCode::BadRequest, "no such endpoint"),
         }
+    }
+
+    fn audit(&mut self, device: DeviceId, req: &Request) -> Reply {
+        let Ok(upload) = serde_json::from_slice::<AuditUploadRequest>(&req.body) else {
+            return Reply::error(400, ErrorCode::BadRequest, "bad body");
+        };
+        let held = self.audit.entry(device).or_default();
+        let through = held.last().map_or(0, |e| e.seq);
+        // Contiguous only, as the real server: a batch that starts past a gap is not taken.
+        if upload.entries.first().is_some_and(|e| e.seq <= through + 1) {
+            held.extend(upload.entries.into_iter().filter(|e| e.seq > through));
+        }
+        let acknowledged_through = held.last().map_or(0, |e| e.seq);
+        Reply::json(
+            200,
+            &AuditUploadResponse {
+                acknowledged_through,
+            },
+        )
     }
 
     fn enrol(&mut self, req: &Request) -> Reply {

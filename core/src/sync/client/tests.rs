@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use tempfile::TempDir;
 
-fn options() -> SyncOptions {
+pub(super) fn options() -> SyncOptions {
     SyncOptions {
         backoff_base: Duration::from_millis(1),
         backoff_max: Duration::from_millis(4),
@@ -22,18 +22,18 @@ fn options() -> SyncOptions {
     }
 }
 
-fn client(server: &TestServer, options: SyncOptions) -> SyncClient {
+pub(super) fn client(server: &TestServer, options: SyncOptions) -> SyncClient {
     SyncClient::new(&server.url, options).expect("client")
 }
 
-struct Device {
-    dir: TempDir,
-    store: Store,
-    actor: Actor,
+pub(super) struct Device {
+    pub(super) dir: TempDir,
+    pub(super) store: Store,
+    pub(super) actor: Actor,
 }
 
 impl Device {
-    fn token(&self) -> String {
+    pub(super) fn token(&self) -> String {
         self.store
             .enrolment()
             .expect("enrolment")
@@ -58,7 +58,7 @@ impl Device {
             .id
     }
 
-    fn notes(&self, n: usize) -> Vec<NoteId> {
+    pub(super) fn notes(&self, n: usize) -> Vec<NoteId> {
         (0..n).map(|i| self.note(&format!("Note {i}"))).collect()
     }
 
@@ -94,13 +94,13 @@ fn enrolled(server: &TestServer, client: &SyncClient, team: TeamId, name: &str) 
     Device { dir, store, actor }
 }
 
-fn one_device(server: &TestServer, options: SyncOptions) -> (SyncClient, Device) {
+pub(super) fn one_device(server: &TestServer, options: SyncOptions) -> (SyncClient, Device) {
     let client = client(server, options);
     let device = enrolled(server, &client, TeamId::new(), "Sam");
     (client, device)
 }
 
-fn sync(client: &SyncClient, device: &Device) -> Result<SyncReport, SyncError> {
+pub(super) fn sync(client: &SyncClient, device: &Device) -> Result<SyncReport, SyncError> {
     client.sync(&device.store, &NoProgress, &CancelFlag::new())
 }
 

@@ -10,11 +10,13 @@
 //! - `people`: reference data, enrolment, tokens, revocation.
 //! - `reports`: report records.
 //! - `audit`: the s.62 log: written with its batch, filtered, one chain under racing appends.
+//! - `device_audits`: a device's own log handed in: once each, never past a gap, per device.
 //! - `operations`: what operators read (the store's size).
 //! - `concurrency`: N writers × M readers, concurrent retries (the contract's lock).
 
 pub(crate) mod audit;
 pub(crate) mod concurrency;
+pub(crate) mod device_audits;
 pub(crate) mod echo;
 pub(crate) mod feed;
 pub(crate) mod operations;
@@ -74,6 +76,7 @@ macro_rules! storage_conformance_tests {
             audit::a_batch_logs_its_accepted_writes_in_its_transaction,
             audit::the_log_filters_by_user_record_operation_and_period,
             audit::racing_appenders_keep_one_unbroken_chain,
+            device_audits::a_devices_log_is_chained_once_and_never_past_a_gap,
             operations::the_store_reports_its_size,
             concurrency::writers_and_readers_lose_nothing_skip_nothing_apply_nothing_twice,
             concurrency::concurrent_retries_of_one_batch_apply_each_op_once,

@@ -7,7 +7,7 @@ use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Lap, Role, Team, User};
 use std::sync::Arc;
 
-fn team(name: &str, lap: Option<&str>) -> Team {
+pub(crate) fn team(name: &str, lap: Option<&str>) -> Team {
     Team {
         id: TeamId::new(),
         name: name.into(),
@@ -15,7 +15,7 @@ fn team(name: &str, lap: Option<&str>) -> Team {
     }
 }
 
-fn user(name: &str, role: Role, team: Option<TeamId>) -> User {
+pub(crate) fn user(name: &str, role: Role, team: Option<TeamId>) -> User {
     User {
         id: UserId::new(),
         display_name: name.into(),
@@ -145,15 +145,14 @@ pub(crate) fn a_code_enrols_one_device_once_and_its_token_authenticates_it(
         Err(EnrolRefusal::Invalid)
     );
 
-    match storage.authenticate(token, 200_000).expect("auth") {
-        TokenCheck::Active(p) => {
-            assert_eq!(p.device_id, device.id);
-            assert_eq!(p.user_id, sam.id);
-            assert_eq!(p.role, Role::Pcso);
-            assert_eq!(p.team_id, Some(north.id));
-        }
+    let principal = match storage.authenticate(token, 200_000).expect("auth") {
+        TokenCheck::Active(p) => p,
         other => panic!("not active: {other:?}"),
-    }
+    };
+    assert_eq!(principal.device_id, device.id);
+    assert_eq!(principal.user_id, sam.id);
+    assert_eq!(principal.role, Role::Pcso);
+    assert_eq!(principal.team_id, Some(north.id));
     assert_eq!(
         storage.authenticate([7u8; 32], 1).expect("auth"),
         TokenCheck::Unknown
@@ -168,9 +167,10 @@ pub(crate) fn a_code_enrols_one_device_once_and_its_token_authenticates_it(
     assert!(!storage
         .revoke_device(DeviceId::new(), 300_000)
         .expect("revoke"));
+    // Still known as who it was: a revoked device may hand in its log, nothing else.
     assert_eq!(
         storage.authenticate(token, 300_001).expect("auth"),
-        TokenCheck::Revoked
+        TokenCheck::Revoked(principal)
     );
     assert_eq!(
         storage.devices().expect("devices")[0].revoked_at_ms,

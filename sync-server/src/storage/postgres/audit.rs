@@ -6,7 +6,9 @@
 
 use super::convert::{parsed_opt, seq};
 use crate::storage::audit_chain::{chain, hash32};
+use crate::storage::device_audits::{take_after, DeviceAudit};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
+use beatbook_core::ids::DeviceId;
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
@@ -93,6 +95,33 @@ pub(super) fn append_in(
         &params,
     )?;
     Ok(())
+}
+
+/// Chains a device's own entries after its mark, and moves the mark, inside the caller's
+/// transaction. The device's row is locked first, so two uploads from one device (a retry
+/// racing its original) are serialised and never chain an entry twice.
+pub(super) fn receive_from_device(
+    client: &mut impl GenericClient,
+    device: DeviceId,
+    batch: &[DeviceAudit],
+) -> StorageResult<i64> {
+    let id = device.to_string();
+    let mark: i64 = client
+        .query_opt(
+            "SELECT audit_through FROM devices WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )?
+        .ok_or_else(|| StorageError::NotFound("no such device".into()))?
+        .try_get(0)?;
+    let (new, after) = take_after(mark, batch);
+    append_in(client, &new)?;
+    if after != mark {
+        client.execute(
+            "UPDATE devices SET audit_through = $2 WHERE id = $1",
+            &[&id, &after],
+        )?;
+    }
+    Ok(after)
 }
 
 /// Entries `filter` admits, newest first.

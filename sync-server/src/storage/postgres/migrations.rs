@@ -21,6 +21,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0003_op_ids_per_device",
         include_str!("../../../migrations/postgres/0003_op_ids_per_device.sql"),
     ),
+    (
+        "0004_device_audit_marks",
+        include_str!("../../../migrations/postgres/0004_device_audit_marks.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.

@@ -30,6 +30,7 @@ pub mod testing;
 
 pub use pool::PoolOptions;
 
+use super::device_audits::DeviceAudit;
 use super::StorageError;
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
@@ -232,6 +233,10 @@ impl SyncStorage for PostgresStorage {
 
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
         self.in_transaction(|tx| audit::append_in(tx, entries))
+    }
+
+    fn receive_device_audits(&self, device: DeviceId, batch: &[DeviceAudit]) -> StorageResult<i64> {
+        self.in_transaction(|tx| audit::receive_from_device(tx, device, batch))
     }
 
     fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>> {

@@ -278,15 +278,15 @@ pub(super) fn check_token(
     };
     let revoked_at: Option<i64> = row.try_get(2)?;
     let last_seen_at: Option<i64> = row.try_get(3)?;
-    if revoked_at.is_some() {
-        return Ok((TokenCheck::Revoked, last_seen_at));
-    }
     let principal = Principal {
         device_id: parsed(&row, 0, "device id")?,
         user_id: parsed(&row, 1, "user id")?,
         role: parsed(&row, 4, "role")?,
         team_id: parsed_opt(&row, 5, "team id")?,
     };
+    if revoked_at.is_some() {
+        return Ok((TokenCheck::Revoked(principal), last_seen_at));
+    }
     Ok((TokenCheck::Active(principal), last_seen_at))
 }
 

@@ -5,7 +5,9 @@
 //! head the new entries follow.
 
 use crate::storage::audit_chain::{chain, hash32};
+use crate::storage::device_audits::{take_after, DeviceAudit};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
+use beatbook_core::ids::DeviceId;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -55,6 +57,29 @@ pub(super) fn append(conn: &mut Connection, entries: &[ServerAudit]) -> StorageR
     append_in(&tx, entries)?;
     tx.commit()?;
     Ok(())
+}
+
+/// Chains a device's own entries after its mark, and moves the mark, in one transaction.
+pub(super) fn receive_from_device(
+    conn: &mut Connection,
+    device: DeviceId,
+    batch: &[DeviceAudit],
+) -> StorageResult<i64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let id = device.to_string();
+    let mark: i64 = tx
+        .prepare_cached("SELECT audit_through FROM devices WHERE id = ?1")?
+        .query_row([&id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StorageError::NotFound("no such device".into()))?;
+    let (new, after) = take_after(mark, batch);
+    append_in(&tx, &new)?;
+    if after != mark {
+        tx.prepare_cached("UPDATE devices SET audit_through = ?2 WHERE id = ?1")?
+            .execute(params![id, after])?;
+    }
+    tx.commit()?;
+    Ok(after)
 }
 
 /// Entries `filter` admits, newest first.

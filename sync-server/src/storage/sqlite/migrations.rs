@@ -34,6 +34,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0006_op_ids_per_device",
         include_str!("../../../migrations/0006_op_ids_per_device.sql"),
     ),
+    (
+        "0007_device_audit_marks",
+        include_str!("../../../migrations/0007_device_audit_marks.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -28,6 +28,7 @@ mod readers;
 mod records;
 mod report_records;
 
+use super::device_audits::DeviceAudit;
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
     PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
@@ -250,6 +251,10 @@ impl SyncStorage for SqliteStorage {
 
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
         audit::append(&mut self.writer(), entries)
+    }
+
+    fn receive_device_audits(&self, device: DeviceId, batch: &[DeviceAudit]) -> StorageResult<i64> {
+        audit::receive_from_device(&mut self.writer(), device, batch)
     }
 
     fn audit_search(&self, filter: &AuditFilter, limit: u32) -> StorageResult<Vec<ChainedAudit>> {

@@ -278,7 +278,9 @@ pub(super) fn check_token(
         .optional()?;
     Ok(match row {
         None => (TokenCheck::Unknown, None),
-        Some(row) if row.revoked_at.is_some() => (TokenCheck::Revoked, row.last_seen_at),
+        Some(row) if row.revoked_at.is_some() => {
+            (TokenCheck::Revoked(row.principal), row.last_seen_at)
+        }
         Some(row) => (TokenCheck::Active(row.principal), row.last_seen_at),
     })
 }

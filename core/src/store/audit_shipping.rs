@@ -1,0 +1,75 @@
+//! Handing the device's s.62 log to the server: which entries the server has not yet
+//! acknowledged, and remembering what it has. Entries are never deleted here — the device's
+//! log stays whole (it is append-only by trigger); the server's acknowledgement only moves
+//! the mark, so an entry is sent until the server holds it, and a wipe after the last sync
+//! loses nothing the server does not already hold. Wire form: `sync::audit_wire`.
+
+use super::sql_time::SqlTime;
+use super::Store;
+use crate::error::{Error, Result};
+use crate::sync::audit_wire::DeviceAuditEntry;
+
+impl Store {
+    /// Up to `limit` log entries the server has not acknowledged, oldest first, in wire form.
+    pub fn audit_entries_to_send(&self, limit: usize) -> Result<Vec<DeviceAuditEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, at, action, record_kind, record_id, justification, detail
+                 FROM audit_log
+                 WHERE seq > (SELECT audit_acknowledged_through FROM sync_state WHERE id = 1)
+                 ORDER BY seq LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit], |r| {
+                Ok(DeviceAuditEntry {
+                    seq: r.get(0)?,
+                    at: r.get::<_, SqlTime>(1)?.0,
+                    action: r.get(2)?,
+                    record_kind: r.get(3)?,
+                    record_id: r.get(4)?,
+                    justification: r.get(5)?,
+                    detail: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// How many log entries wait for the server's acknowledgement.
+    pub fn audit_entries_unacknowledged(&self) -> Result<u64> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT count(*) FROM audit_log
+                     WHERE seq > (SELECT audit_acknowledged_through FROM sync_state WHERE id = 1)",
+                )?
+                .query_row([], |r| r.get(0))?)
+        })
+    }
+
+    /// Notes that the server holds every entry up to `through`, and no more: a server restored
+    /// from a backup may hold less than it once acknowledged, and the entries above the mark are
+    /// then sent again (the log itself never loses them). A mark beyond this log's last entry is
+    /// a server fault and is refused, so no entry is ever skipped.
+    pub fn note_audit_acknowledged(&self, through: i64) -> Result<()> {
+        self.write(|tx| {
+            let newest: i64 =
+                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| {
+                    r.get(0)
+                })?;
+            if through > newest {
+                return Err(Error::Corrupt {
+                    kind: "audit acknowledgement",
+                    reason: format!(
+                        "the server acknowledged entry {through}, but this log ends at {newest}"
+                    ),
+                });
+            }
+            tx.execute(
+                "UPDATE sync_state SET audit_acknowledged_through = ?1 WHERE id = 1",
+                [through],
+            )?;
+            Ok(())
+        })
+    }
+}
