@@ -1,9 +1,8 @@
 //! s.62 on the receiving device: a pulled record that names people (a contact's personal
 //! record, a problem — its analysis triangle names offender and victim) is a *collection by
 //! transfer* here, and a pulled erasure or redaction of one is an *erasure* here; both are
-//! logged in the
-//! page's transaction, as the device's user (the one the data was transferred to), metadata
-//! only. The server logs the other side (its disclosure to this device).
+//! logged in the page's transaction, as the device's user (the one the data was transferred
+//! to), metadata only. The server logs the other side (its disclosure to this device).
 
 use crate::error::Result;
 use crate::model::Actor;
