@@ -6,6 +6,7 @@ pub mod client;
 pub mod compact_wire;
 pub mod conflict;
 pub mod hlc;
+pub mod legacy_fields;
 pub mod merge;
 pub mod protocol;
 pub mod pull_plan;
