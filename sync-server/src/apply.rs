@@ -18,10 +18,12 @@ use crate::validate;
 use beatbook_core::ids::{DeviceId, UserId};
 use beatbook_core::model::TimeSense;
 use beatbook_core::sync::conflict::Conflict;
+use beatbook_core::sync::legacy_fields;
 use beatbook_core::sync::merge::{plan_op, ConflictFound, OpPlan, RecordState};
 use beatbook_core::sync::protocol::{Op, RejectCode};
 use beatbook_core::sync::{Hlc, RecordKind};
 use chrono::{DateTime, SecondsFormat, Utc};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
@@ -101,10 +103,27 @@ pub fn precheck(ctx: &PushContext, op: &Op) -> Result<(), Rejection> {
 /// Decides what `op` does to `current` (called inside the storage's transaction, after the
 /// storage has answered a repeated op id `duplicate`): the prechecks, then the record's rules.
 pub fn decide(ctx: &PushContext, op: &Op, current: &CurrentRecord) -> Decision {
-    match precheck(ctx, op).and_then(|()| decide_or_reject(ctx, op, current)) {
+    let decided = precheck(ctx, op)
+        .and_then(|()| current_fields(op))
+        .and_then(|op| decide_or_reject(ctx, &op, current));
+    match decided {
         Ok(decision) => decision,
         Err(Rejection { code, message }) => Decision::Reject { code, message },
     }
+}
+
+/// The op in this build's fields: an older build's whole-triangle op is read as the six corner
+/// fields (`beatbook_core::sync::legacy_fields`); one whose triangle is not an object is refused.
+fn current_fields(op: &Op) -> Result<Cow<'_, Op>, Rejection> {
+    if !legacy_fields::has_legacy_fields(op) {
+        return Ok(Cow::Borrowed(op));
+    }
+    let mut upgraded = op.clone();
+    legacy_fields::upgrade_op(&mut upgraded).map_err(|e| Rejection {
+        code: RejectCode::InvalidRecord,
+        message: e.to_string(),
+    })?;
+    Ok(Cow::Owned(upgraded))
 }
 
 fn decide_or_reject(
@@ -290,5 +309,7 @@ fn conflict_row(
     })
 }
 
+#[cfg(test)]
+mod legacy_tests;
 #[cfg(test)]
 mod tests;

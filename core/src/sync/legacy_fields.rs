@@ -21,6 +21,11 @@ pub struct BadLegacyField {
     pub field: &'static str,
 }
 
+/// Whether `op` sets a field only older builds send (what [`upgrade_op`] rewrites).
+pub fn has_legacy_fields(op: &Op) -> bool {
+    op.kind == RecordKind::Problem && op.fields.contains_key(LEGACY_TRIANGLE)
+}
+
 /// Rewrites an older build's op in this build's fields: a problem's `triangle` becomes the six
 /// corners, each with the triangle's base. A corner the op also sets itself keeps its own
 /// change. Ops without legacy fields are left as they are.

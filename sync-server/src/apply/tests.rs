@@ -7,7 +7,7 @@ use beatbook_core::model::Role;
 use beatbook_core::sync::protocol::{Erasure, FieldChange};
 use serde_json::json;
 
-fn ctx(role: Role) -> PushContext {
+pub(super) fn ctx(role: Role) -> PushContext {
     let user_id = UserId::new();
     PushContext {
         principal: Principal {
@@ -138,7 +138,7 @@ fn review_fields(ctx: &PushContext, items: usize) -> serde_json::Value {
     })
 }
 
-fn rejected_code(decision: Decision) -> Option<RejectCode> {
+pub(super) fn rejected_code(decision: Decision) -> Option<RejectCode> {
     match decision {
         Decision::Reject { code, .. } => Some(code),
         _ => None,

@@ -21,6 +21,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0003_op_ids_per_device",
         include_str!("../../../migrations/postgres/0003_op_ids_per_device.sql"),
     ),
+    (
+        "0004_triangle_corners",
+        include_str!("../../../migrations/postgres/0004_triangle_corners.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
@@ -30,8 +34,32 @@ type ConvertStep = fn(&mut Transaction<'_>) -> StorageResult<()>;
 fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0002_audit_chain" => Some(|tx| super::audit::adopt_legacy(tx)),
+        "0004_triangle_corners" => Some(split_triangles),
         _ => None,
     }
+}
+
+/// Migration 0004's step: every stored problem's `triangle` split into its corner fields
+/// (`storage::triangle_corners`, as the SQLite store's 0007).
+fn split_triangles(tx: &mut Transaction<'_>) -> StorageResult<()> {
+    let rows = tx.query(
+        "SELECT record_id, field_values, clocks FROM records WHERE kind = 'problem' AND NOT erased",
+        &[],
+    )?;
+    for r in rows {
+        let (id, values, clocks): (String, String, Vec<u8>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if let Some((values, clocks)) =
+            crate::storage::triangle_corners::split_stored(&values, &clocks)?
+        {
+            tx.execute(
+                "UPDATE records SET field_values = $2, clocks = $3
+                 WHERE kind = 'problem' AND record_id = $1",
+                &[&id, &values, &clocks],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The advisory lock's first key (the second is the schema's hash): "BBMG".
