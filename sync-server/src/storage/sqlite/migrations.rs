@@ -153,8 +153,11 @@ mod tests {
         let path = dir.path().join("beatbook-server.db");
         super::super::permissions::prepare_file(&path).expect("a private file");
         let mut conn = Connection::open(&path).expect("open");
-        for (_, sql) in &MIGRATIONS[..6] {
+        for (name, sql) in &MIGRATIONS[..6] {
             conn.execute_batch(sql).expect("old schema");
+            if let Some(step) = convert_step(name) {
+                step(&conn).expect("old step");
+            }
         }
         conn.pragma_update(None, "user_version", 6)
             .expect("version");
