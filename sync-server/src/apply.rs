@@ -24,7 +24,7 @@ use beatbook_core::sync::protocol::{Op, RejectCode};
 use beatbook_core::sync::{Hlc, RecordKind};
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Why an op was refused: a stable code and a message for people (never a record's values).
@@ -49,6 +49,22 @@ pub struct PushContext {
     /// The users of the author's team: who an op may name as a follow-up's or problem's owner,
     /// a patrol's participant or a review's member.
     pub team_members: BTreeSet<UserId>,
+    /// Who each of the team's devices belongs to: the author of a value the merge kept
+    /// without knowing who wrote it (its clock names the device), so that a conflict names
+    /// both authors. A value the server wrote (its own node) has none.
+    pub device_users: BTreeMap<DeviceId, UserId>,
+}
+
+/// [`PushContext::device_users`] for a team: the devices of `members`.
+pub fn device_users(
+    devices: &[crate::storage::DeviceInfo],
+    members: &BTreeSet<UserId>,
+) -> BTreeMap<DeviceId, UserId> {
+    devices
+        .iter()
+        .filter(|d| members.contains(&d.user_id))
+        .map(|d| (d.id, d.user_id))
+        .collect()
 }
 
 impl PushContext {
@@ -276,10 +292,14 @@ fn conflict_row(
         field: found.field,
         winner_value: found.winner.value,
         winner_hlc: found.winner.hlc,
-        winner_author: found.winner_author,
+        winner_author: found
+            .winner_author
+            .or_else(|| ctx.device_users.get(&found.winner.hlc.node).copied()),
         loser_value: found.loser.value,
         loser_hlc: found.loser.hlc,
-        loser_author: found.loser_author,
+        loser_author: found
+            .loser_author
+            .or_else(|| ctx.device_users.get(&found.loser.hlc.node).copied()),
         detected_at: ctx.now,
         resolution: None,
         resolved_by: None,

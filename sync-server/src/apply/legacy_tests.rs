@@ -68,9 +68,11 @@ fn old_builds_op(ctx: &PushContext, triangle: serde_json::Value, base: Hlc) -> O
     }
 }
 
-fn written(decision: Decision) -> (RecordState, usize) {
+fn written(decision: Decision) -> (RecordState, Vec<RecordState>) {
     match decision {
-        Decision::Write { record, extra, .. } => (record.state, extra.len()),
+        Decision::Write { record, extra, .. } => {
+            (record.state, extra.into_iter().map(|r| r.state).collect())
+        }
         other => panic!("expected a write, got {other:?}"),
     }
 }
@@ -87,7 +89,7 @@ fn an_old_builds_triangle_is_applied_as_corners() {
         analysed,
     );
     let (state, conflicts) = written(decide(&officer, &o, &current));
-    assert_eq!(conflicts, 0, "the author had seen every corner");
+    assert!(conflicts.is_empty(), "the author had seen every corner");
     assert!(!state.fields.contains_key("triangle"));
     assert_eq!(state.fields[TRIANGLE_VICTIM].value, "Mrs J. Smith");
     assert_eq!(state.fields[TRIANGLE_OFFENDER].value, "Two youths");
@@ -95,15 +97,18 @@ fn an_old_builds_triangle_is_applied_as_corners() {
 
 #[test]
 fn a_corner_changed_meanwhile_conflicts_rather_than_vanishing() {
-    let officer = ctx(Role::Officer);
+    let mut officer = ctx(Role::Officer);
     let analysed = Hlc::new(officer.now_ms() - 60_000, DeviceId::new());
     let mut current = stored_problem(&officer, analysed);
-    // A new build changed the offender corner after the old build last synced.
+    // A new build changed the offender corner after the old build last synced, on a device
+    // of a colleague's.
+    let (colleague_device, colleague) = (DeviceId::new(), super::tests::colleague(&officer));
+    officer.device_users.insert(colleague_device, colleague);
     current.state.fields.insert(
         TRIANGLE_OFFENDER.to_owned(),
         FieldState {
             value: json!("Three youths on scramblers"),
-            hlc: Hlc::new(officer.now_ms() - 30_000, DeviceId::new()),
+            hlc: Hlc::new(officer.now_ms() - 30_000, colleague_device),
         },
     );
     let o = old_builds_op(
@@ -112,7 +117,13 @@ fn a_corner_changed_meanwhile_conflicts_rather_than_vanishing() {
         analysed,
     );
     let (state, conflicts) = written(decide(&officer, &o, &current));
-    assert_eq!(conflicts, 1, "the overwritten corner is kept as a conflict");
+    assert_eq!(conflicts.len(), 1, "the overwritten corner is kept as a conflict");
+    // Both authors are named: the op's, and the colleague whose device's clock the kept
+    // value carries.
+    let conflict = &conflicts[0].fields;
+    assert_eq!(conflict["field"].value, TRIANGLE_OFFENDER);
+    assert_eq!(conflict["winner_author"].value, json!(officer.principal.user_id));
+    assert_eq!(conflict["loser_author"].value, json!(colleague));
     assert_eq!(state.fields[TRIANGLE_VICTIM].value, "Mrs J. Smith");
 }
 

@@ -21,11 +21,12 @@ pub(super) fn ctx(role: Role) -> PushContext {
         earliest_record_time: beatbook_core::model::time_sense::default_floor(),
         server_node: DeviceId::new(),
         team_members: [user_id, UserId::new()].into_iter().collect(),
+        device_users: Default::default(),
     }
 }
 
 /// A user of `ctx`'s team other than its author.
-fn colleague(ctx: &PushContext) -> UserId {
+pub(super) fn colleague(ctx: &PushContext) -> UserId {
     *ctx.team_members
         .iter()
         .find(|u| **u != ctx.principal.user_id)

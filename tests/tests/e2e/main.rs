@@ -16,3 +16,4 @@ mod reports_e2e;
 mod server_crash;
 mod supervisor_e2e;
 mod sync_e2e;
+mod triangle_e2e;
