@@ -5,6 +5,7 @@
 pub mod client;
 pub mod compact_wire;
 pub mod conflict;
+pub mod conflict_words;
 pub mod hlc;
 pub mod legacy_fields;
 pub mod merge;
