@@ -36,8 +36,8 @@ pub use problem::{
     RepeatType, ResponseAction, SaraStage, StageRequest, StageRequestStatus,
 };
 pub use problem_fields::{
-    legacy_triangle_corners, LEGACY_TRIANGLE, TRIANGLE_CORNERS, TRIANGLE_GUARDIAN, TRIANGLE_HANDLER,
-    TRIANGLE_LOCATION, TRIANGLE_MANAGER, TRIANGLE_OFFENDER, TRIANGLE_VICTIM,
+    legacy_triangle_corners, LEGACY_TRIANGLE, TRIANGLE_CORNERS, TRIANGLE_GUARDIAN,
+    TRIANGLE_HANDLER, TRIANGLE_LOCATION, TRIANGLE_MANAGER, TRIANGLE_OFFENDER, TRIANGLE_VICTIM,
 };
 pub use review::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
 pub use stored_rules::StoredValueRules;

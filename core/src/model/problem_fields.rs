@@ -14,7 +14,9 @@
 //! and the server's mapping of an older build's pushed op.
 
 use super::area::AreaRef;
-use super::problem::{AnalysisTriangle, Assessment, Problem, RepeatType, ResponseAction, SaraStage};
+use super::problem::{
+    AnalysisTriangle, Assessment, Problem, RepeatType, ResponseAction, SaraStage,
+};
 use super::vocab::CrimeCategory;
 use crate::ids::{ProblemId, UserId};
 use chrono::{DateTime, Utc};
@@ -40,11 +42,23 @@ pub const LEGACY_TRIANGLE: &str = "triangle";
 /// Each corner's field, the key of its side in the legacy `triangle` object, and its name in
 /// the user's words. In the order the triangle is drawn.
 pub const TRIANGLE_CORNERS: [(&str, &str, &str); 6] = [
-    (TRIANGLE_OFFENDER, "offender", "offender (analysis triangle)"),
+    (
+        TRIANGLE_OFFENDER,
+        "offender",
+        "offender (analysis triangle)",
+    ),
     (TRIANGLE_VICTIM, "victim", "victim (analysis triangle)"),
-    (TRIANGLE_LOCATION, "location", "location (analysis triangle)"),
+    (
+        TRIANGLE_LOCATION,
+        "location",
+        "location (analysis triangle)",
+    ),
     (TRIANGLE_HANDLER, "handler", "handler (analysis triangle)"),
-    (TRIANGLE_GUARDIAN, "guardian", "guardian (analysis triangle)"),
+    (
+        TRIANGLE_GUARDIAN,
+        "guardian",
+        "guardian (analysis triangle)",
+    ),
     (TRIANGLE_MANAGER, "manager", "manager (analysis triangle)"),
 ];
 

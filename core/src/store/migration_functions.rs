@@ -33,8 +33,8 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
 /// without `triangle` come back unchanged; unreadable ones are an error (the upgrade fails
 /// and the store stays as it was).
 pub(crate) fn triangle_corner_clocks(bytes: &[u8]) -> rusqlite::Result<Vec<u8>> {
-    let mut clocks = RecordClocks::decode(bytes)
-        .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+    let mut clocks =
+        RecordClocks::decode(bytes).map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
     let Some(whole) = clocks.fields.remove(LEGACY_TRIANGLE) else {
         return Ok(bytes.to_vec());
     };

@@ -80,7 +80,8 @@ mod tests {
 
     #[test]
     fn objects_show_only_the_parts_that_differ_so_two_values_never_read_the_same() {
-        let kept = json!({"offender": "Two youths on scramblers from the estate", "victim": "No. 4"});
+        let kept =
+            json!({"offender": "Two youths on scramblers from the estate", "victim": "No. 4"});
         let lost = json!({"offender": "Two youths on scramblers from the estate", "victim": null});
         assert_eq!(value_words(&kept, &lost), "victim: No. 4");
         assert_eq!(value_words(&lost, &kept), "victim: (none)");

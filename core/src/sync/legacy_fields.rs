@@ -41,12 +41,10 @@ pub fn upgrade_op(op: &mut Op) -> Result<(), BadLegacyField> {
         field: LEGACY_TRIANGLE,
     })?;
     for (corner, value) in corners {
-        op.fields
-            .entry(corner.to_owned())
-            .or_insert(FieldChange {
-                value,
-                base: whole.base,
-            });
+        op.fields.entry(corner.to_owned()).or_insert(FieldChange {
+            value,
+            base: whole.base,
+        });
     }
     Ok(())
 }
@@ -134,7 +132,10 @@ mod tests {
             &json!({"offender": "Two youths"}),
         );
         assert_eq!(fields.len(), 6);
-        assert_eq!(fields[0], (TRIANGLE_OFFENDER.to_owned(), json!("Two youths")));
+        assert_eq!(
+            fields[0],
+            (TRIANGLE_OFFENDER.to_owned(), json!("Two youths"))
+        );
         assert_eq!(
             current_fields(RecordKind::Problem, "title", &json!("T")),
             vec![("title".to_owned(), json!("T"))]

@@ -20,5 +20,5 @@ mod shift_queries;
 mod spreadsheet_export;
 mod store_open;
 mod store_size;
-mod triangle_upgrade;
 mod supervision;
+mod triangle_upgrade;

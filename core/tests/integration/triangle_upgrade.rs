@@ -63,8 +63,19 @@ fn a_version_11_store_keeps_its_triangles_as_corners_with_their_clocks() {
     ))
     .expect("v11 rows");
     let mut old_fields: Vec<(&str, &str)> = [
-        "id", "title", "area", "category", "owner", "stage", "repeat_types", "responses",
-        "assessment", "created_by", "created_at", "updated_at", "stage_changed_at",
+        "id",
+        "title",
+        "area",
+        "category",
+        "owner",
+        "stage",
+        "repeat_types",
+        "responses",
+        "assessment",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "stage_changed_at",
     ]
     .iter()
     .map(|name| (*name, CREATED))
@@ -106,7 +117,10 @@ fn a_version_11_store_keeps_its_triangles_as_corners_with_their_clocks() {
     assert!(!queued[0].fields.contains_key("triangle"));
     assert_eq!(queued[0].fields[TRIANGLE_OFFENDER].value, "Two youths");
     assert_eq!(
-        queued[0].fields[TRIANGLE_VICTIM].base.map(|b| b.to_string()).as_deref(),
+        queued[0].fields[TRIANGLE_VICTIM]
+            .base
+            .map(|b| b.to_string())
+            .as_deref(),
         Some(ANALYSED)
     );
 
@@ -129,7 +143,10 @@ fn a_version_11_store_keeps_its_triangles_as_corners_with_their_clocks() {
             vec![],
         )
         .expect("edit");
-    assert_eq!(edited.triangle.guardian.as_deref(), Some("Neighbourhood Watch"));
+    assert_eq!(
+        edited.triangle.guardian.as_deref(),
+        Some("Neighbourhood Watch")
+    );
     let ops = store.pending_ops(10).expect("ops");
     let edit = ops.last().expect("the edit's op");
     let corners: Vec<&str> = edit
@@ -140,7 +157,10 @@ fn a_version_11_store_keeps_its_triangles_as_corners_with_their_clocks() {
         .collect();
     assert_eq!(corners, ["triangle_guardian"]);
     assert_eq!(
-        edit.fields["triangle_guardian"].base.map(|b| b.to_string()).as_deref(),
+        edit.fields["triangle_guardian"]
+            .base
+            .map(|b| b.to_string())
+            .as_deref(),
         Some(QUEUED)
     );
 }

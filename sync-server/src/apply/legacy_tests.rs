@@ -117,12 +117,19 @@ fn a_corner_changed_meanwhile_conflicts_rather_than_vanishing() {
         analysed,
     );
     let (state, conflicts) = written(decide(&officer, &o, &current));
-    assert_eq!(conflicts.len(), 1, "the overwritten corner is kept as a conflict");
+    assert_eq!(
+        conflicts.len(),
+        1,
+        "the overwritten corner is kept as a conflict"
+    );
     // Both authors are named: the op's, and the colleague whose device's clock the kept
     // value carries.
     let conflict = &conflicts[0].fields;
     assert_eq!(conflict["field"].value, TRIANGLE_OFFENDER);
-    assert_eq!(conflict["winner_author"].value, json!(officer.principal.user_id));
+    assert_eq!(
+        conflict["winner_author"].value,
+        json!(officer.principal.user_id)
+    );
     assert_eq!(conflict["loser_author"].value, json!(colleague));
     assert_eq!(state.fields[TRIANGLE_VICTIM].value, "Mrs J. Smith");
 }

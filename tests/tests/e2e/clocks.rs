@@ -68,7 +68,11 @@ fn set_offender(d: &Device, problem: ProblemId, offender: &str) {
 fn server_offender(server: &ServerProcess, problem: ProblemId) -> Value {
     let fields = inspect::server_fields(&inspect::server_db(server.data.path()), &["problem"]);
     fields
-        .get(&("problem".into(), problem.to_string(), TRIANGLE_OFFENDER.into()))
+        .get(&(
+            "problem".into(),
+            problem.to_string(),
+            TRIANGLE_OFFENDER.into(),
+        ))
         .map(|(value, _)| value.clone())
         .expect("the problem's offender corner on the server")
 }

@@ -11,7 +11,10 @@ use serde_json::Value;
 fn two_devices_editing_different_corners_offline_both_keep_their_edit() {
     let server = ServerProcess::start(&[]);
     let mut devices = server
-        .enrol_team(&server.url, &[("PCSO Avery", "pcso"), ("PC Blake", "officer")])
+        .enrol_team(
+            &server.url,
+            &[("PCSO Avery", "pcso"), ("PC Blake", "officer")],
+        )
         .into_iter();
     let (avery, blake) = (
         devices.next().expect("device"),

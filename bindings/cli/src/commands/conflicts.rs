@@ -104,7 +104,11 @@ fn write_list(
                 value_words(&c.loser_value, &c.winner_value),
             )
         };
-        output::field(out, "Kept", side(&kept, name(c.winner_author), c.winner_hlc))?;
+        output::field(
+            out,
+            "Kept",
+            side(&kept, name(c.winner_author), c.winner_hlc),
+        )?;
         output::field(out, "Lost", side(&lost, name(c.loser_author), c.loser_hlc))?;
         output::field(out, "Found", dates::show(c.detected_at))?;
         if all {
@@ -260,7 +264,12 @@ mod tests {
         let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
             .expect("time")
             .to_utc();
-        let hlc = |ms: i64| Hlc::new(u64::try_from(at.timestamp_millis() + ms).expect("ms"), DeviceId::new());
+        let hlc = |ms: i64| {
+            Hlc::new(
+                u64::try_from(at.timestamp_millis() + ms).expect("ms"),
+                DeviceId::new(),
+            )
+        };
         let id = "0193a1b2-c3d4-7000-8000-00000000c0f1";
         let conflict = Conflict {
             id: id.into(),
@@ -279,7 +288,14 @@ mod tests {
             resolved_at: None,
         };
         let name = |id: Option<UserId>| {
-            id.map(|id| if id == avery { "PCSO Avery" } else { "PC Blake" }.to_owned())
+            id.map(|id| {
+                if id == avery {
+                    "PCSO Avery"
+                } else {
+                    "PC Blake"
+                }
+                .to_owned()
+            })
         };
         let mut out = Vec::new();
         write_list(&[conflict.clone()], false, &name, &mut out).expect("written");
@@ -288,9 +304,18 @@ mod tests {
         assert!(text.contains(&reference), "{text}");
         assert!(text.contains("problem "), "{text}");
         assert!(text.contains("victim (analysis triangle)"), "{text}");
-        assert!(text.contains("Tenants of No. 4 and No. 6 Garage Row, rear lane  (PC Blake, "), "{text}");
-        assert!(text.contains("Tenants of No. 4 and No. 6 Garage Row, front  (PCSO Avery, "), "{text}");
-        assert!(text.contains("UTC"), "times are labelled with their zone: {text}");
+        assert!(
+            text.contains("Tenants of No. 4 and No. 6 Garage Row, rear lane  (PC Blake, "),
+            "{text}"
+        );
+        assert!(
+            text.contains("Tenants of No. 4 and No. 6 Garage Row, front  (PCSO Avery, "),
+            "{text}"
+        );
+        assert!(
+            text.contains("UTC"),
+            "times are labelled with their zone: {text}"
+        );
         assert!(!text.contains("null"), "{text}");
 
         let json = shown_json(&conflict, &name);

@@ -1,6 +1,8 @@
 //! What sync reports: status, progress, the outcome of one sync, refused changes, conflicts.
 
 use crate::convert::{instant, opt_instant, opt_text};
+use beatbook_core::ids::UserId;
+use beatbook_core::model::User;
 use beatbook_core::store::{
     Enrolment as CoreEnrolment, Rejection as CoreRejection, ServerTrust as CoreTrust,
     SyncStatus as CoreStatus,
@@ -8,8 +10,6 @@ use beatbook_core::store::{
 use beatbook_core::sync::client::{
     SyncPhase, SyncProgress as CoreProgress, SyncReport as CoreReport,
 };
-use beatbook_core::ids::UserId;
-use beatbook_core::model::User;
 use beatbook_core::sync::conflict::{Conflict as CoreConflict, Resolution};
 use beatbook_core::sync::conflict_words::{field_words, value_words};
 use beatbook_core::sync::Hlc;

@@ -36,7 +36,15 @@ fn created_problem(created: Hlc) -> RecordState {
     RecordState {
         fields: fields
             .into_iter()
-            .map(|(name, value)| (name, FieldState { value, hlc: created }))
+            .map(|(name, value)| {
+                (
+                    name,
+                    FieldState {
+                        value,
+                        hlc: created,
+                    },
+                )
+            })
             .collect(),
         erased: false,
     }
@@ -92,7 +100,10 @@ fn concurrent_edits_of_different_corners_both_survive_in_either_order() {
     for (first, second) in [(&offender, &location), (&location, &offender)] {
         let (s1, c1) = applied(plan_op(&start, first));
         let (s2, c2) = applied(plan_op(&s1, second));
-        assert!(c1.is_empty() && c2.is_empty(), "different corners never conflict");
+        assert!(
+            c1.is_empty() && c2.is_empty(),
+            "different corners never conflict"
+        );
         let merged = triangle(&s2);
         assert_eq!(merged.offender.as_deref(), Some("Two youths"));
         assert_eq!(merged.location.as_deref(), Some("Rear lane"));
@@ -115,7 +126,12 @@ fn concurrent_edits_of_one_corner_leave_one_winner_and_one_conflict() {
     let created = Hlc::new(100, a);
     let start = created_problem(created);
     let older = corner_edit(Hlc::new(200, a), TRIANGLE_VICTIM, "Mrs J. Smith", created);
-    let newer = corner_edit(Hlc::new(300, b), TRIANGLE_VICTIM, "No. 4's tenants", created);
+    let newer = corner_edit(
+        Hlc::new(300, b),
+        TRIANGLE_VICTIM,
+        "No. 4's tenants",
+        created,
+    );
     for (first, second) in [(&older, &newer), (&newer, &older)] {
         let (s1, _) = applied(plan_op(&start, first));
         let (s2, conflicts) = applied(plan_op(&s1, second));

@@ -64,7 +64,9 @@ fn split_triangles(conn: &Connection) -> StorageResult<()> {
     let mut rows = read.query([])?;
     while let Some(r) = rows.next()? {
         let (id, values, clocks): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        if let Some((values, clocks)) = crate::storage::triangle_corners::split_stored(&values, &clocks)? {
+        if let Some((values, clocks)) =
+            crate::storage::triangle_corners::split_stored(&values, &clocks)?
+        {
             write.execute(rusqlite::params![id, values, clocks])?;
         }
     }
@@ -166,7 +168,11 @@ mod tests {
             .expect("node");
         let analysed = Hlc::new(1_764_000_000_500, node);
         let old: crate::storage::compact::Fields = [
-            ("title", serde_json::json!("Garage burglaries"), Hlc::new(1_764_000_000_000, node)),
+            (
+                "title",
+                serde_json::json!("Garage burglaries"),
+                Hlc::new(1_764_000_000_000, node),
+            ),
             (
                 "triangle",
                 serde_json::json!({"offender": null, "location": "Rear lane"}),
@@ -196,6 +202,9 @@ mod tests {
         for (corner, _, _) in TRIANGLE_CORNERS {
             assert_eq!(fields[corner].hlc, analysed, "{corner}");
         }
-        assert_eq!(page.rows[0].seq, 1, "not re-sent: devices split their copies alike");
+        assert_eq!(
+            page.rows[0].seq, 1,
+            "not re-sent: devices split their copies alike"
+        );
     }
 }
