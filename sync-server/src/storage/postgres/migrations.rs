@@ -206,4 +206,57 @@ mod tests {
             Err(StorageError::Invalid(_))
         ));
     }
+
+    #[test]
+    fn a_version_3_database_keeps_its_problems_triangles_as_corners_with_their_clocks() {
+        use beatbook_core::model::{TRIANGLE_CORNERS, TRIANGLE_LOCATION};
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::Hlc;
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let mut client = postgres::Client::connect(schema.url(), postgres::NoTls).expect("connect");
+        super::migrate_to(&mut client, &super::MIGRATIONS[..3]).expect("version 3");
+        let node: beatbook_core::ids::DeviceId = "0190a000-0000-7000-8000-0000000000d1"
+            .parse()
+            .expect("node");
+        let analysed = Hlc::new(1_764_000_000_500, node);
+        let old: crate::storage::compact::Fields = [
+            (
+                "title",
+                serde_json::json!("Garage burglaries"),
+                Hlc::new(1_764_000_000_000, node),
+            ),
+            (
+                "triangle",
+                serde_json::json!({"offender": null, "location": "Rear lane"}),
+                analysed,
+            ),
+        ]
+        .into_iter()
+        .map(|(n, value, hlc)| (n.to_owned(), FieldState { value, hlc }))
+        .collect();
+        let (values, clocks) = crate::storage::compact::split(&old).expect("split");
+        client
+            .execute(
+                "INSERT INTO records (kind, record_id, field_values, clocks, seq, created_at, updated_at)
+                 VALUES ('problem', 'p1', $1, $2, 1, 1, 1)",
+                &[&values, &clocks],
+            )
+            .expect("an old problem");
+        client
+            .execute("UPDATE feed SET last_seq = 1", &[])
+            .expect("feed");
+        let storage = PostgresStorage::open(schema.url()).expect("upgrade");
+        let page = storage
+            .feed_page(&crate::storage::conformance::filter(), 0, 10)
+            .expect("page");
+        let fields = &page.rows[0].state.fields;
+        assert!(!fields.contains_key("triangle"));
+        assert_eq!(fields[TRIANGLE_LOCATION].value, "Rear lane");
+        for (corner, _, _) in TRIANGLE_CORNERS {
+            assert_eq!(fields[corner].hlc, analysed, "{corner}");
+        }
+        assert_eq!(page.rows[0].seq, 1);
+    }
 }
