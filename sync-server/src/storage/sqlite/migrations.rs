@@ -6,7 +6,7 @@ use crate::storage::{StorageError, StorageResult};
 use rusqlite::Connection;
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
-type ConvertStep = fn(&Connection) -> StorageResult<()>;
+pub(super) type ConvertStep = fn(&Connection) -> StorageResult<()>;
 
 /// Every migration, in order; the store's `user_version` is how many have been applied.
 pub(super) const MIGRATIONS: &[(&str, &str)] = &[
@@ -44,7 +44,7 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
 pub(crate) const LATEST: usize = MIGRATIONS.len();
 
 /// The Rust step of a migration, by its name.
-fn convert_step(name: &str) -> Option<ConvertStep> {
+pub(super) fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0004_compact_records" => Some(super::compact_records::convert),
         "0005_audit_chain" => Some(super::audit::adopt_legacy),
