@@ -298,7 +298,7 @@ mod tests {
             })
         };
         let mut out = Vec::new();
-        write_list(&[conflict.clone()], false, &name, &mut out).expect("written");
+        write_list(std::slice::from_ref(&conflict), false, &name, &mut out).expect("written");
         let text = String::from_utf8(out).expect("utf-8");
         let reference = output::reference_text(id);
         assert!(text.contains(&reference), "{text}");
