@@ -6,6 +6,8 @@
 //!   same record, and merging them again changes nothing;
 //! - the server's plan (`plan_op`) and the device's merge agree on the record an op produces,
 //!   and on which fields it changed;
+//! - an older build's whole-triangle op, read as the corners as the server reads it, plans
+//!   like any op (the checks below hold for it too);
 //! - conflicts are kept only where the rules say: never on append-only kinds or bookkeeping
 //!   fields, never when the author had seen the current value (`base` = its clock), always
 //!   with the winner being the value that stands and the two values differing.
@@ -14,6 +16,7 @@
 
 use arbitrary::Arbitrary;
 use beatbook_core::ids::{DeviceId, UserId};
+use beatbook_core::sync::legacy_fields;
 use beatbook_core::sync::merge::{may_conflict, merge_state, plan_op, OpPlan, RecordState};
 use beatbook_core::sync::protocol::{Erasure, FieldChange, FieldState, Op, RecordKind};
 use beatbook_core::sync::Hlc;
@@ -22,8 +25,19 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Few names and values, so that histories collide on fields and repeat values.
-const FIELDS: &[&str] = &["purpose", "ended_at", "updated_at", "text", "owner"];
+/// Few names and values, so that histories collide on fields and repeat values. Two of a
+/// problem's triangle corners (each its own field) and the whole-triangle field older builds
+/// push, which the server reads as the corners (`legacy_fields::upgrade_op`) before planning.
+const FIELDS: &[&str] = &[
+    "purpose",
+    "ended_at",
+    "updated_at",
+    "text",
+    "owner",
+    "triangle_offender",
+    "triangle_victim",
+    "triangle",
+];
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -179,6 +193,12 @@ fuzz_target!(|input: Input| {
             reason: "fuzz".into(),
         }),
     };
+    // As the server does: an older build's whole triangle becomes the corners (one that is
+    // not an object is refused there, so it plans nothing here either).
+    let mut op = op;
+    if legacy_fields::upgrade_op(&mut op).is_err() {
+        return;
+    }
     match plan_op(&state, &op) {
         OpPlan::RecordErased => assert!(state.erased),
         OpPlan::Erase => assert!(!state.erased && op.erase.is_some()),

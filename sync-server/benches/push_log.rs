@@ -122,6 +122,7 @@ fn round(log_first: bool) -> (Duration, Duration, Duration) {
             earliest_record_time: beatbook_core::model::time_sense::default_floor(),
             server_node: storage.server_node().expect("node"),
             team_members: [user.id].into_iter().collect(),
+            device_users: Default::default(),
         };
         let now = ctx.now.to_rfc3339();
         let ids: Vec<String> = (0..OPS).map(|_| Uuid::now_v7().to_string()).collect();

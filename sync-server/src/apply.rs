@@ -18,11 +18,13 @@ use crate::validate;
 use beatbook_core::ids::{DeviceId, UserId};
 use beatbook_core::model::TimeSense;
 use beatbook_core::sync::conflict::Conflict;
+use beatbook_core::sync::legacy_fields;
 use beatbook_core::sync::merge::{plan_op, ConflictFound, OpPlan, RecordState};
 use beatbook_core::sync::protocol::{Op, RejectCode};
 use beatbook_core::sync::{Hlc, RecordKind};
 use chrono::{DateTime, SecondsFormat, Utc};
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// Why an op was refused: a stable code and a message for people (never a record's values).
@@ -47,6 +49,22 @@ pub struct PushContext {
     /// The users of the author's team: who an op may name as a follow-up's or problem's owner,
     /// a patrol's participant or a review's member.
     pub team_members: BTreeSet<UserId>,
+    /// Who each of the team's devices belongs to: the author of a value the merge kept
+    /// without knowing who wrote it (its clock names the device), so that a conflict names
+    /// both authors. A value the server wrote (its own node) has none.
+    pub device_users: BTreeMap<DeviceId, UserId>,
+}
+
+/// [`PushContext::device_users`] for a team: the devices of `members`.
+pub fn device_users(
+    devices: &[crate::storage::DeviceInfo],
+    members: &BTreeSet<UserId>,
+) -> BTreeMap<DeviceId, UserId> {
+    devices
+        .iter()
+        .filter(|d| members.contains(&d.user_id))
+        .map(|d| (d.id, d.user_id))
+        .collect()
 }
 
 impl PushContext {
@@ -101,10 +119,27 @@ pub fn precheck(ctx: &PushContext, op: &Op) -> Result<(), Rejection> {
 /// Decides what `op` does to `current` (called inside the storage's transaction, after the
 /// storage has answered a repeated op id `duplicate`): the prechecks, then the record's rules.
 pub fn decide(ctx: &PushContext, op: &Op, current: &CurrentRecord) -> Decision {
-    match precheck(ctx, op).and_then(|()| decide_or_reject(ctx, op, current)) {
+    let decided = precheck(ctx, op)
+        .and_then(|()| current_fields(op))
+        .and_then(|op| decide_or_reject(ctx, &op, current));
+    match decided {
         Ok(decision) => decision,
         Err(Rejection { code, message }) => Decision::Reject { code, message },
     }
+}
+
+/// The op in this build's fields: an older build's whole-triangle op is read as the six corner
+/// fields (`beatbook_core::sync::legacy_fields`); one whose triangle is not an object is refused.
+fn current_fields(op: &Op) -> Result<Cow<'_, Op>, Rejection> {
+    if !legacy_fields::has_legacy_fields(op) {
+        return Ok(Cow::Borrowed(op));
+    }
+    let mut upgraded = op.clone();
+    legacy_fields::upgrade_op(&mut upgraded).map_err(|e| Rejection {
+        code: RejectCode::InvalidRecord,
+        message: e.to_string(),
+    })?;
+    Ok(Cow::Owned(upgraded))
 }
 
 fn decide_or_reject(
@@ -257,10 +292,14 @@ fn conflict_row(
         field: found.field,
         winner_value: found.winner.value,
         winner_hlc: found.winner.hlc,
-        winner_author: found.winner_author,
+        winner_author: found
+            .winner_author
+            .or_else(|| ctx.device_users.get(&found.winner.hlc.node).copied()),
         loser_value: found.loser.value,
         loser_hlc: found.loser.hlc,
-        loser_author: found.loser_author,
+        loser_author: found
+            .loser_author
+            .or_else(|| ctx.device_users.get(&found.loser.hlc.node).copied()),
         detected_at: ctx.now,
         resolution: None,
         resolved_by: None,
@@ -290,5 +329,7 @@ fn conflict_row(
     })
 }
 
+#[cfg(test)]
+mod legacy_tests;
 #[cfg(test)]
 mod tests;

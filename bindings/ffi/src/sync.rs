@@ -141,7 +141,13 @@ impl Store {
 
     /// Conflicts, newest first; only unresolved ones when `open_only`.
     pub fn conflicts(&self, open_only: bool) -> Result<Vec<Conflict>> {
-        Ok(all(self.core()?.conflicts(open_only)?))
+        let store = self.core()?;
+        let users = store.users()?;
+        Ok(store
+            .conflicts(open_only)?
+            .into_iter()
+            .map(|c| Conflict::named(c, &users))
+            .collect())
     }
 
     /// Settles a conflict; the choice syncs to everyone. `KeepLoser` writes the losing value
@@ -152,8 +158,7 @@ impl Store {
         resolution: Resolution,
     ) -> Result<Conflict> {
         let (store, actor) = self.acting()?;
-        Ok(store
-            .resolve_conflict(&actor, conflict_id.trim(), resolution)?
-            .into())
+        let resolved = store.resolve_conflict(&actor, conflict_id.trim(), resolution)?;
+        Ok(Conflict::named(resolved, &store.users()?))
     }
 }

@@ -3048,20 +3048,45 @@ public func FfiConverterTypeBreakdownRow_lower(_ value: BreakdownRow) -> RustBuf
 
 /**
  * The losing side of a concurrent edit of one field, with the winner. Values are JSON text
- * (`"Reassurance patrol"`, `3`, `null`).
+ * (`"Reassurance patrol"`, `3`, `null`); the `*_text`, `field_words`, `reference` and
+ * `*_author_name` fields are the same conflict as a person reads it (show those).
  */
 public struct Conflict: Equatable, Hashable {
     public let id: String
+    /**
+     * The conflict's short reference (`7KQ4-ZM2P`): what to show and what a person types.
+     */
+    public let reference: String
     /**
      * The record kind's code (`patrol`, `contact`, `problem`, ...).
      */
     public let recordKind: String
     public let recordId: String
     public let field: String
+    /**
+     * The field in the user's words (`victim (analysis triangle)`).
+     */
+    public let fieldWords: String
     public let winnerValue: String
+    /**
+     * The kept value as text to read (`(none)` for nothing; for an object, the parts that
+     * differ from the lost value).
+     */
+    public let winnerText: String
     public let winnerAuthor: String?
+    /**
+     * Who wrote the kept value, by name ("you" is not used: compare ids for that).
+     */
+    public let winnerAuthorName: String?
+    /**
+     * When the kept value was written (its clock's time).
+     */
+    public let winnerWrittenAt: Date?
     public let loserValue: String
+    public let loserText: String
     public let loserAuthor: String?
+    public let loserAuthorName: String?
+    public let loserWrittenAt: Date?
     public let detectedAt: Date
     public let resolution: Resolution?
     public let resolvedBy: String?
@@ -3071,16 +3096,40 @@ public struct Conflict: Equatable, Hashable {
     // declare one manually.
     public init(id: String, 
         /**
+         * The conflict's short reference (`7KQ4-ZM2P`): what to show and what a person types.
+         */reference: String, 
+        /**
          * The record kind's code (`patrol`, `contact`, `problem`, ...).
-         */recordKind: String, recordId: String, field: String, winnerValue: String, winnerAuthor: String?, loserValue: String, loserAuthor: String?, detectedAt: Date, resolution: Resolution?, resolvedBy: String?, resolvedAt: Date?) {
+         */recordKind: String, recordId: String, field: String, 
+        /**
+         * The field in the user's words (`victim (analysis triangle)`).
+         */fieldWords: String, winnerValue: String, 
+        /**
+         * The kept value as text to read (`(none)` for nothing; for an object, the parts that
+         * differ from the lost value).
+         */winnerText: String, winnerAuthor: String?, 
+        /**
+         * Who wrote the kept value, by name ("you" is not used: compare ids for that).
+         */winnerAuthorName: String?, 
+        /**
+         * When the kept value was written (its clock's time).
+         */winnerWrittenAt: Date?, loserValue: String, loserText: String, loserAuthor: String?, loserAuthorName: String?, loserWrittenAt: Date?, detectedAt: Date, resolution: Resolution?, resolvedBy: String?, resolvedAt: Date?) {
         self.id = id
+        self.reference = reference
         self.recordKind = recordKind
         self.recordId = recordId
         self.field = field
+        self.fieldWords = fieldWords
         self.winnerValue = winnerValue
+        self.winnerText = winnerText
         self.winnerAuthor = winnerAuthor
+        self.winnerAuthorName = winnerAuthorName
+        self.winnerWrittenAt = winnerWrittenAt
         self.loserValue = loserValue
+        self.loserText = loserText
         self.loserAuthor = loserAuthor
+        self.loserAuthorName = loserAuthorName
+        self.loserWrittenAt = loserWrittenAt
         self.detectedAt = detectedAt
         self.resolution = resolution
         self.resolvedBy = resolvedBy
@@ -3104,13 +3153,21 @@ public struct FfiConverterTypeConflict: FfiConverterRustBuffer {
         return
             try Conflict(
                 id: FfiConverterString.read(from: &buf), 
+                reference: FfiConverterString.read(from: &buf), 
                 recordKind: FfiConverterString.read(from: &buf), 
                 recordId: FfiConverterString.read(from: &buf), 
                 field: FfiConverterString.read(from: &buf), 
+                fieldWords: FfiConverterString.read(from: &buf), 
                 winnerValue: FfiConverterString.read(from: &buf), 
+                winnerText: FfiConverterString.read(from: &buf), 
                 winnerAuthor: FfiConverterOptionString.read(from: &buf), 
+                winnerAuthorName: FfiConverterOptionString.read(from: &buf), 
+                winnerWrittenAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 loserValue: FfiConverterString.read(from: &buf), 
+                loserText: FfiConverterString.read(from: &buf), 
                 loserAuthor: FfiConverterOptionString.read(from: &buf), 
+                loserAuthorName: FfiConverterOptionString.read(from: &buf), 
+                loserWrittenAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 detectedAt: FfiConverterTimestamp.read(from: &buf), 
                 resolution: FfiConverterOptionTypeResolution.read(from: &buf), 
                 resolvedBy: FfiConverterOptionString.read(from: &buf), 
@@ -3120,13 +3177,21 @@ public struct FfiConverterTypeConflict: FfiConverterRustBuffer {
 
     public static func write(_ value: Conflict, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.reference, into: &buf)
         FfiConverterString.write(value.recordKind, into: &buf)
         FfiConverterString.write(value.recordId, into: &buf)
         FfiConverterString.write(value.field, into: &buf)
+        FfiConverterString.write(value.fieldWords, into: &buf)
         FfiConverterString.write(value.winnerValue, into: &buf)
+        FfiConverterString.write(value.winnerText, into: &buf)
         FfiConverterOptionString.write(value.winnerAuthor, into: &buf)
+        FfiConverterOptionString.write(value.winnerAuthorName, into: &buf)
+        FfiConverterOptionTimestamp.write(value.winnerWrittenAt, into: &buf)
         FfiConverterString.write(value.loserValue, into: &buf)
+        FfiConverterString.write(value.loserText, into: &buf)
         FfiConverterOptionString.write(value.loserAuthor, into: &buf)
+        FfiConverterOptionString.write(value.loserAuthorName, into: &buf)
+        FfiConverterOptionTimestamp.write(value.loserWrittenAt, into: &buf)
         FfiConverterTimestamp.write(value.detectedAt, into: &buf)
         FfiConverterOptionTypeResolution.write(value.resolution, into: &buf)
         FfiConverterOptionString.write(value.resolvedBy, into: &buf)

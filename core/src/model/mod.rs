@@ -12,6 +12,7 @@ pub mod patrol;
 pub mod people;
 pub mod place;
 pub mod problem;
+pub mod problem_fields;
 pub mod review;
 pub mod stored_rules;
 pub mod time_sense;
@@ -33,6 +34,10 @@ pub use place::{GeoPoint, LsoaCode};
 pub use problem::{
     ActionStatus, AnalysisTriangle, Assessment, Measure, NewProblem, Problem, ProblemStep,
     RepeatType, ResponseAction, SaraStage, StageRequest, StageRequestStatus,
+};
+pub use problem_fields::{
+    legacy_triangle_corners, LEGACY_TRIANGLE, TRIANGLE_CORNERS, TRIANGLE_GUARDIAN,
+    TRIANGLE_HANDLER, TRIANGLE_LOCATION, TRIANGLE_MANAGER, TRIANGLE_OFFENDER, TRIANGLE_VICTIM,
 };
 pub use review::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
 pub use stored_rules::StoredValueRules;

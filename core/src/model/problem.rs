@@ -210,8 +210,13 @@ impl NewProblem {
     }
 }
 
-/// A problem as stored.
+/// A problem as stored. Synced with the triangle's corners as fields of their own
+/// (`problem_fields`), so that concurrent edits of different corners both survive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    from = "super::problem_fields::ProblemFields",
+    into = "super::problem_fields::ProblemFields"
+)]
 pub struct Problem {
     pub id: ProblemId,
     pub title: String,

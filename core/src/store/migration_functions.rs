@@ -3,6 +3,7 @@
 //! behaviour is as frozen as the file that calls it.
 
 use crate::error::Result;
+use crate::model::{LEGACY_TRIANGLE, TRIANGLE_CORNERS};
 use crate::sync::{Hlc, RecordClocks};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::Connection;
@@ -15,7 +16,32 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         EncodeRecordClocks,
     )?;
+    conn.create_scalar_function(
+        "beatbook_triangle_corner_clocks",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| triangle_corner_clocks(&ctx.get::<Vec<u8>>(0)?),
+    )?;
     Ok(())
+}
+
+/// `beatbook_triangle_corner_clocks(clocks)` (version 13): a problem's compact clocks with the
+/// clock of its whole `triangle` field given to each of the six corner fields that replace it
+/// (`model::problem_fields`), `triangle` itself dropped. A corner clock already there (pulled
+/// from a newer server by an older build, which could not keep its value) is replaced too: the
+/// table holds the triangle's values, and these are the clocks that go with them. Clocks
+/// without `triangle` come back unchanged; unreadable ones are an error (the upgrade fails
+/// and the store stays as it was).
+pub(crate) fn triangle_corner_clocks(bytes: &[u8]) -> rusqlite::Result<Vec<u8>> {
+    let mut clocks =
+        RecordClocks::decode(bytes).map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+    let Some(whole) = clocks.fields.remove(LEGACY_TRIANGLE) else {
+        return Ok(bytes.to_vec());
+    };
+    for (corner, _, _) in TRIANGLE_CORNERS {
+        clocks.fields.insert(corner.to_owned(), whole);
+    }
+    Ok(clocks.encode())
 }
 
 /// `beatbook_record_clocks(field, hlc)`: one record's field clocks (text stamps) in the compact

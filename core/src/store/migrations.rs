@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_server_trust.sql"),
     include_str!("../../migrations/0011_conflicts_by_record.sql"),
     include_str!("../../migrations/0012_audit_shipping.sql"),
+    include_str!("../../migrations/0013_triangle_corners.sql"),
 ];
 
 /// The schema version this build writes.

@@ -179,3 +179,5 @@ pub fn max_hlc(state: &BTreeMap<String, FieldState>) -> Option<Hlc> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod triangle_tests;

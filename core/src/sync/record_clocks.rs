@@ -119,6 +119,14 @@ pub const FIELD_NAMES: &[&str] = &[
     "resolution",
     "resolved_by",
     "resolved_at",
+    // Problem: the analysis triangle's corners, each a field since schema version 13
+    // (`model::problem_fields`); `triangle` above names the whole triangle of older stores.
+    "triangle_offender",
+    "triangle_victim",
+    "triangle_location",
+    "triangle_handler",
+    "triangle_guardian",
+    "triangle_manager",
 ];
 
 /// Stored clocks that cannot be read: the store is damaged (or was written by something else).

@@ -264,10 +264,9 @@ fn a_concurrent_edit_of_one_field_keeps_both_values_and_devices_converge() {
         "the losing value is in the conflict log"
     );
     assert_eq!(b.store.conflicts(true).expect("b conflicts").len(), 1);
-    let loser = conflicts[0].loser_value["offender"]
-        .as_str()
-        .expect("loser")
-        .to_owned();
+    // The conflict is about the offender corner alone (`triangle_offender`), not the triangle.
+    assert_eq!(conflicts[0].field, "triangle_offender");
+    let loser = conflicts[0].loser_value.as_str().expect("loser").to_owned();
     assert_ne!(winner, loser);
     assert!([winner.as_str(), loser.as_str()].contains(&"Group on scramblers"));
     assert!([winner.as_str(), loser.as_str()].contains(&"Two riders from out of area"));

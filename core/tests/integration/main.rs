@@ -21,3 +21,4 @@ mod spreadsheet_export;
 mod store_open;
 mod store_size;
 mod supervision;
+mod triangle_upgrade;

@@ -12,13 +12,13 @@ use beatbook_core::{ManualClock, Store};
 use common::key;
 use std::path::PathBuf;
 
-fn frozen(version: u32) -> String {
+pub(crate) fn frozen(version: u32) -> String {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/schemas/v{version}.sql"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn keyed(path: &std::path::Path) -> rusqlite::Connection {
+pub(crate) fn keyed(path: &std::path::Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).expect("open");
     conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
         .expect("key");

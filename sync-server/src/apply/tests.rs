@@ -7,7 +7,7 @@ use beatbook_core::model::Role;
 use beatbook_core::sync::protocol::{Erasure, FieldChange};
 use serde_json::json;
 
-fn ctx(role: Role) -> PushContext {
+pub(super) fn ctx(role: Role) -> PushContext {
     let user_id = UserId::new();
     PushContext {
         principal: Principal {
@@ -21,11 +21,12 @@ fn ctx(role: Role) -> PushContext {
         earliest_record_time: beatbook_core::model::time_sense::default_floor(),
         server_node: DeviceId::new(),
         team_members: [user_id, UserId::new()].into_iter().collect(),
+        device_users: Default::default(),
     }
 }
 
 /// A user of `ctx`'s team other than its author.
-fn colleague(ctx: &PushContext) -> UserId {
+pub(super) fn colleague(ctx: &PushContext) -> UserId {
     *ctx.team_members
         .iter()
         .find(|u| **u != ctx.principal.user_id)
@@ -138,7 +139,7 @@ fn review_fields(ctx: &PushContext, items: usize) -> serde_json::Value {
     })
 }
 
-fn rejected_code(decision: Decision) -> Option<RejectCode> {
+pub(super) fn rejected_code(decision: Decision) -> Option<RejectCode> {
     match decision {
         Decision::Reject { code, .. } => Some(code),
         _ => None,

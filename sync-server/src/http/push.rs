@@ -150,15 +150,16 @@ pub async fn push(
         ));
     }
     let storage = state.storage.clone();
-    let (server_node, team_members) = {
+    let (server_node, team_members, device_users) = {
         let storage = storage.clone();
         let team = principal.team_id;
         crate::http::request_id::in_request(move || {
-            let members = match team {
+            let members: BTreeSet<_> = match team {
                 Some(team) => storage.team_member_ids(team)?.into_iter().collect(),
                 None => BTreeSet::new(),
             };
-            Ok::<_, StorageError>((storage.server_node()?, members))
+            let device_users = crate::apply::device_users(&storage.devices()?, &members);
+            Ok::<_, StorageError>((storage.server_node()?, members, device_users))
         })
         .await??
     };
@@ -170,6 +171,7 @@ pub async fn push(
         earliest_record_time: state.config.earliest_record_time,
         server_node,
         team_members,
+        device_users,
     };
     let device_id = ctx.principal.device_id;
     let (results, tally) = crate::http::request_id::in_request(move || {

@@ -58,6 +58,7 @@ pub mod location;
 pub(crate) mod page_budget;
 pub mod postgres;
 pub mod sqlite;
+pub(crate) mod triangle_corners;
 
 #[cfg(test)]
 pub(crate) mod conformance;

@@ -232,6 +232,10 @@ pub fn apply_ops(
             erase: None,
         })
         .collect();
+    let members = storage
+        .team_member_ids(team)?
+        .into_iter()
+        .collect::<BTreeSet<_>>();
     let ctx = PushContext {
         principal: principal.clone(),
         now,
@@ -239,10 +243,8 @@ pub fn apply_ops(
         max_skew_ms: config.max_clock_skew_ms,
         earliest_record_time: config.earliest_record_time,
         server_node: storage.server_node()?,
-        team_members: storage
-            .team_member_ids(team)?
-            .into_iter()
-            .collect::<BTreeSet<_>>(),
+        team_members: members.clone(),
+        device_users: crate::apply::device_users(&storage.devices()?, &members),
     };
     let refused = std::cell::Cell::new(false);
     let mut decides: Vec<_> = ops

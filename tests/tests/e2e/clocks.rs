@@ -64,13 +64,17 @@ fn set_offender(d: &Device, problem: ProblemId, offender: &str) {
         .expect("update analysis");
 }
 
-/// The problem's analysis triangle as the server holds it.
+/// The offender corner of the problem's analysis triangle as the server holds it.
 fn server_offender(server: &ServerProcess, problem: ProblemId) -> Value {
     let fields = inspect::server_fields(&inspect::server_db(server.data.path()), &["problem"]);
     fields
-        .get(&("problem".into(), problem.to_string(), "triangle".into()))
-        .map(|(value, _)| value["offender"].clone())
-        .expect("the problem's triangle on the server")
+        .get(&(
+            "problem".into(),
+            problem.to_string(),
+            TRIANGLE_OFFENDER.into(),
+        ))
+        .map(|(value, _)| value.clone())
+        .expect("the problem's offender corner on the server")
 }
 
 fn conflicts_on_server(server: &ServerProcess) -> u64 {

@@ -18,3 +18,4 @@ mod s62_e2e;
 mod server_crash;
 mod supervisor_e2e;
 mod sync_e2e;
+mod triangle_e2e;

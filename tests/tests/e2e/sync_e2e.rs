@@ -239,10 +239,11 @@ fn a_concurrent_edit_keeps_the_winner_in_the_record_and_the_loser_in_the_conflic
     let c = &conflicts[0];
     assert_eq!(c.record_id, prob.id.to_string());
     let winner = on_a.triangle.offender.expect("winner");
-    let loser = c.loser_value["offender"]
-        .as_str()
-        .expect("loser")
-        .to_owned();
+    assert_eq!(
+        c.field, TRIANGLE_OFFENDER,
+        "the conflict is about one corner"
+    );
+    let loser = c.loser_value.as_str().expect("loser").to_owned();
     let mut both = [winner, loser];
     both.sort();
     assert_eq!(

@@ -516,10 +516,10 @@ fn a_problem_moves_by_request_and_only_a_supervisor_decides() {
         "--repeat",
         "den",
     ]);
-    assert_eq!(text(&analysed, "/triangle/location"), "Unlit rear lane");
+    assert_eq!(text(&analysed, "/triangle_location"), "Unlit rear lane");
     // Sides left out keep their value.
     let analysed = officer.json(&["problem", "analyse", &id, "--manager", "Council housing"]);
-    assert_eq!(text(&analysed, "/triangle/location"), "Unlit rear lane");
+    assert_eq!(text(&analysed, "/triangle_location"), "Unlit rear lane");
     assert_eq!(analysed["repeat_types"], serde_json::json!(["den"]));
 
     let stderr = officer.fails(2, &["problem", "request", &id, "--to", "response"]);

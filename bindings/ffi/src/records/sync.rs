@@ -1,6 +1,8 @@
 //! What sync reports: status, progress, the outcome of one sync, refused changes, conflicts.
 
 use crate::convert::{instant, opt_instant, opt_text};
+use beatbook_core::ids::UserId;
+use beatbook_core::model::User;
 use beatbook_core::store::{
     Enrolment as CoreEnrolment, Rejection as CoreRejection, ServerTrust as CoreTrust,
     SyncStatus as CoreStatus,
@@ -9,6 +11,8 @@ use beatbook_core::sync::client::{
     SyncPhase, SyncProgress as CoreProgress, SyncReport as CoreReport,
 };
 use beatbook_core::sync::conflict::{Conflict as CoreConflict, Resolution};
+use beatbook_core::sync::conflict_words::{field_words, value_words};
+use beatbook_core::sync::Hlc;
 use std::time::SystemTime;
 
 /// Sync status for a status line or settings screen (no network).
@@ -188,27 +192,63 @@ impl From<CoreRejection> for Rejection {
 }
 
 /// The losing side of a concurrent edit of one field, with the winner. Values are JSON text
-/// (`"Reassurance patrol"`, `3`, `null`).
+/// (`"Reassurance patrol"`, `3`, `null`); the `*_text`, `field_words`, `reference` and
+/// `*_author_name` fields are the same conflict as a person reads it (show those).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Conflict {
     pub id: String,
+    /// The conflict's short reference (`7KQ4-ZM2P`): what to show and what a person types.
+    pub reference: String,
     /// The record kind's code (`patrol`, `contact`, `problem`, ...).
     pub record_kind: String,
     pub record_id: String,
     pub field: String,
+    /// The field in the user's words (`victim (analysis triangle)`).
+    pub field_words: String,
     pub winner_value: String,
+    /// The kept value as text to read (`(none)` for nothing; for an object, the parts that
+    /// differ from the lost value).
+    pub winner_text: String,
     pub winner_author: Option<String>,
+    /// Who wrote the kept value, by name ("you" is not used: compare ids for that).
+    pub winner_author_name: Option<String>,
+    /// When the kept value was written (its clock's time).
+    pub winner_written_at: Option<SystemTime>,
     pub loser_value: String,
+    pub loser_text: String,
     pub loser_author: Option<String>,
+    pub loser_author_name: Option<String>,
+    pub loser_written_at: Option<SystemTime>,
     pub detected_at: SystemTime,
     pub resolution: Option<Resolution>,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<SystemTime>,
 }
 
-impl From<CoreConflict> for Conflict {
-    fn from(c: CoreConflict) -> Self {
+impl Conflict {
+    /// The conflict for people: `users` names its authors (an author this device does not
+    /// know has no name).
+    pub(crate) fn named(c: CoreConflict, users: &[User]) -> Self {
+        let name = |id: Option<UserId>| {
+            id.and_then(|id| users.iter().find(|u| u.id == id))
+                .map(|u| u.display_name.clone())
+        };
+        let written = |hlc: Hlc| {
+            i64::try_from(hlc.wall_ms)
+                .ok()
+                .and_then(chrono::DateTime::from_timestamp_millis)
+                .map(instant)
+        };
         Conflict {
+            reference: beatbook_core::short_ref::short_ref_of(&c.id)
+                .unwrap_or_else(|| c.id.clone()),
+            field_words: field_words(c.record_kind, &c.field),
+            winner_text: value_words(&c.winner_value, &c.loser_value),
+            loser_text: value_words(&c.loser_value, &c.winner_value),
+            winner_author_name: name(c.winner_author),
+            loser_author_name: name(c.loser_author),
+            winner_written_at: written(c.winner_hlc),
+            loser_written_at: written(c.loser_hlc),
             id: c.id,
             record_kind: c.record_kind.to_string(),
             record_id: c.record_id,

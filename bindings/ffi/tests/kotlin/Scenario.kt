@@ -216,6 +216,11 @@ suspend fun scenario(dir: File) {
     check("both devices hold the winner", ben.store.problem(problem.id).triangle.offender == winner)
     val loser = setOf("Local youths on bikes", "Adults from out of area").minus(winner).single()
     check("the loser is kept", conflict.loserValue.contains(loser)) { conflict.loserValue }
+    // Readable: the corner in words, both values as text, both authors by name, a reference.
+    check("the field in words", conflict.fieldWords == "offender (analysis triangle)") { conflict.fieldWords }
+    check("the values as text", conflict.loserText == loser && conflict.winnerText == winner) { "$conflict" }
+    check("the authors by name", conflict.winnerAuthorName != null && conflict.loserAuthorName != null) { "$conflict" }
+    check("a short reference", conflict.reference.length == 9 && conflict.reference[4] == '-') { conflict.reference }
     val resolved = ada.store.resolveConflict(conflict.id, Resolution.KEEP_LOSER)
     check("resolved", resolved.resolution == Resolution.KEEP_LOSER && ada.store.conflicts(true).isEmpty())
     ada.sync(); ben.sync()

@@ -248,6 +248,12 @@ class MobileScenario(unittest.TestCase):
         self.assertIn(winner, conflict.winner_value)
         loser = ({"Local youths on bikes", "Adults from out of area"} - {winner}).pop()
         self.assertIn(loser, conflict.loser_value)
+        # Readable: the corner in words, both values as text, both authors by name.
+        self.assertEqual(conflict.field_words, "offender (analysis triangle)")
+        self.assertEqual((conflict.winner_text, conflict.loser_text), (winner, loser))
+        self.assertIsNotNone(conflict.winner_author_name)
+        self.assertIsNotNone(conflict.loser_author_name)
+        self.assertRegex(conflict.reference, r"^[0-9A-Z]{4}-[0-9A-Z]{4}$")
         resolved = ada.store.resolve_conflict(conflict.id, bb.Resolution.KEEP_LOSER)
         self.assertEqual(resolved.resolution, bb.Resolution.KEEP_LOSER)
         self.assertEqual(ada.store.conflicts(True), [])

@@ -11,6 +11,7 @@ use crate::store::rows::{from_json, to_json};
 use crate::store::sql_time::t;
 use crate::store::Store;
 use crate::sync::conflict::{Conflict, Resolution};
+use crate::sync::legacy_fields;
 use crate::validation::{Rule, ValidationError};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -64,7 +65,13 @@ impl Store {
                     None => record_json::load(tx, kind, record_id)?
                         .ok_or_else(|| Error::not_found("record", record_id))?,
                 };
-                object.insert(conflict.field.clone(), conflict.loser_value.clone());
+                // A conflict from before a field was split names the old field: its value
+                // is written as the fields it became.
+                object.extend(legacy_fields::current_fields(
+                    kind,
+                    &conflict.field,
+                    &conflict.loser_value,
+                ));
                 match materialize::materialize(tx, kind, record_id, &object, now)? {
                     Materialized::Written => {}
                     Materialized::Incomplete => {

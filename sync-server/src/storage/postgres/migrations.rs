@@ -25,6 +25,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0004_device_audit_marks",
         include_str!("../../../migrations/postgres/0004_device_audit_marks.sql"),
     ),
+    (
+        "0005_triangle_corners",
+        include_str!("../../../migrations/postgres/0005_triangle_corners.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
@@ -34,8 +38,32 @@ type ConvertStep = fn(&mut Transaction<'_>) -> StorageResult<()>;
 fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0002_audit_chain" => Some(|tx| super::audit::adopt_legacy(tx)),
+        "0005_triangle_corners" => Some(split_triangles),
         _ => None,
     }
+}
+
+/// Migration 0005's step: every stored problem's `triangle` split into its corner fields
+/// (`storage::triangle_corners`, as the SQLite store's 0008).
+fn split_triangles(tx: &mut Transaction<'_>) -> StorageResult<()> {
+    let rows = tx.query(
+        "SELECT record_id, field_values, clocks FROM records WHERE kind = 'problem' AND NOT erased",
+        &[],
+    )?;
+    for r in rows {
+        let (id, values, clocks): (String, String, Vec<u8>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if let Some((values, clocks)) =
+            crate::storage::triangle_corners::split_stored(&values, &clocks)?
+        {
+            tx.execute(
+                "UPDATE records SET field_values = $2, clocks = $3
+                 WHERE kind = 'problem' AND record_id = $1",
+                &[&id, &values, &clocks],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The advisory lock's first key (the second is the schema's hash): "BBMG".
@@ -181,5 +209,58 @@ mod tests {
             PostgresStorage::open(schema.url()),
             Err(StorageError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn a_version_3_database_keeps_its_problems_triangles_as_corners_with_their_clocks() {
+        use beatbook_core::model::{TRIANGLE_CORNERS, TRIANGLE_LOCATION};
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::Hlc;
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let mut client = postgres::Client::connect(schema.url(), postgres::NoTls).expect("connect");
+        super::migrate_to(&mut client, &super::MIGRATIONS[..3]).expect("version 3");
+        let node: beatbook_core::ids::DeviceId = "0190a000-0000-7000-8000-0000000000d1"
+            .parse()
+            .expect("node");
+        let analysed = Hlc::new(1_764_000_000_500, node);
+        let old: crate::storage::compact::Fields = [
+            (
+                "title",
+                serde_json::json!("Garage burglaries"),
+                Hlc::new(1_764_000_000_000, node),
+            ),
+            (
+                "triangle",
+                serde_json::json!({"offender": null, "location": "Rear lane"}),
+                analysed,
+            ),
+        ]
+        .into_iter()
+        .map(|(n, value, hlc)| (n.to_owned(), FieldState { value, hlc }))
+        .collect();
+        let (values, clocks) = crate::storage::compact::split(&old).expect("split");
+        client
+            .execute(
+                "INSERT INTO records (kind, record_id, field_values, clocks, seq, created_at, updated_at)
+                 VALUES ('problem', 'p1', $1, $2, 1, 1, 1)",
+                &[&values, &clocks],
+            )
+            .expect("an old problem");
+        client
+            .execute("UPDATE feed SET last_seq = 1", &[])
+            .expect("feed");
+        let storage = PostgresStorage::open(schema.url()).expect("upgrade");
+        let page = storage
+            .feed_page(&crate::storage::conformance::filter(), 0, 10)
+            .expect("page");
+        let fields = &page.rows[0].state.fields;
+        assert!(!fields.contains_key("triangle"));
+        assert_eq!(fields[TRIANGLE_LOCATION].value, "Rear lane");
+        for (corner, _, _) in TRIANGLE_CORNERS {
+            assert_eq!(fields[corner].hlc, analysed, "{corner}");
+        }
+        assert_eq!(page.rows[0].seq, 1);
     }
 }

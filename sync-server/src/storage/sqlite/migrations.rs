@@ -6,7 +6,7 @@ use crate::storage::{StorageError, StorageResult};
 use rusqlite::Connection;
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
-type ConvertStep = fn(&Connection) -> StorageResult<()>;
+pub(super) type ConvertStep = fn(&Connection) -> StorageResult<()>;
 
 /// Every migration, in order; the store's `user_version` is how many have been applied.
 pub(super) const MIGRATIONS: &[(&str, &str)] = &[
@@ -38,18 +38,43 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0007_device_audit_marks",
         include_str!("../../../migrations/0007_device_audit_marks.sql"),
     ),
+    (
+        "0008_triangle_corners",
+        include_str!("../../../migrations/0008_triangle_corners.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: usize = MIGRATIONS.len();
 
 /// The Rust step of a migration, by its name.
-fn convert_step(name: &str) -> Option<ConvertStep> {
+pub(super) fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0004_compact_records" => Some(super::compact_records::convert),
         "0005_audit_chain" => Some(super::audit::adopt_legacy),
+        "0008_triangle_corners" => Some(split_triangles),
         _ => None,
     }
+}
+
+/// Migration 0008's step: every stored problem's `triangle` split into its corner fields
+/// (`storage::triangle_corners`).
+fn split_triangles(conn: &Connection) -> StorageResult<()> {
+    let mut read = conn.prepare(
+        "SELECT record_id, field_values, clocks FROM records WHERE kind = 'problem' AND NOT erased",
+    )?;
+    let mut write =
+        conn.prepare("UPDATE records SET field_values = ?2, clocks = ?3 WHERE kind = 'problem' AND record_id = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, values, clocks): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        if let Some((values, clocks)) =
+            crate::storage::triangle_corners::split_stored(&values, &clocks)?
+        {
+            write.execute(rusqlite::params![id, values, clocks])?;
+        }
+    }
+    Ok(())
 }
 
 /// Brings the store's schema up to date.
@@ -124,5 +149,67 @@ mod tests {
         > = serde_json::from_str(fields).expect("fields");
         assert_eq!(page.rows.len(), 1);
         assert_eq!(page.rows[0].state.fields, expected);
+    }
+
+    #[test]
+    fn a_version_6_store_keeps_its_problems_triangles_as_corners_with_their_clocks() {
+        use beatbook_core::model::{TRIANGLE_CORNERS, TRIANGLE_LOCATION};
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::Hlc;
+        let dir = crate::storage::sqlite::private_tempdir();
+        let path = dir.path().join("beatbook-server.db");
+        super::super::permissions::prepare_file(&path).expect("a private file");
+        let mut conn = Connection::open(&path).expect("open");
+        for (name, sql) in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).expect("old schema");
+            if let Some(step) = convert_step(name) {
+                step(&conn).expect("old step");
+            }
+        }
+        conn.pragma_update(None, "user_version", 6)
+            .expect("version");
+        let node: beatbook_core::ids::DeviceId = "0190a000-0000-7000-8000-0000000000d1"
+            .parse()
+            .expect("node");
+        let analysed = Hlc::new(1_764_000_000_500, node);
+        let old: crate::storage::compact::Fields = [
+            (
+                "title",
+                serde_json::json!("Garage burglaries"),
+                Hlc::new(1_764_000_000_000, node),
+            ),
+            (
+                "triangle",
+                serde_json::json!({"offender": null, "location": "Rear lane"}),
+                analysed,
+            ),
+        ]
+        .into_iter()
+        .map(|(n, value, hlc)| (n.to_owned(), FieldState { value, hlc }))
+        .collect();
+        let (values, clocks) = crate::storage::compact::split(&old).expect("split");
+        conn.execute(
+            "INSERT INTO records (kind, record_id, field_values, clocks, seq, created_at, updated_at)
+             VALUES ('problem', 'p1', ?1, ?2, 1, 1, 1)",
+            rusqlite::params![values, clocks],
+        )
+        .expect("an old problem");
+        conn.execute("UPDATE feed SET last_seq = 1", [])
+            .expect("feed");
+        migrate(&mut conn).expect("upgrade");
+        drop(conn);
+
+        let storage = SqliteStorage::open(dir.path()).expect("storage");
+        let page = storage.feed_page(&filter(), 0, 10).expect("page");
+        let fields = &page.rows[0].state.fields;
+        assert!(!fields.contains_key("triangle"));
+        assert_eq!(fields[TRIANGLE_LOCATION].value, "Rear lane");
+        for (corner, _, _) in TRIANGLE_CORNERS {
+            assert_eq!(fields[corner].hlc, analysed, "{corner}");
+        }
+        assert_eq!(
+            page.rows[0].seq, 1,
+            "not re-sent: devices split their copies alike"
+        );
     }
 }
