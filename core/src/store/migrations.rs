@@ -24,6 +24,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_server_epoch.sql"),
     include_str!("../../migrations/0010_server_trust.sql"),
     include_str!("../../migrations/0011_conflicts_by_record.sql"),
+    // Numbered 0013 (reserved for corrections); follows 0011 until 0012 is merged.
+    include_str!("../../migrations/0013_corrections.sql"),
 ];
 
 /// The schema version this build writes.

@@ -119,6 +119,10 @@ pub const FIELD_NAMES: &[&str] = &[
     "resolution",
     "resolved_by",
     "resolved_at",
+    // Corrections (store schema 13).
+    "correction_reason",
+    "cancelled_at",
+    "amends",
 ];
 
 /// Stored clocks that cannot be read: the store is damaged (or was written by something else).
