@@ -7,6 +7,8 @@ mod common;
 mod reports_seed;
 
 mod contacts;
+mod corrections_patrols;
+mod corrections_records;
 mod convergence;
 mod device_sync;
 mod erasure_and_audit;
