@@ -156,9 +156,15 @@ fn may_close(actor: &Actor, follow_up: &FollowUp) -> Result<()> {
 
 /// Who may correct a follow-up: its owner or a supervisor; giving it to someone else, as a
 /// reassignment, a supervisor only.
-pub(crate) fn may_amend(actor: &Actor, follow_up: &FollowUp, new_owner: Option<UserId>) -> Result<()> {
+pub(crate) fn may_amend(
+    actor: &Actor,
+    follow_up: &FollowUp,
+    new_owner: Option<UserId>,
+) -> Result<()> {
     if new_owner.is_some_and(|owner| owner != follow_up.owner) && !actor.role.is_supervisor() {
-        return Err(Error::Forbidden("only a supervisor can reassign a follow-up"));
+        return Err(Error::Forbidden(
+            "only a supervisor can reassign a follow-up",
+        ));
     }
     if follow_up.owner != actor.user_id && !actor.role.is_supervisor() {
         return Err(Error::Forbidden(

@@ -110,6 +110,15 @@ impl Store {
         })
     }
 
+    /// Every note's id, amended ones too: what a typed reference to a note is matched against.
+    pub fn note_ids(&self) -> Result<Vec<NoteId>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id FROM notes ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     /// Notes on one patrol, oldest first.
     pub fn patrol_notes(&self, patrol: PatrolId) -> Result<Vec<Note>> {
         self.read(|conn| {

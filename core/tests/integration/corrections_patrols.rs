@@ -65,7 +65,10 @@ fn a_patrol_started_in_the_future_by_mistake_is_amended_to_today_and_then_closes
         )
         .expect("amend");
     assert_eq!(amended.started_at, today);
-    assert_eq!(amended.correction_reason.as_deref(), Some("Typed the wrong day"));
+    assert_eq!(
+        amended.correction_reason.as_deref(),
+        Some("Typed the wrong day")
+    );
     assert_eq!(f.store.patrol(patrol.id).expect("read"), amended);
     let closed = f
         .store
@@ -93,7 +96,10 @@ fn a_patrol_started_in_the_future_by_mistake_is_amended_to_today_and_then_closes
         .expect("the correction is logged");
     assert_eq!(entry.action, AuditAction::Alteration);
     // Field names only, never the values.
-    assert_eq!(entry.detail.as_deref(), Some("corrected: started_at, purpose"));
+    assert_eq!(
+        entry.detail.as_deref(),
+        Some("corrected: started_at, purpose")
+    );
 }
 
 #[test]
@@ -106,7 +112,11 @@ fn a_cancelled_patrol_is_nobodys_open_patrol_and_counts_in_no_report() {
         .start_patrol(&pcso, foot_patrol(f.now() - Duration::hours(2)))
         .expect("a real patrol");
     let open: Vec<_> = f.store.open_patrols(pcso.user_id).expect("open");
-    assert_eq!(open.first().map(|p| p.id), Some(patrol.id), "the mistake leads");
+    assert_eq!(
+        open.first().map(|p| p.id),
+        Some(patrol.id),
+        "the mistake leads"
+    );
 
     let cancelled = f
         .store
@@ -118,8 +128,11 @@ fn a_cancelled_patrol_is_nobodys_open_patrol_and_counts_in_no_report() {
     assert_eq!(open.iter().map(|p| p.id).collect::<Vec<_>>(), vec![kept.id]);
 
     let query = ReportQuery {
-        period: Period::new(f.now() - Duration::days(30), christmas() + Duration::days(1))
-            .expect("period"),
+        period: Period::new(
+            f.now() - Duration::days(30),
+            christmas() + Duration::days(1),
+        )
+        .expect("period"),
         area: ReportArea::All,
         as_of: f.now(),
     };
@@ -147,7 +160,10 @@ fn a_cancelled_patrol_is_nobodys_open_patrol_and_counts_in_no_report() {
             "late",
         )
         .expect_err("cancelled");
-    assert_eq!(amend.validation().map(|v| v.field.as_str()), Some("cancelled_at"));
+    assert_eq!(
+        amend.validation().map(|v| v.field.as_str()),
+        Some("cancelled_at")
+    );
     let entry = f
         .store
         .audit_entries(Some(&patrol.id.to_string()))
@@ -155,8 +171,16 @@ fn a_cancelled_patrol_is_nobodys_open_patrol_and_counts_in_no_report() {
         .pop()
         .expect("entry");
     assert_eq!(
-        (entry.action, entry.detail.as_deref(), entry.justification.as_deref()),
-        (AuditAction::Alteration, Some("cancelled"), Some("Started by mistake"))
+        (
+            entry.action,
+            entry.detail.as_deref(),
+            entry.justification.as_deref()
+        ),
+        (
+            AuditAction::Alteration,
+            Some("cancelled"),
+            Some("Started by mistake")
+        )
     );
 }
 
@@ -196,7 +220,10 @@ fn refused_corrections_write_nothing() {
     }
     // Nothing to correct.
     let err = amend(&pcso, PatrolAmendment::default(), "Nothing");
-    assert_eq!(err.validation().map(|v| v.field.as_str()), Some("amendment"));
+    assert_eq!(
+        err.validation().map(|v| v.field.as_str()),
+        Some("amendment")
+    );
     // A start in the future.
     let err = amend(
         &pcso,
@@ -268,7 +295,10 @@ fn refused_corrections_write_nothing() {
         .expect_err("volunteers record CiP patrols");
     assert_eq!(err.validation().map(|v| v.field.as_str()), Some("kind"));
     assert_eq!(rows(&f), before, "nothing half-written");
-    assert_eq!(f.store.patrol(patrol.id).expect("read").correction_reason, None);
+    assert_eq!(
+        f.store.patrol(patrol.id).expect("read").correction_reason,
+        None
+    );
 }
 
 #[test]

@@ -107,7 +107,10 @@ fn refused_contact_corrections_write_nothing() {
     let err = amend(&pcso, contact.id, count(2), "");
     assert_eq!(err.validation().map(|v| v.field.as_str()), Some("reason"));
     let err = amend(&pcso, contact.id, count(0), "Nobody");
-    assert_eq!(err.validation().map(|v| v.field.as_str()), Some("people_count"));
+    assert_eq!(
+        err.validation().map(|v| v.field.as_str()),
+        Some("people_count")
+    );
     let err = amend(
         &pcso,
         contact.id,
@@ -161,7 +164,11 @@ fn a_follow_up_is_corrected_by_its_owner_and_given_away_only_by_a_supervisor() {
         .expect("the owner corrects it");
     assert_eq!(amended.due_at, due);
     assert_eq!(
-        f.store.contact(contact.id).expect("contact").promised.as_deref(),
+        f.store
+            .contact(contact.id)
+            .expect("contact")
+            .promised
+            .as_deref(),
         Some("Visit about the sheds with crime prevention")
     );
     let before = (f.count("audit_log"), f.count("outbox"));
@@ -196,7 +203,10 @@ fn a_follow_up_is_corrected_by_its_owner_and_given_away_only_by_a_supervisor() {
         .amend_follow_up(&sergeant, follow_up.id, give, "PC Jones knows them")
         .expect("a supervisor may");
     assert_eq!(given.owner, beat.user_id);
-    assert_eq!(given.correction_reason.as_deref(), Some("PC Jones knows them"));
+    assert_eq!(
+        given.correction_reason.as_deref(),
+        Some("PC Jones knows them")
+    );
     f.store
         .answer_follow_up(&beat, follow_up.id, "Visited", f.now())
         .expect("answer");
@@ -212,7 +222,10 @@ fn a_follow_up_is_corrected_by_its_owner_and_given_away_only_by_a_supervisor() {
             "late",
         )
         .expect_err("closed");
-    assert_eq!(closed.validation().map(|v| v.field.as_str()), Some("status"));
+    assert_eq!(
+        closed.validation().map(|v| v.field.as_str()),
+        Some("status")
+    );
 }
 
 #[test]
@@ -301,7 +314,10 @@ fn an_amending_note_supersedes_the_original_in_lists_and_the_original_stays_read
         .store
         .notes_by(pcso.user_id, f.now() - Duration::days(1), f.now())
         .expect("mine");
-    assert_eq!(mine.iter().map(|n| n.id).collect::<Vec<_>>(), vec![amending.id]);
+    assert_eq!(
+        mine.iter().map(|n| n.id).collect::<Vec<_>>(),
+        vec![amending.id]
+    );
     // The original stays readable, and the chain tells the story.
     assert_eq!(f.store.note(original.id).expect("original"), original);
     assert_eq!(

@@ -7,9 +7,9 @@ mod common;
 mod reports_seed;
 
 mod contacts;
+mod convergence;
 mod corrections_patrols;
 mod corrections_records;
-mod convergence;
 mod device_sync;
 mod erasure_and_audit;
 mod patrols_and_notes;

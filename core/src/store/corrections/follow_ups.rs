@@ -86,8 +86,7 @@ impl Store {
                     .detail(&detail),
             )?;
             // The promise is kept in two places; they are corrected together.
-            if let (true, Some(contact_id)) = (after.promise != current.promise, after.contact_id)
-            {
+            if let (true, Some(contact_id)) = (after.promise != current.promise, after.contact_id) {
                 let mut contact = load_contact(tx, contact_id)?;
                 contact.promised = Some(after.promise.clone());
                 contact.correction_reason = Some(reason.to_owned());

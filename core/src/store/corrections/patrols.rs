@@ -58,9 +58,7 @@ impl Store {
                 Some(name) => Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
                 None => current.operation_name.clone(),
             },
-            started_at: amendment
-                .started_at
-                .map_or(current.started_at, truncate),
+            started_at: amendment.started_at.map_or(current.started_at, truncate),
             ended_at: amendment.ended_at.map(truncate).or(current.ended_at),
             ..current.clone()
         };
