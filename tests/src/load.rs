@@ -422,6 +422,8 @@ pub fn note_op_by(user: UserId, device: DeviceId) -> Op {
         problem_id: None,
         author: user,
         created_at: now,
+        amends: None,
+        correction_reason: None,
     };
     let serde_json::Value::Object(fields) = serde_json::to_value(&note).expect("note json") else {
         unreachable!("a note is a JSON object")

@@ -929,6 +929,36 @@ public protocol StoreProtocol: AnyObject, Sendable {
     func wipe() throws 
     
     /**
+     * Corrects a contact's non-personal fields.
+     */
+    func amendContact(contactId: String, amendment: ContactAmendment, reason: String) throws  -> Contact
+    
+    /**
+     * Corrects an open follow-up's due time, promise or (a supervisor) owner.
+     */
+    func amendFollowUp(followUpId: String, amendment: FollowUpAmendment, reason: String) throws  -> FollowUp
+    
+    /**
+     * Corrects a note with a new note that amends it; answers the new note.
+     */
+    func amendNote(noteId: String, amendment: NoteAmendment, reason: String) throws  -> Note
+    
+    /**
+     * Corrects a patrol's times, purpose, area or kind.
+     */
+    func amendPatrol(patrolId: String, amendment: PatrolAmendment, reason: String) throws  -> Patrol
+    
+    /**
+     * Cancels a patrol started by mistake: it counts in no report and is nobody's open patrol.
+     */
+    func cancelPatrol(patrolId: String, reason: String) throws  -> Patrol
+    
+    /**
+     * A note's chain of corrections, the original first and the newest last.
+     */
+    func noteHistory(noteId: String) throws  -> [Note]
+    
+    /**
      * Adds a note (append-only: a correction is a new note).
      */
     func addNote(new: NewNote) throws  -> Note
@@ -1476,6 +1506,93 @@ open func wipe()throws   {try rustCallWithError(FfiConverterTypeBeatbookError_li
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Corrects a contact's non-personal fields.
+     */
+open func amendContact(contactId: String, amendment: ContactAmendment, reason: String)throws  -> Contact  {
+    return try  FfiConverterTypeContact_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_amend_contact(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(contactId),
+        FfiConverterTypeContactAmendment_lower(amendment),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Corrects an open follow-up's due time, promise or (a supervisor) owner.
+     */
+open func amendFollowUp(followUpId: String, amendment: FollowUpAmendment, reason: String)throws  -> FollowUp  {
+    return try  FfiConverterTypeFollowUp_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_amend_follow_up(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(followUpId),
+        FfiConverterTypeFollowUpAmendment_lower(amendment),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Corrects a note with a new note that amends it; answers the new note.
+     */
+open func amendNote(noteId: String, amendment: NoteAmendment, reason: String)throws  -> Note  {
+    return try  FfiConverterTypeNote_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_amend_note(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(noteId),
+        FfiConverterTypeNoteAmendment_lower(amendment),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Corrects a patrol's times, purpose, area or kind.
+     */
+open func amendPatrol(patrolId: String, amendment: PatrolAmendment, reason: String)throws  -> Patrol  {
+    return try  FfiConverterTypePatrol_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_amend_patrol(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(patrolId),
+        FfiConverterTypePatrolAmendment_lower(amendment),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cancels a patrol started by mistake: it counts in no report and is nobody's open patrol.
+     */
+open func cancelPatrol(patrolId: String, reason: String)throws  -> Patrol  {
+    return try  FfiConverterTypePatrol_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_cancel_patrol(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(patrolId),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A note's chain of corrections, the original first and the newest last.
+     */
+open func noteHistory(noteId: String)throws  -> [Note]  {
+    return try  FfiConverterSequenceTypeNote.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_note_history(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(noteId),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -3244,10 +3361,17 @@ public struct Contact: Equatable, Hashable {
     public let redactedAt: Date?
     public let createdAt: Date
     public let updatedAt: Date
+    /**
+     * Why the contact was last corrected.
+     */
+    public let correctionReason: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, occurredAt: Date, place: GeoPoint, lsoaCode: String?, lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpId: String?, consentToRecontact: Bool, hasPersonalDetails: Bool, hasEthnicity: Bool, repeatCaller: Bool, vulnerable: Bool, repeatLocation: Bool, problemId: String?, patrolId: String?, recordedBy: String, redactedAt: Date?, createdAt: Date, updatedAt: Date) {
+    public init(id: String, occurredAt: Date, place: GeoPoint, lsoaCode: String?, lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpId: String?, consentToRecontact: Bool, hasPersonalDetails: Bool, hasEthnicity: Bool, repeatCaller: Bool, vulnerable: Bool, repeatLocation: Bool, problemId: String?, patrolId: String?, recordedBy: String, redactedAt: Date?, createdAt: Date, updatedAt: Date, 
+        /**
+         * Why the contact was last corrected.
+         */correctionReason: String?) {
         self.id = id
         self.occurredAt = occurredAt
         self.place = place
@@ -3272,6 +3396,7 @@ public struct Contact: Equatable, Hashable {
         self.redactedAt = redactedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.correctionReason = correctionReason
     }
 
     
@@ -3313,7 +3438,8 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
                 recordedBy: FfiConverterString.read(from: &buf), 
                 redactedAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 createdAt: FfiConverterTimestamp.read(from: &buf), 
-                updatedAt: FfiConverterTimestamp.read(from: &buf)
+                updatedAt: FfiConverterTimestamp.read(from: &buf), 
+                correctionReason: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3342,6 +3468,7 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
         FfiConverterOptionTimestamp.write(value.redactedAt, into: &buf)
         FfiConverterTimestamp.write(value.createdAt, into: &buf)
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterOptionString.write(value.correctionReason, into: &buf)
     }
 }
 
@@ -3358,6 +3485,107 @@ public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
 #endif
 public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
     return FfiConverterTypeContact.lower(value)
+}
+
+
+/**
+ * A contact's correction: its non-personal fields only.
+ */
+public struct ContactAmendment: Equatable, Hashable {
+    public let occurredAt: Date?
+    public let place: GeoPoint?
+    public let lsoaCode: String?
+    public let method: ContactMethod?
+    public let audience: Audience?
+    public let peopleCount: UInt32?
+    public let issues: [CrimeCategory]?
+    /**
+     * Empty text clears it.
+     */
+    public let issuesText: String?
+    /**
+     * The promise's text (its follow-up is corrected too).
+     */
+    public let promised: String?
+    public let repeatCaller: Bool?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(occurredAt: Date?, place: GeoPoint?, lsoaCode: String?, method: ContactMethod?, audience: Audience?, peopleCount: UInt32?, issues: [CrimeCategory]?, 
+        /**
+         * Empty text clears it.
+         */issuesText: String?, 
+        /**
+         * The promise's text (its follow-up is corrected too).
+         */promised: String?, repeatCaller: Bool?) {
+        self.occurredAt = occurredAt
+        self.place = place
+        self.lsoaCode = lsoaCode
+        self.method = method
+        self.audience = audience
+        self.peopleCount = peopleCount
+        self.issues = issues
+        self.issuesText = issuesText
+        self.promised = promised
+        self.repeatCaller = repeatCaller
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ContactAmendment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContactAmendment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContactAmendment {
+        return
+            try ContactAmendment(
+                occurredAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                place: FfiConverterOptionTypeGeoPoint.read(from: &buf), 
+                lsoaCode: FfiConverterOptionString.read(from: &buf), 
+                method: FfiConverterOptionTypeContactMethod.read(from: &buf), 
+                audience: FfiConverterOptionTypeAudience.read(from: &buf), 
+                peopleCount: FfiConverterOptionUInt32.read(from: &buf), 
+                issues: FfiConverterOptionSequenceTypeCrimeCategory.read(from: &buf), 
+                issuesText: FfiConverterOptionString.read(from: &buf), 
+                promised: FfiConverterOptionString.read(from: &buf), 
+                repeatCaller: FfiConverterOptionBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ContactAmendment, into buf: inout [UInt8]) {
+        FfiConverterOptionTimestamp.write(value.occurredAt, into: &buf)
+        FfiConverterOptionTypeGeoPoint.write(value.place, into: &buf)
+        FfiConverterOptionString.write(value.lsoaCode, into: &buf)
+        FfiConverterOptionTypeContactMethod.write(value.method, into: &buf)
+        FfiConverterOptionTypeAudience.write(value.audience, into: &buf)
+        FfiConverterOptionUInt32.write(value.peopleCount, into: &buf)
+        FfiConverterOptionSequenceTypeCrimeCategory.write(value.issues, into: &buf)
+        FfiConverterOptionString.write(value.issuesText, into: &buf)
+        FfiConverterOptionString.write(value.promised, into: &buf)
+        FfiConverterOptionBool.write(value.repeatCaller, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContactAmendment_lift(_ buf: RustBuffer) throws -> ContactAmendment {
+    return try FfiConverterTypeContactAmendment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContactAmendment_lower(_ value: ContactAmendment) -> RustBuffer {
+    return FfiConverterTypeContactAmendment.lower(value)
 }
 
 
@@ -3499,10 +3727,17 @@ public struct FollowUp: Equatable, Hashable {
     public let status: FollowUpStatus
     public let answeredAt: Date?
     public let outcome: String?
+    /**
+     * Why the follow-up was last corrected.
+     */
+    public let correctionReason: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, contactId: String?, promise: String, owner: String, createdAt: Date, dueAt: Date, status: FollowUpStatus, answeredAt: Date?, outcome: String?) {
+    public init(id: String, contactId: String?, promise: String, owner: String, createdAt: Date, dueAt: Date, status: FollowUpStatus, answeredAt: Date?, outcome: String?, 
+        /**
+         * Why the follow-up was last corrected.
+         */correctionReason: String?) {
         self.id = id
         self.contactId = contactId
         self.promise = promise
@@ -3512,6 +3747,7 @@ public struct FollowUp: Equatable, Hashable {
         self.status = status
         self.answeredAt = answeredAt
         self.outcome = outcome
+        self.correctionReason = correctionReason
     }
 
     
@@ -3538,7 +3774,8 @@ public struct FfiConverterTypeFollowUp: FfiConverterRustBuffer {
                 dueAt: FfiConverterTimestamp.read(from: &buf), 
                 status: FfiConverterTypeFollowUpStatus.read(from: &buf), 
                 answeredAt: FfiConverterOptionTimestamp.read(from: &buf), 
-                outcome: FfiConverterOptionString.read(from: &buf)
+                outcome: FfiConverterOptionString.read(from: &buf), 
+                correctionReason: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3552,6 +3789,7 @@ public struct FfiConverterTypeFollowUp: FfiConverterRustBuffer {
         FfiConverterTypeFollowUpStatus.write(value.status, into: &buf)
         FfiConverterOptionTimestamp.write(value.answeredAt, into: &buf)
         FfiConverterOptionString.write(value.outcome, into: &buf)
+        FfiConverterOptionString.write(value.correctionReason, into: &buf)
     }
 }
 
@@ -3568,6 +3806,73 @@ public func FfiConverterTypeFollowUp_lift(_ buf: RustBuffer) throws -> FollowUp 
 #endif
 public func FfiConverterTypeFollowUp_lower(_ value: FollowUp) -> RustBuffer {
     return FfiConverterTypeFollowUp.lower(value)
+}
+
+
+/**
+ * A follow-up's correction: due time, promise, owner (a supervisor only).
+ */
+public struct FollowUpAmendment: Equatable, Hashable {
+    public let dueAt: Date?
+    public let promise: String?
+    /**
+     * A user id.
+     */
+    public let owner: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(dueAt: Date?, promise: String?, 
+        /**
+         * A user id.
+         */owner: String?) {
+        self.dueAt = dueAt
+        self.promise = promise
+        self.owner = owner
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FollowUpAmendment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFollowUpAmendment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FollowUpAmendment {
+        return
+            try FollowUpAmendment(
+                dueAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                promise: FfiConverterOptionString.read(from: &buf), 
+                owner: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FollowUpAmendment, into buf: inout [UInt8]) {
+        FfiConverterOptionTimestamp.write(value.dueAt, into: &buf)
+        FfiConverterOptionString.write(value.promise, into: &buf)
+        FfiConverterOptionString.write(value.owner, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowUpAmendment_lift(_ buf: RustBuffer) throws -> FollowUpAmendment {
+    return try FfiConverterTypeFollowUpAmendment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFollowUpAmendment_lower(_ value: FollowUpAmendment) -> RustBuffer {
+    return FfiConverterTypeFollowUpAmendment.lower(value)
 }
 
 
@@ -4226,10 +4531,24 @@ public struct Note: Equatable, Hashable {
     public let problemId: String?
     public let author: String
     public let createdAt: Date
+    /**
+     * The id of the note this one corrects (lists show this one instead).
+     */
+    public let amends: String?
+    /**
+     * Why the note it amends was corrected.
+     */
+    public let correctionReason: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, observedAt: Date, text: String, category: NoteCategory, place: GeoPoint?, lsoaCode: String?, patrolId: String?, problemId: String?, author: String, createdAt: Date) {
+    public init(id: String, observedAt: Date, text: String, category: NoteCategory, place: GeoPoint?, lsoaCode: String?, patrolId: String?, problemId: String?, author: String, createdAt: Date, 
+        /**
+         * The id of the note this one corrects (lists show this one instead).
+         */amends: String?, 
+        /**
+         * Why the note it amends was corrected.
+         */correctionReason: String?) {
         self.id = id
         self.observedAt = observedAt
         self.text = text
@@ -4240,6 +4559,8 @@ public struct Note: Equatable, Hashable {
         self.problemId = problemId
         self.author = author
         self.createdAt = createdAt
+        self.amends = amends
+        self.correctionReason = correctionReason
     }
 
     
@@ -4267,7 +4588,9 @@ public struct FfiConverterTypeNote: FfiConverterRustBuffer {
                 patrolId: FfiConverterOptionString.read(from: &buf), 
                 problemId: FfiConverterOptionString.read(from: &buf), 
                 author: FfiConverterString.read(from: &buf), 
-                createdAt: FfiConverterTimestamp.read(from: &buf)
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                amends: FfiConverterOptionString.read(from: &buf), 
+                correctionReason: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -4282,6 +4605,8 @@ public struct FfiConverterTypeNote: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.problemId, into: &buf)
         FfiConverterString.write(value.author, into: &buf)
         FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.amends, into: &buf)
+        FfiConverterOptionString.write(value.correctionReason, into: &buf)
     }
 }
 
@@ -4298,6 +4623,63 @@ public func FfiConverterTypeNote_lift(_ buf: RustBuffer) throws -> Note {
 #endif
 public func FfiConverterTypeNote_lower(_ value: Note) -> RustBuffer {
     return FfiConverterTypeNote.lower(value)
+}
+
+
+/**
+ * A note's correction: the corrected text and, if it was wrong too, the time.
+ */
+public struct NoteAmendment: Equatable, Hashable {
+    public let text: String
+    public let observedAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(text: String, observedAt: Date?) {
+        self.text = text
+        self.observedAt = observedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NoteAmendment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNoteAmendment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NoteAmendment {
+        return
+            try NoteAmendment(
+                text: FfiConverterString.read(from: &buf), 
+                observedAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NoteAmendment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionTimestamp.write(value.observedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoteAmendment_lift(_ buf: RustBuffer) throws -> NoteAmendment {
+    return try FfiConverterTypeNoteAmendment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoteAmendment_lower(_ value: NoteAmendment) -> RustBuffer {
+    return FfiConverterTypeNoteAmendment.lower(value)
 }
 
 
@@ -4318,13 +4700,27 @@ public struct Patrol: Equatable, Hashable {
     public let assessment: ValueAssessment?
     public let createdAt: Date
     public let updatedAt: Date
+    /**
+     * Why the patrol was last corrected or cancelled.
+     */
+    public let correctionReason: String?
+    /**
+     * Set when the patrol was cancelled as started by mistake (it counts in no report).
+     */
+    public let cancelledAt: Date?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, kind: PatrolKind, area: AreaRef, purpose: String, operationName: String?, recordedBy: String, participants: [String], startedAt: Date, 
         /**
          * `None` while the patrol is open.
-         */endedAt: Date?, observations: String?, assessment: ValueAssessment?, createdAt: Date, updatedAt: Date) {
+         */endedAt: Date?, observations: String?, assessment: ValueAssessment?, createdAt: Date, updatedAt: Date, 
+        /**
+         * Why the patrol was last corrected or cancelled.
+         */correctionReason: String?, 
+        /**
+         * Set when the patrol was cancelled as started by mistake (it counts in no report).
+         */cancelledAt: Date?) {
         self.id = id
         self.kind = kind
         self.area = area
@@ -4338,6 +4734,8 @@ public struct Patrol: Equatable, Hashable {
         self.assessment = assessment
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.correctionReason = correctionReason
+        self.cancelledAt = cancelledAt
     }
 
     
@@ -4368,7 +4766,9 @@ public struct FfiConverterTypePatrol: FfiConverterRustBuffer {
                 observations: FfiConverterOptionString.read(from: &buf), 
                 assessment: FfiConverterOptionTypeValueAssessment.read(from: &buf), 
                 createdAt: FfiConverterTimestamp.read(from: &buf), 
-                updatedAt: FfiConverterTimestamp.read(from: &buf)
+                updatedAt: FfiConverterTimestamp.read(from: &buf), 
+                correctionReason: FfiConverterOptionString.read(from: &buf), 
+                cancelledAt: FfiConverterOptionTimestamp.read(from: &buf)
         )
     }
 
@@ -4386,6 +4786,8 @@ public struct FfiConverterTypePatrol: FfiConverterRustBuffer {
         FfiConverterOptionTypeValueAssessment.write(value.assessment, into: &buf)
         FfiConverterTimestamp.write(value.createdAt, into: &buf)
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterOptionString.write(value.correctionReason, into: &buf)
+        FfiConverterOptionTimestamp.write(value.cancelledAt, into: &buf)
     }
 }
 
@@ -4402,6 +4804,85 @@ public func FfiConverterTypePatrol_lift(_ buf: RustBuffer) throws -> Patrol {
 #endif
 public func FfiConverterTypePatrol_lower(_ value: Patrol) -> RustBuffer {
     return FfiConverterTypePatrol.lower(value)
+}
+
+
+/**
+ * A patrol's correction: times, purpose, area, kind, operation name.
+ */
+public struct PatrolAmendment: Equatable, Hashable {
+    public let startedAt: Date?
+    /**
+     * A closed patrol only.
+     */
+    public let endedAt: Date?
+    public let purpose: String?
+    public let area: AreaRef?
+    public let kind: PatrolKind?
+    public let operationName: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(startedAt: Date?, 
+        /**
+         * A closed patrol only.
+         */endedAt: Date?, purpose: String?, area: AreaRef?, kind: PatrolKind?, operationName: String?) {
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.purpose = purpose
+        self.area = area
+        self.kind = kind
+        self.operationName = operationName
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PatrolAmendment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePatrolAmendment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PatrolAmendment {
+        return
+            try PatrolAmendment(
+                startedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                endedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                purpose: FfiConverterOptionString.read(from: &buf), 
+                area: FfiConverterOptionTypeAreaRef.read(from: &buf), 
+                kind: FfiConverterOptionTypePatrolKind.read(from: &buf), 
+                operationName: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PatrolAmendment, into buf: inout [UInt8]) {
+        FfiConverterOptionTimestamp.write(value.startedAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.endedAt, into: &buf)
+        FfiConverterOptionString.write(value.purpose, into: &buf)
+        FfiConverterOptionTypeAreaRef.write(value.area, into: &buf)
+        FfiConverterOptionTypePatrolKind.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.operationName, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePatrolAmendment_lift(_ buf: RustBuffer) throws -> PatrolAmendment {
+    return try FfiConverterTypePatrolAmendment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePatrolAmendment_lower(_ value: PatrolAmendment) -> RustBuffer {
+    return FfiConverterTypePatrolAmendment.lower(value)
 }
 
 
@@ -8899,6 +9380,30 @@ public func FfiConverterTypeSyncPhase_lower(_ value: SyncPhase) -> RustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
     typealias SwiftType = UInt64?
 
@@ -8915,6 +9420,30 @@ fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -9235,6 +9764,54 @@ fileprivate struct FfiConverterOptionTypeValueAssessment: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAreaRef: FfiConverterRustBuffer {
+    typealias SwiftType = AreaRef?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAreaRef.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAreaRef.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeAudience: FfiConverterRustBuffer {
+    typealias SwiftType = Audience?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAudience.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAudience.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeClearHoldBuild: FfiConverterRustBuffer {
     typealias SwiftType = ClearHoldBuild?
 
@@ -9251,6 +9828,30 @@ fileprivate struct FfiConverterOptionTypeClearHoldBuild: FfiConverterRustBuffer 
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeClearHoldBuild.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeContactMethod: FfiConverterRustBuffer {
+    typealias SwiftType = ContactMethod?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeContactMethod.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeContactMethod.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -9283,6 +9884,30 @@ fileprivate struct FfiConverterOptionTypeEthnicityCode: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePatrolKind: FfiConverterRustBuffer {
+    typealias SwiftType = PatrolKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePatrolKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePatrolKind.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeResolution: FfiConverterRustBuffer {
     typealias SwiftType = Resolution?
 
@@ -9299,6 +9924,30 @@ fileprivate struct FfiConverterOptionTypeResolution: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeResolution.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeCrimeCategory: FfiConverterRustBuffer {
+    typealias SwiftType = [CrimeCategory]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeCrimeCategory.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeCrimeCategory.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10268,6 +10917,24 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_wipe() != 26473) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_amend_contact() != 24074) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_amend_follow_up() != 43792) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_amend_note() != 6792) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_amend_patrol() != 38081) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_cancel_patrol() != 31756) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_note_history() != 62795) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_add_note() != 51361) {

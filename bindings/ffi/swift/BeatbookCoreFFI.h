@@ -334,6 +334,36 @@ RustBuffer uniffi_beatbook_ffi_fn_method_store_user(uint64_t ptr, RustBuffer use
 void uniffi_beatbook_ffi_fn_method_store_wipe(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_CONTACT
+RustBuffer uniffi_beatbook_ffi_fn_method_store_amend_contact(uint64_t ptr, RustBuffer contact_id, RustBuffer amendment, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_FOLLOW_UP
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_FOLLOW_UP
+RustBuffer uniffi_beatbook_ffi_fn_method_store_amend_follow_up(uint64_t ptr, RustBuffer follow_up_id, RustBuffer amendment, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_NOTE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_NOTE
+RustBuffer uniffi_beatbook_ffi_fn_method_store_amend_note(uint64_t ptr, RustBuffer note_id, RustBuffer amendment, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_PATROL
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_AMEND_PATROL
+RustBuffer uniffi_beatbook_ffi_fn_method_store_amend_patrol(uint64_t ptr, RustBuffer patrol_id, RustBuffer amendment, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_CANCEL_PATROL
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_CANCEL_PATROL
+RustBuffer uniffi_beatbook_ffi_fn_method_store_cancel_patrol(uint64_t ptr, RustBuffer patrol_id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_NOTE_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_NOTE_HISTORY
+RustBuffer uniffi_beatbook_ffi_fn_method_store_note_history(uint64_t ptr, RustBuffer note_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ADD_NOTE
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ADD_NOTE
 RustBuffer uniffi_beatbook_ffi_fn_method_store_add_note(uint64_t ptr, RustBuffer new, RustCallStatus *_Nonnull out_status
@@ -1089,6 +1119,42 @@ uint16_t uniffi_beatbook_ffi_checksum_method_store_user(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_WIPE
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_WIPE
 uint16_t uniffi_beatbook_ffi_checksum_method_store_wipe(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_CONTACT
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_CONTACT
+uint16_t uniffi_beatbook_ffi_checksum_method_store_amend_contact(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_FOLLOW_UP
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_FOLLOW_UP
+uint16_t uniffi_beatbook_ffi_checksum_method_store_amend_follow_up(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_NOTE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_NOTE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_amend_note(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_PATROL
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_AMEND_PATROL
+uint16_t uniffi_beatbook_ffi_checksum_method_store_amend_patrol(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_CANCEL_PATROL
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_CANCEL_PATROL
+uint16_t uniffi_beatbook_ffi_checksum_method_store_cancel_patrol(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_NOTE_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_NOTE_HISTORY
+uint16_t uniffi_beatbook_ffi_checksum_method_store_note_history(void
     
 );
 #endif

@@ -218,6 +218,9 @@ pub struct Contact {
     pub redacted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Why the contact was last corrected (`None` if it never was).
+    #[serde(default)]
+    pub correction_reason: Option<String>,
 }
 
 /// A contact's personal fields, returned only by an audited consultation.

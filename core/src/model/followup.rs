@@ -36,6 +36,9 @@ pub struct FollowUp {
     pub answered_at: Option<DateTime<Utc>>,
     /// What was done, in a line.
     pub outcome: Option<String>,
+    /// Why the follow-up was last corrected (`None` if it never was).
+    #[serde(default)]
+    pub correction_reason: Option<String>,
 }
 
 impl FollowUp {

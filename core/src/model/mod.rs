@@ -6,6 +6,7 @@ pub(crate) mod code_enum;
 pub mod area;
 pub mod consent;
 pub mod contact;
+pub mod correction;
 pub mod followup;
 pub mod note;
 pub mod patrol;
@@ -24,6 +25,7 @@ pub use consent::PersonalDataHeld;
 pub use contact::{
     Audience, Contact, ContactMethod, ContactPersonalData, NewContact, PersonalDetails,
 };
+pub use correction::{ContactAmendment, FollowUpAmendment, NoteAmendment, PatrolAmendment};
 pub use followup::{FollowUp, FollowUpStatus};
 pub use note::{NewNote, Note, NoteCategory};
 pub use patrol::{

@@ -1,5 +1,6 @@
 //! Patrol notes: timestamped observations, optionally placed and linked to a patrol or problem.
-//! Notes are append-only once written — a correction is a new note — so they never conflict.
+//! Notes are append-only once written — a correction is a new note that `amends` the old one and
+//! supersedes it in lists — so they never conflict.
 
 use super::code_enum::code_enum;
 use super::place::{GeoPoint, LsoaCode};
@@ -56,4 +57,10 @@ pub struct Note {
     pub problem_id: Option<ProblemId>,
     pub author: UserId,
     pub created_at: DateTime<Utc>,
+    /// The note this one corrects: lists show this one instead (the original stays readable).
+    #[serde(default)]
+    pub amends: Option<NoteId>,
+    /// Why the note it amends was corrected (set with `amends`).
+    #[serde(default)]
+    pub correction_reason: Option<String>,
 }

@@ -146,11 +146,23 @@ pub struct Patrol {
     pub assessment: Option<ValueAssessment>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Why the patrol was last corrected or cancelled (`None` if it never was).
+    #[serde(default)]
+    pub correction_reason: Option<String>,
+    /// When the patrol was cancelled as started by mistake: it then counts in no report and
+    /// is nobody's open patrol.
+    #[serde(default)]
+    pub cancelled_at: Option<DateTime<Utc>>,
 }
 
 impl Patrol {
+    /// Not yet closed, and not cancelled.
     pub fn is_open(&self) -> bool {
-        self.ended_at.is_none()
+        self.ended_at.is_none() && self.cancelled_at.is_none()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
     }
 
     /// Length in hours, once closed.

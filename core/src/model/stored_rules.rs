@@ -12,6 +12,7 @@
 //! Messages name the field and the rule, never the value.
 
 use super::contact::check_engagement;
+use super::correction::MAX_REASON_CHARS;
 use super::patrol::check_plan;
 use super::{
     Contact, ContactPersonalData, FollowUp, Note, Patrol, PatrolClosure, PriorityArea, Problem,
@@ -24,9 +25,15 @@ pub trait StoredValueRules {
     fn check_stored_values(&self) -> Result<(), ValidationError>;
 }
 
+/// A correction's reason fits its length (it may be absent: most records were never corrected).
+fn check_correction_reason(reason: Option<&str>) -> Result<(), ValidationError> {
+    check::optional_text("correction_reason", reason, MAX_REASON_CHARS)
+}
+
 impl StoredValueRules for Patrol {
     fn check_stored_values(&self) -> Result<(), ValidationError> {
         check_plan(&self.purpose, &self.area, self.operation_name.as_deref())?;
+        check_correction_reason(self.correction_reason.as_deref())?;
         match self.ended_at {
             // A closed patrol keeps the closing rules: ends after it started, assessed.
             Some(ended_at) => PatrolClosure {
@@ -50,6 +57,7 @@ impl StoredValueRules for Patrol {
 impl StoredValueRules for Note {
     fn check_stored_values(&self) -> Result<(), ValidationError> {
         check::max_len("text", &self.text, limits::LONG_TEXT)?;
+        check_correction_reason(self.correction_reason.as_deref())?;
         self.place.map_or(Ok(()), |p| p.validate("place"))
     }
 }
@@ -62,6 +70,7 @@ impl StoredValueRules for Contact {
             self.issues_text.as_deref(),
             self.promised.as_deref(),
         )?;
+        check_correction_reason(self.correction_reason.as_deref())?;
         check::optional_text("lap_code", self.lap_code.as_deref(), limits::SHORT_TEXT)
     }
 }
@@ -75,6 +84,7 @@ impl StoredValueRules for ContactPersonalData {
 impl StoredValueRules for FollowUp {
     fn check_stored_values(&self) -> Result<(), ValidationError> {
         check::max_len("promise", &self.promise, limits::LONG_TEXT)?;
+        check_correction_reason(self.correction_reason.as_deref())?;
         check::optional_text("outcome", self.outcome.as_deref(), limits::LONG_TEXT)
     }
 }

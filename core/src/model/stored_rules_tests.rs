@@ -173,3 +173,20 @@ fn redacted_personal_data_keeps_the_rules_and_overlong_details_do_not() {
     let e = overlong.check_stored_values().expect_err("too long");
     assert_eq!(e.field, "personal.name");
 }
+
+#[test]
+fn a_correction_reason_may_be_absent_but_not_overlong() {
+    // Records from before corrections existed carry no reason at all.
+    assert!(keeps_rules::<Patrol>(patrol()));
+    let reason = "x".repeat(crate::model::correction::MAX_REASON_CHARS + 1);
+    let (field, rule) = rule_broken::<Patrol>(with(patrol(), "correction_reason", json!(reason)));
+    assert_eq!(field, "correction_reason");
+    assert!(matches!(rule, Rule::TooLong { .. }));
+    let (field, _) = rule_broken::<Contact>(with(contact(), "correction_reason", json!(reason)));
+    assert_eq!(field, "correction_reason");
+    assert!(keeps_rules::<Patrol>(with(
+        with(patrol(), "correction_reason", json!("Typed the wrong day")),
+        "cancelled_at",
+        json!("2026-11-01T11:00:00Z")
+    )));
+}

@@ -40,6 +40,7 @@ pub enum TimeKind {
 pub const RECORD_TIME_FIELDS: &[(RecordKind, &str, TimeKind)] = &[
     (RecordKind::Patrol, "started_at", TimeKind::Happened),
     (RecordKind::Patrol, "ended_at", TimeKind::Happened),
+    (RecordKind::Patrol, "cancelled_at", TimeKind::Happened),
     (RecordKind::Contact, "occurred_at", TimeKind::Happened),
     (RecordKind::Note, "observed_at", TimeKind::Happened),
     (RecordKind::FollowUp, "created_at", TimeKind::Happened),
@@ -107,6 +108,31 @@ impl TimeSense {
         if let Some(ended_at) = ended_at {
             self.check("ended_at", ended_at, TimeKind::Happened)?;
             check_patrol_length(started_at, ended_at)?;
+        }
+        Ok(())
+    }
+
+    /// Checks a correction of a patrol's times, as the server judges the op it makes: each
+    /// time the correction sets, and the patrol's length once corrected (`started_at`,
+    /// `ended_at`: its times after the correction). A time it leaves alone is not judged
+    /// again, so a patrol started in the future by mistake can still be cancelled.
+    pub fn check_patrol_correction(
+        &self,
+        sets_start: bool,
+        sets_end: bool,
+        started_at: DateTime<Utc>,
+        ended_at: Option<DateTime<Utc>>,
+    ) -> Result<(), ValidationError> {
+        if sets_start {
+            self.check("started_at", started_at, TimeKind::Happened)?;
+        }
+        if let Some(ended_at) = ended_at {
+            if sets_end {
+                self.check("ended_at", ended_at, TimeKind::Happened)?;
+            }
+            if sets_start || sets_end {
+                check_patrol_length(started_at, ended_at)?;
+            }
         }
         Ok(())
     }

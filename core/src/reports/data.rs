@@ -143,8 +143,11 @@ impl ReportData {
                 .map(|(name, state)| (name.clone(), state.value.clone()))
                 .collect();
             let ok = match kind {
+                // A patrol cancelled as started by mistake counts in no report.
                 RecordKind::Patrol => parse::<Patrol>(object).map(|p| {
-                    data.patrols.push(PatrolFact::from(&p));
+                    if !p.is_cancelled() {
+                        data.patrols.push(PatrolFact::from(&p));
+                    }
                 }),
                 RecordKind::Contact => parse::<SyncedContact>(object).map(|c| {
                     contact_areas.insert(c.id, (c.lsoa_code.clone(), c.lap_code.clone()));

@@ -107,10 +107,12 @@ fn lsoa(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<LsoaCode>> {
 const PATROLS: &str = "SELECT p.id, p.kind, p.area_kind, p.area_id, p.recorded_by,
     p.started_at, p.ended_at, json_extract(p.assessment, '$.purpose_met'),
     json_extract(p.assessment, '$.value_rating')
-    FROM patrols p WHERE p.started_at < ?2 AND (p.ended_at IS NULL OR p.ended_at >= ?1)";
+    FROM patrols p WHERE p.started_at < ?2 AND (p.ended_at IS NULL OR p.ended_at >= ?1)
+      AND p.cancelled_at IS NULL";
 
-/// Patrols that may overlap the period (started before its end, not ended before its start),
-/// read from the covering index `patrols_started_report` alone (migration 0006).
+/// Patrols that may overlap the period (started before its end, not ended before its start)
+/// and were not cancelled, read from the covering index `patrols_started_report` alone
+/// (migration 0006, `cancelled_at` added by 0013).
 fn patrols(conn: &Connection, period: &Period) -> Result<Vec<PatrolFact>> {
     let mut stmt = conn.prepare_cached(PATROLS)?;
     let rows = stmt.query_map(params![t(period.from), t(period.to)], |r| {

@@ -32,7 +32,7 @@ pub(crate) const SELECT: &str = "SELECT c.id, c.occurred_at, c.lat, c.lon, c.lso
     c.follow_up_id, c.consent_to_recontact, c.ethnicity IS NOT NULL,
     EXISTS (SELECT 1 FROM contact_personal p WHERE p.contact_id = c.id),
     c.repeat_caller, c.vulnerable, c.repeat_location, c.problem_id, c.patrol_id, c.recorded_by,
-    c.redacted_at, c.created_at, c.updated_at FROM contacts c";
+    c.redacted_at, c.created_at, c.updated_at, c.correction_reason FROM contacts c";
 
 /// An earlier contact near a new one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +88,7 @@ impl Store {
             status: FollowUpStatus::Open,
             answered_at: None,
             outcome: None,
+            correction_reason: None,
         });
         let personal = new.personal.filter(|p| !p.is_empty());
         let radius = self.repeat_radius_m();
@@ -123,6 +124,7 @@ impl Store {
                 redacted_at: None,
                 created_at: now,
                 updated_at: now,
+                correction_reason: None,
             };
             write_contact(tx, &contact)?;
             if personal.is_some() || new.ethnicity.is_some() {
@@ -276,9 +278,9 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
         "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
            people_count, issues, issues_text, promised, follow_up_id, consent_to_recontact,
            repeat_caller, vulnerable, repeat_location, problem_id, patrol_id, recorded_by,
-           redacted_at, created_at, updated_at)
+           redacted_at, created_at, updated_at, correction_reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23)
+           ?19, ?20, ?21, ?22, ?23, ?24)
          ON CONFLICT (id) DO UPDATE SET occurred_at = excluded.occurred_at, lat = excluded.lat,
            lon = excluded.lon, lsoa_code = excluded.lsoa_code, lap_code = excluded.lap_code,
            method = excluded.method, audience = excluded.audience,
@@ -289,7 +291,8 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
            repeat_caller = excluded.repeat_caller, vulnerable = excluded.vulnerable,
            repeat_location = excluded.repeat_location, problem_id = excluded.problem_id,
            patrol_id = excluded.patrol_id, recorded_by = excluded.recorded_by,
-           redacted_at = excluded.redacted_at, updated_at = excluded.updated_at",
+           redacted_at = excluded.redacted_at, updated_at = excluded.updated_at,
+           correction_reason = excluded.correction_reason",
     )?
     .execute(params![
         c.id,
@@ -315,6 +318,7 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
         opt_t(c.redacted_at),
         t(c.created_at),
         t(c.updated_at),
+        c.correction_reason,
     ])?;
     index_contact(conn, c)
 }
@@ -441,6 +445,17 @@ pub(crate) fn check_links(
     Ok(())
 }
 
+/// Who may correct a contact's non-personal fields: whoever recorded it, or a supervisor.
+pub(crate) fn may_amend(actor: &Actor, contact: &Contact) -> Result<()> {
+    if contact.recorded_by == actor.user_id || actor.role.is_supervisor() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only the officer who recorded a contact or a supervisor can correct it",
+        ))
+    }
+}
+
 pub(crate) fn check_user(conn: &Connection, field: &str, user: UserId) -> Result<()> {
     if exists(conn, "SELECT 1 FROM users WHERE id = ?1", &user.to_string())? {
         Ok(())
@@ -493,5 +508,6 @@ pub(crate) fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         redacted_at: r.get::<_, Option<SqlTime>>(22)?.map(|s| s.0),
         created_at: r.get::<_, SqlTime>(23)?.0,
         updated_at: r.get::<_, SqlTime>(24)?.0,
+        correction_reason: r.get(25)?,
     })
 }

@@ -14,7 +14,7 @@ use crate::model::{Actor, FollowUp, FollowUpStatus, Role};
 use crate::reports::{FollowUpFigures, Period, ReportArea, ReportQuery};
 use crate::validation::{Rule, ValidationError};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 /// One open promise on the board.
@@ -35,7 +35,7 @@ impl Store {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT f.id, f.contact_id, f.promise, f.owner, f.created_at, f.due_at, f.status,
-                   f.answered_at, f.outcome, u.display_name
+                   f.answered_at, f.outcome, f.correction_reason, u.display_name
                  FROM follow_ups f LEFT JOIN users u ON u.id = f.owner
                  WHERE f.status = 'open'
                  ORDER BY f.due_at >= ?1, f.due_at, f.id",
@@ -45,7 +45,7 @@ impl Store {
                 Ok(BoardRow {
                     overdue: follow_up.is_overdue(now),
                     age_hours: (now - follow_up.created_at).num_hours(),
-                    owner_name: r.get(9)?,
+                    owner_name: r.get(10)?,
                     follow_up,
                 })
             })?;
@@ -66,20 +66,7 @@ impl Store {
         }
         let now = self.now();
         self.write_as(Some(actor), |tx| {
-            check_user(tx, "owner", new_owner)?;
-            let role: Role =
-                tx.query_row("SELECT role FROM users WHERE id = ?1", [new_owner], |r| {
-                    r.get(0)
-                })?;
-            if role == Role::Volunteer {
-                return Err(ValidationError::new(
-                    "owner",
-                    Rule::RoleNotAllowed {
-                        reason: "volunteers do not own follow-ups",
-                    },
-                )
-                .into());
-            }
+            check_owner(tx, new_owner)?;
             let current = load(tx, id)?;
             if current.status != FollowUpStatus::Open {
                 return Err(ValidationError::new(
@@ -111,6 +98,25 @@ impl Store {
             load(tx, id)
         })
     }
+}
+
+/// A follow-up's owner must be a known user who is not a volunteer (volunteers never handle
+/// the public's follow-ups).
+pub(crate) fn check_owner(conn: &Connection, owner: UserId) -> Result<()> {
+    check_user(conn, "owner", owner)?;
+    let role: Role = conn.query_row("SELECT role FROM users WHERE id = ?1", [owner], |r| {
+        r.get(0)
+    })?;
+    if role == Role::Volunteer {
+        return Err(ValidationError::new(
+            "owner",
+            Rule::RoleNotAllowed {
+                reason: "volunteers do not own follow-ups",
+            },
+        )
+        .into());
+    }
+    Ok(())
 }
 
 impl Store {

@@ -14,17 +14,19 @@ use rusqlite::{params, Connection, Row};
 
 const KIND: &str = "follow_up";
 const SELECT: &str = "SELECT id, contact_id, promise, owner, created_at, due_at, status,
-    answered_at, outcome FROM follow_ups";
+    answered_at, outcome, correction_reason FROM follow_ups";
 
 /// Writes a follow-up whole: the one writer of `follow_ups`, for a promise recorded here and
 /// one pulled alike (its creation time never changes).
 pub(crate) fn write(conn: &Connection, f: &FollowUp) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status,
-           answered_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+           answered_at, outcome, correction_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id,
            promise = excluded.promise, owner = excluded.owner, due_at = excluded.due_at,
-           status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome",
+           status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome,
+           correction_reason = excluded.correction_reason",
     )?
     .execute(params![
         f.id,
@@ -36,6 +38,7 @@ pub(crate) fn write(conn: &Connection, f: &FollowUp) -> Result<()> {
         f.status,
         opt_t(f.answered_at),
         f.outcome,
+        f.correction_reason,
     ])?;
     Ok(())
 }
@@ -106,11 +109,7 @@ impl Store {
         let at = truncate(at);
         self.write_as(Some(actor), |tx| {
             let current = load(tx, id)?;
-            if current.owner != actor.user_id && !actor.role.is_supervisor() {
-                return Err(Error::Forbidden(
-                    "only the owner or a supervisor can close a follow-up",
-                ));
-            }
+            may_close(actor, &current)?;
             if current.status != FollowUpStatus::Open {
                 return Err(ValidationError::new(
                     "status",
@@ -145,6 +144,36 @@ impl Store {
     }
 }
 
+/// The owner or a supervisor may close a follow-up.
+fn may_close(actor: &Actor, follow_up: &FollowUp) -> Result<()> {
+    if follow_up.owner != actor.user_id && !actor.role.is_supervisor() {
+        return Err(Error::Forbidden(
+            "only the owner or a supervisor can close a follow-up",
+        ));
+    }
+    Ok(())
+}
+
+/// Who may correct a follow-up: its owner or a supervisor; giving it to someone else, as a
+/// reassignment, a supervisor only.
+pub(crate) fn may_amend(
+    actor: &Actor,
+    follow_up: &FollowUp,
+    new_owner: Option<UserId>,
+) -> Result<()> {
+    if new_owner.is_some_and(|owner| owner != follow_up.owner) && !actor.role.is_supervisor() {
+        return Err(Error::Forbidden(
+            "only a supervisor can reassign a follow-up",
+        ));
+    }
+    if follow_up.owner != actor.user_id && !actor.role.is_supervisor() {
+        return Err(Error::Forbidden(
+            "only the owner or a supervisor can correct a follow-up",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn load(conn: &Connection, id: FollowUpId) -> Result<FollowUp> {
     conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
         .query_row([id], from_row)
@@ -162,5 +191,6 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<FollowUp> {
         status: r.get(6)?,
         answered_at: r.get::<_, Option<SqlTime>>(7)?.map(|s| s.0),
         outcome: r.get(8)?,
+        correction_reason: r.get(9)?,
     })
 }

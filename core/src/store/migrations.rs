@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0011_conflicts_by_record.sql"),
     include_str!("../../migrations/0012_audit_shipping.sql"),
     include_str!("../../migrations/0013_triangle_corners.sql"),
+    include_str!("../../migrations/0014_corrections.sql"),
 ];
 
 /// The schema version this build writes.

@@ -16,6 +16,7 @@ pub mod sql_time;
 mod area_checks;
 pub(crate) mod areas;
 pub(crate) mod contacts;
+mod corrections;
 pub mod device_sync;
 mod erasure;
 mod export;

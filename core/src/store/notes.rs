@@ -1,4 +1,5 @@
-//! Adding patrol notes. Notes are append-only (a correction is a new note), tagged with the
+//! Adding patrol notes. Notes are append-only (a correction is a new note that amends the old
+//! one and replaces it in lists: `store::corrections`), tagged with the
 //! LSOA of their place when boundaries are loaded, and indexed for search.
 
 use super::audit::{self, AuditAction, AuditEvent};
@@ -10,7 +11,7 @@ use crate::error::Result;
 use crate::ids::{NoteId, PatrolId, UserId};
 use crate::model::{Actor, GeoPoint, LsoaCode, NewNote, Note, TimeKind};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const KIND: &str = "note";
 
@@ -20,8 +21,9 @@ const KIND: &str = "note";
 pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
-           problem_id, author, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
+           problem_id, author, created_at, amends, correction_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (id) DO NOTHING",
     )?
     .execute(params![
         note.id,
@@ -35,6 +37,8 @@ pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
         note.problem_id,
         note.author,
         t(note.created_at),
+        note.amends,
+        note.correction_reason,
     ])?;
     search::index(
         conn,
@@ -45,7 +49,19 @@ pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
     )
 }
 const SELECT: &str = "SELECT id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
-    problem_id, author, created_at FROM notes";
+    problem_id, author, created_at, amends, correction_reason FROM notes";
+
+/// Lists show the newest note of a chain of corrections: a note another note amends is left
+/// out (it stays readable by its id and in `note_history`).
+const NEWEST: &str = "NOT EXISTS (SELECT 1 FROM notes newer WHERE newer.amends = notes.id)";
+
+/// The note that amends note `id`, if one does.
+pub(crate) fn amended_by(conn: &Connection, id: NoteId) -> Result<Option<NoteId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM notes WHERE amends = ?1 ORDER BY created_at, id LIMIT 1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
 
 impl Store {
     /// Adds a note.
@@ -68,6 +84,8 @@ impl Store {
             problem_id: new.problem_id,
             author: actor.user_id,
             created_at: self.now(),
+            amends: None,
+            correction_reason: None,
         };
         self.write_as(Some(actor), |tx| {
             super::contacts::check_links(tx, note.patrol_id, note.problem_id)?;
@@ -92,12 +110,21 @@ impl Store {
         })
     }
 
+    /// Every note's id, amended ones too: what a typed reference to a note is matched against.
+    pub fn note_ids(&self) -> Result<Vec<NoteId>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id FROM notes ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     /// Notes on one patrol, oldest first.
     pub fn patrol_notes(&self, patrol: PatrolId) -> Result<Vec<Note>> {
         self.read(|conn| {
             query_notes(
                 conn,
-                &format!("{SELECT} WHERE patrol_id = ?1 ORDER BY observed_at"),
+                &format!("{SELECT} WHERE patrol_id = ?1 AND {NEWEST} ORDER BY observed_at"),
                 params![patrol],
             )
         })
@@ -113,7 +140,7 @@ impl Store {
         self.read(|conn| {
             query_notes(
                 conn,
-                &format!("{SELECT} WHERE author = ?1 AND observed_at >= ?2 AND observed_at < ?3 ORDER BY observed_at"),
+                &format!("{SELECT} WHERE author = ?1 AND observed_at >= ?2 AND observed_at < ?3 AND {NEWEST} ORDER BY observed_at"),
                 params![author, t(from), t(to)],
             )
         })
@@ -144,7 +171,20 @@ fn note_from_row(r: &Row<'_>) -> rusqlite::Result<Note> {
         problem_id: r.get(8)?,
         author: r.get(9)?,
         created_at: r.get::<_, SqlTime>(10)?.0,
+        amends: r.get(11)?,
+        correction_reason: r.get(12)?,
     })
+}
+
+/// Who may correct a note: its author or a supervisor.
+pub(crate) fn may_amend(actor: &Actor, note: &Note) -> Result<()> {
+    if note.author == actor.user_id || actor.role.is_supervisor() {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Forbidden(
+            "only the note's author or a supervisor can correct it",
+        ))
+    }
 }
 
 pub(crate) fn load_note(conn: &Connection, id: NoteId) -> Result<Note> {

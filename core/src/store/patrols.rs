@@ -20,7 +20,8 @@ const KIND: &str = "patrol";
 pub const MAX_TRACK_POINTS_PER_CALL: usize = 10_000;
 
 const SELECT: &str = "SELECT id, kind, area_kind, area_id, purpose, operation_name, recorded_by,
-    started_at, ended_at, observations, assessment, created_at, updated_at FROM patrols";
+    started_at, ended_at, observations, assessment, created_at, updated_at, correction_reason,
+    cancelled_at FROM patrols";
 
 impl Store {
     /// Starts a patrol. Volunteers record Citizens in Policing targeted patrols only.
@@ -28,15 +29,7 @@ impl Store {
         new.validate()?;
         new.area = self.known_area("area", new.area)?;
         self.time_sense().check_patrol(new.started_at, None)?;
-        if actor.role == Role::Volunteer && new.kind != PatrolKind::CipTargeted {
-            return Err(ValidationError::new(
-                "kind",
-                Rule::RoleNotAllowed {
-                    reason: "volunteers record Citizens in Policing targeted patrols",
-                },
-            )
-            .into());
-        }
+        check_kind_for_role(actor, new.kind)?;
         let now = self.now();
         let patrol = Patrol {
             id: PatrolId::new(),
@@ -52,6 +45,8 @@ impl Store {
             assessment: None,
             created_at: now,
             updated_at: now,
+            correction_reason: None,
+            cancelled_at: None,
         };
         self.write_as(Some(actor), |tx| {
             write_patrol(tx, &patrol)?;
@@ -91,6 +86,15 @@ impl Store {
         closure: PatrolClosure,
     ) -> Result<Patrol> {
         let current = self.patrol(id)?;
+        if current.is_cancelled() {
+            return Err(ValidationError::new(
+                "cancelled_at",
+                Rule::InvalidState {
+                    reason: "the patrol was cancelled",
+                },
+            )
+            .into());
+        }
         if !current.is_open() {
             return Err(ValidationError::new(
                 "ended_at",
@@ -221,11 +225,12 @@ impl Store {
         })
     }
 
-    /// Open patrols recorded by `user`.
+    /// Open patrols recorded by `user` (a cancelled patrol is nobody's open patrol).
     pub fn open_patrols(&self, user: UserId) -> Result<Vec<Patrol>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "{SELECT} WHERE recorded_by = ?1 AND ended_at IS NULL ORDER BY started_at DESC"
+                "{SELECT} WHERE recorded_by = ?1 AND ended_at IS NULL AND cancelled_at IS NULL
+                 ORDER BY started_at DESC"
             ))?;
             let rows = stmt
                 .query_map([user], patrol_from_row)?
@@ -242,14 +247,16 @@ impl Store {
 pub(crate) fn write_patrol(conn: &Connection, p: &Patrol) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO patrols (id, kind, area_kind, area_id, purpose, operation_name, recorded_by,
-           started_at, ended_at, observations, assessment, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+           started_at, ended_at, observations, assessment, created_at, updated_at,
+           correction_reason, cancelled_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, area_kind = excluded.area_kind,
            area_id = excluded.area_id, purpose = excluded.purpose,
            operation_name = excluded.operation_name, recorded_by = excluded.recorded_by,
            started_at = excluded.started_at, ended_at = excluded.ended_at,
            observations = excluded.observations, assessment = excluded.assessment,
-           updated_at = excluded.updated_at",
+           updated_at = excluded.updated_at, correction_reason = excluded.correction_reason,
+           cancelled_at = excluded.cancelled_at",
     )?
     .execute(params![
         p.id,
@@ -265,6 +272,8 @@ pub(crate) fn write_patrol(conn: &Connection, p: &Patrol) -> Result<()> {
         p.assessment.as_ref().map(to_json).transpose()?,
         t(p.created_at),
         t(p.updated_at),
+        p.correction_reason,
+        opt_t(p.cancelled_at),
     ])?;
     conn.prepare_cached("DELETE FROM patrol_participants WHERE patrol_id = ?1")?
         .execute([p.id])?;
@@ -275,6 +284,26 @@ pub(crate) fn write_patrol(conn: &Connection, p: &Patrol) -> Result<()> {
         .execute(params![p.id, user])?;
     }
     index_patrol(conn, p)
+}
+
+/// Volunteers record Citizens in Policing targeted patrols only (and cannot correct a patrol
+/// into another kind).
+pub(crate) fn check_kind_for_role(actor: &Actor, kind: PatrolKind) -> Result<()> {
+    if actor.role == Role::Volunteer && kind != PatrolKind::CipTargeted {
+        return Err(ValidationError::new(
+            "kind",
+            Rule::RoleNotAllowed {
+                reason: "volunteers record Citizens in Policing targeted patrols",
+            },
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Who may correct or cancel a patrol: whoever may edit it (its own officers or a supervisor).
+pub(crate) fn may_correct(actor: &Actor, patrol: &Patrol) -> Result<()> {
+    may_edit(actor, patrol)
 }
 
 /// The recorder, a participant or a supervisor may edit a patrol.
@@ -360,5 +389,7 @@ fn patrol_from_row(r: &Row<'_>) -> rusqlite::Result<Patrol> {
         },
         created_at: r.get::<_, SqlTime>(11)?.0,
         updated_at: r.get::<_, SqlTime>(12)?.0,
+        correction_reason: r.get(13)?,
+        cancelled_at: r.get::<_, Option<SqlTime>>(14)?.map(|s| s.0),
     })
 }

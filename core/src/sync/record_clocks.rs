@@ -127,6 +127,10 @@ pub const FIELD_NAMES: &[&str] = &[
     "triangle_handler",
     "triangle_guardian",
     "triangle_manager",
+    // Corrections (store schema 14).
+    "correction_reason",
+    "cancelled_at",
+    "amends",
 ];
 
 /// Stored clocks that cannot be read: the store is damaged (or was written by something else).

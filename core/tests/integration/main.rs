@@ -8,6 +8,8 @@ mod reports_seed;
 
 mod contacts;
 mod convergence;
+mod corrections_patrols;
+mod corrections_records;
 mod device_sync;
 mod erasure_and_audit;
 mod patrols_and_notes;

@@ -202,6 +202,7 @@ fn stored_follow_up(ctx: &PushContext, owner: UserId) -> CurrentRecord {
         status: FollowUpStatus::Open,
         answered_at: None,
         outcome: None,
+        correction_reason: None,
     };
     CurrentRecord {
         exists: true,

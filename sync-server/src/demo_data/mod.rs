@@ -231,6 +231,8 @@ fn patrols_and_contacts(seed: &mut Seed, people: DemoPeople) -> AdminResult<()> 
                 }),
                 created_at: started,
                 updated_at: if still_out { started } else { ended },
+                cancelled_at: None,
+                correction_reason: None,
             };
             seed.add(RecordKind::Patrol, patrol.id, *pcso, &patrol)?;
             seed.tally.patrols += 1;
@@ -248,6 +250,8 @@ fn patrols_and_contacts(seed: &mut Seed, people: DemoPeople) -> AdminResult<()> 
                 problem_id: None,
                 author: *pcso,
                 created_at: started + Duration::minutes(20),
+                amends: None,
+                correction_reason: None,
             };
             seed.add(RecordKind::Note, note.id, *pcso, &note)?;
             seed.tally.notes += 1;
@@ -303,6 +307,7 @@ fn contact(
             status,
             answered_at,
             outcome: answered_at.map(|_| "Done and the resident told".to_owned()),
+            correction_reason: None,
         }
     });
     let audiences = [
@@ -343,6 +348,7 @@ fn contact(
         redacted_at: None,
         created_at: at,
         updated_at: at,
+        correction_reason: None,
     };
     seed.add(RecordKind::Contact, contact.id, pcso, &contact)?;
     seed.tally.contacts += 1;
@@ -376,6 +382,8 @@ fn volunteer_patrols(seed: &mut Seed, people: DemoPeople) -> AdminResult<()> {
             }),
             created_at: started,
             updated_at: ended,
+            cancelled_at: None,
+            correction_reason: None,
         };
         seed.add(RecordKind::Patrol, patrol.id, people.volunteer, &patrol)?;
         seed.tally.patrols += 1;

@@ -5,6 +5,7 @@
 mod backup_restore;
 mod bad_networks;
 mod clocks;
+mod corrections_e2e;
 mod crash_recovery;
 mod cut_connections;
 mod device_crash;

@@ -38,6 +38,9 @@ pub enum Command {
         #[arg(long)]
         justification: String,
     },
+    /// Correct a contact's time, place, method, audience, people, issues or promise, with the
+    /// reason (personal details: `redact`, or record them again).
+    Amend(Box<super::corrections::ContactAmendArgs>),
     /// Remove a contact's personal details, keeping the rest (recorder or supervisor).
     Redact {
         /// The contact's reference as lists show it (like 7KQ4-ZM2P), or its id.
@@ -137,6 +140,7 @@ pub struct AddArgs {
 pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
     match cmd {
         Command::Add(args) => add(*args, s, json, out),
+        Command::Amend(args) => super::corrections::amend_contact(*args, s, json, out),
         Command::Show { id } => show(s, &id, json, out),
         Command::Personal { id, justification } => personal(s, &id, &justification, json, out),
         Command::Redact { id, reason } => {

@@ -27,6 +27,8 @@ pub enum Command {
         #[arg(long, value_name = "TIME", value_parser = dates::parse_time)]
         at: Option<DateTime<Utc>>,
     },
+    /// Correct an open follow-up's due time, promise or (supervisors) owner, with the reason.
+    Amend(super::corrections::FollowUpAmendArgs),
     /// Give an open follow-up to someone else in the team (supervisors).
     Reassign {
         /// The follow-up's reference (like 7KQ4-ZM2P; see `beatbook followups --team`), or its id.
@@ -55,6 +57,7 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
     let (id, outcome, at) = match cmd {
         Command::Answer { id, outcome, at } => (id, outcome, at),
         Command::Reassign { id, to } => return reassign(s, &id, &to, json, out),
+        Command::Amend(args) => return super::corrections::amend_follow_up(args, s, json, out),
     };
     let id = lookup::follow_up(s, &id)?;
     let follow_up =

@@ -6,6 +6,7 @@ pub mod areas;
 pub mod audit;
 pub mod conflicts;
 pub mod contact;
+pub mod corrections;
 pub mod enrol;
 pub mod export;
 pub mod followup;
@@ -71,7 +72,9 @@ pub mod lookup {
     use crate::error::Result;
     use crate::ids::resolve;
     use crate::session::Session;
-    use beatbook_core::ids::{ContactId, FollowUpId, PatrolId, ProblemId, StageRequestId, UserId};
+    use beatbook_core::ids::{
+        ContactId, FollowUpId, NoteId, PatrolId, ProblemId, StageRequestId, UserId,
+    };
     use chrono::{DateTime, Utc};
 
     /// The whole of time, for listing every record of a kind.
@@ -97,6 +100,11 @@ pub mod lookup {
                 .into_iter()
                 .map(|c| c.id))
         })
+    }
+
+    /// Note prefixes are matched against every note, corrected ones too.
+    pub fn note(s: &Session, typed: &str) -> Result<NoteId> {
+        resolve("note", typed, || Ok(s.store.note_ids()?))
     }
 
     pub fn problem(s: &Session, typed: &str) -> Result<ProblemId> {

@@ -1,5 +1,6 @@
 //! `beatbook note add`: a timestamped observation, optionally placed, linked to your open
-//! patrol by default. Notes are append-only: a correction is a new note.
+//! patrol by default. Notes are append-only: `note amend` adds a corrected note that takes the
+//! old one's place in lists, and `note show` shows a note with its history of corrections.
 
 use super::lookup;
 use super::patrol::PatrolLink;
@@ -16,6 +17,13 @@ use std::io::Write;
 pub enum Command {
     /// Add a note.
     Add(AddArgs),
+    /// Correct a note: adds the corrected note, with the reason, in the old one's place.
+    Amend(super::corrections::NoteAmendArgs),
+    /// Show a note and its history of corrections.
+    Show {
+        /// The note's reference (like 7KQ4-ZM2P), or its id.
+        id: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,7 +51,11 @@ pub struct AddArgs {
 }
 
 pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
-    let Command::Add(args) = cmd;
+    let args = match cmd {
+        Command::Add(args) => args,
+        Command::Amend(args) => return super::corrections::amend_note(args, s, json, out),
+        Command::Show { id } => return show(s, &id, json, out),
+    };
     let patrol_id = args.patrol.resolve(s)?;
     let problem_id = args
         .problem
@@ -83,6 +95,40 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
     }
     if let Some(p) = note.problem_id {
         output::field(out, "Problem", p.short_ref())?;
+    }
+    Ok(())
+}
+
+/// A note, what corrected it (or what it corrects), and the whole chain oldest first.
+fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()> {
+    let id = lookup::note(s, typed)?;
+    let history = s.store.note_history(id)?;
+    if json {
+        let note = history.iter().find(|n| n.id == id);
+        return output::json(
+            out,
+            &serde_json::json!({ "note": note, "history": history }),
+        );
+    }
+    let users = s.store.users()?;
+    let newest = history.last().map(|n| n.id);
+    for note in &history {
+        let mark = match (note.id == id, Some(note.id) == newest) {
+            (_, true) if history.len() > 1 => " (current)",
+            (_, false) => " (corrected)",
+            _ => "",
+        };
+        writeln!(out, "Note {}{mark}", note.id.short_ref())?;
+        output::field(out, "At", dates::show(note.observed_at))?;
+        output::field(out, "Category", note.category)?;
+        output::field(out, "By", s.name_of(&users, note.author))?;
+        if let Some(p) = note.patrol_id {
+            output::field(out, "Patrol", p.short_ref())?;
+        }
+        if let Some(reason) = &note.correction_reason {
+            output::field(out, "Correction", reason)?;
+        }
+        output::field(out, "Text", &note.text)?;
     }
     Ok(())
 }

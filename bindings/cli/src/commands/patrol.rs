@@ -3,7 +3,7 @@
 //! Notes and contacts recorded while you have one open patrol link to it by default, so the
 //! usual shift is `patrol start`, then notes and contacts, then `patrol end` with no id.
 
-use super::{lookup, AreaArgs};
+use super::{corrections, lookup, AreaArgs};
 use crate::dates::{self, When};
 use crate::error::{CliError, Result};
 use crate::output::{self, Table};
@@ -37,6 +37,10 @@ pub enum Command {
         #[command(flatten)]
         paging: Paging,
     },
+    /// Correct a patrol's times, purpose, area or kind, with the reason.
+    Amend(Box<corrections::PatrolAmendArgs>),
+    /// Cancel a patrol started by mistake, with the reason (it then counts in no report).
+    Cancel(corrections::PatrolCancelArgs),
     /// Show a patrol with its notes.
     Show {
         /// The patrol's reference as lists show it (like 7KQ4-ZM2P), or its id.
@@ -138,6 +142,8 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
             paging,
         } => list(s, open, from, to, paging, json, out),
         Command::Show { id } => show(s, &id, json, out),
+        Command::Amend(args) => corrections::amend_patrol(*args, s, json, out),
+        Command::Cancel(args) => corrections::cancel_patrol(args, s, json, out),
     }
 }
 
@@ -334,6 +340,9 @@ fn list(
 }
 
 fn length(p: &Patrol) -> String {
+    if p.is_cancelled() {
+        return "cancelled".into();
+    }
     match p.ended_at {
         Some(end) => dates::show_span(end - p.started_at),
         None => format!("open {}", dates::show_span(Utc::now() - p.started_at)),
@@ -374,7 +383,14 @@ fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()>
             "Ended",
             format!("{} ({})", dates::show(end), length(&patrol)),
         )?,
+        None if patrol.is_cancelled() => {}
         None => output::field(out, "Ended", "still open")?,
+    }
+    if let Some(at) = patrol.cancelled_at {
+        output::field(out, "Cancelled", dates::show(at))?;
+    }
+    if let Some(reason) = &patrol.correction_reason {
+        output::field(out, "Corrected", reason)?;
     }
     if let Some(obs) = &patrol.observations {
         output::field(out, "Observations", obs)?;

@@ -9,14 +9,14 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_beatbook");
-const DEMO_AREAS: &str = concat!(
+pub(crate) const DEMO_AREAS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../core/tests/fixtures/demo_areas.geojson"
 );
 
 // Inside LSOA E01990002 (Northvale 001B, LAP-NV) of the demo areas, clear of its pond.
-const LAT: &str = "52.445";
-const LON: &str = "-1.51";
+pub(crate) const LAT: &str = "52.445";
+pub(crate) const LON: &str = "-1.51";
 // 20 m north of it.
 const LAT_20M: &str = "52.44518";
 
@@ -25,12 +25,12 @@ const NAME: &str = "Ada Example";
 const PHONE: &str = "07700 900123";
 
 /// One person's folder: a key file and a store.
-struct Officer {
+pub(crate) struct Officer {
     dir: TempDir,
 }
 
 /// What a run printed, and how it ended.
-struct Run {
+pub(crate) struct Run {
     code: Option<i32>,
     stdout: String,
     stderr: String,
@@ -78,12 +78,12 @@ impl Officer {
         }
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         Self::run_command(self.command(args))
     }
 
     /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
         assert_eq!(
             run.code,
@@ -96,7 +96,7 @@ impl Officer {
     }
 
     /// Runs with `--json` and expects success; returns the parsed output.
-    fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let mut with_json = vec!["--json"];
         with_json.extend_from_slice(args);
         let stdout = self.ok(&with_json);
@@ -105,7 +105,7 @@ impl Officer {
     }
 
     /// Runs and expects exit code `code`; returns stderr.
-    fn fails(&self, code: i32, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, code: i32, args: &[&str]) -> String {
         let run = self.run(args);
         assert_eq!(
             run.code,
@@ -118,7 +118,7 @@ impl Officer {
     }
 
     /// keygen and init as a PCSO with the demo areas.
-    fn set_up() -> Officer {
+    pub(crate) fn set_up() -> Officer {
         let officer = Officer::new();
         officer.ok(&["keygen", "--out", path_str(&officer.key())]);
         officer.ok(&[
@@ -142,7 +142,7 @@ fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
-fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
+pub(crate) fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
     value
         .pointer(pointer)
         .and_then(Value::as_str)

@@ -70,6 +70,10 @@ pub struct Patrol {
     pub assessment: Option<ValueAssessment>,
     pub created_at: SystemTime,
     pub updated_at: SystemTime,
+    /// Why the patrol was last corrected or cancelled.
+    pub correction_reason: Option<String>,
+    /// Set when the patrol was cancelled as started by mistake (it counts in no report).
+    pub cancelled_at: Option<SystemTime>,
 }
 
 impl From<core::Patrol> for Patrol {
@@ -88,6 +92,8 @@ impl From<core::Patrol> for Patrol {
             assessment: p.assessment,
             created_at: instant(p.created_at),
             updated_at: instant(p.updated_at),
+            correction_reason: p.correction_reason,
+            cancelled_at: opt_instant(p.cancelled_at),
         }
     }
 }
@@ -153,6 +159,10 @@ pub struct Note {
     pub problem_id: Option<String>,
     pub author: String,
     pub created_at: SystemTime,
+    /// The id of the note this one corrects (lists show this one instead).
+    pub amends: Option<String>,
+    /// Why the note it amends was corrected.
+    pub correction_reason: Option<String>,
 }
 
 impl From<core::Note> for Note {
@@ -168,6 +178,8 @@ impl From<core::Note> for Note {
             problem_id: opt_text(n.problem_id),
             author: n.author.to_string(),
             created_at: instant(n.created_at),
+            amends: opt_text(n.amends),
+            correction_reason: n.correction_reason,
         }
     }
 }
@@ -252,6 +264,8 @@ pub struct Contact {
     pub redacted_at: Option<SystemTime>,
     pub created_at: SystemTime,
     pub updated_at: SystemTime,
+    /// Why the contact was last corrected.
+    pub correction_reason: Option<String>,
 }
 
 impl From<core::Contact> for Contact {
@@ -281,6 +295,7 @@ impl From<core::Contact> for Contact {
             redacted_at: opt_instant(c.redacted_at),
             created_at: instant(c.created_at),
             updated_at: instant(c.updated_at),
+            correction_reason: c.correction_reason,
         }
     }
 }
@@ -333,6 +348,8 @@ pub struct FollowUp {
     pub status: FollowUpStatus,
     pub answered_at: Option<SystemTime>,
     pub outcome: Option<String>,
+    /// Why the follow-up was last corrected.
+    pub correction_reason: Option<String>,
 }
 
 impl From<core::FollowUp> for FollowUp {
@@ -347,6 +364,7 @@ impl From<core::FollowUp> for FollowUp {
             status: f.status,
             answered_at: opt_instant(f.answered_at),
             outcome: f.outcome,
+            correction_reason: f.correction_reason,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! (`core/src/model`), so its documentation applies.
 
 mod areas;
+mod corrections;
 mod field;
 mod problem;
 mod queries;
@@ -11,6 +12,7 @@ mod supervisor;
 mod sync;
 
 pub use areas::*;
+pub use corrections::*;
 pub use field::*;
 pub use problem::*;
 pub use queries::*;

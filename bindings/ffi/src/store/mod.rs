@@ -5,6 +5,7 @@
 //! later call answers `Closed` instead of touching a deleted file. Writes act as the store's
 //! device owner — the person enrolled on this device — as the audit log requires.
 
+mod corrections;
 mod field;
 mod problems;
 mod queries;

@@ -227,6 +227,27 @@ suspend fun scenario(dir: File) {
     check("the kept value reached the other device", ben.store.problem(problem.id).triangle.offender == loser)
     check("resolved there too", ben.store.conflicts(true).isEmpty())
 
+    // Corrections, each with its reason, reach the other device; a note is corrected by a new one.
+    val refused = expect<BeatbookException.Invalid>("a correction without a reason") {
+        ada.store.amendPatrol(patrol.id, PatrolAmendment(null, null, "Other", null, null, null), " ")
+    }
+    check("the refusal names the reason", refused?.field == "reason") { "${refused?.field}" }
+    val amendedPatrol = ada.store.amendPatrol(
+        patrol.id, PatrolAmendment(null, null, "Reassurance on Elm Road", null, null, null), "Wrong road")
+    check("the patrol keeps the reason", amendedPatrol.correctionReason == "Wrong road")
+    val amendingNote = ada.store.amendNote(note.id, NoteAmendment("Streetlight out on Elm Row garages", null), "Wrong street")
+    check("the amending note names the original", amendingNote.amends == note.id)
+    val startedTwice = ada.store.startPatrol(newPatrol("Started twice by mistake"))
+    check("cancelled", ada.store.cancelPatrol(startedTwice.id, "Started twice by mistake").cancelledAt != null)
+    ada.sync(); ben.sync()
+    check("the correction arrived", ben.store.patrol(patrol.id).purpose == "Reassurance on Elm Road")
+    check("its reason arrived", ben.store.patrol(patrol.id).correctionReason == "Wrong road")
+    check("the cancellation arrived", ben.store.patrol(startedTwice.id).cancelledAt != null)
+    check("the amending note replaces the original in lists",
+        ben.store.patrolNotes(patrol.id).map { it.id } == listOf(amendingNote.id)) { "${ben.store.patrolNotes(patrol.id)}" }
+    check("the original stays readable",
+        ben.store.noteHistory(note.id).map { it.id } == listOf(note.id, amendingNote.id))
+
     // Cancellation: a cancelled token stops the sync with the typed error.
     val token = CancelToken()
     token.cancel()

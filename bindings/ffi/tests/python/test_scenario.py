@@ -101,6 +101,11 @@ class MobileScenario(unittest.TestCase):
                            ("pia", "pcso")]:
             user = admin("create-user", "--name", name.title(), "--role", role, "--team", team)
             cls.codes[name] = admin("enrol-code", "--user", user)
+        # The corrections scenario's own team: its records stay out of the field day's report.
+        other = admin("create-team", "--name", "Python Corrections NPT")
+        for name in ["cal", "dee"]:
+            user = admin("create-user", "--name", name.title(), "--role", "pcso", "--team", other)
+            cls.codes[name] = admin("enrol-code", "--user", user)
 
     @classmethod
     def tearDownClass(cls):
@@ -120,6 +125,69 @@ class MobileScenario(unittest.TestCase):
         trust = store.enrolment().trust
         self.assertEqual(trust.pinned_server_keys, [pin])
         self.assertIsNone(trust.private_ca_pem)
+
+    def test_corrections_travel_with_their_reasons(self):
+        cal = Device(self.tmp.name, "cal", self.codes["cal"])
+        dee = Device(self.tmp.name, "dee", self.codes["dee"])
+        earlier = now() - datetime.timedelta(hours=2)
+        patrol = cal.store.start_patrol(new_patrol("Reassurance"))
+        mistake = cal.store.start_patrol(new_patrol("Started twice by mistake"))
+        note = cal.store.add_note(bb.NewNote(
+            observed_at=now(), text="Gate open at no. 12", category=bb.NoteCategory.OBSERVATION,
+            place=None, patrol_id=patrol.id, problem_id=None,
+        ))
+        recorded = cal.store.record_contact(new_contact(patrol.id, False, None))
+
+        def patrol_amendment(started_at=None, purpose=None):
+            return bb.PatrolAmendment(started_at=started_at, ended_at=None, purpose=purpose,
+                                      area=None, kind=None, operation_name=None)
+
+        # Refused, naming the field: no reason, a start in the future. Nothing is written.
+        with self.assertRaises(bb.BeatbookError.Invalid) as caught:
+            cal.store.amend_patrol(patrol.id, patrol_amendment(purpose="Other"), " ")
+        self.assertEqual(caught.exception.field, "reason")
+        with self.assertRaises(bb.BeatbookError.Invalid) as caught:
+            cal.store.amend_patrol(
+                patrol.id, patrol_amendment(started_at=now() + datetime.timedelta(days=1)),
+                "Later")
+        self.assertEqual((caught.exception.field, caught.exception.rule),
+                         ("started_at", "time_not_allowed"))
+        self.assertIsNone(cal.store.patrol(patrol.id).correction_reason)
+
+        # Corrected, cancelled, amended: each with its reason.
+        amended = cal.store.amend_patrol(
+            patrol.id, patrol_amendment(started_at=earlier, purpose="Reassurance on Elm Row"),
+            "Started before I opened the app")
+        self.assertEqual(amended.correction_reason, "Started before I opened the app")
+        cancelled = cal.store.cancel_patrol(mistake.id, "Started twice by mistake")
+        self.assertIsNotNone(cancelled.cancelled_at)
+        cal.store.amend_contact(recorded.contact.id, bb.ContactAmendment(
+            occurred_at=None, place=None, lsoa_code=None, method=bb.ContactMethod.PHONE,
+            audience=None, people_count=3, issues=None, issues_text=None, promised=None,
+            repeat_caller=None), "It was a phone call")
+        amending = cal.store.amend_note(
+            note.id, bb.NoteAmendment(text="Gate open at no. 14", observed_at=None),
+            "Wrong house number")
+        self.assertEqual(amending.amends, note.id)
+        cal.store.amend_follow_up(recorded.follow_up.id, bb.FollowUpAmendment(
+            due_at=now() + datetime.timedelta(days=5), promise=None, owner=None),
+            "Agreed a later call")
+        self.assertEqual([n.id for n in cal.store.patrol_notes(patrol.id)], [amending.id])
+
+        # The other device receives the corrections and their reasons.
+        self.assertEqual(cal.sync().rejected, 0)
+        dee.sync()
+        self.assertEqual(dee.store.patrol(patrol.id).purpose, "Reassurance on Elm Row")
+        self.assertIsNotNone(dee.store.patrol(mistake.id).cancelled_at)
+        contact = dee.store.contact(recorded.contact.id)
+        self.assertEqual((contact.method, contact.people_count), (bb.ContactMethod.PHONE, 3))
+        self.assertEqual(contact.correction_reason, "It was a phone call")
+        self.assertEqual([n.text for n in dee.store.patrol_notes(patrol.id)],
+                         ["Gate open at no. 14"])
+        self.assertEqual([n.id for n in dee.store.note_history(note.id)], [note.id, amending.id])
+        # Another PCSO may not correct someone else's patrol.
+        with self.assertRaises(bb.BeatbookError.Forbidden):
+            dee.store.cancel_patrol(patrol.id, "Not mine")
 
     def test_the_field_day_end_to_end(self):
         ada = Device(self.tmp.name, "ada", self.codes["ada"])

@@ -40,7 +40,7 @@ impl Store {
                  FROM patrols p
                  JOIN crew ON crew.patrol_id = p.id
                  JOIN users u ON u.id = crew.user_id AND u.role = 'cip_volunteer'
-                 WHERE p.ended_at IS NOT NULL AND p.started_at >= ?1 AND p.started_at < ?2
+                 WHERE p.ended_at IS NOT NULL AND p.cancelled_at IS NULL AND p.started_at >= ?1 AND p.started_at < ?2
                  GROUP BY u.id, month
                  ORDER BY month, u.display_name",
             )?;

@@ -175,6 +175,8 @@ impl Seed {
             }),
             created_at: start,
             updated_at: end.unwrap_or(start),
+            cancelled_at: None,
+            correction_reason: None,
         };
         self.add(RecordKind::Patrol, p.id, &p);
     }
@@ -337,6 +339,7 @@ impl Seed {
             redacted_at: None,
             created_at: when,
             updated_at: when,
+            correction_reason: None,
         };
         self.add(RecordKind::Contact, c.id, &c);
         c.id
@@ -360,6 +363,7 @@ impl Seed {
             status,
             answered_at: answered,
             outcome: answered.map(|_| "Called".into()),
+            correction_reason: None,
         };
         self.add(RecordKind::FollowUp, f.id, &f);
     }
