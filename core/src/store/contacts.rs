@@ -8,6 +8,7 @@ use super::search::{self, SearchKind};
 use super::sql_time::{opt_t, t, truncate, SqlTime};
 use super::Store;
 use crate::error::{Error, Result};
+use crate::policy::{Denial, DenialCode};
 use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
 use crate::model::followup::default_due;
 use crate::model::TimeKind;
@@ -75,11 +76,17 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|p| !p.is_empty());
+        // A volunteer's promise is referred to the team, for a supervisor to give to someone.
+        let referral = actor.role == Role::Volunteer;
+        if referral && new.follow_up_owner.is_some() {
+            return Err(Denial::on_field(DenialCode::VolunteersRefer, "follow_up_owner").into());
+        }
         let follow_up = promise.map(|promise| FollowUp {
             id: FollowUpId::new(),
             contact_id: None,
             promise: promise.to_owned(),
-            owner: new.follow_up_owner.unwrap_or(actor.user_id),
+            owner: (!referral).then(|| new.follow_up_owner.unwrap_or(actor.user_id)),
+            referred_by: referral.then_some(actor.user_id),
             created_at: now,
             due_at: truncate(
                 new.follow_up_due
@@ -227,7 +234,7 @@ impl Store {
         justification: &str,
     ) -> Result<ContactPersonalData> {
         if actor.role == Role::Volunteer {
-            return Err(Error::Forbidden("volunteers cannot see personal details"));
+            return Err(Error::Denied(Denial::new(DenialCode::PersonalData)));
         }
         check::required_text("justification", justification, limits::SHORT_TEXT)?;
         // A write transaction: the consultation is logged together with the read.

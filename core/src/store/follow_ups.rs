@@ -8,23 +8,25 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{FollowUpId, UserId};
 use crate::model::{Actor, FollowUp, FollowUpStatus};
+use crate::policy::{Denial, DenialCode};
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 
 const KIND: &str = "follow_up";
 const SELECT: &str = "SELECT id, contact_id, promise, owner, created_at, due_at, status,
-    answered_at, outcome FROM follow_ups";
+    answered_at, outcome, referred_by FROM follow_ups";
 
 /// Writes a follow-up whole: the one writer of `follow_ups`, for a promise recorded here and
 /// one pulled alike (its creation time never changes).
 pub(crate) fn write(conn: &Connection, f: &FollowUp) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status,
-           answered_at, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+           answered_at, outcome, referred_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id,
            promise = excluded.promise, owner = excluded.owner, due_at = excluded.due_at,
-           status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome",
+           status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome,
+           referred_by = excluded.referred_by",
     )?
     .execute(params![
         f.id,
@@ -36,6 +38,7 @@ pub(crate) fn write(conn: &Connection, f: &FollowUp) -> Result<()> {
         f.status,
         opt_t(f.answered_at),
         f.outcome,
+        f.referred_by,
     ])?;
     Ok(())
 }
@@ -53,6 +56,18 @@ impl Store {
                  ORDER BY due_at >= ?2, due_at, id"
             ))?;
             let rows = stmt.query_map(params![owner, t(now)], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// The promises `volunteer` referred to their team: shown as "referred", never as follow-ups
+    /// they owe (a volunteer never receives them back, so they stay as made). Newest first.
+    pub fn referred_by(&self, volunteer: UserId) -> Result<Vec<FollowUp>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE referred_by = ?1 ORDER BY created_at DESC, id"
+            ))?;
+            let rows = stmt.query_map(params![volunteer], from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -106,10 +121,8 @@ impl Store {
         let at = truncate(at);
         self.write_as(Some(actor), |tx| {
             let current = load(tx, id)?;
-            if current.owner != actor.user_id && !actor.role.is_supervisor() {
-                return Err(Error::Forbidden(
-                    "only the owner or a supervisor can close a follow-up",
-                ));
+            if current.owner != Some(actor.user_id) && !actor.role.is_supervisor() {
+                return Err(Error::Denied(Denial::new(DenialCode::NotFollowUpOwner)));
             }
             if current.status != FollowUpStatus::Open {
                 return Err(ValidationError::new(
@@ -162,5 +175,6 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<FollowUp> {
         status: r.get(6)?,
         answered_at: r.get::<_, Option<SqlTime>>(7)?.map(|s| s.0),
         outcome: r.get(8)?,
+        referred_by: r.get(9)?,
     })
 }

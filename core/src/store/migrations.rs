@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_server_epoch.sql"),
     include_str!("../../migrations/0010_server_trust.sql"),
     include_str!("../../migrations/0011_conflicts_by_record.sql"),
+    include_str!("../../migrations/0014_follow_up_referrals.sql"),
 ];
 
 /// The schema version this build writes.

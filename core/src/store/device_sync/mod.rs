@@ -184,7 +184,7 @@ impl Store {
         self.write_as(None, |tx| {
             let owner: Option<String> = tx.query_row("SELECT user_id FROM device_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
             if owner.is_some() {
-                return Err(Error::Forbidden("this store already belongs to a device; enrol into a new store"));
+                return Err(Error::Denied(crate::policy::Denial::new(crate::policy::DenialCode::StoreEnrolledElsewhere)));
             }
             if let Some(team) = user.team_id {
                 tx.execute("INSERT OR IGNORE INTO teams (id, name) VALUES (?1, 'Team (syncing)')", [team])?;
@@ -472,6 +472,7 @@ pub(crate) fn erase_record(
             reason: reason.to_owned(),
         }),
     };
+    capture::permit(actor, None, &op, &Default::default())?;
     capture::enqueue(conn, &op)
 }
 
