@@ -37,7 +37,7 @@ pub mod metrics;
 pub mod printable;
 pub mod reference;
 pub mod reports;
-pub mod rules;
+pub mod team_rules;
 pub mod s62;
 pub mod scope;
 pub mod secrets;
