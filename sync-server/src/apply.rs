@@ -324,3 +324,6 @@ fn conflict_row(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod agreement_tests;
