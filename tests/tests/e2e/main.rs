@@ -12,6 +12,7 @@ mod hostile_text;
 mod load;
 mod postgres_failover;
 mod postgres_instances;
+mod referral_e2e;
 mod reports_e2e;
 mod server_crash;
 mod supervisor_e2e;
