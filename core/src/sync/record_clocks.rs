@@ -119,6 +119,8 @@ pub const FIELD_NAMES: &[&str] = &[
     "resolution",
     "resolved_by",
     "resolved_at",
+    // A follow-up's referrer (a volunteer's promise referred to the team).
+    "referred_by",
 ];
 
 /// Stored clocks that cannot be read: the store is damaged (or was written by something else).
