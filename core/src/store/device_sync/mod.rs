@@ -108,7 +108,8 @@ pub struct Rejection {
     pub op_id: String,
     pub kind: String,
     pub record_id: String,
-    pub code: String,
+    /// The protocol's code (`RejectCode`), as the server sent it.
+    pub code: RejectCode,
     pub message: String,
     pub rejected_at: DateTime<Utc>,
 }
