@@ -121,9 +121,7 @@ pub fn permit_pushed_op(
 ) -> Result<(), Rejection> {
     let write = policy::Write {
         op,
-        before: current
-            .exists
-            .then_some(&current.state as &dyn FieldView),
+        before: current.exists.then_some(&current.state as &dyn FieldView),
         after: merged,
     };
     policy::check(&who(principal), &write).map_err(|d| rejection(op, d))

@@ -114,7 +114,12 @@ impl Denial {
 impl std::fmt::Display for Denial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.field {
-            Some(field) => write!(f, "{} (field `{field}`) [{}]", self.code.message(), self.code),
+            Some(field) => write!(
+                f,
+                "{} (field `{field}`) [{}]",
+                self.code.message(),
+                self.code
+            ),
             None => write!(f, "{} [{}]", self.code.message(), self.code),
         }
     }

@@ -60,7 +60,11 @@ fn field_names<T: for<'de> Deserialize<'de>>() -> &'static [&'static str] {
 
 fn assert_fields<T: for<'de> Deserialize<'de>>(constants: &[&str]) {
     let names = field_names::<T>();
-    assert!(!names.is_empty(), "{} names no fields", std::any::type_name::<T>());
+    assert!(
+        !names.is_empty(),
+        "{} names no fields",
+        std::any::type_name::<T>()
+    );
     for constant in constants {
         assert!(
             names.contains(constant),
@@ -79,10 +83,7 @@ fn every_field_constant_is_a_serialised_field_of_its_model() {
         contact::CONSENT_TO_RECONTACT,
         contact::VULNERABLE,
     ]);
-    assert_fields::<ContactPersonalData>(&[
-        contact_personal::DETAILS,
-        contact_personal::ETHNICITY,
-    ]);
+    assert_fields::<ContactPersonalData>(&[contact_personal::DETAILS, contact_personal::ETHNICITY]);
     assert_fields::<Note>(&[note::AUTHOR]);
     assert_fields::<FollowUp>(&[
         follow_up::OWNER,

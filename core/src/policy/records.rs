@@ -128,9 +128,13 @@ fn follow_up_rules(who: &Who, write: &Write<'_>) -> Result<(), Denial> {
             follow_up::OWNER,
         ));
     }
-    let closes = [follow_up::STATUS, follow_up::ANSWERED_AT, follow_up::OUTCOME]
-        .iter()
-        .any(|field| changes(write, field));
+    let closes = [
+        follow_up::STATUS,
+        follow_up::ANSWERED_AT,
+        follow_up::OUTCOME,
+    ]
+    .iter()
+    .any(|field| changes(write, field));
     if closes && !names(record.field(follow_up::OWNER), who) {
         return Err(Denial::new(DenialCode::NotFollowUpOwner));
     }

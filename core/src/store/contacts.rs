@@ -8,7 +8,6 @@ use super::search::{self, SearchKind};
 use super::sql_time::{opt_t, t, truncate, SqlTime};
 use super::Store;
 use crate::error::{Error, Result};
-use crate::policy::{Denial, DenialCode};
 use crate::ids::{ContactId, FollowUpId, PatrolId, ProblemId, UserId};
 use crate::model::followup::default_due;
 use crate::model::TimeKind;
@@ -16,6 +15,7 @@ use crate::model::{
     Actor, Contact, ContactPersonalData, FollowUp, FollowUpStatus, GeoPoint, LsoaCode, NewContact,
     Role,
 };
+use crate::policy::{Denial, DenialCode};
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};

@@ -180,7 +180,12 @@ fn the_device_and_the_server_decide_every_generated_write_alike() {
             _ => None,
         };
 
-        let context = || format!("case {case}: {role} {kind} before {before:?} sets {sets:?} erase {:?}", op.erase.is_some());
+        let context = || {
+            format!(
+                "case {case}: {role} {kind} before {before:?} sets {sets:?} erase {:?}",
+                op.erase.is_some()
+            )
+        };
         match device {
             Err(beatbook_core::Error::Denied(denial)) => {
                 denied += 1;
@@ -202,8 +207,8 @@ fn the_device_and_the_server_decide_every_generated_write_alike() {
                         code,
                         RejectCode::Forbidden | RejectCode::PersonalDataForbidden
                     );
-                    let server_only = team_rules::named_users_in_team(&ctx.team_members, &op)
-                        .is_err();
+                    let server_only =
+                        team_rules::named_users_in_team(&ctx.team_members, &op).is_err();
                     assert!(
                         !permission || server_only,
                         "device allowed, server refused ({code}: {message}): {}",
@@ -214,5 +219,8 @@ fn the_device_and_the_server_decide_every_generated_write_alike() {
         }
     }
     // The generator reaches both outcomes often.
-    assert!(allowed > CASES / 10 && denied > CASES / 10, "{allowed} allowed, {denied} denied");
+    assert!(
+        allowed > CASES / 10 && denied > CASES / 10,
+        "{allowed} allowed, {denied} denied"
+    );
 }

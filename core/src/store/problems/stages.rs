@@ -48,7 +48,9 @@ impl Store {
         self.write_as(Some(actor), |tx| {
             let problem = load(tx, problem_id)?;
             if problem.owner != actor.user_id && !actor.role.is_supervisor() {
-                return Err(Error::Denied(crate::policy::Denial::new(crate::policy::DenialCode::NotProblemOwner)));
+                return Err(Error::Denied(crate::policy::Denial::new(
+                    crate::policy::DenialCode::NotProblemOwner,
+                )));
             }
             check_move(tx, &problem, to)?;
             if has_pending(tx, problem_id)? {
