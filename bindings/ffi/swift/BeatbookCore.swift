@@ -1027,6 +1027,12 @@ public protocol StoreProtocol: AnyObject, Sendable {
     func redactContact(contactId: String, reason: String) throws  -> Contact
     
     /**
+     * The promises a volunteer referred to their team: shown as "referred", never as
+     * follow-ups they owe (`open_follow_ups` never lists them). Newest first.
+     */
+    func referredFollowUps(volunteer: String) throws  -> [FollowUp]
+    
+    /**
      * Sets how near (in metres) earlier contacts must be to flag a repeat location.
      */
     func setRepeatRadiusM(metres: Double) throws 
@@ -1771,6 +1777,20 @@ open func redactContact(contactId: String, reason: String)throws  -> Contact  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(contactId),
         FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The promises a volunteer referred to their team: shown as "referred", never as
+     * follow-ups they owe (`open_follow_ups` never lists them). Newest first.
+     */
+open func referredFollowUps(volunteer: String)throws  -> [FollowUp]  {
+    return try  FfiConverterSequenceTypeFollowUp.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_referred_follow_ups(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(volunteer),uniffiCallStatus
     )
 })
 }
@@ -2929,14 +2949,22 @@ public func FfiConverterTypeAuditEntry_lower(_ value: AuditEntry) -> RustBuffer 
 public struct BoardRow: Equatable, Hashable {
     public let followUp: FollowUp
     public let ownerName: String?
+    /**
+     * For a volunteer's referral: who referred it.
+     */
+    public let referredByName: String?
     public let overdue: Bool
     public let ageHours: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(followUp: FollowUp, ownerName: String?, overdue: Bool, ageHours: Int64) {
+    public init(followUp: FollowUp, ownerName: String?, 
+        /**
+         * For a volunteer's referral: who referred it.
+         */referredByName: String?, overdue: Bool, ageHours: Int64) {
         self.followUp = followUp
         self.ownerName = ownerName
+        self.referredByName = referredByName
         self.overdue = overdue
         self.ageHours = ageHours
     }
@@ -2959,6 +2987,7 @@ public struct FfiConverterTypeBoardRow: FfiConverterRustBuffer {
             try BoardRow(
                 followUp: FfiConverterTypeFollowUp.read(from: &buf), 
                 ownerName: FfiConverterOptionString.read(from: &buf), 
+                referredByName: FfiConverterOptionString.read(from: &buf), 
                 overdue: FfiConverterBool.read(from: &buf), 
                 ageHours: FfiConverterInt64.read(from: &buf)
         )
@@ -2967,6 +2996,7 @@ public struct FfiConverterTypeBoardRow: FfiConverterRustBuffer {
     public static func write(_ value: BoardRow, into buf: inout [UInt8]) {
         FfiConverterTypeFollowUp.write(value.followUp, into: &buf)
         FfiConverterOptionString.write(value.ownerName, into: &buf)
+        FfiConverterOptionString.write(value.referredByName, into: &buf)
         FfiConverterBool.write(value.overdue, into: &buf)
         FfiConverterInt64.write(value.ageHours, into: &buf)
     }
@@ -3428,7 +3458,15 @@ public struct FollowUp: Equatable, Hashable {
     public let id: String
     public let contactId: String?
     public let promise: String
-    public let owner: String
+    /**
+     * Who keeps the promise; none while a volunteer's referral waits for a supervisor.
+     */
+    public let owner: String?
+    /**
+     * A volunteer's promise is referred to the team: the volunteer who made it. Shown to
+     * them as "referred", never as a follow-up they owe.
+     */
+    public let referredBy: String?
     public let createdAt: Date
     public let dueAt: Date
     public let status: FollowUpStatus
@@ -3437,11 +3475,19 @@ public struct FollowUp: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, contactId: String?, promise: String, owner: String, createdAt: Date, dueAt: Date, status: FollowUpStatus, answeredAt: Date?, outcome: String?) {
+    public init(id: String, contactId: String?, promise: String, 
+        /**
+         * Who keeps the promise; none while a volunteer's referral waits for a supervisor.
+         */owner: String?, 
+        /**
+         * A volunteer's promise is referred to the team: the volunteer who made it. Shown to
+         * them as "referred", never as a follow-up they owe.
+         */referredBy: String?, createdAt: Date, dueAt: Date, status: FollowUpStatus, answeredAt: Date?, outcome: String?) {
         self.id = id
         self.contactId = contactId
         self.promise = promise
         self.owner = owner
+        self.referredBy = referredBy
         self.createdAt = createdAt
         self.dueAt = dueAt
         self.status = status
@@ -3468,7 +3514,8 @@ public struct FfiConverterTypeFollowUp: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 contactId: FfiConverterOptionString.read(from: &buf), 
                 promise: FfiConverterString.read(from: &buf), 
-                owner: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterOptionString.read(from: &buf), 
+                referredBy: FfiConverterOptionString.read(from: &buf), 
                 createdAt: FfiConverterTimestamp.read(from: &buf), 
                 dueAt: FfiConverterTimestamp.read(from: &buf), 
                 status: FfiConverterTypeFollowUpStatus.read(from: &buf), 
@@ -3481,7 +3528,8 @@ public struct FfiConverterTypeFollowUp: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterOptionString.write(value.contactId, into: &buf)
         FfiConverterString.write(value.promise, into: &buf)
-        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.referredBy, into: &buf)
         FfiConverterTimestamp.write(value.createdAt, into: &buf)
         FfiConverterTimestamp.write(value.dueAt, into: &buf)
         FfiConverterTypeFollowUpStatus.write(value.status, into: &buf)
@@ -6751,9 +6799,10 @@ enum BeatbookError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     case NotFound(kind: String, id: String, detail: String
     )
     /**
-     * The device owner's role does not allow this.
+     * Not permitted: `code` is the core's stable denial code (`beatbook_core::policy::DenialCode`,
+     * e.g. `volunteers_refer`), for the app to match on.
      */
-    case Forbidden(detail: String
+    case Forbidden(code: String, detail: String
     )
     /**
      * The store was written by a newer app version.
@@ -6876,6 +6925,7 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
             detail: try FfiConverterString.read(from: &buf)
             )
         case 5: return .Forbidden(
+            code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
         case 6: return .SchemaTooNew(
@@ -6959,8 +7009,9 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Forbidden(detail):
+        case let .Forbidden(code,detail):
             writeInt(&buf, Int32(5))
+            FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
         
@@ -10272,6 +10323,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_redact_contact() != 30726) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_referred_follow_ups() != 44625) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_set_repeat_radius_m() != 26890) {
