@@ -97,9 +97,13 @@ class MobileScenario(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         team = admin("create-team", "--name", "Python NPT")
         cls.codes = {}
-        for name, role in [("ada", "pcso"), ("ben", "pcso"), ("sam", "supervisor"),
-                           ("pia", "pcso"), ("val", "cip_volunteer"), ("sol", "supervisor")]:
-            user = admin("create-user", "--name", name.title(), "--role", role, "--team", team)
+        # The referral's team is its own, so the field day's team figures stay its own.
+        referral_team = admin("create-team", "--name", "Python referrals")
+        for name, role, in_team in [("ada", "pcso", team), ("ben", "pcso", team),
+                                    ("sam", "supervisor", team), ("pia", "pcso", team),
+                                    ("val", "cip_volunteer", referral_team),
+                                    ("sol", "supervisor", referral_team)]:
+            user = admin("create-user", "--name", name.title(), "--role", role, "--team", in_team)
             cls.codes[name] = admin("enrol-code", "--user", user)
 
     @classmethod
