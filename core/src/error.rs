@@ -22,9 +22,10 @@ pub enum Error {
     /// A referenced record does not exist (or was erased).
     #[error("{kind} {id} not found")]
     NotFound { kind: &'static str, id: String },
-    /// The actor's role does not allow this.
+    /// Not permitted: the permission policy (`crate::policy`) or a device-side permission
+    /// rule refused it, with a stable code. Nothing was written.
     #[error("not permitted: {0}")]
-    Forbidden(&'static str),
+    Denied(#[from] crate::policy::Denial),
     /// The store was written by a newer Beatbook than this one.
     #[error("the store's schema (version {found}) is newer than this app supports ({supported})")]
     SchemaTooNew { found: u32, supported: u32 },
@@ -76,6 +77,14 @@ impl Error {
         Error::NotFound {
             kind,
             id: id.to_string(),
+        }
+    }
+
+    /// The denial's code, if this is a permission denial.
+    pub fn denial(&self) -> Option<crate::policy::DenialCode> {
+        match self {
+            Error::Denied(d) => Some(d.code),
+            _ => None,
         }
     }
 

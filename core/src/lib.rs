@@ -17,6 +17,7 @@ pub mod geo;
 pub mod ids;
 pub mod model;
 pub mod naming;
+pub mod policy;
 pub mod reports;
 pub mod short_ref;
 pub mod spreadsheet;

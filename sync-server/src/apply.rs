@@ -10,13 +10,14 @@
 
 use crate::consent;
 use crate::reference;
-use crate::rules;
 use crate::s62;
 use crate::scope;
 use crate::storage::{CurrentRecord, Decision, Principal, RecordMeta, RecordRow};
+use crate::team_rules;
 use crate::validate;
 use beatbook_core::ids::{DeviceId, UserId};
 use beatbook_core::model::TimeSense;
+use beatbook_core::policy::{self, Denial, FieldView};
 use beatbook_core::sync::conflict::Conflict;
 use beatbook_core::sync::legacy_fields;
 use beatbook_core::sync::merge::{plan_op, ConflictFound, OpPlan, RecordState};
@@ -73,8 +74,9 @@ impl PushContext {
     }
 }
 
-/// The checks that need no stored state: who sent it, their clock, and whether their role may
-/// push this kind at all.
+/// The checks that need no stored state: who sent it and their clock (server-only: the
+/// authenticated device), whether their role may push this kind at all (the core's policy,
+/// `policy::check_kind`), and whether they are in a team (server-only).
 pub fn precheck(ctx: &PushContext, op: &Op) -> Result<(), Rejection> {
     let principal = &ctx.principal;
     // The clock's node is the device too: a forged node could tie another device's stamp on
@@ -100,20 +102,47 @@ pub fn precheck(ctx: &PushContext, op: &Op) -> Result<(), Rejection> {
             ),
         });
     }
-    rules::kind_allowed(principal.role, op.kind)?;
+    policy::check_kind(&who(principal), op).map_err(|d| rejection(op, d))?;
     if principal.team_id.is_none() {
         return Err(Rejection {
             code: RejectCode::Forbidden,
             message: "the user is not in a team, so cannot record team data".into(),
         });
     }
-    if op.erase.is_some() && !principal.role.is_supervisor() {
-        return Err(Rejection {
-            code: RejectCode::Forbidden,
-            message: "only a supervisor may erase a record".into(),
-        });
-    }
     Ok(())
+}
+
+/// The policy's `Who` for an authenticated device's holder.
+fn who(principal: &Principal) -> policy::Who {
+    policy::Who {
+        user: principal.user_id,
+        role: principal.role,
+    }
+}
+
+/// An op refused by the policy: the protocol's code for the denial, and its message.
+fn rejection(op: &Op, denial: Denial) -> Rejection {
+    Rejection {
+        code: denial.code.reject_code(),
+        message: format!("{}: {denial}", op.kind),
+    }
+}
+
+/// The server's permission check for one pushed op: the core's policy (`policy::check`, the
+/// check a device runs before it commits the write) on the record as stored (`None` when the
+/// op makes it) and the record `merged` as the op leaves it.
+pub fn permit_pushed_op(
+    principal: &Principal,
+    op: &Op,
+    current: &CurrentRecord,
+    merged: &RecordState,
+) -> Result<(), Rejection> {
+    let write = policy::Write {
+        op,
+        before: current.exists.then_some(&current.state as &dyn FieldView),
+        after: merged,
+    };
+    policy::check(&who(principal), &write).map_err(|d| rejection(op, d))
 }
 
 /// Decides what `op` does to `current` (called inside the storage's transaction, after the
@@ -195,8 +224,9 @@ fn decide_or_reject(
             changed,
             conflicts,
         } => {
-            rules::record_allowed(principal, op, current, &state)?;
-            rules::named_users_in_team(&ctx.team_members, op)?;
+            permit_pushed_op(principal, op, current, &state)?;
+            // Server-only: the team's users are known here alone.
+            team_rules::named_users_in_team(&ctx.team_members, op)?;
             validate::check_record(op.kind, &op.record_id, &state)?;
             consent::check(
                 principal.role,
@@ -333,3 +363,6 @@ fn conflict_row(
 mod legacy_tests;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod agreement_tests;

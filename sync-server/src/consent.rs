@@ -11,6 +11,7 @@
 
 use crate::apply::Rejection;
 use beatbook_core::model::{EthnicityCode, PersonalDataHeld, Role};
+use beatbook_core::policy::fields::{contact, contact_personal};
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
@@ -20,8 +21,8 @@ use serde_json::Value;
 /// contact stored before the server enforced it can still be edited otherwise.
 fn ruled_fields(kind: RecordKind) -> &'static [&'static str] {
     match kind {
-        RecordKind::Contact => &["consent_to_recontact", "vulnerable"],
-        RecordKind::ContactPersonal => &["details", "ethnicity"],
+        RecordKind::Contact => &[contact::CONSENT_TO_RECONTACT, contact::VULNERABLE],
+        RecordKind::ContactPersonal => &[contact_personal::DETAILS, contact_personal::ETHNICITY],
         _ => &[],
     }
 }
@@ -51,13 +52,13 @@ pub fn check(
             .unwrap_or(Value::Null)
     };
     let held = PersonalDataHeld {
-        consent_to_recontact: field(contact, "consent_to_recontact") == Value::Bool(true),
-        details: holds_details(&field(personal, "details")),
-        ethnicity: match field(personal, "ethnicity") {
+        consent_to_recontact: field(contact, contact::CONSENT_TO_RECONTACT) == Value::Bool(true),
+        details: holds_details(&field(personal, contact_personal::DETAILS)),
+        ethnicity: match field(personal, contact_personal::ETHNICITY) {
             Value::String(code) => code.parse::<EthnicityCode>().ok(),
             _ => None,
         },
-        vulnerable: field(contact, "vulnerable") == Value::Bool(true),
+        vulnerable: field(contact, contact::VULNERABLE) == Value::Bool(true),
     };
     held.check(role).map_err(|e| Rejection {
         code: RejectCode::PersonalDataForbidden,

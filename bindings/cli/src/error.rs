@@ -136,7 +136,7 @@ impl From<Error> for CliError {
             }
             Error::NotFound { .. } => CliError::not_found(err.to_string()),
             Error::Geo(_) => CliError::usage(err.to_string()),
-            Error::Forbidden(_) => CliError::other(err.to_string()),
+            Error::Denied(_) => CliError::other(err.to_string()),
             Error::SchemaTooNew { .. } => CliError::other(err.to_string())
                 .hint("this store was written by a newer Beatbook; update this client"),
             _ => CliError::other(err.to_string()),

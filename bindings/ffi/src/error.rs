@@ -35,9 +35,10 @@ pub enum BeatbookError {
         id: String,
         detail: String,
     },
-    /// The device owner's role does not allow this.
+    /// Not permitted: `code` is the core's stable denial code (`beatbook_core::policy::DenialCode`,
+    /// e.g. `volunteers_refer`), for the app to match on.
     #[error("{detail}")]
-    Forbidden { detail: String },
+    Forbidden { code: String, detail: String },
     /// The store was written by a newer app version.
     #[error("{detail}")]
     SchemaTooNew { detail: String },
@@ -143,7 +144,10 @@ impl From<CoreError> for BeatbookError {
                 id,
                 detail,
             },
-            CoreError::Forbidden(_) => BeatbookError::Forbidden { detail },
+            CoreError::Denied(denial) => BeatbookError::Forbidden {
+                code: denial.code.as_str().to_owned(),
+                detail,
+            },
             CoreError::SchemaTooNew { .. } => BeatbookError::SchemaTooNew { detail },
             // The reason is a decoding error, which may quote the stored text.
             CoreError::Corrupt { kind, .. } => BeatbookError::Corrupt {

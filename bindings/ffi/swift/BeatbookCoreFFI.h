@@ -479,6 +479,11 @@ RustBuffer uniffi_beatbook_ffi_fn_method_store_record_patrol(uint64_t ptr, RustB
 RustBuffer uniffi_beatbook_ffi_fn_method_store_redact_contact(uint64_t ptr, RustBuffer contact_id, RustBuffer reason, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REFERRED_FOLLOW_UPS
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REFERRED_FOLLOW_UPS
+RustBuffer uniffi_beatbook_ffi_fn_method_store_referred_follow_ups(uint64_t ptr, RustBuffer volunteer, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_SET_REPEAT_RADIUS_M
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_SET_REPEAT_RADIUS_M
 void uniffi_beatbook_ffi_fn_method_store_set_repeat_radius_m(uint64_t ptr, double metres, RustCallStatus *_Nonnull out_status
@@ -1293,6 +1298,12 @@ uint16_t uniffi_beatbook_ffi_checksum_method_store_record_patrol(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REDACT_CONTACT
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REDACT_CONTACT
 uint16_t uniffi_beatbook_ffi_checksum_method_store_redact_contact(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REFERRED_FOLLOW_UPS
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REFERRED_FOLLOW_UPS
+uint16_t uniffi_beatbook_ffi_checksum_method_store_referred_follow_ups(void
     
 );
 #endif

@@ -24,12 +24,20 @@ code_enum!(
 );
 
 /// A promise to a member of the public.
+///
+/// A volunteer does not keep promises to the public themselves: theirs is a *referral* to the
+/// team — made with no owner and naming them in `referred_by` — that a supervisor gives to
+/// someone from the team's follow-up board. `referred_by` stays once it is given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowUp {
     pub id: FollowUpId,
     pub contact_id: Option<ContactId>,
     pub promise: String,
-    pub owner: UserId,
+    /// Who keeps the promise; `None` while a referral waits for a supervisor to give it.
+    pub owner: Option<UserId>,
+    /// The volunteer who made the promise and referred it to the team.
+    #[serde(default)]
+    pub referred_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub status: FollowUpStatus,
@@ -44,5 +52,10 @@ pub struct FollowUp {
 impl FollowUp {
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.status == FollowUpStatus::Open && self.due_at < now
+    }
+
+    /// A volunteer's promise referred to the team and not yet given to anyone.
+    pub fn awaits_owner(&self) -> bool {
+        self.owner.is_none()
     }
 }

@@ -18,7 +18,7 @@ use super::{
     Contact, ContactPersonalData, FollowUp, Note, Patrol, PatrolClosure, PriorityArea, Problem,
     ProblemStep, Review, StageRequest, Team, User,
 };
-use crate::validation::{check, limits, ValidationError};
+use crate::validation::{check, limits, Rule, ValidationError};
 
 /// A stored record's value rules (see the module docs).
 pub trait StoredValueRules {
@@ -85,6 +85,10 @@ impl StoredValueRules for FollowUp {
     fn check_stored_values(&self) -> Result<(), ValidationError> {
         check::max_len("promise", &self.promise, limits::LONG_TEXT)?;
         check_correction_reason(self.correction_reason.as_deref())?;
+        if self.owner.is_none() && self.referred_by.is_none() {
+            // Only a referral waits for an owner.
+            return Err(ValidationError::new("owner", Rule::Required));
+        }
         check::optional_text("outcome", self.outcome.as_deref(), limits::LONG_TEXT)
     }
 }

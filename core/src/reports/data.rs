@@ -68,6 +68,8 @@ pub struct ContactFact {
 /// A promise, with the area of the contact it was made at (if any).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowUpFact {
+    /// Who answers for it: its owner, or for a referral not yet given to anyone, the
+    /// volunteer who made it.
     pub owner: UserId,
     pub created_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -211,11 +213,16 @@ impl ReportData {
             }
         }
         for (f, contact) in follow_ups {
+            // A referral not yet given to anyone counts for the volunteer who made it.
+            let Some(owner) = f.owner.or(f.referred_by) else {
+                data.skipped_records += 1;
+                continue;
+            };
             let (lsoa_code, lap_code) = contact
                 .and_then(|c| contact_areas.get(&c).cloned())
                 .unwrap_or((None, None));
             data.follow_ups.push(FollowUpFact {
-                owner: f.owner,
+                owner,
                 created_at: f.created_at,
                 due_at: f.due_at,
                 status: f.status,

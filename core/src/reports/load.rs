@@ -175,7 +175,8 @@ fn contacts(conn: &Connection, period: &Period) -> Result<Vec<ContactFact>> {
 /// Where a contact was tagged: its LSOA and LAP.
 type ContactArea = (Option<LsoaCode>, Option<String>);
 
-const FOLLOW_UPS: &str = "SELECT owner, created_at, due_at, status, answered_at, contact_id
+const FOLLOW_UPS: &str =
+    "SELECT coalesce(owner, referred_by), created_at, due_at, status, answered_at, contact_id
     FROM follow_ups
     WHERE created_at < ?2 AND (created_at >= ?1 OR status = 'open' OR answered_at >= ?1)";
 

@@ -15,6 +15,7 @@ use crate::model::{
     Actor, Contact, ContactPersonalData, FollowUp, FollowUpStatus, GeoPoint, LsoaCode, NewContact,
     Role,
 };
+use crate::policy::{Denial, DenialCode};
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -75,11 +76,17 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|p| !p.is_empty());
+        // A volunteer's promise is referred to the team, for a supervisor to give to someone.
+        let referral = actor.role == Role::Volunteer;
+        if referral && new.follow_up_owner.is_some() {
+            return Err(Denial::on_field(DenialCode::VolunteersRefer, "follow_up_owner").into());
+        }
         let follow_up = promise.map(|promise| FollowUp {
             id: FollowUpId::new(),
             contact_id: None,
             promise: promise.to_owned(),
-            owner: new.follow_up_owner.unwrap_or(actor.user_id),
+            owner: (!referral).then(|| new.follow_up_owner.unwrap_or(actor.user_id)),
+            referred_by: referral.then_some(actor.user_id),
             created_at: now,
             due_at: truncate(
                 new.follow_up_due
@@ -229,7 +236,7 @@ impl Store {
         justification: &str,
     ) -> Result<ContactPersonalData> {
         if actor.role == Role::Volunteer {
-            return Err(Error::Forbidden("volunteers cannot see personal details"));
+            return Err(Error::Denied(Denial::new(DenialCode::PersonalData)));
         }
         check::required_text("justification", justification, limits::SHORT_TEXT)?;
         // A write transaction: the consultation is logged together with the read.
@@ -450,9 +457,9 @@ pub(crate) fn may_amend(actor: &Actor, contact: &Contact) -> Result<()> {
     if contact.recorded_by == actor.user_id || actor.role.is_supervisor() {
         Ok(())
     } else {
-        Err(Error::Forbidden(
-            "only the officer who recorded a contact or a supervisor can correct it",
-        ))
+        Err(Error::Denied(crate::policy::Denial::new(
+            crate::policy::DenialCode::NotRecorder,
+        )))
     }
 }
 

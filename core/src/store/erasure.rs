@@ -30,7 +30,9 @@ impl Store {
         let contact = self.write_as(Some(actor), |tx| {
             let current = load_contact(tx, id)?;
             if current.recorded_by != actor.user_id && !actor.role.is_supervisor() {
-                return Err(Error::Forbidden("only the recorder or a supervisor can redact a contact"));
+                return Err(Error::Denied(crate::policy::Denial::new(
+                    crate::policy::DenialCode::NotRecorder,
+                )));
             }
             if current.redacted_at.is_some() {
                 return Err(ValidationError::new(

@@ -89,7 +89,9 @@ impl Store {
         period.validate()?;
         check::required_text("justification", justification, limits::SHORT_TEXT)?;
         if actor.role == Role::Volunteer {
-            return Err(Error::Forbidden("volunteers cannot export contacts"));
+            return Err(Error::Denied(crate::policy::Denial::new(
+                crate::policy::DenialCode::ExportNotForVolunteers,
+            )));
         }
         let contacts = self.read(|conn| {
             let mut stmt = conn.prepare_cached(&format!(

@@ -1,5 +1,6 @@
 //! The supervisor's follow-up board: every open promise across the team, overdue first, with
-//! its owner and age, and reassigning a promise to someone else (a PCSO on leave, a promise
+//! its owner and age — a volunteer's referral with no owner yet, naming who referred it — and
+//! giving a referral to someone or reassigning a promise to someone else (a PCSO on leave, a promise
 //! better kept by the beat officer). Reassignment is a change of the follow-up's `owner`,
 //! synced like any other edit; only supervisors may make it (the server checks too).
 
@@ -21,8 +22,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardRow {
     pub follow_up: FollowUp,
-    /// The owner's display name, when this device knows them.
+    /// The owner's display name, when this device knows them (none while a referral waits
+    /// for a supervisor to give it to someone).
     pub owner_name: Option<String>,
+    /// For a volunteer's referral: the volunteer's display name, when this device knows them.
+    pub referred_by_name: Option<String>,
     pub overdue: bool,
     /// Whole hours since the promise was made.
     pub age_hours: i64,
@@ -35,8 +39,10 @@ impl Store {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT f.id, f.contact_id, f.promise, f.owner, f.created_at, f.due_at, f.status,
-                   f.answered_at, f.outcome, f.correction_reason, u.display_name
+                   f.answered_at, f.outcome, f.correction_reason, f.referred_by, u.display_name,
+                   r.display_name
                  FROM follow_ups f LEFT JOIN users u ON u.id = f.owner
+                   LEFT JOIN users r ON r.id = f.referred_by
                  WHERE f.status = 'open'
                  ORDER BY f.due_at >= ?1, f.due_at, f.id",
             )?;
@@ -45,7 +51,8 @@ impl Store {
                 Ok(BoardRow {
                     overdue: follow_up.is_overdue(now),
                     age_hours: (now - follow_up.created_at).num_hours(),
-                    owner_name: r.get(10)?,
+                    owner_name: r.get(11)?,
+                    referred_by_name: r.get(12)?,
                     follow_up,
                 })
             })?;
@@ -77,7 +84,7 @@ impl Store {
                 )
                 .into());
             }
-            if current.owner == new_owner {
+            if current.owner == Some(new_owner) {
                 return Err(ValidationError::new(
                     "owner",
                     Rule::InvalidState {
@@ -86,6 +93,7 @@ impl Store {
                 )
                 .into());
             }
+            // A referral is given to someone the same way: it gains an owner.
             tx.prepare_cached("UPDATE follow_ups SET owner = ?2 WHERE id = ?1")?
                 .execute(params![id, new_owner])?;
             audit::append(

@@ -8,25 +8,26 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{FollowUpId, UserId};
 use crate::model::{Actor, FollowUp, FollowUpStatus};
+use crate::policy::{Denial, DenialCode};
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 
 const KIND: &str = "follow_up";
 const SELECT: &str = "SELECT id, contact_id, promise, owner, created_at, due_at, status,
-    answered_at, outcome, correction_reason FROM follow_ups";
+    answered_at, outcome, correction_reason, referred_by FROM follow_ups";
 
 /// Writes a follow-up whole: the one writer of `follow_ups`, for a promise recorded here and
 /// one pulled alike (its creation time never changes).
 pub(crate) fn write(conn: &Connection, f: &FollowUp) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status,
-           answered_at, outcome, correction_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+           answered_at, outcome, correction_reason, referred_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id,
            promise = excluded.promise, owner = excluded.owner, due_at = excluded.due_at,
            status = excluded.status, answered_at = excluded.answered_at, outcome = excluded.outcome,
-           correction_reason = excluded.correction_reason",
+           correction_reason = excluded.correction_reason, referred_by = excluded.referred_by",
     )?
     .execute(params![
         f.id,
@@ -39,6 +40,7 @@ pub(crate) fn write(conn: &Connection, f: &FollowUp) -> Result<()> {
         opt_t(f.answered_at),
         f.outcome,
         f.correction_reason,
+        f.referred_by,
     ])?;
     Ok(())
 }
@@ -56,6 +58,18 @@ impl Store {
                  ORDER BY due_at >= ?2, due_at, id"
             ))?;
             let rows = stmt.query_map(params![owner, t(now)], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// The promises `volunteer` referred to their team: shown as "referred", never as follow-ups
+    /// they owe (a volunteer never receives them back, so they stay as made). Newest first.
+    pub fn referred_by(&self, volunteer: UserId) -> Result<Vec<FollowUp>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE referred_by = ?1 ORDER BY created_at DESC, id"
+            ))?;
+            let rows = stmt.query_map(params![volunteer], from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -146,10 +160,8 @@ impl Store {
 
 /// The owner or a supervisor may close a follow-up.
 fn may_close(actor: &Actor, follow_up: &FollowUp) -> Result<()> {
-    if follow_up.owner != actor.user_id && !actor.role.is_supervisor() {
-        return Err(Error::Forbidden(
-            "only the owner or a supervisor can close a follow-up",
-        ));
+    if follow_up.owner != Some(actor.user_id) && !actor.role.is_supervisor() {
+        return Err(Error::Denied(Denial::new(DenialCode::NotFollowUpOwner)));
     }
     Ok(())
 }
@@ -161,15 +173,12 @@ pub(crate) fn may_amend(
     follow_up: &FollowUp,
     new_owner: Option<UserId>,
 ) -> Result<()> {
-    if new_owner.is_some_and(|owner| owner != follow_up.owner) && !actor.role.is_supervisor() {
-        return Err(Error::Forbidden(
-            "only a supervisor can reassign a follow-up",
-        ));
+    if new_owner.is_some_and(|owner| Some(owner) != follow_up.owner) && !actor.role.is_supervisor()
+    {
+        return Err(Error::Denied(Denial::new(DenialCode::AssignBySupervisors)));
     }
-    if follow_up.owner != actor.user_id && !actor.role.is_supervisor() {
-        return Err(Error::Forbidden(
-            "only the owner or a supervisor can correct a follow-up",
-        ));
+    if follow_up.owner != Some(actor.user_id) && !actor.role.is_supervisor() {
+        return Err(Error::Denied(Denial::new(DenialCode::NotFollowUpOwner)));
     }
     Ok(())
 }
@@ -192,5 +201,6 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<FollowUp> {
         answered_at: r.get::<_, Option<SqlTime>>(7)?.map(|s| s.0),
         outcome: r.get(8)?,
         correction_reason: r.get(9)?,
+        referred_by: r.get(10)?,
     })
 }

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_audit_shipping.sql"),
     include_str!("../../migrations/0013_triangle_corners.sql"),
     include_str!("../../migrations/0014_corrections.sql"),
+    include_str!("../../migrations/0015_follow_up_referrals.sql"),
 ];
 
 /// The schema version this build writes.

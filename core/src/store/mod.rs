@@ -36,6 +36,7 @@ pub(crate) mod search;
 pub use crate::store_key::StoreKey;
 pub use audit::{AuditAction, AuditEntry};
 pub use contacts::{NearbyContact, RecordedContact};
+pub use device_sync::capture::permit as permit_local_write;
 pub use device_sync::{
     wipe_files, Enrolment, PageApplied, PushTally, Rejection, ServerTrust, SyncStatus,
     UnreadableRecord,

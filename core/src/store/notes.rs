@@ -181,9 +181,9 @@ pub(crate) fn may_amend(actor: &Actor, note: &Note) -> Result<()> {
     if note.author == actor.user_id || actor.role.is_supervisor() {
         Ok(())
     } else {
-        Err(crate::error::Error::Forbidden(
-            "only the note's author or a supervisor can correct it",
-        ))
+        Err(crate::error::Error::Denied(crate::policy::Denial::new(
+            crate::policy::DenialCode::NotRecorder,
+        )))
     }
 }
 

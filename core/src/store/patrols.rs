@@ -314,9 +314,9 @@ fn may_edit(actor: &Actor, patrol: &Patrol) -> Result<()> {
     {
         Ok(())
     } else {
-        Err(Error::Forbidden(
-            "only the patrol's own officers or a supervisor can change it",
-        ))
+        Err(Error::Denied(crate::policy::Denial::new(
+            crate::policy::DenialCode::NotOnPatrol,
+        )))
     }
 }
 

@@ -131,6 +131,8 @@ pub const FIELD_NAMES: &[&str] = &[
     "correction_reason",
     "cancelled_at",
     "amends",
+    // A follow-up's referrer (a volunteer's promise referred to the team).
+    "referred_by",
 ];
 
 /// Stored clocks that cannot be read: the store is damaged (or was written by something else).

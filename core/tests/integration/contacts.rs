@@ -103,7 +103,7 @@ fn personal_details_are_kept_apart_and_reading_them_is_an_audited_consultation()
     assert!(matches!(
         f.store
             .contact_personal_details(&volunteer, contact.id, "curious"),
-        Err(Error::Forbidden(_))
+        Err(Error::Denied(_))
     ));
     let err = f
         .store
@@ -172,7 +172,7 @@ fn a_promise_becomes_a_follow_up_due_in_72_hours_by_default() {
     let recorded = f.store.record_contact(&pcso, c).expect("record");
     let follow_up = recorded.follow_up.expect("follow-up made");
     assert_eq!(follow_up.due_at, at() + Duration::hours(72));
-    assert_eq!(follow_up.owner, pcso.user_id);
+    assert_eq!(follow_up.owner, Some(pcso.user_id));
     assert_eq!(follow_up.contact_id, Some(recorded.contact.id));
     assert_eq!(recorded.contact.follow_up_id, Some(follow_up.id));
     assert_eq!(f.store.follow_up(follow_up.id).expect("reload"), follow_up);
@@ -208,7 +208,7 @@ fn open_follow_ups_list_overdue_first_and_answering_closes_them() {
 
     assert!(matches!(
         f.store.answer_follow_up(&other, ids[1], "Done", now),
-        Err(Error::Forbidden(_))
+        Err(Error::Denied(_))
     ));
     let answered = f
         .store

@@ -207,11 +207,11 @@ fn refused_corrections_write_nothing() {
     // Someone else's patrol.
     assert!(matches!(
         amend(&stranger, purpose.clone(), "Wrong purpose"),
-        Error::Forbidden(_)
+        Error::Denied(_)
     ));
     assert!(matches!(
         f.store.cancel_patrol(&stranger, patrol.id, "Mine now"),
-        Err(Error::Forbidden(_))
+        Err(Error::Denied(_))
     ));
     // No reason, or a reason that is a statement.
     for reason in ["  ", &"x".repeat(201)] {

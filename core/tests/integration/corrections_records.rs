@@ -102,7 +102,7 @@ fn refused_contact_corrections_write_nothing() {
     };
     assert!(matches!(
         amend(&other, contact.id, count(2), "Two of them"),
-        Error::Forbidden(_)
+        Error::Denied(_)
     ));
     let err = amend(&pcso, contact.id, count(2), "");
     assert_eq!(err.validation().map(|v| v.field.as_str()), Some("reason"));
@@ -179,7 +179,7 @@ fn a_follow_up_is_corrected_by_its_owner_and_given_away_only_by_a_supervisor() {
     assert!(matches!(
         f.store
             .amend_follow_up(&pcso, follow_up.id, give.clone(), "PC Jones knows them"),
-        Err(Error::Forbidden(_))
+        Err(Error::Denied(_))
     ));
     let too_far = f
         .store
@@ -202,7 +202,7 @@ fn a_follow_up_is_corrected_by_its_owner_and_given_away_only_by_a_supervisor() {
         .store
         .amend_follow_up(&sergeant, follow_up.id, give, "PC Jones knows them")
         .expect("a supervisor may");
-    assert_eq!(given.owner, beat.user_id);
+    assert_eq!(given.owner, Some(beat.user_id));
     assert_eq!(
         given.correction_reason.as_deref(),
         Some("PC Jones knows them")
@@ -277,7 +277,7 @@ fn an_amending_note_supersedes_the_original_in_lists_and_the_original_stays_read
     };
     assert!(matches!(
         refuse(&other, "Gate open at no. 14", "Wrong house"),
-        Error::Forbidden(_)
+        Error::Denied(_)
     ));
     let err = refuse(&pcso, "Gate open at no. 14", " ");
     assert_eq!(err.validation().map(|v| v.field.as_str()), Some("reason"));

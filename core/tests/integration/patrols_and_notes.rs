@@ -149,7 +149,7 @@ fn volunteers_record_only_cip_patrols_and_others_cannot_close_someone_elses() {
     };
     assert!(matches!(
         f.store.close_patrol(&other, patrol.id, closure),
-        Err(Error::Forbidden(_))
+        Err(Error::Denied(_))
     ));
 }
 

@@ -272,7 +272,7 @@ fn volunteers_cannot_edit_problems() {
     let r = s.record_assessment(&volunteer, p.id, assessment());
     assert!(matches!(rule(r, "actor"), Rule::RoleNotAllowed { .. }));
     let r = s.request_stage_move(&volunteer, p.id, SaraStage::Closed, None);
-    assert!(matches!(r, Err(Error::Forbidden(_))), "{r:?}");
+    assert!(matches!(r, Err(Error::Denied(_))), "{r:?}");
     assert_eq!(counts(&t.f), before);
     assert_eq!(s.problem(p.id).expect("problem"), p);
 }
@@ -451,7 +451,7 @@ fn only_the_owner_or_a_supervisor_asks_for_a_move() {
     let r =
         t.f.store
             .request_stage_move(&officer, p.id, SaraStage::Analysis, None);
-    assert!(matches!(r, Err(Error::Forbidden(_))), "{r:?}");
+    assert!(matches!(r, Err(Error::Denied(_))), "{r:?}");
     assert_eq!(counts(&t.f), before);
     let request =
         t.f.store

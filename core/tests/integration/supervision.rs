@@ -97,7 +97,7 @@ fn only_a_supervisor_reassigns_an_open_follow_up_and_not_to_a_volunteer() {
         .store
         .reassign_follow_up(&sup, fu.id, sam.user_id)
         .expect("reassign");
-    assert_eq!(moved.owner, sam.user_id);
+    assert_eq!(moved.owner, Some(sam.user_id));
     assert!(f
         .store
         .open_follow_ups(alex.user_id, f.now())

@@ -153,6 +153,15 @@ pub fn sign_in(csrf: &str, notice: Option<&str>) -> Markup {
     }
 }
 
+/// Who keeps a promise; for a volunteer's referral not yet given to anyone, who referred it.
+fn owner_label(data: &TeamData, f: &FollowUp) -> String {
+    match (f.owner, f.referred_by) {
+        (Some(owner), _) => data.name_of(owner),
+        (None, Some(by)) => format!("Unassigned: referred by {}", data.name_of(by)),
+        (None, None) => "Unassigned".into(),
+    }
+}
+
 fn follow_up_table(data: &TeamData, rows: &[&FollowUp], now: DateTime<Utc>) -> Markup {
     html! {
         table {
@@ -161,7 +170,7 @@ fn follow_up_table(data: &TeamData, rows: &[&FollowUp], now: DateTime<Utc>) -> M
             tbody {
                 @for f in rows {
                     tr.overdue[f.is_overdue(now)] {
-                        td { (data.name_of(f.owner)) }
+                        td { (owner_label(data, f)) }
                         td { (when(f.created_at)) }
                         td { (when(f.due_at)) }
                         td {
@@ -366,7 +375,7 @@ pub fn follow_ups(
                     label for="follow_up" { "Follow-up" }
                     select #follow_up name="follow_up" required {
                         @for f in &open {
-                            option value=(f.id) { (data.name_of(f.owner)) ", due " (when(f.due_at)) }
+                            option value=(f.id) { (owner_label(data, f)) ", due " (when(f.due_at)) }
                         }
                     }
                     label for="justification" { "Why you need to see them (logged)" }

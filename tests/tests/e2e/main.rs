@@ -14,6 +14,7 @@ mod load;
 mod postgres_failover;
 mod postgres_instances;
 mod raw_scan;
+mod referral_e2e;
 mod reports_e2e;
 mod s62_e2e;
 mod server_crash;

@@ -231,7 +231,7 @@ fn the_server_refuses_a_pcso_reassigning_a_promise_on_the_wire() {
     assert!(
         answer.body.contains("\"status\":\"rejected\"")
             && answer.body.contains("\"code\":\"forbidden\"")
-            && answer.body.contains("only a supervisor may reassign"),
+            && answer.body.contains("[assign_by_supervisors]"),
         "{}",
         answer.body
     );

@@ -230,15 +230,18 @@ fn add(args: AddArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result<()
     write_nearby(&nearby, out)?;
     if let Some(f) = follow_up {
         let users = s.store.users()?;
+        let keeper = match f.owner {
+            Some(owner) => format!("owner: {}", s.name_of(&users, owner)),
+            None => "referred to your team (a supervisor gives it to someone)".to_owned(),
+        };
         output::field(
             out,
             "Follow-up",
             format!(
-                "{} due {} (in {}), owner: {}",
+                "{} due {} (in {}), {keeper}",
                 f.id.short_ref(),
                 dates::show(f.due_at),
                 dates::show_span(f.due_at - Utc::now()),
-                s.name_of(&users, f.owner)
             ),
         )?;
     }

@@ -287,7 +287,11 @@ pub fn amend_follow_up(
     writeln!(out, "Corrected follow-up {}", follow_up.id.short_ref())?;
     output::field(out, "Promise", &follow_up.promise)?;
     output::field(out, "Due", dates::show(follow_up.due_at))?;
-    output::field(out, "Owner", s.name_of(&users, follow_up.owner))?;
+    let owner = follow_up.owner.map_or_else(
+        || "unassigned (a referral for the team)".to_owned(),
+        |owner| s.name_of(&users, owner),
+    );
+    output::field(out, "Owner", owner)?;
     reason_line(out, follow_up.correction_reason.as_deref())
 }
 

@@ -189,9 +189,19 @@ fn board(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result
         table.row_alerting(
             vec![
                 f.id.short_ref(),
-                r.owner_name
-                    .clone()
-                    .unwrap_or_else(|| s.name_of(&users, f.owner)),
+                match (f.owner, f.referred_by) {
+                    (Some(owner), _) => r
+                        .owner_name
+                        .clone()
+                        .unwrap_or_else(|| s.name_of(&users, owner)),
+                    (None, Some(by)) => format!(
+                        "unassigned (referred by {})",
+                        r.referred_by_name
+                            .clone()
+                            .unwrap_or_else(|| s.name_of(&users, by))
+                    ),
+                    (None, None) => "unassigned".to_owned(),
+                },
                 dates::show(f.due_at),
                 state,
                 dates::show_span(now - f.created_at),

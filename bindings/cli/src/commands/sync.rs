@@ -309,7 +309,7 @@ fn rejections(s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
         table.row(vec![
             dates::show(r.rejected_at),
             format!("{} {}", r.kind, r.record_id),
-            r.code.clone(),
+            r.code.to_string(),
             r.message.clone(),
         ]);
     }

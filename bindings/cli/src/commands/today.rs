@@ -4,6 +4,7 @@ use crate::dates::{self, When};
 use crate::error::Result;
 use crate::output::{self, Table};
 use crate::session::Session;
+use beatbook_core::model::FollowUp;
 use chrono::{Local, Utc};
 use std::io::Write;
 
@@ -135,7 +136,31 @@ pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<(
         );
     }
     table.write(out, "none")?;
+    referred(&day.referred, out)?;
     sent_back(&day.sent_back, s, out)
+}
+
+/// A volunteer's promises of the day, referred to their team: listed as referred, never as
+/// owed (a supervisor gives each to someone from the team's board).
+fn referred(referrals: &[FollowUp], out: &mut dyn Write) -> Result<()> {
+    if referrals.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nReferred to your team ({}: a supervisor gives each to someone)",
+        referrals.len()
+    )?;
+    let mut table = Table::new(&["REF", "STATE", "DUE", "PROMISE"]);
+    for f in referrals {
+        table.row(vec![
+            f.id.short_ref(),
+            "referred".to_owned(),
+            dates::show(f.due_at),
+            f.promise.clone(),
+        ]);
+    }
+    table.write(out, "none")
 }
 
 /// SARA requests a supervisor sent back, with their reason: what to do before asking again.

@@ -342,7 +342,11 @@ pub struct FollowUp {
     pub id: String,
     pub contact_id: Option<String>,
     pub promise: String,
-    pub owner: String,
+    /// Who keeps the promise; none while a volunteer's referral waits for a supervisor.
+    pub owner: Option<String>,
+    /// A volunteer's promise is referred to the team: the volunteer who made it. Shown to
+    /// them as "referred", never as a follow-up they owe.
+    pub referred_by: Option<String>,
     pub created_at: SystemTime,
     pub due_at: SystemTime,
     pub status: FollowUpStatus,
@@ -358,7 +362,8 @@ impl From<core::FollowUp> for FollowUp {
             id: f.id.to_string(),
             contact_id: opt_text(f.contact_id),
             promise: f.promise,
-            owner: f.owner.to_string(),
+            owner: opt_text(f.owner),
+            referred_by: opt_text(f.referred_by),
             created_at: instant(f.created_at),
             due_at: instant(f.due_at),
             status: f.status,

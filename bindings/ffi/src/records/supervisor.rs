@@ -146,6 +146,8 @@ impl From<CoreApproval> for PendingApproval {
 pub struct BoardRow {
     pub follow_up: FollowUp,
     pub owner_name: Option<String>,
+    /// For a volunteer's referral: who referred it.
+    pub referred_by_name: Option<String>,
     pub overdue: bool,
     pub age_hours: i64,
 }
@@ -155,6 +157,7 @@ impl From<CoreBoardRow> for BoardRow {
         BoardRow {
             follow_up: r.follow_up.into(),
             owner_name: r.owner_name,
+            referred_by_name: r.referred_by_name,
             overdue: r.overdue,
             age_hours: r.age_hours,
         }

@@ -184,7 +184,7 @@ impl From<CoreRejection> for Rejection {
             op_id: r.op_id,
             kind: r.kind,
             record_id: r.record_id,
-            code: r.code,
+            code: r.code.to_string(),
             message: r.message,
             rejected_at: instant(r.rejected_at),
         }

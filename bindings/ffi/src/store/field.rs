@@ -172,6 +172,13 @@ impl Store {
         Ok(all(self.core()?.open_follow_ups(owner, time(now))?))
     }
 
+    /// The promises a volunteer referred to their team: shown as "referred", never as
+    /// follow-ups they owe (`open_follow_ups` never lists them). Newest first.
+    pub fn referred_follow_ups(&self, volunteer: String) -> Result<Vec<FollowUp>> {
+        let volunteer = id("volunteer", &volunteer)?;
+        Ok(all(self.core()?.referred_by(volunteer)?))
+    }
+
     /// Marks a promise kept, with what was done.
     pub fn answer_follow_up(
         &self,

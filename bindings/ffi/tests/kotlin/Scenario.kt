@@ -66,7 +66,7 @@ fun newPatrol(purpose: String) = NewPatrol(
     operationName = null, participants = emptyList(), startedAt = Instant.now(),
 )
 
-fun newContact(patrolId: String, consent: Boolean, personal: PersonalDetails?) = NewContact(
+fun newContact(patrolId: String?, consent: Boolean, personal: PersonalDetails?) = NewContact(
     occurredAt = Instant.now(), place = GeoPoint(52.41, -1.51), lsoaCode = null,
     method = ContactMethod.FOOT_PATROL, audience = Audience.RESIDENT, peopleCount = 2u,
     issues = listOf(CrimeCategory.ANTI_SOCIAL_BEHAVIOUR),
@@ -121,7 +121,7 @@ fun main() {
 
 suspend fun scenario(dir: File) {
     val team = admin("create-team", "--name", "Kotlin NPT")
-    val codes = listOf("ada" to "pcso", "ben" to "pcso", "sam" to "supervisor").associate { (name, role) ->
+    val codes = listOf("ada" to "pcso", "ben" to "pcso", "sam" to "supervisor", "val" to "cip_volunteer").associate { (name, role) ->
         val user = admin("create-user", "--name", name.replaceFirstChar { it.uppercase() }, "--role", role, "--team", team)
         name to admin("enrol-code", "--user", user)
     }
@@ -261,6 +261,22 @@ suspend fun scenario(dir: File) {
     val reopened = openStore(ben.path, ben.key)
     check("reopened with its key", reopened.problem(problem.id).title == "Garage fires")
     reopened.close()
+
+    // A volunteer's promise is referred to the team: on the board, never owed by them.
+    val vol = withContext(Dispatchers.IO) { Device(dir, "val", codes.getValue("val")) }
+    val referral = vol.store.recordContact(newContact(null, false, null)).followUp!!
+    check("a volunteer's promise has no owner", referral.owner == null && referral.referredBy == vol.actor.userId)
+    check("never owed by the volunteer", vol.store.openFollowUps(vol.actor.userId, Instant.now()).isEmpty())
+    check("listed as referred", vol.store.referredFollowUps(vol.actor.userId).any { it.id == referral.id })
+    val refused = expect<BeatbookException.Forbidden>("a volunteer cancelling their referral") {
+        vol.store.cancelFollowUp(referral.id, "not needed")
+    }
+    check("the core's denial code reaches the app", refused?.code in setOf("volunteers_refer", "not_follow_up_owner")) { "${refused?.code}" }
+    check("the server accepts the referral", vol.sync().rejected == 0uL)
+    sam.sync()
+    check("the referral is on the sergeant's board", sam.store.followUpBoard(Instant.now()).any {
+        it.followUp.id == referral.id && it.followUp.owner == null && it.referredByName == "Val"
+    })
 
     // Revoked: the next sync wipes the store.
     admin("revoke-device", ada.store.enrolment()!!.deviceId)

@@ -97,9 +97,13 @@ class MobileScenario(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         team = admin("create-team", "--name", "Python NPT")
         cls.codes = {}
-        for name, role in [("ada", "pcso"), ("ben", "pcso"), ("sam", "supervisor"),
-                           ("pia", "pcso")]:
-            user = admin("create-user", "--name", name.title(), "--role", role, "--team", team)
+        # The referral's team is its own, so the field day's team figures stay its own.
+        referral_team = admin("create-team", "--name", "Python referrals")
+        for name, role, in_team in [("ada", "pcso", team), ("ben", "pcso", team),
+                                    ("sam", "supervisor", team), ("pia", "pcso", team),
+                                    ("val", "cip_volunteer", referral_team),
+                                    ("sol", "supervisor", referral_team)]:
+            user = admin("create-user", "--name", name.title(), "--role", role, "--team", in_team)
             cls.codes[name] = admin("enrol-code", "--user", user)
         # The corrections scenario's own team: its records stay out of the field day's report.
         other = admin("create-team", "--name", "Python Corrections NPT")
@@ -188,6 +192,26 @@ class MobileScenario(unittest.TestCase):
         # Another PCSO may not correct someone else's patrol.
         with self.assertRaises(bb.BeatbookError.Forbidden):
             dee.store.cancel_patrol(patrol.id, "Not mine")
+    def test_a_volunteers_promise_is_referred_to_the_team(self):
+        val = Device(self.tmp.name, "val", self.codes["val"])
+        sol = Device(self.tmp.name, "sol", self.codes["sol"])
+        recorded = val.store.record_contact(new_contact(None, False, None))
+        referral = recorded.follow_up
+        self.assertIsNone(referral.owner)
+        self.assertEqual(referral.referred_by, val.actor.user_id)
+        # Referred, never owed.
+        self.assertEqual(val.store.open_follow_ups(val.actor.user_id, now()), [])
+        self.assertEqual([f.id for f in val.store.referred_follow_ups(val.actor.user_id)],
+                         [referral.id])
+        # A volunteer cannot change it: the core's denial code reaches the app.
+        with self.assertRaises(bb.BeatbookError.Forbidden) as refused:
+            val.store.cancel_follow_up(referral.id, "not needed")
+        self.assertIn(refused.exception.code, ("volunteers_refer", "not_follow_up_owner"))
+        self.assertEqual(val.sync().rejected, 0)
+        sol.sync()
+        row = next(r for r in sol.store.follow_up_board(now()) if r.follow_up.id == referral.id)
+        self.assertIsNone(row.follow_up.owner)
+        self.assertEqual(row.referred_by_name, "Val")
 
     def test_the_field_day_end_to_end(self):
         ada = Device(self.tmp.name, "ada", self.codes["ada"])

@@ -64,7 +64,7 @@ impl Store {
             promise: amendment
                 .promise
                 .map_or_else(|| current.promise.clone(), |p| p.trim().to_owned()),
-            owner: amendment.owner.unwrap_or(current.owner),
+            owner: amendment.owner.or(current.owner),
             correction_reason: Some(reason.to_owned()),
             ..current.clone()
         };
@@ -73,8 +73,8 @@ impl Store {
             if load(tx, id)? != current {
                 return Err(changed_meanwhile("follow_up"));
             }
-            if after.owner != current.owner {
-                check_owner(tx, after.owner)?;
+            if let Some(new_owner) = after.owner.filter(|_| after.owner != current.owner) {
+                check_owner(tx, new_owner)?;
             }
             write(tx, &after)?;
             audit::append(

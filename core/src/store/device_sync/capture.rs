@@ -5,12 +5,17 @@
 //! transaction), and the fields that changed become one op in the outbox — in the same
 //! transaction as the write, so a change can never be recorded without its op, or the other
 //! way round. No copy of the values is kept for this: the before-image is the table itself.
+//!
+//! Each op is judged by the permission policy ([`permit`], calling `crate::policy::check`) on
+//! the record before and after, as the server will judge it, before the transaction commits:
+//! a write the server would refuse is refused here, and nothing of it is kept.
 
 use super::clock;
 use super::record_json::{self, Fields};
 use super::sync_records;
 use crate::error::{Error, Result};
 use crate::model::Actor;
+use crate::policy;
 use crate::sync::protocol::{FieldChange, Op, RecordKind};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -110,7 +115,8 @@ fn capture(
         None => record_json::load(before, kind, id)?,
     };
     let changed: Fields = after
-        .into_iter()
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
         .filter(|(name, value)| {
             !clocks.fields.contains_key(name)
                 || previous.as_ref().and_then(|p| p.get(name)) != Some(value)
@@ -131,11 +137,6 @@ fn capture(
             },
         );
     }
-    sync_records::save_clocks(conn, kind, id, &clocks)?;
-    if let Some(mut fields) = held {
-        fields.extend(changed.iter().map(|(k, v)| (k.clone(), v.clone())));
-        sync_records::update_held(conn, kind, id, &fields)?;
-    }
     let op = Op {
         op_id: uuid::Uuid::now_v7(),
         kind,
@@ -146,7 +147,30 @@ fn capture(
         fields: op_fields,
         erase: None,
     };
+    permit(actor, previous.as_ref(), &op, &after)?;
+    sync_records::save_clocks(conn, kind, id, &clocks)?;
+    if let Some(mut fields) = held {
+        fields.extend(changed.iter().map(|(k, v)| (k.clone(), v.clone())));
+        sync_records::update_held(conn, kind, id, &fields)?;
+    }
     enqueue(conn, &op)
+}
+
+/// The device's permission check for one local write, on the input the server will judge:
+/// the op as it will be pushed, the record as this device last had it (`None` when the op
+/// makes it) and the record after it. Every local write's ops pass through here (erasures
+/// too), so every write path is checked by the one policy.
+pub fn permit(actor: &Actor, before: Option<&Fields>, op: &Op, after: &Fields) -> Result<()> {
+    let who = policy::Who {
+        user: actor.user_id,
+        role: actor.role,
+    };
+    let write = policy::Write {
+        op,
+        before: before.map(|b| b as &dyn policy::FieldView),
+        after,
+    };
+    Ok(policy::check(&who, &write)?)
 }
 
 /// Adds an op to the outbox.

@@ -27,16 +27,15 @@ impl Store {
         })
     }
 
-    /// Settles a conflict. Anyone who may edit the record may; the choice syncs to everyone.
+    /// Settles a conflict; the choice syncs to everyone. Who may is the policy's
+    /// (`crate::policy`, run when the write is captured): anyone but a volunteer, and a
+    /// volunteer for a conflict between edits of their own.
     pub fn resolve_conflict(
         &self,
         actor: &Actor,
         id: &str,
         resolution: Resolution,
     ) -> Result<Conflict> {
-        if !actor.role.may_handle_personal_data() {
-            return Err(Error::Forbidden("volunteers do not resolve conflicts"));
-        }
         let now = self.now();
         self.write_as(Some(actor), |tx| {
             let body: Option<String> = tx

@@ -194,7 +194,9 @@ fn actor(conn: &Connection) -> Result<Actor> {
         },
     )
     .optional()?
-    .ok_or(Error::Forbidden("this store is not enrolled"))
+    .ok_or(Error::Denied(crate::policy::Denial::new(
+        crate::policy::DenialCode::StoreNotEnrolled,
+    )))
 }
 
 /// The server's clocks for a record, and whether it has it erased; `None` if it did not send it.

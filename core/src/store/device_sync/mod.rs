@@ -109,7 +109,8 @@ pub struct Rejection {
     pub op_id: String,
     pub kind: String,
     pub record_id: String,
-    pub code: String,
+    /// The protocol's code (`RejectCode`), as the server sent it.
+    pub code: RejectCode,
     pub message: String,
     pub rejected_at: DateTime<Utc>,
 }
@@ -185,7 +186,7 @@ impl Store {
         self.write_as(None, |tx| {
             let owner: Option<String> = tx.query_row("SELECT user_id FROM device_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
             if owner.is_some() {
-                return Err(Error::Forbidden("this store already belongs to a device; enrol into a new store"));
+                return Err(Error::Denied(crate::policy::Denial::new(crate::policy::DenialCode::StoreEnrolledElsewhere)));
             }
             if let Some(team) = user.team_id {
                 tx.execute("INSERT OR IGNORE INTO teams (id, name) VALUES (?1, 'Team (syncing)')", [team])?;
@@ -474,6 +475,7 @@ pub(crate) fn erase_record(
             reason: reason.to_owned(),
         }),
     };
+    capture::permit(actor, None, &op, &Default::default())?;
     capture::enqueue(conn, &op)
 }
 

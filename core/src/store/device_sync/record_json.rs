@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// A record's synced fields by name.
-pub(crate) type Fields = Map<String, Value>;
+pub type Fields = Map<String, Value>;
 
 /// The record kinds whose rows live in `table` (a contact's row also holds its personal data's
 /// ethnicity, and its details hang off it).

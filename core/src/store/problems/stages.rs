@@ -48,9 +48,9 @@ impl Store {
         self.write_as(Some(actor), |tx| {
             let problem = load(tx, problem_id)?;
             if problem.owner != actor.user_id && !actor.role.is_supervisor() {
-                return Err(Error::Forbidden(
-                    "only the problem's owner or a supervisor can ask for a stage move",
-                ));
+                return Err(Error::Denied(crate::policy::Denial::new(
+                    crate::policy::DenialCode::NotProblemOwner,
+                )));
             }
             check_move(tx, &problem, to)?;
             if has_pending(tx, problem_id)? {

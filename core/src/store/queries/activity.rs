@@ -20,6 +20,9 @@ pub struct TodaysActivity {
     pub open_follow_ups: Vec<FollowUp>,
     /// Of those, the ones another officer promised (given or reassigned to them).
     pub given_to_you: Vec<FollowUp>,
+    /// Promises they made as a volunteer during the day, referred to their team: not owed by
+    /// them (a supervisor gives each to someone).
+    pub referred: Vec<FollowUp>,
     /// Their SARA stage requests sent back by a supervisor and not yet asked again.
     pub sent_back: Vec<StageRequest>,
 }
@@ -52,6 +55,11 @@ impl Store {
             open_follow_ups: self.open_follow_ups(user, now)?,
             given_to_you: self.follow_ups_given_to(user)?,
             sent_back: self.requests_sent_back_to(user)?,
+            referred: self
+                .referred_by(user)?
+                .into_iter()
+                .filter(|f| f.created_at >= day_start && f.created_at < day_end)
+                .collect(),
         })
     }
 }

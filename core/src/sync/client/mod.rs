@@ -197,9 +197,9 @@ impl SyncClient {
                 .collect(),
         };
         if store.enrolment()?.is_some() || store.device_actor()?.is_some() {
-            return Err(Error::Forbidden(
-                "this store already belongs to a device; enrol into a new store",
-            )
+            return Err(Error::Denied(crate::policy::Denial::new(
+                crate::policy::DenialCode::StoreEnrolledElsewhere,
+            ))
             .into());
         }
         let body = transport::to_json(&EnrolRequest {

@@ -236,7 +236,7 @@ fn an_owned_store_is_refused_before_the_code_is_spent() {
         .expect_err("owned store");
 
     assert!(
-        matches!(err, SyncError::Store(Error::Forbidden(_))),
+        matches!(err, SyncError::Store(Error::Denied(d)) if d.code == crate::policy::DenialCode::StoreEnrolledElsewhere),
         "{err:?}"
     );
     assert_eq!(server.requests_to("/v1/enrol").len(), 1);

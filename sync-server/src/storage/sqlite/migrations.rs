@@ -159,7 +159,7 @@ mod tests {
         let dir = crate::storage::sqlite::private_tempdir();
         let path = dir.path().join("beatbook-server.db");
         super::super::permissions::prepare_file(&path).expect("a private file");
-        let mut conn = Connection::open(&path).expect("open");
+        let mut conn = super::super::open_test_file(&path);
         for (name, sql) in &MIGRATIONS[..6] {
             conn.execute_batch(sql).expect("old schema");
             if let Some(step) = convert_step(name) {
@@ -199,7 +199,7 @@ mod tests {
         migrate(&mut conn).expect("upgrade");
         drop(conn);
 
-        let storage = SqliteStorage::open(dir.path()).expect("storage");
+        let storage = SqliteStorage::open(dir.path(), &super::super::test_key()).expect("storage");
         let page = storage.feed_page(&filter(), 0, 10).expect("page");
         let fields = &page.rows[0].state.fields;
         assert!(!fields.contains_key("triangle"));
