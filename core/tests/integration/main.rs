@@ -12,6 +12,7 @@ mod device_sync;
 mod erasure_and_audit;
 mod patrols_and_notes;
 mod places_as_given;
+mod placeless_contacts;
 mod problems;
 mod reports;
 mod reviews;
