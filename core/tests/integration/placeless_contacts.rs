@@ -215,3 +215,66 @@ fn the_csv_export_leaves_the_coordinates_of_a_contact_without_a_place_empty() {
     let row: Vec<&str> = text.lines().nth(1).expect("one row").split(',').collect();
     assert_eq!((row[2], row[3], row[4], row[5]), ("", "", "E01990002", "LAP-NV"));
 }
+
+#[test]
+fn a_contact_an_older_build_held_as_unreadable_is_written_once_this_build_retries_it() {
+    // A build from before places were optional could not read `place: null`: it held the
+    // contact as unreadable, with its values. After the app update the next sync writes it.
+    let f = Fixture::with_areas();
+    let recorder = f.actor(Role::Pcso, "PCSO Sam");
+    let id = beatbook_core::ids::ContactId::new();
+    let contact = Contact {
+        id,
+        occurred_at: f.now(),
+        place: None,
+        lsoa_code: Some(LsoaCode::parse("E01990002").expect("code")),
+        lap_code: Some("LAP-NV".into()),
+        method: ContactMethod::Phone,
+        audience: Audience::Resident,
+        people_count: 1,
+        issues: vec![],
+        issues_text: None,
+        promised: None,
+        follow_up_id: None,
+        consent_to_recontact: false,
+        has_personal_details: false,
+        has_ethnicity: false,
+        repeat_caller: false,
+        vulnerable: false,
+        repeat_location: false,
+        problem_id: None,
+        patrol_id: None,
+        recorded_by: recorder.user_id,
+        redacted_at: None,
+        created_at: f.now(),
+        updated_at: f.now(),
+    };
+    let mut fields = serde_json::to_value(&contact).expect("json");
+    fields.as_object_mut().map(|o| o.remove("has_personal_details"));
+    let held = |reason: &str, record_id: String, fields: &serde_json::Value| {
+        let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
+        conn.pragma_update(None, "key", format!("x'{}'", crate::common::key().to_hex()))
+            .expect("key");
+        conn.execute(
+            "INSERT INTO sync_held (kind, record_id, reason, held_at, fields)
+             VALUES ('contact', ?1, ?2, '2026-01-01T00:00:00.000000Z', ?3)",
+            rusqlite::params![record_id, reason, fields.to_string()],
+        )
+        .expect("held by the older build");
+    };
+    held("unreadable", id.to_string(), &fields);
+    // One this build cannot read either (a face-to-face contact without its place) stays held.
+    let other = beatbook_core::ids::ContactId::new();
+    let mut unreadable = fields.clone();
+    unreadable["id"] = serde_json::json!(other.to_string());
+    unreadable["method"] = serde_json::json!("door_knock");
+    held("unreadable", other.to_string(), &unreadable);
+    assert_eq!(f.store.sync_status().expect("status").unreadable_records, 2);
+
+    assert_eq!(f.store.retry_unreadable_records().expect("retry"), 1);
+    let written = f.store.contact(id).expect("written");
+    assert_eq!((written.place, written.method), (None, ContactMethod::Phone));
+    assert!(f.store.contact(other).is_err(), "still not readable");
+    let status = f.store.sync_status().expect("status");
+    assert_eq!((status.held_records, status.unreadable_records), (1, 1));
+}

@@ -347,6 +347,8 @@ impl SyncClient {
             }
             other => other?,
         }
+        // Records an older build held as unreadable are written now if this build reads them.
+        store.retry_unreadable_records()?;
         self.pull(store, &token, run)?;
         if store.replaying()? {
             // The pull from 0 is through: queue what the restored server lacks, and send it.
