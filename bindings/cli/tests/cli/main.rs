@@ -2,6 +2,7 @@
 //! HTTP stack instead of five): each module drives the `beatbook` binary through a part of a
 //! shift, a report, supervision or sync against a real server.
 
+mod places;
 mod report;
 mod server_smoke;
 mod shift;

@@ -25,7 +25,7 @@ const NAME: &str = "Ada Example";
 const PHONE: &str = "07700 900123";
 
 /// One person's folder: a key file and a store.
-struct Officer {
+pub(crate) struct Officer {
     dir: TempDir,
 }
 
@@ -83,7 +83,7 @@ impl Officer {
     }
 
     /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
         assert_eq!(
             run.code,
@@ -96,7 +96,7 @@ impl Officer {
     }
 
     /// Runs with `--json` and expects success; returns the parsed output.
-    fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let mut with_json = vec!["--json"];
         with_json.extend_from_slice(args);
         let stdout = self.ok(&with_json);
@@ -105,7 +105,7 @@ impl Officer {
     }
 
     /// Runs and expects exit code `code`; returns stderr.
-    fn fails(&self, code: i32, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, code: i32, args: &[&str]) -> String {
         let run = self.run(args);
         assert_eq!(
             run.code,
@@ -118,7 +118,7 @@ impl Officer {
     }
 
     /// keygen and init as a PCSO with the demo areas.
-    fn set_up() -> Officer {
+    pub(crate) fn set_up() -> Officer {
         let officer = Officer::new();
         officer.ok(&["keygen", "--out", path_str(&officer.key())]);
         officer.ok(&[
