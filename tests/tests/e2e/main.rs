@@ -11,6 +11,7 @@ mod device_crash;
 mod hostile_text;
 mod load;
 mod postgres_failover;
+mod placeless_contacts;
 mod postgres_instances;
 mod reports_e2e;
 mod server_crash;
