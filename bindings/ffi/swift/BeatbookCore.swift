@@ -3157,7 +3157,10 @@ public func FfiConverterTypeConflict_lower(_ value: Conflict) -> RustBuffer {
 public struct Contact: Equatable, Hashable {
     public let id: String
     public let occurredAt: Date
-    public let place: GeoPoint
+    /**
+     * `None` for a phone, online or letter contact recorded without one.
+     */
+    public let place: GeoPoint?
     public let lsoaCode: String?
     public let lapCode: String?
     public let method: ContactMethod
@@ -3182,7 +3185,10 @@ public struct Contact: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, occurredAt: Date, place: GeoPoint, lsoaCode: String?, lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpId: String?, consentToRecontact: Bool, hasPersonalDetails: Bool, hasEthnicity: Bool, repeatCaller: Bool, vulnerable: Bool, repeatLocation: Bool, problemId: String?, patrolId: String?, recordedBy: String, redactedAt: Date?, createdAt: Date, updatedAt: Date) {
+    public init(id: String, occurredAt: Date, 
+        /**
+         * `None` for a phone, online or letter contact recorded without one.
+         */place: GeoPoint?, lsoaCode: String?, lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpId: String?, consentToRecontact: Bool, hasPersonalDetails: Bool, hasEthnicity: Bool, repeatCaller: Bool, vulnerable: Bool, repeatLocation: Bool, problemId: String?, patrolId: String?, recordedBy: String, redactedAt: Date?, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.occurredAt = occurredAt
         self.place = place
@@ -3227,7 +3233,7 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
             try Contact(
                 id: FfiConverterString.read(from: &buf), 
                 occurredAt: FfiConverterTimestamp.read(from: &buf), 
-                place: FfiConverterTypeGeoPoint.read(from: &buf), 
+                place: FfiConverterOptionTypeGeoPoint.read(from: &buf), 
                 lsoaCode: FfiConverterOptionString.read(from: &buf), 
                 lapCode: FfiConverterOptionString.read(from: &buf), 
                 method: FfiConverterTypeContactMethod.read(from: &buf), 
@@ -3255,7 +3261,7 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
     public static func write(_ value: Contact, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterTimestamp.write(value.occurredAt, into: &buf)
-        FfiConverterTypeGeoPoint.write(value.place, into: &buf)
+        FfiConverterOptionTypeGeoPoint.write(value.place, into: &buf)
         FfiConverterOptionString.write(value.lsoaCode, into: &buf)
         FfiConverterOptionString.write(value.lapCode, into: &buf)
         FfiConverterTypeContactMethod.write(value.method, into: &buf)
@@ -3807,8 +3813,18 @@ public func FfiConverterTypeNearbyContact_lower(_ value: NearbyContact) -> RustB
  */
 public struct NewContact: Equatable, Hashable {
     public let occurredAt: Date
-    public let place: GeoPoint
+    /**
+     * Where; required face to face, optional for a phone, online or letter contact.
+     */
+    public let place: GeoPoint?
+    /**
+     * The LSOA (without a place: as the person gave it, any case).
+     */
     public let lsoaCode: String?
+    /**
+     * The LAP as the person gave it, for a contact without a place.
+     */
+    public let lapCode: String?
     public let method: ContactMethod
     public let audience: Audience
     public let peopleCount: UInt32
@@ -3827,10 +3843,20 @@ public struct NewContact: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(occurredAt: Date, place: GeoPoint, lsoaCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpDue: Date?, followUpOwner: String?, consentToRecontact: Bool, personal: PersonalDetails?, ethnicity: EthnicityCode?, repeatCaller: Bool, vulnerable: Bool, problemId: String?, patrolId: String?) {
+    public init(occurredAt: Date, 
+        /**
+         * Where; required face to face, optional for a phone, online or letter contact.
+         */place: GeoPoint?, 
+        /**
+         * The LSOA (without a place: as the person gave it, any case).
+         */lsoaCode: String?, 
+        /**
+         * The LAP as the person gave it, for a contact without a place.
+         */lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpDue: Date?, followUpOwner: String?, consentToRecontact: Bool, personal: PersonalDetails?, ethnicity: EthnicityCode?, repeatCaller: Bool, vulnerable: Bool, problemId: String?, patrolId: String?) {
         self.occurredAt = occurredAt
         self.place = place
         self.lsoaCode = lsoaCode
+        self.lapCode = lapCode
         self.method = method
         self.audience = audience
         self.peopleCount = peopleCount
@@ -3865,8 +3891,9 @@ public struct FfiConverterTypeNewContact: FfiConverterRustBuffer {
         return
             try NewContact(
                 occurredAt: FfiConverterTimestamp.read(from: &buf), 
-                place: FfiConverterTypeGeoPoint.read(from: &buf), 
+                place: FfiConverterOptionTypeGeoPoint.read(from: &buf), 
                 lsoaCode: FfiConverterOptionString.read(from: &buf), 
+                lapCode: FfiConverterOptionString.read(from: &buf), 
                 method: FfiConverterTypeContactMethod.read(from: &buf), 
                 audience: FfiConverterTypeAudience.read(from: &buf), 
                 peopleCount: FfiConverterUInt32.read(from: &buf), 
@@ -3887,8 +3914,9 @@ public struct FfiConverterTypeNewContact: FfiConverterRustBuffer {
 
     public static func write(_ value: NewContact, into buf: inout [UInt8]) {
         FfiConverterTimestamp.write(value.occurredAt, into: &buf)
-        FfiConverterTypeGeoPoint.write(value.place, into: &buf)
+        FfiConverterOptionTypeGeoPoint.write(value.place, into: &buf)
         FfiConverterOptionString.write(value.lsoaCode, into: &buf)
+        FfiConverterOptionString.write(value.lapCode, into: &buf)
         FfiConverterTypeContactMethod.write(value.method, into: &buf)
         FfiConverterTypeAudience.write(value.audience, into: &buf)
         FfiConverterUInt32.write(value.peopleCount, into: &buf)
@@ -7213,6 +7241,7 @@ public enum ContactMethod: Equatable, Hashable {
     case schoolVisit
     case phone
     case online
+    case letter
 
 
 
@@ -7249,6 +7278,8 @@ public struct FfiConverterTypeContactMethod: FfiConverterRustBuffer {
         case 7: return .phone
         
         case 8: return .online
+        
+        case 9: return .letter
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7288,6 +7319,10 @@ public struct FfiConverterTypeContactMethod: FfiConverterRustBuffer {
         
         case .online:
             writeInt(&buf, Int32(8))
+        
+        
+        case .letter:
+            writeInt(&buf, Int32(9))
         
         }
     }
