@@ -13,7 +13,10 @@ use chrono::{TimeZone, Utc};
 use serde_json::Value;
 
 fn placeless(method: ContactMethod) -> (String, Value) {
-    let at = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).single().expect("time");
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
+        .single()
+        .expect("time");
     let contact = Contact {
         id: ContactId::new(),
         occurred_at: at,

@@ -100,7 +100,12 @@ mod tests {
             "a patrol cannot close without its value assessment"
         );
         assert_eq!(
-            say("place", Rule::PlaceRequired { method: "door_knock" }),
+            say(
+                "place",
+                Rule::PlaceRequired {
+                    method: "door_knock"
+                }
+            ),
             "the place (--lat and --lon) is required for a door_knock contact (only phone, \
              online and letter contacts may go without one)"
         );

@@ -397,7 +397,9 @@ mod tests {
             #[allow(dead_code)]
             place: Option<GeoPoint>,
         }
-        let err = serde_json::from_str::<OnlyPlace>("{}").err().map(|e| e.to_string());
+        let err = serde_json::from_str::<OnlyPlace>("{}")
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.starts_with("missing field `place`")));
     }
 }

@@ -45,16 +45,28 @@ fn a_phone_contact_is_recorded_with_no_area_an_lsoa_or_a_lap() {
         .record_contact(&pcso, by(&f, ContactMethod::Phone, None, None))
         .expect("no area at all");
     assert_eq!(none.contact.place, None);
-    assert_eq!((none.contact.lsoa_code, none.contact.lap_code), (None, None));
-    assert_eq!(f.store.contact(none.contact.id).expect("read back").place, None);
+    assert_eq!(
+        (none.contact.lsoa_code, none.contact.lap_code),
+        (None, None)
+    );
+    assert_eq!(
+        f.store.contact(none.contact.id).expect("read back").place,
+        None
+    );
 
     // Typed in lower case; its LAP comes from the loaded areas.
     let lsoa = f
         .store
-        .record_contact(&pcso, by(&f, ContactMethod::Letter, Some("e01990002"), None))
+        .record_contact(
+            &pcso,
+            by(&f, ContactMethod::Letter, Some("e01990002"), None),
+        )
         .expect("an LSOA");
     let stored = f.store.contact(lsoa.contact.id).expect("read back");
-    assert_eq!(stored.lsoa_code.map(String::from).as_deref(), Some("E01990002"));
+    assert_eq!(
+        stored.lsoa_code.map(String::from).as_deref(),
+        Some("E01990002")
+    );
     assert_eq!(stored.lap_code.as_deref(), Some("LAP-NV"));
     assert_eq!(stored.place, None);
 
@@ -199,7 +211,10 @@ fn the_csv_export_leaves_the_coordinates_of_a_contact_without_a_place_empty() {
     let f = Fixture::with_areas();
     let sergeant = f.actor(Role::Supervisor, "Sgt Kim");
     f.store
-        .record_contact(&sergeant, by(&f, ContactMethod::Phone, Some("E01990002"), None))
+        .record_contact(
+            &sergeant,
+            by(&f, ContactMethod::Phone, Some("E01990002"), None),
+        )
         .expect("recorded");
     let mut csv = Vec::new();
     let period = ExportPeriod {
@@ -213,7 +228,10 @@ fn the_csv_export_leaves_the_coordinates_of_a_contact_without_a_place_empty() {
     assert_eq!(written, 1);
     let text = String::from_utf8(csv).expect("utf-8");
     let row: Vec<&str> = text.lines().nth(1).expect("one row").split(',').collect();
-    assert_eq!((row[2], row[3], row[4], row[5]), ("", "", "E01990002", "LAP-NV"));
+    assert_eq!(
+        (row[2], row[3], row[4], row[5]),
+        ("", "", "E01990002", "LAP-NV")
+    );
 }
 
 #[test]
@@ -250,7 +268,9 @@ fn a_contact_an_older_build_held_as_unreadable_is_written_once_this_build_retrie
         updated_at: f.now(),
     };
     let mut fields = serde_json::to_value(&contact).expect("json");
-    fields.as_object_mut().map(|o| o.remove("has_personal_details"));
+    fields
+        .as_object_mut()
+        .map(|o| o.remove("has_personal_details"));
     let held = |reason: &str, record_id: String, fields: &serde_json::Value| {
         let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
         conn.pragma_update(None, "key", format!("x'{}'", crate::common::key().to_hex()))
@@ -273,7 +293,10 @@ fn a_contact_an_older_build_held_as_unreadable_is_written_once_this_build_retrie
 
     assert_eq!(f.store.retry_unreadable_records().expect("retry"), 1);
     let written = f.store.contact(id).expect("written");
-    assert_eq!((written.place, written.method), (None, ContactMethod::Phone));
+    assert_eq!(
+        (written.place, written.method),
+        (None, ContactMethod::Phone)
+    );
     assert!(f.store.contact(other).is_err(), "still not readable");
     let status = f.store.sync_status().expect("status");
     assert_eq!((status.held_records, status.unreadable_records), (1, 1));

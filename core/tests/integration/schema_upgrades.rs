@@ -278,8 +278,7 @@ fn a_version_7_store_keeps_its_sync_state_as_clocks_and_syncs_on() {
 }
 
 #[test]
-fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_becomes_optional()
-{
+fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_becomes_optional() {
     // Version 12 (migration 0015) rebuilds `contacts` so that lat/lon may be empty. The rows
     // that reference a contact (personal details, nearby links, follow-ups) must survive the
     // old table being dropped, and the spatial index must still find the old contacts.
@@ -322,7 +321,10 @@ fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_
     let second: beatbook_core::ids::ContactId =
         "0190a000-0000-7000-8000-0000000000c2".parse().expect("id");
     let kept = store.contact(first).expect("contact kept");
-    assert!(kept.has_personal_details, "personal details survive the rebuild");
+    assert!(
+        kept.has_personal_details,
+        "personal details survive the rebuild"
+    );
     assert_eq!(
         kept.place,
         Some(beatbook_core::model::GeoPoint::new(52.405, -1.545))
@@ -348,12 +350,18 @@ fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_
             common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451)),
         )
         .expect("record");
-    assert_eq!(visit.nearby.len(), 2, "the spatial index kept the old contacts");
+    assert_eq!(
+        visit.nearby.len(),
+        2,
+        "the spatial index kept the old contacts"
+    );
     let call = beatbook_core::model::NewContact {
         place: None,
         method: beatbook_core::model::ContactMethod::Phone,
         ..common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451))
     };
-    let call = store.record_contact(&alex, call).expect("a call without a place");
+    let call = store
+        .record_contact(&alex, call)
+        .expect("a call without a place");
     assert_eq!(store.contact(call.contact.id).expect("read").place, None);
 }

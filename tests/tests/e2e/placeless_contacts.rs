@@ -36,11 +36,13 @@ fn phone_call() -> NewContact {
 }
 
 #[test]
-fn a_phone_contact_without_a_place_reaches_a_second_device_and_a_placeless_door_knock_is_refused()
-{
+fn a_phone_contact_without_a_place_reaches_a_second_device_and_a_placeless_door_knock_is_refused() {
     let server = ServerProcess::start(&[]);
     let mut devices = server
-        .enrol_team(&server.url, &[("PCSO Avery", "pcso"), ("PCSO Blake", "pcso")])
+        .enrol_team(
+            &server.url,
+            &[("PCSO Avery", "pcso"), ("PCSO Blake", "pcso")],
+        )
         .into_iter();
     let (avery, blake) = (
         devices.next().expect("device"),
@@ -82,8 +84,14 @@ fn a_phone_contact_without_a_place_reaches_a_second_device_and_a_placeless_door_
     let copy = blake.store.contact(id).expect("the call arrived");
     assert_eq!(copy.place, None);
     assert_eq!(copy.method, ContactMethod::Phone);
-    assert_eq!(copy.lsoa_code.as_ref().map(LsoaCode::as_str), Some("E01990002"));
-    assert_eq!(copy.issues_text.as_deref(), Some("Rang about bikes on the verge"));
+    assert_eq!(
+        copy.lsoa_code.as_ref().map(LsoaCode::as_str),
+        Some("E01990002")
+    );
+    assert_eq!(
+        copy.issues_text.as_deref(),
+        Some("Rang about bikes on the verge")
+    );
     let status = blake.store.sync_status().expect("status");
     assert_eq!((status.held_records, status.unreadable_records), (0, 0));
 
@@ -98,16 +106,15 @@ fn a_phone_contact_without_a_place_reaches_a_second_device_and_a_placeless_door_
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.body.contains("invalid_record"), "{}", answer.body);
     assert!(
-        answer.body.contains("place: is required for a door_knock contact"),
+        answer
+            .body
+            .contains("place: is required for a door_knock contact"),
         "{}",
         answer.body
     );
     blake.sync();
     assert!(
-        blake
-            .store
-            .contact(forged_id.parse().expect("id"))
-            .is_err(),
+        blake.store.contact(forged_id.parse().expect("id")).is_err(),
         "the refused door knock reached nobody"
     );
 }

@@ -14,8 +14,8 @@ use crate::paging::{Keep, Paging};
 use crate::session::Session;
 use crate::vocab;
 use beatbook_core::model::{
-    Audience, Contact, ContactMethod, CrimeCategory, EthnicityCode, GeoPoint, LsoaCode,
-    NewContact, PersonalDetails,
+    Audience, Contact, ContactMethod, CrimeCategory, EthnicityCode, GeoPoint, LsoaCode, NewContact,
+    PersonalDetails,
 };
 use beatbook_core::store::{NearbyContact, RecordedContact};
 use chrono::{DateTime, Duration, Utc};
@@ -199,7 +199,10 @@ fn add(args: AddArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result<()
         &s.actor,
         NewContact {
             occurred_at,
-            place: args.lat.zip(args.lon).map(|(lat, lon)| GeoPoint::new(lat, lon)),
+            place: args
+                .lat
+                .zip(args.lon)
+                .map(|(lat, lon)| GeoPoint::new(lat, lon)),
             lsoa_code: args.lsoa,
             lap_code: args.lap,
             method: args.method,
@@ -323,10 +326,19 @@ fn where_it_was(s: &Session, c: &Contact) -> Result<String> {
         .unwrap_or_default();
     Ok(match (&c.place, &c.lsoa_code, &c.lap_code) {
         (Some(p), Some(lsoa), _) => {
-            format!("{:.5}, {:.5} in LSOA {lsoa}{}{lap}", p.lat, p.lon, lsoa_name(lsoa)?)
+            format!(
+                "{:.5}, {:.5} in LSOA {lsoa}{}{lap}",
+                p.lat,
+                p.lon,
+                lsoa_name(lsoa)?
+            )
         }
         (Some(p), None, _) => format!("{:.5}, {:.5} (outside the loaded areas)", p.lat, p.lon),
-        (None, Some(lsoa), _) => format!("no place ({}); LSOA {lsoa}{}{lap}", c.method, lsoa_name(lsoa)?),
+        (None, Some(lsoa), _) => format!(
+            "no place ({}); LSOA {lsoa}{}{lap}",
+            c.method,
+            lsoa_name(lsoa)?
+        ),
         (None, None, Some(lap)) => format!("no place ({}); LAP {lap}", c.method),
         (None, None, None) => format!("no place or area given ({})", c.method),
     })

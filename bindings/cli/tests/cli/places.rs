@@ -62,7 +62,13 @@ fn a_face_to_face_contact_without_a_place_names_the_options_that_fix_it() {
     let stderr = officer.fails(
         2,
         &[
-            "contact", "add", "--method", "phone", "--audience", "resident", "--lsoa",
+            "contact",
+            "add",
+            "--method",
+            "phone",
+            "--audience",
+            "resident",
+            "--lsoa",
             "E01999999",
         ],
     );
@@ -71,8 +77,18 @@ fn a_face_to_face_contact_without_a_place_names_the_options_that_fix_it() {
     let stderr = officer.fails(
         2,
         &[
-            "contact", "add", "--method", "phone", "--audience", "resident", "--lat", "52.445",
-            "--lon", "-1.51", "--lap", "LAP-NV",
+            "contact",
+            "add",
+            "--method",
+            "phone",
+            "--audience",
+            "resident",
+            "--lat",
+            "52.445",
+            "--lon",
+            "-1.51",
+            "--lap",
+            "LAP-NV",
         ],
     );
     assert!(stderr.contains("--lap"), "{stderr}");
