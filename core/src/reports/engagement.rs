@@ -85,7 +85,7 @@ pub(crate) fn compute(
             ),
             None => lsoas.put(
                 UNKNOWN_LSOA,
-                "no LSOA (outside the loaded areas, or none given)".to_owned(),
+                "no LSOA (outside the loaded areas or none given)".to_owned(),
                 n,
                 people,
             ),
