@@ -63,6 +63,9 @@ pub enum Rule {
     UnknownArea { kind: &'static str, closest: String },
     /// The field must be left out.
     MustBeEmpty { reason: &'static str },
+    /// A contact made face to face (`method`) needs its place; only phone, online and letter
+    /// contacts may go without.
+    PlaceRequired { method: &'static str },
 }
 
 impl fmt::Display for Rule {
@@ -97,6 +100,11 @@ impl fmt::Display for Rule {
                 write!(f, "is not a loaded {kind}; the closest: {closest}")
             }
             Rule::MustBeEmpty { reason } => write!(f, "must be empty: {reason}"),
+            Rule::PlaceRequired { method } => write!(
+                f,
+                "is required for a {method} contact (only phone, online and letter contacts \
+                 may go without one)"
+            ),
         }
     }
 }

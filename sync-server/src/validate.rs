@@ -167,6 +167,10 @@ fn invalid(message: String) -> Rejection {
 }
 
 #[cfg(test)]
+#[path = "validate_contact_tests.rs"]
+mod contact_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use beatbook_core::ids::DeviceId;

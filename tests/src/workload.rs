@@ -45,8 +45,9 @@ pub fn note(i: u64) -> NewNote {
 pub fn contact(i: u64) -> NewContact {
     NewContact {
         occurred_at: Utc::now(),
-        place: GeoPoint::new(52.4 + (i % 100) as f64 * 0.0001, -1.5),
+        place: Some(GeoPoint::new(52.4 + (i % 100) as f64 * 0.0001, -1.5)),
         lsoa_code: None,
+        lap_code: None,
         method: ContactMethod::FootPatrol,
         audience: Audience::Resident,
         people_count: 1,
@@ -70,8 +71,9 @@ pub fn contact(i: u64) -> NewContact {
 pub fn door_knock_with_promise(occurred_at: DateTime<Utc>, people_count: u32) -> NewContact {
     NewContact {
         occurred_at,
-        place: GeoPoint::new(52.44, -1.51),
+        place: Some(GeoPoint::new(52.44, -1.51)),
         lsoa_code: None,
+        lap_code: None,
         method: ContactMethod::DoorKnock,
         audience: Audience::Resident,
         people_count,

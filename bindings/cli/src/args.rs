@@ -28,6 +28,8 @@ A patrol shift, in order:
     beatbook contact add --lat 52.445 --lon -1.51 --method door_knock --audience resident \\
         --issue burglary --promised \"Ask the council about lighting\" \\
         --consent --name \"…\" --phone \"…\"   (contact details only with consent)
+    beatbook contact add --method phone --audience resident --lsoa E01990002
+                                                 a call: an area (--lsoa, --lap) or none, no place
     beatbook problem open --title \"Garage burglaries\" --category burglary --lap LAP-NV \\
         --summary \"Five break-ins since May\"
     beatbook search \"garages\"

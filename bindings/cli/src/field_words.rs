@@ -20,6 +20,9 @@ fn subject(field: &str) -> Option<String> {
         "started_at" | "occurred_at" | "observed_at" | "recorded_at" | "at" => "the time (--at)",
         "ended_at" => "the end time (--at)",
         "answered_at" => "the answer's time (--at)",
+        "place" => "the place (--lat and --lon)",
+        "lsoa_code" => "--lsoa",
+        "lap_code" => "--lap",
         "place.lat" | "lat" => "--lat",
         "place.lon" | "lon" => "--lon",
         "people_count" => "--people",
@@ -95,6 +98,16 @@ mod tests {
         assert_eq!(
             say("assessment", Rule::AssessmentRequired),
             "a patrol cannot close without its value assessment"
+        );
+        assert_eq!(
+            say(
+                "place",
+                Rule::PlaceRequired {
+                    method: "door_knock"
+                }
+            ),
+            "the place (--lat and --lon) is required for a door_knock contact (only phone, \
+             online and letter contacts may go without one)"
         );
         assert_eq!(
             say("some_new_field", Rule::Required),

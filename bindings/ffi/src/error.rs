@@ -208,6 +208,7 @@ fn rule_code(rule: &Rule) -> &'static str {
         Rule::UnknownReference { .. } => "unknown_reference",
         Rule::UnknownArea { .. } => "unknown_area",
         Rule::MustBeEmpty { .. } => "must_be_empty",
+        Rule::PlaceRequired { .. } => "place_required",
     }
 }
 

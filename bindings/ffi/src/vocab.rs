@@ -23,6 +23,7 @@ pub enum ContactMethod {
     SchoolVisit,
     Phone,
     Online,
+    Letter,
 }
 
 #[uniffi::remote(Enum)]

@@ -201,8 +201,9 @@ fn new_contact(rng: &mut Rng, vocab: &Vocabulary) -> NewContact {
     }
     NewContact {
         occurred_at: Utc::now() - Duration::minutes(rng.below(60 * 24 * 27) as i64),
-        place: point_in_grid(rng.unit(), rng.unit()),
+        place: Some(point_in_grid(rng.unit(), rng.unit())),
         lsoa_code: None,
+        lap_code: None,
         method: METHODS[rng.below(METHODS.len())],
         audience: AUDIENCES[rng.below(AUDIENCES.len())],
         people_count: 1 + rng.below(4) as u32,

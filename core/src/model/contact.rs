@@ -25,8 +25,22 @@ code_enum!(
         SchoolVisit => "school_visit",
         Phone => "phone",
         Online => "online",
+        Letter => "letter",
     }
 );
+
+impl ContactMethod {
+    /// Whether the engagement happened somewhere, face to face, so that its place (latitude
+    /// and longitude) is part of the record. A phone call, an online exchange or a letter has
+    /// no place worth a coordinate: it takes an LSOA or LAP code as the person gives it, or
+    /// none.
+    pub fn needs_place(self) -> bool {
+        !matches!(
+            self,
+            ContactMethod::Phone | ContactMethod::Online | ContactMethod::Letter
+        )
+    }
+}
 
 code_enum!(
     /// Who was engaged.
@@ -94,9 +108,14 @@ impl PersonalDetails {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewContact {
     pub occurred_at: DateTime<Utc>,
-    pub place: GeoPoint,
-    /// The LSOA; when absent the store tags the place from loaded boundaries.
+    /// Where it happened; required when the method [needs a place](ContactMethod::needs_place).
+    pub place: Option<GeoPoint>,
+    /// The LSOA; when absent the store tags the place from loaded boundaries. Without a
+    /// place, the LSOA the person gave (checked against the loaded areas).
     pub lsoa_code: Option<LsoaCode>,
+    /// The LAP, for a contact without a place: the one the person gave, or the LSOA's. With a
+    /// place the store tags it from the loaded boundaries.
+    pub lap_code: Option<String>,
     pub method: ContactMethod,
     pub audience: Audience,
     /// How many people were engaged (1 to 10,000).
@@ -123,15 +142,27 @@ pub struct NewContact {
 /// The most people one contact can record.
 pub const MAX_PEOPLE_PER_CONTACT: u32 = 10_000;
 
-/// The checks a new contact and every stored copy of one share: the place, how many people,
-/// and the length of what was raised and promised.
+/// The checks a new contact and every stored copy of one share: the place (present when the
+/// method needs one), how many people, and the length of what was raised and promised.
 pub(crate) fn check_engagement(
-    place: &GeoPoint,
+    method: ContactMethod,
+    place: Option<&GeoPoint>,
     people_count: u32,
     issues_text: Option<&str>,
     promised: Option<&str>,
 ) -> Result<(), ValidationError> {
-    place.validate("place")?;
+    match place {
+        Some(place) => place.validate("place")?,
+        None if method.needs_place() => {
+            return Err(ValidationError::new(
+                "place",
+                Rule::PlaceRequired {
+                    method: method.as_str(),
+                },
+            ))
+        }
+        None => {}
+    }
     if !(1..=MAX_PEOPLE_PER_CONTACT).contains(&people_count) {
         return Err(ValidationError::new(
             "people_count",
@@ -148,7 +179,8 @@ pub(crate) fn check_engagement(
 impl NewContact {
     pub fn validate(&self) -> Result<(), ValidationError> {
         check_engagement(
-            &self.place,
+            self.method,
+            self.place.as_ref(),
             self.people_count,
             self.issues_text.as_deref(),
             self.promised.as_deref(),
@@ -170,6 +202,15 @@ impl NewContact {
                 ));
             }
         }
+        if self.place.is_some() && self.lap_code.is_some() {
+            return Err(ValidationError::new(
+                "lap_code",
+                Rule::MustBeEmpty {
+                    reason: "a contact with a place gets its LAP from the place",
+                },
+            ));
+        }
+        check::optional_text("lap_code", self.lap_code.as_deref(), limits::SHORT_TEXT)?;
         self.personal_data_held().check_consent()?;
         if let Some(personal) = &self.personal {
             personal.validate()?;
@@ -193,7 +234,11 @@ impl NewContact {
 pub struct Contact {
     pub id: ContactId,
     pub occurred_at: DateTime<Utc>,
-    pub place: GeoPoint,
+    /// Where it happened; `None` for a contact whose method needs no place (a phone call, an
+    /// online exchange, a letter). Always present on the wire (`null` when none), so that a
+    /// record still arriving in parts is told from one without a place.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub place: Option<GeoPoint>,
     pub lsoa_code: Option<LsoaCode>,
     pub lap_code: Option<String>,
     pub method: ContactMethod,
@@ -237,8 +282,9 @@ mod tests {
     pub(crate) fn contact() -> NewContact {
         NewContact {
             occurred_at: Utc::now(),
-            place: GeoPoint::new(52.41, -1.51),
+            place: Some(GeoPoint::new(52.41, -1.51)),
             lsoa_code: None,
+            lap_code: None,
             method: ContactMethod::FootPatrol,
             audience: Audience::Resident,
             people_count: 1,
@@ -297,5 +343,66 @@ mod tests {
             c.validate().map_err(|e| e.field),
             Err("people_count".to_owned())
         );
+    }
+
+    #[test]
+    fn only_contacts_that_are_not_face_to_face_may_go_without_a_place() {
+        let mut c = contact();
+        c.place = None;
+        for method in ContactMethod::ALL {
+            c.method = *method;
+            let result = c.validate();
+            if method.needs_place() {
+                assert_eq!(
+                    result,
+                    Err(ValidationError::new(
+                        "place",
+                        Rule::PlaceRequired {
+                            method: method.as_str()
+                        }
+                    )),
+                    "{method}"
+                );
+            } else {
+                assert_eq!(result, Ok(()), "{method}");
+            }
+        }
+        let remote: Vec<&str> = ContactMethod::ALL
+            .iter()
+            .filter(|m| !m.needs_place())
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(remote, ["phone", "online", "letter"]);
+    }
+
+    #[test]
+    fn a_lap_code_goes_with_a_contact_without_a_place() {
+        let mut c = contact();
+        c.lap_code = Some("LAP-NV".into());
+        assert_eq!(
+            c.validate().map_err(|e| e.field),
+            Err("lap_code".to_owned())
+        );
+        c.place = None;
+        c.method = ContactMethod::Phone;
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_stored_contact_always_names_its_place_even_when_there_is_none() {
+        // `place: null` is a contact without a place; no `place` at all is a record still
+        // arriving in parts (the server and devices wait for the rest).
+        let missing = serde_json::from_value::<Option<GeoPoint>>(serde_json::Value::Null);
+        assert_eq!(missing.ok(), Some(None));
+        #[derive(Deserialize)]
+        struct OnlyPlace {
+            #[serde(deserialize_with = "Option::deserialize")]
+            #[allow(dead_code)]
+            place: Option<GeoPoint>,
+        }
+        let err = serde_json::from_str::<OnlyPlace>("{}")
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.starts_with("missing field `place`")));
     }
 }

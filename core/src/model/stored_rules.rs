@@ -65,7 +65,8 @@ impl StoredValueRules for Note {
 impl StoredValueRules for Contact {
     fn check_stored_values(&self) -> Result<(), ValidationError> {
         check_engagement(
-            &self.place,
+            self.method,
+            self.place.as_ref(),
             self.people_count,
             self.issues_text.as_deref(),
             self.promised.as_deref(),

@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EngagementGroup {
-    /// The method or audience code, or the LSOA code (`unknown`: outside the loaded areas).
+    /// The method or audience code, or the LSOA code (`unknown`: outside the loaded areas, or
+    /// a contact without a place given no LSOA).
     pub key: String,
     pub label: String,
     pub contacts: u64,
@@ -84,7 +85,7 @@ pub(crate) fn compute(
             ),
             None => lsoas.put(
                 UNKNOWN_LSOA,
-                "outside the loaded areas".to_owned(),
+                "no LSOA (outside the loaded areas or none given)".to_owned(),
                 n,
                 people,
             ),

@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::geo::AreaTag;
 use crate::model::{AreaRef, GeoPoint, LsoaCode};
 use crate::validation::{Rule, ValidationError};
+use rusqlite::OptionalExtension;
 
 /// How many close matches an unknown code's error names.
 const CLOSEST: usize = 3;
@@ -51,6 +52,52 @@ impl Store {
                 },
             )
             .into()),
+        }
+    }
+
+    /// An LSOA code in its canonical form, or refused when areas are loaded and it is not one.
+    pub(crate) fn known_lsoa(&self, field: &str, code: LsoaCode) -> Result<LsoaCode> {
+        match self.known_area(field, AreaRef::Lsoa(code))? {
+            AreaRef::Lsoa(code) => Ok(code),
+            other => Ok(LsoaCode::parse_field(field, &other.id_string())?),
+        }
+    }
+
+    /// The LAP of a contact given by area rather than by place: the LAP the person gave
+    /// (checked like any area code), else the LSOA's when the LSOA is loaded. A LAP that is not
+    /// the LSOA's is refused: one of the two is wrong.
+    pub(crate) fn areas_as_given(
+        &self,
+        lsoa: Option<&LsoaCode>,
+        lap: Option<&str>,
+    ) -> Result<Option<String>> {
+        let lap = match lap {
+            Some(lap) => match self.known_area("lap_code", AreaRef::Lap(lap.to_owned()))? {
+                AreaRef::Lap(code) => Some(code),
+                other => Some(other.id_string()),
+            },
+            None => None,
+        };
+        let Some(lsoa) = lsoa else {
+            return Ok(lap);
+        };
+        let lsoa_lap: Option<String> = self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT lap_code FROM lsoas WHERE code = ?1")?
+                .query_row([lsoa.as_str()], |r| r.get(0))
+                .optional()?)
+        })?;
+        match (lap, lsoa_lap) {
+            (Some(lap), Some(lsoa_lap)) if lap != lsoa_lap => Err(ValidationError::new(
+                "lap_code",
+                Rule::MustBeEmpty {
+                    reason: "the LSOA given is in another LAP (leave the LAP out to take the \
+                             LSOA's)",
+                },
+            )
+            .into()),
+            (Some(lap), _) => Ok(Some(lap)),
+            (None, lsoa_lap) => Ok(lsoa_lap),
         }
     }
 

@@ -63,12 +63,7 @@ impl Store {
             sense.check("follow_up_due", due, TimeKind::Due)?;
         }
         new.personal_data_held().check_role(actor.role)?;
-        let tag = self.tag_new_place("place", new.place)?;
-        let lsoa_code = new
-            .lsoa_code
-            .clone()
-            .or_else(|| tag.as_ref().map(|t| t.lsoa_code.clone()));
-        let lap_code = tag.map(|t| t.lap_code);
+        let (lsoa_code, lap_code) = self.contact_areas(&new)?;
         let now = self.now();
         let occurred_at = truncate(new.occurred_at);
         let promise = new
@@ -105,7 +100,11 @@ impl Store {
                 check_user(tx, "follow_up_owner", owner)?;
             }
             let id = ContactId::new();
-            let nearby = find_nearby(tx, new.place, occurred_at, radius)?;
+            // A contact without a place is at no location to repeat.
+            let nearby = match new.place {
+                Some(place) => find_nearby(tx, place, occurred_at, radius)?,
+                None => Vec::new(),
+            };
             let mut contact = Contact {
                 id,
                 occurred_at,
@@ -270,6 +269,27 @@ impl Store {
         Ok(())
     }
 
+    /// A new contact's LSOA and LAP: tagged from its place (an LSOA given too is kept), or,
+    /// without a place, the codes the person gave, checked against the loaded areas.
+    fn contact_areas(&self, new: &NewContact) -> Result<(Option<LsoaCode>, Option<String>)> {
+        let given_lsoa = new
+            .lsoa_code
+            .clone()
+            .map(|code| self.known_lsoa("lsoa_code", code))
+            .transpose()?;
+        match new.place {
+            Some(place) => {
+                let tag = self.tag_new_place("place", place)?;
+                let lap_code = tag.as_ref().map(|t| t.lap_code.clone());
+                Ok((given_lsoa.or_else(|| tag.map(|t| t.lsoa_code)), lap_code))
+            }
+            None => {
+                let lap_code = self.areas_as_given(given_lsoa.as_ref(), new.lap_code.as_deref())?;
+                Ok((given_lsoa, lap_code))
+            }
+        }
+    }
+
     fn repeat_radius_m(&self) -> f64 {
         f64::from_bits(
             self.repeat_radius_bits
@@ -304,8 +324,8 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
     .execute(params![
         c.id,
         t(c.occurred_at),
-        c.place.lat,
-        c.place.lon,
+        c.place.map(|p| p.lat),
+        c.place.map(|p| p.lon),
         c.lsoa_code.as_ref().map(|l| l.as_str()),
         c.lap_code,
         c.method,
@@ -490,7 +510,10 @@ pub(crate) fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(Contact {
         id: r.get(0)?,
         occurred_at: r.get::<_, SqlTime>(1)?.0,
-        place: GeoPoint::new(r.get(2)?, r.get(3)?),
+        place: match (r.get(2)?, r.get(3)?) {
+            (Some(lat), Some(lon)) => Some(GeoPoint::new(lat, lon)),
+            _ => None,
+        },
         lsoa_code: lsoa
             .map(|c| LsoaCode::parse(&c))
             .transpose()

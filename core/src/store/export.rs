@@ -141,8 +141,9 @@ impl Store {
             csv.write_record([
                 c.id.to_string(),
                 local_time(c.occurred_at),
-                coordinate(c.place.lat),
-                coordinate(c.place.lon),
+                // Empty for a contact without a place (a phone call, a letter).
+                c.place.map(|p| coordinate(p.lat)).unwrap_or_default(),
+                c.place.map(|p| coordinate(p.lon)).unwrap_or_default(),
                 c.lsoa_code
                     .as_ref()
                     .map(|l| l.to_string())

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0013_triangle_corners.sql"),
     include_str!("../../migrations/0014_corrections.sql"),
     include_str!("../../migrations/0015_follow_up_referrals.sql"),
+    include_str!("../../migrations/0016_contacts_place_optional.sql"),
 ];
 
 /// The schema version this build writes.
@@ -51,6 +52,19 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         return Ok(());
     }
     migration_functions::register(conn)?;
+    // Foreign keys are off while migrating (the pragma is a no-op inside a transaction, so it
+    // is set around it): a migration that rebuilds a table (SQLite's only way to change a
+    // column's constraints) drops the old one, and with foreign keys on that drop would delete
+    // the rows referencing it. References are not checked afterwards: a device holds records
+    // whose targets it never receives (a volunteer's), written with foreign keys off.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let upgraded = upgrade(conn, found);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    upgraded
+}
+
+/// Runs the migrations after `found` in one transaction.
+fn upgrade(conn: &mut Connection, found: u32) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for sql in &MIGRATIONS[found as usize..] {
         tx.execute_batch(sql)?;

@@ -137,8 +137,9 @@ fn record_a_shift(store: &Store, pcso: &Actor, sergeant: &Actor) {
         .expect("stage request");
     let contact = |minutes: i64, promise: bool, personal: bool| NewContact {
         occurred_at: start() + Duration::minutes(minutes),
-        place: GeoPoint::new(52.4051, -1.5451),
+        place: Some(GeoPoint::new(52.4051, -1.5451)),
         lsoa_code: None,
+        lap_code: None,
         method: ContactMethod::DoorKnock,
         audience: Audience::Resident,
         people_count: 2,

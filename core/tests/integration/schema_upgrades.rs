@@ -276,3 +276,92 @@ fn a_version_7_store_keeps_its_sync_state_as_clocks_and_syncs_on() {
         assert!(op.hlc.to_string().as_str() < queued, "{}", op.hlc);
     }
 }
+
+#[test]
+fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_becomes_optional() {
+    // Migration 0016 rebuilds `contacts` so that lat/lon may be empty. The rows
+    // that reference a contact (personal details, nearby links, follow-ups) must survive the
+    // old table being dropped, and the spatial index must still find the old contacts.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v11.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(11)).expect("v11 schema");
+    conn.pragma_update(None, "user_version", 11)
+        .expect("version");
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO contacts (id, occurred_at, lat, lon, method, audience, people_count, issues,
+           consent_to_recontact, repeat_caller, vulnerable, repeat_location, recorded_by,
+           follow_up_id, created_at, updated_at) VALUES
+           ('0190a000-0000-7000-8000-0000000000c1', '2026-11-20T10:00:00.000000Z', 52.405, -1.545,
+            'door_knock', 'resident', 1, '[]', 1, 0, 0, 0, '0190a000-0000-7000-8000-0000000000a2',
+            '0190a000-0000-7000-8000-0000000000f1',
+            '2026-11-20T10:00:00.000000Z', '2026-11-20T10:00:00.000000Z'),
+           ('0190a000-0000-7000-8000-0000000000c2', '2026-11-20T11:00:00.000000Z', 52.405, -1.545,
+            'door_knock', 'resident', 1, '[]', 0, 0, 0, 1, '0190a000-0000-7000-8000-0000000000a2',
+            NULL, '2026-11-20T11:00:00.000000Z', '2026-11-20T11:00:00.000000Z');
+         INSERT INTO contact_personal (contact_id, name) VALUES
+           ('0190a000-0000-7000-8000-0000000000c1', 'Ada Example');
+         INSERT INTO contact_nearby (contact_id, earlier_contact_id, distance_m) VALUES
+           ('0190a000-0000-7000-8000-0000000000c2', '0190a000-0000-7000-8000-0000000000c1', 0.0);
+         INSERT INTO follow_ups (id, contact_id, promise, owner, created_at, due_at, status)
+           VALUES ('0190a000-0000-7000-8000-0000000000f1', '0190a000-0000-7000-8000-0000000000c1',
+           'Call back', '0190a000-0000-7000-8000-0000000000a2', '2026-11-20T10:00:00.000000Z',
+           '2026-11-23T10:00:00.000000Z', 'open');",
+    )
+    .expect("v11 rows");
+    drop(conn);
+
+    let store = Store::open(&path, &key()).expect("upgrade");
+    let first: beatbook_core::ids::ContactId =
+        "0190a000-0000-7000-8000-0000000000c1".parse().expect("id");
+    let second: beatbook_core::ids::ContactId =
+        "0190a000-0000-7000-8000-0000000000c2".parse().expect("id");
+    let kept = store.contact(first).expect("contact kept");
+    assert!(
+        kept.has_personal_details,
+        "personal details survive the rebuild"
+    );
+    assert_eq!(
+        kept.place,
+        Some(beatbook_core::model::GeoPoint::new(52.405, -1.545))
+    );
+    let follow_up = store
+        .follow_up("0190a000-0000-7000-8000-0000000000f1".parse().expect("id"))
+        .expect("follow-up kept");
+    assert_eq!(follow_up.contact_id, Some(first));
+    let nearby = store.nearby_contacts(second).expect("nearby kept");
+    assert_eq!(nearby.len(), 1);
+
+    let alex = beatbook_core::model::Actor {
+        user_id: "0190a000-0000-7000-8000-0000000000a2".parse().expect("id"),
+        role: beatbook_core::model::Role::Pcso,
+        device_id: beatbook_core::ids::DeviceId::new(),
+    };
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+        .expect("time")
+        .to_utc();
+    let visit = store
+        .record_contact(
+            &alex,
+            common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451)),
+        )
+        .expect("record");
+    assert_eq!(
+        visit.nearby.len(),
+        2,
+        "the spatial index kept the old contacts"
+    );
+    let call = beatbook_core::model::NewContact {
+        place: None,
+        method: beatbook_core::model::ContactMethod::Phone,
+        ..common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451))
+    };
+    let call = store
+        .record_contact(&alex, call)
+        .expect("a call without a place");
+    assert_eq!(store.contact(call.contact.id).expect("read").place, None);
+}

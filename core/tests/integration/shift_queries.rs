@@ -50,6 +50,7 @@ fn contact(
 ) -> NewContact {
     NewContact {
         lsoa_code: Some(LsoaCode::parse(lsoa).expect("code")),
+        lap_code: None,
         method,
         audience,
         people_count: people,

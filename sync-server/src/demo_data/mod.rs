@@ -327,7 +327,7 @@ fn contact(
     let contact = Contact {
         id: contact_id,
         occurred_at: at,
-        place: GeoPoint::new(spot.lat + jitter, spot.lon + jitter),
+        place: Some(GeoPoint::new(spot.lat + jitter, spot.lon + jitter)),
         lsoa_code: Some(lsoa(spot.lsoa)?),
         lap_code: Some(spot.lap.to_owned()),
         method: methods[k % methods.len()],

@@ -194,8 +194,9 @@ fn generate(n: usize, now: DateTime<Utc>) -> Vec<NewContact> {
             let personal = i % 10 == 3;
             NewContact {
                 occurred_at: now - Duration::milliseconds(ago) - Duration::minutes(5),
-                place,
+                place: Some(place),
                 lsoa_code: None,
+                lap_code: None,
                 method: methods[pick(&mut rng, methods.len())],
                 audience: audiences[pick(&mut rng, audiences.len())],
                 people_count: 1 + rng.range(0, 4) as u32,
@@ -259,7 +260,7 @@ fn bulk_insert(path: &Path, contacts: &[NewContact]) -> (f64, u64) {
         let at = c.occurred_at.to_rfc3339();
         conn.execute(
             "INSERT INTO contacts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?2, ?2)",
-            rusqlite::params![id, at, c.place.lat, c.place.lon, c.method.as_str(),
+            rusqlite::params![id, at, c.place.map(|p| p.lat), c.place.map(|p| p.lon), c.method.as_str(),
                 c.audience.as_str(), c.people_count, serde_json::to_string(&c.issues).expect("json"),
                 c.issues_text, c.promised, c.consent_to_recontact, recorder],
         )

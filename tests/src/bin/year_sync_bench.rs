@@ -162,8 +162,9 @@ fn record_one_of_each(device: &Device) {
             &device.actor,
             NewContact {
                 occurred_at: now - Duration::hours(2),
-                place: GeoPoint::new(52.4068, -1.5197),
+                place: Some(GeoPoint::new(52.4068, -1.5197)),
                 lsoa_code: None,
+                lap_code: None,
                 method: ContactMethod::FootPatrol,
                 audience: Audience::Resident,
                 people_count: 2,

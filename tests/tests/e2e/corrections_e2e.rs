@@ -38,8 +38,9 @@ fn patrol(purpose: &str) -> NewPatrol {
 fn promise() -> NewContact {
     NewContact {
         occurred_at: Utc::now() - Duration::minutes(30),
-        place: GeoPoint::new(52.44, -1.51),
+        place: Some(GeoPoint::new(52.44, -1.51)),
         lsoa_code: None,
+        lap_code: None,
         method: ContactMethod::DoorKnock,
         audience: Audience::Resident,
         people_count: 1,

@@ -11,6 +11,7 @@ mod cut_connections;
 mod device_crash;
 mod hostile_text;
 mod load;
+mod placeless_contacts;
 mod postgres_failover;
 mod postgres_instances;
 mod raw_scan;

@@ -55,8 +55,9 @@ fn patrol(kind: PatrolKind, purpose: &str) -> NewPatrol {
 fn contact_with_personal() -> NewContact {
     NewContact {
         occurred_at: Utc::now(),
-        place: GeoPoint::new(52.44, -1.51),
+        place: Some(GeoPoint::new(52.44, -1.51)),
         lsoa_code: None,
+        lap_code: None,
         method: ContactMethod::DoorKnock,
         audience: Audience::Resident,
         people_count: 1,

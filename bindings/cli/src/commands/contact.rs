@@ -14,7 +14,7 @@ use crate::paging::{Keep, Paging};
 use crate::session::Session;
 use crate::vocab;
 use beatbook_core::model::{
-    Audience, Contact, ContactMethod, CrimeCategory, EthnicityCode, GeoPoint, NewContact,
+    Audience, Contact, ContactMethod, CrimeCategory, EthnicityCode, GeoPoint, LsoaCode, NewContact,
     PersonalDetails,
 };
 use beatbook_core::store::{NearbyContact, RecordedContact};
@@ -72,12 +72,19 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
-    /// Where (latitude, WGS84).
-    #[arg(long, allow_negative_numbers = true, value_parser = vocab::latitude)]
-    pub lat: f64,
-    /// Where (longitude, WGS84; west is negative).
-    #[arg(long, allow_negative_numbers = true, value_parser = vocab::longitude)]
-    pub lon: f64,
+    /// Where (latitude, WGS84). Needed face to face; a phone, online or letter contact may
+    /// give --lsoa or --lap instead, or nothing.
+    #[arg(long, allow_negative_numbers = true, requires = "lon", value_parser = vocab::latitude)]
+    pub lat: Option<f64>,
+    /// Where (longitude, WGS84; west is negative); with --lat.
+    #[arg(long, allow_negative_numbers = true, requires = "lat", value_parser = vocab::longitude)]
+    pub lon: Option<f64>,
+    /// The LSOA the person gave, e.g. E01990002 (without --lat/--lon: phone, online, letter).
+    #[arg(long, value_name = "LSOA-CODE", value_parser = vocab::lsoa)]
+    pub lsoa: Option<LsoaCode>,
+    /// The LAP the person gave, e.g. LAP-NV (without --lat/--lon: phone, online, letter).
+    #[arg(long, value_name = "LAP-CODE", conflicts_with = "lat")]
+    pub lap: Option<String>,
     /// How the engagement happened.
     #[arg(long, value_parser = vocab::code(ContactMethod::ALL, ContactMethod::as_str))]
     pub method: ContactMethod,
@@ -196,8 +203,12 @@ fn add(args: AddArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result<()
         &s.actor,
         NewContact {
             occurred_at,
-            place: GeoPoint::new(args.lat, args.lon),
-            lsoa_code: None,
+            place: args
+                .lat
+                .zip(args.lon)
+                .map(|(lat, lon)| GeoPoint::new(lat, lon)),
+            lsoa_code: args.lsoa,
+            lap_code: args.lap,
             method: args.method,
             audience: args.audience,
             people_count: args.people,
@@ -251,25 +262,7 @@ fn add(args: AddArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result<()
 /// The non-personal facts of a contact.
 fn describe(s: &Session, c: &Contact, out: &mut dyn Write) -> Result<()> {
     output::field(out, "When", dates::show(c.occurred_at))?;
-    let place = format!("{:.5}, {:.5}", c.place.lat, c.place.lon);
-    let area = match (&c.lsoa_code, &c.lap_code) {
-        (Some(lsoa), lap) => {
-            let name = s
-                .store
-                .lsoas()?
-                .into_iter()
-                .find(|l| &l.code == lsoa)
-                .map(|l| format!(" ({})", l.name))
-                .unwrap_or_default();
-            let lap = lap
-                .as_ref()
-                .map(|l| format!(", LAP {l}"))
-                .unwrap_or_default();
-            format!("{place} in LSOA {lsoa}{name}{lap}")
-        }
-        (None, _) => format!("{place} (outside the loaded areas)"),
-    };
-    output::field(out, "Where", area)?;
+    output::field(out, "Where", where_it_was(s, c)?)?;
     output::field(
         out,
         "Engaged",
@@ -320,6 +313,51 @@ fn describe(s: &Session, c: &Contact, out: &mut dyn Write) -> Result<()> {
         output::field(out, "Problem", p.short_ref())?;
     }
     Ok(())
+}
+
+/// The place and the area it is in; or, for a contact without a place (a phone call, a
+/// letter), the area given, or that none was.
+fn where_it_was(s: &Session, c: &Contact) -> Result<String> {
+    let lsoa_name = |lsoa: &LsoaCode| -> Result<String> {
+        Ok(s.store
+            .lsoas()?
+            .into_iter()
+            .find(|l| &l.code == lsoa)
+            .map(|l| format!(" ({})", l.name))
+            .unwrap_or_default())
+    };
+    let lap = c
+        .lap_code
+        .as_ref()
+        .map(|l| format!(", LAP {l}"))
+        .unwrap_or_default();
+    Ok(match (&c.place, &c.lsoa_code, &c.lap_code) {
+        (Some(p), Some(lsoa), _) => {
+            format!(
+                "{:.5}, {:.5} in LSOA {lsoa}{}{lap}",
+                p.lat,
+                p.lon,
+                lsoa_name(lsoa)?
+            )
+        }
+        (Some(p), None, _) => format!("{:.5}, {:.5} (outside the loaded areas)", p.lat, p.lon),
+        (None, Some(lsoa), _) => format!(
+            "no place ({}); LSOA {lsoa}{}{lap}",
+            c.method,
+            lsoa_name(lsoa)?
+        ),
+        (None, None, Some(lap)) => format!("no place ({}); LAP {lap}", c.method),
+        (None, None, None) => format!("no place or area given ({})", c.method),
+    })
+}
+
+/// A contact's area in a list: its LSOA, else the LAP given, else "-".
+fn area_cell(c: &Contact) -> String {
+    match (&c.lsoa_code, &c.lap_code) {
+        (Some(lsoa), _) => lsoa.to_string(),
+        (None, Some(lap)) => lap.clone(),
+        (None, None) => "-".into(),
+    }
 }
 
 fn write_nearby(nearby: &[NearbyContact], out: &mut dyn Write) -> Result<()> {
@@ -427,7 +465,7 @@ fn list(
     // Oldest first: the newest are kept.
     let left_out = paging.cut(&mut contacts, Keep::Last);
     let mut table = Table::new(&[
-        "REF", "WHEN", "LSOA", "METHOD", "AUDIENCE", "PEOPLE", "FLAGS", "ISSUES",
+        "REF", "WHEN", "AREA", "METHOD", "AUDIENCE", "PEOPLE", "FLAGS", "ISSUES",
     ]);
     for c in &contacts {
         let mut flags = Vec::new();
@@ -447,10 +485,7 @@ fn list(
         table.row(vec![
             c.id.short_ref(),
             dates::show(c.occurred_at),
-            c.lsoa_code
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "-".into()),
+            area_cell(c),
             c.method.to_string(),
             c.audience.to_string(),
             c.people_count.to_string(),

@@ -3,6 +3,7 @@
 //! shift, a report, supervision or sync against a real server.
 
 mod corrections;
+mod places;
 mod report;
 mod server_smoke;
 mod shift;

@@ -188,8 +188,12 @@ impl From<core::Note> for Note {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct NewContact {
     pub occurred_at: SystemTime,
-    pub place: GeoPoint,
+    /// Where; required face to face, optional for a phone, online or letter contact.
+    pub place: Option<GeoPoint>,
+    /// The LSOA (without a place: as the person gave it, any case).
     pub lsoa_code: Option<String>,
+    /// The LAP as the person gave it, for a contact without a place.
+    pub lap_code: Option<String>,
     pub method: ContactMethod,
     pub audience: Audience,
     pub people_count: u32,
@@ -215,8 +219,9 @@ impl TryFrom<NewContact> for core::NewContact {
             place: c.place,
             lsoa_code: c
                 .lsoa_code
-                .map(|code| LsoaCode::parse_field("lsoa_code", &code))
+                .map(|code| LsoaCode::parse_typed("lsoa_code", &code))
                 .transpose()?,
+            lap_code: c.lap_code,
             method: c.method,
             audience: c.audience,
             people_count: c.people_count,
@@ -242,7 +247,8 @@ impl TryFrom<NewContact> for core::NewContact {
 pub struct Contact {
     pub id: String,
     pub occurred_at: SystemTime,
-    pub place: GeoPoint,
+    /// `None` for a phone, online or letter contact recorded without one.
+    pub place: Option<GeoPoint>,
     pub lsoa_code: Option<String>,
     pub lap_code: Option<String>,
     pub method: ContactMethod,

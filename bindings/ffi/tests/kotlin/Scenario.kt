@@ -67,13 +67,22 @@ fun newPatrol(purpose: String) = NewPatrol(
 )
 
 fun newContact(patrolId: String?, consent: Boolean, personal: PersonalDetails?) = NewContact(
-    occurredAt = Instant.now(), place = GeoPoint(52.41, -1.51), lsoaCode = null,
+    occurredAt = Instant.now(), place = GeoPoint(52.41, -1.51), lsoaCode = null, lapCode = null,
     method = ContactMethod.FOOT_PATROL, audience = Audience.RESIDENT, peopleCount = 2u,
     issues = listOf(CrimeCategory.ANTI_SOCIAL_BEHAVIOUR),
     issuesText = "Bikes racing on the garages", promised = "Call back about the lighting",
     followUpDue = null, followUpOwner = null, consentToRecontact = consent, personal = personal,
     ethnicity = null, repeatCaller = false, vulnerable = false, problemId = null,
     patrolId = patrolId,
+)
+
+/** A contact by [method] with no place: the caller gave their LAP. */
+fun phoneCall(method: ContactMethod) = NewContact(
+    occurredAt = Instant.now(), place = null, lsoaCode = null, lapCode = "LAP1", method = method,
+    audience = Audience.RESIDENT, peopleCount = 1u, issues = emptyList(),
+    issuesText = "Rang about parking on the verge", promised = null, followUpDue = null,
+    followUpOwner = null, consentToRecontact = false, personal = null, ethnicity = null,
+    repeatCaller = false, vulnerable = false, problemId = null, patrolId = null,
 )
 
 fun triangle(offender: String) = AnalysisTriangle(offender, null, null, null, null, null)
@@ -143,6 +152,14 @@ suspend fun scenario(dir: File) {
     val hits = ada.store.searchAsync("streetlight", 10u)
     check("search finds the note", hits.any { it.recordId == note.id }) { "$hits" }
 
+    // A phone call needs no place; a door knock does, and says so.
+    val call = ada.store.recordContact(phoneCall(ContactMethod.PHONE))
+    check("a phone call without a place", call.contact.place == null && call.contact.lapCode == "LAP1") { "${call.contact}" }
+    val noPlace = expect<BeatbookException.Invalid>("a door knock without a place") {
+        ada.store.recordContact(phoneCall(ContactMethod.DOOR_KNOCK))
+    }
+    check("the place rule is named", noPlace?.field == "place" && noPlace.rule == "place_required") { "$noPlace" }
+
     // Invalid input: typed, with the field and rule, and no personal data in the message.
     val invalid = expect<BeatbookException.Invalid>("details without consent") {
         ada.store.recordContact(newContact(patrol.id, false, details))
@@ -173,6 +190,8 @@ suspend fun scenario(dir: File) {
     val ben = withContext(Dispatchers.IO) { Device(dir, "ben", codes.getValue("ben")) }
     ben.sync()
     check("the problem arrived", ben.store.problem(problem.id).title == "Garage fires")
+    val bensCall = ben.store.contact(call.contact.id)
+    check("the phone call arrived without a place", bensCall.place == null && bensCall.method == ContactMethod.PHONE && bensCall.lapCode == "LAP1") { "$bensCall" }
     val bensNote = ben.store.addNote(NewNote(Instant.now(), "Spoke to the garage owners",
         NoteCategory.COMMUNITY, null, null, problem.id))
     val bensSync = ben.store.sync(Broken(), null)

@@ -75,12 +75,23 @@ def new_patrol(purpose):
 def new_contact(patrol_id, consent, personal):
     return bb.NewContact(
         occurred_at=now(), place=bb.GeoPoint(lat=52.41, lon=-1.51), lsoa_code=None,
-        method=bb.ContactMethod.FOOT_PATROL, audience=bb.Audience.RESIDENT, people_count=2,
+        lap_code=None, method=bb.ContactMethod.FOOT_PATROL, audience=bb.Audience.RESIDENT, people_count=2,
         issues=[bb.CrimeCategory.ANTI_SOCIAL_BEHAVIOUR],
         issues_text="Bikes racing on the garages", promised="Call back about the lighting",
         follow_up_due=None, follow_up_owner=None, consent_to_recontact=consent,
         personal=personal, ethnicity=None, repeat_caller=False, vulnerable=False,
         problem_id=None, patrol_id=patrol_id,
+    )
+
+
+def phone_call(method):
+    """A contact by `method` with no place: the caller gave their LAP."""
+    return bb.NewContact(
+        occurred_at=now(), place=None, lsoa_code=None, lap_code="LAP1", method=method,
+        audience=bb.Audience.RESIDENT, people_count=1, issues=[],
+        issues_text="Rang about parking on the verge", promised=None, follow_up_due=None,
+        follow_up_owner=None, consent_to_recontact=False, personal=None, ethnicity=None,
+        repeat_caller=False, vulnerable=False, problem_id=None, patrol_id=None,
     )
 
 
@@ -237,6 +248,15 @@ class MobileScenario(unittest.TestCase):
         self.assertIn(note.id, [h.record_id for h in hits])
         self.assertEqual(asyncio.run(ada.store.search_async("streetlight", 10)), hits)
 
+        # A phone call needs no place; a door knock does, and says so.
+        call = ada.store.record_contact(phone_call(bb.ContactMethod.PHONE))
+        self.assertIsNone(call.contact.place)
+        self.assertEqual(call.contact.lap_code, "LAP1")
+        with self.assertRaises(bb.BeatbookError.Invalid) as caught:
+            ada.store.record_contact(phone_call(bb.ContactMethod.DOOR_KNOCK))
+        self.assertEqual((caught.exception.field, caught.exception.rule),
+                         ("place", "place_required"))
+
         # Invalid input is a typed error naming the field and rule, without the value.
         with self.assertRaises(bb.BeatbookError.Invalid) as caught:
             ada.store.record_contact(new_contact(patrol.id, False, details))
@@ -275,6 +295,9 @@ class MobileScenario(unittest.TestCase):
         ben.sync()
         self.assertEqual(ben.store.problem(problem.id).title, "Garage fires")
         self.assertEqual(ben.store.patrol(patrol.id).purpose, patrol.purpose)
+        bens_copy = ben.store.contact(call.contact.id)
+        self.assertIsNone(bens_copy.place)
+        self.assertEqual((bens_copy.method, bens_copy.lap_code), (bb.ContactMethod.PHONE, "LAP1"))
         bens_note = ben.store.add_note(bb.NewNote(
             observed_at=now(), text="Spoke to the garage owners", category=bb.NoteCategory.COMMUNITY,
             place=None, patrol_id=None, problem_id=problem.id,
@@ -310,7 +333,7 @@ class MobileScenario(unittest.TestCase):
         report = json.loads(sam.store.report_json(
             now() - datetime.timedelta(days=1), now() + datetime.timedelta(hours=1),
             bb.ReportArea.ALL(), now()))
-        self.assertEqual(report["engagement"]["contacts"], 1)
+        self.assertEqual(report["engagement"]["contacts"], 2)
         self.assertEqual(report["follow_ups"]["promised"], 1)
         with self.assertRaises(bb.BeatbookError.Invalid):
             sam.store.report_json(now(), now() - datetime.timedelta(days=1), bb.ReportArea.ALL(), now())

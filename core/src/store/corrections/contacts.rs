@@ -42,7 +42,7 @@ impl Store {
         if let Some(place) = amendment.place {
             place.validate("place")?;
             let tag = self.tag_new_place("place", place)?;
-            after.place = place;
+            after.place = Some(place);
             after.lsoa_code = tag.as_ref().map(|t| t.lsoa_code.clone());
             after.lap_code = tag.map(|t| t.lap_code);
         }
@@ -79,7 +79,8 @@ impl Store {
             after.promised = Some(promised.trim().to_owned());
         }
         check_engagement(
-            &after.place,
+            after.method,
+            after.place.as_ref(),
             after.people_count,
             after.issues_text.as_deref(),
             after.promised.as_deref(),

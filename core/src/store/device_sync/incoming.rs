@@ -223,7 +223,7 @@ fn merged_values(
 
 /// Writes the merged record to its table, in a savepoint: anything but a clean write leaves
 /// nothing of the record behind (it is held instead, with its values).
-fn write_record(
+pub(super) fn write_record(
     conn: &Connection,
     kind: RecordKind,
     id: &str,

@@ -7,6 +7,7 @@ pub(crate) mod capture;
 mod clock;
 pub(super) mod conflicts;
 pub mod epoch;
+mod held_retry;
 mod incoming;
 mod materialize;
 mod received_log;

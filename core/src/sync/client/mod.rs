@@ -355,6 +355,8 @@ impl SyncClient {
         // Between push and pull: what was done on this device reaches the server's log even
         // when the pull is long or cut off (what a pull logs goes with the next sync).
         self.send_audit_log(store, &token, run)?;
+        // Records an older build held as unreadable are written now if this build reads them.
+        store.retry_unreadable_records()?;
         self.pull(store, &token, run)?;
         if store.replaying()? {
             // The pull from 0 is through: queue what the restored server lacks, and send it.

@@ -113,8 +113,9 @@ pub fn plain_contact(
     use beatbook_core::model::{Audience, ContactMethod, NewContact};
     NewContact {
         occurred_at,
-        place,
+        place: Some(place),
         lsoa_code: None,
+        lap_code: None,
         method: ContactMethod::FootPatrol,
         audience: Audience::Resident,
         people_count: 1,

@@ -314,10 +314,10 @@ impl Seed {
         let c = Contact {
             id: ContactId::new(),
             occurred_at: when,
-            place: GeoPoint {
+            place: Some(GeoPoint {
                 lat: 52.4,
                 lon: -1.5,
-            },
+            }),
             lsoa_code: area.map(|a| lsoa(a.0)),
             lap_code: area.map(|a| a.1.to_owned()),
             method,
