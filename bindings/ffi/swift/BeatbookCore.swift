@@ -1057,6 +1057,12 @@ public protocol StoreProtocol: AnyObject, Sendable {
     func redactContact(contactId: String, reason: String) throws  -> Contact
     
     /**
+     * The promises a volunteer referred to their team: shown as "referred", never as
+     * follow-ups they owe (`open_follow_ups` never lists them). Newest first.
+     */
+    func referredFollowUps(volunteer: String) throws  -> [FollowUp]
+    
+    /**
      * Sets how near (in metres) earlier contacts must be to flag a repeat location.
      */
     func setRepeatRadiusM(metres: Double) throws 
@@ -1888,6 +1894,20 @@ open func redactContact(contactId: String, reason: String)throws  -> Contact  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(contactId),
         FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The promises a volunteer referred to their team: shown as "referred", never as
+     * follow-ups they owe (`open_follow_ups` never lists them). Newest first.
+     */
+open func referredFollowUps(volunteer: String)throws  -> [FollowUp]  {
+    return try  FfiConverterSequenceTypeFollowUp.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_referred_follow_ups(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(volunteer),uniffiCallStatus
     )
 })
 }
@@ -3046,14 +3066,22 @@ public func FfiConverterTypeAuditEntry_lower(_ value: AuditEntry) -> RustBuffer 
 public struct BoardRow: Equatable, Hashable {
     public let followUp: FollowUp
     public let ownerName: String?
+    /**
+     * For a volunteer's referral: who referred it.
+     */
+    public let referredByName: String?
     public let overdue: Bool
     public let ageHours: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(followUp: FollowUp, ownerName: String?, overdue: Bool, ageHours: Int64) {
+    public init(followUp: FollowUp, ownerName: String?, 
+        /**
+         * For a volunteer's referral: who referred it.
+         */referredByName: String?, overdue: Bool, ageHours: Int64) {
         self.followUp = followUp
         self.ownerName = ownerName
+        self.referredByName = referredByName
         self.overdue = overdue
         self.ageHours = ageHours
     }
@@ -3076,6 +3104,7 @@ public struct FfiConverterTypeBoardRow: FfiConverterRustBuffer {
             try BoardRow(
                 followUp: FfiConverterTypeFollowUp.read(from: &buf), 
                 ownerName: FfiConverterOptionString.read(from: &buf), 
+                referredByName: FfiConverterOptionString.read(from: &buf), 
                 overdue: FfiConverterBool.read(from: &buf), 
                 ageHours: FfiConverterInt64.read(from: &buf)
         )
@@ -3084,6 +3113,7 @@ public struct FfiConverterTypeBoardRow: FfiConverterRustBuffer {
     public static func write(_ value: BoardRow, into buf: inout [UInt8]) {
         FfiConverterTypeFollowUp.write(value.followUp, into: &buf)
         FfiConverterOptionString.write(value.ownerName, into: &buf)
+        FfiConverterOptionString.write(value.referredByName, into: &buf)
         FfiConverterBool.write(value.overdue, into: &buf)
         FfiConverterInt64.write(value.ageHours, into: &buf)
     }
@@ -3339,7 +3369,10 @@ public func FfiConverterTypeConflict_lower(_ value: Conflict) -> RustBuffer {
 public struct Contact: Equatable, Hashable {
     public let id: String
     public let occurredAt: Date
-    public let place: GeoPoint
+    /**
+     * `None` for a phone, online or letter contact recorded without one.
+     */
+    public let place: GeoPoint?
     public let lsoaCode: String?
     public let lapCode: String?
     public let method: ContactMethod
@@ -3368,7 +3401,10 @@ public struct Contact: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, occurredAt: Date, place: GeoPoint, lsoaCode: String?, lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpId: String?, consentToRecontact: Bool, hasPersonalDetails: Bool, hasEthnicity: Bool, repeatCaller: Bool, vulnerable: Bool, repeatLocation: Bool, problemId: String?, patrolId: String?, recordedBy: String, redactedAt: Date?, createdAt: Date, updatedAt: Date, 
+    public init(id: String, occurredAt: Date, 
+        /**
+         * `None` for a phone, online or letter contact recorded without one.
+         */place: GeoPoint?, lsoaCode: String?, lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpId: String?, consentToRecontact: Bool, hasPersonalDetails: Bool, hasEthnicity: Bool, repeatCaller: Bool, vulnerable: Bool, repeatLocation: Bool, problemId: String?, patrolId: String?, recordedBy: String, redactedAt: Date?, createdAt: Date, updatedAt: Date, 
         /**
          * Why the contact was last corrected.
          */correctionReason: String?) {
@@ -3417,7 +3453,7 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
             try Contact(
                 id: FfiConverterString.read(from: &buf), 
                 occurredAt: FfiConverterTimestamp.read(from: &buf), 
-                place: FfiConverterTypeGeoPoint.read(from: &buf), 
+                place: FfiConverterOptionTypeGeoPoint.read(from: &buf), 
                 lsoaCode: FfiConverterOptionString.read(from: &buf), 
                 lapCode: FfiConverterOptionString.read(from: &buf), 
                 method: FfiConverterTypeContactMethod.read(from: &buf), 
@@ -3446,7 +3482,7 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
     public static func write(_ value: Contact, into buf: inout [UInt8]) {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterTimestamp.write(value.occurredAt, into: &buf)
-        FfiConverterTypeGeoPoint.write(value.place, into: &buf)
+        FfiConverterOptionTypeGeoPoint.write(value.place, into: &buf)
         FfiConverterOptionString.write(value.lsoaCode, into: &buf)
         FfiConverterOptionString.write(value.lapCode, into: &buf)
         FfiConverterTypeContactMethod.write(value.method, into: &buf)
@@ -3721,7 +3757,15 @@ public struct FollowUp: Equatable, Hashable {
     public let id: String
     public let contactId: String?
     public let promise: String
-    public let owner: String
+    /**
+     * Who keeps the promise; none while a volunteer's referral waits for a supervisor.
+     */
+    public let owner: String?
+    /**
+     * A volunteer's promise is referred to the team: the volunteer who made it. Shown to
+     * them as "referred", never as a follow-up they owe.
+     */
+    public let referredBy: String?
     public let createdAt: Date
     public let dueAt: Date
     public let status: FollowUpStatus
@@ -3734,7 +3778,14 @@ public struct FollowUp: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, contactId: String?, promise: String, owner: String, createdAt: Date, dueAt: Date, status: FollowUpStatus, answeredAt: Date?, outcome: String?, 
+    public init(id: String, contactId: String?, promise: String, 
+        /**
+         * Who keeps the promise; none while a volunteer's referral waits for a supervisor.
+         */owner: String?, 
+        /**
+         * A volunteer's promise is referred to the team: the volunteer who made it. Shown to
+         * them as "referred", never as a follow-up they owe.
+         */referredBy: String?, createdAt: Date, dueAt: Date, status: FollowUpStatus, answeredAt: Date?, outcome: String?, 
         /**
          * Why the follow-up was last corrected.
          */correctionReason: String?) {
@@ -3742,6 +3793,7 @@ public struct FollowUp: Equatable, Hashable {
         self.contactId = contactId
         self.promise = promise
         self.owner = owner
+        self.referredBy = referredBy
         self.createdAt = createdAt
         self.dueAt = dueAt
         self.status = status
@@ -3769,7 +3821,8 @@ public struct FfiConverterTypeFollowUp: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 contactId: FfiConverterOptionString.read(from: &buf), 
                 promise: FfiConverterString.read(from: &buf), 
-                owner: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterOptionString.read(from: &buf), 
+                referredBy: FfiConverterOptionString.read(from: &buf), 
                 createdAt: FfiConverterTimestamp.read(from: &buf), 
                 dueAt: FfiConverterTimestamp.read(from: &buf), 
                 status: FfiConverterTypeFollowUpStatus.read(from: &buf), 
@@ -3783,7 +3836,8 @@ public struct FfiConverterTypeFollowUp: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterOptionString.write(value.contactId, into: &buf)
         FfiConverterString.write(value.promise, into: &buf)
-        FfiConverterString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.referredBy, into: &buf)
         FfiConverterTimestamp.write(value.createdAt, into: &buf)
         FfiConverterTimestamp.write(value.dueAt, into: &buf)
         FfiConverterTypeFollowUpStatus.write(value.status, into: &buf)
@@ -4177,8 +4231,18 @@ public func FfiConverterTypeNearbyContact_lower(_ value: NearbyContact) -> RustB
  */
 public struct NewContact: Equatable, Hashable {
     public let occurredAt: Date
-    public let place: GeoPoint
+    /**
+     * Where; required face to face, optional for a phone, online or letter contact.
+     */
+    public let place: GeoPoint?
+    /**
+     * The LSOA (without a place: as the person gave it, any case).
+     */
     public let lsoaCode: String?
+    /**
+     * The LAP as the person gave it, for a contact without a place.
+     */
+    public let lapCode: String?
     public let method: ContactMethod
     public let audience: Audience
     public let peopleCount: UInt32
@@ -4197,10 +4261,20 @@ public struct NewContact: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(occurredAt: Date, place: GeoPoint, lsoaCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpDue: Date?, followUpOwner: String?, consentToRecontact: Bool, personal: PersonalDetails?, ethnicity: EthnicityCode?, repeatCaller: Bool, vulnerable: Bool, problemId: String?, patrolId: String?) {
+    public init(occurredAt: Date, 
+        /**
+         * Where; required face to face, optional for a phone, online or letter contact.
+         */place: GeoPoint?, 
+        /**
+         * The LSOA (without a place: as the person gave it, any case).
+         */lsoaCode: String?, 
+        /**
+         * The LAP as the person gave it, for a contact without a place.
+         */lapCode: String?, method: ContactMethod, audience: Audience, peopleCount: UInt32, issues: [CrimeCategory], issuesText: String?, promised: String?, followUpDue: Date?, followUpOwner: String?, consentToRecontact: Bool, personal: PersonalDetails?, ethnicity: EthnicityCode?, repeatCaller: Bool, vulnerable: Bool, problemId: String?, patrolId: String?) {
         self.occurredAt = occurredAt
         self.place = place
         self.lsoaCode = lsoaCode
+        self.lapCode = lapCode
         self.method = method
         self.audience = audience
         self.peopleCount = peopleCount
@@ -4235,8 +4309,9 @@ public struct FfiConverterTypeNewContact: FfiConverterRustBuffer {
         return
             try NewContact(
                 occurredAt: FfiConverterTimestamp.read(from: &buf), 
-                place: FfiConverterTypeGeoPoint.read(from: &buf), 
+                place: FfiConverterOptionTypeGeoPoint.read(from: &buf), 
                 lsoaCode: FfiConverterOptionString.read(from: &buf), 
+                lapCode: FfiConverterOptionString.read(from: &buf), 
                 method: FfiConverterTypeContactMethod.read(from: &buf), 
                 audience: FfiConverterTypeAudience.read(from: &buf), 
                 peopleCount: FfiConverterUInt32.read(from: &buf), 
@@ -4257,8 +4332,9 @@ public struct FfiConverterTypeNewContact: FfiConverterRustBuffer {
 
     public static func write(_ value: NewContact, into buf: inout [UInt8]) {
         FfiConverterTimestamp.write(value.occurredAt, into: &buf)
-        FfiConverterTypeGeoPoint.write(value.place, into: &buf)
+        FfiConverterOptionTypeGeoPoint.write(value.place, into: &buf)
         FfiConverterOptionString.write(value.lsoaCode, into: &buf)
+        FfiConverterOptionString.write(value.lapCode, into: &buf)
         FfiConverterTypeContactMethod.write(value.method, into: &buf)
         FfiConverterTypeAudience.write(value.audience, into: &buf)
         FfiConverterUInt32.write(value.peopleCount, into: &buf)
@@ -7297,9 +7373,10 @@ enum BeatbookError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     case NotFound(kind: String, id: String, detail: String
     )
     /**
-     * The device owner's role does not allow this.
+     * Not permitted: `code` is the core's stable denial code (`beatbook_core::policy::DenialCode`,
+     * e.g. `volunteers_refer`), for the app to match on.
      */
-    case Forbidden(detail: String
+    case Forbidden(code: String, detail: String
     )
     /**
      * The store was written by a newer app version.
@@ -7422,6 +7499,7 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
             detail: try FfiConverterString.read(from: &buf)
             )
         case 5: return .Forbidden(
+            code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
         case 6: return .SchemaTooNew(
@@ -7505,8 +7583,9 @@ public struct FfiConverterTypeBeatbookError: FfiConverterRustBuffer {
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Forbidden(detail):
+        case let .Forbidden(code,detail):
             writeInt(&buf, Int32(5))
+            FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
         
@@ -7759,6 +7838,7 @@ public enum ContactMethod: Equatable, Hashable {
     case schoolVisit
     case phone
     case online
+    case letter
 
 
 
@@ -7795,6 +7875,8 @@ public struct FfiConverterTypeContactMethod: FfiConverterRustBuffer {
         case 7: return .phone
         
         case 8: return .online
+        
+        case 9: return .letter
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7834,6 +7916,10 @@ public struct FfiConverterTypeContactMethod: FfiConverterRustBuffer {
         
         case .online:
             writeInt(&buf, Int32(8))
+        
+        
+        case .letter:
+            writeInt(&buf, Int32(9))
         
         }
     }
@@ -11004,6 +11090,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_redact_contact() != 30726) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_referred_follow_ups() != 44625) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_set_repeat_radius_m() != 26890) {
