@@ -181,20 +181,7 @@ pub(super) fn note_pulled(conn: &Connection, page: &PullResponse) -> Result<()> 
 }
 
 fn actor(conn: &Connection) -> Result<Actor> {
-    conn.query_row(
-        "SELECT d.device_id, d.user_id, u.role FROM device_profile d
-         JOIN users u ON u.id = d.user_id WHERE d.id = 1",
-        [],
-        |r| {
-            Ok(Actor {
-                device_id: r.get(0)?,
-                user_id: r.get(1)?,
-                role: r.get(2)?,
-            })
-        },
-    )
-    .optional()?
-    .ok_or(Error::Denied(crate::policy::Denial::new(
+    super::received_log::receiver(conn)?.ok_or(Error::Denied(crate::policy::Denial::new(
         crate::policy::DenialCode::StoreNotEnrolled,
     )))
 }

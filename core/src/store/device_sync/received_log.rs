@@ -16,7 +16,7 @@ fn names_people(kind: RecordKind) -> bool {
     matches!(kind, RecordKind::ContactPersonal | RecordKind::Problem)
 }
 
-/// Who this device is, to log as; `None` for a store never enrolled (it pulls nothing real).
+/// Who this device is (its enrolled user), to log as; `None` for a store never enrolled.
 pub(super) fn receiver(conn: &Connection) -> Result<Option<Actor>> {
     Ok(conn
         .query_row(
