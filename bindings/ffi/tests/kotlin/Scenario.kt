@@ -287,10 +287,10 @@ suspend fun scenario(dir: File) {
     check("a volunteer's promise has no owner", referral.owner == null && referral.referredBy == vol.actor.userId)
     check("never owed by the volunteer", vol.store.openFollowUps(vol.actor.userId, Instant.now()).isEmpty())
     check("listed as referred", vol.store.referredFollowUps(vol.actor.userId).any { it.id == referral.id })
-    val refused = expect<BeatbookException.Forbidden>("a volunteer cancelling their referral") {
+    val denied = expect<BeatbookException.Forbidden>("a volunteer cancelling their referral") {
         vol.store.cancelFollowUp(referral.id, "not needed")
     }
-    check("the core's denial code reaches the app", refused?.code in setOf("volunteers_refer", "not_follow_up_owner")) { "${refused?.code}" }
+    check("the core's denial code reaches the app", denied?.code in setOf("volunteers_refer", "not_follow_up_owner")) { "${denied?.code}" }
     check("the server accepts the referral", vol.sync().rejected == 0uL)
     sam.sync()
     check("the referral is on the sergeant's board", sam.store.followUpBoard(Instant.now()).any {
