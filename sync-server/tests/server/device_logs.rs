@@ -96,7 +96,7 @@ fn a_malformed_batch_is_refused_whole() {
                 e
             }]),
             StatusCode::BAD_REQUEST,
-            "",
+            "bad_request",
         ),
     ];
     for (body, status, says) in cases {
