@@ -19,6 +19,7 @@ pub mod model;
 pub mod naming;
 pub mod policy;
 pub mod reports;
+pub mod retention;
 pub mod short_ref;
 pub mod spreadsheet;
 #[cfg(feature = "store")]

@@ -51,5 +51,15 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         RecordKind::AreaBoundaries => {}
+        RecordKind::RetentionSchedule => {
+            if let Some(schedule) = round_trip::<beatbook_core::retention::RetentionSchedule>(json) {
+                let _ = schedule.validate();
+            }
+        }
+        RecordKind::RetentionReview => {
+            if let Some(review) = round_trip::<beatbook_core::retention::RetentionReview>(json) {
+                let _ = review.validate();
+            }
+        }
     }
 });

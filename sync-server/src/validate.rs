@@ -15,6 +15,7 @@ use beatbook_core::model::{
     Contact, ContactPersonalData, FollowUp, Note, Patrol, PriorityArea, Problem, ProblemStep,
     Review, StageRequest, StoredValueRules, Team, User,
 };
+use beatbook_core::retention::{RetentionReview, RetentionSchedule};
 use beatbook_core::sync::conflict::Conflict;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::RejectCode;
@@ -73,6 +74,8 @@ pub fn check_record(
             Some(_) => Err(invalid("field `geojson` must be text".into())),
             None => Ok(Completeness::Partial),
         },
+        RecordKind::RetentionSchedule => parse_as::<RetentionSchedule>(kind, &object),
+        RecordKind::RetentionReview => parse_as::<RetentionReview>(kind, &object),
     }
 }
 

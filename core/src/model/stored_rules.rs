@@ -151,3 +151,15 @@ impl StoredValueRules for PriorityArea {
 #[cfg(test)]
 #[path = "stored_rules_tests.rs"]
 mod tests;
+
+impl StoredValueRules for crate::retention::RetentionSchedule {
+    fn check_stored_values(&self) -> Result<(), ValidationError> {
+        self.validate()
+    }
+}
+
+impl StoredValueRules for crate::retention::RetentionReview {
+    fn check_stored_values(&self) -> Result<(), ValidationError> {
+        self.validate()
+    }
+}

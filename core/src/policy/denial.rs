@@ -15,6 +15,8 @@ code_enum!(
         ReviewsBySupervisors => "reviews_by_supervisors",
         /// Erasing a record is for supervisors only.
         ErasureBySupervisors => "erasure_by_supervisors",
+        /// Retention decisions (retain until a new review date) are made by supervisors only.
+        RetentionBySupervisors => "retention_by_supervisors",
         /// Volunteers never record, change or see personal data of the public.
         PersonalData => "personal_data",
         /// Volunteers do not work problems (problems, their steps, stage requests).
@@ -62,6 +64,7 @@ impl DenialCode {
             ReferenceData => "reference data (users, teams, areas) is written by administrators only",
             ReviewsBySupervisors => "only supervisors record reviews",
             ErasureBySupervisors => "only a supervisor may erase a record",
+            RetentionBySupervisors => "only a supervisor may decide to retain a record at review",
             PersonalData => "volunteers do not record, change or see personal details",
             NotForVolunteers => "volunteers do not record or change problems, their steps or stage requests",
             CreatorFixed => "the field must name the author when the record is made, and cannot change",

@@ -11,6 +11,9 @@ pub(super) fn check(role: Role, kind: RecordKind) -> Result<(), Denial> {
     if kind == RecordKind::Review && !role.is_supervisor() {
         return Err(Denial::new(DenialCode::ReviewsBySupervisors));
     }
+    if kind == RecordKind::RetentionReview && !role.is_supervisor() {
+        return Err(Denial::new(DenialCode::RetentionBySupervisors));
+    }
     if role != Role::Volunteer {
         return Ok(());
     }

@@ -40,6 +40,8 @@ code_enum!(
         PriorityArea => "priority_area",
         AreaBoundaries => "area_boundaries",
         Review => "review",
+        RetentionSchedule => "retention_schedule",
+        RetentionReview => "retention_review",
     }
 );
 
@@ -65,6 +67,7 @@ impl RecordKind {
                 | RecordKind::Team
                 | RecordKind::PriorityArea
                 | RecordKind::AreaBoundaries
+                | RecordKind::RetentionSchedule
         )
     }
 }

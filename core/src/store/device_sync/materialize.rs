@@ -149,6 +149,11 @@ pub(crate) fn materialize(
                 reason: format!("{kind}: field `geojson` must be text"),
             }),
         },
+        RecordKind::RetentionSchedule | RecordKind::RetentionReview => {
+            Ok(Materialized::Unreadable {
+                reason: format!("{kind}: not stored by this build yet"),
+            })
+        }
     }
 }
 
@@ -182,7 +187,8 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
         RecordKind::User => &["DELETE FROM users WHERE id = ?1"],
         RecordKind::Team => &["DELETE FROM teams WHERE id = ?1"],
         RecordKind::PriorityArea => &["DELETE FROM priority_areas WHERE id = ?1"],
-        RecordKind::AreaBoundaries => &[],
+        RecordKind::AreaBoundaries | RecordKind::RetentionSchedule => &[],
+        RecordKind::RetentionReview => &[],
         RecordKind::Review => &[
             "DELETE FROM reviewed_items WHERE review_id = ?1",
             "DELETE FROM reviews WHERE id = ?1",

@@ -142,6 +142,7 @@ pub(crate) fn load(conn: &Connection, kind: RecordKind, id: &str) -> Result<Opti
                     Value::String(geojson),
                 )]))
             }),
+        RecordKind::RetentionSchedule | RecordKind::RetentionReview => None,
     };
     found.transpose()
 }
