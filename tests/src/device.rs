@@ -1,12 +1,14 @@
 //! A device for end-to-end tests: its own encrypted store, enrolled with a real server through
 //! the core's sync client.
 
+use beatbook_core::clock::{Clock, SystemClock};
 use beatbook_core::model::Actor;
 use beatbook_core::sync::client::{
     CancelFlag, NoProgress, SyncClient, SyncError, SyncOptions, SyncReport,
 };
 use beatbook_core::{Store, StoreKey};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug)]
@@ -39,8 +41,15 @@ pub fn store_key() -> StoreKey {
 impl Device {
     /// A new store enrolled with `code` at `url`.
     pub fn enrol(url: &str, code: &str) -> Device {
+        Device::enrol_with_clock(url, code, Arc::new(SystemClock))
+    }
+
+    /// A new store on `clock` (a [`beatbook_core::clock::ManualClock`] for tests that move
+    /// time on), enrolled with `code` at `url`.
+    pub fn enrol_with_clock(url: &str, code: &str, clock: Arc<dyn Clock>) -> Device {
         let dir = tempfile::tempdir().expect("device dir");
-        let store = Store::open(dir.path().join("device.db"), &store_key()).expect("open store");
+        let store = Store::open_with_clock(dir.path().join("device.db"), &store_key(), clock)
+            .expect("open store");
         let client = SyncClient::new(url, test_options()).expect("client");
         let actor = client
             .enrol(&store, code.trim(), "test phone")
