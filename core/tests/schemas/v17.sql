@@ -544,4 +544,4 @@ CREATE INDEX contacts_personal_anchor ON contacts (occurred_at)
     WHERE personal_held = 1 OR ethnicity IS NOT NULL;
 CREATE INDEX notes_created ON notes (created_at);
 CREATE INDEX patrols_retention_anchor ON patrols (coalesce(ended_at, started_at));
-CREATE INDEX problems_closed ON problems (stage_changed_at) WHERE stage = 'closed';
+CREATE INDEX problems_closed ON problems (stage, stage_changed_at);
