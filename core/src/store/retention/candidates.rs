@@ -147,9 +147,9 @@ pub(crate) fn reached(
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for id in ids {
-            if !rows.contains_key(&id) {
-                if let Some(row) = record_row(conn, kind, &id)? {
-                    rows.insert(id, row);
+            if let std::collections::btree_map::Entry::Vacant(slot) = rows.entry(id) {
+                if let Some(row) = record_row(conn, kind, slot.key())? {
+                    slot.insert(row);
                 }
             }
         }
