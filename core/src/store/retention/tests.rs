@@ -139,35 +139,15 @@ impl Device {
     }
 
     fn contact_with_details(&self) -> Contact {
+        let mut input = contact_input(self);
+        input.issues_text = Some("Shed broken into".into());
+        input.personal = Some(PersonalDetails {
+            name: Some("Jordan Quixwell".into()),
+            phone: Some("07700 900123".into()),
+            ..Default::default()
+        });
         self.store
-            .record_contact(
-                &self.pcso,
-                NewContact {
-                    occurred_at: self.store.now() - Duration::hours(1),
-                    place: Some(GeoPoint::new(52.4051, -1.5451)),
-                    lsoa_code: None,
-                    lap_code: None,
-                    method: ContactMethod::DoorKnock,
-                    audience: Audience::Resident,
-                    people_count: 1,
-                    issues: vec![CrimeCategory::Burglary],
-                    issues_text: Some("Shed broken into".into()),
-                    promised: None,
-                    follow_up_due: None,
-                    follow_up_owner: None,
-                    consent_to_recontact: true,
-                    personal: Some(PersonalDetails {
-                        name: Some("Jordan Quixwell".into()),
-                        phone: Some("07700 900123".into()),
-                        ..Default::default()
-                    }),
-                    ethnicity: None,
-                    repeat_caller: false,
-                    vulnerable: false,
-                    problem_id: None,
-                    patrol_id: None,
-                },
-            )
+            .record_contact(&self.pcso, input)
             .expect("contact")
             .contact
     }
@@ -574,5 +554,140 @@ fn disposing_at_review_redacts_or_erases_and_syncs_like_an_erasure() {
             .expect("logged");
         assert_eq!(entry.detail.as_deref(), Some(super::DISPOSAL_DETAIL));
         assert_eq!(entry.justification.as_deref(), Some("Past its date"));
+    }
+}
+
+#[test]
+fn every_kind_expires_with_what_hangs_off_it_and_an_open_problem_never_does() {
+    let d = device();
+    let contact = d
+        .store
+        .record_contact(
+            &d.pcso,
+            NewContact {
+                promised: Some("Crime prevention visit".into()),
+                ..contact_input(&d)
+            },
+        )
+        .expect("contact");
+    let follow_up = contact.follow_up.expect("a promise makes a follow-up");
+    let patrol = d
+        .store
+        .start_patrol(
+            &d.pcso,
+            NewPatrol {
+                kind: PatrolKind::Foot,
+                area: AreaRef::Lap("LAP-NV".into()),
+                purpose: "Reassurance".into(),
+                operation_name: None,
+                participants: vec![],
+                started_at: d.store.now() - Duration::hours(2),
+            },
+        )
+        .expect("patrol");
+    let new_problem = |title: &str| NewProblem {
+        title: title.into(),
+        area: AreaRef::Lap("LAP-NV".into()),
+        category: CrimeCategory::Burglary,
+        owner: None,
+        scanning_summary: "Sheds broken into".into(),
+    };
+    let closed = d
+        .store
+        .open_problem(&d.pcso, new_problem("Closed one"))
+        .expect("problem");
+    let open = d
+        .store
+        .open_problem(&d.pcso, new_problem("Open one"))
+        .expect("problem");
+    // Closing takes four approved moves; the test closes it directly, as a pull would.
+    d.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE problems SET stage = 'closed', stage_changed_at = ?2 WHERE id = ?1",
+                rusqlite::params![closed.id, crate::store::sql_time::t(d.store.now())],
+            )?;
+            Ok(())
+        })
+        .expect("close");
+    d.receive_schedule(&schedule(
+        &[
+            (RetainedKind::Contact, 30),
+            (RetainedKind::Patrol, 30),
+            (RetainedKind::Problem, 30),
+        ],
+        0,
+    ));
+    d.advance_days(31);
+    let applied = d.store.apply_retention().expect("apply");
+    assert_eq!(
+        applied,
+        RetentionApplied {
+            redacted: 0,
+            erased: 3
+        }
+    );
+    let count = |table: &str| -> i64 {
+        d.store
+            .read(|c| Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?))
+            .expect("count")
+    };
+    assert_eq!(count("contacts"), 0);
+    assert_eq!(count("contact_personal"), 0);
+    assert_eq!(count("follow_ups"), 0);
+    assert_eq!(count("patrols"), 0);
+    assert_eq!(count("problems"), 1, "the open problem stays");
+    assert!(d.store.problem(open.id).is_ok());
+    assert_eq!(count("problem_steps"), 1, "the open problem's summary only");
+    for (kind, id) in [
+        (RecordKind::Contact, contact.contact.id.to_string()),
+        (RecordKind::ContactPersonal, contact.contact.id.to_string()),
+        (RecordKind::FollowUp, follow_up.id.to_string()),
+        (RecordKind::Patrol, patrol.id.to_string()),
+        (RecordKind::Problem, closed.id.to_string()),
+    ] {
+        assert!(!d.clocks(kind, &id), "{kind} keeps no sync state");
+        assert_eq!(d.queued_about(&id), 0, "{kind} has nothing queued");
+    }
+    assert!(d
+        .store
+        .pending_ops(10_000)
+        .expect("ops")
+        .iter()
+        .all(|op| op.erase.is_none()));
+    let dropped = d
+        .store
+        .audit_entries(None)
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.detail.as_deref() == Some(super::apply::DROPPED_DETAIL))
+        .count();
+    assert_eq!(dropped, 3);
+}
+
+fn contact_input(d: &Device) -> NewContact {
+    NewContact {
+        occurred_at: d.store.now() - Duration::hours(1),
+        place: Some(GeoPoint::new(52.4051, -1.5451)),
+        lsoa_code: None,
+        lap_code: None,
+        method: ContactMethod::DoorKnock,
+        audience: Audience::Resident,
+        people_count: 1,
+        issues: vec![CrimeCategory::Burglary],
+        issues_text: None,
+        promised: None,
+        follow_up_due: None,
+        follow_up_owner: None,
+        consent_to_recontact: true,
+        personal: Some(PersonalDetails {
+            name: Some("Jordan Quixwell".into()),
+            ..Default::default()
+        }),
+        ethnicity: None,
+        repeat_caller: false,
+        vulnerable: false,
+        problem_id: None,
+        patrol_id: None,
     }
 }
