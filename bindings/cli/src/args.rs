@@ -3,7 +3,7 @@
 
 use crate::commands::{
     approve, areas, audit, conflicts, contact, enrol, export, followup, init, keygen, note, patrol,
-    problem, report, review, search, sync, today, users,
+    problem, report, retention, review, search, sync, today, users,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -161,4 +161,7 @@ pub enum Command {
     Export(export::Command),
     /// The audit log: who collected, changed, viewed, shared or erased what.
     Audit(audit::Args),
+    /// Retention: the schedule, what is due for review, retain or dispose; `retention apply`.
+    #[command(subcommand)]
+    Retention(retention::Command),
 }

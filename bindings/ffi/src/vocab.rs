@@ -8,6 +8,7 @@ use beatbook_core::model::{
     NoteCategory, PatrolKind, PersonalDetails, PurposeMet, RepeatType, ReviewItemKind, Role,
     SaraStage, StageRequestStatus, ValueAssessment,
 };
+use beatbook_core::retention::RetainedKind;
 use beatbook_core::store::queries::{BreakdownRow, ContactBreakdown};
 use beatbook_core::store::{AuditAction, PushTally, SearchHit, SearchKind};
 use beatbook_core::sync::client::SyncPhase;
@@ -275,4 +276,13 @@ pub struct PushTally {
     pub duplicate: u64,
     pub rejected: u64,
     pub clock_ahead: u64,
+}
+
+#[uniffi::remote(Enum)]
+pub enum RetainedKind {
+    ContactPersonal,
+    Contact,
+    Note,
+    Patrol,
+    Problem,
 }

@@ -1099,6 +1099,10 @@ public protocol StoreProtocol: AnyObject, Sendable {
      */
     func pendingStageRequests() throws  -> [StageRequest]
     
+    /**
+     * The problem, to be shown: an offender or victim corner in its analysis triangle
+     * (which can name people) logs a consultation (s.62).
+     */
     func problem(problemId: String) throws  -> Problem
     
     func problemSteps(problemId: String) throws  -> [ProblemStep]
@@ -1174,6 +1178,49 @@ public protocol StoreProtocol: AnyObject, Sendable {
      * Volunteer hours by volunteer and month, for patrols started in `[from, to)`.
      */
     func volunteerHours(from: Date, to: Date) throws  -> [VolunteerMonth]
+    
+    /**
+     * Drops from this device what has passed its review date with no decision to keep it;
+     * sends nothing. Call it at launch.
+     */
+    func applyRetention() throws  -> RetentionApplied
+    
+    /**
+     * Supervisors: disposes of a record now — personal details redacted, anything else
+     * erased — with the reason (synced as an erasure, logged).
+     */
+    func dispose(kind: RetainedKind, recordId: String, reason: String) throws 
+    
+    /**
+     * Erases a follow-up (supervisors, with the reason); its contact stays.
+     */
+    func eraseFollowUp(followUpId: String, reason: String) throws 
+    
+    /**
+     * Erases a patrol with its track (supervisors, with the reason).
+     */
+    func erasePatrol(patrolId: String, reason: String) throws 
+    
+    /**
+     * Erases a problem with its steps and stage requests (supervisors, with the reason).
+     */
+    func eraseProblem(problemId: String, reason: String) throws 
+    
+    /**
+     * Supervisors: keeps a record until `review_on`, with the reason (synced, logged).
+     */
+    func retain(kind: RetainedKind, recordId: String, reviewOn: Date, reason: String) throws  -> RetentionReview
+    
+    /**
+     * Supervisors: the team's records due for review, or past their date, soonest first.
+     * `Denied` (`retention_by_supervisors`) for other roles.
+     */
+    func retentionDue() throws  -> [DueForReview]
+    
+    /**
+     * The retention schedule this device applies (empty until the administrator sets one).
+     */
+    func retentionSchedule() throws  -> RetentionSchedule
     
     /**
      * Stage moves waiting for a supervisor, oldest first, with their evidence.
@@ -2017,6 +2064,10 @@ open func pendingStageRequests()throws  -> [StageRequest]  {
 })
 }
     
+    /**
+     * The problem, to be shown: an offender or victim corner in its analysis triangle
+     * (which can name people) logs a consultation (s.62).
+     */
 open func problem(problemId: String)throws  -> Problem  {
     return try  FfiConverterTypeProblem_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
         uniffiCallStatus in
@@ -2266,6 +2317,114 @@ open func volunteerHours(from: Date, to: Date)throws  -> [VolunteerMonth]  {
             self.uniffiCloneHandle(),
         FfiConverterTimestamp.lower(from),
         FfiConverterTimestamp.lower(to),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Drops from this device what has passed its review date with no decision to keep it;
+     * sends nothing. Call it at launch.
+     */
+open func applyRetention()throws  -> RetentionApplied  {
+    return try  FfiConverterTypeRetentionApplied_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_apply_retention(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Supervisors: disposes of a record now — personal details redacted, anything else
+     * erased — with the reason (synced as an erasure, logged).
+     */
+open func dispose(kind: RetainedKind, recordId: String, reason: String)throws   {try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_dispose(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRetainedKind_lower(kind),
+        FfiConverterString.lower(recordId),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Erases a follow-up (supervisors, with the reason); its contact stays.
+     */
+open func eraseFollowUp(followUpId: String, reason: String)throws   {try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_erase_follow_up(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(followUpId),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Erases a patrol with its track (supervisors, with the reason).
+     */
+open func erasePatrol(patrolId: String, reason: String)throws   {try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_erase_patrol(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(patrolId),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Erases a problem with its steps and stage requests (supervisors, with the reason).
+     */
+open func eraseProblem(problemId: String, reason: String)throws   {try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_erase_problem(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(problemId),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Supervisors: keeps a record until `review_on`, with the reason (synced, logged).
+     */
+open func retain(kind: RetainedKind, recordId: String, reviewOn: Date, reason: String)throws  -> RetentionReview  {
+    return try  FfiConverterTypeRetentionReview_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_retain(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRetainedKind_lower(kind),
+        FfiConverterString.lower(recordId),
+        FfiConverterTimestamp.lower(reviewOn),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Supervisors: the team's records due for review, or past their date, soonest first.
+     * `Denied` (`retention_by_supervisors`) for other roles.
+     */
+open func retentionDue()throws  -> [DueForReview]  {
+    return try  FfiConverterSequenceTypeDueForReview.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_retention_due(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The retention schedule this device applies (empty until the administrator sets one).
+     */
+open func retentionSchedule()throws  -> RetentionSchedule  {
+    return try  FfiConverterTypeRetentionSchedule_lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_retention_schedule(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -3676,6 +3835,85 @@ public func FfiConverterTypeContactPersonalData_lift(_ buf: RustBuffer) throws -
 #endif
 public func FfiConverterTypeContactPersonalData_lower(_ value: ContactPersonalData) -> RustBuffer {
     return FfiConverterTypeContactPersonalData.lower(value)
+}
+
+
+/**
+ * A record on the supervisor's review list. The label names no one.
+ */
+public struct DueForReview: Equatable, Hashable {
+    public let kind: RetainedKind
+    public let recordId: String
+    public let label: String
+    public let anchor: Date?
+    public let reviewOn: Date
+    /**
+     * Past its date: the next `apply_retention` drops it unless it is retained first.
+     */
+    public let expired: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: RetainedKind, recordId: String, label: String, anchor: Date?, reviewOn: Date, 
+        /**
+         * Past its date: the next `apply_retention` drops it unless it is retained first.
+         */expired: Bool) {
+        self.kind = kind
+        self.recordId = recordId
+        self.label = label
+        self.anchor = anchor
+        self.reviewOn = reviewOn
+        self.expired = expired
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DueForReview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDueForReview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DueForReview {
+        return
+            try DueForReview(
+                kind: FfiConverterTypeRetainedKind.read(from: &buf), 
+                recordId: FfiConverterString.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                anchor: FfiConverterOptionTimestamp.read(from: &buf), 
+                reviewOn: FfiConverterTimestamp.read(from: &buf), 
+                expired: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DueForReview, into buf: inout [UInt8]) {
+        FfiConverterTypeRetainedKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterOptionTimestamp.write(value.anchor, into: &buf)
+        FfiConverterTimestamp.write(value.reviewOn, into: &buf)
+        FfiConverterBool.write(value.expired, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueForReview_lift(_ buf: RustBuffer) throws -> DueForReview {
+    return try FfiConverterTypeDueForReview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueForReview_lower(_ value: DueForReview) -> RustBuffer {
+    return FfiConverterTypeDueForReview.lower(value)
 }
 
 
@@ -5728,6 +5966,278 @@ public func FfiConverterTypeResponseAction_lower(_ value: ResponseAction) -> Rus
 
 
 /**
+ * What one application of the schedule dropped from this device.
+ */
+public struct RetentionApplied: Equatable, Hashable {
+    /**
+     * Contacts whose personal details were redacted here.
+     */
+    public let redacted: UInt64
+    /**
+     * Records erased here.
+     */
+    public let erased: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Contacts whose personal details were redacted here.
+         */redacted: UInt64, 
+        /**
+         * Records erased here.
+         */erased: UInt64) {
+        self.redacted = redacted
+        self.erased = erased
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RetentionApplied: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionApplied: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionApplied {
+        return
+            try RetentionApplied(
+                redacted: FfiConverterUInt64.read(from: &buf), 
+                erased: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RetentionApplied, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.redacted, into: &buf)
+        FfiConverterUInt64.write(value.erased, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionApplied_lift(_ buf: RustBuffer) throws -> RetentionApplied {
+    return try FfiConverterTypeRetentionApplied.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionApplied_lower(_ value: RetentionApplied) -> RustBuffer {
+    return FfiConverterTypeRetentionApplied.lower(value)
+}
+
+
+/**
+ * One kind's period in the schedule.
+ */
+public struct RetentionPeriod: Equatable, Hashable {
+    public let kind: RetainedKind
+    /**
+     * Days from the record's anchor to its review date.
+     */
+    public let reviewAfterDays: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: RetainedKind, 
+        /**
+         * Days from the record's anchor to its review date.
+         */reviewAfterDays: UInt32) {
+        self.kind = kind
+        self.reviewAfterDays = reviewAfterDays
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RetentionPeriod: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionPeriod: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionPeriod {
+        return
+            try RetentionPeriod(
+                kind: FfiConverterTypeRetainedKind.read(from: &buf), 
+                reviewAfterDays: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RetentionPeriod, into buf: inout [UInt8]) {
+        FfiConverterTypeRetainedKind.write(value.kind, into: &buf)
+        FfiConverterUInt32.write(value.reviewAfterDays, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionPeriod_lift(_ buf: RustBuffer) throws -> RetentionPeriod {
+    return try FfiConverterTypeRetentionPeriod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionPeriod_lower(_ value: RetentionPeriod) -> RustBuffer {
+    return FfiConverterTypeRetentionPeriod.lower(value)
+}
+
+
+/**
+ * A supervisor's decision to keep a record until a new review date.
+ */
+public struct RetentionReview: Equatable, Hashable {
+    public let recordKind: RetainedKind
+    public let recordId: String
+    public let teamId: String
+    public let reviewOn: Date
+    public let reason: String
+    public let decidedBy: String
+    public let decidedAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recordKind: RetainedKind, recordId: String, teamId: String, reviewOn: Date, reason: String, decidedBy: String, decidedAt: Date) {
+        self.recordKind = recordKind
+        self.recordId = recordId
+        self.teamId = teamId
+        self.reviewOn = reviewOn
+        self.reason = reason
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RetentionReview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionReview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionReview {
+        return
+            try RetentionReview(
+                recordKind: FfiConverterTypeRetainedKind.read(from: &buf), 
+                recordId: FfiConverterString.read(from: &buf), 
+                teamId: FfiConverterString.read(from: &buf), 
+                reviewOn: FfiConverterTimestamp.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                decidedBy: FfiConverterString.read(from: &buf), 
+                decidedAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RetentionReview, into buf: inout [UInt8]) {
+        FfiConverterTypeRetainedKind.write(value.recordKind, into: &buf)
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterString.write(value.teamId, into: &buf)
+        FfiConverterTimestamp.write(value.reviewOn, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterString.write(value.decidedBy, into: &buf)
+        FfiConverterTimestamp.write(value.decidedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionReview_lift(_ buf: RustBuffer) throws -> RetentionReview {
+    return try FfiConverterTypeRetentionReview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionReview_lower(_ value: RetentionReview) -> RustBuffer {
+    return FfiConverterTypeRetentionReview.lower(value)
+}
+
+
+/**
+ * The force's retention schedule as this device last received it (empty: nothing scheduled).
+ */
+public struct RetentionSchedule: Equatable, Hashable {
+    public let periods: [RetentionPeriod]
+    /**
+     * How many days before its date a record is on the supervisor's list.
+     */
+    public let noticeDays: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(periods: [RetentionPeriod], 
+        /**
+         * How many days before its date a record is on the supervisor's list.
+         */noticeDays: UInt32) {
+        self.periods = periods
+        self.noticeDays = noticeDays
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RetentionSchedule: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionSchedule: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionSchedule {
+        return
+            try RetentionSchedule(
+                periods: FfiConverterSequenceTypeRetentionPeriod.read(from: &buf), 
+                noticeDays: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RetentionSchedule, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeRetentionPeriod.write(value.periods, into: &buf)
+        FfiConverterUInt32.write(value.noticeDays, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionSchedule_lift(_ buf: RustBuffer) throws -> RetentionSchedule {
+    return try FfiConverterTypeRetentionSchedule.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionSchedule_lower(_ value: RetentionSchedule) -> RustBuffer {
+    return FfiConverterTypeRetentionSchedule.lower(value)
+}
+
+
+/**
  * A supervisor's mark that they reviewed some of one member's records.
  */
 public struct Review: Equatable, Hashable {
@@ -6318,6 +6828,11 @@ public struct SyncReport: Equatable, Hashable {
      */
     public let changed: UInt64
     /**
+     * Records (and contacts' personal details) dropped from this device by the retention
+     * schedule during the sync; nothing of it is sent.
+     */
+    public let retentionDropped: UInt64
+    /**
      * Changes still waiting to be sent.
      */
     public let pending: UInt64
@@ -6333,6 +6848,10 @@ public struct SyncReport: Equatable, Hashable {
          * Records changed here by what was pulled.
          */changed: UInt64, 
         /**
+         * Records (and contacts' personal details) dropped from this device by the retention
+         * schedule during the sync; nothing of it is sent.
+         */retentionDropped: UInt64, 
+        /**
          * Changes still waiting to be sent.
          */pending: UInt64, openConflicts: UInt64, bytesSent: UInt64, bytesReceived: UInt64, durationMs: UInt64) {
         self.pushed = pushed
@@ -6342,6 +6861,7 @@ public struct SyncReport: Equatable, Hashable {
         self.restamped = restamped
         self.pulled = pulled
         self.changed = changed
+        self.retentionDropped = retentionDropped
         self.pending = pending
         self.openConflicts = openConflicts
         self.bytesSent = bytesSent
@@ -6372,6 +6892,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
                 restamped: FfiConverterUInt32.read(from: &buf), 
                 pulled: FfiConverterUInt64.read(from: &buf), 
                 changed: FfiConverterUInt64.read(from: &buf), 
+                retentionDropped: FfiConverterUInt64.read(from: &buf), 
                 pending: FfiConverterUInt64.read(from: &buf), 
                 openConflicts: FfiConverterUInt64.read(from: &buf), 
                 bytesSent: FfiConverterUInt64.read(from: &buf), 
@@ -6388,6 +6909,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.restamped, into: &buf)
         FfiConverterUInt64.write(value.pulled, into: &buf)
         FfiConverterUInt64.write(value.changed, into: &buf)
+        FfiConverterUInt64.write(value.retentionDropped, into: &buf)
         FfiConverterUInt64.write(value.pending, into: &buf)
         FfiConverterUInt64.write(value.openConflicts, into: &buf)
         FfiConverterUInt64.write(value.bytesSent, into: &buf)
@@ -8853,6 +9375,93 @@ public func FfiConverterTypeResolution_lower(_ value: Resolution) -> RustBuffer 
 
 
 
+public enum RetainedKind: Equatable, Hashable {
+    
+    case contactPersonal
+    case contact
+    case note
+    case patrol
+    case problem
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RetainedKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetainedKind: FfiConverterRustBuffer {
+    typealias SwiftType = RetainedKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetainedKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .contactPersonal
+        
+        case 2: return .contact
+        
+        case 3: return .note
+        
+        case 4: return .patrol
+        
+        case 5: return .problem
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RetainedKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .contactPersonal:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .contact:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .note:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .patrol:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .problem:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetainedKind_lift(_ buf: RustBuffer) throws -> RetainedKind {
+    return try FfiConverterTypeRetainedKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetainedKind_lower(_ value: RetainedKind) -> RustBuffer {
+    return FfiConverterTypeRetainedKind.lower(value)
+}
+
+
+
+
 public enum ReviewItemKind: Equatable, Hashable {
     
     case contact
@@ -10192,6 +10801,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeDueForReview: FfiConverterRustBuffer {
+    typealias SwiftType = [DueForReview]
+
+    public static func write(_ value: [DueForReview], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDueForReview.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DueForReview] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DueForReview]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDueForReview.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeFollowUp: FfiConverterRustBuffer {
     typealias SwiftType = [FollowUp]
 
@@ -10534,6 +11168,31 @@ fileprivate struct FfiConverterSequenceTypeResponseAction: FfiConverterRustBuffe
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeResponseAction.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRetentionPeriod: FfiConverterRustBuffer {
+    typealias SwiftType = [RetentionPeriod]
+
+    public static func write(_ value: [RetentionPeriod], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRetentionPeriod.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RetentionPeriod] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RetentionPeriod]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRetentionPeriod.read(from: &buf))
         }
         return seq
     }
@@ -11119,7 +11778,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_beatbook_ffi_checksum_method_store_pending_stage_requests() != 9313) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_beatbook_ffi_checksum_method_store_problem() != 59532) {
+    if (uniffi_beatbook_ffi_checksum_method_store_problem() != 37790) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_problem_steps() != 5077) {
@@ -11180,6 +11839,30 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_volunteer_hours() != 62947) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_apply_retention() != 497) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_dispose() != 42945) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_erase_follow_up() != 64503) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_erase_patrol() != 17476) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_erase_problem() != 8294) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_retain() != 3796) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_retention_due() != 6348) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_retention_schedule() != 51401) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_approval_queue() != 23489) {

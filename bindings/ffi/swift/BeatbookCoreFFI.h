@@ -629,6 +629,46 @@ RustBuffer uniffi_beatbook_ffi_fn_method_store_users(uint64_t ptr, RustCallStatu
 RustBuffer uniffi_beatbook_ffi_fn_method_store_volunteer_hours(uint64_t ptr, RustBuffer from, RustBuffer to, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_APPLY_RETENTION
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_APPLY_RETENTION
+RustBuffer uniffi_beatbook_ffi_fn_method_store_apply_retention(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_DISPOSE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_DISPOSE
+void uniffi_beatbook_ffi_fn_method_store_dispose(uint64_t ptr, RustBuffer kind, RustBuffer record_id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ERASE_FOLLOW_UP
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ERASE_FOLLOW_UP
+void uniffi_beatbook_ffi_fn_method_store_erase_follow_up(uint64_t ptr, RustBuffer follow_up_id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ERASE_PATROL
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ERASE_PATROL
+void uniffi_beatbook_ffi_fn_method_store_erase_patrol(uint64_t ptr, RustBuffer patrol_id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ERASE_PROBLEM
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_ERASE_PROBLEM
+void uniffi_beatbook_ffi_fn_method_store_erase_problem(uint64_t ptr, RustBuffer problem_id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_RETAIN
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_RETAIN
+RustBuffer uniffi_beatbook_ffi_fn_method_store_retain(uint64_t ptr, RustBuffer kind, RustBuffer record_id, RustBuffer review_on, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_RETENTION_DUE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_RETENTION_DUE
+RustBuffer uniffi_beatbook_ffi_fn_method_store_retention_due(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_RETENTION_SCHEDULE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_RETENTION_SCHEDULE
+RustBuffer uniffi_beatbook_ffi_fn_method_store_retention_schedule(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_APPROVAL_QUEUE
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_APPROVAL_QUEUE
 RustBuffer uniffi_beatbook_ffi_fn_method_store_approval_queue(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1478,6 +1518,54 @@ uint16_t uniffi_beatbook_ffi_checksum_method_store_users(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_VOLUNTEER_HOURS
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_VOLUNTEER_HOURS
 uint16_t uniffi_beatbook_ffi_checksum_method_store_volunteer_hours(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_APPLY_RETENTION
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_APPLY_RETENTION
+uint16_t uniffi_beatbook_ffi_checksum_method_store_apply_retention(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_DISPOSE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_DISPOSE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_dispose(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_ERASE_FOLLOW_UP
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_ERASE_FOLLOW_UP
+uint16_t uniffi_beatbook_ffi_checksum_method_store_erase_follow_up(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_ERASE_PATROL
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_ERASE_PATROL
+uint16_t uniffi_beatbook_ffi_checksum_method_store_erase_patrol(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_ERASE_PROBLEM
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_ERASE_PROBLEM
+uint16_t uniffi_beatbook_ffi_checksum_method_store_erase_problem(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_RETAIN
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_RETAIN
+uint16_t uniffi_beatbook_ffi_checksum_method_store_retain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_RETENTION_DUE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_RETENTION_DUE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_retention_due(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_RETENTION_SCHEDULE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_RETENTION_SCHEDULE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_retention_schedule(void
     
 );
 #endif

@@ -2,19 +2,23 @@
 //!
 //! Redaction drops a contact's personal fields (details and ethnicity) and keeps the rest of the
 //! contact. Erasure removes a record and everything hanging off it, leaving a tombstone of
-//! metadata only (what, when, by whom, why). Both are logged as erasure with metadata only.
-//! Afterwards the search index is optimised and the WAL checkpointed, so that the erased text
-//! survives neither in an old index segment nor in a WAL frame; `secure_delete` zeroes the
-//! freed pages.
+//! metadata only (what, when, by whom, why): a contact with its personal details and its
+//! follow-up, a problem with its steps and stage requests, a patrol with its track, a note, a
+//! follow-up. Both are logged as erasure with metadata only. Afterwards the search index is
+//! optimised and the WAL checkpointed, so that the erased text survives neither in an old
+//! index segment nor in a WAL frame; `secure_delete` zeroes the freed pages.
+//!
+//! A patrol or a problem can be named by notes and contacts that stay: their erasure runs
+//! with foreign keys off and leaves those links dangling, as every receiving device does.
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::contacts::load_contact;
-use super::device_sync;
+use super::device_sync::{self, materialize};
 use super::search;
 use super::sql_time::t;
 use super::Store;
 use crate::error::{Error, Result};
-use crate::ids::{ContactId, NoteId};
+use crate::ids::{ContactId, FollowUpId, NoteId, PatrolId, ProblemId};
 use crate::model::{Actor, Contact, Role};
 use crate::sync::protocol::RecordKind;
 use crate::validation::{check, limits, Rule, ValidationError};
@@ -25,6 +29,21 @@ impl Store {
     /// Drops a contact's personal fields; the rest of the contact stays. The recorder or a
     /// supervisor may.
     pub fn redact_contact(&self, actor: &Actor, id: ContactId, reason: &str) -> Result<Contact> {
+        self.redact_contact_with(
+            actor,
+            id,
+            reason,
+            "redacted: personal details and ethnicity",
+        )
+    }
+
+    pub(crate) fn redact_contact_with(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        reason: &str,
+        detail: &str,
+    ) -> Result<Contact> {
         check::required_text("reason", reason, limits::SHORT_TEXT)?;
         let now = self.now();
         let contact = self.write_as(Some(actor), |tx| {
@@ -54,7 +73,7 @@ impl Store {
                 now,
                 AuditEvent::new(AuditAction::Erasure, "contact_personal", &id.to_string())
                     .justified(reason.trim())
-                    .detail("redacted: personal details and ethnicity"),
+                    .detail(detail),
             )?;
             load_contact(tx, id)
         })?;
@@ -65,7 +84,24 @@ impl Store {
     /// Erases a contact, its personal details, its follow-up and its repeat-location links,
     /// leaving a metadata tombstone. Supervisors only.
     pub fn erase_contact(&self, actor: &Actor, id: ContactId, reason: &str) -> Result<()> {
-        self.erase(actor, "contact", &id.to_string(), reason, |tx, now| {
+        self.erase_contact_with(actor, id, reason, None)
+    }
+
+    pub(crate) fn erase_contact_with(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        reason: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let erasure = Erasure {
+            kind: "contact",
+            id: &id.to_string(),
+            reason,
+            detail,
+            unlinked: false,
+        };
+        self.erase(actor, erasure, |tx, now| {
             let contact = load_contact(tx, id)?;
             let id_text = id.to_string();
             for kind in [RecordKind::Contact, RecordKind::ContactPersonal] {
@@ -85,7 +121,24 @@ impl Store {
 
     /// Erases a note (e.g. at the end of its retention period). Supervisors only.
     pub fn erase_note(&self, actor: &Actor, id: NoteId, reason: &str) -> Result<()> {
-        self.erase(actor, "note", &id.to_string(), reason, |tx, now| {
+        self.erase_note_with(actor, id, reason, None)
+    }
+
+    pub(crate) fn erase_note_with(
+        &self,
+        actor: &Actor,
+        id: NoteId,
+        reason: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let erasure = Erasure {
+            kind: "note",
+            id: &id.to_string(),
+            reason,
+            detail,
+            unlinked: false,
+        };
+        self.erase(actor, erasure, |tx, now| {
             if tx.execute("DELETE FROM notes WHERE id = ?1", [id])? == 0 {
                 return Err(Error::not_found("note", id));
             }
@@ -94,21 +147,97 @@ impl Store {
         })
     }
 
+    /// Erases a patrol with its participants and track. Notes and contacts made on it stay
+    /// (their link to it dangles). Supervisors only.
+    pub fn erase_patrol(&self, actor: &Actor, id: PatrolId, reason: &str) -> Result<()> {
+        self.erase_patrol_with(actor, id, reason, None)
+    }
+
+    pub(crate) fn erase_patrol_with(
+        &self,
+        actor: &Actor,
+        id: PatrolId,
+        reason: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let id_text = id.to_string();
+        let erasure = Erasure {
+            kind: "patrol",
+            id: &id_text,
+            reason,
+            detail,
+            unlinked: true,
+        };
+        self.erase(actor, erasure, |tx, now| {
+            super::patrols::load_patrol(tx, id)?;
+            erase_with_children(tx, actor, RecordKind::Patrol, &id_text, reason, now)
+        })
+    }
+
+    /// Erases a problem with its steps and stage requests. Notes and contacts linked to it
+    /// stay (their link dangles). Supervisors only.
+    pub fn erase_problem(&self, actor: &Actor, id: ProblemId, reason: &str) -> Result<()> {
+        self.erase_problem_with(actor, id, reason, None)
+    }
+
+    pub(crate) fn erase_problem_with(
+        &self,
+        actor: &Actor,
+        id: ProblemId,
+        reason: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        let id_text = id.to_string();
+        let erasure = Erasure {
+            kind: "problem",
+            id: &id_text,
+            reason,
+            detail,
+            unlinked: true,
+        };
+        self.erase(actor, erasure, |tx, now| {
+            super::problems::load(tx, id)?;
+            erase_with_children(tx, actor, RecordKind::Problem, &id_text, reason, now)
+        })
+    }
+
+    /// Erases a follow-up (a promise to a member of the public). The contact stays.
+    /// Supervisors only.
+    pub fn erase_follow_up(&self, actor: &Actor, id: FollowUpId, reason: &str) -> Result<()> {
+        let id_text = id.to_string();
+        let erasure = Erasure {
+            kind: "follow_up",
+            id: &id_text,
+            reason,
+            detail: None,
+            unlinked: false,
+        };
+        self.erase(actor, erasure, |tx, now| {
+            super::follow_ups::load(tx, id)?;
+            erase_with_children(tx, actor, RecordKind::FollowUp, &id_text, reason, now)
+        })
+    }
+
     fn erase(
         &self,
         actor: &Actor,
-        kind: &'static str,
-        id: &str,
-        reason: &str,
+        erasure: Erasure<'_>,
         // Deletes the record, given the erasure's time (the tombstone's and the sync op's).
         delete: impl FnOnce(&Connection, DateTime<Utc>) -> Result<()>,
     ) -> Result<()> {
+        let Erasure {
+            kind,
+            id,
+            reason,
+            detail,
+            unlinked,
+        } = erasure;
         check::required_text("reason", reason, limits::SHORT_TEXT)?;
         if actor.role != Role::Supervisor {
             return Err(ValidationError::new("actor", Rule::SupervisorOnly).into());
         }
         let now = self.now();
-        self.write_as(Some(actor), |tx| {
+        let work = |tx: &rusqlite::Transaction<'_>| {
             delete(tx, now)?;
             search::unindex(tx, id)?;
             tx.execute(
@@ -116,13 +245,18 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![kind, id, t(now), actor.user_id, actor.device_id, reason.trim()],
             )?;
-            audit::append(
-                tx,
-                actor,
-                now,
-                AuditEvent::new(AuditAction::Erasure, kind, id).justified(reason.trim()),
-            )
-        })?;
+            let mut event =
+                AuditEvent::new(AuditAction::Erasure, kind, id).justified(reason.trim());
+            if let Some(detail) = detail {
+                event = event.detail(detail);
+            }
+            audit::append(tx, actor, now, event)
+        };
+        if unlinked {
+            self.write_as_unlinked(Some(actor), work)?;
+        } else {
+            self.write_as(Some(actor), work)?;
+        }
         self.scrub_after_erasure()
     }
 
@@ -134,4 +268,32 @@ impl Store {
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
+}
+
+/// What one erasure is: the tombstone's kind and id, why, the audit detail, and whether other
+/// records may link to it (then it runs with foreign keys off).
+struct Erasure<'a> {
+    kind: &'static str,
+    id: &'a str,
+    reason: &'a str,
+    detail: Option<&'a str>,
+    unlinked: bool,
+}
+
+/// Erases a record and the records hanging off it here (rows, conflicts, search entries) and
+/// queues an erasure op for each, so that the server and every device drop them too.
+fn erase_with_children(
+    conn: &Connection,
+    actor: &Actor,
+    kind: RecordKind,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (child_kind, child_id) in materialize::children(conn, kind, id)? {
+        materialize::erase(conn, child_kind, &child_id)?;
+        device_sync::erase_record(conn, actor, child_kind, &child_id, reason, now)?;
+    }
+    materialize::erase(conn, kind, id)?;
+    device_sync::erase_record(conn, actor, kind, id, reason, now)
 }

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0014_corrections.sql"),
     include_str!("../../migrations/0015_follow_up_referrals.sql"),
     include_str!("../../migrations/0016_contacts_place_optional.sql"),
+    include_str!("../../migrations/0017_retention.sql"),
 ];
 
 /// The schema version this build writes.

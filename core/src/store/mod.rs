@@ -29,6 +29,7 @@ pub mod queries;
 #[cfg(test)]
 mod query_plans;
 pub(crate) mod reference;
+pub(crate) mod retention;
 pub(crate) mod reviews;
 pub(crate) mod rows;
 pub(crate) mod search;
@@ -52,6 +53,7 @@ pub fn prepare_sqlcipher() {
     connection::initialise_sqlcipher_once();
 }
 pub use problems::{PendingApproval, StageDecision};
+pub use retention::{DueForReview, RetentionApplied};
 pub use reviews::{MemberQueue, ReviewQueueItem};
 pub use search::{SearchHit, SearchKind};
 
@@ -149,6 +151,33 @@ impl Store {
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = lock(&self.writer);
+        self.write_on(&mut conn, actor, f)
+    }
+
+    /// [`Store::write_as`] with foreign keys off, for an erasure that removes a record others
+    /// link to (a patrol or a problem named by notes and contacts): those links are left
+    /// dangling, as on a device that never received the record (see `device_sync::applying`).
+    /// Foreign keys are back on before the writer is released, whatever happened.
+    pub(crate) fn write_as_unlinked<T>(
+        &self,
+        actor: Option<&Actor>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let out = self.write_on(&mut conn, actor, f);
+        let restored = conn.pragma_update(None, "foreign_keys", "ON");
+        let out = out?;
+        restored?;
+        Ok(out)
+    }
+
+    fn write_on<T>(
+        &self,
+        conn: &mut Connection,
+        actor: Option<&Actor>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         lock(&self.touched).rows.clear();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;

@@ -28,13 +28,23 @@ fn start() -> DateTime<Utc> {
 }
 
 fn traced_store(dir: &std::path::Path, name: &str, seen: &Seen) -> Store {
-    let store = Store::open_with_clock(
-        dir.join(name),
-        &StoreKey::from_bytes([5; 32]),
-        // A day after the scenario's records: they happened before the store's now.
-        ManualClock::shared(start() + chrono::Duration::days(1)),
+    // A day after the scenario's records: they happened before the store's now.
+    traced_store_at(
+        dir,
+        name,
+        seen,
+        ManualClock::shared(start() + Duration::days(1)),
     )
-    .expect("open");
+}
+
+fn traced_store_at(
+    dir: &std::path::Path,
+    name: &str,
+    seen: &Seen,
+    clock: Arc<ManualClock>,
+) -> Store {
+    let store = Store::open_with_clock(dir.join(name), &StoreKey::from_bytes([5; 32]), clock)
+        .expect("open");
     let seen = Arc::clone(seen);
     super::lock(&store.writer)
         .trace_v2(
@@ -256,6 +266,16 @@ const BOUNDED_SCANS: &[(&str, &str)] = &[
 
 /// The plan lines of `sql` that scan a table.
 fn table_scans(store: &Store, sql: &str) -> Vec<String> {
+    plan_of(store, sql)
+        .into_iter()
+        .filter(|d| d.starts_with("SCAN ") && !d.contains("VIRTUAL TABLE"))
+        .filter(|d| d != "SCAN CONSTANT ROW")
+        .filter(|d| !BOUNDED_SCANS.iter().any(|(scan, _)| d == scan))
+        .collect()
+}
+
+/// The plan lines of `sql`.
+fn plan_of(store: &Store, sql: &str) -> Vec<String> {
     let conn = super::lock(&store.writer);
     let mut stmt = match conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")) {
         Ok(stmt) => stmt,
@@ -270,11 +290,6 @@ fn table_scans(store: &Store, sql: &str) -> Vec<String> {
         .collect::<rusqlite::Result<Vec<_>>>()
         .expect("plan rows");
     details
-        .into_iter()
-        .filter(|d| d.starts_with("SCAN ") && !d.contains("VIRTUAL TABLE"))
-        .filter(|d| d != "SCAN CONSTANT ROW")
-        .filter(|d| !BOUNDED_SCANS.iter().any(|(scan, _)| d == scan))
-        .collect()
 }
 
 #[test]
@@ -321,6 +336,136 @@ fn no_statement_on_the_write_path_scans_a_table() {
     assert!(
         scans.is_empty(),
         "statements on the write path scan a table:\n{}",
+        scans.join("\n")
+    );
+}
+
+/// Finding what the retention schedule has reached is an index range per kind: the device
+/// applies it at every launch and sync, and its cost must not grow with what it keeps.
+#[test]
+fn applying_the_retention_schedule_reads_index_ranges_not_tables() {
+    use crate::retention::{RetainedKind, RetentionSchedule, SCHEDULE_ID};
+    use crate::sync::protocol::{EnrolResponse, EnrolledUser};
+    let dir = tempfile::tempdir().expect("dir");
+    let seen: Seen = Arc::default();
+    let clock = ManualClock::shared(start() + Duration::days(1));
+    let device = traced_store_at(dir.path(), "device.db", &seen, clock.clone());
+    let (pcso, sergeant) = people(&device);
+    record_a_shift(&device, &pcso, &sergeant);
+    clock.advance(Duration::days(3));
+    device
+        .save_enrolment(
+            "https://sync.example",
+            &EnrolResponse {
+                device_id: pcso.device_id,
+                token: "ab".repeat(32),
+                user: EnrolledUser {
+                    id: pcso.user_id,
+                    display_name: "PCSO Alex".into(),
+                    role: pcso.role,
+                    team_id: None,
+                },
+                server_time: start(),
+            },
+            &Default::default(),
+        )
+        .expect("enrol");
+    let schedule = RetentionSchedule {
+        review_after_days: RetainedKind::ALL.iter().map(|&k| (k, 1)).collect(),
+        notice_days: 0,
+    };
+    let hlc = crate::sync::hlc::Hlc::new(1, DeviceId::new());
+    let fields = match serde_json::to_value(&schedule).expect("json") {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(name, value)| (name, FieldState { value, hlc }))
+            .collect(),
+        _ => unreachable!("a schedule is an object"),
+    };
+    device
+        .apply_pull_page(&PullResponse {
+            changes: vec![Change {
+                seq: 1,
+                kind: crate::sync::RecordKind::RetentionSchedule,
+                record_id: SCHEDULE_ID.into(),
+                fields,
+                erased: false,
+            }],
+            next_cursor: 1,
+            has_more: false,
+            server_time: start(),
+            epoch: None,
+        })
+        .expect("schedule");
+    let patrol = device
+        .patrols_between(start() - Duration::days(1), start() + Duration::days(1))
+        .expect("patrols")
+        .into_iter()
+        .next()
+        .expect("the shift's patrol");
+    device
+        .retain(
+            &sergeant,
+            RetainedKind::Patrol,
+            &patrol.id.to_string(),
+            device.now() + Duration::days(30),
+            "Linked to an investigation",
+        )
+        .expect("retain");
+    super::lock(&seen).clear();
+    let applied = device.apply_retention().expect("apply");
+    assert!(
+        applied.erased > 0,
+        "the shift's records had passed a one-day period"
+    );
+    assert!(
+        device.patrol(patrol.id).is_ok(),
+        "the retained patrol stays"
+    );
+
+    let statements = std::mem::take(&mut *super::lock(&seen));
+    assert!(
+        statements
+            .iter()
+            .any(|sql| sql.contains("personal_held = 1 OR ethnicity IS NOT NULL")),
+        "the trace saw the retention queries"
+    );
+    // Each kind's range is read through the index made for it (another index's range, e.g.
+    // every contact by time, would grow with the store).
+    for (query, index) in [
+        (
+            "ethnicity IS NOT NULL) AND occurred_at <=",
+            "contacts_personal_anchor",
+        ),
+        ("FROM notes WHERE 1 AND created_at <=", "notes_created"),
+        ("FROM patrols WHERE 1 AND", "patrols_retention_anchor"),
+        (
+            "stage = 'closed' AND stage_changed_at <=",
+            "problems_closed",
+        ),
+        (
+            "FROM retention_reviews WHERE record_kind",
+            "retention_reviews_due",
+        ),
+    ] {
+        let sql = statements
+            .iter()
+            .find(|sql| sql.contains(query))
+            .unwrap_or_else(|| panic!("the trace saw the query with {query}"));
+        let plan = plan_of(&device, sql).join("; ");
+        assert!(plan.contains(index), "{sql} reads {plan}, not {index}");
+    }
+    let scans: Vec<String> = statements
+        .iter()
+        .flat_map(|sql| {
+            table_scans(&device, sql)
+                .into_iter()
+                .map(move |plan| format!("{plan}  <-  {sql}"))
+        })
+        .collect();
+    assert!(
+        scans.is_empty(),
+        "applying the retention schedule scans a table:\n{}",
         scans.join("\n")
     );
 }

@@ -12,6 +12,7 @@ mod corrections_patrols;
 mod corrections_records;
 mod device_sync;
 mod erasure_and_audit;
+mod erasure_of_every_kind;
 mod patrols_and_notes;
 mod placeless_contacts;
 mod places_as_given;

@@ -810,3 +810,44 @@ fn raw_connection(f: &Fixture) -> rusqlite::Connection {
         .expect("key");
     conn
 }
+
+/// Issue 12 item 2: a problem shown with an offender or victim corner (which can name people)
+/// is a consultation, logged with the corners shown and never their values.
+#[test]
+fn showing_a_problem_that_names_people_logs_a_consultation_without_values() {
+    let t = team();
+    let p = t.open();
+    let shown = t.f.store.show_problem(&t.sup, p.id).expect("show");
+    assert_eq!(shown, t.f.store.problem(p.id).expect("problem"));
+    let consultations = |t: &Team| {
+        t.f.store
+            .audit_entries(Some(&p.id.to_string()))
+            .expect("audit")
+            .into_iter()
+            .filter(|e| e.action == AuditAction::Consultation)
+            .collect::<Vec<_>>()
+    };
+    assert!(consultations(&t).is_empty(), "no corner names anyone yet");
+    let triangle = AnalysisTriangle {
+        offender: Some("Tyler Brennock-Vance".into()),
+        location: Some("Marlowe underpass".into()),
+        ..AnalysisTriangle::default()
+    };
+    t.f.store
+        .update_analysis(&t.owner, p.id, triangle, vec![])
+        .expect("analysis");
+    t.f.store.show_problem(&t.sup, p.id).expect("show");
+    let logged = consultations(&t);
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].record_kind, "problem");
+    assert_eq!(logged[0].user_id, t.sup.user_id);
+    let detail = logged[0].detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.contains("offender") && !detail.contains("victim"),
+        "{detail}"
+    );
+    assert!(!format!("{:?}", logged[0]).contains("Brennock"));
+    // A plain read for the app's own logic logs nothing.
+    t.f.store.problem(p.id).expect("problem");
+    assert_eq!(consultations(&t).len(), 1);
+}

@@ -385,10 +385,11 @@ fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()>
     let id = lookup::contact(s, typed)?;
     let contact = s.store.contact(id)?;
     let nearby = s.store.nearby_contacts(id)?;
-    let follow_up = contact
-        .follow_up_id
-        .map(|f| s.store.follow_up(f))
-        .transpose()?;
+    // An erased follow-up leaves its id on the contact (on every device): shown as none.
+    let follow_up = match contact.follow_up_id.map(|f| s.store.follow_up(f)) {
+        Some(Err(beatbook_core::Error::NotFound { .. })) | None => None,
+        Some(found) => Some(found?),
+    };
     if json {
         return output::json(
             out,

@@ -37,6 +37,14 @@ pub enum Command {
         #[arg(long, value_name = "USER")]
         to: String,
     },
+    /// Erase a follow-up (the promise to a member of the public; its contact stays), leaving only a logged tombstone (supervisors).
+    Erase {
+        /// The follow-up's reference as lists show it (like 7KQ4-ZM2P), or its id.
+        id: String,
+        /// Why (logged).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// `beatbook followups`'s flags.
@@ -58,6 +66,7 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
         Command::Answer { id, outcome, at } => (id, outcome, at),
         Command::Reassign { id, to } => return reassign(s, &id, &to, json, out),
         Command::Amend(args) => return super::corrections::amend_follow_up(args, s, json, out),
+        Command::Erase { id, reason } => return erase(s, &id, &reason, json, out),
     };
     let id = lookup::follow_up(s, &id)?;
     let follow_up =
@@ -228,6 +237,30 @@ fn board(args: ListArgs, s: &Session, json: bool, out: &mut dyn Write) -> Result
         figures.open_past_72h,
         figures.pending,
         figures.cancelled,
+    )?;
+    Ok(())
+}
+
+/// Erases a follow-up, found among every contact's promises (not only your open ones).
+fn erase(s: &Session, typed: &str, reason: &str, json: bool, out: &mut dyn Write) -> Result<()> {
+    let id = crate::ids::resolve("follow-up", typed, || {
+        let (from, to) = (
+            DateTime::<Utc>::UNIX_EPOCH,
+            Utc::now() + chrono::Duration::days(365 * 100),
+        );
+        Ok(s.store
+            .contacts_between(from, to)?
+            .into_iter()
+            .filter_map(|c| c.follow_up_id))
+    })?;
+    s.store.erase_follow_up(&s.actor, id, reason)?;
+    if json {
+        return output::json(out, &serde_json::json!({ "erased": id }));
+    }
+    writeln!(
+        out,
+        "Erased follow-up {}; the audit log keeps who, when and why.",
+        id.short_ref()
     )?;
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod patrol;
 pub mod performance;
 pub mod problem;
 pub mod report;
+pub mod retention;
 pub mod review;
 pub mod search;
 pub mod sync;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Command::Export(cmd) => export::run(cmd, &session, json, out),
                 Command::Audit(args) => audit::run(args, &session, json, out),
                 Command::Conflicts(args) => conflicts::run(args, &session, json, out),
+                Command::Retention(cmd) => retention::run(cmd, &session, json, out),
                 Command::Keygen(_)
                 | Command::Init(_)
                 | Command::Enrol(_)

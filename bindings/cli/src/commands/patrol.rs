@@ -46,6 +46,14 @@ pub enum Command {
         /// The patrol's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
     },
+    /// Erase a patrol (with its track; its notes and contacts stay) entirely, leaving only a logged tombstone (supervisors).
+    Erase {
+        /// The patrol's reference as lists show it (like 7KQ4-ZM2P), or its id.
+        id: String,
+        /// Why (logged).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,6 +152,19 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
         Command::Show { id } => show(s, &id, json, out),
         Command::Amend(args) => corrections::amend_patrol(*args, s, json, out),
         Command::Cancel(args) => corrections::cancel_patrol(args, s, json, out),
+        Command::Erase { id, reason } => {
+            let id = lookup::patrol(s, &id)?;
+            s.store.erase_patrol(&s.actor, id, &reason)?;
+            if json {
+                return output::json(out, &serde_json::json!({ "erased": id }));
+            }
+            writeln!(
+                out,
+                "Erased patrol {}; the audit log keeps who, when and why.",
+                id.short_ref()
+            )?;
+            Ok(())
+        }
     }
 }
 

@@ -151,6 +151,14 @@ pub enum Command {
         /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
         id: String,
     },
+    /// Erase a problem with its steps and stage requests, leaving only a logged tombstone (supervisors).
+    Erase {
+        /// The problem's reference as lists show it (like 7KQ4-ZM2P), or its id.
+        id: String,
+        /// Why (logged).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 fn parse_measure(text: &str) -> std::result::Result<Measure, String> {
@@ -346,6 +354,19 @@ pub fn run(cmd: Command, s: &Session, json: bool, out: &mut dyn Write) -> Result
         ),
         Command::List { lap, lsoa } => list(s, lap, lsoa, json, out),
         Command::Show { id } => show(s, &id, json, out),
+        Command::Erase { id, reason } => {
+            let id = lookup::problem(s, &id)?;
+            s.store.erase_problem(&s.actor, id, &reason)?;
+            if json {
+                return output::json(out, &serde_json::json!({ "erased": id }));
+            }
+            writeln!(
+                out,
+                "Erased problem {} with its steps and stage requests; the audit log keeps who, when and why.",
+                id.short_ref()
+            )?;
+            Ok(())
+        }
     }
 }
 
@@ -459,7 +480,8 @@ fn write_requests(
 
 fn show(s: &Session, typed: &str, json: bool, out: &mut dyn Write) -> Result<()> {
     let id = lookup::problem(s, typed)?;
-    let problem = s.store.problem(id)?;
+    // Shown to a person: an offender or victim corner is logged as a consultation.
+    let problem = s.store.show_problem(&s.actor, id)?;
     let steps = s.store.problem_steps(id)?;
     let requests = s.store.stage_requests(id)?;
     if json {

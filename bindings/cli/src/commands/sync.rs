@@ -166,6 +166,16 @@ pub fn write_report(
             report.changed
         ),
     )?;
+    if report.retention_dropped > 0 {
+        output::field(
+            out,
+            "Retention",
+            format!(
+                "{} past its review date dropped from this device",
+                output::count(report.retention_dropped as usize, "record", "records")
+            ),
+        )?;
+    }
     if report.unreadable > 0 {
         output::field(
             out,

@@ -16,6 +16,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args, s: &Session, json: bool, out: &mut dyn Write) -> Result<()> {
+    // The start of a shift: what has passed its review date leaves this device first
+    // (`beatbook retention`).
+    s.store.apply_retention()?;
     let (start, end) = match args.date {
         Some(day) => (day.start(), day.end()),
         None => dates::today(),

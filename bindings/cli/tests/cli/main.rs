@@ -5,6 +5,7 @@
 mod corrections;
 mod places;
 mod report;
+mod retention;
 mod server_smoke;
 mod shift;
 mod supervisor;

@@ -119,14 +119,19 @@ impl Officer {
 
     /// keygen and init as a PCSO with the demo areas.
     pub(crate) fn set_up() -> Officer {
+        Officer::set_up_as("PCSO Sam Patel", "pcso")
+    }
+
+    /// keygen and init as `name` in `role` with the demo areas.
+    pub(crate) fn set_up_as(name: &str, role: &str) -> Officer {
         let officer = Officer::new();
         officer.ok(&["keygen", "--out", path_str(&officer.key())]);
         officer.ok(&[
             "init",
             "--name",
-            "PCSO Sam Patel",
+            name,
             "--role",
-            "pcso",
+            role,
             "--team",
             "Northvale NPT",
             "--lap",

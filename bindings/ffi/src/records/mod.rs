@@ -8,6 +8,7 @@ mod corrections;
 mod field;
 mod problem;
 mod queries;
+mod retention;
 mod supervisor;
 mod sync;
 
@@ -16,5 +17,6 @@ pub use corrections::*;
 pub use field::*;
 pub use problem::*;
 pub use queries::*;
+pub use retention::*;
 pub use supervisor::*;
 pub use sync::*;

@@ -130,6 +130,9 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Records changed here by what was pulled.
     pub changed: u64,
+    /// Records (and contacts' personal details) dropped from this device by the retention
+    /// schedule during the sync; nothing of it is sent.
+    pub retention_dropped: u64,
     /// Changes still waiting to be sent.
     pub pending: u64,
     pub open_conflicts: u64,
@@ -148,6 +151,7 @@ impl From<CoreReport> for SyncReport {
             restamped: r.restamped,
             pulled: r.pulled,
             changed: r.changed,
+            retention_dropped: r.retention_dropped,
             pending: r.pending,
             open_conflicts: r.open_conflicts,
             bytes_sent: r.bytes_sent,

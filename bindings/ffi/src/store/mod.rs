@@ -9,6 +9,7 @@ mod corrections;
 mod field;
 mod problems;
 mod queries;
+mod retention;
 mod supervisor;
 
 pub use supervisor::ReportArea;

@@ -18,8 +18,13 @@ impl Store {
         Ok(store.open_problem(&actor, new.try_into()?)?.into())
     }
 
+    /// The problem, to be shown: an offender or victim corner in its analysis triangle
+    /// (which can name people) logs a consultation (s.62).
     pub fn problem(&self, problem_id: String) -> Result<Problem> {
-        Ok(self.core()?.problem(id("problem_id", &problem_id)?)?.into())
+        let (store, actor) = self.acting()?;
+        Ok(store
+            .show_problem(&actor, id("problem_id", &problem_id)?)?
+            .into())
     }
 
     pub fn problems(&self) -> Result<Vec<Problem>> {

@@ -121,6 +121,11 @@ class MobileScenario(unittest.TestCase):
         for name in ["cal", "dee"]:
             user = admin("create-user", "--name", name.title(), "--role", "pcso", "--team", other)
             cls.codes[name] = admin("enrol-code", "--user", user)
+        # The retention scenario's sergeant, in a team of their own.
+        retention_team = admin("create-team", "--name", "Python Retention NPT")
+        user = admin("create-user", "--name", "Rex", "--role", "supervisor",
+                     "--team", retention_team)
+        cls.codes["rex"] = admin("enrol-code", "--user", user)
 
     @classmethod
     def tearDownClass(cls):
@@ -140,6 +145,16 @@ class MobileScenario(unittest.TestCase):
         trust = store.enrolment().trust
         self.assertEqual(trust.pinned_server_keys, [pin])
         self.assertIsNone(trust.private_ca_pem)
+
+    def test_nothing_is_due_or_dropped_until_a_schedule_is_set(self):
+        rex = Device(self.tmp.name, "rex", self.codes["rex"])
+        self.assertEqual(rex.store.retention_schedule().periods, [])
+        self.assertEqual(rex.store.retention_due(), [])
+        applied = rex.store.apply_retention()
+        self.assertEqual((applied.redacted, applied.erased), (0, 0))
+        report = rex.sync()
+        self.assertEqual(report.retention_dropped, 0)
+        self.assertEqual(rex.store.retention_due(), [])
 
     def test_corrections_travel_with_their_reasons(self):
         cal = Device(self.tmp.name, "cal", self.codes["cal"])

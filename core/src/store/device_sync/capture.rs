@@ -35,6 +35,8 @@ pub(crate) const TRACKED_TABLES: &[&str] = &[
     "reviews",
     // A conflict's resolution is a local edit of its record.
     "conflicts",
+    // A supervisor's decision to retain a record at review.
+    "retention_reviews",
 ];
 
 /// Rows touched by the current write transaction, filled by the update hook.

@@ -40,6 +40,10 @@ pub struct PageApplied {
     /// later checkpoint (the raw-page scan, `tests/tests/e2e/raw_scan.rs`, found it there).
     #[serde(default)]
     pub redacted: usize,
+    /// Whether this page changed the retention schedule or a decision to retain: the device
+    /// then applies the schedule again (`Store::apply_retention`).
+    #[serde(default)]
+    pub retention_changed: bool,
     /// Records held back until fields they require arrive (counted in sync status).
     pub waiting: usize,
     /// Records this build cannot write, with the reason (counted in sync status as
@@ -72,6 +76,10 @@ pub(super) fn apply_page(
     let PageState { records, mut held } = load(conn, changes)?;
     let receiver = received_log::receiver(conn)?;
     let plan = pull_plan::plan_page(changes, &records);
+    let in_page: std::collections::BTreeSet<(RecordKind, &str)> = changes
+        .iter()
+        .map(|c| (c.kind, c.record_id.as_str()))
+        .collect();
     let mut applied = PageApplied {
         changed: plan.changed(),
         ..PageApplied::default()
@@ -82,6 +90,25 @@ pub(super) fn apply_page(
             RecordPlan::Skip(_) => {}
             RecordPlan::Erase => {
                 applied.erased += 1;
+                applied.retention_changed |= is_retention(kind);
+                // What hangs off it goes with it, even if its own erasure is not in the page
+                // (the server's disposal of a problem names the problem only).
+                for (child_kind, child_id) in materialize::children(conn, kind, id)? {
+                    if in_page.contains(&(child_kind, child_id.as_str())) {
+                        continue; // its own change in this page erases it
+                    }
+                    materialize::erase(conn, child_kind, &child_id)?;
+                    forget_erased(conn, child_kind, &child_id)?;
+                    received_log::log_arrival(
+                        conn,
+                        receiver.as_ref(),
+                        child_kind,
+                        &child_id,
+                        true,
+                        now,
+                    )?;
+                    held.remove(&(child_kind, child_id));
+                }
                 materialize::erase(conn, kind, id)?;
                 forget_erased(conn, kind, id)?;
                 received_log::log_arrival(conn, receiver.as_ref(), kind, id, true, now)?;
@@ -92,6 +119,7 @@ pub(super) fn apply_page(
                 let object = merged_values(conn, change, write, held.get(&key))?;
                 match write_record(conn, kind, id, &object, now)? {
                     Materialized::Written => {
+                        applied.retention_changed |= is_retention(kind);
                         if held.remove(&key).is_some() {
                             sync_records::release(conn, kind, id)?;
                         }
@@ -128,6 +156,14 @@ pub(super) fn apply_page(
     }
     sync_records::save_all_clocks(conn, &plan.clocks)?;
     Ok(applied)
+}
+
+/// Whether a record of `kind` is one the retention schedule is applied from.
+fn is_retention(kind: RecordKind) -> bool {
+    matches!(
+        kind,
+        RecordKind::RetentionSchedule | RecordKind::RetentionReview
+    )
 }
 
 /// Whether writing this record deleted a contact's personal details (a redaction: its
@@ -242,7 +278,7 @@ pub(super) fn write_record(
 
 /// Forgets an erased record's sync state and queued changes, and remembers that it was
 /// erased so that later copies are ignored.
-pub(super) fn forget_erased(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
+pub(crate) fn forget_erased(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
     sync_records::forget(conn, kind, id)?;
     outbox_forget_record(conn, kind, id)?;
     conn.prepare_cached("INSERT OR IGNORE INTO sync_erased (kind, record_id) VALUES (?1, ?2)")?

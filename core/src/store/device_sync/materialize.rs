@@ -149,11 +149,12 @@ pub(crate) fn materialize(
                 reason: format!("{kind}: field `geojson` must be text"),
             }),
         },
-        RecordKind::RetentionSchedule | RecordKind::RetentionReview => {
-            Ok(Materialized::Unreadable {
-                reason: format!("{kind}: not stored by this build yet"),
-            })
-        }
+        RecordKind::RetentionSchedule => parse_and_write(kind, object, |s| {
+            crate::store::retention::records::write_schedule(conn, s)
+        }),
+        RecordKind::RetentionReview => parse_and_write(kind, object, |r| {
+            crate::store::retention::records::write_review(conn, id, r)
+        }),
     }
 }
 
@@ -187,8 +188,9 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
         RecordKind::User => &["DELETE FROM users WHERE id = ?1"],
         RecordKind::Team => &["DELETE FROM teams WHERE id = ?1"],
         RecordKind::PriorityArea => &["DELETE FROM priority_areas WHERE id = ?1"],
-        RecordKind::AreaBoundaries | RecordKind::RetentionSchedule => &[],
-        RecordKind::RetentionReview => &[],
+        RecordKind::AreaBoundaries => &[],
+        RecordKind::RetentionSchedule => &["DELETE FROM retention_schedule WHERE ?1 IS NOT NULL"],
+        RecordKind::RetentionReview => &["DELETE FROM retention_reviews WHERE id = ?1"],
         RecordKind::Review => &[
             "DELETE FROM reviewed_items WHERE review_id = ?1",
             "DELETE FROM reviews WHERE id = ?1",
@@ -201,6 +203,47 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
     conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?
         .execute([id])?;
     search::unindex(conn, id)
+}
+
+/// The records that hang off `kind`/`id` and go when it is erased, each a synced record of its
+/// own: a contact's personal details and follow-up, a problem's steps and stage requests.
+pub(crate) fn children(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+) -> Result<Vec<(RecordKind, String)>> {
+    let queries: &[(RecordKind, &str)] = match kind {
+        RecordKind::Contact => &[
+            (
+                RecordKind::ContactPersonal,
+                "SELECT id FROM contacts
+                 WHERE id = ?1 AND (personal_held = 1 OR ethnicity IS NOT NULL)",
+            ),
+            (
+                RecordKind::FollowUp,
+                "SELECT follow_up_id FROM contacts WHERE id = ?1 AND follow_up_id IS NOT NULL",
+            ),
+        ],
+        RecordKind::Problem => &[
+            (
+                RecordKind::ProblemStep,
+                "SELECT id FROM problem_steps WHERE problem_id = ?1",
+            ),
+            (
+                RecordKind::StageRequest,
+                "SELECT id FROM stage_requests WHERE problem_id = ?1",
+            ),
+        ],
+        _ => &[],
+    };
+    let mut out = Vec::new();
+    for (child, sql) in queries {
+        let mut stmt = conn.prepare_cached(sql)?;
+        for child_id in stmt.query_map([id], |r| r.get::<_, String>(0))? {
+            out.push((*child, child_id?));
+        }
+    }
+    Ok(out)
 }
 
 fn problem(conn: &Connection, p: &Problem) -> Result<()> {

@@ -9,7 +9,7 @@ pub(super) mod conflicts;
 pub mod epoch;
 mod held_retry;
 mod incoming;
-mod materialize;
+pub(crate) mod materialize;
 mod received_log;
 pub(crate) mod record_json;
 mod restamp;
@@ -478,6 +478,13 @@ pub(crate) fn erase_record(
     };
     capture::permit(actor, None, &op, &Default::default())?;
     capture::enqueue(conn, &op)
+}
+
+pub(crate) use incoming::forget_erased;
+
+/// Who this device is (its enrolled user), to log as; `None` for a store never enrolled.
+pub(crate) fn device_user(conn: &Connection) -> Result<Option<Actor>> {
+    received_log::receiver(conn)
 }
 
 /// Drops a record's queued, unsent ops (after an erasure, or a redaction that replaces its

@@ -12,6 +12,7 @@ use crate::ids::{
 };
 use crate::model::{ContactPersonalData, PersonalDetails, PriorityArea, Team};
 use crate::store::reference::user_from_row;
+use crate::store::retention::records as retention;
 use crate::store::rows::{from_json, OptionalRow};
 use crate::store::{contacts, follow_ups, notes, patrols, problems, reviews};
 use crate::sync::protocol::RecordKind;
@@ -35,6 +36,7 @@ pub(crate) fn kinds_of_table(table: &str) -> &'static [RecordKind] {
         "stage_requests" => &[RecordKind::StageRequest],
         "reviews" => &[RecordKind::Review],
         "conflicts" => &[RecordKind::Conflict],
+        "retention_reviews" => &[RecordKind::RetentionReview],
         _ => &[],
     }
 }
@@ -142,7 +144,8 @@ pub(crate) fn load(conn: &Connection, kind: RecordKind, id: &str) -> Result<Opti
                     Value::String(geojson),
                 )]))
             }),
-        RecordKind::RetentionSchedule | RecordKind::RetentionReview => None,
+        RecordKind::RetentionSchedule => retention::load_schedule(conn)?.map(|r| json(&r)),
+        RecordKind::RetentionReview => retention::load_review(conn, id)?.map(|r| json(&r)),
     };
     found.transpose()
 }

@@ -6,6 +6,7 @@
 
 mod approvals;
 mod responses;
+mod shown;
 mod stages;
 
 pub use approvals::PendingApproval;

@@ -28,6 +28,8 @@ mod transport;
 #[cfg(test)]
 mod audit_upload_tests;
 #[cfg(test)]
+mod retention_tests;
+#[cfg(test)]
 mod test_server;
 #[cfg(test)]
 mod tests;
@@ -129,6 +131,10 @@ pub struct SyncReport {
     pub epoch_changes: u32,
     /// This device's own changes queued again because the restored server lacked them.
     pub resent: u64,
+    /// Records (and contacts' personal details) dropped from this device by the retention
+    /// schedule during this sync: before the push, and after a pull that changed the schedule
+    /// or a decision (`Store::apply_retention`; nothing of it is pushed).
+    pub retention_dropped: u64,
     /// Ops still queued when the sync ended (recorded meanwhile, or still refused for the
     /// device's clock after the re-stamps).
     pub pending: u64,
@@ -282,6 +288,7 @@ impl SyncClient {
             report: SyncReport::default(),
             traffic: Traffic::default(),
             clock_refused: 0,
+            retention_changed: false,
         };
         let result = self.run(store, &mut run);
         let mut report = run.report;
@@ -337,6 +344,9 @@ impl SyncClient {
     fn run(&self, store: &Store, run: &mut Run<'_>) -> Result<(), SyncError> {
         run.cancel.check()?;
         let token = self.enrolled_token(store)?;
+        // What has passed its date leaves this device before anything is sent: nothing of it
+        // is pushed (the server disposes by its own sweep).
+        self.apply_retention(store, run)?;
         // A re-sync interrupted earlier finishes its pull before anything else is pushed: the
         // changes it re-sends go first.
         let pushed = match store.replaying()? {
@@ -358,6 +368,9 @@ impl SyncClient {
         // Records an older build held as unreadable are written now if this build reads them.
         store.retry_unreadable_records()?;
         self.pull(store, &token, run)?;
+        if std::mem::take(&mut run.retention_changed) {
+            self.apply_retention(store, run)?;
+        }
         if store.replaying()? {
             // The pull from 0 is through: queue what the restored server lacks, and send it.
             run.report.resent += store.finish_replay()?;
@@ -366,6 +379,13 @@ impl SyncClient {
         let status = store.sync_status()?;
         run.report.pending = status.pending_changes;
         run.report.open_conflicts = status.open_conflicts;
+        Ok(())
+    }
+
+    /// Applies the retention schedule here, counting what it dropped.
+    fn apply_retention(&self, store: &Store, run: &mut Run<'_>) -> Result<(), SyncError> {
+        let applied = store.apply_retention()?;
+        run.report.retention_dropped += (applied.redacted + applied.erased) as u64;
         Ok(())
     }
 
@@ -522,6 +542,7 @@ impl SyncClient {
             run.report.pulled += received;
             run.report.changed += applied.changed as u64;
             run.report.unreadable += applied.unreadable.len() as u64;
+            run.retention_changed |= applied.retention_changed;
             run.progress(SyncPhase::Pull, done, None);
             match next {
                 None => return Ok(PullEnd::Through),
@@ -594,6 +615,8 @@ struct Run<'a> {
     traffic: Traffic,
     /// Ops the last push answer refused for the device's clock (after the re-stamps ran out).
     clock_refused: u64,
+    /// Whether a pulled page changed the retention schedule or a decision to retain.
+    retention_changed: bool,
 }
 
 impl Run<'_> {
