@@ -128,6 +128,7 @@ pub(crate) fn filter() -> FeedFilter {
         member: UserId::new(),
         global_kinds: RecordKind::ALL.to_vec(),
         echoes_of: None,
+        retention: None,
     }
 }
 

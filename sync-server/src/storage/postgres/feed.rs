@@ -49,6 +49,12 @@ fn feed_sql(filter: &FeedFilter, after: u64, limit: i64) -> StorageResult<(Strin
         ),
         None => "TRUE".into(),
     };
+    // Expired governed records are left out: one primary-key probe of the retention index
+    // per row (`retention_index::Cutoffs`).
+    let not_echo = match &filter.retention {
+        Some(cutoffs) => format!("{not_echo} AND {}", cutoffs.not_expired_sql("TRUE")),
+        None => not_echo,
+    };
     let mut arms = Vec::new();
     if !filter.global_kinds.is_empty() {
         arms.push(format!(
@@ -209,6 +215,7 @@ mod tests {
             member,
             global_kinds: vec![RecordKind::User],
             echoes_of: Some(DeviceId::new()),
+            retention: None,
         };
         let (sql, params) = feed_sql(&filter, 0, 26).expect("sql");
         let mut client = storage.client().expect("client");

@@ -60,6 +60,10 @@ fn write_one(
         let (companion, _) = load(tx, kind, &target.record_id)?;
         current.companion = companion.exists.then_some(companion.state);
     }
+    if let Some((kind, id)) = crate::storage::reviewed_record(target.kind, &target.record_id) {
+        let (reviewed, _) = load(tx, kind, &id)?;
+        current.reviewed = (reviewed.exists && !reviewed.state.erased).then_some(reviewed.meta);
+    }
     let (outcome, seq, erased) = match decide(&current) {
         Decision::Reject { code, message } => {
             return Ok((WriteOutcome::Rejected { code, message }, false));
@@ -95,6 +99,7 @@ fn write_one(
                 extra.is_empty() && !cascade_erase,
             );
             let seq = upsert(tx, &record, target.now_ms, echo.as_deref())?;
+            super::retention::index(tx, &record)?;
             for row in &extra {
                 upsert(tx, row, target.now_ms, None)?;
             }
@@ -128,7 +133,7 @@ fn write_one(
 
 /// The record's current state (empty and `exists: false` if never written), and where its
 /// latest change sits in the feed.
-fn load(
+pub(super) fn load(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
@@ -182,6 +187,7 @@ fn load(
             erased,
         },
         companion: None,
+        reviewed: None,
     };
     Ok((current, Some(previous)))
 }
@@ -289,12 +295,21 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     const COLUMNS: &str =
         "r.seq, r.kind, r.record_id, r.subject_kind, r.field_values, r.erased, r.clocks";
     // `?5`: the pulling device; its own echo-free changes are left out.
-    const NOT_ECHO: &str = "(?5 IS NULL OR r.echo_device IS NOT ?5)";
+    const ECHO: &str = "(?5 IS NULL OR r.echo_device IS NOT ?5)";
+    // Expired governed records are left out: one primary-key probe of the retention index
+    // per row (`retention_index::Cutoffs`).
+    let not_expired = filter
+        .retention
+        .as_ref()
+        .map(|cutoffs| format!(" AND {}", cutoffs.not_expired_sql("1")))
+        .unwrap_or_default();
+    let not_echo = format!("{ECHO}{not_expired}");
+    let admit = not_echo.as_str();
     let mut arms = Vec::new();
     if !filter.global_kinds.is_empty() {
         arms.push(format!(
             "SELECT {COLUMNS} FROM records r INDEXED BY records_team_seq
-             WHERE r.team_id IS NULL AND r.seq > ?1 AND r.kind IN ({}) AND {NOT_ECHO}
+             WHERE r.team_id IS NULL AND r.seq > ?1 AND r.kind IN ({}) AND {admit}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.global_kinds)
         ));
@@ -302,7 +317,7 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     if filter.team_id.is_some() && !filter.team_kinds.is_empty() {
         arms.push(format!(
             "SELECT {COLUMNS} FROM records r INDEXED BY records_team_seq
-             WHERE r.team_id = ?2 AND r.seq > ?1 AND r.kind IN ({}) AND {NOT_ECHO}
+             WHERE r.team_id = ?2 AND r.seq > ?1 AND r.kind IN ({}) AND {admit}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.team_kinds)
         ));
@@ -314,7 +329,7 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
             "SELECT {COLUMNS} FROM record_members m
                CROSS JOIN records r ON r.kind = m.kind AND r.record_id = m.record_id
              WHERE m.user_id = ?3 AND m.kind IN ({}) AND r.team_id = ?2 AND r.seq > ?1
-               AND {NOT_ECHO}
+               AND {admit}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.member_kinds)
         ));

@@ -43,6 +43,7 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
         member,
         global_kinds: vec![RecordKind::User],
         echoes_of: Some(DeviceId::new()),
+        retention: None,
     };
     let mut steps = Vec::new();
     for total in [500, 5_000] {
