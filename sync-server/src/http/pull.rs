@@ -130,7 +130,12 @@ pub async fn pull(
         Some(_) => return Err(ApiError::bad_request("echoes must be include, or absent")),
     }
     let requested = params.cursor;
+    let now = state.config.clock.now();
     let (page, after) = crate::http::request_id::in_request(move || {
+        // Nothing past its retention date is served, swept yet or not (`retention_index`).
+        let schedule = crate::retention::current_schedule(&*storage)
+            .map_err(crate::retention::ScheduleError::into_storage)?;
+        filter.retention = Some(crate::storage::retention_index::Cutoffs::at(&schedule, now));
         let page = storage.feed_page_within(&filter, requested, limit, MAX_PULL_PAGE_BYTES)?;
         if requested > page.head {
             tracing::warn!(

@@ -166,7 +166,7 @@ pub async fn push(
     let pulled_through = envelope.pulled_through;
     let ctx = PushContext {
         principal,
-        now: Utc::now(),
+        now: state.config.clock.now(),
         max_skew_ms: state.config.max_clock_skew_ms,
         earliest_record_time: state.config.earliest_record_time,
         server_node,
