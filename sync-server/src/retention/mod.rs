@@ -20,5 +20,3 @@ pub use erase::{erase, EraseError};
 pub use schedule::{current_schedule, ScheduleChange, ScheduleError};
 pub use sweep::{sweep, SweepReport};
 
-#[cfg(test)]
-mod tests;
