@@ -19,4 +19,3 @@ pub use due::{due_for_review, DueRecord};
 pub use erase::{erase, EraseError};
 pub use schedule::{current_schedule, ScheduleChange, ScheduleError};
 pub use sweep::{sweep, SweepReport};
-

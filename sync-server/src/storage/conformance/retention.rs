@@ -237,7 +237,10 @@ pub(crate) fn a_pull_never_serves_a_record_past_its_date_but_serves_its_erasure(
     assert!(after.contains(&personal("c2")));
     // Once swept, the redaction is served.
     let report = retention::sweep(storage, at(180)).expect("sweep");
-    assert_eq!(report.disposed.get(&RetainedKind::ContactPersonal), Some(&1));
+    assert_eq!(
+        report.disposed.get(&RetainedKind::ContactPersonal),
+        Some(&1)
+    );
     assert!(served(at(180)).contains(&personal("c1")));
     let redacted = state(storage, RecordKind::ContactPersonal, "c1");
     assert!(redacted.fields.values().all(|f| f.value.is_null()));
@@ -257,7 +260,10 @@ pub(crate) fn the_sweep_redacts_personal_details_at_their_date_and_logs_it(
         "Ada Example"
     );
     let report = retention::sweep(storage, at(180)).expect("sweep");
-    assert_eq!(report.disposed.get(&RetainedKind::ContactPersonal), Some(&1));
+    assert_eq!(
+        report.disposed.get(&RetainedKind::ContactPersonal),
+        Some(&1)
+    );
     let personal = state(storage, RecordKind::ContactPersonal, "c1");
     assert!(!personal.erased);
     assert!(personal.fields.values().all(|f| f.value.is_null()));
@@ -275,7 +281,10 @@ pub(crate) fn the_sweep_redacts_personal_details_at_their_date_and_logs_it(
     );
     assert!(!format!("{entry:?}").contains("Ada"));
     // Idempotent.
-    assert_eq!(retention::sweep(storage, at(400)).expect("sweep").total(), 0);
+    assert_eq!(
+        retention::sweep(storage, at(400)).expect("sweep").total(),
+        0
+    );
     assert_eq!(erasures(storage).len(), 1);
 }
 
@@ -337,7 +346,14 @@ pub(crate) fn an_administrator_erases_any_kind_with_its_children_and_a_reason(
     let storage = storage.as_ref();
     let team = team(storage);
     let erase = |kind, id: &str| {
-        retention::erase(storage, kind, id, "Court order 12/3", Some("Avery Admin"), at(1))
+        retention::erase(
+            storage,
+            kind,
+            id,
+            "Court order 12/3",
+            Some("Avery Admin"),
+            at(1),
+        )
     };
     // Unknown: a clear error, nothing written.
     let head = storage.feed_head().expect("head");
@@ -367,7 +383,13 @@ pub(crate) fn an_administrator_erases_any_kind_with_its_children_and_a_reason(
         json!({"id": "f2", "contact_id": "c2"}),
     );
     put_in(storage, team, RecordKind::Note, "n1", json!({"id": "n1"}));
-    put_in(storage, team, RecordKind::Patrol, "pa1", json!({"id": "pa1"}));
+    put_in(
+        storage,
+        team,
+        RecordKind::Patrol,
+        "pa1",
+        json!({"id": "pa1"}),
+    );
     problem(storage, team, "p1", "analysis", 0);
     problem(storage, team, "p2", "analysis", 0);
 
@@ -430,7 +452,8 @@ pub(crate) fn the_schedule_is_validated_before_it_is_written(storage: &Arc<dyn S
     ] {
         let refused = schedule::change_schedule(storage, change).expect_err("refused");
         assert!(
-            refused.to_string().contains("review_after_days") || refused.to_string().contains("notice_days"),
+            refused.to_string().contains("review_after_days")
+                || refused.to_string().contains("notice_days"),
             "{refused}"
         );
     }

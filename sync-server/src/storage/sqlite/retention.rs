@@ -185,3 +185,141 @@ pub(super) fn children(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::sqlite::migrations::{convert_step, migrate, MIGRATIONS};
+    use crate::storage::sqlite::{open_test_file, private_tempdir, SqliteStorage};
+    use crate::storage::SyncStorage;
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let rows = stmt
+            .query_map(params!["contact", 0_i64, None::<String>, 10_i64], |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("plan")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows");
+        rows.join("; ")
+    }
+
+    #[test]
+    fn what_is_expired_is_an_index_range_never_a_scan() {
+        let dir = private_tempdir();
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+        let conn = open_test_file(storage.path());
+        let anchor = plan(&conn, ANCHOR_RANGE);
+        assert!(
+            anchor.contains(
+                "SEARCH retention_index USING INDEX retention_by_anchor (kind=? AND anchor_ms<?)"
+            ),
+            "{anchor}"
+        );
+        let until = plan(&conn, UNTIL_RANGE);
+        assert!(
+            until.contains("SEARCH retention_index USING INDEX retention_by_until (kind=? AND retained_until_ms<?)"),
+            "{until}"
+        );
+        for p in [&anchor, &until] {
+            assert!(!p.contains("SCAN"), "{p}");
+        }
+        let mut stmt = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT kind, record_id FROM retention_index
+                 WHERE parent_kind = ?1 AND parent_id = ?2 AND held = 1 ORDER BY kind, record_id",
+            )
+            .expect("explain");
+        let children: Vec<String> = stmt
+            .query_map(params!["contact", "c1"], |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(
+            children
+                .iter()
+                .any(|p| p.contains("USING INDEX retention_by_parent")),
+            "{children:?}"
+        );
+    }
+
+    #[test]
+    fn a_version_8_store_gets_its_retention_index_from_its_records() {
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::Hlc;
+        let dir = private_tempdir();
+        let path = dir.path().join(crate::storage::sqlite::DB_FILE);
+        crate::storage::sqlite::permissions::prepare_file(&path).expect("a private file");
+        let mut conn = open_test_file(&path);
+        for (name, sql) in &MIGRATIONS[..8] {
+            conn.execute_batch(sql).expect("old schema");
+            if let Some(step) = convert_step(name) {
+                step(&conn).expect("old step");
+            }
+        }
+        conn.pragma_update(None, "user_version", 8)
+            .expect("version");
+        let hlc = Hlc::new(1, beatbook_core::ids::DeviceId::new());
+        let put = |kind: &str, id: &str, fields: serde_json::Value| {
+            let serde_json::Value::Object(map) = fields else {
+                panic!("an object")
+            };
+            let fields: crate::storage::compact::Fields = map
+                .into_iter()
+                .map(|(k, value)| (k, FieldState { value, hlc }))
+                .collect();
+            let (values, clocks) = crate::storage::compact::split(&fields).expect("split");
+            conn.execute(
+                "INSERT INTO records (kind, record_id, field_values, clocks, seq, created_at,
+                   updated_at) VALUES (?1, ?2, ?3, ?4, (SELECT count(*) + 1 FROM records), 1, 1)",
+                params![kind, id, values, clocks],
+            )
+            .expect("an old record");
+        };
+        put(
+            "contact",
+            "c1",
+            serde_json::json!({"id": "c1", "occurred_at": "2026-01-01T00:00:00Z"}),
+        );
+        put(
+            "contact_personal",
+            "c1",
+            serde_json::json!({"details": {"name": "Ada Example"}}),
+        );
+        put(
+            "follow_up",
+            "f1",
+            serde_json::json!({"id": "f1", "contact_id": "c1"}),
+        );
+        migrate(&mut conn).expect("upgrade");
+        let held: Vec<(String, bool, Option<i64>)> = conn
+            .prepare("SELECT kind, held, anchor_ms FROM retention_index ORDER BY kind")
+            .expect("read")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        let anchor = Some(1_767_225_600_000);
+        assert_eq!(
+            held,
+            [
+                ("contact".to_owned(), true, anchor),
+                ("contact_personal".to_owned(), true, anchor),
+                ("follow_up".to_owned(), true, None),
+            ]
+        );
+        drop(conn);
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("storage");
+        assert_eq!(
+            storage
+                .retention_children(RetainedKind::Contact, "c1")
+                .expect("children"),
+            [(RecordKind::FollowUp, "f1".to_owned())]
+        );
+    }
+}

@@ -43,7 +43,11 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
         member,
         global_kinds: vec![RecordKind::User],
         echoes_of: Some(DeviceId::new()),
-        retention: None,
+        // With the retention probe: one primary-key lookup a row, still no scan.
+        retention: Some(crate::storage::retention_index::Cutoffs {
+            now_ms: 1,
+            anchors: vec![(RecordKind::Note, 0)],
+        }),
     };
     let mut steps = Vec::new();
     for total in [500, 5_000] {
