@@ -365,6 +365,8 @@ mod retention_rules;
 #[cfg(test)]
 mod legacy_tests;
 #[cfg(test)]
+mod retention_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(test)]

@@ -176,6 +176,23 @@ mod tests {
     }
 
     #[test]
+    fn every_role_receives_the_schedule_and_its_teams_decisions_to_retain() {
+        for role in [Role::Officer, Role::Pcso, Role::Volunteer, Role::Supervisor] {
+            let p = principal(role);
+            let filter = feed_filter(&p);
+            assert!(
+                filter.global_kinds.contains(&RecordKind::RetentionSchedule),
+                "{role}"
+            );
+            assert!(
+                filter.team_kinds.contains(&RecordKind::RetentionReview),
+                "{role}"
+            );
+            assert!(may_receive(&p, &row(RecordKind::RetentionReview, None)));
+        }
+    }
+
+    #[test]
     fn reviews_reach_supervisors_only() {
         let supervisor = principal(Role::Supervisor);
         assert!(feed_filter(&supervisor)
