@@ -101,7 +101,8 @@ pub fn run(storage: &dyn SyncStorage, command: RetentionCommand) -> Result<(), A
             let report = retention::sweep(storage, clock.now()).map_err(invalid)?;
             for kind in RetainedKind::ALL {
                 println!(
-                    "{kind:<17} {}",
+                    "{:<17} {}",
+                    kind.as_str(),
                     report.disposed.get(kind).copied().unwrap_or(0)
                 );
             }

@@ -106,8 +106,13 @@ pub fn describe(schedule: &RetentionSchedule) -> String {
     let mut out = String::new();
     for kind in RetainedKind::ALL {
         match schedule.period_days(*kind) {
-            Some(days) => out.push_str(&format!("{kind:<17} review {days} days after\n")),
-            None => out.push_str(&format!("{kind:<17} not scheduled (kept until erased)\n")),
+            Some(days) => {
+                out.push_str(&format!("{:<17} review {days} days after\n", kind.as_str()))
+            }
+            None => out.push_str(&format!(
+                "{:<17} not scheduled (kept until erased)\n",
+                kind.as_str()
+            )),
         }
     }
     out.push_str(&format!(
