@@ -43,7 +43,7 @@ fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0002_audit_chain" => Some(|tx| super::audit::adopt_legacy(tx)),
         "0005_triangle_corners" => Some(split_triangles),
-        "0006_retention_index" => Some(|tx| super::retention::backfill(tx)),
+        "0006_retention_index" => Some(super::retention::backfill),
         _ => None,
     }
 }
