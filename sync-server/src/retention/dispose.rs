@@ -124,7 +124,11 @@ fn children(
         found.push((RecordKind::ContactPersonal, id.to_owned()));
     }
     if let Some(parent) = RetainedKind::of_record_kind(kind) {
-        found.extend(storage.retention_children(parent, id)?);
+        for child in storage.retention_children(parent, id)? {
+            if !found.contains(&child) {
+                found.push(child);
+            }
+        }
     }
     Ok(found)
 }

@@ -148,13 +148,16 @@ pub(crate) fn writes_for(row: &RecordRow) -> Vec<IndexWrite> {
         } else {
             anchor_from_fields(kind, state)
         };
+        // A contact's personal record is also its child: it goes when its contact goes.
+        let parent = (kind == RetainedKind::ContactPersonal)
+            .then(|| (RetainedKind::Contact, row.record_id.clone()));
         let mut writes = vec![IndexWrite::Own {
             kind: row.kind,
             record_id: row.record_id.clone(),
             team_id: team_id.clone(),
             held: held(row.kind, state),
             anchor_ms,
-            parent: None,
+            parent,
         }];
         if kind == RetainedKind::Contact && !state.erased {
             writes.push(IndexWrite::Anchor {
@@ -271,25 +274,42 @@ impl Cutoffs {
         }
     }
 
-    /// The SQL condition (on the feed's row alias `r`) that the row is not an expired governed
-    /// record. `held_true`: the backend's literal for a held row. Numbers and kind codes only,
-    /// never input; one primary-key probe per row.
-    pub(crate) fn not_expired_sql(&self, held_true: &str) -> String {
+    /// The SQL condition that the index row `alias` is held and past its review date.
+    fn expired_sql(&self, alias: &str, held_true: &str) -> String {
         let anchors = if self.anchors.is_empty() {
             "FALSE".to_owned()
         } else {
             self.anchors
                 .iter()
-                .map(|(kind, ms)| format!("(x.kind = '{}' AND x.anchor_ms <= {ms})", kind.as_str()))
+                .map(|(kind, ms)| {
+                    format!(
+                        "({alias}.kind = '{}' AND {alias}.anchor_ms <= {ms})",
+                        kind.as_str()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" OR ")
         };
         let now = self.now_ms;
         format!(
+            "({alias}.held = {held_true} AND ({alias}.retained_until_ms <= {now}
+               OR ({alias}.retained_until_ms IS NULL AND ({anchors}))))"
+        )
+    }
+
+    /// The SQL condition (on the feed's row alias `r`) that the row is neither an expired
+    /// governed record nor a child of one (a follow-up of an expired contact, a step of an
+    /// expired problem; the sweep erases them together). `held_true`: the backend's literal
+    /// for a held row. Numbers and kind codes only, never input; two primary-key probes per
+    /// row, whatever the store's size.
+    pub(crate) fn not_expired_sql(&self, held_true: &str) -> String {
+        format!(
             "NOT EXISTS (SELECT 1 FROM retention_index x
-               WHERE x.kind = r.kind AND x.record_id = r.record_id AND x.held = {held_true}
-                 AND (x.retained_until_ms <= {now}
-                      OR (x.retained_until_ms IS NULL AND ({anchors}))))"
+               LEFT JOIN retention_index p ON p.kind = x.parent_kind AND p.record_id = x.parent_id
+               WHERE x.kind = r.kind AND x.record_id = r.record_id
+                 AND ({} OR (x.held = {held_true} AND {})))",
+            self.expired_sql("x", held_true),
+            self.expired_sql("p", held_true),
         )
     }
 }

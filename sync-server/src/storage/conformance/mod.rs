@@ -89,6 +89,8 @@ macro_rules! storage_conformance_tests {
             retention::a_closed_problem_goes_with_its_steps_and_an_open_one_never,
             retention::an_administrator_erases_any_kind_with_its_children_and_a_reason,
             retention::the_schedule_is_validated_before_it_is_written,
+            retention::a_pull_leaves_out_the_children_of_an_expired_record,
+            retention::the_due_list_holds_what_is_within_the_notice_and_names_no_one,
         );
     };
 }

@@ -177,7 +177,10 @@ pub(crate) fn the_index_finds_expired_records_by_range_and_children_by_parent(
         storage
             .retention_children(RetainedKind::Contact, "c-old")
             .expect("children"),
-        [(RecordKind::FollowUp, "f1".to_owned())]
+        [
+            (RecordKind::ContactPersonal, "c-old".to_owned()),
+            (RecordKind::FollowUp, "f1".to_owned())
+        ]
     );
     assert_eq!(
         storage
@@ -469,4 +472,77 @@ pub(crate) fn the_schedule_is_validated_before_it_is_written(storage: &Arc<dyn S
     let now = retention::current_schedule(storage).expect("schedule");
     assert_eq!(now.period_days(RetainedKind::ContactPersonal), Some(180));
     assert_eq!(now.period_days(RetainedKind::Contact), None);
+}
+
+pub(crate) fn a_pull_leaves_out_the_children_of_an_expired_record(storage: &Arc<dyn SyncStorage>) {
+    let storage = storage.as_ref();
+    let team = team(storage);
+    contact(storage, team, "c1", 0);
+    put_in(
+        storage,
+        team,
+        RecordKind::FollowUp,
+        "f1",
+        json!({"id": "f1", "contact_id": "c1"}),
+    );
+    contact(storage, team, "c2", 50);
+    set(storage, RetainedKind::Contact, 100);
+    let schedule = retention::current_schedule(storage).expect("schedule");
+    let mut pull = filter();
+    pull.global_kinds = Vec::new();
+    pull.team_id = Some(team);
+    pull.team_kinds = vec![
+        RecordKind::Contact,
+        RecordKind::ContactPersonal,
+        RecordKind::FollowUp,
+    ];
+    let served = |now| {
+        let mut f = pull.clone();
+        f.retention = Some(Cutoffs::at(&schedule, now));
+        storage
+            .feed_page(&f, 0, 100)
+            .expect("page")
+            .rows
+            .into_iter()
+            .map(|r| format!("{} {}", r.kind, r.record_id))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(served(at(99)).len(), 5);
+    assert_eq!(
+        served(at(100)),
+        ["contact c2", "contact_personal c2"],
+        "the expired contact, its personal record and its follow-up are all left out"
+    );
+    // The sweep erases all three; their tombstones are served.
+    let report = retention::sweep(storage, at(100)).expect("sweep");
+    assert_eq!(report.disposed.get(&RetainedKind::Contact), Some(&1));
+    assert_eq!(report.children, 2);
+    assert_eq!(served(at(100)).len(), 5);
+    assert!(state(storage, RecordKind::FollowUp, "f1").erased);
+}
+
+pub(crate) fn the_due_list_holds_what_is_within_the_notice_and_names_no_one(
+    storage: &Arc<dyn SyncStorage>,
+) {
+    let storage = storage.as_ref();
+    let team = team(storage);
+    contact(storage, team, "c-due", 0);
+    contact(storage, team, "c-later", 100);
+    set(storage, RetainedKind::ContactPersonal, 180);
+    schedule::change_schedule(storage, ScheduleChange::Notice { days: 30 }).expect("notice");
+    assert!(retention::due_for_review(storage, Some(team), at(149))
+        .expect("due")
+        .is_empty());
+    let due = retention::due_for_review(storage, Some(team), at(150)).expect("due");
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].record_id, "c-due");
+    assert_eq!(due[0].review_on, at(180));
+    assert!(!due[0].expired && !due[0].label().contains("Ada"));
+    assert!(
+        retention::due_for_review(storage, Some(TeamId::new()), at(150))
+            .expect("due")
+            .is_empty()
+    );
+    let past = retention::due_for_review(storage, None, at(181)).expect("due");
+    assert!(past.iter().any(|d| d.record_id == "c-due" && d.expired));
 }

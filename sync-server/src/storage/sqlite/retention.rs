@@ -319,7 +319,10 @@ mod tests {
             storage
                 .retention_children(RetainedKind::Contact, "c1")
                 .expect("children"),
-            [(RecordKind::FollowUp, "f1".to_owned())]
+            [
+                (RecordKind::ContactPersonal, "c1".to_owned()),
+                (RecordKind::FollowUp, "f1".to_owned())
+            ]
         );
     }
 }
