@@ -274,23 +274,40 @@ impl Cutoffs {
         }
     }
 
+    /// The latest expired anchor of `kind`, if the schedule gives it a period.
+    pub fn anchor_cutoff(&self, kind: RetainedKind) -> Option<i64> {
+        let kind = kind.record_kind();
+        self.anchors
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, ms)| *ms)
+    }
+
+    /// The values [`Cutoffs::not_expired_sql`]'s placeholders take, in order: now, then each
+    /// retained kind's anchor cutoff (`RetainedKind::ALL` order; none for an unscheduled kind).
+    pub fn values(&self) -> Vec<Option<i64>> {
+        std::iter::once(Some(self.now_ms))
+            .chain(RetainedKind::ALL.iter().map(|k| self.anchor_cutoff(*k)))
+            .collect()
+    }
+
+    /// How many placeholders [`Cutoffs::not_expired_sql`] takes.
+    pub const PLACEHOLDERS: usize = 1 + RetainedKind::ALL.len();
+
     /// The SQL condition that the index row `alias` is held and past its review date.
-    fn expired_sql(&self, alias: &str, held_true: &str) -> String {
-        let anchors = if self.anchors.is_empty() {
-            "FALSE".to_owned()
-        } else {
-            self.anchors
-                .iter()
-                .map(|(kind, ms)| {
-                    format!(
-                        "({alias}.kind = '{}' AND {alias}.anchor_ms <= {ms})",
-                        kind.as_str()
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" OR ")
-        };
-        let now = self.now_ms;
+    fn expired_sql(alias: &str, held_true: &str, ph: &[String]) -> String {
+        let anchors = RetainedKind::ALL
+            .iter()
+            .zip(&ph[1..])
+            .map(|(kind, cutoff)| {
+                format!(
+                    "({alias}.kind = '{}' AND {alias}.anchor_ms <= {cutoff})",
+                    kind.record_kind().as_str()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let now = &ph[0];
         format!(
             "({alias}.held = {held_true} AND ({alias}.retained_until_ms <= {now}
                OR ({alias}.retained_until_ms IS NULL AND ({anchors}))))"
@@ -299,17 +316,19 @@ impl Cutoffs {
 
     /// The SQL condition (on the feed's row alias `r`) that the row is neither an expired
     /// governed record nor a child of one (a follow-up of an expired contact, a step of an
-    /// expired problem; the sweep erases them together). `held_true`: the backend's literal
-    /// for a held row. Numbers and kind codes only, never input; two primary-key probes per
-    /// row, whatever the store's size.
-    pub(crate) fn not_expired_sql(&self, held_true: &str) -> String {
+    /// expired problem, a contact's personal record; the sweep erases them together).
+    /// `held_true`: the backend's literal for a held row; `placeholders`: the backend's
+    /// [`Cutoffs::PLACEHOLDERS`] parameters, bound to [`Cutoffs::values`] — so the statement's
+    /// text is the same for every pull and stays in the statement cache. Two primary-key
+    /// probes per row, whatever the store's size.
+    pub(crate) fn not_expired_sql(held_true: &str, placeholders: &[String]) -> String {
         format!(
             "NOT EXISTS (SELECT 1 FROM retention_index x
                LEFT JOIN retention_index p ON p.kind = x.parent_kind AND p.record_id = x.parent_id
                WHERE x.kind = r.kind AND x.record_id = r.record_id
                  AND ({} OR (x.held = {held_true} AND {})))",
-            self.expired_sql("x", held_true),
-            self.expired_sql("p", held_true),
+            Self::expired_sql("x", held_true, placeholders),
+            Self::expired_sql("p", held_true, placeholders),
         )
     }
 }

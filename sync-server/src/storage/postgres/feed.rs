@@ -10,6 +10,7 @@
 use super::convert::{parsed, parsed_opt, seq, seq_param};
 use crate::storage::compact::join;
 use crate::storage::page_budget::PageBudget;
+use crate::storage::retention_index::Cutoffs;
 use crate::storage::{kind_list, FeedFilter, FeedPage, FeedRow, StorageResult};
 use beatbook_core::sync::merge::RecordState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -52,7 +53,17 @@ fn feed_sql(filter: &FeedFilter, after: u64, limit: i64) -> StorageResult<(Strin
     // Expired governed records are left out: one primary-key probe of the retention index
     // per row (`retention_index::Cutoffs`).
     let not_echo = match &filter.retention {
-        Some(cutoffs) => format!("{not_echo} AND {}", cutoffs.not_expired_sql("TRUE")),
+        Some(cutoffs) => {
+            let placeholders: Vec<String> = cutoffs
+                .values()
+                .into_iter()
+                .map(|v| format!("{}::bigint", p.add(v)))
+                .collect();
+            format!(
+                "{not_echo} AND {}",
+                Cutoffs::not_expired_sql("TRUE", &placeholders)
+            )
+        }
         None => not_echo,
     };
     let mut arms = Vec::new();

@@ -4,6 +4,7 @@
 use super::people;
 use crate::storage::echo::{echo_device, PreviousChange};
 use crate::storage::page_budget::PageBudget;
+use crate::storage::retention_index::Cutoffs;
 use crate::storage::{
     kind_list, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta,
     RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
@@ -11,6 +12,7 @@ use crate::storage::{
 use beatbook_core::ids::UserId;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 /// Applies a batch of changes in one `BEGIN IMMEDIATE` transaction, committed once. Returns
@@ -298,11 +300,15 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     const ECHO: &str = "(?5 IS NULL OR r.echo_device IS NOT ?5)";
     // Expired governed records are left out: one primary-key probe of the retention index
     // per row (`retention_index::Cutoffs`).
-    let not_expired = filter
-        .retention
-        .as_ref()
-        .map(|cutoffs| format!(" AND {}", cutoffs.not_expired_sql("1")))
-        .unwrap_or_default();
+    let not_expired = match filter.retention {
+        Some(_) => {
+            let placeholders: Vec<String> = (0..Cutoffs::PLACEHOLDERS)
+                .map(|i| format!("?{}", 6 + i))
+                .collect();
+            format!(" AND {}", Cutoffs::not_expired_sql("1", &placeholders))
+        }
+        None => String::new(),
+    };
     let not_echo = format!("{ECHO}{not_expired}");
     let admit = not_echo.as_str();
     let mut arms = Vec::new();
@@ -347,6 +353,28 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     format!("SELECT * FROM ({merged}) ORDER BY seq LIMIT ?4")
 }
 
+/// The values of [`feed_sql`]'s parameters: `?1`…`?5`, then the retention cutoffs (`?6`…)
+/// when the filter has them.
+pub(super) fn feed_values(filter: &FeedFilter, after: u64, limit: i64) -> Vec<Value> {
+    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+    let mut values = vec![
+        Value::Integer(after as i64),
+        text(filter.team_id.map(|t| t.to_string())),
+        Value::Text(filter.member.to_string()),
+        Value::Integer(limit),
+        text(filter.echoes_of.map(|d| d.to_string())),
+    ];
+    if let Some(cutoffs) = &filter.retention {
+        values.extend(
+            cutoffs
+                .values()
+                .into_iter()
+                .map(|v| v.map_or(Value::Null, Value::Integer)),
+        );
+    }
+    values
+}
+
 /// One page of the feed and the head, in one read transaction (one WAL snapshot).
 pub(super) fn feed_page(
     conn: &mut Connection,
@@ -361,13 +389,11 @@ pub(super) fn feed_page(
     let mut rows = Vec::new();
     {
         let mut stmt = tx.prepare_cached(&sql)?;
-        let mut raw = stmt.query(params![
-            after as i64,
-            filter.team_id,
-            filter.member,
+        let mut raw = stmt.query(rusqlite::params_from_iter(feed_values(
+            filter,
+            after,
             i64::from(limit) + 1,
-            filter.echoes_of.map(|d| d.to_string()),
-        ])?;
+        )))?;
         // Rows are read one at a time and reading stops at the budget: a page of large
         // records is never loaded whole.
         while let Some(r) = raw.next()? {

@@ -11,13 +11,7 @@ fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) ->
     let mut stmt = conn.prepare(&records::feed_sql(filter)).expect("prepare");
     let rows = stmt
         .query_map(
-            rusqlite::params![
-                0_i64,
-                filter.team_id,
-                filter.member,
-                limit,
-                filter.echoes_of.map(|d| d.to_string())
-            ],
+            rusqlite::params_from_iter(records::feed_values(filter, 0, limit)),
             |r| r.get::<_, i64>(0),
         )
         .expect("query")
