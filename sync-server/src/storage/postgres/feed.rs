@@ -226,7 +226,11 @@ mod tests {
             member,
             global_kinds: vec![RecordKind::User],
             echoes_of: Some(DeviceId::new()),
-            retention: None,
+            // With the retention probe: primary-key lookups of the index, never a scan.
+            retention: Some(crate::storage::retention_index::Cutoffs {
+                now_ms: 1,
+                anchors: vec![(RecordKind::Note, 0)],
+            }),
         };
         let (sql, params) = feed_sql(&filter, 0, 26).expect("sql");
         let mut client = storage.client().expect("client");
@@ -242,5 +246,24 @@ mod tests {
         assert!(plan.contains("Merge Append"), "{plan}");
         assert!(!plan.contains("Seq Scan on records"), "{plan}");
         assert!(!plan.contains("Seq Scan on record_members"), "{plan}");
+        assert!(!plan.contains("Seq Scan on retention_index"), "{plan}");
+        // What is expired: index ranges.
+        for (range, index) in [
+            (super::super::retention::ANCHOR_RANGE, "retention_by_anchor"),
+            (super::super::retention::UNTIL_RANGE, "retention_by_until"),
+        ] {
+            let plan: Vec<String> = client
+                .query(
+                    &format!("EXPLAIN {range}"),
+                    &[&"note", &0_i64, &None::<String>, &10_i64],
+                )
+                .expect("explain")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let plan = plan.join("\n");
+            assert!(plan.contains(index), "{plan}");
+            assert!(!plan.contains("Seq Scan"), "{plan}");
+        }
     }
 }

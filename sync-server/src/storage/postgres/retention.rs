@@ -140,30 +140,32 @@ pub(super) fn entries(
     let limit = i64::from(range.limit);
     let mut found = Vec::new();
     if let Some(through) = range.anchor_through_ms {
-        for r in client.query(
-            "SELECT record_id, team_id, anchor_ms, retained_until_ms FROM retention_index
-             WHERE kind = $1 AND held AND retained_until_ms IS NULL AND anchor_ms <= $2
-               AND ($3::text IS NULL OR team_id = $3)
-             ORDER BY anchor_ms LIMIT $4",
-            &[&kind, &through, &team, &limit],
-        )? {
+        for r in client.query(ANCHOR_RANGE, &[&kind, &through, &team, &limit])? {
             found.push(entry(range.kind, &r)?);
         }
     }
     let left = limit - i64::try_from(found.len()).unwrap_or(limit);
     if left > 0 {
-        for r in client.query(
-            "SELECT record_id, team_id, anchor_ms, retained_until_ms FROM retention_index
-             WHERE kind = $1 AND held AND retained_until_ms <= $2
-               AND ($3::text IS NULL OR team_id = $3)
-             ORDER BY retained_until_ms LIMIT $4",
-            &[&kind, &range.until_through_ms, &team, &left],
-        )? {
+        for r in client.query(UNTIL_RANGE, &[&kind, &range.until_through_ms, &team, &left])? {
             found.push(entry(range.kind, &r)?);
         }
     }
     Ok(found)
 }
+
+/// Held, never retained, anchored at or before `$2` (index `retention_by_anchor`).
+pub(super) const ANCHOR_RANGE: &str =
+    "SELECT record_id, team_id, anchor_ms, retained_until_ms FROM retention_index
+     WHERE kind = $1 AND held AND retained_until_ms IS NULL AND anchor_ms <= $2
+       AND ($3::text IS NULL OR team_id = $3)
+     ORDER BY anchor_ms LIMIT $4";
+
+/// Held, retained until at or before `$2` (index `retention_by_until`).
+pub(super) const UNTIL_RANGE: &str =
+    "SELECT record_id, team_id, anchor_ms, retained_until_ms FROM retention_index
+     WHERE kind = $1 AND held AND retained_until_ms <= $2
+       AND ($3::text IS NULL OR team_id = $3)
+     ORDER BY retained_until_ms LIMIT $4";
 
 /// The held children of a governed record.
 pub(super) fn children(
