@@ -125,7 +125,8 @@ fn children(
     }
     if let Some(parent) = RetainedKind::of_record_kind(kind) {
         for child in storage.retention_children(parent, id)? {
-            if !found.contains(&child) {
+            // Conflicts go with their record by the storage's cascade.
+            if child.0 != RecordKind::Conflict && !found.contains(&child) {
                 found.push(child);
             }
         }

@@ -3,7 +3,8 @@
 //! decision to retain it (`retention_review`'s `review_on`), its team and whether the server
 //! still holds it (not erased; for personal details, not redacted). Children of governed
 //! records (a contact's follow-ups, a problem's steps and stage requests) are indexed by their
-//! parent, so that a disposal finds them without reading the team's records.
+//! parent (and conflicts by the record they are about), so that a disposal finds them without
+//! reading the team's records and a pull leaves them out with their parent.
 //!
 //! Why an index: finding what is expired at `now` is then one index range per kind (the
 //! anchor side: `anchor_ms <= now - period`; the retained side: `retained_until_ms <= now`),
@@ -169,6 +170,24 @@ pub(crate) fn writes_for(row: &RecordRow) -> Vec<IndexWrite> {
         }
         return writes;
     }
+    if row.kind == RecordKind::Conflict {
+        // A conflict holds copies of its record's values: it is that record's child (erased
+        // with it by the storage's cascade, and never served once the record is expired).
+        let parent = row.meta.subject.as_ref().and_then(|(kind, id)| {
+            RetainedKind::of_record_kind(*kind).map(|retained| (retained, id.clone()))
+        });
+        return match parent {
+            Some(parent) => vec![IndexWrite::Own {
+                kind: row.kind,
+                record_id: row.record_id.clone(),
+                team_id,
+                held: !state.erased,
+                anchor_ms: Some(None),
+                parent: Some(parent),
+            }],
+            None => Vec::new(),
+        };
+    }
     if matches!(
         row.kind,
         RecordKind::FollowUp | RecordKind::ProblemStep | RecordKind::StageRequest
@@ -315,20 +334,22 @@ impl Cutoffs {
     }
 
     /// The SQL condition (on the feed's row alias `r`) that the row is neither an expired
-    /// governed record nor a child of one (a follow-up of an expired contact, a step of an
-    /// expired problem, a contact's personal record; the sweep erases them together).
-    /// `held_true`: the backend's literal for a held row; `placeholders`: the backend's
-    /// [`Cutoffs::PLACEHOLDERS`] parameters, bound to [`Cutoffs::values`] — so the statement's
-    /// text is the same for every pull and stays in the statement cache. Two primary-key
-    /// probes per row, whatever the store's size.
+    /// governed record nor a child or grandchild of one (a follow-up of an expired contact, a
+    /// step of an expired problem, a contact's personal record, a conflict about any of them;
+    /// the sweep erases them together). `held_true`: the backend's literal for a held row;
+    /// `placeholders`: the backend's [`Cutoffs::PLACEHOLDERS`] parameters, bound to
+    /// [`Cutoffs::values`] — so the statement's text is the same for every pull and stays in
+    /// the statement cache. At most three primary-key probes per row, whatever the store's size.
     pub(crate) fn not_expired_sql(held_true: &str, placeholders: &[String]) -> String {
         format!(
             "NOT EXISTS (SELECT 1 FROM retention_index x
                LEFT JOIN retention_index p ON p.kind = x.parent_kind AND p.record_id = x.parent_id
+               LEFT JOIN retention_index g ON g.kind = p.parent_kind AND g.record_id = p.parent_id
                WHERE x.kind = r.kind AND x.record_id = r.record_id
-                 AND ({} OR (x.held = {held_true} AND {})))",
+                 AND ({} OR (x.held = {held_true} AND ({} OR {}))))",
             Self::expired_sql("x", held_true, placeholders),
             Self::expired_sql("p", held_true, placeholders),
+            Self::expired_sql("g", held_true, placeholders),
         )
     }
 }

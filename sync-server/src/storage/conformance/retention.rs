@@ -486,6 +486,31 @@ pub(crate) fn a_pull_leaves_out_the_children_of_an_expired_record(storage: &Arc<
         json!({"id": "f1", "contact_id": "c1"}),
     );
     contact(storage, team, "c2", 50);
+    // A conflict about c1's personal record holds copies of its values.
+    let hlc = Hlc::new(at(0).timestamp_millis() as u64, DeviceId::new());
+    put(
+        storage,
+        RecordRow {
+            kind: RecordKind::Conflict,
+            record_id: "k1".into(),
+            meta: RecordMeta {
+                team_id: Some(team),
+                subject: Some((RecordKind::ContactPersonal, "c1".into())),
+                ..RecordMeta::default()
+            },
+            state: RecordState {
+                fields: [(
+                    "loser_value".to_owned(),
+                    FieldState {
+                        value: json!({"name": "Ada Example"}),
+                        hlc,
+                    },
+                )]
+                .into(),
+                erased: false,
+            },
+        },
+    );
     set(storage, RetainedKind::Contact, 100);
     let schedule = retention::current_schedule(storage).expect("schedule");
     let mut pull = filter();
@@ -495,6 +520,7 @@ pub(crate) fn a_pull_leaves_out_the_children_of_an_expired_record(storage: &Arc<
         RecordKind::Contact,
         RecordKind::ContactPersonal,
         RecordKind::FollowUp,
+        RecordKind::Conflict,
     ];
     let served = |now| {
         let mut f = pull.clone();
@@ -507,18 +533,20 @@ pub(crate) fn a_pull_leaves_out_the_children_of_an_expired_record(storage: &Arc<
             .map(|r| format!("{} {}", r.kind, r.record_id))
             .collect::<Vec<_>>()
     };
-    assert_eq!(served(at(99)).len(), 5);
+    assert_eq!(served(at(99)).len(), 6);
     assert_eq!(
         served(at(100)),
         ["contact c2", "contact_personal c2"],
-        "the expired contact, its personal record and its follow-up are all left out"
+        "the expired contact, its personal record, its follow-up and the conflict about its \
+         personal record are all left out"
     );
     // The sweep erases all three; their tombstones are served.
     let report = retention::sweep(storage, at(100)).expect("sweep");
     assert_eq!(report.disposed.get(&RetainedKind::Contact), Some(&1));
     assert_eq!(report.children, 2);
-    assert_eq!(served(at(100)).len(), 5);
+    assert_eq!(served(at(100)).len(), 6, "every tombstone is served");
     assert!(state(storage, RecordKind::FollowUp, "f1").erased);
+    assert!(state(storage, RecordKind::Conflict, "k1").erased);
 }
 
 pub(crate) fn the_due_list_holds_what_is_within_the_notice_and_names_no_one(

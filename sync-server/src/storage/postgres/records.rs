@@ -363,6 +363,12 @@ fn erase_conflicts_about(
                 &now_ms,
             ],
         )?;
+        let stmt = batch.statement(
+            "UPDATE retention_index SET held = FALSE WHERE kind = $1 AND record_id = $2",
+        )?;
+        batch
+            .tx
+            .execute(&stmt, &[&RecordKind::Conflict.as_str(), &conflict])?;
     }
     Ok(())
 }

@@ -93,9 +93,10 @@ pub(super) fn index(batch: &mut Batch<'_>, row: &RecordRow) -> StorageResult<()>
 /// migration's transaction).
 pub(super) fn backfill(tx: &mut Transaction<'_>) -> StorageResult<()> {
     let rows = tx.query(
-        "SELECT kind, record_id, team_id, field_values, clocks, erased FROM records
+        "SELECT kind, record_id, team_id, field_values, clocks, erased, subject_kind, subject_id
+         FROM records
          WHERE kind IN ('contact', 'contact_personal', 'note', 'patrol', 'problem', 'follow_up',
-           'problem_step', 'stage_request', 'retention_review')",
+           'problem_step', 'stage_request', 'retention_review', 'conflict')",
         &[],
     )?;
     let mut batch = Batch::new(tx.transaction()?);
@@ -107,6 +108,8 @@ pub(super) fn backfill(tx: &mut Transaction<'_>) -> StorageResult<()> {
             record_id: r.try_get(1)?,
             meta: RecordMeta {
                 team_id: parsed_opt(&r, 2, "team id")?,
+                subject: parsed_opt::<RecordKind>(&r, 6, "record kind")?
+                    .zip(r.try_get::<_, Option<String>>(7)?),
                 ..RecordMeta::default()
             },
             state: RecordState {

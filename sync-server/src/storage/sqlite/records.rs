@@ -276,6 +276,10 @@ fn erase_conflicts_about(
              WHERE kind = ?1 AND record_id = ?2",
         )?
         .execute(params![RecordKind::Conflict, conflict, seq as i64, now_ms])?;
+        conn.prepare_cached(
+            "UPDATE retention_index SET held = 0 WHERE kind = ?1 AND record_id = ?2",
+        )?
+        .execute(params![RecordKind::Conflict, conflict])?;
     }
     Ok(())
 }

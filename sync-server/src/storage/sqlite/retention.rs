@@ -82,12 +82,13 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
 
 /// Kinds the index holds rows for.
 const INDEXED: &str = "'contact', 'contact_personal', 'note', 'patrol', 'problem', 'follow_up',
-    'problem_step', 'stage_request', 'retention_review'";
+    'problem_step', 'stage_request', 'retention_review', 'conflict'";
 
 /// Migration 0009's step: the index for every stored record.
 pub(super) fn backfill(conn: &Connection) -> StorageResult<()> {
     let mut read = conn.prepare(&format!(
-        "SELECT kind, record_id, team_id, field_values, clocks, erased FROM records
+        "SELECT kind, record_id, team_id, field_values, clocks, erased, subject_kind, subject_id
+         FROM records
          WHERE kind IN ({INDEXED})"
     ))?;
     let mut rows = read.query([])?;
@@ -99,6 +100,9 @@ pub(super) fn backfill(conn: &Connection) -> StorageResult<()> {
             record_id: r.get(1)?,
             meta: RecordMeta {
                 team_id: r.get(2)?,
+                subject: r
+                    .get::<_, Option<RecordKind>>(6)?
+                    .zip(r.get::<_, Option<String>>(7)?),
                 ..RecordMeta::default()
             },
             state: RecordState {
