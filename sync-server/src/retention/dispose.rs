@@ -22,7 +22,7 @@ use crate::storage::{
     WriteOutcome, WriteTarget,
 };
 use beatbook_core::audit::AuditAction;
-use beatbook_core::ids::UserId;
+use beatbook_core::ids::{TeamId, UserId};
 use beatbook_core::model::{ContactPersonalData, Role};
 use beatbook_core::retention::{Disposal, RetainedKind};
 use beatbook_core::sync::protocol::{Erasure, FieldChange, Op, RejectCode};
@@ -134,10 +134,59 @@ fn children(
     Ok(found)
 }
 
-/// Disposes of the record `kind`/`id` with its children: redacts a `contact_personal` when
-/// `redact_personal`, else erases it; erases any other kind. Returns what was written.
+/// What disposing of a team's records needs to know besides the records: the team's users and
+/// their devices (for the push's rules and conflict authors). Read once per team and kept for a
+/// sweep pass, so a pass of thousands of disposals does not re-read every device each time.
+#[derive(Debug, Default)]
+pub struct TeamContexts {
+    teams: BTreeMap<
+        TeamId,
+        (
+            BTreeSet<UserId>,
+            BTreeMap<beatbook_core::ids::DeviceId, UserId>,
+        ),
+    >,
+}
+
+impl TeamContexts {
+    fn of(
+        &mut self,
+        storage: &dyn SyncStorage,
+        team: TeamId,
+    ) -> Result<
+        &(
+            BTreeSet<UserId>,
+            BTreeMap<beatbook_core::ids::DeviceId, UserId>,
+        ),
+        StorageError,
+    > {
+        if !self.teams.contains_key(&team) {
+            let members: BTreeSet<UserId> = storage.team_member_ids(team)?.into_iter().collect();
+            let devices = apply::device_users(&storage.devices()?, &members);
+            self.teams.insert(team, (members, devices));
+        }
+        self.teams
+            .get(&team)
+            .ok_or_else(|| StorageError::Invalid("a team context was not kept".into()))
+    }
+}
+
+/// Disposes of the record `kind`/`id` with its children: redacts a `contact_personal`, erases
+/// any other kind. Returns what was written.
 pub fn dispose(
     storage: &dyn SyncStorage,
+    kind: RecordKind,
+    id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Disposed, DisposeError> {
+    dispose_with(storage, &mut TeamContexts::default(), kind, id, actor, now)
+}
+
+/// As [`dispose`], with team contexts kept across calls (the sweep's).
+pub fn dispose_with(
+    storage: &dyn SyncStorage,
+    teams: &mut TeamContexts,
     kind: RecordKind,
     id: &str,
     actor: &Actor,
@@ -172,15 +221,13 @@ pub fn dispose(
         redact: redact_personal,
         current,
     });
-    apply_planned(storage, team, planned, actor, now)
+    let context = teams.of(storage, team)?;
+    apply_planned(storage, team, context, planned, actor, now)
 }
 
 /// The server as the author of its disposals: its own user id (its node id), its node as the
 /// device, a supervisor of the record's team (erasure is a supervisor's).
-fn server_principal(
-    storage: &dyn SyncStorage,
-    team: beatbook_core::ids::TeamId,
-) -> Result<Principal, StorageError> {
+fn server_principal(storage: &dyn SyncStorage, team: TeamId) -> Result<Principal, StorageError> {
     let node = storage.server_node()?;
     Ok(Principal {
         device_id: node,
@@ -192,7 +239,11 @@ fn server_principal(
 
 fn apply_planned(
     storage: &dyn SyncStorage,
-    team: beatbook_core::ids::TeamId,
+    team: TeamId,
+    (members, device_users): &(
+        BTreeSet<UserId>,
+        BTreeMap<beatbook_core::ids::DeviceId, UserId>,
+    ),
     planned: Vec<Planned>,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -244,7 +295,6 @@ fn apply_planned(
             ))
         })
         .collect::<Result<_, StorageError>>()?;
-    let members: BTreeSet<UserId> = storage.team_member_ids(team)?.into_iter().collect();
     let ctx = PushContext {
         principal: principal.clone(),
         now,
@@ -254,7 +304,7 @@ fn apply_planned(
         earliest_record_time: beatbook_core::model::time_sense::default_floor(),
         server_node: principal.device_id,
         team_members: members.clone(),
-        device_users: apply::device_users(&storage.devices()?, &members),
+        device_users: device_users.clone(),
     };
     let at_ms = now.timestamp_millis();
     let refused = std::cell::Cell::new(false);

@@ -8,7 +8,7 @@
 //! disposed record is no longer held, so it is never a candidate again. A refused disposal is
 //! counted, logged (kind and id, never a value) and left for the next pass.
 
-use super::dispose::{dispose, Actor, DisposeError};
+use super::dispose::{dispose_with, Actor, DisposeError, TeamContexts};
 use super::schedule::{current_schedule, ScheduleError};
 use crate::storage::retention_index::RetentionRange;
 use crate::storage::SyncStorage;
@@ -44,6 +44,7 @@ impl SweepReport {
 pub fn sweep(storage: &dyn SyncStorage, now: DateTime<Utc>) -> Result<SweepReport, ScheduleError> {
     let schedule = current_schedule(storage)?;
     let mut report = SweepReport::default();
+    let mut teams = TeamContexts::default();
     // Contacts before their personal details: erasing a contact takes its details with it.
     for kind in RetainedKind::ALL
         .iter()
@@ -71,13 +72,23 @@ pub fn sweep(storage: &dyn SyncStorage, now: DateTime<Utc>) -> Result<SweepRepor
                     return Ok(report);
                 }
                 let actor = Actor::Schedule { review_on };
-                match dispose(storage, kind.record_kind(), &entry.record_id, &actor, now) {
+                match dispose_with(
+                    storage,
+                    &mut teams,
+                    kind.record_kind(),
+                    &entry.record_id,
+                    &actor,
+                    now,
+                ) {
                     Ok(done) => {
                         progressed = true;
                         *report.disposed.entry(kind).or_default() += 1;
                         report.children += done.records.len().saturating_sub(1);
                     }
                     Err(DisposeError::Storage(e)) => return Err(e.into()),
+                    // Disposed of since it was read (another instance's sweep on a shared
+                    // database): nothing left to do, and not a refusal.
+                    Err(DisposeError::NotFound(..)) => {}
                     Err(e) => {
                         report.refused += 1;
                         tracing::warn!(
