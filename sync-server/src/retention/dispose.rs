@@ -160,14 +160,16 @@ impl TeamContexts {
         ),
         StorageError,
     > {
-        if !self.teams.contains_key(&team) {
-            let members: BTreeSet<UserId> = storage.team_member_ids(team)?.into_iter().collect();
-            let devices = apply::device_users(&storage.devices()?, &members);
-            self.teams.insert(team, (members, devices));
+        use std::collections::btree_map::Entry;
+        match self.teams.entry(team) {
+            Entry::Occupied(kept) => Ok(kept.into_mut()),
+            Entry::Vacant(slot) => {
+                let members: BTreeSet<UserId> =
+                    storage.team_member_ids(team)?.into_iter().collect();
+                let devices = apply::device_users(&storage.devices()?, &members);
+                Ok(slot.insert((members, devices)))
+            }
         }
-        self.teams
-            .get(&team)
-            .ok_or_else(|| StorageError::Invalid("a team context was not kept".into()))
     }
 }
 
