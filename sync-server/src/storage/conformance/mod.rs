@@ -91,6 +91,7 @@ macro_rules! storage_conformance_tests {
             retention::the_schedule_is_validated_before_it_is_written,
             retention::a_pull_leaves_out_the_children_of_an_expired_record,
             retention::the_due_list_holds_what_is_within_the_notice_and_names_no_one,
+            retention::the_sweep_works_through_a_backlog_in_batches,
         );
     };
 }

@@ -574,3 +574,23 @@ pub(crate) fn the_due_list_holds_what_is_within_the_notice_and_names_no_one(
     let past = retention::due_for_review(storage, None, at(181)).expect("due");
     assert!(past.iter().any(|d| d.record_id == "c-due" && d.expired));
 }
+
+pub(crate) fn the_sweep_works_through_a_backlog_in_batches(storage: &Arc<dyn SyncStorage>) {
+    let storage = storage.as_ref();
+    let team = team(storage);
+    let backlog = 2 * retention::sweep::BATCH as usize + 5;
+    for i in 0..backlog {
+        put_in(
+            storage,
+            team,
+            RecordKind::Note,
+            &format!("n{i}"),
+            json!({"id": format!("n{i}"), "created_at": at(0)}),
+        );
+    }
+    set(storage, RetainedKind::Note, 10);
+    let report = retention::sweep(storage, at(10)).expect("sweep");
+    assert_eq!(report.disposed.get(&RetainedKind::Note), Some(&backlog));
+    assert!(!report.more);
+    assert_eq!(retention::sweep(storage, at(10)).expect("sweep").total(), 0);
+}
