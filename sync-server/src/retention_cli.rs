@@ -63,6 +63,9 @@ pub struct EraseArgs {
     /// The administrator erasing it (logged with the entry).
     #[arg(long = "as", value_name = "ADMIN NAME")]
     pub as_admin: Option<String>,
+    /// For tests only: the running server's clock offset file.
+    #[arg(long, env = "BEATBOOK_TEST_CLOCK_OFFSET_FILE", hide = true)]
+    pub test_clock_offset_file: Option<PathBuf>,
 }
 
 fn invalid(e: impl std::fmt::Display) -> AdminError {
@@ -156,7 +159,7 @@ pub fn erase(storage: &dyn SyncStorage, args: EraseArgs) -> Result<(), AdminErro
         &args.id,
         &args.reason,
         args.as_admin.as_deref(),
-        chrono::Utc::now(),
+        crate::clock::server_clock(args.test_clock_offset_file.as_deref()).now(),
     )
     .map_err(|e| match e {
         retention::EraseError::Dispose(retention::DisposeError::NotFound(..)) => {

@@ -300,9 +300,12 @@ fn apply_planned(
     let ctx = PushContext {
         principal: principal.clone(),
         now,
-        // The server's own op: stamped after every clock the record holds, which a device
-        // ahead of the server's clock (within the push's limit) may have set.
-        max_skew_ms: 24 * 3_600_000,
+        // The server's own op, stamped after every clock the record holds: however far that
+        // is ahead of this clock (a device ahead within the push's limit, or this command run
+        // on a host whose clock is behind the server's), the stamp is the server's own.
+        max_skew_ms: wall_ms
+            .saturating_sub(u64::try_from(now.timestamp_millis()).unwrap_or(0))
+            .max(24 * 3_600_000),
         earliest_record_time: beatbook_core::model::time_sense::default_floor(),
         server_node: principal.device_id,
         team_members: members.clone(),

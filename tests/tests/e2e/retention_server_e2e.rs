@@ -1,7 +1,8 @@
 //! Retention on a real server whose clock the test moves (`--test-clock-offset-file`): a
 //! contact's personal details past the schedule's date are not served to a device enrolled
 //! afterwards even before the sweep, and once `admin retention sweep` (run at the server's
-//! clock) redacts them, devices pull the redaction; the sweep prints what it disposed of.
+//! clock) redacts them, devices pull the redaction; the sweep prints what it disposed of; and
+//! the administrator's erasure of the contact reaches every device.
 
 use beatbook_core::model::*;
 use beatbook_e2e::server::ServerProcess;
@@ -105,4 +106,30 @@ fn personal_details_past_their_date_are_never_served_and_the_sweep_redacts_them(
         "{log}"
     );
     assert!(!log.contains("Ottoline"));
+
+    // The administrator erases the contact itself, with a reason: every device drops it.
+    let erased = server.admin(&[
+        "erase",
+        "--kind",
+        "contact",
+        "--id",
+        &contact.id.to_string(),
+        "--reason",
+        "Recorded against the wrong address",
+        "--as",
+        "Avery Admin",
+    ]);
+    assert!(erased.contains("erased contact"), "{erased}");
+    pcso.sync();
+    late.sync();
+    assert!(
+        pcso.store.contact(contact.id).is_err(),
+        "erased on the PCSO's device"
+    );
+    assert!(
+        late.store.contact(contact.id).is_err(),
+        "erased on the late device"
+    );
+    let log = server.admin(&["audit", "--operation", "erasure", "--limit", "50"]);
+    assert!(log.contains("Recorded against the wrong address"), "{log}");
 }
