@@ -59,7 +59,7 @@ fn required(what: &str, text: &str) -> AdminResult<String> {
 }
 
 /// Writes a reference record (and its table rows) as the server.
-fn write_reference<T: Serialize>(
+pub(crate) fn write_reference<T: Serialize>(
     storage: &dyn SyncStorage,
     kind: RecordKind,
     record_id: &str,

@@ -228,6 +228,7 @@ fn decide_or_reject(
             // Server-only: the team's users are known here alone.
             team_rules::named_users_in_team(&ctx.team_members, op)?;
             validate::check_record(op.kind, &op.record_id, &state)?;
+            retention_rules::check(principal, op, current, &state)?;
             consent::check(
                 principal.role,
                 op.kind,
@@ -359,8 +360,12 @@ fn conflict_row(
     })
 }
 
+mod retention_rules;
+
 #[cfg(test)]
 mod legacy_tests;
+#[cfg(test)]
+mod retention_tests;
 #[cfg(test)]
 mod tests;
 

@@ -183,6 +183,14 @@ pub struct ServeArgs {
         env = "BEATBOOK_METRICS_LISTEN"
     )]
     pub metrics_listen: crate::metrics::MetricsListen,
+    /// Minutes between retention sweeps (disposing of records past their review date); the
+    /// server also sweeps at start. 0: only at start and on `admin retention sweep`.
+    #[arg(long, default_value_t = 60, env = "BEATBOOK_RETENTION_SWEEP_MINUTES")]
+    pub retention_sweep_minutes: u64,
+    /// For tests only: a file holding a signed number of seconds added to the server's clock
+    /// (retention, the push's time checks), re-read as it changes (docs/operations.md).
+    #[arg(long, env = "BEATBOOK_TEST_CLOCK_OFFSET_FILE", hide = true)]
+    pub test_clock_offset_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -294,6 +302,14 @@ pub enum AdminCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// The retention schedule (show, set, unset, notice), the sweep, and what is due for
+    /// review (`crate::retention`).
+    #[command(subcommand)]
+    Retention(crate::retention_cli::RetentionCommand),
+    /// Erase any record (a contact with its personal record and follow-ups; a problem with its
+    /// steps and stage requests; a contact's personal record is redacted), with a reason
+    /// logged in the s.62 log.
+    Erase(crate::retention_cli::EraseArgs),
     /// backup, restore, verify, new-epoch, encrypt-store (`crate::backup`).
     #[command(flatten)]
     Backup(crate::backup::BackupCommand),

@@ -142,10 +142,13 @@ fn serve_command(args: ServeArgs) -> Result<(), CommandError> {
                     ),
                 },
                 trusted_proxies: args.trusted_proxies,
+                clock: crate::clock::server_clock(args.test_clock_offset_file.as_deref()),
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
             metrics_listen: args.metrics_listen.0,
             tls,
+            retention_sweep: (args.retention_sweep_minutes > 0)
+                .then(|| Duration::from_secs(args.retention_sweep_minutes.saturating_mul(60))),
         };
         let stop = serve::termination_signal();
         serve::run_with_metrics(listener, metrics, storage, options, stop).await?;
@@ -391,6 +394,8 @@ fn admin_command(storage: &dyn SyncStorage, command: AdminCommand) -> Result<(),
             return Err(AdminError::Invalid("new-store-key needs no open store".into()).into());
         }
         AdminCommand::Audit(args) => crate::audit_cli::run(storage, args)?,
+        AdminCommand::Retention(command) => crate::retention_cli::run(storage, command)?,
+        AdminCommand::Erase(args) => crate::retention_cli::erase(storage, args)?,
         AdminCommand::SubjectAccess(args) => crate::subject_access_cli::run(storage, args)?,
     }
     Ok(())

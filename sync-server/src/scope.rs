@@ -12,9 +12,19 @@ use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 
 /// Kinds stored without a team and received by everyone.
-const GLOBAL_KINDS: &[RecordKind] = &[RecordKind::PriorityArea, RecordKind::AreaBoundaries];
-/// Reference kinds stored with a team (a team's record, its users).
-const TEAM_REFERENCE_KINDS: &[RecordKind] = &[RecordKind::User, RecordKind::Team];
+const GLOBAL_KINDS: &[RecordKind] = &[
+    RecordKind::PriorityArea,
+    RecordKind::AreaBoundaries,
+    RecordKind::RetentionSchedule,
+];
+/// Kinds every role of the team receives: the team's record, its users, and its decisions to
+/// retain records (ids and dates only: a volunteer's device needs them too, so that it does
+/// not drop a retained patrol or note of its own).
+const TEAM_REFERENCE_KINDS: &[RecordKind] = &[
+    RecordKind::User,
+    RecordKind::Team,
+    RecordKind::RetentionReview,
+];
 /// Kinds a volunteer receives only when they are one of the record's members.
 const VOLUNTEER_MEMBER_KINDS: &[RecordKind] =
     &[RecordKind::Patrol, RecordKind::Note, RecordKind::Conflict];
@@ -53,6 +63,8 @@ pub fn feed_filter(principal: &Principal) -> FeedFilter {
         member: principal.user_id,
         global_kinds: GLOBAL_KINDS.to_vec(),
         echoes_of: Some(principal.device_id),
+        // Set by the pull, which knows the schedule and the server's now.
+        retention: None,
     }
 }
 
@@ -161,6 +173,23 @@ mod tests {
             &officer,
             &row(RecordKind::ContactPersonal, None)
         ));
+    }
+
+    #[test]
+    fn every_role_receives_the_schedule_and_its_teams_decisions_to_retain() {
+        for role in [Role::Officer, Role::Pcso, Role::Volunteer, Role::Supervisor] {
+            let p = principal(role);
+            let filter = feed_filter(&p);
+            assert!(
+                filter.global_kinds.contains(&RecordKind::RetentionSchedule),
+                "{role}"
+            );
+            assert!(
+                filter.team_kinds.contains(&RecordKind::RetentionReview),
+                "{role}"
+            );
+            assert!(may_receive(&p, &row(RecordKind::RetentionReview, None)));
+        }
     }
 
     #[test]

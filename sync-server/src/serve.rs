@@ -24,6 +24,9 @@ pub struct ServeOptions {
     pub metrics_listen: Option<SocketAddr>,
     /// Serve TLS with this certificate (reloaded on SIGHUP); plain HTTP when `None`.
     pub tls: Option<Arc<crate::tls::ServerTls>>,
+    /// How often to sweep for records past their retention date (`crate::retention`), besides
+    /// once at start; `None`: only at start.
+    pub retention_sweep: Option<Duration>,
 }
 
 impl Default for ServeOptions {
@@ -33,6 +36,7 @@ impl Default for ServeOptions {
             shutdown_grace: Duration::from_secs(10),
             metrics_listen: None,
             tls: None,
+            retention_sweep: None,
         }
     }
 }
@@ -90,6 +94,11 @@ pub async fn run_with_metrics(
             None,
         ));
     }
+    let _sweeper = AbortOnDrop(tokio::spawn(sweep_retention(
+        state.storage.clone(),
+        state.config.clock.clone(),
+        options.retention_sweep,
+    )));
     let app = http::router(state);
     let acceptor = options.tls.as_ref().map(|tls| tls.acceptor());
     let _reloader = options
@@ -131,6 +140,30 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// The retention sweep (`crate::retention::sweep`): once at start, then every `every`. Runs on
+/// a blocking thread (the store's calls block); a failed pass is logged and the next one tries
+/// again.
+async fn sweep_retention(
+    storage: Arc<dyn SyncStorage>,
+    clock: Arc<dyn beatbook_core::clock::Clock>,
+    every: Option<Duration>,
+) {
+    loop {
+        let (storage, clock) = (storage.clone(), clock.clone());
+        match tokio::task::spawn_blocking(move || crate::retention::sweep(&*storage, clock.now()))
+            .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "retention sweep failed"),
+            Err(e) => tracing::warn!(error = %e, "retention sweep task failed"),
+        }
+        match every {
+            Some(every) => tokio::time::sleep(every).await,
+            None => return,
+        }
     }
 }
 

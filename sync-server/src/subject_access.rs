@@ -81,6 +81,7 @@ pub fn search(storage: &dyn SyncStorage, request: &Request) -> StorageResult<Vec
             member: UserId(uuid::Uuid::nil()),
             global_kinds: Vec::new(),
             echoes_of: None,
+            retention: None,
         };
         let mut after = 0;
         loop {

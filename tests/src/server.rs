@@ -2,6 +2,7 @@
 //! free port, waiting on `/healthz` (a condition, not a sleep), administration through its
 //! own command line, and killed when dropped.
 
+use std::ffi::OsStr;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -60,6 +61,8 @@ pub struct ServerProcess {
     /// `--database` when not the data folder's embedded store (a PostgreSQL URL).
     database: Option<String>,
     launch: Launch,
+    /// The test clock's offset file (`serve --test-clock-offset-file`), when started with one.
+    clock_offset_file: Option<PathBuf>,
 }
 
 /// How to start the server process beyond its flags (for benches that measure it).
@@ -93,6 +96,13 @@ impl ServerProcess {
     }
 
     fn start_full(database: Option<String>, launch: Launch, extra_args: &[&str]) -> ServerProcess {
+        let mut server = Self::prepare(database, launch, extra_args);
+        server.restart();
+        server
+    }
+
+    /// A server not started yet.
+    fn prepare(database: Option<String>, launch: Launch, extra_args: &[&str]) -> ServerProcess {
         let data = {
             use std::os::unix::fs::PermissionsExt;
             // Only this user: the server refuses a data directory others can read.
@@ -102,7 +112,7 @@ impl ServerProcess {
                 .expect("data dir")
         };
         let port = free_port();
-        let mut server = ServerProcess {
+        ServerProcess {
             data,
             url: format!("http://127.0.0.1:{port}"),
             port,
@@ -110,9 +120,35 @@ impl ServerProcess {
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             database,
             launch,
-        };
+            clock_offset_file: None,
+        }
+    }
+
+    /// Starts a server whose clock a test can move ([`ServerProcess::set_clock_offset`]):
+    /// `serve --test-clock-offset-file`, starting at offset zero. `admin` commands get the same
+    /// file, so `admin retention sweep` runs at the server's clock.
+    pub fn start_with_test_clock(extra_args: &[&str]) -> ServerProcess {
+        let mut server = Self::prepare(None, Launch::default(), extra_args);
+        let file = server.data.path().join("test-clock-offset");
+        std::fs::write(&file, "0\n").expect("write the clock offset file");
+        server.clock_offset_file = Some(file);
         server.restart();
         server
+    }
+
+    /// Moves the server's clock `offset` ahead of the wall clock (from its next read; the
+    /// server re-reads the file each time it asks the time). Needs
+    /// [`ServerProcess::start_with_test_clock`].
+    pub fn set_clock_offset(&self, offset: Duration) {
+        let file = self
+            .clock_offset_file
+            .as_ref()
+            .expect("start the server with start_with_test_clock to move its clock");
+        // Written whole, then renamed: the server never reads half a number.
+        let partial = file.with_extension("partial");
+        std::fs::write(&partial, format!("{}\n", offset.as_secs_f64()))
+            .expect("write the clock offset");
+        std::fs::rename(&partial, file).expect("replace the clock offset");
     }
 
     /// The `--database` value this server uses.
@@ -149,6 +185,11 @@ impl ServerProcess {
             .arg("--database")
             .arg(self.database())
             .args(&self.extra_args)
+            .args(
+                self.clock_offset_file
+                    .iter()
+                    .flat_map(|file| [OsStr::new("--test-clock-offset-file"), file.as_os_str()]),
+            )
             .env("BEATBOOK_LOG_LEVEL", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -216,7 +257,11 @@ impl ServerProcess {
 
     /// Runs `beatbook-server admin --database <store> <args>` and returns its standard output.
     pub fn admin(&self, args: &[&str]) -> String {
-        let output: Output = server_command()
+        let mut command = server_command();
+        if let Some(file) = &self.clock_offset_file {
+            command.env("BEATBOOK_TEST_CLOCK_OFFSET_FILE", file);
+        }
+        let output: Output = command
             .arg("admin")
             .arg("--database")
             .arg(self.database())

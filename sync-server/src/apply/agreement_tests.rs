@@ -175,6 +175,7 @@ fn the_device_and_the_server_decide_every_generated_write_alike() {
                 erased: false,
             },
             companion: None,
+            reviewed: None,
         };
         let server = match decide(&ctx, &op, &current) {
             Decision::Reject { code, message } => Some((code, message)),

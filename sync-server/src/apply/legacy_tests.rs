@@ -45,6 +45,7 @@ fn stored_problem(ctx: &PushContext, analysed: Hlc) -> CurrentRecord {
         },
         state: crate::reference::state_of(&problem, analysed).expect("state"),
         companion: None,
+        reviewed: None,
     }
 }
 

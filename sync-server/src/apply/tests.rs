@@ -215,6 +215,7 @@ fn stored_follow_up(ctx: &PushContext, owner: UserId) -> CurrentRecord {
         },
         state: crate::reference::state_of(&follow_up, Hlc::new(1, DeviceId::new())).expect("state"),
         companion: None,
+        reviewed: None,
     }
 }
 

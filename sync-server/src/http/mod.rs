@@ -65,6 +65,9 @@ pub struct HttpConfig {
     pub guess_limits: crate::throttle::GuessLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`crate::throttle`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The server's now for retention and the push's time checks (`crate::clock`): the system
+    /// clock, or a test's.
+    pub clock: std::sync::Arc<dyn beatbook_core::clock::Clock>,
 }
 
 impl Default for HttpConfig {
@@ -78,6 +81,7 @@ impl Default for HttpConfig {
             secure_cookies: false,
             guess_limits: crate::throttle::GuessLimits::default(),
             trusted_proxies: Vec::new(),
+            clock: std::sync::Arc::new(beatbook_core::clock::SystemClock),
         }
     }
 }
@@ -105,7 +109,7 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(storage: Arc<dyn SyncStorage>, config: HttpConfig) -> Self {
-        let mut web = crate::web::WebState::system(config.secure_cookies);
+        let mut web = crate::web::WebState::new(config.clock.clone(), config.secure_cookies);
         web.sign_in_failures = crate::throttle::GuessLimiter::new(config.guess_limits);
         let guesses = guesses::Guesses::new(config.guess_limits, config.trusted_proxies.clone());
         Self {

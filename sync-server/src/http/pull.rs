@@ -24,7 +24,6 @@ use beatbook_core::sync::compact_wire::{CompactPullResponse, COMPACT_FORM};
 use beatbook_core::sync::protocol::{
     Change, ErrorBody, PullResponse, StatusResponse, ECHOES_INCLUDE, MAX_PULL_LIMIT,
 };
-use chrono::Utc;
 use serde::Deserialize;
 
 /// The largest sequence number a store can hold (both stores keep them as signed 64-bit
@@ -130,7 +129,12 @@ pub async fn pull(
         Some(_) => return Err(ApiError::bad_request("echoes must be include, or absent")),
     }
     let requested = params.cursor;
+    let now = state.config.clock.now();
     let (page, after) = crate::http::request_id::in_request(move || {
+        // Nothing past its retention date is served, swept yet or not (`retention_index`).
+        let schedule = crate::retention::current_schedule(&*storage)
+            .map_err(crate::retention::ScheduleError::into_storage)?;
+        filter.retention = Some(crate::storage::retention_index::Cutoffs::at(&schedule, now));
         let page = storage.feed_page_within(&filter, requested, limit, MAX_PULL_PAGE_BYTES)?;
         if requested > page.head {
             tracing::warn!(
@@ -149,7 +153,7 @@ pub async fn pull(
     let mut last_seq = page.rows.last().map(|r| r.seq);
     let mut changes: Vec<Change> = Vec::with_capacity(page.rows.len());
     let mut disclosed = Vec::new();
-    let now_ms = Utc::now().timestamp_millis();
+    let now_ms = now.timestamp_millis();
     let mut bytes = 0usize;
     for row in page.rows {
         // `last_seq` follows every row read, sent or not (a row outside the holder's scope
@@ -201,7 +205,7 @@ pub async fn pull(
         changes,
         next_cursor,
         has_more,
-        server_time: Utc::now(),
+        server_time: state.config.clock.now(),
         epoch: Some(state.storage.epoch()?),
     };
     Ok(if compact {
@@ -225,12 +229,15 @@ pub async fn pull(
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
     )
 )]
-pub async fn status(Authed(principal): Authed) -> Json<StatusResponse> {
+pub async fn status(
+    State(state): State<AppState>,
+    Authed(principal): Authed,
+) -> Json<StatusResponse> {
     Json(StatusResponse {
         device_id: principal.device_id,
         user_id: principal.user_id,
         role: principal.role,
         team_id: principal.team_id,
-        server_time: Utc::now(),
+        server_time: state.config.clock.now(),
     })
 }

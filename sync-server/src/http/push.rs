@@ -22,7 +22,6 @@ use beatbook_core::sync::protocol::{
     ErrorBody, ErrorCode, Op, OpResult, OpStatus, PushResponse, RecordKind, RejectCode,
     MAX_OPS_PER_PUSH, MAX_OP_BYTES, PROTOCOL_VERSION,
 };
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -166,7 +165,7 @@ pub async fn push(
     let pulled_through = envelope.pulled_through;
     let ctx = PushContext {
         principal,
-        now: Utc::now(),
+        now: state.config.clock.now(),
         max_skew_ms: state.config.max_clock_skew_ms,
         earliest_record_time: state.config.earliest_record_time,
         server_node,
@@ -190,7 +189,7 @@ pub async fn push(
     state.metrics.record_push(&results);
     Ok(Json(PushResponse {
         results,
-        server_time: Utc::now(),
+        server_time: state.config.clock.now(),
         epoch: Some(epoch),
     }))
 }

@@ -57,6 +57,7 @@ pub mod epoch;
 pub mod location;
 pub(crate) mod page_budget;
 pub mod postgres;
+pub mod retention_index;
 pub mod sqlite;
 pub(crate) mod triangle_corners;
 
@@ -185,6 +186,23 @@ pub struct CurrentRecord {
     /// loaded in the same transaction, so the consent rule judges a contact and its personal
     /// record together.
     pub companion: Option<RecordState>,
+    /// For a `retention_review`: the record it decides about (its kind and id are the review's
+    /// record id, `kind:id`), when that is stored and not erased — so the decision is judged
+    /// against the record's team in the same transaction.
+    pub reviewed: Option<RecordMeta>,
+}
+
+/// The record a `retention_review` with id `record_id` is about (`kind:id`), if the id names a
+/// governed kind.
+pub fn reviewed_record(kind: RecordKind, record_id: &str) -> Option<(RecordKind, String)> {
+    if kind != RecordKind::RetentionReview {
+        return None;
+    }
+    let (reviewed, id) = record_id.split_once(':')?;
+    let reviewed = reviewed
+        .parse::<beatbook_core::retention::RetainedKind>()
+        .ok()?;
+    Some((reviewed.record_kind(), id.to_owned()))
 }
 
 /// The kind of a record's companion, which shares its id: a contact's personal record, or a
@@ -296,6 +314,9 @@ pub struct FeedFilter {
     pub global_kinds: Vec<RecordKind>,
     /// The pulling device: records whose latest change is its own echo-free push are left out.
     pub echoes_of: Option<DeviceId>,
+    /// Governed records expired at the server's now are left out (the sweep may not have
+    /// disposed of them yet): `retention_index::Cutoffs`. Erasures and redactions are served.
+    pub retention: Option<retention_index::Cutoffs>,
 }
 
 /// One record in the feed.
@@ -493,6 +514,24 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
             .map(|c| c.entry)
             .collect())
     }
+
+    // --- Retention (`retention_index`) ---
+
+    /// The held governed records in `range` (review date at or before its bounds), at most
+    /// `range.limit`: index ranges, never a scan of the records.
+    fn retention_entries(
+        &self,
+        range: &retention_index::RetentionRange,
+    ) -> StorageResult<Vec<retention_index::RetentionEntry>>;
+    /// The held children of a governed record (a contact's follow-ups, a problem's steps and
+    /// stage requests), by kind then id.
+    fn retention_children(
+        &self,
+        parent: beatbook_core::retention::RetainedKind,
+        parent_id: &str,
+    ) -> StorageResult<Vec<(RecordKind, String)>>;
+    /// One record as stored now (`None` if never written; an erased one is returned erased).
+    fn record(&self, kind: RecordKind, record_id: &str) -> StorageResult<Option<CurrentRecord>>;
 
     // --- Operations ---
 

@@ -71,3 +71,97 @@ fn an_administrator_names_teams_and_people_instead_of_typing_ids() {
     assert!(!unknown.ok);
     assert!(unknown.stderr.contains("southvale"), "{}", unknown.stderr);
 }
+
+#[test]
+fn the_retention_schedule_is_set_from_the_command_line_and_refused_with_the_rule_broken() {
+    let dir = crate::common::private_tempdir();
+    let set = admin(
+        dir.path(),
+        &["retention", "set", "--kind", "contact", "--days", "365"],
+    );
+    assert!(set.ok, "{}", set.stderr);
+    assert!(
+        set.stdout
+            .contains("contact           review 365 days after"),
+        "{}",
+        set.stdout
+    );
+
+    // Personal details kept longer than their contact: refused, naming the field.
+    let longer = admin(
+        dir.path(),
+        &[
+            "retention",
+            "set",
+            "--kind",
+            "contact_personal",
+            "--days",
+            "400",
+        ],
+    );
+    assert!(!longer.ok);
+    assert!(
+        longer.stderr.contains("review_after_days.contact_personal"),
+        "{}",
+        longer.stderr
+    );
+    let unknown = admin(
+        dir.path(),
+        &["retention", "set", "--kind", "pocketbook", "--days", "1"],
+    );
+    assert!(!unknown.ok);
+    assert!(unknown.stderr.contains("pocketbook"), "{}", unknown.stderr);
+    let notice = admin(dir.path(), &["retention", "notice", "--days", "400"]);
+    assert!(!notice.ok);
+    assert!(notice.stderr.contains("notice_days"), "{}", notice.stderr);
+
+    let shown = admin(dir.path(), &["retention", "show"]);
+    assert!(shown.ok, "{}", shown.stderr);
+    assert!(shown.stdout.contains("review 365 days"), "{}", shown.stdout);
+    assert!(
+        shown.stdout.contains("contact_personal  not scheduled"),
+        "{}",
+        shown.stdout
+    );
+    let swept = admin(dir.path(), &["retention", "sweep"]);
+    assert!(swept.ok, "{}", swept.stderr);
+    assert!(
+        swept.stdout.contains("contact           0"),
+        "{}",
+        swept.stdout
+    );
+    let due = admin(dir.path(), &["retention", "due"]);
+    assert!(
+        due.ok && due.stdout.contains("Nothing is due"),
+        "{}",
+        due.stdout
+    );
+
+    // Erasing a record the server does not hold: a clear error, nothing written.
+    let erase = admin(
+        dir.path(),
+        &[
+            "erase",
+            "--kind",
+            "note",
+            "--id",
+            "n-none",
+            "--reason",
+            "Court order",
+            "--as",
+            "Avery Admin",
+        ],
+    );
+    assert!(!erase.ok);
+    assert!(erase.stderr.contains("no note n-none"), "{}", erase.stderr);
+    let kind = admin(
+        dir.path(),
+        &["erase", "--kind", "team", "--id", "t", "--reason", "x"],
+    );
+    assert!(!kind.ok);
+    assert!(
+        kind.stderr.contains("not erased this way"),
+        "{}",
+        kind.stderr
+    );
+}

@@ -39,6 +39,7 @@ fn write(storage: &dyn SyncStorage, target: WriteTarget, extra: Vec<RecordRow>) 
 fn pulled(storage: &dyn SyncStorage, device: DeviceId, cursor: u64) -> Vec<u64> {
     let filter = FeedFilter {
         echoes_of: Some(device),
+        retention: None,
         ..filter()
     };
     let page = storage.feed_page(&filter, cursor, 100).expect("page");

@@ -35,6 +35,7 @@ pub(crate) fn pages_follow_the_filter(storage: &Arc<dyn SyncStorage>) {
         member,
         global_kinds: vec![RecordKind::User],
         echoes_of: None,
+        retention: None,
     };
     let page = storage.feed_page(&scoped, 0, 100).expect("page");
     let got: Vec<(u64, &str)> = page
@@ -54,6 +55,7 @@ pub(crate) fn pages_follow_the_filter(storage: &Arc<dyn SyncStorage>) {
         member,
         global_kinds: vec![],
         echoes_of: None,
+        retention: None,
     };
     let page = storage.feed_page(&nothing, 0, 100).expect("page");
     assert!(page.rows.is_empty());

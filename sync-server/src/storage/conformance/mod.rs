@@ -12,6 +12,7 @@
 //! - `audit`: the s.62 log: written with its batch, filtered, one chain under racing appends.
 //! - `device_audits`: a device's own log handed in: once each, never past a gap, per device.
 //! - `operations`: what operators read (the store's size).
+//! - `retention`: the retention index, the pull filter, the sweep and the admin's erasure.
 //! - `concurrency`: N writers × M readers, concurrent retries (the contract's lock).
 
 pub(crate) mod audit;
@@ -22,6 +23,7 @@ pub(crate) mod feed;
 pub(crate) mod operations;
 pub(crate) mod people;
 pub(crate) mod reports;
+pub(crate) mod retention;
 pub(crate) mod writes;
 
 use super::{CurrentRecord, Decision, FeedFilter, RecordMeta, RecordRow, SyncStorage, WriteTarget};
@@ -80,6 +82,16 @@ macro_rules! storage_conformance_tests {
             operations::the_store_reports_its_size,
             concurrency::writers_and_readers_lose_nothing_skip_nothing_apply_nothing_twice,
             concurrency::concurrent_retries_of_one_batch_apply_each_op_once,
+            retention::the_index_finds_expired_records_by_range_and_children_by_parent,
+            retention::a_pull_never_serves_a_record_past_its_date_but_serves_its_erasure,
+            retention::the_sweep_redacts_personal_details_at_their_date_and_logs_it,
+            retention::a_retained_record_survives_until_its_new_date,
+            retention::a_closed_problem_goes_with_its_steps_and_an_open_one_never,
+            retention::an_administrator_erases_any_kind_with_its_children_and_a_reason,
+            retention::the_schedule_is_validated_before_it_is_written,
+            retention::a_pull_leaves_out_the_children_of_an_expired_record,
+            retention::the_due_list_holds_what_is_within_the_notice_and_names_no_one,
+            retention::the_sweep_works_through_a_backlog_in_batches,
         );
     };
 }
@@ -128,6 +140,7 @@ pub(crate) fn filter() -> FeedFilter {
         member: UserId::new(),
         global_kinds: RecordKind::ALL.to_vec(),
         echoes_of: None,
+        retention: None,
     }
 }
 

@@ -10,6 +10,7 @@
 use super::convert::{parsed, parsed_opt, seq, seq_param};
 use crate::storage::compact::join;
 use crate::storage::page_budget::PageBudget;
+use crate::storage::retention_index::Cutoffs;
 use crate::storage::{kind_list, FeedFilter, FeedPage, FeedRow, StorageResult};
 use beatbook_core::sync::merge::RecordState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -48,6 +49,22 @@ fn feed_sql(filter: &FeedFilter, after: u64, limit: i64) -> StorageResult<(Strin
             p.add(device.to_string())
         ),
         None => "TRUE".into(),
+    };
+    // Expired governed records are left out: one primary-key probe of the retention index
+    // per row (`retention_index::Cutoffs`).
+    let not_echo = match &filter.retention {
+        Some(cutoffs) => {
+            let placeholders: Vec<String> = cutoffs
+                .values()
+                .into_iter()
+                .map(|v| format!("{}::bigint", p.add(v)))
+                .collect();
+            format!(
+                "{not_echo} AND {}",
+                Cutoffs::not_expired_sql("TRUE", &placeholders)
+            )
+        }
+        None => not_echo,
     };
     let mut arms = Vec::new();
     if !filter.global_kinds.is_empty() {
@@ -209,6 +226,11 @@ mod tests {
             member,
             global_kinds: vec![RecordKind::User],
             echoes_of: Some(DeviceId::new()),
+            // With the retention probe: primary-key lookups of the index, never a scan.
+            retention: Some(crate::storage::retention_index::Cutoffs {
+                now_ms: 1,
+                anchors: vec![(RecordKind::Note, 0)],
+            }),
         };
         let (sql, params) = feed_sql(&filter, 0, 26).expect("sql");
         let mut client = storage.client().expect("client");
@@ -224,5 +246,24 @@ mod tests {
         assert!(plan.contains("Merge Append"), "{plan}");
         assert!(!plan.contains("Seq Scan on records"), "{plan}");
         assert!(!plan.contains("Seq Scan on record_members"), "{plan}");
+        assert!(!plan.contains("Seq Scan on retention_index"), "{plan}");
+        // What is expired: index ranges.
+        for (range, index) in [
+            (super::super::retention::ANCHOR_RANGE, "retention_by_anchor"),
+            (super::super::retention::UNTIL_RANGE, "retention_by_until"),
+        ] {
+            let plan: Vec<String> = client
+                .query(
+                    &format!("EXPLAIN {range}"),
+                    &[&"note", &0_i64, &None::<String>, &10_i64],
+                )
+                .expect("explain")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let plan = plan.join("\n");
+            assert!(plan.contains(index), "{plan}");
+            assert!(!plan.contains("Seq Scan"), "{plan}");
+        }
     }
 }

@@ -29,6 +29,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0005_triangle_corners",
         include_str!("../../../migrations/postgres/0005_triangle_corners.sql"),
     ),
+    (
+        "0006_retention_index",
+        include_str!("../../../migrations/postgres/0006_retention_index.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
@@ -39,6 +43,7 @@ fn convert_step(name: &str) -> Option<ConvertStep> {
     match name {
         "0002_audit_chain" => Some(|tx| super::audit::adopt_legacy(tx)),
         "0005_triangle_corners" => Some(split_triangles),
+        "0006_retention_index" => Some(super::retention::backfill),
         _ => None,
     }
 }

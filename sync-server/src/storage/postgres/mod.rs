@@ -24,6 +24,7 @@ mod people;
 mod pool;
 mod records;
 mod reports;
+mod retention;
 mod tls;
 
 pub mod testing;
@@ -229,6 +230,29 @@ impl SyncStorage for PostgresStorage {
         kinds: &[RecordKind],
     ) -> StorageResult<Vec<ReportRecord>> {
         reports::report_records(&mut *self.client()?, team, kinds)
+    }
+
+    fn retention_entries(
+        &self,
+        range: &super::retention_index::RetentionRange,
+    ) -> StorageResult<Vec<super::retention_index::RetentionEntry>> {
+        retention::entries(&mut *self.client()?, range)
+    }
+
+    fn retention_children(
+        &self,
+        parent: beatbook_core::retention::RetainedKind,
+        parent_id: &str,
+    ) -> StorageResult<Vec<(RecordKind, String)>> {
+        retention::children(&mut *self.client()?, parent, parent_id)
+    }
+
+    fn record(
+        &self,
+        kind: RecordKind,
+        record_id: &str,
+    ) -> StorageResult<Option<super::CurrentRecord>> {
+        retention::record(&mut *self.client()?, kind, record_id)
     }
 
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {

@@ -36,15 +36,26 @@ pub(super) enum FeedLock {
 
 /// A batch's transaction, its seq counter and the statements it prepared (each prepared once
 /// per batch, not once per op).
-struct Batch<'c> {
-    tx: Transaction<'c>,
+pub(super) struct Batch<'c> {
+    pub(super) tx: Transaction<'c>,
     last_seq: u64,
     locked: bool,
     statements: HashMap<&'static str, Statement>,
 }
 
-impl Batch<'_> {
-    fn statement(&mut self, sql: &'static str) -> StorageResult<Statement> {
+impl<'c> Batch<'c> {
+    /// A batch on `tx` that has not taken the feed lock (reads, and the retention index's
+    /// migration step).
+    pub(super) fn new(tx: Transaction<'c>) -> Self {
+        Batch {
+            tx,
+            last_seq: 0,
+            locked: false,
+            statements: HashMap::new(),
+        }
+    }
+
+    pub(super) fn statement(&mut self, sql: &'static str) -> StorageResult<Statement> {
         if let Some(stmt) = self.statements.get(sql) {
             return Ok(stmt.clone());
         }
@@ -137,6 +148,10 @@ fn write_one(
         let (companion, _) = load(batch, kind, &target.record_id)?;
         current.companion = companion.exists.then_some(companion.state);
     }
+    if let Some((kind, id)) = crate::storage::reviewed_record(target.kind, &target.record_id) {
+        let (reviewed, _) = load(batch, kind, &id)?;
+        current.reviewed = (reviewed.exists && !reviewed.state.erased).then_some(reviewed.meta);
+    }
     let (outcome, seq) = match decide(&current) {
         Decision::Reject { code, message } => {
             return Ok(WriteOutcome::Rejected { code, message });
@@ -171,6 +186,7 @@ fn write_one(
                 extra.is_empty() && !cascade_erase,
             );
             let seq = upsert(batch, &record, target.now_ms, echo.as_deref())?;
+            super::retention::index(batch, &record)?;
             for row in &extra {
                 upsert(batch, row, target.now_ms, None)?;
             }
@@ -200,7 +216,7 @@ fn write_one(
 
 /// The record's current state (empty and `exists: false` if never written) with its members,
 /// in one round trip, and where its latest change sits in the feed.
-fn load(
+pub(super) fn load(
     batch: &mut Batch<'_>,
     kind: RecordKind,
     id: &str,
@@ -240,6 +256,7 @@ fn load(
             erased: row.try_get(6)?,
         },
         companion: None,
+        reviewed: None,
     };
     let previous = PreviousChange {
         seq: seq(row.try_get(7)?)?,
@@ -346,6 +363,12 @@ fn erase_conflicts_about(
                 &now_ms,
             ],
         )?;
+        let stmt = batch.statement(
+            "UPDATE retention_index SET held = FALSE WHERE kind = $1 AND record_id = $2",
+        )?;
+        batch
+            .tx
+            .execute(&stmt, &[&RecordKind::Conflict.as_str(), &conflict])?;
     }
     Ok(())
 }

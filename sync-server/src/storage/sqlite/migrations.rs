@@ -42,6 +42,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0008_triangle_corners",
         include_str!("../../../migrations/0008_triangle_corners.sql"),
     ),
+    (
+        "0009_retention_index",
+        include_str!("../../../migrations/0009_retention_index.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -53,6 +57,7 @@ pub(super) fn convert_step(name: &str) -> Option<ConvertStep> {
         "0004_compact_records" => Some(super::compact_records::convert),
         "0005_audit_chain" => Some(super::audit::adopt_legacy),
         "0008_triangle_corners" => Some(split_triangles),
+        "0009_retention_index" => Some(super::retention::backfill),
         _ => None,
     }
 }

@@ -27,6 +27,7 @@ mod permissions;
 mod readers;
 mod records;
 mod report_records;
+mod retention;
 
 use super::device_audits::DeviceAudit;
 use super::{
@@ -263,6 +264,32 @@ impl SyncStorage for SqliteStorage {
 
     fn audit_chain_page(&self, after: u64, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
         self.read(|conn| audit::page(conn, after, limit))
+    }
+
+    fn retention_entries(
+        &self,
+        range: &super::retention_index::RetentionRange,
+    ) -> StorageResult<Vec<super::retention_index::RetentionEntry>> {
+        self.read(|conn| retention::entries(conn, range))
+    }
+
+    fn retention_children(
+        &self,
+        parent: beatbook_core::retention::RetainedKind,
+        parent_id: &str,
+    ) -> StorageResult<Vec<(RecordKind, String)>> {
+        self.read(|conn| retention::children(conn, parent, parent_id))
+    }
+
+    fn record(
+        &self,
+        kind: RecordKind,
+        record_id: &str,
+    ) -> StorageResult<Option<super::CurrentRecord>> {
+        self.read(|conn| {
+            let (current, _) = records::load(conn, kind, record_id)?;
+            Ok(current.exists.then_some(current))
+        })
     }
 
     fn size_bytes(&self) -> StorageResult<u64> {

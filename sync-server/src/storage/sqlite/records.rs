@@ -4,6 +4,7 @@
 use super::people;
 use crate::storage::echo::{echo_device, PreviousChange};
 use crate::storage::page_budget::PageBudget;
+use crate::storage::retention_index::Cutoffs;
 use crate::storage::{
     kind_list, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta,
     RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
@@ -11,6 +12,7 @@ use crate::storage::{
 use beatbook_core::ids::UserId;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 /// Applies a batch of changes in one `BEGIN IMMEDIATE` transaction, committed once. Returns
@@ -60,6 +62,10 @@ fn write_one(
         let (companion, _) = load(tx, kind, &target.record_id)?;
         current.companion = companion.exists.then_some(companion.state);
     }
+    if let Some((kind, id)) = crate::storage::reviewed_record(target.kind, &target.record_id) {
+        let (reviewed, _) = load(tx, kind, &id)?;
+        current.reviewed = (reviewed.exists && !reviewed.state.erased).then_some(reviewed.meta);
+    }
     let (outcome, seq, erased) = match decide(&current) {
         Decision::Reject { code, message } => {
             return Ok((WriteOutcome::Rejected { code, message }, false));
@@ -95,6 +101,7 @@ fn write_one(
                 extra.is_empty() && !cascade_erase,
             );
             let seq = upsert(tx, &record, target.now_ms, echo.as_deref())?;
+            super::retention::index(tx, &record)?;
             for row in &extra {
                 upsert(tx, row, target.now_ms, None)?;
             }
@@ -128,7 +135,7 @@ fn write_one(
 
 /// The record's current state (empty and `exists: false` if never written), and where its
 /// latest change sits in the feed.
-fn load(
+pub(super) fn load(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
@@ -182,6 +189,7 @@ fn load(
             erased,
         },
         companion: None,
+        reviewed: None,
     };
     Ok((current, Some(previous)))
 }
@@ -268,6 +276,10 @@ fn erase_conflicts_about(
              WHERE kind = ?1 AND record_id = ?2",
         )?
         .execute(params![RecordKind::Conflict, conflict, seq as i64, now_ms])?;
+        conn.prepare_cached(
+            "UPDATE retention_index SET held = 0 WHERE kind = ?1 AND record_id = ?2",
+        )?
+        .execute(params![RecordKind::Conflict, conflict])?;
     }
     Ok(())
 }
@@ -289,12 +301,25 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     const COLUMNS: &str =
         "r.seq, r.kind, r.record_id, r.subject_kind, r.field_values, r.erased, r.clocks";
     // `?5`: the pulling device; its own echo-free changes are left out.
-    const NOT_ECHO: &str = "(?5 IS NULL OR r.echo_device IS NOT ?5)";
+    const ECHO: &str = "(?5 IS NULL OR r.echo_device IS NOT ?5)";
+    // Expired governed records are left out: one primary-key probe of the retention index
+    // per row (`retention_index::Cutoffs`).
+    let not_expired = match filter.retention {
+        Some(_) => {
+            let placeholders: Vec<String> = (0..Cutoffs::PLACEHOLDERS)
+                .map(|i| format!("?{}", 6 + i))
+                .collect();
+            format!(" AND {}", Cutoffs::not_expired_sql("1", &placeholders))
+        }
+        None => String::new(),
+    };
+    let not_echo = format!("{ECHO}{not_expired}");
+    let admit = not_echo.as_str();
     let mut arms = Vec::new();
     if !filter.global_kinds.is_empty() {
         arms.push(format!(
             "SELECT {COLUMNS} FROM records r INDEXED BY records_team_seq
-             WHERE r.team_id IS NULL AND r.seq > ?1 AND r.kind IN ({}) AND {NOT_ECHO}
+             WHERE r.team_id IS NULL AND r.seq > ?1 AND r.kind IN ({}) AND {admit}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.global_kinds)
         ));
@@ -302,7 +327,7 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     if filter.team_id.is_some() && !filter.team_kinds.is_empty() {
         arms.push(format!(
             "SELECT {COLUMNS} FROM records r INDEXED BY records_team_seq
-             WHERE r.team_id = ?2 AND r.seq > ?1 AND r.kind IN ({}) AND {NOT_ECHO}
+             WHERE r.team_id = ?2 AND r.seq > ?1 AND r.kind IN ({}) AND {admit}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.team_kinds)
         ));
@@ -314,7 +339,7 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
             "SELECT {COLUMNS} FROM record_members m
                CROSS JOIN records r ON r.kind = m.kind AND r.record_id = m.record_id
              WHERE m.user_id = ?3 AND m.kind IN ({}) AND r.team_id = ?2 AND r.seq > ?1
-               AND {NOT_ECHO}
+               AND {admit}
              ORDER BY r.seq LIMIT ?4",
             kind_list(&filter.member_kinds)
         ));
@@ -332,6 +357,28 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
     format!("SELECT * FROM ({merged}) ORDER BY seq LIMIT ?4")
 }
 
+/// The values of [`feed_sql`]'s parameters: `?1`…`?5`, then the retention cutoffs (`?6`…)
+/// when the filter has them.
+pub(super) fn feed_values(filter: &FeedFilter, after: u64, limit: i64) -> Vec<Value> {
+    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+    let mut values = vec![
+        Value::Integer(after as i64),
+        text(filter.team_id.map(|t| t.to_string())),
+        Value::Text(filter.member.to_string()),
+        Value::Integer(limit),
+        text(filter.echoes_of.map(|d| d.to_string())),
+    ];
+    if let Some(cutoffs) = &filter.retention {
+        values.extend(
+            cutoffs
+                .values()
+                .into_iter()
+                .map(|v| v.map_or(Value::Null, Value::Integer)),
+        );
+    }
+    values
+}
+
 /// One page of the feed and the head, in one read transaction (one WAL snapshot).
 pub(super) fn feed_page(
     conn: &mut Connection,
@@ -346,13 +393,11 @@ pub(super) fn feed_page(
     let mut rows = Vec::new();
     {
         let mut stmt = tx.prepare_cached(&sql)?;
-        let mut raw = stmt.query(params![
-            after as i64,
-            filter.team_id,
-            filter.member,
+        let mut raw = stmt.query(rusqlite::params_from_iter(feed_values(
+            filter,
+            after,
             i64::from(limit) + 1,
-            filter.echoes_of.map(|d| d.to_string()),
-        ])?;
+        )))?;
         // Rows are read one at a time and reading stops at the budget: a page of large
         // records is never loaded whole.
         while let Some(r) = raw.next()? {

@@ -11,13 +11,7 @@ fn first_page_steps(storage: &SqliteStorage, filter: &FeedFilter, limit: i64) ->
     let mut stmt = conn.prepare(&records::feed_sql(filter)).expect("prepare");
     let rows = stmt
         .query_map(
-            rusqlite::params![
-                0_i64,
-                filter.team_id,
-                filter.member,
-                limit,
-                filter.echoes_of.map(|d| d.to_string())
-            ],
+            rusqlite::params_from_iter(records::feed_values(filter, 0, limit)),
             |r| r.get::<_, i64>(0),
         )
         .expect("query")
@@ -43,6 +37,11 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
         member,
         global_kinds: vec![RecordKind::User],
         echoes_of: Some(DeviceId::new()),
+        // With the retention probe: one primary-key lookup a row, still no scan.
+        retention: Some(crate::storage::retention_index::Cutoffs {
+            now_ms: 1,
+            anchors: vec![(RecordKind::Note, 0)],
+        }),
     };
     let mut steps = Vec::new();
     for total in [500, 5_000] {

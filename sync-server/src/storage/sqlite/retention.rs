@@ -1,0 +1,332 @@
+//! The retention index in SQLite (`storage::retention_index`): kept in the write transaction
+//! of every record ([`index`]), filled by migration 0009's step ([`backfill`]), and read by
+//! ranges ([`entries`]) and parents ([`children`]).
+
+use crate::storage::retention_index::{writes_for, IndexWrite, RetentionEntry, RetentionRange};
+use crate::storage::{RecordMeta, RecordRow, StorageResult};
+use beatbook_core::retention::RetainedKind;
+use beatbook_core::sync::merge::RecordState;
+use beatbook_core::sync::RecordKind;
+use rusqlite::{params, Connection};
+
+/// Applies the index changes of writing `row` (in the caller's transaction).
+pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
+    for write in writes_for(row) {
+        match write {
+            IndexWrite::Own {
+                kind,
+                record_id,
+                team_id,
+                held,
+                anchor_ms,
+                parent,
+            } => {
+                let (parent_kind, parent_id) = match parent {
+                    Some((k, id)) => (Some(k.record_kind()), Some(id)),
+                    None => (None, None),
+                };
+                conn.prepare_cached(
+                    "INSERT INTO retention_index
+                       (kind, record_id, team_id, held, anchor_ms, parent_kind, parent_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
+                       held = excluded.held,
+                       anchor_ms = CASE WHEN ?8 THEN excluded.anchor_ms
+                                   ELSE retention_index.anchor_ms END,
+                       parent_kind = coalesce(excluded.parent_kind, retention_index.parent_kind),
+                       parent_id = coalesce(excluded.parent_id, retention_index.parent_id)",
+                )?
+                .execute(params![
+                    kind,
+                    record_id,
+                    team_id,
+                    held,
+                    anchor_ms.flatten(),
+                    parent_kind,
+                    parent_id,
+                    anchor_ms.is_some()
+                ])?;
+            }
+            IndexWrite::Anchor {
+                kind,
+                record_id,
+                team_id,
+                anchor_ms,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO retention_index (kind, record_id, team_id, held, anchor_ms)
+                     VALUES (?1, ?2, ?3, 0, ?4)
+                     ON CONFLICT (kind, record_id) DO UPDATE SET anchor_ms = excluded.anchor_ms",
+                )?
+                .execute(params![kind, record_id, team_id, anchor_ms])?;
+            }
+            IndexWrite::Retain {
+                kind,
+                record_id,
+                team_id,
+                until_ms,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO retention_index
+                       (kind, record_id, team_id, held, retained_until_ms)
+                     VALUES (?1, ?2, ?3, 0, ?4)
+                     ON CONFLICT (kind, record_id)
+                     DO UPDATE SET retained_until_ms = excluded.retained_until_ms",
+                )?
+                .execute(params![kind, record_id, team_id, until_ms])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Kinds the index holds rows for.
+const INDEXED: &str = "'contact', 'contact_personal', 'note', 'patrol', 'problem', 'follow_up',
+    'problem_step', 'stage_request', 'retention_review', 'conflict'";
+
+/// Migration 0009's step: the index for every stored record.
+pub(super) fn backfill(conn: &Connection) -> StorageResult<()> {
+    let mut read = conn.prepare(&format!(
+        "SELECT kind, record_id, team_id, field_values, clocks, erased, subject_kind, subject_id
+         FROM records
+         WHERE kind IN ({INDEXED})"
+    ))?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let values: String = r.get(3)?;
+        let clocks: Vec<u8> = r.get(4)?;
+        let row = RecordRow {
+            kind: r.get(0)?,
+            record_id: r.get(1)?,
+            meta: RecordMeta {
+                team_id: r.get(2)?,
+                subject: r
+                    .get::<_, Option<RecordKind>>(6)?
+                    .zip(r.get::<_, Option<String>>(7)?),
+                ..RecordMeta::default()
+            },
+            state: RecordState {
+                fields: crate::storage::compact::join(&values, &clocks)?,
+                erased: r.get(5)?,
+            },
+        };
+        index(conn, &row)?;
+    }
+    Ok(())
+}
+
+fn entry(kind: RetainedKind, r: &rusqlite::Row<'_>) -> rusqlite::Result<RetentionEntry> {
+    Ok(RetentionEntry {
+        kind,
+        record_id: r.get(0)?,
+        team_id: r.get(1)?,
+        anchor_ms: r.get(2)?,
+        retained_until_ms: r.get(3)?,
+    })
+}
+
+/// The held records of a range: never retained with an anchor in range, then retained with a
+/// date in range; each an index range (`retention_by_anchor`, `retention_by_until`).
+pub(super) fn entries(
+    conn: &Connection,
+    range: &RetentionRange,
+) -> StorageResult<Vec<RetentionEntry>> {
+    let kind = range.kind.record_kind();
+    let team = range.team.map(|t| t.to_string());
+    let limit = i64::from(range.limit);
+    let mut found = Vec::new();
+    if let Some(through) = range.anchor_through_ms {
+        let mut stmt = conn.prepare_cached(ANCHOR_RANGE)?;
+        let rows = stmt.query_map(params![kind, through, team, limit], |r| {
+            entry(range.kind, r)
+        })?;
+        for row in rows {
+            found.push(row?);
+        }
+    }
+    let left = limit - i64::try_from(found.len()).unwrap_or(limit);
+    if left > 0 {
+        let mut stmt = conn.prepare_cached(UNTIL_RANGE)?;
+        let rows = stmt.query_map(params![kind, range.until_through_ms, team, left], |r| {
+            entry(range.kind, r)
+        })?;
+        for row in rows {
+            found.push(row?);
+        }
+    }
+    Ok(found)
+}
+
+pub(super) const ANCHOR_RANGE: &str =
+    "SELECT record_id, team_id, anchor_ms, retained_until_ms FROM retention_index
+     INDEXED BY retention_by_anchor
+     WHERE kind = ?1 AND held = 1 AND retained_until_ms IS NULL AND anchor_ms <= ?2
+       AND (?3 IS NULL OR team_id = ?3)
+     ORDER BY anchor_ms LIMIT ?4";
+
+pub(super) const UNTIL_RANGE: &str =
+    "SELECT record_id, team_id, anchor_ms, retained_until_ms FROM retention_index
+     INDEXED BY retention_by_until
+     WHERE kind = ?1 AND held = 1 AND retained_until_ms <= ?2
+       AND (?3 IS NULL OR team_id = ?3)
+     ORDER BY retained_until_ms LIMIT ?4";
+
+/// The held children of a governed record.
+pub(super) fn children(
+    conn: &Connection,
+    parent: RetainedKind,
+    parent_id: &str,
+) -> StorageResult<Vec<(RecordKind, String)>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT kind, record_id FROM retention_index
+             WHERE parent_kind = ?1 AND parent_id = ?2 AND held = 1
+             ORDER BY kind, record_id",
+        )?
+        .query_map(params![parent.record_kind(), parent_id], |r| {
+            Ok((r.get::<_, RecordKind>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::sqlite::migrations::{convert_step, migrate, MIGRATIONS};
+    use crate::storage::sqlite::{open_test_file, private_tempdir, SqliteStorage};
+    use crate::storage::SyncStorage;
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let rows = stmt
+            .query_map(params!["contact", 0_i64, None::<String>, 10_i64], |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("plan")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows");
+        rows.join("; ")
+    }
+
+    #[test]
+    fn what_is_expired_is_an_index_range_never_a_scan() {
+        let dir = private_tempdir();
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+        let conn = open_test_file(storage.path());
+        let anchor = plan(&conn, ANCHOR_RANGE);
+        assert!(
+            anchor.contains(
+                "SEARCH retention_index USING INDEX retention_by_anchor (kind=? AND anchor_ms<?)"
+            ),
+            "{anchor}"
+        );
+        let until = plan(&conn, UNTIL_RANGE);
+        assert!(
+            until.contains("SEARCH retention_index USING INDEX retention_by_until (kind=? AND retained_until_ms<?)"),
+            "{until}"
+        );
+        for p in [&anchor, &until] {
+            assert!(!p.contains("SCAN"), "{p}");
+        }
+        let mut stmt = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT kind, record_id FROM retention_index
+                 WHERE parent_kind = ?1 AND parent_id = ?2 AND held = 1 ORDER BY kind, record_id",
+            )
+            .expect("explain");
+        let children: Vec<String> = stmt
+            .query_map(params!["contact", "c1"], |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(
+            children
+                .iter()
+                .any(|p| p.contains("USING INDEX retention_by_parent")),
+            "{children:?}"
+        );
+    }
+
+    #[test]
+    fn a_version_8_store_gets_its_retention_index_from_its_records() {
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::Hlc;
+        let dir = private_tempdir();
+        let path = dir.path().join(crate::storage::sqlite::DB_FILE);
+        crate::storage::sqlite::permissions::prepare_file(&path).expect("a private file");
+        let mut conn = open_test_file(&path);
+        for (name, sql) in &MIGRATIONS[..8] {
+            conn.execute_batch(sql).expect("old schema");
+            if let Some(step) = convert_step(name) {
+                step(&conn).expect("old step");
+            }
+        }
+        conn.pragma_update(None, "user_version", 8)
+            .expect("version");
+        let hlc = Hlc::new(1, beatbook_core::ids::DeviceId::new());
+        let put = |kind: &str, id: &str, fields: serde_json::Value| {
+            let serde_json::Value::Object(map) = fields else {
+                panic!("an object")
+            };
+            let fields: crate::storage::compact::Fields = map
+                .into_iter()
+                .map(|(k, value)| (k, FieldState { value, hlc }))
+                .collect();
+            let (values, clocks) = crate::storage::compact::split(&fields).expect("split");
+            conn.execute(
+                "INSERT INTO records (kind, record_id, field_values, clocks, seq, created_at,
+                   updated_at) VALUES (?1, ?2, ?3, ?4, (SELECT count(*) + 1 FROM records), 1, 1)",
+                params![kind, id, values, clocks],
+            )
+            .expect("an old record");
+        };
+        put(
+            "contact",
+            "c1",
+            serde_json::json!({"id": "c1", "occurred_at": "2026-01-01T00:00:00Z"}),
+        );
+        put(
+            "contact_personal",
+            "c1",
+            serde_json::json!({"details": {"name": "Ada Example"}}),
+        );
+        put(
+            "follow_up",
+            "f1",
+            serde_json::json!({"id": "f1", "contact_id": "c1"}),
+        );
+        migrate(&mut conn).expect("upgrade");
+        let held: Vec<(String, bool, Option<i64>)> = conn
+            .prepare("SELECT kind, held, anchor_ms FROM retention_index ORDER BY kind")
+            .expect("read")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        let anchor = Some(1_767_225_600_000);
+        assert_eq!(
+            held,
+            [
+                ("contact".to_owned(), true, anchor),
+                ("contact_personal".to_owned(), true, anchor),
+                ("follow_up".to_owned(), true, None),
+            ]
+        );
+        drop(conn);
+        let storage =
+            SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("storage");
+        assert_eq!(
+            storage
+                .retention_children(RetainedKind::Contact, "c1")
+                .expect("children"),
+            [
+                (RecordKind::ContactPersonal, "c1".to_owned()),
+                (RecordKind::FollowUp, "f1".to_owned())
+            ]
+        );
+    }
+}
