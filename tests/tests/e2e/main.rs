@@ -17,6 +17,7 @@ mod postgres_instances;
 mod raw_scan;
 mod referral_e2e;
 mod reports_e2e;
+mod retention_e2e;
 mod retention_server_e2e;
 mod s62_e2e;
 mod server_crash;
