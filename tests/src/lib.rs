@@ -14,6 +14,7 @@ pub mod load;
 pub mod pagescan;
 pub mod procstat;
 pub mod proxy;
+pub mod records;
 pub mod rng;
 pub mod server;
 pub mod skew;

@@ -11,38 +11,12 @@ use beatbook_core::ids::{ContactId, NoteId};
 use beatbook_core::model::*;
 use beatbook_core::retention::RetainedKind;
 use beatbook_e2e::device::Device;
+use beatbook_e2e::records::{contact_with_personal, named};
 use beatbook_e2e::server::ServerProcess;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
 const MOVE_ON_DAYS: i64 = 200;
-
-fn contact(at: DateTime<Utc>, name: &str) -> NewContact {
-    NewContact {
-        occurred_at: at - Duration::minutes(30),
-        place: Some(GeoPoint::new(52.44, -1.51)),
-        lsoa_code: None,
-        lap_code: None,
-        method: ContactMethod::DoorKnock,
-        audience: Audience::Resident,
-        people_count: 1,
-        issues: vec![CrimeCategory::Burglary],
-        issues_text: Some("Shed broken into".into()),
-        promised: None,
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: true,
-        personal: Some(PersonalDetails {
-            name: Some(name.into()),
-            ..Default::default()
-        }),
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
-    }
-}
 
 /// A team of one user per `(name, role)`, each device on its own manual clock.
 fn enrol_on_clocks(
@@ -126,13 +100,19 @@ fn the_schedule_disposes_on_the_server_and_every_device_and_a_later_device_recei
 
     let expiring = pcso
         .store
-        .record_contact(&pcso.actor, contact(start, "Ottoline Brackwater"))
+        .record_contact(
+            &pcso.actor,
+            contact_with_personal(start - Duration::minutes(30), named("Ottoline Brackwater")),
+        )
         .expect("contact")
         .contact
         .id;
     let retained = pcso
         .store
-        .record_contact(&pcso.actor, contact(start, "Peregrine Flint"))
+        .record_contact(
+            &pcso.actor,
+            contact_with_personal(start - Duration::minutes(30), named("Peregrine Flint")),
+        )
         .expect("contact")
         .contact
         .id;

@@ -4,37 +4,10 @@
 //! clock) redacts them, devices pull the redaction; the sweep prints what it disposed of; and
 //! the administrator's erasure of the contact reaches every device.
 
-use beatbook_core::model::*;
+use beatbook_e2e::records::{contact_with_personal, named};
 use beatbook_e2e::server::ServerProcess;
 use chrono::Utc;
 use std::time::Duration;
-
-fn contact_with_personal() -> NewContact {
-    NewContact {
-        occurred_at: Utc::now() - chrono::Duration::minutes(30),
-        place: Some(GeoPoint::new(52.44, -1.51)),
-        lsoa_code: None,
-        lap_code: None,
-        method: ContactMethod::DoorKnock,
-        audience: Audience::Resident,
-        people_count: 1,
-        issues: vec![CrimeCategory::Burglary],
-        issues_text: Some("Shed broken into".into()),
-        promised: None,
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: true,
-        personal: Some(PersonalDetails {
-            name: Some("Ottoline Brackwater".into()),
-            ..Default::default()
-        }),
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
-    }
-}
 
 #[test]
 fn personal_details_past_their_date_are_never_served_and_the_sweep_redacts_them() {
@@ -45,7 +18,13 @@ fn personal_details_past_their_date_are_never_served_and_the_sweep_redacts_them(
     let pcso = devices.next().expect("pcso");
     let contact = pcso
         .store
-        .record_contact(&pcso.actor, contact_with_personal())
+        .record_contact(
+            &pcso.actor,
+            contact_with_personal(
+                Utc::now() - chrono::Duration::minutes(30),
+                named("Ottoline Brackwater"),
+            ),
+        )
         .expect("contact")
         .contact;
     pcso.sync();

@@ -7,36 +7,9 @@ use beatbook_core::model::*;
 use beatbook_core::store::AuditAction;
 use beatbook_core::sync::client::{sync_or_wipe, CancelFlag, NoProgress, SyncOutcome};
 use beatbook_e2e::device::Device;
+use beatbook_e2e::records::contact_with_personal;
 use beatbook_e2e::server::ServerProcess;
 use chrono::{Duration, Utc};
-
-fn contact_with_personal() -> NewContact {
-    NewContact {
-        occurred_at: Utc::now() - Duration::minutes(30),
-        place: Some(GeoPoint::new(52.44, -1.51)),
-        lsoa_code: None,
-        lap_code: None,
-        method: ContactMethod::DoorKnock,
-        audience: Audience::Resident,
-        people_count: 1,
-        issues: vec![CrimeCategory::Burglary],
-        issues_text: Some("Shed broken into".into()),
-        promised: None,
-        follow_up_due: None,
-        follow_up_owner: None,
-        consent_to_recontact: true,
-        personal: Some(PersonalDetails {
-            name: Some("Ottoline Brackwater".into()),
-            phone: Some("07700 900654".into()),
-            ..Default::default()
-        }),
-        ethnicity: None,
-        repeat_caller: false,
-        vulnerable: false,
-        problem_id: None,
-        patrol_id: None,
-    }
-}
 
 /// The server's log lines (`admin audit`), newest first.
 fn server_log(server: &ServerProcess) -> Vec<String> {
@@ -68,7 +41,17 @@ fn collection_disclosure_and_a_revoked_devices_log_reach_the_servers_log() {
     );
     let contact = pcso
         .store
-        .record_contact(&pcso.actor, contact_with_personal())
+        .record_contact(
+            &pcso.actor,
+            contact_with_personal(
+                Utc::now() - Duration::minutes(30),
+                PersonalDetails {
+                    name: Some("Ottoline Brackwater".into()),
+                    phone: Some("07700 900654".into()),
+                    ..Default::default()
+                },
+            ),
+        )
         .expect("contact")
         .contact;
     let contact_id = contact.id.to_string();
