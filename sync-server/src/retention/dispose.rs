@@ -13,8 +13,10 @@
 //!
 //! Each record written gets one s.62 entry (operation erasure), written in the batch's
 //! transaction in place of the entries the push path would name a user in: who is the
-//! retention schedule (`role` "retention_schedule", no user or device) or the administrator
-//! (`role` "admin"); the justification is the reason; never a value.
+//! retention schedule (`role` "retention_schedule", no user or device), the administrator
+//! (`role` "admin") or a supervisor at review on the web pages (their user and browser device:
+//! then the ops are theirs too, authored by them from that device, as `web::decide`'s are);
+//! the justification is the reason; never a value.
 
 use crate::apply::{self, PushContext};
 use crate::storage::{
@@ -44,6 +46,12 @@ pub enum Actor {
         name: Option<String>,
         reason: String,
     },
+    /// A supervisor at review (the web pages), with their reason: the ops are authored by
+    /// them from their browser's device, and only their team's records can be disposed of.
+    Supervisor {
+        principal: Principal,
+        reason: String,
+    },
 }
 
 impl Actor {
@@ -53,7 +61,7 @@ impl Actor {
                 "retention schedule: review date {} passed without a decision to retain",
                 review_on.to_rfc3339_opts(SecondsFormat::Secs, true)
             ),
-            Actor::Admin { reason, .. } => reason.clone(),
+            Actor::Admin { reason, .. } | Actor::Supervisor { reason, .. } => reason.clone(),
         }
     }
 
@@ -63,25 +71,29 @@ impl Actor {
         } else {
             "erased"
         };
-        let (role, detail) = match self {
-            Actor::Schedule { .. } => (
-                SCHEDULE_ROLE.to_owned(),
-                format!("{what}, disposed under the retention schedule"),
-            ),
-            Actor::Admin { name, .. } => (
-                "admin".to_owned(),
-                match name {
-                    Some(name) => format!("{what} by the administrator ({name})"),
-                    None => format!("{what} by the administrator"),
-                },
-            ),
-        };
-        ServerAudit {
-            role,
+        let base = ServerAudit {
             record_id: Some(id.to_owned()),
             justification: Some(self.justification()),
-            detail: Some(detail),
             ..ServerAudit::new(at_ms, AuditAction::Erasure, kind.as_str())
+        };
+        match self {
+            Actor::Schedule { .. } => ServerAudit {
+                role: SCHEDULE_ROLE.to_owned(),
+                detail: Some(format!("{what}, disposed under the retention schedule")),
+                ..base
+            },
+            Actor::Admin { name, .. } => ServerAudit {
+                role: "admin".to_owned(),
+                detail: Some(match name {
+                    Some(name) => format!("{what} by the administrator ({name})"),
+                    None => format!("{what} by the administrator"),
+                }),
+                ..base
+            },
+            Actor::Supervisor { principal, .. } => ServerAudit {
+                detail: Some(format!("{what} at review by a supervisor, web pages")),
+                ..base.by(principal)
+            },
         }
     }
 }
@@ -101,6 +113,8 @@ pub enum DisposeError {
     NotFound(RecordKind, String),
     #[error("the {0} belongs to no team, so it cannot be disposed of here")]
     NoTeam(RecordKind),
+    #[error("the {0} belongs to another team")]
+    OtherTeam(RecordKind),
     #[error("the server refused the disposal ({code}): {message}")]
     Refused { code: &'static str, message: String },
 }
@@ -203,6 +217,11 @@ pub fn dispose_with(
         return Err(DisposeError::NotFound(kind, id.to_owned()));
     }
     let team = current.meta.team_id.ok_or(DisposeError::NoTeam(kind))?;
+    if let Actor::Supervisor { principal, .. } = actor {
+        if principal.team_id != Some(team) {
+            return Err(DisposeError::OtherTeam(kind));
+        }
+    }
     let mut planned = Vec::new();
     for (child_kind, child_id) in children(storage, kind, id)? {
         if let Some(child) = storage
@@ -250,7 +269,11 @@ fn apply_planned(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Disposed, DisposeError> {
-    let principal = server_principal(storage, team)?;
+    let principal = match actor {
+        Actor::Supervisor { principal, .. } => principal.clone(),
+        Actor::Schedule { .. } | Actor::Admin { .. } => server_principal(storage, team)?,
+    };
+    let server_node = storage.server_node()?;
     let seen_wall = planned
         .iter()
         .flat_map(|p| p.current.state.fields.values().map(|f| f.hlc.wall_ms))
@@ -307,7 +330,7 @@ fn apply_planned(
             .saturating_sub(u64::try_from(now.timestamp_millis()).unwrap_or(0))
             .max(24 * 3_600_000),
         earliest_record_time: beatbook_core::model::time_sense::default_floor(),
-        server_node: principal.device_id,
+        server_node,
         team_members: members.clone(),
         device_users: device_users.clone(),
     };

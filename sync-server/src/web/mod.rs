@@ -8,7 +8,8 @@
 //! - [`guard`]: the extractor every page takes — the session, the holder's role and team as
 //!   they are *now* (re-read from the store), and the CSRF check for forms.
 //! - [`decide`] and [`review`]: SARA approvals and review marks, made into ops and applied
-//!   through the devices' push path.
+//!   through the devices' push path; [`retention`] (with [`retention_pages`] and
+//!   [`retention_view`]): the "Due for review" list, retain and dispose (MoPI review).
 //! - [`pages`]: the handlers; [`team`]: what a page reads from the store (the team's records,
 //!   as `ReportData` facts: no personal data is parsed for them); [`views`], [`charts`] and
 //!   [`map`]: HTML and server-drawn SVG.
@@ -25,6 +26,9 @@ pub mod map;
 pub mod pages;
 pub mod report_pages;
 pub mod report_view;
+pub mod retention;
+pub mod retention_pages;
+pub mod retention_view;
 pub mod review;
 pub mod session;
 pub mod signin;
@@ -97,6 +101,9 @@ pub fn router() -> Router<AppState> {
             "/web/approvals",
             get(pages::approvals).post(pages::decide_stage),
         )
+        .route("/web/retention", get(retention_pages::due))
+        .route("/web/retention/retain", post(retention_pages::retain))
+        .route("/web/retention/dispose", post(retention_pages::dispose))
         .route("/web/follow-ups", get(pages::follow_ups))
         .route("/web/follow-ups/personal", post(pages::show_personal))
         .route("/web/report", get(report_pages::report))

@@ -19,6 +19,7 @@ const NAV: &[(&str, &str)] = &[
     ("/web/today", "Team today"),
     ("/web/review", "Review"),
     ("/web/approvals", "Approvals"),
+    ("/web/retention", "Due for review"),
     ("/web/follow-ups", "Follow-ups"),
     ("/web/report", "Report"),
     ("/web/map", "Map"),
