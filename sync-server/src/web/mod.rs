@@ -36,6 +36,8 @@ pub mod team;
 pub mod views;
 
 #[cfg(test)]
+mod retention_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::http::AppState;

@@ -19,25 +19,25 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-struct Web {
+pub(super) struct Web {
     app: Router,
-    clock: Arc<ManualClock>,
-    storage: Arc<SqliteStorage>,
+    pub(super) clock: Arc<ManualClock>,
+    pub(super) storage: Arc<SqliteStorage>,
     /// Team A's sergeant (team A has three weeks of demo activity) and team B's (none).
-    sergeant_a: UserId,
-    sergeant_b: UserId,
-    pcso_a: UserId,
+    pub(super) sergeant_a: UserId,
+    pub(super) sergeant_b: UserId,
+    pub(super) pcso_a: UserId,
     _dir: tempfile::TempDir,
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: String,
 }
 
 impl Reply {
-    fn set_cookie(&self, name: &str) -> Option<String> {
+    pub(super) fn set_cookie(&self, name: &str) -> Option<String> {
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
@@ -46,7 +46,7 @@ impl Reply {
             .map(str::to_owned)
     }
 
-    fn cookie_value(&self, name: &str) -> String {
+    pub(super) fn cookie_value(&self, name: &str) -> String {
         let line = self.set_cookie(name).expect("the cookie is set");
         line[name.len() + 1..]
             .split(';')
@@ -56,7 +56,7 @@ impl Reply {
     }
 
     /// The first hidden CSRF field's value in the page.
-    fn csrf(&self) -> String {
+    pub(super) fn csrf(&self) -> String {
         let marker = r#"name="csrf" value=""#;
         let at = self.body.find(marker).expect("a CSRF field") + marker.len();
         self.body[at..]
@@ -66,7 +66,7 @@ impl Reply {
             .to_owned()
     }
 
-    fn location(&self) -> &str {
+    pub(super) fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -74,13 +74,13 @@ impl Reply {
     }
 }
 
-fn t0() -> DateTime<Utc> {
+pub(super) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2031, 3, 4, 9, 0, 0)
         .single()
         .expect("a valid time")
 }
 
-fn web(secure: bool) -> Web {
+pub(super) fn web(secure: bool) -> Web {
     let dir = crate::storage::sqlite::private_tempdir();
     let storage = Arc::new(
         SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("store"),
@@ -128,7 +128,7 @@ fn web(secure: bool) -> Web {
 }
 
 impl Web {
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: Method,
         uri: &str,
@@ -164,7 +164,7 @@ impl Web {
         }
     }
 
-    async fn get(&self, uri: &str, session: &str) -> Reply {
+    pub(super) async fn get(&self, uri: &str, session: &str) -> Reply {
         self.send(
             Method::GET,
             uri,
@@ -174,7 +174,7 @@ impl Web {
         .await
     }
 
-    async fn post(&self, uri: &str, session: &str, form: &str) -> Reply {
+    pub(super) async fn post(&self, uri: &str, session: &str, form: &str) -> Reply {
         self.send(
             Method::POST,
             uri,
@@ -185,7 +185,7 @@ impl Web {
     }
 
     /// Tries a code through the sign-in form (with its anti-forgery cookie).
-    async fn try_code(&self, code: &str) -> Reply {
+    pub(super) async fn try_code(&self, code: &str) -> Reply {
         let form = self.send(Method::GET, "/web/sign-in", None, None).await;
         assert_eq!(form.status, StatusCode::OK);
         let token = form.cookie_value(SIGN_IN_COOKIE);
@@ -204,7 +204,7 @@ impl Web {
     }
 
     /// Signs `user` in with a fresh code; the session cookie's value.
-    async fn sign_in(&self, user: UserId) -> String {
+    pub(super) async fn sign_in(&self, user: UserId) -> String {
         let issued =
             signin::issue_code(&*self.storage, user, self.clock.now()).expect("code issued");
         let reply = self.try_code(&issued.code).await;
@@ -274,6 +274,7 @@ async fn every_page_carries_the_content_security_policy() {
         "/web/report",
         "/web/map",
         "/web/audit",
+        "/web/retention",
     ] {
         let reply = w.get(path, &session).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
@@ -673,7 +674,7 @@ async fn the_map_draws_the_teams_lap_shaded_with_priority_areas_outlined() {
 }
 
 /// A hidden field's value in the first form that has it.
-fn hidden(page: &str, name: &str) -> String {
+pub(super) fn hidden(page: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
     let at = page.find(&marker).expect("the field") + marker.len();
     page[at..].split('"').next().unwrap_or_default().to_owned()
