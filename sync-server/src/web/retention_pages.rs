@@ -12,8 +12,9 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use beatbook_core::retention::RetainedKind;
-use chrono::NaiveDate;
+use beatbook_core::retention::{RetainedKind, MAX_RETAIN_DAYS};
+use beatbook_core::validation::limits::SHORT_TEXT as MAX_RETAIN_REASON_CHARS;
+use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 const PATH: &str = "/web/retention";
@@ -117,22 +118,25 @@ pub async fn retain(
         .await;
     };
     let reason = form.reason.unwrap_or_default();
-    if reason.trim().is_empty() {
+    if reason.trim().is_empty() || reason.trim().chars().count() > MAX_RETAIN_REASON_CHARS {
         return render(
             &state,
             &sup,
             StatusCode::BAD_REQUEST,
-            refuse("Say why the record is kept: the policing purpose that still needs it."),
+            refuse(&format!(
+                "Say why the record is kept: the policing purpose that still needs it (at most \
+                 {MAX_RETAIN_REASON_CHARS} characters)."
+            )),
         )
         .await;
     }
     let now = state.web.clock.now();
-    if review_on <= now {
+    if review_on <= now || review_on > now + Duration::days(MAX_RETAIN_DAYS) {
         return render(
             &state,
             &sup,
             StatusCode::BAD_REQUEST,
-            refuse("The new review date must be after today."),
+            refuse("The new review date must be after today and at most ten years on."),
         )
         .await;
     }

@@ -157,6 +157,11 @@ async fn a_supervisor_retains_and_disposes_of_what_is_due_and_both_are_logged() 
             "after today",
         ),
         (retain("2031-12-01", "+"), "Say why"),
+        (
+            retain("2042-03-05", "Linked+to+an+open+investigation"),
+            "ten years",
+        ),
+        (retain("2031-12-01", &"x".repeat(201)), "at most 200"),
     ] {
         let refused = w.post("/web/retention/retain", &session, &form).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{form}");
