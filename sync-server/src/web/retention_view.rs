@@ -27,7 +27,7 @@ pub fn due_page(
     csrf: &str,
     notice: Option<&Notice>,
 ) -> Markup {
-    // A suggestion only: one notice period past the list's horizon, so it leaves the list.
+    // A suggestion only: half a year past the list's horizon, so a record retained leaves it.
     let suggested = (now + Duration::days(i64::from(schedule.notice_days) + 180))
         .format("%Y-%m-%d")
         .to_string();
