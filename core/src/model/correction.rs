@@ -128,7 +128,9 @@ pub struct NoteAmendment {
     pub observed_at: Option<DateTime<Utc>>,
 }
 
-/// What the audit log says of a correction: the fields it set, by name.
+/// What the audit log says of a correction: the fields it set, by name (the device's store
+/// writes it; a build without the store has no use for it).
+#[cfg(feature = "store")]
 pub(crate) fn audit_detail(verb: &str, fields: &[&str]) -> String {
     format!("{verb}: {}", fields.join(", "))
 }
