@@ -361,6 +361,7 @@ fn conflict_row(
 }
 
 mod retention_rules;
+pub mod server_ops;
 
 #[cfg(test)]
 mod legacy_tests;

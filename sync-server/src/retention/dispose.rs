@@ -20,14 +20,13 @@
 
 use crate::apply::{self, PushContext};
 use crate::storage::{
-    CurrentRecord, Decision, PendingWrite, Principal, ServerAudit, StorageError, SyncStorage,
-    WriteOutcome, WriteTarget,
+    CurrentRecord, Principal, ServerAudit, StorageError, SyncStorage, WriteOutcome,
 };
 use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{TeamId, UserId};
 use beatbook_core::model::{ContactPersonalData, Role};
 use beatbook_core::retention::{Disposal, RetainedKind};
-use beatbook_core::sync::protocol::{Erasure, FieldChange, Op, RejectCode};
+use beatbook_core::sync::protocol::{Erasure, FieldChange, Op};
 use beatbook_core::sync::{Hlc, RecordKind};
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -274,14 +273,7 @@ fn apply_planned(
         Actor::Schedule { .. } | Actor::Admin { .. } => server_principal(storage, team)?,
     };
     let server_node = storage.server_node()?;
-    let seen_wall = planned
-        .iter()
-        .flat_map(|p| p.current.state.fields.values().map(|f| f.hlc.wall_ms))
-        .max()
-        .unwrap_or(0);
-    let wall_ms = u64::try_from(now.timestamp_millis())
-        .unwrap_or(0)
-        .max(seen_wall.saturating_add(1));
+    let wall_ms = apply::server_ops::stamp_after(now, planned.iter().map(|p| &p.current.state));
     let ops: Vec<(Op, bool)> = planned
         .iter()
         .enumerate()
@@ -335,59 +327,13 @@ fn apply_planned(
         device_users: device_users.clone(),
     };
     let at_ms = now.timestamp_millis();
-    let refused = std::cell::Cell::new(false);
-    let mut decides: Vec<_> = ops
-        .iter()
-        .map(|(op, redact)| {
-            let (refused, ctx) = (&refused, &ctx);
-            move |current: &CurrentRecord| {
-                if refused.get() {
-                    return Decision::Reject {
-                        code: RejectCode::Forbidden,
-                        message: "an earlier part of the disposal was refused".into(),
-                    };
-                }
-                match apply::decide(ctx, op, current) {
-                    Decision::Write {
-                        record,
-                        extra,
-                        reference_rows,
-                        cascade_erase,
-                        audit: _,
-                    } => Decision::Write {
-                        record,
-                        extra,
-                        reference_rows,
-                        cascade_erase,
-                        audit: vec![actor.entry(at_ms, op.kind, &op.record_id, *redact)],
-                    },
-                    Decision::Unchanged => Decision::Unchanged,
-                    rejected @ Decision::Reject { .. } => {
-                        refused.set(true);
-                        rejected
-                    }
-                }
-            }
-        })
-        .collect();
-    let mut batch: Vec<PendingWrite<'_>> = ops
-        .iter()
-        .zip(decides.iter_mut())
-        .map(|((op, _), decide)| PendingWrite {
-            target: WriteTarget {
-                op_id: Some(op.op_id),
-                device_id: Some(principal.device_id),
-                kind: op.kind,
-                record_id: op.record_id.clone(),
-                now_ms: at_ms,
-                pulled_through: None,
-            },
-            decide,
-        })
-        .collect();
-    let outcomes = storage.write_records(&mut batch)?;
+    let (ops, redacts): (Vec<Op>, Vec<bool>) = ops.into_iter().unzip();
+    let outcomes = apply::server_ops::write_all_or_none(storage, &ctx, &ops, at_ms, |i| {
+        let op = &ops[i];
+        Some(vec![actor.entry(at_ms, op.kind, &op.record_id, redacts[i])])
+    })?;
     let mut disposed = Disposed::default();
-    for ((op, redact), outcome) in ops.iter().zip(outcomes) {
+    for ((op, redact), outcome) in ops.iter().zip(&redacts).zip(outcomes) {
         match outcome {
             WriteOutcome::Rejected { code, message } => {
                 return Err(DisposeError::Refused {

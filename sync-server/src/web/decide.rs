@@ -12,10 +12,7 @@
 use crate::apply::{self, PushContext};
 use crate::http::HttpConfig;
 use crate::reference;
-use crate::storage::{
-    Decision, PendingWrite, Principal, StorageError, StorageResult, SyncStorage, WriteOutcome,
-    WriteTarget,
-};
+use crate::storage::{Principal, StorageError, StorageResult, SyncStorage, WriteOutcome};
 use beatbook_core::ids::{StageRequestId, StepId, TeamId};
 use beatbook_core::model::{Problem, ProblemStep, SaraStage, StageRequest, StageRequestStatus};
 use beatbook_core::sync::merge::RecordState;
@@ -204,16 +201,8 @@ pub fn apply_ops(
     now: DateTime<Utc>,
     config: &HttpConfig,
 ) -> StorageResult<Result<(), String>> {
-    let records = seen;
     // The stamp follows every clock the page saw, so the decision is a successor of them all.
-    let seen_wall = records
-        .iter()
-        .flat_map(|(_, s)| s.fields.values().map(|f| f.hlc.wall_ms))
-        .max()
-        .unwrap_or(0);
-    let wall_ms = u64::try_from(now.timestamp_millis())
-        .unwrap_or(0)
-        .max(seen_wall.saturating_add(1));
+    let wall_ms = apply::server_ops::stamp_after(now, seen.iter().map(|(_, state)| state));
     let ops: Vec<Op> = planned
         .into_iter()
         .enumerate()
@@ -246,43 +235,10 @@ pub fn apply_ops(
         team_members: members.clone(),
         device_users: crate::apply::device_users(&storage.devices()?, &members),
     };
-    let refused = std::cell::Cell::new(false);
-    let mut decides: Vec<_> = ops
-        .iter()
-        .map(|op| {
-            let refused = &refused;
-            let ctx = &ctx;
-            move |current: &crate::storage::CurrentRecord| {
-                if refused.get() {
-                    return Decision::Reject {
-                        code: beatbook_core::sync::protocol::RejectCode::Forbidden,
-                        message: "an earlier part of the decision was refused".into(),
-                    };
-                }
-                let decision = apply::decide(ctx, op, current);
-                if matches!(decision, Decision::Reject { .. }) {
-                    refused.set(true);
-                }
-                decision
-            }
-        })
-        .collect();
-    let mut batch: Vec<PendingWrite<'_>> = ops
-        .iter()
-        .zip(decides.iter_mut())
-        .map(|(op, decide)| PendingWrite {
-            target: WriteTarget {
-                op_id: Some(op.op_id),
-                device_id: Some(principal.device_id),
-                kind: op.kind,
-                record_id: op.record_id.clone(),
-                now_ms: now.timestamp_millis(),
-                pulled_through: None,
-            },
-            decide,
-        })
-        .collect();
-    let outcomes = storage.write_records(&mut batch)?;
+    let outcomes =
+        apply::server_ops::write_all_or_none(storage, &ctx, &ops, now.timestamp_millis(), |_| {
+            None
+        })?;
     for outcome in outcomes {
         if let WriteOutcome::Rejected { code, message } = outcome {
             tracing::warn!(code = code.as_str(), "a web stage decision was refused");
