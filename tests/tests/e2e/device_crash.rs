@@ -64,9 +64,14 @@ fn a_device_killed_while_recording_and_syncing_loses_nothing_and_converges() {
         });
         // Kill after a random number of acknowledged records, plus a random fraction of a
         // record's time, so that kills land mid-write, mid-push and mid-pull alike.
+        // Every fourth round also waits for one of the device's own syncs to complete first, so
+        // that kills land after the device has synced as well as before, however slow the
+        // machine is (a loaded CI runner can take longer than 40 records to finish a sync).
         let kill_after = rng.range(1, 40);
+        let wait_for_a_sync = round % 4 == 0;
+        let syncs_before = driver_syncs;
         let mut seen = 0;
-        while seen < kill_after {
+        while seen < kill_after || (wait_for_a_sync && driver_syncs == syncs_before) {
             let line = lines
                 .recv_timeout(Duration::from_secs(60))
                 .unwrap_or_else(|_| panic!("{context}: field_device stopped early"));

@@ -46,8 +46,14 @@ impl SyncClient {
         let url = self.base.endpoint("v1/sync/audit");
         let mut sent = 0;
         let mut rewound_to = None;
+        // Never more than was waiting when the upload began: a device that records while it
+        // syncs logs as it goes, and the upload must still end (the rest goes next sync).
+        let mut to_send = store.audit_entries_unacknowledged()?;
         loop {
             cancel.check()?;
+            if sent >= to_send {
+                return Ok(sent);
+            }
             let entries = store.audit_entries_to_send(MAX_AUDIT_ENTRIES_PER_UPLOAD)?;
             let Some(last) = entries.last().map(|e| e.seq) else {
                 return Ok(sent);
@@ -88,6 +94,7 @@ impl SyncClient {
                     )));
                 }
                 rewound_to = Some(through);
+                to_send = sent + store.audit_entries_unacknowledged()?;
             }
         }
     }

@@ -389,13 +389,17 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Sends the outbox in batches until it is empty (changes recorded meanwhile included) or a
-    /// pass gets nothing out.
+    /// Sends the outbox in batches until it is empty or a pass gets nothing out — but never more
+    /// ops than were queued when the push began: a device recording while it syncs (a
+    /// background sync on a busy shift) would otherwise keep the push going for as long as it
+    /// records, and the sync would never finish. What is recorded meanwhile goes in this push if
+    /// it fits in that number, else in the next sync.
     fn push(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
         let url = self.base.endpoint("v1/sync/push");
         let mut batch = self.options.push_batch.clamp(1, MAX_OPS_PER_PUSH);
         let mut done = 0;
-        run.progress(SyncPhase::Push, done, Some(store.pending_count()?));
+        let queued_at_start = store.pending_count()?;
+        run.progress(SyncPhase::Push, done, Some(queued_at_start));
         loop {
             run.cancel.check()?;
             let ops = store.pending_ops(batch)?;
@@ -451,7 +455,7 @@ impl SyncClient {
                 run.report.restamped += 1;
                 continue;
             }
-            if out == 0 {
+            if out == 0 || done >= queued_at_start {
                 return Ok(());
             }
         }
