@@ -21,8 +21,14 @@ case "$profile" in
 esac
 
 echo "==> building beatbook-ffi ($profile) and uniffi-bindgen"
-cargo build --locked -p beatbook-ffi --profile "$profile"
-cargo build --locked -p beatbook-uniffi-bindgen
+if [ "$profile" = dev ]; then
+  # The library, uniffi-bindgen and the server the binding tests run against, with the test
+  # phase's features (scripts/build-workspace.sh says why).
+  bash scripts/build-workspace.sh
+else
+  cargo build --locked -p beatbook-ffi --profile "$profile"
+  cargo build --locked -p beatbook-uniffi-bindgen
+fi
 lib="target/$dir/libbeatbook_ffi.so"
 bindgen=target/debug/uniffi-bindgen
 

@@ -11,7 +11,7 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "!!! systemd-analyze not installed: packaging check skipped"; exit 0
 fi
 binary="$PWD/target/debug/beatbook-server"
-[ -x "$binary" ] || cargo build --locked -q -p beatbook-server
+[ -x "$binary" ] || bash scripts/build-workspace.sh -q
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sed "s#/usr/local/bin/beatbook-server#$binary#" packaging/beatbook-server.service > "$work/beatbook-server.service"

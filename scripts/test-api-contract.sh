@@ -26,7 +26,7 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "version $version
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
 fi
 
-cargo build --quiet --locked -p beatbook-server
+bash scripts/build-workspace.sh --quiet
 server=target/debug/beatbook-server
 work=$(mktemp -d)
 pid=

@@ -35,7 +35,7 @@ coroutines=$kotlin_lib/kotlinx-coroutines-core-jvm.jar
 
 # --- library, bindings, server ------------------------------------------------------------
 bash scripts/bindings.sh
-cargo build --locked -q -p beatbook-server
+bash scripts/build-workspace.sh -q # the server (bindings.sh built it already)
 out=target/bindings
 
 echo "==> Swift bindings are current"
