@@ -218,14 +218,32 @@ impl Store {
 
     /// Up to `limit` changes waiting to be pushed, oldest first.
     pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>> {
+        Ok(self
+            .pending_ops_after(0, limit)?
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect())
+    }
+
+    /// Up to `limit` changes waiting to be pushed whose place in the outbox is after `after`,
+    /// oldest first, each with its place: a pipelined push reads the next batch while the
+    /// answer to the one before is still on its way, so it moves past the ops already sent
+    /// instead of waiting for them to leave the outbox.
+    pub fn pending_ops_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT op FROM outbox ORDER BY seq LIMIT ?1")?;
-            let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
-            rows.map(|text| {
-                serde_json::from_str(&text?).map_err(|e| Error::Corrupt {
+            let mut stmt = conn
+                .prepare_cached("SELECT seq, op FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+            let rows = stmt.query_map([after, limit], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            rows.map(|row| {
+                let (seq, text) = row?;
+                let op = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
                     kind: "outbox op",
                     reason: e.to_string(),
-                })
+                })?;
+                Ok((seq, op))
             })
             .collect()
         })

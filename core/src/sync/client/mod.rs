@@ -21,6 +21,7 @@ mod audit_upload;
 mod error;
 pub mod pinning;
 mod progress;
+mod push;
 mod retry;
 mod tls;
 mod transport;
@@ -44,8 +45,7 @@ use crate::store::device_sync::ServerTrust;
 use crate::store::Store;
 use crate::sync::compact_wire::EitherPullResponse;
 use crate::sync::protocol::{
-    EnrolRequest, EnrolResponse, OpResult, PullResponse, PushRequest, PushResponse, StatusResponse,
-    MAX_BODY_BYTES, MAX_OPS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
+    EnrolRequest, EnrolResponse, PullResponse, StatusResponse, MAX_PULL_LIMIT,
 };
 use crate::validation::{Rule, ValidationError};
 use crate::Error;
@@ -389,78 +389,6 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Sends the outbox in batches until it is empty or a pass gets nothing out — but never more
-    /// ops than were queued when the push began: a device recording while it syncs (a
-    /// background sync on a busy shift) would otherwise keep the push going for as long as it
-    /// records, and the sync would never finish. What is recorded meanwhile goes in this push if
-    /// it fits in that number, else in the next sync.
-    fn push(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
-        let url = self.base.endpoint("v1/sync/push");
-        let mut batch = self.options.push_batch.clamp(1, MAX_OPS_PER_PUSH);
-        let mut done = 0;
-        let queued_at_start = store.pending_count()?;
-        run.progress(SyncPhase::Push, done, Some(queued_at_start));
-        loop {
-            run.cancel.check()?;
-            let ops = store.pending_ops(batch)?;
-            if ops.is_empty() {
-                run.clock_refused = 0;
-                return Ok(());
-            }
-            let sent = ops.len();
-            let request = PushRequest {
-                protocol: PROTOCOL_VERSION,
-                ops,
-                pulled_through: Some(store.pull_cursor()?),
-                epoch: store.server_epoch()?,
-            };
-            let json = transport::to_json(&request)?;
-            if json.len() > MAX_BODY_BYTES && sent > 1 {
-                batch = sent / 2;
-                continue;
-            }
-            let answer = self.transport.post::<PushResponse>(
-                url.clone(),
-                Some(token),
-                &json,
-                Repeat::Safe,
-                run.cancel,
-                &mut run.traffic,
-                "push answer",
-            );
-            let response = match answer {
-                Err(SyncError::Server { status: 413, .. }) if sent > 1 => {
-                    batch = sent / 2;
-                    continue;
-                }
-                other => other?,
-            };
-            check_results(&request, &response.results)?;
-            if store.note_server_epoch(response.epoch)? == EpochSeen::Changed {
-                run.report.epoch_changes += 1;
-            }
-            let tally = store.apply_push_results(&response.results, response.server_time)?;
-            let out = tally.accepted + tally.duplicate + tally.rejected;
-            let report = &mut run.report;
-            report.accepted += tally.accepted;
-            report.duplicate += tally.duplicate;
-            report.rejected += tally.rejected;
-            report.pushed += out;
-            done += out;
-            run.progress(SyncPhase::Push, done, Some(done + store.pending_count()?));
-            run.clock_refused = tally.clock_ahead;
-            if tally.clock_ahead > 0 && run.report.restamped < MAX_RESTAMPS_PER_SYNC {
-                // The answer has just corrected the clock offset: stamp again and resend.
-                store.restamp_pending()?;
-                run.report.restamped += 1;
-                continue;
-            }
-            if out == 0 || done >= queued_at_start {
-                return Ok(());
-            }
-        }
-    }
-
     /// Pulls pages from the stored cursor until the server has no more. A page from a new
     /// server epoch (the server was restored) starts the pull again from 0, once per sync.
     fn pull(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
@@ -632,24 +560,5 @@ impl Run<'_> {
             bytes_sent: self.traffic.sent,
             bytes_received: self.traffic.received,
         });
-    }
-}
-
-/// The protocol answers every op, in request order; anything else would let ops be dropped or
-/// double-counted.
-fn check_results(request: &PushRequest, results: &[OpResult]) -> Result<(), SyncError> {
-    let matches = results.len() == request.ops.len()
-        && results
-            .iter()
-            .zip(&request.ops)
-            .all(|(result, op)| result.op_id == op.op_id);
-    if matches {
-        Ok(())
-    } else {
-        Err(SyncError::Protocol(format!(
-            "the push answer has {} results for {} ops, or not in request order",
-            results.len(),
-            request.ops.len()
-        )))
     }
 }

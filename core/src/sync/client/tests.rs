@@ -6,10 +6,10 @@ use super::test_server::{Reply, TestServer};
 use super::*;
 use crate::ids::{NoteId, TeamId, UserId};
 use crate::model::{NewNote, NoteCategory, Role};
-use crate::sync::protocol::{EnrolledUser, ErrorCode};
+use crate::sync::protocol::{EnrolledUser, ErrorCode, PushRequest, PROTOCOL_VERSION};
 use crate::StoreKey;
 use chrono::Utc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tempfile::TempDir;
 
@@ -744,15 +744,21 @@ fn a_cancelled_sync_stops_between_batches_and_the_next_one_carries_on() {
         .expect_err("cancelled");
 
     assert!(matches!(err, SyncError::Cancelled));
-    assert_eq!(device.pending(), queued - 2);
-    assert_eq!(server.requests_to("/v1/sync/push").len(), 1);
+    // The push is pipelined: the second batch may already be on its way when the first answer
+    // (and so the cancel) comes; it is then answered and applied before the sync stops.
+    let left = device.pending();
+    let pushes = server.requests_to("/v1/sync/push").len() as u64;
+    assert!(
+        left == queued - 2 * pushes && (1..=2).contains(&pushes),
+        "{left} ops left of {queued} after {pushes} pushes"
+    );
     assert!(server.requests_to("/v1/sync/pull").is_empty());
 
     cancel.reset();
     let report = client
         .sync(&device.store, &NoProgress, &cancel)
         .expect("carries on");
-    assert_eq!((report.accepted, report.duplicate), (queued - 2, 0));
+    assert_eq!((report.accepted, report.duplicate), (left, 0));
     assert_eq!(server.state().model.applied.len() as u64, queued);
     assert_eq!(device.pending(), 0);
 }
@@ -874,6 +880,46 @@ fn a_too_large_push_is_split() {
         .collect();
     assert_eq!(sizes.first(), Some(&4));
     assert!(sizes[1..].iter().all(|n| *n <= 2), "{sizes:?}");
+}
+
+#[test]
+fn a_pipelined_push_sends_every_op_once_in_order_through_a_refusal_mid_way() {
+    let server = TestServer::start();
+    let (client, device) = one_device(
+        &server,
+        SyncOptions {
+            push_batch: 2,
+            ..options()
+        },
+    );
+    device.notes(9);
+    let queue: Vec<_> = device
+        .store
+        .pending_ops(100)
+        .expect("queue")
+        .iter()
+        .map(|op| op.op_id)
+        .collect();
+    // The third push is refused as too large, once: by then the fourth batch has been read.
+    let pushes = AtomicU64::new(0);
+    server.state().hook = Some(Box::new(move |req, _| {
+        (req.path == "/v1/sync/push" && pushes.fetch_add(1, Ordering::SeqCst) == 2)
+            .then(|| Reply::error(413, ErrorCode::BodyTooLarge, "too large"))
+    }));
+
+    let report = sync(&client, &device).expect("sync");
+
+    assert_eq!((report.accepted, report.duplicate), (queue.len() as u64, 0));
+    assert_eq!(device.pending(), 0);
+    assert_eq!(server.state().model.applied.len(), queue.len());
+    let requests = server.requests_to("/v1/sync/push");
+    let sent: Vec<_> = requests
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .flat_map(|(_, r)| r.push().ops.into_iter().map(|op| op.op_id))
+        .collect();
+    assert_eq!(sent, queue, "each op once, oldest first");
 }
 
 #[test]
