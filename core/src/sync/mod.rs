@@ -4,6 +4,7 @@
 pub mod audit_wire;
 #[cfg(feature = "store")]
 pub mod client;
+pub mod compact_push;
 pub mod compact_wire;
 pub mod conflict;
 pub mod conflict_words;

@@ -15,8 +15,9 @@
 use super::AppState;
 use axum::http::header;
 use axum::response::IntoResponse;
+use beatbook_core::sync::compact_push::CompactPushResponse;
 use beatbook_core::sync::compact_wire::CompactPullResponse;
-use beatbook_core::sync::protocol::{PullResponse, PushRequest, MAX_OPS_PER_PUSH};
+use beatbook_core::sync::protocol::{PullResponse, PushRequest, PushResponse, MAX_OPS_PER_PUSH};
 use std::sync::OnceLock;
 use utoipa::openapi::schema::{AnyOfBuilder, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -176,6 +177,35 @@ impl ToSchema for PullPage {
             CompactPullResponse::schema(),
         ));
         CompactPullResponse::schemas(schemas);
+    }
+}
+
+/// A push answer: the full form, or the compact form when asked for (`answer=compact`).
+#[derive(Debug)]
+pub struct PushAnswer;
+
+impl PartialSchema for PushAnswer {
+    fn schema() -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(PushResponse::name()))
+            .item(Ref::from_schema_name(CompactPushResponse::name()))
+            .description(Some(
+                "The full form (`PushResponse`), or the compact form (`CompactPushResponse`) \
+                 when the request said `answer=compact`.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for PushAnswer {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((PushResponse::name().into_owned(), PushResponse::schema()));
+        PushResponse::schemas(schemas);
+        schemas.push((
+            CompactPushResponse::name().into_owned(),
+            CompactPushResponse::schema(),
+        ));
+        CompactPushResponse::schemas(schemas);
     }
 }
 

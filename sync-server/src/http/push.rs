@@ -14,10 +14,12 @@ use crate::storage::{
 };
 use crate::validate::describe;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use beatbook_core::sync::compact_push::{CompactPushResponse, COMPACT_ANSWER};
 use beatbook_core::sync::protocol::{
     ErrorBody, ErrorCode, Op, OpResult, OpStatus, PushResponse, RecordKind, RejectCode,
     MAX_OPS_PER_PUSH, MAX_OP_BYTES, PROTOCOL_VERSION,
@@ -42,6 +44,16 @@ struct PushEnvelope {
     /// The epoch the device last saw (see `PushRequest::epoch`).
     #[serde(default)]
     epoch: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PushParams {
+    /// `compact` for the compact answer (`beatbook_core::sync::compact_push`): how many ops
+    /// were answered and only those not accepted; the full answer otherwise, as older clients
+    /// expect.
+    #[param(pattern = "^compact$")]
+    answer: Option<String>,
 }
 
 /// The two members of an op read before the rest: its id (to answer it) and its kind.
@@ -74,10 +86,11 @@ struct Tally {
     path = "/v1/sync/push",
     tag = "sync",
     security(("device_token" = [])),
+    params(PushParams),
     request_body(content = super::openapi::PushBody, content_type = "application/json", description = "At most 1,000 ops and 4 MiB (after gzip decompression; `Content-Encoding: gzip` is accepted); an op at most 64 KiB. Each op is judged on its own: one that is malformed, of an unknown kind or refused is answered `rejected` in its result, and the others are applied."),
     responses(
-        (status = 200, description = "Every op's result, in request order; the accepted ops were committed together before the answer.", body = PushResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
-        (status = 400, description = "`bad_request` (not a push envelope, or an op without a UUID `op_id`), or `unsupported_protocol`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 200, description = "Every op's result, in request order (with `answer=compact`: how many ops were answered, and only those not accepted, by place); the accepted ops were committed together before the answer.", body = super::openapi::PushAnswer, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 400, description = "`bad_request` (not a push envelope, an op without a UUID `op_id`, or `answer` other than `compact`), or `unsupported_protocol`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token; `device_revoked`: this device was revoked (wipe its data).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 429, description = "`slow_down`: too many wrong tokens from this address; wait `Retry-After` seconds (a valid token is still served).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 408, description = "`request_timeout`: the body stopped arriving; nothing was applied.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
@@ -90,9 +103,15 @@ struct Tally {
 pub async fn push(
     State(state): State<AppState>,
     Authed(principal): Authed,
+    params: Result<Query<PushParams>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<PushResponse>, ApiError> {
+) -> Result<Response, ApiError> {
+    let compact = match params.map(|Query(p)| p.answer) {
+        Ok(None) => false,
+        Ok(Some(answer)) if answer == COMPACT_ANSWER => true,
+        _ => return Err(ApiError::bad_request("answer must be compact, or absent")),
+    };
     let envelope: PushEnvelope = json_body(&headers, body)?;
     if envelope
         .pulled_through
@@ -187,11 +206,15 @@ pub async fn push(
         "push applied"
     );
     state.metrics.record_push(&results);
-    Ok(Json(PushResponse {
+    let answer = PushResponse {
         results,
         server_time: state.config.clock.now(),
         epoch: Some(epoch),
-    }))
+    };
+    Ok(match compact {
+        true => Json(CompactPushResponse::from_full(answer)).into_response(),
+        false => Json(answer).into_response(),
+    })
 }
 
 fn apply_all(

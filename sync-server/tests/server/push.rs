@@ -78,6 +78,54 @@ fn one_bad_op_does_not_block_the_others() {
 }
 
 #[test]
+fn the_compact_answer_names_only_the_ops_not_accepted_and_expands_to_the_full_one() {
+    use beatbook_core::sync::compact_push::{CompactPushResponse, EitherPushResponse};
+    let h = Harness::start();
+    let device = h.enrol(&h.pcso);
+    let ids: Vec<String> = (0..4).map(|_| new_id()).collect();
+    let mut ops: Vec<_> = ids
+        .iter()
+        .map(|id| device.op(RecordKind::Note, id, note(id, h.pcso.id, "Bins out early")))
+        .collect();
+    ops[2].author = h.officer.id;
+    // The first op again: a duplicate within the same push.
+    ops.push(ops[0].clone());
+    let body = json!({"protocol": 1, "ops": ops});
+    let (status, text) = h.post_json("/v1/sync/push?answer=compact", Some(&device.token), &body);
+    assert_eq!(status, reqwest::StatusCode::OK, "{text}");
+    let compact: CompactPushResponse = serde_json::from_str(&text).expect("compact answer");
+    assert_eq!(compact.answered, 5);
+    let named: Vec<u32> = compact.exceptions.iter().map(|e| e.index).collect();
+    assert_eq!(named, [2, 4], "{text}");
+    assert!(
+        !text.contains(&ops[1].op_id.to_string()),
+        "no accepted op's id: {text}"
+    );
+    let sent: Vec<_> = ops.iter().map(|op| op.op_id).collect();
+    let full = EitherPushResponse::Compact(compact)
+        .into_full(&sent)
+        .expect("fits the request");
+    assert_eq!(
+        statuses(&full),
+        [
+            "accepted",
+            "accepted",
+            "author_mismatch",
+            "accepted",
+            "duplicate"
+        ]
+    );
+
+    let (status, text) = h.post_json(
+        "/v1/sync/push?answer=everything",
+        Some(&device.token),
+        &body,
+    );
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("answer must be compact"), "{text}");
+}
+
+#[test]
 fn an_op_from_a_fast_clock_is_refused_with_the_server_time() {
     let h = Harness::start();
     let device = h.enrol(&h.pcso);

@@ -232,8 +232,9 @@ impl Store {
     pub fn pending_ops_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT seq, op FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, op FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
             let rows = stmt.query_map([after, limit], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
             })?;

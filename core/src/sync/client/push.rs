@@ -19,6 +19,7 @@ use super::transport::{Repeat, Traffic};
 use super::{Run, SyncClient, SyncError, SyncPhase, MAX_RESTAMPS_PER_SYNC};
 use crate::store::device_sync::epoch::EpochSeen;
 use crate::store::Store;
+use crate::sync::compact_push::{EitherPushResponse, ANSWER_PARAM, COMPACT_ANSWER};
 use crate::sync::protocol::{
     Op, OpResult, PushRequest, PushResponse, MAX_BODY_BYTES, MAX_OPS_PER_PUSH, PROTOCOL_VERSION,
 };
@@ -76,7 +77,10 @@ impl SyncClient {
             run.clock_refused = 0;
             return Ok(());
         }
-        let url = self.base.endpoint("v1/sync/push");
+        // The compact answer (`sync::compact_push`); an older server answers in full.
+        let mut url = self.base.endpoint("v1/sync/push");
+        url.query_pairs_mut()
+            .append_pair(ANSWER_PARAM, COMPACT_ANSWER);
         let mut p = Pusher {
             store,
             batch_size: self.options.push_batch.clamp(1, MAX_OPS_PER_PUSH),
@@ -170,15 +174,23 @@ impl SyncClient {
         cancel: &super::CancelFlag,
     ) -> (Result<PushResponse, SyncError>, Traffic) {
         let mut traffic = Traffic::default();
-        let answer = self.transport.post::<PushResponse>(
-            url,
-            Some(token),
-            &batch.json,
-            Repeat::Safe,
-            cancel,
-            &mut traffic,
-            "push answer",
-        );
+        let answer = self
+            .transport
+            .post::<EitherPushResponse>(
+                url,
+                Some(token),
+                &batch.json,
+                Repeat::Safe,
+                cancel,
+                &mut traffic,
+                "push answer",
+            )
+            .and_then(|answer| {
+                let sent: Vec<_> = batch.request.ops.iter().map(|op| op.op_id).collect();
+                answer
+                    .into_full(&sent)
+                    .map_err(|e| SyncError::Protocol(e.to_string()))
+            });
         (answer, traffic)
     }
 }
@@ -249,11 +261,7 @@ impl Pusher<'_> {
         report.rejected += tally.rejected;
         report.pushed += out;
         self.done += out;
-        run.progress(
-            SyncPhase::Push,
-            self.done,
-            Some(self.queued.max(self.done)),
-        );
+        run.progress(SyncPhase::Push, self.done, Some(self.queued.max(self.done)));
         run.clock_refused = tally.clock_ahead;
         debug_assert!(out + tally.clock_ahead <= batch.len());
         if tally.clock_ahead > 0 && run.report.restamped < MAX_RESTAMPS_PER_SYNC {
