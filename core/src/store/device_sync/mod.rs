@@ -219,23 +219,25 @@ impl Store {
     /// Up to `limit` changes waiting to be pushed, oldest first.
     pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>> {
         Ok(self
-            .pending_ops_after(0, limit)?
+            .pending_ops_from(i64::MIN, limit)?
             .into_iter()
             .map(|(_, op)| op)
             .collect())
     }
 
-    /// Up to `limit` changes waiting to be pushed whose place in the outbox is after `after`,
+    /// Up to `limit` changes waiting to be pushed whose place in the outbox is `from` or later,
     /// oldest first, each with its place: a pipelined push reads the next batch while the
     /// answer to the one before is still on its way, so it moves past the ops already sent
-    /// instead of waiting for them to leave the outbox.
-    pub fn pending_ops_after(&self, after: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
+    /// instead of waiting for them to leave the outbox. Places can be zero or negative (a
+    /// re-sync queues what a restored server lacks *ahead* of the outbox): the oldest op is
+    /// found from `i64::MIN`.
+    pub fn pending_ops_from(&self, from: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, op FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                "SELECT seq, op FROM outbox WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
             )?;
-            let rows = stmt.query_map([after, limit], |r| {
+            let rows = stmt.query_map([from, limit], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
             })?;
             rows.map(|row| {

@@ -6,7 +6,8 @@
 //! other and half the time nothing works (a 100k-contact push measured ~54% idle across the
 //! two). So while the server handles batch k, this device applies the answer to batch k−1
 //! and reads and encodes batch k+1 — it reads past the ops already sent (their place in the
-//! outbox) instead of waiting for them to leave it. One request is in flight at a time, so
+//! outbox, which may be zero or negative: a re-sync queues ahead of the outbox) instead of
+//! waiting for them to leave it. One request is in flight at a time, so
 //! the server sees the same sequence of pushes as before.
 //!
 //! What stays as it was: a push takes at most the ops queued when it began (a device recording
@@ -57,8 +58,8 @@ struct Pusher<'a> {
     queued: u64,
     /// Ops it may still take from the outbox.
     budget: u64,
-    /// The outbox place after which the next batch starts.
-    after: i64,
+    /// The outbox place the next batch starts at.
+    from: i64,
     /// Ops answered for good (accepted, duplicate or rejected).
     done: u64,
 }
@@ -86,7 +87,7 @@ impl SyncClient {
             batch_size: self.options.push_batch.clamp(1, MAX_OPS_PER_PUSH),
             queued,
             budget: queued,
-            after: 0,
+            from: i64::MIN,
             done: 0,
         };
         let mut sending = p.next_batch()?;
@@ -206,7 +207,7 @@ impl Pusher<'_> {
             if limit == 0 {
                 return Ok(None);
             }
-            let rows = self.store.pending_ops_after(self.after, limit)?;
+            let rows = self.store.pending_ops_from(self.from, limit)?;
             let (Some(&(first, _)), Some(&(last, _))) = (rows.first(), rows.last()) else {
                 return Ok(None);
             };
@@ -227,7 +228,7 @@ impl Pusher<'_> {
                 json,
                 first,
             };
-            self.after = last;
+            self.from = last.saturating_add(1);
             self.budget -= batch.len().min(self.budget);
             return Ok(Some(batch));
         }
@@ -236,7 +237,7 @@ impl Pusher<'_> {
     /// Gives back a batch the server found too large (and the one read after it): the next
     /// batch starts where it did, half its size.
     fn put_back(&mut self, batch: &Batch, read_after: Option<Batch>) {
-        self.after = batch.first - 1;
+        self.from = batch.first;
         self.budget += batch.len() + read_after.map_or(0, |b| b.len());
         self.batch_size = (batch.request.ops.len() / 2).max(1);
     }
@@ -278,7 +279,7 @@ impl Pusher<'_> {
     fn restamp(&mut self, run: &mut Run<'_>) -> Result<(), SyncError> {
         self.store.restamp_pending()?;
         run.report.restamped += 1;
-        self.after = 0;
+        self.from = i64::MIN;
         self.budget = self.queued.saturating_sub(self.done);
         Ok(())
     }
