@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0015_follow_up_referrals.sql"),
     include_str!("../../migrations/0016_contacts_place_optional.sql"),
     include_str!("../../migrations/0017_retention.sql"),
+    include_str!("../../migrations/0018_search_newest_notes.sql"),
 ];
 
 /// The schema version this build writes.

@@ -40,6 +40,15 @@ pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
         note.amends,
         note.correction_reason,
     ])?;
+    // Search finds the newest note of a chain of corrections, as lists show it: the note this
+    // one amends leaves the index, and a note already amended (its correction arrived first,
+    // by sync) is not indexed. Both stay readable by id and in the note's history.
+    if let Some(earlier) = note.amends {
+        search::unindex(conn, &earlier.to_string())?;
+    }
+    if amended_by(conn, note.id)?.is_some() {
+        return Ok(());
+    }
     search::index(
         conn,
         SearchKind::Note,

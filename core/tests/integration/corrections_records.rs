@@ -310,6 +310,15 @@ fn an_amending_note_supersedes_the_original_in_lists_and_the_original_stays_read
         .map(|n| n.text)
         .collect();
     assert_eq!(listed, vec!["Gate open at no. 14".to_owned()]);
+    // Search finds the newest note too, not the text it corrected.
+    let found: Vec<_> = f
+        .store
+        .search("gate open", 10)
+        .expect("search")
+        .into_iter()
+        .map(|hit| hit.record_id)
+        .collect();
+    assert_eq!(found, vec![amending.id.to_string()]);
     let mine = f
         .store
         .notes_by(pcso.user_id, f.now() - Duration::days(1), f.now())

@@ -365,3 +365,51 @@ fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_
         .expect("a call without a place");
     assert_eq!(store.contact(call.contact.id).expect("read").place, None);
 }
+
+#[test]
+fn a_version_17_store_drops_its_corrected_notes_from_search_on_upgrade() {
+    // Before version 18 a note that another note amends stayed in the search index, so a
+    // search showed the text it corrected. The upgrade takes it out; the newest note stays.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v17.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(17)).expect("v17 schema");
+    conn.pragma_update(None, "user_version", 17)
+        .expect("version");
+    conn.execute_batch(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO notes (id, observed_at, text, category, author, created_at, amends,
+           correction_reason) VALUES
+           ('0190a000-0000-7000-8000-0000000000b1', '2026-11-20T10:00:00.000000Z',
+            'Gate open at no. 12', 'observation', '0190a000-0000-7000-8000-0000000000a2',
+            '2026-11-20T10:00:00.000000Z', NULL, NULL),
+           ('0190a000-0000-7000-8000-0000000000b2', '2026-11-20T10:00:00.000000Z',
+            'Gate open at no. 14', 'observation', '0190a000-0000-7000-8000-0000000000a2',
+            '2026-11-20T10:05:00.000000Z', '0190a000-0000-7000-8000-0000000000b1', 'Wrong house');
+         INSERT INTO search_docs (rowid, record_kind, record_id) VALUES
+           (1, 'note', '0190a000-0000-7000-8000-0000000000b1'),
+           (2, 'note', '0190a000-0000-7000-8000-0000000000b2');
+         INSERT INTO search_index (rowid, title, body) VALUES
+           (1, 'observation', 'Gate open at no. 12'),
+           (2, 'observation', 'Gate open at no. 14');",
+    )
+    .expect("v17 rows");
+    drop(conn);
+
+    let store = Store::open(&path, &key()).expect("upgrade");
+    let found: Vec<String> = store
+        .search("gate open", 10)
+        .expect("search")
+        .into_iter()
+        .map(|hit| hit.record_id)
+        .collect();
+    assert_eq!(found, ["0190a000-0000-7000-8000-0000000000b2"]);
+    let original: beatbook_core::ids::NoteId =
+        "0190a000-0000-7000-8000-0000000000b1".parse().expect("id");
+    assert_eq!(
+        store.note(original).expect("still readable").text,
+        "Gate open at no. 12"
+    );
+}
