@@ -6833,6 +6833,11 @@ public struct SyncReport: Equatable, Hashable {
      */
     public let retentionDropped: UInt64
     /**
+     * Entries of this device's s.62 log handed to the server during the sync (it keeps them
+     * if the device is lost or wiped).
+     */
+    public let auditEntriesSent: UInt64
+    /**
      * Changes still waiting to be sent.
      */
     public let pending: UInt64
@@ -6852,6 +6857,10 @@ public struct SyncReport: Equatable, Hashable {
          * schedule during the sync; nothing of it is sent.
          */retentionDropped: UInt64, 
         /**
+         * Entries of this device's s.62 log handed to the server during the sync (it keeps them
+         * if the device is lost or wiped).
+         */auditEntriesSent: UInt64, 
+        /**
          * Changes still waiting to be sent.
          */pending: UInt64, openConflicts: UInt64, bytesSent: UInt64, bytesReceived: UInt64, durationMs: UInt64) {
         self.pushed = pushed
@@ -6862,6 +6871,7 @@ public struct SyncReport: Equatable, Hashable {
         self.pulled = pulled
         self.changed = changed
         self.retentionDropped = retentionDropped
+        self.auditEntriesSent = auditEntriesSent
         self.pending = pending
         self.openConflicts = openConflicts
         self.bytesSent = bytesSent
@@ -6893,6 +6903,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
                 pulled: FfiConverterUInt64.read(from: &buf), 
                 changed: FfiConverterUInt64.read(from: &buf), 
                 retentionDropped: FfiConverterUInt64.read(from: &buf), 
+                auditEntriesSent: FfiConverterUInt64.read(from: &buf), 
                 pending: FfiConverterUInt64.read(from: &buf), 
                 openConflicts: FfiConverterUInt64.read(from: &buf), 
                 bytesSent: FfiConverterUInt64.read(from: &buf), 
@@ -6910,6 +6921,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.pulled, into: &buf)
         FfiConverterUInt64.write(value.changed, into: &buf)
         FfiConverterUInt64.write(value.retentionDropped, into: &buf)
+        FfiConverterUInt64.write(value.auditEntriesSent, into: &buf)
         FfiConverterUInt64.write(value.pending, into: &buf)
         FfiConverterUInt64.write(value.openConflicts, into: &buf)
         FfiConverterUInt64.write(value.bytesSent, into: &buf)

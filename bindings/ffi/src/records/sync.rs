@@ -133,6 +133,9 @@ pub struct SyncReport {
     /// Records (and contacts' personal details) dropped from this device by the retention
     /// schedule during the sync; nothing of it is sent.
     pub retention_dropped: u64,
+    /// Entries of this device's s.62 log handed to the server during the sync (it keeps them
+    /// if the device is lost or wiped).
+    pub audit_entries_sent: u64,
     /// Changes still waiting to be sent.
     pub pending: u64,
     pub open_conflicts: u64,
@@ -152,6 +155,7 @@ impl From<CoreReport> for SyncReport {
             pulled: r.pulled,
             changed: r.changed,
             retention_dropped: r.retention_dropped,
+            audit_entries_sent: r.audit_entries_sent,
             pending: r.pending,
             open_conflicts: r.open_conflicts,
             bytes_sent: r.bytes_sent,

@@ -204,8 +204,11 @@ class MobileScenario(unittest.TestCase):
             "Agreed a later call")
         self.assertEqual([n.id for n in cal.store.patrol_notes(patrol.id)], [amending.id])
 
-        # The other device receives the corrections and their reasons.
-        self.assertEqual(cal.sync().rejected, 0)
+        # The other device receives the corrections and their reasons; the log of what was
+        # done on this device (collections and alterations) goes to the server with them.
+        report = cal.sync()
+        self.assertEqual(report.rejected, 0)
+        self.assertGreater(report.audit_entries_sent, 0)
         dee.sync()
         self.assertEqual(dee.store.patrol(patrol.id).purpose, "Reassurance on Elm Row")
         self.assertIsNotNone(dee.store.patrol(mistake.id).cancelled_at)
