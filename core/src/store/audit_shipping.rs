@@ -10,17 +10,23 @@ use crate::error::{Error, Result};
 use crate::sync::audit_wire::DeviceAuditEntry;
 
 impl Store {
-    /// Up to `limit` log entries the server has not acknowledged, oldest first, in wire form.
-    pub fn audit_entries_to_send(&self, limit: usize) -> Result<Vec<DeviceAuditEntry>> {
+    /// Up to `limit` log entries the server has not acknowledged, none after entry `through`,
+    /// oldest first, in wire form.
+    pub fn audit_entries_to_send(
+        &self,
+        limit: usize,
+        through: i64,
+    ) -> Result<Vec<DeviceAuditEntry>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, at, action, record_kind, record_id, justification, detail
                  FROM audit_log
                  WHERE seq > (SELECT audit_acknowledged_through FROM sync_state WHERE id = 1)
+                   AND seq <= ?2
                  ORDER BY seq LIMIT ?1",
             )?;
-            let rows = stmt.query_map([limit], |r| {
+            let rows = stmt.query_map([limit, through], |r| {
                 Ok(DeviceAuditEntry {
                     seq: r.get(0)?,
                     at: r.get::<_, SqlTime>(1)?.0,
@@ -33,6 +39,12 @@ impl Store {
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
+    }
+
+    /// The number of the log's newest entry (0 for an empty log). The log is numbered without
+    /// gaps and never shrinks, so entries logged after this call are numbered above it.
+    pub fn audit_log_newest(&self) -> Result<i64> {
+        self.read(newest_entry)
     }
 
     /// How many log entries wait for the server's acknowledgement.
@@ -53,10 +65,7 @@ impl Store {
     /// a server fault and is refused, so no entry is ever skipped.
     pub fn note_audit_acknowledged(&self, through: i64) -> Result<()> {
         self.write(|tx| {
-            let newest: i64 =
-                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| {
-                    r.get(0)
-                })?;
+            let newest = newest_entry(tx)?;
             if through > newest {
                 return Err(Error::Corrupt {
                     kind: "audit acknowledgement",
@@ -72,4 +81,12 @@ impl Store {
             Ok(())
         })
     }
+}
+
+fn newest_entry(conn: &rusqlite::Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| {
+            r.get(0)
+        })?,
+    )
 }

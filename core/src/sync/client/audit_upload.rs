@@ -46,15 +46,13 @@ impl SyncClient {
         let url = self.base.endpoint("v1/sync/audit");
         let mut sent = 0;
         let mut rewound_to = None;
-        // Never more than was waiting when the upload began: a device that records while it
-        // syncs logs as it goes, and the upload must still end (the rest goes next sync).
-        let mut to_send = store.audit_entries_unacknowledged()?;
+        // Never an entry logged after the upload began: a device that records while it syncs
+        // logs as it goes, and the upload must still end (the rest goes next sync).
+        let logged_before_upload = store.audit_log_newest()?;
         loop {
             cancel.check()?;
-            if sent >= to_send {
-                return Ok(sent);
-            }
-            let entries = store.audit_entries_to_send(MAX_AUDIT_ENTRIES_PER_UPLOAD)?;
+            let entries =
+                store.audit_entries_to_send(MAX_AUDIT_ENTRIES_PER_UPLOAD, logged_before_upload)?;
             let Some(last) = entries.last().map(|e| e.seq) else {
                 return Ok(sent);
             };
@@ -94,7 +92,6 @@ impl SyncClient {
                     )));
                 }
                 rewound_to = Some(through);
-                to_send = sent + store.audit_entries_unacknowledged()?;
             }
         }
     }

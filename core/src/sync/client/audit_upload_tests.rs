@@ -180,3 +180,22 @@ fn a_server_without_the_endpoint_keeps_the_entries_here_and_the_sync_goes_on() {
     assert!(device.store.audit_entries_unacknowledged().expect("count") >= 2);
     assert!(held_by_server(&server, &device).is_empty());
 }
+
+#[test]
+fn entries_logged_after_an_upload_began_are_left_for_the_next_one() {
+    let server = TestServer::start();
+    let (_client, device) = one_device(&server, options());
+    device.notes(2);
+    let when_the_upload_began = device.store.audit_log_newest().expect("newest");
+    // Recorded while the upload is under way.
+    device.notes(1);
+
+    let taken = device
+        .store
+        .audit_entries_to_send(500, when_the_upload_began)
+        .expect("entries");
+
+    assert!(taken.len() >= 2, "the two notes' entries at least");
+    assert_eq!(taken.last().map(|e| e.seq), Some(when_the_upload_began));
+    assert!(device.store.audit_log_newest().expect("newest") > when_the_upload_began);
+}
