@@ -150,64 +150,55 @@ impl ToSchema for PushBody {
     }
 }
 
-/// A pull page: the full form, or the compact form when asked for (`form=compact`). The two
-/// overlap (an empty page is both), hence `anyOf`.
-#[derive(Debug)]
-pub struct PullPage;
+/// A schema that is either of two answers: the full form, or the compact form a request asked
+/// for with a query parameter. The two may overlap (an empty pull page is both), hence `anyOf`.
+macro_rules! full_or_compact {
+    ($(#[$doc:meta])* $name:ident, $full:ty, $compact:ty, $asked:literal) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
 
-impl PartialSchema for PullPage {
-    fn schema() -> RefOr<Schema> {
-        AnyOfBuilder::new()
-            .item(Ref::from_schema_name(PullResponse::name()))
-            .item(Ref::from_schema_name(CompactPullResponse::name()))
-            .description(Some(
-                "The full form (`PullResponse`), or the compact form (`CompactPullResponse`) \
-                 when the request said `form=compact`.",
-            ))
-            .into()
-    }
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                AnyOfBuilder::new()
+                    .item(Ref::from_schema_name(<$full>::name()))
+                    .item(Ref::from_schema_name(<$compact>::name()))
+                    .description(Some(format!(
+                        "The full form (`{}`), or the compact form (`{}`) when the request said `{}`.",
+                        <$full>::name(),
+                        <$compact>::name(),
+                        $asked
+                    )))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $name {
+            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+                schemas.push((<$full>::name().into_owned(), <$full>::schema()));
+                <$full>::schemas(schemas);
+                schemas.push((<$compact>::name().into_owned(), <$compact>::schema()));
+                <$compact>::schemas(schemas);
+            }
+        }
+    };
 }
 
-impl ToSchema for PullPage {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((PullResponse::name().into_owned(), PullResponse::schema()));
-        PullResponse::schemas(schemas);
-        schemas.push((
-            CompactPullResponse::name().into_owned(),
-            CompactPullResponse::schema(),
-        ));
-        CompactPullResponse::schemas(schemas);
-    }
-}
+full_or_compact!(
+    /// A pull page: the full form, or the compact form when asked for (`form=compact`).
+    PullPage,
+    PullResponse,
+    CompactPullResponse,
+    "form=compact"
+);
 
-/// A push answer: the full form, or the compact form when asked for (`answer=compact`).
-#[derive(Debug)]
-pub struct PushAnswer;
-
-impl PartialSchema for PushAnswer {
-    fn schema() -> RefOr<Schema> {
-        AnyOfBuilder::new()
-            .item(Ref::from_schema_name(PushResponse::name()))
-            .item(Ref::from_schema_name(CompactPushResponse::name()))
-            .description(Some(
-                "The full form (`PushResponse`), or the compact form (`CompactPushResponse`) \
-                 when the request said `answer=compact`.",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for PushAnswer {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((PushResponse::name().into_owned(), PushResponse::schema()));
-        PushResponse::schemas(schemas);
-        schemas.push((
-            CompactPushResponse::name().into_owned(),
-            CompactPushResponse::schema(),
-        ));
-        CompactPushResponse::schemas(schemas);
-    }
-}
+full_or_compact!(
+    /// A push answer: the full form, or the compact form when asked for (`answer=compact`).
+    PushAnswer,
+    PushResponse,
+    CompactPushResponse,
+    "answer=compact"
+);
 
 #[cfg(test)]
 mod tests {
