@@ -137,7 +137,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(log_request))
         .layer(middleware::map_response(finish))
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Default))
         // The web pages: their own layers (HTML errors, security headers), not the API's.
         .merge(crate::web::router())
         // Requests by route and status, and their latency (API and web pages alike).

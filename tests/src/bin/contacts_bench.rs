@@ -112,9 +112,20 @@ fn main() {
     );
     println!("  bytes on the wire per contact, gzip:   {:8.1} B up + {:.1} B down = {:.1} B (target <= 250 B)",
         up as f64 / n as f64, down as f64 / n as f64, (up + down) as f64 / n as f64);
+    let per = |bytes: u64| bytes as f64 / n as f64;
     println!(
-        "    of which the pushing device's pull:  {:8.1} B",
-        push.bytes_received as f64 / n as f64
+        "    recording device: {:.1} B up ({} ops, {} log entries) + {:.1} B down",
+        per(push.bytes_sent),
+        push.pushed,
+        push.audit_entries_sent,
+        per(push.bytes_received)
+    );
+    println!(
+        "    new device:       {:.1} B up ({} log entries) + {:.1} B down ({} records)",
+        per(pull.bytes_sent),
+        pull.audit_entries_sent,
+        per(pull.bytes_received),
+        pull.pulled
     );
     println!("  store sizes (WAL included):");
     println!(
