@@ -5,6 +5,7 @@
 
 use beatbook_core::sync::{RecordClocks, RecordKind};
 use beatbook_core::{Store, StoreKey};
+use beatbook_server::storage::packed_values::{unpack, StoredValues};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -69,7 +70,8 @@ pub fn device_record_count(store: &Store, kinds: &[&str]) -> u64 {
 }
 
 /// Every field of the server's live (not erased) records of `kinds`: values from
-/// `field_values`, clocks decoded from `clocks` (server schema version 4).
+/// `field_values` (plain or packed, server schema version 10), clocks decoded from `clocks`
+/// (version 4).
 pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
     let sql = format!(
         "SELECT kind, record_id, field_values, clocks FROM records WHERE erased = 0 AND kind IN ({})",
@@ -81,7 +83,7 @@ pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<_, StoredValues>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
             ))
         })
@@ -89,6 +91,7 @@ pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
     let mut out = Fields::new();
     for row in rows {
         let (kind, id, values, clocks) = row.expect("row");
+        let values = values.json().unwrap_or_else(|e| panic!("{kind} {id}: {e}"));
         let mut values: BTreeMap<String, Value> =
             serde_json::from_str(&values).expect("a values object");
         let clocks = RecordClocks::decode(&clocks).expect("the record's clocks");
@@ -99,6 +102,27 @@ pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
         assert!(values.is_empty(), "{kind} {id}: values without clocks");
     }
     out
+}
+
+/// Rewrites the server's packed record values as plain JSON text (which the server reads as
+/// well), so that SQL's JSON functions can edit them; `packed_values::pack_plain_rows` packs
+/// them again.
+pub fn unpack_records(conn: &Connection) {
+    let packed: Vec<(i64, Vec<u8>)> = conn
+        .prepare("SELECT rowid, field_values FROM records WHERE typeof(field_values) = 'blob'")
+        .expect("read records")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("read records")
+        .collect::<rusqlite::Result<_>>()
+        .expect("records");
+    for (rowid, stored) in packed {
+        let json = unpack(&stored).expect("packed values");
+        conn.execute(
+            "UPDATE records SET field_values = ?2 WHERE rowid = ?1",
+            rusqlite::params![rowid, json.as_ref()],
+        )
+        .expect("plain values");
+    }
 }
 
 /// How many rows a query counts (`SELECT count(*) ...`).

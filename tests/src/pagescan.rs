@@ -17,7 +17,12 @@
 //! checks what it decrypted: page 1 must show SQLite's header fields (page size, reserved bytes,
 //! the fixed payload fractions 64/32/32) and the WAL's page size must match; it panics
 //! otherwise. Callers also scan before erasing, as a control that the values are found.
+//!
+//! The server packs each record's values (deflated after a fixed dictionary, server schema 10),
+//! so a value can be in a page without its bytes being there: the scan inflates every place a
+//! packed row could start and searches what comes out as well.
 
+use beatbook_server::storage::packed_values::{inflate_prefix, DICTIONARY_V1};
 use openssl::symm::{Cipher, Crypter, Mode};
 use std::path::{Path, PathBuf};
 
@@ -60,7 +65,22 @@ impl DecryptedStore {
     }
 }
 
+/// Whether the needle is in the bytes as they are, or in a record's values the server packed
+/// (`beatbook_server::storage::packed_values`): a packed row is its form byte and a deflate
+/// stream, so every place that byte occurs is inflated as far as it goes and searched too.
 fn contains(haystack: &[u8], lowercase_needle: &[u8]) -> bool {
+    contains_plain(haystack, lowercase_needle)
+        || haystack
+            .iter()
+            .enumerate()
+            .filter(|(_, &byte)| byte == DICTIONARY_V1)
+            .any(|(at, _)| {
+                let inflated = inflate_prefix(&haystack[at + 1..], PAGE_SIZE * 16);
+                contains_plain(&inflated, lowercase_needle)
+            })
+}
+
+fn contains_plain(haystack: &[u8], lowercase_needle: &[u8]) -> bool {
     haystack
         .windows(lowercase_needle.len())
         .any(|w| w.eq_ignore_ascii_case(lowercase_needle))
@@ -201,5 +221,26 @@ mod tests {
         );
         let wrong = std::panic::catch_unwind(|| decrypt_store(&db, &"cd".repeat(32)));
         assert!(wrong.is_err(), "the wrong key cannot pass as a clean scan");
+    }
+
+    /// A value the server packed is found in the page it sits in, whole or cut short by the
+    /// page's end, and not where it is absent.
+    #[test]
+    fn a_packed_value_is_found_whole_or_cut_short_and_only_where_it_is() {
+        let packed = beatbook_server::storage::packed_values::pack(
+            r#"{"details":{"name":"Marigold Quince","phone":"07700 900123"},"ethnicity":null}"#,
+        )
+        .expect("pack");
+        assert!(!contains_plain(&packed, b"marigold"), "packed, not plain");
+        let mut page = vec![0x01, 0x07, 0x00, 0x01];
+        page.extend_from_slice(&packed);
+        page.extend_from_slice(&[0x01; 40]);
+        assert!(contains(&page, b"marigold quince"));
+        let cut = &page[..page.len() - 40 - packed.len() / 4];
+        assert!(
+            contains(cut, b"marigold"),
+            "the start of a cut row still inflates"
+        );
+        assert!(!contains(&page, b"ottoline"));
     }
 }

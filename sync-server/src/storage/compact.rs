@@ -4,7 +4,9 @@
 //! `{name: {value, hlc}}` only where the merge or the wire needs them.
 //!
 //! Why: a `fields` column that spelled out a 62-character clock beside every value took about
-//! 4 KB a contact on disk. One module, so that both backends store byte-identical rows.
+//! 4 KB a contact on disk. One module, so that both backends store the same values and clocks;
+//! the embedded store (schema 10) also packs the values JSON ([`split_packed`],
+//! `storage::packed_values`), which PostgreSQL keeps as plain text.
 
 use crate::storage::{StorageError, StorageResult};
 use beatbook_core::sync::protocol::FieldState;
@@ -27,6 +29,12 @@ pub(crate) fn split(fields: &Fields) -> StorageResult<(String, Vec<u8>)> {
     let text = serde_json::to_string(&values)
         .map_err(|_| StorageError::Corrupt("a record's values would not encode".into()))?;
     Ok((text, clocks.encode()))
+}
+
+/// [`split`], with the values packed as the embedded store keeps them (`packed_values`).
+pub(crate) fn split_packed(fields: &Fields) -> StorageResult<(Vec<u8>, Vec<u8>)> {
+    let (values, clocks) = split(fields)?;
+    Ok((crate::storage::packed_values::pack(&values)?, clocks))
 }
 
 /// Joins stored values and clocks back into fields. Every clocked field must have its value.

@@ -55,6 +55,7 @@ pub mod device_audits;
 pub(crate) mod echo;
 pub mod epoch;
 pub mod location;
+pub mod packed_values;
 pub(crate) mod page_budget;
 pub mod postgres;
 pub mod retention_index;

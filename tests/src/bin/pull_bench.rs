@@ -103,6 +103,8 @@ fn seed(server: &ServerProcess, extra: u64) {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .expect("begin");
+    // The templates in plain JSON, so that SQL can edit their clones; all packed again below.
+    beatbook_e2e::inspect::unpack_records(&tx);
     let id = "printf('01900000-0000-7000-8000-%012x', i)";
     tx.execute(
         &format!(
@@ -129,6 +131,7 @@ fn seed(server: &ServerProcess, extra: u64) {
     .expect("clone members");
     tx.execute("UPDATE feed SET last_seq = last_seq + ?1", [extra as i64])
         .expect("advance the feed");
+    beatbook_server::storage::packed_values::pack_plain_rows(&tx).expect("pack the clones");
     tx.commit().expect("commit");
 }
 

@@ -230,6 +230,8 @@ fn seed_year(server: &ServerProcess, scale: u64) -> u64 {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .expect("begin");
+    // The templates in plain JSON, so that SQL can edit their clones; all packed again below.
+    beatbook_e2e::inspect::unpack_records(&tx);
     let id = |digit: char, i: &str| format!("printf('0190b000-000{digit}-7000-8000-%012x', {i})");
     let contacts = YEAR[1].1 / scale;
     let mut total = 0;
@@ -271,6 +273,7 @@ fn seed_year(server: &ServerProcess, scale: u64) -> u64 {
             .expect("advance the feed");
         total += extra + 1;
     }
+    beatbook_server::storage::packed_values::pack_plain_rows(&tx).expect("pack the clones");
     tx.commit().expect("commit");
     total
 }

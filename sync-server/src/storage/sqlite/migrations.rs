@@ -46,6 +46,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0009_retention_index",
         include_str!("../../../migrations/0009_retention_index.sql"),
     ),
+    (
+        "0010_packed_values",
+        include_str!("../../../migrations/0010_packed_values.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -58,6 +62,7 @@ pub(super) fn convert_step(name: &str) -> Option<ConvertStep> {
         "0005_audit_chain" => Some(super::audit::adopt_legacy),
         "0008_triangle_corners" => Some(split_triangles),
         "0009_retention_index" => Some(super::retention::backfill),
+        "0010_packed_values" => Some(crate::storage::packed_values::pack_plain_rows),
         _ => None,
     }
 }
@@ -216,5 +221,76 @@ mod tests {
             page.rows[0].seq, 1,
             "not re-sent: devices split their copies alike"
         );
+    }
+
+    #[test]
+    fn a_version_9_store_has_every_records_values_packed_and_reads_them_back_unchanged() {
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::Hlc;
+        let dir = crate::storage::sqlite::private_tempdir();
+        let path = dir.path().join("beatbook-server.db");
+        super::super::permissions::prepare_file(&path).expect("a private file");
+        let mut conn = super::super::open_test_file(&path);
+        for (name, sql) in &MIGRATIONS[..9] {
+            conn.execute_batch(sql).expect("old schema");
+            if let Some(step) = convert_step(name) {
+                step(&conn).expect("old step");
+            }
+        }
+        conn.pragma_update(None, "user_version", 9)
+            .expect("version");
+        let node: beatbook_core::ids::DeviceId = "0190a000-0000-7000-8000-0000000000d1"
+            .parse()
+            .expect("node");
+        let hlc = Hlc::new(1_764_000_000_000, node);
+        let old: crate::storage::compact::Fields = [
+            (
+                "issues_text",
+                serde_json::json!("Cars parked on the verge by the school"),
+            ),
+            ("method", serde_json::json!("foot_patrol")),
+            ("place", serde_json::json!({"lat": 52.4, "lon": -1.5})),
+            ("promised", serde_json::Value::Null),
+            (
+                "occurred_at",
+                serde_json::json!("2026-11-30T09:12:00.000000Z"),
+            ),
+        ]
+        .into_iter()
+        .map(|(n, value)| (n.to_owned(), FieldState { value, hlc }))
+        .collect();
+        let (values, clocks) = crate::storage::compact::split(&old).expect("split");
+        for (seq, id) in [(1, "c1"), (2, "c2")] {
+            conn.execute(
+                "INSERT INTO records (kind, record_id, field_values, clocks, seq, created_at,
+                   updated_at) VALUES ('contact', ?1, ?2, ?3, ?4, 1, 1)",
+                rusqlite::params![id, values, clocks, seq],
+            )
+            .expect("an old contact");
+        }
+        conn.execute("UPDATE feed SET last_seq = 2", [])
+            .expect("feed");
+        migrate(&mut conn).expect("upgrade");
+        let stored: Vec<(String, i64)> = conn
+            .prepare("SELECT typeof(field_values), length(field_values) FROM records")
+            .expect("read")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(stored.len(), 2);
+        for (form, length) in stored {
+            assert_eq!(form, "blob");
+            assert!(length < values.len() as i64, "{length} of {}", values.len());
+        }
+        drop(conn);
+
+        let storage = SqliteStorage::open(dir.path(), &super::super::test_key()).expect("storage");
+        let page = storage.feed_page(&filter(), 0, 10).expect("page");
+        let seqs: Vec<u64> = page.rows.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, [1, 2], "not re-sent: only the stored form changed");
+        for row in &page.rows {
+            assert_eq!(row.state.fields, old);
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::people;
 use crate::storage::echo::{echo_device, PreviousChange};
+use crate::storage::packed_values::StoredValues;
 use crate::storage::page_budget::PageBudget;
 use crate::storage::retention_index::Cutoffs;
 use crate::storage::{
@@ -153,7 +154,7 @@ pub(super) fn load(
                     r.get(1)?,
                     r.get::<_, Option<RecordKind>>(2)?,
                     r.get::<_, Option<String>>(3)?,
-                    (r.get::<_, String>(4)?, r.get::<_, Vec<u8>>(8)?),
+                    (r.get::<_, StoredValues>(4)?, r.get::<_, Vec<u8>>(8)?),
                     r.get::<_, bool>(5)?,
                 ),
                 r.get::<_, i64>(6)?,
@@ -185,7 +186,7 @@ pub(super) fn load(
             members,
         },
         state: RecordState {
-            fields: crate::storage::compact::join(&fields.0, &fields.1)?,
+            fields: crate::storage::compact::join(&fields.0.json()?, &fields.1)?,
             erased,
         },
         companion: None,
@@ -210,7 +211,7 @@ fn upsert(
     echo_device: Option<&str>,
 ) -> StorageResult<u64> {
     let seq = next_seq(conn)?;
-    let (values, clocks) = crate::storage::compact::split(&row.state.fields)?;
+    let (values, clocks) = crate::storage::compact::split_packed(&row.state.fields)?;
     let (subject_kind, subject_id) = match &row.meta.subject {
         Some((kind, id)) => (Some(*kind), Some(id.as_str())),
         None => (None, None),
@@ -402,7 +403,8 @@ pub(super) fn feed_page(
         // records is never loaded whole.
         while let Some(r) = raw.next()? {
             let record_id: String = r.get(2)?;
-            let values: String = r.get(4)?;
+            let stored: StoredValues = r.get(4)?;
+            let values = stored.json()?;
             let clocks: Vec<u8> = r.get(6)?;
             if !budget.admit(record_id.len() + values.len() + clocks.len()) {
                 break;

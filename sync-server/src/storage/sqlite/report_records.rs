@@ -1,6 +1,7 @@
 //! Reading the records a report needs: current fields of live records of some kinds, of one
 //! team (or all), plus force-wide reference records. Read in one snapshot by the caller.
 
+use crate::storage::packed_values::StoredValues;
 use crate::storage::{ReportRecord, StorageResult};
 use beatbook_core::ids::TeamId;
 use beatbook_core::sync::merge::RecordState;
@@ -26,9 +27,9 @@ pub(super) fn load(
         let Ok(kind) = kind.parse::<RecordKind>() else {
             continue;
         };
-        let values: String = r.get(1)?;
+        let values: StoredValues = r.get(1)?;
         let clocks: Vec<u8> = r.get(2)?;
-        let fields = crate::storage::compact::join(&values, &clocks)?;
+        let fields = crate::storage::compact::join(&values.json()?, &clocks)?;
         out.push((
             kind,
             RecordState {

@@ -2,6 +2,7 @@
 //! of every record ([`index`]), filled by migration 0009's step ([`backfill`]), and read by
 //! ranges ([`entries`]) and parents ([`children`]).
 
+use crate::storage::packed_values::StoredValues;
 use crate::storage::retention_index::{writes_for, IndexWrite, RetentionEntry, RetentionRange};
 use crate::storage::{RecordMeta, RecordRow, StorageResult};
 use beatbook_core::retention::RetainedKind;
@@ -93,7 +94,7 @@ pub(super) fn backfill(conn: &Connection) -> StorageResult<()> {
     ))?;
     let mut rows = read.query([])?;
     while let Some(r) = rows.next()? {
-        let values: String = r.get(3)?;
+        let values: StoredValues = r.get(3)?;
         let clocks: Vec<u8> = r.get(4)?;
         let row = RecordRow {
             kind: r.get(0)?,
@@ -106,7 +107,7 @@ pub(super) fn backfill(conn: &Connection) -> StorageResult<()> {
                 ..RecordMeta::default()
             },
             state: RecordState {
-                fields: crate::storage::compact::join(&values, &clocks)?,
+                fields: crate::storage::compact::join(&values.json()?, &clocks)?,
                 erased: r.get(5)?,
             },
         };
