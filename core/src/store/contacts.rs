@@ -347,8 +347,42 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
         t(c.updated_at),
         c.correction_reason,
     ])?;
+    place_contact(conn, &c.id.to_string())?;
     index_contact(conn, c)
 }
+
+/// Puts a contact's box on the spatial index (`contacts_where`) as its row now says: its place
+/// and the day it happened (days as Unix days, from the stored text, as `find_nearby` reads
+/// them), or no box for a contact without a place.
+///
+/// Written here rather than by trigger (store version 19): a statement that fires a trigger
+/// runs in a statement savepoint, which copies every page it touches to a journal and makes the
+/// search index write out its pending terms — once per contact, in a pulled page.
+fn place_contact(conn: &Connection, id: &str) -> Result<()> {
+    let (rowid, place, day): (i64, Option<(f64, f64)>, Option<f64>) = conn
+        .prepare_cached(
+            "SELECT rowid, lat, lon, julianday(occurred_at) - 2440587.5 FROM contacts WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let lat: Option<f64> = r.get(1)?;
+            let lon: Option<f64> = r.get(2)?;
+            Ok((r.get(0)?, lat.zip(lon), r.get(3)?))
+        })?;
+    conn.prepare_cached("DELETE FROM contacts_where WHERE id = ?1")?
+        .execute([rowid])?;
+    if let (Some((lat, lon)), Some(day)) = (place, day) {
+        conn.prepare_cached(
+            "INSERT INTO contacts_where (id, min_lat, max_lat, min_lon, max_lon, min_day, max_day)
+             VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?4)",
+        )?
+        .execute(params![rowid, lat, lon, day])?;
+    }
+    Ok(())
+}
+
+/// Takes a contact's box off the spatial index: run before its row is deleted.
+pub(crate) const UNPLACE_CONTACT: &str =
+    "DELETE FROM contacts_where WHERE id = (SELECT rowid FROM contacts WHERE id = ?1)";
 
 /// Writes a contact's personal data (its details row and its ethnicity): the one writer, for
 /// data recorded here and pulled alike. `None` details remove the row.
@@ -397,7 +431,7 @@ fn find_nearby(
 ) -> Result<Vec<NearbyContact>> {
     // A box in place and time on the spatial index (`contacts_where`, migration 7) first, then
     // the exact distance and time on the few candidates: the cost follows the contacts near
-    // this one, not the size of the store. Days are computed as the index's triggers do.
+    // this one, not the size of the store. Days are computed as `place_contact` writes them.
     let dlat = radius_m / 111_000.0;
     let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
     let since = at - Duration::days(REPEAT_WINDOW_DAYS);

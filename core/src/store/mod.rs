@@ -33,6 +33,7 @@ pub(crate) mod retention;
 pub(crate) mod reviews;
 pub(crate) mod rows;
 pub(crate) mod search;
+mod search_batch;
 
 pub use crate::store_key::StoreKey;
 pub use audit::{AuditAction, AuditEntry};

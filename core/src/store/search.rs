@@ -54,8 +54,10 @@ pub(crate) fn index(
     conn.prepare_cached("INSERT INTO search_docs (record_kind, record_id) VALUES (?1, ?2)")?
         .execute(params![kind, record_id])?;
     let rowid = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![rowid, title, body])?;
+    if !super::search_batch::queue(conn, rowid, title, body)? {
+        conn.prepare_cached("INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![rowid, title, body])?;
+    }
     Ok(())
 }
 
@@ -66,6 +68,7 @@ pub(crate) fn unindex(conn: &Connection, record_id: &str) -> Result<()> {
         .query_row([record_id], |r| r.get(0))
         .optional()?;
     if let Some(rowid) = rowid {
+        super::search_batch::dequeue(conn, rowid)?;
         conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
             .execute([rowid])?;
         conn.prepare_cached("DELETE FROM search_docs WHERE rowid = ?1")?

@@ -286,3 +286,52 @@ fn a_contact_is_tagged_with_lsoa_and_lap_from_loaded_boundaries() {
     assert_eq!(recorded.contact.lsoa_code.as_ref(), Some(&tag.lsoa_code));
     assert_eq!(recorded.contact.lap_code.as_ref(), Some(&tag.lap_code));
 }
+
+#[test]
+fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with_its_erasure() {
+    // The contacts' writer keeps the index (store version 19, no triggers): the nearby check
+    // must find a contact where it now is, and never once it is erased.
+    let f = Fixture::at(at());
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let sergeant = f.actor(Role::Supervisor, "Ola");
+    let moved = f
+        .store
+        .record_contact(&pcso, contact(here()))
+        .expect("first")
+        .contact;
+    let elsewhere = GeoPoint::new(52.415, -1.545); // about 1.1 km north
+    f.store
+        .amend_contact(
+            &pcso,
+            moved.id,
+            ContactAmendment {
+                place: Some(elsewhere),
+                ..Default::default()
+            },
+            "Recorded at the station, not at the door",
+        )
+        .expect("amend the place");
+    let near_old = f
+        .store
+        .record_contact(&pcso, contact(GeoPoint::new(52.4052, -1.5451)))
+        .expect("near the old place");
+    assert!(near_old.nearby.is_empty(), "{:?}", near_old.nearby);
+    let near_new = f
+        .store
+        .record_contact(&pcso, contact(GeoPoint::new(52.4152, -1.5451)))
+        .expect("near the new place");
+    let found: Vec<_> = near_new.nearby.iter().map(|n| n.contact_id).collect();
+    assert_eq!(found, vec![moved.id]);
+    assert_eq!(f.count("contacts_where"), 3);
+
+    f.store
+        .erase_contact(&sergeant, moved.id, "Subject asked for erasure")
+        .expect("erase");
+    assert_eq!(f.count("contacts_where"), 2);
+    let after = f
+        .store
+        .record_contact(&pcso, contact(GeoPoint::new(52.4151, -1.5449)))
+        .expect("after the erasure");
+    let found: Vec<_> = after.nearby.iter().map(|n| n.contact_id).collect();
+    assert_eq!(found, vec![near_new.contact.id], "the erased contact is not found");
+}

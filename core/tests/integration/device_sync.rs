@@ -500,6 +500,81 @@ fn a_pulled_record_that_cannot_be_written_yet_is_held_and_counted_not_dropped() 
 }
 
 #[test]
+fn a_page_with_one_record_to_hold_back_still_writes_every_other_record_once_and_indexes_it() {
+    // A page is first applied in one savepoint; a record that must be held rolls that attempt
+    // back and the page is applied again record by record. What was written before the held
+    // record must land once, searchable, and nothing of the held one.
+    let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Officer, "Kim")]);
+    let (a, b) = (device(&team, &users, 0), device(&team, &users, 1));
+    let mut server = FakeServer::default();
+    let texts = [
+        "Bins alight behind the precinct",
+        "Moped riders on the towpath",
+        "Needles found by the garages",
+    ];
+    let notes: Vec<_> = texts
+        .iter()
+        .map(|text| {
+            a.store
+                .add_note(
+                    &a.actor,
+                    NewNote {
+                        observed_at: start(),
+                        text: (*text).into(),
+                        category: NoteCategory::Environmental,
+                        place: None,
+                        patrol_id: None,
+                        problem_id: None,
+                    },
+                )
+                .expect("note")
+        })
+        .collect();
+    server.sync(&a.store);
+    let mut changes = server.pull(0, 100).changes;
+    let middle = notes[1].id.to_string();
+    let late_text = changes
+        .iter_mut()
+        .find(|c| c.record_id == middle)
+        .and_then(|c| c.fields.remove("text"))
+        .expect("the middle note's text");
+    let page = beatbook_core::sync::protocol::PullResponse {
+        next_cursor: 0,
+        has_more: false,
+        server_time: a.store.now(),
+        changes: changes.clone(),
+        epoch: None,
+    };
+    let applied = b.store.apply_pull_page(&page).expect("page");
+    assert_eq!(applied.waiting, 1, "{applied:?}");
+    assert!(b.store.note(notes[1].id).is_err(), "held, not shown");
+    for i in [0, 2] {
+        assert_eq!(b.store.note(notes[i].id).expect("written").text, texts[i]);
+    }
+    for (word, expected) in [("precinct", 1), ("garages", 1), ("towpath", 0)] {
+        let hits = b.store.search(word, 10).expect("search");
+        assert_eq!(hits.len(), expected, "{word}: {hits:?}");
+    }
+
+    let mut rest = changes
+        .into_iter()
+        .find(|c| c.record_id == middle)
+        .expect("middle");
+    rest.fields = [("text".to_owned(), late_text)].into_iter().collect();
+    let applied = b
+        .store
+        .apply_pull_page(&beatbook_core::sync::protocol::PullResponse {
+            changes: vec![rest],
+            ..page
+        })
+        .expect("the rest");
+    assert_eq!(applied.waiting, 0);
+    assert_eq!(b.store.note(notes[1].id).expect("now written").text, texts[1]);
+    assert_eq!(b.store.search("towpath", 10).expect("search").len(), 1);
+    assert_eq!(b.store.sync_status().expect("status").held_records, 0);
+}
+
+#[test]
 fn a_pulled_record_unwritable_for_another_reason_than_missing_fields_is_reported_not_failing_the_page(
 ) {
     use beatbook_core::sync::protocol::{Change, FieldState, PullResponse};

@@ -71,6 +71,7 @@ fn main() {
     };
     std::fs::write("/tmp/bench-recorded", "").ok();
     let (push, push_s) = sync(&a);
+    std::fs::write("/tmp/bench-pushed", "").ok();
     let (pull, pull_s) = sync(&b);
     std::fs::write("/tmp/bench-synced", "").ok();
     let expected_records = b.store.sync_status().expect("status");

@@ -14,6 +14,7 @@
 //!    clocks in one loop over one prepared statement.
 
 use super::materialize::{self, Materialized};
+use crate::store::search_batch::SearchBatch;
 use super::outbox_forget_record;
 use super::received_log;
 use super::record_json::{self, Fields};
@@ -66,13 +67,72 @@ struct PageState {
     held: BTreeMap<RecordKey, Fields>,
 }
 
+/// How a page's records are kept apart when one cannot be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// The page in one savepoint: the first record that cannot be written abandons the whole
+    /// attempt (its rows are rolled back with the rest), and the page is applied again record
+    /// by record.
+    Page,
+    /// A savepoint per record: one that cannot be written leaves nothing behind and is held.
+    Record,
+}
+
+/// Why a [`Isolation::Page`] attempt stopped: a record must be held, so the page is applied
+/// again with a savepoint per record.
+enum Attempt {
+    Applied(PageApplied),
+    NeedsRecordSavepoints,
+}
+
 /// Merges a pulled page into the device (inside the page's transaction, capture paused and
 /// foreign keys off: [`super::applying`]).
+///
+/// Why a savepoint for the page and not per record, first: a savepoint makes SQLite copy every
+/// page a record touches to the statement journal, and makes FTS5 write its pending terms out
+/// as a new segment of the search index — per record, that was a third of a pulled page's
+/// apply time (a new device's first sync of 27,000 records, `docs/performance.md` §7). Nearly
+/// every page writes all its records; a page with one to hold back is rolled back and applied
+/// again record by record, with the same result.
 pub(super) fn apply_page(
     conn: &Connection,
     changes: &[Change],
     now: DateTime<Utc>,
 ) -> Result<PageApplied> {
+    conn.prepare_cached("SAVEPOINT pulled_page")?.execute([])?;
+    let attempt = SearchBatch::open(conn).and_then(|batch| {
+        let attempt = apply_page_with(conn, changes, now, Isolation::Page)?;
+        if matches!(attempt, Attempt::Applied(_)) {
+            batch.finish()?;
+        }
+        Ok(attempt)
+    });
+    if !matches!(attempt, Ok(Attempt::Applied(_))) {
+        conn.prepare_cached("ROLLBACK TO pulled_page")?
+            .execute([])?;
+    }
+    conn.prepare_cached("RELEASE pulled_page")?.execute([])?;
+    match attempt? {
+        Attempt::Applied(applied) => Ok(applied),
+        Attempt::NeedsRecordSavepoints => {
+            match apply_page_with(conn, changes, now, Isolation::Record)? {
+                Attempt::Applied(applied) => Ok(applied),
+                // Record by record, a record that cannot be written is held, never abandoned.
+                Attempt::NeedsRecordSavepoints => Err(Error::Corrupt {
+                    kind: "pulled page",
+                    reason: "applied record by record, it still asked to be".into(),
+                }),
+            }
+        }
+    }
+}
+
+fn apply_page_with(
+    conn: &Connection,
+    changes: &[Change],
+    now: DateTime<Utc>,
+    isolation: Isolation,
+) -> Result<Attempt> {
     let PageState { records, mut held } = load(conn, changes)?;
     let receiver = received_log::receiver(conn)?;
     let plan = pull_plan::plan_page(changes, &records);
@@ -117,7 +177,14 @@ pub(super) fn apply_page(
             RecordPlan::Write(write) => {
                 let key = (kind, id.to_owned());
                 let object = merged_values(conn, change, write, held.get(&key))?;
-                match write_record(conn, kind, id, &object, now)? {
+                let outcome = match isolation {
+                    Isolation::Record => write_record(conn, kind, id, &object, now)?,
+                    Isolation::Page => match materialize::materialize(conn, kind, id, &object, now)? {
+                        Materialized::Written => Materialized::Written,
+                        _ => return Ok(Attempt::NeedsRecordSavepoints),
+                    },
+                };
+                match outcome {
                     Materialized::Written => {
                         applied.retention_changed |= is_retention(kind);
                         if held.remove(&key).is_some() {
@@ -155,7 +222,7 @@ pub(super) fn apply_page(
         }
     }
     sync_records::save_all_clocks(conn, &plan.clocks)?;
-    Ok(applied)
+    Ok(Attempt::Applied(applied))
 }
 
 /// Whether a record of `kind` is one the retention schedule is applied from.

@@ -170,6 +170,7 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
         RecordKind::Contact => &[
             "DELETE FROM contact_personal WHERE contact_id = ?1",
             "DELETE FROM contact_nearby WHERE contact_id = ?1 OR earlier_contact_id = ?1",
+            crate::store::contacts::UNPLACE_CONTACT,
             "DELETE FROM contacts WHERE id = ?1",
         ],
         RecordKind::ContactPersonal => &[
