@@ -69,11 +69,8 @@ fn main() {
             .expect("sync");
         (report, started.elapsed().as_secs_f64())
     };
-    std::fs::write("/tmp/bench-recorded", "").ok();
     let (push, push_s) = sync(&a);
-    std::fs::write("/tmp/bench-pushed", "").ok();
     let (pull, pull_s) = sync(&b);
-    std::fs::write("/tmp/bench-synced", "").ok();
     let expected_records = b.store.sync_status().expect("status");
     assert_eq!(expected_records.held_records, 0, "nothing held back");
     assert!(
