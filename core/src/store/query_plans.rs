@@ -332,7 +332,11 @@ fn no_statement_on_the_write_path_scans_a_table() {
         .iter()
         .flat_map(|sql| {
             // The receiving store explains what only it prepared (its temporary tables).
-            let store = if plan_of(&device, sql).is_empty() { &other } else { &device };
+            let store = if plan_of(&device, sql).is_empty() {
+                &other
+            } else {
+                &device
+            };
             table_scans(store, sql)
                 .into_iter()
                 .map(move |plan| format!("{plan}  <-  {sql}"))

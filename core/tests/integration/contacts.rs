@@ -333,5 +333,9 @@ fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with
         .record_contact(&pcso, contact(GeoPoint::new(52.4151, -1.5449)))
         .expect("after the erasure");
     let found: Vec<_> = after.nearby.iter().map(|n| n.contact_id).collect();
-    assert_eq!(found, vec![near_new.contact.id], "the erased contact is not found");
+    assert_eq!(
+        found,
+        vec![near_new.contact.id],
+        "the erased contact is not found"
+    );
 }

@@ -569,7 +569,10 @@ fn a_page_with_one_record_to_hold_back_still_writes_every_other_record_once_and_
         })
         .expect("the rest");
     assert_eq!(applied.waiting, 0);
-    assert_eq!(b.store.note(notes[1].id).expect("now written").text, texts[1]);
+    assert_eq!(
+        b.store.note(notes[1].id).expect("now written").text,
+        texts[1]
+    );
     assert_eq!(b.store.search("towpath", 10).expect("search").len(), 1);
     assert_eq!(b.store.sync_status().expect("status").held_records, 0);
 }

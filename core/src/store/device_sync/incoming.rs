@@ -14,12 +14,12 @@
 //!    clocks in one loop over one prepared statement.
 
 use super::materialize::{self, Materialized};
-use crate::store::search_batch::SearchBatch;
 use super::outbox_forget_record;
 use super::received_log;
 use super::record_json::{self, Fields};
 use super::sync_records::{self, HeldReason};
 use crate::error::{Error, Result};
+use crate::store::search_batch::SearchBatch;
 use crate::sync::protocol::{Change, RecordKind};
 use crate::sync::pull_plan::{self, LocalRecord, RecordKey, RecordPlan, WritePlan};
 use crate::sync::RecordClocks;
@@ -179,10 +179,12 @@ fn apply_page_with(
                 let object = merged_values(conn, change, write, held.get(&key))?;
                 let outcome = match isolation {
                     Isolation::Record => write_record(conn, kind, id, &object, now)?,
-                    Isolation::Page => match materialize::materialize(conn, kind, id, &object, now)? {
-                        Materialized::Written => Materialized::Written,
-                        _ => return Ok(Attempt::NeedsRecordSavepoints),
-                    },
+                    Isolation::Page => {
+                        match materialize::materialize(conn, kind, id, &object, now)? {
+                            Materialized::Written => Materialized::Written,
+                            _ => return Ok(Attempt::NeedsRecordSavepoints),
+                        }
+                    }
                 };
                 match outcome {
                     Materialized::Written => {
