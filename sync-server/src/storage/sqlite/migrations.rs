@@ -161,26 +161,37 @@ mod tests {
         assert_eq!(page.rows[0].state.fields, expected);
     }
 
-    #[test]
-    fn a_version_6_store_keeps_its_problems_triangles_as_corners_with_their_clocks() {
-        use beatbook_core::model::{TRIANGLE_CORNERS, TRIANGLE_LOCATION};
-        use beatbook_core::sync::protocol::FieldState;
-        use beatbook_core::sync::Hlc;
+    /// A store made by this build's first `version` migrations (their Rust steps included).
+    fn store_at_version(version: usize) -> (tempfile::TempDir, rusqlite::Connection) {
         let dir = crate::storage::sqlite::private_tempdir();
         let path = dir.path().join("beatbook-server.db");
         super::super::permissions::prepare_file(&path).expect("a private file");
-        let mut conn = super::super::open_test_file(&path);
-        for (name, sql) in &MIGRATIONS[..6] {
+        let conn = super::super::open_test_file(&path);
+        for (name, sql) in &MIGRATIONS[..version] {
             conn.execute_batch(sql).expect("old schema");
             if let Some(step) = convert_step(name) {
                 step(&conn).expect("old step");
             }
         }
-        conn.pragma_update(None, "user_version", 6)
+        conn.pragma_update(None, "user_version", version as i64)
             .expect("version");
-        let node: beatbook_core::ids::DeviceId = "0190a000-0000-7000-8000-0000000000d1"
+        (dir, conn)
+    }
+
+    /// The device that wrote the old stores' clocks.
+    fn old_node() -> beatbook_core::ids::DeviceId {
+        "0190a000-0000-7000-8000-0000000000d1"
             .parse()
-            .expect("node");
+            .expect("node")
+    }
+
+    #[test]
+    fn a_version_6_store_keeps_its_problems_triangles_as_corners_with_their_clocks() {
+        use beatbook_core::model::{TRIANGLE_CORNERS, TRIANGLE_LOCATION};
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::Hlc;
+        let (dir, mut conn) = store_at_version(6);
+        let node = old_node();
         let analysed = Hlc::new(1_764_000_000_500, node);
         let old: crate::storage::compact::Fields = [
             (
@@ -227,21 +238,8 @@ mod tests {
     fn a_version_9_store_has_every_records_values_packed_and_reads_them_back_unchanged() {
         use beatbook_core::sync::protocol::FieldState;
         use beatbook_core::sync::Hlc;
-        let dir = crate::storage::sqlite::private_tempdir();
-        let path = dir.path().join("beatbook-server.db");
-        super::super::permissions::prepare_file(&path).expect("a private file");
-        let mut conn = super::super::open_test_file(&path);
-        for (name, sql) in &MIGRATIONS[..9] {
-            conn.execute_batch(sql).expect("old schema");
-            if let Some(step) = convert_step(name) {
-                step(&conn).expect("old step");
-            }
-        }
-        conn.pragma_update(None, "user_version", 9)
-            .expect("version");
-        let node: beatbook_core::ids::DeviceId = "0190a000-0000-7000-8000-0000000000d1"
-            .parse()
-            .expect("node");
+        let (dir, mut conn) = store_at_version(9);
+        let node = old_node();
         let hlc = Hlc::new(1_764_000_000_000, node);
         let old: crate::storage::compact::Fields = [
             (
