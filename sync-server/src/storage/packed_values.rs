@@ -128,48 +128,13 @@ impl rusqlite::types::FromSql for StoredValues {
 }
 
 fn inflate(deflated: &[u8]) -> StorageResult<String> {
-    thread_local! {
-        static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
+    let (json, ending) = inflate_at_most(deflated, MAX_VALUES_BYTES);
+    match ending {
+        Ending::Whole => String::from_utf8(json).map_err(|_| corrupt("its values are not UTF-8")),
+        Ending::Broken => Err(corrupt("its values are not a deflate stream")),
+        Ending::Short => Err(corrupt("its values end early")),
+        Ending::OverLimit => Err(corrupt("its values unpack to more than a record may hold")),
     }
-    INFLATE.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut inflate) => {
-            inflate.reset(false);
-            inflate_with(&mut inflate, deflated)
-        }
-        Err(_) => inflate_with(&mut Decompress::new(false), deflated),
-    })
-}
-
-fn inflate_with(inflate: &mut Decompress, deflated: &[u8]) -> StorageResult<String> {
-    inflate
-        .set_dictionary(DICTIONARY)
-        .map_err(|_| corrupt("its values would not unpack"))?;
-    let mut json = Vec::with_capacity(deflated.len().saturating_mul(4).min(MAX_VALUES_BYTES + 1));
-    loop {
-        let consumed = usize::try_from(inflate.total_in()).unwrap_or(usize::MAX);
-        let input = deflated.get(consumed..).unwrap_or_default();
-        if json.len() == json.capacity() {
-            // Never room for more than one byte past the limit, so a stream that would
-            // inflate past it is refused before it is all in memory.
-            let room = json.len().max(1024).min(MAX_VALUES_BYTES + 1 - json.len());
-            json.reserve_exact(room);
-        }
-        let before = (inflate.total_in(), inflate.total_out());
-        let status = inflate
-            .decompress_vec(input, &mut json, FlushDecompress::Finish)
-            .map_err(|_| corrupt("its values are not a deflate stream"))?;
-        if json.len() > MAX_VALUES_BYTES {
-            return Err(corrupt("its values unpack to more than a record may hold"));
-        }
-        if status == Status::StreamEnd {
-            break;
-        }
-        // Neither read nor wrote with room to write: the stream ends early.
-        if before == (inflate.total_in(), inflate.total_out()) && json.len() < json.capacity() {
-            return Err(corrupt("its values end early"));
-        }
-    }
-    String::from_utf8(json).map_err(|_| corrupt("its values are not UTF-8"))
 }
 
 /// What inflates from `bytes` taken as the start of packed values (after the first byte),
@@ -177,26 +142,66 @@ fn inflate_with(inflate: &mut Decompress, deflated: &[u8]) -> StorageResult<Stri
 /// pages that must find a value whether it is stored plain or packed (the end-to-end erasure
 /// test), where a packed row may be cut short by the page it sits in.
 pub fn inflate_prefix(bytes: &[u8], limit: usize) -> Vec<u8> {
-    let mut inflate = Decompress::new(false);
-    let mut out = Vec::with_capacity(limit.min(64 * 1024));
-    if inflate.set_dictionary(DICTIONARY).is_err() {
-        return out;
-    }
-    while out.len() < limit {
-        let consumed = usize::try_from(inflate.total_in()).unwrap_or(usize::MAX);
-        let input = bytes.get(consumed..).unwrap_or_default();
-        if out.len() == out.capacity() {
-            out.reserve_exact((limit - out.len()).min(64 * 1024));
-        }
-        let before = (inflate.total_in(), inflate.total_out());
-        match inflate.decompress_vec(input, &mut out, FlushDecompress::None) {
-            Ok(Status::StreamEnd) | Err(_) => break,
-            Ok(_) if before == (inflate.total_in(), inflate.total_out()) => break,
-            Ok(_) => {}
-        }
-    }
+    let (mut out, _) = inflate_at_most(bytes, limit);
     out.truncate(limit);
     out
+}
+
+/// How an inflation stopped.
+enum Ending {
+    /// The stream ended, within the limit.
+    Whole,
+    /// Not a deflate stream (from where it broke on).
+    Broken,
+    /// The bytes ran out before the stream ended.
+    Short,
+    /// It would inflate past the limit (one byte past it is kept, no more).
+    OverLimit,
+}
+
+/// Inflates `deflated` after the dictionary into at most `limit` + 1 bytes, so that a stream
+/// longer than the limit is told apart without being held whole.
+fn inflate_at_most(deflated: &[u8], limit: usize) -> (Vec<u8>, Ending) {
+    thread_local! {
+        static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
+    }
+    INFLATE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut inflate) => {
+            inflate.reset(false);
+            inflate_with(&mut inflate, deflated, limit)
+        }
+        Err(_) => inflate_with(&mut Decompress::new(false), deflated, limit),
+    })
+}
+
+fn inflate_with(inflate: &mut Decompress, deflated: &[u8], limit: usize) -> (Vec<u8>, Ending) {
+    let ceiling = limit.saturating_add(1);
+    let mut out = Vec::with_capacity(deflated.len().saturating_mul(4).min(ceiling));
+    if inflate.set_dictionary(DICTIONARY).is_err() {
+        return (out, Ending::Broken);
+    }
+    loop {
+        let consumed = usize::try_from(inflate.total_in()).unwrap_or(usize::MAX);
+        let input = deflated.get(consumed..).unwrap_or_default();
+        if out.len() == out.capacity() {
+            out.reserve_exact(out.len().max(1024).min(ceiling - out.len()));
+        }
+        let before = (inflate.total_in(), inflate.total_out());
+        let status = match inflate.decompress_vec(input, &mut out, FlushDecompress::Finish) {
+            Ok(status) => status,
+            Err(_) => return (out, Ending::Broken),
+        };
+        if out.len() > limit {
+            return (out, Ending::OverLimit);
+        }
+        if status == Status::StreamEnd {
+            return (out, Ending::Whole);
+        }
+        // Neither read nor wrote with room to write: the bytes end before the stream does.
+        if before == (inflate.total_in(), inflate.total_out()) && out.len() < out.capacity() {
+            return (out, Ending::Short);
+        }
+    }
 }
 
 fn corrupt(what: &str) -> StorageError {
