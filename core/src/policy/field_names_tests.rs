@@ -82,6 +82,7 @@ fn every_field_constant_is_a_serialised_field_of_its_model() {
         contact::RECORDED_BY,
         contact::CONSENT_TO_RECONTACT,
         contact::VULNERABLE,
+        contact::PROMISED,
     ]);
     assert_fields::<ContactPersonalData>(&[contact_personal::DETAILS, contact_personal::ETHNICITY]);
     assert_fields::<Note>(&[note::AUTHOR]);

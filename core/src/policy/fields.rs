@@ -15,6 +15,8 @@ pub mod contact {
     pub const RECORDED_BY: &str = "recorded_by";
     pub const CONSENT_TO_RECONTACT: &str = "consent_to_recontact";
     pub const VULNERABLE: &str = "vulnerable";
+    /// The promise's text (its follow-up's too); erased with the follow-up.
+    pub const PROMISED: &str = "promised";
 }
 
 /// `model::ContactPersonalData` (the `contact_personal` record).

@@ -12,7 +12,7 @@
 //! with foreign keys off and leaves those links dangling, as every receiving device does.
 
 use super::audit::{self, AuditAction, AuditEvent};
-use super::contacts::load_contact;
+use super::contacts::{load_contact, write_contact};
 use super::device_sync::{self, materialize};
 use super::search;
 use super::sql_time::t;
@@ -23,7 +23,7 @@ use crate::model::{Actor, Contact, Role};
 use crate::sync::protocol::RecordKind;
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 impl Store {
     /// Drops a contact's personal fields; the rest of the contact stays. The recorder or a
@@ -202,8 +202,10 @@ impl Store {
         })
     }
 
-    /// Erases a follow-up (a promise to a member of the public). The contact stays.
-    /// Supervisors only.
+    /// Erases a follow-up (a promise to a member of the public). The contact stays, without
+    /// the promise: its copy of the promise text and its link to the follow-up go too (a
+    /// synced alteration of the contact, logged), or the erased text would still be stored,
+    /// searchable and synced on the contact. Supervisors only.
     pub fn erase_follow_up(&self, actor: &Actor, id: FollowUpId, reason: &str) -> Result<()> {
         let id_text = id.to_string();
         let erasure = Erasure {
@@ -215,7 +217,8 @@ impl Store {
         };
         self.erase(actor, erasure, |tx, now| {
             super::follow_ups::load(tx, id)?;
-            erase_with_children(tx, actor, RecordKind::FollowUp, &id_text, reason, now)
+            erase_with_children(tx, actor, RecordKind::FollowUp, &id_text, reason, now)?;
+            forget_promise(tx, actor, id, reason, now)
         })
     }
 
@@ -279,6 +282,44 @@ struct Erasure<'a> {
     reason: &'a str,
     detail: Option<&'a str>,
     unlinked: bool,
+}
+
+/// Takes an erased follow-up's promise off the contact that made it (if that contact is here):
+/// the promise text and the link, written by the contacts' one writer so that its search row
+/// loses the text too; the update is captured as the contact's sync op.
+fn forget_promise(
+    conn: &Connection,
+    actor: &Actor,
+    follow_up: FollowUpId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let contact_id: Option<ContactId> = conn
+        .prepare_cached("SELECT id FROM contacts WHERE follow_up_id = ?1")?
+        .query_row([follow_up], |r| r.get(0))
+        .optional()?;
+    let Some(contact_id) = contact_id else {
+        return Ok(());
+    };
+    let mut contact = load_contact(conn, contact_id)?;
+    contact.promised = None;
+    contact.follow_up_id = None;
+    contact.updated_at = now;
+    write_contact(conn, &contact)?;
+    device_sync::outbox_blank_field(
+        conn,
+        RecordKind::Contact,
+        &contact_id.to_string(),
+        crate::policy::fields::contact::PROMISED,
+    )?;
+    audit::append(
+        conn,
+        actor,
+        now,
+        AuditEvent::new(AuditAction::Alteration, "contact", &contact_id.to_string())
+            .justified(reason.trim())
+            .detail("erased: promise (with its follow-up)"),
+    )
 }
 
 /// Erases a record and the records hanging off it here (rows, conflicts, search entries) and

@@ -147,7 +147,7 @@ fn a_follow_up_is_erased_and_its_contact_stays() {
         .record_contact(
             &pcso,
             NewContact {
-                promised: Some("Crime prevention visit".into()),
+                promised: Some("Crime prevention visit to Quillbrook Lane".into()),
                 ..common::plain_contact(f.now() - Duration::hours(1), GeoPoint::new(52.41, -1.5))
             },
         )
@@ -161,9 +161,44 @@ fn a_follow_up_is_erased_and_its_contact_stays() {
         .erase_follow_up(&sergeant, follow_up.id, "Promise recorded in error")
         .expect("erase");
     assert_eq!(f.count("follow_ups"), 0);
-    assert!(f.store.contact(recorded.contact.id).is_ok());
+    let contact = f
+        .store
+        .contact(recorded.contact.id)
+        .expect("the contact stays");
+    assert_eq!(
+        contact.promised, None,
+        "the contact's copy of the promise goes"
+    );
+    assert_eq!(contact.follow_up_id, None, "no link to an erased follow-up");
     assert_eq!(erased_ops(&f, RecordKind::FollowUp), 1);
     assert!(erasure_logged(&f, "follow_up", &follow_up.id.to_string()));
+    let contact_op = f
+        .store
+        .pending_ops(10_000)
+        .expect("ops")
+        .into_iter()
+        .filter(|op| op.kind == RecordKind::Contact && op.erase.is_none())
+        .last()
+        .expect("the contact's alteration is queued for the server");
+    assert_eq!(
+        contact_op.fields.get("promised").map(|c| c.value.clone()),
+        Some(serde_json::Value::Null),
+        "other devices drop the promise too"
+    );
+    assert!(f.store.search("Quillbrook", 10).expect("search").is_empty());
+    assert!(!common::all_text(&f.dir.path().join("beatbook.db"), &key()).contains("Quillbrook"));
+    // The contact can still be corrected: nothing points at the erased follow-up.
+    f.store
+        .amend_contact(
+            &sergeant,
+            contact.id,
+            ContactAmendment {
+                people_count: Some(3),
+                ..Default::default()
+            },
+            "Three people, not one",
+        )
+        .expect("correct the contact after its follow-up is erased");
 }
 
 /// What `f` has queued, as a page the server would send another device.

@@ -12,7 +12,9 @@
 use crate::apply::{self, PushContext};
 use crate::http::HttpConfig;
 use crate::reference;
-use crate::storage::{Principal, StorageError, StorageResult, SyncStorage, WriteOutcome};
+use crate::storage::{
+    Principal, ServerAudit, StorageError, StorageResult, SyncStorage, WriteOutcome,
+};
 use beatbook_core::ids::{StageRequestId, StepId, TeamId};
 use beatbook_core::model::{Problem, ProblemStep, SaraStage, StageRequest, StageRequestStatus};
 use beatbook_core::sync::merge::RecordState;
@@ -182,7 +184,9 @@ pub fn decide(
             changes(None, &step)?,
         ));
     }
-    apply_ops(storage, principal, team, planned, &records, now, config)
+    apply_ops(
+        storage, principal, team, planned, &records, now, config, None,
+    )
 }
 
 /// Changes planned for one record: its kind, id and fields.
@@ -191,7 +195,11 @@ pub type PlannedOp = (RecordKind, String, BTreeMap<String, FieldChange>);
 /// Makes `planned` into ops from the supervisor's browser device and applies them with
 /// [`apply::decide`], as a push of them would be, in one batch. `seen` are the records the page
 /// read: the ops' clock follows all of theirs. Once one op is refused the rest are refused too
-/// (never half a decision). `Ok(Err(why))` when refused.
+/// (never half a decision). `logged_as`, when given, is the decision's entry in the s.62 log:
+/// written in the batch's transaction with the first op (in place of what the push path would
+/// log for that op), so a decision is never kept without its entry nor logged without being
+/// kept. `Ok(Err(why))` when refused.
+#[allow(clippy::too_many_arguments)]
 pub fn apply_ops(
     storage: &dyn SyncStorage,
     principal: &Principal,
@@ -200,6 +208,7 @@ pub fn apply_ops(
     seen: &[(RecordKind, RecordState)],
     now: DateTime<Utc>,
     config: &HttpConfig,
+    logged_as: Option<ServerAudit>,
 ) -> StorageResult<Result<(), String>> {
     // The stamp follows every clock the page saw, so the decision is a successor of them all.
     let wall_ms = apply::server_ops::stamp_after(now, seen.iter().map(|(_, state)| state));
@@ -236,8 +245,11 @@ pub fn apply_ops(
         device_users: crate::apply::device_users(&storage.devices()?, &members),
     };
     let outcomes =
-        apply::server_ops::write_all_or_none(storage, &ctx, &ops, now.timestamp_millis(), |_| {
-            None
+        apply::server_ops::write_all_or_none(storage, &ctx, &ops, now.timestamp_millis(), |i| {
+            logged_as
+                .as_ref()
+                .filter(|_| i == 0)
+                .map(|entry| vec![entry.clone()])
         })?;
     for outcome in outcomes {
         if let WriteOutcome::Rejected { code, message } = outcome {

@@ -6,7 +6,7 @@
 //!   `RetentionReview::record_id_for`) authored by the supervisor from the browser's device and
 //!   applied through the push path ([`super::decide::apply_ops`]), so the team's devices pull it;
 //!   logged in the s.62 log as an alteration of the record's retention, with the reason (as the
-//!   device logs it).
+//!   device logs it), in the same transaction as the decision.
 //! - [`dispose`]: the server's disposal path ([`crate::retention::dispose`]) with the supervisor
 //!   as the actor: a contact's personal details redacted, any other kind erased with its
 //!   children, each record logged as an erasure naming the supervisor, with the reason.
@@ -96,10 +96,7 @@ pub fn retain(
         seen.push((RecordKind::RetentionReview, earlier.state));
     }
     let planned = vec![(RecordKind::RetentionReview, id, fields)];
-    if let Err(why) = decide::apply_ops(storage, principal, team, planned, &seen, now, config)? {
-        return Ok(Err(why));
-    }
-    storage.append_audit(&ServerAudit {
+    let logged_as = ServerAudit {
         record_id: Some(record_id.to_owned()),
         justification: Some(review.reason.clone()),
         detail: Some(format!(
@@ -112,7 +109,20 @@ pub fn retain(
             kind.as_str(),
         )
         .by(principal)
-    })?;
+    };
+    let applied = decide::apply_ops(
+        storage,
+        principal,
+        team,
+        planned,
+        &seen,
+        now,
+        config,
+        Some(logged_as),
+    )?;
+    if let Err(why) = applied {
+        return Ok(Err(why));
+    }
     Ok(Ok(()))
 }
 

@@ -7,7 +7,8 @@
 //! and version, and the server keeps only those still in the queue at that version (a record
 //! edited since stays in the queue, as changed). The review is written as a new `review` record
 //! through the devices' push path ([`super::decide::apply_ops`]), so the supervisor's phone
-//! sees it too, and the consultation is logged in the server's audit log with the counts.
+//! sees it too, and the consultation is logged in the server's audit log with the counts, in
+//! the same transaction.
 
 use super::decide::{self, changes};
 use crate::http::HttpConfig;
@@ -234,14 +235,24 @@ pub fn mark(
         review.id.to_string(),
         changes(None, &review)?,
     )];
-    if let Err(why) = decide::apply_ops(storage, principal, team, planned, &records, now, config)? {
-        return Ok(Err(why));
-    }
-    storage.append_audit(&ServerAudit {
+    let logged_as = ServerAudit {
         record_id: Some(review.id.to_string()),
         detail: Some(detail),
         ..ServerAudit::new(now.timestamp_millis(), AuditAction::Consultation, "review")
             .by(principal)
-    })?;
+    };
+    let applied = decide::apply_ops(
+        storage,
+        principal,
+        team,
+        planned,
+        &records,
+        now,
+        config,
+        Some(logged_as),
+    )?;
+    if let Err(why) = applied {
+        return Ok(Err(why));
+    }
     Ok(Ok(marked))
 }

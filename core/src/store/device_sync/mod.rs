@@ -508,6 +508,38 @@ pub(crate) fn device_user(conn: &Connection) -> Result<Option<Actor>> {
     received_log::receiver(conn)
 }
 
+/// Blanks one field in a record's queued, unsent ops, when its value is erased here but the
+/// record stays: the ops keep their other fields and clocks, and the erasing write's own op
+/// (later, and blank too) carries the change to the server, so the outcome there is the same.
+pub(crate) fn outbox_blank_field(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    field: &str,
+) -> Result<()> {
+    let queued: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT seq, op FROM outbox WHERE kind = ?1 AND record_id = ?2")?
+        .query_map(params![kind, id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, text) in queued {
+        let mut op: Op = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+            kind: "outbox op",
+            reason: e.to_string(),
+        })?;
+        let Some(change) = op.fields.get_mut(field).filter(|c| !c.value.is_null()) else {
+            continue;
+        };
+        change.value = serde_json::Value::Null;
+        let text = serde_json::to_string(&op).map_err(|e| Error::Corrupt {
+            kind: "op",
+            reason: e.to_string(),
+        })?;
+        conn.prepare_cached("UPDATE outbox SET op = ?2 WHERE seq = ?1")?
+            .execute(params![seq, text])?;
+    }
+    Ok(())
+}
+
 /// Drops a record's queued, unsent ops (after an erasure, or a redaction that replaces its
 /// personal values).
 pub(crate) fn outbox_forget_record(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
