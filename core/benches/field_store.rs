@@ -6,7 +6,8 @@
 //! BEATBOOK_BENCH_ONLY=write,sync cargo bench -p beatbook-core --bench field_store
 //! ```
 //!
-//! Sections: `write` (a contact end to end against a bare one-row commit), `sync` (a commit
+//! Sections: `write` (a contact end to end against a bare one-row commit and against a bare
+//! commit writing as many pages, with the contact's pages by B-tree), `sync` (a commit
 //! under `synchronous = FULL` against `NORMAL`), `search` (p50/p99 over 100k notes) and
 //! `open` (opening a store of 1M records). Stores go in a temporary folder under
 //! `BEATBOOK_BENCH_DIR`, or else Cargo's `target/tmp`.
@@ -15,6 +16,8 @@
 mod fts;
 #[path = "field_store/open.rs"]
 mod open;
+#[path = "field_store/pages.rs"]
+mod pages;
 #[path = "field_store/search.rs"]
 mod search;
 #[path = "field_store/setup.rs"]

@@ -3,6 +3,7 @@
 //! each comparison run interleaved (alternating which goes first), so background load on the
 //! machine falls on both.
 
+use crate::pages;
 use crate::setup::{self, point_in_grid};
 use crate::stats::{self, ms, timed, Summary};
 use crate::words::{Rng, Vocabulary};
@@ -22,11 +23,22 @@ pub struct ContactReport {
     /// Pages (WAL frames) one commit writes, each encrypted and authenticated.
     pub contact_pages: f64,
     pub bare_pages: f64,
+    /// A contact's pages by the B-tree that owns each, most first.
+    pub contact_btrees: Vec<(String, f64)>,
+    /// A second interleaved run: contacts against a bare commit that writes as many pages.
+    pub contact_again: Summary,
+    pub page_matched: Summary,
+    pub page_matched_pages: f64,
 }
 
 impl ContactReport {
     pub fn ratio(&self) -> f64 {
         self.contact.mean.as_secs_f64() / self.bare.mean.as_secs_f64()
+    }
+
+    /// A contact against a bare commit of as many pages: the cost above the pages themselves.
+    pub fn page_matched_ratio(&self) -> f64 {
+        self.contact_again.mean.as_secs_f64() / self.page_matched.mean.as_secs_f64()
     }
 }
 
@@ -65,11 +77,46 @@ pub fn contact_vs_bare(n: usize, vocab: &Vocabulary) -> ContactReport {
     let bare_pages = pages_per_commit(&dir.path().join("bare.db"), || {
         insert_one(&bare, &vocab.note(&mut rng));
     });
+    let contact_btrees = pages::by_btree(store.path(), 20, || {
+        let new = new_contact(&mut rng, vocab);
+        store.record_contact(&actor, new).expect("record a contact");
+    });
+    // As many one-row B-trees as the contact writes pages, rounded to the nearest.
+    let matched_path = dir.path().join("page_matched.db");
+    let matched = pages::PageMatchedBare::new(&matched_path, contact_pages.round() as usize);
+    let (mut again_times, mut matched_times) = (Vec::new(), Vec::new());
+    for i in 0..WARM_UP + n {
+        let new = new_contact(&mut rng, vocab);
+        let body = vocab.note(&mut rng);
+        let record = || {
+            let (result, took) = timed(|| store.record_contact(&actor, new));
+            result.expect("record a contact");
+            took
+        };
+        let (c, b) = if i % 2 == 0 {
+            let c = record();
+            (c, matched.commit(&body))
+        } else {
+            let b = matched.commit(&body);
+            (record(), b)
+        };
+        if i >= WARM_UP {
+            again_times.push(c);
+            matched_times.push(b);
+        }
+    }
+    let page_matched_pages = pages_per_commit(&matched_path, || {
+        matched.commit(&vocab.note(&mut rng));
+    });
     ContactReport {
         contact: Summary::of(&contact_times),
         bare: Summary::of(&bare_times),
         contact_pages,
         bare_pages,
+        contact_btrees,
+        contact_again: Summary::of(&again_times),
+        page_matched: Summary::of(&matched_times),
+        page_matched_pages,
     }
 }
 
@@ -108,6 +155,24 @@ pub fn print_contact(report: &ContactReport) {
     println!(
         "  pages written per commit: contact {:.1}, bare {:.1}",
         report.contact_pages, report.bare_pages
+    );
+    println!("  a contact's pages by B-tree (per commit, over 200 commits):");
+    for (btree, pages) in &report.contact_btrees {
+        println!("    {pages:>5.2}  {btree}");
+    }
+    println!(
+        "  again, against a bare commit writing as many pages ({:.1} per commit):",
+        report.page_matched_pages
+    );
+    stats::summary_row("record_contact (end to end)", &report.contact_again);
+    stats::summary_row("page-matched bare commit", &report.page_matched);
+    println!(
+        "  ratio of means: {:.2}x; above its pages a contact costs {}",
+        report.page_matched_ratio(),
+        ms(report
+            .contact_again
+            .mean
+            .saturating_sub(report.page_matched.mean))
     );
 }
 
