@@ -5,10 +5,11 @@ use crate::stats::timed;
 use rusqlite::Connection;
 use std::time::Duration;
 
-/// A copy of `Store::search`'s SQL (`core/src/store/search.rs`), to run on a connection with
-/// other settings. The join and the snippet are made for every match, before the sort.
-pub const STORE: &str = "SELECT d.record_kind, d.record_id, search_index.title,
-        snippet(search_index, -1, '[', ']', '…', 12), bm25(search_index, 2.0, 1.0)
+/// `Store::search`'s first form (before the fix in `docs/performance.md` §3), to run on a
+/// connection with other settings: the join is made for every match, before the sort. The
+/// index is contentless since store version 20, so none of these forms reads a title or a
+/// snippet from it (the store builds those from the records shown).
+pub const STORE: &str = "SELECT d.record_kind, d.record_id, bm25(search_index, 2.0, 1.0)
     FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
     WHERE search_index MATCH ?1
     ORDER BY bm25(search_index, 2.0, 1.0) LIMIT ?2";
@@ -17,17 +18,15 @@ pub const STORE: &str = "SELECT d.record_kind, d.record_id, search_index.title,
 pub const BIG_CACHE_KIB: i64 = 65_536;
 
 /// The same ranking as `Store::search` (BM25, title weighted 2), but through FTS5's `rank`
-/// column: FTS5 sorts the matches itself, so the join and the snippet are made only for the
-/// rows returned, not for every match.
-pub const BY_RANK: &str = "SELECT d.record_kind, d.record_id, search_index.title,
-        snippet(search_index, -1, '[', ']', '…', 12), rank
+/// column: FTS5 sorts the matches itself, so the join is made only for the rows returned, not
+/// for every match.
+pub const BY_RANK: &str = "SELECT d.record_kind, d.record_id, rank
     FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
     WHERE search_index MATCH ?1 AND rank MATCH 'bm25(2.0, 1.0)'
     ORDER BY rank LIMIT ?2";
 
 /// Newest matches first, no relevance ranking: FTS5 walks rowids backwards and stops early.
-pub const NEWEST_FIRST: &str = "SELECT d.record_kind, d.record_id, search_index.title,
-        snippet(search_index, -1, '[', ']', '…', 12)
+pub const NEWEST_FIRST: &str = "SELECT d.record_kind, d.record_id
     FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
     WHERE search_index MATCH ?1
     ORDER BY search_index.rowid DESC LIMIT ?2";

@@ -409,17 +409,17 @@ pub(crate) fn write_personal(conn: &Connection, id: &str, p: &ContactPersonalDat
 
 /// Indexes the non-personal text of a contact.
 pub(crate) fn index_contact(conn: &Connection, c: &Contact) -> Result<()> {
+    let (title, body) = contact_search_text(c);
+    search::index(conn, SearchKind::Contact, &c.id.to_string(), &title, &body)
+}
+
+/// What search indexes and shows of a contact: its title and its non-personal text.
+pub(crate) fn contact_search_text(c: &Contact) -> (String, String) {
     let title = format!("{} with {}", c.method, c.audience);
     let mut body: Vec<&str> = c.issues.iter().map(|i| i.as_str()).collect();
     body.extend(c.issues_text.as_deref());
     body.extend(c.promised.as_deref());
-    search::index(
-        conn,
-        SearchKind::Contact,
-        &c.id.to_string(),
-        &title,
-        &body.join("\n"),
-    )
+    (title, body.join("\n"))
 }
 
 /// Earlier contacts within `radius_m` of `place` in the repeat window before `at`.

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0017_retention.sql"),
     include_str!("../../migrations/0018_search_newest_notes.sql"),
     include_str!("../../migrations/0019_contacts_where_by_writer.sql"),
+    include_str!("../../migrations/0020_search_contentless.sql"),
 ];
 
 /// The schema version this build writes.

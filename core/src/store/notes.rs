@@ -49,14 +49,15 @@ pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
     if amended_by(conn, note.id)?.is_some() {
         return Ok(());
     }
-    search::index(
-        conn,
-        SearchKind::Note,
-        &note.id.to_string(),
-        note.category.as_str(),
-        &note.text,
-    )
+    let (title, body) = note_search_text(note);
+    search::index(conn, SearchKind::Note, &note.id.to_string(), &title, &body)
 }
+
+/// What search indexes and shows of a note: its category and its text.
+pub(crate) fn note_search_text(note: &Note) -> (String, String) {
+    (note.category.as_str().to_owned(), note.text.clone())
+}
+
 const SELECT: &str = "SELECT id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
     problem_id, author, created_at, amends, correction_reason FROM notes";
 

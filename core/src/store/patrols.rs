@@ -328,6 +328,19 @@ fn dedup_participants(recorder: UserId, mut participants: Vec<UserId>) -> Vec<Us
 }
 
 pub(crate) fn index_patrol(conn: &Connection, patrol: &Patrol) -> Result<()> {
+    let (title, body) = patrol_search_text(patrol);
+    search::index(
+        conn,
+        SearchKind::Patrol,
+        &patrol.id.to_string(),
+        &title,
+        &body,
+    )
+}
+
+/// What search indexes and shows of a patrol: its kind and operation, its purpose,
+/// observations and assessment.
+pub(crate) fn patrol_search_text(patrol: &Patrol) -> (String, String) {
     let title = match &patrol.operation_name {
         Some(op) => format!("{} patrol — {op}", patrol.kind),
         None => format!("{} patrol", patrol.kind),
@@ -341,13 +354,7 @@ pub(crate) fn index_patrol(conn: &Connection, patrol: &Patrol) -> Result<()> {
         body.push('\n');
         body.push_str(&a.summary);
     }
-    search::index(
-        conn,
-        SearchKind::Patrol,
-        &patrol.id.to_string(),
-        &title,
-        &body,
-    )
+    (title, body)
 }
 
 pub(crate) fn load_patrol(conn: &Connection, id: PatrolId) -> Result<Patrol> {

@@ -3,7 +3,10 @@
 //!
 //! Personal fields are never indexed. Each record has at most one row in the index, written in
 //! the same transaction as the record, and removed with it; after an erasure the index is
-//! optimised so that no segment keeps the erased text.
+//! optimised so that no segment keeps the erased text. The index is contentless (store version
+//! 20): it keeps the terms, not a second copy of the text, which the records already hold — a
+//! page less per write, a smaller store, one copy less to erase. A hit's title and snippet are
+//! built from its record by the function that indexed it.
 
 use super::Store;
 use crate::error::Result;
@@ -135,27 +138,56 @@ impl Store {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            // Then read just the rows shown, by rowid (no second full-text query per row).
-            let mut detail = conn.prepare_cached(
-                "SELECT d.record_kind, d.record_id, s.title, s.body
-                 FROM search_index s JOIN search_docs d ON d.rowid = s.rowid WHERE s.rowid = ?1",
+            // Then read just the records shown, by rowid: the index keeps no copy of the text
+            // (store version 20), so a hit's title and snippet come from its record.
+            let mut docs = conn.prepare_cached(
+                "SELECT record_kind, record_id FROM search_docs WHERE rowid = ?1",
             )?;
             let mut hits = Vec::with_capacity(top.len());
             for (rowid, rank) in top {
-                hits.push(detail.query_row([rowid], |r| {
-                    let body: String = r.get(3)?;
-                    Ok(SearchHit {
-                        kind: r.get(0)?,
-                        record_id: r.get(1)?,
-                        title: r.get(2)?,
-                        snippet: snippet(&body, &terms),
-                        rank,
-                    })
-                })?);
+                let (kind, record_id): (SearchKind, String) =
+                    docs.query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let (title, body) = indexed_text(conn, kind, &record_id)?;
+                hits.push(SearchHit {
+                    kind,
+                    record_id,
+                    title,
+                    snippet: snippet(&body, &terms),
+                    rank,
+                });
             }
             Ok(hits)
         })
     }
+}
+
+/// A record's title and text as it was indexed, built from the record by the same function
+/// that indexed it.
+fn indexed_text(conn: &Connection, kind: SearchKind, record_id: &str) -> Result<(String, String)> {
+    Ok(match kind {
+        SearchKind::Note => {
+            super::notes::note_search_text(&super::notes::load_note(conn, parsed_id(record_id)?)?)
+        }
+        SearchKind::Contact => super::contacts::contact_search_text(
+            &super::contacts::load_contact(conn, parsed_id(record_id)?)?,
+        ),
+        SearchKind::Patrol => super::patrols::patrol_search_text(&super::patrols::load_patrol(
+            conn,
+            parsed_id(record_id)?,
+        )?),
+        SearchKind::Problem => {
+            let problem = super::problems::load(conn, parsed_id(record_id)?)?;
+            super::problems::search_text(conn, &problem)?
+        }
+    })
+}
+
+/// A `search_docs` row's record id, as its kind's id type.
+fn parsed_id<T: std::str::FromStr>(record_id: &str) -> Result<T> {
+    record_id.parse().map_err(|_| crate::error::Error::Corrupt {
+        kind: "search_docs",
+        reason: "a record id that is not an id".into(),
+    })
 }
 
 /// The words of a query, lower-cased, as the snippet marks them.

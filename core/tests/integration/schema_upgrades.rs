@@ -413,3 +413,52 @@ fn a_version_17_store_drops_its_corrected_notes_from_search_on_upgrade() {
         "Gate open at no. 12"
     );
 }
+
+#[test]
+fn a_version_19_store_keeps_its_search_terms_and_drops_the_second_copy_of_the_text() {
+    // Before version 20 the full-text index kept each title and body in a content table of its
+    // own, beside the records holding the same text. The upgrade keeps the terms (a search
+    // finds what it found before, ranked and with its snippet) and drops that copy.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v19.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(19)).expect("v19 schema");
+    conn.pragma_update(None, "user_version", 19)
+        .expect("version");
+    conn.execute_batch(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO notes (id, observed_at, text, category, author, created_at) VALUES
+           ('0190a000-0000-7000-8000-0000000000b1', '2026-11-20T10:00:00.000000Z',
+            'Side gate of the Vexmoor allotments left open', 'observation',
+            '0190a000-0000-7000-8000-0000000000a2', '2026-11-20T10:00:00.000000Z');
+         INSERT INTO search_docs (rowid, record_kind, record_id) VALUES
+           (7, 'note', '0190a000-0000-7000-8000-0000000000b1');
+         INSERT INTO search_index (rowid, title, body) VALUES
+           (7, 'observation', 'Side gate of the Vexmoor allotments left open');",
+    )
+    .expect("v19 rows");
+    drop(conn);
+
+    let store = Store::open(&path, &key()).expect("upgrade");
+    let hits = store.search("vexmoor gate", 10).expect("search");
+    assert_eq!(hits.len(), 1, "the upgraded index still finds the note");
+    assert_eq!(hits[0].record_id, "0190a000-0000-7000-8000-0000000000b1");
+    assert_eq!(hits[0].title, "observation");
+    assert!(
+        hits[0].snippet.contains("[Vexmoor]"),
+        "the snippet comes from the note: {}",
+        hits[0].snippet
+    );
+    drop(store);
+    let conn = keyed(&path);
+    let content_tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'search_index_content'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("schema");
+    assert_eq!(content_tables, 0, "the index keeps no copy of the text");
+}

@@ -293,18 +293,24 @@ fn step_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProblemStep> {
 /// Replaces the problem's search row: its title, and the text of all its steps. The analysis
 /// triangle is not indexed: it can name people.
 pub(crate) fn reindex(conn: &Connection, problem: &Problem) -> Result<()> {
+    let (title, body) = search_text(conn, problem)?;
+    search::index(
+        conn,
+        SearchKind::Problem,
+        &problem.id.to_string(),
+        &title,
+        &body,
+    )
+}
+
+/// What search indexes and shows of a problem: its title, and its steps' text.
+pub(crate) fn search_text(conn: &Connection, problem: &Problem) -> Result<(String, String)> {
     let body = load_steps(conn, problem.id)?
         .into_iter()
         .map(|s| s.text)
         .collect::<Vec<_>>()
         .join("\n");
-    search::index(
-        conn,
-        SearchKind::Problem,
-        &problem.id.to_string(),
-        &problem.title,
-        &body,
-    )
+    Ok((problem.title.clone(), body))
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Problem> {
