@@ -177,8 +177,7 @@ fn a_follow_up_is_erased_and_its_contact_stays() {
         .pending_ops(10_000)
         .expect("ops")
         .into_iter()
-        .filter(|op| op.kind == RecordKind::Contact && op.erase.is_none())
-        .last()
+        .rfind(|op| op.kind == RecordKind::Contact && op.erase.is_none())
         .expect("the contact's alteration is queued for the server");
     assert_eq!(
         contact_op.fields.get("promised").map(|c| c.value.clone()),
