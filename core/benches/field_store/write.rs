@@ -48,28 +48,17 @@ pub fn contact_vs_bare(n: usize, vocab: &Vocabulary) -> ContactReport {
     let (store, actor) = setup::new_store(&dir.path().join("beatbook.db"));
     let bare = bare_table(&dir.path().join("bare.db"), "FULL");
     let mut rng = Rng::new(1);
-    let (mut contact_times, mut bare_times) = (Vec::new(), Vec::new());
-    for i in 0..WARM_UP + n {
-        let new = new_contact(&mut rng, vocab);
-        let body = vocab.note(&mut rng);
-        let record = || {
+    let (contact_times, bare_times) = interleaved(
+        n,
+        &mut rng,
+        vocab,
+        |new| {
             let (result, took) = timed(|| store.record_contact(&actor, new));
             result.expect("record a contact");
             took
-        };
-        let commit = || insert_one(&bare, &body);
-        let (c, b) = if i % 2 == 0 {
-            let c = record();
-            (c, commit())
-        } else {
-            let b = commit();
-            (record(), b)
-        };
-        if i >= WARM_UP {
-            contact_times.push(c);
-            bare_times.push(b);
-        }
-    }
+        },
+        |body| insert_one(&bare, body),
+    );
     let contact_pages = pages_per_commit(store.path(), || {
         let new = new_contact(&mut rng, vocab);
         store.record_contact(&actor, new).expect("record a contact");
@@ -84,27 +73,17 @@ pub fn contact_vs_bare(n: usize, vocab: &Vocabulary) -> ContactReport {
     // As many one-row B-trees as the contact writes pages, rounded to the nearest.
     let matched_path = dir.path().join("page_matched.db");
     let matched = pages::PageMatchedBare::new(&matched_path, contact_pages.round() as usize);
-    let (mut again_times, mut matched_times) = (Vec::new(), Vec::new());
-    for i in 0..WARM_UP + n {
-        let new = new_contact(&mut rng, vocab);
-        let body = vocab.note(&mut rng);
-        let record = || {
+    let (again_times, matched_times) = interleaved(
+        n,
+        &mut rng,
+        vocab,
+        |new| {
             let (result, took) = timed(|| store.record_contact(&actor, new));
             result.expect("record a contact");
             took
-        };
-        let (c, b) = if i % 2 == 0 {
-            let c = record();
-            (c, matched.commit(&body))
-        } else {
-            let b = matched.commit(&body);
-            (record(), b)
-        };
-        if i >= WARM_UP {
-            again_times.push(c);
-            matched_times.push(b);
-        }
-    }
+        },
+        |body| matched.commit(body),
+    );
     let page_matched_pages = pages_per_commit(&matched_path, || {
         matched.commit(&vocab.note(&mut rng));
     });
@@ -118,6 +97,35 @@ pub fn contact_vs_bare(n: usize, vocab: &Vocabulary) -> ContactReport {
         page_matched: Summary::of(&matched_times),
         page_matched_pages,
     }
+}
+
+/// `WARM_UP + n` rounds of one contact recorded by `record` and one commit of a note's text by
+/// `other`, alternating which goes first so that background load falls on both; the times of
+/// the last `n` rounds of each.
+fn interleaved(
+    n: usize,
+    rng: &mut Rng,
+    vocab: &Vocabulary,
+    record: impl Fn(NewContact) -> Elapsed,
+    other: impl Fn(&str) -> Elapsed,
+) -> (Vec<Elapsed>, Vec<Elapsed>) {
+    let (mut recorded, mut others) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..WARM_UP + n {
+        let new = new_contact(rng, vocab);
+        let body = vocab.note(rng);
+        let (r, o) = if i % 2 == 0 {
+            let r = record(new);
+            (r, other(&body))
+        } else {
+            let o = other(&body);
+            (record(new), o)
+        };
+        if i >= WARM_UP {
+            recorded.push(r);
+            others.push(o);
+        }
+    }
+    (recorded, others)
 }
 
 /// One-row commits under `FULL` and under `NORMAL`.
