@@ -155,13 +155,7 @@ impl Store {
                 }
                 None => None,
             };
-            for n in &nearby {
-                tx.prepare_cached(
-                    "INSERT INTO contact_nearby (contact_id, earlier_contact_id, distance_m)
-                     VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![id, n.contact_id, n.distance_m])?;
-            }
+            link_nearby(tx, id, &nearby)?;
             let detail = if personal.is_some() {
                 "with personal details"
             } else {
@@ -290,7 +284,7 @@ impl Store {
         }
     }
 
-    fn repeat_radius_m(&self) -> f64 {
+    pub(crate) fn repeat_radius_m(&self) -> f64 {
         f64::from_bits(
             self.repeat_radius_bits
                 .load(std::sync::atomic::Ordering::Relaxed),
@@ -420,6 +414,39 @@ pub(crate) fn contact_search_text(c: &Contact) -> (String, String) {
     body.extend(c.issues_text.as_deref());
     body.extend(c.promised.as_deref());
     (title, body.join("\n"))
+}
+
+/// Replaces a contact's links to earlier contacts nearby with what its place and time find
+/// now (none without a place); the contact itself, still on the spatial index where it was,
+/// is not its own neighbour. Returns the new links.
+pub(crate) fn relink_nearby(
+    conn: &Connection,
+    contact: &Contact,
+    radius_m: f64,
+) -> Result<Vec<NearbyContact>> {
+    conn.prepare_cached("DELETE FROM contact_nearby WHERE contact_id = ?1")?
+        .execute([contact.id])?;
+    let nearby: Vec<NearbyContact> = match contact.place {
+        Some(place) => find_nearby(conn, place, contact.occurred_at, radius_m)?
+            .into_iter()
+            .filter(|n| n.contact_id != contact.id)
+            .collect(),
+        None => Vec::new(),
+    };
+    link_nearby(conn, contact.id, &nearby)?;
+    Ok(nearby)
+}
+
+/// Links a contact to the earlier contacts found near it.
+fn link_nearby(conn: &Connection, id: ContactId, nearby: &[NearbyContact]) -> Result<()> {
+    for n in nearby {
+        conn.prepare_cached(
+            "INSERT INTO contact_nearby (contact_id, earlier_contact_id, distance_m)
+             VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![id, n.contact_id, n.distance_m])?;
+    }
+    Ok(())
 }
 
 /// Earlier contacts within `radius_m` of `place` in the repeat window before `at`.

@@ -176,6 +176,18 @@ fn record_a_shift(store: &Store, pcso: &Actor, sergeant: &Actor) {
         .record_contact(pcso, contact(30, false, false))
         .expect("nearby contact");
     assert!(second.contact.repeat_location, "the nearby check ran");
+    let moved = store
+        .amend_contact(
+            pcso,
+            second.contact.id,
+            crate::model::ContactAmendment {
+                place: Some(GeoPoint::new(52.4053, -1.5452)),
+                ..Default::default()
+            },
+            "Two doors along",
+        )
+        .expect("correct the place");
+    assert!(moved.repeat_location, "the nearby check ran again");
     let follow_up = first.follow_up.expect("a promise makes a follow-up");
     store
         .answer_follow_up(pcso, follow_up.id, "Visited", store.now())

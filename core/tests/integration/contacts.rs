@@ -339,3 +339,78 @@ fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with
         "the erased contact is not found"
     );
 }
+
+#[test]
+fn a_contact_corrected_to_another_place_is_checked_again_for_earlier_contacts_nearby() {
+    // Recorded at the wrong place, a contact's repeat-location flag said what that place
+    // found; corrected, it says what the right place finds, with its links and the audit.
+    let f = Fixture::at(at());
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let earlier = f
+        .store
+        .record_contact(&pcso, contact(here()))
+        .expect("earlier")
+        .contact;
+    f.clock.set(at() + Duration::days(2));
+    let mut later = contact(GeoPoint::new(52.415, -1.545)); // about 1.1 km away
+    later.occurred_at = at() + Duration::days(2);
+    let later = f.store.record_contact(&pcso, later).expect("later");
+    assert!(!later.contact.repeat_location);
+
+    let corrected = f
+        .store
+        .amend_contact(
+            &pcso,
+            later.contact.id,
+            ContactAmendment {
+                place: Some(GeoPoint::new(52.4052, -1.5451)), // about 25 m from the earlier
+                ..Default::default()
+            },
+            "Typed the wrong street",
+        )
+        .expect("correct the place");
+    assert!(corrected.repeat_location, "the corrected place is a repeat");
+    let links = f.store.nearby_contacts(later.contact.id).expect("links");
+    let linked: Vec<_> = links.iter().map(|n| n.contact_id).collect();
+    assert_eq!(linked, vec![earlier.id], "linked once, not to itself");
+    assert!(links[0].distance_m < 35.0);
+    assert_eq!(f.store.contact(later.contact.id).expect("read"), corrected);
+    assert!(f
+        .store
+        .audit_entries(Some(&later.contact.id.to_string()))
+        .expect("audit")
+        .iter()
+        .any(|e| e.action == AuditAction::Combination));
+
+    let moved_away = f
+        .store
+        .amend_contact(
+            &pcso,
+            later.contact.id,
+            ContactAmendment {
+                place: Some(GeoPoint::new(52.415, -1.545)),
+                ..Default::default()
+            },
+            "It was the first street after all",
+        )
+        .expect("correct it back");
+    assert!(!moved_away.repeat_location);
+    assert!(f
+        .store
+        .nearby_contacts(later.contact.id)
+        .expect("links")
+        .is_empty());
+    let unmoved = f
+        .store
+        .amend_contact(
+            &pcso,
+            earlier.id,
+            ContactAmendment {
+                people_count: Some(4),
+                ..Default::default()
+            },
+            "Four, not one",
+        )
+        .expect("a correction that does not move it");
+    assert_eq!(unmoved.repeat_location, earlier.repeat_location);
+}

@@ -8,7 +8,7 @@ use crate::model::contact::check_engagement;
 use crate::model::correction::{audit_detail, check_reason};
 use crate::model::{Actor, AreaRef, Contact, ContactAmendment, TimeKind};
 use crate::store::audit::{self, AuditAction, AuditEvent};
-use crate::store::contacts::{load_contact, may_amend, write_contact};
+use crate::store::contacts::{load_contact, may_amend, relink_nearby, write_contact};
 use crate::store::follow_ups;
 use crate::store::sql_time::truncate;
 use crate::store::Store;
@@ -20,7 +20,8 @@ impl Store {
     /// Corrects a contact's non-personal fields, with the reason. A new place is tagged with
     /// its LSOA and LAP again; a corrected promise is corrected on the contact's follow-up too
     /// (a contact that promised nothing cannot gain a promise here: that is a new contact's
-    /// follow-up). The repeat-location flag keeps what it found when the contact was recorded.
+    /// follow-up). A corrected place or time is checked again for earlier contacts nearby: the
+    /// repeat-location flag and links follow the correction.
     pub fn amend_contact(
         &self,
         actor: &Actor,
@@ -91,12 +92,24 @@ impl Store {
         after.updated_at = now;
         let detail = audit_detail("corrected", &fields);
         let promise_changed = after.promised != current.promised;
+        let moved = after.place != current.place || after.occurred_at != current.occurred_at;
+        let radius = self.repeat_radius_m();
         self.write_as(Some(actor), |tx| {
             if load_contact(tx, id)? != current {
                 return Err(changed_meanwhile("contact"));
             }
-            write_contact(tx, &after)?;
             let id_text = id.to_string();
+            // A contact corrected to another place or time is checked again for earlier
+            // contacts nearby, as if recorded there: its flag and its links follow the
+            // correction. (Later contacts keep what they found when they were recorded.)
+            let relinked = if moved {
+                let nearby = relink_nearby(tx, &after, radius)?;
+                after.repeat_location = !nearby.is_empty();
+                Some(nearby.len())
+            } else {
+                None
+            };
+            write_contact(tx, &after)?;
             audit::append(
                 tx,
                 actor,
@@ -105,6 +118,16 @@ impl Store {
                     .justified(reason)
                     .detail(&detail),
             )?;
+            if let Some(linked @ 1..) = relinked {
+                let detail =
+                    format!("linked to {linked} earlier contact(s) nearby, after a correction");
+                audit::append(
+                    tx,
+                    actor,
+                    now,
+                    AuditEvent::new(AuditAction::Combination, KIND, &id_text).detail(&detail),
+                )?;
+            }
             // The promise is kept in two places; they are corrected together.
             if let (true, Some(follow_up_id), Some(promise)) =
                 (promise_changed, after.follow_up_id, after.promised.as_ref())
@@ -126,8 +149,7 @@ impl Store {
                     .detail("corrected: promise"),
                 )?;
             }
-            Ok(())
-        })?;
-        Ok(after)
+            Ok(after)
+        })
     }
 }
