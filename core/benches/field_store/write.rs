@@ -48,17 +48,13 @@ pub fn contact_vs_bare(n: usize, vocab: &Vocabulary) -> ContactReport {
     let (store, actor) = setup::new_store(&dir.path().join("beatbook.db"));
     let bare = bare_table(&dir.path().join("bare.db"), "FULL");
     let mut rng = Rng::new(1);
-    let (contact_times, bare_times) = interleaved(
-        n,
-        &mut rng,
-        vocab,
-        |new| {
-            let (result, took) = timed(|| store.record_contact(&actor, new));
-            result.expect("record a contact");
-            took
-        },
-        |body| insert_one(&bare, body),
-    );
+    let record = |new| {
+        let (result, took) = timed(|| store.record_contact(&actor, new));
+        result.expect("record a contact");
+        took
+    };
+    let (contact_times, bare_times) =
+        interleaved(n, &mut rng, vocab, record, |body| insert_one(&bare, body));
     let contact_pages = pages_per_commit(store.path(), || {
         let new = new_contact(&mut rng, vocab);
         store.record_contact(&actor, new).expect("record a contact");
@@ -73,17 +69,8 @@ pub fn contact_vs_bare(n: usize, vocab: &Vocabulary) -> ContactReport {
     // As many one-row B-trees as the contact writes pages, rounded to the nearest.
     let matched_path = dir.path().join("page_matched.db");
     let matched = pages::PageMatchedBare::new(&matched_path, contact_pages.round() as usize);
-    let (again_times, matched_times) = interleaved(
-        n,
-        &mut rng,
-        vocab,
-        |new| {
-            let (result, took) = timed(|| store.record_contact(&actor, new));
-            result.expect("record a contact");
-            took
-        },
-        |body| matched.commit(body),
-    );
+    let (again_times, matched_times) =
+        interleaved(n, &mut rng, vocab, record, |body| matched.commit(body));
     let page_matched_pages = pages_per_commit(&matched_path, || {
         matched.commit(&vocab.note(&mut rng));
     });

@@ -167,15 +167,7 @@ impl Store {
                 now,
                 AuditEvent::new(AuditAction::Collection, KIND, &id_text).detail(detail),
             )?;
-            if !nearby.is_empty() {
-                let detail = format!("linked to {} earlier contact(s) nearby", nearby.len());
-                audit::append(
-                    tx,
-                    actor,
-                    now,
-                    AuditEvent::new(AuditAction::Combination, KIND, &id_text).detail(&detail),
-                )?;
-            }
+            log_nearby(tx, actor, now, &id_text, nearby.len(), "")?;
             contact.updated_at = now;
             Ok(RecordedContact {
                 contact,
@@ -435,6 +427,28 @@ pub(crate) fn relink_nearby(
     };
     link_nearby(conn, contact.id, &nearby)?;
     Ok(nearby)
+}
+
+/// Logs a contact's links to `linked` earlier contacts nearby (s.62: a combination), if any;
+/// `when` says how they were found.
+pub(crate) fn log_nearby(
+    conn: &Connection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: &str,
+    linked: usize,
+    when: &str,
+) -> Result<()> {
+    if linked == 0 {
+        return Ok(());
+    }
+    let detail = format!("linked to {linked} earlier contact(s) nearby{when}");
+    audit::append(
+        conn,
+        actor,
+        now,
+        AuditEvent::new(AuditAction::Combination, KIND, id).detail(&detail),
+    )
 }
 
 /// Links a contact to the earlier contacts found near it.

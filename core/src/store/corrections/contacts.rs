@@ -8,7 +8,7 @@ use crate::model::contact::check_engagement;
 use crate::model::correction::{audit_detail, check_reason};
 use crate::model::{Actor, AreaRef, Contact, ContactAmendment, TimeKind};
 use crate::store::audit::{self, AuditAction, AuditEvent};
-use crate::store::contacts::{load_contact, may_amend, relink_nearby, write_contact};
+use crate::store::contacts::{load_contact, log_nearby, may_amend, relink_nearby, write_contact};
 use crate::store::follow_ups;
 use crate::store::sql_time::truncate;
 use crate::store::Store;
@@ -118,15 +118,8 @@ impl Store {
                     .justified(reason)
                     .detail(&detail),
             )?;
-            if let Some(linked @ 1..) = relinked {
-                let detail =
-                    format!("linked to {linked} earlier contact(s) nearby, after a correction");
-                audit::append(
-                    tx,
-                    actor,
-                    now,
-                    AuditEvent::new(AuditAction::Combination, KIND, &id_text).detail(&detail),
-                )?;
+            if let Some(linked) = relinked {
+                log_nearby(tx, actor, now, &id_text, linked, ", after a correction")?;
             }
             // The promise is kept in two places; they are corrected together.
             if let (true, Some(follow_up_id), Some(promise)) =
