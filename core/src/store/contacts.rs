@@ -101,7 +101,7 @@ impl Store {
             }
             let id = ContactId::new();
             // A contact without a place is at no location to repeat.
-            let nearby = match new.place {
+            let neighbours = match new.place {
                 Some(place) => find_nearby(tx, place, occurred_at, radius)?,
                 None => Vec::new(),
             };
@@ -123,7 +123,7 @@ impl Store {
                 has_ethnicity: new.ethnicity.is_some(),
                 repeat_caller: new.repeat_caller,
                 vulnerable: new.vulnerable,
-                repeat_location: !nearby.is_empty(),
+                repeat_location: !neighbours.is_empty(),
                 problem_id: new.problem_id,
                 patrol_id: new.patrol_id,
                 recorded_by: actor.user_id,
@@ -155,7 +155,8 @@ impl Store {
                 }
                 None => None,
             };
-            link_nearby(tx, id, &nearby)?;
+            link_nearby(tx, id, &neighbours)?;
+            let nearby: Vec<NearbyContact> = neighbours.into_iter().map(|n| n.found).collect();
             let detail = if personal.is_some() {
                 "with personal details"
             } else {
@@ -197,9 +198,11 @@ impl Store {
     pub fn nearby_contacts(&self, id: ContactId) -> Result<Vec<NearbyContact>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT n.earlier_contact_id, c.occurred_at, n.distance_m FROM contact_nearby n
-                 JOIN contacts c ON c.id = n.earlier_contact_id
-                 WHERE n.contact_id = ?1 ORDER BY n.distance_m",
+                "SELECT c.id, c.occurred_at, n.distance_m
+                 FROM contacts me
+                 JOIN contact_nearby n ON n.contact_row = me.rowid
+                 JOIN contacts c ON c.rowid = n.earlier_row
+                 WHERE me.id = ?1 ORDER BY n.distance_m",
             )?;
             let rows = stmt.query_map([id], |r| {
                 Ok(NearbyContact {
@@ -366,9 +369,31 @@ fn place_contact(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Takes a contact's box off the spatial index: run before its row is deleted.
-pub(crate) const UNPLACE_CONTACT: &str =
-    "DELETE FROM contacts_where WHERE id = (SELECT rowid FROM contacts WHERE id = ?1)";
+/// Takes a contact off the spatial index and out of every repeat-location link, its own and
+/// those of later contacts that found it: run before its row is deleted. Both are keyed by the
+/// contact's row number (store versions 7 and 21), so no foreign key cascades them. A contact
+/// this store does not hold has nothing to take off.
+pub(crate) fn unplace_contact(conn: &Connection, id: &str) -> Result<()> {
+    let Some(row) = contact_row(conn, id)? else {
+        return Ok(());
+    };
+    for sql in [
+        "DELETE FROM contacts_where WHERE id = ?1",
+        "DELETE FROM contact_nearby WHERE contact_row = ?1",
+        "DELETE FROM contact_nearby WHERE earlier_row = ?1",
+    ] {
+        conn.prepare_cached(sql)?.execute([row])?;
+    }
+    Ok(())
+}
+
+/// A contact's row number: what the spatial index and the repeat-location links name it by.
+fn contact_row(conn: &Connection, id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT rowid FROM contacts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
 
 /// Writes a contact's personal data (its details row and its ethnicity): the one writer, for
 /// data recorded here and pulled alike. `None` details remove the row.
@@ -416,17 +441,19 @@ pub(crate) fn relink_nearby(
     contact: &Contact,
     radius_m: f64,
 ) -> Result<Vec<NearbyContact>> {
-    conn.prepare_cached("DELETE FROM contact_nearby WHERE contact_id = ?1")?
-        .execute([contact.id])?;
-    let nearby: Vec<NearbyContact> = match contact.place {
+    let row = contact_row(conn, &contact.id.to_string())?
+        .ok_or_else(|| Error::not_found(KIND, contact.id))?;
+    conn.prepare_cached("DELETE FROM contact_nearby WHERE contact_row = ?1")?
+        .execute([row])?;
+    let neighbours: Vec<Neighbour> = match contact.place {
         Some(place) => find_nearby(conn, place, contact.occurred_at, radius_m)?
             .into_iter()
-            .filter(|n| n.contact_id != contact.id)
+            .filter(|n| n.row != row)
             .collect(),
         None => Vec::new(),
     };
-    link_nearby(conn, contact.id, &nearby)?;
-    Ok(nearby)
+    insert_links(conn, row, &neighbours)?;
+    Ok(neighbours.into_iter().map(|n| n.found).collect())
 }
 
 /// Logs a contact's links to `linked` earlier contacts nearby (s.62: a combination), if any;
@@ -451,14 +478,27 @@ pub(crate) fn log_nearby(
     )
 }
 
-/// Links a contact to the earlier contacts found near it.
-fn link_nearby(conn: &Connection, id: ContactId, nearby: &[NearbyContact]) -> Result<()> {
-    for n in nearby {
-        conn.prepare_cached(
-            "INSERT INTO contact_nearby (contact_id, earlier_contact_id, distance_m)
-             VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![id, n.contact_id, n.distance_m])?;
+/// An earlier contact found near a place, with its row number (what a link names it by).
+struct Neighbour {
+    row: i64,
+    found: NearbyContact,
+}
+
+/// Links a just-written contact to the earlier contacts found near it.
+fn link_nearby(conn: &Connection, id: ContactId, neighbours: &[Neighbour]) -> Result<()> {
+    if neighbours.is_empty() {
+        return Ok(());
+    }
+    let row = contact_row(conn, &id.to_string())?.ok_or_else(|| Error::not_found(KIND, id))?;
+    insert_links(conn, row, neighbours)
+}
+
+fn insert_links(conn: &Connection, row: i64, neighbours: &[Neighbour]) -> Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO contact_nearby (contact_row, earlier_row, distance_m) VALUES (?1, ?2, ?3)",
+    )?;
+    for n in neighbours {
+        insert.execute(params![row, n.row, n.found.distance_m])?;
     }
     Ok(())
 }
@@ -469,7 +509,7 @@ fn find_nearby(
     place: GeoPoint,
     at: DateTime<Utc>,
     radius_m: f64,
-) -> Result<Vec<NearbyContact>> {
+) -> Result<Vec<Neighbour>> {
     // A box in place and time on the spatial index (`contacts_where`, migration 7) first, then
     // the exact distance and time on the few candidates: the cost follows the contacts near
     // this one, not the size of the store. Days are computed as `place_contact` writes them.
@@ -477,7 +517,7 @@ fn find_nearby(
     let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
     let since = at - Duration::days(REPEAT_WINDOW_DAYS);
     let mut stmt = conn.prepare_cached(
-        "SELECT c.id, c.occurred_at, c.lat, c.lon
+        "SELECT c.rowid, c.id, c.occurred_at, c.lat, c.lon
          FROM contacts_where w JOIN contacts c ON c.rowid = w.id
          WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
            AND w.max_day >= julianday(?5) - 2440587.5 AND w.min_day <= julianday(?6) - 2440587.5
@@ -494,25 +534,29 @@ fn find_nearby(
         ],
         |r| {
             Ok((
-                r.get::<_, ContactId>(0)?,
-                r.get::<_, SqlTime>(1)?.0,
-                GeoPoint::new(r.get(2)?, r.get(3)?),
+                r.get::<_, i64>(0)?,
+                r.get::<_, ContactId>(1)?,
+                r.get::<_, SqlTime>(2)?.0,
+                GeoPoint::new(r.get(3)?, r.get(4)?),
             ))
         },
     )?;
     let mut nearby = Vec::new();
     for row in rows {
-        let (contact_id, occurred_at, point) = row?;
+        let (row, contact_id, occurred_at, point) = row?;
         let distance_m = place.distance_m(&point);
         if distance_m <= radius_m {
-            nearby.push(NearbyContact {
-                contact_id,
-                occurred_at,
-                distance_m,
+            nearby.push(Neighbour {
+                row,
+                found: NearbyContact {
+                    contact_id,
+                    occurred_at,
+                    distance_m,
+                },
             });
         }
     }
-    nearby.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    nearby.sort_by(|a, b| a.found.distance_m.total_cmp(&b.found.distance_m));
     Ok(nearby)
 }
 

@@ -114,7 +114,7 @@ impl Store {
                 "DELETE FROM follow_ups WHERE id = (SELECT follow_up_id FROM contacts WHERE id = ?1)",
                 [id],
             )?;
-            tx.execute(super::contacts::UNPLACE_CONTACT, [id])?;
+            super::contacts::unplace_contact(tx, &id_text)?;
             tx.execute("DELETE FROM contacts WHERE id = ?1", [id])?;
             Ok(())
         })

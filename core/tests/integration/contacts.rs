@@ -323,11 +323,23 @@ fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with
     let found: Vec<_> = near_new.nearby.iter().map(|n| n.contact_id).collect();
     assert_eq!(found, vec![moved.id]);
     assert_eq!(f.count("contacts_where"), 3);
+    assert_eq!(
+        f.store.nearby_contacts(near_new.contact.id).expect("links"),
+        near_new.nearby
+    );
 
     f.store
         .erase_contact(&sergeant, moved.id, "Subject asked for erasure")
         .expect("erase");
     assert_eq!(f.count("contacts_where"), 2);
+    // The links of later contacts that found it go with it (by row number, store version 21:
+    // no foreign key cascades them).
+    assert!(f
+        .store
+        .nearby_contacts(near_new.contact.id)
+        .expect("links")
+        .is_empty());
+    assert_eq!(f.count("contact_nearby"), 0);
     let after = f
         .store
         .record_contact(&pcso, contact(GeoPoint::new(52.4151, -1.5449)))
@@ -338,6 +350,17 @@ fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with
         vec![near_new.contact.id],
         "the erased contact is not found"
     );
+    // A contact's own links go with its erasure too.
+    assert_eq!(f.count("contact_nearby"), 1);
+    f.store
+        .erase_contact(&sergeant, after.contact.id, "Recorded twice")
+        .expect("erase the later one");
+    assert_eq!(f.count("contact_nearby"), 0);
+    assert!(f
+        .store
+        .nearby_contacts(after.contact.id)
+        .expect("an erased contact has no links")
+        .is_empty());
 }
 
 #[test]

@@ -365,6 +365,59 @@ fn all_text_of(d: &Device) -> String {
 }
 
 #[test]
+fn an_erasure_pulled_by_the_recording_device_takes_the_repeat_location_links_to_it() {
+    // Links name contacts by row number (store version 21): no foreign key cascades them, so
+    // the pulled erasure of an earlier contact must take the later contact's link to it, and
+    // the later contact's own erasure its links.
+    let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Supervisor, "Sarge")]);
+    let (a, b) = (device(&team, &users, 0), device(&team, &users, 1));
+    let mut server = FakeServer::default();
+    let here = GeoPoint::new(52.41, -1.5);
+    let earlier = a
+        .store
+        .record_contact(&a.actor, common::plain_contact(start(), here))
+        .expect("earlier")
+        .contact;
+    let later = a
+        .store
+        .record_contact(
+            &a.actor,
+            common::plain_contact(start() + Duration::hours(1), GeoPoint::new(52.4101, -1.5)),
+        )
+        .expect("later");
+    assert_eq!(
+        later.nearby.len(),
+        1,
+        "the later contact found the earlier one"
+    );
+    server.sync(&a.store);
+    server.sync(&b.store);
+
+    b.store
+        .erase_contact(&b.actor, earlier.id, "Recorded in error")
+        .expect("erase");
+    server.sync(&b.store);
+    server.sync(&a.store);
+    assert!(
+        a.store.contact(earlier.id).is_err(),
+        "erased on the recording device"
+    );
+    assert!(a
+        .store
+        .nearby_contacts(later.contact.id)
+        .expect("links")
+        .is_empty());
+    let links = |d: &Device| -> i64 {
+        common::count_rows(
+            &d._dir.path().join("d.db"),
+            &StoreKey::from_bytes([3; 32]),
+            "contact_nearby",
+        )
+    };
+    assert_eq!(links(&a), 0, "no link left naming a contact that is gone");
+}
+
+#[test]
 fn an_erasure_pulled_by_a_receiving_device_leaves_no_trace_of_the_text_there() {
     const PLANTED: &str = "Xylophonist Quirkwell";
     let (team, users) = team_of(&[(Role::Pcso, "Sam"), (Role::Supervisor, "Sarge")]);

@@ -462,3 +462,72 @@ fn a_version_19_store_keeps_its_search_terms_and_drops_the_second_copy_of_the_te
         .expect("schema");
     assert_eq!(content_tables, 0, "the index keeps no copy of the text");
 }
+
+#[test]
+fn a_version_20_store_keeps_its_repeat_location_links_by_row_number_on_upgrade() {
+    // Before version 21 a link named both contacts by id. The upgrade names them by row number:
+    // the later contact still lists the earlier one at the same distance, and the erasure of
+    // the earlier one takes the link with it (no foreign key cascades it now).
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v20.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(20)).expect("v20 schema");
+    conn.pragma_update(None, "user_version", 20)
+        .expect("version");
+    conn.execute_batch(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001'),
+           ('0190a000-0000-7000-8000-0000000000a3', 'Sgt Kim', 'supervisor', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO contacts (rowid, id, occurred_at, lat, lon, method, audience, people_count,
+           issues, consent_to_recontact, repeat_caller, vulnerable, repeat_location, recorded_by,
+           created_at, updated_at) VALUES
+           (5, '0190a000-0000-7000-8000-0000000000c1', '2026-11-20T10:00:00.000000Z', 52.405,
+            -1.545, 'door_knock', 'resident', 1, '[]', 0, 0, 0, 0,
+            '0190a000-0000-7000-8000-0000000000a2', '2026-11-20T10:00:00.000000Z',
+            '2026-11-20T10:00:00.000000Z'),
+           (9, '0190a000-0000-7000-8000-0000000000c2', '2026-11-20T11:00:00.000000Z', 52.4051,
+            -1.545, 'door_knock', 'resident', 1, '[]', 0, 0, 0, 1,
+            '0190a000-0000-7000-8000-0000000000a2', '2026-11-20T11:00:00.000000Z',
+            '2026-11-20T11:00:00.000000Z');
+         INSERT INTO contacts_where (id, min_lat, max_lat, min_lon, max_lon, min_day, max_day)
+           VALUES (5, 52.405, 52.405, -1.545, -1.545, 20412.4, 20412.4),
+                  (9, 52.4051, 52.4051, -1.545, -1.545, 20412.5, 20412.5);
+         INSERT INTO contact_nearby (contact_id, earlier_contact_id, distance_m) VALUES
+           ('0190a000-0000-7000-8000-0000000000c2', '0190a000-0000-7000-8000-0000000000c1', 11.1);",
+    )
+    .expect("v20 rows");
+    drop(conn);
+
+    let store = Store::open(&path, &key()).expect("upgrade");
+    let earlier: beatbook_core::ids::ContactId =
+        "0190a000-0000-7000-8000-0000000000c1".parse().expect("id");
+    let later: beatbook_core::ids::ContactId =
+        "0190a000-0000-7000-8000-0000000000c2".parse().expect("id");
+    let links = store.nearby_contacts(later).expect("links kept");
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].contact_id, earlier);
+    assert_eq!(links[0].distance_m, 11.1);
+    let kim = beatbook_core::model::Actor {
+        user_id: "0190a000-0000-7000-8000-0000000000a3".parse().expect("id"),
+        role: beatbook_core::model::Role::Supervisor,
+        device_id: beatbook_core::ids::DeviceId::new(),
+    };
+    store
+        .erase_contact(&kim, earlier, "Recorded in error")
+        .expect("erase the earlier contact");
+    assert!(store.nearby_contacts(later).expect("links").is_empty());
+    drop(store);
+    let rows: (i64, i64) = keyed(&path)
+        .query_row(
+            "SELECT (SELECT count(*) FROM contact_nearby), (SELECT count(*) FROM contacts_where)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count");
+    assert_eq!(
+        rows,
+        (0, 1),
+        "the link and the erased contact's box are gone"
+    );
+}

@@ -167,12 +167,13 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
             "DELETE FROM patrols WHERE id = ?1",
         ],
         RecordKind::Note => &["DELETE FROM notes WHERE id = ?1"],
-        RecordKind::Contact => &[
-            "DELETE FROM contact_personal WHERE contact_id = ?1",
-            "DELETE FROM contact_nearby WHERE contact_id = ?1 OR earlier_contact_id = ?1",
-            crate::store::contacts::UNPLACE_CONTACT,
-            "DELETE FROM contacts WHERE id = ?1",
-        ],
+        RecordKind::Contact => {
+            crate::store::contacts::unplace_contact(conn, id)?;
+            &[
+                "DELETE FROM contact_personal WHERE contact_id = ?1",
+                "DELETE FROM contacts WHERE id = ?1",
+            ]
+        }
         RecordKind::ContactPersonal => &[
             "DELETE FROM contact_personal WHERE contact_id = ?1",
             "UPDATE contacts SET ethnicity = NULL WHERE id = ?1",

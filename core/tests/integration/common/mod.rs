@@ -97,12 +97,17 @@ impl Fixture {
 
     /// Counts rows in a table, for "nothing was written" assertions.
     pub fn count(&self, table: &str) -> i64 {
-        let conn = rusqlite::Connection::open(self.dir.path().join("beatbook.db")).expect("open");
-        conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
-            .expect("key");
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .expect("count")
+        count_rows(&self.dir.path().join("beatbook.db"), &key(), table)
     }
+}
+
+/// The rows of `table` in the store at `path`, read with a connection of its own.
+pub fn count_rows(path: &std::path::Path, key: &StoreKey, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
+        .expect("key");
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
 }
 
 /// A contact with nothing optional filled in: tests set what they are about with `..`.
