@@ -257,8 +257,14 @@ fn insert_note(
     .and_then(|mut s| s.execute(params![rowid, text]))
     .expect("index a note");
     tx.prepare_cached(
-        "INSERT INTO audit_log (at, user_id, role, device_id, action, record_kind, record_id)
-         VALUES (?1, ?2, 'pcso', ?3, 'collection', 'note', ?4)",
+        "INSERT OR IGNORE INTO audit_actors (user_id, role, device_id) VALUES (?1, 'pcso', ?2)",
+    )
+    .and_then(|mut s| s.execute(params![author, device]))
+    .expect("insert an audit actor");
+    tx.prepare_cached(
+        "INSERT INTO audit_entries (at, actor, action, record_kind, record_id)
+         VALUES (?1, (SELECT id FROM audit_actors WHERE user_id = ?2 AND role = 'pcso'
+                      AND device_id = ?3), 'collection', 'note', ?4)",
     )
     .and_then(|mut s| s.execute(params![created, author, device, id]))
     .expect("insert an audit entry");

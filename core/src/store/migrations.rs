@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0019_contacts_where_by_writer.sql"),
     include_str!("../../migrations/0020_search_contentless.sql"),
     include_str!("../../migrations/0021_nearby_by_row.sql"),
+    include_str!("../../migrations/0022_audit_entries_compact.sql"),
 ];
 
 /// The schema version this build writes.

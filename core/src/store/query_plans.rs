@@ -490,3 +490,21 @@ fn applying_the_retention_schedule_reads_index_ranges_not_tables() {
         scans.join("\n")
     );
 }
+
+#[test]
+fn one_records_audit_history_reads_its_entries_by_index() {
+    // The log grows with every write; a record's history must not read all of it.
+    let dir = tempfile::tempdir().expect("dir");
+    let seen: Seen = Arc::default();
+    let device = traced_store(dir.path(), "device.db", &seen);
+    let plan = plan_of(&device, super::audit::HISTORY_OF_RECORD);
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("audit_entries_record")),
+        "{plan:?}"
+    );
+    assert_eq!(
+        table_scans(&device, super::audit::HISTORY_OF_RECORD),
+        Vec::<String>::new()
+    );
+}

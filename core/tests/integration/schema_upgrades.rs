@@ -531,3 +531,120 @@ fn a_version_20_store_keeps_its_repeat_location_links_by_row_number_on_upgrade()
         "the link and the erased contact's box are gone"
     );
 }
+
+#[test]
+fn a_version_21_store_keeps_its_audit_log_whole_with_each_actor_once() {
+    // Version 22 keeps who acted once per actor and the log's entries in a table of their own,
+    // `audit_log` a view with the old columns. Every entry survives as it was, numbered as it
+    // was; the numbering goes on without a gap; the log still refuses edits.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v21.db");
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(21)).expect("v21 schema");
+    conn.pragma_update(None, "user_version", 21)
+        .expect("version");
+    conn.execute_batch(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001'),
+           ('0190a000-0000-7000-8000-0000000000a3', 'Sgt Kim', 'supervisor', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO audit_log (at, user_id, role, device_id, action, record_kind, record_id,
+           justification, detail) VALUES
+           ('2026-11-20T10:00:00.000000Z', '0190a000-0000-7000-8000-0000000000a2', 'pcso',
+            '0190a000-0000-7000-8000-0000000000d1', 'collection', 'contact',
+            '0190a000-0000-7000-8000-0000000000c1', NULL, 'with personal details'),
+           ('2026-11-20T11:00:00.000000Z', '0190a000-0000-7000-8000-0000000000a3', 'supervisor',
+            '0190a000-0000-7000-8000-0000000000d2', 'consultation', 'contact_personal',
+            '0190a000-0000-7000-8000-0000000000c1', 'Calling back', NULL),
+           ('2026-11-20T12:00:00.000000Z', '0190a000-0000-7000-8000-0000000000a2', 'pcso',
+            '0190a000-0000-7000-8000-0000000000d1', 'disclosure', 'export', NULL, NULL,
+            'csv of 1 contact');",
+    )
+    .expect("v21 rows");
+    let before: Vec<Vec<Option<String>>> = audit_rows(&conn);
+    drop(conn);
+
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T09:00:00Z")
+        .expect("time")
+        .to_utc();
+    let store = Store::open_with_clock(&path, &key(), ManualClock::shared(now)).expect("upgrade");
+    let history = store
+        .audit_entries(Some("0190a000-0000-7000-8000-0000000000c1"))
+        .expect("one record's history");
+    assert_eq!(
+        history.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2],
+        "both entries about the contact, in order"
+    );
+    assert_eq!(history[1].justification.as_deref(), Some("Calling back"));
+    assert_eq!(store.audit_log_newest().expect("newest"), 3);
+    let kim = beatbook_core::model::Actor {
+        user_id: "0190a000-0000-7000-8000-0000000000a3".parse().expect("id"),
+        role: beatbook_core::model::Role::Supervisor,
+        device_id: "0190a000-0000-7000-8000-0000000000d2".parse().expect("id"),
+    };
+    store
+        .add_note(
+            &kim,
+            beatbook_core::model::NewNote {
+                observed_at: now,
+                text: "Gate repaired".into(),
+                category: beatbook_core::model::NoteCategory::Observation,
+                place: None,
+                patrol_id: None,
+                problem_id: None,
+            },
+        )
+        .expect("a logged write after the upgrade");
+    assert_eq!(
+        store.audit_log_newest().expect("newest"),
+        4,
+        "numbered on without a gap"
+    );
+    drop(store);
+
+    let conn = keyed(&path);
+    let after = audit_rows(&conn);
+    assert_eq!(after[..3], before[..], "every old entry as it was");
+    assert_eq!(
+        after[3][2].as_deref(),
+        Some("0190a000-0000-7000-8000-0000000000a3")
+    );
+    let actors: i64 = conn
+        .query_row("SELECT count(*) FROM audit_actors", [], |r| r.get(0))
+        .expect("actors");
+    assert_eq!(actors, 2, "each actor once");
+    let edit = conn
+        .execute("UPDATE audit_entries SET detail = 'forged'", [])
+        .expect_err("the entries refuse edits");
+    assert!(edit.to_string().contains("append-only"), "{edit}");
+    let edit = conn
+        .execute("DELETE FROM audit_actors", [])
+        .expect_err("the actors refuse deletion");
+    assert!(edit.to_string().contains("append-only"), "{edit}");
+}
+
+/// Every column of every entry of `audit_log` (a table before version 22, a view since), as text.
+fn audit_rows(conn: &rusqlite::Connection) -> Vec<Vec<Option<String>>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
+                    justification, detail FROM audit_log ORDER BY seq",
+        )
+        .expect("read the log");
+    stmt.query_map([], |r| {
+        (0..10)
+            .map(|i| {
+                r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                    rusqlite::types::Value::Null => None,
+                    rusqlite::types::Value::Integer(n) => Some(n.to_string()),
+                    rusqlite::types::Value::Text(t) => Some(t),
+                    other => Some(format!("{other:?}")),
+                })
+            })
+            .collect()
+    })
+    .expect("rows")
+    .collect::<Result<_, _>>()
+    .expect("entries")
+}
