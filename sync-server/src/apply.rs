@@ -56,18 +56,6 @@ pub struct PushContext {
     pub device_users: BTreeMap<DeviceId, UserId>,
 }
 
-/// [`PushContext::device_users`] for a team: the devices of `members`.
-pub fn device_users(
-    devices: &[crate::storage::DeviceInfo],
-    members: &BTreeSet<UserId>,
-) -> BTreeMap<DeviceId, UserId> {
-    devices
-        .iter()
-        .filter(|d| members.contains(&d.user_id))
-        .map(|d| (d.id, d.user_id))
-        .collect()
-}
-
 impl PushContext {
     fn now_ms(&self) -> u64 {
         u64::try_from(self.now.timestamp_millis()).unwrap_or(0)

@@ -10,7 +10,7 @@ use super::errors::ApiError;
 use super::AppState;
 use crate::apply::{self, PushContext};
 use crate::storage::{
-    CurrentRecord, PendingWrite, StorageError, SyncStorage, WriteOutcome, WriteTarget,
+    CurrentRecord, PendingWrite, StorageError, SyncStorage, TeamRoster, WriteOutcome, WriteTarget,
 };
 use crate::validate::describe;
 use axum::body::Bytes;
@@ -27,7 +27,6 @@ use beatbook_core::sync::protocol::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -168,16 +167,15 @@ pub async fn push(
         ));
     }
     let storage = state.storage.clone();
-    let (server_node, team_members, device_users) = {
+    let (server_node, roster) = {
         let storage = storage.clone();
         let team = principal.team_id;
         crate::http::request_id::in_request(move || {
-            let members: BTreeSet<_> = match team {
-                Some(team) => storage.team_member_ids(team)?.into_iter().collect(),
-                None => BTreeSet::new(),
+            let roster = match team {
+                Some(team) => storage.team_roster(team)?,
+                None => TeamRoster::default(),
             };
-            let device_users = crate::apply::device_users(&storage.devices()?, &members);
-            Ok::<_, StorageError>((storage.server_node()?, members, device_users))
+            Ok::<_, StorageError>((storage.server_node()?, roster))
         })
         .await??
     };
@@ -188,8 +186,8 @@ pub async fn push(
         max_skew_ms: state.config.max_clock_skew_ms,
         earliest_record_time: state.config.earliest_record_time,
         server_node,
-        team_members,
-        device_users,
+        team_members: roster.members,
+        device_users: roster.device_users,
     };
     let device_id = ctx.principal.device_id;
     let (results, tally) = crate::http::request_id::in_request(move || {

@@ -20,7 +20,7 @@
 
 use crate::apply::{self, PushContext};
 use crate::storage::{
-    CurrentRecord, Principal, ServerAudit, StorageError, SyncStorage, WriteOutcome,
+    CurrentRecord, Principal, ServerAudit, StorageError, SyncStorage, TeamRoster, WriteOutcome,
 };
 use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{TeamId, UserId};
@@ -29,7 +29,7 @@ use beatbook_core::retention::{Disposal, RetainedKind};
 use beatbook_core::sync::protocol::{Erasure, FieldChange, Op};
 use beatbook_core::sync::{Hlc, RecordKind};
 use chrono::{DateTime, SecondsFormat, Utc};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The `role` the s.62 log names for a disposal under the schedule.
@@ -149,39 +149,18 @@ fn children(
 
 /// What disposing of a team's records needs to know besides the records: the team's users and
 /// their devices (for the push's rules and conflict authors). Read once per team and kept for a
-/// sweep pass, so a pass of thousands of disposals does not re-read every device each time.
+/// sweep pass, so a pass of thousands of disposals reads each team's roster once.
 #[derive(Debug, Default)]
 pub struct TeamContexts {
-    teams: BTreeMap<
-        TeamId,
-        (
-            BTreeSet<UserId>,
-            BTreeMap<beatbook_core::ids::DeviceId, UserId>,
-        ),
-    >,
+    teams: BTreeMap<TeamId, TeamRoster>,
 }
 
 impl TeamContexts {
-    fn of(
-        &mut self,
-        storage: &dyn SyncStorage,
-        team: TeamId,
-    ) -> Result<
-        &(
-            BTreeSet<UserId>,
-            BTreeMap<beatbook_core::ids::DeviceId, UserId>,
-        ),
-        StorageError,
-    > {
+    fn of(&mut self, storage: &dyn SyncStorage, team: TeamId) -> Result<&TeamRoster, StorageError> {
         use std::collections::btree_map::Entry;
         match self.teams.entry(team) {
             Entry::Occupied(kept) => Ok(kept.into_mut()),
-            Entry::Vacant(slot) => {
-                let members: BTreeSet<UserId> =
-                    storage.team_member_ids(team)?.into_iter().collect();
-                let devices = apply::device_users(&storage.devices()?, &members);
-                Ok(slot.insert((members, devices)))
-            }
+            Entry::Vacant(slot) => Ok(slot.insert(storage.team_roster(team)?)),
         }
     }
 }
@@ -260,10 +239,7 @@ fn server_principal(storage: &dyn SyncStorage, team: TeamId) -> Result<Principal
 fn apply_planned(
     storage: &dyn SyncStorage,
     team: TeamId,
-    (members, device_users): &(
-        BTreeSet<UserId>,
-        BTreeMap<beatbook_core::ids::DeviceId, UserId>,
-    ),
+    roster: &TeamRoster,
     planned: Vec<Planned>,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -323,8 +299,8 @@ fn apply_planned(
             .max(24 * 3_600_000),
         earliest_record_time: beatbook_core::model::time_sense::default_floor(),
         server_node,
-        team_members: members.clone(),
-        device_users: device_users.clone(),
+        team_members: roster.members.clone(),
+        device_users: roster.device_users.clone(),
     };
     let at_ms = now.timestamp_millis();
     let (ops, redacts): (Vec<Op>, Vec<bool>) = ops.into_iter().unzip();

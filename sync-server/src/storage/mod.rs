@@ -151,6 +151,15 @@ pub struct NewDevice {
     pub token_hash: [u8; 32],
 }
 
+/// A team's members and who each of their devices belongs to: who an op may name (owner,
+/// participant, reviewed member) and who wrote a value whose clock names only its device.
+/// Read by index, so what a push pays for it follows its team, not the force.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamRoster {
+    pub members: std::collections::BTreeSet<UserId>,
+    pub device_users: std::collections::BTreeMap<DeviceId, UserId>,
+}
+
 /// A device, for administrators.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {
@@ -412,6 +421,8 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// The ids of the users in `team`: who a record of the team may name as owner, participant
     /// or reviewed member.
     fn team_member_ids(&self, team: TeamId) -> StorageResult<Vec<UserId>>;
+    /// The team's members and their devices (revoked ones included: their values stay).
+    fn team_roster(&self, team: TeamId) -> StorageResult<TeamRoster>;
     /// Writes reference table rows that have no feed record of their own (LAPs).
     fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()>;
     fn add_enrolment_code(

@@ -22,7 +22,7 @@ use beatbook_core::sync::protocol::{FieldChange, Op};
 use beatbook_core::sync::{Hlc, RecordKind};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What the supervisor decided.
@@ -230,10 +230,7 @@ pub fn apply_ops(
             erase: None,
         })
         .collect();
-    let members = storage
-        .team_member_ids(team)?
-        .into_iter()
-        .collect::<BTreeSet<_>>();
+    let roster = storage.team_roster(team)?;
     let ctx = PushContext {
         principal: principal.clone(),
         now,
@@ -241,8 +238,8 @@ pub fn apply_ops(
         max_skew_ms: config.max_clock_skew_ms,
         earliest_record_time: config.earliest_record_time,
         server_node: storage.server_node()?,
-        team_members: members.clone(),
-        device_users: crate::apply::device_users(&storage.devices()?, &members),
+        team_members: roster.members,
+        device_users: roster.device_users,
     };
     let outcomes =
         apply::server_ops::write_all_or_none(storage, &ctx, &ops, now.timestamp_millis(), |i| {

@@ -73,6 +73,7 @@ macro_rules! storage_conformance_tests {
             feed::pages_split_the_feed_in_seq_order_and_end_at_the_head,
             people::reference_rows_are_read_back,
             people::a_code_enrols_one_device_once_and_its_token_authenticates_it,
+            people::a_teams_roster_holds_its_members_and_their_devices_only,
             reports::report_records_are_live_records_of_the_kinds_and_team,
             audit::the_audit_log_reads_newest_first,
             audit::a_batch_logs_its_accepted_writes_in_its_transaction,

@@ -177,3 +177,66 @@ pub(crate) fn a_code_enrols_one_device_once_and_its_token_authenticates_it(
         Some(300_000)
     );
 }
+
+pub(crate) fn a_teams_roster_holds_its_members_and_their_devices_only(
+    storage: &Arc<dyn SyncStorage>,
+) {
+    let north = team("Northvale NPT", None);
+    let south = team("Southmere NPT", None);
+    let sam = user("PCSO Sam", Role::Pcso, Some(north.id));
+    let kim = user("Sgt Kim", Role::Supervisor, Some(north.id));
+    let ali = user("PC Ali", Role::Officer, Some(south.id));
+    storage
+        .upsert_reference_rows(
+            &[
+                ReferenceRow::Team(north.clone()),
+                ReferenceRow::Team(south.clone()),
+                ReferenceRow::User(sam.clone()),
+                ReferenceRow::User(kim.clone()),
+                ReferenceRow::User(ali.clone()),
+            ],
+            1,
+        )
+        .expect("reference");
+    let enrol = |who: &User, n: u8| {
+        storage
+            .add_enrolment_code([n; 32], who.id, 10, 1_000)
+            .expect("code");
+        let device = NewDevice {
+            id: DeviceId::new(),
+            name: format!("{}'s phone", who.display_name),
+            token_hash: [n + 100; 32],
+        };
+        assert_eq!(
+            storage.enrol([n; 32], &device, 100).expect("enrol"),
+            Ok(who.clone())
+        );
+        device.id
+    };
+    let (sam_phone, sam_tablet, ali_phone) = (enrol(&sam, 1), enrol(&sam, 2), enrol(&ali, 3));
+    // A revoked device stays in the roster: the values it wrote still name it.
+    assert!(storage.revoke_device(sam_tablet, 200).expect("revoke"));
+
+    let roster = storage.team_roster(north.id).expect("roster");
+    assert_eq!(
+        roster.members,
+        [sam.id, kim.id].into_iter().collect(),
+        "the team's users, with or without a device"
+    );
+    assert_eq!(
+        roster.device_users,
+        [(sam_phone, sam.id), (sam_tablet, sam.id)]
+            .into_iter()
+            .collect(),
+        "the team's devices only"
+    );
+    let south_roster = storage.team_roster(south.id).expect("roster");
+    assert_eq!(
+        south_roster.device_users,
+        [(ali_phone, ali.id)].into_iter().collect()
+    );
+    assert_eq!(
+        storage.team_roster(TeamId::new()).expect("an unknown team"),
+        crate::storage::TeamRoster::default()
+    );
+}

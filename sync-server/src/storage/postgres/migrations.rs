@@ -33,6 +33,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0006_retention_index",
         include_str!("../../../migrations/postgres/0006_retention_index.sql"),
     ),
+    (
+        "0007_team_roster",
+        include_str!("../../../migrations/postgres/0007_team_roster.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.

@@ -35,8 +35,8 @@ use super::device_audits::DeviceAudit;
 use super::StorageError;
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
-    PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
-    WriteOutcome,
+    PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TeamRoster,
+    TokenCheck, WriteOutcome,
 };
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
@@ -157,6 +157,10 @@ impl SyncStorage for PostgresStorage {
 
     fn team_member_ids(&self, team: TeamId) -> StorageResult<Vec<UserId>> {
         people::team_member_ids(&mut *self.client()?, team)
+    }
+
+    fn team_roster(&self, team: TeamId) -> StorageResult<TeamRoster> {
+        people::team_roster(&mut *self.client()?, team)
     }
 
     fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()> {

@@ -4,7 +4,7 @@
 use super::convert::{parsed, parsed_opt};
 use crate::storage::{
     DeviceInfo, EnrolRefusal, NewDevice, Principal, ReferenceRow, StorageError, StorageResult,
-    TokenCheck,
+    TeamRoster, TokenCheck,
 };
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
@@ -100,6 +100,26 @@ pub(super) fn team_member_ids(
         .iter()
         .map(|r| parsed(r, 0, "user id"))
         .collect()
+}
+
+pub(super) fn team_roster(
+    client: &mut impl GenericClient,
+    team: TeamId,
+) -> StorageResult<TeamRoster> {
+    let members = team_member_ids(client, team)?.into_iter().collect();
+    let device_users = client
+        .query(
+            "SELECT d.id, d.user_id FROM users u JOIN devices d ON d.user_id = u.id
+             WHERE u.team_id = $1",
+            &[&team.to_string()],
+        )?
+        .iter()
+        .map(|r| Ok((parsed(r, 0, "device id")?, parsed(r, 1, "user id")?)))
+        .collect::<StorageResult<_>>()?;
+    Ok(TeamRoster {
+        members,
+        device_users,
+    })
 }
 
 pub(super) fn user(client: &mut impl GenericClient, id: UserId) -> StorageResult<Option<User>> {

@@ -50,6 +50,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0010_packed_values",
         include_str!("../../../migrations/0010_packed_values.sql"),
     ),
+    (
+        "0011_team_roster",
+        include_str!("../../../migrations/0011_team_roster.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

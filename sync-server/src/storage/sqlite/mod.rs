@@ -32,8 +32,8 @@ mod retention;
 use super::device_audits::DeviceAudit;
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
-    PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TokenCheck,
-    WriteOutcome,
+    PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TeamRoster,
+    TokenCheck, WriteOutcome,
 };
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
@@ -165,6 +165,10 @@ impl SyncStorage for SqliteStorage {
 
     fn team_member_ids(&self, team: TeamId) -> StorageResult<Vec<UserId>> {
         self.read(|conn| people::team_member_ids(conn, team))
+    }
+
+    fn team_roster(&self, team: TeamId) -> StorageResult<TeamRoster> {
+        self.read(|conn| people::team_roster(conn, team))
     }
 
     fn upsert_reference_rows(&self, rows: &[ReferenceRow], now_ms: i64) -> StorageResult<()> {

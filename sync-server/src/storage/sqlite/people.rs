@@ -2,7 +2,7 @@
 
 use crate::storage::{
     DeviceInfo, EnrolRefusal, NewDevice, Principal, ReferenceRow, StorageError, StorageResult,
-    TokenCheck,
+    TeamRoster, TokenCheck,
 };
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::{Team, User};
@@ -99,6 +99,23 @@ pub(super) fn team_member_ids(conn: &Connection, team: TeamId) -> StorageResult<
     let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE team_id = ?1")?;
     let rows = stmt.query_map([team], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The devices of a team's users: by `users_team` and `devices_user` (migration 0011), so a
+/// push reads its own team's rows, not the force's.
+pub(super) const TEAM_DEVICES: &str =
+    "SELECT d.id, d.user_id FROM users u JOIN devices d ON d.user_id = u.id WHERE u.team_id = ?1";
+
+pub(super) fn team_roster(conn: &Connection, team: TeamId) -> StorageResult<TeamRoster> {
+    let members = team_member_ids(conn, team)?.into_iter().collect();
+    let mut stmt = conn.prepare_cached(TEAM_DEVICES)?;
+    let device_users = stmt
+        .query_map([team], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(TeamRoster {
+        members,
+        device_users,
+    })
 }
 
 pub(super) fn user(conn: &Connection, id: UserId) -> StorageResult<Option<User>> {

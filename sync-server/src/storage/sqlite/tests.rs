@@ -82,3 +82,29 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
         steps[1]
     );
 }
+
+#[test]
+fn a_teams_roster_is_read_by_index_not_by_reading_every_device() {
+    let dir = super::private_tempdir();
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let conn = open_test_file(storage.path());
+    let mut plan = Vec::new();
+    for sql in [people::TEAM_DEVICES, "SELECT id FROM users WHERE team_id = ?1"] {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let lines = stmt
+            .query_map(["a team"], |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows");
+        plan.extend(lines);
+    }
+    assert!(
+        plan.iter().all(|line| !line.starts_with("SCAN")),
+        "{plan:?}"
+    );
+    assert!(plan.iter().any(|l| l.contains("devices_user")), "{plan:?}");
+    assert!(plan.iter().any(|l| l.contains("users_team")), "{plan:?}");
+}
