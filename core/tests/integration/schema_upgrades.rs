@@ -601,6 +601,17 @@ fn a_version_21_store_keeps_its_audit_log_whole_with_each_actor_once() {
         4,
         "numbered on without a gap"
     );
+    // The log still reaches the server: every entry, old and new, in order, in wire form.
+    let to_send = store
+        .audit_entries_to_send(500, i64::MAX)
+        .expect("entries to hand in");
+    assert_eq!(
+        to_send.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert_eq!(to_send[2].detail.as_deref(), Some("csv of 1 contact"));
+    store.note_audit_acknowledged(3).expect("acknowledged");
+    assert_eq!(store.audit_entries_unacknowledged().expect("waiting"), 1);
     drop(store);
 
     let conn = keyed(&path);

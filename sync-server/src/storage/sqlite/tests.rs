@@ -90,7 +90,10 @@ fn a_teams_roster_is_read_by_index_not_by_reading_every_device() {
         SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
     let conn = open_test_file(storage.path());
     let mut plan = Vec::new();
-    for sql in [people::TEAM_DEVICES, "SELECT id FROM users WHERE team_id = ?1"] {
+    for sql in [
+        people::TEAM_DEVICES,
+        "SELECT id FROM users WHERE team_id = ?1",
+    ] {
         let mut stmt = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .expect("explain");
