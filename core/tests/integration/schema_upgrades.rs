@@ -18,6 +18,18 @@ pub(crate) fn frozen(version: u32) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// A store file with the frozen schema of `version` and that version number, open for the
+/// test to write its old rows; the folder lives as long as the test holds it.
+fn old_store(version: u32) -> (tempfile::TempDir, PathBuf, rusqlite::Connection) {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join(format!("v{version}.db"));
+    let conn = keyed(&path);
+    conn.execute_batch(&frozen(version)).expect("frozen schema");
+    conn.pragma_update(None, "user_version", version)
+        .expect("version");
+    (dir, path, conn)
+}
+
 pub(crate) fn keyed(path: &std::path::Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).expect("open");
     conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
@@ -71,12 +83,7 @@ fn the_latest_frozen_schema_exists() {
 fn a_version_2_store_with_synced_work_gains_an_empty_review_queue() {
     // Version 3 adds the supervisors' reviews: an upgraded store keeps its records and starts
     // with nothing reviewed, so everything the team recorded is waiting.
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v2.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(2)).expect("v2 schema");
-    conn.pragma_update(None, "user_version", 2)
-        .expect("version");
+    let (_dir, path, conn) = old_store(2);
     conn.execute_batch(
         "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
          INSERT INTO users (id, display_name, role, team_id) VALUES
@@ -107,12 +114,7 @@ fn a_version_6_store_indexes_its_contacts_in_place_and_time_on_upgrade() {
     // Version 7 replaces the latitude band of the repeat-location check with a spatial index;
     // contacts recorded before the upgrade must be found by it, or a repeat location recorded
     // the day after an app update would go unflagged.
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v6.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(6)).expect("v6 schema");
-    conn.pragma_update(None, "user_version", 6)
-        .expect("version");
+    let (_dir, path, conn) = old_store(6);
     conn.execute_batch(
         "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
          INSERT INTO users (id, display_name, role, team_id) VALUES
@@ -160,12 +162,7 @@ fn a_version_7_store_keeps_its_sync_state_as_clocks_and_syncs_on() {
     // row of field clocks per record. An upgraded store must keep every clock (a later edit's
     // base, so the server sees no false conflict), a held record's values (its table cannot
     // hold them), and the stamps the server has vouched for (re-stamping starts above them).
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v7.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(7)).expect("v7 schema");
-    conn.pragma_update(None, "user_version", 7)
-        .expect("version");
+    let (_dir, path, conn) = old_store(7);
     let created = "000001a196fb0600-00000000-0190a000-0000-7000-8000-0000000000d1";
     let pulled = "000001a196fb1600-00000002-0190a000-0000-7000-8000-0000000000d2";
     let queued = "000001a196fb2600-00000000-0190a000-0000-7000-8000-0000000000d1";
@@ -282,12 +279,7 @@ fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_
     // Migration 0016 rebuilds `contacts` so that lat/lon may be empty. The rows
     // that reference a contact (personal details, nearby links, follow-ups) must survive the
     // old table being dropped, and the spatial index must still find the old contacts.
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v11.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(11)).expect("v11 schema");
-    conn.pragma_update(None, "user_version", 11)
-        .expect("version");
+    let (_dir, path, conn) = old_store(11);
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
@@ -370,12 +362,7 @@ fn a_version_11_store_keeps_its_contacts_and_what_hangs_off_them_when_the_place_
 fn a_version_17_store_drops_its_corrected_notes_from_search_on_upgrade() {
     // Before version 18 a note that another note amends stayed in the search index, so a
     // search showed the text it corrected. The upgrade takes it out; the newest note stays.
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v17.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(17)).expect("v17 schema");
-    conn.pragma_update(None, "user_version", 17)
-        .expect("version");
+    let (_dir, path, conn) = old_store(17);
     conn.execute_batch(
         "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
          INSERT INTO users (id, display_name, role, team_id) VALUES
@@ -419,12 +406,7 @@ fn a_version_19_store_keeps_its_search_terms_and_drops_the_second_copy_of_the_te
     // Before version 20 the full-text index kept each title and body in a content table of its
     // own, beside the records holding the same text. The upgrade keeps the terms (a search
     // finds what it found before, ranked and with its snippet) and drops that copy.
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v19.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(19)).expect("v19 schema");
-    conn.pragma_update(None, "user_version", 19)
-        .expect("version");
+    let (_dir, path, conn) = old_store(19);
     conn.execute_batch(
         "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
          INSERT INTO users (id, display_name, role, team_id) VALUES
@@ -468,12 +450,7 @@ fn a_version_20_store_keeps_its_repeat_location_links_by_row_number_on_upgrade()
     // Before version 21 a link named both contacts by id. The upgrade names them by row number:
     // the later contact still lists the earlier one at the same distance, and the erasure of
     // the earlier one takes the link with it (no foreign key cascades it now).
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v20.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(20)).expect("v20 schema");
-    conn.pragma_update(None, "user_version", 20)
-        .expect("version");
+    let (_dir, path, conn) = old_store(20);
     conn.execute_batch(
         "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
          INSERT INTO users (id, display_name, role, team_id) VALUES
@@ -537,12 +514,7 @@ fn a_version_21_store_keeps_its_audit_log_whole_with_each_actor_once() {
     // Version 22 keeps who acted once per actor and the log's entries in a table of their own,
     // `audit_log` a view with the old columns. Every entry survives as it was, numbered as it
     // was; the numbering goes on without a gap; the log still refuses edits.
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("v21.db");
-    let conn = keyed(&path);
-    conn.execute_batch(&frozen(21)).expect("v21 schema");
-    conn.pragma_update(None, "user_version", 21)
-        .expect("version");
+    let (_dir, path, conn) = old_store(21);
     conn.execute_batch(
         "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
          INSERT INTO users (id, display_name, role, team_id) VALUES
