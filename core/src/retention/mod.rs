@@ -17,6 +17,7 @@
 //! An expired record is disposed of as [`RetainedKind::disposal`] says: a contact's personal
 //! details are redacted (the contact stays); any other kind is erased, leaving a tombstone.
 
+mod anchor_fields;
 mod review;
 mod rule;
 mod schedule;
@@ -24,6 +25,7 @@ mod schedule;
 #[cfg(test)]
 mod tests;
 
+pub use anchor_fields::anchor_from_values;
 pub use review::{RetentionReview, MAX_RETAIN_DAYS};
 pub use rule::{anchor_of, review_date, status, Anchor, RetentionStatus};
 pub use schedule::{Disposal, RetainedKind, RetentionSchedule, MAX_NOTICE_DAYS, MAX_REVIEW_DAYS};

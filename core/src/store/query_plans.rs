@@ -277,6 +277,12 @@ const BOUNDED_SCANS: &[(&str, &str)] = &[
     // The temporary queue of one pulled page's search rows (`search_batch`), emptied at the
     // end of every page: at most a page's records.
     ("SCAN temp.search_queue", "one pulled page's search rows"),
+    // Records this build could not write to their tables (their creating fields not yet
+    // arrived, or a newer app's value): read whole by retention, which must reach them too.
+    (
+        "SCAN sync_held",
+        "only records held back from their tables, read by retention",
+    ),
 ];
 
 /// The plan lines of `sql` that scan a table.

@@ -18,7 +18,7 @@
 //! every candidate the sweep disposes of is judged by `status` itself.
 
 use crate::storage::RecordRow;
-use beatbook_core::retention::{anchor_of, Anchor, RetainedKind, RetentionSchedule};
+use beatbook_core::retention::{anchor_from_values, Anchor, RetainedKind, RetentionSchedule};
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, Duration, Utc};
@@ -76,30 +76,10 @@ fn ms(anchor: Anchor) -> Option<i64> {
     }
 }
 
-/// The anchor a record's own fields give (`None` for a personal record: its contact's).
+/// The anchor a record's own fields give (`None` for a personal record: its contact's): the
+/// core's rule, which a device applies to the records it holds back too.
 pub(crate) fn anchor_from_fields(kind: RetainedKind, state: &RecordState) -> Option<Option<i64>> {
-    let anchor = match kind {
-        RetainedKind::ContactPersonal => return None,
-        RetainedKind::Contact => anchor_of(kind, time_of(state, "occurred_at"), None),
-        RetainedKind::Note => anchor_of(kind, time_of(state, "created_at"), None),
-        RetainedKind::Patrol => anchor_of(
-            kind,
-            time_of(state, "ended_at"),
-            time_of(state, "started_at"),
-        ),
-        RetainedKind::Problem => {
-            let closed = state
-                .fields
-                .get("stage")
-                .is_some_and(|f| f.value.as_str() == Some("closed"));
-            anchor_of(
-                kind,
-                closed.then(|| time_of(state, "stage_changed_at")).flatten(),
-                None,
-            )
-        }
-    };
-    Some(ms(anchor))
+    anchor_from_values(kind, |field| state.fields.get(field).map(|f| &f.value)).map(ms)
 }
 
 /// Whether the server still holds the record's data: not erased, and for personal details,

@@ -8,7 +8,8 @@
 //! of it is not taken back in. A contact's personal details are redacted locally (the contact
 //! stays). Each record is logged (s.62, erasure, metadata only), then the store is scrubbed as
 //! after an erasure. The cost is an index range per kind (`candidates`), not a scan of the
-//! store.
+//! store. Records held back from their tables (`sync_held`) are reached too (`held`), read
+//! from the held table, which holds only what this build could not write.
 //!
 //! A store never enrolled has no user to log as and has never received a schedule: nothing is
 //! applied there.
@@ -51,7 +52,16 @@ impl Store {
                 return Ok(RetentionApplied::default());
             };
             let schedule = records::schedule_in_force(tx)?;
-            let expired = candidates::reached(tx, &schedule, now, true)?;
+            let mut expired = candidates::reached(tx, &schedule, now, true)?;
+            // Records held back from their tables are data kept here too.
+            for held in super::held::expired(tx, &schedule, now)? {
+                if !expired
+                    .iter()
+                    .any(|c| c.kind == held.kind && c.record_id == held.record_id)
+                {
+                    expired.push(held);
+                }
+            }
             let mut applied = RetentionApplied::default();
             for candidate in &expired {
                 drop_local(tx, candidate)?;

@@ -15,6 +15,7 @@
 
 mod apply;
 mod candidates;
+mod held;
 pub(crate) mod records;
 
 #[cfg(test)]

@@ -322,6 +322,65 @@ fn expired_personal_details_and_notes_leave_this_device_without_a_trace_and_noth
 }
 
 #[test]
+fn a_record_held_back_from_its_table_expires_here_like_a_written_one() {
+    // A note whose creating fields have not arrived (an edit pulled first) is held, not
+    // written; its values are still kept on this device, so the schedule must reach them.
+    let d = device();
+    d.receive_schedule(&schedule(&[(RetainedKind::Note, 30)], 7));
+    let old_id = crate::ids::NoteId::new().to_string();
+    let new_id = crate::ids::NoteId::new().to_string();
+    let held = |id: &str, created: DateTime<Utc>| {
+        let applied = d.pull(
+            RecordKind::Note,
+            id,
+            serde_json::json!({
+                "text": "Quixwell seen at the allotment gate",
+                "created_at": created,
+            }),
+        );
+        assert_eq!(applied.waiting, 1, "held, not written: {applied:?}");
+    };
+    held(&old_id, t0());
+    d.advance_days(20);
+    held(&new_id, d.store.now());
+    assert_eq!(d.store.sync_status().expect("status").held_records, 2);
+
+    d.advance_days(11); // the first one's 30 days have passed, the second one's have not
+    let applied = d.store.apply_retention().expect("apply");
+    assert_eq!(
+        applied,
+        RetentionApplied {
+            redacted: 0,
+            erased: 1
+        }
+    );
+    assert_eq!(d.store.sync_status().expect("status").held_records, 1);
+    assert!(!d.clocks(RecordKind::Note, &old_id), "its sync state went");
+    assert!(
+        d.clocks(RecordKind::Note, &new_id),
+        "the newer one stays held"
+    );
+    let logged = d.store.audit_entries(Some(&old_id)).expect("audit");
+    assert!(
+        logged.iter().any(|e| e.action == AuditAction::Erasure
+            && e.detail.as_deref() == Some(super::apply::DROPPED_DETAIL)),
+        "{logged:?}"
+    );
+    // A late copy of the dropped one is not taken back in.
+    let applied = d.pull(
+        RecordKind::Note,
+        &old_id,
+        serde_json::json!({"category": "observation"}),
+    );
+    assert_eq!((applied.changed, applied.waiting), (0, 0), "{applied:?}");
+    assert_eq!(d.store.sync_status().expect("status").held_records, 1);
+    assert_eq!(
+        d.store.apply_retention().expect("apply again"),
+        RetentionApplied::default()
+    );
+}
+
+#[test]
 fn a_decision_to_retain_keeps_a_note_until_its_new_date() {
     let d = device();
     let note = d.note("Gate to the allotments forced");
