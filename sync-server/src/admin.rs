@@ -92,7 +92,7 @@ pub(crate) fn write_reference<T: Serialize>(
         },
         extra: Vec::new(),
         reference_rows: rows.take().unwrap_or_default(),
-        cascade_erase: false,
+        scrub_conflicts: crate::storage::ConflictScrub::Keep,
         audit: Vec::new(),
     })?;
     match outcome {

@@ -12,7 +12,7 @@ use crate::consent;
 use crate::reference;
 use crate::s62;
 use crate::scope;
-use crate::storage::{CurrentRecord, Decision, Principal, RecordMeta, RecordRow};
+use crate::storage::{ConflictScrub, CurrentRecord, Decision, Principal, RecordMeta, RecordRow};
 use crate::team_rules;
 use crate::validate;
 use beatbook_core::ids::{DeviceId, UserId};
@@ -204,7 +204,7 @@ fn decide_or_reject(
             },
             extra: Vec::new(),
             reference_rows: Vec::new(),
-            cascade_erase: true,
+            scrub_conflicts: crate::storage::ConflictScrub::All,
             audit: s62::erasure(principal, op, ctx.now.timestamp_millis()),
         }),
         OpPlan::Apply {
@@ -238,9 +238,16 @@ fn decide_or_reject(
                 .into_iter()
                 .map(|found| conflict_row(ctx, op, found, &record_meta))
                 .collect::<Result<Vec<_>, _>>()?;
-            // A redaction empties a contact's personal record; the conflicts about it hold
-            // copies of the values it dropped, so they go with them.
-            let scrub_conflicts = personal_values_gone(op.kind, &state);
+            // A redaction empties a contact's personal record, and erasing a follow-up takes
+            // its promise off the contact; the conflicts about those values hold copies of
+            // them, so they go with them.
+            let scrub_conflicts = if personal_values_gone(op.kind, &state) {
+                ConflictScrub::All
+            } else if promise_erased(op, &current.state, &state) {
+                ConflictScrub::Field(policy::fields::contact::PROMISED)
+            } else {
+                ConflictScrub::Keep
+            };
             let audit = s62::change(
                 principal,
                 op,
@@ -259,7 +266,7 @@ fn decide_or_reject(
                 },
                 extra,
                 reference_rows: Vec::new(),
-                cascade_erase: scrub_conflicts,
+                scrub_conflicts,
                 audit,
             })
         }
@@ -293,6 +300,23 @@ fn check_times(ctx: &PushContext, op: &Op, state: &RecordState) -> Result<(), Re
 
 fn personal_values_gone(kind: RecordKind, state: &RecordState) -> bool {
     kind.is_personal() && state.fields.values().all(|field| field.value.is_null())
+}
+
+/// Whether `op` takes a contact's promise off it (the promise it held is gone after the
+/// merge): only the erasure of its follow-up does — a correction may change a promise's text,
+/// never remove it (`Store::erase_follow_up`, `Store::amend_contact`).
+fn promise_erased(op: &Op, before: &RecordState, after: &RecordState) -> bool {
+    let promised = policy::fields::contact::PROMISED;
+    let held = |state: &RecordState| {
+        state
+            .fields
+            .get(promised)
+            .is_some_and(|f| !f.value.is_null())
+    };
+    op.kind == RecordKind::Contact
+        && op.fields.contains_key(promised)
+        && held(before)
+        && !held(after)
 }
 
 /// A `conflict` record for one concurrent edit that lost, in the record's team, received by

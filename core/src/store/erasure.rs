@@ -312,6 +312,13 @@ fn forget_promise(
         &contact_id.to_string(),
         crate::policy::fields::contact::PROMISED,
     )?;
+    // Conflicts about the promise quote it: they go here now, and on the server and every
+    // other device when the contact's change reaches it (`ConflictScrub::Field` there).
+    conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1 AND field = ?2")?
+        .execute(params![
+            contact_id,
+            crate::policy::fields::contact::PROMISED
+        ])?;
     audit::append(
         conn,
         actor,

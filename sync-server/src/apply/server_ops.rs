@@ -53,13 +53,13 @@ pub fn write_all_or_none(
                         record,
                         extra,
                         reference_rows,
-                        cascade_erase,
+                        scrub_conflicts,
                         audit,
                     } => Decision::Write {
                         record,
                         extra,
                         reference_rows,
-                        cascade_erase,
+                        scrub_conflicts,
                         audit: audit_of(i).unwrap_or(audit),
                     },
                     rejected @ Decision::Reject { .. } => {

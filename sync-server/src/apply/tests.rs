@@ -377,18 +377,26 @@ fn a_redaction_erases_the_conflicts_holding_the_dropped_personal_values() {
         json!({"details": null, "ethnicity": null}),
     );
     let scrubs = |decision: Decision| match decision {
-        Decision::Write { cascade_erase, .. } => cascade_erase,
+        Decision::Write {
+            scrub_conflicts, ..
+        } => scrub_conflicts,
         other => panic!("expected a write, got {other:?}"),
     };
     let current = held(json!({"name": "Pat Example"}));
-    assert!(scrubs(decide(&pcso, &redaction, &current)));
+    assert_eq!(
+        scrubs(decide(&pcso, &redaction, &current)),
+        crate::storage::ConflictScrub::All
+    );
     // An ordinary edit that keeps personal values leaves the conflict log alone.
     let edit = op(
         &pcso,
         RecordKind::ContactPersonal,
         json!({"details": {"name": "Pat Example", "phone": "07700 900123"}}),
     );
-    assert!(!scrubs(decide(&pcso, &edit, &current)));
+    assert_eq!(
+        scrubs(decide(&pcso, &edit, &current)),
+        crate::storage::ConflictScrub::Keep
+    );
 }
 
 #[test]

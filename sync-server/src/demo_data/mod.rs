@@ -432,7 +432,7 @@ fn write(storage: &dyn SyncStorage, seed: &Seed) -> AdminResult<()> {
                         record,
                         extra: Vec::new(),
                         reference_rows: Vec::new(),
-                        cascade_erase: false,
+                        scrub_conflicts: crate::storage::ConflictScrub::Keep,
                         audit: Vec::new(),
                     },
                     None => Decision::Unchanged,

@@ -160,6 +160,33 @@ pub struct TeamRoster {
     pub device_users: std::collections::BTreeMap<DeviceId, UserId>,
 }
 
+/// Which conflicts about a written record are erased with the write: a conflict record holds
+/// copies of the winning and losing values of the field it is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConflictScrub {
+    /// None: the values they quote are still the record's to keep.
+    #[default]
+    Keep,
+    /// Every conflict about the record: it is being erased, or its personal values are gone
+    /// (a redaction).
+    All,
+    /// The conflicts about one field, whose value was erased while the record stays (a
+    /// contact's promise, erased with its follow-up).
+    Field(&'static str),
+}
+
+/// The field a stored conflict record is about, from its values' JSON (read only to scrub
+/// the conflicts about one field).
+pub(crate) fn conflict_field(values_json: &str) -> StorageResult<String> {
+    #[derive(serde::Deserialize)]
+    struct About {
+        field: String,
+    }
+    serde_json::from_str::<About>(values_json)
+        .map(|about| about.field)
+        .map_err(|e| StorageError::Corrupt(format!("a conflict record's values: {e}")))
+}
+
 /// A device, for administrators.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {
@@ -258,9 +285,9 @@ pub enum Decision {
         record: RecordRow,
         extra: Vec<RecordRow>,
         reference_rows: Vec<ReferenceRow>,
-        /// Erase the conflicts about the record too: it is being erased, or its personal
-        /// values are gone (a redaction), and conflicts hold copies of its values.
-        cascade_erase: bool,
+        /// Which conflicts about the record go with the write (a conflict holds copies of the
+        /// values it is about).
+        scrub_conflicts: ConflictScrub,
         /// What the change is under s.62 (collection, alteration, erasure of records that hold
         /// or name people: `crate::s62`), appended to the server's log in the batch's
         /// transaction, so there is never a change without its entry. Empty for the rest.

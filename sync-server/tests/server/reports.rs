@@ -52,7 +52,7 @@ fn seed_server(h: &Harness, seed: &Seed) {
                 },
                 extra: Vec::new(),
                 reference_rows: Vec::new(),
-                cascade_erase: false,
+                scrub_conflicts: beatbook_server::storage::ConflictScrub::Keep,
                 audit: Vec::new(),
             })
             .expect("write");

@@ -6,6 +6,7 @@
 
 use beatbook_core::model::*;
 use beatbook_e2e::device::Device;
+use beatbook_e2e::inspect;
 use beatbook_e2e::server::ServerProcess;
 use chrono::{Duration, Utc};
 
@@ -231,4 +232,90 @@ fn corrections_made_on_one_device_arrive_on_the_others_with_their_reasons() {
         .open_follow_ups(a.user_id, Utc::now())
         .expect("avery's")
         .is_empty());
+}
+
+#[test]
+fn erasing_a_follow_up_erases_the_conflicts_that_quote_its_promise_on_the_server_and_every_device()
+{
+    // Avery and the sergeant correct the promise at once: the server keeps both texts in a
+    // conflict record. Erasing the follow-up takes the promise off the contact, and the
+    // conflicts quoting it must go too — on the server and on every device that received them.
+    let server = ServerProcess::start(&[]);
+    let (avery, blake, sergeant) = team(&server);
+    let recorded = avery
+        .store
+        .record_contact(&avery.actor, promise())
+        .expect("contact");
+    let contact = recorded.contact.id;
+    let follow_up = recorded.follow_up.expect("follow-up").id;
+    avery.sync();
+    sergeant.sync();
+    let correct = |device: &Device, text: &str| {
+        device
+            .store
+            .amend_contact(
+                &device.actor,
+                contact,
+                ContactAmendment {
+                    promised: Some(text.into()),
+                    ..Default::default()
+                },
+                "The promise as agreed",
+            )
+            .expect("correct the promise");
+    };
+    correct(&avery, "Crime prevention visit on Quorndale Tuesday");
+    correct(&sergeant, "Crime prevention visit with a Quorndale leaflet");
+    avery.sync();
+    sergeant.sync();
+    avery.sync();
+    blake.sync();
+    let quoted = |store: &beatbook_core::Store| {
+        store
+            .conflicts(false)
+            .expect("conflicts")
+            .into_iter()
+            .filter(|c| c.record_id == contact.to_string() && c.field == "promised")
+            .count()
+    };
+    let server_quotes = || {
+        let db = inspect::server_db(server.data.path());
+        let conflicts = inspect::server_fields(&db, &["conflict"]);
+        conflicts
+            .values()
+            .filter(|(value, _)| value.to_string().contains("Quorndale"))
+            .count()
+    };
+    // The control: the conflict is there to be erased, on the server and the devices.
+    assert!(server_quotes() > 0, "the server recorded the conflict");
+    assert_eq!(quoted(&avery.store), 1);
+    assert_eq!(quoted(&blake.store), 1);
+
+    sergeant
+        .store
+        .erase_follow_up(
+            &sergeant.actor,
+            follow_up,
+            "Asked for the promise to be erased",
+        )
+        .expect("erase the follow-up");
+    sergeant.sync();
+    avery.sync();
+    blake.sync();
+    assert_eq!(
+        server_quotes(),
+        0,
+        "no live conflict on the server quotes it"
+    );
+    for device in [&avery, &blake, &sergeant] {
+        assert_eq!(quoted(&device.store), 0, "{}", device.actor.user_id);
+        assert_eq!(
+            device
+                .store
+                .contact(contact)
+                .expect("the contact stays")
+                .promised,
+            None
+        );
+    }
 }

@@ -34,13 +34,13 @@ fn logged_note(id: &str, log: ServerAudit) -> Decision {
             record,
             extra,
             reference_rows,
-            cascade_erase,
+            scrub_conflicts,
             ..
         } => Decision::Write {
             record,
             extra,
             reference_rows,
-            cascade_erase,
+            scrub_conflicts,
             audit: vec![log],
         },
         other => other,

@@ -84,7 +84,7 @@ impl AddField {
             },
             extra: vec![],
             reference_rows: vec![],
-            cascade_erase: false,
+            scrub_conflicts: crate::storage::ConflictScrub::Keep,
             audit: Vec::new(),
         }
     }

@@ -25,7 +25,7 @@ fn write(storage: &dyn SyncStorage, target: WriteTarget, extra: Vec<RecordRow>) 
             record: row(target.kind, &target.record_id, false),
             extra: extra.clone(),
             reference_rows: vec![],
-            cascade_erase: false,
+            scrub_conflicts: crate::storage::ConflictScrub::Keep,
             audit: Vec::new(),
         })
         .expect("write");

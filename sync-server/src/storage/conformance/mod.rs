@@ -63,6 +63,7 @@ macro_rules! storage_conformance_tests {
         $crate::storage::conformance::conformance_tests!($open;
             writes::an_op_id_applies_once_and_a_rejection_writes_nothing,
             writes::erasing_a_record_erases_the_conflicts_about_it,
+            writes::erasing_one_fields_value_erases_only_the_conflicts_about_that_field,
             writes::a_batch_commits_once_and_each_op_stands_alone_within_it,
             writes::a_failed_batch_leaves_nothing_of_its_earlier_ops,
             writes::a_record_keeps_its_meta_and_members,
@@ -154,7 +155,7 @@ pub(crate) fn write_row(record: RecordRow) -> Decision {
         record,
         extra: vec![],
         reference_rows: vec![],
-        cascade_erase: false,
+        scrub_conflicts: crate::storage::ConflictScrub::Keep,
         audit: Vec::new(),
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn erasing_a_record_erases_the_conflicts_about_it(storage: &Arc<dyn S
                 record: row(RecordKind::ContactPersonal, "p1", false),
                 extra: vec![conflict.clone()],
                 reference_rows: vec![],
-                cascade_erase: false,
+                scrub_conflicts: crate::storage::ConflictScrub::Keep,
                 audit: Vec::new(),
             },
         )
@@ -68,7 +68,7 @@ pub(crate) fn erasing_a_record_erases_the_conflicts_about_it(storage: &Arc<dyn S
                     record: row(RecordKind::ContactPersonal, "p1", true),
                     extra: vec![],
                     reference_rows: vec![],
-                    cascade_erase: true,
+                    scrub_conflicts: crate::storage::ConflictScrub::All,
                     audit: Vec::new(),
                 }
             },
@@ -273,4 +273,57 @@ pub(crate) fn pages_bounded_by_bytes_still_yield_every_record(storage: &Arc<dyn 
         }
     }
     assert_eq!(seen, ["n0", "n1", "n2", "n3", "n4"]);
+}
+
+pub(crate) fn erasing_one_fields_value_erases_only_the_conflicts_about_that_field(
+    storage: &Arc<dyn SyncStorage>,
+) {
+    // A contact's promise erased with its follow-up: the conflicts quoting the promise go, a
+    // conflict about another of the contact's fields stays.
+    let conflict_about = |id: &str, field: &str| {
+        let mut conflict = row(RecordKind::Conflict, id, false);
+        conflict.meta.subject = Some((RecordKind::Contact, "k1".into()));
+        conflict.state.fields.insert(
+            "field".into(),
+            beatbook_core::sync::protocol::FieldState {
+                value: serde_json::json!(field),
+                hlc: beatbook_core::sync::Hlc::new(1, DeviceId::new()),
+            },
+        );
+        conflict
+    };
+    let write = |scrub, extra: Vec<crate::storage::RecordRow>| {
+        storage
+            .write_record(&target(None, RecordKind::Contact, "k1"), &mut |_| {
+                Decision::Write {
+                    record: row(RecordKind::Contact, "k1", false),
+                    extra: extra.clone(),
+                    reference_rows: vec![],
+                    scrub_conflicts: scrub,
+                    audit: Vec::new(),
+                }
+            })
+            .expect("write")
+    };
+    write(
+        crate::storage::ConflictScrub::Keep,
+        vec![
+            conflict_about("c-promise", "promised"),
+            conflict_about("c-words", "issues_text"),
+        ],
+    );
+    write(crate::storage::ConflictScrub::Field("promised"), vec![]);
+    let page = storage.feed_page(&filter(), 0, 10).expect("page");
+    let erased = |id: &str| {
+        page.rows
+            .iter()
+            .find(|r| r.record_id == id)
+            .map(|r| r.state.erased)
+    };
+    assert_eq!(
+        erased("c-promise"),
+        Some(true),
+        "the promise's conflict went"
+    );
+    assert_eq!(erased("c-words"), Some(false), "the other field's stayed");
 }

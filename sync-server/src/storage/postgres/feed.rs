@@ -204,7 +204,7 @@ mod tests {
                         record,
                         extra: vec![],
                         reference_rows: vec![],
-                        cascade_erase: false,
+                        scrub_conflicts: crate::storage::ConflictScrub::Keep,
                         audit: Vec::new(),
                     }
                 }

@@ -15,8 +15,8 @@ use super::people;
 use crate::storage::compact::{join, split};
 use crate::storage::echo::{echo_device, PreviousChange};
 use crate::storage::{
-    CurrentRecord, Decision, PendingWrite, RecordMeta, RecordRow, StorageError, StorageResult,
-    WriteOutcome, WriteTarget,
+    ConflictScrub, CurrentRecord, Decision, PendingWrite, RecordMeta, RecordRow, StorageError,
+    StorageResult, WriteOutcome, WriteTarget,
 };
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
@@ -167,9 +167,10 @@ fn write_one(
             record,
             extra,
             reference_rows,
-            cascade_erase,
+            scrub_conflicts,
             audit: entries,
         } => {
+            let scrub = scrub_conflicts != ConflictScrub::Keep;
             audit.extend(entries);
             if record.kind != target.kind || record.record_id != target.record_id {
                 return Err(StorageError::Invalid(
@@ -183,15 +184,21 @@ fn write_one(
                 target,
                 &current,
                 previous.as_ref(),
-                extra.is_empty() && !cascade_erase,
+                extra.is_empty() && !scrub,
             );
             let seq = upsert(batch, &record, target.now_ms, echo.as_deref())?;
             super::retention::index(batch, &record)?;
             for row in &extra {
                 upsert(batch, row, target.now_ms, None)?;
             }
-            if cascade_erase {
-                erase_conflicts_about(batch, record.kind, &record.record_id, target.now_ms)?;
+            if scrub {
+                erase_conflicts_about(
+                    batch,
+                    record.kind,
+                    &record.record_id,
+                    scrub_conflicts,
+                    target.now_ms,
+                )?;
             }
             (
                 WriteOutcome::Applied {
@@ -323,29 +330,36 @@ fn upsert(
     Ok(seq)
 }
 
-/// Erases every conflict about a record: a conflict holds copies of the record's values.
+/// Erases the conflicts about a record that `scrub` takes (every one, or those about one
+/// field): a conflict holds copies of the record's values.
 fn erase_conflicts_about(
     batch: &mut Batch<'_>,
     kind: RecordKind,
     id: &str,
+    scrub: ConflictScrub,
     now_ms: i64,
 ) -> StorageResult<()> {
     let stmt = batch.statement(
-        "SELECT record_id FROM records
+        "SELECT record_id, field_values FROM records
          WHERE subject_kind = $1 AND subject_id = $2 AND kind = $3 AND NOT erased
          ORDER BY record_id",
     )?;
-    let ids: Vec<String> = batch
+    let about: Vec<(String, String)> = batch
         .tx
         .query(
             &stmt,
             &[&kind.as_str(), &id, &RecordKind::Conflict.as_str()],
         )?
         .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, postgres::Error>>()?;
     let (empty_values, empty_clocks) = split(&Default::default())?;
-    for conflict in ids {
+    for (conflict, values) in about {
+        if let ConflictScrub::Field(field) = scrub {
+            if crate::storage::conflict_field(&values)? != field {
+                continue;
+            }
+        }
         let seq = seq_param(batch.next_seq()?)?;
         let stmt = batch.statement(
             "UPDATE records SET field_values = $3, clocks = $4, erased = TRUE, seq = $5,

@@ -7,8 +7,8 @@ use crate::storage::packed_values::StoredValues;
 use crate::storage::page_budget::PageBudget;
 use crate::storage::retention_index::Cutoffs;
 use crate::storage::{
-    kind_list, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite, RecordMeta,
-    RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
+    kind_list, ConflictScrub, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite,
+    RecordMeta, RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
 };
 use beatbook_core::ids::UserId;
 use beatbook_core::sync::merge::RecordState;
@@ -83,9 +83,10 @@ fn write_one(
             record,
             extra,
             reference_rows,
-            cascade_erase,
+            scrub_conflicts,
             audit: entries,
         } => {
+            let scrub = scrub_conflicts != ConflictScrub::Keep;
             audit.extend(entries);
             if record.kind != target.kind || record.record_id != target.record_id {
                 return Err(StorageError::Invalid(
@@ -99,15 +100,21 @@ fn write_one(
                 target,
                 &current,
                 previous.as_ref(),
-                extra.is_empty() && !cascade_erase,
+                extra.is_empty() && !scrub,
             );
             let seq = upsert(tx, &record, target.now_ms, echo.as_deref())?;
             super::retention::index(tx, &record)?;
             for row in &extra {
                 upsert(tx, row, target.now_ms, None)?;
             }
-            if cascade_erase {
-                erase_conflicts_about(tx, record.kind, &record.record_id, target.now_ms)?;
+            if scrub {
+                erase_conflicts_about(
+                    tx,
+                    record.kind,
+                    &record.record_id,
+                    scrub_conflicts,
+                    target.now_ms,
+                )?;
             }
             (
                 WriteOutcome::Applied {
@@ -116,7 +123,7 @@ fn write_one(
                 },
                 Some(seq),
                 // Erasing a record's conflicts (a redaction) drops personal values too.
-                record.state.erased || cascade_erase,
+                record.state.erased || scrub,
             )
         }
     };
@@ -252,23 +259,30 @@ fn upsert(
     Ok(seq)
 }
 
-/// Erases every conflict about a record: a conflict holds copies of the record's values.
+/// Erases the conflicts about a record that `scrub` takes (every one, or those about one
+/// field): a conflict holds copies of the record's values.
 fn erase_conflicts_about(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
+    scrub: ConflictScrub,
     now_ms: i64,
 ) -> StorageResult<()> {
-    let ids = conn
+    let about: Vec<(String, StoredValues)> = conn
         .prepare_cached(
-            "SELECT record_id FROM records
+            "SELECT record_id, field_values FROM records
              WHERE subject_kind = ?1 AND subject_id = ?2 AND kind = ?3 AND erased = 0",
         )?
         .query_map(params![kind, id, RecordKind::Conflict], |r| {
-            r.get::<_, String>(0)
+            Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    for conflict in ids {
+    for (conflict, values) in about {
+        if let ConflictScrub::Field(field) = scrub {
+            if crate::storage::conflict_field(&values.json()?)? != field {
+                continue;
+            }
+        }
         let seq = next_seq(conn)?;
         conn.prepare_cached(
             "UPDATE records SET field_values = '{}', clocks = x'010000', erased = 1, seq = ?3,

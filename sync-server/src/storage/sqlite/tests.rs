@@ -55,7 +55,7 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
                         record,
                         extra: vec![],
                         reference_rows: vec![],
-                        cascade_erase: false,
+                        scrub_conflicts: crate::storage::ConflictScrub::Keep,
                         audit: Vec::new(),
                     }
                 }
