@@ -6828,6 +6828,11 @@ public struct SyncReport: Equatable, Hashable {
      */
     public let changed: UInt64
     /**
+     * Records pulled of kinds this app version does not know: set aside (see
+     * `SyncStatus::skipped_records`).
+     */
+    public let skippedUnknown: UInt64
+    /**
      * Records (and contacts' personal details) dropped from this device by the retention
      * schedule during the sync; nothing of it is sent.
      */
@@ -6853,6 +6858,10 @@ public struct SyncReport: Equatable, Hashable {
          * Records changed here by what was pulled.
          */changed: UInt64, 
         /**
+         * Records pulled of kinds this app version does not know: set aside (see
+         * `SyncStatus::skipped_records`).
+         */skippedUnknown: UInt64, 
+        /**
          * Records (and contacts' personal details) dropped from this device by the retention
          * schedule during the sync; nothing of it is sent.
          */retentionDropped: UInt64, 
@@ -6870,6 +6879,7 @@ public struct SyncReport: Equatable, Hashable {
         self.restamped = restamped
         self.pulled = pulled
         self.changed = changed
+        self.skippedUnknown = skippedUnknown
         self.retentionDropped = retentionDropped
         self.auditEntriesSent = auditEntriesSent
         self.pending = pending
@@ -6902,6 +6912,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
                 restamped: FfiConverterUInt32.read(from: &buf), 
                 pulled: FfiConverterUInt64.read(from: &buf), 
                 changed: FfiConverterUInt64.read(from: &buf), 
+                skippedUnknown: FfiConverterUInt64.read(from: &buf), 
                 retentionDropped: FfiConverterUInt64.read(from: &buf), 
                 auditEntriesSent: FfiConverterUInt64.read(from: &buf), 
                 pending: FfiConverterUInt64.read(from: &buf), 
@@ -6920,6 +6931,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.restamped, into: &buf)
         FfiConverterUInt64.write(value.pulled, into: &buf)
         FfiConverterUInt64.write(value.changed, into: &buf)
+        FfiConverterUInt64.write(value.skippedUnknown, into: &buf)
         FfiConverterUInt64.write(value.retentionDropped, into: &buf)
         FfiConverterUInt64.write(value.auditEntriesSent, into: &buf)
         FfiConverterUInt64.write(value.pending, into: &buf)
@@ -6964,6 +6976,11 @@ public struct SyncStatus: Equatable, Hashable {
      * range): kept until an app update or a corrected copy arrives. Show these to the user.
      */
     public let unreadableRecords: UInt64
+    /**
+     * Pulled records of kinds this app version does not know (a newer server's): set aside,
+     * never shown; an app update pulls them again. Show "update the app" when not zero.
+     */
+    public let skippedRecords: UInt64
     public let cursor: UInt64
     public let lastAttemptAt: Date?
     public let lastSuccessAt: Date?
@@ -6979,13 +6996,18 @@ public struct SyncStatus: Equatable, Hashable {
         /**
          * Pulled records this build cannot show (a newer app's value, or one refused as out of
          * range): kept until an app update or a corrected copy arrives. Show these to the user.
-         */unreadableRecords: UInt64, cursor: UInt64, lastAttemptAt: Date?, lastSuccessAt: Date?, lastError: String?) {
+         */unreadableRecords: UInt64, 
+        /**
+         * Pulled records of kinds this app version does not know (a newer server's): set aside,
+         * never shown; an app update pulls them again. Show "update the app" when not zero.
+         */skippedRecords: UInt64, cursor: UInt64, lastAttemptAt: Date?, lastSuccessAt: Date?, lastError: String?) {
         self.enrolled = enrolled
         self.pendingChanges = pendingChanges
         self.rejectedChanges = rejectedChanges
         self.openConflicts = openConflicts
         self.waitingRecords = waitingRecords
         self.unreadableRecords = unreadableRecords
+        self.skippedRecords = skippedRecords
         self.cursor = cursor
         self.lastAttemptAt = lastAttemptAt
         self.lastSuccessAt = lastSuccessAt
@@ -7014,6 +7036,7 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
                 openConflicts: FfiConverterUInt64.read(from: &buf), 
                 waitingRecords: FfiConverterUInt64.read(from: &buf), 
                 unreadableRecords: FfiConverterUInt64.read(from: &buf), 
+                skippedRecords: FfiConverterUInt64.read(from: &buf), 
                 cursor: FfiConverterUInt64.read(from: &buf), 
                 lastAttemptAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 lastSuccessAt: FfiConverterOptionTimestamp.read(from: &buf), 
@@ -7028,6 +7051,7 @@ public struct FfiConverterTypeSyncStatus: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.openConflicts, into: &buf)
         FfiConverterUInt64.write(value.waitingRecords, into: &buf)
         FfiConverterUInt64.write(value.unreadableRecords, into: &buf)
+        FfiConverterUInt64.write(value.skippedRecords, into: &buf)
         FfiConverterUInt64.write(value.cursor, into: &buf)
         FfiConverterOptionTimestamp.write(value.lastAttemptAt, into: &buf)
         FfiConverterOptionTimestamp.write(value.lastSuccessAt, into: &buf)

@@ -8,6 +8,7 @@
 //! ignores the parameter). See `docs/sync-protocol.md#the-compact-form`.
 
 use super::protocol::{Change, FieldState, PullResponse, RecordKind};
+use super::unknown_kinds::{ReadKind, SkippedChange};
 use super::Hlc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -150,11 +151,12 @@ pub struct EitherPullResponse {
     pub epoch: Option<uuid::Uuid>,
 }
 
-/// A change in the full form (`fields`) or the compact one (`values`, `hlc`, `older`).
+/// A change in the full form (`fields`) or the compact one (`values`, `hlc`, `older`), of a
+/// kind this build may not know (`unknown_kinds`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct EitherChange {
     seq: u64,
-    kind: RecordKind,
+    kind: ReadKind,
     record_id: String,
     #[serde(default)]
     fields: Option<BTreeMap<String, FieldState>>,
@@ -168,39 +170,77 @@ pub struct EitherChange {
     erased: bool,
 }
 
-impl TryFrom<EitherPullResponse> for PullResponse {
-    type Error = BadCompactChange;
+/// A page read: the changes of kinds this build knows, as a [`PullResponse`], and those it set
+/// aside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadPage {
+    pub page: PullResponse,
+    pub skipped: Vec<SkippedChange>,
+}
 
-    fn try_from(page: EitherPullResponse) -> Result<PullResponse, BadCompactChange> {
-        let changes = page
-            .changes
-            .into_iter()
-            .map(|change| match change.fields {
-                Some(fields) => Ok(Change {
+impl EitherPullResponse {
+    /// Each change in the full form, those of unknown kinds set aside.
+    pub fn into_page(self) -> Result<ReadPage, BadCompactChange> {
+        let mut changes = Vec::with_capacity(self.changes.len());
+        let mut skipped = Vec::new();
+        for change in self.changes {
+            let kind = match change.kind {
+                ReadKind::Known(kind) => kind,
+                ReadKind::Unknown(kind) => {
+                    skipped.push(SkippedChange {
+                        seq: change.seq,
+                        kind,
+                        record_id: change.record_id,
+                    });
+                    continue;
+                }
+            };
+            changes.push(match change.fields {
+                Some(fields) => Change {
                     seq: change.seq,
-                    kind: change.kind,
+                    kind,
                     record_id: change.record_id,
                     fields,
                     erased: change.erased,
-                }),
+                },
                 None => Change::try_from(CompactChange {
                     seq: change.seq,
-                    kind: change.kind,
+                    kind,
                     record_id: change.record_id,
                     hlc: change.hlc,
                     values: change.values,
                     older: change.older,
                     erased: change.erased,
-                }),
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(PullResponse {
-            changes,
-            next_cursor: page.next_cursor,
-            has_more: page.has_more,
-            server_time: page.server_time,
-            epoch: page.epoch,
+                })?,
+            });
+        }
+        Ok(ReadPage {
+            page: PullResponse {
+                changes,
+                next_cursor: self.next_cursor,
+                has_more: self.has_more,
+                server_time: self.server_time,
+                epoch: self.epoch,
+            },
+            skipped,
         })
+    }
+}
+
+/// A page of kinds this build knows, in the full form; a change of another kind is refused
+/// here (a client reads pages with [`EitherPullResponse::into_page`], which sets it aside).
+impl TryFrom<EitherPullResponse> for PullResponse {
+    type Error = BadCompactChange;
+
+    fn try_from(page: EitherPullResponse) -> Result<PullResponse, BadCompactChange> {
+        let read = page.into_page()?;
+        match read.skipped.into_iter().next() {
+            Some(skipped) => Err(BadCompactChange {
+                record_id: skipped.record_id,
+                reason: "a kind this build does not know",
+            }),
+            None => Ok(read.page),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod merge;
 pub mod protocol;
 pub mod pull_plan;
 pub mod record_clocks;
+pub mod unknown_kinds;
 
 pub use hlc::Hlc;
 pub use protocol::RecordKind;

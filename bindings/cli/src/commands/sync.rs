@@ -291,6 +291,16 @@ fn write_status(status: &SyncStatus, server: Option<&str>, out: &mut dyn Write) 
             ),
         )?;
     }
+    if status.skipped_records > 0 {
+        output::field(
+            out,
+            "Not understood",
+            format!(
+                "{} of a kind this app version does not know: set aside; an app update pulls them again",
+                count(status.skipped_records, "record", "records")
+            ),
+        )?;
+    }
     output::field(
         out,
         "Last synced",

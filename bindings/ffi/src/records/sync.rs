@@ -28,6 +28,9 @@ pub struct SyncStatus {
     /// Pulled records this build cannot show (a newer app's value, or one refused as out of
     /// range): kept until an app update or a corrected copy arrives. Show these to the user.
     pub unreadable_records: u64,
+    /// Pulled records of kinds this app version does not know (a newer server's): set aside,
+    /// never shown; an app update pulls them again. Show "update the app" when not zero.
+    pub skipped_records: u64,
     pub cursor: u64,
     pub last_attempt_at: Option<SystemTime>,
     pub last_success_at: Option<SystemTime>,
@@ -43,6 +46,7 @@ impl From<CoreStatus> for SyncStatus {
             open_conflicts: s.open_conflicts,
             waiting_records: s.held_records.saturating_sub(s.unreadable_records),
             unreadable_records: s.unreadable_records,
+            skipped_records: s.skipped_records,
             cursor: s.cursor,
             last_attempt_at: opt_instant(s.last_attempt_at),
             last_success_at: opt_instant(s.last_success_at),
@@ -130,6 +134,9 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Records changed here by what was pulled.
     pub changed: u64,
+    /// Records pulled of kinds this app version does not know: set aside (see
+    /// `SyncStatus::skipped_records`).
+    pub skipped_unknown: u64,
     /// Records (and contacts' personal details) dropped from this device by the retention
     /// schedule during the sync; nothing of it is sent.
     pub retention_dropped: u64,
@@ -154,6 +161,7 @@ impl From<CoreReport> for SyncReport {
             restamped: r.restamped,
             pulled: r.pulled,
             changed: r.changed,
+            skipped_unknown: r.skipped_unknown,
             retention_dropped: r.retention_dropped,
             audit_entries_sent: r.audit_entries_sent,
             pending: r.pending,

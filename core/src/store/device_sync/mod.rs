@@ -13,6 +13,7 @@ pub(crate) mod materialize;
 mod received_log;
 pub(crate) mod record_json;
 mod restamp;
+pub(crate) mod skipped;
 mod snapshot;
 pub(crate) mod sync_records;
 
@@ -132,6 +133,10 @@ pub struct SyncStatus {
     /// refuse. Shown apart: waiting resolves itself, unreadable needs an update or a fix.
     #[serde(default)]
     pub unreadable_records: u64,
+    /// Pulled records of kinds this build does not know, set aside (never their values): an
+    /// app update that knows them pulls them again (`Store::resume_skipped_kinds`).
+    #[serde(default)]
+    pub skipped_records: u64,
     pub cursor: u64,
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -315,6 +320,17 @@ impl Store {
     /// resumes from the last page applied, and a page applied twice changes nothing.
     /// Returns what changed: how many records, and those held back (see `incoming`).
     pub fn apply_pull_page(&self, page: &PullResponse) -> Result<PageApplied> {
+        self.apply_pulled(page, &[])
+    }
+
+    /// [`Store::apply_pull_page`] for a page some of whose records were of kinds this build does
+    /// not know: those are noted (`skipped`) in the same transaction as the cursor moves past
+    /// them.
+    pub fn apply_pulled(
+        &self,
+        page: &PullResponse,
+        skipped: &[crate::sync::unknown_kinds::SkippedChange],
+    ) -> Result<PageApplied> {
         let now = self.now();
         let mut applying = applying::ApplyingPulled::start(lock(&self.writer), &self.touched)?;
         let result = (|| -> Result<PageApplied> {
@@ -332,6 +348,7 @@ impl Store {
                 sync_records::note_seen(&tx, seen)?;
             }
             let applied = incoming::apply_page(&tx, &page.changes, now)?;
+            skipped::note(&tx, skipped)?;
             epoch::note_pulled(&tx, page)?;
             tx.execute(
                 "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
@@ -392,6 +409,7 @@ impl Store {
                 open_conflicts: count("SELECT count(*) FROM conflicts WHERE resolved = 0")?,
                 held_records,
                 unreadable_records,
+                skipped_records: skipped::count(conn)?,
                 cursor,
                 last_attempt_at: last_attempt_at.map(|s| s.0),
                 last_success_at: last_success_at.map(|s| s.0),

@@ -34,6 +34,8 @@ mod retention_tests;
 mod test_server;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unknown_kinds_tests;
 
 pub use error::SyncError;
 pub use progress::{CancelFlag, NoProgress, ProgressListener, SyncPhase, SyncProgress};
@@ -43,10 +45,8 @@ use crate::model::Actor;
 use crate::store::device_sync::epoch::EpochSeen;
 use crate::store::device_sync::ServerTrust;
 use crate::store::Store;
-use crate::sync::compact_wire::EitherPullResponse;
-use crate::sync::protocol::{
-    EnrolRequest, EnrolResponse, PullResponse, StatusResponse, MAX_PULL_LIMIT,
-};
+use crate::sync::compact_wire::{EitherPullResponse, ReadPage};
+use crate::sync::protocol::{EnrolRequest, EnrolResponse, StatusResponse, MAX_PULL_LIMIT};
 use crate::validation::{Rule, ValidationError};
 use crate::Error;
 use std::time::{Duration, Instant};
@@ -127,6 +127,11 @@ pub struct SyncReport {
     /// Records received that this build cannot write (a newer app's value, one the stored
     /// value rules refuse): held, and counted in `Store::sync_status` until fixed.
     pub unreadable: u64,
+    /// Records received of kinds this build does not know: set aside (never their values),
+    /// counted in `Store::sync_status`, pulled again by an app update that knows them.
+    pub skipped_unknown: u64,
+    /// Records set aside by an older build that this one knows: pulled again in this sync.
+    pub resumed: u64,
     /// Times this sync found the server restored from a backup (a new epoch) and re-synced.
     pub epoch_changes: u32,
     /// This device's own changes queued again because the restored server lacked them.
@@ -392,6 +397,8 @@ impl SyncClient {
     /// Pulls pages from the stored cursor until the server has no more. A page from a new
     /// server epoch (the server was restored) starts the pull again from 0, once per sync.
     fn pull(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
+        // Records an older build set aside, of kinds this one knows, are pulled again now.
+        run.report.resumed += store.resume_skipped_kinds()?;
         match self.pull_pages(store, token, run)? {
             PullEnd::Through => Ok(()),
             PullEnd::EpochChanged => match self.pull_pages(store, token, run)? {
@@ -427,15 +434,15 @@ impl SyncClient {
         )?;
         loop {
             // Checked before a page is applied: a page of another epoch counts another history.
-            if store.note_server_epoch(page.epoch)? == EpochSeen::Changed {
+            if store.note_server_epoch(page.page.epoch)? == EpochSeen::Changed {
                 run.report.epoch_changes += 1;
                 return Ok(PullEnd::EpochChanged);
             }
             // The next page is requested while this one is applied: the server prepares and
             // sends it, and this device parses it, while the store writes (they are different
             // cores, and different machines in the field).
-            let next_cursor = page.next_cursor;
-            let (applied, next) = if page.has_more {
+            let next_cursor = page.page.next_cursor;
+            let (applied, next) = if page.page.has_more {
                 if next_cursor <= store.pull_cursor()? {
                     return Err(SyncError::Protocol(
                         "the pull cursor did not advance although more changes were announced"
@@ -456,7 +463,7 @@ impl SyncClient {
                         );
                         (next, traffic)
                     });
-                    let applied = store.apply_pull_page(&page);
+                    let applied = store.apply_pulled(&page.page, &page.skipped);
                     (applied, fetcher.join())
                 });
                 let (next, traffic) = fetched.map_err(|_| {
@@ -466,10 +473,11 @@ impl SyncClient {
                 run.traffic.received += traffic.received;
                 (applied, Some(next))
             } else {
-                (store.apply_pull_page(&page), None)
+                (store.apply_pulled(&page.page, &page.skipped), None)
             };
             let applied = applied?;
-            let received = page.changes.len() as u64;
+            run.report.skipped_unknown += page.skipped.len() as u64;
+            let received = (page.page.changes.len() + page.skipped.len()) as u64;
             done += received;
             run.report.pulled += received;
             run.report.changed += applied.changed as u64;
@@ -494,7 +502,7 @@ impl SyncClient {
         token: &str,
         cancel: &CancelFlag,
         traffic: &mut Traffic,
-    ) -> Result<PullResponse, SyncError> {
+    ) -> Result<ReadPage, SyncError> {
         let page: EitherPullResponse = self.transport.get(
             self.base.pull(cursor, limit, with_echoes),
             Some(token),
@@ -502,7 +510,8 @@ impl SyncClient {
             traffic,
             "pull page",
         )?;
-        PullResponse::try_from(page).map_err(|e| SyncError::Protocol(e.to_string()))
+        page.into_page()
+            .map_err(|e| SyncError::Protocol(e.to_string()))
     }
 }
 

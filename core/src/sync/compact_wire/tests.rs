@@ -109,3 +109,26 @@ proptest! {
         prop_assert_eq!(Change::try_from(read).expect("valid"), original);
     }
 }
+
+#[test]
+fn a_change_of_a_kind_this_build_does_not_know_is_set_aside_not_refused() {
+    let text = r#"{"changes": [
+        {"seq": 4, "kind": "hotspot_visit", "record_id": "hv-1", "values": {}, "erased": true},
+        {"seq": 5, "kind": "note", "record_id": "n-1", "erased": true}
+      ], "next_cursor": 5, "has_more": true, "server_time": "2026-12-04T10:00:00Z"}"#;
+    let read: EitherPullResponse = serde_json::from_str(text).expect("parse");
+    let page = read.clone().into_page().expect("read");
+    assert_eq!(
+        page.skipped,
+        vec![crate::sync::unknown_kinds::SkippedChange {
+            seq: 4,
+            kind: "hotspot_visit".into(),
+            record_id: "hv-1".into(),
+        }]
+    );
+    assert_eq!(page.page.changes.len(), 1);
+    assert_eq!(page.page.changes[0].kind, RecordKind::Note);
+    assert_eq!((page.page.next_cursor, page.page.has_more), (5, true));
+    // The strict conversion, for callers that expect only known kinds, refuses the page.
+    assert!(PullResponse::try_from(read).is_err());
+}
