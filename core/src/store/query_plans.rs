@@ -498,8 +498,8 @@ fn applying_the_retention_schedule_reads_index_ranges_not_tables() {
 }
 
 #[test]
-fn one_records_audit_history_reads_its_entries_by_index() {
-    // The log grows with every write; a record's history must not read all of it.
+fn one_records_audit_history_and_the_logs_length_read_no_more_than_they_need() {
+    // The log grows with every write; a record's history or its length must not read all of it.
     let dir = tempfile::tempdir().expect("dir");
     let seen: Seen = Arc::default();
     let device = traced_store(dir.path(), "device.db", &seen);
@@ -509,8 +509,7 @@ fn one_records_audit_history_reads_its_entries_by_index() {
             .any(|line| line.contains("audit_entries_record")),
         "{plan:?}"
     );
-    assert_eq!(
-        table_scans(&device, super::audit::HISTORY_OF_RECORD),
-        Vec::<String>::new()
-    );
+    for sql in [super::audit::HISTORY_OF_RECORD, super::audit::LOG_LENGTH] {
+        assert_eq!(table_scans(&device, sql), Vec::<String>::new(), "{sql}");
+    }
 }
