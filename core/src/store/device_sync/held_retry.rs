@@ -10,9 +10,8 @@
 use super::applying::ApplyingPulled;
 use super::incoming::write_record;
 use super::materialize::Materialized;
-use super::record_json::Fields;
 use super::sync_records;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::{lock, Store};
 use crate::sync::protocol::RecordKind;
 
@@ -35,10 +34,7 @@ impl Store {
             };
             let mut written = 0;
             for (kind, id, text) in held {
-                let fields: Fields = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
-                    kind: "held record",
-                    reason: e.to_string(),
-                })?;
+                let fields = sync_records::held_values(&text)?;
                 if write_record(&tx, kind, &id, &fields, now)? == Materialized::Written {
                     sync_records::release(&tx, kind, &id)?;
                     written += 1;

@@ -294,10 +294,7 @@ fn load(conn: &Connection, changes: &[Change]) -> Result<PageState> {
     while let Some(row) = rows.next()? {
         let key: RecordKey = (row.get(0)?, row.get(1)?);
         let text: String = row.get(2)?;
-        let fields: Fields = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
-            kind: "held record",
-            reason: e.to_string(),
-        })?;
+        let fields = sync_records::held_values(&text)?;
         held.insert(key, fields);
     }
     Ok(PageState { records, held })

@@ -90,13 +90,15 @@ pub(crate) fn held_fields(conn: &Connection, kind: RecordKind, id: &str) -> Resu
         .prepare_cached("SELECT fields FROM sync_held WHERE kind = ?1 AND record_id = ?2")?
         .query_row(params![kind, id], |r| r.get(0))
         .optional()?;
-    text.map(|text| {
-        serde_json::from_str(&text).map_err(|e| Error::Corrupt {
-            kind: "held record",
-            reason: e.to_string(),
-        })
+    text.as_deref().map(held_values).transpose()
+}
+
+/// A held record's values from their stored text (`sync_held.fields`).
+pub(crate) fn held_values(text: &str) -> Result<Fields> {
+    serde_json::from_str(text).map_err(|e| Error::Corrupt {
+        kind: "held record",
+        reason: e.to_string(),
     })
-    .transpose()
 }
 
 /// Holds a record back from its table with all its merged values (counted in sync status).

@@ -7,11 +7,11 @@
 //! small — only records some build could not write — so it is read whole.
 
 use super::candidates::Candidate;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::retention::RetentionStatus;
 use crate::retention::{anchor_from_values, status, Anchor, RetainedKind, RetentionSchedule};
 use crate::short_ref::short_ref_of;
-use crate::store::device_sync::record_json::Fields;
+use crate::store::device_sync::sync_records;
 use crate::store::sql_time::SqlTime;
 use crate::sync::protocol::RecordKind;
 use chrono::{DateTime, Utc};
@@ -30,13 +30,14 @@ pub(crate) fn expired(
     let mut out = Vec::new();
     for (kind, record_id, text) in held {
         // A kind this build does not know is not one the schedule governs.
-        let Some(kind) = kind.parse::<RecordKind>().ok().and_then(governed) else {
+        let Some(kind) = kind
+            .parse::<RecordKind>()
+            .ok()
+            .and_then(RetainedKind::of_record_kind)
+        else {
             continue;
         };
-        let fields: Fields = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
-            kind: "held record",
-            reason: e.to_string(),
-        })?;
+        let fields = sync_records::held_values(&text)?;
         let anchor = match anchor_from_values(kind, |field| fields.get(field)) {
             Some(anchor) => anchor,
             None => contact_anchor(conn, &record_id)?,
@@ -60,14 +61,6 @@ pub(crate) fn expired(
     Ok(out)
 }
 
-/// The retained kind of a synced kind, if the schedule governs it.
-fn governed(kind: RecordKind) -> Option<RetainedKind> {
-    RetainedKind::ALL
-        .iter()
-        .copied()
-        .find(|retained| retained.record_kind() == kind)
-}
-
 /// A personal record's anchor: its contact's time of contact, from the contact's row or, when
 /// the contact is held too, its held values.
 fn contact_anchor(conn: &Connection, contact_id: &str) -> Result<Anchor> {
@@ -78,11 +71,7 @@ fn contact_anchor(conn: &Connection, contact_id: &str) -> Result<Anchor> {
     if let Some(at) = written {
         return Ok(Anchor::From(at.0));
     }
-    let held = crate::store::device_sync::sync_records::held_fields(
-        conn,
-        RecordKind::Contact,
-        contact_id,
-    )?;
+    let held = sync_records::held_fields(conn, RecordKind::Contact, contact_id)?;
     Ok(held
         .and_then(|fields| anchor_from_values(RetainedKind::Contact, |f| fields.get(f)))
         .unwrap_or(Anchor::NotYet))
