@@ -132,7 +132,7 @@ impl Store {
                 updated_at: now,
                 correction_reason: None,
             };
-            write_contact(tx, &contact)?;
+            let row = write_contact(tx, &contact)?;
             if personal.is_some() || new.ethnicity.is_some() {
                 let data = ContactPersonalData {
                     details: personal.clone(),
@@ -155,7 +155,7 @@ impl Store {
                 }
                 None => None,
             };
-            link_nearby(tx, id, &neighbours)?;
+            insert_links(tx, row, &neighbours)?;
             let nearby: Vec<NearbyContact> = neighbours.into_iter().map(|n| n.found).collect();
             let detail = if personal.is_some() {
                 "with personal details"
@@ -288,8 +288,9 @@ impl Store {
 }
 
 /// Writes a contact whole (not its personal data) and its search row: the one writer of the
-/// `contacts` row, for a contact recorded here and one pulled alike.
-pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
+/// `contacts` row, for a contact recorded here and one pulled alike. Returns the contact's row
+/// number (what its spatial-index box and repeat-location links name it by).
+pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
            people_count, issues, issues_text, promised, follow_up_id, consent_to_recontact,
@@ -336,8 +337,9 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
         t(c.updated_at),
         c.correction_reason,
     ])?;
-    place_contact(conn, &c.id.to_string())?;
-    index_contact(conn, c)
+    let row = place_contact(conn, &c.id.to_string())?;
+    index_contact(conn, c)?;
+    Ok(row)
 }
 
 /// Puts a contact's box on the spatial index (`contacts_where`) as its row now says: its place
@@ -347,7 +349,7 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<()> {
 /// Written here rather than by trigger (store version 19): a statement that fires a trigger
 /// runs in a statement savepoint, which copies every page it touches to a journal and makes the
 /// search index write out its pending terms — once per contact, in a pulled page.
-fn place_contact(conn: &Connection, id: &str) -> Result<()> {
+fn place_contact(conn: &Connection, id: &str) -> Result<i64> {
     let (rowid, place, day): (i64, Option<(f64, f64)>, Option<f64>) = conn
         .prepare_cached(
             "SELECT rowid, lat, lon, julianday(occurred_at) - 2440587.5 FROM contacts WHERE id = ?1",
@@ -366,7 +368,7 @@ fn place_contact(conn: &Connection, id: &str) -> Result<()> {
         )?
         .execute(params![rowid, lat, lon, day])?;
     }
-    Ok(())
+    Ok(rowid)
 }
 
 /// Takes a contact off the spatial index and out of every repeat-location link, its own and
@@ -484,15 +486,7 @@ struct Neighbour {
     found: NearbyContact,
 }
 
-/// Links a just-written contact to the earlier contacts found near it.
-fn link_nearby(conn: &Connection, id: ContactId, neighbours: &[Neighbour]) -> Result<()> {
-    if neighbours.is_empty() {
-        return Ok(());
-    }
-    let row = contact_row(conn, &id.to_string())?.ok_or_else(|| Error::not_found(KIND, id))?;
-    insert_links(conn, row, neighbours)
-}
-
+/// Links the contact at `row` to the earlier contacts found near it.
 fn insert_links(conn: &Connection, row: i64, neighbours: &[Neighbour]) -> Result<()> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO contact_nearby (contact_row, earlier_row, distance_m) VALUES (?1, ?2, ?3)",

@@ -116,7 +116,9 @@ pub(crate) fn materialize(
                 .entry("has_personal_details")
                 .or_insert(Value::Bool(false));
             object.entry("has_ethnicity").or_insert(Value::Bool(false));
-            parse_and_write(kind, &object, |c| contacts::write_contact(conn, c))
+            parse_and_write(kind, &object, |c| {
+                contacts::write_contact(conn, c).map(|_row| ())
+            })
         }
         RecordKind::ContactPersonal => {
             parse_and_write(kind, object, |p| contacts::write_personal(conn, id, p))
