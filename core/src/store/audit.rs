@@ -126,18 +126,20 @@ impl Store {
         // Two statements, not `?1 IS NULL OR record_id = ?1`: with the OR the planner cannot
         // use the index by record, and one record's history would read the whole log.
         self.read(|conn| {
-            let mut stmt = match record_id {
-                Some(_) => conn.prepare_cached(HISTORY_OF_RECORD)?,
-                None => conn.prepare_cached(
-                    "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
-                            justification, detail FROM audit_log ORDER BY seq",
-                )?,
+            let entries = match record_id {
+                Some(id) => conn
+                    .prepare_cached(HISTORY_OF_RECORD)?
+                    .query_map([id], audit_entry_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>(),
+                None => conn
+                    .prepare_cached(
+                        "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
+                                justification, detail FROM audit_log ORDER BY seq",
+                    )?
+                    .query_map([], audit_entry_from_row)?
+                    .collect(),
             };
-            let rows = match record_id {
-                Some(id) => stmt.query_map([id], audit_entry_from_row)?,
-                None => stmt.query_map([], audit_entry_from_row)?,
-            };
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(entries?)
         })
     }
 
