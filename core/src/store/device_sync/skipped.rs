@@ -33,16 +33,15 @@ impl Store {
     /// re-reads what follows, which changes nothing already here: applying a page twice is a
     /// no-op). Returns how many set-aside records will be pulled again.
     pub fn resume_skipped_kinds(&self) -> Result<u64> {
+        // Called before every pull: read first, and take the writer only when a set-aside kind
+        // is one this build knows (almost never).
+        let known = self.read(known_skipped_kinds)?;
+        if known.is_empty() {
+            return Ok(0);
+        }
         self.write(|tx| {
-            let kinds: Vec<String> = tx
-                .prepare_cached("SELECT DISTINCT kind FROM sync_skipped")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
             let mut resumed = 0;
-            for kind in kinds {
-                if kind.parse::<RecordKind>().is_err() {
-                    continue;
-                }
+            for kind in known_skipped_kinds(tx)? {
                 let (first, records): (i64, u64) = tx.query_row(
                     "SELECT min(seq), count(*) FROM sync_skipped WHERE kind = ?1",
                     [&kind],
@@ -58,4 +57,16 @@ impl Store {
             Ok(resumed)
         })
     }
+}
+
+/// The kinds of set-aside records that this build knows.
+fn known_skipped_kinds(conn: &Connection) -> Result<Vec<String>> {
+    let kinds: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT kind FROM sync_skipped")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(kinds
+        .into_iter()
+        .filter(|kind| kind.parse::<RecordKind>().is_ok())
+        .collect())
 }
