@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0021_nearby_by_row.sql"),
     include_str!("../../migrations/0022_audit_entries_compact.sql"),
     include_str!("../../migrations/0023_sync_skipped.sql"),
+    include_str!("../../migrations/0024_outbox_by_place.sql"),
 ];
 
 /// The schema version this build writes.

@@ -8,11 +8,12 @@
 //! SQLite for each statement's plan. A `SCAN` of a table (not of a virtual table's index, an
 //! R*Tree or full-text index, which is a search) fails the test and names the statement.
 
+use super::device_sync::PlacedAnswer;
 use super::Store;
 use crate::clock::ManualClock;
 use crate::ids::{DeviceId, TeamId, UserId};
 use crate::model::*;
-use crate::sync::protocol::{Change, FieldState, OpResult, OpStatus, PullResponse};
+use crate::sync::protocol::{Change, FieldState, OpStatus, PullResponse};
 use crate::StoreKey;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
@@ -321,19 +322,19 @@ fn no_statement_on_the_write_path_scans_a_table() {
     let (pcso, sergeant) = people(&device);
     record_a_shift(&device, &pcso, &sergeant);
     let page = as_pulled_page(&device);
-    // The server accepts everything: the outbox empties as after a real push.
-    let accepted: Vec<OpResult> = device
-        .pending_ops(10_000)
-        .expect("ops")
+    // The server accepts everything: the outbox empties as after a real push, whose answers
+    // are applied by the ops' places.
+    let queued = device.pending_ops_from(i64::MIN, 10_000).expect("ops");
+    let accepted: Vec<PlacedAnswer<'_>> = queued
         .iter()
-        .map(|op| OpResult {
-            op_id: op.op_id,
-            status: OpStatus::Accepted,
+        .map(|(place, _)| PlacedAnswer {
+            place: *place,
+            status: &OpStatus::Accepted,
         })
         .collect();
     device
-        .apply_push_results(&accepted, start())
-        .expect("push results");
+        .apply_push_answers(&accepted, start())
+        .expect("push answers");
     assert_eq!(device.pending_count().expect("pending"), 0);
 
     let other = traced_store(dir.path(), "other.db", &seen);

@@ -13,6 +13,7 @@ mod corrections_records;
 mod device_sync;
 mod erasure_and_audit;
 mod erasure_of_every_kind;
+mod outbox_by_place;
 mod patrols_and_notes;
 mod placeless_contacts;
 mod places_as_given;

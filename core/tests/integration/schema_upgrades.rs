@@ -20,7 +20,7 @@ pub(crate) fn frozen(version: u32) -> String {
 
 /// A store file with the frozen schema of `version` and that version number, open for the
 /// test to write its old rows; the folder lives as long as the test holds it.
-fn old_store(version: u32) -> (tempfile::TempDir, PathBuf, rusqlite::Connection) {
+pub(crate) fn old_store(version: u32) -> (tempfile::TempDir, PathBuf, rusqlite::Connection) {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join(format!("v{version}.db"));
     let conn = keyed(&path);

@@ -59,6 +59,8 @@ fn main() {
         }
     }
     let record_s = started.elapsed().as_secs_f64();
+    // Progress on stderr: the figures come at the end, and a profiler can be attached to a phase.
+    eprintln!("recorded {n} contacts in {record_s:.1} s; pushing");
 
     // The app's default batch sizes, not the tests' small ones.
     let sync = |d: &Device| -> (SyncReport, f64) {
@@ -70,6 +72,7 @@ fn main() {
         (report, started.elapsed().as_secs_f64())
     };
     let (push, push_s) = sync(&a);
+    eprintln!("pushed in {push_s:.1} s; pulling to a fresh device");
     let (pull, pull_s) = sync(&b);
     let expected_records = b.store.sync_status().expect("status");
     assert_eq!(expected_records.held_records, 0, "nothing held back");

@@ -10,6 +10,7 @@ pub mod epoch;
 mod held_retry;
 mod incoming;
 pub(crate) mod materialize;
+mod push_answers;
 mod received_log;
 pub(crate) mod record_json;
 mod restamp;
@@ -18,6 +19,7 @@ mod snapshot;
 pub(crate) mod sync_records;
 
 pub use incoming::{PageApplied, UnreadableRecord};
+pub use push_answers::PlacedAnswer;
 
 use super::sql_time::{t, SqlTime};
 use super::{lock, Store};
@@ -26,7 +28,7 @@ use crate::ids::{DeviceId, UserId};
 use crate::model::Actor;
 use crate::sync::merge;
 use crate::sync::protocol::{
-    EnrolResponse, Erasure, Op, OpResult, OpStatus, PullResponse, RecordKind, RejectCode,
+    EnrolResponse, Erasure, Op, OpResult, PullResponse, RecordKind, RejectCode,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -262,8 +264,26 @@ impl Store {
         self.read(|conn| Ok(conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?))
     }
 
-    /// Applies the server's per-op answers: accepted and duplicate ops leave the outbox,
+    /// Applies the server's answers to a push batch, each with its op's place in the outbox
+    /// (as [`Store::pending_ops_from`] gave it): accepted and duplicate ops leave the outbox,
     /// rejected ones move to the rejection list, clock-ahead ones stay to be re-stamped.
+    pub fn apply_push_answers(
+        &self,
+        answers: &[PlacedAnswer<'_>],
+        server_time: DateTime<Utc>,
+    ) -> Result<PushTally> {
+        let now = self.now();
+        self.write_as(None, |tx| {
+            let placed = answers.iter().map(|a| (Some(a.place), a.status));
+            let tally = push_answers::apply(tx, placed, now)?;
+            set_offset(tx, server_time, now)?;
+            reclaim_free_pages(tx)?;
+            Ok(tally)
+        })
+    }
+
+    /// [`Store::apply_push_answers`] for answers that name their ops by id only: each op's
+    /// place is read from the head of the outbox first.
     pub fn apply_push_results(
         &self,
         results: &[OpResult],
@@ -271,34 +291,7 @@ impl Store {
     ) -> Result<PushTally> {
         let now = self.now();
         self.write_as(None, |tx| {
-            let mut tally = PushTally::default();
-            for result in results {
-                let op_id = result.op_id.to_string();
-                match &result.status {
-                    OpStatus::Accepted | OpStatus::Duplicate => {
-                        if matches!(result.status, OpStatus::Accepted) {
-                            tally.accepted += 1;
-                        } else {
-                            tally.duplicate += 1;
-                        }
-                        // The server holds this stamp now: re-stamping never goes below it.
-                        sync_records::note_seen_queued(tx, &op_id)?;
-                    }
-                    OpStatus::Rejected { code: RejectCode::ClockAhead, .. } => {
-                        tally.clock_ahead += 1;
-                        continue;
-                    }
-                    OpStatus::Rejected { code, message } => {
-                        tally.rejected += 1;
-                        tx.execute(
-                            "INSERT OR REPLACE INTO sync_rejections (op_id, kind, record_id, code, message, rejected_at)
-                             SELECT op_id, kind, record_id, ?2, ?3, ?4 FROM outbox WHERE op_id = ?1",
-                            params![op_id, code, message, t(now)],
-                        )?;
-                    }
-                }
-                tx.execute("DELETE FROM outbox WHERE op_id = ?1", [&op_id])?;
-            }
+            let tally = push_answers::apply_by_op_id(tx, results, now)?;
             set_offset(tx, server_time, now)?;
             reclaim_free_pages(tx)?;
             Ok(tally)

@@ -163,19 +163,6 @@ pub(crate) fn note_seen(conn: &Connection, stamp: Hlc) -> Result<()> {
     Ok(())
 }
 
-/// Remembers the stamp of queued op `op_id` as seen by the server (it accepted the op).
-pub(crate) fn note_seen_queued(conn: &Connection, op_id: &str) -> Result<()> {
-    let stamp: Option<Hlc> = conn
-        .prepare_cached("SELECT json_extract(op, '$.hlc') FROM outbox WHERE op_id = ?1")?
-        .query_row([op_id], |r| r.get(0))
-        .optional()?
-        .flatten();
-    match stamp {
-        Some(stamp) => note_seen(conn, stamp),
-        None => Ok(()),
-    }
-}
-
 /// The newest stamp the server has vouched for.
 pub(crate) fn seen(conn: &Connection) -> Result<Option<Hlc>> {
     Ok(conn
