@@ -272,13 +272,9 @@ impl Store {
         answers: &[PlacedAnswer<'_>],
         server_time: DateTime<Utc>,
     ) -> Result<PushTally> {
-        let now = self.now();
-        self.write_as(None, |tx| {
+        self.answer_push(server_time, |tx, now| {
             let placed = answers.iter().map(|a| (Some(a.place), a.status));
-            let tally = push_answers::apply(tx, placed, now)?;
-            set_offset(tx, server_time, now)?;
-            reclaim_free_pages(tx)?;
-            Ok(tally)
+            push_answers::apply(tx, placed, now)
         })
     }
 
@@ -289,9 +285,21 @@ impl Store {
         results: &[OpResult],
         server_time: DateTime<Utc>,
     ) -> Result<PushTally> {
+        self.answer_push(server_time, |tx, now| {
+            push_answers::apply_by_op_id(tx, results, now)
+        })
+    }
+
+    /// One transaction for a push's answers: `apply` clears the outbox, then the clock offset
+    /// the answer tells is kept and the pages the ops left free are handed back.
+    fn answer_push(
+        &self,
+        server_time: DateTime<Utc>,
+        apply: impl FnOnce(&Connection, DateTime<Utc>) -> Result<PushTally>,
+    ) -> Result<PushTally> {
         let now = self.now();
         self.write_as(None, |tx| {
-            let tally = push_answers::apply_by_op_id(tx, results, now)?;
+            let tally = apply(tx, now)?;
             set_offset(tx, server_time, now)?;
             reclaim_free_pages(tx)?;
             Ok(tally)

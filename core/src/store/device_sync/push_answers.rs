@@ -43,10 +43,9 @@ pub(super) fn apply<'a>(
     for (place, status) in answers {
         match status {
             OpStatus::Accepted | OpStatus::Duplicate => {
-                if matches!(status, OpStatus::Accepted) {
-                    tally.accepted += 1;
-                } else {
-                    tally.duplicate += 1;
+                match status {
+                    OpStatus::Accepted => tally.accepted += 1,
+                    _ => tally.duplicate += 1,
                 }
                 held_by_server.extend(place);
                 cleared.extend(place);
@@ -90,7 +89,8 @@ pub(super) fn apply<'a>(
 
 /// Answers given by op id (an older caller's form): each op's place is found from the head
 /// of the outbox in place order, which is the order ops are sent and answered, so the read
-/// stops after the answered ops, not at the end of the outbox.
+/// stops after the answered ops — unless one of them is no longer queued, when it reads on to
+/// the end of the outbox. The push client never comes here: it answers by place.
 pub(super) fn apply_by_op_id(
     tx: &Connection,
     results: &[OpResult],
