@@ -217,14 +217,19 @@ pub(super) fn load(
 /// server's time in a push.) Only the transaction's writer moves the feed, so the positions
 /// are as if each had been taken from the row.
 struct FeedSeqs {
-    read: u64,
+    /// `last_seq` as the transaction found it.
+    at_start: u64,
+    /// The last position handed out.
     last: u64,
 }
 
 impl FeedSeqs {
     fn read(conn: &Connection) -> StorageResult<Self> {
         let last = head(conn)?;
-        Ok(Self { read: last, last })
+        Ok(Self {
+            at_start: last,
+            last,
+        })
     }
 
     fn next(&mut self) -> u64 {
@@ -233,7 +238,7 @@ impl FeedSeqs {
     }
 
     fn save(self, conn: &Connection) -> StorageResult<()> {
-        if self.last != self.read {
+        if self.last != self.at_start {
             let last = i64::try_from(self.last)
                 .map_err(|_| StorageError::Corrupt("feed position beyond 2^63".into()))?;
             conn.prepare_cached("UPDATE feed SET last_seq = ?1 WHERE id = 1")?
