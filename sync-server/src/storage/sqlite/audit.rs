@@ -7,12 +7,21 @@
 use crate::storage::audit_chain::{chain, hash32};
 use crate::storage::device_audits::{take_after, DeviceAudit};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
-use beatbook_core::ids::DeviceId;
+use beatbook_core::ids::{DeviceId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
 
-const COLUMNS: &str = "seq, at_ms, user_id, role, device_id, operation, record_kind, record_id,
-    justification, recipient, detail, prev_hash, hash";
+/// The log's columns as the chain hashes them, each entry's actor joined in (migration 0012;
+/// the `audit_chain` view is the same join, for `page`, people and tools reading the file).
+const COLUMNS: &str = "e.seq, e.at_ms, a.user_id, a.role, a.device_id, e.operation,
+    e.record_kind, e.record_id, e.justification, e.recipient, e.detail, e.prev_hash, e.hash";
+const ENTRIES: &str = "audit_entries e JOIN audit_actors a ON a.id = e.actor";
+
+/// An actor's row, by the expressions `audit_actors_who` indexes (an absent id is '').
+pub(super) const ACTOR_ROW: &str = "SELECT id FROM audit_actors
+    WHERE ifnull(user_id, '') = ifnull(?1, '') AND role = ?2
+      AND ifnull(device_id, '') = ifnull(?3, '')";
 
 /// Appends `entries` after the current head, inside the caller's (write) transaction.
 pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageResult<()> {
@@ -20,24 +29,23 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
         return Ok(());
     }
     let head = conn
-        .prepare_cached("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1")?
+        .prepare_cached("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
         .optional()?
         .map(|(seq, hash)| Ok::<_, StorageError>((to_seq(seq)?, hash32(&hash)?)))
         .transpose()?;
+    let mut actors = Actors::default();
     let mut insert = conn.prepare_cached(
-        "INSERT INTO audit_chain (seq, at_ms, user_id, role, device_id, operation, record_kind,
-           record_id, justification, recipient, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, record_id,
+           justification, recipient, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for row in chain(head, entries) {
         let e = &row.entry;
         insert.execute(params![
             i64::try_from(row.seq).map_err(|_| StorageError::Corrupt("audit seq".into()))?,
             e.at_ms,
-            e.user_id.map(|u| u.to_string()),
-            e.role,
-            e.device_id.map(|d| d.to_string()),
+            actors.id(conn, e)?,
             e.action.as_str(),
             e.subject,
             e.record_id,
@@ -49,6 +57,41 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
         ])?;
     }
     Ok(())
+}
+
+/// The log's actors (user, role, device; migration 0012) met in one append, by their row in
+/// `audit_actors`: a batch's entries are nearly all one device's, so each is looked up once.
+#[derive(Default)]
+struct Actors {
+    known: HashMap<(Option<UserId>, String, Option<DeviceId>), i64>,
+}
+
+impl Actors {
+    /// The actor's row, made on its first entry.
+    fn id(&mut self, conn: &Connection, e: &ServerAudit) -> StorageResult<i64> {
+        let key = (e.user_id, e.role.clone(), e.device_id);
+        if let Some(&id) = self.known.get(&key) {
+            return Ok(id);
+        }
+        let user = e.user_id.map(|u| u.to_string());
+        let device = e.device_id.map(|d| d.to_string());
+        let found = conn
+            .prepare_cached(ACTOR_ROW)?
+            .query_row(params![user, e.role, device], |r| r.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                conn.prepare_cached(
+                    "INSERT INTO audit_actors (user_id, role, device_id) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![user, e.role, device])?;
+                conn.last_insert_rowid()
+            }
+        };
+        self.known.insert(key, id);
+        Ok(id)
+    }
 }
 
 /// Appends `entries` in a transaction of their own.
@@ -88,6 +131,16 @@ pub(super) fn search(
     filter: &AuditFilter,
     limit: u32,
 ) -> StorageResult<Vec<ChainedAudit>> {
+    let (sql, values) = search_sql(filter, limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(values), raw_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(parse).collect()
+}
+
+/// The statement `search` runs for `filter`, and its values.
+pub(super) fn search_sql(filter: &AuditFilter, limit: u32) -> (String, Vec<Value>) {
     let mut clauses = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let mut add = |clause: &str, value: Value| {
@@ -95,19 +148,23 @@ pub(super) fn search(
         clauses.push(clause.replace('?', &format!("?{}", values.len())));
     };
     if let Some(user) = filter.user_id {
-        add("user_id = ?", Value::Text(user.to_string()));
+        // By the user's actors (one per device and role), through the entries' actor index.
+        add(
+            "e.actor IN (SELECT id FROM audit_actors WHERE user_id = ?)",
+            Value::Text(user.to_string()),
+        );
     }
     if let Some(record) = &filter.record_id {
-        add("record_id = ?", Value::Text(record.clone()));
+        add("e.record_id = ?", Value::Text(record.clone()));
     }
     if let Some(action) = filter.action {
-        add("operation = ?", Value::Text(action.as_str().to_owned()));
+        add("e.operation = ?", Value::Text(action.as_str().to_owned()));
     }
     if let Some(from) = filter.from_ms {
-        add("at_ms >= ?", Value::Integer(from));
+        add("e.at_ms >= ?", Value::Integer(from));
     }
     if let Some(to) = filter.to_ms {
-        add("at_ms < ?", Value::Integer(to));
+        add("e.at_ms < ?", Value::Integer(to));
     }
     values.push(Value::Integer(i64::from(limit)));
     let filter_sql = if clauses.is_empty() {
@@ -116,22 +173,24 @@ pub(super) fn search(
         format!("WHERE {}", clauses.join(" AND "))
     };
     let sql = format!(
-        "SELECT {COLUMNS} FROM audit_chain {filter_sql} ORDER BY seq DESC LIMIT ?{}",
+        "SELECT {COLUMNS} FROM {ENTRIES} {filter_sql} ORDER BY e.seq DESC LIMIT ?{}",
         values.len()
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(values), raw_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(parse).collect()
+    (sql, values)
 }
 
-/// Entries after `after`, in seq order.
+/// `page`'s statement.
+pub(super) const PAGE: &str = "SELECT seq, at_ms, user_id, role, device_id, operation,
+    record_kind, record_id, justification, recipient, detail, prev_hash, hash
+    FROM audit_chain WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+
+/// Entries after `after`, in seq order. Read through `audit_chain` — the view of entries and
+/// actors since version 12, the table itself from version 5 to 11 — so that `admin verify`
+/// walks the chain of a backup made by an older build too (the view's join is flattened: a
+/// range of `audit_entries` by seq, each actor by its key).
 pub(crate) fn page(conn: &Connection, after: u64, limit: u32) -> StorageResult<Vec<ChainedAudit>> {
     let after = i64::try_from(after).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM audit_chain WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-    ))?;
+    let mut stmt = conn.prepare_cached(PAGE)?;
     let rows = stmt
         .query_map(params![after, limit], raw_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -139,7 +198,7 @@ pub(crate) fn page(conn: &Connection, after: u64, limit: u32) -> StorageResult<V
 }
 
 /// The version-2 `audit_log`, copied into the chain in its order and then dropped (migration
-/// 0005's Rust step).
+/// 0005's Rust step), into the empty `audit_chain` table that migration made.
 pub(super) fn adopt_legacy(conn: &Connection) -> StorageResult<()> {
     let legacy = {
         let mut stmt = conn.prepare(
@@ -178,7 +237,31 @@ pub(super) fn adopt_legacy(conn: &Connection) -> StorageResult<()> {
             })
         })
         .collect::<StorageResult<Vec<_>>>()?;
-    append_in(conn, &entries)?;
+    // Migration 0005's table, with each entry's actor spelled out (0012 numbers them).
+    let mut insert = conn.prepare(
+        "INSERT INTO audit_chain (seq, at_ms, user_id, role, device_id, operation, record_kind,
+           record_id, justification, recipient, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for row in chain(None, &entries) {
+        let e = &row.entry;
+        insert.execute(params![
+            i64::try_from(row.seq).map_err(|_| corrupt("seq"))?,
+            e.at_ms,
+            e.user_id.map(|u| u.to_string()),
+            e.role,
+            e.device_id.map(|d| d.to_string()),
+            e.action.as_str(),
+            e.subject,
+            e.record_id,
+            e.justification,
+            e.recipient,
+            e.detail,
+            &row.prev_hash[..],
+            &row.hash[..],
+        ])?;
+    }
+    drop(insert);
     conn.execute_batch(
         "DROP TRIGGER audit_log_no_update;
          DROP TRIGGER audit_log_no_delete;

@@ -24,8 +24,11 @@ fn store_with_five() -> (tempfile::TempDir, Connection) {
     storage.append_audits(&entries).expect("append");
     drop(storage);
     let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
-    conn.execute_batch("DROP TRIGGER audit_chain_no_update; DROP TRIGGER audit_chain_no_delete;")
-        .expect("triggers dropped");
+    conn.execute_batch(
+        "DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete;
+         DROP TRIGGER audit_actors_no_update;",
+    )
+    .expect("triggers dropped");
     (dir, conn)
 }
 
@@ -47,7 +50,7 @@ fn an_untouched_log_verifies() {
 fn an_entry_edited_in_the_file_is_named() {
     let (dir, conn) = store_with_five();
     conn.execute(
-        "UPDATE audit_chain SET record_id = 'someone-else' WHERE seq = 3",
+        "UPDATE audit_entries SET record_id = 'someone-else' WHERE seq = 3",
         [],
     )
     .expect("edit");
@@ -55,9 +58,21 @@ fn an_entry_edited_in_the_file_is_named() {
 }
 
 #[test]
+fn an_actor_edited_in_the_file_is_named_at_its_first_entry() {
+    let (dir, conn) = store_with_five();
+    let actors: i64 = conn
+        .query_row("SELECT count(*) FROM audit_actors", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(actors, 1, "the five entries' one actor is kept once");
+    conn.execute("UPDATE audit_actors SET role = 'officer'", [])
+        .expect("edit");
+    assert_eq!(verify(&dir, None), Err(ChainBreak::Edited { seq: 1 }));
+}
+
+#[test]
 fn an_entry_deleted_from_the_file_is_named() {
     let (dir, conn) = store_with_five();
-    conn.execute("DELETE FROM audit_chain WHERE seq = 2", [])
+    conn.execute("DELETE FROM audit_entries WHERE seq = 2", [])
         .expect("delete");
     assert_eq!(
         verify(&dir, None),
@@ -72,9 +87,9 @@ fn an_entry_deleted_from_the_file_is_named() {
 fn two_entries_swapped_in_the_file_are_named() {
     let (dir, conn) = store_with_five();
     conn.execute_batch(
-        "UPDATE audit_chain SET seq = 100 WHERE seq = 2;
-         UPDATE audit_chain SET seq = 2 WHERE seq = 4;
-         UPDATE audit_chain SET seq = 4 WHERE seq = 100;",
+        "UPDATE audit_entries SET seq = 100 WHERE seq = 2;
+         UPDATE audit_entries SET seq = 2 WHERE seq = 4;
+         UPDATE audit_entries SET seq = 4 WHERE seq = 100;",
     )
     .expect("swap");
     assert_eq!(verify(&dir, None), Err(ChainBreak::Edited { seq: 2 }));
@@ -93,7 +108,7 @@ fn entries_cut_off_the_end_are_caught_by_the_head_kept_off_the_host() {
         format!("{seq} {}", hex(&hash))
     };
     assert_eq!(verify(&dir, Some(&head)), Ok(5));
-    conn.execute("DELETE FROM audit_chain WHERE seq = 5", [])
+    conn.execute("DELETE FROM audit_entries WHERE seq = 5", [])
         .expect("delete");
     assert_eq!(verify(&dir, None), Ok(4), "the chain alone cannot tell");
     assert!(matches!(
@@ -142,4 +157,175 @@ fn a_store_from_before_the_chain_keeps_its_entries_chained() {
         .map(|e| e.detail.unwrap_or_default())
         .collect();
     assert_eq!(details, ["April", "March"]);
+}
+
+#[test]
+fn a_version_11_log_keeps_its_entries_and_hashes_with_each_actor_once() {
+    use beatbook_core::ids::{DeviceId, UserId};
+    let dir = super::private_tempdir();
+    let path = dir.path().join(super::DB_FILE);
+    super::permissions::prepare_file(&path).expect("a private file");
+    let mut conn = super::open_test_file(&path);
+    for (name, sql) in &super::migrations::MIGRATIONS[..11] {
+        conn.execute_batch(sql).expect("old schema");
+        if let Some(step) = super::migrations::convert_step(name) {
+            step(&conn).expect("old step");
+        }
+    }
+    conn.pragma_update(None, "user_version", 11)
+        .expect("version");
+    // Two devices' entries and the server's own, interleaved, as version 11 stored them.
+    let user: UserId = "0190a000-0000-7000-8000-00000000a001"
+        .parse()
+        .expect("user");
+    let devices: [DeviceId; 2] = [
+        "0190a000-0000-7000-8000-0000000000d1"
+            .parse()
+            .expect("device"),
+        "0190a000-0000-7000-8000-0000000000d2"
+            .parse()
+            .expect("device"),
+    ];
+    let entries: Vec<ServerAudit> = (0..6)
+        .map(|i| match i % 3 {
+            2 => ServerAudit::new(i, AuditAction::Consultation, "report"),
+            d => ServerAudit {
+                user_id: Some(user),
+                role: "pcso".into(),
+                device_id: Some(devices[d as usize]),
+                record_id: Some(format!("c{i}")),
+                detail: Some(format!("device log entry {i}")),
+                ..ServerAudit::new(i, AuditAction::Collection, "contact")
+            },
+        })
+        .collect();
+    let chained = audit_chain::chain(None, &entries);
+    for row in &chained {
+        let e = &row.entry;
+        conn.execute(
+            "INSERT INTO audit_chain (seq, at_ms, user_id, role, device_id, operation,
+               record_kind, record_id, justification, recipient, detail, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9, ?10, ?11)",
+            rusqlite::params![
+                row.seq as i64,
+                e.at_ms,
+                e.user_id.map(|u| u.to_string()),
+                e.role,
+                e.device_id.map(|d| d.to_string()),
+                e.action.as_str(),
+                e.subject,
+                e.record_id,
+                e.detail,
+                &row.prev_hash[..],
+                &row.hash[..],
+            ],
+        )
+        .expect("an old entry");
+    }
+    let before = super::audit::page(&conn, 0, 10).expect("a version 11 chain");
+    assert_eq!(
+        before, chained,
+        "a backup made by version 11 is walked as it is"
+    );
+    super::migrations::migrate(&mut conn).expect("upgrade");
+    let actors: i64 = conn
+        .query_row("SELECT count(*) FROM audit_actors", [], |r| r.get(0))
+        .expect("actors");
+    assert_eq!(actors, 3, "two devices' actor and the server's, each once");
+    let refused = conn.execute("DELETE FROM audit_entries WHERE seq = 1", []);
+    assert!(refused.is_err(), "still append-only");
+    drop(conn);
+
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let stored = storage.audit_chain_page(0, 10).expect("chain");
+    assert_eq!(
+        stored, chained,
+        "every entry, its actor, seq and hashes as they were"
+    );
+    let verified = audit_chain::verify(&storage, None)
+        .expect("read")
+        .expect("intact");
+    assert_eq!(verified.head, chained.last().map(|r| (r.seq, r.hash)));
+    // The chain goes on from its old head, naming a known actor by its row.
+    storage
+        .append_audits(&[ServerAudit::new(7, AuditAction::Consultation, "report")])
+        .expect("append");
+    assert_eq!(
+        audit_chain::verify(&storage, None)
+            .expect("read")
+            .map(|v| v.entries),
+        Ok(7)
+    );
+    let by_user = storage
+        .audit_search(
+            &crate::storage::AuditFilter {
+                user_id: Some(user),
+                ..Default::default()
+            },
+            10,
+        )
+        .expect("search");
+    let seqs: Vec<u64> = by_user.iter().map(|r| r.seq).collect();
+    assert_eq!(
+        seqs,
+        [5, 4, 2, 1],
+        "the user's entries from both devices, newest first"
+    );
+}
+
+#[test]
+fn the_logs_filtered_reads_go_by_index() {
+    use crate::storage::AuditFilter;
+    let (dir, _conn) = store_with_five();
+    let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
+    let plan = |sql: &str, values: Vec<rusqlite::types::Value>| -> String {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan");
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(values), |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("query")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows");
+        rows.join("; ")
+    };
+    let user = AuditFilter {
+        user_id: Some(
+            "0190a000-0000-7000-8000-00000000a001"
+                .parse()
+                .expect("user"),
+        ),
+        ..Default::default()
+    };
+    let (sql, values) = super::audit::search_sql(&user, 10);
+    let by_user = plan(&sql, values);
+    assert!(
+        by_user.contains("USING INDEX audit_entries_actor"),
+        "{by_user}"
+    );
+    let record = AuditFilter {
+        record_id: Some("c1".into()),
+        ..Default::default()
+    };
+    let (sql, values) = super::audit::search_sql(&record, 10);
+    let by_record = plan(&sql, values);
+    assert!(
+        by_record.contains("USING INDEX audit_entries_record"),
+        "{by_record}"
+    );
+    let int = rusqlite::types::Value::Integer;
+    let page = plan(super::audit::PAGE, vec![int(0), int(10)]);
+    assert!(
+        page.contains("SEARCH e USING INTEGER PRIMARY KEY"),
+        "{page}"
+    );
+    let text = |t: &str| rusqlite::types::Value::Text(t.into());
+    let actor = plan(
+        super::audit::ACTOR_ROW,
+        vec![text(""), text("pcso"), text("")],
+    );
+    assert!(actor.contains("USING INDEX audit_actors_who"), "{actor}");
 }

@@ -54,6 +54,14 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0011_team_roster",
         include_str!("../../../migrations/0011_team_roster.sql"),
     ),
+    (
+        "0012_audit_actors",
+        include_str!("../../../migrations/0012_audit_actors.sql"),
+    ),
+    (
+        "0013_applied_ops_blobs",
+        include_str!("../../../migrations/0013_applied_ops_blobs.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -294,5 +302,53 @@ mod tests {
         for row in &page.rows {
             assert_eq!(row.state.fields, old);
         }
+    }
+
+    #[test]
+    fn a_version_12_stores_applied_ops_still_answer_a_resent_op_duplicate() {
+        use crate::storage::{Decision, WriteOutcome, WriteTarget};
+        use beatbook_core::sync::RecordKind;
+        let (dir, mut conn) = store_at_version(12);
+        let op_id = uuid::Uuid::now_v7();
+        conn.execute(
+            "INSERT INTO applied_ops (device_id, op_id, seq, received_at) VALUES (?1, ?2, 1, 1)",
+            rusqlite::params![old_node().to_string(), op_id.to_string()],
+        )
+        .expect("an old applied op");
+        migrate(&mut conn).expect("upgrade");
+        let stored: (String, i64, String, i64) = conn
+            .query_row(
+                "SELECT typeof(device_id), length(device_id), typeof(op_id), length(op_id)
+                 FROM applied_ops",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("the row");
+        assert_eq!(stored, ("blob".into(), 16, "blob".into(), 16));
+        drop(conn);
+
+        let storage = SqliteStorage::open(dir.path(), &super::super::test_key()).expect("storage");
+        let target = |op_id| WriteTarget {
+            op_id: Some(op_id),
+            device_id: Some(old_node()),
+            kind: RecordKind::Note,
+            record_id: "n1".into(),
+            now_ms: 2,
+            pulled_through: None,
+        };
+        let mut decided = 0;
+        let mut decide = |_: &crate::storage::CurrentRecord| {
+            decided += 1;
+            Decision::Unchanged
+        };
+        let resent = storage
+            .write_record(&target(op_id), &mut decide)
+            .expect("resent");
+        assert_eq!(resent, WriteOutcome::Duplicate);
+        let fresh = storage
+            .write_record(&target(uuid::Uuid::now_v7()), &mut decide)
+            .expect("a new op");
+        assert!(matches!(fresh, WriteOutcome::Applied { .. }), "{fresh:?}");
+        assert_eq!(decided, 1, "only the new op was decided");
     }
 }

@@ -55,12 +55,16 @@ fn write_one(
     decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
     audit: &mut Vec<crate::storage::ServerAudit>,
 ) -> StorageResult<(WriteOutcome, bool)> {
-    // Op ids are scoped to the device that made them (migration 0005).
-    let device = target.device_id.map(|d| d.to_string()).unwrap_or_default();
+    // Op ids are scoped to the device that made them (migration 0005), both kept as their
+    // 16 bytes (0013); a server-made change has no device: the empty blob.
+    let device: &[u8] = match &target.device_id {
+        Some(d) => d.0.as_bytes(),
+        None => &[],
+    };
     if let Some(op_id) = target.op_id {
         let seen = tx
             .prepare_cached("SELECT 1 FROM applied_ops WHERE device_id = ?1 AND op_id = ?2")?
-            .query_row([device.as_str(), op_id.to_string().as_str()], |_| Ok(()))
+            .query_row(params![device, op_id.as_bytes()], |_| Ok(()))
             .optional()?
             .is_some();
         if seen {
@@ -142,7 +146,7 @@ fn write_one(
             "INSERT INTO applied_ops (op_id, device_id, seq, received_at) VALUES (?1, ?2, ?3, ?4)",
         )?
         .execute(params![
-            op_id.to_string(),
+            op_id.as_bytes(),
             device,
             seq.map(|s| s as i64),
             target.now_ms
