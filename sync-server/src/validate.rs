@@ -92,13 +92,17 @@ fn parse_as<T: DeserializeOwned + StoredValueRules>(
         let named: Vec<&str> = path.split('.').filter(|part| *part != "?").collect();
         ignored.push(named.join("."));
     };
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
-        Value::Object(object.clone()),
-        &mut note_ignored,
-    ));
+    // Read from the object in place (no copy of it), and without tracking the path: that is
+    // only needed to name what failed, so a record that fails is read again with it.
+    let parsed: Result<T, _> =
+        T::deserialize(serde_ignored::Deserializer::new(object, &mut note_ignored));
     if let Some(extra) = ignored.first() {
         return Err(invalid(format!("field `{extra}` is not part of a {kind}")));
     }
+    let parsed = match parsed {
+        Ok(record) => Ok(record),
+        Err(_) => serde_path_to_error::deserialize::<_, T>(object),
+    };
     match parsed {
         Ok(record) => {
             // The value rules every stored copy keeps (lengths, ranges, what the devices'

@@ -43,6 +43,10 @@ pub fn json_body<T: DeserializeOwned>(
 
 /// Parses JSON bytes into `T`, describing a failure by position or field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // The path is tracked only to name what failed: a body that fails is read again with it.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

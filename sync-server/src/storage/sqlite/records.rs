@@ -115,10 +115,22 @@ fn write_one(
                 previous.as_ref(),
                 extra.is_empty() && !scrub,
             );
-            let seq = upsert(tx, seqs.next(), &record, target.now_ms, echo.as_deref())?;
+            let stored = Stored {
+                seq: seqs.next(),
+                now_ms: target.now_ms,
+                echo_device: echo.as_deref(),
+                had_members: current.exists,
+            };
+            let seq = upsert(tx, &stored, &record)?;
             super::retention::index(tx, &record)?;
             for row in &extra {
-                upsert(tx, seqs.next(), row, target.now_ms, None)?;
+                let stored = Stored {
+                    seq: seqs.next(),
+                    now_ms: target.now_ms,
+                    echo_device: None,
+                    had_members: true,
+                };
+                upsert(tx, &stored, row)?;
             }
             if scrub {
                 erase_conflicts_about(
@@ -252,15 +264,26 @@ impl FeedSeqs {
     }
 }
 
-/// Writes a record's whole state at feed position `seq`; returns it. `echo_device`: the device
-/// this change is not sent back to, if any.
-fn upsert(
-    conn: &Connection,
+/// How a record's write is stored beside its state.
+struct Stored<'a> {
+    /// Its feed position.
     seq: u64,
-    row: &RecordRow,
     now_ms: i64,
-    echo_device: Option<&str>,
-) -> StorageResult<u64> {
+    /// The device this change is not sent back to, if any.
+    echo_device: Option<&'a str>,
+    /// Whether the record may have member rows already (it was stored before): a new record's
+    /// are inserted without first deleting none.
+    had_members: bool,
+}
+
+/// Writes a record's whole state as `stored` says; returns its feed position.
+fn upsert(conn: &Connection, stored: &Stored<'_>, row: &RecordRow) -> StorageResult<u64> {
+    let Stored {
+        seq,
+        now_ms,
+        echo_device,
+        had_members,
+    } = *stored;
     let (values, clocks) = crate::storage::compact::split_packed(&row.state.fields)?;
     let (subject_kind, subject_id) = match &row.meta.subject {
         Some((kind, id)) => (Some(*kind), Some(id.as_str())),
@@ -291,8 +314,10 @@ fn upsert(
         echo_device,
         clocks,
     ])?;
-    conn.prepare_cached("DELETE FROM record_members WHERE kind = ?1 AND record_id = ?2")?
-        .execute(params![row.kind, row.record_id])?;
+    if had_members {
+        conn.prepare_cached("DELETE FROM record_members WHERE kind = ?1 AND record_id = ?2")?
+            .execute(params![row.kind, row.record_id])?;
+    }
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO record_members (kind, record_id, user_id) VALUES (?1, ?2, ?3)",
     )?;
