@@ -237,13 +237,24 @@ pub(super) fn adopt_legacy(conn: &Connection) -> StorageResult<()> {
             })
         })
         .collect::<StorageResult<Vec<_>>>()?;
-    // Migration 0005's table, with each entry's actor spelled out (0012 numbers them).
+    insert_spelled_out(conn, &chain(None, &entries))?;
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         DROP TRIGGER audit_log_no_delete;
+         DROP TABLE audit_log;",
+    )?;
+    Ok(())
+}
+
+/// Writes chained rows into migration 0005's `audit_chain` table, each entry's actor spelled
+/// out (version 12 numbers them): migration 0005's step, and the tests' stores of before 12.
+pub(super) fn insert_spelled_out(conn: &Connection, rows: &[ChainedAudit]) -> StorageResult<()> {
     let mut insert = conn.prepare(
         "INSERT INTO audit_chain (seq, at_ms, user_id, role, device_id, operation, record_kind,
            record_id, justification, recipient, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
-    for row in chain(None, &entries) {
+    for row in rows {
         let e = &row.entry;
         insert.execute(params![
             i64::try_from(row.seq).map_err(|_| corrupt("seq"))?,
@@ -261,12 +272,6 @@ pub(super) fn adopt_legacy(conn: &Connection) -> StorageResult<()> {
             &row.hash[..],
         ])?;
     }
-    drop(insert);
-    conn.execute_batch(
-        "DROP TRIGGER audit_log_no_update;
-         DROP TRIGGER audit_log_no_delete;
-         DROP TABLE audit_log;",
-    )?;
     Ok(())
 }
 

@@ -200,28 +200,7 @@ fn a_version_11_log_keeps_its_entries_and_hashes_with_each_actor_once() {
         })
         .collect();
     let chained = audit_chain::chain(None, &entries);
-    for row in &chained {
-        let e = &row.entry;
-        conn.execute(
-            "INSERT INTO audit_chain (seq, at_ms, user_id, role, device_id, operation,
-               record_kind, record_id, justification, recipient, detail, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9, ?10, ?11)",
-            rusqlite::params![
-                row.seq as i64,
-                e.at_ms,
-                e.user_id.map(|u| u.to_string()),
-                e.role,
-                e.device_id.map(|d| d.to_string()),
-                e.action.as_str(),
-                e.subject,
-                e.record_id,
-                e.detail,
-                &row.prev_hash[..],
-                &row.hash[..],
-            ],
-        )
-        .expect("an old entry");
-    }
+    super::audit::insert_spelled_out(&conn, &chained).expect("the old entries");
     let before = super::audit::page(&conn, 0, 10).expect("a version 11 chain");
     assert_eq!(
         before, chained,
