@@ -43,33 +43,51 @@ pub fn json_body<T: DeserializeOwned>(
 
 /// Parses JSON bytes into `T`, describing a failure by position or field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    // The path is tracked only to name what failed: a body that fails is read again with it.
+    read_json(bytes).map_err(|failure| match failure {
+        JsonFailure::At { path, error } => match error.classify() {
+            serde_json::error::Category::Data => ApiError::bad_request(format!(
+                "the body does not match the protocol: {}",
+                describe(&path, &error.to_string())
+            )),
+            _ => ApiError::bad_request(format!(
+                "the body is not valid JSON (line {}, column {})",
+                error.line(),
+                error.column()
+            )),
+        },
+        JsonFailure::Trailing(e) => ApiError::bad_request(format!(
+            "the body has trailing characters after its JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        )),
+    })
+}
+
+/// Why JSON text did not read as the type asked for.
+#[derive(Debug)]
+pub enum JsonFailure {
+    /// A syntax or data error at `path` (`serde_path_to_error`'s form, `.` for the top).
+    At {
+        path: String,
+        error: serde_json::Error,
+    },
+    /// A whole value, then more than whitespace.
+    Trailing(serde_json::Error),
+}
+
+/// `T` from JSON text. Where it failed is tracked only when the plain read fails: tracking
+/// costs on every step of every read and only a failure needs it, so a document that fails is
+/// read a second time.
+pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonFailure> {
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => ApiError::bad_request(format!(
-                "the body does not match the protocol: {}",
-                describe(&path, &inner.to_string())
-            )),
-            _ => ApiError::bad_request(format!(
-                "the body is not valid JSON (line {}, column {})",
-                inner.line(),
-                inner.column()
-            )),
-        }
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| JsonFailure::At {
+        path: e.path().to_string(),
+        error: e.into_inner(),
     })?;
-    de.end().map_err(|e| {
-        ApiError::bad_request(format!(
-            "the body has trailing characters after its JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    de.end().map_err(JsonFailure::Trailing)?;
     Ok(value)
 }
 
@@ -86,4 +104,48 @@ fn stalled(rejection: &BytesRejection) -> bool {
         cause = error.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Shape {
+        count: u32,
+    }
+
+    fn message(body: &str) -> String {
+        match parse::<Shape>(body.as_bytes()) {
+            Ok(shape) => panic!("{body} parsed as {shape:?}"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn a_body_reads_once_when_whole_and_a_failure_is_named_by_where_it_is() {
+        assert_eq!(
+            parse::<Shape>(br#"{"count": 3}"#).ok(),
+            Some(Shape { count: 3 })
+        );
+        let wrong_type = message(r#"{"count": "three"}"#);
+        assert!(
+            wrong_type.starts_with("the body does not match the protocol: field `count`"),
+            "{wrong_type}"
+        );
+        assert!(
+            !wrong_type.contains("three"),
+            "never the value: {wrong_type}"
+        );
+        let cut = message(r#"{"count": "#);
+        assert!(
+            cut.starts_with("the body is not valid JSON (line 1"),
+            "{cut}"
+        );
+        let trailing = message(r#"{"count": 3} and more"#);
+        assert!(
+            trailing.starts_with("the body has trailing characters"),
+            "{trailing}"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! after it commits.
 
 use super::auth::Authed;
-use super::body::json_body;
+use super::body::{json_body, read_json, JsonFailure};
 use super::errors::ApiError;
 use super::AppState;
 use crate::apply::{self, PushContext};
@@ -298,17 +298,15 @@ fn read_op(raw: Box<RawValue>, op_id: Uuid) -> Result<Op, OpStatus> {
             "this server does not know that record kind",
         ));
     }
-    // Tracking the path costs on every op and is only needed to name what failed: an op that
-    // fails is read again with it.
-    if let Ok(op) = serde_json::from_str(raw.get()) {
-        return Ok(op);
-    }
-    let mut de = serde_json::Deserializer::from_str(raw.get());
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
+    read_json(raw.get().as_bytes()).map_err(|failure| {
+        // An op is one JSON value (the envelope's parser cut it out), so nothing trails it.
+        let (path, error) = match failure {
+            JsonFailure::At { path, error } => (path, error),
+            JsonFailure::Trailing(error) => (String::new(), error),
+        };
         let message = format!(
             "the op is malformed: {}",
-            describe(&path, &e.into_inner().to_string())
+            describe(&path, &error.to_string())
         );
         rejected(RejectCode::InvalidRecord, message)
     })

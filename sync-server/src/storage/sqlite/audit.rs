@@ -10,7 +10,6 @@ use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, Stora
 use beatbook_core::ids::{DeviceId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashMap;
 
 /// The log's columns as the chain hashes them, each entry's actor joined in (migration 0012;
 /// the `audit_chain` view is the same join, for `page`, people and tools reading the file).
@@ -60,18 +59,22 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
 }
 
 /// The log's actors (user, role, device; migration 0012) met in one append, by their row in
-/// `audit_actors`: a batch's entries are nearly all one device's, so each is looked up once.
+/// `audit_actors`: a batch's entries are nearly all one device's, so each is looked up once,
+/// and the few known are searched in a list (nothing is copied for an actor already met).
 #[derive(Default)]
 struct Actors {
-    known: HashMap<(Option<UserId>, String, Option<DeviceId>), i64>,
+    /// (user, role, device) and its row.
+    known: Vec<(Option<UserId>, String, Option<DeviceId>, i64)>,
 }
 
 impl Actors {
     /// The actor's row, made on its first entry.
     fn id(&mut self, conn: &Connection, e: &ServerAudit) -> StorageResult<i64> {
-        let key = (e.user_id, e.role.clone(), e.device_id);
-        if let Some(&id) = self.known.get(&key) {
-            return Ok(id);
+        let known = self.known.iter().find(|(user, role, device, _)| {
+            *user == e.user_id && *device == e.device_id && *role == e.role
+        });
+        if let Some((.., id)) = known {
+            return Ok(*id);
         }
         let user = e.user_id.map(|u| u.to_string());
         let device = e.device_id.map(|d| d.to_string());
@@ -89,7 +92,8 @@ impl Actors {
                 conn.last_insert_rowid()
             }
         };
-        self.known.insert(key, id);
+        self.known
+            .push((e.user_id, e.role.clone(), e.device_id, id));
         Ok(id)
     }
 }
