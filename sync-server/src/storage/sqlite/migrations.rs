@@ -62,6 +62,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0013_applied_ops_blobs",
         include_str!("../../../migrations/0013_applied_ops_blobs.sql"),
     ),
+    (
+        "0014_retention_ranges_held_only",
+        include_str!("../../../migrations/0014_retention_ranges_held_only.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

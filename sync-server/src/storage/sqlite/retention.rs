@@ -252,6 +252,73 @@ mod tests {
         );
     }
 
+    /// Index entries (leaf cells) of `index`, by SQLite's `dbstat`.
+    fn entries_in(conn: &Connection, index: &str) -> i64 {
+        conn.query_row(
+            "SELECT coalesce(sum(ncell), 0) FROM dbstat WHERE name = ?1 AND pagetype = 'leaf'",
+            [index],
+            |r| r.get(0),
+        )
+        .expect("dbstat")
+    }
+
+    #[test]
+    fn a_version_13_store_keeps_its_ranges_with_only_their_rows_indexed() {
+        let dir = private_tempdir();
+        let path = dir.path().join(crate::storage::sqlite::DB_FILE);
+        crate::storage::sqlite::permissions::prepare_file(&path).expect("a private file");
+        let mut conn = open_test_file(&path);
+        for (name, sql) in &MIGRATIONS[..13] {
+            conn.execute_batch(sql).expect("old schema");
+            if let Some(step) = convert_step(name) {
+                step(&conn).expect("old step");
+            }
+        }
+        conn.pragma_update(None, "user_version", 13)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO retention_index
+               (kind, record_id, team_id, held, anchor_ms, retained_until_ms, parent_kind, parent_id)
+             VALUES ('contact', 'due', NULL, 1, 100, NULL, NULL, NULL),
+                    ('contact', 'later', NULL, 1, 900, NULL, NULL, NULL),
+                    ('contact', 'kept', NULL, 1, 50, 300, NULL, NULL),
+                    ('contact', 'gone', NULL, 0, 10, NULL, NULL, NULL),
+                    ('follow_up', 'child', NULL, 1, NULL, NULL, 'contact', 'due');",
+        )
+        .expect("old index rows");
+        assert_eq!(entries_in(&conn, "retention_by_until"), 4);
+        migrate(&mut conn).expect("upgrade");
+        assert_eq!(entries_in(&conn, "retention_by_until"), 1, "only 'kept'");
+        assert_eq!(
+            entries_in(&conn, "retention_by_anchor"),
+            2,
+            "'due' and 'later'"
+        );
+        let due = |anchor_through_ms, until_through_ms| {
+            entries(
+                &conn,
+                &RetentionRange {
+                    kind: RetainedKind::Contact,
+                    anchor_through_ms,
+                    until_through_ms,
+                    team: None,
+                    limit: 10,
+                },
+            )
+            .expect("range")
+            .into_iter()
+            .map(|e| e.record_id)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(due(Some(500), 200), ["due"]);
+        assert_eq!(due(Some(1_000), 300), ["due", "later", "kept"]);
+        assert_eq!(due(None, 300), ["kept"]);
+        assert_eq!(
+            children(&conn, RetainedKind::Contact, "due").expect("children"),
+            [(RecordKind::FollowUp, "child".to_owned())]
+        );
+    }
+
     #[test]
     fn a_version_8_store_gets_its_retention_index_from_its_records() {
         use beatbook_core::sync::protocol::FieldState;
