@@ -20,11 +20,13 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beatbook_core::sync::compact_wire::{CompactPullResponse, COMPACT_FORM};
+use beatbook_core::sync::compact_wire::{CompactChange, COMPACT_FORM};
 use beatbook_core::sync::protocol::{
-    Change, ErrorBody, PullResponse, StatusResponse, ECHOES_INCLUDE, MAX_PULL_LIMIT,
+    Change, ErrorBody, StatusResponse, ECHOES_INCLUDE, MAX_PULL_LIMIT,
 };
 use serde::Deserialize;
+
+mod page_body;
 
 /// The largest sequence number a store can hold (both stores keep them as signed 64-bit
 /// integers): a cursor beyond it is malformed, and the OpenAPI document says `int64`.
@@ -33,35 +35,11 @@ pub const MAX_SEQ: u64 = i64::MAX as u64;
 /// Changes per page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 
-/// A page stops before its changes, serialised (full form), would pass this many bytes —
-/// though it always holds at least one change. The store stops reading at the same budget of
+/// A page stops before its changes, serialised in the form sent, would pass this many bytes
+/// — though it always holds at least one change. The store stops reading at the same budget of
 /// stored bytes, so one pull holds a bounded amount of memory however large its records are
 /// (`docs/sync-protocol.md#pull`).
 pub const MAX_PULL_PAGE_BYTES: usize = 512 * 1024;
-
-/// Counts the bytes serialising writes, keeping none.
-#[derive(Default)]
-struct Counter(usize);
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The serialised size of one change (its JSON in the full form, and a separating comma).
-fn wire_size(change: &Change) -> usize {
-    let mut counter = Counter::default();
-    match serde_json::to_writer(&mut counter, change) {
-        Ok(()) => counter.0 + 1,
-        // A change that cannot be serialised fails the answer later anyway; count it as large.
-        Err(_) => usize::MAX,
-    }
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -151,10 +129,9 @@ pub async fn pull(
     .await??;
     let mut has_more = page.has_more;
     let mut last_seq = page.rows.last().map(|r| r.seq);
-    let mut changes: Vec<Change> = Vec::with_capacity(page.rows.len());
+    let mut written = page_body::Changes::new();
     let mut disclosed = Vec::new();
     let now_ms = now.timestamp_millis();
-    let mut bytes = 0usize;
     for row in page.rows {
         // `last_seq` follows every row read, sent or not (a row outside the holder's scope
         // is passed over, never re-read), except where the page is cut for size below.
@@ -163,22 +140,26 @@ pub async fn pull(
         }
         // s.62: a record holding or naming people that this device receives is a disclosure.
         let disclosure = s62::disclosures(&principal, [&row], now_ms);
+        let seq = row.seq;
         let change = Change {
-            seq: row.seq,
+            seq,
             kind: row.kind,
             record_id: row.record_id,
             fields: row.state.fields,
             erased: row.state.erased,
         };
-        let size = wire_size(&change);
-        if !changes.is_empty() && bytes.saturating_add(size) > MAX_PULL_PAGE_BYTES {
+        let fits = if compact {
+            written.push(seq, &CompactChange::from(change), MAX_PULL_PAGE_BYTES)
+        } else {
+            written.push(seq, &change, MAX_PULL_PAGE_BYTES)
+        }
+        .map_err(|e| ApiError::internal(&e))?;
+        if !fits {
             // Cut here: the next page starts at this change.
             has_more = true;
-            last_seq = changes.last().map(|c: &Change| c.seq);
+            last_seq = written.last_seq();
             break;
         }
-        bytes = bytes.saturating_add(size);
-        changes.push(change);
         disclosed.extend(disclosure);
     }
     // Logged before the page is sent: a disclosure that cannot be logged does not happen.
@@ -194,25 +175,28 @@ pub async fn pull(
     tracing::info!(
         device_id = %principal.device_id,
         cursor = after,
-        changes = changes.len(),
+        changes = written.count(),
         next_cursor,
         has_more,
-        bytes,
+        bytes = written.bytes(),
         "pull served"
     );
-    state.metrics.record_pull(changes.len());
-    let response = PullResponse {
-        changes,
+    state.metrics.record_pull(written.count());
+    let tail = page_body::Tail {
         next_cursor,
         has_more,
         server_time: state.config.clock.now(),
         epoch: Some(state.storage.epoch()?),
     };
-    Ok(if compact {
-        Json(CompactPullResponse::from(response)).into_response()
-    } else {
-        Json(response).into_response()
-    })
+    let body = written.finish(&tail).map_err(|e| ApiError::internal(&e))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 /// Who this device is: its id, its holder, their role and team.
