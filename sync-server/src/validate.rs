@@ -20,8 +20,9 @@ use beatbook_core::sync::conflict::Conflict;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::protocol::RejectCode;
 use beatbook_core::sync::RecordKind;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde::de::value::MapDeserializer;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde_json::Value;
 
 /// Fields a contact may omit on the wire: devices derive them from what they hold.
 pub(crate) const CONTACT_DERIVED: &[&str] = &["has_personal_details", "has_ethnicity"];
@@ -40,49 +41,61 @@ pub fn check_record(
     record_id: &str,
     state: &RecordState,
 ) -> Result<Completeness, Rejection> {
-    let mut object: Map<String, Value> = state
-        .fields
-        .iter()
-        .map(|(name, f)| (name.clone(), f.value.clone()))
-        .collect();
-    if let Some(id) = object.get("id") {
+    let value_of = |name: &str| state.fields.get(name).map(|f| &f.value);
+    if let Some(id) = value_of("id") {
         if id.as_str() != Some(record_id) {
             return Err(invalid("field `id` must equal the record id".into()));
         }
     }
+    let values = || values_of(state, &[]);
     match kind {
-        RecordKind::Patrol => parse_as::<Patrol>(kind, &object),
-        RecordKind::Note => parse_as::<Note>(kind, &object),
-        RecordKind::Contact => {
-            for field in CONTACT_DERIVED {
-                object.entry(*field).or_insert(Value::Bool(false));
-            }
-            parse_as::<Contact>(kind, &object)
-        }
-        RecordKind::ContactPersonal => parse_as::<ContactPersonalData>(kind, &object),
-        RecordKind::FollowUp => parse_as::<FollowUp>(kind, &object),
-        RecordKind::Problem => parse_as::<Problem>(kind, &object),
-        RecordKind::ProblemStep => parse_as::<ProblemStep>(kind, &object),
-        RecordKind::StageRequest => parse_as::<StageRequest>(kind, &object),
-        RecordKind::Conflict => parse_as::<Conflict>(kind, &object),
-        RecordKind::User => parse_as::<User>(kind, &object),
-        RecordKind::Team => parse_as::<Team>(kind, &object),
-        RecordKind::PriorityArea => parse_as::<PriorityArea>(kind, &object),
-        RecordKind::Review => parse_as::<Review>(kind, &object),
-        RecordKind::AreaBoundaries => match object.get("geojson") {
+        RecordKind::Patrol => parse_as::<Patrol, _>(kind, values),
+        RecordKind::Note => parse_as::<Note, _>(kind, values),
+        RecordKind::Contact => parse_as::<Contact, _>(kind, || values_of(state, CONTACT_DERIVED)),
+        RecordKind::ContactPersonal => parse_as::<ContactPersonalData, _>(kind, values),
+        RecordKind::FollowUp => parse_as::<FollowUp, _>(kind, values),
+        RecordKind::Problem => parse_as::<Problem, _>(kind, values),
+        RecordKind::ProblemStep => parse_as::<ProblemStep, _>(kind, values),
+        RecordKind::StageRequest => parse_as::<StageRequest, _>(kind, values),
+        RecordKind::Conflict => parse_as::<Conflict, _>(kind, values),
+        RecordKind::User => parse_as::<User, _>(kind, values),
+        RecordKind::Team => parse_as::<Team, _>(kind, values),
+        RecordKind::PriorityArea => parse_as::<PriorityArea, _>(kind, values),
+        RecordKind::Review => parse_as::<Review, _>(kind, values),
+        RecordKind::AreaBoundaries => match value_of("geojson") {
             Some(Value::String(_)) => Ok(Completeness::Complete),
             Some(_) => Err(invalid("field `geojson` must be text".into())),
             None => Ok(Completeness::Partial),
         },
-        RecordKind::RetentionSchedule => parse_as::<RetentionSchedule>(kind, &object),
-        RecordKind::RetentionReview => parse_as::<RetentionReview>(kind, &object),
+        RecordKind::RetentionSchedule => parse_as::<RetentionSchedule, _>(kind, values),
+        RecordKind::RetentionReview => parse_as::<RetentionReview, _>(kind, values),
     }
 }
 
-fn parse_as<T: DeserializeOwned + StoredValueRules>(
-    kind: RecordKind,
-    object: &Map<String, Value>,
-) -> Result<Completeness, Rejection> {
+/// The values of a record as one object to deserialise, read from its fields in place (no
+/// copy of them: this runs for every op a push writes), with `defaults` — fields the wire may
+/// omit — as `false` where the record has none.
+type ValuesOf<'a> =
+    MapDeserializer<'a, Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a>, serde_json::Error>;
+
+fn values_of<'a>(state: &'a RecordState, defaults: &'a [&'static str]) -> ValuesOf<'a> {
+    static FALSE: Value = Value::Bool(false);
+    let present = state
+        .fields
+        .iter()
+        .map(|(name, f)| (name.as_str(), &f.value));
+    let omitted = defaults
+        .iter()
+        .filter(|name| !state.fields.contains_key(**name))
+        .map(|name| (*name, &FALSE));
+    MapDeserializer::new(Box::new(present.chain(omitted)))
+}
+
+fn parse_as<'a, T, D>(kind: RecordKind, values: impl Fn() -> D) -> Result<Completeness, Rejection>
+where
+    T: DeserializeOwned + StoredValueRules,
+    D: Deserializer<'a, Error = serde_json::Error>,
+{
     // Anything the model type ignored is not a field of it, at any depth and whether or not
     // the record is whole yet: refuse it rather than keep and forward data nobody validated.
     let mut ignored = Vec::new();
@@ -92,16 +105,18 @@ fn parse_as<T: DeserializeOwned + StoredValueRules>(
         let named: Vec<&str> = path.split('.').filter(|part| *part != "?").collect();
         ignored.push(named.join("."));
     };
-    // Read from the object in place (no copy of it), and without tracking the path: that is
-    // only needed to name what failed, so a record that fails is read again with it.
-    let parsed: Result<T, _> =
-        T::deserialize(serde_ignored::Deserializer::new(object, &mut note_ignored));
+    // Read without tracking the path: that is only needed to name what failed, so a record
+    // that fails is read again with it.
+    let parsed: Result<T, _> = T::deserialize(serde_ignored::Deserializer::new(
+        values(),
+        &mut note_ignored,
+    ));
     if let Some(extra) = ignored.first() {
         return Err(invalid(format!("field `{extra}` is not part of a {kind}")));
     }
     let parsed = match parsed {
         Ok(record) => Ok(record),
-        Err(_) => serde_path_to_error::deserialize::<_, T>(object),
+        Err(_) => serde_path_to_error::deserialize::<_, T>(values()),
     };
     match parsed {
         Ok(record) => {
