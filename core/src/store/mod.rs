@@ -66,7 +66,7 @@ use chrono::{DateTime, Utc};
 use connection::Access;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// How many idle read connections to keep.
@@ -78,6 +78,10 @@ pub struct Store {
     path: PathBuf,
     key: StoreKey,
     writer: Mutex<Connection>,
+    /// The writer's foreign keys are off: applying pulled pages (or an unlinked erasure) left
+    /// them so. Every local write turns them back on first ([`Store::check_links`]). Read and
+    /// set only with `writer` locked.
+    links_unchecked: AtomicBool,
     readers: Mutex<Vec<Connection>>,
     /// Area boundaries, parsed on first use and replaced when new ones are loaded.
     areas: RwLock<Option<Arc<AreaIndex>>>,
@@ -114,6 +118,7 @@ impl Store {
             path,
             key: key.clone(),
             writer: Mutex::new(writer),
+            links_unchecked: AtomicBool::new(false),
             readers: Mutex::new(Vec::new()),
             areas: RwLock::new(None),
             repeat_radius_bits: AtomicU64::new(contacts::DEFAULT_REPEAT_RADIUS_M.to_bits()),
@@ -152,25 +157,44 @@ impl Store {
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = lock(&self.writer);
+        self.check_links(&conn)?;
         self.write_on(&mut conn, actor, f)
     }
 
     /// [`Store::write_as`] with foreign keys off, for an erasure that removes a record others
     /// link to (a patrol or a problem named by notes and contacts): those links are left
     /// dangling, as on a device that never received the record (see `device_sync::applying`).
-    /// Foreign keys are back on before the writer is released, whatever happened.
+    /// The next local write turns foreign keys back on before it starts.
     pub(crate) fn write_as_unlinked<T>(
         &self,
         actor: Option<&Actor>,
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = lock(&self.writer);
-        conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let out = self.write_on(&mut conn, actor, f);
-        let restored = conn.pragma_update(None, "foreign_keys", "ON");
-        let out = out?;
-        restored?;
-        Ok(out)
+        self.uncheck_links(&conn)?;
+        self.write_on(&mut conn, actor, f)
+    }
+
+    /// Turns the writer's foreign keys back on if something left them off: every local write
+    /// checks its links. `conn` is the locked writer.
+    fn check_links(&self, conn: &Connection) -> Result<()> {
+        if self.links_unchecked.load(Ordering::Relaxed) {
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            self.links_unchecked.store(false, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Turns the writer's foreign keys off, unless they already are. They stay off until a
+    /// local write needs them: switching them expires every statement the connection has
+    /// prepared, so a pull's pages, applied one after another, switch them once, not twice a
+    /// page. `conn` is the locked writer.
+    pub(super) fn uncheck_links(&self, conn: &Connection) -> Result<()> {
+        if !self.links_unchecked.load(Ordering::Relaxed) {
+            conn.pragma_update(None, "foreign_keys", "OFF")?;
+            self.links_unchecked.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     fn write_on<T>(

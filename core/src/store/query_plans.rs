@@ -299,6 +299,8 @@ fn table_scans(store: &Store, sql: &str) -> Vec<String> {
 /// The plan lines of `sql`.
 fn plan_of(store: &Store, sql: &str) -> Vec<String> {
     let conn = super::lock(&store.writer);
+    // As a local write runs: with its foreign-key checks in the plan.
+    store.check_links(&conn).expect("foreign keys on");
     let mut stmt = match conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")) {
         Ok(stmt) => stmt,
         // Statements that have no plan (PRAGMA, BEGIN, SAVEPOINT...) cannot be explained.

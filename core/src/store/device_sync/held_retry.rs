@@ -20,7 +20,7 @@ impl Store {
     /// Returns how many were written; the rest stay held as they were.
     pub fn retry_unreadable_records(&self) -> Result<usize> {
         let now = self.now();
-        let mut applying = ApplyingPulled::start(lock(&self.writer), &self.touched)?;
+        let mut applying = ApplyingPulled::start(self, lock(&self.writer))?;
         let result = (|| -> Result<usize> {
             let tx = applying
                 .conn()
@@ -43,9 +43,8 @@ impl Store {
             tx.commit()?;
             Ok(written)
         })();
-        let restored = applying.finish();
+        drop(applying);
         let written = result?;
-        restored?;
         if written > 0 {
             // A held area boundaries record may have been written: rebuild the index on use.
             *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;

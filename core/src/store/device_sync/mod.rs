@@ -333,7 +333,7 @@ impl Store {
         skipped: &[crate::sync::unknown_kinds::SkippedChange],
     ) -> Result<PageApplied> {
         let now = self.now();
-        let mut applying = applying::ApplyingPulled::start(lock(&self.writer), &self.touched)?;
+        let mut applying = applying::ApplyingPulled::start(self, lock(&self.writer))?;
         let result = (|| -> Result<PageApplied> {
             let tx = applying
                 .conn()
@@ -359,10 +359,9 @@ impl Store {
             tx.commit()?;
             Ok(applied)
         })();
-        let restored = applying.finish();
+        drop(applying);
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
         let applied = result?;
-        restored?;
         if applied.erased > 0 || applied.redacted > 0 {
             // As on the erasing device: no old index segment, WAL frame or stale page image in
             // the database file keeps the text.
