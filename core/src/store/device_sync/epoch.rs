@@ -153,10 +153,9 @@ impl Store {
 /// During a replay, notes each pulled record's clocks as the server holds them (called in the
 /// transaction that applies the page).
 pub(super) fn note_pulled(conn: &Connection, page: &PullResponse) -> Result<()> {
-    let replaying: bool =
-        conn.query_row("SELECT replaying FROM sync_state WHERE id = 1", [], |r| {
-            r.get(0)
-        })?;
+    let replaying: bool = conn
+        .prepare_cached("SELECT replaying FROM sync_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
     if !replaying {
         return Ok(());
     }

@@ -351,10 +351,8 @@ impl Store {
             let applied = incoming::apply_page(&tx, &page.changes, now)?;
             skipped::note(&tx, skipped)?;
             epoch::note_pulled(&tx, page)?;
-            tx.execute(
-                "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
-                [page.next_cursor as i64],
-            )?;
+            tx.prepare_cached("UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1")?
+                .execute([page.next_cursor as i64])?;
             set_offset(&tx, page.server_time, now)?;
             tx.commit()?;
             Ok(applied)
@@ -485,10 +483,8 @@ fn set_offset(
     device_time: DateTime<Utc>,
 ) -> Result<()> {
     let offset = (server_time - device_time).num_milliseconds();
-    conn.execute(
-        "UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1",
-        [offset],
-    )?;
+    conn.prepare_cached("UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1")?
+        .execute([offset])?;
     Ok(())
 }
 

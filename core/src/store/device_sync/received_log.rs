@@ -19,18 +19,17 @@ fn names_people(kind: RecordKind) -> bool {
 /// Who this device is (its enrolled user), to log as; `None` for a store never enrolled.
 pub(super) fn receiver(conn: &Connection) -> Result<Option<Actor>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT d.device_id, d.user_id, u.role FROM device_profile d
              JOIN users u ON u.id = d.user_id WHERE d.id = 1",
-            [],
-            |r| {
-                Ok(Actor {
-                    device_id: r.get(0)?,
-                    user_id: r.get(1)?,
-                    role: r.get(2)?,
-                })
-            },
-        )
+        )?
+        .query_row([], |r| {
+            Ok(Actor {
+                device_id: r.get(0)?,
+                user_id: r.get(1)?,
+                role: r.get(2)?,
+            })
+        })
         .optional()?)
 }
 
