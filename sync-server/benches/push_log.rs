@@ -72,6 +72,7 @@ fn push(storage: &dyn SyncStorage, ctx: &PushContext, ops: &[Op], log: bool) -> 
         .iter()
         .zip(decides.iter_mut())
         .map(|(op, decide)| PendingWrite {
+            ahead: None,
             target: WriteTarget {
                 op_id: Some(op.op_id),
                 device_id: Some(ctx.principal.device_id),

@@ -75,6 +75,7 @@ pub fn write_all_or_none(
         .iter()
         .zip(decides.iter_mut())
         .map(|(op, decide)| PendingWrite {
+            ahead: None,
             target: WriteTarget {
                 op_id: Some(op.op_id),
                 device_id: Some(ctx.principal.device_id),

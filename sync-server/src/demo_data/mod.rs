@@ -443,6 +443,7 @@ fn write(storage: &dyn SyncStorage, seed: &Seed) -> AdminResult<()> {
             .iter()
             .zip(deciders.iter_mut())
             .map(|(row, decide)| PendingWrite {
+                ahead: None,
                 target: WriteTarget {
                     op_id: None,
                     device_id: None,

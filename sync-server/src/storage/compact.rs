@@ -9,7 +9,7 @@
 //! `storage::packed_values`), which PostgreSQL keeps as plain text.
 
 use crate::storage::{StorageError, StorageResult};
-use beatbook_core::sync::protocol::FieldState;
+use beatbook_core::sync::protocol::{FieldChange, FieldState, Op};
 use beatbook_core::sync::RecordClocks;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -35,6 +35,26 @@ pub(crate) fn split(fields: &Fields) -> StorageResult<(String, Vec<u8>)> {
 pub(crate) fn split_packed(fields: &Fields) -> StorageResult<(Vec<u8>, Vec<u8>)> {
     let (values, clocks) = split(fields)?;
     Ok((crate::storage::packed_values::pack(&values)?, clocks))
+}
+
+/// [`split_packed`] of the fields an op writes as they come: each of its values at the op's
+/// clock (a new record's merged fields), without copying the values first. The same bytes as
+/// [`split_packed`] of those fields.
+pub(crate) fn split_packed_op(op: &Op) -> StorageResult<(Vec<u8>, Vec<u8>)> {
+    struct Values<'a>(&'a BTreeMap<String, FieldChange>);
+    impl serde::Serialize for Values<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().map(|(name, change)| (name, &change.value)))
+        }
+    }
+    let text = serde_json::to_string(&Values(&op.fields))
+        .map_err(|_| StorageError::Corrupt("a record's values would not encode".into()))?;
+    let clocks: RecordClocks = op
+        .fields
+        .keys()
+        .map(|name| (name.clone(), op.hlc))
+        .collect();
+    Ok((crate::storage::packed_values::pack(&text)?, clocks.encode()))
 }
 
 /// Joins stored values and clocks back into fields. Every clocked field must have its value.

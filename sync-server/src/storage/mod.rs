@@ -60,6 +60,7 @@ pub(crate) mod page_budget;
 pub mod postgres;
 pub mod retention_index;
 pub mod sqlite;
+pub mod stored_ahead;
 pub(crate) mod triangle_corners;
 
 #[cfg(test)]
@@ -312,6 +313,10 @@ pub struct WriteTarget {
 pub struct PendingWrite<'a> {
     pub target: WriteTarget,
     pub decide: &'a mut dyn FnMut(&CurrentRecord) -> Decision,
+    /// The op being written and its stored form worked out on a helper thread, for a backend
+    /// that packs values ([`SyncStorage::packs_values`]; `stored_ahead`). `None`: work it out
+    /// in the writer.
+    pub ahead: Option<stored_ahead::Ahead<'a>>,
 }
 
 impl std::fmt::Debug for PendingWrite<'_> {
@@ -482,6 +487,12 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// is serialised with every other batch from its first read to its commit.
     fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>>;
 
+    /// Whether this backend packs records' values as it writes them, and so can use their
+    /// stored form worked out ahead ([`PendingWrite::ahead`]). PostgreSQL keeps plain JSON.
+    fn packs_values(&self) -> bool {
+        false
+    }
+
     /// Applies one change: a batch of one.
     fn write_record(
         &self,
@@ -491,6 +502,7 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
         let mut batch = [PendingWrite {
             target: target.clone(),
             decide,
+            ahead: None,
         }];
         self.write_records(&mut batch)?
             .pop()

@@ -87,14 +87,17 @@ pub(crate) fn a_batch_logs_its_accepted_writes_in_its_transaction(storage: &Arc<
     let mut second = |_: &CurrentRecord| logged_note("n2", entry(5, AuditAction::Alteration, "n2"));
     let mut batch = [
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n1"),
             decide: &mut first,
         },
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n3"),
             decide: &mut refused,
         },
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n2"),
             decide: &mut second,
         },
@@ -113,10 +116,12 @@ pub(crate) fn a_batch_logs_its_accepted_writes_in_its_transaction(storage: &Arc<
     let mut wrong_record = |_: &CurrentRecord| write_note("elsewhere");
     let mut failing = [
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n4"),
             decide: &mut logged,
         },
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n5"),
             decide: &mut wrong_record,
         },

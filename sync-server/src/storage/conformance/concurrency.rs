@@ -100,6 +100,7 @@ fn send(storage: &dyn SyncStorage, ops: &[AddField], node: DeviceId) -> Vec<Writ
         .iter()
         .zip(decides.iter_mut())
         .map(|(op, decide)| PendingWrite {
+            ahead: None,
             target: op.target(),
             decide,
         })

@@ -105,18 +105,22 @@ pub(crate) fn a_batch_commits_once_and_each_op_stands_alone_within_it(
     };
     let mut batch = [
         PendingWrite {
+            ahead: None,
             target: target(Some(repeated), RecordKind::Note, "n1"),
             decide: &mut first,
         },
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n2"),
             decide: &mut refused,
         },
         PendingWrite {
+            ahead: None,
             target: target(Some(repeated), RecordKind::Note, "n1"),
             decide: &mut again,
         },
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n1"),
             decide: &mut second_edit,
         },
@@ -148,10 +152,12 @@ pub(crate) fn a_failed_batch_leaves_nothing_of_its_earlier_ops(storage: &Arc<dyn
     let mut wrong_record = |_: &CurrentRecord| write_note("elsewhere");
     let mut batch = [
         PendingWrite {
+            ahead: None,
             target: target(Some(op), RecordKind::Note, "n1"),
             decide: &mut fine,
         },
         PendingWrite {
+            ahead: None,
             target: target(Some(Uuid::now_v7()), RecordKind::Note, "n2"),
             decide: &mut wrong_record,
         },

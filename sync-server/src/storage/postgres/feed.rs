@@ -214,6 +214,7 @@ mod tests {
             .iter_mut()
             .enumerate()
             .map(|(i, decide)| PendingWrite {
+                ahead: None,
                 target: target(None, RecordKind::Note, &format!("n{i}")),
                 decide,
             })

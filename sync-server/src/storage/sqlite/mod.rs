@@ -218,6 +218,10 @@ impl SyncStorage for SqliteStorage {
         Ok(check)
     }
 
+    fn packs_values(&self) -> bool {
+        true
+    }
+
     fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>> {
         let mut conn = self.writer();
         let (outcomes, erased) = records::write_batch(&mut conn, writes)?;

@@ -6,6 +6,7 @@ use crate::storage::echo::{echo_device, PreviousChange};
 use crate::storage::packed_values::StoredValues;
 use crate::storage::page_budget::PageBudget;
 use crate::storage::retention_index::Cutoffs;
+use crate::storage::stored_ahead::Ahead;
 use crate::storage::{
     kind_list, ConflictScrub, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite,
     RecordMeta, RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
@@ -34,6 +35,7 @@ pub(super) fn write_batch(
             &mut seqs,
             &write.target,
             &mut *write.decide,
+            write.ahead,
             &mut audit,
         )?;
         outcomes.push(outcome);
@@ -53,6 +55,7 @@ fn write_one(
     seqs: &mut FeedSeqs,
     target: &WriteTarget,
     decide: &mut dyn FnMut(&CurrentRecord) -> Decision,
+    ahead: Option<Ahead<'_>>,
     audit: &mut Vec<crate::storage::ServerAudit>,
 ) -> StorageResult<(WriteOutcome, bool)> {
     // Op ids are scoped to the device that made them (migration 0005), both kept as their
@@ -121,7 +124,7 @@ fn write_one(
                 echo_device: echo.as_deref(),
                 had_members: current.exists,
             };
-            let seq = upsert(tx, &stored, &record)?;
+            let seq = upsert(tx, &stored, &record, ahead)?;
             super::retention::index(tx, &record)?;
             for row in &extra {
                 let stored = Stored {
@@ -130,7 +133,7 @@ fn write_one(
                     echo_device: None,
                     had_members: true,
                 };
-                upsert(tx, &stored, row)?;
+                upsert(tx, &stored, row, None)?;
             }
             if scrub {
                 erase_conflicts_about(
@@ -277,14 +280,28 @@ struct Stored<'a> {
 }
 
 /// Writes a record's whole state as `stored` says; returns its feed position.
-fn upsert(conn: &Connection, stored: &Stored<'_>, row: &RecordRow) -> StorageResult<u64> {
+/// Writes `row`, its values and clocks from `ahead` when it holds them (`stored_ahead`).
+fn upsert(
+    conn: &Connection,
+    stored: &Stored<'_>,
+    row: &RecordRow,
+    ahead: Option<Ahead<'_>>,
+) -> StorageResult<u64> {
     let Stored {
         seq,
         now_ms,
         echo_device,
         had_members,
     } = *stored;
-    let (values, clocks) = crate::storage::compact::split_packed(&row.state.fields)?;
+    let worked_out = ahead.and_then(|a| a.stored_for(&row.state.fields));
+    let packed_here;
+    let (values, clocks): (&[u8], &[u8]) = match worked_out {
+        Some(both) => both,
+        None => {
+            packed_here = crate::storage::compact::split_packed(&row.state.fields)?;
+            (&packed_here.0, &packed_here.1)
+        }
+    };
     let (subject_kind, subject_id) = match &row.meta.subject {
         Some((kind, id)) => (Some(*kind), Some(id.as_str())),
         None => (None, None),

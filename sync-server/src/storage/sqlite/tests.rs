@@ -65,6 +65,7 @@ fn a_feed_page_costs_the_same_however_long_the_feed_is() {
             .iter_mut()
             .enumerate()
             .map(|(i, decide)| PendingWrite {
+                ahead: None,
                 target: target(None, RecordKind::Note, &format!("n{}", start + i)),
                 decide,
             })
