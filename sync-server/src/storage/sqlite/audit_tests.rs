@@ -119,18 +119,8 @@ fn entries_cut_off_the_end_are_caught_by_the_head_kept_off_the_host() {
 
 #[test]
 fn a_store_from_before_the_chain_keeps_its_entries_chained() {
-    let dir = super::private_tempdir();
-    super::permissions::prepare_file(&dir.path().join(super::DB_FILE)).expect("a private file");
-    let mut conn = super::open_test_file(&dir.path().join(super::DB_FILE));
     // Version 4 as shipped: its SQL and its Rust step (later steps read the table it makes).
-    for (name, sql) in &super::migrations::MIGRATIONS[..4] {
-        conn.execute_batch(sql).expect("old schema");
-        if let Some(step) = super::migrations::convert_step(name) {
-            step(&conn).expect("old step");
-        }
-    }
-    conn.pragma_update(None, "user_version", 4)
-        .expect("version");
+    let (dir, mut conn) = super::store_at_version(4);
     conn.execute_batch(
         "INSERT INTO audit_log (at_ms, user_id, role, device_id, action, subject, detail)
            VALUES (1, NULL, 'admin', NULL, 'disclosure', 'report', 'March'),
@@ -162,18 +152,7 @@ fn a_store_from_before_the_chain_keeps_its_entries_chained() {
 #[test]
 fn a_version_11_log_keeps_its_entries_and_hashes_with_each_actor_once() {
     use beatbook_core::ids::{DeviceId, UserId};
-    let dir = super::private_tempdir();
-    let path = dir.path().join(super::DB_FILE);
-    super::permissions::prepare_file(&path).expect("a private file");
-    let mut conn = super::open_test_file(&path);
-    for (name, sql) in &super::migrations::MIGRATIONS[..11] {
-        conn.execute_batch(sql).expect("old schema");
-        if let Some(step) = super::migrations::convert_step(name) {
-            step(&conn).expect("old step");
-        }
-    }
-    conn.pragma_update(None, "user_version", 11)
-        .expect("version");
+    let (dir, mut conn) = super::store_at_version(11);
     // Two devices' entries and the server's own, interleaved, as version 11 stored them.
     let user: UserId = "0190a000-0000-7000-8000-00000000a001"
         .parse()

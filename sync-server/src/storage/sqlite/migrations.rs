@@ -177,23 +177,6 @@ mod tests {
         assert_eq!(page.rows[0].state.fields, expected);
     }
 
-    /// A store made by this build's first `version` migrations (their Rust steps included).
-    fn store_at_version(version: usize) -> (tempfile::TempDir, rusqlite::Connection) {
-        let dir = crate::storage::sqlite::private_tempdir();
-        let path = dir.path().join("beatbook-server.db");
-        super::super::permissions::prepare_file(&path).expect("a private file");
-        let conn = super::super::open_test_file(&path);
-        for (name, sql) in &MIGRATIONS[..version] {
-            conn.execute_batch(sql).expect("old schema");
-            if let Some(step) = convert_step(name) {
-                step(&conn).expect("old step");
-            }
-        }
-        conn.pragma_update(None, "user_version", version as i64)
-            .expect("version");
-        (dir, conn)
-    }
-
     /// The device that wrote the old stores' clocks.
     fn old_node() -> beatbook_core::ids::DeviceId {
         "0190a000-0000-7000-8000-0000000000d1"
@@ -206,7 +189,7 @@ mod tests {
         use beatbook_core::model::{TRIANGLE_CORNERS, TRIANGLE_LOCATION};
         use beatbook_core::sync::protocol::FieldState;
         use beatbook_core::sync::Hlc;
-        let (dir, mut conn) = store_at_version(6);
+        let (dir, mut conn) = crate::storage::sqlite::store_at_version(6);
         let node = old_node();
         let analysed = Hlc::new(1_764_000_000_500, node);
         let old: crate::storage::compact::Fields = [
@@ -254,7 +237,7 @@ mod tests {
     fn a_version_9_store_has_every_records_values_packed_and_reads_them_back_unchanged() {
         use beatbook_core::sync::protocol::FieldState;
         use beatbook_core::sync::Hlc;
-        let (dir, mut conn) = store_at_version(9);
+        let (dir, mut conn) = crate::storage::sqlite::store_at_version(9);
         let node = old_node();
         let hlc = Hlc::new(1_764_000_000_000, node);
         let old: crate::storage::compact::Fields = [
@@ -312,7 +295,7 @@ mod tests {
     fn a_version_12_stores_applied_ops_still_answer_a_resent_op_duplicate() {
         use crate::storage::{Decision, WriteOutcome, WriteTarget};
         use beatbook_core::sync::RecordKind;
-        let (dir, mut conn) = store_at_version(12);
+        let (dir, mut conn) = crate::storage::sqlite::store_at_version(12);
         let op_id = uuid::Uuid::now_v7();
         conn.execute(
             "INSERT INTO applied_ops (device_id, op_id, seq, received_at) VALUES (?1, ?2, 1, 1)",

@@ -339,6 +339,25 @@ pub(crate) fn open_test_file(path: &Path) -> Connection {
     .expect("open the store file with the test key")
 }
 
+/// A store file made by this build's first `version` migrations (their Rust steps included),
+/// as a server of that version left it: for upgrade tests.
+#[cfg(test)]
+pub(crate) fn store_at_version(version: usize) -> (tempfile::TempDir, Connection) {
+    let dir = private_tempdir();
+    let path = dir.path().join(DB_FILE);
+    permissions::prepare_file(&path).expect("a private file");
+    let conn = open_test_file(&path);
+    for (name, sql) in &migrations::MIGRATIONS[..version] {
+        conn.execute_batch(sql).expect("old schema");
+        if let Some(step) = migrations::convert_step(name) {
+            step(&conn).expect("old step");
+        }
+    }
+    conn.pragma_update(None, "user_version", version as i64)
+        .expect("version");
+    (dir, conn)
+}
+
 #[cfg(test)]
 mod audit_tests;
 #[cfg(test)]

@@ -194,7 +194,7 @@ pub(super) fn children(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::sqlite::migrations::{convert_step, migrate, MIGRATIONS};
+    use crate::storage::sqlite::migrations::migrate;
     use crate::storage::sqlite::{open_test_file, private_tempdir, SqliteStorage};
     use crate::storage::SyncStorage;
 
@@ -264,18 +264,7 @@ mod tests {
 
     #[test]
     fn a_version_13_store_keeps_its_ranges_with_only_their_rows_indexed() {
-        let dir = private_tempdir();
-        let path = dir.path().join(crate::storage::sqlite::DB_FILE);
-        crate::storage::sqlite::permissions::prepare_file(&path).expect("a private file");
-        let mut conn = open_test_file(&path);
-        for (name, sql) in &MIGRATIONS[..13] {
-            conn.execute_batch(sql).expect("old schema");
-            if let Some(step) = convert_step(name) {
-                step(&conn).expect("old step");
-            }
-        }
-        conn.pragma_update(None, "user_version", 13)
-            .expect("version");
+        let (_dir, mut conn) = crate::storage::sqlite::store_at_version(13);
         conn.execute_batch(
             "INSERT INTO retention_index
                (kind, record_id, team_id, held, anchor_ms, retained_until_ms, parent_kind, parent_id)
@@ -323,18 +312,7 @@ mod tests {
     fn a_version_8_store_gets_its_retention_index_from_its_records() {
         use beatbook_core::sync::protocol::FieldState;
         use beatbook_core::sync::Hlc;
-        let dir = private_tempdir();
-        let path = dir.path().join(crate::storage::sqlite::DB_FILE);
-        crate::storage::sqlite::permissions::prepare_file(&path).expect("a private file");
-        let mut conn = open_test_file(&path);
-        for (name, sql) in &MIGRATIONS[..8] {
-            conn.execute_batch(sql).expect("old schema");
-            if let Some(step) = convert_step(name) {
-                step(&conn).expect("old step");
-            }
-        }
-        conn.pragma_update(None, "user_version", 8)
-            .expect("version");
+        let (dir, mut conn) = crate::storage::sqlite::store_at_version(8);
         let hlc = Hlc::new(1, beatbook_core::ids::DeviceId::new());
         let put = |kind: &str, id: &str, fields: serde_json::Value| {
             let serde_json::Value::Object(map) = fields else {
