@@ -9,7 +9,7 @@ use super::body::{json_body, read_json, JsonFailure};
 use super::errors::ApiError;
 use super::AppState;
 use crate::apply::{self, PushContext};
-use crate::storage::stored_ahead::{self, Ahead, AheadSlot};
+use crate::storage::stored_ahead::{Ahead, AheadSlot};
 use crate::storage::{
     CurrentRecord, PendingWrite, StorageError, SyncStorage, TeamRoster, WriteOutcome, WriteTarget,
 };
@@ -28,13 +28,8 @@ use beatbook_core::sync::protocol::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// A batch of at least this many ops has its records' stored form worked out on a helper
-/// thread (`storage::stored_ahead`); a smaller one is not worth a thread.
-const WORK_AHEAD_FROM_OPS: usize = 16;
 
 /// The push envelope, with each op left as its raw JSON text so that each is judged on its
 /// own (and its size is the size it was sent at, measured without re-encoding it).
@@ -239,10 +234,9 @@ fn apply_all(
         .iter()
         .map(|op| move |current: &CurrentRecord| apply::decide(ctx, op, current))
         .collect();
-    // Each record's stored form is worked out on a helper thread while the writer works
-    // through the ops before it (`storage::stored_ahead`), for a store that packs values.
-    let work_ahead = storage.packs_values() && valid.len() >= WORK_AHEAD_FROM_OPS;
-    let slots: Vec<AheadSlot> = if work_ahead {
+    // A store that packs values works each record's stored form out on a helper thread while
+    // its writer works through the ops before it (`storage::stored_ahead`).
+    let slots: Vec<AheadSlot> = if storage.packs_values() {
         valid.iter().map(|_| AheadSlot::new()).collect()
     } else {
         Vec::new()
@@ -264,17 +258,7 @@ fn apply_all(
             ahead: slots.get(i).map(|slot| Ahead { op, slot }),
         })
         .collect();
-    let written = if work_ahead {
-        let finished = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            scope.spawn(|| stored_ahead::work_ahead(&valid, &slots, &finished));
-            let written = storage.write_records(&mut batch);
-            finished.store(true, Ordering::Relaxed);
-            written
-        })
-    } else {
-        storage.write_records(&mut batch)
-    };
+    let written = storage.write_records(&mut batch);
     let mut outcomes = written?.into_iter();
 
     let mut tally = Tally::default();

@@ -8,8 +8,8 @@
 //! worked out from the op before the writer gets there, while the writer works on the ops
 //! before it.
 //!
-//! How: each op of a batch has a slot. A helper thread fills the slots in order
-//! ([`work_ahead`]); the writer takes an op's slot when it writes the record
+//! How: each op of a batch has a slot. Once the store holds its writer, a helper thread fills
+//! the slots in order ([`beside`], [`work_ahead`]); the writer takes an op's slot when it writes the record
 //! ([`Ahead::stored_for`]): filled, it waits for nothing; being filled, it waits for that one
 //! record; not reached yet, it marks the slot passed (the helper then skips it) and packs
 //! the record itself. The slot's bytes are used only when the record's merged fields are
@@ -65,16 +65,36 @@ impl<'a> Ahead<'a> {
     }
 }
 
-/// Fills `slots` (one per op, in order) with each op's stored form, skipping those the writer
-/// has passed, until `finished` (the writer is done: a batch that failed part-way need not be
-/// packed to its end). Run on a helper thread beside the writer.
-pub fn work_ahead(ops: &[&Op], slots: &[AheadSlot], finished: &AtomicBool) {
-    for (op, slot) in ops.iter().zip(slots) {
+/// A batch with at least this many ops to work out is given a helper thread; a smaller one is
+/// not worth starting a thread for.
+pub const HELPER_FROM_OPS: usize = 16;
+
+/// Fills each op's slot with its stored form, in order, skipping those the writer has passed,
+/// until `finished` (the writer is done: a batch that failed part-way need not be packed to
+/// its end). Run on a helper thread beside the writer, by the store that holds the writer, so
+/// that a store has at most one such thread.
+pub fn work_ahead(aheads: &[Ahead<'_>], finished: &AtomicBool) {
+    for ahead in aheads {
         if finished.load(Ordering::Relaxed) {
             return;
         }
-        slot.get_or_init(|| StoredAhead::of_op(op));
+        ahead.slot.get_or_init(|| StoredAhead::of_op(ahead.op));
     }
+}
+
+/// Runs `write` (the writer's batch) with a helper thread working `aheads` out beside it when
+/// there are enough of them.
+pub fn beside<T>(aheads: &[Ahead<'_>], write: impl FnOnce() -> T) -> T {
+    if aheads.len() < HELPER_FROM_OPS {
+        return write();
+    }
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| work_ahead(aheads, &finished));
+        let written = write();
+        finished.store(true, Ordering::Relaxed);
+        written
+    })
 }
 
 #[cfg(test)]

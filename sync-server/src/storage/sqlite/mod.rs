@@ -30,6 +30,7 @@ mod report_records;
 mod retention;
 
 use super::device_audits::DeviceAudit;
+use super::stored_ahead::{self, Ahead};
 use super::{
     AuditFilter, ChainedAudit, DeviceInfo, EnrolRefusal, FeedFilter, FeedPage, NewDevice,
     PendingWrite, ReferenceRow, ReportRecord, ServerAudit, StorageResult, SyncStorage, TeamRoster,
@@ -224,7 +225,10 @@ impl SyncStorage for SqliteStorage {
 
     fn write_records(&self, writes: &mut [PendingWrite<'_>]) -> StorageResult<Vec<WriteOutcome>> {
         let mut conn = self.writer();
-        let (outcomes, erased) = records::write_batch(&mut conn, writes)?;
+        // Only now that this batch holds the writer: one helper thread at a time.
+        let aheads: Vec<Ahead<'_>> = writes.iter().filter_map(|w| w.ahead).collect();
+        let (outcomes, erased) =
+            stored_ahead::beside(&aheads, || records::write_batch(&mut conn, writes))?;
         if erased {
             // Old page images of the erased values may sit in the WAL: fold it into the
             // database (secure_delete zeroes freed pages) and truncate it. Busy readers can

@@ -45,6 +45,13 @@ fn merged(op: &Op) -> Fields {
         .collect()
 }
 
+fn aheads<'a>(ops: &'a [Op], slots: &'a [AheadSlot]) -> Vec<Ahead<'a>> {
+    ops.iter()
+        .zip(slots)
+        .map(|(op, slot)| Ahead { op, slot })
+        .collect()
+}
+
 fn filled(op: &Op) -> AheadSlot {
     let slot = AheadSlot::new();
     assert!(slot.set(StoredAhead::of_op(op)).is_ok());
@@ -105,7 +112,6 @@ fn merged_fields_other_than_the_ops_are_packed_by_the_writer() {
 #[test]
 fn a_slot_the_writer_passed_is_skipped_and_the_helper_stops_when_told() {
     let ops = [op("n1"), op("n2"), op("n3")];
-    let refs: Vec<&Op> = ops.iter().collect();
     let slots: Vec<AheadSlot> = ops.iter().map(|_| AheadSlot::new()).collect();
     // The writer reached the first op before the helper did.
     let first = Ahead {
@@ -113,11 +119,11 @@ fn a_slot_the_writer_passed_is_skipped_and_the_helper_stops_when_told() {
         slot: &slots[0],
     };
     assert!(first.stored_for(&merged(&ops[0])).is_none());
-    work_ahead(&refs, &slots, &AtomicBool::new(false));
+    work_ahead(&aheads(&ops, &slots), &AtomicBool::new(false));
     assert!(matches!(slots[0].get(), Some(None)), "left as passed");
     assert!(slots[1..].iter().all(|s| matches!(s.get(), Some(Some(_)))));
     let untouched: Vec<AheadSlot> = ops.iter().map(|_| AheadSlot::new()).collect();
-    work_ahead(&refs, &untouched, &AtomicBool::new(true));
+    work_ahead(&aheads(&ops, &untouched), &AtomicBool::new(true));
     assert!(
         untouched.iter().all(|s| s.get().is_none()),
         "a finished writer stops it"
@@ -127,24 +133,21 @@ fn a_slot_the_writer_passed_is_skipped_and_the_helper_stops_when_told() {
 #[test]
 fn a_writer_racing_the_helper_stores_each_record_as_it_would_alone() {
     let ops: Vec<Op> = (0..300).map(|i| op(&format!("n{i}"))).collect();
-    let refs: Vec<&Op> = ops.iter().collect();
     let slots: Vec<AheadSlot> = ops.iter().map(|_| AheadSlot::new()).collect();
-    let finished = AtomicBool::new(false);
-    let used = std::thread::scope(|scope| {
-        scope.spawn(|| work_ahead(&refs, &slots, &finished));
+    let aheads = aheads(&ops, &slots);
+    let used = beside(&aheads, || {
         let mut used = 0;
-        for (op, slot) in ops.iter().zip(&slots) {
-            let fields = merged(op);
+        for ahead in &aheads {
+            let fields = merged(ahead.op);
             let alone = compact::split_packed(&fields).expect("split");
-            match (Ahead { op, slot }).stored_for(&fields) {
+            match ahead.stored_for(&fields) {
                 Some((values, clocks)) => {
                     assert_eq!((values, clocks), (alone.0.as_slice(), alone.1.as_slice()));
                     used += 1;
                 }
-                None => assert!(matches!(slot.get(), Some(None))),
+                None => assert!(matches!(ahead.slot.get(), Some(None))),
             }
         }
-        finished.store(true, std::sync::atomic::Ordering::Relaxed);
         used
     });
     // Which thread reached which op depends on the scheduler; every slot is settled, and
@@ -155,4 +158,22 @@ fn a_writer_racing_the_helper_stores_each_record_as_it_would_alone() {
         .filter(|s| matches!(s.get(), Some(Some(_))))
         .count();
     assert_eq!(used, filled);
+}
+
+#[test]
+fn a_small_batch_is_written_without_a_helper() {
+    let ops: Vec<Op> = (0..3).map(|i| op(&format!("n{i}"))).collect();
+    let slots: Vec<AheadSlot> = ops.iter().map(|_| AheadSlot::new()).collect();
+    let aheads = aheads(&ops, &slots);
+    let written = beside(&aheads, || {
+        aheads
+            .iter()
+            .map(|a| a.stored_for(&merged(a.op)).is_some())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        written,
+        [false, false, false],
+        "the writer packed each itself"
+    );
 }
