@@ -279,8 +279,8 @@ struct Stored<'a> {
     had_members: bool,
 }
 
-/// Writes a record's whole state as `stored` says; returns its feed position.
-/// Writes `row`, its values and clocks from `ahead` when it holds them (`stored_ahead`).
+/// Writes a record's whole state as `stored` says, its values and clocks from `ahead` when it
+/// holds them (`stored_ahead`); returns its feed position.
 fn upsert(
     conn: &Connection,
     stored: &Stored<'_>,
