@@ -190,10 +190,7 @@ pub async fn pull(
     };
     let body = written.finish(&tail).map_err(|e| ApiError::internal(&e))?;
     Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        )],
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
         body,
     )
         .into_response())

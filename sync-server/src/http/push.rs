@@ -258,8 +258,7 @@ fn apply_all(
             ahead: slots.get(i).map(|slot| Ahead { op, slot }),
         })
         .collect();
-    let written = storage.write_records(&mut batch);
-    let mut outcomes = written?.into_iter();
+    let mut outcomes = storage.write_records(&mut batch)?.into_iter();
 
     let mut tally = Tally::default();
     let mut results = Vec::with_capacity(read.len());

@@ -9,8 +9,8 @@
 //! `storage::packed_values`), which PostgreSQL keeps as plain text.
 
 use crate::storage::{StorageError, StorageResult};
-use beatbook_core::sync::protocol::{FieldChange, FieldState, Op};
-use beatbook_core::sync::RecordClocks;
+use beatbook_core::sync::protocol::{FieldState, Op};
+use beatbook_core::sync::{Hlc, RecordClocks};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -18,17 +18,11 @@ pub(crate) type Fields = BTreeMap<String, FieldState>;
 
 /// Splits fields into the stored values (JSON text) and clocks (compact bytes).
 pub(crate) fn split(fields: &Fields) -> StorageResult<(String, Vec<u8>)> {
-    let values: Map<String, Value> = fields
-        .iter()
-        .map(|(name, state)| (name.clone(), state.value.clone()))
-        .collect();
-    let clocks: RecordClocks = fields
-        .iter()
-        .map(|(name, state)| (name.clone(), state.hlc))
-        .collect();
-    let text = serde_json::to_string(&values)
-        .map_err(|_| StorageError::Corrupt("a record's values would not encode".into()))?;
-    Ok((text, clocks.encode()))
+    split_entries(
+        fields
+            .iter()
+            .map(|(name, state)| (name, &state.value, state.hlc)),
+    )
 }
 
 /// [`split`], with the values packed as the embedded store keeps them (`packed_values`).
@@ -38,23 +32,36 @@ pub(crate) fn split_packed(fields: &Fields) -> StorageResult<(Vec<u8>, Vec<u8>)>
 }
 
 /// [`split_packed`] of the fields an op writes as they come: each of its values at the op's
-/// clock (a new record's merged fields), without copying the values first. The same bytes as
-/// [`split_packed`] of those fields.
+/// clock (a new record's merged fields). The same bytes as [`split_packed`] of those fields.
 pub(crate) fn split_packed_op(op: &Op) -> StorageResult<(Vec<u8>, Vec<u8>)> {
-    struct Values<'a>(&'a BTreeMap<String, FieldChange>);
-    impl serde::Serialize for Values<'_> {
+    let entries = op
+        .fields
+        .iter()
+        .map(|(name, change)| (name, &change.value, op.hlc));
+    let (values, clocks) = split_entries(entries)?;
+    Ok((crate::storage::packed_values::pack(&values)?, clocks))
+}
+
+/// The stored values and clocks of fields given as (name, value, clock) in name order, the
+/// values serialised where they are (no copy of them: this runs for every record written).
+fn split_entries<'a, I>(entries: I) -> StorageResult<(String, Vec<u8>)>
+where
+    I: Iterator<Item = (&'a String, &'a Value, Hlc)> + Clone,
+{
+    /// The values as one JSON object, read from the entries in place.
+    struct Values<I>(I);
+    impl<'a, I> serde::Serialize for Values<I>
+    where
+        I: Iterator<Item = (&'a String, &'a Value, Hlc)> + Clone,
+    {
         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_map(self.0.iter().map(|(name, change)| (name, &change.value)))
+            serializer.collect_map(self.0.clone().map(|(name, value, _)| (name, value)))
         }
     }
-    let text = serde_json::to_string(&Values(&op.fields))
+    let text = serde_json::to_string(&Values(entries.clone()))
         .map_err(|_| StorageError::Corrupt("a record's values would not encode".into()))?;
-    let clocks: RecordClocks = op
-        .fields
-        .keys()
-        .map(|name| (name.clone(), op.hlc))
-        .collect();
-    Ok((crate::storage::packed_values::pack(&text)?, clocks.encode()))
+    let clocks: RecordClocks = entries.map(|(name, _, hlc)| (name.clone(), hlc)).collect();
+    Ok((text, clocks.encode()))
 }
 
 /// Joins stored values and clocks back into fields. Every clocked field must have its value.
