@@ -12,7 +12,7 @@
 
 use super::capture::Touched;
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::{lock, Store};
 use rusqlite::Connection;
 use std::sync::MutexGuard;
 
@@ -23,8 +23,9 @@ pub(super) struct ApplyingPulled<'a> {
 }
 
 impl<'a> ApplyingPulled<'a> {
-    /// Sets the writer up; `conn` is `store`'s writer, locked.
-    pub(super) fn start(store: &'a Store, conn: MutexGuard<'a, Connection>) -> Result<Self> {
+    /// Locks `store`'s writer and sets it up; dropping the guard releases it.
+    pub(super) fn start(store: &'a Store) -> Result<Self> {
+        let conn = lock(&store.writer);
         set_paused(&store.touched, true);
         // From here on, dropping the guard resumes capture.
         let guard = ApplyingPulled {

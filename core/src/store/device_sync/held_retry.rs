@@ -12,7 +12,7 @@ use super::incoming::write_record;
 use super::materialize::Materialized;
 use super::sync_records;
 use crate::error::Result;
-use crate::store::{lock, Store};
+use crate::store::Store;
 use crate::sync::protocol::RecordKind;
 
 impl Store {
@@ -20,7 +20,7 @@ impl Store {
     /// Returns how many were written; the rest stay held as they were.
     pub fn retry_unreadable_records(&self) -> Result<usize> {
         let now = self.now();
-        let mut applying = ApplyingPulled::start(self, lock(&self.writer))?;
+        let mut applying = ApplyingPulled::start(self)?;
         let result = (|| -> Result<usize> {
             let tx = applying
                 .conn()

@@ -22,7 +22,7 @@ pub use incoming::{PageApplied, UnreadableRecord};
 pub use push_answers::PlacedAnswer;
 
 use super::sql_time::{t, SqlTime};
-use super::{lock, Store};
+use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{DeviceId, UserId};
 use crate::model::Actor;
@@ -333,7 +333,7 @@ impl Store {
         skipped: &[crate::sync::unknown_kinds::SkippedChange],
     ) -> Result<PageApplied> {
         let now = self.now();
-        let mut applying = applying::ApplyingPulled::start(self, lock(&self.writer))?;
+        let mut applying = applying::ApplyingPulled::start(self)?;
         let result = (|| -> Result<PageApplied> {
             let tx = applying
                 .conn()
@@ -357,6 +357,7 @@ impl Store {
             tx.commit()?;
             Ok(applied)
         })();
+        // Releases the writer: the scrub below takes it.
         drop(applying);
         *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
         let applied = result?;
