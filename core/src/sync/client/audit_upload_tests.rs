@@ -1,7 +1,7 @@
 //! The device's s.62 log handed to the (test) server: every entry once, kept until
 //! acknowledged, and handed in by a revoked device before it wipes.
 
-use super::test_server::{Reply, TestServer};
+use super::test_server::{Hold, Reply, TestServer};
 use super::tests::{one_device, options, sync, Device};
 use super::*;
 use crate::sync::protocol::ErrorCode;
@@ -58,6 +58,56 @@ fn every_entry_reaches_the_server_once_across_syncs() {
     assert_eq!(unique, held, "no entry twice");
     assert_eq!(held.len() as u64, logged + 2);
     assert_eq!(server.requests_to("/v1/sync/audit").len(), 2);
+}
+
+#[test]
+fn the_log_is_handed_in_beside_the_push_not_after_it() {
+    let server = TestServer::start();
+    let (client, device) = one_device(&server, options());
+    device.notes(3);
+    let queued = device.pending();
+    let logged = device.store.audit_entries(None).expect("log").len() as u64;
+    // The push's answer waits for the log: a client that hands its log in only after the
+    // push has its answer would keep it waiting until the server gives up.
+    server.state().hold = Some(Hold {
+        answers_to: "/v1/sync/push",
+        until_seen: "/v1/sync/audit",
+        gave_up: false,
+    });
+
+    let report = sync(&client, &device).expect("sync");
+
+    let hold = server.state().hold.clone().expect("still set");
+    assert!(
+        !hold.gave_up,
+        "the push's answer waited out the limit: the log did not go beside it"
+    );
+    assert_eq!(report.accepted, queued);
+    assert_eq!(report.audit_entries_sent, logged);
+    assert_eq!(held_by_server(&server, &device).len() as u64, logged);
+    assert_eq!(device.pending(), 0);
+}
+
+#[test]
+fn a_refused_push_is_the_syncs_error_and_the_log_still_reaches_the_server() {
+    let server = TestServer::start();
+    let (client, device) = one_device(&server, options());
+    device.notes(2);
+    let logged = device.store.audit_entries(None).expect("log").len();
+    server
+        .state()
+        .scripted
+        .push_back(Reply::error(400, ErrorCode::BadRequest, "bad push"));
+
+    let err = sync(&client, &device).expect_err("the push is refused");
+
+    assert_eq!(err.server_code(), Some("bad_request"));
+    assert!(device.pending() > 0, "the refused ops wait in the outbox");
+    assert_eq!(held_by_server(&server, &device).len(), logged);
+    assert_eq!(
+        device.store.audit_entries_unacknowledged().expect("count"),
+        0
+    );
 }
 
 #[test]

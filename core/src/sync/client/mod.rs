@@ -352,12 +352,10 @@ impl SyncClient {
         // What has passed its date leaves this device before anything is sent: nothing of it
         // is pushed (the server disposes by its own sweep).
         self.apply_retention(store, run)?;
-        // A re-sync interrupted earlier finishes its pull before anything else is pushed: the
-        // changes it re-sends go first.
-        let pushed = match store.replaying()? {
-            true => Ok(()),
-            false => self.push(store, &token, run),
-        };
+        // What was done on this device reaches the server's log beside the push and before
+        // the pull, even when the pull is long or cut off (what a pull logs goes with the next
+        // sync).
+        let (pushed, handed_in) = self.push_beside_log(store, &token, run);
         match pushed {
             Err(e) if e.server_code() == Some(EPOCH_CHANGED) => {
                 // Restored since this device last synced: nothing of the push was applied.
@@ -367,9 +365,7 @@ impl SyncClient {
             }
             other => other?,
         }
-        // Between push and pull: what was done on this device reaches the server's log even
-        // when the pull is long or cut off (what a pull logs goes with the next sync).
-        self.send_audit_log(store, &token, run)?;
+        handed_in?;
         // Records an older build held as unreadable are written now if this build reads them.
         store.retry_unreadable_records()?;
         self.pull(store, &token, run)?;

@@ -16,9 +16,12 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use uuid::Uuid;
+
+/// Where a device hands in its s.62 log.
+const AUDIT_PATH: &str = "/v1/sync/audit";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -120,7 +123,7 @@ impl Model {
                 let Some(&(device, user)) = self.devices.get(&token) else {
                     return Reply::error(401, ErrorCode::Unauthenticated, "unknown token");
                 };
-                if (req.method.as_str(), path) == ("POST", "/v1/sync/audit") {
+                if (req.method.as_str(), path) == ("POST", AUDIT_PATH) {
                     // The one request a revoked device may still make.
                     return self.audit(device, req);
                 }
@@ -286,17 +289,48 @@ impl Model {
 pub struct State {
     pub model: Model,
     pub requests: Vec<Request>,
-    /// Served, in order, before the model answers anything.
+    /// Served, in order, before the model answers anything, to every request but the log's
+    /// hand-in: that runs beside the push, so which of the two came first is not fixed.
     pub scripted: VecDeque<Reply>,
     /// Asked first for every request; `Some` answers it instead of the model.
     pub hook: Option<Hook>,
+    /// Holds answers back until a request to another path has arrived.
+    pub hold: Option<Hold>,
+}
+
+/// Answers to requests on `answers_to` wait (at most [`HOLD_LIMIT`]) until a request on
+/// `until_seen` has arrived: a test of two requests in flight at once. Each connection is
+/// served on a thread of its own, so the awaited request is served meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub answers_to: &'static str,
+    pub until_seen: &'static str,
+    /// Set when an answer waited out the limit without the awaited request arriving.
+    pub gave_up: bool,
+}
+
+/// The longest an answer is held: long enough for any scheduling, short enough that a client
+/// that never sends the awaited request fails its test instead of hanging.
+pub const HOLD_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The server's state and the signal that a request arrived (for [`Hold`]).
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    arrived: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The running server; stops when dropped.
 pub struct TestServer {
     pub url: String,
     addr: SocketAddr,
-    state: Arc<Mutex<State>>,
+    shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -305,17 +339,18 @@ impl TestServer {
     pub fn start() -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("address");
-        let state = Arc::new(Mutex::new(State::default()));
+        let shared = Arc::new(Shared::default());
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (state, stop) = (Arc::clone(&state), Arc::clone(&stop));
+            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     if let Ok(stream) = stream {
-                        serve(stream, &state);
+                        let shared = Arc::clone(&shared);
+                        std::thread::spawn(move || serve(stream, &shared));
                     }
                 }
             })
@@ -323,14 +358,14 @@ impl TestServer {
         TestServer {
             url: format!("http://{addr}"),
             addr,
-            state,
+            shared,
             stop,
             thread: Some(thread),
         }
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.shared.lock()
     }
 
     /// Adds an enrolment code for `user`.
@@ -360,23 +395,29 @@ impl Drop for TestServer {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>) {
+fn serve(stream: TcpStream, shared: &Shared) {
     let Some(request) = read_request(&stream) else {
         return;
     };
     let reply = {
-        let mut guard = state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = shared.lock();
         let state = &mut *guard;
         state.requests.push(request.clone());
+        shared.arrived.notify_all();
         let hooked = state
             .hook
             .as_mut()
             .and_then(|hook| hook(&request, &mut state.model));
-        match hooked.or_else(|| state.scripted.pop_front()) {
+        let scripted = || match request.path.as_str() {
+            AUDIT_PATH => None,
+            _ => state.scripted.pop_front(),
+        };
+        match hooked.or_else(scripted) {
             Some(reply) => reply,
             None => state.model.answer(&request),
         }
     };
+    hold_back(shared, &request.path);
     if reply.status == 0 {
         return; // Hang up: the stream closes unanswered.
     }
@@ -396,6 +437,31 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         .write_all(head.as_bytes())
         .and_then(|()| stream.write_all(&reply.body))
         .and_then(|()| stream.flush());
+}
+
+/// Waits, if a [`Hold`] says so, until its awaited request has arrived or the limit passed.
+fn hold_back(shared: &Shared, path: &str) {
+    let awaited = |state: &State| {
+        state
+            .hold
+            .as_ref()
+            .filter(|hold| hold.answers_to == path)
+            .map(|hold| hold.until_seen)
+            .filter(|until| !state.requests.iter().any(|r| r.path == *until))
+    };
+    let guard = shared.lock();
+    if awaited(&guard).is_none() {
+        return;
+    }
+    let (mut guard, waited) = shared
+        .arrived
+        .wait_timeout_while(guard, HOLD_LIMIT, |state| awaited(state).is_some())
+        .unwrap_or_else(|p| p.into_inner());
+    if waited.timed_out() {
+        if let Some(hold) = guard.hold.as_mut() {
+            hold.gave_up = true;
+        }
+    }
 }
 
 fn read_request(stream: &TcpStream) -> Option<Request> {

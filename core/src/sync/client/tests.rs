@@ -62,7 +62,7 @@ impl Device {
         (0..n).map(|i| self.note(&format!("Note {i}"))).collect()
     }
 
-    fn pending(&self) -> u64 {
+    pub(super) fn pending(&self) -> u64 {
         self.store.pending_count().expect("pending")
     }
 }
