@@ -10,6 +10,7 @@ pub mod guess_rate;
 pub mod http;
 pub mod inspect;
 pub mod keyed;
+pub mod latency;
 pub mod load;
 pub mod pagescan;
 pub mod procstat;

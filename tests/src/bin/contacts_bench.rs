@@ -9,7 +9,8 @@
 //! the recording time per tenth of the run (a cost that grows with the store shows there).
 //!
 //! `cargo run --release -p beatbook-e2e --bin contacts_bench` (N = 20,000; set
-//! `BEATBOOK_CONTACTS_BENCH_N=100000` for the full run).
+//! `BEATBOOK_CONTACTS_BENCH_N=100000` for the full run, and `BEATBOOK_CONTACTS_BENCH_RTT_MS=40`
+//! to sync over a 40 ms round trip instead of bare loopback).
 
 use beatbook_core::model::{
     Audience, ContactMethod, CrimeCategory, GeoPoint, NewContact, PersonalDetails,
@@ -17,6 +18,7 @@ use beatbook_core::model::{
 use beatbook_core::sync::client::{CancelFlag, NoProgress, SyncClient, SyncOptions, SyncReport};
 use beatbook_e2e::device::Device;
 use beatbook_e2e::disk::{dir_bytes, print_breakdown, store_bytes};
+use beatbook_e2e::latency::LatencyRelay;
 use beatbook_e2e::rng::Rng;
 use beatbook_e2e::server::ServerProcess;
 use chrono::{DateTime, Duration, Utc};
@@ -62,9 +64,20 @@ fn main() {
     // Progress on stderr: the figures come at the end, and a profiler can be attached to a phase.
     eprintln!("recorded {n} contacts in {record_s:.1} s; pushing");
 
+    // Over a network with a round trip when asked: the devices sync through a relay that
+    // delays each direction by half of it (loopback alone has next to none).
+    let rtt_ms: u64 = std::env::var("BEATBOOK_CONTACTS_BENCH_RTT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let relay = (rtt_ms > 0)
+        .then(|| LatencyRelay::start(server.port, std::time::Duration::from_micros(rtt_ms * 500)));
+    let sync_url = relay
+        .as_ref()
+        .map_or(server.url.as_str(), |r| r.url.as_str());
     // The app's default batch sizes, not the tests' small ones.
     let sync = |d: &Device| -> (SyncReport, f64) {
-        let client = SyncClient::new(&server.url, SyncOptions::default()).expect("client");
+        let client = SyncClient::new(sync_url, SyncOptions::default()).expect("client");
         let started = Instant::now();
         let report = client
             .sync(&d.store, &NoProgress, &CancelFlag::new())
@@ -94,7 +107,10 @@ fn main() {
     let sync_s = push_s + pull_s;
     let mb = |bytes: u64| bytes as f64 / 1_048_576.0;
 
-    println!("Beatbook contacts benchmark: {n} contacts, one device → release server → a fresh one, loopback");
+    match rtt_ms {
+        0 => println!("Beatbook contacts benchmark: {n} contacts, one device → release server → a fresh one, loopback"),
+        ms => println!("Beatbook contacts benchmark: {n} contacts, one device → release server → a fresh one, loopback through a relay adding a {ms} ms round trip"),
+    }
     println!(
         "  record (record_contact each):          {record_s:8.2} s  ({:.2} ms a contact)",
         record_s * 1000.0 / n as f64
