@@ -66,6 +66,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0014_retention_ranges_held_only",
         include_str!("../../../migrations/0014_retention_ranges_held_only.sql"),
     ),
+    (
+        "0015_checks_without_in_lists",
+        include_str!("../../../migrations/0015_checks_without_in_lists.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -79,6 +83,7 @@ pub(super) fn convert_step(name: &str) -> Option<ConvertStep> {
         "0008_triangle_corners" => Some(split_triangles),
         "0009_retention_index" => Some(super::retention::backfill),
         "0010_packed_values" => Some(crate::storage::packed_values::pack_plain_rows),
+        "0015_checks_without_in_lists" => Some(super::check_lists::rewrite),
         _ => None,
     }
 }

@@ -17,6 +17,7 @@
 //! the live file.
 
 pub(crate) mod audit;
+mod check_lists;
 mod compact_records;
 mod errors;
 pub mod key;
