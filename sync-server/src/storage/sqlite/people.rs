@@ -274,24 +274,24 @@ pub(super) fn check_token(
     conn: &Connection,
     token_hash: [u8; 32],
 ) -> StorageResult<(TokenCheck, Option<i64>)> {
+    // Every request runs this: the statement is kept prepared on each reader.
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT d.id, d.user_id, d.revoked_at, d.last_seen_at, u.role, u.team_id
              FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?1",
-            [&token_hash[..]],
-            |r| {
-                Ok(TokenRow {
-                    revoked_at: r.get(2)?,
-                    last_seen_at: r.get(3)?,
-                    principal: Principal {
-                        device_id: r.get(0)?,
-                        user_id: r.get(1)?,
-                        role: r.get(4)?,
-                        team_id: r.get::<_, Option<TeamId>>(5)?,
-                    },
-                })
-            },
-        )
+        )?
+        .query_row([&token_hash[..]], |r| {
+            Ok(TokenRow {
+                revoked_at: r.get(2)?,
+                last_seen_at: r.get(3)?,
+                principal: Principal {
+                    device_id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    role: r.get(4)?,
+                    team_id: r.get::<_, Option<TeamId>>(5)?,
+                },
+            })
+        })
         .optional()?;
     Ok(match row {
         None => (TokenCheck::Unknown, None),
