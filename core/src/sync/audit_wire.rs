@@ -15,14 +15,8 @@ use crate::audit::AuditAction;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Entries in a device's first upload of a sync, and the most it sends a server that does not
-/// say it takes more ([`AuditUploadResponse::accepts_up_to`]): servers before 2026-12-05 refuse
-/// more with `413`.
+/// Most entries in one upload.
 pub const MAX_AUDIT_ENTRIES_PER_UPLOAD: usize = 500;
-/// The most entries this build's server takes in one upload, and the most its client sends
-/// whatever a server says. Ten times the first batch: a recording device logs about two entries
-/// a record, and each upload is a round trip.
-pub const MAX_AUDIT_ENTRIES_ACCEPTED: usize = 5_000;
 /// Most characters of an entry's record kind or record id.
 pub const MAX_AUDIT_NAME_CHARS: usize = 100;
 /// Most characters of an entry's justification or detail.
@@ -61,8 +55,7 @@ pub struct DeviceAuditEntry {
 pub struct AuditUploadRequest {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub protocol: u32,
-    /// Strictly increasing `seq`, at most [`MAX_AUDIT_ENTRIES_ACCEPTED`] (and at most
-    /// [`MAX_AUDIT_ENTRIES_PER_UPLOAD`] to a server that does not say it takes more).
+    /// Strictly increasing `seq`, at most [`MAX_AUDIT_ENTRIES_PER_UPLOAD`].
     pub entries: Vec<DeviceAuditEntry>,
 }
 
@@ -72,16 +65,12 @@ pub struct AuditUploadRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditUploadResponse {
     pub acknowledged_through: i64,
-    /// The most entries this server takes in one upload; absent from servers that take
-    /// [`MAX_AUDIT_ENTRIES_PER_UPLOAD`] (before 2026-12-05).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accepts_up_to: Option<u32>,
 }
 
 /// Why an upload is malformed (the server answers `400 bad_request` with this message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuditUploadError {
-    #[error("at most {MAX_AUDIT_ENTRIES_ACCEPTED} entries in one upload")]
+    #[error("at most {MAX_AUDIT_ENTRIES_PER_UPLOAD} entries in one upload")]
     TooMany,
     #[error("entry {index}: seq must be at least 1 and greater than the entry before")]
     OutOfOrder { index: usize },
@@ -96,7 +85,7 @@ pub enum AuditUploadError {
 impl AuditUploadRequest {
     /// Checks the limits above; the server runs it before touching its store.
     pub fn check(&self) -> Result<(), AuditUploadError> {
-        if self.entries.len() > MAX_AUDIT_ENTRIES_ACCEPTED {
+        if self.entries.len() > MAX_AUDIT_ENTRIES_PER_UPLOAD {
             return Err(AuditUploadError::TooMany);
         }
         let mut previous = 0;
@@ -183,9 +172,7 @@ mod tests {
 
     #[test]
     fn too_many_or_too_long_is_refused() {
-        let most: Vec<_> = (1..=MAX_AUDIT_ENTRIES_ACCEPTED as i64).map(entry).collect();
-        assert_eq!(request(most).check(), Ok(()));
-        let many = (1..=MAX_AUDIT_ENTRIES_ACCEPTED as i64 + 1)
+        let many = (1..=MAX_AUDIT_ENTRIES_PER_UPLOAD as i64 + 1)
             .map(entry)
             .collect();
         assert_eq!(request(many).check(), Err(AuditUploadError::TooMany));

@@ -13,9 +13,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use beatbook_core::sync::audit_wire::{
-    AuditUploadError, AuditUploadRequest, AuditUploadResponse, MAX_AUDIT_ENTRIES_ACCEPTED,
-};
+use beatbook_core::sync::audit_wire::{AuditUploadError, AuditUploadRequest, AuditUploadResponse};
 use beatbook_core::sync::protocol::{ErrorBody, ErrorCode, PROTOCOL_VERSION};
 
 /// Chains the device's log entries onto the server's log.
@@ -24,14 +22,14 @@ use beatbook_core::sync::protocol::{ErrorBody, ErrorCode, PROTOCOL_VERSION};
     path = "/v1/sync/audit",
     tag = "sync",
     security(("device_token" = [])),
-    request_body(content = AuditUploadRequest, content_type = "application/json", description = "The device's log entries the server has not acknowledged, oldest first: at most 5,000 (the answer's `accepts_up_to`; a client sends at most 500 to a server that does not say), `seq` increasing. Entries at or below what the server holds are skipped; a batch that does not follow on from it adds nothing. Metadata only, never a record's values. Accepted from a revoked device too."),
+    request_body(content = AuditUploadRequest, content_type = "application/json", description = "The device's log entries the server has not acknowledged, oldest first: at most 500, `seq` increasing. Entries at or below what the server holds are skipped; a batch that does not follow on from it adds nothing. Metadata only, never a record's values. Accepted from a revoked device too."),
     responses(
-        (status = 200, description = "The highest entry of this device's log the server now holds; the device sends only what follows it. `accepts_up_to`: the most entries this server takes in one upload.", body = AuditUploadResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 200, description = "The highest entry of this device's log the server now holds; the device sends only what follows it.", body = AuditUploadResponse, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 400, description = "`bad_request` (not an upload, entries out of order, a text too long) or `unsupported_protocol`; nothing was kept.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 401, description = "`unauthenticated`: no, or an unknown, device token.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 429, description = "`slow_down`: too many wrong tokens from this address; wait `Retry-After` seconds (a valid token is still served).", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 408, description = "`request_timeout`: the body stopped arriving; nothing was kept.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
-        (status = 413, description = "`body_too_large`: more than 5,000 entries or 4 MiB; send fewer.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
+        (status = 413, description = "`body_too_large`: more than 500 entries or 4 MiB; send fewer.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
         (status = 503, description = "The store is busy: nothing was kept; retry after `Retry-After`.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."), ("Retry-After" = u64, description = "Seconds to wait before trying again."))),
         (status = 500, description = "`internal`: the server failed; retry later.", body = ErrorBody, headers(("x-beatbook-server-time" = String, description = "The server's clock (RFC 3339), for the device's clock correction."))),
     )
@@ -80,6 +78,5 @@ pub async fn upload(
     );
     Ok(Json(AuditUploadResponse {
         acknowledged_through,
-        accepts_up_to: u32::try_from(MAX_AUDIT_ENTRIES_ACCEPTED).ok(),
     }))
 }

@@ -8,11 +8,10 @@ use super::transport::{Repeat, Traffic};
 use super::{Run, SyncClient, SyncError};
 use crate::store::Store;
 use crate::sync::audit_wire::{
-    AuditUploadRequest, AuditUploadResponse, MAX_AUDIT_ENTRIES_ACCEPTED,
-    MAX_AUDIT_ENTRIES_PER_UPLOAD,
+    AuditUploadRequest, AuditUploadResponse, MAX_AUDIT_ENTRIES_PER_UPLOAD,
 };
 use crate::sync::client::progress::CancelFlag;
-use crate::sync::protocol::{MAX_BODY_BYTES, PROTOCOL_VERSION};
+use crate::sync::protocol::PROTOCOL_VERSION;
 
 impl SyncClient {
     /// Pushes the outbox (unless a re-sync is replaying: its pull goes first) while the
@@ -77,12 +76,10 @@ impl SyncClient {
         // Never an entry logged after the upload began: a device that records while it syncs
         // logs as it goes, and the upload must still end (the rest goes next sync).
         let logged_before_upload = store.audit_log_newest()?;
-        // What every server takes, until this one says it takes more (each upload is a round
-        // trip); halved for a batch whose body would be too large.
-        let mut batch = MAX_AUDIT_ENTRIES_PER_UPLOAD;
         loop {
             cancel.check()?;
-            let entries = store.audit_entries_to_send(batch, logged_before_upload)?;
+            let entries =
+                store.audit_entries_to_send(MAX_AUDIT_ENTRIES_PER_UPLOAD, logged_before_upload)?;
             let Some(last) = entries.last().map(|e| e.seq) else {
                 return Ok(sent);
             };
@@ -90,15 +87,10 @@ impl SyncClient {
                 protocol: PROTOCOL_VERSION,
                 entries,
             };
-            let json = super::transport::to_json(&request)?;
-            if json.len() > MAX_BODY_BYTES && request.entries.len() > 1 {
-                batch = request.entries.len() / 2;
-                continue;
-            }
             let answer: AuditUploadResponse = match self.transport.post(
                 url.clone(),
                 Some(token),
-                &json,
+                &super::transport::to_json(&request)?,
                 Repeat::Safe,
                 cancel,
                 traffic,
@@ -109,11 +101,6 @@ impl SyncClient {
                 Err(SyncError::Server { status: 404, .. }) => return Ok(sent),
                 other => other?,
             };
-            if let Some(most) = answer.accepts_up_to {
-                batch = usize::try_from(most)
-                    .unwrap_or(usize::MAX)
-                    .clamp(1, MAX_AUDIT_ENTRIES_ACCEPTED);
-            }
             let through = answer.acknowledged_through;
             if !(0..=last).contains(&through) {
                 return Err(SyncError::Protocol(format!(

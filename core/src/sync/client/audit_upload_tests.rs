@@ -110,40 +110,6 @@ fn a_refused_push_is_the_syncs_error_and_the_log_still_reaches_the_server() {
     );
 }
 
-/// The entries in each upload the server saw.
-fn upload_sizes(server: &TestServer) -> Vec<usize> {
-    server
-        .requests_to("/v1/sync/audit")
-        .iter()
-        .map(|r| {
-            serde_json::from_slice::<crate::sync::audit_wire::AuditUploadRequest>(&r.body)
-                .map_or(0, |u| u.entries.len())
-        })
-        .collect()
-}
-
-#[test]
-fn a_server_that_takes_more_gets_larger_uploads_and_an_older_one_at_most_500() {
-    for (accepts, expected) in [
-        (None, vec![500, 500, 50]),
-        (Some(2_000), vec![500, 550]),
-        (Some(100_000), vec![500, 550]),
-    ] {
-        let server = TestServer::start();
-        server.state().model.audit_accepts_up_to = accepts;
-        let (client, device) = one_device(&server, options());
-        device.notes(1_050);
-        let logged = device.store.audit_entries(None).expect("log").len();
-        assert_eq!(logged, 1_050, "one collection entry a note");
-
-        let report = sync(&client, &device).expect("sync");
-
-        assert_eq!(report.audit_entries_sent, 1_050);
-        assert_eq!(upload_sizes(&server), expected, "server takes {accepts:?}");
-        assert_eq!(held_by_server(&server, &device).len(), 1_050);
-    }
-}
-
 #[test]
 fn an_unanswered_upload_keeps_its_entries_and_the_next_sync_sends_them() {
     let server = TestServer::start();
@@ -183,7 +149,6 @@ fn an_acknowledgement_beyond_the_batch_is_a_protocol_error_and_moves_nothing() {
             200,
             &crate::sync::audit_wire::AuditUploadResponse {
                 acknowledged_through: 9_999,
-                accepts_up_to: None,
             },
         ),
     );

@@ -103,8 +103,6 @@ pub struct Model {
     pub clock_behind: chrono::Duration,
     /// Each device's s.62 log entries as handed in.
     pub audit: HashMap<DeviceId, Vec<DeviceAuditEntry>>,
-    /// What the log's answers say the server takes in one upload (`None`: an older server).
-    pub audit_accepts_up_to: Option<u32>,
 }
 
 impl Model {
@@ -167,7 +165,6 @@ impl Model {
             200,
             &AuditUploadResponse {
                 acknowledged_through,
-                accepts_up_to: self.audit_accepts_up_to,
             },
         )
     }
