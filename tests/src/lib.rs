@@ -18,5 +18,6 @@ pub mod proxy;
 pub mod records;
 pub mod rng;
 pub mod server;
+pub mod server_binary;
 pub mod skew;
 pub mod workload;

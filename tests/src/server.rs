@@ -2,6 +2,7 @@
 //! free port, waiting on `/healthz` (a condition, not a sleep), administration through its
 //! own command line, and killed when dropped.
 
+pub use crate::server_binary::server_binary;
 use std::ffi::OsStr;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -10,27 +11,6 @@ use std::time::{Duration, Instant};
 
 /// How long a server may take to answer `/healthz` after it starts.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The `beatbook-server` binary of this workspace, built on demand if a test runs alone.
-pub fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("executable path");
-    // Tests run from target/<profile>/deps/, binaries from target/<profile>/.
-    let mut profile_dir = exe.parent().expect("executable folder");
-    if profile_dir.ends_with("deps") {
-        profile_dir = profile_dir.parent().expect("target profile folder");
-    }
-    let binary = profile_dir.join("beatbook-server");
-    if !binary.exists() {
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "-p", "beatbook-server"]);
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "building beatbook-server failed");
-    }
-    binary
-}
 
 /// The key every test server's embedded store is encrypted with, given to each `serve` and
 /// `admin` it runs as `BEATBOOK_STORE_KEY` (production passes `--store-key-file`). The one
