@@ -21,3 +21,4 @@ pub mod server;
 pub mod server_binary;
 pub mod skew;
 pub mod workload;
+pub mod write_floor;

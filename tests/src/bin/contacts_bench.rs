@@ -5,8 +5,10 @@
 //! second device. Beside it, the same rows bulk-inserted into bare tables with a search index
 //! (same cipher and durability), the floor that the targets are ratios of.
 //!
-//! Prints each phase's time, the bytes each way, each store's size on disk (WAL included), and
-//! the recording time per tenth of the run (a cost that grows with the store shows there).
+//! Prints each phase's time, the bytes each way, each store's size on disk (WAL included), the
+//! recording time per tenth of the run (a cost that grows with the store shows there), and each
+//! store's write floor: its final contents copied in one transaction (`write_floor`), what no
+//! sync filling it can beat.
 //!
 //! `cargo run --release -p beatbook-e2e --bin contacts_bench` (N = 20,000; set
 //! `BEATBOOK_CONTACTS_BENCH_N=100000` for the full run, and `BEATBOOK_CONTACTS_BENCH_RTT_MS=40`
@@ -21,6 +23,7 @@ use beatbook_e2e::disk::{dir_bytes, print_breakdown, store_bytes};
 use beatbook_e2e::latency::LatencyRelay;
 use beatbook_e2e::rng::Rng;
 use beatbook_e2e::server::ServerProcess;
+use beatbook_e2e::write_floor::{copy_store, WriteFloor};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::time::Instant;
@@ -179,15 +182,58 @@ fn main() {
         );
     }
     let device_key = "05".repeat(32);
+    let server_db = server.data.path().join("beatbook-server.db");
+    let server_key = beatbook_e2e::server::store_key().to_hex();
+    print_write_floors(
+        dir.path(),
+        (&bare_path, &device_key),
+        &[
+            ("server", &server_db, &server_key),
+            ("new device", &b.path(), &device_key),
+        ],
+        (bulk_s, sync_s),
+    );
     println!("  where the bytes are (SQLite's dbstat, largest first; WAL = write-ahead log file):");
     print_breakdown("recording device", &a.path(), Some(&device_key));
     print_breakdown("new device", &b.path(), Some(&device_key));
-    print_breakdown(
-        "server",
-        &server.data.path().join("beatbook-server.db"),
-        Some(&beatbook_e2e::server::store_key().to_hex()),
-    );
+    print_breakdown("server", &server_db, Some(&server_key));
     print_breakdown("bare", &bare_path, Some(&device_key));
+}
+
+/// Each store's write floor (`write_floor`): its final contents copied in one transaction.
+/// A sync fills the server's store and the new device's, so their floors together are what no
+/// sync of these stores can beat on this machine; the bare tables' copy shows how much of the
+/// bulk insert is writing pages rather than building rows and indexes.
+fn print_write_floors(
+    dir: &Path,
+    (bare_path, bare_key): (&Path, &str),
+    filled: &[(&str, &Path, &str)],
+    (bulk_s, sync_s): (f64, f64),
+) {
+    println!("  write floor: each store's final contents copied in one transaction (same cipher, WAL, FULL):");
+    let line = |label: &str, floor: WriteFloor| {
+        println!(
+            "    {label:<18} {:6.2} s  {:8.1} MB  {:5.2}x the bulk insert",
+            floor.seconds,
+            floor.bytes as f64 / 1_048_576.0,
+            floor.seconds / bulk_s
+        );
+    };
+    line(
+        "bare tables + FTS",
+        copy_store(bare_path, bare_key, &dir.join("floor-bare.db")),
+    );
+    let mut together = 0.0;
+    for (i, (label, path, key)) in filled.iter().enumerate() {
+        let floor = copy_store(path, key, &dir.join(format!("floor-{i}.db")));
+        line(label, floor);
+        together += floor.seconds;
+    }
+    println!(
+        "    server + new device: {together:.2} s = {:.2}x the bulk insert; the sync is {:.1}x that",
+        together / bulk_s,
+        sync_s / together
+    );
 }
 
 /// The contacts, the same for every run of a given N (seeded), oldest first.
