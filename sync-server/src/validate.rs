@@ -24,7 +24,8 @@ use serde::de::value::MapDeserializer;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::Value;
 
-/// Fields a contact may omit on the wire: devices derive them from what they hold.
+/// A contact's fields that never go on the wire: devices derive them from what they hold, and
+/// `Contact` reads them as `false` when absent (its serde defaults).
 pub(crate) const CONTACT_DERIVED: &[&str] = &["has_personal_details", "has_ethnicity"];
 
 /// Whether a record is whole yet.
@@ -47,11 +48,11 @@ pub fn check_record(
             return Err(invalid("field `id` must equal the record id".into()));
         }
     }
-    let values = || values_of(state, &[]);
+    let values = || values_of(state);
     match kind {
         RecordKind::Patrol => parse_as::<Patrol, _>(kind, values),
         RecordKind::Note => parse_as::<Note, _>(kind, values),
-        RecordKind::Contact => parse_as::<Contact, _>(kind, || values_of(state, CONTACT_DERIVED)),
+        RecordKind::Contact => parse_as::<Contact, _>(kind, values),
         RecordKind::ContactPersonal => parse_as::<ContactPersonalData, _>(kind, values),
         RecordKind::FollowUp => parse_as::<FollowUp, _>(kind, values),
         RecordKind::Problem => parse_as::<Problem, _>(kind, values),
@@ -73,22 +74,16 @@ pub fn check_record(
 }
 
 /// The values of a record as one object to deserialise, read from its fields in place (no
-/// copy of them: this runs for every op a push writes), with `defaults` — fields the wire may
-/// omit — as `false` where the record has none.
+/// copy of them: this runs for every op a push writes).
 type ValuesOf<'a> =
     MapDeserializer<'a, Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a>, serde_json::Error>;
 
-fn values_of<'a>(state: &'a RecordState, defaults: &'a [&'static str]) -> ValuesOf<'a> {
-    static FALSE: Value = Value::Bool(false);
+fn values_of(state: &RecordState) -> ValuesOf<'_> {
     let present = state
         .fields
         .iter()
         .map(|(name, f)| (name.as_str(), &f.value));
-    let omitted = defaults
-        .iter()
-        .filter(|name| !state.fields.contains_key(**name))
-        .map(|name| (*name, &FALSE));
-    MapDeserializer::new(Box::new(present.chain(omitted)))
+    MapDeserializer::new(Box::new(present))
 }
 
 fn parse_as<'a, T, D>(kind: RecordKind, values: impl Fn() -> D) -> Result<Completeness, Rejection>

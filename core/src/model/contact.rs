@@ -250,7 +250,12 @@ pub struct Contact {
     pub follow_up_id: Option<FollowUpId>,
     pub consent_to_recontact: bool,
     /// Whether personal details are held (read them with `contact_personal_details`).
+    /// Derived from the personal details' own record when read from a store, never on the
+    /// wire: a contact read without it (a pulled change) has none.
+    #[serde(default)]
     pub has_personal_details: bool,
+    /// As `has_personal_details`, for the ethnicity in those details.
+    #[serde(default)]
     pub has_ethnicity: bool,
     pub repeat_caller: bool,
     pub vulnerable: bool,

@@ -348,7 +348,10 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
 ///
 /// Written here rather than by trigger (store version 19): a statement that fires a trigger
 /// runs in a statement savepoint, which copies every page it touches to a journal and makes the
-/// search index write out its pending terms — once per contact, in a pulled page.
+/// search index write out its pending terms — once per contact, in a pulled page. So do an
+/// upsert with `RETURNING` (which would save the read below) and an `INSERT OR REPLACE` of the
+/// box (which would save the delete): tried, each cost a pulled page 8–9% more instructions
+/// (`docs/performance.md`, "Pulled records planned and read without copies").
 fn place_contact(conn: &Connection, id: &str) -> Result<i64> {
     let (rowid, place, day): (i64, Option<(f64, f64)>, Option<f64>) = conn
         .prepare_cached(

@@ -115,9 +115,19 @@ pub fn plan_page(changes: &[Change], local: &BTreeMap<RecordKey, LocalRecord>) -
                 written.remove(&key);
             }
             RecordPlan::Write(write) => {
-                for name in &write.winners {
-                    if let Some(pulled) = change.fields.get(name) {
-                        state.clocks.fields.insert(name.clone(), pulled.hlc);
+                if state.clocks.fields.is_empty() && write.winners.len() == change.fields.len() {
+                    // Every pulled field won against nothing: its clocks are the pulled ones,
+                    // built in one pass from the sorted fields.
+                    state.clocks.fields = change
+                        .fields
+                        .iter()
+                        .map(|(name, pulled)| (name.clone(), pulled.hlc))
+                        .collect();
+                } else {
+                    for name in &write.winners {
+                        if let Some(pulled) = change.fields.get(name) {
+                            state.clocks.fields.insert(name.clone(), pulled.hlc);
+                        }
                     }
                 }
                 written.insert(key);
@@ -135,6 +145,21 @@ pub fn plan_page(changes: &[Change], local: &BTreeMap<RecordKey, LocalRecord>) -
     PagePlan { records, clocks }
 }
 
+/// A record this device holds no clock of (most of a new phone's first sync): every pulled
+/// field wins against nothing and is taken, and nothing local is kept — what the general path
+/// below decides, without asking the merge field by field.
+fn first_copy(change: &Change) -> RecordPlan {
+    if change.fields.is_empty() {
+        return RecordPlan::Skip(SkipReason::NothingWins);
+    }
+    let names: Vec<String> = change.fields.keys().cloned().collect();
+    RecordPlan::Write(WritePlan {
+        winners: names.clone(),
+        take: names,
+        keep: Vec::new(),
+    })
+}
+
 /// Plans one pulled record against the state this device holds of it.
 pub fn plan_record(change: &Change, local: &LocalRecord) -> RecordPlan {
     if local.erased {
@@ -142,6 +167,9 @@ pub fn plan_record(change: &Change, local: &LocalRecord) -> RecordPlan {
     }
     if change.erased {
         return RecordPlan::Erase;
+    }
+    if local.clocks.fields.is_empty() {
+        return first_copy(change);
     }
     let current = |name: &str| -> Option<Hlc> { local.clocks.fields.get(name).copied() };
     let winners = merge::winning_fields(change.kind, current, &change.fields);

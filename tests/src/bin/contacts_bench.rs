@@ -90,6 +90,7 @@ fn main() {
     let (push, push_s) = sync(&a);
     eprintln!("pushed in {push_s:.1} s; pulling to a fresh device");
     let (pull, pull_s) = sync(&b);
+    eprintln!("pulled in {pull_s:.1} s; bulk insert and write floors");
     let expected_records = b.store.sync_status().expect("status");
     assert_eq!(expected_records.held_records, 0, "nothing held back");
     assert!(

@@ -37,7 +37,8 @@ fn parse<T: DeserializeOwned + StoredValueRules>(
     kind: RecordKind,
     object: &Map<String, Value>,
 ) -> std::result::Result<T, Materialized> {
-    let record: T = serde_json::from_value(Value::Object(object.clone())).map_err(|e| {
+    // Read in place (`&Map` is a deserializer): no copy of the record's fields.
+    let record = T::deserialize(object).map_err(|e| {
         // serde names a missing field in its message; other messages may quote a value, so
         // only the record kind and the error's position are kept.
         if e.to_string().starts_with("missing field") {
@@ -110,16 +111,12 @@ pub(crate) fn materialize(
     match kind {
         RecordKind::Patrol => parse_and_write(kind, object, |p| patrols::write_patrol(conn, p)),
         RecordKind::Note => parse_and_write(kind, object, |n| notes::write_note(conn, n)),
-        RecordKind::Contact => {
-            let mut object = object.clone();
-            object
-                .entry("has_personal_details")
-                .or_insert(Value::Bool(false));
-            object.entry("has_ethnicity").or_insert(Value::Bool(false));
-            parse_and_write(kind, &object, |c| {
-                contacts::write_contact(conn, c).map(|_row| ())
-            })
-        }
+        // `has_personal_details` and `has_ethnicity` are never on the wire: they read as false
+        // (`Contact`'s serde defaults), and the store never writes them from here (reads
+        // derive them from the personal details' own record).
+        RecordKind::Contact => parse_and_write(kind, object, |c| {
+            contacts::write_contact(conn, c).map(|_row| ())
+        }),
         RecordKind::ContactPersonal => {
             parse_and_write(kind, object, |p| contacts::write_personal(conn, id, p))
         }
