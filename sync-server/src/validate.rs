@@ -75,15 +75,15 @@ pub fn check_record(
 
 /// The values of a record as one object to deserialise, read from its fields in place (no
 /// copy of them: this runs for every op a push writes).
-type ValuesOf<'a> =
-    MapDeserializer<'a, Box<dyn Iterator<Item = (&'a str, &'a Value)> + 'a>, serde_json::Error>;
-
-fn values_of(state: &RecordState) -> ValuesOf<'_> {
-    let present = state
-        .fields
-        .iter()
-        .map(|(name, f)| (name.as_str(), &f.value));
-    MapDeserializer::new(Box::new(present))
+fn values_of(
+    state: &RecordState,
+) -> MapDeserializer<'_, impl Iterator<Item = (&str, &Value)>, serde_json::Error> {
+    MapDeserializer::new(
+        state
+            .fields
+            .iter()
+            .map(|(name, f)| (name.as_str(), &f.value)),
+    )
 }
 
 fn parse_as<'a, T, D>(kind: RecordKind, values: impl Fn() -> D) -> Result<Completeness, Rejection>

@@ -23,7 +23,7 @@ pub const SERVER_BINARY_ENV: &str = "BEATBOOK_E2E_SERVER";
 
 /// What goes into the server binary, relative to the workspace root: a change to any of these
 /// files makes the binary stale. Tests and benches of the two packages are not in it.
-const SERVER_INPUTS: [&str; 9] = [
+const SERVER_INPUTS: [&str; 8] = [
     "Cargo.toml",
     "Cargo.lock",
     "core/Cargo.toml",
@@ -32,7 +32,6 @@ const SERVER_INPUTS: [&str; 9] = [
     "sync-server/Cargo.toml",
     "sync-server/src",
     "sync-server/migrations",
-    "sync-server/build.rs",
 ];
 
 /// The `beatbook-server` binary to run: [`SERVER_BINARY_ENV`] if set, else this workspace's,

@@ -115,9 +115,9 @@ pub fn plan_page(changes: &[Change], local: &BTreeMap<RecordKey, LocalRecord>) -
                 written.remove(&key);
             }
             RecordPlan::Write(write) => {
-                if state.clocks.fields.is_empty() && write.winners.len() == change.fields.len() {
-                    // Every pulled field won against nothing: its clocks are the pulled ones,
-                    // built in one pass from the sorted fields.
+                if state.clocks.fields.is_empty() {
+                    // A first copy (`first_copy`): every pulled field won against nothing, so
+                    // its clocks are the pulled ones, built in one pass from the sorted fields.
                     state.clocks.fields = change
                         .fields
                         .iter()
