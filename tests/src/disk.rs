@@ -42,14 +42,18 @@ pub fn print_breakdown(label: &str, path: &Path, key_hex: Option<&str>) {
         None => rusqlite::Connection::open_with_flags(path, flags).expect("open"),
     };
     let mut stmt = conn
-        .prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8")
+        .prepare(
+            "SELECT name, sum(pgsize), 100.0 * sum(pgsize - unused) / sum(pgsize)
+             FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8",
+        )
         .expect("dbstat");
     let top: Vec<String> = stmt
         .query_map([], |r| {
             Ok(format!(
-                "{} {:.1} MB",
+                "{} {:.1} MB ({:.0}% used)",
                 r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)? as f64 / 1_048_576.0
+                r.get::<_, i64>(1)? as f64 / 1_048_576.0,
+                r.get::<_, f64>(2)?
             ))
         })
         .expect("query")

@@ -32,17 +32,19 @@ pub(crate) enum IndexWrite {
         record_id: String,
         team_id: Option<String>,
         held: bool,
-        /// `Some`: set the anchor (to a time, or none yet); `None`: keep the stored one (a
-        /// contact's personal record takes its anchor from the contact).
+        /// `Some`: set the anchor (to a time, or none yet); `None`: keep the stored one, or,
+        /// for a new row, take its parent's (a contact's personal record takes its anchor
+        /// from the contact).
         anchor_ms: Option<Option<i64>>,
         parent: Option<(RetainedKind, String)>,
     },
-    /// The anchor of a companion's row (the contact's time, for its personal details),
-    /// inserted not held if it is not there yet.
+    /// The anchor of a companion's row (the contact's time, for its personal details), if the
+    /// companion is there. None is made for one that is not: most contacts never have personal
+    /// details (a row each for them was two fifths of the index), and a companion that
+    /// arrives later takes its parent's anchor then (`Own`'s `anchor_ms: None`).
     Anchor {
         kind: RecordKind,
         record_id: String,
-        team_id: Option<String>,
         anchor_ms: Option<i64>,
     },
     /// A decision to retain a record until a date.
@@ -144,7 +146,6 @@ pub(crate) fn writes_for(row: &RecordRow) -> Vec<IndexWrite> {
             writes.push(IndexWrite::Anchor {
                 kind: RecordKind::ContactPersonal,
                 record_id: row.record_id.clone(),
-                team_id,
                 anchor_ms: anchor_ms.flatten(),
             });
         }

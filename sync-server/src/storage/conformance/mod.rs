@@ -85,6 +85,7 @@ macro_rules! storage_conformance_tests {
             concurrency::writers_and_readers_lose_nothing_skip_nothing_apply_nothing_twice,
             concurrency::concurrent_retries_of_one_batch_apply_each_op_once,
             retention::the_index_finds_expired_records_by_range_and_children_by_parent,
+            retention::personal_details_take_their_contacts_anchor_whenever_they_arrive,
             retention::a_pull_never_serves_a_record_past_its_date_but_serves_its_erasure,
             retention::the_sweep_redacts_personal_details_at_their_date_and_logs_it,
             retention::a_retained_record_survives_until_its_new_date,

@@ -206,6 +206,60 @@ pub(crate) fn the_index_finds_expired_records_by_range_and_children_by_parent(
     assert_eq!(ids(storage, &range(RetainedKind::Problem, 15)), ["p-open"]);
 }
 
+/// A contact's personal details take its anchor whether they arrive after it or before it,
+/// and follow it when its time is corrected.
+pub(crate) fn personal_details_take_their_contacts_anchor_whenever_they_arrive(
+    storage: &Arc<dyn SyncStorage>,
+) {
+    let storage = storage.as_ref();
+    let team = team(storage);
+    let details = || json!({"details": {"name": "Ada Example"}, "ethnicity": null});
+    let contact_at = |id: &str, day: i64| {
+        put_in(
+            storage,
+            team,
+            RecordKind::Contact,
+            id,
+            json!({"id": id, "occurred_at": at(day)}),
+        );
+    };
+    let schedule = RetentionSchedule {
+        review_after_days: [(RetainedKind::ContactPersonal, 10)].into(),
+        notice_days: 0,
+    };
+    let personal_due = |day| {
+        ids(
+            storage,
+            &RetentionRange::through(&schedule, RetainedKind::ContactPersonal, at(day), 10),
+        )
+    };
+    contact_at("after", 0);
+    contact_at("never", 0);
+    assert!(personal_due(100).is_empty(), "no personal details yet");
+    put_in(
+        storage,
+        team,
+        RecordKind::ContactPersonal,
+        "after",
+        details(),
+    );
+    put_in(
+        storage,
+        team,
+        RecordKind::ContactPersonal,
+        "before",
+        details(),
+    );
+    assert_eq!(personal_due(10), ["after"]);
+    contact_at("before", 5);
+    assert_eq!(personal_due(10), ["after"]);
+    assert_eq!(personal_due(15), ["after", "before"]);
+    // The contact's time corrected: its personal details' date moves with it.
+    contact_at("after", 20);
+    assert_eq!(personal_due(15), ["before"]);
+    assert_eq!(personal_due(30), ["before", "after"]);
+}
+
 pub(crate) fn a_pull_never_serves_a_record_past_its_date_but_serves_its_erasure(
     storage: &Arc<dyn SyncStorage>,
 ) {

@@ -37,6 +37,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0007_team_roster",
         include_str!("../../../migrations/postgres/0007_team_roster.sql"),
     ),
+    (
+        "0008_retention_no_empty_personal_rows",
+        include_str!("../../../migrations/postgres/0008_retention_no_empty_personal_rows.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
@@ -271,5 +275,42 @@ mod tests {
             assert_eq!(fields[corner].hlc, analysed, "{corner}");
         }
         assert_eq!(page.rows[0].seq, 1);
+    }
+
+    #[test]
+    fn a_version_7_database_drops_the_rows_of_personal_details_it_does_not_hold() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let mut client = postgres::Client::connect(schema.url(), postgres::NoTls).expect("connect");
+        super::migrate_to(&mut client, &super::MIGRATIONS[..7]).expect("version 7");
+        client
+            .batch_execute(
+                "INSERT INTO records (kind, record_id, field_values, clocks, erased, seq, created_at,
+                                      updated_at)
+                 VALUES ('contact_personal', 'with', '{}', '\\x', FALSE, 1, 1, 1),
+                        ('contact_personal', 'erased', '{}', '\\x', TRUE, 2, 1, 1);
+                 INSERT INTO retention_index
+                   (kind, record_id, team_id, held, anchor_ms, retained_until_ms, parent_kind,
+                    parent_id)
+                 VALUES ('contact', 'without', NULL, TRUE, 100, NULL, NULL, NULL),
+                        ('contact_personal', 'with', NULL, TRUE, 100, NULL, 'contact', 'with'),
+                        ('contact_personal', 'without', NULL, FALSE, 100, NULL, NULL, NULL),
+                        ('contact_personal', 'erased', NULL, FALSE, NULL, NULL, 'contact', 'erased'),
+                        ('contact_personal', 'kept', NULL, FALSE, NULL, 500, NULL, NULL);",
+            )
+            .expect("old rows");
+        super::migrate_to(&mut client, super::MIGRATIONS).expect("upgrade");
+        let personal: Vec<String> = client
+            .query(
+                "SELECT record_id FROM retention_index WHERE kind = 'contact_personal'
+                 ORDER BY record_id",
+                &[],
+            )
+            .expect("read")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(personal, ["erased", "kept", "with"]);
     }
 }

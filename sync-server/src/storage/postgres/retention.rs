@@ -30,7 +30,11 @@ pub(super) fn index(batch: &mut Batch<'_>, row: &RecordRow) -> StorageResult<()>
                 let stmt = batch.statement(
                     "INSERT INTO retention_index
                        (kind, record_id, team_id, held, anchor_ms, parent_kind, parent_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     VALUES ($1, $2, $3, $4,
+                       CASE WHEN $8 THEN $5
+                       ELSE (SELECT p.anchor_ms FROM retention_index p
+                             WHERE p.kind = $6 AND p.record_id = $7) END,
+                       $6, $7)
                      ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
                        held = excluded.held,
                        anchor_ms = CASE WHEN $8 THEN excluded.anchor_ms
@@ -55,17 +59,14 @@ pub(super) fn index(batch: &mut Batch<'_>, row: &RecordRow) -> StorageResult<()>
             IndexWrite::Anchor {
                 kind,
                 record_id,
-                team_id,
                 anchor_ms,
             } => {
                 let stmt = batch.statement(
-                    "INSERT INTO retention_index (kind, record_id, team_id, held, anchor_ms)
-                     VALUES ($1, $2, $3, FALSE, $4)
-                     ON CONFLICT (kind, record_id) DO UPDATE SET anchor_ms = excluded.anchor_ms",
+                    "UPDATE retention_index SET anchor_ms = $3 WHERE kind = $1 AND record_id = $2",
                 )?;
                 batch
                     .tx
-                    .execute(&stmt, &[&kind.as_str(), &record_id, &team_id, &anchor_ms])?;
+                    .execute(&stmt, &[&kind.as_str(), &record_id, &anchor_ms])?;
             }
             IndexWrite::Retain {
                 kind,

@@ -70,6 +70,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0015_checks_without_in_lists",
         include_str!("../../../migrations/0015_checks_without_in_lists.sql"),
     ),
+    (
+        "0016_retention_no_empty_personal_rows",
+        include_str!("../../../migrations/0016_retention_no_empty_personal_rows.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

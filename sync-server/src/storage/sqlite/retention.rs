@@ -29,7 +29,11 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
                 conn.prepare_cached(
                     "INSERT INTO retention_index
                        (kind, record_id, team_id, held, anchor_ms, parent_kind, parent_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     VALUES (?1, ?2, ?3, ?4,
+                       CASE WHEN ?8 THEN ?5
+                       ELSE (SELECT p.anchor_ms FROM retention_index p
+                             WHERE p.kind = ?6 AND p.record_id = ?7) END,
+                       ?6, ?7)
                      ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
                        held = excluded.held,
                        anchor_ms = CASE WHEN ?8 THEN excluded.anchor_ms
@@ -51,15 +55,12 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
             IndexWrite::Anchor {
                 kind,
                 record_id,
-                team_id,
                 anchor_ms,
             } => {
                 conn.prepare_cached(
-                    "INSERT INTO retention_index (kind, record_id, team_id, held, anchor_ms)
-                     VALUES (?1, ?2, ?3, 0, ?4)
-                     ON CONFLICT (kind, record_id) DO UPDATE SET anchor_ms = excluded.anchor_ms",
+                    "UPDATE retention_index SET anchor_ms = ?3 WHERE kind = ?1 AND record_id = ?2",
                 )?
-                .execute(params![kind, record_id, team_id, anchor_ms])?;
+                .execute(params![kind, record_id, anchor_ms])?;
             }
             IndexWrite::Retain {
                 kind,
@@ -309,6 +310,52 @@ mod tests {
     }
 
     #[test]
+    fn a_version_15_store_drops_the_rows_of_personal_details_it_does_not_hold() {
+        let (_dir, mut conn) = crate::storage::sqlite::store_at_version(15);
+        conn.execute_batch(
+            "INSERT INTO records (kind, record_id, field_values, clocks, erased, seq, created_at,
+                                  updated_at)
+             VALUES ('contact_personal', 'with', '{}', x'', 0, 1, 1, 1),
+                    ('contact_personal', 'redacted', '{}', x'', 0, 2, 1, 1),
+                    ('contact_personal', 'erased', '{}', x'', 1, 3, 1, 1);
+             INSERT INTO retention_index
+               (kind, record_id, team_id, held, anchor_ms, retained_until_ms, parent_kind, parent_id)
+             VALUES ('contact', 'with', NULL, 1, 100, NULL, NULL, NULL),
+                    ('contact', 'without', NULL, 1, 100, NULL, NULL, NULL),
+                    ('contact_personal', 'with', NULL, 1, 100, NULL, 'contact', 'with'),
+                    ('contact_personal', 'without', NULL, 0, 100, NULL, NULL, NULL),
+                    ('contact_personal', 'redacted', NULL, 0, 100, NULL, 'contact', 'redacted'),
+                    ('contact_personal', 'erased', NULL, 0, NULL, NULL, 'contact', 'erased'),
+                    ('contact_personal', 'kept', NULL, 0, NULL, 500, NULL, NULL);",
+        )
+        .expect("old rows");
+        migrate(&mut conn).expect("upgrade");
+        let personal: Vec<String> = conn
+            .prepare(
+                "SELECT record_id FROM retention_index WHERE kind = 'contact_personal'
+                 ORDER BY record_id",
+            )
+            .expect("read")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(
+            personal,
+            ["erased", "kept", "redacted", "with"],
+            "only the row of a contact's personal details never stored goes"
+        );
+        let contacts: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM retention_index WHERE kind = 'contact'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(contacts, 2);
+    }
+
+    #[test]
     fn a_version_8_store_gets_its_retention_index_from_its_records() {
         use beatbook_core::sync::protocol::FieldState;
         use beatbook_core::sync::Hlc;
@@ -345,9 +392,15 @@ mod tests {
             "f1",
             serde_json::json!({"id": "f1", "contact_id": "c1"}),
         );
+        // A contact without personal details: no row for them.
+        put(
+            "contact",
+            "c2",
+            serde_json::json!({"id": "c2", "occurred_at": "2026-01-02T00:00:00Z"}),
+        );
         migrate(&mut conn).expect("upgrade");
         let held: Vec<(String, bool, Option<i64>)> = conn
-            .prepare("SELECT kind, held, anchor_ms FROM retention_index ORDER BY kind")
+            .prepare("SELECT kind, held, anchor_ms FROM retention_index ORDER BY kind, record_id")
             .expect("read")
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .expect("rows")
@@ -358,6 +411,7 @@ mod tests {
             held,
             [
                 ("contact".to_owned(), true, anchor),
+                ("contact".to_owned(), true, Some(1_767_312_000_000)),
                 ("contact_personal".to_owned(), true, anchor),
                 ("follow_up".to_owned(), true, None),
             ]
