@@ -329,8 +329,9 @@ fn no_statement_on_the_write_path_scans_a_table() {
     let queued = device.pending_ops_from(i64::MIN, 10_000).expect("ops");
     let accepted: Vec<PlacedAnswer<'_>> = queued
         .iter()
-        .map(|(place, _)| PlacedAnswer {
+        .map(|(place, op)| PlacedAnswer {
             place: *place,
+            stamp: op.hlc,
             status: &OpStatus::Accepted,
         })
         .collect();

@@ -63,10 +63,16 @@ fn each_answer_clears_rejects_or_keeps_its_op_and_an_unanswered_op_between_stays
         rejected(RejectCode::Forbidden),
     ];
     let answered_places = [places[0], places[1], places[3], places[4], places[5]];
+    let answered_stamps = [stamps[0], stamps[1], stamps[3], stamps[4], stamps[5]];
     let answers: Vec<PlacedAnswer<'_>> = answered_places
         .iter()
+        .zip(answered_stamps)
         .zip(&statuses)
-        .map(|(&place, status)| PlacedAnswer { place, status })
+        .map(|((&place, stamp), status)| PlacedAnswer {
+            place,
+            stamp,
+            status,
+        })
         .collect();
     let tally = f
         .store
@@ -186,10 +192,11 @@ fn a_version_23_store_keeps_its_queued_ops_in_place_and_pushes_them_on() {
         .expect("indexes");
     assert_eq!(indexes, 0, "no index of op ids is kept");
 
-    let answers: Vec<PlacedAnswer<'_>> = [-1, 0, 5]
-        .into_iter()
-        .map(|place| PlacedAnswer {
-            place,
+    let answers: Vec<PlacedAnswer<'_>> = queued
+        .iter()
+        .map(|(place, op)| PlacedAnswer {
+            place: *place,
+            stamp: op.hlc,
             status: &OpStatus::Accepted,
         })
         .collect();

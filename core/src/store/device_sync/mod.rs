@@ -273,7 +273,7 @@ impl Store {
         server_time: DateTime<Utc>,
     ) -> Result<PushTally> {
         self.answer_push(server_time, |tx, now| {
-            let placed = answers.iter().map(|a| (Some(a.place), a.status));
+            let placed = answers.iter().map(|a| (Some((a.place, a.stamp)), a.status));
             push_answers::apply(tx, placed, now)
         })
     }

@@ -23,6 +23,7 @@ use crate::store::device_sync::epoch::EpochSeen;
 use crate::store::device_sync::PlacedAnswer;
 use crate::store::Store;
 use crate::sync::compact_push::{EitherPushResponse, ANSWER_PARAM, COMPACT_ANSWER};
+use crate::sync::hlc::Hlc;
 use crate::sync::protocol::{
     Op, OpResult, PushRequest, PushResponse, MAX_BODY_BYTES, MAX_OPS_PER_PUSH, PROTOCOL_VERSION,
 };
@@ -36,10 +37,11 @@ struct Batch {
     places: Vec<i64>,
 }
 
-/// The server's answer to a batch, with where its ops sit in the outbox.
+/// The server's answer to a batch, with where its ops sit in the outbox and their stamps.
 struct Answered {
     response: PushResponse,
     places: Vec<i64>,
+    stamps: Vec<Hlc>,
 }
 
 impl Batch {
@@ -150,6 +152,7 @@ impl SyncClient {
                     check_results(&batch.request, &response.results)?;
                     answered = Some(Answered {
                         response,
+                        stamps: batch.request.ops.iter().map(|op| op.hlc).collect(),
                         places: batch.places,
                     });
                 }
@@ -263,13 +266,16 @@ impl Pusher<'_> {
         if self.store.note_server_epoch(response.epoch)? == EpochSeen::Changed {
             run.report.epoch_changes += 1;
         }
-        // `check_results` matched the answers to the batch's ops, so they pair with its places.
+        // `check_results` matched the answers to the batch's ops, so they pair with its places
+        // and the stamps the ops were sent with.
         let placed: Vec<PlacedAnswer<'_>> = answered
             .places
             .iter()
+            .zip(&answered.stamps)
             .zip(&response.results)
-            .map(|(&place, result)| PlacedAnswer {
+            .map(|((&place, &stamp), result)| PlacedAnswer {
                 place,
+                stamp,
                 status: &result.status,
             })
             .collect();
