@@ -59,7 +59,8 @@ fn put_in(storage: &dyn SyncStorage, team: TeamId, kind: RecordKind, id: &str, f
     );
 }
 
-fn contact(storage: &dyn SyncStorage, team: TeamId, id: &str, day: i64) {
+/// A contact that happened on `day`, without personal details.
+fn contact_alone(storage: &dyn SyncStorage, team: TeamId, id: &str, day: i64) {
     put_in(
         storage,
         team,
@@ -67,6 +68,10 @@ fn contact(storage: &dyn SyncStorage, team: TeamId, id: &str, day: i64) {
         id,
         json!({"id": id, "occurred_at": at(day)}),
     );
+}
+
+fn contact(storage: &dyn SyncStorage, team: TeamId, id: &str, day: i64) {
+    contact_alone(storage, team, id, day);
     put_in(
         storage,
         team,
@@ -214,15 +219,7 @@ pub(crate) fn personal_details_take_their_contacts_anchor_whenever_they_arrive(
     let storage = storage.as_ref();
     let team = team(storage);
     let details = || json!({"details": {"name": "Ada Example"}, "ethnicity": null});
-    let contact_at = |id: &str, day: i64| {
-        put_in(
-            storage,
-            team,
-            RecordKind::Contact,
-            id,
-            json!({"id": id, "occurred_at": at(day)}),
-        );
-    };
+    let contact_at = |id: &str, day: i64| contact_alone(storage, team, id, day);
     let schedule = RetentionSchedule {
         review_after_days: [(RetainedKind::ContactPersonal, 10)].into(),
         notice_days: 0,
