@@ -24,10 +24,6 @@ use serde::de::value::MapDeserializer;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::Value;
 
-/// A contact's fields that never go on the wire: devices derive them from what they hold, and
-/// `Contact` reads them as `false` when absent (its serde defaults).
-pub(crate) const CONTACT_DERIVED: &[&str] = &["has_personal_details", "has_ethnicity"];
-
 /// Whether a record is whole yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completeness {

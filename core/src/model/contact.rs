@@ -273,6 +273,12 @@ pub struct Contact {
     pub correction_reason: Option<String>,
 }
 
+impl Contact {
+    /// The fields a store derives from the personal details' own record, never synced: a
+    /// device leaves them out of what it sends, and a contact read without them has none.
+    pub const DERIVED_FIELDS: [&'static str; 2] = ["has_personal_details", "has_ethnicity"];
+}
+
 /// A contact's personal fields, returned only by an audited consultation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactPersonalData {

@@ -147,8 +147,8 @@ impl Seed {
             reference::object_of(value).map_err(|e| AdminError::Invalid(e.to_string()))?;
         if kind == RecordKind::Contact {
             // Derived on each device from what it holds; devices do not sync them.
-            for field in crate::validate::CONTACT_DERIVED {
-                object.remove(*field);
+            for field in beatbook_core::model::Contact::DERIVED_FIELDS {
+                object.remove(field);
             }
         }
         self.records.push((kind, id.to_string(), author, object));

@@ -230,8 +230,10 @@ fn print_write_floors(
         line(label, floor);
         together += floor.seconds;
     }
+    let labels: Vec<&str> = filled.iter().map(|(label, _, _)| *label).collect();
     println!(
-        "    server + new device: {together:.2} s = {:.2}x the bulk insert; the sync is {:.1}x that",
+        "    {}: {together:.2} s = {:.2}x the bulk insert; the sync is {:.1}x that",
+        labels.join(" + "),
         together / bulk_s,
         sync_s / together
     );

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::{
     ContactId, FollowUpId, NoteId, PatrolId, ProblemId, ReviewId, StageRequestId, StepId,
 };
-use crate::model::{ContactPersonalData, PersonalDetails, PriorityArea, Team};
+use crate::model::{Contact, ContactPersonalData, PersonalDetails, PriorityArea, Team};
 use crate::store::reference::user_from_row;
 use crate::store::retention::records as retention;
 use crate::store::rows::{from_json, OptionalRow};
@@ -63,9 +63,9 @@ pub(crate) fn load(conn: &Connection, kind: RecordKind, id: &str) -> Result<Opti
             let contact_id = id.parse::<ContactId>().map_err(bad_id)?;
             absent_as_none(contacts::load_contact(conn, contact_id))?.map(|contact| {
                 let mut fields = json(&contact)?;
-                // Derived from what this device holds; not synced.
-                fields.remove("has_personal_details");
-                fields.remove("has_ethnicity");
+                for derived in Contact::DERIVED_FIELDS {
+                    fields.remove(derived);
+                }
                 Ok(fields)
             })
         }
