@@ -6,7 +6,7 @@
 //! per op (a stamp lookup, a stamp update and a delete, each through the index of op ids), and
 //! no index of op ids for every recorded change to write (store version 24). The newest stamp
 //! the server now holds comes with the answers (each op's, as it was sent), so the ops are not
-//! read back for it (that read was a quarter of applying an answer).
+//! read back for it (that read was a fifth of applying an answer).
 //!
 //! A run only ever spans places that were all sent: places are split wherever two answered
 //! places are not consecutive integers, so an op queued later at a free place in between (a

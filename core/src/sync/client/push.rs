@@ -37,11 +37,11 @@ struct Batch {
     places: Vec<i64>,
 }
 
-/// The server's answer to a batch, with where its ops sit in the outbox and their stamps.
+/// The server's answer to a batch, with each op's place in the outbox and the stamp it was
+/// sent with, in request order.
 struct Answered {
     response: PushResponse,
-    places: Vec<i64>,
-    stamps: Vec<Hlc>,
+    sent: Vec<(i64, Hlc)>,
 }
 
 impl Batch {
@@ -152,8 +152,12 @@ impl SyncClient {
                     check_results(&batch.request, &response.results)?;
                     answered = Some(Answered {
                         response,
-                        stamps: batch.request.ops.iter().map(|op| op.hlc).collect(),
-                        places: batch.places,
+                        sent: batch
+                            .places
+                            .iter()
+                            .zip(&batch.request.ops)
+                            .map(|(&place, op)| (place, op.hlc))
+                            .collect(),
                     });
                 }
             }
@@ -266,14 +270,12 @@ impl Pusher<'_> {
         if self.store.note_server_epoch(response.epoch)? == EpochSeen::Changed {
             run.report.epoch_changes += 1;
         }
-        // `check_results` matched the answers to the batch's ops, so they pair with its places
-        // and the stamps the ops were sent with.
+        // `check_results` matched the answers to the batch's ops, so they pair with what was sent.
         let placed: Vec<PlacedAnswer<'_>> = answered
-            .places
+            .sent
             .iter()
-            .zip(&answered.stamps)
             .zip(&response.results)
-            .map(|((&place, &stamp), result)| PlacedAnswer {
+            .map(|(&(place, stamp), result)| PlacedAnswer {
                 place,
                 stamp,
                 status: &result.status,
