@@ -9,8 +9,8 @@ use std::time::Duration;
 /// connection with other settings: the join is made for every match, before the sort. The
 /// index is contentless since store version 20, so none of these forms reads a title or a
 /// snippet from it (the store builds those from the records shown).
-pub const STORE: &str = "SELECT d.record_kind, d.record_id, bm25(search_index, 2.0, 1.0)
-    FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
+pub const STORE: &str = "SELECT n.id, bm25(search_index, 2.0, 1.0)
+    FROM search_index JOIN notes n ON n.rowid = search_index.rowid >> 3
     WHERE search_index MATCH ?1
     ORDER BY bm25(search_index, 2.0, 1.0) LIMIT ?2";
 
@@ -20,14 +20,14 @@ pub const BIG_CACHE_KIB: i64 = 65_536;
 /// The same ranking as `Store::search` (BM25, title weighted 2), but through FTS5's `rank`
 /// column: FTS5 sorts the matches itself, so the join is made only for the rows returned, not
 /// for every match.
-pub const BY_RANK: &str = "SELECT d.record_kind, d.record_id, rank
-    FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
+pub const BY_RANK: &str = "SELECT n.id, rank
+    FROM search_index JOIN notes n ON n.rowid = search_index.rowid >> 3
     WHERE search_index MATCH ?1 AND rank MATCH 'bm25(2.0, 1.0)'
     ORDER BY rank LIMIT ?2";
 
 /// Newest matches first, no relevance ranking: FTS5 walks rowids backwards and stops early.
-pub const NEWEST_FIRST: &str = "SELECT d.record_kind, d.record_id
-    FROM search_index JOIN search_docs d ON d.rowid = search_index.rowid
+pub const NEWEST_FIRST: &str = "SELECT n.id
+    FROM search_index JOIN notes n ON n.rowid = search_index.rowid >> 3
     WHERE search_index MATCH ?1
     ORDER BY search_index.rowid DESC LIMIT ?2";
 
@@ -58,7 +58,7 @@ pub fn time(conn: &Connection, sql: &str, typed: &str, limit: usize) -> Duration
     let (rows, took) = timed(|| -> rusqlite::Result<usize> {
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map((match_query(typed), limit as i64), |r| {
-            r.get::<_, String>(1)
+            r.get::<_, String>(0)
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.len())
     });

@@ -247,14 +247,13 @@ fn insert_note(
         ])
     })
     .expect("insert a note");
-    tx.prepare_cached("INSERT INTO search_docs (record_kind, record_id) VALUES ('note', ?1)")
-        .and_then(|mut s| s.execute([&id]))
-        .expect("insert a search doc");
-    let rowid = tx.last_insert_rowid();
+    // A note's search row is its row number with the note kind's tag (0) in the three low
+    // bits (`store/search.rs`, `search_row`).
+    let search_row = tx.last_insert_rowid() << 3;
     tx.prepare_cached(
         "INSERT INTO search_index (rowid, title, body) VALUES (?1, 'observation', ?2)",
     )
-    .and_then(|mut s| s.execute(params![rowid, text]))
+    .and_then(|mut s| s.execute(params![search_row, text]))
     .expect("index a note");
     tx.prepare_cached(
         "INSERT OR IGNORE INTO audit_actors (user_id, role, device_id) VALUES (?1, 'pcso', ?2)",

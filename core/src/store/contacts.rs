@@ -4,7 +4,7 @@
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::{from_json, to_json, OptionalRow};
-use super::search::{self, SearchKind};
+use super::search::{self, next_record_row, SearchKind};
 use super::sql_time::{opt_t, t, truncate, SqlTime};
 use super::Store;
 use crate::error::{Error, Result};
@@ -291,12 +291,14 @@ impl Store {
 /// `contacts` row, for a contact recorded here and one pulled alike. Returns the contact's row
 /// number (what its spatial-index box and repeat-location links name it by).
 pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO contacts (id, occurred_at, lat, lon, lsoa_code, lap_code, method, audience,
-           people_count, issues, issues_text, promised, follow_up_id, consent_to_recontact,
-           repeat_caller, vulnerable, repeat_location, problem_id, patrol_id, recorded_by,
-           redacted_at, created_at, updated_at, correction_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+    conn.prepare_cached(concat!(
+        "INSERT INTO contacts (rowid, id, occurred_at, lat, lon, lsoa_code, lap_code, method,
+           audience, people_count, issues, issues_text, promised, follow_up_id,
+           consent_to_recontact, repeat_caller, vulnerable, repeat_location, problem_id, patrol_id,
+           recorded_by, redacted_at, created_at, updated_at, correction_reason)
+         VALUES (",
+        next_record_row!(),
+        ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
            ?19, ?20, ?21, ?22, ?23, ?24)
          ON CONFLICT (id) DO UPDATE SET occurred_at = excluded.occurred_at, lat = excluded.lat,
            lon = excluded.lon, lsoa_code = excluded.lsoa_code, lap_code = excluded.lap_code,
@@ -309,8 +311,8 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
            repeat_location = excluded.repeat_location, problem_id = excluded.problem_id,
            patrol_id = excluded.patrol_id, recorded_by = excluded.recorded_by,
            redacted_at = excluded.redacted_at, updated_at = excluded.updated_at,
-           correction_reason = excluded.correction_reason",
-    )?
+           correction_reason = excluded.correction_reason"
+    ))?
     .execute(params![
         c.id,
         t(c.occurred_at),

@@ -242,8 +242,12 @@ impl Store {
         }
         let now = self.now();
         let work = |tx: &rusqlite::Transaction<'_>| {
+            // The search row first: its number is the record's row, which `delete` removes. A
+            // kind that is not searched (a follow-up) names no search kind and has no row.
+            if let Ok(searched) = kind.parse::<search::SearchKind>() {
+                search::unindex(tx, searched, id)?;
+            }
             delete(tx, now)?;
-            search::unindex(tx, id)?;
             tx.execute(
                 "INSERT INTO tombstones (record_kind, record_id, erased_at, erased_by, device_id, reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -4,6 +4,8 @@
 //! changes. A store is upgraded in one transaction, so a failed upgrade leaves it as it was.
 //! What SQL cannot compute (the compact encoding of version 8's sync state) is done by SQL
 //! functions registered first (`migration_functions.rs`), so each migration stays one file.
+//! What needs the record-reading code itself (re-indexing search from the records, version 25)
+//! runs once after the last migration, with the code that matches the schema then in place.
 //! `core/tests/integration/schema_upgrades.rs` upgrades a frozen copy of every earlier schema and checks
 //! that the result matches a fresh store.
 
@@ -37,7 +39,12 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0022_audit_entries_compact.sql"),
     include_str!("../../migrations/0023_sync_skipped.sql"),
     include_str!("../../migrations/0024_outbox_by_place.sql"),
+    include_str!("../../migrations/0025_search_by_record_row.sql"),
 ];
+
+/// The version whose migration empties the search index for [`super::search_rebuild`] to fill
+/// again from the records.
+const SEARCH_BY_RECORD_ROW: u32 = 25;
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -76,6 +83,9 @@ fn upgrade(conn: &mut Connection, found: u32) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for sql in &MIGRATIONS[found as usize..] {
         tx.execute_batch(sql)?;
+    }
+    if found < SEARCH_BY_RECORD_ROW {
+        super::search_rebuild::rebuild(&tx)?;
     }
     tx.pragma_update(None, "user_version", LATEST_VERSION)?;
     tx.commit()?;

@@ -34,6 +34,7 @@ pub(crate) mod reviews;
 pub(crate) mod rows;
 pub(crate) mod search;
 mod search_batch;
+mod search_rebuild;
 
 pub use crate::store_key::StoreKey;
 pub use audit::{AuditAction, AuditEntry};

@@ -4,7 +4,7 @@
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::OptionalRow;
-use super::search::{self, SearchKind};
+use super::search::{self, next_record_row, SearchKind};
 use super::sql_time::{t, truncate, SqlTime};
 use super::Store;
 use crate::error::Result;
@@ -19,12 +19,14 @@ const KIND: &str = "note";
 /// here and one pulled alike. Notes are written once: a copy of one already here changes
 /// nothing.
 pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO notes (id, observed_at, text, category, lat, lon, lsoa_code, patrol_id,
-           problem_id, author, created_at, amends, correction_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (id) DO NOTHING",
-    )?
+    conn.prepare_cached(concat!(
+        "INSERT INTO notes (rowid, id, observed_at, text, category, lat, lon, lsoa_code,
+               patrol_id, problem_id, author, created_at, amends, correction_reason)
+             VALUES (",
+        next_record_row!(),
+        ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (id) DO NOTHING"
+    ))?
     .execute(params![
         note.id,
         t(note.observed_at),
@@ -44,7 +46,7 @@ pub(crate) fn write_note(conn: &Connection, note: &Note) -> Result<()> {
     // one amends leaves the index, and a note already amended (its correction arrived first,
     // by sync) is not indexed. Both stay readable by id and in the note's history.
     if let Some(earlier) = note.amends {
-        search::unindex(conn, &earlier.to_string())?;
+        search::unindex(conn, SearchKind::Note, &earlier.to_string())?;
     }
     if amended_by(conn, note.id)?.is_some() {
         return Ok(());

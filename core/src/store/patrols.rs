@@ -2,7 +2,7 @@
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::{from_json, to_json, OptionalRow};
-use super::search::{self, SearchKind};
+use super::search::{self, next_record_row, SearchKind};
 use super::sql_time::{opt_t, t, truncate, SqlTime};
 use super::Store;
 use crate::error::{Error, Result};
@@ -245,19 +245,21 @@ impl Store {
 /// Writes a patrol whole — its row, its participants and its search row: the one writer, for
 /// a patrol recorded or closed here and one pulled alike.
 pub(crate) fn write_patrol(conn: &Connection, p: &Patrol) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO patrols (id, kind, area_kind, area_id, purpose, operation_name, recorded_by,
-           started_at, ended_at, observations, assessment, created_at, updated_at,
+    conn.prepare_cached(concat!(
+        "INSERT INTO patrols (rowid, id, kind, area_kind, area_id, purpose, operation_name,
+           recorded_by, started_at, ended_at, observations, assessment, created_at, updated_at,
            correction_reason, cancelled_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         VALUES (",
+        next_record_row!(),
+        ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, area_kind = excluded.area_kind,
            area_id = excluded.area_id, purpose = excluded.purpose,
            operation_name = excluded.operation_name, recorded_by = excluded.recorded_by,
            started_at = excluded.started_at, ended_at = excluded.ended_at,
            observations = excluded.observations, assessment = excluded.assessment,
            updated_at = excluded.updated_at, correction_reason = excluded.correction_reason,
-           cancelled_at = excluded.cancelled_at",
-    )?
+           cancelled_at = excluded.cancelled_at"
+    ))?
     .execute(params![
         p.id,
         p.kind,

@@ -7,6 +7,13 @@
 //! 20): it keeps the terms, not a second copy of the text, which the records already hold — a
 //! page less per write, a smaller store, one copy less to erase. A hit's title and snippet are
 //! built from its record by the function that indexed it.
+//!
+//! A search row is numbered by its record's row: the record's row number with its kind in the
+//! low bits ([`search_row`], store version 25). Until then a table of its own, `search_docs`,
+//! mapped search rows to record ids: two more B-trees written with every record and about a
+//! fifteenth of a device's store (`docs/performance.md` §7). The four searchable tables take
+//! their row numbers from one sequence ([`next_record_row!`]), so that the newest search rows
+//! are the newest records of any kind, as the ranking window needs.
 
 use super::Store;
 use crate::error::Result;
@@ -24,6 +31,99 @@ code_enum!(
         Patrol => "patrol",
     }
 );
+
+impl SearchKind {
+    /// The kind's number in the low bits of a search row.
+    fn tag(self) -> i64 {
+        match self {
+            SearchKind::Note => 0,
+            SearchKind::Contact => 1,
+            SearchKind::Problem => 2,
+            SearchKind::Patrol => 3,
+        }
+    }
+
+    fn from_tag(tag: i64) -> Option<SearchKind> {
+        SearchKind::ALL
+            .iter()
+            .copied()
+            .find(|kind| kind.tag() == tag)
+    }
+
+    /// The search kind of a synced record kind, for the kinds that are searched.
+    pub(crate) fn of_record(kind: crate::sync::RecordKind) -> Option<SearchKind> {
+        use crate::sync::RecordKind;
+        match kind {
+            RecordKind::Note => Some(SearchKind::Note),
+            RecordKind::Contact => Some(SearchKind::Contact),
+            RecordKind::Problem => Some(SearchKind::Problem),
+            RecordKind::Patrol => Some(SearchKind::Patrol),
+            _ => None,
+        }
+    }
+
+    /// The statement that finds a record's row number by its id.
+    fn row_by_id_sql(self) -> &'static str {
+        match self {
+            SearchKind::Note => "SELECT rowid FROM notes WHERE id = ?1",
+            SearchKind::Contact => "SELECT rowid FROM contacts WHERE id = ?1",
+            SearchKind::Problem => "SELECT rowid FROM problems WHERE id = ?1",
+            SearchKind::Patrol => "SELECT rowid FROM patrols WHERE id = ?1",
+        }
+    }
+
+    /// The statement that finds a record's id by its row number.
+    fn id_by_row_sql(self) -> &'static str {
+        match self {
+            SearchKind::Note => "SELECT id FROM notes WHERE rowid = ?1",
+            SearchKind::Contact => "SELECT id FROM contacts WHERE rowid = ?1",
+            SearchKind::Problem => "SELECT id FROM problems WHERE rowid = ?1",
+            SearchKind::Patrol => "SELECT id FROM patrols WHERE rowid = ?1",
+        }
+    }
+}
+
+/// How many low bits of a search row hold its kind: room for eight searchable kinds.
+const KIND_BITS: u32 = 3;
+
+/// The search row of a record: its row number in its kind's table, its kind in the low bits.
+pub(crate) fn search_row(kind: SearchKind, record_row: i64) -> i64 {
+    (record_row << KIND_BITS) | kind.tag()
+}
+
+/// The kind and record row number a search row names.
+fn split_search_row(row: i64) -> Result<(SearchKind, i64)> {
+    let kind = SearchKind::from_tag(row & ((1 << KIND_BITS) - 1)).ok_or_else(|| {
+        crate::error::Error::Corrupt {
+            kind: "search_index",
+            reason: "a row whose kind bits name no searchable kind".into(),
+        }
+    })?;
+    Ok((kind, row >> KIND_BITS))
+}
+
+/// The row number a new note, contact, problem or patrol takes, as SQL: one more than the
+/// highest of the four tables' (each a B-tree's right edge, not a scan), so that search rows,
+/// numbered by record row, are in the order the records were first written here, whatever
+/// their kind. Each of the four writers inserts with it; an upsert of a record already here
+/// keeps its row.
+macro_rules! next_record_row {
+    () => {
+        "(SELECT 1 + max(coalesce((SELECT max(rowid) FROM notes), 0),
+                         coalesce((SELECT max(rowid) FROM contacts), 0),
+                         coalesce((SELECT max(rowid) FROM problems), 0),
+                         coalesce((SELECT max(rowid) FROM patrols), 0)))"
+    };
+}
+pub(crate) use next_record_row;
+
+/// The row number of a record of `kind`, if it is here.
+fn record_row(conn: &Connection, kind: SearchKind, record_id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(kind.row_by_id_sql())?
+        .query_row([record_id], |r| r.get(0))
+        .optional()?)
+}
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,7 +145,7 @@ pub const MAX_RESULTS: usize = 200;
 /// its words are (`docs/performance.md`); rarer words rank every match.
 pub const RANK_WINDOW: i64 = 1_000;
 
-/// Adds or replaces a record's row in the index.
+/// Adds or replaces the index row of a record, which must be in its table already.
 pub(crate) fn index(
     conn: &Connection,
     kind: SearchKind,
@@ -53,30 +153,38 @@ pub(crate) fn index(
     title: &str,
     body: &str,
 ) -> Result<()> {
-    unindex(conn, record_id)?;
-    conn.prepare_cached("INSERT INTO search_docs (record_kind, record_id) VALUES (?1, ?2)")?
-        .execute(params![kind, record_id])?;
-    let rowid = conn.last_insert_rowid();
-    if !super::search_batch::queue(conn, rowid, title, body)? {
-        conn.prepare_cached("INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![rowid, title, body])?;
+    let record_row = record_row(conn, kind, record_id)?
+        .ok_or_else(|| crate::error::Error::not_found(kind.as_str(), record_id))?;
+    let row = search_row(kind, record_row);
+    remove_row(conn, row)?;
+    if !super::search_batch::queue(conn, row, title, body)? {
+        insert_row(conn, row, title, body)?;
     }
     Ok(())
 }
 
-/// Removes a record's row from the index, if it has one.
-pub(crate) fn unindex(conn: &Connection, record_id: &str) -> Result<()> {
-    let rowid: Option<i64> = conn
-        .prepare_cached("SELECT rowid FROM search_docs WHERE record_id = ?1")?
-        .query_row([record_id], |r| r.get(0))
-        .optional()?;
-    if let Some(rowid) = rowid {
-        super::search_batch::dequeue(conn, rowid)?;
-        conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
-            .execute([rowid])?;
-        conn.prepare_cached("DELETE FROM search_docs WHERE rowid = ?1")?
-            .execute([rowid])?;
+/// Writes one row of the index.
+pub(super) fn insert_row(conn: &Connection, row: i64, title: &str, body: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![row, title, body])?;
+    Ok(())
+}
+
+/// Removes a record's row from the index, if it has one. Called while the record's own row is
+/// still in its table (its row number names its index row).
+pub(crate) fn unindex(conn: &Connection, kind: SearchKind, record_id: &str) -> Result<()> {
+    if let Some(record_row) = record_row(conn, kind, record_id)? {
+        remove_row(conn, search_row(kind, record_row))?;
     }
+    Ok(())
+}
+
+/// Removes one row from the index and from a pulled page's queue. A row the index does not
+/// hold is no error: FTS5 finds no sizes for it and changes nothing.
+fn remove_row(conn: &Connection, row: i64) -> Result<()> {
+    super::search_batch::dequeue(conn, row)?;
+    conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+        .execute([row])?;
     Ok(())
 }
 
@@ -138,15 +246,14 @@ impl Store {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            // Then read just the records shown, by rowid: the index keeps no copy of the text
-            // (store version 20), so a hit's title and snippet come from its record.
-            let mut docs = conn.prepare_cached(
-                "SELECT record_kind, record_id FROM search_docs WHERE rowid = ?1",
-            )?;
+            // Then read just the records shown, by row number: the index keeps no copy of the
+            // text (store version 20), so a hit's title and snippet come from its record.
             let mut hits = Vec::with_capacity(top.len());
-            for (rowid, rank) in top {
-                let (kind, record_id): (SearchKind, String) =
-                    docs.query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for (row, rank) in top {
+                let (kind, record_row) = split_search_row(row)?;
+                let record_id: String = conn
+                    .prepare_cached(kind.id_by_row_sql())?
+                    .query_row([record_row], |r| r.get(0))?;
                 let (title, body) = indexed_text(conn, kind, &record_id)?;
                 hits.push(SearchHit {
                     kind,
@@ -163,7 +270,11 @@ impl Store {
 
 /// A record's title and text as it was indexed, built from the record by the same function
 /// that indexed it.
-fn indexed_text(conn: &Connection, kind: SearchKind, record_id: &str) -> Result<(String, String)> {
+pub(super) fn indexed_text(
+    conn: &Connection,
+    kind: SearchKind,
+    record_id: &str,
+) -> Result<(String, String)> {
     Ok(match kind {
         SearchKind::Note => {
             super::notes::note_search_text(&super::notes::load_note(conn, parsed_id(record_id)?)?)
@@ -182,10 +293,10 @@ fn indexed_text(conn: &Connection, kind: SearchKind, record_id: &str) -> Result<
     })
 }
 
-/// A `search_docs` row's record id, as its kind's id type.
+/// A searched record's id, as its kind's id type.
 fn parsed_id<T: std::str::FromStr>(record_id: &str) -> Result<T> {
     record_id.parse().map_err(|_| crate::error::Error::Corrupt {
-        kind: "search_docs",
+        kind: "search_index",
         reason: "a record id that is not an id".into(),
     })
 }
@@ -242,7 +353,26 @@ fn snippet(body: &str, terms: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{snippet, to_match_query};
+    use super::{search_row, snippet, split_search_row, to_match_query, SearchKind};
+
+    #[test]
+    fn a_search_row_names_its_kind_and_record_row() {
+        for &kind in SearchKind::ALL {
+            for record_row in [1, 2, 7, 8, 1_000_003, i64::MAX >> 3] {
+                let row = search_row(kind, record_row);
+                assert_eq!(split_search_row(row).expect("a kind"), (kind, record_row));
+            }
+        }
+        let rows: std::collections::BTreeSet<i64> = SearchKind::ALL
+            .iter()
+            .map(|&kind| search_row(kind, 5))
+            .collect();
+        assert_eq!(rows.len(), SearchKind::ALL.len(), "one row per kind");
+        assert!(
+            split_search_row(7).is_err(),
+            "kind bits naming no kind are corrupt"
+        );
+    }
 
     #[test]
     fn snippets_mark_matches_around_the_first_one() {

@@ -51,7 +51,7 @@ fn personal_details_without_consent_write_nothing() {
         "contact_personal",
         "follow_ups",
         "audit_log",
-        "search_docs",
+        "search_index_docsize",
     ] {
         assert_eq!(f.count(table), 0, "{table} written");
     }

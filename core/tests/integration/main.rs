@@ -21,6 +21,7 @@ mod problems;
 mod reports;
 mod reviews;
 mod schema_upgrades;
+mod search_rows;
 mod shift_queries;
 mod spreadsheet_export;
 mod store_open;

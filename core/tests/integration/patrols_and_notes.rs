@@ -41,7 +41,7 @@ fn a_patrol_without_purpose_writes_nothing() {
     let before = (
         f.count("patrols"),
         f.count("audit_log"),
-        f.count("search_docs"),
+        f.count("search_index_docsize"),
     );
     let mut p = foot_patrol();
     p.purpose = " ".into();
@@ -54,7 +54,7 @@ fn a_patrol_without_purpose_writes_nothing() {
         (
             f.count("patrols"),
             f.count("audit_log"),
-            f.count("search_docs")
+            f.count("search_index_docsize")
         ),
         before
     );

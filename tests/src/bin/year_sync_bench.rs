@@ -41,7 +41,7 @@ const YEAR: [(&str, u64, char); 6] = [
 ];
 
 /// The tables a bare store keeps: the records' own rows and their search index (the FTS5
-/// table, its shadow tables and the documents it indexes).
+/// table and its shadow tables).
 const RECORD_TABLES: [&str; 8] = [
     "patrols",
     "patrol_participants",
@@ -54,7 +54,7 @@ const RECORD_TABLES: [&str; 8] = [
 ];
 
 fn kept_in_bare(table: &str) -> bool {
-    RECORD_TABLES.contains(&table) || table == "search_docs" || table.starts_with("search_index")
+    RECORD_TABLES.contains(&table) || table.starts_with("search_index")
 }
 
 fn main() {

@@ -159,6 +159,10 @@ pub(crate) fn materialize(
 
 /// Removes an erased record and everything hanging off it.
 pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
+    // The search row first: its number is the record's row, which the deletes below remove.
+    if let Some(searched) = search::SearchKind::of_record(kind) {
+        search::unindex(conn, searched, id)?;
+    }
     let sql: &[&str] = match kind {
         RecordKind::Patrol => &[
             "DELETE FROM patrol_participants WHERE patrol_id = ?1",
@@ -203,7 +207,7 @@ pub(crate) fn erase(conn: &Connection, kind: RecordKind, id: &str) -> Result<()>
     // Conflicts about the record hold copies of its values: they go with it.
     conn.prepare_cached("DELETE FROM conflicts WHERE record_id = ?1")?
         .execute([id])?;
-    search::unindex(conn, id)
+    Ok(())
 }
 
 /// The records that hang off `kind`/`id` and go when it is erased, each a synced record of its

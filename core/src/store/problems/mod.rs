@@ -15,7 +15,7 @@ pub(crate) use stages::{load_request, write_request};
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::rows::{conversion, from_json, to_json, OptionalRow};
-use super::search::{self, SearchKind};
+use super::search::{self, next_record_row, SearchKind};
 use super::sql_time::{t, SqlTime};
 use super::Store;
 use crate::error::Result;
@@ -226,22 +226,36 @@ fn query_problems(
 /// and one pulled alike (its author and creation time never change). Its search row is the
 /// caller's.
 pub(crate) fn save(conn: &Connection, p: &Problem) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO problems (id, title, area_kind, area_id, category, owner, stage, triangle,
-           repeat_types, responses, assessment, created_by, created_at, updated_at, stage_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+    conn.prepare_cached(concat!(
+        "INSERT INTO problems (rowid, id, title, area_kind, area_id, category, owner, stage,
+           triangle, repeat_types, responses, assessment, created_by, created_at, updated_at,
+           stage_changed_at)
+         VALUES (",
+        next_record_row!(),
+        ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, area_kind = excluded.area_kind,
            area_id = excluded.area_id, category = excluded.category, owner = excluded.owner,
            stage = excluded.stage, triangle = excluded.triangle,
            repeat_types = excluded.repeat_types, responses = excluded.responses,
            assessment = excluded.assessment, updated_at = excluded.updated_at,
-           stage_changed_at = excluded.stage_changed_at",
-    )?
+           stage_changed_at = excluded.stage_changed_at"
+    ))?
     .execute(params![
-        p.id, p.title, p.area.kind(), p.area.id_string(), p.category, p.owner, p.stage,
-        to_json(&p.triangle)?, to_json(&p.repeat_types)?, to_json(&p.responses)?,
-        p.assessment.as_ref().map(to_json).transpose()?, p.created_by, t(p.created_at),
-        t(p.updated_at), t(p.stage_changed_at),
+        p.id,
+        p.title,
+        p.area.kind(),
+        p.area.id_string(),
+        p.category,
+        p.owner,
+        p.stage,
+        to_json(&p.triangle)?,
+        to_json(&p.repeat_types)?,
+        to_json(&p.responses)?,
+        p.assessment.as_ref().map(to_json).transpose()?,
+        p.created_by,
+        t(p.created_at),
+        t(p.updated_at),
+        t(p.stage_changed_at),
     ])?;
     Ok(())
 }
