@@ -22,6 +22,7 @@ mod reports;
 mod reviews;
 mod schema_upgrades;
 mod search_rows;
+mod search_rows_property;
 mod shift_queries;
 mod spreadsheet_export;
 mod store_open;
