@@ -7,6 +7,8 @@ use crate::common::{key, Fixture};
 use crate::schema_upgrades::{keyed, old_store};
 use beatbook_core::model::*;
 use beatbook_core::store::SearchKind;
+use beatbook_core::sync::protocol::{Change, PullResponse};
+use beatbook_core::sync::RecordKind;
 use beatbook_core::Store;
 use chrono::{Duration, TimeZone, Utc};
 
@@ -251,4 +253,69 @@ fn a_version_24_store_is_searchable_by_record_rows_after_its_upgrade() {
         (0, 4),
         "no lookup table; one row a record, none left from before"
     );
+}
+
+#[test]
+fn a_pulled_erasure_of_personal_details_leaves_their_contact_searchable() {
+    // Personal details are a record of their own, under their contact's id, with no search
+    // row. Until version 25 erasing them unindexed by that id, which took the contact's row:
+    // after the server's retention erased a contact's details, the contact was found no more.
+    let f = Fixture::at(start() + Duration::days(1));
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let contact = f
+        .store
+        .record_contact(
+            &pcso,
+            NewContact {
+                occurred_at: start(),
+                place: None,
+                lsoa_code: None,
+                lap_code: None,
+                method: ContactMethod::Phone,
+                audience: Audience::Resident,
+                people_count: 1,
+                issues: vec![],
+                issues_text: Some("Brindlewick bins left out".into()),
+                promised: None,
+                follow_up_due: None,
+                follow_up_owner: None,
+                consent_to_recontact: true,
+                personal: Some(PersonalDetails {
+                    phone: Some("07700 900123".into()),
+                    ..Default::default()
+                }),
+                ethnicity: None,
+                repeat_caller: false,
+                vulnerable: false,
+                problem_id: None,
+                patrol_id: None,
+            },
+        )
+        .expect("contact")
+        .contact;
+    let cursor = f.store.pull_cursor().expect("cursor");
+    let page = PullResponse {
+        changes: vec![Change {
+            seq: cursor + 1,
+            kind: RecordKind::ContactPersonal,
+            record_id: contact.id.to_string(),
+            fields: Default::default(),
+            erased: true,
+        }],
+        next_cursor: cursor + 1,
+        has_more: false,
+        server_time: start() + Duration::days(1),
+        epoch: None,
+    };
+    f.store.apply_pull_page(&page).expect("apply the erasure");
+
+    assert_eq!(
+        found(&f.store, "brindlewick"),
+        [(SearchKind::Contact, contact.id.to_string())]
+    );
+    let personal = f
+        .store
+        .contact_personal_details(&pcso, contact.id, "Checking the erasure")
+        .expect("read");
+    assert_eq!(personal.details, None, "the details are gone: {personal:?}");
 }

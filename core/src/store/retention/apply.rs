@@ -90,14 +90,8 @@ fn drop_local(conn: &Connection, candidate: &Candidate) -> Result<()> {
             sync_records::forget(conn, RecordKind::ContactPersonal, id)?;
             device_sync::outbox_forget_record(conn, RecordKind::ContactPersonal, id)?;
             // `materialize::erase` took the conflicts about the contact (they can quote the
-            // details) and its search entry: the contact's non-personal text is indexed again.
-            if let Ok(contact) = crate::store::contacts::load_contact(
-                conn,
-                id.parse()
-                    .map_err(|_| records::corrupt("a contact id that is not a UUID"))?,
-            ) {
-                crate::store::contacts::index_contact(conn, &contact)?;
-            }
+            // details). The contact's search row holds none of them and stays: since store
+            // version 25 a search row is its record's, and personal details have none.
         }
         kind => {
             let kind = kind.record_kind();

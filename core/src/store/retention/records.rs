@@ -2,7 +2,7 @@
 //! the one writer and reader of `retention_schedule` and `retention_reviews`, for a record
 //! written here and one pulled alike (materialise, `record_json`).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::retention::{RetainedKind, RetentionReview, RetentionSchedule};
 use crate::store::rows::{from_json, to_json};
 use crate::store::sql_time::{t, SqlTime};
@@ -111,12 +111,4 @@ fn review_from_row(r: &Row<'_>) -> rusqlite::Result<RetentionReview> {
         decided_by: r.get(5)?,
         decided_at: r.get::<_, SqlTime>(6)?.0,
     })
-}
-
-/// A stored value this build cannot read back.
-pub(crate) fn corrupt(reason: impl Into<String>) -> Error {
-    Error::Corrupt {
-        kind: "retention",
-        reason: reason.into(),
-    }
 }
