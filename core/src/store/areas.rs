@@ -10,6 +10,21 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 use std::sync::Arc;
 
+/// What the store knows of its area boundaries without reading them again.
+///
+/// Why the absence is remembered too: every new record's place is tagged with its LSOA, and a
+/// store without boundaries read the store for them each time, twice for a place that tagged
+/// to nothing (the swapped-coordinates check), on a reader whose pages the last commit had made
+/// stale: 6% of recording a contact (`docs/performance.md` §7).
+#[derive(Debug, Default)]
+pub(crate) struct AreaCache {
+    /// Bumped whenever the boundaries may have changed, so that a read begun before the change
+    /// does not put what it read back after it.
+    generation: u64,
+    /// `None` until read; `Some(None)` when the store holds no boundaries.
+    known: Option<Option<Arc<AreaIndex>>>,
+}
+
 impl Store {
     /// Replaces the area boundaries with those in `geojson` (a FeatureCollection of LSOAs, see
     /// `docs/data-model.md`). Returns how many LSOAs were loaded. Invalid input changes nothing.
@@ -17,7 +32,9 @@ impl Store {
         let now = self.now();
         let index = self.write_as(None, |tx| replace_boundaries(tx, geojson, now))?;
         let count = index.len();
-        *self.areas.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(index));
+        let mut cache = self.areas.write().unwrap_or_else(|p| p.into_inner());
+        cache.generation += 1;
+        cache.known = Some(Some(Arc::new(index)));
         Ok(count)
     }
 
@@ -46,11 +63,24 @@ impl Store {
         })
     }
 
-    /// The area index, built from the stored GeoJSON on first use.
+    /// Forgets the area index: boundaries may have arrived (a pulled page, a held record
+    /// written). The next use reads them again.
+    pub(crate) fn forget_area_index(&self) {
+        let mut cache = self.areas.write().unwrap_or_else(|p| p.into_inner());
+        cache.generation += 1;
+        cache.known = None;
+    }
+
+    /// The area index, built from the stored GeoJSON on first use (`None` when the store holds
+    /// no boundaries, which is remembered as well).
     fn area_index(&self) -> Result<Option<Arc<AreaIndex>>> {
-        if let Some(index) = lock_read(&self.areas).as_ref() {
-            return Ok(Some(Arc::clone(index)));
-        }
+        let generation = {
+            let cache = lock_read(&self.areas);
+            if let Some(known) = &cache.known {
+                return Ok(known.clone());
+            }
+            cache.generation
+        };
         let stored: Option<String> = self.read(|conn| {
             Ok(conn
                 .query_row(
@@ -60,12 +90,15 @@ impl Store {
                 )
                 .optional()?)
         })?;
-        let Some(geojson) = stored else {
-            return Ok(None);
+        let index = match stored {
+            Some(geojson) => Some(Arc::new(AreaIndex::from_geojson(&geojson)?)),
+            None => None,
         };
-        let index = Arc::new(AreaIndex::from_geojson(&geojson)?);
-        *self.areas.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&index));
-        Ok(Some(index))
+        let mut cache = self.areas.write().unwrap_or_else(|p| p.into_inner());
+        if cache.generation == generation && cache.known.is_none() {
+            cache.known = Some(index.clone());
+        }
+        Ok(index)
     }
 }
 

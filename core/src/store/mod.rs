@@ -61,7 +61,6 @@ pub use search::{SearchHit, SearchKind};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
-use crate::geo::AreaIndex;
 use crate::model::Actor;
 use chrono::{DateTime, Utc};
 use connection::Access;
@@ -85,7 +84,7 @@ pub struct Store {
     links_unchecked: AtomicBool,
     readers: Mutex<Vec<Connection>>,
     /// Area boundaries, parsed on first use and replaced when new ones are loaded.
-    areas: RwLock<Option<Arc<AreaIndex>>>,
+    areas: RwLock<areas::AreaCache>,
     /// The repeat-location radius in metres, as `f64` bits.
     repeat_radius_bits: AtomicU64,
     /// Rows the current write touched, for capturing sync ops (see `device_sync::capture`).
@@ -121,7 +120,7 @@ impl Store {
             writer: Mutex::new(writer),
             links_unchecked: AtomicBool::new(false),
             readers: Mutex::new(Vec::new()),
-            areas: RwLock::new(None),
+            areas: RwLock::new(areas::AreaCache::default()),
             repeat_radius_bits: AtomicU64::new(contacts::DEFAULT_REPEAT_RADIUS_M.to_bits()),
             touched,
             clock,

@@ -232,6 +232,34 @@ fn notes_are_tagged_with_their_lsoa_and_cannot_be_edited() {
 }
 
 #[test]
+fn places_recorded_before_boundaries_are_loaded_stay_untagged_and_later_ones_are_tagged() {
+    // The store remembers that it holds no boundaries (so tagging each new place reads
+    // nothing); loading them must replace that knowledge at once.
+    let f = Fixture::new();
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let note_at = |minutes: i64| NewNote {
+        observed_at: start() + chrono::Duration::minutes(minutes),
+        text: "Fly-tipping behind the parade".into(),
+        category: NoteCategory::Environmental,
+        place: Some(GeoPoint::new(52.405, -1.545)),
+        patrol_id: None,
+        problem_id: None,
+    };
+    for minutes in [0, 1] {
+        let before = f.store.add_note(&pcso, note_at(minutes)).expect("note");
+        assert_eq!(before.lsoa_code, None, "no boundaries, no tag");
+    }
+    f.store
+        .load_area_boundaries(common::DEMO_AREAS)
+        .expect("load the demo areas");
+    let after = f.store.add_note(&pcso, note_at(2)).expect("note");
+    assert!(
+        after.lsoa_code.is_some(),
+        "tagged as soon as boundaries are loaded"
+    );
+}
+
+#[test]
 fn a_note_linked_to_an_unknown_patrol_is_refused() {
     let f = Fixture::new();
     let pcso = f.actor(Role::Pcso, "Sam");

@@ -47,7 +47,7 @@ impl Store {
         let written = result?;
         if written > 0 {
             // A held area boundaries record may have been written: rebuild the index on use.
-            *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
+            self.forget_area_index();
         }
         Ok(written)
     }

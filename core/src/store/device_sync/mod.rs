@@ -359,7 +359,7 @@ impl Store {
         })();
         // Releases the writer: the scrub below takes it.
         drop(applying);
-        *self.areas.write().unwrap_or_else(|p| p.into_inner()) = None;
+        self.forget_area_index();
         let applied = result?;
         if applied.erased > 0 || applied.redacted > 0 {
             // As on the erasing device: no old index segment, WAL frame or stale page image in
