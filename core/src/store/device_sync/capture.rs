@@ -114,6 +114,11 @@ fn capture(
     let held = sync_records::held_fields(conn, kind, id)?;
     let previous = match &held {
         Some(_) => held.clone(),
+        // A field without a clock counts as changed whatever it was before, so a record with
+        // no clock at all (one recorded in this very write, nearly always) needs no look at
+        // its past: that look is a read on a reader connection whose cached pages the last
+        // commit made stale, and cost a tenth of recording a contact (docs/performance.md §7).
+        None if clocks.fields.is_empty() => None,
         None => record_json::load(before, kind, id)?,
     };
     let changed: Fields = after
