@@ -3,7 +3,7 @@
 //! search rows are the newest records, whatever their kind), and a version 24 store, whose
 //! search rows were numbered by `search_docs`, is searchable after its upgrade.
 
-use crate::common::{key, Fixture};
+use crate::common::{self, key, Fixture};
 use crate::schema_upgrades::{keyed, old_store};
 use beatbook_core::model::*;
 use beatbook_core::store::SearchKind;
@@ -65,25 +65,13 @@ fn every_kind_is_found_by_its_row_and_the_rows_follow_the_order_records_were_wri
         .record_contact(
             &pcso,
             NewContact {
-                occurred_at: start() + Duration::minutes(10),
-                place: Some(GeoPoint::new(52.405, -1.545)),
-                lsoa_code: None,
-                lap_code: None,
-                method: ContactMethod::DoorKnock,
-                audience: Audience::Resident,
-                people_count: 1,
                 issues: vec![CrimeCategory::CriminalDamageArson],
                 issues_text: Some("Quillfern garage doors sprayed".into()),
-                promised: None,
-                follow_up_due: None,
-                follow_up_owner: None,
-                consent_to_recontact: false,
-                personal: None,
-                ethnicity: None,
-                repeat_caller: false,
-                vulnerable: false,
-                problem_id: None,
                 patrol_id: Some(patrol.id),
+                ..common::plain_contact(
+                    start() + Duration::minutes(10),
+                    GeoPoint::new(52.405, -1.545),
+                )
             },
         )
         .expect("contact")
@@ -267,28 +255,13 @@ fn a_pulled_erasure_of_personal_details_leaves_their_contact_searchable() {
         .record_contact(
             &pcso,
             NewContact {
-                occurred_at: start(),
-                place: None,
-                lsoa_code: None,
-                lap_code: None,
-                method: ContactMethod::Phone,
-                audience: Audience::Resident,
-                people_count: 1,
-                issues: vec![],
                 issues_text: Some("Brindlewick bins left out".into()),
-                promised: None,
-                follow_up_due: None,
-                follow_up_owner: None,
                 consent_to_recontact: true,
                 personal: Some(PersonalDetails {
                     phone: Some("07700 900123".into()),
                     ..Default::default()
                 }),
-                ethnicity: None,
-                repeat_caller: false,
-                vulnerable: false,
-                problem_id: None,
-                patrol_id: None,
+                ..common::plain_contact(start(), GeoPoint::new(52.405, -1.545))
             },
         )
         .expect("contact")

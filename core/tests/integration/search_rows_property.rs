@@ -117,25 +117,8 @@ fn record(store: &Store, officer: &Actor, kind: SearchKind, word: &str) -> Strin
             .record_contact(
                 officer,
                 NewContact {
-                    occurred_at: now,
-                    place: None,
-                    lsoa_code: None,
-                    lap_code: None,
-                    method: ContactMethod::Phone,
-                    audience: Audience::Resident,
-                    people_count: 1,
-                    issues: vec![],
                     issues_text: Some(text),
-                    promised: None,
-                    follow_up_due: None,
-                    follow_up_owner: None,
-                    consent_to_recontact: false,
-                    personal: None,
-                    ethnicity: None,
-                    repeat_caller: false,
-                    vulnerable: false,
-                    problem_id: None,
-                    patrol_id: None,
+                    ..common::plain_contact(now, GeoPoint::new(52.405, -1.545))
                 },
             )
             .expect("contact")
