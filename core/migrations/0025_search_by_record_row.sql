@@ -7,8 +7,7 @@
 -- (store/search.rs, `search_row`), so a hit names its record without a lookup table.
 --
 -- The index keeps no copy of the text (version 20), so its rows cannot be renumbered here:
--- this empties it, and the upgrade then indexes every searchable record again from its own
--- row, with the code that indexes a record when it is written (store/search_rebuild.rs), after
--- the last migration has run.
+-- after the last migration has run, the upgrade empties it and indexes every searchable record
+-- again from its own row, with the code that indexes a record when it is written
+-- (store/search_rebuild.rs).
 DROP TABLE search_docs;
-INSERT INTO search_index (search_index) VALUES ('delete-all');

@@ -340,7 +340,8 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
         c.correction_reason,
     ])?;
     let row = place_contact(conn, &c.id.to_string())?;
-    index_contact(conn, c)?;
+    let (title, body) = contact_search_text(c);
+    search::index_by_row(conn, SearchKind::Contact, row, &title, &body)?;
     Ok(row)
 }
 
@@ -423,12 +424,6 @@ pub(crate) fn write_personal(conn: &Connection, id: &str, p: &ContactPersonalDat
         }
     }
     Ok(())
-}
-
-/// Indexes the non-personal text of a contact.
-pub(crate) fn index_contact(conn: &Connection, c: &Contact) -> Result<()> {
-    let (title, body) = contact_search_text(c);
-    search::index(conn, SearchKind::Contact, &c.id.to_string(), &title, &body)
 }
 
 /// What search indexes and shows of a contact: its title and its non-personal text.

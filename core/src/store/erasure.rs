@@ -95,7 +95,7 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<()> {
         let erasure = Erasure {
-            kind: "contact",
+            kind: RecordKind::Contact,
             id: &id.to_string(),
             reason,
             detail,
@@ -133,7 +133,7 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<()> {
         let erasure = Erasure {
-            kind: "note",
+            kind: RecordKind::Note,
             id: &id.to_string(),
             reason,
             detail,
@@ -163,7 +163,7 @@ impl Store {
     ) -> Result<()> {
         let id_text = id.to_string();
         let erasure = Erasure {
-            kind: "patrol",
+            kind: RecordKind::Patrol,
             id: &id_text,
             reason,
             detail,
@@ -190,7 +190,7 @@ impl Store {
     ) -> Result<()> {
         let id_text = id.to_string();
         let erasure = Erasure {
-            kind: "problem",
+            kind: RecordKind::Problem,
             id: &id_text,
             reason,
             detail,
@@ -209,7 +209,7 @@ impl Store {
     pub fn erase_follow_up(&self, actor: &Actor, id: FollowUpId, reason: &str) -> Result<()> {
         let id_text = id.to_string();
         let erasure = Erasure {
-            kind: "follow_up",
+            kind: RecordKind::FollowUp,
             id: &id_text,
             reason,
             detail: None,
@@ -243,18 +243,18 @@ impl Store {
         let now = self.now();
         let work = |tx: &rusqlite::Transaction<'_>| {
             // The search row first: its number is the record's row, which `delete` removes. A
-            // kind that is not searched (a follow-up) names no search kind and has no row.
-            if let Ok(searched) = kind.parse::<search::SearchKind>() {
+            // kind that is not searched (a follow-up) has no row.
+            if let Some(searched) = search::SearchKind::of_record(kind) {
                 search::unindex(tx, searched, id)?;
             }
             delete(tx, now)?;
             tx.execute(
                 "INSERT INTO tombstones (record_kind, record_id, erased_at, erased_by, device_id, reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![kind, id, t(now), actor.user_id, actor.device_id, reason.trim()],
+                params![kind.as_str(), id, t(now), actor.user_id, actor.device_id, reason.trim()],
             )?;
             let mut event =
-                AuditEvent::new(AuditAction::Erasure, kind, id).justified(reason.trim());
+                AuditEvent::new(AuditAction::Erasure, kind.as_str(), id).justified(reason.trim());
             if let Some(detail) = detail {
                 event = event.detail(detail);
             }
@@ -281,7 +281,7 @@ impl Store {
 /// What one erasure is: the tombstone's kind and id, why, the audit detail, and whether other
 /// records may link to it (then it runs with foreign keys off).
 struct Erasure<'a> {
-    kind: &'static str,
+    kind: RecordKind,
     id: &'a str,
     reason: &'a str,
     detail: Option<&'a str>,

@@ -42,8 +42,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0025_search_by_record_row.sql"),
 ];
 
-/// The version whose migration empties the search index for [`super::search_rebuild`] to fill
-/// again from the records.
+/// The version whose migration drops `search_docs`: stores made before it have their search
+/// index rebuilt from the records ([`super::search_rebuild`]).
 const SEARCH_BY_RECORD_ROW: u32 = 25;
 
 /// The schema version this build writes.
@@ -84,7 +84,8 @@ fn upgrade(conn: &mut Connection, found: u32) -> Result<()> {
     for sql in &MIGRATIONS[found as usize..] {
         tx.execute_batch(sql)?;
     }
-    if found < SEARCH_BY_RECORD_ROW {
+    // A new store (version 0) has no records to index.
+    if found > 0 && found < SEARCH_BY_RECORD_ROW {
         super::search_rebuild::rebuild(&tx)?;
     }
     tx.pragma_update(None, "user_version", LATEST_VERSION)?;

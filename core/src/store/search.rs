@@ -155,6 +155,18 @@ pub(crate) fn index(
 ) -> Result<()> {
     let record_row = record_row(conn, kind, record_id)?
         .ok_or_else(|| crate::error::Error::not_found(kind.as_str(), record_id))?;
+    index_by_row(conn, kind, record_row, title, body)
+}
+
+/// [`index`] for a writer that already holds the record's row number (the contacts' writer
+/// reads it for the spatial index).
+pub(crate) fn index_by_row(
+    conn: &Connection,
+    kind: SearchKind,
+    record_row: i64,
+    title: &str,
+    body: &str,
+) -> Result<()> {
     let row = search_row(kind, record_row);
     remove_row(conn, row)?;
     if !super::search_batch::queue(conn, row, title, body)? {

@@ -1,5 +1,5 @@
 //! Indexing every searchable record again, from the records themselves: what the upgrade to
-//! store version 25 does once its migration has emptied the index.
+//! store version 25 does after its migration has dropped `search_docs`.
 //!
 //! Why here and not in SQL: the index is contentless (version 20), so the text to index is
 //! only in the records, and what a record contributes (a contact's non-personal text, a

@@ -664,4 +664,3 @@ INSERT INTO outbox_by_place (seq, op_id, kind, record_id, op)
 DROP TABLE outbox;
 ALTER TABLE outbox_by_place RENAME TO outbox;
 DROP TABLE search_docs;
-INSERT INTO search_index (search_index) VALUES ('delete-all');
