@@ -55,8 +55,17 @@ impl ServerUrl {
     /// As [`ServerUrl::parse`]; with `plain_http`, `http://` to any host is accepted too.
     pub fn parse_allowing(text: &str, plain_http: bool) -> Result<ServerUrl, SyncError> {
         let bad = |why: &str| SyncError::BadServerUrl(why.to_owned());
-        let mut url =
-            Url::parse(text.trim()).map_err(|e| SyncError::BadServerUrl(format!("{e}")))?;
+        let text = text.trim();
+        let mut url = Url::parse(text).map_err(|e| {
+            // The build carries no Unicode tables for international domain names (Cargo.lock
+            // pins `idna_adapter` to its ASCII-only stream, for the mobile library's size), so
+            // a server's name is written in ASCII: an international one in its `xn--` form.
+            if text.is_ascii() {
+                SyncError::BadServerUrl(format!("{e}"))
+            } else {
+                bad("write the server's name in plain ASCII (an international name in its xn-- form)")
+            }
+        })?;
         let loopback = match url.host_str() {
             Some(host) => {
                 host.eq_ignore_ascii_case("localhost")
@@ -669,6 +678,21 @@ mod tests {
             assert!(matches!(err, SyncError::BadServerUrl(_)), "{bad}");
             assert!(!err.to_string().contains("secret"), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_server_name_is_written_in_ascii() {
+        let named = ServerUrl::parse("https://Sync.Force.Example").expect("ascii");
+        assert_eq!(named.as_str(), "https://sync.force.example/");
+        let punycode = ServerUrl::parse("https://xn--bcher-kva.example").expect("xn-- form");
+        assert_eq!(punycode.as_str(), "https://xn--bcher-kva.example/");
+        let path = ServerUrl::parse("https://sync.force.example/bücher").expect("path");
+        assert_eq!(path.as_str(), "https://sync.force.example/b%C3%BCcher/");
+        let err = ServerUrl::parse("https://bücher.example").expect_err("unicode name");
+        assert!(
+            matches!(&err, SyncError::BadServerUrl(why) if why.contains("xn--")),
+            "{err}"
+        );
     }
 
     #[test]
