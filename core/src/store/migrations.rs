@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0023_sync_skipped.sql"),
     include_str!("../../migrations/0024_outbox_by_place.sql"),
     include_str!("../../migrations/0025_search_by_record_row.sql"),
+    include_str!("../../migrations/0026_sync_records_by_id.sql"),
 ];
 
 /// The version whose migration drops `search_docs`: stores made before it have their search

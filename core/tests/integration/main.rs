@@ -28,4 +28,5 @@ mod spreadsheet_export;
 mod store_open;
 mod store_size;
 mod supervision;
+mod sync_records_by_id;
 mod triangle_upgrade;
