@@ -11,6 +11,7 @@ mod held_retry;
 mod incoming;
 pub(crate) mod materialize;
 mod push_answers;
+mod queued;
 mod received_log;
 pub(crate) mod record_json;
 mod restamp;
@@ -20,6 +21,7 @@ pub(crate) mod sync_records;
 
 pub use incoming::{PageApplied, UnreadableRecord};
 pub use push_answers::PlacedAnswer;
+pub use queued::QueuedOp;
 
 use super::sql_time::{t, SqlTime};
 use super::Store;

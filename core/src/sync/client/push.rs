@@ -20,18 +20,35 @@
 use super::transport::{Gzipped, Repeat, Traffic};
 use super::{Run, SyncClient, SyncError, SyncPhase, MAX_RESTAMPS_PER_SYNC};
 use crate::store::device_sync::epoch::EpochSeen;
-use crate::store::device_sync::PlacedAnswer;
+use crate::store::device_sync::{PlacedAnswer, QueuedOp};
 use crate::store::Store;
 use crate::sync::compact_push::{EitherPushResponse, ANSWER_PARAM, COMPACT_ANSWER};
 use crate::sync::hlc::Hlc;
 use crate::sync::protocol::{
-    Op, OpResult, PushRequest, PushResponse, MAX_BODY_BYTES, MAX_OPS_PER_PUSH, PROTOCOL_VERSION,
+    OpResult, PushResponse, MAX_BODY_BYTES, MAX_OPS_PER_PUSH, PROTOCOL_VERSION,
 };
 use reqwest::Url;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+/// A push request with each op as the outbox stores it: it encodes exactly as
+/// [`PushRequest`](crate::sync::protocol::PushRequest) does with those ops parsed (a test holds
+/// the two to the same bytes), without building the ops to encode them again.
+#[derive(Serialize)]
+struct StoredOpsRequest<'a> {
+    protocol: u32,
+    ops: Vec<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pulled_through: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epoch: Option<Uuid>,
+}
 
 /// A batch read from the outbox, encoded and gzipped, ready to send.
 struct Batch {
-    request: PushRequest,
+    /// Each op's id and the stamp it was sent with, in request order.
+    ops: Vec<(Uuid, Hlc)>,
     body: Gzipped,
     /// Each op's place in the outbox, in request order.
     places: Vec<i64>,
@@ -46,7 +63,7 @@ struct Answered {
 
 impl Batch {
     fn len(&self) -> u64 {
-        self.request.ops.len() as u64
+        self.ops.len() as u64
     }
 }
 
@@ -149,14 +166,14 @@ impl SyncClient {
                 }
                 other => {
                     let response = other?;
-                    check_results(&batch.request, &response.results)?;
+                    check_results(&batch.ops, &response.results)?;
                     answered = Some(Answered {
                         response,
                         sent: batch
                             .places
                             .iter()
-                            .zip(&batch.request.ops)
-                            .map(|(&place, op)| (place, op.hlc))
+                            .zip(&batch.ops)
+                            .map(|(&place, &(_, stamp))| (place, stamp))
                             .collect(),
                     });
                 }
@@ -197,7 +214,7 @@ impl SyncClient {
                 "push answer",
             )
             .and_then(|answer| {
-                let sent: Vec<_> = batch.request.ops.iter().map(|op| op.op_id).collect();
+                let sent: Vec<_> = batch.ops.iter().map(|&(op_id, _)| op_id).collect();
                 answer
                     .into_full(&sent)
                     .map_err(|e| SyncError::Protocol(e.to_string()))
@@ -217,26 +234,19 @@ impl Pusher<'_> {
             if limit == 0 {
                 return Ok(None);
             }
-            let rows = self.store.pending_ops_from(self.from, limit)?;
-            let Some(&(last, _)) = rows.last() else {
+            let queued = self.store.queued_ops_from(self.from, limit)?;
+            let Some(last) = queued.last().map(|op| op.place) else {
                 return Ok(None);
             };
-            let (places, ops): (Vec<i64>, Vec<Op>) = rows.into_iter().unzip();
-            let request = PushRequest {
-                protocol: PROTOCOL_VERSION,
-                ops,
-                pulled_through: Some(self.pulled_through),
-                epoch: self.store.server_epoch()?,
-            };
-            let json = super::transport::to_json(&request)?;
-            if json.len() > MAX_BODY_BYTES && request.ops.len() > 1 {
-                self.batch_size = request.ops.len() / 2;
+            let json = encode(&queued, self.pulled_through, self.store.server_epoch()?)?;
+            if json.len() > MAX_BODY_BYTES && queued.len() > 1 {
+                self.batch_size = queued.len() / 2;
                 continue;
             }
             let batch = Batch {
-                request,
+                ops: queued.iter().map(|op| (op.op_id, op.hlc)).collect(),
                 body: Gzipped::of(&json)?,
-                places,
+                places: queued.iter().map(|op| op.place).collect(),
             };
             self.from = last.saturating_add(1);
             self.budget -= batch.len().min(self.budget);
@@ -249,7 +259,7 @@ impl Pusher<'_> {
     fn put_back(&mut self, batch: &Batch, read_after: Option<Batch>) {
         self.from = batch.places.first().copied().unwrap_or(self.from);
         self.budget += batch.len() + read_after.map_or(0, |b| b.len());
-        self.batch_size = (batch.request.ops.len() / 2).max(1);
+        self.batch_size = (batch.ops.len() / 2).max(1);
     }
 
     /// Applies the answer held back, if there is one (`Go` when there is none).
@@ -313,21 +323,117 @@ impl Pusher<'_> {
     }
 }
 
+/// A push request's JSON for `queued`, the ops as stored.
+fn encode(
+    queued: &[QueuedOp],
+    pulled_through: u64,
+    epoch: Option<Uuid>,
+) -> Result<Vec<u8>, SyncError> {
+    super::transport::to_json(&StoredOpsRequest {
+        protocol: PROTOCOL_VERSION,
+        ops: queued.iter().map(|op| op.json.as_ref()).collect(),
+        pulled_through: Some(pulled_through),
+        epoch,
+    })
+}
+
 /// The protocol answers every op, in request order; anything else would let ops be dropped or
 /// double-counted.
-fn check_results(request: &PushRequest, results: &[OpResult]) -> Result<(), SyncError> {
-    let matches = results.len() == request.ops.len()
+fn check_results(sent: &[(Uuid, Hlc)], results: &[OpResult]) -> Result<(), SyncError> {
+    let matches = results.len() == sent.len()
         && results
             .iter()
-            .zip(&request.ops)
-            .all(|(result, op)| result.op_id == op.op_id);
+            .zip(sent)
+            .all(|(result, &(op_id, _))| result.op_id == op_id);
     if matches {
         Ok(())
     } else {
         Err(SyncError::Protocol(format!(
             "the push answer has {} results for {} ops, or not in request order",
             results.len(),
-            request.ops.len()
+            sent.len()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_server::TestServer;
+    use super::super::tests::{one_device, options};
+    use super::*;
+    use crate::model::{
+        Audience, ContactMethod, CrimeCategory, GeoPoint, NewContact, NewNote, NoteCategory,
+    };
+    use crate::sync::protocol::PushRequest;
+    use chrono::Utc;
+
+    #[test]
+    fn a_batch_of_stored_ops_encodes_as_the_same_request_built_from_parsed_ops() {
+        let server = TestServer::start();
+        let (_client, device) = one_device(&server, options());
+        let (store, actor) = (&device.store, &device.actor);
+        store
+            .add_note(
+                actor,
+                NewNote {
+                    observed_at: Utc::now(),
+                    text: "Bins \"set alight\" behind the garages — again\n".into(),
+                    category: NoteCategory::Environmental,
+                    place: Some(GeoPoint::new(52.445174245, -1.524690718)),
+                    patrol_id: None,
+                    problem_id: None,
+                },
+            )
+            .expect("note");
+        store
+            .record_contact(
+                actor,
+                NewContact {
+                    occurred_at: Utc::now(),
+                    place: Some(GeoPoint::new(52.41, -1.51)),
+                    lsoa_code: None,
+                    lap_code: None,
+                    method: ContactMethod::DoorKnock,
+                    audience: Audience::Resident,
+                    people_count: 3,
+                    issues: vec![CrimeCategory::AntiSocialBehaviour, CrimeCategory::Drugs],
+                    issues_text: Some("Speeding on Elm Road".into()),
+                    promised: Some("Call back about the streetlight".into()),
+                    follow_up_due: Some(Utc::now() + chrono::Duration::days(3)),
+                    follow_up_owner: None,
+                    consent_to_recontact: false,
+                    personal: None,
+                    ethnicity: None,
+                    repeat_caller: true,
+                    vulnerable: false,
+                    problem_id: None,
+                    patrol_id: None,
+                },
+            )
+            .expect("contact");
+        let parsed = store.pending_ops_from(i64::MIN, 100).expect("parsed ops");
+        let queued = store.queued_ops_from(i64::MIN, 100).expect("stored ops");
+        assert!(queued.len() >= 3, "a note, a contact and its follow-up");
+        assert_eq!(queued.len(), parsed.len());
+        for (stored, (place, op)) in queued.iter().zip(&parsed) {
+            assert_eq!(
+                (stored.place, stored.op_id, stored.hlc),
+                (*place, op.op_id, op.hlc)
+            );
+        }
+        for epoch in [None, Some(Uuid::now_v7())] {
+            let built = super::super::transport::to_json(&PushRequest {
+                protocol: PROTOCOL_VERSION,
+                ops: parsed.iter().map(|(_, op)| op.clone()).collect(),
+                pulled_through: Some(42),
+                epoch,
+            })
+            .expect("built");
+            let spliced = encode(&queued, 42, epoch).expect("spliced");
+            assert_eq!(
+                String::from_utf8(spliced).expect("utf-8"),
+                String::from_utf8(built).expect("utf-8")
+            );
+        }
     }
 }
