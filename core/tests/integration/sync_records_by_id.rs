@@ -93,22 +93,18 @@ fn a_version_25_stores_clocks_survive_the_rekeying_and_still_decide_the_merge() 
     assert!(synced.contains_key(&(RecordKind::ContactPersonal, CONTACT.to_owned())));
 
     // An older pulled title loses against the clock the upgrade kept; a newer one wins.
-    store
-        .apply_pull_page(&pulled_title(1, "theirs, older", OLDER))
-        .expect("older page");
-    let after_older = store.synced_records(&[RecordKind::Problem]).expect("state");
-    let title = &after_older[&(RecordKind::Problem, PROBLEM.to_owned())].fields["title"];
+    let title_after = |page: PullResponse| {
+        store.apply_pull_page(&page).expect("page");
+        let synced = store.synced_records(&[RecordKind::Problem]).expect("state");
+        let title = &synced[&(RecordKind::Problem, PROBLEM.to_owned())].fields["title"];
+        (title.value.as_str().map(str::to_owned), title.hlc)
+    };
     assert_eq!(
-        (title.value.as_str(), title.hlc),
-        (Some("mine"), hlc(LOCAL))
+        title_after(pulled_title(1, "theirs, older", OLDER)),
+        (Some("mine".to_owned()), hlc(LOCAL))
     );
-    store
-        .apply_pull_page(&pulled_title(2, "theirs, newer", NEWER))
-        .expect("newer page");
-    let after_newer = store.synced_records(&[RecordKind::Problem]).expect("state");
-    let title = &after_newer[&(RecordKind::Problem, PROBLEM.to_owned())].fields["title"];
     assert_eq!(
-        (title.value.as_str(), title.hlc),
-        (Some("theirs, newer"), hlc(NEWER))
+        title_after(pulled_title(2, "theirs, newer", NEWER)),
+        (Some("theirs, newer".to_owned()), hlc(NEWER))
     );
 }

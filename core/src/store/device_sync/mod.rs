@@ -241,23 +241,10 @@ impl Store {
     /// re-sync queues what a restored server lacks *ahead* of the outbox): the oldest op is
     /// found from `i64::MIN`.
     pub fn pending_ops_from(&self, from: i64, limit: usize) -> Result<Vec<(i64, Op)>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, op FROM outbox WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            let rows = stmt.query_map([from, limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })?;
-            rows.map(|row| {
-                let (seq, text) = row?;
-                let op = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
-                    kind: "outbox op",
-                    reason: e.to_string(),
-                })?;
-                Ok((seq, op))
+            queued::read_outbox(conn, from, limit, |place, text| {
+                Ok((place, serde_json::from_str(&text).map_err(queued::corrupt)?))
             })
-            .collect()
         })
     }
 

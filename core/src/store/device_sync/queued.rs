@@ -12,6 +12,7 @@
 use super::Store;
 use crate::error::{Error, Result};
 use crate::sync::Hlc;
+use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -37,20 +38,8 @@ struct OpHeader {
 impl Store {
     /// As [`Store::pending_ops_from`], each op as its stored JSON with its id and stamp.
     pub fn queued_ops_from(&self, from: i64, limit: usize) -> Result<Vec<QueuedOp>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, op FROM outbox WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            let rows = stmt.query_map([from, limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })?;
-            rows.map(|row| {
-                let (place, text) = row?;
-                let corrupt = |e: serde_json::Error| Error::Corrupt {
-                    kind: "outbox op",
-                    reason: e.to_string(),
-                };
+            read_outbox(conn, from, limit, |place, text| {
                 let json = RawValue::from_string(text).map_err(corrupt)?;
                 let header: OpHeader = serde_json::from_str(json.get()).map_err(corrupt)?;
                 Ok(QueuedOp {
@@ -60,7 +49,35 @@ impl Store {
                     json,
                 })
             })
-            .collect()
         })
+    }
+}
+
+/// Up to `limit` ops from place `from` on, oldest first, each read by `read` from its place
+/// and stored JSON text.
+pub(super) fn read_outbox<T>(
+    conn: &Connection,
+    from: i64,
+    limit: usize,
+    read: impl Fn(i64, String) -> Result<T>,
+) -> Result<Vec<T>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, op FROM outbox WHERE seq >= ?1 ORDER BY seq LIMIT ?2")?;
+    let rows = stmt.query_map([from, limit], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    rows.map(|row| {
+        let (place, text) = row?;
+        read(place, text)
+    })
+    .collect()
+}
+
+/// A stored op that is not what this build wrote.
+pub(super) fn corrupt(e: serde_json::Error) -> Error {
+    Error::Corrupt {
+        kind: "outbox op",
+        reason: e.to_string(),
     }
 }
