@@ -15,7 +15,13 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(clocks) = RecordClocks::decode(data) {
-        assert_eq!(clocks.encode(), data, "stored clocks changed in a round trip");
+        // Each version re-encodes in its own form: 2 on devices, 1 in the server's rows.
+        let again = if data.first() == Some(&2) {
+            clocks.encode_v2()
+        } else {
+            clocks.encode()
+        };
+        assert_eq!(again, data, "stored clocks changed in a round trip");
     }
     let Ok(either) = serde_json::from_slice::<EitherPullResponse>(data) else {
         return;

@@ -22,7 +22,22 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| triangle_corner_clocks(&ctx.get::<Vec<u8>>(0)?),
     )?;
+    conn.create_scalar_function(
+        "beatbook_clocks_v2",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| clocks_v2(&ctx.get::<Vec<u8>>(0)?),
+    )?;
     Ok(())
+}
+
+/// `beatbook_clocks_v2(clocks)` (version 26): stored clocks in version 2 of their form
+/// (`sync::record_clocks`), the same clocks; unreadable ones are an error (the upgrade fails and
+/// the store stays as it was).
+pub(crate) fn clocks_v2(bytes: &[u8]) -> rusqlite::Result<Vec<u8>> {
+    RecordClocks::decode(bytes)
+        .map(|clocks| clocks.encode_v2())
+        .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
 }
 
 /// `beatbook_triangle_corner_clocks(clocks)` (version 13): a problem's compact clocks with the

@@ -1,9 +1,10 @@
-//! Sync state keyed by record id first (store version 26): a version 25 store's clocks survive
-//! the upgrade under every kind, records of two kinds that share an id (a contact and its
-//! personal details) stay apart, and what the device knows still wins or loses in the merge.
+//! Sync state keyed by record id first, its clocks in version 2 of their form (store version
+//! 26): a version 25 store's clocks survive the upgrade under every kind, records of two kinds
+//! that share an id (a contact and its personal details) stay apart, every row is rewritten in
+//! the new form, and what the device knows still wins or loses in the merge.
 
 use crate::common::key;
-use crate::schema_upgrades::old_store;
+use crate::schema_upgrades::{keyed, old_store};
 use beatbook_core::sync::protocol::{Change, FieldState, PullResponse};
 use beatbook_core::sync::{Hlc, RecordClocks, RecordKind};
 use beatbook_core::Store;
@@ -78,6 +79,14 @@ fn a_version_25_stores_clocks_survive_the_rekeying_and_still_decide_the_merge() 
     drop(conn);
 
     let store = Store::open(&path, &key()).expect("upgrade");
+    let forms: Vec<u8> = keyed(&path)
+        .prepare("SELECT substr(clocks, 1, 1) FROM sync_records")
+        .expect("forms")
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .expect("forms")
+        .map(|form| form.expect("form")[0])
+        .collect();
+    assert_eq!(forms, [2, 2, 2], "every row in version 2");
     let synced = store
         .synced_records(&[
             RecordKind::Problem,

@@ -172,7 +172,7 @@ pub(super) fn note_pulled(conn: &Connection, page: &PullResponse) -> Result<()> 
         stmt.execute(params![
             change.kind,
             change.record_id,
-            clocks.encode(),
+            clocks.encode_v2(),
             change.erased
         ])?;
     }

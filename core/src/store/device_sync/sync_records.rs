@@ -65,7 +65,7 @@ pub(crate) fn save_clocks(
         "INSERT INTO sync_records (kind, record_id, clocks) VALUES (?1, ?2, ?3)
          ON CONFLICT (kind, record_id) DO UPDATE SET clocks = excluded.clocks",
     )?
-    .execute(params![kind, id, clocks.encode()])?;
+    .execute(params![kind, id, clocks.encode_v2()])?;
     Ok(())
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn save_all_clocks(
          ON CONFLICT (kind, record_id) DO UPDATE SET clocks = excluded.clocks",
     )?;
     for ((kind, id), clocks) in records {
-        stmt.execute(params![kind, id, clocks.encode()])?;
+        stmt.execute(params![kind, id, clocks.encode_v2()])?;
     }
     Ok(())
 }
