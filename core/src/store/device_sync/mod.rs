@@ -21,7 +21,7 @@ pub(crate) mod sync_records;
 
 pub use incoming::{PageApplied, UnreadableRecord};
 pub use push_answers::PlacedAnswer;
-pub use queued::QueuedOp;
+pub(crate) use queued::QueuedOp;
 
 use super::sql_time::{t, SqlTime};
 use super::Store;

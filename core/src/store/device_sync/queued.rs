@@ -19,13 +19,13 @@ use uuid::Uuid;
 
 /// One op waiting in the outbox, as stored.
 #[derive(Debug)]
-pub struct QueuedOp {
+pub(crate) struct QueuedOp {
     /// Its place in the outbox (see [`Store::pending_ops_from`]).
-    pub place: i64,
-    pub op_id: Uuid,
-    pub hlc: Hlc,
+    pub(crate) place: i64,
+    pub(crate) op_id: Uuid,
+    pub(crate) hlc: Hlc,
     /// The op's JSON, as a push request carries it.
-    pub json: Box<RawValue>,
+    pub(crate) json: Box<RawValue>,
 }
 
 /// What the push reads of an op; the rest of it is skipped, not built.
@@ -37,7 +37,7 @@ struct OpHeader {
 
 impl Store {
     /// As [`Store::pending_ops_from`], each op as its stored JSON with its id and stamp.
-    pub fn queued_ops_from(&self, from: i64, limit: usize) -> Result<Vec<QueuedOp>> {
+    pub(crate) fn queued_ops_from(&self, from: i64, limit: usize) -> Result<Vec<QueuedOp>> {
         self.read(|conn| {
             read_outbox(conn, from, limit, |place, text| {
                 let json = RawValue::from_string(text).map_err(corrupt)?;
