@@ -159,17 +159,10 @@ impl RecordClocks {
     /// The compact stored form, version 1 (the server's rows; see [`RecordClocks::encode_v2`]
     /// for the devices').
     pub fn encode(&self) -> Vec<u8> {
-        let mut clocks: Vec<Hlc> = self.fields.values().copied().collect();
-        clocks.sort_unstable();
-        clocks.dedup();
+        let clocks = self.distinct_clocks();
         let mut out = Vec::with_capacity(2 + clocks.len() * 24 + self.fields.len() * 2);
         out.push(FORMAT_VERSION);
-        put_varint(&mut out, clocks.len() as u64);
-        for clock in &clocks {
-            put_varint(&mut out, clock.wall_ms);
-            put_varint(&mut out, u64::from(clock.counter));
-            out.extend_from_slice(clock.node.0.as_bytes());
-        }
+        put_clocks(&mut out, &clocks);
         put_varint(&mut out, self.fields.len() as u64);
         for (name, clock) in &self.fields {
             match FIELD_NAMES.iter().position(|known| known == name) {
@@ -212,24 +205,7 @@ impl RecordClocks {
 
     /// The rest of a version 1 form, its version byte read.
     fn decode_v1(input: &mut Reader<'_>) -> Result<Self, BadRecordClocks> {
-        let clock_count = input.count()?;
-        let mut clocks = Vec::with_capacity(clock_count);
-        for _ in 0..clock_count {
-            let wall_ms = input.varint()?;
-            let counter = u32::try_from(input.varint()?)
-                .map_err(|_| BadRecordClocks("counter out of range"))?;
-            let node =
-                Uuid::from_slice(input.take(16)?).map_err(|_| BadRecordClocks("bad node id"))?;
-            let clock = Hlc {
-                wall_ms,
-                counter,
-                node: DeviceId(node),
-            };
-            if clocks.last().is_some_and(|last| *last >= clock) {
-                return Err(BadRecordClocks("clocks out of order"));
-            }
-            clocks.push(clock);
-        }
+        let clocks = input.clocks()?;
         let field_count = input.count()?;
         let mut fields: BTreeMap<String, Hlc> = BTreeMap::new();
         let mut used = vec![false; clocks.len()];
@@ -265,6 +241,26 @@ impl RecordClocks {
             return Err(BadRecordClocks("a clock no field has"));
         }
         Ok(RecordClocks { fields })
+    }
+}
+
+impl RecordClocks {
+    /// Each distinct clock of the record, ascending: the list both forms begin with.
+    fn distinct_clocks(&self) -> Vec<Hlc> {
+        let mut clocks: Vec<Hlc> = self.fields.values().copied().collect();
+        clocks.sort_unstable();
+        clocks.dedup();
+        clocks
+    }
+}
+
+/// Writes the list of clocks both forms begin with: its length, then each clock.
+fn put_clocks(out: &mut Vec<u8>, clocks: &[Hlc]) {
+    put_varint(out, clocks.len() as u64);
+    for clock in clocks {
+        put_varint(out, clock.wall_ms);
+        put_varint(out, u64::from(clock.counter));
+        out.extend_from_slice(clock.node.0.as_bytes());
     }
 }
 
@@ -323,6 +319,29 @@ impl<'a> Reader<'a> {
             }
         }
         Err(BadRecordClocks("integer overflow"))
+    }
+
+    /// The list of clocks both forms begin with ([`put_clocks`]), strictly ascending.
+    fn clocks(&mut self) -> Result<Vec<Hlc>, BadRecordClocks> {
+        let count = self.count()?;
+        let mut clocks: Vec<Hlc> = Vec::with_capacity(count);
+        for _ in 0..count {
+            let wall_ms = self.varint()?;
+            let counter = u32::try_from(self.varint()?)
+                .map_err(|_| BadRecordClocks("counter out of range"))?;
+            let node =
+                Uuid::from_slice(self.take(16)?).map_err(|_| BadRecordClocks("bad node id"))?;
+            let clock = Hlc {
+                wall_ms,
+                counter,
+                node: DeviceId(node),
+            };
+            if clocks.last().is_some_and(|last| *last >= clock) {
+                return Err(BadRecordClocks("clocks out of order"));
+            }
+            clocks.push(clock);
+        }
+        Ok(clocks)
     }
 
     /// A count of items that each take at least one byte: never more than the bytes left.

@@ -87,7 +87,7 @@ fn a_contact_created_then_edited_once_takes_under_100_bytes() {
     assert_eq!(RecordClocks::decode(&dense), Ok(one));
 }
 
-/// `clocks` in version 2 with byte `at` replaced (`None`: removed) or bytes added at the end.
+/// `clocks` in version 2, then changed by `edit`.
 fn v2_with(clocks: &RecordClocks, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let mut bytes = clocks.encode_v2();
     edit(&mut bytes);

@@ -14,19 +14,15 @@
 //! `count` of names outside the vocabulary, each `length`, its UTF-8 bytes, ascending, and (when
 //! there is more than one clock) its clock index.
 
-use super::{put_varint, BadRecordClocks, Reader, RecordClocks, FIELD_NAMES};
-use crate::ids::DeviceId;
+use super::{put_clocks, put_varint, BadRecordClocks, Reader, RecordClocks, FIELD_NAMES};
 use crate::sync::Hlc;
 use std::collections::BTreeMap;
-use uuid::Uuid;
 
 /// The first byte of this form.
 pub(super) const VERSION: u8 = 2;
 
 pub(super) fn encode(record: &RecordClocks) -> Vec<u8> {
-    let mut clocks: Vec<Hlc> = record.fields.values().copied().collect();
-    clocks.sort_unstable();
-    clocks.dedup();
+    let clocks = record.distinct_clocks();
     let many = clocks.len() > 1;
     let mut numbered: Vec<(usize, Hlc)> = Vec::with_capacity(record.fields.len());
     let mut spelled: Vec<(&str, Hlc)> = Vec::new();
@@ -41,12 +37,7 @@ pub(super) fn encode(record: &RecordClocks) -> Vec<u8> {
 
     let mut out = Vec::with_capacity(16 + clocks.len() * 24 + record.fields.len());
     out.push(VERSION);
-    put_varint(&mut out, clocks.len() as u64);
-    for clock in &clocks {
-        put_varint(&mut out, clock.wall_ms);
-        put_varint(&mut out, u64::from(clock.counter));
-        out.extend_from_slice(clock.node.0.as_bytes());
-    }
+    put_clocks(&mut out, &clocks);
     let bitmap_len = numbered.last().map_or(0, |(number, _)| number / 8 + 1);
     let mut bitmap = vec![0u8; bitmap_len];
     for (number, _) in &numbered {
@@ -73,23 +64,7 @@ pub(super) fn encode(record: &RecordClocks) -> Vec<u8> {
 /// Reads the rest of a version 2 form (its version byte already read); only what [`encode`]
 /// writes is accepted.
 pub(super) fn decode(input: &mut Reader<'_>) -> Result<RecordClocks, BadRecordClocks> {
-    let clock_count = input.count()?;
-    let mut clocks = Vec::with_capacity(clock_count);
-    for _ in 0..clock_count {
-        let wall_ms = input.varint()?;
-        let counter =
-            u32::try_from(input.varint()?).map_err(|_| BadRecordClocks("counter out of range"))?;
-        let node = Uuid::from_slice(input.take(16)?).map_err(|_| BadRecordClocks("bad node id"))?;
-        let clock = Hlc {
-            wall_ms,
-            counter,
-            node: DeviceId(node),
-        };
-        if clocks.last().is_some_and(|last| *last >= clock) {
-            return Err(BadRecordClocks("clocks out of order"));
-        }
-        clocks.push(clock);
-    }
+    let clocks = input.clocks()?;
     let many = clocks.len() > 1;
     let mut used = vec![false; clocks.len()];
     let mut clock_for = |input: &mut Reader<'_>| -> Result<Hlc, BadRecordClocks> {
