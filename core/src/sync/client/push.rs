@@ -45,25 +45,31 @@ struct StoredOpsRequest<'a> {
     epoch: Option<Uuid>,
 }
 
-/// A batch read from the outbox, encoded and gzipped, ready to send.
-struct Batch {
-    /// Each op's id and the stamp it was sent with, in request order.
-    ops: Vec<(Uuid, Hlc)>,
-    body: Gzipped,
-    /// Each op's place in the outbox, in request order.
-    places: Vec<i64>,
+/// What the push keeps of an op it sent: its place in the outbox, its id (to match the answer)
+/// and the stamp it was sent with (recorded when the answer is applied).
+#[derive(Debug, Clone, Copy)]
+struct SentOp {
+    place: i64,
+    op_id: Uuid,
+    stamp: Hlc,
 }
 
-/// The server's answer to a batch, with each op's place in the outbox and the stamp it was
-/// sent with, in request order.
+/// A batch read from the outbox, encoded and gzipped, ready to send.
+struct Batch {
+    /// Its ops, in request order.
+    sent: Vec<SentOp>,
+    body: Gzipped,
+}
+
+/// The server's answer to a batch, with the batch's ops in request order.
 struct Answered {
     response: PushResponse,
-    sent: Vec<(i64, Hlc)>,
+    sent: Vec<SentOp>,
 }
 
 impl Batch {
     fn len(&self) -> u64 {
-        self.ops.len() as u64
+        self.sent.len() as u64
     }
 }
 
@@ -166,15 +172,10 @@ impl SyncClient {
                 }
                 other => {
                     let response = other?;
-                    check_results(&batch.ops, &response.results)?;
+                    check_results(&batch.sent, &response.results)?;
                     answered = Some(Answered {
                         response,
-                        sent: batch
-                            .places
-                            .iter()
-                            .zip(&batch.ops)
-                            .map(|(&place, &(_, stamp))| (place, stamp))
-                            .collect(),
+                        sent: batch.sent,
                     });
                 }
             }
@@ -214,7 +215,7 @@ impl SyncClient {
                 "push answer",
             )
             .and_then(|answer| {
-                let sent: Vec<_> = batch.ops.iter().map(|&(op_id, _)| op_id).collect();
+                let sent: Vec<_> = batch.sent.iter().map(|op| op.op_id).collect();
                 answer
                     .into_full(&sent)
                     .map_err(|e| SyncError::Protocol(e.to_string()))
@@ -244,9 +245,15 @@ impl Pusher<'_> {
                 continue;
             }
             let batch = Batch {
-                ops: queued.iter().map(|op| (op.op_id, op.hlc)).collect(),
+                sent: queued
+                    .iter()
+                    .map(|op| SentOp {
+                        place: op.place,
+                        op_id: op.op_id,
+                        stamp: op.hlc,
+                    })
+                    .collect(),
                 body: Gzipped::of(&json)?,
-                places: queued.iter().map(|op| op.place).collect(),
             };
             self.from = last.saturating_add(1);
             self.budget -= batch.len().min(self.budget);
@@ -257,9 +264,9 @@ impl Pusher<'_> {
     /// Gives back a batch the server found too large (and the one read after it): the next
     /// batch starts where it did, half its size.
     fn put_back(&mut self, batch: &Batch, read_after: Option<Batch>) {
-        self.from = batch.places.first().copied().unwrap_or(self.from);
+        self.from = batch.sent.first().map_or(self.from, |op| op.place);
         self.budget += batch.len() + read_after.map_or(0, |b| b.len());
-        self.batch_size = (batch.ops.len() / 2).max(1);
+        self.batch_size = (batch.sent.len() / 2).max(1);
     }
 
     /// Applies the answer held back, if there is one (`Go` when there is none).
@@ -285,9 +292,9 @@ impl Pusher<'_> {
             .sent
             .iter()
             .zip(&response.results)
-            .map(|(&(place, stamp), result)| PlacedAnswer {
-                place,
-                stamp,
+            .map(|(sent, result)| PlacedAnswer {
+                place: sent.place,
+                stamp: sent.stamp,
                 status: &result.status,
             })
             .collect();
@@ -339,12 +346,12 @@ fn encode(
 
 /// The protocol answers every op, in request order; anything else would let ops be dropped or
 /// double-counted.
-fn check_results(sent: &[(Uuid, Hlc)], results: &[OpResult]) -> Result<(), SyncError> {
+fn check_results(sent: &[SentOp], results: &[OpResult]) -> Result<(), SyncError> {
     let matches = results.len() == sent.len()
         && results
             .iter()
             .zip(sent)
-            .all(|(result, &(op_id, _))| result.op_id == op_id);
+            .all(|(result, op)| result.op_id == op.op_id);
     if matches {
         Ok(())
     } else {
