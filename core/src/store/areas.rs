@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// Why the absence is remembered too: every new record's place is tagged with its LSOA, and a
 /// store without boundaries read the store for them each time, twice for a place that tagged
 /// to nothing (the swapped-coordinates check), on a reader whose pages the last commit had made
-/// stale: 6% of recording a contact (`docs/performance.md` §7).
+/// stale: 3% of recording a contact's instructions (`docs/performance.md` §1, "Two reads off
+/// the write path").
 #[derive(Debug, Default)]
 pub(crate) struct AreaCache {
     /// Bumped whenever the boundaries may have changed, so that a read begun before the change
@@ -32,9 +33,7 @@ impl Store {
         let now = self.now();
         let index = self.write_as(None, |tx| replace_boundaries(tx, geojson, now))?;
         let count = index.len();
-        let mut cache = self.areas.write().unwrap_or_else(|p| p.into_inner());
-        cache.generation += 1;
-        cache.known = Some(Some(Arc::new(index)));
+        self.replace_area_cache(Some(Some(Arc::new(index))));
         Ok(count)
     }
 
@@ -66,9 +65,15 @@ impl Store {
     /// Forgets the area index: boundaries may have arrived (a pulled page, a held record
     /// written). The next use reads them again.
     pub(crate) fn forget_area_index(&self) {
+        self.replace_area_cache(None);
+    }
+
+    /// Puts `known` in the cache as a change of the boundaries: a read begun before it will
+    /// not overwrite it.
+    fn replace_area_cache(&self, known: Option<Option<Arc<AreaIndex>>>) {
         let mut cache = self.areas.write().unwrap_or_else(|p| p.into_inner());
         cache.generation += 1;
-        cache.known = None;
+        cache.known = known;
     }
 
     /// The area index, built from the stored GeoJSON on first use (`None` when the store holds
@@ -90,10 +95,9 @@ impl Store {
                 )
                 .optional()?)
         })?;
-        let index = match stored {
-            Some(geojson) => Some(Arc::new(AreaIndex::from_geojson(&geojson)?)),
-            None => None,
-        };
+        let index = stored
+            .map(|geojson| AreaIndex::from_geojson(&geojson).map(Arc::new))
+            .transpose()?;
         let mut cache = self.areas.write().unwrap_or_else(|p| p.into_inner());
         if cache.generation == generation && cache.known.is_none() {
             cache.known = Some(index.clone());

@@ -117,7 +117,8 @@ fn capture(
         // A field without a clock counts as changed whatever it was before, so a record with
         // no clock at all (one recorded in this very write, nearly always) needs no look at
         // its past: that look is a read on a reader connection whose cached pages the last
-        // commit made stale, and cost a tenth of recording a contact (docs/performance.md §7).
+        // commit made stale, and cost 9% of recording a contact's instructions
+        // (docs/performance.md §1, "Two reads off the write path").
         None if clocks.fields.is_empty() => None,
         None => record_json::load(before, kind, id)?,
     };
