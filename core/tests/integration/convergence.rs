@@ -5,7 +5,7 @@ use crate::common;
 
 use beatbook_core::ids::{DeviceId, ProblemId, TeamId, UserId};
 use beatbook_core::model::*;
-use beatbook_core::{Store, StoreKey};
+use beatbook_core::Store;
 use common::fake_server::FakeServer;
 use proptest::prelude::*;
 
@@ -64,16 +64,7 @@ fn devices() -> Vec<Device> {
     (0..3)
         .map(|i| {
             let dir = tempfile::tempdir().expect("dir");
-            let store = Store::open_with_clock(
-                dir.path().join("d.db"),
-                &StoreKey::from_bytes([9; 32]),
-                beatbook_core::ManualClock::shared(common::epoch()),
-            )
-            .expect("open");
-            store.upsert_team(&team).expect("team");
-            for u in &users {
-                store.upsert_user(u).expect("user");
-            }
+            let store = common::store_knowing(&dir.path().join("d.db"), &team, &users);
             Device {
                 _dir: dir,
                 store,

@@ -5,7 +5,7 @@
 //! pulls everything (pages applied with the search rows batched, erasures arriving for records
 //! it holds).
 
-use crate::common::{self, fake_server::FakeServer, key};
+use crate::common::{self, fake_server::FakeServer};
 use crate::schema_upgrades::keyed;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::*;
@@ -69,16 +69,7 @@ fn devices() -> (Device, Device, Actor, Actor) {
     let device = || {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("d.db");
-        let store = Store::open_with_clock(
-            &path,
-            &key(),
-            beatbook_core::ManualClock::shared(common::epoch()),
-        )
-        .expect("open");
-        store.upsert_team(&team).expect("team");
-        for u in &users {
-            store.upsert_user(u).expect("user");
-        }
+        let store = common::store_knowing(&path, &team, &users);
         Device {
             _dir: dir,
             path,

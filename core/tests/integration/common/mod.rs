@@ -25,6 +25,18 @@ pub fn epoch() -> DateTime<Utc> {
         .expect("a valid time")
 }
 
+/// A store at `path` whose clock stands at [`epoch`], knowing `team` and `users` as a device of
+/// that team does after its first sync: one device of several in a convergence test.
+pub fn store_knowing(path: &std::path::Path, team: &Team, users: &[User]) -> Store {
+    let store =
+        Store::open_with_clock(path, &key(), ManualClock::shared(epoch())).expect("open store");
+    store.upsert_team(team).expect("team");
+    for user in users {
+        store.upsert_user(user).expect("user");
+    }
+    store
+}
+
 /// A fresh store with one team. Keep the `TempDir` alive as long as the store.
 pub struct Fixture {
     pub dir: TempDir,
