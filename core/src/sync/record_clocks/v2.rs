@@ -1,8 +1,8 @@
 //! Version 2 of the stored clocks: the fields of the vocabulary as one bitmap, and a clock
 //! index per field only when the record has more than one clock.
 //!
-//! Why: in version 1 each field costs a name key and a clock index (two bytes), 44 bytes of a
-//! 22-field contact's ~70 even though nearly every record is one write, all its fields under
+//! Why: in version 1 each field costs a name key and a clock index (two bytes), 46 bytes of a
+//! 23-field contact's 73 even though nearly every record is one write, all its fields under
 //! one clock. A bitmap of the 94 (and growing) vocabulary fields is at most 12 bytes, and the
 //! clock indexes say nothing when there is one clock. Devices store this form since store
 //! version 26 (`sync_records`, `sync_replay`); the server keeps version 1 in its rows.
