@@ -15,6 +15,8 @@ pub mod clock;
 pub mod error;
 pub mod geo;
 pub mod ids;
+#[cfg(feature = "sqlite")]
+pub mod logged_record_id;
 pub mod model;
 pub mod naming;
 pub mod policy;

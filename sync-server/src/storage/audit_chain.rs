@@ -3,10 +3,12 @@
 //!
 //! Why a chain: the log's table refuses updates and deletes by trigger, but anyone with the
 //! database file (or a superuser on PostgreSQL) can drop the trigger and edit it. Each entry
-//! stores `prev_hash` (the hash of the entry before; 32 zero bytes for the first) and `hash` =
-//! SHA-256 over a canonical encoding of the entry *including* its `seq` and `prev_hash`. An
-//! edited entry no longer matches its hash; a removed one leaves a gap in `seq` (or, renumbered,
-//! a `prev_hash` that no longer follows); two swapped entries fail both. Only the newest entries
+//! has `hash` = SHA-256 over a canonical encoding of the entry *including* its `seq` and
+//! `prev_hash`, the hash of the entry before (32 zero bytes for the first). An edited entry no
+//! longer matches its hash; a removed one leaves a gap in `seq` (or, renumbered, entries whose
+//! hashes no longer follow); two swapped entries fail both. The verifier carries the hash of
+//! the entry it has just checked, so `prev_hash` need not be stored: PostgreSQL keeps it in
+//! each row, the embedded store (schema 17) works it out from the entry before. Only the newest entries
 //! can be cut off unnoticed by the chain alone: that is what the exported head hash is for
 //! (`admin audit head`, kept off the host, then `admin audit verify --head`).
 //!
@@ -108,8 +110,8 @@ pub enum ChainBreak {
     /// The entry's content (or its seq) no longer gives its stored hash.
     #[error("entry {seq} was edited or moved: its content no longer matches its hash")]
     Edited { seq: u64 },
-    /// The entry does not follow the one before it.
-    #[error("entry {seq} does not follow entry {after}: an entry between them was removed, or entries were reordered")]
+    /// The entry comes at or before the one checked before it: entries were reordered.
+    #[error("entry {seq} does not follow entry {after}: entries were reordered")]
     Unlinked { seq: u64, after: u64 },
     /// Entries are missing: the seq jumps.
     #[error("entry {expected} is missing (the next entry stored is {found}): it was removed")]
@@ -151,27 +153,27 @@ impl Default for Verifier {
 }
 
 impl Verifier {
-    /// Checks the next stored entry (in seq order).
+    /// Checks the next stored entry (in seq order). The entry's hash must be the hash of its
+    /// content after the entry just checked: the verifier carries that hash itself, so a
+    /// backend need not store each entry's `prev_hash` (the embedded store does not, since
+    /// schema 17) and a stored copy, where there is one, is not trusted.
     pub fn check(&mut self, row: &ChainedAudit) -> Result<(), ChainBreak> {
         let expected = self.last_seq + 1;
-        if entry_hash(row.seq, &row.prev_hash, &row.entry) != row.hash {
-            return Err(ChainBreak::Edited { seq: row.seq });
-        }
-        if row.seq != expected && row.prev_hash == self.prev {
-            // Linked to the entry before, but numbered past a gap: renumbered after a removal.
-            return Err(ChainBreak::Edited { seq: row.seq });
-        }
         if row.seq > expected {
             return Err(ChainBreak::Missing {
                 expected,
                 found: row.seq,
             });
         }
-        if row.prev_hash != self.prev {
+        if row.seq < expected {
             return Err(ChainBreak::Unlinked {
                 seq: row.seq,
                 after: self.last_seq,
             });
+        }
+        if entry_hash(row.seq, &self.prev, &row.entry) != row.hash {
+            // Edited, or renumbered to close the gap an entry's removal left, or moved.
+            return Err(ChainBreak::Edited { seq: row.seq });
         }
         self.last_seq = row.seq;
         self.prev = row.hash;

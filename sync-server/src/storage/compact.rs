@@ -16,18 +16,33 @@ use std::collections::BTreeMap;
 
 pub(crate) type Fields = BTreeMap<String, FieldState>;
 
-/// Splits fields into the stored values (JSON text) and clocks (compact bytes).
+/// Which form of [`RecordClocks`] a backend writes: PostgreSQL the first
+/// ([`RecordClocks::encode`]), the embedded store the denser second since its schema 17
+/// ([`RecordClocks::encode_v2`]). Both read either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClockForm {
+    V1,
+    V2,
+}
+
+/// Splits fields into the stored values (JSON text) and clocks (compact bytes, the first
+/// form: PostgreSQL's rows).
 pub(crate) fn split(fields: &Fields) -> StorageResult<(String, Vec<u8>)> {
     split_entries(
         fields
             .iter()
             .map(|(name, state)| (name, &state.value, state.hlc)),
+        ClockForm::V1,
     )
 }
 
-/// [`split`], with the values packed as the embedded store keeps them (`packed_values`).
+/// The stored values and clocks as the embedded store keeps them: values packed
+/// (`packed_values`), clocks in their second form.
 pub(crate) fn split_packed(fields: &Fields) -> StorageResult<(Vec<u8>, Vec<u8>)> {
-    let (values, clocks) = split(fields)?;
+    let entries = fields
+        .iter()
+        .map(|(name, state)| (name, &state.value, state.hlc));
+    let (values, clocks) = split_entries(entries, ClockForm::V2)?;
     Ok((crate::storage::packed_values::pack(&values)?, clocks))
 }
 
@@ -38,13 +53,13 @@ pub(crate) fn split_packed_op(op: &Op) -> StorageResult<(Vec<u8>, Vec<u8>)> {
         .fields
         .iter()
         .map(|(name, change)| (name, &change.value, op.hlc));
-    let (values, clocks) = split_entries(entries)?;
+    let (values, clocks) = split_entries(entries, ClockForm::V2)?;
     Ok((crate::storage::packed_values::pack(&values)?, clocks))
 }
 
 /// The stored values and clocks of fields given as (name, value, clock) in name order, the
 /// values serialised where they are (no copy of them: this runs for every record written).
-fn split_entries<'a, I>(entries: I) -> StorageResult<(String, Vec<u8>)>
+fn split_entries<'a, I>(entries: I, form: ClockForm) -> StorageResult<(String, Vec<u8>)>
 where
     I: Iterator<Item = (&'a String, &'a Value, Hlc)> + Clone,
 {
@@ -61,7 +76,11 @@ where
     let text = serde_json::to_string(&Values(entries.clone()))
         .map_err(|_| StorageError::Corrupt("a record's values would not encode".into()))?;
     let clocks: RecordClocks = entries.map(|(name, _, hlc)| (name.clone(), hlc)).collect();
-    Ok((text, clocks.encode()))
+    let clocks = match form {
+        ClockForm::V1 => clocks.encode(),
+        ClockForm::V2 => clocks.encode_v2(),
+    };
+    Ok((text, clocks))
 }
 
 /// Joins stored values and clocks back into fields. Every clocked field must have its value.
@@ -112,5 +131,14 @@ mod tests {
         assert_eq!(join(&values, &clocks).expect("join"), fields);
         assert!(join("{}", &clocks).is_err(), "a clock without its value");
         assert!(join(&values, &RecordClocks::default().encode()).is_err());
+
+        // The embedded store's clocks: the second form, the same clocks, joined the same way.
+        let (_, packed_clocks) = split_packed(&fields).expect("split packed");
+        assert_eq!(
+            packed_clocks,
+            RecordClocks::decode(&clocks).expect("v1").encode_v2()
+        );
+        assert_ne!(packed_clocks, clocks, "the second form, not the first");
+        assert_eq!(join(&values, &packed_clocks).expect("join v2"), fields);
     }
 }

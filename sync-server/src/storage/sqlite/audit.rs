@@ -4,17 +4,21 @@
 //! IMMEDIATE` (an `admin` process writes through the same lock), so the head read here is the
 //! head the new entries follow.
 
-use crate::storage::audit_chain::{chain, hash32};
+use crate::storage::audit_chain::{chain, hash32, GENESIS};
 use crate::storage::device_audits::{take_after, DeviceAudit};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
 use beatbook_core::ids::{DeviceId, UserId};
+use beatbook_core::logged_record_id::LoggedRecordId;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// The log's columns as the chain hashes them, each entry's actor joined in (migration 0012;
 /// the `audit_chain` view is the same join, for `page`, people and tools reading the file).
+/// `prev_hash` is not stored since schema 17: it is the hash of the entry before, by its key
+/// (absent for the first entry, read as the genesis hash).
 const COLUMNS: &str = "e.seq, e.at_ms, a.user_id, a.role, a.device_id, e.operation,
-    e.record_kind, e.record_id, e.justification, e.recipient, e.detail, e.prev_hash, e.hash";
+    e.record_kind, e.record_id, e.justification, e.recipient, e.detail,
+    (SELECT p.hash FROM audit_entries p WHERE p.seq = e.seq - 1), e.hash";
 const ENTRIES: &str = "audit_entries e JOIN audit_actors a ON a.id = e.actor";
 
 /// An actor's row, by the expressions `audit_actors_who` indexes (an absent id is '').
@@ -36,8 +40,8 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
     let mut actors = Actors::default();
     let mut insert = conn.prepare_cached(
         "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, record_id,
-           justification, recipient, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           justification, recipient, detail, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for row in chain(head, entries) {
         let e = &row.entry;
@@ -47,11 +51,10 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
             actors.id(conn, e)?,
             e.action.as_str(),
             e.subject,
-            e.record_id,
+            e.record_id.as_deref().map(LoggedRecordId::stored),
             e.justification,
             e.recipient,
             e.detail,
-            &row.prev_hash[..],
             &row.hash[..],
         ])?;
     }
@@ -159,7 +162,7 @@ pub(super) fn search_sql(filter: &AuditFilter, limit: u32) -> (String, Vec<Value
         );
     }
     if let Some(record) = &filter.record_id {
-        add("e.record_id = ?", Value::Text(record.clone()));
+        add("e.record_id = ?", LoggedRecordId::stored(record));
     }
     if let Some(action) = filter.action {
         add("e.operation = ?", Value::Text(action.as_str().to_owned()));
@@ -287,11 +290,11 @@ type RawRow = (
     Option<String>,
     String,
     String,
+    Option<LoggedRecordId>,
     Option<String>,
     Option<String>,
     Option<String>,
-    Option<String>,
-    Vec<u8>,
+    Option<Vec<u8>>,
     Vec<u8>,
 );
 
@@ -337,12 +340,12 @@ fn parse(row: RawRow) -> StorageResult<ChainedAudit> {
             device_id: parse_opt(device, "device")?,
             action: action.parse().map_err(|_| corrupt("operation"))?,
             subject: kind,
-            record_id: record,
+            record_id: record.map(|id| id.0),
             justification: why,
             recipient: to,
             detail,
         },
-        prev_hash: hash32(&prev)?,
+        prev_hash: prev.map_or(Ok(GENESIS), |prev| hash32(&prev))?,
         hash: hash32(&hash)?,
     })
 }

@@ -172,7 +172,12 @@ fn a_version_11_log_keeps_its_entries_and_hashes_with_each_actor_once() {
                 user_id: Some(user),
                 role: "pcso".into(),
                 device_id: Some(devices[d as usize]),
-                record_id: Some(format!("c{i}")),
+                // One device names records by UUID (kept as 16 bytes since schema 17), the
+                // other by ids that are not (kept as text).
+                record_id: Some(match d {
+                    0 => format!("0190a000-0000-7000-8000-0000000c000{i}"),
+                    _ => format!("c{i}"),
+                }),
                 detail: Some(format!("device log entry {i}")),
                 ..ServerAudit::new(i, AuditAction::Collection, "contact")
             },
@@ -192,6 +197,25 @@ fn a_version_11_log_keeps_its_entries_and_hashes_with_each_actor_once() {
     assert_eq!(actors, 3, "two devices' actor and the server's, each once");
     let refused = conn.execute("DELETE FROM audit_entries WHERE seq = 1", []);
     assert!(refused.is_err(), "still append-only");
+    let refused = conn.execute("UPDATE audit_entries SET detail = 'x' WHERE seq = 1", []);
+    assert!(refused.is_err(), "still append-only");
+    let packed: Vec<i64> = conn
+        .prepare("SELECT seq FROM audit_entries WHERE typeof(record_id) = 'blob' ORDER BY seq")
+        .expect("packed")
+        .query_map([], |r| r.get(0))
+        .expect("packed")
+        .collect::<rusqlite::Result<_>>()
+        .expect("packed");
+    assert_eq!(packed, [1, 4], "the UUID-named entries' ids kept as bytes");
+    let in_view: Vec<String> = conn
+        .prepare("SELECT record_id FROM audit_chain WHERE record_id IS NOT NULL ORDER BY seq")
+        .expect("view")
+        .query_map([], |r| r.get(0))
+        .expect("view")
+        .collect::<rusqlite::Result<_>>()
+        .expect("view");
+    let written: Vec<String> = entries.iter().filter_map(|e| e.record_id.clone()).collect();
+    assert_eq!(in_view, written, "the view gives every id back as written");
     drop(conn);
 
     let storage =
@@ -230,6 +254,46 @@ fn a_version_11_log_keeps_its_entries_and_hashes_with_each_actor_once() {
         [5, 4, 2, 1],
         "the user's entries from both devices, newest first"
     );
+    for (record, seq) in [("0190a000-0000-7000-8000-0000000c0003", 4), ("c4", 5)] {
+        let found = storage
+            .audit_search(
+                &crate::storage::AuditFilter {
+                    record_id: Some(record.into()),
+                    ..Default::default()
+                },
+                10,
+            )
+            .expect("search");
+        let found: Vec<_> = found.iter().map(|r| (r.seq, r.entry.clone())).collect();
+        assert_eq!(
+            found,
+            [(seq, entries[seq as usize - 1].clone())],
+            "{record}"
+        );
+    }
+}
+
+#[test]
+fn a_record_id_kept_as_bytes_and_edited_in_the_file_is_named() {
+    let dir = super::private_tempdir();
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("open");
+    let entries: Vec<_> = (1..=3)
+        .map(|i| ServerAudit {
+            record_id: Some(uuid::Uuid::now_v7().to_string()),
+            ..ServerAudit::new(i, AuditAction::Disclosure, "contact_personal")
+        })
+        .collect();
+    storage.append_audits(&entries).expect("append");
+    assert_eq!(verify(&dir, None), Ok(3));
+    drop(storage);
+    let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
+    conn.execute_batch(
+        "DROP TRIGGER audit_entries_no_update;
+         UPDATE audit_entries SET record_id = x'0190a0000000700080000000000000ff' WHERE seq = 2;",
+    )
+    .expect("edit");
+    assert_eq!(verify(&dir, None), Err(ChainBreak::Edited { seq: 2 }));
 }
 
 #[test]

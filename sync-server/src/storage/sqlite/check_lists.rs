@@ -96,13 +96,18 @@ mod tests {
             .any(|op| op == "OpenEphemeral")
     }
 
-    /// Adds a log entry by `actor` 1 with `operation`.
+    /// Adds a log entry by `actor` 1 with `operation`, in the table as versions before 17
+    /// have it (with `prev_hash`) or as 17 and later do.
     fn add_entry(conn: &Connection, seq: i64, operation: &str) -> rusqlite::Result<usize> {
-        conn.execute(
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let sql = if version < 17 {
             "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, prev_hash, hash)
-             VALUES (?1, 10, 1, ?2, 'contact', x'00', x'01')",
-            rusqlite::params![seq, operation],
-        )
+             VALUES (?1, 10, 1, ?2, 'contact', x'00', x'01')"
+        } else {
+            "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, hash)
+             VALUES (?1, 10, 1, ?2, 'contact', x'01')"
+        };
+        conn.execute(sql, rusqlite::params![seq, operation])
     }
 
     fn tables(conn: &Connection) -> Vec<String> {

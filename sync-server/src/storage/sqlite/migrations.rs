@@ -74,6 +74,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0016_retention_no_empty_personal_rows",
         include_str!("../../../migrations/0016_retention_no_empty_personal_rows.sql"),
     ),
+    (
+        "0017_lean_log_and_clocks",
+        include_str!("../../../migrations/0017_lean_log_and_clocks.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -88,6 +92,7 @@ pub(super) fn convert_step(name: &str) -> Option<ConvertStep> {
         "0009_retention_index" => Some(super::retention::backfill),
         "0010_packed_values" => Some(crate::storage::packed_values::pack_plain_rows),
         "0015_checks_without_in_lists" => Some(super::check_lists::rewrite),
+        "0017_lean_log_and_clocks" => Some(clocks_v2),
         _ => None,
     }
 }
@@ -107,6 +112,25 @@ fn split_triangles(conn: &Connection) -> StorageResult<()> {
             crate::storage::triangle_corners::split_stored(&values, &clocks)?
         {
             write.execute(rusqlite::params![id, values, clocks])?;
+        }
+    }
+    Ok(())
+}
+
+/// Migration 0017's step: every record's clocks rewritten in their second form
+/// (`RecordClocks::encode_v2`); a row already in it is left alone.
+fn clocks_v2(conn: &Connection) -> StorageResult<()> {
+    use beatbook_core::sync::RecordClocks;
+    let mut read = conn.prepare("SELECT rowid, clocks FROM records")?;
+    let mut write = conn.prepare("UPDATE records SET clocks = ?2 WHERE rowid = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let (rowid, clocks): (i64, Vec<u8>) = (r.get(0)?, r.get(1)?);
+        let decoded = RecordClocks::decode(&clocks)
+            .map_err(|e| StorageError::Corrupt(format!("a record's clocks: {e}")))?;
+        let v2 = decoded.encode_v2();
+        if v2 != clocks {
+            write.execute(rusqlite::params![rowid, v2])?;
         }
     }
     Ok(())
@@ -346,5 +370,65 @@ mod tests {
             .expect("a new op");
         assert!(matches!(fresh, WriteOutcome::Applied { .. }), "{fresh:?}");
         assert_eq!(decided, 1, "only the new op was decided");
+    }
+    #[test]
+    fn a_version_16_store_has_its_clocks_in_the_second_form_and_serves_the_same_fields() {
+        use beatbook_core::sync::protocol::FieldState;
+        use beatbook_core::sync::{Hlc, RecordClocks};
+        let (dir, mut conn) = crate::storage::sqlite::store_at_version(16);
+        let node = old_node();
+        let at = |ms: u64| Hlc::new(1_764_000_000_000 + ms, node);
+        // One record under one clock, one whose fields were written at three.
+        let one: crate::storage::compact::Fields = [
+            ("issues_text", serde_json::json!("Bins left out"), at(0)),
+            ("method", serde_json::json!("foot_patrol"), at(0)),
+        ]
+        .into_iter()
+        .map(|(n, value, hlc)| (n.to_owned(), FieldState { value, hlc }))
+        .collect();
+        let three: crate::storage::compact::Fields = [
+            ("title", serde_json::json!("Garage burglaries"), at(0)),
+            ("stage", serde_json::json!("analysis"), at(5)),
+            ("a_field_no_vocabulary_names", serde_json::json!(7), at(9)),
+        ]
+        .into_iter()
+        .map(|(n, value, hlc)| (n.to_owned(), FieldState { value, hlc }))
+        .collect();
+        let mut old_clocks = Vec::new();
+        for (seq, (id, fields)) in [("c1", &one), ("p1", &three)].into_iter().enumerate() {
+            let (values, clocks) = crate::storage::compact::split(fields).expect("split");
+            let packed = crate::storage::packed_values::pack(&values).expect("pack");
+            conn.execute(
+                "INSERT INTO records (kind, record_id, field_values, clocks, seq, created_at,
+                   updated_at) VALUES ('note', ?1, ?2, ?3, ?4, 1, 1)",
+                rusqlite::params![id, packed, clocks, seq as i64 + 1],
+            )
+            .expect("an old record");
+            old_clocks.push(clocks);
+        }
+        conn.execute("UPDATE feed SET last_seq = 2", [])
+            .expect("feed");
+        migrate(&mut conn).expect("upgrade");
+        let stored: Vec<Vec<u8>> = conn
+            .prepare("SELECT clocks FROM records ORDER BY seq")
+            .expect("read")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        for (new, old) in stored.iter().zip(&old_clocks) {
+            let decoded = RecordClocks::decode(old).expect("v1");
+            assert_eq!(*new, decoded.encode_v2(), "the second form");
+        }
+        drop(conn);
+
+        let storage = SqliteStorage::open(dir.path(), &super::super::test_key()).expect("storage");
+        let page = storage.feed_page(&filter(), 0, 10).expect("page");
+        let served: Vec<_> = page.rows.iter().map(|r| (r.seq, &r.state.fields)).collect();
+        assert_eq!(
+            served,
+            [(1, &one), (2, &three)],
+            "not re-sent, every clock kept"
+        );
     }
 }

@@ -315,9 +315,9 @@ mod tests {
         conn.execute_batch(
             "INSERT INTO records (kind, record_id, field_values, clocks, erased, seq, created_at,
                                   updated_at)
-             VALUES ('contact_personal', 'with', '{}', x'', 0, 1, 1, 1),
-                    ('contact_personal', 'redacted', '{}', x'', 0, 2, 1, 1),
-                    ('contact_personal', 'erased', '{}', x'', 1, 3, 1, 1);
+             VALUES ('contact_personal', 'with', '{}', x'010000', 0, 1, 1, 1),
+                    ('contact_personal', 'redacted', '{}', x'010000', 0, 2, 1, 1),
+                    ('contact_personal', 'erased', '{}', x'010000', 1, 3, 1, 1);
              INSERT INTO retention_index
                (kind, record_id, team_id, held, anchor_ms, retained_until_ms, parent_kind, parent_id)
              VALUES ('contact', 'with', NULL, 1, 100, NULL, NULL, NULL),

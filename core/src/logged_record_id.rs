@@ -1,0 +1,92 @@
+//! A record id as an s.62 log keeps it in SQLite — the device's (store version 27) and the
+//! embedded sync server's (its schema 17): a UUID in its canonical text is kept as its 16
+//! bytes, any other id as text, and both read back as the text the entry was written with
+//! (which is what the server's hash chain covers).
+//!
+//! Why: nearly every entry names a record, and record ids are UUIDs; as text they took 36 bytes
+//! of the entry and 36 more of the log's index by record. Only the canonical text (lower case,
+//! hyphenated, as `Uuid` prints) is packed, so that unpacking gives back the very same
+//! characters; ids written in any other form stay as they were written. One rule for both
+//! logs, here, so that they cannot drift.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
+use rusqlite::ToSql;
+use uuid::Uuid;
+
+/// A log entry's record id as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedRecordId(pub String);
+
+impl LoggedRecordId {
+    /// The stored form of `id`: 16 bytes when it is a UUID's canonical text.
+    pub fn stored(id: &str) -> Value {
+        match Uuid::try_parse(id) {
+            Ok(uuid) if uuid.hyphenated().to_string() == id => {
+                Value::Blob(uuid.as_bytes().to_vec())
+            }
+            _ => Value::Text(id.to_owned()),
+        }
+    }
+}
+
+impl ToSql for LoggedRecordId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Self::stored(&self.0)))
+    }
+}
+
+impl FromSql for LoggedRecordId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Text(text) => std::str::from_utf8(text)
+                .map(|t| Self(t.to_owned()))
+                .map_err(|e| FromSqlError::Other(Box::new(e))),
+            ValueRef::Blob(bytes) => Uuid::from_slice(bytes)
+                .map(|uuid| Self(uuid.hyphenated().to_string()))
+                .map_err(|e| FromSqlError::Other(Box::new(e))),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    fn round_trip(id: &str) -> (String, String) {
+        let conn = Connection::open_in_memory().expect("memory");
+        let (kind, back): (String, LoggedRecordId) = conn
+            .query_row(
+                "SELECT typeof(?1), ?1",
+                [LoggedRecordId(id.to_owned())],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("row");
+        (kind, back.0)
+    }
+
+    #[test]
+    fn a_canonical_uuid_is_kept_as_its_bytes_and_read_back_as_the_same_text() {
+        let id = Uuid::now_v7().to_string();
+        assert_eq!(round_trip(&id), ("blob".to_owned(), id));
+    }
+
+    #[test]
+    fn any_other_id_is_kept_as_written() {
+        let upper = Uuid::now_v7().to_string().to_uppercase();
+        let simple = Uuid::now_v7().simple().to_string();
+        for id in [upper.as_str(), simple.as_str(), "c1", "", "report"] {
+            assert_eq!(round_trip(id), ("text".to_owned(), id.to_owned()), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_stored_value_of_another_type_is_refused() {
+        let conn = Connection::open_in_memory().expect("memory");
+        let read = conn.query_row("SELECT x'0102'", [], |r| r.get::<_, LoggedRecordId>(0));
+        assert!(read.is_err(), "two bytes are not a record id");
+        let read = conn.query_row("SELECT 7", [], |r| r.get::<_, LoggedRecordId>(0));
+        assert!(read.is_err(), "a number is not a record id");
+    }
+}
