@@ -5,10 +5,11 @@
 //! change without its entry. The table refuses updates and deletes (triggers in the schema).
 //! Entries hold ids and non-personal detail only; an erasure entry never holds the erased data.
 
-use super::sql_time::{t, SqlTime};
+use super::sql_time::SqlMicros;
 use super::Store;
 use crate::error::Result;
 use crate::ids::{DeviceId, UserId};
+use crate::logged_record_id::LoggedRecordId;
 use crate::model::{Actor, Role};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -74,26 +75,34 @@ pub(crate) fn append(
     let actor = actor_number(conn, actor)?;
     conn.prepare_cached(
         "INSERT INTO audit_entries
-           (at, actor, action, record_kind, record_id, justification, detail)
+           (at_us, actor, action, record_kind, record_id, justification, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        t(at),
+        SqlMicros(at),
         actor,
         event.action,
         event.record_kind,
-        event.record_id,
+        event.record_id.map(LoggedRecordId::stored),
         event.justification,
         event.detail,
     ])?;
     Ok(())
 }
 
+/// The log's entries with their actors, in their stored form (store version 27: times in
+/// microseconds, record ids packed; `audit_log` is the same join with both as text, for
+/// people reading the file). [`audit_entry_from_row`] reads these columns.
+pub(crate) const LOG_ENTRIES: &str = "SELECT e.seq, e.at_us, a.user_id, a.role, a.device_id,
+    e.action, e.record_kind, e.record_id, e.justification, e.detail
+    FROM audit_entries e JOIN audit_actors a ON a.id = e.actor";
+
 /// One record's entries, oldest first: read by the index on `record_id` (checked by
-/// `query_plans`), at a cost that follows the record's entries, not the log.
-pub(crate) const HISTORY_OF_RECORD: &str =
-    "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id, justification,
-            detail FROM audit_log WHERE record_id = ?1 ORDER BY seq";
+/// `query_plans`), at a cost that follows the record's entries, not the log. Bind the id as
+/// `LoggedRecordId`, the form it is stored in.
+pub(crate) fn history_of_record() -> String {
+    format!("{LOG_ENTRIES} WHERE e.record_id = ?1 ORDER BY e.seq")
+}
 
 /// How many entries the log holds (numbered without gaps). Two subqueries: SQLite reads a lone
 /// MIN or MAX off the key's ends, but both in one query scan the whole log (checked by
@@ -128,14 +137,11 @@ impl Store {
         self.read(|conn| {
             let entries = match record_id {
                 Some(id) => conn
-                    .prepare_cached(HISTORY_OF_RECORD)?
-                    .query_map([id], audit_entry_from_row)?
+                    .prepare_cached(&history_of_record())?
+                    .query_map([LoggedRecordId(id.to_owned())], audit_entry_from_row)?
                     .collect::<rusqlite::Result<Vec<_>>>(),
                 None => conn
-                    .prepare_cached(
-                        "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
-                                justification, detail FROM audit_log ORDER BY seq",
-                    )?
+                    .prepare_cached(&format!("{LOG_ENTRIES} ORDER BY e.seq"))?
                     .query_map([], audit_entry_from_row)?
                     .collect(),
             };
@@ -150,11 +156,8 @@ impl Store {
             let total: u64 = conn
                 .prepare_cached(LOG_LENGTH)?
                 .query_row([], |r| r.get(0))?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
-                        justification, detail
-                 FROM audit_log ORDER BY seq DESC LIMIT ?1",
-            )?;
+            let mut stmt =
+                conn.prepare_cached(&format!("{LOG_ENTRIES} ORDER BY e.seq DESC LIMIT ?1"))?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let rows = stmt.query_map([limit], audit_entry_from_row)?;
             let mut entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -164,16 +167,17 @@ impl Store {
     }
 }
 
+/// An entry read by [`LOG_ENTRIES`].
 fn audit_entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         seq: r.get(0)?,
-        at: r.get::<_, SqlTime>(1)?.0,
+        at: r.get::<_, SqlMicros>(1)?.0,
         user_id: r.get(2)?,
         role: r.get(3)?,
         device_id: r.get(4)?,
         action: r.get(5)?,
         record_kind: r.get(6)?,
-        record_id: r.get(7)?,
+        record_id: r.get::<_, Option<LoggedRecordId>>(7)?.map(|id| id.0),
         justification: r.get(8)?,
         detail: r.get(9)?,
     })

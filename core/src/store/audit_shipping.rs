@@ -4,9 +4,10 @@
 //! the mark, so an entry is sent until the server holds it, and a wipe after the last sync
 //! loses nothing the server does not already hold. Wire form: `sync::audit_wire`.
 
-use super::sql_time::SqlTime;
+use super::sql_time::SqlMicros;
 use super::Store;
 use crate::error::{Error, Result};
+use crate::logged_record_id::LoggedRecordId;
 use crate::sync::audit_wire::DeviceAuditEntry;
 
 impl Store {
@@ -20,8 +21,8 @@ impl Store {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, at, action, record_kind, record_id, justification, detail
-                 FROM audit_log
+                "SELECT seq, at_us, action, record_kind, record_id, justification, detail
+                 FROM audit_entries
                  WHERE seq > (SELECT audit_acknowledged_through FROM sync_state WHERE id = 1)
                    AND seq <= ?2
                  ORDER BY seq LIMIT ?1",
@@ -29,10 +30,10 @@ impl Store {
             let rows = stmt.query_map([limit, through], |r| {
                 Ok(DeviceAuditEntry {
                     seq: r.get(0)?,
-                    at: r.get::<_, SqlTime>(1)?.0,
+                    at: r.get::<_, SqlMicros>(1)?.0,
                     action: r.get(2)?,
                     record_kind: r.get(3)?,
-                    record_id: r.get(4)?,
+                    record_id: r.get::<_, Option<LoggedRecordId>>(4)?.map(|id| id.0),
                     justification: r.get(5)?,
                     detail: r.get(6)?,
                 })
@@ -85,7 +86,7 @@ impl Store {
 
 fn newest_entry(conn: &rusqlite::Connection) -> Result<i64> {
     Ok(
-        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| {
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_entries", [], |r| {
             r.get(0)
         })?,
     )

@@ -2,7 +2,9 @@
 //! writer connection before migrating; a migration file names them, and the function's
 //! behaviour is as frozen as the file that calls it.
 
+use super::sql_time::micros_of_text;
 use crate::error::Result;
+use crate::logged_record_id::LoggedRecordId;
 use crate::model::{LEGACY_TRIANGLE, TRIANGLE_CORNERS};
 use crate::sync::{Hlc, RecordClocks};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
@@ -28,7 +30,32 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| clocks_v2(&ctx.get::<Vec<u8>>(0)?),
     )?;
+    conn.create_scalar_function(
+        "beatbook_time_micros",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| time_micros(&ctx.get::<String>(0)?),
+    )?;
+    conn.create_scalar_function(
+        "beatbook_logged_record_id",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .map(|id| LoggedRecordId::stored(&id)))
+        },
+    )?;
     Ok(())
+}
+
+/// `beatbook_time_micros(at)` (version 27): a time stored as text (`sql_time`) in whole
+/// microseconds since the Unix epoch; unreadable text is an error (the upgrade fails and the
+/// store stays as it was).
+pub(crate) fn time_micros(text: &str) -> rusqlite::Result<i64> {
+    micros_of_text(text).ok_or_else(|| {
+        rusqlite::Error::UserFunctionError("an audit entry's stored time is unreadable".into())
+    })
 }
 
 /// `beatbook_clocks_v2(clocks)` (version 26): stored clocks in version 2 of their form

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0024_outbox_by_place.sql"),
     include_str!("../../migrations/0025_search_by_record_row.sql"),
     include_str!("../../migrations/0026_sync_records_by_id.sql"),
+    include_str!("../../migrations/0027_audit_entries_packed.sql"),
 ];
 
 /// The version whose migration drops `search_docs`: stores made before it have their search

@@ -507,13 +507,14 @@ fn one_records_audit_history_and_the_logs_length_read_no_more_than_they_need() {
     let dir = tempfile::tempdir().expect("dir");
     let seen: Seen = Arc::default();
     let device = traced_store(dir.path(), "device.db", &seen);
-    let plan = plan_of(&device, super::audit::HISTORY_OF_RECORD);
+    let history = super::audit::history_of_record();
+    let plan = plan_of(&device, &history);
     assert!(
         plan.iter()
             .any(|line| line.contains("audit_entries_record")),
         "{plan:?}"
     );
-    for sql in [super::audit::HISTORY_OF_RECORD, super::audit::LOG_LENGTH] {
+    for sql in [history.as_str(), super::audit::LOG_LENGTH] {
         assert_eq!(table_scans(&device, sql), Vec::<String>::new(), "{sql}");
     }
 }

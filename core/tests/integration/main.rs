@@ -6,6 +6,7 @@
 mod common;
 mod reports_seed;
 
+mod audit_log_packed;
 mod contacts;
 mod convergence;
 mod corrections_patrols;

@@ -608,7 +608,7 @@ fn a_version_21_store_keeps_its_audit_log_whole_with_each_actor_once() {
 }
 
 /// Every column of every entry of `audit_log` (a table before version 22, a view since), as text.
-fn audit_rows(conn: &rusqlite::Connection) -> Vec<Vec<Option<String>>> {
+pub(crate) fn audit_rows(conn: &rusqlite::Connection) -> Vec<Vec<Option<String>>> {
     let mut stmt = conn
         .prepare(
             "SELECT seq, at, user_id, role, device_id, action, record_kind, record_id,
