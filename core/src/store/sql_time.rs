@@ -2,6 +2,8 @@
 //! the text compares the times and indexes on time columns work.
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+
+mod fixed_width;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
@@ -12,7 +14,19 @@ pub struct SqlTime(pub DateTime<Utc>);
 
 impl SqlTime {
     pub fn format(time: DateTime<Utc>) -> String {
-        time.format(FORMAT).to_string()
+        match fixed_width::format(time) {
+            Some(text) => text,
+            None => time.format(FORMAT).to_string(),
+        }
+    }
+
+    /// The time a stored text names.
+    pub fn parse(text: &str) -> Option<DateTime<Utc>> {
+        fixed_width::parse(text).or_else(|| {
+            NaiveDateTime::parse_from_str(text, FORMAT)
+                .ok()
+                .map(|naive| naive.and_utc())
+        })
     }
 }
 
@@ -31,9 +45,12 @@ impl ToSql for SqlTime {
 impl FromSql for SqlTime {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let text = value.as_str()?;
-        NaiveDateTime::parse_from_str(text, FORMAT)
-            .map(|naive| SqlTime(naive.and_utc()))
-            .map_err(|e| FromSqlError::Other(Box::new(e)))
+        match fixed_width::parse(text) {
+            Some(time) => Ok(SqlTime(time)),
+            None => NaiveDateTime::parse_from_str(text, FORMAT)
+                .map(|naive| SqlTime(naive.and_utc()))
+                .map_err(|e| FromSqlError::Other(Box::new(e))),
+        }
     }
 }
 
@@ -60,9 +77,7 @@ impl FromSql for SqlMicros {
 
 /// The microseconds since the Unix epoch of a time stored as [`SqlTime`] text.
 pub(crate) fn micros_of_text(text: &str) -> Option<i64> {
-    NaiveDateTime::parse_from_str(text, FORMAT)
-        .ok()
-        .map(|naive| naive.and_utc().timestamp_micros())
+    SqlTime::parse(text).map(|time| time.timestamp_micros())
 }
 
 /// Shorthand for binding a time.
