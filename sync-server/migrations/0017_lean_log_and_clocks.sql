@@ -16,7 +16,7 @@
 --    migration's Rust step; readers take both forms. An older server refuses this store by its
 --    version rather than misreading the clocks.
 --
--- Measured at 100k contacts: docs/performance.md §7 "A leaner server log".
+-- Measured at 100k contacts: docs/performance.md §7 "A leaner s.62 log on both sides".
 DROP VIEW audit_chain;
 DROP TRIGGER audit_entries_no_update;
 
