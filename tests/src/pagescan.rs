@@ -4,9 +4,12 @@
 //! can say a value survives *nowhere* in the files (issue 12, item 5), not merely that no query
 //! returns it.
 //!
-//! The format (SQLCipher 4 defaults, which both the device and the server stores use): pages of
-//! 4,096 bytes, each ending in 80 reserved bytes — a 16-byte IV, then a 64-byte HMAC-SHA512 —
-//! and encrypted with AES-256-CBC (no padding) under the IV of its own page. Page 1 starts with
+//! The format (SQLCipher 4's, as both the device and the server stores use it): pages of 4,096
+//! bytes, each ending in reserved bytes — a 16-byte IV, then the page's HMAC: 32 bytes of
+//! HMAC-SHA256 in a store made by this build (`store_key::PAGE_MAC`), 64 of HMAC-SHA512 in one
+//! made before — and encrypted with AES-256-CBC (no padding) under the IV of its own page. Which
+//! of the two a file uses is found from page 1, which decrypts to SQLite's header only with the
+//! right one. Page 1 starts with
 //! the 16-byte KDF salt in place of SQLite's "SQLite format 3" header; its encrypted part starts
 //! after it. A raw `x'…'` key, the form both stores use, *is* the AES key: SQLCipher runs no
 //! PBKDF2 for it (the salt only derives the HMAC key, which this reader does not need). The WAL
@@ -28,8 +31,8 @@ use std::path::{Path, PathBuf};
 
 /// SQLCipher 4's default page size.
 pub const PAGE_SIZE: usize = 4096;
-/// Reserved bytes at the end of each page: IV (16) + HMAC-SHA512 (64).
-const RESERVED: usize = 80;
+/// Reserved bytes at the end of each page: IV (16) + HMAC-SHA256 (32) or HMAC-SHA512 (64).
+const RESERVED_CHOICES: [usize; 2] = [48, 80];
 const IV_LEN: usize = 16;
 /// Page 1's salt, where a plain file has SQLite's header string.
 const SALT_LEN: usize = 16;
@@ -98,12 +101,13 @@ pub fn decrypt_store(db: &Path, key_hex: &str) -> DecryptedStore {
         db.display(),
         file.len()
     );
+    let reserved = reserved_of(&key, &file[..PAGE_SIZE], db);
     let pages: Vec<Vec<u8>> = file
         .chunks(PAGE_SIZE)
         .enumerate()
-        .map(|(i, page)| decrypt_page(&key, page, i == 0))
+        .map(|(i, page)| decrypt_page(&key, page, i == 0, reserved))
         .collect();
-    assert_sqlite_header(&pages[0], db);
+    assert_sqlite_header(&pages[0], db, reserved);
 
     let wal_path = wal_path(db);
     let wal = std::fs::read(&wal_path).unwrap_or_default();
@@ -119,9 +123,9 @@ pub fn decrypt_store(db: &Path, key_hex: &str) -> DecryptedStore {
         for frame in wal[WAL_HEADER..].chunks_exact(WAL_FRAME_HEADER + PAGE_SIZE) {
             let page_number = u32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
             let mut plain = frame[..WAL_FRAME_HEADER].to_vec();
-            let page = decrypt_page(&key, &frame[WAL_FRAME_HEADER..], page_number == 1);
+            let page = decrypt_page(&key, &frame[WAL_FRAME_HEADER..], page_number == 1, reserved);
             if page_number == 1 {
-                assert_sqlite_header(&page, &wal_path);
+                assert_sqlite_header(&page, &wal_path, reserved);
             }
             plain.extend_from_slice(&page);
             wal_frames.push(plain);
@@ -140,9 +144,25 @@ pub fn page_owner(db: &Path, key_hex: &str, page: u32) -> String {
     .unwrap_or_else(|_| "a free page".to_owned())
 }
 
+/// How many reserved bytes end each page of the file whose page 1 is `first_page`: the choice
+/// under which page 1 decrypts to SQLite's header. Panics when none does (wrong key, format).
+fn reserved_of(key: &[u8; 32], first_page: &[u8], file: &Path) -> usize {
+    RESERVED_CHOICES
+        .into_iter()
+        .find(|&reserved| {
+            is_sqlite_header(&decrypt_page(key, first_page, true, reserved), reserved)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: page 1 does not decrypt to a SQLite header (wrong key or format)",
+                file.display()
+            )
+        })
+}
+
 /// One page decrypted; page 1 comes back with SQLite's header string where its salt was.
-fn decrypt_page(key: &[u8; 32], page: &[u8], first: bool) -> Vec<u8> {
-    let end = PAGE_SIZE - RESERVED;
+fn decrypt_page(key: &[u8; 32], page: &[u8], first: bool, reserved: usize) -> Vec<u8> {
+    let end = PAGE_SIZE - reserved;
     let iv = &page[end..end + IV_LEN];
     let start = if first { SALT_LEN } else { 0 };
     let mut crypter =
@@ -164,14 +184,25 @@ fn decrypt_page(key: &[u8; 32], page: &[u8], first: bool) -> Vec<u8> {
 }
 
 /// Page 1 decrypted right shows SQLite's header fields; garbage would not.
-fn assert_sqlite_header(page: &[u8], file: &Path) {
-    let page_size = u16::from_be_bytes([page[16], page[17]]) as usize;
-    assert_eq!(
-        (page_size, page[20] as usize, &page[21..24]),
-        (PAGE_SIZE, RESERVED, &[64u8, 32, 32][..]),
+fn assert_sqlite_header(page: &[u8], file: &Path, reserved: usize) {
+    assert!(
+        is_sqlite_header(page, reserved),
         "{}: page 1 does not decrypt to a SQLite header (wrong key or format)",
         file.display()
     );
+}
+
+/// Whether `page` shows SQLite's header fields: the page size, the fixed payload fractions
+/// 64/32/32, and room reserved at each page's end for at least the IV and HMAC found there
+/// (SQLCipher sets the B-tree's reserve when the key is given, before the page MAC is chosen,
+/// so a store made with HMAC-SHA256 still reserves the 80 bytes SHA-512 would need).
+fn is_sqlite_header(page: &[u8], reserved: usize) -> bool {
+    let page_size = u16::from_be_bytes([page[16], page[17]]) as usize;
+    let header_reserve = page[20] as usize;
+    page_size == PAGE_SIZE
+        && RESERVED_CHOICES.contains(&header_reserve)
+        && header_reserve >= reserved
+        && page[21..24] == [64u8, 32, 32]
 }
 
 fn key_bytes(hex: &str) -> [u8; 32] {
@@ -221,6 +252,28 @@ mod tests {
         );
         let wrong = std::panic::catch_unwind(|| decrypt_store(&db, &"cd".repeat(32)));
         assert!(wrong.is_err(), "the wrong key cannot pass as a clean scan");
+    }
+
+    /// A store made before HMAC-SHA256 (64 bytes of HMAC-SHA512 reserved on each page)
+    /// decrypts too.
+    #[test]
+    fn a_file_with_the_earlier_page_mac_decrypts_to_its_values() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("earlier.db");
+        let key = "ab".repeat(32);
+        beatbook_core::store_key::prepare_sqlcipher();
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.pragma_update(None, "key", format!("x'{key}'"))
+            .expect("key");
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_hmac_algorithm = {};
+             CREATE TABLE t(x); INSERT INTO t VALUES ('Marigold Quince');",
+            beatbook_core::store_key::EARLIER_PAGE_MAC
+        ))
+        .expect("write");
+        drop(conn);
+        let store = decrypt_store(&db, &key);
+        assert!(store.find("marigold").iter().any(|h| h.starts_with("page")));
     }
 
     /// A value the server packed is found in the page it sits in, whole or cut short by the

@@ -26,7 +26,8 @@ pub struct WriteFloor {
 pub fn copy_store(source: &Path, key_hex: &str, copy: &Path) -> WriteFloor {
     assert!(!copy.exists(), "{} exists already", copy.display());
     let conn = open_keyed(source, key_hex, read_write());
-    // The copy's cipher settings are SQLCipher's defaults, as every Beatbook store's are.
+    // The copy's cipher settings are the stores' own: SQLCipher's defaults but for the page
+    // MAC, which an attached file must be given (`store_key::PAGE_MAC`).
     conn.execute(
         "ATTACH DATABASE ?1 AS copy KEY ?2",
         rusqlite::params![
@@ -35,6 +36,11 @@ pub fn copy_store(source: &Path, key_hex: &str, copy: &Path) -> WriteFloor {
         ],
     )
     .expect("attach the copy");
+    conn.execute_batch(&format!(
+        "PRAGMA copy.cipher_hmac_algorithm = {}",
+        beatbook_core::store_key::PAGE_MAC
+    ))
+    .expect("the stores' page MAC");
     conn.execute_batch("PRAGMA copy.synchronous = FULL")
         .expect("durability");
     let mode: String = conn
@@ -99,15 +105,12 @@ mod tests {
             .expect("integrity check");
         assert_eq!(check, "ok");
 
-        let wrong = open_keyed(&copy, &"3d".repeat(32), read_write());
-        wrong
-            .execute_batch("PRAGMA cipher_log_level = NONE")
-            .expect("quiet");
-        assert!(
-            wrong
-                .query_row("SELECT count(*) FROM notes", [], |r| r.get::<_, i64>(0))
-                .is_err(),
-            "the copy is encrypted"
+        let wrong = beatbook_core::StoreKey::from_bytes([0x3d; 32]);
+        let refused = beatbook_core::store_key::open_keyed(&copy, &wrong, read_write())
+            .expect_err("the copy is encrypted under its own key");
+        assert_eq!(
+            refused.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::NotADatabase)
         );
     }
 }

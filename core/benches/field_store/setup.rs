@@ -37,14 +37,13 @@ pub fn temp_dir(label: &str) -> TempDir {
 /// A raw SQLCipher connection with the store's key and the store's connection settings
 /// (`core/src/store/connection.rs`), except for `synchronous`, which the caller chooses.
 pub fn raw_connection(path: &Path, synchronous: &str) -> Connection {
-    let conn = Connection::open(path).expect("open a raw connection");
-    let hex: String = KEY_BYTES.iter().map(|b| format!("{b:02x}")).collect();
-    conn.pragma_update(None, "key", format!("x'{hex}'"))
-        .expect("set the key");
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .expect("read with the key");
+    // Keyed as the store opens its file (the same page MAC: `store_key::open_keyed`).
+    let conn = beatbook_core::store_key::open_keyed(
+        path,
+        &key(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .expect("open a raw connection with the key");
     conn.pragma_update(None, "foreign_keys", "ON")
         .expect("foreign keys");
     conn.pragma_update(None, "secure_delete", "ON")

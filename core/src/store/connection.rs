@@ -28,17 +28,9 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
         Access::Reader => OpenFlags::SQLITE_OPEN_READ_ONLY,
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)?;
-    // SQLCipher's own logging writes to stderr (logcat on Android); the core reports failures
-    // as typed errors instead.
-    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
-    conn.pragma_update(None, "key", key.pragma_value())?;
-    // The first read of the schema is where a wrong key shows.
-    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
-        return Err(map_open_error(e));
-    }
+    // Keyed, its page MAC found (a store made before HMAC-SHA256 keeps HMAC-SHA512) and the
+    // key checked by the first read of the schema.
+    let conn = crate::store_key::open_keyed(path, key, flags).map_err(map_open_error)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "secure_delete", "ON")?;

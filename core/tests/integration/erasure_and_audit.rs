@@ -169,9 +169,7 @@ fn the_audit_log_refuses_updates_and_deletes() {
         .expect("record");
     let n = f.count("audit_log");
     assert!(n > 0);
-    let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
-        .expect("key");
+    let conn = crate::common::keyed_connection(f.dir.path().join("beatbook.db"), &key());
     let update = conn
         .execute("UPDATE audit_log SET justification = 'forged'", [])
         .expect_err("update");

@@ -222,9 +222,7 @@ fn notes_are_tagged_with_their_lsoa_and_cannot_be_edited() {
     );
     assert_eq!(f.store.note(note.id).expect("reload"), note);
 
-    let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", common::key().to_hex()))
-        .expect("key");
+    let conn = crate::common::keyed_connection(f.dir.path().join("beatbook.db"), &common::key());
     let err = conn
         .execute("UPDATE notes SET text = 'changed'", [])
         .expect_err("append-only");

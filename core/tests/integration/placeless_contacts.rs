@@ -273,9 +273,10 @@ fn a_contact_an_older_build_held_as_unreadable_is_written_once_this_build_retrie
         .as_object_mut()
         .map(|o| o.remove("has_personal_details"));
     let held = |reason: &str, record_id: String, fields: &serde_json::Value| {
-        let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
-        conn.pragma_update(None, "key", format!("x'{}'", crate::common::key().to_hex()))
-            .expect("key");
+        let conn = crate::common::keyed_connection(
+            f.dir.path().join("beatbook.db"),
+            &crate::common::key(),
+        );
         conn.execute(
             "INSERT INTO sync_held (kind, record_id, reason, held_at, fields)
              VALUES ('contact', ?1, ?2, '2026-01-01T00:00:00.000000Z', ?3)",

@@ -805,9 +805,7 @@ fn stage_decision_wire_form() {
 
 /// A raw connection to the fixture's database, keyed like `Fixture::count`.
 fn raw_connection(f: &Fixture) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", common::key().to_hex()))
-        .expect("key");
+    let conn = crate::common::keyed_connection(f.dir.path().join("beatbook.db"), &common::key());
     conn
 }
 

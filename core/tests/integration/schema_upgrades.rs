@@ -21,9 +21,23 @@ pub(crate) fn frozen(version: u32) -> String {
 /// A store file with the frozen schema of `version` and that version number, open for the
 /// test to write its old rows; the folder lives as long as the test holds it.
 pub(crate) fn old_store(version: u32) -> (tempfile::TempDir, PathBuf, rusqlite::Connection) {
+    old_store_with_page_mac(version, beatbook_core::store_key::PAGE_MAC)
+}
+
+/// [`old_store`] in a file made with `page_mac` (SQLCipher's `cipher_hmac_algorithm`; builds
+/// before HMAC-SHA256 made every store with HMAC-SHA512).
+pub(crate) fn old_store_with_page_mac(
+    version: u32,
+    page_mac: &str,
+) -> (tempfile::TempDir, PathBuf, rusqlite::Connection) {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join(format!("v{version}.db"));
-    let conn = keyed(&path);
+    beatbook_core::store_key::prepare_sqlcipher();
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.pragma_update(None, "key", key().pragma_value())
+        .expect("key");
+    conn.execute_batch(&format!("PRAGMA cipher_hmac_algorithm = {page_mac}"))
+        .expect("page MAC");
     conn.execute_batch(&frozen(version)).expect("frozen schema");
     conn.pragma_update(None, "user_version", version)
         .expect("version");
@@ -31,10 +45,7 @@ pub(crate) fn old_store(version: u32) -> (tempfile::TempDir, PathBuf, rusqlite::
 }
 
 pub(crate) fn keyed(path: &std::path::Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
-        .expect("key");
-    conn
+    crate::common::keyed_connection(path, &key())
 }
 
 #[test]

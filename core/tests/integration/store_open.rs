@@ -62,9 +62,7 @@ fn a_plain_sqlite_file_is_refused_as_wrong_key_not_emptied() {
 #[test]
 fn the_store_runs_in_wal_with_full_sync_and_passes_integrity_check() {
     let f = Fixture::new();
-    let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
-        .expect("key");
+    let conn = crate::common::keyed_connection(f.dir.path().join("beatbook.db"), &key());
     let mode: String = conn
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .expect("mode");
@@ -77,9 +75,7 @@ fn a_store_from_a_newer_build_is_refused() {
     let f = Fixture::new();
     let path = f.dir.path().join("beatbook.db");
     drop(f.store);
-    let conn = rusqlite::Connection::open(&path).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
-        .expect("key");
+    let conn = crate::common::keyed_connection(&path, &key());
     conn.pragma_update(None, "user_version", 999).expect("bump");
     drop(conn);
     assert!(matches!(
@@ -138,4 +134,41 @@ fn writers_queue_and_readers_read_concurrently_without_losing_a_record() {
     writers_done.store(true, std::sync::atomic::Ordering::SeqCst);
     reader.join().expect("reader");
     assert_eq!(store.search("lamppost", 200).expect("search").len(), 100);
+}
+
+#[test]
+fn a_store_made_with_the_earlier_page_mac_opens_upgrades_and_keeps_it() {
+    // An earlier build made every store with SQLCipher 4's default page MAC (HMAC-SHA512);
+    // this build makes new ones with HMAC-SHA256 and must open both.
+    let (_dir, path, conn) = crate::schema_upgrades::old_store_with_page_mac(
+        26,
+        beatbook_core::store_key::EARLIER_PAGE_MAC,
+    );
+    conn.execute(
+        "INSERT INTO teams (id, name, lap_code) VALUES ('0190a000-0000-7000-8000-000000000001', 'Old team', NULL)",
+        [],
+    )
+    .expect("a row from the earlier build");
+    drop(conn);
+    let store = Store::open(&path, &key()).expect("opens and upgrades");
+    store
+        .set_repeat_radius_m(75.0)
+        .expect("a write after the upgrade");
+    drop(store);
+    let store = Store::open(&path, &key()).expect("opens again");
+    assert_eq!(store.teams().expect("teams").len(), 1);
+    drop(store);
+    let raw = rusqlite::Connection::open(&path).expect("open");
+    raw.pragma_update(None, "key", key().pragma_value())
+        .expect("key");
+    raw.execute_batch("PRAGMA cipher_hmac_algorithm = HMAC_SHA512")
+        .expect("page MAC");
+    let version: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("still HMAC-SHA512");
+    assert!(version >= 27, "{version}");
+    assert!(matches!(
+        Store::open(&path, &beatbook_core::StoreKey::from_bytes([9; 32])),
+        Err(Error::WrongKey)
+    ));
 }

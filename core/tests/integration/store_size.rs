@@ -8,9 +8,7 @@ use common::fake_server::FakeServer;
 use common::{key, plain_contact, Fixture};
 
 fn pragma(f: &Fixture, name: &str) -> i64 {
-    let conn = rusqlite::Connection::open(f.dir.path().join("beatbook.db")).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key().to_hex()))
-        .expect("key");
+    let conn = crate::common::keyed_connection(f.dir.path().join("beatbook.db"), &key());
     conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
         .expect(name)
 }

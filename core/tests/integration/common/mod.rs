@@ -113,11 +113,20 @@ impl Fixture {
     }
 }
 
+/// A connection of its own to the store file at `path`, keyed as the store opens it (its page
+/// MAC found: `store_key::open_keyed`), read-write.
+pub fn keyed_connection(path: impl AsRef<std::path::Path>, key: &StoreKey) -> rusqlite::Connection {
+    beatbook_core::store_key::open_keyed(
+        path.as_ref(),
+        key,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .expect("open the store file with its key")
+}
+
 /// The rows of `table` in the store at `path`, read with a connection of its own.
 pub fn count_rows(path: &std::path::Path, key: &StoreKey, table: &str) -> i64 {
-    let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
-        .expect("key");
+    let conn = keyed_connection(path, key);
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .expect("count")
 }
@@ -154,9 +163,7 @@ pub fn plain_contact(
 /// Every text value in every table of the store at `path` (FTS shadow tables included), for
 /// "no trace left" checks after an erasure.
 pub fn all_text(path: &std::path::Path, key: &StoreKey) -> String {
-    let conn = rusqlite::Connection::open(path).expect("open");
-    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
-        .expect("key");
+    let conn = keyed_connection(path, key);
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'search_index'")
         .expect("tables")

@@ -25,15 +25,13 @@ pub fn open(path: &Path, key: &StoreKey, flags: OpenFlags) -> StorageResult<Conn
     if is_plaintext(path)? {
         return Err(StoreKeyError::Plaintext(path.to_owned()).into());
     }
-    let conn = open_unkeyed(path, flags)?;
-    // SQLCipher's own logging writes to standard error; failures come back as typed errors.
-    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
-    conn.pragma_update(None, "key", key.pragma_value())?;
-    // The first read of the schema is where a wrong key shows.
-    match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
-        Ok(_) => Ok(conn),
+    // Keyed, its page MAC found (a store made before HMAC-SHA256 keeps HMAC-SHA512:
+    // `beatbook_core::store_key::open_keyed`), the key checked by reading the schema.
+    match beatbook_core::store_key::open_keyed(path, key, flags) {
+        Ok(conn) => {
+            conn.busy_timeout(BUSY)?;
+            Ok(conn)
+        }
         Err(e) if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) => {
             Err(StoreKeyError::WrongKey(path.to_owned()).into())
         }
@@ -117,5 +115,32 @@ mod tests {
         );
         assert!(refused.to_string().contains("encrypt-store"), "{refused}");
         assert!(!is_plaintext(&dir.path().join("missing.db")).expect("missing"));
+    }
+    #[test]
+    fn a_store_made_with_the_earlier_page_mac_still_opens() {
+        // Servers before HMAC-SHA256 made their stores with SQLCipher 4's default page MAC.
+        let dir = super::super::private_tempdir();
+        let path = dir.path().join("earlier.db");
+        let key = StoreKey::from_bytes([6; 32]);
+        let conn = open_unkeyed(&path, rw()).expect("create");
+        conn.pragma_update(None, "key", key.pragma_value())
+            .expect("key");
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_hmac_algorithm = {};
+             CREATE TABLE t(x); INSERT INTO t VALUES (1);",
+            beatbook_core::store_key::EARLIER_PAGE_MAC
+        ))
+        .expect("an earlier store");
+        drop(conn);
+        let count: i64 = open(&path, &key, rw())
+            .expect("opens")
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .expect("read");
+        assert_eq!(count, 1);
+        let wrong = open(&path, &StoreKey::from_bytes([7; 32]), rw()).expect_err("wrong key");
+        assert!(
+            matches!(wrong, StorageError::Key(StoreKeyError::WrongKey(_))),
+            "{wrong}"
+        );
     }
 }
