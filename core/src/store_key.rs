@@ -101,7 +101,6 @@ pub fn prepare_sqlcipher() {
 /// device's store, the server's, its backups and tools, the test harnesses — opens it here, so
 /// that files of both kinds open everywhere.
 pub fn open_keyed(path: &Path, key: &StoreKey, flags: OpenFlags) -> rusqlite::Result<Connection> {
-    prepare_sqlcipher();
     match open_with_page_mac(path, key, flags, PAGE_MAC) {
         Err(e) if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) => {
             open_with_page_mac(path, key, flags, EARLIER_PAGE_MAC)
@@ -110,14 +109,23 @@ pub fn open_keyed(path: &Path, key: &StoreKey, flags: OpenFlags) -> rusqlite::Re
     }
 }
 
-/// One attempt of [`open_keyed`]: the key and the page MAC set before anything reads the file.
-fn open_with_page_mac(
+/// How long a connection [`open_keyed`] makes waits for another connection's lock, from its
+/// first read on (callers may set their own afterwards).
+pub const OPEN_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A connection keyed with `key` under exactly `page_mac` (one attempt of [`open_keyed`]): the
+/// key and the MAC set before anything reads the file, the key checked by reading the schema.
+/// Stores are opened with [`open_keyed`]; this is for a tool or a test that must make a file
+/// under a given MAC, such as one as an earlier build made it ([`EARLIER_PAGE_MAC`]).
+pub fn open_with_page_mac(
     path: &Path,
     key: &StoreKey,
     flags: OpenFlags,
     page_mac: &str,
 ) -> rusqlite::Result<Connection> {
+    prepare_sqlcipher();
     let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(OPEN_BUSY_TIMEOUT)?;
     // SQLCipher's own logging writes to stderr (logcat on Android); failures come back as
     // typed errors instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
@@ -128,6 +136,15 @@ fn open_with_page_mac(
         r.get::<_, i64>(0)
     })?;
     Ok(conn)
+}
+
+/// Gives the file attached to `conn` as `schema` (by `ATTACH … KEY`, before anything is
+/// written to it) the page MAC of every store this build makes: an attached file otherwise
+/// gets SQLCipher's default, [`EARLIER_PAGE_MAC`].
+pub fn give_attached_page_mac(conn: &Connection, schema: &str) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "PRAGMA \"{schema}\".cipher_hmac_algorithm = {PAGE_MAC}"
+    ))
 }
 
 #[cfg(test)]
@@ -171,12 +188,10 @@ mod tests {
 
         // A file as an earlier build made it: SQLCipher 4's default page MAC.
         let earlier = dir.path().join("earlier.db");
-        let conn = Connection::open(&earlier).expect("open");
-        conn.pragma_update(None, "key", key.pragma_value())
-            .expect("key");
-        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (2);")
+        open_with_page_mac(&earlier, &key, rw(), EARLIER_PAGE_MAC)
+            .expect("create")
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (2);")
             .expect("write");
-        drop(conn);
         assert!(opens_with(&earlier, &key, EARLIER_PAGE_MAC));
         let conn = open_keyed(&earlier, &key, rw()).expect("an earlier file opens");
         conn.execute("INSERT INTO t VALUES (3)", [])

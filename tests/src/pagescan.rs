@@ -261,17 +261,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = dir.path().join("earlier.db");
         let key = "ab".repeat(32);
-        beatbook_core::store_key::prepare_sqlcipher();
-        let conn = rusqlite::Connection::open(&db).expect("open");
-        conn.pragma_update(None, "key", format!("x'{key}'"))
-            .expect("key");
-        conn.execute_batch(&format!(
-            "PRAGMA cipher_hmac_algorithm = {};
-             CREATE TABLE t(x); INSERT INTO t VALUES ('Marigold Quince');",
-            beatbook_core::store_key::EARLIER_PAGE_MAC
-        ))
+        beatbook_core::store_key::open_with_page_mac(
+            &db,
+            &beatbook_core::StoreKey::from_hex(&key).expect("key"),
+            crate::keyed::read_write(),
+            beatbook_core::store_key::EARLIER_PAGE_MAC,
+        )
+        .expect("create")
+        .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES ('Marigold Quince');")
         .expect("write");
-        drop(conn);
         let store = decrypt_store(&db, &key);
         assert!(store.find("marigold").iter().any(|h| h.starts_with("page")));
     }

@@ -36,11 +36,7 @@ pub fn copy_store(source: &Path, key_hex: &str, copy: &Path) -> WriteFloor {
         ],
     )
     .expect("attach the copy");
-    conn.execute_batch(&format!(
-        "PRAGMA copy.cipher_hmac_algorithm = {}",
-        beatbook_core::store_key::PAGE_MAC
-    ))
-    .expect("the stores' page MAC");
+    beatbook_core::store_key::give_attached_page_mac(&conn, "copy").expect("the stores' page MAC");
     conn.execute_batch("PRAGMA copy.synchronous = FULL")
         .expect("durability");
     let mode: String = conn

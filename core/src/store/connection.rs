@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::store_key::StoreKey;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::time::Duration;
 
 /// Whether a connection may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +21,6 @@ pub(crate) enum Access {
 const STATEMENT_CACHE_CAPACITY: usize = 128;
 
 pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connection> {
-    initialise_sqlcipher_once();
     let flags = match access {
         Access::Writer => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         Access::Reader => OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -30,8 +28,8 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
         | OpenFlags::SQLITE_OPEN_URI;
     // Keyed, its page MAC found (a store made before HMAC-SHA256 keeps HMAC-SHA512) and the
     // key checked by the first read of the schema.
+    // It waits for another connection's lock for `store_key::OPEN_BUSY_TIMEOUT`.
     let conn = crate::store_key::open_keyed(path, key, flags).map_err(map_open_error)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;

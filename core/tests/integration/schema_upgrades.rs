@@ -32,12 +32,13 @@ pub(crate) fn old_store_with_page_mac(
 ) -> (tempfile::TempDir, PathBuf, rusqlite::Connection) {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join(format!("v{version}.db"));
-    beatbook_core::store_key::prepare_sqlcipher();
-    let conn = rusqlite::Connection::open(&path).expect("open");
-    conn.pragma_update(None, "key", key().pragma_value())
-        .expect("key");
-    conn.execute_batch(&format!("PRAGMA cipher_hmac_algorithm = {page_mac}"))
-        .expect("page MAC");
+    let conn = beatbook_core::store_key::open_with_page_mac(
+        &path,
+        &key(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE,
+        page_mac,
+    )
+    .expect("a new file under that page MAC");
     conn.execute_batch(&frozen(version)).expect("frozen schema");
     conn.pragma_update(None, "user_version", version)
         .expect("version");

@@ -158,14 +158,16 @@ fn a_store_made_with_the_earlier_page_mac_opens_upgrades_and_keeps_it() {
     let store = Store::open(&path, &key()).expect("opens again");
     assert_eq!(store.teams().expect("teams").len(), 1);
     drop(store);
-    let raw = rusqlite::Connection::open(&path).expect("open");
-    raw.pragma_update(None, "key", key().pragma_value())
-        .expect("key");
-    raw.execute_batch("PRAGMA cipher_hmac_algorithm = HMAC_SHA512")
-        .expect("page MAC");
+    let raw = beatbook_core::store_key::open_with_page_mac(
+        &path,
+        &key(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        beatbook_core::store_key::EARLIER_PAGE_MAC,
+    )
+    .expect("it keeps HMAC-SHA512");
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .expect("still HMAC-SHA512");
+        .expect("version");
     assert!(version >= 27, "{version}");
     assert!(matches!(
         Store::open(&path, &beatbook_core::StoreKey::from_bytes([9; 32])),

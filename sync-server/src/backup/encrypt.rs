@@ -60,12 +60,7 @@ pub(super) fn encrypt_store(
             "ATTACH DATABASE ?1 AS encrypted KEY ?2",
             [target, to.pragma_value().as_str()],
         )?;
-        // The page MAC of every store this build makes (an attached file gets SQLCipher's
-        // default unless told).
-        source.execute_batch(&format!(
-            "PRAGMA encrypted.cipher_hmac_algorithm = {}",
-            beatbook_core::store_key::PAGE_MAC
-        ))?;
+        beatbook_core::store_key::give_attached_page_mac(&source, "encrypted")?;
         source.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
         // The export copies the schema and rows, not the header's schema version.
         let version: i64 = source.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;

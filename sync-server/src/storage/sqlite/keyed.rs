@@ -26,12 +26,10 @@ pub fn open(path: &Path, key: &StoreKey, flags: OpenFlags) -> StorageResult<Conn
         return Err(StoreKeyError::Plaintext(path.to_owned()).into());
     }
     // Keyed, its page MAC found (a store made before HMAC-SHA256 keeps HMAC-SHA512:
-    // `beatbook_core::store_key::open_keyed`), the key checked by reading the schema.
+    // `beatbook_core::store_key::open_keyed`), the key checked by reading the schema, waiting
+    // up to `OPEN_BUSY_TIMEOUT` for another connection's lock.
     match beatbook_core::store_key::open_keyed(path, key, flags) {
-        Ok(conn) => {
-            conn.busy_timeout(BUSY)?;
-            Ok(conn)
-        }
+        Ok(conn) => Ok(conn),
         Err(e) if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) => {
             Err(StoreKeyError::WrongKey(path.to_owned()).into())
         }
@@ -122,16 +120,15 @@ mod tests {
         let dir = super::super::private_tempdir();
         let path = dir.path().join("earlier.db");
         let key = StoreKey::from_bytes([6; 32]);
-        let conn = open_unkeyed(&path, rw()).expect("create");
-        conn.pragma_update(None, "key", key.pragma_value())
-            .expect("key");
-        conn.execute_batch(&format!(
-            "PRAGMA cipher_hmac_algorithm = {};
-             CREATE TABLE t(x); INSERT INTO t VALUES (1);",
-            beatbook_core::store_key::EARLIER_PAGE_MAC
-        ))
+        beatbook_core::store_key::open_with_page_mac(
+            &path,
+            &key,
+            rw(),
+            beatbook_core::store_key::EARLIER_PAGE_MAC,
+        )
+        .expect("create")
+        .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
         .expect("an earlier store");
-        drop(conn);
         let count: i64 = open(&path, &key, rw())
             .expect("opens")
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
