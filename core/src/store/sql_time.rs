@@ -2,9 +2,9 @@
 //! the text compares the times and indexes on time columns work.
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 mod fixed_width;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
 
@@ -22,11 +22,16 @@ impl SqlTime {
 
     /// The time a stored text names.
     pub fn parse(text: &str) -> Option<DateTime<Utc>> {
-        fixed_width::parse(text).or_else(|| {
-            NaiveDateTime::parse_from_str(text, FORMAT)
-                .ok()
-                .map(|naive| naive.and_utc())
-        })
+        Self::read(text).ok()
+    }
+
+    /// [`Self::parse`], with chrono's reason when the text names no time: the fixed-width
+    /// layout read by hand, anything else by chrono with the same format.
+    fn read(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+        match fixed_width::parse(text) {
+            Some(time) => Ok(time),
+            None => NaiveDateTime::parse_from_str(text, FORMAT).map(|naive| naive.and_utc()),
+        }
     }
 }
 
@@ -44,13 +49,9 @@ impl ToSql for SqlTime {
 
 impl FromSql for SqlTime {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let text = value.as_str()?;
-        match fixed_width::parse(text) {
-            Some(time) => Ok(SqlTime(time)),
-            None => NaiveDateTime::parse_from_str(text, FORMAT)
-                .map(|naive| SqlTime(naive.and_utc()))
-                .map_err(|e| FromSqlError::Other(Box::new(e))),
-        }
+        SqlTime::read(value.as_str()?)
+            .map(SqlTime)
+            .map_err(|e| FromSqlError::Other(Box::new(e)))
     }
 }
 
