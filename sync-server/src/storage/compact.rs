@@ -28,22 +28,21 @@ enum ClockForm {
 /// Splits fields into the stored values (JSON text) and clocks (compact bytes, the first
 /// form: PostgreSQL's rows).
 pub(crate) fn split(fields: &Fields) -> StorageResult<(String, Vec<u8>)> {
-    split_entries(
-        fields
-            .iter()
-            .map(|(name, state)| (name, &state.value, state.hlc)),
-        ClockForm::V1,
-    )
+    split_entries(entries(fields), ClockForm::V1)
 }
 
 /// The stored values and clocks as the embedded store keeps them: values packed
 /// (`packed_values`), clocks in their second form.
 pub(crate) fn split_packed(fields: &Fields) -> StorageResult<(Vec<u8>, Vec<u8>)> {
-    let entries = fields
-        .iter()
-        .map(|(name, state)| (name, &state.value, state.hlc));
-    let (values, clocks) = split_entries(entries, ClockForm::V2)?;
+    let (values, clocks) = split_entries(entries(fields), ClockForm::V2)?;
     Ok((crate::storage::packed_values::pack(&values)?, clocks))
+}
+
+/// Merged fields as [`split_entries`] takes them: (name, value, clock), in name order.
+fn entries(fields: &Fields) -> impl Iterator<Item = (&String, &Value, Hlc)> + Clone {
+    fields
+        .iter()
+        .map(|(name, state)| (name, &state.value, state.hlc))
 }
 
 /// [`split_packed`] of the fields an op writes as they come: each of its values at the op's
