@@ -21,7 +21,8 @@ impl LoggedRecordId {
     /// The stored form of `id`: 16 bytes when it is a UUID's canonical text.
     pub fn stored(id: &str) -> Value {
         match Uuid::try_parse(id) {
-            Ok(uuid) if uuid.hyphenated().to_string() == id => {
+            // 36 characters parse only as the hyphenated form; lower case makes it canonical.
+            Ok(uuid) if id.len() == 36 && !id.bytes().any(|b| b.is_ascii_uppercase()) => {
                 Value::Blob(uuid.as_bytes().to_vec())
             }
             _ => Value::Text(id.to_owned()),
@@ -76,7 +77,15 @@ mod tests {
     fn any_other_id_is_kept_as_written() {
         let upper = Uuid::now_v7().to_string().to_uppercase();
         let simple = Uuid::now_v7().simple().to_string();
-        for id in [upper.as_str(), simple.as_str(), "c1", "", "report"] {
+        let mixed = format!("{}C", &Uuid::now_v7().to_string()[..35]);
+        for id in [
+            upper.as_str(),
+            simple.as_str(),
+            mixed.as_str(),
+            "c1",
+            "",
+            "report",
+        ] {
             assert_eq!(round_trip(id), ("text".to_owned(), id.to_owned()), "{id}");
         }
     }
