@@ -119,11 +119,14 @@ pub fn merge_state(
         current.fields.clear();
         return changed;
     }
-    let changed = winning_fields(
+    let changed: Vec<String> = winning_fields(
         kind,
         |name| current.fields.get(name).map(|f| f.hlc),
         incoming,
-    );
+    )
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
     for name in &changed {
         current.fields.insert(name.clone(), incoming[name].clone());
     }
@@ -133,15 +136,15 @@ pub fn merge_state(
 /// The pulled fields that win over the current clocks (`current` gives a field's clock, `None`
 /// when the field is not held). The device's merge needs nothing else: its values live in its
 /// tables and are read only for the fields it keeps.
-pub fn winning_fields(
+pub fn winning_fields<'a>(
     kind: RecordKind,
     current: impl Fn(&str) -> Option<Hlc>,
-    incoming: &BTreeMap<String, FieldState>,
-) -> Vec<String> {
+    incoming: &'a BTreeMap<String, FieldState>,
+) -> Vec<&'a str> {
     incoming
         .iter()
         .filter(|(name, state)| decide(kind, current(name), state.hlc) == Decision::Take)
-        .map(|(name, _)| name.clone())
+        .map(|(name, _)| name.as_str())
         .collect()
 }
 

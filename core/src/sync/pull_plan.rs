@@ -19,10 +19,15 @@ use super::merge;
 use super::protocol::{Change, RecordKind};
 use super::Hlc;
 use super::RecordClocks;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A record's address: its kind and id.
 pub type RecordKey = (RecordKind, String);
+
+/// A record's address within a page: its kind and its id as the page spells it. The plan
+/// borrows names and ids from the page instead of copying them (a copy of each field name three
+/// times over was 7% of applying a new phone's pulled pages, `docs/performance.md` §7).
+pub type PageKey<'a> = (RecordKind, &'a str);
 
 /// What this device holds of one record before the page: its field clocks (empty when it has
 /// never held it) and whether it was erased here (erasure wins over everything).
@@ -34,14 +39,14 @@ pub struct LocalRecord {
 
 /// What to do with one pulled record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordPlan {
+pub enum RecordPlan<'a> {
     /// Nothing changes, for the reason given.
     Skip(SkipReason),
     /// The pulled record is an erasure: remove it and everything hanging off it, forget its
     /// sync state and queued changes, and remember it as erased.
     Erase,
     /// Write the merged record.
-    Write(WritePlan),
+    Write(WritePlan<'a>),
 }
 
 /// Why a pulled record changes nothing here.
@@ -56,35 +61,77 @@ pub enum SkipReason {
 
 /// A merged record to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WritePlan {
+pub struct WritePlan<'a> {
     /// The pulled fields that win: their clocks move to the pulled ones.
-    pub winners: Vec<String>,
+    pub winners: Vec<&'a str>,
     /// The pulled fields whose values go into the record: the winners, and the fields whose
     /// clock equals this device's (the same write, so the same value).
-    pub take: Vec<String>,
+    pub take: Vec<&'a str>,
     /// The fields this device keeps its own value of (its clock is newer, or the page does not
     /// carry the field). Empty: the pulled values are the whole record, and nothing local needs
     /// reading; otherwise the record's held copy or its table row is read for these.
     pub keep: Vec<String>,
 }
 
-impl WritePlan {
+impl WritePlan<'_> {
     /// Whether this device's own values must be read to build the record.
     pub fn reads_local(&self) -> bool {
         !self.keep.is_empty()
     }
 }
 
-/// A page's plan: one [`RecordPlan`] per change, in page order, and each written record's
-/// clocks as the page leaves them (a record the page erases after writing it has none).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PagePlan {
-    pub records: Vec<RecordPlan>,
-    /// The clocks to store, once per record, after the page's records are written.
-    pub clocks: BTreeMap<RecordKey, RecordClocks>,
+/// The clocks a written record keeps after the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlannedClocks<'a> {
+    /// Exactly the clocks of this pulled change: a record this device held no clock of, taken
+    /// whole (most of a new phone's first sync). Encoded straight from the page.
+    Pulled(&'a Change),
+    /// This device's clocks with the winners' moved on.
+    Merged(RecordClocks),
 }
 
-impl PagePlan {
+impl PlannedClocks<'_> {
+    /// The clocks as a [`RecordClocks`].
+    pub fn to_clocks(&self) -> RecordClocks {
+        match self {
+            PlannedClocks::Pulled(change) => pulled_clocks(change),
+            PlannedClocks::Merged(clocks) => clocks.clone(),
+        }
+    }
+
+    /// Their stored form ([`RecordClocks::encode_v2`]).
+    pub fn encode_v2(&self) -> Vec<u8> {
+        match self {
+            PlannedClocks::Pulled(change) => RecordClocks::encode_v2_of(
+                change
+                    .fields
+                    .iter()
+                    .map(|(name, pulled)| (name.as_str(), pulled.hlc)),
+            ),
+            PlannedClocks::Merged(clocks) => clocks.encode_v2(),
+        }
+    }
+}
+
+/// The clocks of a pulled change's fields.
+fn pulled_clocks(change: &Change) -> RecordClocks {
+    change
+        .fields
+        .iter()
+        .map(|(name, pulled)| (name.clone(), pulled.hlc))
+        .collect()
+}
+
+/// A page's plan: one [`RecordPlan`] per change, in page order, and each written record's
+/// clocks as the page leaves them (a record the page erases after writing it has none).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PagePlan<'a> {
+    pub records: Vec<RecordPlan<'a>>,
+    /// The clocks to store, once per record, after the page's records are written.
+    pub clocks: BTreeMap<PageKey<'a>, PlannedClocks<'a>>,
+}
+
+impl PagePlan<'_> {
     /// How many of the page's records change something here.
     pub fn changed(&self) -> usize {
         self.records
@@ -94,53 +141,77 @@ impl PagePlan {
     }
 }
 
+/// A record as an earlier copy in the page left it.
+struct Working<'a> {
+    erased: bool,
+    clocks: PlannedClocks<'a>,
+    /// Whether the page's last change to it that did something wrote it (not erased it).
+    written: bool,
+}
+
+impl Working<'_> {
+    fn as_local(&self) -> LocalRecord {
+        LocalRecord {
+            clocks: self.clocks.to_clocks(),
+            erased: self.erased,
+        }
+    }
+}
+
 /// Plans applying `changes` over `local` (what this device holds of exactly these records; a
 /// record missing from it is one this device has never held).
-pub fn plan_page(changes: &[Change], local: &BTreeMap<RecordKey, LocalRecord>) -> PagePlan {
-    // The state each record is in as the page goes: later copies see earlier ones' effect.
-    let mut working: BTreeMap<RecordKey, LocalRecord> = BTreeMap::new();
-    let mut written: BTreeSet<RecordKey> = BTreeSet::new();
+pub fn plan_page<'a>(
+    changes: &'a [Change],
+    local: &BTreeMap<PageKey<'a>, LocalRecord>,
+) -> PagePlan<'a> {
+    let never_held = LocalRecord::default();
+    // Records an earlier copy in the page changed: later copies are planned against that.
+    let mut working: BTreeMap<PageKey<'a>, Working<'a>> = BTreeMap::new();
     let mut records = Vec::with_capacity(changes.len());
     for change in changes {
-        let key = (change.kind, change.record_id.clone());
-        let state = working
-            .entry(key.clone())
-            .or_insert_with(|| local.get(&key).cloned().unwrap_or_default());
-        let plan = plan_record(change, state);
-        match &plan {
-            RecordPlan::Skip(_) => {}
-            RecordPlan::Erase => {
-                state.erased = true;
-                state.clocks = RecordClocks::default();
-                written.remove(&key);
-            }
+        let key: PageKey<'a> = (change.kind, change.record_id.as_str());
+        let earlier = working.get(&key).map(Working::as_local);
+        let before = earlier
+            .as_ref()
+            .or_else(|| local.get(&key))
+            .unwrap_or(&never_held);
+        let plan = plan_record(change, before);
+        let after = match &plan {
+            RecordPlan::Skip(_) => None,
+            RecordPlan::Erase => Some(Working {
+                erased: true,
+                clocks: PlannedClocks::Merged(RecordClocks::default()),
+                written: false,
+            }),
             RecordPlan::Write(write) => {
-                if state.clocks.fields.is_empty() {
-                    // A first copy (`first_copy`): every pulled field won against nothing, so
-                    // its clocks are the pulled ones, built in one pass from the sorted fields.
-                    state.clocks.fields = change
-                        .fields
-                        .iter()
-                        .map(|(name, pulled)| (name.clone(), pulled.hlc))
-                        .collect();
+                let clocks = if before.clocks.fields.is_empty() {
+                    // A first copy: every pulled field won against nothing.
+                    PlannedClocks::Pulled(change)
                 } else {
+                    let mut clocks = before.clocks.clone();
                     for name in &write.winners {
-                        if let Some(pulled) = change.fields.get(name) {
-                            state.clocks.fields.insert(name.clone(), pulled.hlc);
+                        if let Some(pulled) = change.fields.get(*name) {
+                            clocks.fields.insert((*name).to_owned(), pulled.hlc);
                         }
                     }
-                }
-                written.insert(key);
+                    PlannedClocks::Merged(clocks)
+                };
+                Some(Working {
+                    erased: false,
+                    clocks,
+                    written: true,
+                })
             }
+        };
+        if let Some(after) = after {
+            working.insert(key, after);
         }
         records.push(plan);
     }
-    let clocks = written
+    let clocks = working
         .into_iter()
-        .filter_map(|key| {
-            let clocks = working.remove(&key)?.clocks;
-            Some((key, clocks))
-        })
+        .filter(|(_, state)| state.written)
+        .map(|(key, state)| (key, state.clocks))
         .collect();
     PagePlan { records, clocks }
 }
@@ -148,11 +219,11 @@ pub fn plan_page(changes: &[Change], local: &BTreeMap<RecordKey, LocalRecord>) -
 /// A record this device holds no clock of (most of a new phone's first sync): every pulled
 /// field wins against nothing and is taken, and nothing local is kept — what the general path
 /// below decides, without asking the merge field by field.
-fn first_copy(change: &Change) -> RecordPlan {
+fn first_copy(change: &Change) -> RecordPlan<'_> {
     if change.fields.is_empty() {
         return RecordPlan::Skip(SkipReason::NothingWins);
     }
-    let names: Vec<String> = change.fields.keys().cloned().collect();
+    let names: Vec<&str> = change.fields.keys().map(String::as_str).collect();
     RecordPlan::Write(WritePlan {
         winners: names.clone(),
         take: names,
@@ -161,7 +232,7 @@ fn first_copy(change: &Change) -> RecordPlan {
 }
 
 /// Plans one pulled record against the state this device holds of it.
-pub fn plan_record(change: &Change, local: &LocalRecord) -> RecordPlan {
+pub fn plan_record<'a>(change: &'a Change, local: &LocalRecord) -> RecordPlan<'a> {
     if local.erased {
         return RecordPlan::Skip(SkipReason::AlreadyErased);
     }
@@ -181,13 +252,13 @@ pub fn plan_record(change: &Change, local: &LocalRecord) -> RecordPlan {
             .fields
             .get(name)
             .is_some_and(|pulled| current(name) == Some(pulled.hlc))
-            || winners.iter().any(|w| w == name)
+            || winners.contains(&name)
     };
-    let take: Vec<String> = change
+    let take: Vec<&str> = change
         .fields
         .keys()
+        .map(String::as_str)
         .filter(|name| takes(name))
-        .cloned()
         .collect();
     let keep: Vec<String> = local
         .clocks

@@ -13,7 +13,7 @@
 //!    back when it cannot be written ([`Materialized`]); then store every changed record's
 //!    clocks in one loop over one prepared statement.
 
-use super::materialize::{self, Materialized};
+use super::materialize::{self, Materialized, PulledValues, RecordValues};
 use super::outbox_forget_record;
 use super::received_log;
 use super::record_json::{self, Fields};
@@ -21,7 +21,7 @@ use super::sync_records::{self, HeldReason};
 use crate::error::{Error, Result};
 use crate::store::search_batch::SearchBatch;
 use crate::sync::protocol::{Change, RecordKind};
-use crate::sync::pull_plan::{self, LocalRecord, RecordKey, RecordPlan, WritePlan};
+use crate::sync::pull_plan::{self, LocalRecord, PageKey, RecordPlan, WritePlan};
 use crate::sync::RecordClocks;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
@@ -61,10 +61,10 @@ pub struct UnreadableRecord {
     pub reason: String,
 }
 
-/// What this device holds of the page's records, loaded set-wise.
-struct PageState {
-    records: BTreeMap<RecordKey, LocalRecord>,
-    held: BTreeMap<RecordKey, Fields>,
+/// What this device holds of the page's records, loaded set-wise, by the page's own ids.
+struct PageState<'a> {
+    records: BTreeMap<PageKey<'a>, LocalRecord>,
+    held: BTreeMap<PageKey<'a>, Fields>,
 }
 
 /// How a page's records are kept apart when one cannot be written.
@@ -167,32 +167,51 @@ fn apply_page_with(
                         true,
                         now,
                     )?;
-                    held.remove(&(child_kind, child_id));
+                    // Only the page's records are loaded held; a child named in the page was
+                    // skipped above, so this finds nothing unless ids differ only in case.
+                    held.retain(|(kind, id), _| !(*kind == child_kind && *id == child_id));
                 }
                 materialize::erase(conn, kind, id)?;
                 forget_erased(conn, kind, id)?;
                 received_log::log_arrival(conn, receiver.as_ref(), kind, id, true, now)?;
-                held.remove(&(kind, id.to_owned()));
+                held.remove(&(kind, id));
             }
             RecordPlan::Write(write) => {
-                let key = (kind, id.to_owned());
-                let object = merged_values(conn, change, write, held.get(&key))?;
-                let outcome = match isolation {
-                    Isolation::Record => write_record(conn, kind, id, &object, now)?,
+                let key: PageKey<'_> = (kind, id);
+                // A pulled copy that is the whole record is written from the page itself;
+                // anything merged with this device's values is built as an object first.
+                let taken_whole = !write.reads_local() && write.take.len() == change.fields.len();
+                let (outcome, object) = match isolation {
+                    Isolation::Page if taken_whole => {
+                        let pulled = PulledValues(&change.fields);
+                        (
+                            materialize::materialize(conn, kind, id, &pulled, now)?,
+                            None,
+                        )
+                    }
                     Isolation::Page => {
-                        match materialize::materialize(conn, kind, id, &object, now)? {
-                            Materialized::Written => Materialized::Written,
-                            _ => return Ok(Attempt::NeedsRecordSavepoints),
-                        }
+                        let object = merged_values(conn, change, write, held.get(&key))?;
+                        let outcome = materialize::materialize(conn, kind, id, &object, now)?;
+                        (outcome, Some(object))
+                    }
+                    Isolation::Record => {
+                        let object = merged_values(conn, change, write, held.get(&key))?;
+                        (write_record(conn, kind, id, &object, now)?, Some(object))
                     }
                 };
+                if isolation == Isolation::Page && outcome != Materialized::Written {
+                    return Ok(Attempt::NeedsRecordSavepoints);
+                }
                 match outcome {
                     Materialized::Written => {
                         applied.retention_changed |= is_retention(kind);
                         if held.remove(&key).is_some() {
                             sync_records::release(conn, kind, id)?;
                         }
-                        let redaction = removes_personal_details(kind, &object);
+                        let redaction = match &object {
+                            Some(object) => removes_personal_details(kind, object),
+                            None => removes_personal_details(kind, &PulledValues(&change.fields)),
+                        };
                         if redaction {
                             applied.redacted += 1;
                         }
@@ -206,11 +225,19 @@ fn apply_page_with(
                         )?;
                     }
                     Materialized::Incomplete => {
+                        let object = match object {
+                            Some(object) => object,
+                            None => merged_values(conn, change, write, held.get(&key))?,
+                        };
                         sync_records::hold(conn, kind, id, HeldReason::Incomplete, &object, now)?;
                         held.insert(key, object);
                         applied.waiting += 1;
                     }
                     Materialized::Unreadable { reason } => {
+                        let object = match object {
+                            Some(object) => object,
+                            None => merged_values(conn, change, write, held.get(&key))?,
+                        };
                         sync_records::hold(conn, kind, id, HeldReason::Unreadable, &object, now)?;
                         held.insert(key, object);
                         applied.unreadable.push(UnreadableRecord {
@@ -237,9 +264,11 @@ fn is_retention(kind: RecordKind) -> bool {
 
 /// Whether writing this record deleted a contact's personal details (a redaction: its
 /// `details` are null, so `contacts::write_personal` deletes the row).
-fn removes_personal_details(kind: RecordKind, object: &Fields) -> bool {
+fn removes_personal_details(kind: RecordKind, object: &impl RecordValues) -> bool {
     kind == RecordKind::ContactPersonal
-        && object.get("details").is_none_or(serde_json::Value::is_null)
+        && object
+            .field("details")
+            .is_none_or(serde_json::Value::is_null)
 }
 
 /// The page's records as `[[kind, id], …]`, the one parameter of the set-wise loads.
@@ -255,19 +284,31 @@ fn page_keys(changes: &[Change]) -> Result<String> {
 }
 
 /// Loads the clocks, erased markers and held copies of the page's records: one query each.
-fn load(conn: &Connection, changes: &[Change]) -> Result<PageState> {
+/// Each row comes back with its place in the page (`json_each`'s key), so the state is keyed by
+/// the page's own ids, not by copies of them.
+fn load<'a>(conn: &Connection, changes: &'a [Change]) -> Result<PageState<'a>> {
     let keys = page_keys(changes)?;
-    let mut records: BTreeMap<RecordKey, LocalRecord> = BTreeMap::new();
+    let page_key = |place: i64| -> Result<PageKey<'a>> {
+        usize::try_from(place)
+            .ok()
+            .and_then(|place| changes.get(place))
+            .map(|c| (c.kind, c.record_id.as_str()))
+            .ok_or_else(|| Error::Corrupt {
+                kind: "pull page",
+                reason: "a loaded row names no place in the page".into(),
+            })
+    };
+    let mut records: BTreeMap<PageKey<'a>, LocalRecord> = BTreeMap::new();
     // CROSS JOIN keeps the page's keys as the outer loop: each is one primary-key search.
     let mut clocks = conn.prepare_cached(
-        "SELECT s.kind, s.record_id, s.clocks FROM json_each(?1) AS k
+        "SELECT k.key, s.clocks FROM json_each(?1) AS k
          CROSS JOIN sync_records AS s
            ON s.kind = json_extract(k.value, '$[0]') AND s.record_id = json_extract(k.value, '$[1]')",
     )?;
     let mut rows = clocks.query([&keys])?;
     while let Some(row) = rows.next()? {
-        let key: RecordKey = (row.get(0)?, row.get(1)?);
-        let bytes: Vec<u8> = row.get(2)?;
+        let key = page_key(row.get(0)?)?;
+        let bytes: Vec<u8> = row.get(1)?;
         let decoded = RecordClocks::decode(&bytes).map_err(|e| Error::Corrupt {
             kind: "sync state",
             reason: e.to_string(),
@@ -275,25 +316,25 @@ fn load(conn: &Connection, changes: &[Change]) -> Result<PageState> {
         records.entry(key).or_default().clocks = decoded;
     }
     let mut erased = conn.prepare_cached(
-        "SELECT e.kind, e.record_id FROM json_each(?1) AS k
+        "SELECT k.key FROM json_each(?1) AS k
          CROSS JOIN sync_erased AS e
            ON e.kind = json_extract(k.value, '$[0]') AND e.record_id = json_extract(k.value, '$[1]')",
     )?;
     let mut rows = erased.query([&keys])?;
     while let Some(row) = rows.next()? {
-        let key: RecordKey = (row.get(0)?, row.get(1)?);
+        let key = page_key(row.get(0)?)?;
         records.entry(key).or_default().erased = true;
     }
     let mut held = BTreeMap::new();
     let mut held_rows = conn.prepare_cached(
-        "SELECT h.kind, h.record_id, h.fields FROM json_each(?1) AS k
+        "SELECT k.key, h.fields FROM json_each(?1) AS k
          CROSS JOIN sync_held AS h
            ON h.kind = json_extract(k.value, '$[0]') AND h.record_id = json_extract(k.value, '$[1]')",
     )?;
     let mut rows = held_rows.query([&keys])?;
     while let Some(row) = rows.next()? {
-        let key: RecordKey = (row.get(0)?, row.get(1)?);
-        let text: String = row.get(2)?;
+        let key = page_key(row.get(0)?)?;
+        let text: String = row.get(1)?;
         let fields = sync_records::held_values(&text)?;
         held.insert(key, fields);
     }
@@ -316,8 +357,8 @@ fn merged_values(
         }
     };
     for name in &write.take {
-        if let Some(pulled) = change.fields.get(name) {
-            object.insert(name.clone(), pulled.value.clone());
+        if let Some(pulled) = change.fields.get(*name) {
+            object.insert((*name).to_owned(), pulled.value.clone());
         }
     }
     Ok(object)

@@ -11,11 +11,52 @@ use crate::error::{Error, Result};
 use crate::model::{Problem, ProblemStep, Review, StoredValueRules};
 use crate::store::search;
 use crate::store::{contacts, follow_ups, notes, patrols, problems, reference, reviews};
-use crate::sync::protocol::RecordKind;
+use crate::sync::protocol::{FieldState, RecordKind};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde::de::DeserializeOwned;
+use serde::de::{value::MapDeserializer, DeserializeOwned};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A merged record's fields, read in place by the writers below: the merged object, or — when a
+/// pulled copy is the whole record (a new phone's first sync, nearly every record) — the pulled
+/// change's own fields, so they are not copied into an object first.
+pub(crate) trait RecordValues {
+    /// One field's value.
+    fn field(&self, name: &str) -> Option<&Value>;
+    /// The record as its model type.
+    fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T>;
+}
+
+impl RecordValues for Map<String, Value> {
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+
+    fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
+        // `&Map` is a deserializer: no copy of the record's fields.
+        T::deserialize(self)
+    }
+}
+
+/// A pulled change's fields taken whole, as the record's values.
+pub(crate) struct PulledValues<'a>(pub &'a BTreeMap<String, FieldState>);
+
+impl RecordValues for PulledValues<'_> {
+    fn field(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).map(|pulled| &pulled.value)
+    }
+
+    fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
+        // The same visit as `&Map`'s: field names as text, each value by `&Value`'s own
+        // deserializer (property-tested against it, `materialize_tests`).
+        T::deserialize(MapDeserializer::new(
+            self.0
+                .iter()
+                .map(|(name, pulled)| (name.as_str(), &pulled.value)),
+        ))
+    }
+}
 
 /// What became of one merged record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +76,9 @@ pub(crate) enum Materialized {
 /// ([`StoredValueRules`]); a record that breaks them is unreadable, never written.
 fn parse<T: DeserializeOwned + StoredValueRules>(
     kind: RecordKind,
-    object: &Map<String, Value>,
+    object: &impl RecordValues,
 ) -> std::result::Result<T, Materialized> {
-    // Read in place (`&Map` is a deserializer): no copy of the record's fields.
-    let record = T::deserialize(object).map_err(|e| {
+    let record = object.parse::<T>().map_err(|e| {
         // serde names a missing field in its message; other messages may quote a value, so
         // only the record kind and the error's position are kept.
         if e.to_string().starts_with("missing field") {
@@ -61,7 +101,7 @@ fn parse<T: DeserializeOwned + StoredValueRules>(
 /// Parses `object` as a `T` and writes it with `write`.
 fn parse_and_write<T: DeserializeOwned + StoredValueRules>(
     kind: RecordKind,
-    object: &Map<String, Value>,
+    object: &impl RecordValues,
     write: impl FnOnce(&T) -> Result<()>,
 ) -> Result<Materialized> {
     match parse::<T>(kind, object) {
@@ -105,7 +145,7 @@ pub(crate) fn materialize(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
-    object: &Map<String, Value>,
+    object: &impl RecordValues,
     now: DateTime<Utc>,
 ) -> Result<Materialized> {
     match kind {
@@ -135,7 +175,7 @@ pub(crate) fn materialize(
             parse_and_write(kind, object, |a| reference::write_priority_area(conn, a))
         }
         RecordKind::Review => parse_and_write(kind, object, |r: &Review| reviews::insert(conn, r)),
-        RecordKind::AreaBoundaries => match object.get("geojson") {
+        RecordKind::AreaBoundaries => match object.field("geojson") {
             // As the server judges it: without its one field the record is still arriving.
             None => Ok(Materialized::Incomplete),
             Some(Value::String(geojson)) => {
@@ -262,3 +302,7 @@ fn step(conn: &Connection, s: &ProblemStep) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "materialize_tests.rs"]
+mod tests;

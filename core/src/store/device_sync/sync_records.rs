@@ -10,7 +10,7 @@ use super::record_json::Fields;
 use crate::error::{Error, Result};
 use crate::store::sql_time::t;
 use crate::sync::protocol::RecordKind;
-use crate::sync::pull_plan::RecordKey;
+use crate::sync::pull_plan::{PageKey, PlannedClocks};
 use crate::sync::{Hlc, RecordClocks};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -72,7 +72,7 @@ pub(crate) fn save_clocks(
 /// Stores the clocks of many records (a pulled page's), one prepared statement for them all.
 pub(crate) fn save_all_clocks(
     conn: &Connection,
-    records: &BTreeMap<RecordKey, RecordClocks>,
+    records: &BTreeMap<PageKey<'_>, PlannedClocks<'_>>,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO sync_records (kind, record_id, clocks) VALUES (?1, ?2, ?3)

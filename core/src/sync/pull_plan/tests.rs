@@ -54,7 +54,11 @@ fn local(fields: &[(&str, Hlc)], erased: bool) -> LocalRecord {
     }
 }
 
-fn key(kind: RecordKind, id: &str) -> RecordKey {
+fn key(kind: RecordKind, id: &str) -> PageKey<'_> {
+    (kind, id)
+}
+
+fn owned_key(kind: RecordKind, id: &str) -> RecordKey {
     (kind, id.to_owned())
 }
 
@@ -75,8 +79,8 @@ fn a_record_never_held_is_written_from_the_pulled_values_alone() {
     assert_eq!(
         plan.records,
         vec![RecordPlan::Write(WritePlan {
-            winners: names(&["stage", "title"]),
-            take: names(&["stage", "title"]),
+            winners: vec!["stage", "title"],
+            take: vec!["stage", "title"],
             keep: vec![],
         })]
     );
@@ -85,10 +89,14 @@ fn a_record_never_held_is_written_from_the_pulled_values_alone() {
     };
     assert!(!write.reads_local(), "nothing of this device's to read");
     assert_eq!(plan.changed(), 1);
-    assert_eq!(
-        plan.clocks[&key(RecordKind::Problem, "p1")],
-        local(&[("title", created), ("stage", created)], false).clocks
+    let planned = &plan.clocks[&key(RecordKind::Problem, "p1")];
+    assert!(
+        matches!(planned, PlannedClocks::Pulled(_)),
+        "taken whole from the page"
     );
+    let expected = local(&[("title", created), ("stage", created)], false).clocks;
+    assert_eq!(planned.to_clocks(), expected);
+    assert_eq!(planned.encode_v2(), expected.encode_v2());
 }
 
 #[test]
@@ -111,13 +119,13 @@ fn an_edit_of_one_field_keeps_this_devices_other_fields_and_says_they_must_be_re
     assert_eq!(
         plan.records,
         vec![RecordPlan::Write(WritePlan {
-            winners: names(&["stage"]),
-            take: names(&["stage"]),
+            winners: vec!["stage"],
+            take: vec!["stage"],
             keep: names(&["title"]),
         })]
     );
     assert_eq!(
-        plan.clocks[&key(RecordKind::Problem, "p1")],
+        plan.clocks[&key(RecordKind::Problem, "p1")].to_clocks(),
         local(&[("title", created), ("stage", edited)], false).clocks
     );
 }
@@ -189,7 +197,7 @@ fn on_an_append_only_kind_the_first_write_stands_even_when_it_arrives_last() {
     };
     assert_eq!(write.winners, names(&["text"]));
     assert_eq!(
-        plan.clocks[&key(RecordKind::Note, "n1")].fields["text"],
+        plan.clocks[&key(RecordKind::Note, "n1")].to_clocks().fields["text"],
         first
     );
 }
@@ -237,14 +245,14 @@ fn a_record_named_twice_is_planned_against_what_the_first_copy_left() {
     assert_eq!(
         plan.records[1],
         RecordPlan::Write(WritePlan {
-            winners: names(&["stage"]),
-            take: names(&["stage"]),
+            winners: vec!["stage"],
+            take: vec!["stage"],
             keep: names(&["title"]),
         })
     );
     assert_eq!(plan.records[2], RecordPlan::Skip(SkipReason::NothingWins));
     assert_eq!(
-        plan.clocks[&key(RecordKind::Problem, "p1")],
+        plan.clocks[&key(RecordKind::Problem, "p1")].to_clocks(),
         local(&[("title", created), ("stage", edited)], false).clocks
     );
 }
@@ -341,11 +349,11 @@ proptest! {
             .collect();
         // What the device holds: clocks for the planner; values (its tables) for the apply.
         let mut reference: BTreeMap<RecordKey, RecordState> = BTreeMap::new();
-        let mut locals: BTreeMap<RecordKey, LocalRecord> = BTreeMap::new();
+        let mut locals: BTreeMap<PageKey<'_>, LocalRecord> = BTreeMap::new();
         for ((kind, id), held) in KEYS.iter().zip(&held) {
             if let Some((fields, erased)) = held {
                 let fields = if *erased { BTreeMap::new() } else { fields.clone() };
-                reference.insert(key(*kind, id), state_of(&fields, *erased));
+                reference.insert(owned_key(*kind, id), state_of(&fields, *erased));
                 locals.insert(
                     key(*kind, id),
                     LocalRecord { clocks: fields.into_iter().collect(), erased: *erased },
@@ -370,7 +378,7 @@ proptest! {
         let plan = plan_page(&page, &locals);
         prop_assert_eq!(plan.records.len(), page.len());
         let mut erased: BTreeMap<RecordKey, bool> =
-            locals.iter().map(|(k, l)| (k.clone(), l.erased)).collect();
+            locals.iter().map(|((kind, id), l)| (owned_key(*kind, id), l.erased)).collect();
         for (c, record) in page.iter().zip(&plan.records) {
             let k = (c.kind, c.record_id.clone());
             match record {
@@ -389,7 +397,7 @@ proptest! {
                         prop_assert!(object.contains_key(name), "a kept field has a value to read");
                     }
                     for name in &write.take {
-                        object.insert(name.clone(), c.fields[name].value.clone());
+                        object.insert((*name).to_owned(), c.fields[*name].value.clone());
                     }
                     values.insert(k, object);
                 }
@@ -407,12 +415,12 @@ proptest! {
             let is_erased = erased.get(k).copied().unwrap_or(false);
             prop_assert_eq!(is_erased, expected.erased, "erased differs for {:?}", k);
             if expected.erased {
-                prop_assert!(!plan.clocks.contains_key(k), "no clocks kept for erased {:?}", k);
+                prop_assert!(!plan.clocks.contains_key(&key(k.0, &k.1)), "no clocks kept for erased {:?}", k);
                 continue;
             }
-            let clocks = match plan.clocks.get(k) {
-                Some(clocks) => clocks.clone(),
-                None => locals.get(k).map(|l| l.clocks.clone()).unwrap_or_default(),
+            let clocks = match plan.clocks.get(&key(k.0, &k.1)) {
+                Some(clocks) => clocks.to_clocks(),
+                None => locals.get(&key(k.0, &k.1)).map(|l| l.clocks.clone()).unwrap_or_default(),
             };
             let got: BTreeMap<String, FieldState> = clocks
                 .fields

@@ -21,6 +21,16 @@ fn the_vocabulary_names_each_field_once() {
 }
 
 #[test]
+fn each_vocabulary_field_is_found_by_its_number_and_nothing_else_is() {
+    for (number, name) in FIELD_NAMES.iter().enumerate() {
+        assert_eq!(field_number(name), Some(number), "{name}");
+    }
+    for stranger in ["", "zzz_newer_field", "ID", "id ", "a"] {
+        assert_eq!(field_number(stranger), None, "{stranger:?}");
+    }
+}
+
+#[test]
 fn a_contact_created_then_edited_once_takes_under_100_bytes() {
     let created = clock(1_790_000_000_000, 0, 7);
     let edited = clock(1_790_000_100_000, 3, 7);
@@ -298,4 +308,24 @@ fn the_version_2_layout_is_as_documented() {
     .collect();
     assert_eq!(RecordClocks::decode(&bytes), Ok(expected.clone()));
     assert_eq!(expected.encode_v2(), bytes);
+}
+
+proptest! {
+    /// Clocks encoded from borrowed fields are the bytes of the same clocks encoded whole.
+    #[test]
+    fn clocks_encoded_from_borrowed_fields_match_the_whole_record(
+        fields in proptest::collection::btree_map(
+            prop_oneof![
+                (0..FIELD_NAMES.len()).prop_map(|i| FIELD_NAMES[i].to_owned()),
+                "[a-z_]{1,12}",
+            ],
+            (0u64..5, 0u32..3, 0u8..3).prop_map(|(wall, counter, byte)| clock(wall, counter, byte)),
+            0..30,
+        )
+    ) {
+        let whole = RecordClocks { fields: fields.clone() };
+        let borrowed = RecordClocks::encode_v2_of(fields.iter().map(|(n, c)| (n.as_str(), *c)));
+        prop_assert_eq!(&borrowed, &whole.encode_v2());
+        prop_assert_eq!(RecordClocks::decode(&borrowed).ok(), Some(whole));
+    }
 }

@@ -14,37 +14,45 @@
 //! `count` of names outside the vocabulary, each `length`, its UTF-8 bytes, ascending, and (when
 //! there is more than one clock) its clock index.
 
-use super::{put_clocks, put_varint, BadRecordClocks, Reader, RecordClocks, FIELD_NAMES};
+use super::{
+    field_number, put_clocks, put_varint, BadRecordClocks, Reader, RecordClocks, FIELD_NAMES,
+};
 use crate::sync::Hlc;
 use std::collections::BTreeMap;
 
 /// The first byte of this form.
 pub(super) const VERSION: u8 = 2;
 
-pub(super) fn encode(record: &RecordClocks) -> Vec<u8> {
-    let clocks = record.distinct_clocks();
-    let many = clocks.len() > 1;
-    let mut numbered: Vec<(usize, Hlc)> = Vec::with_capacity(record.fields.len());
+/// Writes this form of fields given ascending by name, each once (what a `RecordClocks` holds;
+/// names outside the vocabulary keep the order they come in).
+pub(super) fn encode<'a>(fields: impl IntoIterator<Item = (&'a str, Hlc)>) -> Vec<u8> {
+    let fields = fields.into_iter();
+    let mut numbered: Vec<(usize, Hlc)> = Vec::with_capacity(fields.size_hint().0);
     let mut spelled: Vec<(&str, Hlc)> = Vec::new();
-    for (name, clock) in &record.fields {
-        match FIELD_NAMES.iter().position(|known| known == name) {
-            Some(number) => numbered.push((number, *clock)),
-            None => spelled.push((name, *clock)),
+    for (name, clock) in fields {
+        match field_number(name) {
+            Some(number) => numbered.push((number, clock)),
+            None => spelled.push((name, clock)),
         }
     }
+    let mut clocks: Vec<Hlc> = numbered.iter().map(|(_, clock)| *clock).collect();
+    clocks.extend(spelled.iter().map(|(_, clock)| *clock));
+    clocks.sort_unstable();
+    clocks.dedup();
+    let many = clocks.len() > 1;
     numbered.sort_unstable_by_key(|(number, _)| *number);
     let index_of = |clock: &Hlc| clocks.binary_search(clock).unwrap_or_default() as u64;
 
-    let mut out = Vec::with_capacity(16 + clocks.len() * 24 + record.fields.len());
+    let mut out = Vec::with_capacity(16 + clocks.len() * 24 + numbered.len() + spelled.len());
     out.push(VERSION);
     put_clocks(&mut out, &clocks);
     let bitmap_len = numbered.last().map_or(0, |(number, _)| number / 8 + 1);
-    let mut bitmap = vec![0u8; bitmap_len];
-    for (number, _) in &numbered {
-        bitmap[number / 8] |= 1 << (number % 8);
-    }
     put_varint(&mut out, bitmap_len as u64);
-    out.extend_from_slice(&bitmap);
+    let bitmap_at = out.len();
+    out.resize(bitmap_at + bitmap_len, 0);
+    for (number, _) in &numbered {
+        out[bitmap_at + number / 8] |= 1 << (number % 8);
+    }
     if many {
         for (_, clock) in &numbered {
             put_varint(&mut out, index_of(clock));
@@ -104,7 +112,7 @@ pub(super) fn decode(input: &mut Reader<'_>) -> Result<RecordClocks, BadRecordCl
             usize::try_from(input.varint()?).map_err(|_| BadRecordClocks("field name too long"))?;
         let name = std::str::from_utf8(input.take(len)?)
             .map_err(|_| BadRecordClocks("field name not UTF-8"))?;
-        if FIELD_NAMES.contains(&name) {
+        if field_number(name).is_some() {
             return Err(BadRecordClocks("a numbered field spelled out"));
         }
         if last_spelled.is_some_and(|last| last >= name) {
