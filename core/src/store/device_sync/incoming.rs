@@ -271,12 +271,17 @@ fn removes_personal_details(kind: RecordKind, object: &impl RecordValues) -> boo
             .is_none_or(serde_json::Value::is_null)
 }
 
-/// The page's records as `[[kind, id], …]`, the one parameter of the set-wise loads.
+/// The page's records as `{kind: {id: place, …}, …}` (a record's place in the page), the one
+/// parameter of the set-wise loads. Nested objects, so that SQL reads each kind and id as a
+/// `json_each` key, with no `json_extract` of a pair per record (that was 7% of applying a
+/// new phone's pulled pages, whose loads find nothing).
 fn page_keys(changes: &[Change]) -> Result<String> {
-    let keys: Vec<(RecordKind, &str)> = changes
-        .iter()
-        .map(|c| (c.kind, c.record_id.as_str()))
-        .collect();
+    let mut keys: BTreeMap<RecordKind, BTreeMap<&str, usize>> = BTreeMap::new();
+    for (place, change) in changes.iter().enumerate() {
+        keys.entry(change.kind)
+            .or_default()
+            .insert(change.record_id.as_str(), place);
+    }
     serde_json::to_string(&keys).map_err(|e| Error::Corrupt {
         kind: "pull page",
         reason: e.to_string(),
@@ -284,8 +289,9 @@ fn page_keys(changes: &[Change]) -> Result<String> {
 }
 
 /// Loads the clocks, erased markers and held copies of the page's records: one query each.
-/// Each row comes back with its place in the page (`json_each`'s key), so the state is keyed by
-/// the page's own ids, not by copies of them.
+/// Each row comes back with its place in the page, so the state is keyed by the page's own ids,
+/// not by copies of them (a record the page names twice is found at its last place: the same
+/// id).
 fn load<'a>(conn: &Connection, changes: &'a [Change]) -> Result<PageState<'a>> {
     let keys = page_keys(changes)?;
     let page_key = |place: i64| -> Result<PageKey<'a>> {
@@ -299,11 +305,11 @@ fn load<'a>(conn: &Connection, changes: &'a [Change]) -> Result<PageState<'a>> {
             })
     };
     let mut records: BTreeMap<PageKey<'a>, LocalRecord> = BTreeMap::new();
-    // CROSS JOIN keeps the page's keys as the outer loop: each is one primary-key search.
+    // CROSS JOIN keeps the page's keys as the outer loops: each is one primary-key search.
     let mut clocks = conn.prepare_cached(
-        "SELECT k.key, s.clocks FROM json_each(?1) AS k
-         CROSS JOIN sync_records AS s
-           ON s.kind = json_extract(k.value, '$[0]') AND s.record_id = json_extract(k.value, '$[1]')",
+        "SELECT ids.value, s.clocks FROM json_each(?1) AS kinds
+         CROSS JOIN json_each(kinds.value) AS ids
+         CROSS JOIN sync_records AS s ON s.kind = kinds.key AND s.record_id = ids.key",
     )?;
     let mut rows = clocks.query([&keys])?;
     while let Some(row) = rows.next()? {
@@ -316,9 +322,9 @@ fn load<'a>(conn: &Connection, changes: &'a [Change]) -> Result<PageState<'a>> {
         records.entry(key).or_default().clocks = decoded;
     }
     let mut erased = conn.prepare_cached(
-        "SELECT k.key FROM json_each(?1) AS k
-         CROSS JOIN sync_erased AS e
-           ON e.kind = json_extract(k.value, '$[0]') AND e.record_id = json_extract(k.value, '$[1]')",
+        "SELECT ids.value FROM json_each(?1) AS kinds
+         CROSS JOIN json_each(kinds.value) AS ids
+         CROSS JOIN sync_erased AS e ON e.kind = kinds.key AND e.record_id = ids.key",
     )?;
     let mut rows = erased.query([&keys])?;
     while let Some(row) = rows.next()? {
@@ -327,9 +333,9 @@ fn load<'a>(conn: &Connection, changes: &'a [Change]) -> Result<PageState<'a>> {
     }
     let mut held = BTreeMap::new();
     let mut held_rows = conn.prepare_cached(
-        "SELECT k.key, h.fields FROM json_each(?1) AS k
-         CROSS JOIN sync_held AS h
-           ON h.kind = json_extract(k.value, '$[0]') AND h.record_id = json_extract(k.value, '$[1]')",
+        "SELECT ids.value, h.fields FROM json_each(?1) AS kinds
+         CROSS JOIN json_each(kinds.value) AS ids
+         CROSS JOIN sync_held AS h ON h.kind = kinds.key AND h.record_id = ids.key",
     )?;
     let mut rows = held_rows.query([&keys])?;
     while let Some(row) = rows.next()? {
