@@ -136,11 +136,11 @@ pub fn merge_state(
 /// The pulled fields that win over the current clocks (`current` gives a field's clock, `None`
 /// when the field is not held). The device's merge needs nothing else: its values live in its
 /// tables and are read only for the fields it keeps.
-pub fn winning_fields<'a>(
+pub fn winning_fields(
     kind: RecordKind,
     current: impl Fn(&str) -> Option<Hlc>,
-    incoming: &'a BTreeMap<String, FieldState>,
-) -> Vec<&'a str> {
+    incoming: &BTreeMap<String, FieldState>,
+) -> Vec<&str> {
     incoming
         .iter()
         .filter(|(name, state)| decide(kind, current(name), state.hlc) == Decision::Take)
