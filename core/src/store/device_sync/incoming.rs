@@ -182,22 +182,24 @@ fn apply_page_with(
                 // A pulled copy that is the whole record is written from the page itself;
                 // anything merged with this device's values is built as an object first.
                 let taken_whole = !write.reads_local() && write.take.len() == change.fields.len();
-                let (outcome, object) = match isolation {
+                let in_place = match isolation {
                     Isolation::Page if taken_whole => {
                         let pulled = PulledValues(&change.fields);
-                        (
-                            materialize::materialize(conn, kind, id, &pulled, now)?,
-                            None,
-                        )
+                        materialize::materialize_pulled(conn, kind, id, &pulled).transpose()?
                     }
-                    Isolation::Page => {
+                    _ => None,
+                };
+                let (outcome, object) = match in_place {
+                    Some(outcome) => (outcome, None),
+                    None => {
                         let object = merged_values(conn, change, write, held.get(&key))?;
-                        let outcome = materialize::materialize(conn, kind, id, &object, now)?;
+                        let outcome = match isolation {
+                            Isolation::Page => {
+                                materialize::materialize(conn, kind, id, &object, now)?
+                            }
+                            Isolation::Record => write_record(conn, kind, id, &object, now)?,
+                        };
                         (outcome, Some(object))
-                    }
-                    Isolation::Record => {
-                        let object = merged_values(conn, change, write, held.get(&key))?;
-                        (write_record(conn, kind, id, &object, now)?, Some(object))
                     }
                 };
                 if isolation == Isolation::Page && outcome != Materialized::Written {

@@ -145,22 +145,13 @@ pub(crate) fn materialize(
     conn: &Connection,
     kind: RecordKind,
     id: &str,
-    object: &impl RecordValues,
+    object: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Materialized> {
+    if let Some(outcome) = write_bulk_kind(conn, kind, id, object) {
+        return outcome;
+    }
     match kind {
-        RecordKind::Patrol => parse_and_write(kind, object, |p| patrols::write_patrol(conn, p)),
-        RecordKind::Note => parse_and_write(kind, object, |n| notes::write_note(conn, n)),
-        // `has_personal_details` and `has_ethnicity` are never on the wire: they read as false
-        // (`Contact`'s serde defaults), and the store never writes them from here (reads
-        // derive them from the personal details' own record).
-        RecordKind::Contact => parse_and_write(kind, object, |c| {
-            contacts::write_contact(conn, c).map(|_row| ())
-        }),
-        RecordKind::ContactPersonal => {
-            parse_and_write(kind, object, |p| contacts::write_personal(conn, id, p))
-        }
-        RecordKind::FollowUp => parse_and_write(kind, object, |f| follow_ups::write(conn, f)),
         RecordKind::Problem => parse_and_write(kind, object, |p| problem(conn, p)),
         RecordKind::ProblemStep => parse_and_write(kind, object, |s| step(conn, s)),
         RecordKind::StageRequest => {
@@ -175,7 +166,7 @@ pub(crate) fn materialize(
             parse_and_write(kind, object, |a| reference::write_priority_area(conn, a))
         }
         RecordKind::Review => parse_and_write(kind, object, |r: &Review| reviews::insert(conn, r)),
-        RecordKind::AreaBoundaries => match object.field("geojson") {
+        RecordKind::AreaBoundaries => match object.get("geojson") {
             // As the server judges it: without its one field the record is still arriving.
             None => Ok(Materialized::Incomplete),
             Some(Value::String(geojson)) => {
@@ -194,7 +185,55 @@ pub(crate) fn materialize(
         RecordKind::RetentionReview => parse_and_write(kind, object, |r| {
             crate::store::retention::records::write_review(conn, id, r)
         }),
+        // Written by `write_bulk_kind` above.
+        RecordKind::Patrol
+        | RecordKind::Note
+        | RecordKind::Contact
+        | RecordKind::ContactPersonal
+        | RecordKind::FollowUp => Err(Error::Corrupt {
+            kind: "pulled record",
+            reason: format!("{kind} fell through its writer"),
+        }),
     }
+}
+
+/// [`materialize`] for a pulled copy that is the whole record, read in place from its change:
+/// `None` for a kind other than the five a team's data is made of, which the caller writes from
+/// a merged object instead. Only those five are read this way, so that each reading of a
+/// record type is compiled once more for the kinds that fill a first sync, not for all
+/// seventeen (each is generic code in the mobile library).
+pub(crate) fn materialize_pulled(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    pulled: &PulledValues<'_>,
+) -> Option<Result<Materialized>> {
+    write_bulk_kind(conn, kind, id, pulled)
+}
+
+/// Writes a patrol, note, contact, its personal details or a follow-up; `None` for any other
+/// kind.
+fn write_bulk_kind(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    object: &impl RecordValues,
+) -> Option<Result<Materialized>> {
+    Some(match kind {
+        RecordKind::Patrol => parse_and_write(kind, object, |p| patrols::write_patrol(conn, p)),
+        RecordKind::Note => parse_and_write(kind, object, |n| notes::write_note(conn, n)),
+        // `has_personal_details` and `has_ethnicity` are never on the wire: they read as false
+        // (`Contact`'s serde defaults), and the store never writes them from here (reads
+        // derive them from the personal details' own record).
+        RecordKind::Contact => parse_and_write(kind, object, |c| {
+            contacts::write_contact(conn, c).map(|_row| ())
+        }),
+        RecordKind::ContactPersonal => {
+            parse_and_write(kind, object, |p| contacts::write_personal(conn, id, p))
+        }
+        RecordKind::FollowUp => parse_and_write(kind, object, |f| follow_ups::write(conn, f)),
+        _ => return None,
+    })
 }
 
 /// Removes an erased record and everything hanging off it.
