@@ -167,10 +167,6 @@ fn apply_page_with(
                         true,
                         now,
                     )?;
-                    // Held copies are loaded for the page's records only, and a child the page
-                    // names was skipped above: this finds nothing today, and keeps a held copy
-                    // from outliving its record's erasure if that ever changes.
-                    held.retain(|(kind, id), _| !(*kind == child_kind && *id == child_id));
                 }
                 materialize::erase(conn, kind, id)?;
                 forget_erased(conn, kind, id)?;
