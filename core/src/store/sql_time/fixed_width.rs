@@ -128,13 +128,16 @@ mod tests {
         }
     }
 
+    /// The first time past four-digit years.
+    fn year_10000() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time")
+    }
+
     #[test]
     fn declines_what_it_does_not_cover() {
-        let far = Utc
-            .with_ymd_and_hms(10_000, 1, 1, 0, 0, 0)
-            .single()
-            .expect("time");
-        assert_eq!(format(far), None);
+        assert_eq!(format(year_10000()), None);
         let before_year_zero = Utc
             .with_ymd_and_hms(-1, 1, 1, 0, 0, 0)
             .single()
@@ -154,10 +157,7 @@ mod tests {
 
     #[test]
     fn the_stored_form_falls_back_to_chrono_outside_four_digit_years() {
-        let far = Utc
-            .with_ymd_and_hms(10_000, 1, 1, 0, 0, 0)
-            .single()
-            .expect("time");
+        let far = year_10000();
         let text = super::super::SqlTime::format(far);
         assert_eq!(text, far.format(FORMAT).to_string());
         assert_eq!(super::super::SqlTime::parse(&text), Some(far));
