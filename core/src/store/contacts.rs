@@ -3,6 +3,7 @@
 //! read only through an audited consultation.
 
 use super::audit::{self, AuditAction, AuditEvent};
+use super::near_cells::{NearCells, COLUMNS_PER_ROW};
 use super::rows::{from_json, to_json, OptionalRow};
 use super::search::{self, next_record_row, SearchKind};
 use super::sql_time::{opt_t, t, truncate, SqlTime};
@@ -289,7 +290,7 @@ impl Store {
 
 /// Writes a contact whole (not its personal data) and its search row: the one writer of the
 /// `contacts` row, for a contact recorded here and one pulled alike. Returns the contact's row
-/// number (what its spatial-index box and repeat-location links name it by).
+/// number (what its search row and repeat-location links name it by).
 pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
     conn.prepare_cached(concat!(
         "INSERT INTO contacts (rowid, id, occurred_at, lat, lon, lsoa_code, lap_code, method,
@@ -339,54 +340,23 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
         t(c.updated_at),
         c.correction_reason,
     ])?;
-    let row = place_contact(conn, &c.id.to_string())?;
+    // The repeat-location index (`contacts_near`, store version 28) is SQLite's to keep: its
+    // keys are generated from the row. The row number is what search and links name it by.
+    let row = contact_row(conn, &c.id.to_string())?.ok_or_else(|| Error::not_found(KIND, c.id))?;
     let (title, body) = contact_search_text(c);
     search::index_by_row(conn, SearchKind::Contact, row, &title, &body)?;
     Ok(row)
 }
 
-/// Puts a contact's box on the spatial index (`contacts_where`) as its row now says: its place
-/// and the day it happened (days as Unix days, from the stored text, as `find_nearby` reads
-/// them), or no box for a contact without a place.
-///
-/// Written here rather than by trigger (store version 19): a statement that fires a trigger
-/// runs in a statement savepoint, which copies every page it touches to a journal and makes the
-/// search index write out its pending terms — once per contact, in a pulled page. So do an
-/// upsert with `RETURNING` (which would save the read below) and an `INSERT OR REPLACE` of the
-/// box (which would save the delete): tried, each cost a pulled page 8–9% more instructions
-/// (`docs/performance.md`, "Pulled records planned and read without copies").
-fn place_contact(conn: &Connection, id: &str) -> Result<i64> {
-    let (rowid, place, day): (i64, Option<(f64, f64)>, Option<f64>) = conn
-        .prepare_cached(
-            "SELECT rowid, lat, lon, julianday(occurred_at) - 2440587.5 FROM contacts WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            let lat: Option<f64> = r.get(1)?;
-            let lon: Option<f64> = r.get(2)?;
-            Ok((r.get(0)?, lat.zip(lon), r.get(3)?))
-        })?;
-    conn.prepare_cached("DELETE FROM contacts_where WHERE id = ?1")?
-        .execute([rowid])?;
-    if let (Some((lat, lon)), Some(day)) = (place, day) {
-        conn.prepare_cached(
-            "INSERT INTO contacts_where (id, min_lat, max_lat, min_lon, max_lon, min_day, max_day)
-             VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?4)",
-        )?
-        .execute(params![rowid, lat, lon, day])?;
-    }
-    Ok(rowid)
-}
-
-/// Takes a contact off the spatial index and out of every repeat-location link, its own and
-/// those of later contacts that found it: run before its row is deleted. Both are keyed by the
-/// contact's row number (store versions 7 and 21), so no foreign key cascades them. A contact
-/// this store does not hold has nothing to take off.
+/// Takes a contact out of every repeat-location link, its own and those of later contacts that
+/// found it: run before its row is deleted. Links are keyed by the contact's row number (store
+/// version 21), so no foreign key cascades them; its entry on the repeat-location index goes
+/// with the row. A contact this store does not hold has nothing to take off.
 pub(crate) fn unplace_contact(conn: &Connection, id: &str) -> Result<()> {
     let Some(row) = contact_row(conn, id)? else {
         return Ok(());
     };
     for sql in [
-        "DELETE FROM contacts_where WHERE id = ?1",
         "DELETE FROM contact_nearby WHERE contact_row = ?1",
         "DELETE FROM contact_nearby WHERE earlier_row = ?1",
     ] {
@@ -395,7 +365,7 @@ pub(crate) fn unplace_contact(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// A contact's row number: what the spatial index and the repeat-location links name it by.
+/// A contact's row number: what search and the repeat-location links name it by.
 fn contact_row(conn: &Connection, id: &str) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT rowid FROM contacts WHERE id = ?1")?
@@ -504,27 +474,38 @@ fn find_nearby(
     at: DateTime<Utc>,
     radius_m: f64,
 ) -> Result<Vec<Neighbour>> {
-    // A box in place and time on the spatial index (`contacts_where`, migration 7) first, then
-    // the exact distance and time on the few candidates: the cost follows the contacts near
-    // this one, not the size of the store. Days are computed as `place_contact` writes them.
+    // The box around the place in cells of the repeat-location index (`contacts_near`, store
+    // version 28), one short range a week and row of cells, then the exact distance and time
+    // on the few candidates: the cost follows the contacts near this one, not the size of the
+    // store. Weeks are computed by the index's own expression from the same text.
     let dlat = radius_m / 111_000.0;
     let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
+    let cells = NearCells::around(place, dlat, dlon);
     let since = at - Duration::days(REPEAT_WINDOW_DAYS);
     let mut stmt = conn.prepare_cached(
-        "SELECT c.rowid, c.id, c.occurred_at, c.lat, c.lon
-         FROM contacts_where w JOIN contacts c ON c.rowid = w.id
-         WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
-           AND w.max_day >= julianday(?5) - 2440587.5 AND w.min_day <= julianday(?6) - 2440587.5
-           AND c.occurred_at >= ?5 AND c.occurred_at <= ?6",
+        "WITH RECURSIVE
+           repeat_weeks(week) AS (
+             SELECT CAST((julianday(?5) - 2440587.5) / 7 AS INTEGER)
+             UNION ALL SELECT week + 1 FROM repeat_weeks
+             WHERE week < CAST((julianday(?6) - 2440587.5) / 7 AS INTEGER)),
+           repeat_lat_rows(lat_row) AS (
+             SELECT ?1 UNION ALL SELECT lat_row + 1 FROM repeat_lat_rows WHERE lat_row < ?2)
+         SELECT c.rowid, c.id, c.occurred_at, c.lat, c.lon
+         FROM repeat_weeks CROSS JOIN repeat_lat_rows CROSS JOIN contacts c
+         WHERE c.near_week = repeat_weeks.week
+           AND c.near_cell BETWEEN repeat_lat_rows.lat_row * ?7 + ?3
+                               AND repeat_lat_rows.lat_row * ?7 + ?4
+           AND +c.occurred_at >= ?5 AND +c.occurred_at <= ?6",
     )?;
     let rows = stmt.query_map(
         params![
-            place.lat - dlat,
-            place.lat + dlat,
-            place.lon - dlon,
-            place.lon + dlon,
+            cells.lat_rows.0,
+            cells.lat_rows.1,
+            cells.lon_columns.0,
+            cells.lon_columns.1,
             t(since),
             t(at),
+            COLUMNS_PER_ROW,
         ],
         |r| {
             Ok((

@@ -11,6 +11,7 @@ mod audit_shipping;
 mod connection;
 mod migration_functions;
 pub mod migrations;
+mod near_cells;
 pub mod sql_time;
 
 mod area_checks;

@@ -5,8 +5,8 @@
 //!
 //! The test records a realistic shift on one store and applies what it recorded to a second
 //! store as a pulled page, tracing every statement the writer connections prepare, then asks
-//! SQLite for each statement's plan. A `SCAN` of a table (not of a virtual table's index, an
-//! R*Tree or full-text index, which is a search) fails the test and names the statement.
+//! SQLite for each statement's plan. A `SCAN` of a table (not of a virtual table's index, a
+//! full-text index, which is a search) fails the test and names the statement.
 
 use super::device_sync::PlacedAnswer;
 use super::Store;
@@ -278,6 +278,16 @@ const BOUNDED_SCANS: &[(&str, &str)] = &[
     // The temporary queue of one pulled page's search rows (`search_batch`), emptied at the
     // end of every page: at most a page's records.
     ("SCAN temp.search_queue", "one pulled page's search rows"),
+    // The repeat-location check's own ranges (`contacts::find_nearby`): the weeks of its
+    // 28-day window and the rows of grid cells its 100 m box crosses, a few of each.
+    (
+        "SCAN repeat_weeks",
+        "the weeks of the repeat-location window",
+    ),
+    (
+        "SCAN repeat_lat_rows",
+        "the rows of cells the repeat-location box crosses",
+    ),
     // Records this build could not write to their tables (their creating fields not yet
     // arrived, or a newer app's value): read whole by retention, which must reach them too.
     (
@@ -349,6 +359,18 @@ fn no_statement_on_the_write_path_scans_a_table() {
         statements.len() > 40,
         "the trace saw the write path ({} statements)",
         statements.len()
+    );
+    // The repeat-location check seeks its index one week and row of cells at a time, never a
+    // range of every contact in the window (`contacts.occurred_at` has indexes of its own).
+    let nearby = statements
+        .iter()
+        .find(|sql| sql.contains("repeat_weeks"))
+        .expect("the trace saw the repeat-location check");
+    let plan = plan_of(&device, nearby);
+    assert!(
+        plan.iter().any(|d| d
+            == "SEARCH c USING INDEX contacts_near (near_week=? AND near_cell>? AND near_cell<?)"),
+        "{plan:?}"
     );
     let scans: Vec<String> = statements
         .iter()

@@ -2,6 +2,7 @@
 
 use crate::common;
 
+use beatbook_core::ids::ContactId;
 use beatbook_core::model::*;
 use beatbook_core::store::AuditAction;
 use beatbook_core::validation::Rule;
@@ -287,9 +288,13 @@ fn a_contact_is_tagged_with_lsoa_and_lap_from_loaded_boundaries() {
     assert_eq!(recorded.contact.lap_code.as_ref(), Some(&tag.lap_code));
 }
 
+/// The entries of the repeat-location index (`contacts_near`, store version 28), read from the
+/// index itself.
+const ON_REPEAT_INDEX: &str = "contacts INDEXED BY contacts_near WHERE near_cell IS NOT NULL";
+
 #[test]
-fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with_its_erasure() {
-    // The contacts' writer keeps the index (store version 19, no triggers): the nearby check
+fn a_contact_on_the_repeat_location_index_follows_its_corrected_place_and_goes_with_its_erasure() {
+    // SQLite keeps the index from the row (store version 28, generated keys): the nearby check
     // must find a contact where it now is, and never once it is erased.
     let f = Fixture::at(at());
     let pcso = f.actor(Role::Pcso, "Sam");
@@ -322,7 +327,7 @@ fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with
         .expect("near the new place");
     let found: Vec<_> = near_new.nearby.iter().map(|n| n.contact_id).collect();
     assert_eq!(found, vec![moved.id]);
-    assert_eq!(f.count("contacts_where"), 3);
+    assert_eq!(f.count(ON_REPEAT_INDEX), 3);
     assert_eq!(
         f.store.nearby_contacts(near_new.contact.id).expect("links"),
         near_new.nearby
@@ -331,7 +336,7 @@ fn a_contacts_box_on_the_spatial_index_follows_its_corrected_place_and_goes_with
     f.store
         .erase_contact(&sergeant, moved.id, "Subject asked for erasure")
         .expect("erase");
-    assert_eq!(f.count("contacts_where"), 2);
+    assert_eq!(f.count(ON_REPEAT_INDEX), 2);
     // The links of later contacts that found it go with it (by row number, store version 21:
     // no foreign key cascades them).
     assert!(f
@@ -436,4 +441,64 @@ fn a_contact_corrected_to_another_place_is_checked_again_for_earlier_contacts_ne
         )
         .expect("a correction that does not move it");
     assert_eq!(unmoved.repeat_location, earlier.repeat_location);
+}
+
+#[test]
+fn the_repeat_location_check_finds_exactly_what_a_scan_of_every_contact_finds() {
+    // The index of grid cells by week (store version 28) must find every earlier contact within
+    // the radius and the 28 days, across weeks, rows and columns of cells, and nothing else: the
+    // same answer as reading every contact. Contacts spread over a square a little larger than
+    // a few cells, over 13 weeks, some exactly at the window's edge, at two radii.
+    let start = at() - Duration::days(120);
+    let f = Fixture::at(start);
+    let pcso = f.actor(Role::Pcso, "Sam");
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let mut earlier: Vec<(ContactId, DateTime<Utc>, GeoPoint)> = Vec::new();
+    let mut when = start;
+    let mut flagged = 0;
+    for i in 0..400 {
+        let radius_m = if i < 200 { 100.0 } else { 250.0 };
+        f.store.set_repeat_radius_m(radius_m).expect("radius");
+        let on_edge = earlier
+            .iter()
+            .map(|(_, t, _)| *t + Duration::days(28))
+            .find(|edge| *edge >= when);
+        when = match on_edge {
+            // Exactly 28 days after an earlier contact: on the window's edge, which is inside.
+            Some(edge) if i % 25 == 24 => edge,
+            _ => when + Duration::seconds(next(12 * 3600) as i64),
+        };
+        // Within about a kilometre of one place: a few hundred cells.
+        let place = GeoPoint::new(
+            52.405 + (next(20_001) as f64 - 10_000.0) / 1_000_000.0,
+            -1.545 + (next(30_001) as f64 - 15_000.0) / 1_000_000.0,
+        );
+        f.clock.set(when);
+        let recorded = f
+            .store
+            .record_contact(&pcso, common::plain_contact(when, place))
+            .expect("record");
+        let since = when - Duration::days(28);
+        let mut expected: Vec<(f64, ContactId)> = earlier
+            .iter()
+            .filter(|(_, t, _)| *t >= since && *t <= when)
+            .map(|(id, _, p)| (place.distance_m(p), *id))
+            .filter(|(d, _)| *d <= radius_m)
+            .collect();
+        expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let found: Vec<ContactId> = recorded.nearby.iter().map(|n| n.contact_id).collect();
+        let expected: Vec<ContactId> = expected.into_iter().map(|(_, id)| id).collect();
+        assert_eq!(found, expected, "contact {i} at {when}");
+        assert_eq!(recorded.contact.repeat_location, !expected.is_empty());
+        flagged += usize::from(!expected.is_empty());
+        earlier.push((recorded.contact.id, when, place));
+    }
+    // The scenario exercises both answers.
+    assert!(flagged > 50 && flagged < 390, "{flagged} flagged");
 }

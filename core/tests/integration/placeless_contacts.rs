@@ -161,8 +161,11 @@ fn contacts_without_a_place_never_take_part_in_the_repeat_location_check() {
     assert!(second.contact.repeat_location);
     let nearby: Vec<_> = second.nearby.iter().map(|n| n.contact_id).collect();
     assert_eq!(nearby, vec![first.contact.id], "the call is at no location");
-    // The spatial index holds the two visits only.
-    assert_eq!(f.count("contacts_where"), 2);
+    // The repeat-location index holds the two visits only.
+    assert_eq!(
+        f.count("contacts INDEXED BY contacts_near WHERE near_cell IS NOT NULL"),
+        2
+    );
 }
 
 #[test]

@@ -509,7 +509,9 @@ fn a_version_20_store_keeps_its_repeat_location_links_by_row_number_on_upgrade()
     drop(store);
     let rows: (i64, i64) = keyed(&path)
         .query_row(
-            "SELECT (SELECT count(*) FROM contact_nearby), (SELECT count(*) FROM contacts_where)",
+            "SELECT (SELECT count(*) FROM contact_nearby),
+                    (SELECT count(*) FROM contacts INDEXED BY contacts_near
+                     WHERE near_cell IS NOT NULL)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -517,7 +519,7 @@ fn a_version_20_store_keeps_its_repeat_location_links_by_row_number_on_upgrade()
     assert_eq!(
         rows,
         (0, 1),
-        "the link and the erased contact's box are gone"
+        "the link and the erased contact's index entry are gone"
     );
 }
 
@@ -642,4 +644,68 @@ pub(crate) fn audit_rows(conn: &rusqlite::Connection) -> Vec<Vec<Option<String>>
     .expect("rows")
     .collect::<Result<_, _>>()
     .expect("entries")
+}
+
+#[test]
+fn a_version_27_store_finds_its_contacts_nearby_on_the_grid_index_after_upgrade() {
+    // Version 28 replaces the R*Tree with an index of grid cells by week, generated from each
+    // row: contacts recorded before the upgrade must be found by it (and a contact without a
+    // place must not be on it), or the first repeat location after an app update goes
+    // unflagged.
+    let (_dir, path, conn) = old_store(27);
+    conn.execute_batch(
+        "INSERT INTO teams (id, name) VALUES ('0190a000-0000-7000-8000-000000000001', 'Team');
+         INSERT INTO users (id, display_name, role, team_id) VALUES
+           ('0190a000-0000-7000-8000-0000000000a2', 'PCSO Alex', 'pcso', '0190a000-0000-7000-8000-000000000001');
+         INSERT INTO contacts (id, occurred_at, lat, lon, method, audience, people_count, issues,
+           consent_to_recontact, repeat_caller, vulnerable, repeat_location, recorded_by,
+           created_at, updated_at) VALUES
+           ('0190a000-0000-7000-8000-0000000000c1', '2026-11-20T10:00:00.000000Z', 52.405, -1.545,
+            'door_knock', 'resident', 1, '[]', 0, 0, 0, 0, '0190a000-0000-7000-8000-0000000000a2',
+            '2026-11-20T10:00:00.000000Z', '2026-11-20T10:00:00.000000Z'),
+           ('0190a000-0000-7000-8000-0000000000c2', '2026-11-20T11:00:00.000000Z', NULL, NULL,
+            'phone', 'resident', 1, '[]', 0, 0, 0, 0, '0190a000-0000-7000-8000-0000000000a2',
+            '2026-11-20T11:00:00.000000Z', '2026-11-20T11:00:00.000000Z'),
+           ('0190a000-0000-7000-8000-0000000000c3', '2026-10-01T10:00:00.000000Z', 52.405, -1.545,
+            'door_knock', 'resident', 1, '[]', 0, 0, 0, 0, '0190a000-0000-7000-8000-0000000000a2',
+            '2026-10-01T10:00:00.000000Z', '2026-10-01T10:00:00.000000Z');
+         INSERT INTO contacts_where (id, min_lat, max_lat, min_lon, max_lon, min_day, max_day)
+           SELECT rowid, lat, lat, lon, lon, julianday(occurred_at) - 2440587.5,
+                  julianday(occurred_at) - 2440587.5
+           FROM contacts WHERE lat IS NOT NULL;",
+    )
+    .expect("v27 rows");
+    drop(conn);
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+        .expect("time")
+        .to_utc();
+    let store = Store::open_with_clock(&path, &key(), ManualClock::shared(at)).expect("upgrade");
+    let on_index: i64 = keyed(&path)
+        .query_row(
+            "SELECT count(*) FROM contacts INDEXED BY contacts_near WHERE near_cell IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(on_index, 2, "the two contacts with a place, not the call");
+    let alex = beatbook_core::model::Actor {
+        user_id: "0190a000-0000-7000-8000-0000000000a2".parse().expect("id"),
+        role: beatbook_core::model::Role::Pcso,
+        device_id: beatbook_core::ids::DeviceId::new(),
+    };
+    let recorded = store
+        .record_contact(
+            &alex,
+            common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451)),
+        )
+        .expect("record");
+    // Eleven days after the first contact (another week), found; October's is outside the 28
+    // days.
+    let found: Vec<String> = recorded
+        .nearby
+        .iter()
+        .map(|n| n.contact_id.to_string())
+        .collect();
+    assert_eq!(found, vec!["0190a000-0000-7000-8000-0000000000c1"]);
+    assert!(recorded.contact.repeat_location);
 }
