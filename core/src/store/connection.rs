@@ -17,6 +17,16 @@ pub(crate) enum Access {
     Reader,
 }
 
+/// What the write-ahead log is cut back to each time it starts over after a checkpoint: about
+/// one automatic checkpoint's worth (1,000 frames of a 4 KiB page).
+///
+/// Why: SQLite's default keeps the WAL file at the largest size it ever reached, so one big
+/// transaction (a pulled page of thousands of records, an upgrade that rebuilds an index, an
+/// erasure) left that many megabytes on the phone for good beside the store (6–8 MB after a
+/// 100k-contact sync, `docs/performance.md` §7). The pages are in the store by then; only the
+/// file's spent tail is given back.
+pub(crate) const WAL_SIZE_LIMIT_BYTES: i64 = 4 * 1024 * 1024;
+
 /// Prepared statements each connection keeps (rusqlite's default is 16).
 const STATEMENT_CACHE_CAPACITY: usize = 128;
 
@@ -53,6 +63,7 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
     }
     Ok(conn)
 }
@@ -67,5 +78,47 @@ fn map_open_error(e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongKey,
         _ => Error::Database(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wal_bytes(path: &Path) -> u64 {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// A big transaction grows the WAL past the limit; once checkpointed, the next write starts
+    /// the log over and cuts the file back to the limit instead of keeping it at its largest.
+    #[test]
+    fn the_wal_is_cut_back_after_a_big_transaction_is_checkpointed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("wal.db");
+        let key = StoreKey::from_bytes([7; 32]);
+        initialise_sqlcipher_once();
+        let mut conn = open(&path, &key, Access::Writer).expect("open");
+        conn.execute_batch("CREATE TABLE scratch (bytes BLOB NOT NULL)")
+            .expect("table");
+        let tx = conn.transaction().expect("tx");
+        for _ in 0..3_000 {
+            tx.execute("INSERT INTO scratch (bytes) VALUES (zeroblob(4000))", [])
+                .expect("row");
+        }
+        tx.commit().expect("commit");
+        let grown = wal_bytes(&path);
+        assert!(grown > 2 * WAL_SIZE_LIMIT_BYTES as u64, "{grown} bytes");
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .expect("checkpoint");
+        conn.execute("INSERT INTO scratch (bytes) VALUES (x'00')", [])
+            .expect("a small write starts the log over");
+        let after = wal_bytes(&path);
+        assert!(after <= WAL_SIZE_LIMIT_BYTES as u64, "{after} bytes");
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM scratch", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(rows, 3_001, "nothing lost");
     }
 }
