@@ -41,14 +41,19 @@ pub fn print_breakdown(label: &str, path: &Path, key_hex: Option<&str>) {
         Some(key) => crate::keyed::open_keyed(path, key, flags),
         None => rusqlite::Connection::open_with_flags(path, flags).expect("open"),
     };
+    // The eight largest by default; `BEATBOOK_BENCH_BTREES` lists more (or fewer).
+    let listed: i64 = std::env::var("BEATBOOK_BENCH_BTREES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
     let mut stmt = conn
         .prepare(
             "SELECT name, sum(pgsize), 100.0 * sum(pgsize - unused) / sum(pgsize)
-             FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8",
+             FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT ?1",
         )
         .expect("dbstat");
     let top: Vec<String> = stmt
-        .query_map([], |r| {
+        .query_map([listed], |r| {
             Ok(format!(
                 "{} {:.1} MB ({:.0}% used)",
                 r.get::<_, String>(0)?,

@@ -744,7 +744,7 @@ END;
 --   near_week: weeks since 1970-01-01 UTC of `occurred_at`, truncated (the days as version 7
 --     computed them, divided by 7).
 --   near_cell: latitude row * 1,000,000 + longitude column, in thousandths of a degree from
---     the south pole and the antimeridian (a row is 111 m; a column 64-71 m across the UK).
+--     the south pole and the antimeridian (a row is 111 m; a column 54-72 m across the UK).
 --     Both offsets are positive, so truncation is the floor, and a box's rows and columns are
 --     found by the same arithmetic in `contacts::find_nearby`.
 -- A contact without a place has no cell and is left out of the index.

@@ -12,7 +12,8 @@
 //!
 //! `cargo run --release -p beatbook-e2e --bin contacts_bench` (N = 20,000; set
 //! `BEATBOOK_CONTACTS_BENCH_N=100000` for the full run, and `BEATBOOK_CONTACTS_BENCH_RTT_MS=40`
-//! to sync over a 40 ms round trip instead of bare loopback).
+//! to sync over a 40 ms round trip instead of bare loopback; `BEATBOOK_BENCH_BTREES=40` lists
+//! forty B-trees of each store instead of eight).
 
 use beatbook_core::model::{
     Audience, ContactMethod, CrimeCategory, GeoPoint, NewContact, PersonalDetails,
