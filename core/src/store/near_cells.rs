@@ -4,7 +4,7 @@
 //! Why a grid and not a spatial tree: the check only asks for contacts within about 100 m in
 //! the 28 days before a new one, and an ordinary index over (week, cell) answers that with a few
 //! short ranges, while an R*Tree cost a device a tenth of its time applying pulled contacts and
-//! more than three times the bytes (`docs/performance.md` §7).
+//! four times the bytes (`docs/performance.md` §7).
 //!
 //! A contact's cell is `lat_row * 1,000,000 + lon_column`, computed by SQLite from the row (the
 //! generated column `contacts.near_cell`): rows and columns are thousandths of a degree counted
