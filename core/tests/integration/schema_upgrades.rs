@@ -143,29 +143,44 @@ fn a_version_6_store_indexes_its_contacts_in_place_and_time_on_upgrade() {
     )
     .expect("v6 rows");
     drop(conn);
-    let store = Store::open(&path, &key()).expect("upgrade");
+    let at = time("2026-11-21T10:00:00Z");
+    let store = Store::open_with_clock(&path, &key(), ManualClock::shared(at)).expect("upgrade");
+    // The contact a day earlier is found; the one in September is outside the 28 days.
+    assert_eq!(
+        alex_records_a_contact_beside_c1(&store, at),
+        vec!["0190a000-0000-7000-8000-0000000000c1"]
+    );
+}
+
+fn time(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .expect("time")
+        .to_utc()
+}
+
+/// PCSO Alex (user `…a2` of the old stores' rows) records a contact at `at` about 14 m from
+/// contact `…c1`'s place, and it is flagged: the ids of the earlier contacts it was linked to.
+fn alex_records_a_contact_beside_c1(
+    store: &Store,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
     let alex = beatbook_core::model::Actor {
         user_id: "0190a000-0000-7000-8000-0000000000a2".parse().expect("id"),
         role: beatbook_core::model::Role::Pcso,
         device_id: beatbook_core::ids::DeviceId::new(),
     };
-    let at = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
-        .expect("time")
-        .to_utc();
     let recorded = store
         .record_contact(
             &alex,
             common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451)),
         )
         .expect("record");
-    // The contact a day earlier is found; the one in September is outside the 28 days.
-    let found: Vec<String> = recorded
+    assert!(recorded.contact.repeat_location);
+    recorded
         .nearby
         .iter()
         .map(|n| n.contact_id.to_string())
-        .collect();
-    assert_eq!(found, vec!["0190a000-0000-7000-8000-0000000000c1"]);
-    assert!(recorded.contact.repeat_location);
+        .collect()
 }
 
 #[test]
@@ -676,9 +691,7 @@ fn a_version_27_store_finds_its_contacts_nearby_on_the_grid_index_after_upgrade(
     )
     .expect("v27 rows");
     drop(conn);
-    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
-        .expect("time")
-        .to_utc();
+    let at = time("2026-12-01T10:00:00Z");
     let store = Store::open_with_clock(&path, &key(), ManualClock::shared(at)).expect("upgrade");
     let on_index: i64 = keyed(&path)
         .query_row(
@@ -688,24 +701,10 @@ fn a_version_27_store_finds_its_contacts_nearby_on_the_grid_index_after_upgrade(
         )
         .expect("count");
     assert_eq!(on_index, 2, "the two contacts with a place, not the call");
-    let alex = beatbook_core::model::Actor {
-        user_id: "0190a000-0000-7000-8000-0000000000a2".parse().expect("id"),
-        role: beatbook_core::model::Role::Pcso,
-        device_id: beatbook_core::ids::DeviceId::new(),
-    };
-    let recorded = store
-        .record_contact(
-            &alex,
-            common::plain_contact(at, beatbook_core::model::GeoPoint::new(52.4051, -1.5451)),
-        )
-        .expect("record");
     // Eleven days after the first contact (another week), found; October's is outside the 28
     // days.
-    let found: Vec<String> = recorded
-        .nearby
-        .iter()
-        .map(|n| n.contact_id.to_string())
-        .collect();
-    assert_eq!(found, vec!["0190a000-0000-7000-8000-0000000000c1"]);
-    assert!(recorded.contact.repeat_location);
+    assert_eq!(
+        alex_records_a_contact_beside_c1(&store, at),
+        vec!["0190a000-0000-7000-8000-0000000000c1"]
+    );
 }
