@@ -216,9 +216,9 @@ impl Store {
             unlinked: false,
         };
         self.erase(actor, erasure, |tx, now| {
-            super::follow_ups::load(tx, id)?;
+            let made_at = super::follow_ups::load(tx, id)?.contact_id;
             erase_with_children(tx, actor, RecordKind::FollowUp, &id_text, reason, now)?;
-            forget_promise(tx, actor, id, reason, now)
+            forget_promise(tx, actor, (id, made_at), reason, now)
         })
     }
 
@@ -288,23 +288,29 @@ struct Erasure<'a> {
     unlinked: bool,
 }
 
-/// Takes an erased follow-up's promise off the contact that made it (if that contact is here):
-/// the promise text and the link, written by the contacts' one writer so that its search row
-/// loses the text too; the update is captured as the contact's sync op.
+/// Takes an erased follow-up's promise off the contact that made it (the follow-up's
+/// `contact_id`, if that contact is here and still links to it): the promise text and the
+/// link, written by the contacts' one writer so that its search row loses the text too; the
+/// update is captured as the contact's sync op. The contact is found by its id, not by a
+/// search of every contact for the link (`contacts.follow_up_id` has no index).
 fn forget_promise(
     conn: &Connection,
     actor: &Actor,
-    follow_up: FollowUpId,
+    (follow_up, made_at): (FollowUpId, Option<ContactId>),
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let contact_id: Option<ContactId> = conn
-        .prepare_cached("SELECT id FROM contacts WHERE follow_up_id = ?1")?
-        .query_row([follow_up], |r| r.get(0))
-        .optional()?;
-    let Some(contact_id) = contact_id else {
+    let Some(contact_id) = made_at else {
         return Ok(());
     };
+    let links_here = conn
+        .prepare_cached("SELECT 1 FROM contacts WHERE id = ?1 AND follow_up_id = ?2")?
+        .query_row(params![contact_id, follow_up], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !links_here {
+        return Ok(());
+    }
     let mut contact = load_contact(conn, contact_id)?;
     contact.promised = None;
     contact.follow_up_id = None;

@@ -90,7 +90,7 @@ fn people(store: &Store) -> (Actor, Actor) {
 
 /// A shift's writes: a patrol with a track and notes, contacts (one with a promise and
 /// personal details, one nearby), a problem with a step and a stage request, an answered
-/// follow-up, a redaction, an erasure and a review.
+/// follow-up, a redaction, erasures of a note and of a promise, and a review.
 fn record_a_shift(store: &Store, pcso: &Actor, sergeant: &Actor) {
     let patrol = store
         .start_patrol(
@@ -214,6 +214,19 @@ fn record_a_shift(store: &Store, pcso: &Actor, sergeant: &Actor) {
     store
         .erase_note(sergeant, note.id, "Recorded in error")
         .expect("erase");
+    // Erasing a promise takes it off its contact, found by the follow-up's link.
+    let promised = store
+        .record_contact(pcso, contact(40, true, false))
+        .expect("another promise")
+        .follow_up
+        .expect("a promise makes a follow-up");
+    store
+        .erase_follow_up(
+            sergeant,
+            promised.id,
+            "Promise recorded against the wrong address",
+        )
+        .expect("erase the promise");
     let queue = store.review_queue(sergeant, None).expect("queue");
     let items: Vec<ReviewedItem> = queue
         .iter()
