@@ -1,0 +1,11 @@
+-- Store version 29: `contacts_recorder` is dropped.
+-- Once shipped, this file never changes.
+--
+-- Why: no statement reads it. The index on (recorded_by, occurred_at) came with version 1 for
+-- an officer's contacts of the day; today's activity now reads the day's contacts by time
+-- (`contacts_occurred_report`) and keeps the officer's, and no other query names a recorder
+-- with an equality. Every statement the core's and the terminal client's tests run against
+-- contacts was traced and explained on a version 28 store: none used it (docs/performance.md
+-- §7, "An index nothing read"). It cost every contact written, recorded or pulled, about 1.6
+-- pages, and a 100k-contact store 8.1 MB.
+DROP INDEX contacts_recorder;
