@@ -4,7 +4,7 @@
 
 use super::audit::{self, AuditAction, AuditEvent};
 use super::near_cells::{NearCells, COLUMNS_PER_ROW};
-use super::rows::{from_json, to_json, OptionalRow};
+use super::rows::{from_json, to_json};
 use super::search::{self, next_record_row, SearchKind};
 use super::sql_time::{opt_t, t, truncate, SqlTime};
 use super::Store;
@@ -594,9 +594,15 @@ fn exists(conn: &Connection, sql: &str, id: &str) -> Result<bool> {
 }
 
 pub(crate) fn load_contact(conn: &Connection, id: ContactId) -> Result<Contact> {
-    conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
+    find_contact(conn, id)?.ok_or_else(|| Error::not_found(KIND, id))
+}
+
+/// The contact `id`, if this store holds it.
+pub(crate) fn find_contact(conn: &Connection, id: ContactId) -> Result<Option<Contact>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
         .query_row([id], contact_from_row)
-        .or_not_found(KIND, id)
+        .optional()?)
 }
 
 pub(crate) fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {

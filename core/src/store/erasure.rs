@@ -12,7 +12,7 @@
 //! with foreign keys off and leaves those links dangling, as every receiving device does.
 
 use super::audit::{self, AuditAction, AuditEvent};
-use super::contacts::{load_contact, write_contact};
+use super::contacts::{find_contact, load_contact, write_contact};
 use super::device_sync::{self, materialize};
 use super::search;
 use super::sql_time::t;
@@ -23,7 +23,7 @@ use crate::model::{Actor, Contact, Role};
 use crate::sync::protocol::RecordKind;
 use crate::validation::{check, limits, Rule, ValidationError};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 impl Store {
     /// Drops a contact's personal fields; the rest of the contact stays. The recorder or a
@@ -218,7 +218,7 @@ impl Store {
         self.erase(actor, erasure, |tx, now| {
             let made_at = super::follow_ups::load(tx, id)?.contact_id;
             erase_with_children(tx, actor, RecordKind::FollowUp, &id_text, reason, now)?;
-            forget_promise(tx, actor, (id, made_at), reason, now)
+            forget_promise(tx, actor, id, made_at, reason, now)
         })
     }
 
@@ -291,27 +291,27 @@ struct Erasure<'a> {
 /// Takes an erased follow-up's promise off the contact that made it (the follow-up's
 /// `contact_id`, if that contact is here and still links to it): the promise text and the
 /// link, written by the contacts' one writer so that its search row loses the text too; the
-/// update is captured as the contact's sync op. The contact is found by its id, not by a
+/// update is captured as the contact's sync op. The contact is read by its id, not found by a
 /// search of every contact for the link (`contacts.follow_up_id` has no index).
 fn forget_promise(
     conn: &Connection,
     actor: &Actor,
-    (follow_up, made_at): (FollowUpId, Option<ContactId>),
+    follow_up: FollowUpId,
+    made_at: Option<ContactId>,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(contact_id) = made_at else {
+    let Some(mut contact) = made_at
+        .map(|id| find_contact(conn, id))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(());
     };
-    let links_here = conn
-        .prepare_cached("SELECT 1 FROM contacts WHERE id = ?1 AND follow_up_id = ?2")?
-        .query_row(params![contact_id, follow_up], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if !links_here {
+    if contact.follow_up_id != Some(follow_up) {
         return Ok(());
     }
-    let mut contact = load_contact(conn, contact_id)?;
+    let contact_id = contact.id;
     contact.promised = None;
     contact.follow_up_id = None;
     contact.updated_at = now;
