@@ -478,9 +478,7 @@ fn find_nearby(
     // version 28), one short range a week and row of cells, then the exact distance and time
     // on the few candidates: the cost follows the contacts near this one, not the size of the
     // store. Weeks are computed by the index's own expression from the same text.
-    let dlat = radius_m / 111_000.0;
-    let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
-    let cells = NearCells::around(place, dlat, dlon);
+    let cells = NearCells::around(place, radius_m);
     let since = at - Duration::days(REPEAT_WINDOW_DAYS);
     let mut stmt = conn.prepare_cached(
         "WITH RECURSIVE

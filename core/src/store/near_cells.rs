@@ -26,10 +26,10 @@ pub(crate) struct NearCells {
 }
 
 impl NearCells {
-    /// The cells of the box `dlat` degrees north and south and `dlon` east and west of
-    /// `place`. A box past the antimeridian is cut at it (as the R*Tree's was); past a pole,
-    /// at the pole.
-    pub fn around(place: GeoPoint, dlat: f64, dlon: f64) -> NearCells {
+    /// The cells of the box `radius_m` around `place` ([`box_degrees`]). A box past the
+    /// antimeridian is cut at it (as the R*Tree's was); past a pole, at the pole.
+    pub fn around(place: GeoPoint, radius_m: f64) -> NearCells {
+        let (dlat, dlon) = box_degrees(place, radius_m);
         NearCells {
             lat_rows: (
                 lat_row((place.lat - dlat).max(-90.0)),
@@ -41,6 +41,15 @@ impl NearCells {
             ),
         }
     }
+}
+
+/// How far a box of `radius_m` around `place` reaches, in degrees north and south and east and
+/// west: a degree of latitude is 111 km, one of longitude that times the latitude's cosine
+/// (floored near the poles, where the box then spans a wide band of longitude).
+pub(crate) fn box_degrees(place: GeoPoint, radius_m: f64) -> (f64, f64) {
+    let dlat = radius_m / 111_000.0;
+    let dlon = radius_m / (111_000.0 * place.lat.to_radians().cos().abs().max(0.01));
+    (dlat, dlon)
 }
 
 /// A latitude's row, as `contacts.near_cell` computes it: `CAST((lat + 90) * 1000 AS INTEGER)`.
@@ -109,9 +118,8 @@ mod tests {
             east in -1.0f64..=1.0,
         ) {
             let place = GeoPoint::new(lat, lon);
-            let dlat = radius_m / 111_000.0;
-            let dlon = radius_m / (111_000.0 * lat.to_radians().cos().abs().max(0.01));
-            let cells = NearCells::around(place, dlat, dlon);
+            let (dlat, dlon) = box_degrees(place, radius_m);
+            let cells = NearCells::around(place, radius_m);
             let inside = GeoPoint::new(lat + north * dlat, lon + east * dlon);
             let cell = sqlite_cell(inside);
             prop_assert_eq!(cell, cell_of(inside));
@@ -123,14 +131,14 @@ mod tests {
 
     #[test]
     fn a_100_m_box_in_the_uk_crosses_a_few_rows_and_columns() {
-        let cells = NearCells::around(GeoPoint::new(52.405, -1.545), 100.0 / 111_000.0, 0.0015);
+        let cells = NearCells::around(GeoPoint::new(52.405, -1.545), 100.0);
         assert!(cells.lat_rows.1 - cells.lat_rows.0 <= 2, "{cells:?}");
         assert!(cells.lon_columns.1 - cells.lon_columns.0 <= 4, "{cells:?}");
     }
 
     #[test]
     fn a_box_is_cut_at_the_poles_and_the_antimeridian() {
-        let cells = NearCells::around(GeoPoint::new(89.9995, 179.9995), 0.001, 0.01);
+        let cells = NearCells::around(GeoPoint::new(89.9995, 179.9995), 111.0);
         assert_eq!(cells.lat_rows.1, lat_row(90.0));
         assert_eq!(cells.lon_columns.1, lon_column(180.0));
         assert!(cells.lon_columns.1 < COLUMNS_PER_ROW);
