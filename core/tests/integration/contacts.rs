@@ -288,10 +288,6 @@ fn a_contact_is_tagged_with_lsoa_and_lap_from_loaded_boundaries() {
     assert_eq!(recorded.contact.lap_code.as_ref(), Some(&tag.lap_code));
 }
 
-/// The entries of the repeat-location index (`contacts_near`, store version 28), read from the
-/// index itself.
-const ON_REPEAT_INDEX: &str = "contacts INDEXED BY contacts_near WHERE near_cell IS NOT NULL";
-
 #[test]
 fn a_contact_on_the_repeat_location_index_follows_its_corrected_place_and_goes_with_its_erasure() {
     // SQLite keeps the index from the row (store version 28, generated keys): the nearby check
@@ -327,7 +323,7 @@ fn a_contact_on_the_repeat_location_index_follows_its_corrected_place_and_goes_w
         .expect("near the new place");
     let found: Vec<_> = near_new.nearby.iter().map(|n| n.contact_id).collect();
     assert_eq!(found, vec![moved.id]);
-    assert_eq!(f.count(ON_REPEAT_INDEX), 3);
+    assert_eq!(f.count(common::ON_REPEAT_INDEX), 3);
     assert_eq!(
         f.store.nearby_contacts(near_new.contact.id).expect("links"),
         near_new.nearby
@@ -336,7 +332,7 @@ fn a_contact_on_the_repeat_location_index_follows_its_corrected_place_and_goes_w
     f.store
         .erase_contact(&sergeant, moved.id, "Subject asked for erasure")
         .expect("erase");
-    assert_eq!(f.count(ON_REPEAT_INDEX), 2);
+    assert_eq!(f.count(common::ON_REPEAT_INDEX), 2);
     // The links of later contacts that found it go with it (by row number, store version 21:
     // no foreign key cascades them).
     assert!(f

@@ -3,7 +3,7 @@
 //! contact still needs its place. Such contacts are at no location: they never flag or get
 //! flagged as a repeat location, and reports and exports take them by their area.
 
-use crate::common::{plain_contact, Fixture};
+use crate::common::{plain_contact, Fixture, ON_REPEAT_INDEX};
 use beatbook_core::model::*;
 use beatbook_core::reports::{Period, ReportArea, ReportQuery};
 use beatbook_core::store::ExportPeriod;
@@ -162,10 +162,7 @@ fn contacts_without_a_place_never_take_part_in_the_repeat_location_check() {
     let nearby: Vec<_> = second.nearby.iter().map(|n| n.contact_id).collect();
     assert_eq!(nearby, vec![first.contact.id], "the call is at no location");
     // The repeat-location index holds the two visits only.
-    assert_eq!(
-        f.count("contacts INDEXED BY contacts_near WHERE near_cell IS NOT NULL"),
-        2
-    );
+    assert_eq!(f.count(ON_REPEAT_INDEX), 2);
 }
 
 #[test]

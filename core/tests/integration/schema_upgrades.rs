@@ -522,15 +522,10 @@ fn a_version_20_store_keeps_its_repeat_location_links_by_row_number_on_upgrade()
         .expect("erase the earlier contact");
     assert!(store.nearby_contacts(later).expect("links").is_empty());
     drop(store);
-    let rows: (i64, i64) = keyed(&path)
-        .query_row(
-            "SELECT (SELECT count(*) FROM contact_nearby),
-                    (SELECT count(*) FROM contacts INDEXED BY contacts_near
-                     WHERE near_cell IS NOT NULL)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("count");
+    let rows = (
+        common::count_rows(&path, &key(), "contact_nearby"),
+        common::count_rows(&path, &key(), common::ON_REPEAT_INDEX),
+    );
     assert_eq!(
         rows,
         (0, 1),
@@ -693,13 +688,7 @@ fn a_version_27_store_finds_its_contacts_nearby_on_the_grid_index_after_upgrade(
     drop(conn);
     let at = time("2026-12-01T10:00:00Z");
     let store = Store::open_with_clock(&path, &key(), ManualClock::shared(at)).expect("upgrade");
-    let on_index: i64 = keyed(&path)
-        .query_row(
-            "SELECT count(*) FROM contacts INDEXED BY contacts_near WHERE near_cell IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let on_index = common::count_rows(&path, &key(), common::ON_REPEAT_INDEX);
     assert_eq!(on_index, 2, "the two contacts with a place, not the call");
     // Eleven days after the first contact (another week), found; October's is outside the 28
     // days.

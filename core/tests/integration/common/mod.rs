@@ -124,6 +124,10 @@ pub fn keyed_connection(path: impl AsRef<std::path::Path>, key: &StoreKey) -> ru
     .expect("open the store file with its key")
 }
 
+/// The entries of the repeat-location index (`contacts_near`, store version 28), read from the
+/// index itself: a "table" for [`count_rows`] and [`Fixture::count`].
+pub const ON_REPEAT_INDEX: &str = "contacts INDEXED BY contacts_near WHERE near_cell IS NOT NULL";
+
 /// The rows of `table` in the store at `path`, read with a connection of its own.
 pub fn count_rows(path: &std::path::Path, key: &StoreKey, table: &str) -> i64 {
     let conn = keyed_connection(path, key);
