@@ -341,7 +341,10 @@ pub(crate) fn write_contact(conn: &Connection, c: &Contact) -> Result<i64> {
         c.correction_reason,
     ])?;
     // The repeat-location index (`contacts_near`, store version 28) is SQLite's to keep: its
-    // keys are generated from the row. The row number is what search and links name it by.
+    // keys are generated from the row. The row number is what search and links name it by; it
+    // is read back rather than returned by the upsert (`RETURNING` runs the statement through a
+    // statement journal and cost a pulled page 8–9% more instructions: `docs/performance.md`,
+    // "Pulled records planned and read without copies").
     let row = contact_row(conn, &c.id.to_string())?.ok_or_else(|| Error::not_found(KIND, c.id))?;
     let (title, body) = contact_search_text(c);
     search::index_by_row(conn, SearchKind::Contact, row, &title, &body)?;
