@@ -428,6 +428,10 @@ impl SyncClient {
             run.cancel,
             &mut run.traffic,
         )?;
+        // The page applied last, freed on the fetching thread while the next one is applied:
+        // a page's records are many small allocations, and freeing them here was 8% of a
+        // pull's time on this thread (`docs/performance.md` §7, "Pulled pages freed beside").
+        let mut spent: Option<ReadPage> = None;
         loop {
             // Checked before a page is applied: a page of another epoch counts another history.
             if store.note_server_epoch(page.page.epoch)? == EpochSeen::Changed {
@@ -446,8 +450,10 @@ impl SyncClient {
                     ));
                 }
                 let cancel = run.cancel;
+                let spent = spent.take();
                 let (applied, fetched) = std::thread::scope(|scope| {
-                    let fetcher = scope.spawn(|| {
+                    let fetcher = scope.spawn(move || {
+                        drop(spent);
                         let mut traffic = Traffic::default();
                         let next = self.fetch_page(
                             next_cursor,
@@ -484,7 +490,7 @@ impl SyncClient {
                 None => return Ok(PullEnd::Through),
                 Some(next) => {
                     run.cancel.check()?;
-                    page = next?;
+                    spent = Some(std::mem::replace(&mut page, next?));
                 }
             }
         }
