@@ -14,7 +14,7 @@
 //! accountable. Entries are metadata only: kinds, ids, field *names*, never a value.
 
 use crate::storage::device_audits::DeviceAudit;
-use crate::storage::{FeedRow, Principal, ServerAudit};
+use crate::storage::{Principal, ServedRecord, ServerAudit};
 use beatbook_core::audit::AuditAction;
 use beatbook_core::sync::audit_wire::DeviceAuditEntry;
 use beatbook_core::sync::merge::RecordState;
@@ -88,20 +88,20 @@ pub fn change(
 
 /// The disclosure entries for a pull page: one per served record that holds or names people
 /// (and is not erased), naming the receiving device.
-pub fn disclosures<'a>(
+pub fn disclosures<'a, R: ServedRecord + 'a>(
     principal: &Principal,
-    served: impl IntoIterator<Item = &'a FeedRow>,
+    served: impl IntoIterator<Item = &'a R>,
     now_ms: i64,
 ) -> Vec<ServerAudit> {
     let recipient = format!("device:{}", principal.device_id);
     served
         .into_iter()
-        .filter(|row| !row.state.erased && names_people(row.kind, row.subject_kind))
+        .filter(|row| !row.erased() && names_people(row.kind(), row.subject_kind()))
         .map(|row| ServerAudit {
-            record_id: Some(row.record_id.clone()),
+            record_id: Some(row.record_id().to_owned()),
             recipient: Some(recipient.clone()),
-            detail: Some(format!("pull, seq {}", row.seq)),
-            ..ServerAudit::new(now_ms, AuditAction::Disclosure, row.kind.as_str()).by(principal)
+            detail: Some(format!("pull, seq {}", row.seq())),
+            ..ServerAudit::new(now_ms, AuditAction::Disclosure, row.kind().as_str()).by(principal)
         })
         .collect()
 }
@@ -138,6 +138,7 @@ pub fn from_device(principal: &Principal, entry: &DeviceAuditEntry, revoked: boo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::FeedRow;
     use beatbook_core::ids::{DeviceId, TeamId, UserId};
     use beatbook_core::model::Role;
     use beatbook_core::sync::protocol::FieldState;

@@ -5,7 +5,7 @@
 //! storage applies the [`FeedFilter`] built here in its query, and [`may_receive`] checks every
 //! row again before it is serialised (a second, independent guard on the personal-data rule).
 
-use crate::storage::{FeedFilter, FeedRow, Principal};
+use crate::storage::{FeedFilter, Principal, ServedRecord};
 use beatbook_core::ids::UserId;
 use beatbook_core::model::Role;
 use beatbook_core::sync::merge::RecordState;
@@ -70,19 +70,19 @@ pub fn feed_filter(principal: &Principal) -> FeedFilter {
 
 /// The second guard: a row that breaks the personal-data rule is never sent to a volunteer,
 /// even if a filter were wrong.
-pub fn may_receive(principal: &Principal, row: &FeedRow) -> bool {
-    if SUPERVISORS_ONLY.contains(&row.kind) && !principal.role.is_supervisor() {
+pub fn may_receive(principal: &Principal, row: &impl ServedRecord) -> bool {
+    if SUPERVISORS_ONLY.contains(&row.kind()) && !principal.role.is_supervisor() {
         return false;
     }
     if principal.role != Role::Volunteer {
         return true;
     }
-    if NEVER_FOR_VOLUNTEERS.contains(&row.kind) {
+    if NEVER_FOR_VOLUNTEERS.contains(&row.kind()) {
         return false;
     }
-    if row.kind == RecordKind::Conflict {
+    if row.kind() == RecordKind::Conflict {
         // Only conflicts about patrols reach volunteers (never ones holding personal values).
-        return row.subject_kind == Some(RecordKind::Patrol);
+        return row.subject_kind() == Some(RecordKind::Patrol);
     }
     true
 }
@@ -126,6 +126,7 @@ pub fn members_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::FeedRow;
     use beatbook_core::ids::{DeviceId, TeamId};
     use beatbook_core::sync::protocol::FieldState;
     use beatbook_core::sync::Hlc;

@@ -20,13 +20,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beatbook_core::sync::compact_wire::{CompactChange, COMPACT_FORM};
-use beatbook_core::sync::protocol::{
-    Change, ErrorBody, StatusResponse, ECHOES_INCLUDE, MAX_PULL_LIMIT,
-};
+use beatbook_core::sync::compact_wire::COMPACT_FORM;
+use beatbook_core::sync::protocol::{ErrorBody, StatusResponse, ECHOES_INCLUDE, MAX_PULL_LIMIT};
 use serde::Deserialize;
 
 mod page_body;
+mod stored_change;
+
+use stored_change::StoredChange;
 
 /// The largest sequence number a store can hold (both stores keep them as signed 64-bit
 /// integers): a cursor beyond it is malformed, and the OpenAPI document says `int64`.
@@ -113,7 +114,7 @@ pub async fn pull(
         let schedule = crate::retention::current_schedule(&*storage)
             .map_err(crate::retention::ScheduleError::into_storage)?;
         filter.retention = Some(crate::storage::retention_index::Cutoffs::at(&schedule, now));
-        let page = storage.feed_page_within(&filter, requested, limit, MAX_PULL_PAGE_BYTES)?;
+        let page = storage.feed_page_stored(&filter, requested, limit, MAX_PULL_PAGE_BYTES)?;
         if requested > page.head {
             tracing::warn!(
                 cursor = requested,
@@ -121,7 +122,7 @@ pub async fn pull(
                 "cursor beyond the feed head; serving from the start"
             );
             return storage
-                .feed_page_within(&filter, 0, limit, MAX_PULL_PAGE_BYTES)
+                .feed_page_stored(&filter, 0, limit, MAX_PULL_PAGE_BYTES)
                 .map(|p| (p, 0));
         }
         Ok((page, requested))
@@ -141,17 +142,12 @@ pub async fn pull(
         // s.62: a record holding or naming people that this device receives is a disclosure.
         let disclosure = s62::disclosures(&principal, [&row], now_ms);
         let seq = row.seq;
-        let change = Change {
-            seq,
-            kind: row.kind,
-            record_id: row.record_id,
-            fields: row.state.fields,
-            erased: row.state.erased,
-        };
+        // The compact form writes the stored values as they are; the full form spells out
+        // each field with its clock.
         let fits = if compact {
-            written.push(seq, &CompactChange::from(change), MAX_PULL_PAGE_BYTES)
+            written.push(seq, &StoredChange::of(row)?, MAX_PULL_PAGE_BYTES)
         } else {
-            written.push(seq, &change, MAX_PULL_PAGE_BYTES)
+            written.push(seq, &stored_change::full(row)?, MAX_PULL_PAGE_BYTES)
         }
         .map_err(|e| ApiError::internal(&e))?;
         if !fits {

@@ -61,6 +61,7 @@ pub mod postgres;
 pub mod retention_index;
 pub mod sqlite;
 pub mod stored_ahead;
+pub mod stored_feed;
 pub(crate) mod triangle_corners;
 
 #[cfg(test)]
@@ -70,6 +71,7 @@ pub use audit_chain::{AuditFilter, ChainedAudit};
 pub use location::{StorageLocation, StoreOptions};
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
+pub use stored_feed::{ServedRecord, StoredFeedPage, StoredFeedRow};
 
 use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
@@ -523,6 +525,16 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
         limit: u32,
         max_bytes: usize,
     ) -> StorageResult<FeedPage>;
+    /// As [`SyncStorage::feed_page_within`], each record as stored: its values' JSON text and
+    /// its clocks' bytes, not joined (`stored_feed`). [`StoredFeedPage::join`] of it is
+    /// `feed_page_within` (the conformance suite holds every backend to that).
+    fn feed_page_stored(
+        &self,
+        filter: &FeedFilter,
+        after: u64,
+        limit: u32,
+        max_bytes: usize,
+    ) -> StorageResult<StoredFeedPage>;
     /// The highest seq committed and visible now.
     fn feed_head(&self) -> StorageResult<u64>;
 

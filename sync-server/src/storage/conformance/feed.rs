@@ -3,8 +3,9 @@
 
 use super::{filter, put, row};
 use crate::storage::{FeedFilter, SyncStorage};
-use beatbook_core::ids::{TeamId, UserId};
-use beatbook_core::sync::RecordKind;
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::sync::protocol::FieldState;
+use beatbook_core::sync::{Hlc, RecordKind};
 use std::sync::Arc;
 
 pub(crate) fn pages_follow_the_filter(storage: &Arc<dyn SyncStorage>) {
@@ -94,4 +95,52 @@ pub(crate) fn pages_split_the_feed_in_seq_order_and_end_at_the_head(
     let tail = storage.feed_page(&filter(), 25, 100).expect("page");
     assert_eq!(tail.rows.len(), 1);
     assert_eq!(tail.rows[0].record_id, "p03");
+}
+
+/// The page as stored (`feed_page_stored`, what the compact pull writes from) is the same
+/// records as the joined page, field for field: one write, fields of several clocks, an
+/// erased record, values that need escaping — and cut at the same place by a byte budget.
+pub(crate) fn a_stored_page_joins_to_the_feed_page(storage: &Arc<dyn SyncStorage>) {
+    let storage = storage.as_ref();
+    let device = DeviceId::new();
+    for i in 0..12u64 {
+        let mut record = row(RecordKind::Note, &format!("n{i:02}"), i % 5 == 4);
+        if !record.state.erased {
+            record.state.fields.insert(
+                "observed_at".into(),
+                FieldState {
+                    value: serde_json::json!({"at": "2026-12-06T00:00:00Z", "n": i}),
+                    hlc: Hlc::new(1 + i % 3, device),
+                },
+            );
+            record.state.fields.insert(
+                "body".into(),
+                FieldState {
+                    value: serde_json::json!(format!("Said \"back at {i}\" — ü\n")),
+                    hlc: Hlc::new(1, device),
+                },
+            );
+        }
+        put(storage, record);
+    }
+    for max_bytes in [usize::MAX, 300] {
+        let joined = storage
+            .feed_page_within(&filter(), 0, 100, max_bytes)
+            .expect("page");
+        let stored = storage
+            .feed_page_stored(&filter(), 0, 100, max_bytes)
+            .expect("stored page");
+        assert_eq!(stored.join().expect("join"), joined, "budget {max_bytes}");
+    }
+    let whole = storage
+        .feed_page_within(&filter(), 0, 100, usize::MAX)
+        .expect("page");
+    assert_eq!(whole.rows.len(), 12);
+    assert!(whole.rows.iter().any(|r| r.state.erased));
+    assert!(
+        storage
+            .feed_page_within(&filter(), 0, 100, 300)
+            .expect("page")
+            .has_more
+    );
 }

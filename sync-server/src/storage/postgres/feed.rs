@@ -8,11 +8,11 @@
 //! SQLite store's `feed_sql`, for the same reason).
 
 use super::convert::{parsed, parsed_opt, seq, seq_param};
-use crate::storage::compact::join;
 use crate::storage::page_budget::PageBudget;
 use crate::storage::retention_index::Cutoffs;
-use crate::storage::{kind_list, FeedFilter, FeedPage, FeedRow, StorageResult};
-use beatbook_core::sync::merge::RecordState;
+use crate::storage::{
+    kind_list, FeedFilter, FeedPage, StorageResult, StoredFeedPage, StoredFeedRow,
+};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, IsolationLevel};
@@ -122,6 +122,18 @@ pub(super) fn feed_page(
     limit: u32,
     max_bytes: usize,
 ) -> StorageResult<FeedPage> {
+    feed_page_stored(client, filter, after, limit, max_bytes)?.join()
+}
+
+/// [`feed_page`] with each record as stored: its values' JSON text and its clocks' bytes
+/// (`storage::stored_feed`).
+pub(super) fn feed_page_stored(
+    client: &mut Client,
+    filter: &FeedFilter,
+    after: u64,
+    limit: u32,
+    max_bytes: usize,
+) -> StorageResult<StoredFeedPage> {
     let (sql, params) = feed_sql(filter, after, i64::from(limit) + 1)?;
     let mut tx = client
         .build_transaction()
@@ -141,21 +153,20 @@ pub(super) fn feed_page(
             if !budget.admit(record_id.len() + values.len() + clocks.len()) {
                 break;
             }
-            rows.push(FeedRow {
+            rows.push(StoredFeedRow {
                 seq: seq(r.try_get(0)?)?,
                 kind: parsed(&r, 1, "record kind")?,
                 record_id,
                 subject_kind: parsed_opt(&r, 3, "record kind")?,
-                state: RecordState {
-                    fields: join(&values, &clocks)?,
-                    erased: r.try_get(5)?,
-                },
+                erased: r.try_get(5)?,
+                values,
+                clocks,
             });
         }
     }
     let head = head(&mut tx)?;
     tx.commit()?;
-    Ok(FeedPage {
+    Ok(StoredFeedPage {
         rows,
         has_more: budget.cut(),
         head,

@@ -224,6 +224,16 @@ impl SyncStorage for PostgresStorage {
         feed::feed_page(&mut *self.client()?, filter, after, limit, max_bytes)
     }
 
+    fn feed_page_stored(
+        &self,
+        filter: &FeedFilter,
+        after: u64,
+        limit: u32,
+        max_bytes: usize,
+    ) -> StorageResult<crate::storage::StoredFeedPage> {
+        feed::feed_page_stored(&mut *self.client()?, filter, after, limit, max_bytes)
+    }
+
     fn feed_head(&self) -> StorageResult<u64> {
         feed::head(&mut *self.client()?)
     }

@@ -251,6 +251,16 @@ impl SyncStorage for SqliteStorage {
         self.read(|conn| records::feed_page(conn, filter, after, limit, max_bytes))
     }
 
+    fn feed_page_stored(
+        &self,
+        filter: &FeedFilter,
+        after: u64,
+        limit: u32,
+        max_bytes: usize,
+    ) -> StorageResult<crate::storage::StoredFeedPage> {
+        self.read(|conn| records::feed_page_stored(conn, filter, after, limit, max_bytes))
+    }
+
     fn feed_head(&self) -> StorageResult<u64> {
         self.read(|conn| records::head(conn))
     }

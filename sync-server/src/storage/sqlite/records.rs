@@ -8,8 +8,9 @@ use crate::storage::page_budget::PageBudget;
 use crate::storage::retention_index::Cutoffs;
 use crate::storage::stored_ahead::Ahead;
 use crate::storage::{
-    kind_list, ConflictScrub, CurrentRecord, Decision, FeedFilter, FeedPage, FeedRow, PendingWrite,
-    RecordMeta, RecordRow, StorageError, StorageResult, WriteOutcome, WriteTarget,
+    kind_list, ConflictScrub, CurrentRecord, Decision, FeedFilter, FeedPage, PendingWrite,
+    RecordMeta, RecordRow, StorageError, StorageResult, StoredFeedPage, StoredFeedRow,
+    WriteOutcome, WriteTarget,
 };
 use beatbook_core::ids::UserId;
 use beatbook_core::sync::merge::RecordState;
@@ -488,6 +489,18 @@ pub(super) fn feed_page(
     limit: u32,
     max_bytes: usize,
 ) -> StorageResult<FeedPage> {
+    feed_page_stored(conn, filter, after, limit, max_bytes)?.join()
+}
+
+/// [`feed_page`] with each record as stored: its values unpacked to their JSON text, its
+/// clocks' bytes as they are (`storage::stored_feed`).
+pub(super) fn feed_page_stored(
+    conn: &mut Connection,
+    filter: &FeedFilter,
+    after: u64,
+    limit: u32,
+    max_bytes: usize,
+) -> StorageResult<StoredFeedPage> {
     let sql = feed_sql(filter);
     let tx = conn.transaction()?;
     let mut budget = PageBudget::new(limit, max_bytes);
@@ -510,22 +523,21 @@ pub(super) fn feed_page(
                 break;
             }
             let seq: i64 = r.get(0)?;
-            rows.push(FeedRow {
+            rows.push(StoredFeedRow {
                 seq: u64::try_from(seq)
                     .map_err(|_| StorageError::Corrupt("negative feed position".into()))?,
                 kind: r.get(1)?,
                 record_id,
                 subject_kind: r.get(3)?,
-                state: RecordState {
-                    fields: crate::storage::compact::join(&values, &clocks)?,
-                    erased: r.get(5)?,
-                },
+                erased: r.get(5)?,
+                values: values.into_owned(),
+                clocks,
             });
         }
     }
     let head = head(&tx)?;
     tx.commit()?;
-    Ok(FeedPage {
+    Ok(StoredFeedPage {
         rows,
         has_more: budget.cut(),
         head,
