@@ -46,27 +46,31 @@ pub struct StoredFeedPage {
     pub head: u64,
 }
 
+impl StoredFeedRow {
+    /// Its values and clocks joined into its fields, as [`FeedRow`] holds them.
+    pub fn join(self) -> StorageResult<FeedRow> {
+        Ok(FeedRow {
+            state: RecordState {
+                fields: compact::join(&self.values, &self.clocks)?,
+                erased: self.erased,
+            },
+            seq: self.seq,
+            kind: self.kind,
+            record_id: self.record_id,
+            subject_kind: self.subject_kind,
+        })
+    }
+}
+
 impl StoredFeedPage {
-    /// Each record's values and clocks joined into its fields, as [`FeedPage`] holds them.
+    /// Each record joined ([`StoredFeedRow::join`]), as [`FeedPage`] holds them.
     pub fn join(self) -> StorageResult<FeedPage> {
-        let rows = self
-            .rows
-            .into_iter()
-            .map(|row| {
-                Ok(FeedRow {
-                    state: RecordState {
-                        fields: compact::join(&row.values, &row.clocks)?,
-                        erased: row.erased,
-                    },
-                    seq: row.seq,
-                    kind: row.kind,
-                    record_id: row.record_id,
-                    subject_kind: row.subject_kind,
-                })
-            })
-            .collect::<StorageResult<_>>()?;
         Ok(FeedPage {
-            rows,
+            rows: self
+                .rows
+                .into_iter()
+                .map(StoredFeedRow::join)
+                .collect::<StorageResult<_>>()?,
             has_more: self.has_more,
             head: self.head,
         })

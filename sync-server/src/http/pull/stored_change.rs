@@ -4,7 +4,7 @@
 //! [`CompactChange`](beatbook_core::sync::compact_wire::CompactChange) made from its joined
 //! fields (tested), so a device cannot tell which way a page was written.
 
-use crate::storage::{compact, StorageError, StoredFeedRow};
+use crate::storage::{StorageError, StoredFeedRow};
 use beatbook_core::sync::protocol::Change;
 use beatbook_core::sync::{Hlc, RecordClocks, RecordKind};
 use serde::Serialize;
@@ -68,12 +68,13 @@ impl StoredChange {
 
 /// The change for `row` in the full form: each field with its value and clock.
 pub(super) fn full(row: StoredFeedRow) -> Result<Change, StorageError> {
+    let row = row.join()?;
     Ok(Change {
-        fields: compact::join(&row.values, &row.clocks)?,
         seq: row.seq,
         kind: row.kind,
         record_id: row.record_id,
-        erased: row.erased,
+        fields: row.state.fields,
+        erased: row.state.erased,
     })
 }
 
