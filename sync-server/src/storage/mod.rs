@@ -526,8 +526,9 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
         max_bytes: usize,
     ) -> StorageResult<FeedPage>;
     /// As [`SyncStorage::feed_page_within`], each record as stored: its values' JSON text and
-    /// its clocks' bytes, not joined (`stored_feed`). [`StoredFeedPage::join`] of it is
-    /// `feed_page_within` (the conformance suite holds every backend to that).
+    /// its clocks' bytes, not joined (`stored_feed`). Both backends' `feed_page_within` is
+    /// this page joined ([`StoredFeedPage::join`]); the conformance suite holds its rows to the
+    /// records written.
     fn feed_page_stored(
         &self,
         filter: &FeedFilter,

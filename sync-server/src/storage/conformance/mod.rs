@@ -72,7 +72,7 @@ macro_rules! storage_conformance_tests {
             echo::a_devices_change_over_what_it_held_is_not_sent_back_but_every_other_is,
             feed::pages_follow_the_filter,
             feed::pages_split_the_feed_in_seq_order_and_end_at_the_head,
-            feed::a_stored_page_joins_to_the_feed_page,
+            feed::a_stored_page_holds_each_record_as_written,
             people::reference_rows_are_read_back,
             people::a_code_enrols_one_device_once_and_its_token_authenticates_it,
             people::a_teams_roster_holds_its_members_and_their_devices_only,
