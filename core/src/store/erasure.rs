@@ -301,11 +301,10 @@ fn forget_promise(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(mut contact) = made_at
-        .map(|id| find_contact(conn, id))
-        .transpose()?
-        .flatten()
-    else {
+    let Some(made_at) = made_at else {
+        return Ok(());
+    };
+    let Some(mut contact) = find_contact(conn, made_at)? else {
         return Ok(());
     };
     if contact.follow_up_id != Some(follow_up) {
