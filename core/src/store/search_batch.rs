@@ -24,15 +24,17 @@ thread_local! {
 }
 
 /// An open batch; closed by [`SearchBatch::finish`], or on drop without writing (an error
-/// path: the transaction that holds the queue is then rolled back).
+/// path: the transaction that holds the queue is then rolled back). It spans the pulled pages
+/// of one transaction (`device_sync::pulled_batch`).
 #[derive(Debug)]
-pub(crate) struct SearchBatch<'c> {
-    conn: &'c Connection,
+pub(crate) struct SearchBatch {
+    /// Not `Send`: the batch is open on the thread that opened it.
+    _on_this_thread: std::marker::PhantomData<*const ()>,
 }
 
-impl<'c> SearchBatch<'c> {
+impl SearchBatch {
     /// Opens a batch on `conn`, inside its transaction.
-    pub(crate) fn open(conn: &'c Connection) -> Result<SearchBatch<'c>> {
+    pub(crate) fn open(conn: &Connection) -> Result<SearchBatch> {
         conn.prepare_cached(
             "CREATE TEMP TABLE IF NOT EXISTS search_queue (
                  rowid INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL)",
@@ -41,26 +43,26 @@ impl<'c> SearchBatch<'c> {
         conn.prepare_cached("DELETE FROM temp.search_queue")?
             .execute([])?;
         OPEN.set(true);
-        Ok(SearchBatch { conn })
+        Ok(SearchBatch {
+            _on_this_thread: std::marker::PhantomData,
+        })
     }
 
-    /// Writes the queued rows to the index.
-    pub(crate) fn finish(self) -> Result<()> {
+    /// Writes the queued rows to the index, on the connection the batch was opened on.
+    pub(crate) fn finish(self, conn: &Connection) -> Result<()> {
         OPEN.set(false);
-        self.conn
-            .prepare_cached(
-                "INSERT INTO search_index (rowid, title, body)
+        conn.prepare_cached(
+            "INSERT INTO search_index (rowid, title, body)
                  SELECT rowid, title, body FROM temp.search_queue ORDER BY rowid",
-            )?
-            .execute([])?;
-        self.conn
-            .prepare_cached("DELETE FROM temp.search_queue")?
+        )?
+        .execute([])?;
+        conn.prepare_cached("DELETE FROM temp.search_queue")?
             .execute([])?;
         Ok(())
     }
 }
 
-impl Drop for SearchBatch<'_> {
+impl Drop for SearchBatch {
     fn drop(&mut self) {
         OPEN.set(false);
     }
