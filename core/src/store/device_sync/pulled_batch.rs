@@ -12,8 +12,9 @@
 //! [`COMMIT_AFTER_RECORDS`] records or [`COMMIT_AFTER`] with the writer held (a local write
 //! waits for the writer no longer than that), and after a page that erased or redacted
 //! something (the scrub that follows needs the writer and the committed state). Its caller
-//! commits it whenever it would otherwise wait with the writer held — for the next page from
-//! the network above all — and before anything else touches the store. Each page's records go
+//! waits for the next page from the network with the writer held only for the batch's
+//! [`PulledBatch::time_left`], commits it before waiting longer, and commits it before
+//! anything else touches the store. Each page's records go
 //! to the search index once, at the commit (`search_batch`), so the index writes one segment a
 //! commit, not one a page.
 //!
@@ -109,6 +110,14 @@ impl<'a> PulledBatch<'a> {
     /// Whether pages are applied and not yet committed.
     pub fn is_open(&self) -> bool {
         self.open.is_some()
+    }
+
+    /// How much longer the batch may hold the writer before it must commit ([`COMMIT_AFTER`]
+    /// from its first page); zero when it holds nothing.
+    pub fn time_left(&self) -> Duration {
+        self.open.as_ref().map_or(Duration::ZERO, |open| {
+            COMMIT_AFTER.saturating_sub(open.since.elapsed())
+        })
     }
 
     /// Commits the pages applied since the last commit and gives the writer back; nothing to

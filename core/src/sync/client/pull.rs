@@ -8,12 +8,13 @@
 //! beside").
 //!
 //! Why batched: the pages go into the store through one [`PulledBatch`], which applies several
-//! to a transaction (`store::device_sync::pulled_batch`). The pull commits it whenever the
-//! next page has not arrived by the time the current one is applied, so that the writer is
-//! never held while this device waits for the network: on a fast link a pull commits every
-//! few thousand records, on a slow one every page, as before. Progress is reported at each
-//! commit, with the writer given back, so a listener that reads the store sees what it is
-//! told of.
+//! to a transaction (`store::device_sync::pulled_batch`). With a page applied, the pull waits
+//! for the next one with the writer held only for what is left of the batch's time
+//! ([`COMMIT_AFTER`](crate::store::device_sync::COMMIT_AFTER) from its first page), then
+//! commits and waits without it: a local write never waits for the network longer than that.
+//! On a fast link a pull commits every few thousand records, on a slow one every page, as
+//! before. Progress is reported at each commit, with the writer given back, so a listener
+//! that reads the store sees what it is told of.
 
 use super::transport::Traffic;
 use super::{CancelFlag, Run, SyncClient, SyncError, SyncPhase};
@@ -132,6 +133,7 @@ impl SyncClient {
                 let cancel = run.cancel;
                 let spent = spent.take();
                 let (applied, fetched) = std::thread::scope(|scope| {
+                    let (send, arrived) = std::sync::mpsc::channel();
                     let fetcher = scope.spawn(move || {
                         drop(spent);
                         let mut traffic = Traffic::default();
@@ -143,18 +145,32 @@ impl SyncClient {
                             cancel,
                             &mut traffic,
                         );
-                        (next, traffic)
+                        // The receiver waits for this until the fetcher is joined.
+                        let _ = send.send((next, traffic));
                     });
                     let mut applied = batch.apply(&page.page, &page.skipped);
-                    if applied.is_ok() && !fetcher.is_finished() {
-                        // The next page is still on its way: the writer is not held for it.
-                        if let Err(e) = batch.commit() {
-                            applied = Err(e);
+                    let mut fetched = None;
+                    if applied.is_ok() && batch.is_open() {
+                        // The writer is held for the next page only as long as the batch may
+                        // hold it; then it is committed and the page waited for without it.
+                        fetched = arrived.recv_timeout(batch.time_left()).ok();
+                        if fetched.is_none() {
+                            if let Err(e) = batch.commit() {
+                                applied = Err(e);
+                            }
                         }
                     }
-                    (applied, fetcher.join())
+                    let fetched = match fetched {
+                        Some(fetched) => Ok(fetched),
+                        None => arrived.recv().map_err(drop),
+                    };
+                    let joined = fetcher.join();
+                    (
+                        applied,
+                        fetched.and_then(|f| joined.map(|()| f).map_err(drop)),
+                    )
                 });
-                let (next, traffic) = fetched.map_err(|_| {
+                let (next, traffic) = fetched.map_err(|()| {
                     SyncError::Protocol("fetching the next pull page failed unexpectedly".into())
                 })?;
                 run.traffic.sent += traffic.sent;
