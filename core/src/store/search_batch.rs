@@ -24,17 +24,15 @@ thread_local! {
 }
 
 /// An open batch; closed by [`SearchBatch::finish`], or on drop without writing (an error
-/// path: the transaction that holds the queue is then rolled back). It spans the pulled pages
-/// of one transaction (`device_sync::pulled_batch`).
+/// path: the transaction that holds the queue is then rolled back).
 #[derive(Debug)]
-pub(crate) struct SearchBatch {
-    /// Not `Send`: the batch is open on the thread that opened it.
-    _on_this_thread: std::marker::PhantomData<*const ()>,
+pub(crate) struct SearchBatch<'c> {
+    conn: &'c Connection,
 }
 
-impl SearchBatch {
+impl<'c> SearchBatch<'c> {
     /// Opens a batch on `conn`, inside its transaction.
-    pub(crate) fn open(conn: &Connection) -> Result<SearchBatch> {
+    pub(crate) fn open(conn: &'c Connection) -> Result<SearchBatch<'c>> {
         conn.prepare_cached(
             "CREATE TEMP TABLE IF NOT EXISTS search_queue (
                  rowid INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL)",
@@ -43,26 +41,26 @@ impl SearchBatch {
         conn.prepare_cached("DELETE FROM temp.search_queue")?
             .execute([])?;
         OPEN.set(true);
-        Ok(SearchBatch {
-            _on_this_thread: std::marker::PhantomData,
-        })
+        Ok(SearchBatch { conn })
     }
 
-    /// Writes the queued rows to the index, on the connection the batch was opened on.
-    pub(crate) fn finish(self, conn: &Connection) -> Result<()> {
+    /// Writes the queued rows to the index.
+    pub(crate) fn finish(self) -> Result<()> {
         OPEN.set(false);
-        conn.prepare_cached(
-            "INSERT INTO search_index (rowid, title, body)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO search_index (rowid, title, body)
                  SELECT rowid, title, body FROM temp.search_queue ORDER BY rowid",
-        )?
-        .execute([])?;
-        conn.prepare_cached("DELETE FROM temp.search_queue")?
+            )?
+            .execute([])?;
+        self.conn
+            .prepare_cached("DELETE FROM temp.search_queue")?
             .execute([])?;
         Ok(())
     }
 }
 
-impl Drop for SearchBatch {
+impl Drop for SearchBatch<'_> {
     fn drop(&mut self) {
         OPEN.set(false);
     }

@@ -19,7 +19,6 @@ mod patrols_and_notes;
 mod placeless_contacts;
 mod places_as_given;
 mod problems;
-mod pulled_batch;
 mod reports;
 mod reviews;
 mod schema_upgrades;

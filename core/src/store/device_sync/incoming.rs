@@ -19,6 +19,7 @@ use super::received_log;
 use super::record_json::{self, Fields};
 use super::sync_records::{self, HeldReason};
 use crate::error::{Error, Result};
+use crate::store::search_batch::SearchBatch;
 use crate::sync::protocol::{Change, RecordKind};
 use crate::sync::pull_plan::{self, LocalRecord, PageKey, RecordPlan, WritePlan};
 use crate::sync::RecordClocks;
@@ -84,9 +85,8 @@ enum Attempt {
     NeedsRecordSavepoints,
 }
 
-/// Merges a pulled page into the device (inside the transaction of a
-/// [`super::pulled_batch::PulledBatch`]: capture paused and foreign keys off, search rows
-/// queued until its commit).
+/// Merges a pulled page into the device (inside the page's transaction, capture paused and
+/// foreign keys off: [`super::applying`]).
 ///
 /// Why a savepoint for the page and not per record, first: a savepoint makes SQLite copy every
 /// page a record touches to the statement journal, and makes FTS5 write its pending terms out
@@ -100,7 +100,13 @@ pub(super) fn apply_page(
     now: DateTime<Utc>,
 ) -> Result<PageApplied> {
     conn.prepare_cached("SAVEPOINT pulled_page")?.execute([])?;
-    let attempt = apply_page_with(conn, changes, now, Isolation::Page);
+    let attempt = SearchBatch::open(conn).and_then(|batch| {
+        let attempt = apply_page_with(conn, changes, now, Isolation::Page)?;
+        if matches!(attempt, Attempt::Applied(_)) {
+            batch.finish()?;
+        }
+        Ok(attempt)
+    });
     if !matches!(attempt, Ok(Attempt::Applied(_))) {
         conn.prepare_cached("ROLLBACK TO pulled_page")?
             .execute([])?;

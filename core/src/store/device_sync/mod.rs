@@ -10,7 +10,6 @@ pub mod epoch;
 mod held_retry;
 mod incoming;
 pub(crate) mod materialize;
-mod pulled_batch;
 mod push_answers;
 mod queued;
 mod received_log;
@@ -21,7 +20,6 @@ mod snapshot;
 pub(crate) mod sync_records;
 
 pub use incoming::{PageApplied, UnreadableRecord};
-pub use pulled_batch::{PulledBatch, COMMIT_AFTER, COMMIT_AFTER_RECORDS};
 pub use push_answers::PlacedAnswer;
 pub(crate) use queued::QueuedOp;
 
@@ -30,6 +28,7 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::ids::{DeviceId, UserId};
 use crate::model::Actor;
+use crate::sync::merge;
 use crate::sync::protocol::{
     EnrolResponse, Erasure, Op, OpResult, PullResponse, RecordKind, RejectCode,
 };
@@ -322,9 +321,40 @@ impl Store {
         page: &PullResponse,
         skipped: &[crate::sync::unknown_kinds::SkippedChange],
     ) -> Result<PageApplied> {
-        let mut batch = self.pulled_batch();
-        let applied = batch.apply(page, skipped)?;
-        batch.commit()?;
+        let now = self.now();
+        let mut applying = applying::ApplyingPulled::start(self)?;
+        let result = (|| -> Result<PageApplied> {
+            let tx = applying
+                .conn()
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // The HLC moves past every stamp seen; the server vouched for them all.
+            if let Some(seen) = page
+                .changes
+                .iter()
+                .filter_map(|c| merge::max_hlc(&c.fields))
+                .max()
+            {
+                clock::observe(&tx, seen)?;
+                sync_records::note_seen(&tx, seen)?;
+            }
+            let applied = incoming::apply_page(&tx, &page.changes, now)?;
+            skipped::note(&tx, skipped)?;
+            epoch::note_pulled(&tx, page)?;
+            tx.prepare_cached("UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1")?
+                .execute([page.next_cursor as i64])?;
+            set_offset(&tx, page.server_time, now)?;
+            tx.commit()?;
+            Ok(applied)
+        })();
+        // Releases the writer: the scrub below takes it.
+        drop(applying);
+        self.forget_area_index();
+        let applied = result?;
+        if applied.erased > 0 || applied.redacted > 0 {
+            // As on the erasing device: no old index segment, WAL frame or stale page image in
+            // the database file keeps the text.
+            self.scrub_after_erasure()?;
+        }
         Ok(applied)
     }
 
@@ -437,7 +467,7 @@ fn reclaim_free_pages(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn set_offset(
+fn set_offset(
     conn: &Connection,
     server_time: DateTime<Utc>,
     device_time: DateTime<Utc>,

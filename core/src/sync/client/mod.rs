@@ -7,13 +7,13 @@
 //! it only once answered) and the pull cursor (advanced in the same transaction as the page it
 //! covers) — so a sync that is cancelled, loses its connection or dies with the app needs no
 //! recovery code: the next one re-sends unanswered ops (the server answers repeats
-//! `duplicate`) and pulls from the last pages committed.
+//! `duplicate`) and pulls from the last page applied.
 //!
 //! Everything is blocking: callers need no async runtime (see `transport` for the one rule
 //! this brings). One sync at a time per store; run it on a background thread.
 //!
-//! The files: `push` and `pull` (the two halves of a sync, each pipelined), `transport` (HTTP,
-//! addresses, retries of one request), `retry` (how long to wait), `progress` (progress reports and cancellation), `error` (what can fail), `tls` (TLS
+//! The files: `transport` (HTTP, addresses, retries of one request), `retry` (how long to
+//! wait), `progress` (progress reports and cancellation), `error` (what can fail), `tls` (TLS
 //! cryptography from the OpenSSL SQLCipher links), `pinning` (the server's key pinned at
 //! enrolment).
 
@@ -21,7 +21,6 @@ mod audit_upload;
 mod error;
 pub mod pinning;
 mod progress;
-mod pull;
 mod push;
 mod retry;
 mod tls;
@@ -43,9 +42,11 @@ pub use progress::{CancelFlag, NoProgress, ProgressListener, SyncPhase, SyncProg
 pub use tls::install_crypto_provider;
 
 use crate::model::Actor;
+use crate::store::device_sync::epoch::EpochSeen;
 use crate::store::device_sync::ServerTrust;
 use crate::store::Store;
-use crate::sync::protocol::{EnrolRequest, EnrolResponse, StatusResponse};
+use crate::sync::compact_wire::{EitherPullResponse, ReadPage};
+use crate::sync::protocol::{EnrolRequest, EnrolResponse, StatusResponse, MAX_PULL_LIMIT};
 use crate::validation::{Rule, ValidationError};
 use crate::Error;
 use std::time::{Duration, Instant};
@@ -391,6 +392,132 @@ impl SyncClient {
         run.report.retention_dropped += (applied.redacted + applied.erased) as u64;
         Ok(())
     }
+
+    /// Pulls pages from the stored cursor until the server has no more. A page from a new
+    /// server epoch (the server was restored) starts the pull again from 0, once per sync.
+    fn pull(&self, store: &Store, token: &str, run: &mut Run<'_>) -> Result<(), SyncError> {
+        // Records an older build set aside, of kinds this one knows, are pulled again now.
+        run.report.resumed += store.resume_skipped_kinds()?;
+        match self.pull_pages(store, token, run)? {
+            PullEnd::Through => Ok(()),
+            PullEnd::EpochChanged => match self.pull_pages(store, token, run)? {
+                PullEnd::Through => Ok(()),
+                PullEnd::EpochChanged => Err(SyncError::Protocol(
+                    "the server's epoch changed twice during one sync".into(),
+                )),
+            },
+        }
+    }
+
+    fn pull_pages(
+        &self,
+        store: &Store,
+        token: &str,
+        run: &mut Run<'_>,
+    ) -> Result<PullEnd, SyncError> {
+        let limit = self.options.pull_page.clamp(1, MAX_PULL_LIMIT);
+        let cursor = store.pull_cursor()?;
+        let mut done = 0;
+        run.progress(SyncPhase::Pull, done, None);
+        run.cancel.check()?;
+        // A re-sync asks for this device's own changes too: it must learn every record the
+        // restored server holds to tell what it lacks.
+        let with_echoes = store.replaying()?;
+        let mut page = self.fetch_page(
+            cursor,
+            limit,
+            with_echoes,
+            token,
+            run.cancel,
+            &mut run.traffic,
+        )?;
+        // The page applied last, freed on the fetching thread while the next one is applied:
+        // a page's records are many small allocations, and freeing them here was 8% of a
+        // pull's time on this thread (`docs/performance.md` §7, "Pulled pages freed beside").
+        let mut spent: Option<ReadPage> = None;
+        loop {
+            // Checked before a page is applied: a page of another epoch counts another history.
+            if store.note_server_epoch(page.page.epoch)? == EpochSeen::Changed {
+                run.report.epoch_changes += 1;
+                return Ok(PullEnd::EpochChanged);
+            }
+            // The next page is requested while this one is applied: the server prepares and
+            // sends it, and this device parses it, while the store writes (they are different
+            // cores, and different machines in the field).
+            let next_cursor = page.page.next_cursor;
+            let (applied, next) = if page.page.has_more {
+                if next_cursor <= store.pull_cursor()? {
+                    return Err(SyncError::Protocol(
+                        "the pull cursor did not advance although more changes were announced"
+                            .into(),
+                    ));
+                }
+                let cancel = run.cancel;
+                let spent = spent.take();
+                let (applied, fetched) = std::thread::scope(|scope| {
+                    let fetcher = scope.spawn(move || {
+                        drop(spent);
+                        let mut traffic = Traffic::default();
+                        let next = self.fetch_page(
+                            next_cursor,
+                            limit,
+                            with_echoes,
+                            token,
+                            cancel,
+                            &mut traffic,
+                        );
+                        (next, traffic)
+                    });
+                    let applied = store.apply_pulled(&page.page, &page.skipped);
+                    (applied, fetcher.join())
+                });
+                let (next, traffic) = fetched.map_err(|_| {
+                    SyncError::Protocol("fetching the next pull page failed unexpectedly".into())
+                })?;
+                run.traffic.sent += traffic.sent;
+                run.traffic.received += traffic.received;
+                (applied, Some(next))
+            } else {
+                (store.apply_pulled(&page.page, &page.skipped), None)
+            };
+            let applied = applied?;
+            run.report.skipped_unknown += page.skipped.len() as u64;
+            let received = (page.page.changes.len() + page.skipped.len()) as u64;
+            done += received;
+            run.report.pulled += received;
+            run.report.changed += applied.changed as u64;
+            run.report.unreadable += applied.unreadable.len() as u64;
+            run.retention_changed |= applied.retention_changed;
+            run.progress(SyncPhase::Pull, done, None);
+            match next {
+                None => return Ok(PullEnd::Through),
+                Some(next) => {
+                    run.cancel.check()?;
+                    spent = Some(std::mem::replace(&mut page, next?));
+                }
+            }
+        }
+    }
+
+    fn fetch_page(
+        &self,
+        cursor: u64,
+        limit: u32,
+        with_echoes: bool,
+        token: &str,
+        cancel: &CancelFlag,
+        traffic: &mut Traffic,
+    ) -> Result<ReadPage, SyncError> {
+        let page: EitherPullResponse = self.transport.get(
+            self.base.pull(cursor, limit, with_echoes),
+            Some(token),
+            cancel,
+            traffic,
+            "pull page",
+        )?;
+        page.into_page()
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
 }
 
 /// Syncs, and wipes the store if the server has revoked this device. Takes the store because a
@@ -413,6 +540,14 @@ pub fn sync_or_wipe(
         }
         Err(e) => Err(e),
     }
+}
+
+/// How a run of pull pages ended.
+enum PullEnd {
+    /// Every page applied.
+    Through,
+    /// A page came from a new server epoch (not applied); the cursor is back at 0.
+    EpochChanged,
 }
 
 /// The error code of a push refused for coming from another server epoch.
