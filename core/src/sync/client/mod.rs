@@ -71,9 +71,8 @@ pub struct SyncOptions {
     /// ...but never more than this.
     pub backoff_max: Duration,
     /// Ops per push (at most the protocol's 1,000). The default is that most: each batch costs
-    /// a commit on both sides, a round trip and the clearing of its ops from the outbox, and a
-    /// 60k-contact push took 4.8 s in batches of 1,000 against 5.3–5.7 s in batches of 500
-    /// (`docs/performance.md` §7, "Pushes of 1,000 ops").
+    /// a commit on both sides, a round trip and the clearing of its ops from the outbox
+    /// (measured in `docs/performance.md` §7, "Pushes of 1,000 ops").
     pub push_batch: usize,
     /// Records per pull page (at most the protocol's 1,000).
     pub pull_page: u32,
