@@ -64,6 +64,8 @@ pub(crate) fn open(path: &Path, key: &StoreKey, access: Access) -> Result<Connec
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
+        // The sync state's key forms, for a pulled page's lookups and the upgrade to v30.
+        super::device_sync::record_key::register(&conn)?;
     }
     Ok(conn)
 }

@@ -46,6 +46,8 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
                 .map(|id| LoggedRecordId::stored(&id)))
         },
     )?;
+    // Version 30's key forms; the writer registers them too, for a pulled page's lookups.
+    super::device_sync::record_key::register(conn)?;
     Ok(())
 }
 

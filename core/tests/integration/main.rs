@@ -30,4 +30,5 @@ mod store_open;
 mod store_size;
 mod supervision;
 mod sync_records_by_id;
+mod sync_records_keyed;
 mod triangle_upgrade;

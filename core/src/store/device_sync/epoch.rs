@@ -20,9 +20,11 @@
 use super::capture;
 use super::clock;
 use super::record_json;
+use super::record_key::StoredKind;
 use super::sync_records;
 use super::Store;
 use crate::error::{Error, Result};
+use crate::logged_record_id::LoggedRecordId;
 use crate::model::Actor;
 use crate::sync::protocol::{Erasure, FieldChange, Op, PullResponse, RecordKind};
 use crate::sync::{Hlc, RecordClocks};
@@ -210,10 +212,16 @@ fn server_state(
 
 /// One op per (record, clock) for the fields this device wrote last and the server lacks.
 fn own_changes_missing(conn: &Connection, actor: &Actor) -> Result<Vec<Op>> {
-    let records: Vec<(RecordKind, String, Vec<u8>)> = conn
-        .prepare("SELECT kind, record_id, clocks FROM sync_records ORDER BY kind, record_id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    let mut records: Vec<(RecordKind, String, Vec<u8>)> = conn
+        .prepare("SELECT kind, record_id, clocks FROM sync_records")?
+        .query_map([], |r| {
+            let kind: StoredKind = r.get(0)?;
+            let id: LoggedRecordId = r.get(1)?;
+            Ok((kind.0, id.0, r.get(2)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
+    // By kind's name, then id, as the ops have always been made (the stored key sorts by id).
+    records.sort_unstable_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
     let mut ops = Vec::new();
     for (kind, id, bytes) in records {
         let local = RecordClocks::decode(&bytes).map_err(|e| Error::Corrupt {

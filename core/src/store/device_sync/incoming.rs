@@ -308,7 +308,9 @@ fn load<'a>(conn: &Connection, changes: &'a [Change]) -> Result<PageState<'a>> {
     let mut clocks = conn.prepare_cached(
         "SELECT ids.value, s.clocks FROM json_each(?1) AS kinds
          CROSS JOIN json_each(kinds.value) AS ids
-         CROSS JOIN sync_records AS s ON s.kind = kinds.key AND s.record_id = ids.key",
+         CROSS JOIN sync_records AS s
+           ON s.record_id = beatbook_sync_record_id(ids.key)
+          AND s.kind = beatbook_sync_kind(kinds.key)",
     )?;
     let mut rows = clocks.query([&keys])?;
     while let Some(row) = rows.next()? {

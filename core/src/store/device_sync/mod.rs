@@ -14,6 +14,7 @@ mod push_answers;
 mod queued;
 mod received_log;
 pub(crate) mod record_json;
+pub(crate) mod record_key;
 mod restamp;
 pub(crate) mod skipped;
 mod snapshot;

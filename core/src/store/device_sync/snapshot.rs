@@ -3,8 +3,10 @@
 //! anyone inspecting a store. Reads only; values come from the held copy or the record's table.
 
 use super::record_json;
+use super::record_key::StoredKind;
 use super::sync_records;
 use crate::error::{Error, Result};
+use crate::logged_record_id::LoggedRecordId;
 use crate::store::Store;
 use crate::sync::merge::RecordState;
 use crate::sync::protocol::{FieldState, RecordKind};
@@ -25,8 +27,8 @@ impl Store {
                 conn.prepare("SELECT record_id, clocks FROM sync_records WHERE kind = ?1")?;
             for &kind in kinds {
                 let rows = stmt
-                    .query_map([kind], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                    .query_map([StoredKind(kind)], |r| {
+                        Ok((r.get::<_, LoggedRecordId>(0)?.0, r.get::<_, Vec<u8>>(1)?))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 for (id, bytes) in rows {

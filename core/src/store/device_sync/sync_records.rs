@@ -7,6 +7,7 @@
 //! keeps its values in `sync_held`, since its table cannot hold them.
 
 use super::record_json::Fields;
+use super::record_key::{stored_id, StoredKind};
 use crate::error::{Error, Result};
 use crate::store::sql_time::t;
 use crate::sync::protocol::RecordKind;
@@ -42,8 +43,8 @@ pub(crate) fn load_clocks(
     id: &str,
 ) -> Result<Option<RecordClocks>> {
     let bytes: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT clocks FROM sync_records WHERE kind = ?1 AND record_id = ?2")?
-        .query_row(params![kind, id], |r| r.get(0))
+        .prepare_cached("SELECT clocks FROM sync_records WHERE record_id = ?1 AND kind = ?2")?
+        .query_row(params![stored_id(id), StoredKind(kind)], |r| r.get(0))
         .optional()?;
     bytes
         .map(|bytes| {
@@ -62,10 +63,10 @@ pub(crate) fn save_clocks(
     clocks: &RecordClocks,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO sync_records (kind, record_id, clocks) VALUES (?1, ?2, ?3)
-         ON CONFLICT (kind, record_id) DO UPDATE SET clocks = excluded.clocks",
+        "INSERT INTO sync_records (record_id, kind, clocks) VALUES (?1, ?2, ?3)
+         ON CONFLICT (record_id, kind) DO UPDATE SET clocks = excluded.clocks",
     )?
-    .execute(params![kind, id, clocks.encode_v2()])?;
+    .execute(params![stored_id(id), StoredKind(kind), clocks.encode_v2()])?;
     Ok(())
 }
 
@@ -75,11 +76,15 @@ pub(crate) fn save_all_clocks(
     records: &BTreeMap<PageKey<'_>, PlannedClocks<'_>>,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO sync_records (kind, record_id, clocks) VALUES (?1, ?2, ?3)
-         ON CONFLICT (kind, record_id) DO UPDATE SET clocks = excluded.clocks",
+        "INSERT INTO sync_records (record_id, kind, clocks) VALUES (?1, ?2, ?3)
+         ON CONFLICT (record_id, kind) DO UPDATE SET clocks = excluded.clocks",
     )?;
     for ((kind, id), clocks) in records {
-        stmt.execute(params![kind, id, clocks.encode_v2()])?;
+        stmt.execute(params![
+            stored_id(id),
+            StoredKind(*kind),
+            clocks.encode_v2()
+        ])?;
     }
     Ok(())
 }
@@ -147,8 +152,8 @@ pub(crate) fn release(conn: &Connection, kind: RecordKind, id: &str) -> Result<(
 
 /// Forgets all sync state of a record (it was erased).
 pub(crate) fn forget(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
-    conn.prepare_cached("DELETE FROM sync_records WHERE kind = ?1 AND record_id = ?2")?
-        .execute(params![kind, id])?;
+    conn.prepare_cached("DELETE FROM sync_records WHERE record_id = ?1 AND kind = ?2")?
+        .execute(params![stored_id(id), StoredKind(kind)])?;
     release(conn, kind, id)
 }
 

@@ -1,0 +1,183 @@
+//! How the device's sync state names a record in SQLite (store version 30): its kind as a
+//! small number and its id packed the way the s.62 log packs it ([`LoggedRecordId`]: a UUID in
+//! its canonical text as its 16 bytes, any other id as the text it was written with).
+//!
+//! Why: `sync_records` holds one row per record a device has ever synced, and until version 30
+//! half of each row was its key — 36 characters of id and up to 20 of kind name, repeated in
+//! the B-tree's interior pages — about 4 MB of a new device's 105 MB after a 100k-contact sync
+//! (`docs/performance.md` §7 "Sync state keyed in bytes"). Record ids are UUID v7, so their
+//! bytes sort as their text does and a commit's rows still go together at the B-tree's right
+//! end (version 26's reason for keying by id first).
+//!
+//! The numbers are part of the store's format: a number, once given to a kind, is never given
+//! to another or changed (`numbers_are_frozen` below); a new kind takes the next one.
+
+use crate::logged_record_id::LoggedRecordId;
+use crate::sync::protocol::RecordKind;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
+use rusqlite::{Connection, ToSql};
+
+/// Every kind with its stored number.
+const KIND_NUMBERS: [(RecordKind, i64); 16] = [
+    (RecordKind::Patrol, 1),
+    (RecordKind::Note, 2),
+    (RecordKind::Contact, 3),
+    (RecordKind::ContactPersonal, 4),
+    (RecordKind::FollowUp, 5),
+    (RecordKind::Problem, 6),
+    (RecordKind::ProblemStep, 7),
+    (RecordKind::StageRequest, 8),
+    (RecordKind::Conflict, 9),
+    (RecordKind::User, 10),
+    (RecordKind::Team, 11),
+    (RecordKind::PriorityArea, 12),
+    (RecordKind::AreaBoundaries, 13),
+    (RecordKind::Review, 14),
+    (RecordKind::RetentionSchedule, 15),
+    (RecordKind::RetentionReview, 16),
+];
+
+/// A record kind as `sync_records.kind` keeps it: its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoredKind(pub RecordKind);
+
+impl StoredKind {
+    fn number(self) -> i64 {
+        // Every kind is in the table (`every_kind_has_a_number` below); 0 is no kind's number,
+        // so a kind left out could only miss its rows, never read another kind's.
+        KIND_NUMBERS
+            .iter()
+            .find(|(kind, _)| *kind == self.0)
+            .map_or(0, |&(_, number)| number)
+    }
+
+    fn of_number(number: i64) -> Option<RecordKind> {
+        KIND_NUMBERS
+            .iter()
+            .find(|&&(_, n)| n == number)
+            .map(|&(kind, _)| kind)
+    }
+}
+
+impl ToSql for StoredKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Value::Integer(self.number())))
+    }
+}
+
+impl FromSql for StoredKind {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let number = value.as_i64()?;
+        Self::of_number(number)
+            .map(StoredKind)
+            .ok_or(FromSqlError::OutOfRange(number))
+    }
+}
+
+/// A record id as `sync_records.record_id` keeps it (the s.62 log's rule); read it back as a
+/// [`LoggedRecordId`].
+pub(crate) fn stored_id(id: &str) -> Value {
+    LoggedRecordId::stored(id)
+}
+
+/// Registers the SQL functions that give a key's stored form from its text, for statements
+/// that take their keys from JSON (a pulled page's, `incoming.rs`) and for migration 0030:
+/// `beatbook_sync_kind(kind)` (NULL for a name no kind has) and `beatbook_sync_record_id(id)`.
+pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("beatbook_sync_kind", 1, flags, |ctx| {
+        let name = ctx.get::<String>(0)?;
+        Ok(name
+            .parse::<RecordKind>()
+            .ok()
+            .map(|kind| StoredKind(kind).number()))
+    })?;
+    conn.create_scalar_function("beatbook_sync_record_id", 1, flags, |ctx| {
+        Ok(LoggedRecordId::stored(&ctx.get::<String>(0)?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_number_and_no_two_share_one() {
+        let mut numbers: Vec<i64> = KIND_NUMBERS.iter().map(|&(_, n)| n).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), KIND_NUMBERS.len());
+        for (kind, number) in KIND_NUMBERS {
+            assert_eq!(StoredKind(kind).number(), number);
+            assert_eq!(StoredKind::of_number(number), Some(kind));
+        }
+        // Every kind the protocol knows is numbered.
+        for &kind in RecordKind::ALL {
+            assert_ne!(StoredKind(kind).number(), 0, "{kind} has no number");
+        }
+    }
+
+    #[test]
+    fn numbers_are_frozen() {
+        // Stores on phones hold these numbers: changing one would misread every row of it.
+        let spelled: Vec<(String, i64)> = KIND_NUMBERS
+            .iter()
+            .map(|&(kind, n)| (kind.to_string(), n))
+            .collect();
+        let frozen = [
+            "patrol",
+            "note",
+            "contact",
+            "contact_personal",
+            "follow_up",
+            "problem",
+            "problem_step",
+            "stage_request",
+            "conflict",
+            "user",
+            "team",
+            "priority_area",
+            "area_boundaries",
+            "review",
+            "retention_schedule",
+            "retention_review",
+        ];
+        for (i, name) in frozen.iter().enumerate() {
+            assert_eq!(spelled[i], ((*name).to_owned(), i as i64 + 1));
+        }
+    }
+
+    #[test]
+    fn the_sql_functions_give_the_stored_forms() {
+        let conn = Connection::open_in_memory().expect("memory");
+        register(&conn).expect("functions");
+        let id = "0190a000-0000-7000-8000-0000000000c2";
+        let (kind, unknown, packed, other): (i64, Option<i64>, Vec<u8>, String) = conn
+            .query_row(
+                "SELECT beatbook_sync_kind('contact_personal'), beatbook_sync_kind('nothing'),
+                        beatbook_sync_record_id(?1), beatbook_sync_record_id('legacy-7')",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("row");
+        assert_eq!(kind, 4);
+        assert_eq!(unknown, None);
+        assert_eq!(packed.len(), 16);
+        assert_eq!(other, "legacy-7");
+        let back: (StoredKind, LoggedRecordId) = conn
+            .query_row(
+                "SELECT ?1, ?2",
+                (StoredKind(RecordKind::FollowUp), stored_id(id)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("round trip");
+        assert_eq!(
+            back,
+            (
+                StoredKind(RecordKind::FollowUp),
+                LoggedRecordId(id.to_owned())
+            )
+        );
+    }
+}
