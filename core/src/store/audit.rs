@@ -73,29 +73,29 @@ pub(crate) fn append(
     event: AuditEvent<'_>,
 ) -> Result<()> {
     let actor = actor_number(conn, actor)?;
+    let kind_of_event = event_number(conn, &event)?;
     conn.prepare_cached(
-        "INSERT INTO audit_entries
-           (at_us, actor, action, record_kind, record_id, justification, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit_entries (at_us, actor, event, record_id, justification)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
         SqlMicros(at),
         actor,
-        event.action,
-        event.record_kind,
+        kind_of_event,
         event.record_id.map(LoggedRecordId::stored),
         event.justification,
-        event.detail,
     ])?;
     Ok(())
 }
 
-/// The log's entries with their actors, in their stored form (store version 27: times in
-/// microseconds, record ids packed; `audit_log` is the same join with both as text, for
-/// people reading the file). [`audit_entry_from_row`] reads these columns.
+/// The log's entries with their actors and events, in their stored form (store version 27:
+/// times in microseconds, record ids packed; version 31: what happened by number; `audit_log`
+/// is the same join with times and ids as text, for people reading the file).
+/// [`audit_entry_from_row`] reads these columns.
 pub(crate) const LOG_ENTRIES: &str = "SELECT e.seq, e.at_us, a.user_id, a.role, a.device_id,
-    e.action, e.record_kind, e.record_id, e.justification, e.detail
-    FROM audit_entries e JOIN audit_actors a ON a.id = e.actor";
+    v.action, v.record_kind, e.record_id, e.justification, v.detail
+    FROM audit_entries e JOIN audit_actors a ON a.id = e.actor
+    JOIN audit_events v ON v.id = e.event";
 
 /// One record's entries, oldest first: read by the index on `record_id` (checked by
 /// `query_plans`), at a cost that follows the record's entries, not the log. Bind the id as
@@ -126,6 +126,29 @@ fn actor_number(conn: &Connection, actor: &Actor) -> Result<i64> {
     }
     conn.prepare_cached("INSERT INTO audit_actors (user_id, role, device_id) VALUES (?1, ?2, ?3)")?
         .execute(params![actor.user_id, actor.role, actor.device_id])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The log's number for what an entry says happened (action, record kind, detail), added the
+/// first time it is logged: each is kept once (store version 31), not once per entry.
+fn event_number(conn: &Connection, event: &AuditEvent<'_>) -> Result<i64> {
+    let found = conn
+        .prepare_cached(
+            "SELECT id FROM audit_events
+             WHERE action = ?1 AND record_kind = ?2 AND detail IS ?3",
+        )?
+        .query_row(
+            params![event.action, event.record_kind, event.detail],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    conn.prepare_cached(
+        "INSERT INTO audit_events (action, record_kind, detail) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![event.action, event.record_kind, event.detail])?;
     Ok(conn.last_insert_rowid())
 }
 

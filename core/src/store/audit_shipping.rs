@@ -21,11 +21,12 @@ impl Store {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, at_us, action, record_kind, record_id, justification, detail
-                 FROM audit_entries
-                 WHERE seq > (SELECT audit_acknowledged_through FROM sync_state WHERE id = 1)
-                   AND seq <= ?2
-                 ORDER BY seq LIMIT ?1",
+                "SELECT e.seq, e.at_us, v.action, v.record_kind, e.record_id, e.justification,
+                        v.detail
+                 FROM audit_entries e JOIN audit_events v ON v.id = e.event
+                 WHERE e.seq > (SELECT audit_acknowledged_through FROM sync_state WHERE id = 1)
+                   AND e.seq <= ?2
+                 ORDER BY e.seq LIMIT ?1",
             )?;
             let rows = stmt.query_map([limit, through], |r| {
                 Ok(DeviceAuditEntry {

@@ -91,14 +91,13 @@ fn a_version_26_log_upgrades_whole_and_each_records_history_is_found_by_its_id()
         ]
     );
     let refused = conn.execute(
-        "INSERT INTO audit_entries (at_us, actor, action, record_kind, record_id)
-         VALUES (1, 1, 'collection', 'contact', x'01')",
+        "INSERT INTO audit_entries (at_us, actor, event, record_id) VALUES (1, 1, 1, x'01')",
         [],
     );
     assert!(
         refused.is_err(),
         "a blob that is not 16 bytes is not a record id"
     );
-    let refused = conn.execute("UPDATE audit_entries SET detail = 'forged'", []);
+    let refused = conn.execute("UPDATE audit_entries SET justification = 'forged'", []);
     assert!(refused.is_err(), "still append-only");
 }

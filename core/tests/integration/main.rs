@@ -6,6 +6,7 @@
 mod common;
 mod reports_seed;
 
+mod audit_events;
 mod audit_log_packed;
 mod contacts;
 mod convergence;

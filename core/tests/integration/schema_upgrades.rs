@@ -622,7 +622,7 @@ fn a_version_21_store_keeps_its_audit_log_whole_with_each_actor_once() {
         .expect("actors");
     assert_eq!(actors, 2, "each actor once");
     let edit = conn
-        .execute("UPDATE audit_entries SET detail = 'forged'", [])
+        .execute("UPDATE audit_entries SET justification = 'forged'", [])
         .expect_err("the entries refuse edits");
     assert!(edit.to_string().contains("append-only"), "{edit}");
     let edit = conn

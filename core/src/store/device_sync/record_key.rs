@@ -86,16 +86,22 @@ pub(crate) fn stored_id(id: &str) -> Value {
 /// `beatbook_sync_kind(kind)` (NULL for a name no kind has) and `beatbook_sync_record_id(id)`.
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    // Both read their argument in place (no copy): a pulled page calls them once a record.
     conn.create_scalar_function("beatbook_sync_kind", 1, flags, |ctx| {
-        let name = ctx.get::<String>(0)?;
+        let name = ctx.get_raw(0).as_str().map_err(from_sql_error)?;
         Ok(name
             .parse::<RecordKind>()
             .ok()
             .map(|kind| StoredKind(kind).number()))
     })?;
     conn.create_scalar_function("beatbook_sync_record_id", 1, flags, |ctx| {
-        Ok(LoggedRecordId::stored(&ctx.get::<String>(0)?))
+        let id = ctx.get_raw(0).as_str().map_err(from_sql_error)?;
+        Ok(LoggedRecordId::stored(id))
     })
+}
+
+fn from_sql_error(e: FromSqlError) -> rusqlite::Error {
+    rusqlite::Error::UserFunctionError(Box::new(e))
 }
 
 #[cfg(test)]
