@@ -12,16 +12,14 @@ use beatbook_core::logged_record_id::LoggedRecordId;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// The log's columns as the chain hashes them, each entry's actor (migration 0012) and event
-/// (operation, record kind and detail; migration 0018) joined in (the `audit_chain` view is
-/// the same join, for `page`, people and tools reading the file). `prev_hash` is not stored
-/// since schema 17: it is the hash of the entry before, by its key (absent for the first
-/// entry, read as the genesis hash).
-const COLUMNS: &str = "e.seq, e.at_ms, a.user_id, a.role, a.device_id, v.operation,
-    v.record_kind, e.record_id, e.justification, e.recipient, v.detail,
+/// The log's columns as the chain hashes them, each entry's actor joined in (migration 0012;
+/// the `audit_chain` view is the same join, for `page`, people and tools reading the file).
+/// `prev_hash` is not stored since schema 17: it is the hash of the entry before, by its key
+/// (absent for the first entry, read as the genesis hash).
+const COLUMNS: &str = "e.seq, e.at_ms, a.user_id, a.role, a.device_id, e.operation,
+    e.record_kind, e.record_id, e.justification, e.recipient, e.detail,
     (SELECT p.hash FROM audit_entries p WHERE p.seq = e.seq - 1), e.hash";
-const ENTRIES: &str = "audit_entries e JOIN audit_actors a ON a.id = e.actor
-    JOIN audit_events v ON v.id = e.event";
+const ENTRIES: &str = "audit_entries e JOIN audit_actors a ON a.id = e.actor";
 
 /// An actor's row, by the expressions `audit_actors_who` indexes (an absent id is '').
 pub(super) const ACTOR_ROW: &str = "SELECT id FROM audit_actors
@@ -40,11 +38,10 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
         .map(|(seq, hash)| Ok::<_, StorageError>((to_seq(seq)?, hash32(&hash)?)))
         .transpose()?;
     let mut actors = Actors::default();
-    let mut events = Events::default();
     let mut insert = conn.prepare_cached(
-        "INSERT INTO audit_entries (seq, at_ms, actor, event, record_id, justification,
-           recipient, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, record_id,
+           justification, recipient, detail, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for row in chain(head, entries) {
         let e = &row.entry;
@@ -52,56 +49,16 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
             i64::try_from(row.seq).map_err(|_| StorageError::Corrupt("audit seq".into()))?,
             e.at_ms,
             actors.id(conn, e)?,
-            events.id(conn, e)?,
+            e.action.as_str(),
+            e.subject,
             e.record_id.as_deref().map(LoggedRecordId::stored),
             e.justification,
             e.recipient,
+            e.detail,
             &row.hash[..],
         ])?;
     }
     Ok(())
-}
-
-/// The log's events (operation, record kind, detail; migration 0018) met in one append, by
-/// their row in `audit_events`: a batch repeats a few events many times, so each is looked up
-/// once and the few known are searched in a list.
-#[derive(Default)]
-struct Events {
-    /// (operation, record kind, detail) and its row.
-    known: Vec<(&'static str, String, Option<String>, i64)>,
-}
-
-impl Events {
-    /// The event's row, made the first time the log holds it.
-    fn id(&mut self, conn: &Connection, e: &ServerAudit) -> StorageResult<i64> {
-        let operation = e.action.as_str();
-        let known = self.known.iter().find(|(op, kind, detail, _)| {
-            *op == operation && *kind == e.subject && *detail == e.detail
-        });
-        if let Some((.., id)) = known {
-            return Ok(*id);
-        }
-        let found = conn
-            .prepare_cached(
-                "SELECT id FROM audit_events
-                 WHERE operation = ?1 AND record_kind = ?2 AND detail IS ?3",
-            )?
-            .query_row(params![operation, e.subject, e.detail], |r| r.get(0))
-            .optional()?;
-        let id = match found {
-            Some(id) => id,
-            None => {
-                conn.prepare_cached(
-                    "INSERT INTO audit_events (operation, record_kind, detail) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![operation, e.subject, e.detail])?;
-                conn.last_insert_rowid()
-            }
-        };
-        self.known
-            .push((operation, e.subject.clone(), e.detail.clone(), id));
-        Ok(id)
-    }
 }
 
 /// The log's actors (user, role, device; migration 0012) met in one append, by their row in
@@ -208,11 +165,7 @@ pub(super) fn search_sql(filter: &AuditFilter, limit: u32) -> (String, Vec<Value
         add("e.record_id = ?", LoggedRecordId::stored(record));
     }
     if let Some(action) = filter.action {
-        // By the events of that operation (few), through the entries' event column.
-        add(
-            "e.event IN (SELECT id FROM audit_events WHERE operation = ?)",
-            Value::Text(action.as_str().to_owned()),
-        );
+        add("e.operation = ?", Value::Text(action.as_str().to_owned()));
     }
     if let Some(from) = filter.from_ms {
         add("e.at_ms >= ?", Value::Integer(from));

@@ -78,10 +78,6 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0017_lean_log_and_clocks",
         include_str!("../../../migrations/0017_lean_log_and_clocks.sql"),
     ),
-    (
-        "0018_audit_events",
-        include_str!("../../../migrations/0018_audit_events.sql"),
-    ),
 ];
 
 /// The schema version this build writes.
