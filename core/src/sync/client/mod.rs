@@ -74,7 +74,10 @@ pub struct SyncOptions {
     /// a commit on both sides, a round trip and the clearing of its ops from the outbox
     /// (measured in `docs/performance.md` §7, "Pushes of 1,000 ops").
     pub push_batch: usize,
-    /// Records per pull page (at most the protocol's 1,000).
+    /// Records per pull page (at most the protocol's 1,000). The default is that most: on a
+    /// phone's link each page costs a round trip, and the server's byte budget per page
+    /// (`docs/sync-protocol.md#pull`) then sets a page's size (measured in
+    /// `docs/performance.md` §7, "Pull pages of up to 1,000 records").
     pub pull_page: u32,
     /// A force's own CA certificate(s), PEM, trusted besides the operating system's store:
     /// for a server whose certificate a private CA issued. `None`: the system's store only.
@@ -102,7 +105,7 @@ impl Default for SyncOptions {
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(10),
             push_batch: 1000,
-            pull_page: 500,
+            pull_page: 1000,
             private_ca_pem: None,
             allow_plain_http: false,
             pinned_server_keys: Vec::new(),
