@@ -5,10 +5,10 @@
 
 use crate::common::key;
 use crate::schema_upgrades::{keyed, old_store};
-use beatbook_core::sync::protocol::{Change, FieldState, PullResponse};
+use crate::sync_records_keyed::pulled_title;
+use beatbook_core::sync::protocol::PullResponse;
 use beatbook_core::sync::{Hlc, RecordClocks, RecordKind};
 use beatbook_core::Store;
-use std::collections::BTreeMap;
 
 const PROBLEM: &str = "0190a000-0000-7000-8000-0000000000c1";
 const CONTACT: &str = "0190a000-0000-7000-8000-0000000000c2";
@@ -28,31 +28,6 @@ fn clocks(fields: &[(&str, &str)]) -> Vec<u8> {
             .collect(),
     }
     .encode()
-}
-
-/// A pulled change of the held problem's title, stamped `stamp`.
-fn pulled_title(seq: u64, title: &str, stamp: &str) -> PullResponse {
-    let mut fields = BTreeMap::new();
-    fields.insert(
-        "title".to_owned(),
-        FieldState {
-            value: title.into(),
-            hlc: hlc(stamp),
-        },
-    );
-    PullResponse {
-        changes: vec![Change {
-            seq,
-            kind: RecordKind::Problem,
-            record_id: PROBLEM.into(),
-            fields,
-            erased: false,
-        }],
-        next_cursor: seq,
-        has_more: false,
-        server_time: chrono::DateTime::UNIX_EPOCH,
-        epoch: None,
-    }
 }
 
 #[test]
@@ -109,11 +84,11 @@ fn a_version_25_stores_clocks_survive_the_rekeying_and_still_decide_the_merge() 
         (title.value.as_str().map(str::to_owned), title.hlc)
     };
     assert_eq!(
-        title_after(pulled_title(1, "theirs, older", OLDER)),
+        title_after(pulled_title(1, PROBLEM, "theirs, older", OLDER)),
         (Some("mine".to_owned()), hlc(LOCAL))
     );
     assert_eq!(
-        title_after(pulled_title(2, "theirs, newer", NEWER)),
+        title_after(pulled_title(2, PROBLEM, "theirs, newer", NEWER)),
         (Some("theirs, newer".to_owned()), hlc(NEWER))
     );
 }

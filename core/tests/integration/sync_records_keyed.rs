@@ -29,8 +29,8 @@ fn clocks(field: &str, stamp: &str) -> Vec<u8> {
     .encode_v2()
 }
 
-/// A pulled change of a problem's title, stamped `stamp`.
-fn pulled_title(seq: u64, id: &str, title: &str, stamp: &str) -> PullResponse {
+/// A pulled change of problem `id`'s title, stamped `stamp`.
+pub(crate) fn pulled_title(seq: u64, id: &str, title: &str, stamp: &str) -> PullResponse {
     let mut fields = BTreeMap::new();
     fields.insert(
         "title".to_owned(),
