@@ -10,7 +10,8 @@
 //! end (version 26's reason for keying by id first).
 //!
 //! The numbers are part of the store's format: a number, once given to a kind, is never given
-//! to another or changed (`numbers_are_frozen` below); a new kind takes the next one.
+//! to another or changed (`numbers_are_frozen_and_no_two_kinds_share_one` below); a new kind
+//! takes the next one.
 
 use crate::logged_record_id::LoggedRecordId;
 use crate::sync::protocol::RecordKind;
@@ -18,45 +19,38 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, ToSql};
 
-/// Every kind with its stored number.
-const KIND_NUMBERS: [(RecordKind, i64); 16] = [
-    (RecordKind::Patrol, 1),
-    (RecordKind::Note, 2),
-    (RecordKind::Contact, 3),
-    (RecordKind::ContactPersonal, 4),
-    (RecordKind::FollowUp, 5),
-    (RecordKind::Problem, 6),
-    (RecordKind::ProblemStep, 7),
-    (RecordKind::StageRequest, 8),
-    (RecordKind::Conflict, 9),
-    (RecordKind::User, 10),
-    (RecordKind::Team, 11),
-    (RecordKind::PriorityArea, 12),
-    (RecordKind::AreaBoundaries, 13),
-    (RecordKind::Review, 14),
-    (RecordKind::RetentionSchedule, 15),
-    (RecordKind::RetentionReview, 16),
-];
-
 /// A record kind as `sync_records.kind` keeps it: its number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StoredKind(pub RecordKind);
 
 impl StoredKind {
+    /// The kind's number: a match, so a new kind does not build until it is given one.
     fn number(self) -> i64 {
-        // Every kind is in the table (`every_kind_has_a_number` below); 0 is no kind's number,
-        // so a kind left out could only miss its rows, never read another kind's.
-        KIND_NUMBERS
-            .iter()
-            .find(|(kind, _)| *kind == self.0)
-            .map_or(0, |&(_, number)| number)
+        match self.0 {
+            RecordKind::Patrol => 1,
+            RecordKind::Note => 2,
+            RecordKind::Contact => 3,
+            RecordKind::ContactPersonal => 4,
+            RecordKind::FollowUp => 5,
+            RecordKind::Problem => 6,
+            RecordKind::ProblemStep => 7,
+            RecordKind::StageRequest => 8,
+            RecordKind::Conflict => 9,
+            RecordKind::User => 10,
+            RecordKind::Team => 11,
+            RecordKind::PriorityArea => 12,
+            RecordKind::AreaBoundaries => 13,
+            RecordKind::Review => 14,
+            RecordKind::RetentionSchedule => 15,
+            RecordKind::RetentionReview => 16,
+        }
     }
 
     fn of_number(number: i64) -> Option<RecordKind> {
-        KIND_NUMBERS
+        RecordKind::ALL
             .iter()
-            .find(|&&(_, n)| n == number)
-            .map(|&(kind, _)| kind)
+            .copied()
+            .find(|&kind| StoredKind(kind).number() == number)
     }
 }
 
@@ -109,28 +103,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_has_a_number_and_no_two_share_one() {
-        let mut numbers: Vec<i64> = KIND_NUMBERS.iter().map(|&(_, n)| n).collect();
-        numbers.sort_unstable();
-        numbers.dedup();
-        assert_eq!(numbers.len(), KIND_NUMBERS.len());
-        for (kind, number) in KIND_NUMBERS {
-            assert_eq!(StoredKind(kind).number(), number);
-            assert_eq!(StoredKind::of_number(number), Some(kind));
-        }
-        // Every kind the protocol knows is numbered.
-        for &kind in RecordKind::ALL {
-            assert_ne!(StoredKind(kind).number(), 0, "{kind} has no number");
-        }
-    }
-
-    #[test]
-    fn numbers_are_frozen() {
+    fn numbers_are_frozen_and_no_two_kinds_share_one() {
         // Stores on phones hold these numbers: changing one would misread every row of it.
-        let spelled: Vec<(String, i64)> = KIND_NUMBERS
-            .iter()
-            .map(|&(kind, n)| (kind.to_string(), n))
-            .collect();
         let frozen = [
             "patrol",
             "note",
@@ -150,8 +124,19 @@ mod tests {
             "retention_review",
         ];
         for (i, name) in frozen.iter().enumerate() {
-            assert_eq!(spelled[i], ((*name).to_owned(), i as i64 + 1));
+            let kind: RecordKind = name.parse().expect("a kind");
+            let number = i as i64 + 1;
+            assert_eq!(StoredKind(kind).number(), number, "{name}");
+            assert_eq!(StoredKind::of_number(number), Some(kind), "{name}");
         }
+        let mut numbers: Vec<i64> = RecordKind::ALL
+            .iter()
+            .map(|&kind| StoredKind(kind).number())
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), RecordKind::ALL.len(), "a number given twice");
+        assert_eq!(StoredKind::of_number(0), None);
     }
 
     #[test]
