@@ -11,9 +11,10 @@
 --   B-tree's right end (version 26's reason for keying by id first);
 -- - `kind` is the kind's number (`store/device_sync/record_key.rs`, frozen there).
 --
--- `beatbook_sync_record_id(text)` and `beatbook_sync_kind(text)` are functions the store
--- registers on its writer (`record_key::register`); a name no kind has gives NULL, which the
--- table refuses, so an unreadable store fails its upgrade and stays as it was.
+-- `beatbook_logged_record_id(text)` (migration 0027's, `logged_record_id.rs`) and
+-- `beatbook_sync_kind(text)` are functions the store registers (`record_key::register`); a
+-- name no kind has gives NULL, which the table refuses, so an unreadable store fails its
+-- upgrade and stays as it was.
 CREATE TABLE sync_records_keyed (
     record_id ANY NOT NULL CHECK (typeof(record_id) = 'text'
         OR (typeof(record_id) = 'blob' AND length(record_id) = 16)),
@@ -22,7 +23,7 @@ CREATE TABLE sync_records_keyed (
     PRIMARY KEY (record_id, kind)
 ) STRICT, WITHOUT ROWID;
 INSERT INTO sync_records_keyed (record_id, kind, clocks)
-    SELECT beatbook_sync_record_id(record_id), beatbook_sync_kind(kind), clocks
+    SELECT beatbook_logged_record_id(record_id), beatbook_sync_kind(kind), clocks
     FROM sync_records ORDER BY 1, 2;
 DROP TABLE sync_records;
 ALTER TABLE sync_records_keyed RENAME TO sync_records;

@@ -30,6 +30,27 @@ impl LoggedRecordId {
     }
 }
 
+/// Registers `beatbook_logged_record_id(id)` on `conn`: the stored form of an id given as text
+/// (NULL for NULL; any other type is an error). For SQL that takes ids as text: migration
+/// 0027's copy of the device's log, migration 0030's of its sync state, and a pulled page's
+/// lookup of its records' sync state (`store/device_sync/incoming.rs`), which calls it once a
+/// record — so it reads its argument in place.
+pub fn register_sql_function(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "beatbook_logged_record_id",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let id = ctx
+                .get_raw(0)
+                .as_str_or_null()
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+            Ok(id.map(LoggedRecordId::stored))
+        },
+    )
+}
+
 impl ToSql for LoggedRecordId {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Owned(Self::stored(&self.0)))
@@ -88,6 +109,27 @@ mod tests {
         ] {
             assert_eq!(round_trip(id), ("text".to_owned(), id.to_owned()), "{id}");
         }
+    }
+
+    #[test]
+    fn the_sql_function_gives_the_stored_form_and_keeps_null() {
+        let conn = Connection::open_in_memory().expect("memory");
+        register_sql_function(&conn).expect("function");
+        let id = Uuid::now_v7().to_string();
+        let (packed, other, none): (Vec<u8>, String, Option<String>) = conn
+            .query_row(
+                "SELECT beatbook_logged_record_id(?1), beatbook_logged_record_id('c1'),
+                        beatbook_logged_record_id(NULL)",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("row");
+        assert_eq!(packed, Uuid::parse_str(&id).expect("uuid").as_bytes());
+        assert_eq!((other.as_str(), none), ("c1", None));
+        let refused = conn.query_row("SELECT beatbook_logged_record_id(7)", [], |r| {
+            r.get::<_, Option<Vec<u8>>>(0)
+        });
+        assert!(refused.is_err(), "a number is not an id");
     }
 
     #[test]

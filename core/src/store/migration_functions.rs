@@ -4,7 +4,6 @@
 
 use super::sql_time::micros_of_text;
 use crate::error::Result;
-use crate::logged_record_id::LoggedRecordId;
 use crate::model::{LEGACY_TRIANGLE, TRIANGLE_CORNERS};
 use crate::sync::{Hlc, RecordClocks};
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
@@ -36,17 +35,8 @@ pub(crate) fn register(conn: &Connection) -> Result<()> {
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| time_micros(&ctx.get::<String>(0)?),
     )?;
-    conn.create_scalar_function(
-        "beatbook_logged_record_id",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            Ok(ctx
-                .get::<Option<String>>(0)?
-                .map(|id| LoggedRecordId::stored(&id)))
-        },
-    )?;
-    // Version 30's key forms; the writer registers them too, for a pulled page's lookups.
+    // `beatbook_logged_record_id` (versions 27 and 30) and `beatbook_sync_kind` (version 30):
+    // the writer registers them too, for a pulled page's lookups.
     super::device_sync::record_key::register(conn)?;
     Ok(())
 }

@@ -309,7 +309,7 @@ fn load<'a>(conn: &Connection, changes: &'a [Change]) -> Result<PageState<'a>> {
         "SELECT ids.value, s.clocks FROM json_each(?1) AS kinds
          CROSS JOIN json_each(kinds.value) AS ids
          CROSS JOIN sync_records AS s
-           ON s.record_id = beatbook_sync_record_id(ids.key)
+           ON s.record_id = beatbook_logged_record_id(ids.key)
           AND s.kind = beatbook_sync_kind(kinds.key)",
     )?;
     let mut rows = clocks.query([&keys])?;

@@ -1,5 +1,6 @@
 //! How the device's sync state names a record in SQLite (store version 30): its kind as a
-//! small number and its id packed the way the s.62 log packs it ([`LoggedRecordId`]: a UUID in
+//! small number and its id packed the way the s.62 log packs it
+//! ([`LoggedRecordId`](crate::logged_record_id::LoggedRecordId): a UUID in
 //! its canonical text as its 16 bytes, any other id as the text it was written with).
 //!
 //! Why: `sync_records` holds one row per record a device has ever synced, and until version 30
@@ -13,7 +14,6 @@
 //! to another or changed (`numbers_are_frozen_and_no_two_kinds_share_one` below); a new kind
 //! takes the next one.
 
-use crate::logged_record_id::LoggedRecordId;
 use crate::sync::protocol::RecordKind;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
@@ -69,38 +69,34 @@ impl FromSql for StoredKind {
     }
 }
 
-/// A record id as `sync_records.record_id` keeps it (the s.62 log's rule); read it back as a
-/// [`LoggedRecordId`].
-pub(crate) fn stored_id(id: &str) -> Value {
-    LoggedRecordId::stored(id)
-}
-
 /// Registers the SQL functions that give a key's stored form from its text, for statements
 /// that take their keys from JSON (a pulled page's, `incoming.rs`) and for migration 0030:
-/// `beatbook_sync_kind(kind)` (NULL for a name no kind has) and `beatbook_sync_record_id(id)`.
+/// `beatbook_sync_kind(kind)` (NULL for a name no kind has) and the log's
+/// `beatbook_logged_record_id(id)` (`crate::logged_record_id`).
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    // Both read their argument in place (no copy): a pulled page calls them once a record.
-    conn.create_scalar_function("beatbook_sync_kind", 1, flags, |ctx| {
-        let name = ctx.get_raw(0).as_str().map_err(from_sql_error)?;
-        Ok(name
-            .parse::<RecordKind>()
-            .ok()
-            .map(|kind| StoredKind(kind).number()))
-    })?;
-    conn.create_scalar_function("beatbook_sync_record_id", 1, flags, |ctx| {
-        let id = ctx.get_raw(0).as_str().map_err(from_sql_error)?;
-        Ok(LoggedRecordId::stored(id))
-    })
-}
-
-fn from_sql_error(e: FromSqlError) -> rusqlite::Error {
-    rusqlite::Error::UserFunctionError(Box::new(e))
+    crate::logged_record_id::register_sql_function(conn)?;
+    // Reads its argument in place (no copy): a pulled page calls it once a record.
+    conn.create_scalar_function(
+        "beatbook_sync_kind",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let name = ctx
+                .get_raw(0)
+                .as_str()
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+            Ok(name
+                .parse::<RecordKind>()
+                .ok()
+                .map(|kind| StoredKind(kind).number()))
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logged_record_id::LoggedRecordId;
 
     #[test]
     fn numbers_are_frozen_and_no_two_kinds_share_one() {
@@ -147,7 +143,7 @@ mod tests {
         let (kind, unknown, packed, other): (i64, Option<i64>, Vec<u8>, String) = conn
             .query_row(
                 "SELECT beatbook_sync_kind('contact_personal'), beatbook_sync_kind('nothing'),
-                        beatbook_sync_record_id(?1), beatbook_sync_record_id('legacy-7')",
+                        beatbook_logged_record_id(?1), beatbook_logged_record_id('legacy-7')",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
@@ -159,7 +155,7 @@ mod tests {
         let back: (StoredKind, LoggedRecordId) = conn
             .query_row(
                 "SELECT ?1, ?2",
-                (StoredKind(RecordKind::FollowUp), stored_id(id)),
+                (StoredKind(RecordKind::FollowUp), LoggedRecordId::stored(id)),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .expect("round trip");

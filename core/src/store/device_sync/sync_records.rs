@@ -7,8 +7,9 @@
 //! keeps its values in `sync_held`, since its table cannot hold them.
 
 use super::record_json::Fields;
-use super::record_key::{stored_id, StoredKind};
+use super::record_key::StoredKind;
 use crate::error::{Error, Result};
+use crate::logged_record_id::LoggedRecordId;
 use crate::store::sql_time::t;
 use crate::sync::protocol::RecordKind;
 use crate::sync::pull_plan::{PageKey, PlannedClocks};
@@ -44,7 +45,9 @@ pub(crate) fn load_clocks(
 ) -> Result<Option<RecordClocks>> {
     let bytes: Option<Vec<u8>> = conn
         .prepare_cached("SELECT clocks FROM sync_records WHERE record_id = ?1 AND kind = ?2")?
-        .query_row(params![stored_id(id), StoredKind(kind)], |r| r.get(0))
+        .query_row(params![LoggedRecordId::stored(id), StoredKind(kind)], |r| {
+            r.get(0)
+        })
         .optional()?;
     bytes
         .map(|bytes| {
@@ -66,7 +69,11 @@ pub(crate) fn save_clocks(
         "INSERT INTO sync_records (record_id, kind, clocks) VALUES (?1, ?2, ?3)
          ON CONFLICT (record_id, kind) DO UPDATE SET clocks = excluded.clocks",
     )?
-    .execute(params![stored_id(id), StoredKind(kind), clocks.encode_v2()])?;
+    .execute(params![
+        LoggedRecordId::stored(id),
+        StoredKind(kind),
+        clocks.encode_v2()
+    ])?;
     Ok(())
 }
 
@@ -81,7 +88,7 @@ pub(crate) fn save_all_clocks(
     )?;
     for ((kind, id), clocks) in records {
         stmt.execute(params![
-            stored_id(id),
+            LoggedRecordId::stored(id),
             StoredKind(*kind),
             clocks.encode_v2()
         ])?;
@@ -153,7 +160,7 @@ pub(crate) fn release(conn: &Connection, kind: RecordKind, id: &str) -> Result<(
 /// Forgets all sync state of a record (it was erased).
 pub(crate) fn forget(conn: &Connection, kind: RecordKind, id: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM sync_records WHERE record_id = ?1 AND kind = ?2")?
-        .execute(params![stored_id(id), StoredKind(kind)])?;
+        .execute(params![LoggedRecordId::stored(id), StoredKind(kind)])?;
     release(conn, kind, id)
 }
 
