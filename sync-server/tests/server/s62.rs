@@ -219,7 +219,7 @@ fn admin_audit_verifies_names_an_edited_entry_and_logs_its_own_export() {
     conn.execute_batch(
         "DROP TRIGGER audit_entries_no_update;
          INSERT OR IGNORE INTO audit_actors (user_id, role, device_id) VALUES (NULL, 'admin', NULL);
-         UPDATE audit_entries SET detail = 'nothing',
+         UPDATE audit_entries SET justification = 'nothing',
            actor = (SELECT id FROM audit_actors
                     WHERE user_id IS NULL AND role = 'admin' AND device_id IS NULL)
          WHERE seq = 2;",

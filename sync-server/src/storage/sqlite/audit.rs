@@ -4,6 +4,7 @@
 //! IMMEDIATE` (an `admin` process writes through the same lock), so the head read here is the
 //! head the new entries follow.
 
+use super::log_detail::{self, DETAIL_SQL};
 use crate::storage::audit_chain::{chain, hash32, GENESIS};
 use crate::storage::device_audits::{take_after, DeviceAudit};
 use crate::storage::{AuditFilter, ChainedAudit, ServerAudit, StorageError, StorageResult};
@@ -12,14 +13,18 @@ use beatbook_core::logged_record_id::LoggedRecordId;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// The log's columns as the chain hashes them, each entry's actor joined in (migration 0012;
-/// the `audit_chain` view is the same join, for `page`, people and tools reading the file).
-/// `prev_hash` is not stored since schema 17: it is the hash of the entry before, by its key
-/// (absent for the first entry, read as the genesis hash).
-const COLUMNS: &str = "e.seq, e.at_ms, a.user_id, a.role, a.device_id, e.operation,
-    e.record_kind, e.record_id, e.justification, e.recipient, e.detail,
-    (SELECT p.hash FROM audit_entries p WHERE p.seq = e.seq - 1), e.hash";
-const ENTRIES: &str = "audit_entries e JOIN audit_actors a ON a.id = e.actor";
+/// The log's columns as the chain hashes them, each entry's actor (migration 0012) and event
+/// (operation, record kind and the detail's text around its number, `log_detail`; migration
+/// 0018) joined in, the detail given back whole by [`DETAIL_SQL`] (the `audit_chain` view is
+/// the same join, for `page`, people and tools reading the file). `prev_hash` is not stored
+/// since schema 17: it is the hash of the entry before, by its key (absent for the first
+/// entry, read as the genesis hash).
+const COLUMNS_BEFORE_DETAIL: &str = "e.seq, e.at_ms, a.user_id, a.role, a.device_id,
+    v.operation, v.record_kind, e.record_id, e.justification, e.recipient";
+const COLUMNS_AFTER_DETAIL: &str =
+    "(SELECT p.hash FROM audit_entries p WHERE p.seq = e.seq - 1), e.hash";
+const ENTRIES: &str = "audit_entries e JOIN audit_actors a ON a.id = e.actor
+    JOIN audit_events v ON v.id = e.event";
 
 /// An actor's row, by the expressions `audit_actors_who` indexes (an absent id is '').
 pub(super) const ACTOR_ROW: &str = "SELECT id FROM audit_actors
@@ -38,27 +43,82 @@ pub(super) fn append_in(conn: &Connection, entries: &[ServerAudit]) -> StorageRe
         .map(|(seq, hash)| Ok::<_, StorageError>((to_seq(seq)?, hash32(&hash)?)))
         .transpose()?;
     let mut actors = Actors::default();
+    let mut events = Events::default();
     let mut insert = conn.prepare_cached(
-        "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, record_id,
-           justification, recipient, detail, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO audit_entries (seq, at_ms, actor, event, record_id, justification,
+           recipient, detail_number, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for row in chain(head, entries) {
         let e = &row.entry;
+        let (event, detail_number) = events.id(conn, e)?;
         insert.execute(params![
             i64::try_from(row.seq).map_err(|_| StorageError::Corrupt("audit seq".into()))?,
             e.at_ms,
             actors.id(conn, e)?,
-            e.action.as_str(),
-            e.subject,
+            event,
             e.record_id.as_deref().map(LoggedRecordId::stored),
             e.justification,
             e.recipient,
-            e.detail,
+            detail_number,
             &row.hash[..],
         ])?;
     }
     Ok(())
+}
+
+/// The log's events (operation, record kind, and the detail around its number: migration 0018,
+/// `log_detail`) met in one append, by their row in `audit_events`: a batch repeats a few
+/// events many times, so each is looked up once and the few known are searched in a list.
+#[derive(Default)]
+struct Events {
+    known: Vec<KnownEvent>,
+}
+
+/// An event met in this append: its operation, record kind, detail head and tail, and row.
+type KnownEvent = (&'static str, String, Option<String>, Option<String>, i64);
+
+impl Events {
+    /// The entry's event row, made the first time the log holds it, and the number its detail
+    /// carries.
+    fn id(&mut self, conn: &Connection, e: &ServerAudit) -> StorageResult<(i64, Option<i64>)> {
+        let operation = e.action.as_str();
+        let parts = e.detail.as_deref().map(log_detail::split);
+        let head = parts.map(|p| p.head);
+        let (number, tail) = parts.and_then(|p| p.number).unzip();
+        let known = self.known.iter().find(|(op, kind, h, t, _)| {
+            *op == operation && *kind == e.subject && h.as_deref() == head && t.as_deref() == tail
+        });
+        if let Some((.., id)) = known {
+            return Ok((*id, number));
+        }
+        let found = conn
+            .prepare_cached(
+                "SELECT id FROM audit_events WHERE operation = ?1 AND record_kind = ?2
+                   AND detail_head IS ?3 AND detail_tail IS ?4",
+            )?
+            .query_row(params![operation, e.subject, head, tail], |r| r.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                conn.prepare_cached(
+                    "INSERT INTO audit_events (operation, record_kind, detail_head, detail_tail)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![operation, e.subject, head, tail])?;
+                conn.last_insert_rowid()
+            }
+        };
+        self.known.push((
+            operation,
+            e.subject.clone(),
+            head.map(str::to_owned),
+            tail.map(str::to_owned),
+            id,
+        ));
+        Ok((id, number))
+    }
 }
 
 /// The log's actors (user, role, device; migration 0012) met in one append, by their row in
@@ -165,7 +225,11 @@ pub(super) fn search_sql(filter: &AuditFilter, limit: u32) -> (String, Vec<Value
         add("e.record_id = ?", LoggedRecordId::stored(record));
     }
     if let Some(action) = filter.action {
-        add("e.operation = ?", Value::Text(action.as_str().to_owned()));
+        // By the events of that operation (few), through the entries' event column.
+        add(
+            "e.event IN (SELECT id FROM audit_events WHERE operation = ?)",
+            Value::Text(action.as_str().to_owned()),
+        );
     }
     if let Some(from) = filter.from_ms {
         add("e.at_ms >= ?", Value::Integer(from));
@@ -180,7 +244,8 @@ pub(super) fn search_sql(filter: &AuditFilter, limit: u32) -> (String, Vec<Value
         format!("WHERE {}", clauses.join(" AND "))
     };
     let sql = format!(
-        "SELECT {COLUMNS} FROM {ENTRIES} {filter_sql} ORDER BY e.seq DESC LIMIT ?{}",
+        "SELECT {COLUMNS_BEFORE_DETAIL}, {DETAIL_SQL}, {COLUMNS_AFTER_DETAIL}
+         FROM {ENTRIES} {filter_sql} ORDER BY e.seq DESC LIMIT ?{}",
         values.len()
     );
     (sql, values)

@@ -26,7 +26,7 @@ fn store_with_five() -> (tempfile::TempDir, Connection) {
     let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
     conn.execute_batch(
         "DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete;
-         DROP TRIGGER audit_actors_no_update;",
+         DROP TRIGGER audit_actors_no_update; DROP TRIGGER audit_events_no_update;",
     )
     .expect("triggers dropped");
     (dir, conn)
@@ -38,6 +38,38 @@ fn verify(dir: &tempfile::TempDir, head: Option<&str>) -> Result<u64, ChainBreak
     audit_chain::verify(&storage, head)
         .expect("read")
         .map(|v| v.entries)
+}
+
+#[test]
+fn an_event_edited_in_the_file_names_the_first_entry_that_says_it() {
+    // Since schema 18 an entry's operation, kind and the text around its detail's number live
+    // in `audit_events`: editing one there edits what every entry naming it says (all five
+    // say "entry N"), and the chain names the first.
+    let (dir, conn) = store_with_five();
+    conn.execute(
+        "UPDATE audit_events SET detail_head = 'item ' WHERE detail_head = 'entry '",
+        [],
+    )
+    .expect("edit");
+    assert_eq!(verify(&dir, None), Err(ChainBreak::Edited { seq: 1 }));
+}
+
+#[test]
+fn a_detail_number_edited_in_the_file_names_its_entry() {
+    let (dir, conn) = store_with_five();
+    let events: i64 = conn
+        .query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))
+        .expect("events");
+    assert_eq!(
+        events, 1,
+        "'entry 1' to 'entry 5' are one event and a number each"
+    );
+    conn.execute(
+        "UPDATE audit_entries SET detail_number = 4 WHERE seq = 3",
+        [],
+    )
+    .expect("edit");
+    assert_eq!(verify(&dir, None), Err(ChainBreak::Edited { seq: 3 }));
 }
 
 #[test]
@@ -197,7 +229,10 @@ fn a_version_11_log_keeps_its_entries_and_hashes_with_each_actor_once() {
     assert_eq!(actors, 3, "two devices' actor and the server's, each once");
     let refused = conn.execute("DELETE FROM audit_entries WHERE seq = 1", []);
     assert!(refused.is_err(), "still append-only");
-    let refused = conn.execute("UPDATE audit_entries SET detail = 'x' WHERE seq = 1", []);
+    let refused = conn.execute(
+        "UPDATE audit_entries SET justification = 'x' WHERE seq = 1",
+        [],
+    );
     assert!(refused.is_err(), "still append-only");
     let packed: Vec<i64> = conn
         .prepare("SELECT seq FROM audit_entries WHERE typeof(record_id) = 'blob' ORDER BY seq")
@@ -350,4 +385,155 @@ fn the_logs_filtered_reads_go_by_index() {
         vec![text(""), text("pcso"), text("")],
     );
     assert!(actor.contains("USING INDEX audit_actors_who"), "{actor}");
+}
+
+#[test]
+fn a_version_17_log_keeps_its_hashes_with_each_event_kept_once() {
+    let (dir, conn) = super::store_at_version(17);
+    // Entries as a device hands them in: a few events, each many times; one without detail
+    // and one with an empty detail, which are not the same event.
+    // Each device entry's detail carries its own number, which the event does not; digits
+    // that would not read back the same ("007") stay in the event's text.
+    let said = |i: i64| match i % 4 {
+        0 => (
+            AuditAction::Collection,
+            "contact",
+            Some(format!("device log entry {}: no personal details", 40 + i)),
+        ),
+        1 => (
+            AuditAction::Combination,
+            "contact",
+            Some(format!(
+                "device log entry {}: linked to 1 earlier contact(s)",
+                40 + i
+            )),
+        ),
+        2 => (AuditAction::Consultation, "contact", None),
+        _ => (
+            AuditAction::Consultation,
+            "contact",
+            Some("operation 007".to_owned()),
+        ),
+    };
+    let mut entries: Vec<ServerAudit> = (1..=8)
+        .map(|i| {
+            let (action, kind, detail) = said(i);
+            ServerAudit {
+                record_id: Some(format!("0190a000-0000-7000-8000-0000000c000{i}")),
+                detail,
+                ..ServerAudit::new(i, action, kind)
+            }
+        })
+        .collect();
+    entries[6].detail = Some(String::new());
+    let chained = audit_chain::chain(None, &entries);
+    conn.execute(
+        "INSERT INTO audit_actors (id, user_id, role, device_id) VALUES (1, NULL, 'admin', NULL)",
+        [],
+    )
+    .expect("an administrator's actor");
+    for row in &chained {
+        let e = &row.entry;
+        conn.execute(
+            "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, record_id,
+               justification, recipient, detail, hash)
+             VALUES (?1, ?2, 1, ?3, ?4, ?5, NULL, NULL, ?6, ?7)",
+            rusqlite::params![
+                row.seq as i64,
+                e.at_ms,
+                e.action.as_str(),
+                e.subject,
+                e.record_id
+                    .as_deref()
+                    .map(beatbook_core::logged_record_id::LoggedRecordId::stored),
+                e.detail,
+                &row.hash[..],
+            ],
+        )
+        .expect("a version 17 entry");
+    }
+    drop(conn);
+
+    let storage =
+        SqliteStorage::open(dir.path(), &crate::storage::sqlite::test_key()).expect("upgrade");
+    assert_eq!(
+        storage.audit_chain_page(0, 20).expect("chain"),
+        chained,
+        "every entry as it was: what it says, its seq and its hashes"
+    );
+    let events = || -> i64 {
+        let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
+        conn.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))
+            .expect("events")
+    };
+    assert_eq!(
+        events(),
+        5,
+        "five events for eight entries (an empty detail is one)"
+    );
+    let numbers: Vec<Option<i64>> = {
+        let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
+        let mut stmt = conn
+            .prepare("SELECT detail_number FROM audit_entries ORDER BY seq")
+            .expect("numbers");
+        let rows = stmt.query_map([], |r| r.get(0)).expect("query");
+        rows.collect::<rusqlite::Result<_>>().expect("rows")
+    };
+    assert_eq!(
+        numbers,
+        [
+            Some(41),
+            None,
+            None,
+            Some(44),
+            Some(45),
+            None,
+            None,
+            Some(48)
+        ],
+        "each device entry's number kept in its entry"
+    );
+    let consultations = storage
+        .audit_search(
+            &crate::storage::AuditFilter {
+                action: Some(AuditAction::Consultation),
+                ..Default::default()
+            },
+            20,
+        )
+        .expect("search");
+    assert_eq!(
+        consultations.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [7, 6, 3, 2],
+        "found by operation through the events"
+    );
+
+    // The chain goes on: a known event is named by its row, a new one added once.
+    let (action, kind, detail) = said(4);
+    storage
+        .append_audits(&[
+            ServerAudit {
+                detail,
+                ..ServerAudit::new(9, action, kind)
+            },
+            ServerAudit::new(10, AuditAction::Disclosure, "report"),
+            ServerAudit::new(11, AuditAction::Disclosure, "report"),
+        ])
+        .expect("append");
+    assert_eq!(events(), 6);
+    assert_eq!(
+        audit_chain::verify(&storage, None)
+            .expect("read")
+            .map(|v| v.entries),
+        Ok(11)
+    );
+    let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
+    for refused in [
+        "UPDATE audit_events SET detail_head = 'x'",
+        "DELETE FROM audit_events",
+        "UPDATE audit_entries SET event = 1",
+    ] {
+        let err = conn.execute(refused, []).expect_err(refused);
+        assert!(err.to_string().contains("append-only"), "{refused}: {err}");
+    }
 }

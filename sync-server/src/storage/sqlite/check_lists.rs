@@ -97,9 +97,20 @@ mod tests {
     }
 
     /// Adds a log entry by `actor` 1 with `operation`, in the table as versions before 17
-    /// have it (with `prev_hash`) or as 17 and later do.
+    /// have it (with `prev_hash`), as 17 does, or from 18 on with its operation in its event.
     fn add_entry(conn: &Connection, seq: i64, operation: &str) -> rusqlite::Result<usize> {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version >= 18 {
+            conn.execute(
+                "INSERT INTO audit_events (operation, record_kind) VALUES (?1, 'contact')",
+                [operation],
+            )?;
+            return conn.execute(
+                "INSERT INTO audit_entries (seq, at_ms, actor, event, hash)
+                 VALUES (?1, 10, 1, last_insert_rowid(), x'01')",
+                [seq],
+            );
+        }
         let sql = if version < 17 {
             "INSERT INTO audit_entries (seq, at_ms, actor, operation, record_kind, prev_hash, hash)
              VALUES (?1, 10, 1, ?2, 'contact', x'00', x'01')"
@@ -156,7 +167,8 @@ mod tests {
         assert_eq!(check, "ok");
         let kept: (i64, String) = conn
             .query_row(
-                "SELECT at_ms, operation FROM audit_entries WHERE seq = 1",
+                "SELECT e.at_ms, v.operation FROM audit_entries e
+                 JOIN audit_events v ON v.id = e.event WHERE e.seq = 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

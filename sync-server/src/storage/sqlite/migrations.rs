@@ -78,6 +78,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0017_lean_log_and_clocks",
         include_str!("../../../migrations/0017_lean_log_and_clocks.sql"),
     ),
+    (
+        "0018_audit_events",
+        include_str!("../../../migrations/0018_audit_events.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -146,6 +150,10 @@ pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {
             "the store has schema version {applied}, newer than this server ({}); upgrade the server",
             MIGRATIONS.len()
         )));
+    }
+    if applied < MIGRATIONS.len() {
+        // Migration 0018 splits the details already logged as the writer splits new ones.
+        super::log_detail::register_sql_functions(conn)?;
     }
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;

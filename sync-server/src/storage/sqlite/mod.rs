@@ -22,6 +22,7 @@ mod compact_records;
 mod errors;
 pub mod key;
 pub mod keyed;
+pub(crate) mod log_detail;
 pub(crate) mod migrations;
 pub(crate) mod people;
 mod permissions;
