@@ -64,6 +64,13 @@ macro_rules! typed_id {
             fn column_result(
                 value: rusqlite::types::ValueRef<'_>,
             ) -> rusqlite::types::FromSqlResult<Self> {
+                // Text as written, or the 16 bytes a store keeps it as where it packs ids
+                // (the server's record rows since its schema 19).
+                if let rusqlite::types::ValueRef::Blob(bytes) = value {
+                    return Uuid::from_slice(bytes)
+                        .map(Self)
+                        .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)));
+                }
                 let text = value.as_str()?;
                 Uuid::parse_str(text)
                     .map(Self)
@@ -99,3 +106,25 @@ typed_id!(/// A priority area.
     PriorityAreaId);
 typed_id!(/// A supervisor's review of a team member's work.
     ReviewId);
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_reads_from_its_text_or_its_16_bytes_and_nothing_else() {
+        let conn = rusqlite::Connection::open_in_memory().expect("db");
+        let team = TeamId(Uuid::now_v7());
+        let read = |value: rusqlite::types::Value| {
+            conn.query_row("SELECT ?1", [value], |r| r.get::<_, TeamId>(0))
+        };
+        use rusqlite::types::Value;
+        assert_eq!(read(Value::Text(team.to_string())).expect("text"), team);
+        assert_eq!(
+            read(Value::Blob(team.0.as_bytes().to_vec())).expect("bytes"),
+            team
+        );
+        assert!(read(Value::Blob(vec![1; 15])).is_err(), "15 bytes");
+        assert!(read(Value::Integer(7)).is_err(), "a number");
+    }
+}

@@ -82,6 +82,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0018_audit_events",
         include_str!("../../../migrations/0018_audit_events.sql"),
     ),
+    (
+        "0019_record_ids_packed",
+        include_str!("../../../migrations/0019_record_ids_packed.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -140,6 +144,13 @@ fn clocks_v2(conn: &Connection) -> StorageResult<()> {
     Ok(())
 }
 
+/// The SQL functions migrations call: 0018 splits the details already logged as the writer
+/// splits new ones (`log_detail`), 0019 packs record rows' ids by the logs' rule.
+pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    super::log_detail::register_sql_functions(conn)?;
+    beatbook_core::logged_record_id::register_sql_function(conn)
+}
+
 /// Brings the store's schema up to date.
 pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {
     let applied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -152,8 +163,7 @@ pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {
         )));
     }
     if applied < MIGRATIONS.len() {
-        // Migration 0018 splits the details already logged as the writer splits new ones.
-        super::log_detail::register_sql_functions(conn)?;
+        register_functions(conn)?;
     }
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;

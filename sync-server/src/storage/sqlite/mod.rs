@@ -363,6 +363,7 @@ pub(crate) fn store_at_version(version: usize) -> (tempfile::TempDir, Connection
     let path = dir.path().join(DB_FILE);
     permissions::prepare_file(&path).expect("a private file");
     let conn = open_test_file(&path);
+    migrations::register_functions(&conn).expect("migration functions");
     for (name, sql) in &migrations::MIGRATIONS[..version] {
         conn.execute_batch(sql).expect("old schema");
         if let Some(step) = migrations::convert_step(name) {
@@ -378,5 +379,7 @@ pub(crate) fn store_at_version(version: usize) -> (tempfile::TempDir, Connection
 mod audit_tests;
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod record_ids_tests;
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,7 @@ use crate::storage::{
     WriteOutcome, WriteTarget,
 };
 use beatbook_core::ids::UserId;
+use beatbook_core::logged_record_id::LoggedRecordId;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use rusqlite::types::Value;
@@ -195,7 +196,7 @@ pub(super) fn load(
                     r.get::<_, bool>(5)?,
                 ),
                 r.get::<_, i64>(6)?,
-                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<LoggedRecordId>>(7)?.map(|d| d.0),
             ))
         })
         .optional()?;
@@ -321,15 +322,15 @@ fn upsert(
     .execute(params![
         row.kind,
         row.record_id,
-        row.meta.team_id,
-        row.meta.owner,
+        row.meta.team_id.map(|t| packed(t.0)),
+        row.meta.owner.map(|u| packed(u.0)),
         subject_kind,
         subject_id,
         values,
         row.state.erased,
         seq as i64,
         now_ms,
-        echo_device,
+        echo_device.map(LoggedRecordId::stored),
         clocks,
     ])?;
     if had_members {
@@ -462,13 +463,16 @@ pub(super) fn feed_sql(filter: &FeedFilter) -> String {
 /// The values of [`feed_sql`]'s parameters: `?1`…`?5`, then the retention cutoffs (`?6`…)
 /// when the filter has them.
 pub(super) fn feed_values(filter: &FeedFilter, after: u64, limit: i64) -> Vec<Value> {
-    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
     let mut values = vec![
         Value::Integer(after as i64),
-        text(filter.team_id.map(|t| t.to_string())),
+        filter
+            .team_id
+            .map_or(Value::Null, |t| Value::Blob(packed(t.0).to_vec())),
         Value::Text(filter.member.to_string()),
         Value::Integer(limit),
-        text(filter.echoes_of.map(|d| d.to_string())),
+        filter
+            .echoes_of
+            .map_or(Value::Null, |d| Value::Blob(packed(d.0).to_vec())),
     ];
     if let Some(cutoffs) = &filter.retention {
         values.extend(
@@ -542,4 +546,10 @@ pub(super) fn feed_page_stored(
         has_more: budget.cut(),
         head,
     })
+}
+
+/// A team, owner or echo device as a record row keeps it since schema 19 (migration 0019): its
+/// 16 bytes, which every typed id reads back.
+pub(super) fn packed(id: uuid::Uuid) -> [u8; 16] {
+    *id.as_bytes()
 }

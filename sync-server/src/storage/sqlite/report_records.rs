@@ -19,7 +19,8 @@ pub(super) fn load(
            AND (?1 IS NULL OR team_id = ?1 OR team_id IS NULL)",
         crate::storage::kind_list(kinds)
     ))?;
-    let mut rows = stmt.query([team.map(|t| t.to_string())])?;
+    // Kept as 16 bytes since schema 19 (`records::packed`).
+    let mut rows = stmt.query([team.map(|t| super::records::packed(t.0))])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let kind: String = r.get(0)?;

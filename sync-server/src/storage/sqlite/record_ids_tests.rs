@@ -1,0 +1,133 @@
+//! Schema 19: a record row's team, owner and echo device kept as their 16 bytes (migration
+//! 0019) — rows of a version 18 store upgrade in place and still decide who is sent what.
+
+use super::SqliteStorage;
+use crate::storage::conformance::filter;
+use crate::storage::{FeedFilter, SyncStorage};
+use beatbook_core::ids::{DeviceId, TeamId, UserId};
+use beatbook_core::sync::protocol::FieldState;
+use beatbook_core::sync::{Hlc, RecordKind};
+use rusqlite::Connection;
+
+/// A note as a version 18 store kept it: its ids as text.
+fn insert_v18_note(
+    conn: &Connection,
+    id: &str,
+    seq: i64,
+    team: TeamId,
+    owner: UserId,
+    echo: Option<DeviceId>,
+) {
+    let fields: crate::storage::compact::Fields = [(
+        "text".to_owned(),
+        FieldState {
+            value: serde_json::json!(format!("note {id}")),
+            hlc: Hlc::new(1_764_000_000_000, DeviceId::new()),
+        },
+    )]
+    .into_iter()
+    .collect();
+    let (values, clocks) = crate::storage::compact::split(&fields).expect("split");
+    conn.execute(
+        "INSERT INTO records (kind, record_id, team_id, owner_user_id, field_values, clocks, seq,
+           created_at, updated_at, echo_device)
+         VALUES ('note', ?1, ?2, ?3, ?4, ?5, ?6, 1, 1, ?7)",
+        rusqlite::params![
+            id,
+            team.to_string(),
+            owner.to_string(),
+            values,
+            clocks,
+            seq,
+            echo.map(|d| d.to_string())
+        ],
+    )
+    .expect("a version 18 note");
+}
+
+fn team_feed(team: TeamId, echoes_of: Option<DeviceId>) -> FeedFilter {
+    FeedFilter {
+        team_id: Some(team),
+        team_kinds: vec![RecordKind::Note],
+        global_kinds: vec![],
+        echoes_of,
+        ..filter()
+    }
+}
+
+fn ids(storage: &SqliteStorage, filter: &FeedFilter) -> Vec<String> {
+    let page = storage.feed_page(filter, 0, 10).expect("page");
+    page.rows.into_iter().map(|r| r.record_id).collect()
+}
+
+#[test]
+fn a_version_18_stores_record_ids_are_packed_and_still_decide_the_feed() {
+    let (dir, conn) = super::store_at_version(18);
+    let (team_a, team_b) = (TeamId::new(), TeamId::new());
+    let (owner, sender) = (UserId::new(), DeviceId::new());
+    insert_v18_note(&conn, "n1", 1, team_a, owner, Some(sender));
+    insert_v18_note(&conn, "n2", 2, team_a, owner, None);
+    insert_v18_note(&conn, "n3", 3, team_b, owner, None);
+    conn.execute("UPDATE feed SET last_seq = 3", [])
+        .expect("feed");
+    drop(conn);
+
+    let storage = SqliteStorage::open(dir.path(), &super::test_key()).expect("upgrade");
+    let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
+    let kept: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT typeof(team_id), typeof(owner_user_id), typeof(echo_device) FROM records
+             ORDER BY seq",
+        )
+        .expect("types")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert_eq!(kept[0], ("blob".into(), "blob".into(), "blob".into()));
+    assert_eq!(kept[1], ("blob".into(), "blob".into(), "null".into()));
+
+    // The team's feed finds its own rows by the packed team, and leaves out the sender's echo.
+    assert_eq!(ids(&storage, &team_feed(team_a, None)), ["n1", "n2"]);
+    assert_eq!(ids(&storage, &team_feed(team_a, Some(sender))), ["n2"]);
+    assert_eq!(ids(&storage, &team_feed(team_b, Some(sender))), ["n3"]);
+    // The row reads back with its own team and owner.
+    let n1 = storage
+        .record(RecordKind::Note, "n1")
+        .expect("read")
+        .expect("n1");
+    assert_eq!(n1.meta.team_id, Some(team_a));
+    assert_eq!(n1.meta.owner, Some(owner));
+    // A report of one team reads that team's records (and none of the other's).
+    let report = storage
+        .report_records(Some(team_b), &[RecordKind::Note])
+        .expect("report");
+    assert_eq!(report.len(), 1);
+}
+
+#[test]
+fn new_writes_keep_the_ids_as_bytes() {
+    let dir = super::private_tempdir();
+    let storage = SqliteStorage::open(dir.path(), &super::test_key()).expect("open");
+    let team = TeamId::new();
+    let mut row = crate::storage::conformance::row(RecordKind::Note, "n1", false);
+    row.meta.team_id = Some(team);
+    row.meta.owner = Some(UserId::new());
+    storage
+        .write_record(
+            &crate::storage::conformance::target(None, RecordKind::Note, "n1"),
+            &mut |_| crate::storage::conformance::write_row(row.clone()),
+        )
+        .expect("write");
+    let conn = super::open_test_file(&dir.path().join(super::DB_FILE));
+    let (team_bytes, owner_type): (Vec<u8>, String) = conn
+        .query_row(
+            "SELECT team_id, typeof(owner_user_id) FROM records WHERE record_id = 'n1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(team_bytes, team.0.as_bytes());
+    assert_eq!(owner_type, "blob");
+    assert_eq!(ids(&storage, &team_feed(team, None)), ["n1"]);
+}
