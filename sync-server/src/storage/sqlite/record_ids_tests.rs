@@ -1,5 +1,6 @@
 //! Schema 19: a record row's team, owner and echo device kept as their 16 bytes (migration
-//! 0019) — rows of a version 18 store upgrade in place and still decide who is sent what.
+//! 0019), and a retention index row's team — rows of a version 18 store upgrade in place and
+//! still decide who is sent what.
 
 use super::SqliteStorage;
 use crate::storage::conformance::filter;
@@ -70,6 +71,14 @@ fn a_version_18_stores_record_ids_are_packed_and_still_decide_the_feed() {
     insert_v18_note(&conn, "n3", 3, team_b, owner, None);
     conn.execute("UPDATE feed SET last_seq = 3", [])
         .expect("feed");
+    for (id, team) in [("c1", team_a), ("c2", team_b)] {
+        conn.execute(
+            "INSERT INTO retention_index (kind, record_id, team_id, held, anchor_ms)
+             VALUES ('contact', ?1, ?2, 1, 100)",
+            rusqlite::params![id, team.to_string()],
+        )
+        .expect("a version 18 retention row");
+    }
     drop(conn);
 
     let storage = SqliteStorage::open(dir.path(), &super::test_key()).expect("upgrade");
@@ -103,6 +112,30 @@ fn a_version_18_stores_record_ids_are_packed_and_still_decide_the_feed() {
         .report_records(Some(team_b), &[RecordKind::Note])
         .expect("report");
     assert_eq!(report.len(), 1);
+    // The retention index's rows are found by their packed team, and read back with it.
+    let retention_type: String = conn
+        .query_row(
+            "SELECT DISTINCT typeof(team_id) FROM retention_index",
+            [],
+            |r| r.get(0),
+        )
+        .expect("types");
+    assert_eq!(retention_type, "blob");
+    let due = storage
+        .retention_entries(&crate::storage::retention_index::RetentionRange {
+            kind: beatbook_core::retention::RetainedKind::Contact,
+            anchor_through_ms: Some(1_000),
+            until_through_ms: 1_000,
+            team: Some(team_b),
+            limit: 10,
+        })
+        .expect("range");
+    assert_eq!(
+        due.iter()
+            .map(|e| (e.record_id.as_str(), e.team_id))
+            .collect::<Vec<_>>(),
+        [("c2", Some(team_b))]
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use crate::storage::packed_values::StoredValues;
 use crate::storage::retention_index::{writes_for, IndexWrite, RetentionEntry, RetentionRange};
 use crate::storage::{RecordMeta, RecordRow, StorageResult};
+use beatbook_core::logged_record_id::LoggedRecordId;
 use beatbook_core::retention::RetainedKind;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
@@ -44,7 +45,7 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
                 .execute(params![
                     kind,
                     record_id,
-                    team_id,
+                    team_id.as_deref().map(LoggedRecordId::stored),
                     held,
                     anchor_ms.flatten(),
                     parent_kind,
@@ -75,7 +76,12 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
                      ON CONFLICT (kind, record_id)
                      DO UPDATE SET retained_until_ms = excluded.retained_until_ms",
                 )?
-                .execute(params![kind, record_id, team_id, until_ms])?;
+                .execute(params![
+                    kind,
+                    record_id,
+                    team_id.as_deref().map(LoggedRecordId::stored),
+                    until_ms
+                ])?;
             }
         }
     }
@@ -134,7 +140,8 @@ pub(super) fn entries(
     range: &RetentionRange,
 ) -> StorageResult<Vec<RetentionEntry>> {
     let kind = range.kind.record_kind();
-    let team = range.team.map(|t| t.to_string());
+    // Kept as 16 bytes since schema 19, as in `records` (`records::packed`).
+    let team = range.team.map(|t| super::records::packed(t.0));
     let limit = i64::from(range.limit);
     let mut found = Vec::new();
     if let Some(through) = range.anchor_through_ms {
