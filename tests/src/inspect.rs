@@ -82,7 +82,9 @@ pub fn server_fields(conn: &Connection, kinds: &[&str]) -> Fields {
         .query_map(rusqlite::params_from_iter(kinds), |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                // Packed when a UUID since server schema 19, given back as its text.
+                r.get::<_, beatbook_core::logged_record_id::LoggedRecordId>(1)?
+                    .0,
                 r.get::<_, StoredValues>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
             ))

@@ -106,12 +106,14 @@ fn seed(server: &ServerProcess, extra: u64) {
     // The templates in plain JSON, so that SQL can edit their clones; all packed again below.
     beatbook_e2e::inspect::unpack_records(&tx);
     let id = "printf('01900000-0000-7000-8000-%012x', i)";
+    // The server keeps record ids that are UUIDs as their 16 bytes (its schema 19).
+    let stored_id = format!("unhex(replace({id}, '-', ''))");
     tx.execute(
         &format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
              INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind,
                subject_id, field_values, clocks, erased, seq, created_at, updated_at)
-             SELECT t.kind, {id}, t.team_id, t.owner_user_id, NULL, NULL,
+             SELECT t.kind, {stored_id}, t.team_id, t.owner_user_id, NULL, NULL,
                json_set(t.field_values, '$.id', {id}, '$.text', 'Seeded note ' || i),
                t.clocks, 0, f.last_seq + i, t.created_at, t.updated_at
              FROM n, (SELECT * FROM records WHERE kind = 'note' LIMIT 1) t, feed f"
@@ -123,7 +125,7 @@ fn seed(server: &ServerProcess, extra: u64) {
         &format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
              INSERT INTO record_members (kind, record_id, user_id)
-             SELECT 'note', {id}, m.user_id
+             SELECT 'note', {stored_id}, m.user_id
              FROM n, (SELECT user_id FROM record_members WHERE kind = 'note') m"
         ),
         [extra as i64],

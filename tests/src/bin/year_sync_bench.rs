@@ -233,6 +233,7 @@ fn seed_year(server: &ServerProcess, scale: u64) -> u64 {
     // The templates in plain JSON, so that SQL can edit their clones; all packed again below.
     beatbook_e2e::inspect::unpack_records(&tx);
     let id = |digit: char, i: &str| format!("printf('0190b000-000{digit}-7000-8000-%012x', {i})");
+    let packed = |id: &str| format!("unhex(replace({id}, '-', ''))");
     let contacts = YEAR[1].1 / scale;
     let mut total = 0;
     for (kind, count, digit) in YEAR {
@@ -244,13 +245,15 @@ fn seed_year(server: &ServerProcess, scale: u64) -> u64 {
             "follow_up" => (id(digit, "i"), id('2', "i * 5 % ?2 + 1")),
             _ => (id(digit, "i"), "NULL".to_owned()),
         };
+        // The server keeps record ids that are UUIDs as their 16 bytes (its schema 19).
+        let (stored_id, stored_contact) = (packed(&new_id), packed(&contact_of));
         tx.execute(
             &format!(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
                  INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind,
                    subject_id, field_values, clocks, erased, seq, created_at, updated_at)
-                 SELECT t.kind, {new_id}, t.team_id, t.owner_user_id, t.subject_kind,
-                   CASE WHEN t.subject_kind = 'contact' THEN {contact_of} ELSE t.subject_id END,
+                 SELECT t.kind, {stored_id}, t.team_id, t.owner_user_id, t.subject_kind,
+                   CASE WHEN t.subject_kind = 'contact' THEN {stored_contact} ELSE t.subject_id END,
                    json_replace(t.field_values, '$.id', {new_id},
                      '$.contact_id', {contact_of}),
                    t.clocks, 0, f.last_seq + i, t.created_at, t.updated_at
@@ -263,7 +266,7 @@ fn seed_year(server: &ServerProcess, scale: u64) -> u64 {
             &format!(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
                  INSERT INTO record_members (kind, record_id, user_id)
-                 SELECT ?3, {new_id}, m.user_id
+                 SELECT ?3, {stored_id}, m.user_id
                  FROM n, (SELECT user_id FROM record_members WHERE kind = ?3) m"
             ),
             rusqlite::params![extra as i64, contacts as i64, kind],

@@ -185,13 +185,13 @@ pub(super) fn load(
                echo_device, clocks
              FROM records WHERE kind = ?1 AND record_id = ?2",
         )?
-        .query_row(params![kind, id], |r| {
+        .query_row(params![kind, LoggedRecordId::stored(id)], |r| {
             Ok((
                 (
                     r.get(0)?,
                     r.get(1)?,
                     r.get::<_, Option<RecordKind>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<LoggedRecordId>>(3)?.map(|id| id.0),
                     (r.get::<_, StoredValues>(4)?, r.get::<_, Vec<u8>>(8)?),
                     r.get::<_, bool>(5)?,
                 ),
@@ -213,7 +213,9 @@ pub(super) fn load(
         .prepare_cached(
             "SELECT user_id FROM record_members WHERE kind = ?1 AND record_id = ?2 ORDER BY user_id",
         )?
-        .query_map(params![kind, id], |r| r.get::<_, UserId>(0))?
+        .query_map(params![kind, LoggedRecordId::stored(id)], |r| {
+            r.get::<_, UserId>(0)
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let current = CurrentRecord {
         exists: true,
@@ -305,9 +307,10 @@ fn upsert(
         }
     };
     let (subject_kind, subject_id) = match &row.meta.subject {
-        Some((kind, id)) => (Some(*kind), Some(id.as_str())),
+        Some((kind, id)) => (Some(*kind), Some(LoggedRecordId::stored(id))),
         None => (None, None),
     };
+    let record_id = LoggedRecordId::stored(&row.record_id);
     conn.prepare_cached(
         "INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind, subject_id,
            field_values, clocks, erased, seq, created_at, updated_at, echo_device)
@@ -321,7 +324,7 @@ fn upsert(
     )?
     .execute(params![
         row.kind,
-        row.record_id,
+        record_id,
         row.meta.team_id.map(|t| packed(t.0)),
         row.meta.owner.map(|u| packed(u.0)),
         subject_kind,
@@ -335,13 +338,13 @@ fn upsert(
     ])?;
     if had_members {
         conn.prepare_cached("DELETE FROM record_members WHERE kind = ?1 AND record_id = ?2")?
-            .execute(params![row.kind, row.record_id])?;
+            .execute(params![row.kind, record_id])?;
     }
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO record_members (kind, record_id, user_id) VALUES (?1, ?2, ?3)",
     )?;
     for member in &row.meta.members {
-        insert.execute(params![row.kind, row.record_id, member])?;
+        insert.execute(params![row.kind, record_id, member])?;
     }
     Ok(seq)
 }
@@ -356,14 +359,15 @@ fn erase_conflicts_about(
     scrub: ConflictScrub,
     now_ms: i64,
 ) -> StorageResult<()> {
-    let about: Vec<(String, StoredValues)> = conn
+    let about: Vec<(LoggedRecordId, StoredValues)> = conn
         .prepare_cached(
             "SELECT record_id, field_values FROM records
              WHERE subject_kind = ?1 AND subject_id = ?2 AND kind = ?3 AND erased = 0",
         )?
-        .query_map(params![kind, id, RecordKind::Conflict], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+        .query_map(
+            params![kind, LoggedRecordId::stored(id), RecordKind::Conflict],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (conflict, values) in about {
         if let ConflictScrub::Field(field) = scrub {
@@ -519,7 +523,7 @@ pub(super) fn feed_page_stored(
         // Rows are read one at a time and reading stops at the budget: a page of large
         // records is never loaded whole.
         while let Some(r) = raw.next()? {
-            let record_id: String = r.get(2)?;
+            let LoggedRecordId(record_id) = r.get(2)?;
             let stored: StoredValues = r.get(4)?;
             let values = stored.json()?;
             let clocks: Vec<u8> = r.get(6)?;

@@ -9,10 +9,22 @@ use beatbook_core::logged_record_id::LoggedRecordId;
 use beatbook_core::retention::RetainedKind;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
+use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 
-/// Applies the index changes of writing `row` (in the caller's transaction).
+/// Applies the index changes of writing `row` (in the caller's transaction), its ids as the
+/// store keeps them since schema 19 (`LoggedRecordId::stored`).
 pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
+    index_with_ids(conn, row, LoggedRecordId::stored)
+}
+
+/// [`index`], each id written as `stored_id` gives it: migration 0009's step writes them as
+/// text, the form of its version (migration 0019 packs them).
+fn index_with_ids(
+    conn: &Connection,
+    row: &RecordRow,
+    stored_id: fn(&str) -> Value,
+) -> StorageResult<()> {
     for write in writes_for(row) {
         match write {
             IndexWrite::Own {
@@ -44,12 +56,12 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
                 )?
                 .execute(params![
                     kind,
-                    record_id,
-                    team_id.as_deref().map(LoggedRecordId::stored),
+                    stored_id(&record_id),
+                    team_id.as_deref().map(stored_id),
                     held,
                     anchor_ms.flatten(),
                     parent_kind,
-                    parent_id,
+                    parent_id.as_deref().map(stored_id),
                     anchor_ms.is_some()
                 ])?;
             }
@@ -61,7 +73,7 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
                 conn.prepare_cached(
                     "UPDATE retention_index SET anchor_ms = ?3 WHERE kind = ?1 AND record_id = ?2",
                 )?
-                .execute(params![kind, record_id, anchor_ms])?;
+                .execute(params![kind, stored_id(&record_id), anchor_ms])?;
             }
             IndexWrite::Retain {
                 kind,
@@ -78,8 +90,8 @@ pub(super) fn index(conn: &Connection, row: &RecordRow) -> StorageResult<()> {
                 )?
                 .execute(params![
                     kind,
-                    record_id,
-                    team_id.as_deref().map(LoggedRecordId::stored),
+                    stored_id(&record_id),
+                    team_id.as_deref().map(stored_id),
                     until_ms
                 ])?;
             }
@@ -118,7 +130,7 @@ pub(super) fn backfill(conn: &Connection) -> StorageResult<()> {
                 erased: r.get(5)?,
             },
         };
-        index(conn, &row)?;
+        index_with_ids(conn, &row, |id| Value::Text(id.to_owned()))?;
     }
     Ok(())
 }
@@ -126,7 +138,7 @@ pub(super) fn backfill(conn: &Connection) -> StorageResult<()> {
 fn entry(kind: RetainedKind, r: &rusqlite::Row<'_>) -> rusqlite::Result<RetentionEntry> {
     Ok(RetentionEntry {
         kind,
-        record_id: r.get(0)?,
+        record_id: r.get::<_, LoggedRecordId>(0)?.0,
         team_id: r.get(1)?,
         anchor_ms: r.get(2)?,
         retained_until_ms: r.get(3)?,
@@ -186,16 +198,18 @@ pub(super) fn children(
     parent: RetainedKind,
     parent_id: &str,
 ) -> StorageResult<Vec<(RecordKind, String)>> {
-    let rows = conn
+    let mut rows = conn
         .prepare_cached(
             "SELECT kind, record_id FROM retention_index
-             WHERE parent_kind = ?1 AND parent_id = ?2 AND held = 1
-             ORDER BY kind, record_id",
+             WHERE parent_kind = ?1 AND parent_id = ?2 AND held = 1",
         )?
-        .query_map(params![parent.record_kind(), parent_id], |r| {
-            Ok((r.get::<_, RecordKind>(0)?, r.get::<_, String>(1)?))
-        })?
+        .query_map(
+            params![parent.record_kind(), LoggedRecordId::stored(parent_id)],
+            |r| Ok((r.get::<_, RecordKind>(0)?, r.get::<_, LoggedRecordId>(1)?.0)),
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    // By kind and id as text: SQLite would order a packed id after every id kept as text.
+    rows.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
     Ok(rows)
 }
 
