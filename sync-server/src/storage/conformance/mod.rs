@@ -20,6 +20,7 @@ pub(crate) mod concurrency;
 pub(crate) mod device_audits;
 pub(crate) mod echo;
 pub(crate) mod feed;
+pub(crate) mod ids;
 pub(crate) mod operations;
 pub(crate) mod people;
 pub(crate) mod reports;
@@ -73,6 +74,7 @@ macro_rules! storage_conformance_tests {
             feed::pages_follow_the_filter,
             feed::pages_split_the_feed_in_seq_order_and_end_at_the_head,
             feed::a_stored_page_holds_each_record_as_written,
+            ids::ids_come_back_as_written_wherever_they_are_kept,
             people::reference_rows_are_read_back,
             people::a_code_enrols_one_device_once_and_its_token_authenticates_it,
             people::a_teams_roster_holds_its_members_and_their_devices_only,
