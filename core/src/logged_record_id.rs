@@ -7,7 +7,9 @@
 //! of the entry and 36 more of the log's index by record. Only the canonical text (lower case,
 //! hyphenated, as `Uuid` prints) is packed, so that unpacking gives back the very same
 //! characters; ids written in any other form stay as they were written. One rule for both
-//! logs, here, so that they cannot drift.
+//! logs, here, so that they cannot drift. The device's sync state (store version 30) and the
+//! embedded server's record rows, members and retention index (its schema 19) keep ids by the
+//! same rule, so that every join between them compares like with like.
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
 use rusqlite::ToSql;
