@@ -17,6 +17,11 @@
 -- the file use, gives every entry as before (`head || number || tail`). Events are part of
 -- the log: append-only too. `beatbook_detail_head`, `_number` and `_tail` are the Rust split,
 -- registered for the migration.
+--
+-- The entries move to the new table in batches of a bounded number of rows, the old table's
+-- pages freed without zeroing them: a single statement that copied, indexed or dropped the
+-- whole log kept every page it touched, or every key it sorted, in memory until it ended
+-- (760 MB at a million records; `storage::sqlite::upgrades`).
 CREATE TABLE audit_events (
     id          INTEGER PRIMARY KEY,
     operation   TEXT NOT NULL CHECK (operation = 'collection' OR operation = 'alteration'
@@ -33,12 +38,13 @@ CREATE TABLE audit_events (
 -- Looked up with `IS`, so an event without detail or without number is found too (a UNIQUE
 -- constraint would let NULLs repeat; the writer looks before it adds).
 CREATE INDEX audit_events_by_text ON audit_events (operation, record_kind, detail_head, detail_tail);
-INSERT INTO audit_events (operation, record_kind, detail_head, detail_tail)
-    SELECT DISTINCT operation, record_kind, beatbook_detail_head(detail),
-           beatbook_detail_tail(detail)
-    FROM audit_entries ORDER BY 1, 2, 3, 4;
-
-CREATE TABLE audit_entries_by_event (
+-- The old entries keep their rows until they have moved; their indexes' names are the new
+-- table's, so they go first (a Rust step: their pages are freed without zeroing, as every row
+-- they index is still in the log).
+DROP VIEW audit_chain;
+ALTER TABLE audit_entries RENAME TO audit_entries_v17;
+-- @step: upgrades::log_events::drop_old_indexes
+CREATE TABLE audit_entries (
     seq           INTEGER PRIMARY KEY,
     at_ms         INTEGER NOT NULL,
     actor         INTEGER NOT NULL REFERENCES audit_actors (id),
@@ -49,22 +55,13 @@ CREATE TABLE audit_entries_by_event (
     detail_number INTEGER,
     hash          BLOB NOT NULL
 );
-INSERT INTO audit_entries_by_event
-    (seq, at_ms, actor, event, record_id, justification, recipient, detail_number, hash)
-    SELECT e.seq, e.at_ms, e.actor, v.id, e.record_id, e.justification, e.recipient,
-           beatbook_detail_number(e.detail), e.hash
-    FROM audit_entries e
-    JOIN audit_events v
-      ON v.operation = e.operation AND v.record_kind = e.record_kind
-     AND v.detail_head IS beatbook_detail_head(e.detail)
-     AND v.detail_tail IS beatbook_detail_tail(e.detail)
-    ORDER BY e.seq;
-DROP VIEW audit_chain;
-DROP TABLE audit_entries;
-ALTER TABLE audit_entries_by_event RENAME TO audit_entries;
 CREATE INDEX audit_entries_actor ON audit_entries (actor, seq);
 CREATE INDEX audit_entries_record ON audit_entries (record_id, seq) WHERE record_id IS NOT NULL;
 CREATE INDEX audit_entries_time ON audit_entries (at_ms);
+
+-- Each event named once, then the entries moved in order of seq, a batch at a time; the old
+-- table dropped.
+-- @step: upgrades::log_events::move_entries
 
 CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
 BEGIN

@@ -13,23 +13,7 @@
 --
 -- Measured at 100k contacts: docs/performance.md §7 "The server's log by event and number,
 -- record rows' ids in bytes".
-UPDATE records
-SET record_id = CASE WHEN typeof(record_id) = 'text'
-                     THEN beatbook_logged_record_id(record_id) ELSE record_id END,
-    subject_id = CASE WHEN typeof(subject_id) = 'text'
-                      THEN beatbook_logged_record_id(subject_id) ELSE subject_id END,
-    team_id = CASE WHEN typeof(team_id) = 'text'
-                   THEN beatbook_logged_record_id(team_id) ELSE team_id END,
-    owner_user_id = CASE WHEN typeof(owner_user_id) = 'text'
-                         THEN beatbook_logged_record_id(owner_user_id) ELSE owner_user_id END,
-    echo_device = CASE WHEN typeof(echo_device) = 'text'
-                       THEN beatbook_logged_record_id(echo_device) ELSE echo_device END;
-UPDATE record_members SET record_id = beatbook_logged_record_id(record_id)
-WHERE typeof(record_id) = 'text';
-UPDATE retention_index
-SET record_id = CASE WHEN typeof(record_id) = 'text'
-                     THEN beatbook_logged_record_id(record_id) ELSE record_id END,
-    parent_id = CASE WHEN typeof(parent_id) = 'text'
-                     THEN beatbook_logged_record_id(parent_id) ELSE parent_id END,
-    team_id = CASE WHEN typeof(team_id) = 'text'
-                   THEN beatbook_logged_record_id(team_id) ELSE team_id END;
+--
+-- The packing is a Rust step (`storage::sqlite::upgrades::record_ids`), a batch of rows per
+-- statement: one statement over every record kept the original of each page it changed in
+-- memory until it ended (877 MB at a million records).

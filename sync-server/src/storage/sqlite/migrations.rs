@@ -1,6 +1,11 @@
 //! Schema migrations: the `.sql` files in `sync-server/migrations/`, applied in order, each in
 //! its own transaction, tracked by SQLite's `user_version`. A store newer than this build is
 //! refused rather than written to with the wrong schema.
+//!
+//! A migration may have Rust steps for what SQL cannot do, or cannot do in bounded memory (a
+//! statement that rewrites a whole table holds every page it changed in memory until it ends:
+//! `upgrades`). Each step runs where its migration's SQL has a line `-- @step`, in order; a
+//! step without such a line runs after the SQL.
 
 use crate::storage::{StorageError, StorageResult};
 use rusqlite::Connection;
@@ -91,18 +96,51 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
 /// The schema version this build writes.
 pub(crate) const LATEST: usize = MIGRATIONS.len();
 
-/// The Rust step of a migration, by its name.
-pub(super) fn convert_step(name: &str) -> Option<ConvertStep> {
+/// The Rust steps of a migration, by its name, in the order its SQL calls them.
+pub(super) fn convert_steps(name: &str) -> &'static [ConvertStep] {
     match name {
-        "0004_compact_records" => Some(super::compact_records::convert),
-        "0005_audit_chain" => Some(super::audit::adopt_legacy),
-        "0008_triangle_corners" => Some(split_triangles),
-        "0009_retention_index" => Some(super::retention::backfill),
-        "0010_packed_values" => Some(crate::storage::packed_values::pack_plain_rows),
-        "0015_checks_without_in_lists" => Some(super::check_lists::rewrite),
-        "0017_lean_log_and_clocks" => Some(clocks_v2),
-        _ => None,
+        "0004_compact_records" => &[super::compact_records::convert],
+        "0005_audit_chain" => &[super::audit::adopt_legacy],
+        "0008_triangle_corners" => &[split_triangles],
+        "0009_retention_index" => &[super::retention::backfill],
+        "0010_packed_values" => &[crate::storage::packed_values::pack_plain_rows],
+        "0015_checks_without_in_lists" => &[super::check_lists::rewrite],
+        "0017_lean_log_and_clocks" => &[clocks_v2],
+        "0018_audit_events" => &[
+            super::upgrades::log_events::drop_old_indexes,
+            super::upgrades::log_events::move_entries,
+        ],
+        "0019_record_ids_packed" => &[super::upgrades::record_ids::pack],
+        _ => &[],
     }
+}
+
+/// The line in a migration's SQL where its next Rust step runs.
+const STEP_MARKER: &str = "-- @step";
+
+/// Applies migration `name` (its SQL and its Rust steps, each step where the SQL marks it) to
+/// `conn`, in the caller's transaction.
+pub(super) fn apply(conn: &Connection, name: &str, sql: &str) -> StorageResult<()> {
+    let mut steps = convert_steps(name).iter();
+    let mut part = String::new();
+    for line in sql.lines() {
+        if line.trim_start().starts_with(STEP_MARKER) {
+            conn.execute_batch(&part)?;
+            part.clear();
+            let step = steps.next().ok_or_else(|| {
+                StorageError::Corrupt(format!("migration {name} marks a step it does not have"))
+            })?;
+            step(conn)?;
+        } else {
+            part.push_str(line);
+            part.push('\n');
+        }
+    }
+    conn.execute_batch(&part)?;
+    for step in steps {
+        step(conn)?;
+    }
+    Ok(())
 }
 
 /// Migration 0008's step: every stored problem's `triangle` split into its corner fields
@@ -167,10 +205,7 @@ pub(super) fn migrate(conn: &mut Connection) -> StorageResult<()> {
     }
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        if let Some(step) = convert_step(name) {
-            step(&tx)?;
-        }
+        apply(&tx, name, sql)?;
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         tx.commit()?;
         tracing::info!(migration = name, "applied schema migration");
@@ -226,6 +261,33 @@ mod tests {
         > = serde_json::from_str(fields).expect("fields");
         assert_eq!(page.rows.len(), 1);
         assert_eq!(page.rows[0].state.fields, expected);
+    }
+
+    #[test]
+    fn every_step_a_migration_marks_is_one_of_its_steps() {
+        for (name, sql) in MIGRATIONS {
+            let marked = sql
+                .lines()
+                .filter(|l| l.trim_start().starts_with(STEP_MARKER))
+                .count();
+            assert!(marked <= convert_steps(name).len(), "{name}");
+        }
+        let (_, log) = MIGRATIONS[17];
+        assert_eq!(log.matches(STEP_MARKER).count(), 2, "0018 runs two steps");
+    }
+
+    #[test]
+    fn a_marked_step_that_is_missing_fails_the_migration() {
+        let conn = Connection::open_in_memory().expect("a database");
+        let unknown = apply(
+            &conn,
+            "no_such_migration",
+            "CREATE TABLE a (x);\n-- @step: a step it does not have\nCREATE TABLE b (x);",
+        );
+        assert!(
+            matches!(unknown, Err(StorageError::Corrupt(_))),
+            "{unknown:?}"
+        );
     }
 
     /// The device that wrote the old stores' clocks.

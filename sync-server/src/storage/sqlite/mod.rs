@@ -30,6 +30,7 @@ mod readers;
 mod records;
 mod report_records;
 mod retention;
+mod upgrades;
 
 use super::device_audits::DeviceAudit;
 use super::stored_ahead::{self, Ahead};
@@ -365,10 +366,7 @@ pub(crate) fn store_at_version(version: usize) -> (tempfile::TempDir, Connection
     let conn = open_test_file(&path);
     migrations::register_functions(&conn).expect("migration functions");
     for (name, sql) in &migrations::MIGRATIONS[..version] {
-        conn.execute_batch(sql).expect("old schema");
-        if let Some(step) = migrations::convert_step(name) {
-            step(&conn).expect("old step");
-        }
+        migrations::apply(&conn, name, sql).expect("old schema");
     }
     conn.pragma_update(None, "user_version", version as i64)
         .expect("version");
