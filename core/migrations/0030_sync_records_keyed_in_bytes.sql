@@ -22,8 +22,8 @@ CREATE TABLE sync_records_keyed (
     clocks BLOB NOT NULL,
     PRIMARY KEY (record_id, kind)
 ) STRICT, WITHOUT ROWID;
-INSERT INTO sync_records_keyed (record_id, kind, clocks)
-    SELECT beatbook_logged_record_id(record_id), beatbook_sync_kind(kind), clocks
-    FROM sync_records ORDER BY 1, 2;
-DROP TABLE sync_records;
+-- The rows move one statement each, in key order, and the old table is dropped without zeroing
+-- its pages (every row is in the new one): a single INSERT ... SELECT and DROP held memory in
+-- proportion to the store (`sql_batches`).
+-- @step: store::upgrades::sync_records_keyed
 ALTER TABLE sync_records_keyed RENAME TO sync_records;

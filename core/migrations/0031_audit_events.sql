@@ -22,10 +22,14 @@ CREATE TABLE audit_events (
 -- Looked up with `detail IS ?`, so an event without detail is found too (a UNIQUE constraint
 -- would let NULL details repeat; the writer looks before it adds).
 CREATE INDEX audit_events_by_text ON audit_events (action, record_kind, detail);
-INSERT INTO audit_events (action, record_kind, detail)
-    SELECT DISTINCT action, record_kind, detail FROM audit_entries ORDER BY 1, 2, 3;
-
-CREATE TABLE audit_entries_by_event (
+-- The old entries keep their rows until they have moved (`store::upgrades::log_events`): its
+-- index's name is the new table's, so it goes first, without zeroing its pages (every entry it
+-- names is still in the log); the new table is indexed before its rows arrive, and they move a
+-- batch at a time, so no statement holds the whole log in memory (`sql_batches`).
+DROP VIEW audit_log;
+ALTER TABLE audit_entries RENAME TO audit_entries_v30;
+-- @step: store::upgrades::log_events::drop_old_index
+CREATE TABLE audit_entries (
     seq INTEGER PRIMARY KEY,
     at_us INTEGER NOT NULL,
     actor INTEGER NOT NULL,
@@ -34,16 +38,8 @@ CREATE TABLE audit_entries_by_event (
         OR (typeof(record_id) = 'blob' AND length(record_id) = 16)),
     justification TEXT
 ) STRICT;
-INSERT INTO audit_entries_by_event (seq, at_us, actor, event, record_id, justification)
-    SELECT e.seq, e.at_us, e.actor, v.id, e.record_id, e.justification
-    FROM audit_entries e
-    JOIN audit_events v
-      ON v.action = e.action AND v.record_kind = e.record_kind AND v.detail IS e.detail
-    ORDER BY e.seq;
-DROP VIEW audit_log;
-DROP TABLE audit_entries;
-ALTER TABLE audit_entries_by_event RENAME TO audit_entries;
 CREATE INDEX audit_entries_record ON audit_entries (record_id) WHERE record_id IS NOT NULL;
+-- @step: store::upgrades::log_events::move_entries
 
 CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
 BEGIN

@@ -24,6 +24,8 @@ pub mod reports;
 pub mod retention;
 pub mod short_ref;
 pub mod spreadsheet;
+#[cfg(feature = "sqlite")]
+pub mod sql_batches;
 #[cfg(feature = "store")]
 pub mod store;
 #[cfg(feature = "sqlite")]

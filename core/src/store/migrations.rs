@@ -1,7 +1,11 @@
 //! Forward-only schema migrations, tracked by SQLite's `user_version`.
 //!
-//! Each migration is a numbered `.sql` file under `core/migrations/`; once shipped it never
-//! changes. A store is upgraded in one transaction, so a failed upgrade leaves it as it was.
+//! Each migration is a numbered `.sql` file under `core/migrations/`; once shipped, the schema
+//! it makes never changes (how it moves rows may, as versions 30 and 31 did to bound their
+//! memory). A store is upgraded in one transaction, so a failed upgrade leaves it as it was.
+//! A migration that rewrites a table the size of the store moves its rows in Rust steps
+//! ([`super::upgrades`]), each run where its SQL has a line `-- @step`: one statement over the
+//! whole table would hold every page it changed in memory until it ended (`sql_batches`).
 //! What SQL cannot compute (the compact encoding of version 8's sync state) is done by SQL
 //! functions registered first (`migration_functions.rs`), so each migration stays one file.
 //! What needs the record-reading code itself (re-indexing search from the records, version 25)
@@ -87,8 +91,8 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 /// Runs the migrations after `found` in one transaction.
 fn upgrade(conn: &mut Connection, found: u32) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    for sql in &MIGRATIONS[found as usize..] {
-        tx.execute_batch(sql)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        apply(&tx, index as u32 + 1, sql)?;
     }
     // A new store (version 0) has no records to index.
     if found > 0 && found < SEARCH_BY_RECORD_ROW {
@@ -99,10 +103,56 @@ fn upgrade(conn: &mut Connection, found: u32) -> Result<()> {
     Ok(())
 }
 
-/// The schema as `(type, name, sql)` rows, sorted: what the upgrade test compares.
+/// A migration's step in Rust.
+type Step = fn(&Connection) -> Result<()>;
+
+/// The Rust steps of the migration to `version`, in the order its SQL marks them.
+fn steps(version: u32) -> &'static [Step] {
+    match version {
+        30 => &[super::upgrades::sync_records_keyed],
+        31 => &[
+            super::upgrades::log_events::drop_old_index,
+            super::upgrades::log_events::move_entries,
+        ],
+        _ => &[],
+    }
+}
+
+/// The line in a migration's SQL where its next Rust step runs.
+const STEP_MARKER: &str = "-- @step";
+
+/// Applies the migration to `version` (its SQL, and each of its steps where the SQL marks it).
+pub(super) fn apply(conn: &Connection, version: u32, sql: &str) -> Result<()> {
+    let mut steps = steps(version).iter();
+    let mut part = String::new();
+    for line in sql.lines() {
+        if line.trim_start().starts_with(STEP_MARKER) {
+            conn.execute_batch(&part)?;
+            part.clear();
+            let step = steps.next().ok_or_else(|| Error::Corrupt {
+                kind: "migration",
+                reason: format!("version {version} marks a step it does not have"),
+            })?;
+            step(conn)?;
+        } else {
+            part.push_str(line);
+            part.push('\n');
+        }
+    }
+    conn.execute_batch(&part)?;
+    for step in steps {
+        step(conn)?;
+    }
+    Ok(())
+}
+
+/// The schema as `(type, name, sql)` rows, sorted: what the upgrade test compares. Double
+/// quotes are left out of the SQL: `ALTER TABLE ... RENAME` writes the names it changes
+/// quoted, so a table made under its own name and one renamed to it are the same table
+/// (versions 30 and 31 once renamed their new tables; they now rename the old ones away).
 pub fn schema_fingerprint(conn: &Connection) -> Result<Vec<(String, String, String)>> {
     let mut stmt = conn.prepare(
-        "SELECT type, name, coalesce(sql, '') FROM sqlite_schema
+        "SELECT type, name, replace(coalesce(sql, ''), '\"', '') FROM sqlite_schema
          WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
     )?;
     let rows = stmt

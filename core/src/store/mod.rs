@@ -36,6 +36,7 @@ pub(crate) mod rows;
 pub(crate) mod search;
 mod search_batch;
 mod search_rebuild;
+mod upgrades;
 
 pub use crate::store_key::StoreKey;
 pub use audit::{AuditAction, AuditEntry};

@@ -1,9 +1,8 @@
-//! The batching that keeps upgrades in bounded memory: every row visited once, in order, and the
-//! store's settings as they were (the whole migrations run in `migrations` and the upgrade tests
-//! with their rows, at a batch of [`BATCH_ROWS`] = 2 rows).
+//! Packing keyed rows whose keys move as they are packed (the whole migrations run in the
+//! upgrade tests with their rows, at a batch of [`BATCH_ROWS`] = 2 rows; the batching itself is
+//! tested in `beatbook_core::sql_batches`).
 
 use super::*;
-use crate::storage::StorageError;
 use beatbook_core::logged_record_id::LoggedRecordId;
 use rusqlite::types::Value;
 
@@ -11,64 +10,6 @@ fn memory() -> Connection {
     let conn = Connection::open_in_memory().expect("a database");
     beatbook_core::logged_record_id::register_sql_function(&conn).expect("function");
     conn
-}
-
-#[test]
-fn rowid_batches_cover_every_row_once_in_order_up_to_the_largest_rowid() {
-    let conn = memory();
-    conn.execute_batch("CREATE TABLE t (x INTEGER)")
-        .expect("table");
-    let rowids = [-5, 1, 2, 3, 7, 100, i64::MAX];
-    for rowid in rowids {
-        conn.execute("INSERT INTO t (rowid, x) VALUES (?1, 0)", [rowid])
-            .expect("row");
-    }
-    let mut batches: Vec<Vec<i64>> = Vec::new();
-    let mut read = conn
-        .prepare("SELECT rowid FROM t WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid")
-        .expect("read");
-    for_each_rowid_batch(&conn, "t", |low, high| {
-        let rows = read
-            .query_map([low, high], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        batches.push(rows);
-        Ok(())
-    })
-    .expect("batches");
-    assert_eq!(
-        batches,
-        [vec![-5, 1], vec![2, 3], vec![7, 100], vec![i64::MAX]],
-        "{BATCH_ROWS} rows a batch, each row once"
-    );
-
-    let mut none = Vec::new();
-    conn.execute_batch("CREATE TABLE empty (x INTEGER)")
-        .expect("table");
-    for_each_rowid_batch(&conn, "empty", |low, high| {
-        none.push((low, high));
-        Ok(())
-    })
-    .expect("no batches");
-    assert!(none.is_empty());
-}
-
-#[test]
-fn secure_delete_is_put_back_as_it_was_even_when_the_work_fails() {
-    let conn = memory();
-    let secure = |conn: &Connection| -> bool {
-        conn.query_row("PRAGMA secure_delete", [], |r| r.get(0))
-            .expect("pragma")
-    };
-    for was in [true, false] {
-        conn.pragma_update(None, "secure_delete", was).expect("set");
-        let inside = without_zeroing(&conn, || Ok(secure(&conn))).expect("ran");
-        assert!(!inside, "off while the step frees pages");
-        assert_eq!(secure(&conn), was);
-        let failed: StorageResult<()> =
-            without_zeroing(&conn, || Err(StorageError::Corrupt("a failed step".into())));
-        assert!(matches!(failed, Err(StorageError::Corrupt(_))));
-        assert_eq!(secure(&conn), was, "put back after a failure too");
-    }
 }
 
 #[test]

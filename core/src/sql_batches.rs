@@ -1,0 +1,131 @@
+//! Rewriting whole tables inside one transaction in bounded memory, for the device's and the
+//! server's schema upgrades.
+//!
+//! Why: an upgrade runs in one transaction, so that a store is either upgraded or as it was.
+//! Within it SQLite keeps the original of every page a statement changes until the statement
+//! ends (its statement journal, so that one failed statement can be undone alone), and a sort's
+//! keys until it is done; with SQLCipher both stay in memory, as a temporary file would hold
+//! them unencrypted. One statement that copies, sorts or drops a whole table therefore holds
+//! memory in proportion to the store (950 MB for the server's 17 → 19 upgrade at 1.35M
+//! records, 331 MB for a device's 29 → 31 at as many: `docs/operations.md`, "The store").
+//! Upgrade steps instead work a bounded batch of rows per statement ([`for_each_rowid_batch`]),
+//! create a moved table's indexes before its rows arrive, and drop a table whose rows have all
+//! moved without zeroing its pages ([`without_zeroing`]).
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// Runs `batch` on each inclusive range of rowids of `table` that holds `rows` rows (the last
+/// may hold fewer), in order; nothing for an empty table. `batch` must not add or remove rows
+/// of `table`.
+pub fn for_each_rowid_batch<E: From<rusqlite::Error>>(
+    conn: &Connection,
+    table: &str,
+    rows: u32,
+    mut batch: impl FnMut(i64, i64) -> Result<(), E>,
+) -> Result<(), E> {
+    let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+        &format!("SELECT min(rowid), max(rowid) FROM {table}"),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (Some(mut low), Some(last)) = (first, last) else {
+        return Ok(());
+    };
+    let mut batch_end = conn.prepare(&format!(
+        "SELECT rowid FROM {table} WHERE rowid >= ?1 ORDER BY rowid LIMIT 1 OFFSET {}",
+        rows.max(1) - 1
+    ))?;
+    loop {
+        let high = batch_end
+            .query_row([low], |r| r.get::<_, i64>(0))
+            .optional()?
+            .unwrap_or(last);
+        batch(low, high)?;
+        match high.checked_add(1) {
+            Some(next) if high < last => low = next,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Runs `f` with `secure_delete` off on `conn`, and puts it back as it was whatever `f` gives.
+///
+/// With it on (as both stores run), every page a statement frees is overwritten with zeros,
+/// which is a change to the page, so dropping a table of a million rows in a transaction holds
+/// a copy of each of its pages in memory. Free pages this way only when every row in them is
+/// still in the store, copied elsewhere in the same transaction (a moved table, the indexes of
+/// a table that moves): nothing erased lingers in them, and later writes take free pages
+/// before they grow the file.
+pub fn without_zeroing<T, E: From<rusqlite::Error>>(
+    conn: &Connection,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    let was: bool = conn.query_row("PRAGMA secure_delete", [], |r| r.get(0))?;
+    conn.pragma_update(None, "secure_delete", false)?;
+    let result = f();
+    let restored = conn.pragma_update(None, "secure_delete", was);
+    let value = result?;
+    restored?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rowid_batches_cover_every_row_once_in_order_up_to_the_largest_rowid() {
+        let conn = Connection::open_in_memory().expect("a database");
+        conn.execute_batch("CREATE TABLE t (x INTEGER); CREATE TABLE empty (x INTEGER)")
+            .expect("tables");
+        for rowid in [-5, 1, 2, 3, 7, 100, i64::MAX] {
+            conn.execute("INSERT INTO t (rowid, x) VALUES (?1, 0)", [rowid])
+                .expect("row");
+        }
+        let mut read = conn
+            .prepare("SELECT rowid FROM t WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid")
+            .expect("read");
+        let mut batches: Vec<Vec<i64>> = Vec::new();
+        for_each_rowid_batch::<rusqlite::Error>(&conn, "t", 2, |low, high| {
+            batches.push(
+                read.query_map([low, high], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+            );
+            Ok(())
+        })
+        .expect("batches");
+        assert_eq!(
+            batches,
+            [vec![-5, 1], vec![2, 3], vec![7, 100], vec![i64::MAX]],
+            "two rows a batch, each row once"
+        );
+
+        let mut none = 0;
+        for_each_rowid_batch::<rusqlite::Error>(&conn, "empty", 2, |_, _| {
+            none += 1;
+            Ok(())
+        })
+        .expect("no batches");
+        assert_eq!(none, 0);
+    }
+
+    #[test]
+    fn secure_delete_is_put_back_as_it_was_even_when_the_work_fails() {
+        let conn = Connection::open_in_memory().expect("a database");
+        let secure = |conn: &Connection| -> bool {
+            conn.query_row("PRAGMA secure_delete", [], |r| r.get(0))
+                .expect("pragma")
+        };
+        for was in [true, false] {
+            conn.pragma_update(None, "secure_delete", was).expect("set");
+            let inside =
+                without_zeroing::<_, rusqlite::Error>(&conn, || Ok(secure(&conn))).expect("ran");
+            assert!(!inside, "off while the step frees pages");
+            assert_eq!(secure(&conn), was);
+            let failed: rusqlite::Result<()> =
+                without_zeroing(&conn, || Err(rusqlite::Error::InvalidQuery));
+            assert!(failed.is_err());
+            assert_eq!(secure(&conn), was, "put back after a failure too");
+        }
+    }
+}
