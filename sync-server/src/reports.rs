@@ -3,9 +3,9 @@
 //!
 //! The server keeps each record as its current field map (`records.fields`), not in the device's
 //! tables. Rather than a second copy of the figures' rules, the server reads the live records a
-//! report needs and hands them to [`ReportData::from_synced`], which parses each one with the
-//! same serde types a device materialises pulled records with; the figures then come from the
-//! one [`compute`]. `tests/server/reports.rs` checks that a device and the server give the same
+//! report needs and hands each, as it is read, to [`SyncedFacts`], which parses it with the
+//! same serde types a device materialises pulled records with and keeps only its facts; the
+//! figures then come from the one [`compute`]. `tests/server/reports.rs` checks that a device and the server give the same
 //! report for the same records.
 //!
 //! Who may see what: supervisors, for their own team's records (as stored with the team of the
@@ -17,7 +17,7 @@ use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
 use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::TeamId;
 use beatbook_core::model::{LsoaCode, Role};
-use beatbook_core::reports::{compute, Report, ReportArea, ReportData, ReportQuery};
+use beatbook_core::reports::{compute, Report, ReportArea, ReportQuery, SyncedFacts};
 use beatbook_core::sync::RecordKind;
 
 /// The record kinds a report reads.
@@ -62,8 +62,11 @@ pub fn report(
     team: Option<TeamId>,
     query: &ReportQuery,
 ) -> StorageResult<Report> {
-    let records = storage.report_records(team, REPORT_KINDS)?;
-    let data = ReportData::from_synced(records.iter().map(|(kind, state)| (*kind, &state.fields)));
+    let mut facts = SyncedFacts::default();
+    storage.each_report_record(team, REPORT_KINDS, &mut |kind, values| {
+        facts.add_object(kind, values)
+    })?;
+    let data = facts.finish();
     if data.skipped_records > 0 {
         tracing::warn!(
             skipped = data.skipped_records,

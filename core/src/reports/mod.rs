@@ -26,6 +26,7 @@ mod period;
 mod priority_areas;
 mod problems;
 mod scope;
+mod synced;
 mod value;
 mod volunteers;
 
@@ -40,6 +41,7 @@ pub use period::{Period, PeriodError};
 pub use priority_areas::{PhaseActivity, PhaseTotals, PriorityActivity, PriorityAreaFigures};
 pub use problems::{ProblemFigures, StageCount, StageTime};
 pub use scope::ReportArea;
+pub use synced::SyncedFacts;
 pub use value::ValueByKind;
 pub use volunteers::VolunteerMonth;
 

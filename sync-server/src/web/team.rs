@@ -1,5 +1,5 @@
 //! What the pages read: one team's records, in one snapshot of the store, turned into the
-//! report facts (`ReportData::from_synced`, the same parsing the figures use everywhere) plus
+//! report facts (`SyncedFacts`, the same parsing the figures use everywhere) plus
 //! the few typed records a page lists by id (stage requests, follow-ups, problems' titles).
 //!
 //! Team scoping happens here and only here: [`load`] asks the storage for the records stored
@@ -12,7 +12,7 @@ use crate::storage::{StorageResult, SyncStorage};
 use beatbook_core::ids::{FollowUpId, ProblemId, TeamId, UserId};
 use beatbook_core::model::{AreaRef, FollowUp, FollowUpStatus, Problem, ProblemStep, StageRequest};
 use beatbook_core::model::{SaraStage, StageRequestStatus};
-use beatbook_core::reports::{compute, ReportData, ReportQuery};
+use beatbook_core::reports::{compute, ReportData, ReportQuery, SyncedFacts};
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, Utc};
@@ -48,33 +48,41 @@ fn parse<T: DeserializeOwned>(state: &RecordState) -> Option<T> {
     serde_json::from_value(Value::Object(object)).ok()
 }
 
-/// The records of `team` (and force-wide reference data), in one snapshot.
+/// The records of `team` (and force-wide reference data), in one snapshot, each read as it
+/// comes: the facts keep a few dozen bytes of a record, the lists only their kinds.
 pub fn load(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<TeamData> {
-    let records = storage.report_records(Some(team), REPORT_KINDS)?;
-    let facts = ReportData::from_synced(records.iter().map(|(kind, state)| (*kind, &state.fields)));
+    let mut facts = SyncedFacts::default();
     let mut data = TeamData {
         team: Some(team),
-        facts,
         ..TeamData::default()
     };
-    for (kind, state) in &records {
+    storage.each_report_record(Some(team), REPORT_KINDS, &mut |kind, values| {
+        let record = Value::Object(values);
         match kind {
-            RecordKind::StageRequest => data.stage_requests.extend(parse::<StageRequest>(state)),
-            RecordKind::FollowUp => data.follow_ups.extend(parse::<FollowUp>(state)),
-            RecordKind::Problem => {
-                data.problems
-                    .extend(parse::<Problem>(state).map(|p| ProblemLine {
-                        id: p.id,
-                        title: p.title,
-                        area: p.area,
-                        owner: p.owner,
-                        stage: p.stage,
-                    }))
-            }
+            RecordKind::StageRequest => data.stage_requests.extend(parse_value(&record)),
+            RecordKind::FollowUp => data.follow_ups.extend(parse_value(&record)),
+            RecordKind::Problem => data
+                .problems
+                .extend(parse_value::<Problem>(&record).map(|p| ProblemLine {
+                    id: p.id,
+                    title: p.title,
+                    area: p.area,
+                    owner: p.owner,
+                    stage: p.stage,
+                })),
             _ => {}
         }
-    }
+        if let Value::Object(values) = record {
+            facts.add_object(kind, values);
+        }
+    })?;
+    data.facts = facts.finish();
     Ok(data)
+}
+
+/// A record's values read as `T`, or `None` when they are not one.
+fn parse_value<T: DeserializeOwned>(record: &Value) -> Option<T> {
+    T::deserialize(record).ok()
 }
 
 /// The steps recorded on `team`'s problems (the evidence behind a stage move), oldest first.

@@ -275,6 +275,15 @@ impl SyncStorage for SqliteStorage {
         self.read(|conn| report_records::load(conn, team, kinds))
     }
 
+    fn each_report_record(
+        &self,
+        team: Option<TeamId>,
+        kinds: &[RecordKind],
+        visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
+    ) -> StorageResult<()> {
+        self.read(|conn| report_records::each(conn, team, kinds, visit))
+    }
+
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {
         audit::append(&mut self.writer(), entries)
     }

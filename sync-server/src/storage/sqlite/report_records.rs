@@ -1,18 +1,61 @@
 //! Reading the records a report needs: current fields of live records of some kinds, of one
-//! team (or all), plus force-wide reference records. Read in one snapshot by the caller.
+//! team (or all), plus force-wide reference records. Read in one snapshot by the caller, whole
+//! ([`load`]) or one at a time without their clocks ([`each`], which a report's facts need).
 
 use crate::storage::packed_values::StoredValues;
-use crate::storage::{ReportRecord, StorageResult};
+use crate::storage::{ReportRecord, StorageError, StorageResult};
 use beatbook_core::ids::TeamId;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use rusqlite::Connection;
+use serde_json::{Map, Value};
 
+/// The records, each whole (values and clocks).
 pub(super) fn load(
     conn: &Connection,
     team: Option<TeamId>,
     kinds: &[RecordKind],
 ) -> StorageResult<Vec<ReportRecord>> {
+    let mut out = Vec::new();
+    read(conn, team, kinds, &mut |kind, values, clocks| {
+        let fields = crate::storage::compact::join(values, clocks)?;
+        out.push((
+            kind,
+            RecordState {
+                fields,
+                erased: false,
+            },
+        ));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The records' values, one at a time (their clocks are not read).
+pub(super) fn each(
+    conn: &Connection,
+    team: Option<TeamId>,
+    kinds: &[RecordKind],
+    visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
+) -> StorageResult<()> {
+    read(conn, team, kinds, &mut |kind, values, _| {
+        let values: Map<String, Value> = serde_json::from_str(values)
+            .map_err(|_| StorageError::Corrupt("a record's values are not a JSON object".into()))?;
+        visit(kind, values);
+        Ok(())
+    })
+}
+
+/// What [`read`] runs on each record: its kind, values (JSON text) and clocks.
+type RowVisit<'v> = dyn FnMut(RecordKind, &str, &[u8]) -> StorageResult<()> + 'v;
+
+/// Runs `row` on each live record's kind, values (JSON text) and clocks, as read.
+fn read(
+    conn: &Connection,
+    team: Option<TeamId>,
+    kinds: &[RecordKind],
+    row: &mut RowVisit<'_>,
+) -> StorageResult<()> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT kind, field_values, clocks FROM records
          WHERE erased = 0 AND kind IN ({})
@@ -21,7 +64,6 @@ pub(super) fn load(
     ))?;
     // Kept as 16 bytes since schema 19 (`records::packed`).
     let mut rows = stmt.query([team.map(|t| super::records::packed(t.0))])?;
-    let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let kind: String = r.get(0)?;
         // A kind this build does not know cannot be one it asked for.
@@ -29,15 +71,11 @@ pub(super) fn load(
             continue;
         };
         let values: StoredValues = r.get(1)?;
-        let clocks: Vec<u8> = r.get(2)?;
-        let fields = crate::storage::compact::join(&values.json()?, &clocks)?;
-        out.push((
-            kind,
-            RecordState {
-                fields,
-                erased: false,
-            },
-        ));
+        let clocks = r
+            .get_ref(2)?
+            .as_blob()
+            .map_err(|_| StorageError::Corrupt("a record's clocks are not bytes".into()))?;
+        row(kind, &values.json()?, clocks)?;
     }
-    Ok(out)
+    Ok(())
 }
