@@ -20,6 +20,7 @@ use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// One record waiting for review, by what the page shows of it (nothing personal: kind, who,
@@ -82,87 +83,121 @@ pub fn item_key(item: &ReviewedItem) -> String {
 }
 
 /// The queue of `reviewer` over `records` (the team's), oldest first.
+/// `reviewer`'s queue over `records` (read whole).
 fn queue_of(records: &[(RecordKind, RecordState)], reviewer: UserId) -> Vec<QueueItem> {
-    let mut reviewed = BTreeSet::new();
+    let mut reader = QueueReader::new(reviewer);
     for (kind, state) in records {
-        if *kind == RecordKind::Review {
-            if let Some(review) = decide::parse::<Review>(state).filter(|r| r.reviewer == reviewer)
-            {
-                reviewed.extend(review.items);
+        let values = state.fields.iter();
+        let record = Value::Object(values.map(|(n, f)| (n.clone(), f.value.clone())).collect());
+        reader.add(*kind, &record);
+    }
+    reader.finish()
+}
+
+/// A queue read one record at a time: what each reviewable record would list (not the record
+/// itself) and what `reviewer` has already reviewed, matched once every record is in.
+struct QueueReader {
+    reviewer: UserId,
+    reviewed: BTreeSet<ReviewedItem>,
+    listed: Vec<QueueItem>,
+}
+
+impl QueueReader {
+    fn new(reviewer: UserId) -> Self {
+        QueueReader {
+            reviewer,
+            reviewed: BTreeSet::new(),
+            listed: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, kind: RecordKind, record: &Value) {
+        let line = match kind {
+            RecordKind::Review => {
+                if let Some(review) = parse_value::<Review>(record) {
+                    if review.reviewer == self.reviewer {
+                        self.reviewed.extend(review.items);
+                    }
+                }
+                None
+            }
+            RecordKind::Contact => parse_value::<ContactLine>(record).map(|c| {
+                let what = format!("contact, {}", c.method.replace('_', " "));
+                (
+                    ReviewItemKind::Contact,
+                    c.id,
+                    c.updated_at,
+                    c.recorded_by,
+                    c.occurred_at,
+                    what,
+                )
+            }),
+            RecordKind::Patrol => parse_value::<PatrolLine>(record).map(|p| {
+                let open = if p.ended_at.is_none() {
+                    " (still out)"
+                } else {
+                    ""
+                };
+                let what = format!("{} patrol{open}", p.kind.replace('_', " "));
+                (
+                    ReviewItemKind::Patrol,
+                    p.id,
+                    p.updated_at,
+                    p.recorded_by,
+                    p.started_at,
+                    what,
+                )
+            }),
+            RecordKind::ProblemStep => parse_value::<StepLine>(record).map(|s| {
+                let what = format!("problem step, {}", s.stage);
+                (
+                    ReviewItemKind::ProblemStep,
+                    s.id,
+                    s.recorded_at,
+                    s.author,
+                    s.recorded_at,
+                    what,
+                )
+            }),
+            _ => None,
+        };
+        // A member's own records are not theirs to review.
+        if let Some((kind, id, version, member, at, what)) = line {
+            if member != self.reviewer {
+                self.listed.push(QueueItem {
+                    item: ReviewedItem { kind, id, version },
+                    member,
+                    at,
+                    what,
+                    changed: false,
+                });
             }
         }
     }
-    let seen_ids: BTreeSet<(ReviewItemKind, &str)> =
-        reviewed.iter().map(|i| (i.kind, i.id.as_str())).collect();
-    let mut queue = Vec::new();
-    let mut push = |kind, id: String, version, member, at, what: String| {
-        if member == reviewer {
-            return;
-        }
-        let item = ReviewedItem { kind, id, version };
-        if reviewed.contains(&item) {
-            return;
-        }
-        let changed = seen_ids.contains(&(kind, item.id.as_str()));
-        queue.push(QueueItem {
-            item,
-            member,
-            at,
-            what,
-            changed,
-        });
-    };
-    for (kind, state) in records {
-        match kind {
-            RecordKind::Contact => {
-                if let Some(c) = decide::parse::<ContactLine>(state) {
-                    let what = format!("contact, {}", c.method.replace('_', " "));
-                    push(
-                        ReviewItemKind::Contact,
-                        c.id,
-                        c.updated_at,
-                        c.recorded_by,
-                        c.occurred_at,
-                        what,
-                    );
-                }
-            }
-            RecordKind::Patrol => {
-                if let Some(p) = decide::parse::<PatrolLine>(state) {
-                    let open = if p.ended_at.is_none() {
-                        " (still out)"
-                    } else {
-                        ""
-                    };
-                    let what = format!("{} patrol{open}", p.kind.replace('_', " "));
-                    push(
-                        ReviewItemKind::Patrol,
-                        p.id,
-                        p.updated_at,
-                        p.recorded_by,
-                        p.started_at,
-                        what,
-                    );
-                }
-            }
-            RecordKind::ProblemStep => {
-                if let Some(s) = decide::parse::<StepLine>(state) {
-                    let what = format!("problem step, {}", s.stage);
-                    push(
-                        ReviewItemKind::ProblemStep,
-                        s.id,
-                        s.recorded_at,
-                        s.author,
-                        s.recorded_at,
-                        what,
-                    );
-                }
-            }
-            _ => {}
-        }
+
+    /// The records not reviewed at their version, oldest first; `changed` when reviewed before.
+    fn finish(self) -> Vec<QueueItem> {
+        let seen_ids: BTreeSet<(ReviewItemKind, &str)> = self
+            .reviewed
+            .iter()
+            .map(|i| (i.kind, i.id.as_str()))
+            .collect();
+        let mut queue: Vec<QueueItem> = self
+            .listed
+            .into_iter()
+            .filter(|q| !self.reviewed.contains(&q.item))
+            .map(|q| QueueItem {
+                changed: seen_ids.contains(&(q.item.kind, q.item.id.as_str())),
+                ..q
+            })
+            .collect();
+        queue.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.item.cmp(&b.item)));
+        queue
     }
-    queue.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.item.cmp(&b.item)));
-    queue
+}
+
+fn parse_value<T: serde::de::DeserializeOwned>(record: &Value) -> Option<T> {
+    T::deserialize(record).ok()
 }
 
 /// `reviewer`'s queue over `team`'s records, oldest first.
@@ -171,10 +206,12 @@ pub fn queue(
     team: TeamId,
     reviewer: UserId,
 ) -> StorageResult<Vec<QueueItem>> {
-    Ok(queue_of(
-        &storage.report_records(Some(team), KINDS)?,
-        reviewer,
-    ))
+    // Read one record at a time: a team's history need not be held to list what is left.
+    let mut reader = QueueReader::new(reviewer);
+    storage.each_report_record(Some(team), KINDS, &mut |kind, values| {
+        reader.add(kind, &Value::Object(values))
+    })?;
+    Ok(reader.finish())
 }
 
 /// What marking did.
@@ -255,4 +292,69 @@ pub fn mark(
         return Ok(Err(why));
     }
     Ok(Ok(marked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn contact(id: &str, by: UserId, version: DateTime<Utc>) -> Value {
+        serde_json::json!({
+            "id": id, "recorded_by": by, "occurred_at": at(8), "updated_at": version,
+            "method": "foot_patrol",
+        })
+    }
+
+    #[test]
+    fn the_queue_read_one_record_at_a_time_lists_what_is_not_reviewed_at_its_version() {
+        let (reviewer, member, other_reviewer) = (UserId::new(), UserId::new(), UserId::new());
+        let item = |id: &str, version| ReviewedItem {
+            kind: ReviewItemKind::Contact,
+            id: id.into(),
+            version,
+        };
+        let review = |by, items| {
+            serde_json::to_value(Review {
+                id: ReviewId::new(),
+                reviewer: by,
+                member,
+                reviewed_at: at(12),
+                items,
+            })
+            .expect("review")
+        };
+        let mut reader = QueueReader::new(reviewer);
+        reader.add(RecordKind::Contact, &contact("c1", member, at(9)));
+        reader.add(RecordKind::Contact, &contact("c2", member, at(10)));
+        reader.add(RecordKind::Contact, &contact("c3", member, at(9)));
+        reader.add(RecordKind::Contact, &contact("own", reviewer, at(9)));
+        // Reviews may come after the records they name: c1 at its version, c2 at an older one;
+        // another supervisor's review of c3 is theirs.
+        reader.add(
+            RecordKind::Review,
+            &review(reviewer, vec![item("c1", at(9)), item("c2", at(9))]),
+        );
+        reader.add(
+            RecordKind::Review,
+            &review(other_reviewer, vec![item("c3", at(9))]),
+        );
+
+        let listed: Vec<(String, bool)> = reader
+            .finish()
+            .into_iter()
+            .map(|q| (q.item.id, q.changed))
+            .collect();
+        assert_eq!(
+            listed,
+            [("c2".to_owned(), true), ("c3".to_owned(), false)],
+            "c2 changed since it was reviewed; the reviewer's own contact is not theirs to review"
+        );
+    }
 }
