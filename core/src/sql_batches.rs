@@ -69,6 +69,38 @@ pub fn without_zeroing<T, E: From<rusqlite::Error>>(
     Ok(value)
 }
 
+/// The line in a migration's SQL where its next Rust step runs.
+pub const STEP_MARKER: &str = "-- @step";
+
+/// A migration's step in Rust, failing with the store's own error.
+pub type MigrationStep<E> = fn(&Connection) -> Result<(), E>;
+
+/// Runs a migration's `sql` on `conn` with its Rust `steps`: each step where the SQL has a
+/// line starting [`STEP_MARKER`], in order, and any step left after the SQL. A marked line
+/// without its step fails the migration with `missing()`, before that step's place.
+pub fn run_migration<E: From<rusqlite::Error>>(
+    conn: &Connection,
+    sql: &str,
+    steps: &[MigrationStep<E>],
+    missing: impl Fn() -> E,
+) -> Result<(), E> {
+    let mut steps = steps.iter();
+    let mut part = String::new();
+    for line in sql.lines() {
+        if line.trim_start().starts_with(STEP_MARKER) {
+            conn.execute_batch(&part)?;
+            part.clear();
+            let step = steps.next().ok_or_else(&missing)?;
+            step(conn)?;
+        } else {
+            part.push_str(line);
+            part.push('\n');
+        }
+    }
+    conn.execute_batch(&part)?;
+    steps.try_for_each(|step| step(conn))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +159,34 @@ mod tests {
             assert!(failed.is_err());
             assert_eq!(secure(&conn), was, "put back after a failure too");
         }
+    }
+
+    #[test]
+    fn a_migrations_steps_run_where_its_sql_marks_them_and_a_missing_one_fails() {
+        fn count_b(conn: &Connection) -> rusqlite::Result<()> {
+            conn.execute_batch("INSERT INTO a SELECT count(*) FROM sqlite_schema WHERE name = 'b'")
+        }
+        let sql = "CREATE TABLE a (x);\n  -- @step: count b\nCREATE TABLE b (x);\n";
+        let conn = Connection::open_in_memory().expect("a database");
+        run_migration(&conn, sql, &[count_b, count_b], || {
+            rusqlite::Error::InvalidQuery
+        })
+        .expect("migrated");
+        let counts: Vec<i64> = conn
+            .prepare("SELECT x FROM a ORDER BY rowid")
+            .expect("read")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(
+            counts,
+            [0, 1],
+            "the first where marked, before b; the other after the SQL"
+        );
+
+        let conn = Connection::open_in_memory().expect("a database");
+        let missing = run_migration(&conn, sql, &[], || rusqlite::Error::InvalidQuery);
+        assert!(matches!(missing, Err(rusqlite::Error::InvalidQuery)));
     }
 }

@@ -104,7 +104,7 @@ fn upgrade(conn: &mut Connection, found: u32) -> Result<()> {
 }
 
 /// A migration's step in Rust.
-type Step = fn(&Connection) -> Result<()>;
+type Step = crate::sql_batches::MigrationStep<Error>;
 
 /// The Rust steps of the migration to `version`, in the order its SQL marks them.
 fn steps(version: u32) -> &'static [Step] {
@@ -118,32 +118,12 @@ fn steps(version: u32) -> &'static [Step] {
     }
 }
 
-/// The line in a migration's SQL where its next Rust step runs.
-const STEP_MARKER: &str = "-- @step";
-
 /// Applies the migration to `version` (its SQL, and each of its steps where the SQL marks it).
 pub(super) fn apply(conn: &Connection, version: u32, sql: &str) -> Result<()> {
-    let mut steps = steps(version).iter();
-    let mut part = String::new();
-    for line in sql.lines() {
-        if line.trim_start().starts_with(STEP_MARKER) {
-            conn.execute_batch(&part)?;
-            part.clear();
-            let step = steps.next().ok_or_else(|| Error::Corrupt {
-                kind: "migration",
-                reason: format!("version {version} marks a step it does not have"),
-            })?;
-            step(conn)?;
-        } else {
-            part.push_str(line);
-            part.push('\n');
-        }
-    }
-    conn.execute_batch(&part)?;
-    for step in steps {
-        step(conn)?;
-    }
-    Ok(())
+    crate::sql_batches::run_migration(conn, sql, steps(version), || Error::Corrupt {
+        kind: "migration",
+        reason: format!("version {version} marks a step it does not have"),
+    })
 }
 
 /// The schema as `(type, name, sql)` rows, sorted: what the upgrade test compares. Double

@@ -11,7 +11,7 @@ use crate::storage::{StorageError, StorageResult};
 use rusqlite::Connection;
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
-pub(super) type ConvertStep = fn(&Connection) -> StorageResult<()>;
+pub(super) type ConvertStep = beatbook_core::sql_batches::MigrationStep<StorageError>;
 
 /// Every migration, in order; the store's `user_version` is how many have been applied.
 pub(super) const MIGRATIONS: &[(&str, &str)] = &[
@@ -115,32 +115,12 @@ pub(super) fn convert_steps(name: &str) -> &'static [ConvertStep] {
     }
 }
 
-/// The line in a migration's SQL where its next Rust step runs.
-const STEP_MARKER: &str = "-- @step";
-
 /// Applies migration `name` (its SQL and its Rust steps, each step where the SQL marks it) to
 /// `conn`, in the caller's transaction.
 pub(super) fn apply(conn: &Connection, name: &str, sql: &str) -> StorageResult<()> {
-    let mut steps = convert_steps(name).iter();
-    let mut part = String::new();
-    for line in sql.lines() {
-        if line.trim_start().starts_with(STEP_MARKER) {
-            conn.execute_batch(&part)?;
-            part.clear();
-            let step = steps.next().ok_or_else(|| {
-                StorageError::Corrupt(format!("migration {name} marks a step it does not have"))
-            })?;
-            step(conn)?;
-        } else {
-            part.push_str(line);
-            part.push('\n');
-        }
-    }
-    conn.execute_batch(&part)?;
-    for step in steps {
-        step(conn)?;
-    }
-    Ok(())
+    beatbook_core::sql_batches::run_migration(conn, sql, convert_steps(name), || {
+        StorageError::Corrupt(format!("migration {name} marks a step it does not have"))
+    })
 }
 
 /// Migration 0008's step: every stored problem's `triangle` split into its corner fields
@@ -268,12 +248,19 @@ mod tests {
         for (name, sql) in MIGRATIONS {
             let marked = sql
                 .lines()
-                .filter(|l| l.trim_start().starts_with(STEP_MARKER))
+                .filter(|l| {
+                    l.trim_start()
+                        .starts_with(beatbook_core::sql_batches::STEP_MARKER)
+                })
                 .count();
             assert!(marked <= convert_steps(name).len(), "{name}");
         }
         let (_, log) = MIGRATIONS[17];
-        assert_eq!(log.matches(STEP_MARKER).count(), 2, "0018 runs two steps");
+        assert_eq!(
+            log.matches(beatbook_core::sql_batches::STEP_MARKER).count(),
+            2,
+            "0018 runs two steps"
+        );
     }
 
     #[test]
