@@ -551,7 +551,7 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// The same records as [`report_records`](Self::report_records), each handed to `visit` by
     /// its kind and its fields' values as it is read, so that a report over a team's whole
     /// history need not hold that history (`beatbook_core::reports::SyncedFacts`). One snapshot.
-    /// The embedded store streams them; by default they are read whole first.
+    /// Both stores stream them; by default they are read whole first.
     fn each_report_record(
         &self,
         team: Option<TeamId>,

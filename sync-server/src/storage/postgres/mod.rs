@@ -246,6 +246,15 @@ impl SyncStorage for PostgresStorage {
         reports::report_records(&mut *self.client()?, team, kinds)
     }
 
+    fn each_report_record(
+        &self,
+        team: Option<TeamId>,
+        kinds: &[RecordKind],
+        visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
+    ) -> StorageResult<()> {
+        reports::each_report_record(&mut *self.client()?, team, kinds, visit)
+    }
+
     fn retention_entries(
         &self,
         range: &super::retention_index::RetentionRange,
