@@ -35,6 +35,8 @@ pub struct TeamData {
     pub team: Option<TeamId>,
     pub facts: ReportData,
     pub stage_requests: Vec<StageRequest>,
+    /// The open follow-ups only: the pages list no other, and a team's answered ones are most
+    /// of its history.
     pub follow_ups: Vec<FollowUp>,
     pub problems: Vec<ProblemLine>,
 }
@@ -60,7 +62,9 @@ pub fn load(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<TeamData> 
         let record = Value::Object(values);
         match kind {
             RecordKind::StageRequest => data.stage_requests.extend(parse_value(&record)),
-            RecordKind::FollowUp => data.follow_ups.extend(parse_value(&record)),
+            RecordKind::FollowUp => data.follow_ups.extend(
+                parse_value::<FollowUp>(&record).filter(|f| f.status == FollowUpStatus::Open),
+            ),
             RecordKind::Problem => data
                 .problems
                 .extend(parse_value::<Problem>(&record).map(|p| ProblemLine {
