@@ -62,7 +62,8 @@ pub fn report(
     team: Option<TeamId>,
     query: &ReportQuery,
 ) -> StorageResult<Report> {
-    let mut facts = SyncedFacts::default();
+    // Only the facts a report of this period reads are kept (as a device's loader reads them).
+    let mut facts = SyncedFacts::for_period(query.period);
     storage.each_report_record(team, REPORT_KINDS, &mut |kind, values| {
         facts.add_object(kind, values)
     })?;

@@ -4,16 +4,19 @@
 //! history grows without end. Holding the records themselves (each field's value and clock)
 //! until the facts are built took about 6 KB a record: 603 MB for a one-week report over a
 //! 100k-contact store. [`SyncedFacts`] keeps only the facts, a few dozen bytes a record, and
-//! the record can be dropped as soon as it is read.
+//! the record can be dropped as soon as it is read; [`SyncedFacts::for_period`] keeps only
+//! those a report of that period reads, by the rules the device's loader applies in SQL
+//! (`load.rs`), and of every other contact only its area, by number.
 
 use super::data::{
     ContactFact, FollowUpFact, PatrolFact, ProblemFact, ReportData, StageMoveFact, UserFact,
 };
+use super::Period;
 use crate::geo::AreaIndex;
 use crate::ids::{ContactId, UserId};
 use crate::model::{
-    Audience, ContactMethod, FollowUp, Lsoa, LsoaCode, Patrol, PriorityArea, Problem, StageRequest,
-    StageRequestStatus, Team, User,
+    Audience, ContactMethod, FollowUp, FollowUpStatus, Lsoa, LsoaCode, Patrol, PriorityArea,
+    Problem, StageRequest, StageRequestStatus, Team, User,
 };
 use crate::sync::protocol::{FieldState, RecordKind};
 use chrono::{DateTime, Utc};
@@ -41,12 +44,40 @@ struct SyncedContact {
 #[derive(Debug, Default)]
 pub struct SyncedFacts {
     data: ReportData,
-    contact_areas: HashMap<ContactId, (Option<LsoaCode>, Option<String>)>,
+    /// Only the facts a report of this period reads, when set.
+    period: Option<Period>,
+    /// Each contact's area, by its number in `areas`: follow-ups take it at the end.
+    contact_areas: HashMap<ContactId, usize>,
+    areas: Vec<ContactArea>,
+    area_numbers: HashMap<ContactArea, usize>,
     /// Follow-ups whose area is their contact's, known once every record is in.
     follow_ups: Vec<(FollowUpFact, Option<ContactId>)>,
 }
 
+/// A contact's LSOA and LAP.
+type ContactArea = (Option<LsoaCode>, Option<String>);
+
 impl SyncedFacts {
+    /// Facts for a report of `period` only: patrols that overlap it, contacts in it, follow-ups
+    /// made before its end and made in it, still open or answered since its start, problems
+    /// made before its end (the device's loader reads the same: `load.rs`). A report of
+    /// another period over them is wrong; one of `period` is the same as over all the facts.
+    pub fn for_period(period: Period) -> Self {
+        SyncedFacts {
+            period: Some(period),
+            ..SyncedFacts::default()
+        }
+    }
+
+    fn area_number(&mut self, area: ContactArea) -> usize {
+        if let Some(&number) = self.area_numbers.get(&area) {
+            return number;
+        }
+        self.areas.push(area.clone());
+        self.area_numbers.insert(area, self.areas.len() - 1);
+        self.areas.len() - 1
+    }
+
     /// Adds one live record, by its fields.
     pub fn add(&mut self, kind: RecordKind, fields: &BTreeMap<String, FieldState>) {
         let object: Map<String, Value> = fields
@@ -58,18 +89,25 @@ impl SyncedFacts {
 
     /// Adds one live record, by its fields' values.
     pub fn add_object(&mut self, kind: RecordKind, object: Map<String, Value>) {
-        let data = &mut self.data;
+        let period = self.period;
         let ok = match kind {
             // A patrol cancelled as started by mistake counts in no report.
             RecordKind::Patrol => parse::<Patrol>(object).map(|p| {
-                if !p.is_cancelled() {
-                    data.patrols.push(PatrolFact::from(&p));
+                let overlaps = period.is_none_or(|period| {
+                    p.started_at < period.to && p.ended_at.is_none_or(|end| end >= period.from)
+                });
+                if !p.is_cancelled() && overlaps {
+                    self.data.patrols.push(PatrolFact::from(&p));
                 }
             }),
             RecordKind::Contact => parse::<SyncedContact>(object).map(|c| {
-                self.contact_areas
-                    .insert(c.id, (c.lsoa_code.clone(), c.lap_code.clone()));
-                data.contacts.push(ContactFact {
+                let area = (c.lsoa_code.clone(), c.lap_code.clone());
+                let number = self.area_number(area);
+                self.contact_areas.insert(c.id, number);
+                if period.is_some_and(|period| !period.contains(c.occurred_at)) {
+                    return;
+                }
+                self.data.contacts.push(ContactFact {
                     id: c.id,
                     occurred_at: c.occurred_at,
                     lsoa_code: c.lsoa_code,
@@ -83,6 +121,15 @@ impl SyncedFacts {
             RecordKind::FollowUp => parse::<FollowUp>(object).and_then(|f| {
                 // A referral not yet given to anyone counts for the volunteer who made it.
                 let owner = f.owner.or(f.referred_by).ok_or(())?;
+                let read = period.is_none_or(|period| {
+                    f.created_at < period.to
+                        && (f.created_at >= period.from
+                            || f.status == FollowUpStatus::Open
+                            || f.answered_at.is_some_and(|at| at >= period.from))
+                });
+                if !read {
+                    return Ok(());
+                }
                 let fact = FollowUpFact {
                     owner,
                     created_at: f.created_at,
@@ -96,7 +143,10 @@ impl SyncedFacts {
                 Ok(())
             }),
             RecordKind::Problem => parse::<Problem>(object).map(|p| {
-                data.problems.push(ProblemFact {
+                if period.is_some_and(|period| p.created_at >= period.to) {
+                    return;
+                }
+                self.data.problems.push(ProblemFact {
                     id: p.id,
                     area: p.area,
                     owner: p.owner,
@@ -108,7 +158,7 @@ impl SyncedFacts {
             }),
             RecordKind::StageRequest => parse::<StageRequest>(object).map(|r| {
                 if let (StageRequestStatus::Approved, Some(at)) = (r.status, r.decided_at) {
-                    data.stage_moves.push(StageMoveFact {
+                    self.data.stage_moves.push(StageMoveFact {
                         problem_id: r.problem_id,
                         to: r.to_stage,
                         at,
@@ -116,27 +166,27 @@ impl SyncedFacts {
                 }
             }),
             RecordKind::User => parse::<User>(object).map(|u| {
-                data.users.push(UserFact {
+                self.data.users.push(UserFact {
                     id: u.id,
                     display_name: u.display_name,
                     role: u.role,
                     team_id: u.team_id,
                 });
             }),
-            RecordKind::Team => parse::<Team>(object).map(|t| data.teams.push(t)),
+            RecordKind::Team => parse::<Team>(object).map(|t| self.data.teams.push(t)),
             RecordKind::PriorityArea => {
-                parse::<PriorityArea>(object).map(|p| data.priority_areas.push(p))
+                parse::<PriorityArea>(object).map(|p| self.data.priority_areas.push(p))
             }
             RecordKind::AreaBoundaries => object
                 .get("geojson")
                 .and_then(Value::as_str)
                 .and_then(|g| AreaIndex::from_geojson(g).ok())
-                .map(|index| data.lsoas = lsoas_of(&index))
+                .map(|index| self.data.lsoas = lsoas_of(&index))
                 .ok_or(()),
             _ => Ok(()),
         };
         if ok.is_err() {
-            data.skipped_records += 1;
+            self.data.skipped_records += 1;
         }
     }
 
@@ -144,7 +194,8 @@ impl SyncedFacts {
     pub fn finish(self) -> ReportData {
         let mut data = self.data;
         for (mut fact, contact) in self.follow_ups {
-            if let Some((lsoa, lap)) = contact.and_then(|c| self.contact_areas.get(&c)) {
+            let area = contact.and_then(|c| self.contact_areas.get(&c));
+            if let Some((lsoa, lap)) = area.and_then(|&number| self.areas.get(number)) {
                 fact.lsoa_code = lsoa.clone();
                 fact.lap_code = lap.clone();
             }

@@ -560,6 +560,45 @@ fn facts_built_one_synced_record_at_a_time_in_any_order_give_the_same_report() {
 }
 
 #[test]
+fn facts_kept_for_a_period_give_its_report_and_leave_out_what_it_does_not_read() {
+    let l = loaded();
+    let page = l.seed.pull_page();
+    let facts_of = |mut facts: SyncedFacts| {
+        for change in &page.changes {
+            let values = change.fields.iter();
+            facts.add_object(
+                change.kind,
+                values.map(|(n, f)| (n.clone(), f.value.clone())).collect(),
+            );
+        }
+        facts.finish()
+    };
+    let all = facts_of(SyncedFacts::default());
+    let january = ReportQuery {
+        period: Period::new(at(1, 1, 0, 0), at(1, 2, 0, 0)).expect("period"),
+        ..march(ReportArea::All)
+    };
+    for query in [
+        march(ReportArea::All),
+        march(ReportArea::Lsoa(lsoa("E01990002"))),
+        january.clone(),
+    ] {
+        let kept = facts_of(SyncedFacts::for_period(query.period));
+        assert_eq!(
+            compute(&kept, &query),
+            l.store.report(&query).expect("report")
+        );
+    }
+    let kept = facts_of(SyncedFacts::for_period(january.period));
+    assert!(kept.contacts.is_empty() && !all.contacts.is_empty());
+    assert!(kept.patrols.len() < all.patrols.len());
+    assert_eq!(
+        kept.users, all.users,
+        "reference records are kept whatever the period"
+    );
+}
+
+#[test]
 fn the_csv_has_one_figure_per_row_and_no_personal_data() {
     let l = loaded();
     let csv = beatbook_core::reports::to_csv(&report(&l, ReportArea::All));
