@@ -58,6 +58,7 @@ pub mod location;
 pub mod packed_values;
 pub(crate) mod page_budget;
 pub mod postgres;
+pub(crate) mod report_rows;
 pub mod retention_index;
 pub mod sqlite;
 pub mod stored_ahead;

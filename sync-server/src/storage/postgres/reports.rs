@@ -1,10 +1,8 @@
 //! The records a report reads, in PostgreSQL: one statement (one snapshot), whole or one at a
 //! time as the rows arrive. The s.62 log is in `audit.rs`.
 
-use crate::storage::compact::join;
-use crate::storage::{kind_list, ReportRecord, StorageError, StorageResult};
+use crate::storage::{kind_list, report_rows, ReportRecord, StorageResult};
 use beatbook_core::ids::TeamId;
-use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::GenericClient;
@@ -15,44 +13,25 @@ pub(super) fn report_records(
     team: Option<TeamId>,
     kinds: &[RecordKind],
 ) -> StorageResult<Vec<ReportRecord>> {
-    let mut out = Vec::new();
-    read(client, team, kinds, &mut |kind, values, clocks| {
-        out.push((
-            kind,
-            RecordState {
-                fields: join(values, clocks)?,
-                erased: false,
-            },
-        ));
-        Ok(())
-    })?;
-    Ok(out)
+    report_rows::whole(|row| read(client, team, kinds, row))
 }
 
-/// The records' values, one at a time as the rows arrive (their clocks are not decoded).
+/// The records' values, one at a time as the rows arrive.
 pub(super) fn each_report_record(
     client: &mut impl GenericClient,
     team: Option<TeamId>,
     kinds: &[RecordKind],
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    read(client, team, kinds, &mut |kind, values, _| {
-        let values: Map<String, Value> = serde_json::from_str(values)
-            .map_err(|_| StorageError::Corrupt("a record's values are not a JSON object".into()))?;
-        visit(kind, values);
-        Ok(())
-    })
+    report_rows::values_only(|row| read(client, team, kinds, row), visit)
 }
-
-/// What [`read`] runs on each record: its kind, values (JSON text) and clocks.
-type RowVisit<'v> = dyn FnMut(RecordKind, &str, &[u8]) -> StorageResult<()> + 'v;
 
 /// Runs `row` on each live record as its row arrives: one statement, one snapshot.
 fn read(
     client: &mut impl GenericClient,
     team: Option<TeamId>,
     kinds: &[RecordKind],
-    row: &mut RowVisit<'_>,
+    row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
     if kinds.is_empty() {
         return Ok(());

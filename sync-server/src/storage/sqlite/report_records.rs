@@ -3,9 +3,8 @@
 //! ([`load`]) or one at a time without their clocks ([`each`], which a report's facts need).
 
 use crate::storage::packed_values::StoredValues;
-use crate::storage::{ReportRecord, StorageError, StorageResult};
+use crate::storage::{report_rows, ReportRecord, StorageError, StorageResult};
 use beatbook_core::ids::TeamId;
-use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use rusqlite::Connection;
 use serde_json::{Map, Value};
@@ -16,19 +15,7 @@ pub(super) fn load(
     team: Option<TeamId>,
     kinds: &[RecordKind],
 ) -> StorageResult<Vec<ReportRecord>> {
-    let mut out = Vec::new();
-    read(conn, team, kinds, &mut |kind, values, clocks| {
-        let fields = crate::storage::compact::join(values, clocks)?;
-        out.push((
-            kind,
-            RecordState {
-                fields,
-                erased: false,
-            },
-        ));
-        Ok(())
-    })?;
-    Ok(out)
+    report_rows::whole(|row| read(conn, team, kinds, row))
 }
 
 /// The records' values, one at a time (their clocks are not read).
@@ -38,23 +25,15 @@ pub(super) fn each(
     kinds: &[RecordKind],
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    read(conn, team, kinds, &mut |kind, values, _| {
-        let values: Map<String, Value> = serde_json::from_str(values)
-            .map_err(|_| StorageError::Corrupt("a record's values are not a JSON object".into()))?;
-        visit(kind, values);
-        Ok(())
-    })
+    report_rows::values_only(|row| read(conn, team, kinds, row), visit)
 }
-
-/// What [`read`] runs on each record: its kind, values (JSON text) and clocks.
-type RowVisit<'v> = dyn FnMut(RecordKind, &str, &[u8]) -> StorageResult<()> + 'v;
 
 /// Runs `row` on each live record's kind, values (JSON text) and clocks, as read.
 fn read(
     conn: &Connection,
     team: Option<TeamId>,
     kinds: &[RecordKind],
-    row: &mut RowVisit<'_>,
+    row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT kind, field_values, clocks FROM records

@@ -1,0 +1,47 @@
+//! A report's records as both stores read them: each row's kind, values (the JSON text of its
+//! fields' values) and clocks, taken whole ([`whole`]) or as values only, one at a time
+//! ([`values_only`], which a report's facts need: `beatbook_core::reports::SyncedFacts`). Each
+//! store supplies the reading (one statement, one snapshot); the rows are turned into records
+//! here, once.
+
+use super::compact::join;
+use super::{ReportRecord, StorageError, StorageResult};
+use beatbook_core::sync::merge::RecordState;
+use beatbook_core::sync::RecordKind;
+use serde_json::{Map, Value};
+
+/// What a store's reading runs on each live record: its kind, values (JSON text) and clocks.
+pub(crate) type RowVisit<'v> = dyn FnMut(RecordKind, &str, &[u8]) -> StorageResult<()> + 'v;
+
+/// The records `read` gives, each whole (values and clocks).
+pub(crate) fn whole(
+    read: impl FnOnce(&mut RowVisit<'_>) -> StorageResult<()>,
+) -> StorageResult<Vec<ReportRecord>> {
+    let mut out = Vec::new();
+    read(&mut |kind, values, clocks| {
+        let fields = join(values, clocks)?;
+        out.push((
+            kind,
+            RecordState {
+                fields,
+                erased: false,
+            },
+        ));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Each record `read` gives, by its values, handed to `visit` as it is read (its clocks are
+/// not decoded).
+pub(crate) fn values_only(
+    read: impl FnOnce(&mut RowVisit<'_>) -> StorageResult<()>,
+    visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
+) -> StorageResult<()> {
+    read(&mut |kind, values, _| {
+        let values: Map<String, Value> = serde_json::from_str(values)
+            .map_err(|_| StorageError::Corrupt("a record's values are not a JSON object".into()))?;
+        visit(kind, values);
+        Ok(())
+    })
+}
