@@ -16,7 +16,6 @@ use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
 use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::{ReviewId, TeamId, UserId};
 use beatbook_core::model::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
-use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -83,17 +82,6 @@ pub fn item_key(item: &ReviewedItem) -> String {
 }
 
 /// The queue of `reviewer` over `records` (the team's), oldest first.
-/// `reviewer`'s queue over `records` (read whole).
-fn queue_of(records: &[(RecordKind, RecordState)], reviewer: UserId) -> Vec<QueueItem> {
-    let mut reader = QueueReader::new(reviewer);
-    for (kind, state) in records {
-        let values = state.fields.iter();
-        let record = Value::Object(values.map(|(n, f)| (n.clone(), f.value.clone())).collect());
-        reader.add(*kind, &record);
-    }
-    reader.finish()
-}
-
 /// A queue read one record at a time: what each reviewable record would list (not the record
 /// itself) and what `reviewer` has already reviewed, matched once every record is in.
 struct QueueReader {
@@ -234,8 +222,7 @@ pub fn mark(
     now: DateTime<Utc>,
     config: &HttpConfig,
 ) -> StorageResult<Result<Marked, String>> {
-    let records = storage.report_records(Some(team), KINDS)?;
-    let queue = queue_of(&records, principal.user_id);
+    let queue = queue(storage, team, principal.user_id)?;
     let posted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
     let items: Vec<ReviewedItem> = queue
         .into_iter()
@@ -260,6 +247,17 @@ pub fn mark(
         marked: items.len(),
         left: posted.len().saturating_sub(items.len()),
     };
+    // The review's stamp follows every clock of the records it marks (`stamp_after`), read
+    // again now: at most MAX_REVIEW_ITEMS of them, not the team's history.
+    let mut decided_on = Vec::with_capacity(items.len());
+    for item in &items {
+        let Ok(kind) = item.kind.as_str().parse::<RecordKind>() else {
+            continue;
+        };
+        if let Some(current) = storage.record(kind, &item.id)? {
+            decided_on.push((kind, current.state));
+        }
+    }
     let review = Review {
         id: ReviewId::new(),
         reviewer: principal.user_id,
@@ -283,7 +281,7 @@ pub fn mark(
         principal,
         team,
         planned,
-        &records,
+        &decided_on,
         now,
         config,
         Some(logged_as),

@@ -745,6 +745,25 @@ async fn marking_reviewed_marks_exactly_what_was_shown_and_logs_it() {
         (log[0].action, log[0].subject.as_str()),
         (AuditAction::Consultation, "review")
     );
+    // The review is stamped after every clock of the records it marks.
+    use beatbook_core::sync::RecordKind;
+    let wall = |kind: RecordKind, id: &str| -> Vec<u64> {
+        let current = w.storage.record(kind, id).expect("read").expect("stored");
+        current
+            .state
+            .fields
+            .values()
+            .map(|f| f.hlc.wall_ms)
+            .collect()
+    };
+    let review_id = log[0].record_id.clone().expect("the review's id");
+    let stamped = wall(RecordKind::Review, &review_id);
+    for key in &keys[1..] {
+        let mut parts = key.split('|');
+        let kind: RecordKind = parts.next().expect("kind").parse().expect("a kind");
+        let newest = wall(kind, parts.next().expect("id")).into_iter().max();
+        assert!(stamped.iter().all(|&at| Some(at) > newest), "{key}");
+    }
 
     // What was marked left the queue; the item posted stale is still there.
     let after = w.get("/web/review", &session).await.body;
