@@ -10,7 +10,7 @@
 //! records, 331 MB for a device's 29 → 31 at as many: `docs/operations.md`, "The store").
 //! Upgrade steps instead work a bounded batch of rows per statement ([`for_each_rowid_batch`]),
 //! create a moved table's indexes before its rows arrive, and drop a table whose rows have all
-//! moved without zeroing its pages ([`without_zeroing`]).
+//! moved without zeroing its pages ([`drop_moved_table`], [`drop_copied`]).
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -56,7 +56,7 @@ pub fn for_each_rowid_batch<E: From<rusqlite::Error>>(
 /// still in the store, copied elsewhere in the same transaction (a moved table, the indexes of
 /// a table that moves): nothing erased lingers in them, and later writes take free pages
 /// before they grow the file.
-pub fn without_zeroing<T, E: From<rusqlite::Error>>(
+fn without_zeroing<T, E: From<rusqlite::Error>>(
     conn: &Connection,
     f: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
@@ -67,6 +67,27 @@ pub fn without_zeroing<T, E: From<rusqlite::Error>>(
     let value = result?;
     restored?;
     Ok(value)
+}
+
+/// Drops what `drop_sql` names (`DROP INDEX ...`, `DROP TABLE ...`) without zeroing its pages:
+/// only for what the same transaction has copied elsewhere ([`without_zeroing`]).
+pub fn drop_copied<E: From<rusqlite::Error>>(conn: &Connection, drop_sql: &str) -> Result<(), E> {
+    without_zeroing(conn, || Ok(conn.execute_batch(drop_sql)?))
+}
+
+/// Drops the table `old` whose rows a step has moved, without zeroing its pages, once `moved`
+/// is every row it holds; otherwise fails with `lost(moved, held)` and drops nothing.
+pub fn drop_moved_table<E: From<rusqlite::Error>>(
+    conn: &Connection,
+    old: &str,
+    moved: u64,
+    lost: impl FnOnce(u64, u64) -> E,
+) -> Result<(), E> {
+    let held: u64 = conn.query_row(&format!("SELECT count(*) FROM {old}"), [], |r| r.get(0))?;
+    if moved != held {
+        return Err(lost(moved, held));
+    }
+    drop_copied(conn, &format!("DROP TABLE {old}"))
 }
 
 /// The line in a migration's SQL where its next Rust step runs.
@@ -188,5 +209,27 @@ mod tests {
         let conn = Connection::open_in_memory().expect("a database");
         let missing = run_migration(&conn, sql, &[], || rusqlite::Error::InvalidQuery);
         assert!(matches!(missing, Err(rusqlite::Error::InvalidQuery)));
+    }
+
+    #[test]
+    fn a_moved_table_is_dropped_only_when_every_row_moved() {
+        let conn = Connection::open_in_memory().expect("a database");
+        conn.execute_batch("CREATE TABLE old (x); INSERT INTO old VALUES (1), (2), (3);")
+            .expect("table");
+        let lost = |moved, held| rusqlite::Error::InvalidColumnIndex((moved * 10 + held) as usize);
+        let short = drop_moved_table(&conn, "old", 2, lost);
+        assert!(matches!(
+            short,
+            Err(rusqlite::Error::InvalidColumnIndex(23))
+        ));
+        drop_moved_table(&conn, "old", 3, lost).expect("dropped");
+        let left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'old'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("schema");
+        assert_eq!(left, 0);
     }
 }

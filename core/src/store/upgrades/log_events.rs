@@ -6,17 +6,15 @@
 //! moves the entries in order of seq and drops the old table. Every entry keeps its seq, time,
 //! actor, record id and justification.
 
-use super::{count_moved, BATCH_ROWS};
+use super::{lost_rows, BATCH_ROWS};
 use crate::error::{Error, Result};
-use crate::sql_batches::{for_each_rowid_batch, without_zeroing};
+use crate::sql_batches::{drop_copied, drop_moved_table, for_each_rowid_batch};
 use rusqlite::Connection;
 use std::collections::BTreeSet;
 
 /// Drops the old log's index (its rows stay in the old table until they move).
 pub(in crate::store) fn drop_old_index(conn: &Connection) -> Result<()> {
-    without_zeroing(conn, || {
-        Ok::<_, Error>(conn.execute_batch("DROP INDEX audit_entries_record")?)
-    })
+    drop_copied(conn, "DROP INDEX audit_entries_record")
 }
 
 /// Names every event of the old log, moves its entries and drops it.
@@ -36,10 +34,12 @@ pub(in crate::store) fn move_entries(conn: &Connection) -> Result<()> {
         moved += copy.execute([low, high])? as u64;
         Ok::<_, Error>(())
     })?;
-    count_moved(conn, "audit_entries_v30", moved)?;
-    without_zeroing(conn, || {
-        Ok::<_, Error>(conn.execute_batch("DROP TABLE audit_entries_v30")?)
-    })
+    drop_moved_table(
+        conn,
+        "audit_entries_v30",
+        moved,
+        lost_rows("audit_entries_v30"),
+    )
 }
 
 /// Adds each distinct event of the old log to `audit_events` once, in the order of its text

@@ -31,22 +31,15 @@ pub(super) fn sync_records_keyed(conn: &Connection) -> Result<()> {
         moved += write.execute(rusqlite::params![id, kind, clocks])? as u64;
     }
     drop(rows);
-    count_moved(conn, "sync_records", moved)?;
-    crate::sql_batches::without_zeroing(conn, || {
-        Ok::<_, Error>(conn.execute_batch("DROP TABLE sync_records")?)
-    })
+    crate::sql_batches::drop_moved_table(conn, "sync_records", moved, lost_rows("sync_records"))
 }
 
-/// Fails the upgrade unless `moved` is every row of `old`: nothing is dropped that did not move.
-fn count_moved(conn: &Connection, old: &str, moved: u64) -> Result<()> {
-    let held: u64 = conn.query_row(&format!("SELECT count(*) FROM {old}"), [], |r| r.get(0))?;
-    if moved == held {
-        return Ok(());
-    }
-    Err(Error::Corrupt {
+/// The error of a step that moved `moved` of the `held` rows of `old`: nothing is dropped.
+fn lost_rows(old: &'static str) -> impl FnOnce(u64, u64) -> Error {
+    move |moved, held| Error::Corrupt {
         kind: "migration",
         reason: format!("the upgrade moved {moved} of the {held} rows of {old}"),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@
 //! record id, justification, recipient and hash; its detail is its event's text around its
 //! number, which gives back the text the hash covers.
 
-use super::{for_each_rowid_batch, without_zeroing};
+use super::for_each_rowid_batch;
 use crate::storage::sqlite::log_detail;
 use crate::storage::{StorageError, StorageResult};
+use beatbook_core::sql_batches::{drop_copied, drop_moved_table};
 use rusqlite::Connection;
 use std::collections::BTreeSet;
 
@@ -22,12 +23,9 @@ const OLD_INDEXES: [&str; 3] = [
 
 /// Drops the old log's indexes (their rows stay in the old table until they move).
 pub(in crate::storage::sqlite) fn drop_old_indexes(conn: &Connection) -> StorageResult<()> {
-    without_zeroing(conn, || {
-        for index in OLD_INDEXES {
-            conn.execute_batch(&format!("DROP INDEX {index}"))?;
-        }
-        Ok(())
-    })
+    OLD_INDEXES
+        .iter()
+        .try_for_each(|index| drop_copied(conn, &format!("DROP INDEX {index}")))
 }
 
 /// Names every event the old log holds, moves its entries and drops it.
@@ -46,19 +44,15 @@ pub(in crate::storage::sqlite) fn move_entries(conn: &Connection) -> StorageResu
          WHERE e.seq BETWEEN ?1 AND ?2
          ORDER BY e.seq",
     )?;
-    let mut moved = 0usize;
+    let mut moved: u64 = 0;
     for_each_rowid_batch(conn, "audit_entries_v17", |low, high| {
-        moved += copy.execute([low, high])?;
+        moved += copy.execute([low, high])? as u64;
         Ok(())
     })?;
-    let held: i64 = conn.query_row("SELECT count(*) FROM audit_entries_v17", [], |r| r.get(0))?;
-    if i64::try_from(moved).ok() != Some(held) {
-        return Err(StorageError::Corrupt(format!(
+    drop_moved_table(conn, "audit_entries_v17", moved, |moved, held| {
+        StorageError::Corrupt(format!(
             "the log's upgrade moved {moved} of its {held} entries"
-        )));
-    }
-    without_zeroing(conn, || {
-        Ok(conn.execute_batch("DROP TABLE audit_entries_v17")?)
+        ))
     })
 }
 

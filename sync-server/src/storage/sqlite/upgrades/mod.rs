@@ -1,7 +1,7 @@
 //! The embedded store's upgrade steps that rewrite whole tables in bounded memory: a batch of
 //! at most [`BATCH_ROWS`] rows per statement, a moved table's indexes made before its rows
 //! arrive, a table whose rows have all moved dropped without zeroing
-//! (`beatbook_core::sql_batches` says why and holds the two mechanisms).
+//! (`beatbook_core::sql_batches` says why and holds the mechanisms).
 //! Measured in `docs/operations.md` ("The store").
 
 pub(super) mod log_events;
@@ -25,8 +25,6 @@ fn for_each_rowid_batch(
 ) -> StorageResult<()> {
     beatbook_core::sql_batches::for_each_rowid_batch(conn, table, BATCH_ROWS, batch)
 }
-
-use beatbook_core::sql_batches::without_zeroing;
 
 #[cfg(test)]
 mod tests;
