@@ -552,22 +552,13 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// The same records as [`report_records`](Self::report_records), each handed to `visit` by
     /// its kind and its fields' values as it is read, so that a report over a team's whole
     /// history need not hold that history (`beatbook_core::reports::SyncedFacts`). One snapshot.
-    /// Both stores stream them; by default they are read whole first.
+    /// Both stores stream them from one statement.
     fn each_report_record(
         &self,
         team: Option<TeamId>,
         kinds: &[RecordKind],
         visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
-    ) -> StorageResult<()> {
-        for (kind, state) in self.report_records(team, kinds)? {
-            let values = state
-                .fields
-                .into_iter()
-                .map(|(name, field)| (name, field.value));
-            visit(kind, values.collect());
-        }
-        Ok(())
-    }
+    ) -> StorageResult<()>;
     /// Appends entries to the server's log, in order, in one transaction: each carries the
     /// hash of the one before (`audit_chain`). Appends are serialised with every other.
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()>;

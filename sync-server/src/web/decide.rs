@@ -70,7 +70,13 @@ pub fn parse<T: serde::de::DeserializeOwned>(state: &RecordState) -> Option<T> {
         .iter()
         .map(|(name, field)| (name.clone(), field.value.clone()))
         .collect();
-    serde_json::from_value(serde_json::Value::Object(object)).ok()
+    parse_value(&serde_json::Value::Object(object))
+}
+
+/// A record's values (a JSON object, as a store streams them) read as `T`, or `None` when they
+/// are not one.
+pub fn parse_value<T: serde::de::DeserializeOwned>(record: &serde_json::Value) -> Option<T> {
+    T::deserialize(record).ok()
 }
 
 /// The fields of `new` that differ from `current` (all of them for a new record), each based

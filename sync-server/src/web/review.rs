@@ -10,7 +10,7 @@
 //! sees it too, and the consultation is logged in the server's audit log with the counts, in
 //! the same transaction.
 
-use super::decide::{self, changes};
+use super::decide::{self, changes, parse_value};
 use crate::http::HttpConfig;
 use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
 use beatbook_core::audit::AuditAction;
@@ -81,7 +81,6 @@ pub fn item_key(item: &ReviewedItem) -> String {
     )
 }
 
-/// The queue of `reviewer` over `records` (the team's), oldest first.
 /// A queue read one record at a time: what each reviewable record would list (not the record
 /// itself) and what `reviewer` has already reviewed, matched once every record is in.
 struct QueueReader {
@@ -182,10 +181,6 @@ impl QueueReader {
         queue.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.item.cmp(&b.item)));
         queue
     }
-}
-
-fn parse_value<T: serde::de::DeserializeOwned>(record: &Value) -> Option<T> {
-    T::deserialize(record).ok()
 }
 
 /// `reviewer`'s queue over `team`'s records, oldest first.

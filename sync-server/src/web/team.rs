@@ -7,17 +7,16 @@
 //! The follow-ups' promise text is parsed (the board needs their ids) but no page prints it
 //! except the audited "show personal details".
 
+use super::decide::{parse, parse_value};
 use crate::reports::REPORT_KINDS;
 use crate::storage::{StorageResult, SyncStorage};
 use beatbook_core::ids::{FollowUpId, ProblemId, TeamId, UserId};
 use beatbook_core::model::{AreaRef, FollowUp, FollowUpStatus, Problem, ProblemStep, StageRequest};
 use beatbook_core::model::{SaraStage, StageRequestStatus};
 use beatbook_core::reports::{compute, ReportData, ReportQuery, SyncedFacts};
-use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A problem, by what a page shows of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,15 +38,6 @@ pub struct TeamData {
     /// of its history.
     pub follow_ups: Vec<FollowUp>,
     pub problems: Vec<ProblemLine>,
-}
-
-fn parse<T: DeserializeOwned>(state: &RecordState) -> Option<T> {
-    let object: Map<String, Value> = state
-        .fields
-        .iter()
-        .map(|(name, field)| (name.clone(), field.value.clone()))
-        .collect();
-    serde_json::from_value(Value::Object(object)).ok()
 }
 
 /// The records of `team` (and force-wide reference data), in one snapshot, each read as it
@@ -82,11 +72,6 @@ pub fn load(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<TeamData> 
     })?;
     data.facts = facts.finish();
     Ok(data)
-}
-
-/// A record's values read as `T`, or `None` when they are not one.
-fn parse_value<T: DeserializeOwned>(record: &Value) -> Option<T> {
-    T::deserialize(record).ok()
 }
 
 /// The steps recorded on `team`'s problems (the evidence behind a stage move), oldest first.
