@@ -15,13 +15,12 @@
 -- The chain is unchanged: each entry's hash covers the same text as before
 -- (`storage::audit_chain`); the `audit_chain` view, which `admin verify` and people reading
 -- the file use, gives every entry as before (`head || number || tail`). Events are part of
--- the log: append-only too. `beatbook_detail_head`, `_number` and `_tail` are the Rust split,
--- registered for the migration.
+-- the log: append-only too.
 --
--- The entries move to the new table in batches of a bounded number of rows, the old table's
--- pages freed without zeroing them: a single statement that copied, indexed or dropped the
--- whole log kept every page it touched, or every key it sorted, in memory until it ended
--- (760 MB at a million records; `storage::sqlite::upgrades`).
+-- The entries move to the new table one statement each, split by the Rust split
+-- (`storage::sqlite::upgrades::log_events`), the old table's pages freed without zeroing
+-- them: a single statement that copied, indexed or dropped the whole log kept every page it
+-- touched, or every key it sorted, in memory until it ended (760 MB at a million records).
 CREATE TABLE audit_events (
     id          INTEGER PRIMARY KEY,
     operation   TEXT NOT NULL CHECK (operation = 'collection' OR operation = 'alteration'

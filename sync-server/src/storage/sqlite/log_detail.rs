@@ -11,9 +11,6 @@
 //! only where SQLite's integer-to-text conversion writes the same digits (no sign, no leading
 //! zero, at most 18 digits), and `head || number || tail` is the detail again.
 
-use rusqlite::functions::FunctionFlags;
-use rusqlite::Connection;
-
 /// A detail split around its first number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DetailParts<'a> {
@@ -57,31 +54,11 @@ pub(crate) fn split(detail: &str) -> DetailParts<'_> {
 pub(crate) const DETAIL_SQL: &str = "CASE WHEN v.detail_tail IS NULL THEN v.detail_head
     ELSE v.detail_head || e.detail_number || v.detail_tail END";
 
-/// Registers `beatbook_detail_head`, `beatbook_detail_number` and `beatbook_detail_tail`, the
-/// three parts of [`split`] in SQL, for migration 0018 (which splits the details already
-/// logged). Each gives NULL for a NULL detail; the number and tail are NULL when there is no
-/// number.
-pub(crate) fn register_sql_functions(conn: &Connection) -> rusqlite::Result<()> {
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("beatbook_detail_head", 1, flags, |ctx| {
-        let detail = ctx.get_raw(0).as_str_or_null()?;
-        Ok(detail.map(|d| split(d).head.to_owned()))
-    })?;
-    conn.create_scalar_function("beatbook_detail_number", 1, flags, |ctx| {
-        let detail = ctx.get_raw(0).as_str_or_null()?;
-        Ok(detail.and_then(|d| split(d).number.map(|(n, _)| n)))
-    })?;
-    conn.create_scalar_function("beatbook_detail_tail", 1, flags, |ctx| {
-        let detail = ctx.get_raw(0).as_str_or_null()?;
-        Ok(detail.and_then(|d| split(d).number.map(|(_, tail)| tail.to_owned())))
-    })?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rusqlite::Connection;
 
     fn join(parts: DetailParts<'_>) -> String {
         match parts.number {
@@ -145,7 +122,6 @@ mod tests {
     #[test]
     fn sql_gives_back_the_detail_from_its_parts() {
         let conn = Connection::open_in_memory().expect("db");
-        register_sql_functions(&conn).expect("functions");
         for detail in [
             Some("device log entry 7: with personal details"),
             Some("order 007"),
@@ -153,14 +129,16 @@ mod tests {
             Some(""),
             None,
         ] {
+            let parts = detail.map(split);
+            let head = parts.map(|p| p.head);
+            let (number, tail) = parts.and_then(|p| p.number).unzip();
             let back: Option<String> = conn
                 .query_row(
                     &format!(
-                        "SELECT {DETAIL_SQL} FROM (SELECT beatbook_detail_head(?1) AS detail_head,
-                            beatbook_detail_tail(?1) AS detail_tail) v,
-                         (SELECT beatbook_detail_number(?1) AS detail_number) e"
+                        "SELECT {DETAIL_SQL} FROM (SELECT ?1 AS detail_head, ?3 AS detail_tail) v,
+                         (SELECT ?2 AS detail_number) e"
                     ),
-                    [detail],
+                    rusqlite::params![head, number, tail],
                     |r| r.get(0),
                 )
                 .expect("query");

@@ -162,10 +162,8 @@ fn clocks_v2(conn: &Connection) -> StorageResult<()> {
     Ok(())
 }
 
-/// The SQL functions migrations call: 0018 splits the details already logged as the writer
-/// splits new ones (`log_detail`), 0019 packs record rows' ids by the logs' rule.
+/// The SQL functions migrations call: 0019 packs record rows' ids by the logs' rule.
 pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    super::log_detail::register_sql_functions(conn)?;
     beatbook_core::logged_record_id::register_sql_function(conn)
 }
 
