@@ -95,6 +95,9 @@ pub struct StageMoveFact {
     pub at: DateTime<Utc>,
 }
 
+/// A contact's LSOA and LAP, as a follow-up takes them.
+pub(super) type ContactArea = (Option<LsoaCode>, Option<String>);
+
 /// Everything the figures read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportData {

@@ -11,7 +11,8 @@
 //! times are parsed by a fixed-width fast path.
 
 use super::data::{
-    ContactFact, FollowUpFact, PatrolFact, ProblemFact, ReportData, StageMoveFact, UserFact,
+    ContactArea, ContactFact, FollowUpFact, PatrolFact, ProblemFact, ReportData, StageMoveFact,
+    UserFact,
 };
 use super::period::Period;
 use crate::error::Result;
@@ -104,6 +105,9 @@ fn lsoa(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<LsoaCode>> {
         .map_err(conversion)
 }
 
+// Which records a period reads: the server applies the same rules to synced records
+// (`synced.rs`, `SyncedFacts::for_period`), so a change here is a change there too; the
+// reports test checks both give the device's figures.
 const PATROLS: &str = "SELECT p.id, p.kind, p.area_kind, p.area_id, p.recorded_by,
     p.started_at, p.ended_at, json_extract(p.assessment, '$.purpose_met'),
     json_extract(p.assessment, '$.value_rating')
@@ -173,8 +177,6 @@ fn contacts(conn: &Connection, period: &Period) -> Result<Vec<ContactFact>> {
 }
 
 /// Where a contact was tagged: its LSOA and LAP.
-type ContactArea = (Option<LsoaCode>, Option<String>);
-
 const FOLLOW_UPS: &str =
     "SELECT coalesce(owner, referred_by), created_at, due_at, status, answered_at, contact_id
     FROM follow_ups

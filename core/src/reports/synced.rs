@@ -9,7 +9,8 @@
 //! (`load.rs`), and of every other contact only its area, by number.
 
 use super::data::{
-    ContactFact, FollowUpFact, PatrolFact, ProblemFact, ReportData, StageMoveFact, UserFact,
+    ContactArea, ContactFact, FollowUpFact, PatrolFact, ProblemFact, ReportData, StageMoveFact,
+    UserFact,
 };
 use super::Period;
 use crate::geo::AreaIndex;
@@ -53,9 +54,6 @@ pub struct SyncedFacts {
     /// Follow-ups whose area is their contact's, known once every record is in.
     follow_ups: Vec<(FollowUpFact, Option<ContactId>)>,
 }
-
-/// A contact's LSOA and LAP.
-type ContactArea = (Option<LsoaCode>, Option<String>);
 
 impl SyncedFacts {
     /// Facts for a report of `period` only: patrols that overlap it, contacts in it, follow-ups
