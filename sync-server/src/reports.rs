@@ -13,12 +13,14 @@
 //! `beatbook-server admin report`, which may report on any team or the whole force. Everyone
 //! else is refused.
 
-use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage};
+use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage, NAMED_RECORDS_MAX};
 use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::TeamId;
 use beatbook_core::model::{LsoaCode, Role};
-use beatbook_core::reports::{compute, Report, ReportArea, ReportQuery, SyncedFacts};
+use beatbook_core::reports::{compute, read_from_ms, Report, ReportArea, ReportQuery, SyncedFacts};
 use beatbook_core::sync::RecordKind;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 /// The record kinds a report reads.
 pub const REPORT_KINDS: &[RecordKind] = &[
@@ -32,6 +34,40 @@ pub const REPORT_KINDS: &[RecordKind] = &[
     RecordKind::PriorityArea,
     RecordKind::AreaBoundaries,
 ];
+
+/// Hands `facts` every record of `team` (every team's when `None`) that a report of a period
+/// starting at `from` or later reads, `other` seeing each first (as a JSON object): the records
+/// whose report reach is at or after `from` (one index range, not the team's history), then the
+/// older contacts their follow-ups were made at, for those follow-ups' areas
+/// (`SyncedFacts::contacts_wanted`). The two reads are two snapshots: a contact read in the
+/// second is only where its follow-up takes its area from.
+pub fn read_from(
+    storage: &dyn SyncStorage,
+    team: Option<TeamId>,
+    from: DateTime<Utc>,
+    facts: &mut SyncedFacts,
+    mut other: impl FnMut(RecordKind, &Value),
+) -> StorageResult<()> {
+    let from_ms = read_from_ms(from);
+    storage.each_report_record(team, REPORT_KINDS, Some(from_ms), &mut |kind, values| {
+        let record = Value::Object(values);
+        other(kind, &record);
+        if let Value::Object(values) = record {
+            facts.add_object(kind, values);
+        }
+    })?;
+    let wanted: Vec<String> = facts
+        .contacts_wanted()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for ids in wanted.chunks(NAMED_RECORDS_MAX) {
+        storage.each_named_record(team, RecordKind::Contact, ids, &mut |kind, values| {
+            facts.add_object(kind, values)
+        })?;
+    }
+    Ok(())
+}
 
 /// Why a report was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -64,9 +100,7 @@ pub fn report(
 ) -> StorageResult<Report> {
     // Only the facts a report of this period reads are kept (as a device's loader reads them).
     let mut facts = SyncedFacts::for_period(query.period);
-    storage.each_report_record(team, REPORT_KINDS, &mut |kind, values| {
-        facts.add_object(kind, values)
-    })?;
+    read_from(storage, team, query.period.from, &mut facts, |_, _| {})?;
     let data = facts.finish();
     if data.skipped_records > 0 {
         tracing::warn!(

@@ -188,6 +188,20 @@ impl SyncedFacts {
         }
     }
 
+    /// The contacts of the follow-ups added so far that are not among the records added, each
+    /// once. A reader that hands over only the records a period can read (the server's index by
+    /// report time: `reach.rs`) looks these up and adds them too, so that every follow-up still
+    /// takes its contact's area.
+    pub fn contacts_wanted(&self) -> Vec<ContactId> {
+        let wanted: std::collections::BTreeSet<ContactId> = self
+            .follow_ups
+            .iter()
+            .filter_map(|(_, contact)| *contact)
+            .filter(|contact| !self.contact_areas.contains_key(contact))
+            .collect();
+        wanted.into_iter().collect()
+    }
+
     /// The facts, each follow-up with its contact's area.
     pub fn finish(self) -> ReportData {
         let mut data = self.data;

@@ -121,6 +121,10 @@ pub(crate) fn kind_list(kinds: &[RecordKind]) -> String {
         .join(", ")
 }
 
+/// Ids one [`SyncStorage::each_named_record`] call may name: one statement's parameters on both
+/// backends, well under SQLite's limit of 32,766.
+pub const NAMED_RECORDS_MAX: usize = 500;
+
 /// An authenticated device and who holds it (role and team as they are now, not at enrolment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -553,10 +557,27 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// its kind and its fields' values as it is read, so that a report over a team's whole
     /// history need not hold that history (`beatbook_core::reports::SyncedFacts`). One snapshot.
     /// Both stores stream them from one statement.
+    ///
+    /// With `read_from_ms`, only the records a report of a period starting then can read: those
+    /// whose report reach (`beatbook_core::reports::report_until_ms`, kept with each record)
+    /// is at or after it — one range of the index by team and reach, not the team's history.
+    /// Kinds no report reads have no reach, so none of them is given then.
     fn each_report_record(
         &self,
         team: Option<TeamId>,
         kinds: &[RecordKind],
+        read_from_ms: Option<i64>,
+        visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
+    ) -> StorageResult<()>;
+    /// The live records of `kind` among `ids`, stored with `team` (any team when `None`) or
+    /// force-wide, each handed to `visit` as it is read; an id not found is passed over. How a
+    /// report read by reach finds the older contacts its follow-ups were made at
+    /// (`SyncedFacts::contacts_wanted`). At most [`NAMED_RECORDS_MAX`] ids a call.
+    fn each_named_record(
+        &self,
+        team: Option<TeamId>,
+        kind: RecordKind,
+        ids: &[String],
         visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
     ) -> StorageResult<()>;
     /// Appends entries to the server's log, in order, in one transaction: each carries the

@@ -51,10 +51,17 @@ pub async fn icon() -> Response {
         .into_response()
 }
 
-pub(super) async fn load(state: &AppState, sup: &Supervisor) -> Result<TeamData, WebError> {
+/// The team's records for a page whose figures cover periods starting at `from` or later (a
+/// page without figures passes its `now`: it lists only what every read gives — names, open
+/// follow-ups and patrols, problems, stage requests).
+pub(super) async fn load(
+    state: &AppState,
+    sup: &Supervisor,
+    from: DateTime<Utc>,
+) -> Result<TeamData, WebError> {
     let storage: Arc<dyn SyncStorage> = state.storage.clone();
     let team = sup.team;
-    Ok(crate::http::request_id::in_request(move || team::load(&*storage, team)).await??)
+    Ok(crate::http::request_id::in_request(move || team::load(&*storage, team, from)).await??)
 }
 
 pub(super) fn page(
@@ -90,8 +97,8 @@ pub async fn today(
     State(state): State<AppState>,
     sup: Supervisor,
 ) -> Result<Html<String>, WebError> {
-    let data = load(&state, &sup).await?;
     let now = state.web.clock.now();
+    let data = load(&state, &sup, now - Duration::days(7)).await?;
     let week = figures(&data, now - Duration::days(7), now, now)?;
     Ok(page(
         &sup,
@@ -106,8 +113,8 @@ pub async fn follow_ups(
     State(state): State<AppState>,
     sup: Supervisor,
 ) -> Result<Html<String>, WebError> {
-    let data = load(&state, &sup).await?;
     let now = state.web.clock.now();
+    let data = load(&state, &sup, now - Duration::days(28)).await?;
     let month = figures(&data, now - Duration::days(28), now, now)?;
     let body = views::follow_ups(&data, now, &month.follow_ups, &sup.session.csrf);
     Ok(page(
@@ -123,7 +130,7 @@ pub async fn audit(
     State(state): State<AppState>,
     sup: Supervisor,
 ) -> Result<Html<String>, WebError> {
-    let data = load(&state, &sup).await?;
+    let data = load(&state, &sup, state.web.clock.now()).await?;
     let storage = state.storage.clone();
     let entries =
         crate::http::request_id::in_request(move || storage.audit_log(AUDIT_READ)).await??;
@@ -166,7 +173,7 @@ pub async fn show_personal(
             "Say why you need the personal details (10 to 500 characters).".into(),
         ));
     }
-    let data = load(&state, &sup).await?;
+    let data = load(&state, &sup, state.web.clock.now()).await?;
     let storage = state.storage.clone();
     let team = sup.team;
     let principal = sup.principal.clone();
@@ -209,7 +216,7 @@ pub async fn approvals(
     sup: Supervisor,
     query: Result<Query<ApprovalsQuery>, QueryRejection>,
 ) -> Result<Html<String>, WebError> {
-    let data = load(&state, &sup).await?;
+    let data = load(&state, &sup, state.web.clock.now()).await?;
     let storage = state.storage.clone();
     let team = sup.team;
     let steps = crate::http::request_id::in_request(move || team::steps(&*storage, team)).await??;
@@ -289,7 +296,7 @@ pub async fn review(
     sup: Supervisor,
     query: Result<Query<ReviewQuery>, QueryRejection>,
 ) -> Result<Html<String>, WebError> {
-    let data = load(&state, &sup).await?;
+    let data = load(&state, &sup, state.web.clock.now()).await?;
     let storage = state.storage.clone();
     let (team, me) = (sup.team, sup.principal.user_id);
     let queue =

@@ -72,9 +72,9 @@ pub async fn report(
         form.map_err(|_| WebError::BadRequest("The period could not be read.".into()))?;
     let now = state.web.clock.now();
     let (days, previous_days) = periods(now, form.from.as_deref(), form.to.as_deref())?;
-    let data = load(&state, &sup).await?;
     let (from, to) = span(days);
     let (previous_from, previous_to) = span(previous_days);
+    let data = load(&state, &sup, previous_from.min(from)).await?;
     let current = figures(&data, from, to, now)?;
     let previous = figures(&data, previous_from, previous_to, now)?;
     let members = team::per_member(&data, &current.query);
@@ -117,7 +117,7 @@ pub async fn report_csv(
     let now = state.web.clock.now();
     let (days, _) = periods(now, Some(&form.from), Some(&form.to))?;
     let (from, to) = span(days);
-    let data = load(&state, &sup).await?;
+    let data = load(&state, &sup, from).await?;
     let report = figures(&data, from, to, now)?;
     let storage = state.storage.clone();
     let principal = sup.principal.clone();
@@ -165,12 +165,12 @@ pub async fn map(
         .ok()
         .and_then(|Query(q)| q.shade)
         .is_some_and(|s| s == "hours");
-    let data = load(&state, &sup).await?;
+    let now = state.web.clock.now();
+    let data = load(&state, &sup, now - Duration::days(28)).await?;
     let storage = state.storage.clone();
     let team = sup.team;
     let geojson =
         crate::http::request_id::in_request(move || team::boundaries(&*storage, team)).await??;
-    let now = state.web.clock.now();
     let month = figures(&data, now - Duration::days(28), now, now)?;
     let lap = data
         .facts

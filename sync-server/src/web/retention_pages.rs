@@ -32,10 +32,11 @@ async fn render(
     status: StatusCode,
     notice: Option<Notice>,
 ) -> Result<Response, WebError> {
-    let data = super::pages::load(state, sup).await?;
+    let now = state.web.clock.now();
+    // The page's own list is the retention index's; the team's records give only names.
+    let data = super::pages::load(state, sup, now).await?;
     let storage = state.storage.clone();
     let team = sup.team;
-    let now = state.web.clock.now();
     let (due, schedule) = crate::http::request_id::in_request(move || {
         let due = super::retention::due(&*storage, team, now)?;
         let schedule = current_schedule(&*storage).map_err(|e| e.into_storage())?;

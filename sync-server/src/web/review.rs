@@ -191,7 +191,7 @@ pub fn queue(
 ) -> StorageResult<Vec<QueueItem>> {
     // Read one record at a time: a team's history need not be held to list what is left.
     let mut reader = QueueReader::new(reviewer);
-    storage.each_report_record(Some(team), KINDS, &mut |kind, values| {
+    storage.each_report_record(Some(team), KINDS, None, &mut |kind, values| {
         reader.add(kind, &Value::Object(values))
     })?;
     Ok(reader.finish())

@@ -8,7 +8,6 @@
 //! except the audited "show personal details".
 
 use super::decide::{parse, parse_value};
-use crate::reports::REPORT_KINDS;
 use crate::storage::{StorageResult, SyncStorage};
 use beatbook_core::ids::{FollowUpId, ProblemId, TeamId, UserId};
 use beatbook_core::model::{AreaRef, FollowUp, FollowUpStatus, Problem, ProblemStep, StageRequest};
@@ -40,24 +39,33 @@ pub struct TeamData {
     pub problems: Vec<ProblemLine>,
 }
 
-/// The records of `team` (and force-wide reference data), in one snapshot, each read as it
-/// comes: the facts keep a few dozen bytes of a record, the lists only their kinds.
-pub fn load(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<TeamData> {
+/// The records of `team` (and force-wide reference data) that figures for periods starting at
+/// `from` or later read, each read as it comes (`crate::reports::read_from`: one index range,
+/// not the team's history): the facts keep a few dozen bytes of a record, the lists only their
+/// kinds. Stage requests, problems and open follow-ups are read whatever `from` is.
+pub fn load(
+    storage: &dyn SyncStorage,
+    team: TeamId,
+    from: DateTime<Utc>,
+) -> StorageResult<TeamData> {
     let mut facts = SyncedFacts::default();
     let mut data = TeamData {
         team: Some(team),
         ..TeamData::default()
     };
-    storage.each_report_record(Some(team), REPORT_KINDS, &mut |kind, values| {
-        let record = Value::Object(values);
-        match kind {
-            RecordKind::StageRequest => data.stage_requests.extend(parse_value(&record)),
+    crate::reports::read_from(
+        storage,
+        Some(team),
+        from,
+        &mut facts,
+        |kind, record| match kind {
+            RecordKind::StageRequest => data.stage_requests.extend(parse_value(record)),
             RecordKind::FollowUp => data.follow_ups.extend(
-                parse_value::<FollowUp>(&record).filter(|f| f.status == FollowUpStatus::Open),
+                parse_value::<FollowUp>(record).filter(|f| f.status == FollowUpStatus::Open),
             ),
             RecordKind::Problem => data
                 .problems
-                .extend(parse_value::<Problem>(&record).map(|p| ProblemLine {
+                .extend(parse_value::<Problem>(record).map(|p| ProblemLine {
                     id: p.id,
                     title: p.title,
                     area: p.area,
@@ -65,11 +73,8 @@ pub fn load(storage: &dyn SyncStorage, team: TeamId) -> StorageResult<TeamData> 
                     stage: p.stage,
                 })),
             _ => {}
-        }
-        if let Value::Object(values) = record {
-            facts.add_object(kind, values);
-        }
-    })?;
+        },
+    )?;
     data.facts = facts.finish();
     Ok(data)
 }

@@ -79,6 +79,7 @@ macro_rules! storage_conformance_tests {
             people::a_code_enrols_one_device_once_and_its_token_authenticates_it,
             people::a_teams_roster_holds_its_members_and_their_devices_only,
             reports::report_records_are_live_records_of_the_kinds_and_team,
+            reports::a_period_reads_only_the_records_that_reach_it_and_names_older_ones,
             audit::the_audit_log_reads_newest_first,
             audit::a_batch_logs_its_accepted_writes_in_its_transaction,
             audit::the_log_filters_by_user_record_operation_and_period,

@@ -41,6 +41,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0008_retention_no_empty_personal_rows",
         include_str!("../../../migrations/postgres/0008_retention_no_empty_personal_rows.sql"),
     ),
+    (
+        "0009_report_reach",
+        include_str!("../../../migrations/postgres/0009_report_reach.sql"),
+    ),
 ];
 
 /// A step a migration takes after its SQL, in the same transaction, for what SQL cannot do.
@@ -52,6 +56,7 @@ fn convert_step(name: &str) -> Option<ConvertStep> {
         "0002_audit_chain" => Some(|tx| super::audit::adopt_legacy(tx)),
         "0005_triangle_corners" => Some(split_triangles),
         "0006_retention_index" => Some(super::retention::backfill),
+        "0009_report_reach" => Some(super::reports::fill_report_reach),
         _ => None,
     }
 }

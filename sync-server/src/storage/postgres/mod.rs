@@ -250,9 +250,20 @@ impl SyncStorage for PostgresStorage {
         &self,
         team: Option<TeamId>,
         kinds: &[RecordKind],
+        read_from_ms: Option<i64>,
         visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
     ) -> StorageResult<()> {
-        reports::each_report_record(&mut *self.client()?, team, kinds, visit)
+        reports::each_report_record(&mut *self.client()?, team, kinds, read_from_ms, visit)
+    }
+
+    fn each_named_record(
+        &self,
+        team: Option<TeamId>,
+        kind: RecordKind,
+        ids: &[String],
+        visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
+    ) -> StorageResult<()> {
+        reports::each_named_record(&mut *self.client()?, team, kind, ids, visit)
     }
 
     fn retention_entries(

@@ -1,29 +1,66 @@
 //! The records a report reads, in PostgreSQL: one statement (one snapshot), whole or one at a
-//! time as the rows arrive. The s.62 log is in `audit.rs`.
+//! time as the rows arrive; for a period, one range of `records_team_report` (migration 0009);
+//! by id, for the contacts a period's follow-ups were made at. The s.62 log is in `audit.rs`.
 
-use crate::storage::{kind_list, report_rows, ReportRecord, StorageResult};
+use crate::storage::report_rows::{self, reach_of_stored};
+use crate::storage::{kind_list, ReportRecord, StorageError, StorageResult, NAMED_RECORDS_MAX};
 use beatbook_core::ids::TeamId;
 use beatbook_core::sync::RecordKind;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::GenericClient;
+use postgres::types::ToSql;
+use postgres::{GenericClient, RowIter, Transaction};
 use serde_json::{Map, Value};
+
+/// Rows migration 0009's step reads and writes a batch.
+const FILL_BATCH: i64 = 2_000;
 
 pub(super) fn report_records(
     client: &mut impl GenericClient,
     team: Option<TeamId>,
     kinds: &[RecordKind],
 ) -> StorageResult<Vec<ReportRecord>> {
-    report_rows::whole(|row| read(client, team, kinds, row))
+    report_rows::whole(|row| read(client, team, kinds, None, row))
 }
 
-/// The records' values, one at a time as the rows arrive.
+/// The records' values, one at a time as the rows arrive; with `read_from_ms`, only those
+/// whose report reach is at or after it.
 pub(super) fn each_report_record(
     client: &mut impl GenericClient,
     team: Option<TeamId>,
     kinds: &[RecordKind],
+    read_from_ms: Option<i64>,
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    report_rows::values_only(|row| read(client, team, kinds, row), visit)
+    report_rows::values_only(|row| read(client, team, kinds, read_from_ms, row), visit)
+}
+
+/// The live records of `kind` among `ids` (of `team` or force-wide), one at a time.
+pub(super) fn each_named_record(
+    client: &mut impl GenericClient,
+    team: Option<TeamId>,
+    kind: RecordKind,
+    ids: &[String],
+    visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
+) -> StorageResult<()> {
+    if ids.len() > NAMED_RECORDS_MAX {
+        return Err(StorageError::Invalid(format!(
+            "at most {NAMED_RECORDS_MAX} records may be named at once"
+        )));
+    }
+    let team = team.map(|t| t.to_string());
+    let kind = kind.as_str();
+    report_rows::values_only(
+        |row| {
+            let rows = client.query_raw(
+                "SELECT kind, field_values, clocks FROM records
+                 WHERE kind = $1 AND record_id = ANY($2) AND NOT erased
+                   AND ($3::text IS NULL OR team_id = $3 OR team_id IS NULL)",
+                [&kind as &(dyn ToSql + Sync), &ids, &team],
+            )?;
+            visit_rows(rows, row)
+        },
+        visit,
+    )
 }
 
 /// Runs `row` on each live record as its row arrives: one statement, one snapshot.
@@ -31,21 +68,28 @@ fn read(
     client: &mut impl GenericClient,
     team: Option<TeamId>,
     kinds: &[RecordKind],
+    read_from_ms: Option<i64>,
     row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
     if kinds.is_empty() {
         return Ok(());
     }
     let team = team.map(|t| t.to_string());
-    let mut rows = client.query_raw(
+    let rows = client.query_raw(
         &format!(
             "SELECT kind, field_values, clocks FROM records
              WHERE NOT erased AND kind IN ({})
-               AND ($1::text IS NULL OR team_id = $1 OR team_id IS NULL)",
+               AND ($1::text IS NULL OR team_id = $1 OR team_id IS NULL)
+               AND ($2::bigint IS NULL OR report_until_ms >= $2)",
             kind_list(kinds)
         ),
-        [&team],
+        [&team as &(dyn ToSql + Sync), &read_from_ms],
     )?;
+    visit_rows(rows, row)
+}
+
+/// Hands each row of `rows` (kind, values, clocks) to `row`.
+fn visit_rows(mut rows: RowIter<'_>, row: &mut report_rows::RowVisit<'_>) -> StorageResult<()> {
     while let Some(r) = rows.next()? {
         let kind: &str = r.try_get(0)?;
         // A kind this build does not know cannot be one it asked for.
@@ -55,4 +99,40 @@ fn read(
         row(kind, r.try_get(1)?, r.try_get(2)?)?;
     }
     Ok(())
+}
+
+/// Migration 0009's step: every live record's report reach, worked out from its values, read
+/// and written [`FILL_BATCH`] rows at a time in key order (memory stays bounded however many
+/// records the database holds).
+pub(super) fn fill_report_reach(tx: &mut Transaction<'_>) -> StorageResult<()> {
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let rows = match &after {
+            None => tx.query(
+                "SELECT kind, record_id, field_values FROM records WHERE NOT erased
+                 ORDER BY kind, record_id LIMIT $1",
+                &[&FILL_BATCH],
+            )?,
+            Some((kind, id)) => tx.query(
+                "SELECT kind, record_id, field_values FROM records
+                 WHERE NOT erased AND (kind, record_id) > ($1, $2)
+                 ORDER BY kind, record_id LIMIT $3",
+                &[kind, id, &FILL_BATCH],
+            )?,
+        };
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = Some((last.try_get(0)?, last.try_get(1)?));
+        for r in &rows {
+            let (kind, id, values): (&str, &str, &str) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            if let Some(reach) = reach_of_stored(kind, values)? {
+                tx.execute(
+                    "UPDATE records SET report_until_ms = $3 WHERE kind = $1 AND record_id = $2",
+                    &[&kind, &id, &reach],
+                )?;
+            }
+        }
+    }
 }

@@ -91,6 +91,10 @@ pub(super) const MIGRATIONS: &[(&str, &str)] = &[
         "0019_record_ids_packed",
         include_str!("../../../migrations/0019_record_ids_packed.sql"),
     ),
+    (
+        "0020_report_reach",
+        include_str!("../../../migrations/0020_report_reach.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -111,6 +115,7 @@ pub(super) fn convert_steps(name: &str) -> &'static [ConvertStep] {
             super::upgrades::log_events::move_entries,
         ],
         "0019_record_ids_packed" => &[super::upgrades::record_ids::pack],
+        "0020_report_reach" => &[super::upgrades::report_reach::fill],
         _ => &[],
     }
 }

@@ -279,9 +279,20 @@ impl SyncStorage for SqliteStorage {
         &self,
         team: Option<TeamId>,
         kinds: &[RecordKind],
+        read_from_ms: Option<i64>,
         visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
     ) -> StorageResult<()> {
-        self.read(|conn| report_records::each(conn, team, kinds, visit))
+        self.read(|conn| report_records::each(conn, team, kinds, read_from_ms, visit))
+    }
+
+    fn each_named_record(
+        &self,
+        team: Option<TeamId>,
+        kind: RecordKind,
+        ids: &[String],
+        visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
+    ) -> StorageResult<()> {
+        self.read(|conn| report_records::each_named(conn, team, kind, ids, visit))
     }
 
     fn append_audits(&self, entries: &[ServerAudit]) -> StorageResult<()> {

@@ -313,14 +313,14 @@ fn upsert(
     let record_id = LoggedRecordId::stored(&row.record_id);
     conn.prepare_cached(
         "INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind, subject_id,
-           field_values, clocks, erased, seq, created_at, updated_at, echo_device)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?12, ?8, ?9, ?10, ?10, ?11)
+           field_values, clocks, erased, seq, created_at, updated_at, echo_device, report_until_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?12, ?8, ?9, ?10, ?10, ?11, ?13)
          ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
            owner_user_id = excluded.owner_user_id, subject_kind = excluded.subject_kind,
            subject_id = excluded.subject_id, field_values = excluded.field_values,
            clocks = excluded.clocks, erased = excluded.erased,
            seq = excluded.seq, updated_at = excluded.updated_at,
-           echo_device = excluded.echo_device",
+           echo_device = excluded.echo_device, report_until_ms = excluded.report_until_ms",
     )?
     .execute(params![
         row.kind,
@@ -335,6 +335,7 @@ fn upsert(
         now_ms,
         echo_device.map(LoggedRecordId::stored),
         clocks,
+        crate::storage::report_rows::reach_of(row.kind, &row.state),
     ])?;
     if had_members {
         conn.prepare_cached("DELETE FROM record_members WHERE kind = ?1 AND record_id = ?2")?

@@ -1,12 +1,16 @@
 //! Reading the records a report needs: current fields of live records of some kinds, of one
 //! team (or all), plus force-wide reference records. Read in one snapshot by the caller, whole
-//! ([`load`]) or one at a time without their clocks ([`each`], which a report's facts need).
+//! ([`load`]) or one at a time without their clocks ([`each`], which a report's facts need),
+//! for a period by their report reach (`records_team_report`, migration 0020), or by id
+//! ([`each_named`]).
 
 use crate::storage::packed_values::StoredValues;
-use crate::storage::{report_rows, ReportRecord, StorageError, StorageResult};
+use crate::storage::{report_rows, ReportRecord, StorageError, StorageResult, NAMED_RECORDS_MAX};
 use beatbook_core::ids::TeamId;
+use beatbook_core::logged_record_id::LoggedRecordId;
 use beatbook_core::sync::RecordKind;
-use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, Rows};
 use serde_json::{Map, Value};
 
 /// The records, each whole (values and clocks).
@@ -15,17 +19,78 @@ pub(super) fn load(
     team: Option<TeamId>,
     kinds: &[RecordKind],
 ) -> StorageResult<Vec<ReportRecord>> {
-    report_rows::whole(|row| read(conn, team, kinds, row))
+    report_rows::whole(|row| read(conn, team, kinds, None, row))
 }
 
-/// The records' values, one at a time (their clocks are not read).
+/// The records' values, one at a time (their clocks are not read); with `read_from_ms`, only
+/// those whose report reach is at or after it.
 pub(super) fn each(
     conn: &Connection,
     team: Option<TeamId>,
     kinds: &[RecordKind],
+    read_from_ms: Option<i64>,
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    report_rows::values_only(|row| read(conn, team, kinds, row), visit)
+    report_rows::values_only(|row| read(conn, team, kinds, read_from_ms, row), visit)
+}
+
+/// The live records of `kind` among `ids` (of `team` or force-wide), one at a time.
+pub(super) fn each_named(
+    conn: &Connection,
+    team: Option<TeamId>,
+    kind: RecordKind,
+    ids: &[String],
+    visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
+) -> StorageResult<()> {
+    if ids.len() > NAMED_RECORDS_MAX {
+        return Err(StorageError::Invalid(format!(
+            "at most {NAMED_RECORDS_MAX} records may be named at once"
+        )));
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let places = (3..ids.len() + 3)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT kind, field_values, clocks FROM records
+         WHERE kind = ?1 AND record_id IN ({places}) AND erased = 0
+           AND (?2 IS NULL OR team_id = ?2 OR team_id IS NULL)"
+    ))?;
+    let mut params: Vec<SqlValue> = vec![
+        SqlValue::Text(kind.as_str().to_owned()),
+        team.map_or(SqlValue::Null, |t| {
+            SqlValue::Blob(super::records::packed(t.0).to_vec())
+        }),
+    ];
+    params.extend(ids.iter().map(|id| LoggedRecordId::stored(id)));
+    let rows = stmt.query(rusqlite::params_from_iter(params))?;
+    report_rows::values_only(|row| visit_rows(rows, row), visit)
+}
+
+/// The statement that reads a report's records: one team's (by `records_team_seq`, or by
+/// `records_team_report` from a reach) and the force-wide ones, or every team's.
+fn report_sql(team: bool, reach: bool, kinds: &[RecordKind]) -> String {
+    let select = "SELECT kind, field_values, clocks FROM records";
+    let live = format!(
+        "erased = 0 AND kind IN ({})",
+        crate::storage::kind_list(kinds)
+    );
+    let reach = if reach {
+        " AND report_until_ms >= ?2"
+    } else {
+        ""
+    };
+    if team {
+        format!(
+            "{select} WHERE team_id = ?1{reach} AND {live}
+             UNION ALL {select} WHERE team_id IS NULL{reach} AND {live}"
+        )
+    } else {
+        format!("{select} WHERE ?1 IS NULL{reach} AND {live}")
+    }
 }
 
 /// Runs `row` on each live record's kind, values (JSON text) and clocks, as read.
@@ -33,16 +98,22 @@ fn read(
     conn: &Connection,
     team: Option<TeamId>,
     kinds: &[RecordKind],
+    read_from_ms: Option<i64>,
     row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT kind, field_values, clocks FROM records
-         WHERE erased = 0 AND kind IN ({})
-           AND (?1 IS NULL OR team_id = ?1 OR team_id IS NULL)",
-        crate::storage::kind_list(kinds)
-    ))?;
+    let sql = report_sql(team.is_some(), read_from_ms.is_some(), kinds);
+    let mut stmt = conn.prepare_cached(&sql)?;
     // Kept as 16 bytes since schema 19 (`records::packed`).
-    let mut rows = stmt.query([team.map(|t| super::records::packed(t.0))])?;
+    let team = team.map(|t| super::records::packed(t.0));
+    let rows = match read_from_ms {
+        Some(from) => stmt.query(rusqlite::params![team, from])?,
+        None => stmt.query([team])?,
+    };
+    visit_rows(rows, row)
+}
+
+/// Hands each row of `rows` (kind, values, clocks) to `row`.
+fn visit_rows(mut rows: Rows<'_>, row: &mut report_rows::RowVisit<'_>) -> StorageResult<()> {
     while let Some(r) = rows.next()? {
         let kind: String = r.get(0)?;
         // A kind this build does not know cannot be one it asked for.
@@ -57,4 +128,48 @@ fn read(
         row(kind, &values.json()?, clocks)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{report_sql, SqlValue};
+    use crate::reports::REPORT_KINDS;
+
+    /// The plan's lines for `sql` with its parameters, on the latest schema.
+    fn plan(sql: &str) -> String {
+        let (_dir, conn) =
+            crate::storage::sqlite::store_at_version(crate::storage::sqlite::migrations::LATEST);
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan");
+        let params = [SqlValue::Blob(vec![1; 16]), SqlValue::Integer(0)];
+        let count = stmt.parameter_count();
+        let lines: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(&params[..count]), |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("plan rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("plan rows");
+        lines.join("\n")
+    }
+
+    #[test]
+    fn a_teams_report_reads_index_ranges_never_the_whole_table() {
+        let by_reach = plan(&report_sql(true, true, REPORT_KINDS));
+        assert_eq!(
+            by_reach.matches("USING INDEX records_team_report").count(),
+            2,
+            "the team's range and the force-wide one:\n{by_reach}"
+        );
+        let whole = plan(&report_sql(true, false, REPORT_KINDS));
+        assert_eq!(
+            whole.matches("USING INDEX records_team_seq").count(),
+            2,
+            "{whole}"
+        );
+        for plan in [by_reach, whole] {
+            assert!(!plan.contains("SCAN records"), "{plan}");
+        }
+    }
 }

@@ -6,6 +6,7 @@
 
 pub(super) mod log_events;
 pub(super) mod record_ids;
+pub(super) mod report_reach;
 
 use crate::storage::StorageResult;
 use rusqlite::Connection;

@@ -75,3 +75,56 @@ fn keyed_rows_are_each_packed_once_though_packing_moves_them() {
         "a canonical UUID is packed to its 16 bytes"
     );
 }
+
+#[test]
+fn version_20_gives_every_live_record_its_report_reach_across_batches() {
+    let (_dir, conn) = crate::storage::sqlite::store_at_version(19);
+    let put = |kind: &str, id: &str, values: &str, erased: bool| {
+        conn.execute(
+            "INSERT INTO records (kind, record_id, field_values, clocks, erased, seq, created_at,
+               updated_at) VALUES (?1, ?2, ?3, x'010000', ?4, (SELECT count(*) + 1 FROM records), 1, 1)",
+            rusqlite::params![
+                kind,
+                id,
+                crate::storage::packed_values::pack(values).expect("packed"),
+                erased
+            ],
+        )
+        .expect("an old record");
+    };
+    for (i, day) in ["01", "02", "03"].iter().enumerate() {
+        let values = format!(r#"{{"occurred_at": "2026-01-{day}T00:00:00Z"}}"#);
+        put("contact", &format!("c{i}"), &values, false);
+    }
+    put("note", "n", r#"{"text": "Gate open"}"#, false);
+    put("follow_up", "open", r#"{"status": "open"}"#, false);
+    put(
+        "contact",
+        "gone",
+        r#"{"occurred_at": "2026-01-04T00:00:00Z"}"#,
+        true,
+    );
+    put("kind_from_a_later_build", "x", "{}", false);
+
+    let (name, sql) = crate::storage::sqlite::migrations::MIGRATIONS[19];
+    crate::storage::sqlite::migrations::apply(&conn, name, sql).expect("version 20");
+
+    let reach = |id: &str| -> Option<i64> {
+        conn.query_row(
+            "SELECT report_until_ms FROM records WHERE record_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .expect("the record")
+    };
+    let jan = |day: i64| 1_767_225_600_000 + (day - 1) * 86_400_000;
+    assert_eq!(
+        [reach("c0"), reach("c1"), reach("c2")],
+        [Some(jan(1)), Some(jan(2)), Some(jan(3))],
+        "every contact, in every batch of two"
+    );
+    assert_eq!(reach("open"), Some(i64::MAX));
+    assert_eq!(reach("n"), None, "no report reads notes");
+    assert_eq!(reach("gone"), None, "an erased record is read by none");
+    assert_eq!(reach("x"), None);
+}
