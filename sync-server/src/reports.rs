@@ -17,7 +17,9 @@ use crate::storage::{Principal, ServerAudit, StorageResult, SyncStorage, NAMED_R
 use beatbook_core::audit::AuditAction;
 use beatbook_core::ids::TeamId;
 use beatbook_core::model::{LsoaCode, Role};
-use beatbook_core::reports::{compute, read_from_ms, Report, ReportArea, ReportQuery, SyncedFacts};
+use beatbook_core::reports::{
+    compute, read_from_day, Report, ReportArea, ReportQuery, SyncedFacts,
+};
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -48,8 +50,8 @@ pub fn read_from(
     facts: &mut SyncedFacts,
     mut other: impl FnMut(RecordKind, &Value),
 ) -> StorageResult<()> {
-    let from_ms = read_from_ms(from);
-    storage.each_report_record(team, REPORT_KINDS, Some(from_ms), &mut |kind, values| {
+    let from_day = read_from_day(from);
+    storage.each_report_record(team, REPORT_KINDS, Some(from_day), &mut |kind, values| {
         let record = Value::Object(values);
         other(kind, &record);
         if let Value::Object(values) = record {

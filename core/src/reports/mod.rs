@@ -41,7 +41,7 @@ pub use patrol_hours::{AreaHours, KindHours, PatrolHours};
 pub use period::{Period, PeriodError};
 pub use priority_areas::{PhaseActivity, PhaseTotals, PriorityActivity, PriorityAreaFigures};
 pub use problems::{ProblemFigures, StageCount, StageTime};
-pub use reach::{read_from_ms, report_until_ms, ALWAYS_READ};
+pub use reach::{read_from_day, report_until_day, ALWAYS_READ};
 pub use scope::ReportArea;
 pub use synced::SyncedFacts;
 pub use value::ValueByKind;

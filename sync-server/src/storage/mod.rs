@@ -558,15 +558,16 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     /// history need not hold that history (`beatbook_core::reports::SyncedFacts`). One snapshot.
     /// Both stores stream them from one statement.
     ///
-    /// With `read_from_ms`, only the records a report of a period starting then can read: those
-    /// whose report reach (`beatbook_core::reports::report_until_ms`, kept with each record)
-    /// is at or after it — one range of the index by team and reach, not the team's history.
+    /// With `read_from_day` (`beatbook_core::reports::read_from_day` of a period's start), only
+    /// the records a report of that period can read: those whose report reach
+    /// (`beatbook_core::reports::report_until_day`, kept with each record) is that day or later
+    /// — one range of the index by team and reach, not the team's history.
     /// Kinds no report reads have no reach, so none of them is given then.
     fn each_report_record(
         &self,
         team: Option<TeamId>,
         kinds: &[RecordKind],
-        read_from_ms: Option<i64>,
+        read_from_day: Option<i64>,
         visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
     ) -> StorageResult<()>;
     /// The live records of `kind` among `ids`, stored with `team` (any team when `None`) or

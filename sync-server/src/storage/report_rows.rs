@@ -6,7 +6,7 @@
 
 use super::compact::join;
 use super::{ReportRecord, StorageError, StorageResult};
-use beatbook_core::reports::report_until_ms;
+use beatbook_core::reports::report_until_day;
 use beatbook_core::sync::merge::RecordState;
 use beatbook_core::sync::RecordKind;
 use serde_json::{Map, Value};
@@ -47,13 +47,13 @@ pub(crate) fn values_only(
     })
 }
 
-/// A record's report reach (`beatbook_core::reports::report_until_ms`), as both stores write it
+/// A record's report reach (`beatbook_core::reports::report_until_day`), as both stores write it
 /// beside the record: `None` for an erased record and for kinds no report reads.
 pub(crate) fn reach_of(kind: RecordKind, state: &RecordState) -> Option<i64> {
     if state.erased {
         return None;
     }
-    report_until_ms(kind, |field| state.fields.get(field).map(|f| &f.value))
+    report_until_day(kind, |field| state.fields.get(field).map(|f| &f.value))
 }
 
 /// The same from a stored row (its kind as stored and its values' JSON text), for the upgrades
@@ -64,5 +64,5 @@ pub(crate) fn reach_of_stored(kind: &str, values: &str) -> StorageResult<Option<
     };
     let values: Map<String, Value> = serde_json::from_str(values)
         .map_err(|_| StorageError::Corrupt("a record's values are not a JSON object".into()))?;
-    Ok(report_until_ms(kind, |field| values.get(field)))
+    Ok(report_until_day(kind, |field| values.get(field)))
 }

@@ -1,5 +1,5 @@
 -- Frozen: the PostgreSQL store's schema at version 9 (migrations/postgres/0001..0009): version
--- 8's, with each record's report reach (`records.report_until_ms`) and its index by team.
+-- 8's, with each record's report reach (`records.report_until_day`) and its index by team.
 -- Never edit; see src/storage/postgres/frozen_schemas.rs.
 
 CREATE FUNCTION audit_log_append_only() RETURNS trigger
@@ -85,7 +85,7 @@ CREATE TABLE records (
     created_at bigint NOT NULL,
     updated_at bigint NOT NULL,
     echo_device text,
-    report_until_ms bigint
+    report_until_day bigint
 );
 
 CREATE TABLE retention_index (
@@ -183,7 +183,7 @@ CREATE INDEX record_members_user ON record_members USING btree (user_id, kind, r
 
 CREATE INDEX records_subject ON records USING btree (subject_kind, subject_id) WHERE (subject_kind IS NOT NULL);
 
-CREATE INDEX records_team_report ON records USING btree (team_id, report_until_ms) WHERE (report_until_ms IS NOT NULL);
+CREATE INDEX records_team_report ON records USING btree (team_id, report_until_day) WHERE (report_until_day IS NOT NULL);
 
 CREATE INDEX records_team_seq ON records USING btree (team_id, seq);
 

@@ -1,4 +1,4 @@
-use super::{read_from_ms, report_until_ms, ALWAYS_READ};
+use super::{read_from_day, report_until_day, ALWAYS_READ};
 use crate::reports::{Period, SyncedFacts};
 use crate::sync::protocol::RecordKind;
 use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
@@ -13,7 +13,7 @@ fn base() -> DateTime<Utc> {
         .expect("a time")
 }
 
-/// `base()` plus some microseconds (the sub-millisecond part is where rounding could slip).
+/// `base()` plus some microseconds (times within a day are where rounding could slip).
 fn at(micros: i64) -> DateTime<Utc> {
     base() + Duration::microseconds(micros)
 }
@@ -79,7 +79,7 @@ fn follow_up(
 }
 
 fn until(kind: RecordKind, values: &Map<String, Value>) -> Option<i64> {
-    report_until_ms(kind, |field| values.get(field))
+    report_until_day(kind, |field| values.get(field))
 }
 
 /// Whether a report of `period` keeps a fact of this one record.
@@ -123,7 +123,7 @@ proptest! {
         let period = Period::new(at(from), at(from + length)).expect("a period");
         let reach = until(kind, &values).expect("a kind reports read");
         if kept(period, kind, values) {
-            prop_assert!(reach >= read_from_ms(period.from), "{reach} < {}", period.from);
+            prop_assert!(reach >= read_from_day(period.from), "{reach} < {}", period.from);
         }
     }
 }
@@ -131,7 +131,7 @@ proptest! {
 #[test]
 fn a_record_that_ended_before_a_period_is_left_out_and_an_open_one_never_is() {
     let march = Period::new(at(0), at(0) + Duration::days(31)).expect("a period");
-    let from = read_from_ms(march.from);
+    let from = read_from_day(march.from);
     let february = at(0) - Duration::days(10);
     assert!(until(RecordKind::Contact, &contact(february)) < Some(from));
     let ended = patrol(february, Some(february + Duration::hours(2)));
@@ -144,7 +144,7 @@ fn a_record_that_ended_before_a_period_is_left_out_and_an_open_one_never_is() {
     let answered = follow_up(february, "answered", Some(at(0) + Duration::days(2)));
     assert_eq!(
         until(RecordKind::FollowUp, &answered),
-        Some(read_from_ms(at(0) + Duration::days(2)))
+        Some(read_from_day(at(0) + Duration::days(2)))
     );
     let answered_early = follow_up(february, "answered", Some(february + Duration::days(1)));
     assert!(until(RecordKind::FollowUp, &answered_early) < Some(from));

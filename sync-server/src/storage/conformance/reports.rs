@@ -84,16 +84,16 @@ fn record(kind: RecordKind, id: &str, team: Option<TeamId>, values: Value) -> Re
     r
 }
 
-/// The ids (`id` values) of what a read by reach from `from_ms` gives, sorted.
+/// The ids (`id` values) of what a read by reach from `from_day` gives, sorted.
 fn read_by_reach(
     storage: &dyn SyncStorage,
     team: Option<TeamId>,
     kinds: &[RecordKind],
-    from_ms: i64,
+    from_day: i64,
 ) -> Vec<String> {
     let mut ids = Vec::new();
     storage
-        .each_report_record(team, kinds, Some(from_ms), &mut |_, values| {
+        .each_report_record(team, kinds, Some(from_day), &mut |_, values| {
             ids.push(values["id"].as_str().unwrap_or_default().to_owned())
         })
         .expect("records by reach");
@@ -188,9 +188,9 @@ pub(crate) fn a_period_reads_only_the_records_that_reach_it_and_names_older_ones
         RecordKind::PriorityArea,
         RecordKind::Note,
     ];
-    let march_ms = 1_772_323_200_000; // 2026-03-01T00:00:00Z
+    let march = 20_513; // 2026-03-01, in days since 1970-01-01
     assert_eq!(
-        read_by_reach(storage, Some(team), &kinds, march_ms),
+        read_by_reach(storage, Some(team), &kinds, march),
         vec![
             "answered-march",
             "area",
@@ -202,7 +202,7 @@ pub(crate) fn a_period_reads_only_the_records_that_reach_it_and_names_older_ones
         "this team's records reaching March, the force-wide ones, and what every period reads"
     );
     assert_eq!(
-        read_by_reach(storage, None, &kinds, march_ms),
+        read_by_reach(storage, None, &kinds, march),
         vec![
             "answered-march",
             "area",
@@ -214,7 +214,7 @@ pub(crate) fn a_period_reads_only_the_records_that_reach_it_and_names_older_ones
         ],
         "every team's"
     );
-    let all_of_2026 = read_by_reach(storage, Some(team), &kinds, 1_767_225_600_000);
+    let all_of_2026 = read_by_reach(storage, Some(team), &kinds, 20_454);
     assert_eq!(all_of_2026.len(), 9, "{all_of_2026:?}");
     assert!(
         !all_of_2026.contains(&"note".to_owned()),

@@ -250,10 +250,10 @@ impl SyncStorage for PostgresStorage {
         &self,
         team: Option<TeamId>,
         kinds: &[RecordKind],
-        read_from_ms: Option<i64>,
+        read_from_day: Option<i64>,
         visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
     ) -> StorageResult<()> {
-        reports::each_report_record(&mut *self.client()?, team, kinds, read_from_ms, visit)
+        reports::each_report_record(&mut *self.client()?, team, kinds, read_from_day, visit)
     }
 
     fn each_named_record(

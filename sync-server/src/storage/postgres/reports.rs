@@ -22,16 +22,16 @@ pub(super) fn report_records(
     report_rows::whole(|row| read(client, team, kinds, None, row))
 }
 
-/// The records' values, one at a time as the rows arrive; with `read_from_ms`, only those
+/// The records' values, one at a time as the rows arrive; with `read_from_day`, only those
 /// whose report reach is at or after it.
 pub(super) fn each_report_record(
     client: &mut impl GenericClient,
     team: Option<TeamId>,
     kinds: &[RecordKind],
-    read_from_ms: Option<i64>,
+    read_from_day: Option<i64>,
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    report_rows::values_only(|row| read(client, team, kinds, read_from_ms, row), visit)
+    report_rows::values_only(|row| read(client, team, kinds, read_from_day, row), visit)
 }
 
 /// The live records of `kind` among `ids` (of `team` or force-wide), one at a time.
@@ -68,7 +68,7 @@ fn read(
     client: &mut impl GenericClient,
     team: Option<TeamId>,
     kinds: &[RecordKind],
-    read_from_ms: Option<i64>,
+    read_from_day: Option<i64>,
     row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
     if kinds.is_empty() {
@@ -80,10 +80,10 @@ fn read(
             "SELECT kind, field_values, clocks FROM records
              WHERE NOT erased AND kind IN ({})
                AND ($1::text IS NULL OR team_id = $1 OR team_id IS NULL)
-               AND ($2::bigint IS NULL OR report_until_ms >= $2)",
+               AND ($2::bigint IS NULL OR report_until_day >= $2)",
             kind_list(kinds)
         ),
-        [&team as &(dyn ToSql + Sync), &read_from_ms],
+        [&team as &(dyn ToSql + Sync), &read_from_day],
     )?;
     visit_rows(rows, row)
 }
@@ -129,7 +129,7 @@ pub(super) fn fill_report_reach(tx: &mut Transaction<'_>) -> StorageResult<()> {
                 (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
             if let Some(reach) = reach_of_stored(kind, values)? {
                 tx.execute(
-                    "UPDATE records SET report_until_ms = $3 WHERE kind = $1 AND record_id = $2",
+                    "UPDATE records SET report_until_day = $3 WHERE kind = $1 AND record_id = $2",
                     &[&kind, &id, &reach],
                 )?;
             }

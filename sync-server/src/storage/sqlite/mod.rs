@@ -279,10 +279,10 @@ impl SyncStorage for SqliteStorage {
         &self,
         team: Option<TeamId>,
         kinds: &[RecordKind],
-        read_from_ms: Option<i64>,
+        read_from_day: Option<i64>,
         visit: &mut dyn FnMut(RecordKind, serde_json::Map<String, serde_json::Value>),
     ) -> StorageResult<()> {
-        self.read(|conn| report_records::each(conn, team, kinds, read_from_ms, visit))
+        self.read(|conn| report_records::each(conn, team, kinds, read_from_day, visit))
     }
 
     fn each_named_record(

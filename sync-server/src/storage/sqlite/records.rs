@@ -313,14 +313,14 @@ fn upsert(
     let record_id = LoggedRecordId::stored(&row.record_id);
     conn.prepare_cached(
         "INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind, subject_id,
-           field_values, clocks, erased, seq, created_at, updated_at, echo_device, report_until_ms)
+           field_values, clocks, erased, seq, created_at, updated_at, echo_device, report_until_day)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?12, ?8, ?9, ?10, ?10, ?11, ?13)
          ON CONFLICT (kind, record_id) DO UPDATE SET team_id = excluded.team_id,
            owner_user_id = excluded.owner_user_id, subject_kind = excluded.subject_kind,
            subject_id = excluded.subject_id, field_values = excluded.field_values,
            clocks = excluded.clocks, erased = excluded.erased,
            seq = excluded.seq, updated_at = excluded.updated_at,
-           echo_device = excluded.echo_device, report_until_ms = excluded.report_until_ms",
+           echo_device = excluded.echo_device, report_until_day = excluded.report_until_day",
     )?
     .execute(params![
         row.kind,

@@ -22,16 +22,16 @@ pub(super) fn load(
     report_rows::whole(|row| read(conn, team, kinds, None, row))
 }
 
-/// The records' values, one at a time (their clocks are not read); with `read_from_ms`, only
+/// The records' values, one at a time (their clocks are not read); with `read_from_day`, only
 /// those whose report reach is at or after it.
 pub(super) fn each(
     conn: &Connection,
     team: Option<TeamId>,
     kinds: &[RecordKind],
-    read_from_ms: Option<i64>,
+    read_from_day: Option<i64>,
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    report_rows::values_only(|row| read(conn, team, kinds, read_from_ms, row), visit)
+    report_rows::values_only(|row| read(conn, team, kinds, read_from_day, row), visit)
 }
 
 /// The live records of `kind` among `ids` (of `team` or force-wide), one at a time.
@@ -79,7 +79,7 @@ fn report_sql(team: bool, reach: bool, kinds: &[RecordKind]) -> String {
         crate::storage::kind_list(kinds)
     );
     let reach = if reach {
-        " AND report_until_ms >= ?2"
+        " AND report_until_day >= ?2"
     } else {
         ""
     };
@@ -98,14 +98,14 @@ fn read(
     conn: &Connection,
     team: Option<TeamId>,
     kinds: &[RecordKind],
-    read_from_ms: Option<i64>,
+    read_from_day: Option<i64>,
     row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
-    let sql = report_sql(team.is_some(), read_from_ms.is_some(), kinds);
+    let sql = report_sql(team.is_some(), read_from_day.is_some(), kinds);
     let mut stmt = conn.prepare_cached(&sql)?;
     // Kept as 16 bytes since schema 19 (`records::packed`).
     let team = team.map(|t| super::records::packed(t.0));
-    let rows = match read_from_ms {
+    let rows = match read_from_day {
         Some(from) => stmt.query(rusqlite::params![team, from])?,
         None => stmt.query([team])?,
     };

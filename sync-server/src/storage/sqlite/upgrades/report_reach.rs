@@ -1,5 +1,5 @@
-//! Migration 0020's step: every live record's report reach (`records.report_until_ms`,
-//! `beatbook_core::reports::report_until_ms`), worked out from its stored values a batch of
+//! Migration 0020's step: every live record's report reach (`records.report_until_day`,
+//! `beatbook_core::reports::report_until_day`), worked out from its stored values a batch of
 //! rows at a time, one row per statement, so that memory stays bounded however many records the
 //! store holds.
 
@@ -9,12 +9,12 @@ use crate::storage::report_rows::reach_of_stored;
 use crate::storage::StorageResult;
 use rusqlite::{params, Connection};
 
-/// Fills `report_until_ms` for every live record of a kind reports read.
+/// Fills `report_until_day` for every live record of a kind reports read.
 pub(in crate::storage::sqlite) fn fill(conn: &Connection) -> StorageResult<()> {
     let mut read = conn.prepare(
         "SELECT rowid, kind, field_values FROM records WHERE rowid BETWEEN ?1 AND ?2 AND erased = 0",
     )?;
-    let mut write = conn.prepare("UPDATE records SET report_until_ms = ?2 WHERE rowid = ?1")?;
+    let mut write = conn.prepare("UPDATE records SET report_until_day = ?2 WHERE rowid = ?1")?;
     for_each_rowid_batch(conn, "records", |low, high| {
         let mut reaches = Vec::new();
         let mut rows = read.query([low, high])?;

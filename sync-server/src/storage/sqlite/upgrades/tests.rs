@@ -111,19 +111,20 @@ fn version_20_gives_every_live_record_its_report_reach_across_batches() {
 
     let reach = |id: &str| -> Option<i64> {
         conn.query_row(
-            "SELECT report_until_ms FROM records WHERE record_id = ?1",
+            "SELECT report_until_day FROM records WHERE record_id = ?1",
             [id],
             |r| r.get(0),
         )
         .expect("the record")
     };
-    let jan = |day: i64| 1_767_225_600_000 + (day - 1) * 86_400_000;
+    // Days since 1970-01-01: 2026-01-01 is day 20,454.
+    let jan = |day: i64| 20_453 + day;
     assert_eq!(
         [reach("c0"), reach("c1"), reach("c2")],
         [Some(jan(1)), Some(jan(2)), Some(jan(3))],
         "every contact, in every batch of two"
     );
-    assert_eq!(reach("open"), Some(i64::MAX));
+    assert_eq!(reach("open"), Some(beatbook_core::reports::ALWAYS_READ));
     assert_eq!(reach("n"), None, "no report reads notes");
     assert_eq!(reach("gone"), None, "an erased record is read by none");
     assert_eq!(reach("x"), None);
