@@ -76,16 +76,23 @@ fn read(
     }
     let team = team.map(|t| t.to_string());
     let rows = client.query_raw(
-        &format!(
-            "SELECT kind, field_values, clocks FROM records
-             WHERE NOT erased AND kind IN ({})
-               AND ($1::text IS NULL OR team_id = $1 OR team_id IS NULL)
-               AND ($2::bigint IS NULL OR report_until_day >= $2)",
-            kind_list(kinds)
-        ),
+        &report_sql(kinds),
         [&team as &(dyn ToSql + Sync), &read_from_day],
     )?;
     visit_rows(rows, row)
+}
+
+/// The statement that reads a report's records: `$1` the team (NULL: every team's), `$2` the
+/// day a period starts (NULL: the whole history). Planned with its values (an unnamed
+/// statement), so a team's read by reach is two ranges of `records_team_report`.
+fn report_sql(kinds: &[RecordKind]) -> String {
+    format!(
+        "SELECT kind, field_values, clocks FROM records
+         WHERE NOT erased AND kind IN ({})
+           AND ($1::text IS NULL OR team_id = $1 OR team_id IS NULL)
+           AND ($2::bigint IS NULL OR report_until_day >= $2)",
+        kind_list(kinds)
+    )
 }
 
 /// Hands each row of `rows` (kind, values, clocks) to `row`.
@@ -134,5 +141,82 @@ pub(super) fn fill_report_reach(tx: &mut Transaction<'_>) -> StorageResult<()> {
                 )?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report_sql;
+    use crate::reports::REPORT_KINDS;
+    use crate::storage::conformance::{row, target};
+    use crate::storage::postgres::testing::TestSchema;
+    use crate::storage::postgres::PostgresStorage;
+    use crate::storage::{CurrentRecord, Decision, PendingWrite, SyncStorage};
+    use beatbook_core::ids::TeamId;
+    use beatbook_core::sync::protocol::FieldState;
+    use beatbook_core::sync::RecordKind;
+    use serde_json::json;
+
+    /// A team's report of a recent period, over a year of many teams' contacts: index ranges of
+    /// `records_team_report`, never a scan of the records.
+    #[test]
+    fn a_teams_report_reads_its_reach_range_and_never_scans_the_records() {
+        let Some(schema) = TestSchema::create() else {
+            return;
+        };
+        let storage = PostgresStorage::open(schema.url()).expect("open");
+        let teams: Vec<TeamId> = (0..20).map(|_| TeamId::new()).collect();
+        let mut decides: Vec<_> = (0..4000)
+            .map(|i| {
+                let team = teams[i % teams.len()];
+                move |_: &CurrentRecord| {
+                    let mut record = row(RecordKind::Contact, &format!("c{i}"), false);
+                    record.meta.team_id = Some(team);
+                    let hlc = record.state.fields.values().next().expect("a field").hlc;
+                    let day = 1 + (i % 28);
+                    let month = 1 + (i / 28) % 12;
+                    record.state.fields.insert(
+                        "occurred_at".into(),
+                        FieldState {
+                            value: json!(format!("2026-{month:02}-{day:02}T09:00:00Z")),
+                            hlc,
+                        },
+                    );
+                    Decision::Write {
+                        record,
+                        extra: vec![],
+                        reference_rows: vec![],
+                        scrub_conflicts: crate::storage::ConflictScrub::Keep,
+                        audit: Vec::new(),
+                    }
+                }
+            })
+            .collect();
+        let mut batch: Vec<_> = decides
+            .iter_mut()
+            .enumerate()
+            .map(|(i, decide)| PendingWrite {
+                ahead: None,
+                target: target(None, RecordKind::Contact, &format!("c{i}")),
+                decide,
+            })
+            .collect();
+        storage.write_records(&mut batch).expect("write");
+        let mut client = storage.client().expect("client");
+        client.batch_execute("ANALYZE").expect("analyze");
+        let december =
+            beatbook_core::reports::read_from_day("2026-12-01T00:00:00Z".parse().expect("a time"));
+        let plan: Vec<String> = client
+            .query(
+                &format!("EXPLAIN {}", report_sql(REPORT_KINDS)),
+                &[&Some(teams[3].to_string()), &Some(december)],
+            )
+            .expect("explain")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("records_team_report"), "{plan}");
+        assert!(!plan.contains("Seq Scan on records"), "{plan}");
     }
 }
