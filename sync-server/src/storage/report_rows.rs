@@ -66,3 +66,15 @@ pub(crate) fn reach_of_stored(kind: &str, values: &str) -> StorageResult<Option<
         .map_err(|_| StorageError::Corrupt("a record's values are not a JSON object".into()))?;
     Ok(report_until_day(kind, |field| values.get(field)))
 }
+
+/// Refuses more ids than [`NAMED_RECORDS_MAX`](super::NAMED_RECORDS_MAX) for one
+/// `each_named_record` call (both stores bind each id as a parameter of one statement).
+pub(crate) fn check_named(ids: &[String]) -> StorageResult<()> {
+    if ids.len() > super::NAMED_RECORDS_MAX {
+        return Err(StorageError::Invalid(format!(
+            "at most {} records may be named at once",
+            super::NAMED_RECORDS_MAX
+        )));
+    }
+    Ok(())
+}

@@ -165,6 +165,24 @@ pub(crate) fn write_row(record: RecordRow) -> Decision {
     }
 }
 
+/// Writes `records` (no op ids) as one batch: one transaction.
+pub(crate) fn put_all(storage: &dyn SyncStorage, records: Vec<RecordRow>) {
+    let mut decides: Vec<_> = records
+        .iter()
+        .map(|record| move |_: &CurrentRecord| write_row(record.clone()))
+        .collect();
+    let mut batch: Vec<_> = records
+        .iter()
+        .zip(decides.iter_mut())
+        .map(|(record, decide)| super::PendingWrite {
+            ahead: None,
+            target: target(None, record.kind, &record.record_id),
+            decide,
+        })
+        .collect();
+    storage.write_records(&mut batch).expect("write");
+}
+
 /// Writes `record` (no op id) and returns its seq.
 pub(crate) fn put(storage: &dyn SyncStorage, record: RecordRow) -> u64 {
     let t = target(None, record.kind, &record.record_id);

@@ -182,10 +182,9 @@ pub(super) fn head(client: &mut impl GenericClient) -> StorageResult<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::conformance::{row, target};
+    use crate::storage::conformance::{put_all, row};
     use crate::storage::postgres::testing::TestSchema;
     use crate::storage::postgres::PostgresStorage;
-    use crate::storage::{CurrentRecord, Decision, PendingWrite, SyncStorage};
     use beatbook_core::ids::{DeviceId, TeamId, UserId};
     use beatbook_core::sync::RecordKind;
 
@@ -202,35 +201,17 @@ mod tests {
         let storage = PostgresStorage::open(schema.url()).expect("open");
         let teams: Vec<TeamId> = (0..20).map(|_| TeamId::new()).collect();
         let member = UserId::new();
-        let mut decides: Vec<_> = (0..4000)
+        let notes = (0..4000)
             .map(|i| {
-                let team = teams[i % teams.len()];
-                move |_: &CurrentRecord| {
-                    let mut record = row(RecordKind::Note, &format!("n{i}"), false);
-                    record.meta.team_id = Some(team);
-                    if i % 7 == 0 {
-                        record.meta.members = vec![member];
-                    }
-                    Decision::Write {
-                        record,
-                        extra: vec![],
-                        reference_rows: vec![],
-                        scrub_conflicts: crate::storage::ConflictScrub::Keep,
-                        audit: Vec::new(),
-                    }
+                let mut record = row(RecordKind::Note, &format!("n{i}"), false);
+                record.meta.team_id = Some(teams[i % teams.len()]);
+                if i % 7 == 0 {
+                    record.meta.members = vec![member];
                 }
+                record
             })
             .collect();
-        let mut batch: Vec<_> = decides
-            .iter_mut()
-            .enumerate()
-            .map(|(i, decide)| PendingWrite {
-                ahead: None,
-                target: target(None, RecordKind::Note, &format!("n{i}")),
-                decide,
-            })
-            .collect();
-        storage.write_records(&mut batch).expect("write");
+        put_all(&storage, notes);
         let filter = FeedFilter {
             team_id: Some(teams[3]),
             team_kinds: vec![RecordKind::Note, RecordKind::Patrol],

@@ -3,7 +3,7 @@
 //! by id, for the contacts a period's follow-ups were made at. The s.62 log is in `audit.rs`.
 
 use crate::storage::report_rows::{self, reach_of_stored};
-use crate::storage::{kind_list, ReportRecord, StorageError, StorageResult, NAMED_RECORDS_MAX};
+use crate::storage::{kind_list, ReportRecord, StorageResult};
 use beatbook_core::ids::TeamId;
 use beatbook_core::sync::RecordKind;
 use postgres::fallible_iterator::FallibleIterator;
@@ -42,11 +42,7 @@ pub(super) fn each_named_record(
     ids: &[String],
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    if ids.len() > NAMED_RECORDS_MAX {
-        return Err(StorageError::Invalid(format!(
-            "at most {NAMED_RECORDS_MAX} records may be named at once"
-        )));
-    }
+    report_rows::check_named(ids)?;
     let team = team.map(|t| t.to_string());
     let kind = kind.as_str();
     report_rows::values_only(
@@ -148,10 +144,9 @@ pub(super) fn fill_report_reach(tx: &mut Transaction<'_>) -> StorageResult<()> {
 mod tests {
     use super::report_sql;
     use crate::reports::REPORT_KINDS;
-    use crate::storage::conformance::{row, target};
+    use crate::storage::conformance::{put_all, row};
     use crate::storage::postgres::testing::TestSchema;
     use crate::storage::postgres::PostgresStorage;
-    use crate::storage::{CurrentRecord, Decision, PendingWrite, SyncStorage};
     use beatbook_core::ids::TeamId;
     use beatbook_core::sync::protocol::FieldState;
     use beatbook_core::sync::RecordKind;
@@ -166,42 +161,19 @@ mod tests {
         };
         let storage = PostgresStorage::open(schema.url()).expect("open");
         let teams: Vec<TeamId> = (0..20).map(|_| TeamId::new()).collect();
-        let mut decides: Vec<_> = (0..4000)
+        let contacts = (0..4000)
             .map(|i| {
-                let team = teams[i % teams.len()];
-                move |_: &CurrentRecord| {
-                    let mut record = row(RecordKind::Contact, &format!("c{i}"), false);
-                    record.meta.team_id = Some(team);
-                    let hlc = record.state.fields.values().next().expect("a field").hlc;
-                    let day = 1 + (i % 28);
-                    let month = 1 + (i / 28) % 12;
-                    record.state.fields.insert(
-                        "occurred_at".into(),
-                        FieldState {
-                            value: json!(format!("2026-{month:02}-{day:02}T09:00:00Z")),
-                            hlc,
-                        },
-                    );
-                    Decision::Write {
-                        record,
-                        extra: vec![],
-                        reference_rows: vec![],
-                        scrub_conflicts: crate::storage::ConflictScrub::Keep,
-                        audit: Vec::new(),
-                    }
-                }
+                let mut record = row(RecordKind::Contact, &format!("c{i}"), false);
+                record.meta.team_id = Some(teams[i % teams.len()]);
+                let hlc = record.state.fields.values().next().expect("a field").hlc;
+                let (day, month) = (1 + i % 28, 1 + (i / 28) % 12);
+                let at = json!(format!("2026-{month:02}-{day:02}T09:00:00Z"));
+                let occurred = FieldState { value: at, hlc };
+                record.state.fields.insert("occurred_at".into(), occurred);
+                record
             })
             .collect();
-        let mut batch: Vec<_> = decides
-            .iter_mut()
-            .enumerate()
-            .map(|(i, decide)| PendingWrite {
-                ahead: None,
-                target: target(None, RecordKind::Contact, &format!("c{i}")),
-                decide,
-            })
-            .collect();
-        storage.write_records(&mut batch).expect("write");
+        put_all(&storage, contacts);
         let mut client = storage.client().expect("client");
         client.batch_execute("ANALYZE").expect("analyze");
         let december =

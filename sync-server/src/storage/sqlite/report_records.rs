@@ -5,7 +5,7 @@
 //! ([`each_named`]).
 
 use crate::storage::packed_values::StoredValues;
-use crate::storage::{report_rows, ReportRecord, StorageError, StorageResult, NAMED_RECORDS_MAX};
+use crate::storage::{report_rows, ReportRecord, StorageError, StorageResult};
 use beatbook_core::ids::TeamId;
 use beatbook_core::logged_record_id::LoggedRecordId;
 use beatbook_core::sync::RecordKind;
@@ -42,11 +42,7 @@ pub(super) fn each_named(
     ids: &[String],
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
-    if ids.len() > NAMED_RECORDS_MAX {
-        return Err(StorageError::Invalid(format!(
-            "at most {NAMED_RECORDS_MAX} records may be named at once"
-        )));
-    }
+    report_rows::check_named(ids)?;
     if ids.is_empty() {
         return Ok(());
     }
