@@ -66,9 +66,23 @@ pub(super) fn each_named(
     report_rows::values_only(|row| visit_rows(rows, row), visit)
 }
 
-/// The statement that reads a report's records: one team's (by `records_team_seq`, or by
-/// `records_team_report` from a reach) and the force-wide ones, or every team's.
-fn report_sql(team: bool, reach: bool, kinds: &[RecordKind]) -> String {
+/// Whose records a statement reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whose {
+    /// One team's (`?1`) and the force-wide ones.
+    TeamAndForceWide,
+    /// One team's (`?1`) only.
+    Team,
+    /// The force-wide ones only (`?1` unused).
+    ForceWide,
+    /// Every record (`?1` unused).
+    Everyone,
+}
+
+/// The statement that reads a report's records: `whose`, from the reach `?2` when `reach`. A
+/// team's or the force-wide ones are index ranges (`records_team_report` by reach,
+/// `records_team_seq` without), everyone's a scan.
+fn report_sql(whose: Whose, reach: bool, kinds: &[RecordKind]) -> String {
     let select = "SELECT kind, field_values, clocks FROM records";
     let live = format!(
         "erased = 0 AND kind IN ({})",
@@ -79,13 +93,15 @@ fn report_sql(team: bool, reach: bool, kinds: &[RecordKind]) -> String {
     } else {
         ""
     };
-    if team {
-        format!(
-            "{select} WHERE team_id = ?1{reach} AND {live}
-             UNION ALL {select} WHERE team_id IS NULL{reach} AND {live}"
-        )
-    } else {
-        format!("{select} WHERE ?1 IS NULL{reach} AND {live}")
+    let team = format!("{select} WHERE team_id = ?1{reach} AND {live}");
+    let force_wide = format!("{select} WHERE team_id IS NULL AND ?1 IS NULL{reach} AND {live}");
+    match whose {
+        Whose::TeamAndForceWide => {
+            format!("{team} UNION ALL {select} WHERE team_id IS NULL{reach} AND {live}")
+        }
+        Whose::Team => team,
+        Whose::ForceWide => force_wide,
+        Whose::Everyone => format!("{select} WHERE ?1 IS NULL{reach} AND {live}"),
     }
 }
 
@@ -97,10 +113,53 @@ fn read(
     read_from_day: Option<i64>,
     row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
-    let sql = report_sql(team.is_some(), read_from_day.is_some(), kinds);
-    let mut stmt = conn.prepare_cached(&sql)?;
     // Kept as 16 bytes since schema 19 (`records::packed`).
-    let team = team.map(|t| super::records::packed(t.0));
+    let team = team.map(|t| SqlValue::Blob(super::records::packed(t.0).to_vec()));
+    match (team, read_from_day) {
+        (Some(team), from) => run(conn, Whose::TeamAndForceWide, kinds, team, from, row),
+        (None, None) => run(conn, Whose::Everyone, kinds, SqlValue::Null, None, row),
+        // The whole force from a day: each team's range in turn, then the force-wide one
+        // (SQLite's planner would scan the table for a range on the index's second column).
+        (None, Some(from)) => {
+            let mut next = conn.prepare_cached(
+                "SELECT team_id FROM records WHERE team_id > ?1 ORDER BY team_id LIMIT 1",
+            )?;
+            let mut after = conn.query_row(
+                "SELECT team_id FROM records WHERE team_id IS NOT NULL ORDER BY team_id LIMIT 1",
+                [],
+                |r| r.get::<_, SqlValue>(0),
+            );
+            loop {
+                let team = match after {
+                    Ok(team) => team,
+                    Err(rusqlite::Error::QueryReturnedNoRows) => break,
+                    Err(e) => return Err(e.into()),
+                };
+                run(conn, Whose::Team, kinds, team.clone(), Some(from), row)?;
+                after = next.query_row([team], |r| r.get::<_, SqlValue>(0));
+            }
+            run(
+                conn,
+                Whose::ForceWide,
+                kinds,
+                SqlValue::Null,
+                Some(from),
+                row,
+            )
+        }
+    }
+}
+
+/// Runs one of [`report_sql`]'s statements with its team and reach.
+fn run(
+    conn: &Connection,
+    whose: Whose,
+    kinds: &[RecordKind],
+    team: SqlValue,
+    read_from_day: Option<i64>,
+    row: &mut report_rows::RowVisit<'_>,
+) -> StorageResult<()> {
+    let mut stmt = conn.prepare_cached(&report_sql(whose, read_from_day.is_some(), kinds))?;
     let rows = match read_from_day {
         Some(from) => stmt.query(rusqlite::params![team, from])?,
         None => stmt.query([team])?,
@@ -128,7 +187,7 @@ fn visit_rows(mut rows: Rows<'_>, row: &mut report_rows::RowVisit<'_>) -> Storag
 
 #[cfg(test)]
 mod tests {
-    use super::{report_sql, SqlValue};
+    use super::{report_sql, SqlValue, Whose};
     use crate::reports::REPORT_KINDS;
 
     /// The plan's lines for `sql` with its parameters, on the latest schema.
@@ -152,20 +211,24 @@ mod tests {
 
     #[test]
     fn a_teams_report_reads_index_ranges_never_the_whole_table() {
-        let by_reach = plan(&report_sql(true, true, REPORT_KINDS));
+        let by_reach = plan(&report_sql(Whose::TeamAndForceWide, true, REPORT_KINDS));
         assert_eq!(
             by_reach.matches("USING INDEX records_team_report").count(),
             2,
             "the team's range and the force-wide one:\n{by_reach}"
         );
-        let whole = plan(&report_sql(true, false, REPORT_KINDS));
+        let whole = plan(&report_sql(Whose::TeamAndForceWide, false, REPORT_KINDS));
         assert_eq!(
             whole.matches("USING INDEX records_team_seq").count(),
             2,
             "{whole}"
         );
-        for plan in [by_reach, whole] {
+        // The whole force from a day: one team's range at a time, then the force-wide one.
+        let team = plan(&report_sql(Whose::Team, true, REPORT_KINDS));
+        let force_wide = plan(&report_sql(Whose::ForceWide, true, REPORT_KINDS));
+        for plan in [by_reach, whole, team, force_wide] {
             assert!(!plan.contains("SCAN records"), "{plan}");
+            assert!(plan.contains("USING INDEX records_team_"), "{plan}");
         }
     }
 }
