@@ -245,18 +245,20 @@ fn seed_year(server: &ServerProcess, scale: u64) -> u64 {
             "follow_up" => (id(digit, "i"), id('2', "i * 5 % ?2 + 1")),
             _ => (id(digit, "i"), "NULL".to_owned()),
         };
-        // The server keeps record ids that are UUIDs as their 16 bytes (its schema 19).
+        // The server keeps record ids that are UUIDs as their 16 bytes (its schema 19); a
+        // clone keeps its template's report reach (schema 20): only its ids differ.
         let (stored_id, stored_contact) = (packed(&new_id), packed(&contact_of));
         tx.execute(
             &format!(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
                  INSERT INTO records (kind, record_id, team_id, owner_user_id, subject_kind,
-                   subject_id, field_values, clocks, erased, seq, created_at, updated_at)
+                   subject_id, field_values, clocks, erased, seq, created_at, updated_at,
+                   report_until_day)
                  SELECT t.kind, {stored_id}, t.team_id, t.owner_user_id, t.subject_kind,
                    CASE WHEN t.subject_kind = 'contact' THEN {stored_contact} ELSE t.subject_id END,
                    json_replace(t.field_values, '$.id', {new_id},
                      '$.contact_id', {contact_of}),
-                   t.clocks, 0, f.last_seq + i, t.created_at, t.updated_at
+                   t.clocks, 0, f.last_seq + i, t.created_at, t.updated_at, t.report_until_day
                  FROM n, (SELECT * FROM records WHERE kind = ?3 LIMIT 1) t, feed f"
             ),
             rusqlite::params![extra as i64, contacts as i64, kind],
