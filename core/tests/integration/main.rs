@@ -20,6 +20,7 @@ mod patrols_and_notes;
 mod placeless_contacts;
 mod places_as_given;
 mod problems;
+mod replay;
 mod reports;
 mod reviews;
 mod schema_upgrades;

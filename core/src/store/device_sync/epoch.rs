@@ -29,7 +29,7 @@ use crate::model::Actor;
 use crate::sync::protocol::{Erasure, FieldChange, Op, PullResponse, RecordKind};
 use crate::sync::{Hlc, RecordClocks};
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// The reason an erasure re-sent after a restore carries (the original reason stayed on the
@@ -134,20 +134,24 @@ impl Store {
                 return Ok(0);
             }
             let actor = actor(tx)?;
-            let mut ops = own_changes_missing(tx, &actor)?;
-            if actor.role.is_supervisor() {
-                ops.extend(erasures_missing(tx, &actor, now)?);
-            }
-            // Ahead of whatever was queued meanwhile: those edits were made over these.
-            let first: i64 =
+            let queued = queued_stamps(tx)?;
+            // Ahead of whatever was queued meanwhile (those edits were made over these): placed
+            // downwards from the outbox's first place, the erasures last in place order, so
+            // the own changes, streamed in reverse, end up in key order before them.
+            let mut place: i64 =
                 tx.query_row("SELECT coalesce(min(seq), 1) FROM outbox", [], |r| r.get(0))?;
-            let count = ops.len() as i64;
-            for (i, op) in ops.iter().enumerate() {
-                capture::enqueue_at(tx, first - count + i as i64, op)?;
+            let mut count = 0;
+            if actor.role.is_supervisor() {
+                for op in erasures_missing(tx, &actor, now, &queued)?.iter().rev() {
+                    place -= 1;
+                    capture::enqueue_at(tx, place, op)?;
+                    count += 1;
+                }
             }
+            count += queue_own_changes_missing(tx, &actor, &queued, &mut place)?;
             tx.execute("UPDATE sync_state SET replaying = 0 WHERE id = 1", [])?;
             tx.execute("DELETE FROM sync_replay", [])?;
-            Ok(count as u64)
+            Ok(count)
         })
     }
 }
@@ -210,47 +214,84 @@ fn server_state(
     .transpose()
 }
 
-/// One op per (record, clock) for the fields this device wrote last and the server lacks.
-fn own_changes_missing(conn: &Connection, actor: &Actor) -> Result<Vec<Op>> {
-    let mut records: Vec<(RecordKind, String, Vec<u8>)> = conn
-        .prepare("SELECT kind, record_id, clocks FROM sync_records")?
-        .query_map([], |r| {
-            let kind: StoredKind = r.get(0)?;
-            let id: LoggedRecordId = r.get(1)?;
-            Ok((kind.0, id.0, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    // By kind's name, then id, as the ops have always been made (the stored key sorts by id).
-    records.sort_unstable_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
-    let mut ops = Vec::new();
-    for (kind, id, bytes) in records {
-        let local = RecordClocks::decode(&bytes).map_err(|e| Error::Corrupt {
+/// Queues one op per (record, clock) for the fields this device wrote last and the server
+/// lacks, each at the place below `place` (which it moves down): records are read from the sync
+/// state one at a time in reverse key order, so the ops end up in key order, each record's in
+/// stamp order, and nothing but one record's values is held however large the store.
+fn queue_own_changes_missing(
+    conn: &Connection,
+    actor: &Actor,
+    queued: &QueuedStamps,
+    place: &mut i64,
+) -> Result<u64> {
+    let mut stmt = conn.prepare(
+        "SELECT kind, record_id, clocks FROM sync_records ORDER BY record_id DESC, kind DESC",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        let kind = row.get::<_, StoredKind>(0)?.0;
+        let id = row.get::<_, LoggedRecordId>(1)?.0;
+        let clocks: Vec<u8> = row.get(2)?;
+        let local = RecordClocks::decode(&clocks).map_err(|e| Error::Corrupt {
             kind: "sync state",
             reason: e.to_string(),
         })?;
-        let (server, erased) = server_state(conn, kind, &id)?.unwrap_or_default();
-        if erased {
-            continue;
+        for op in own_changes_of(conn, actor, queued, kind, &id, &local)?
+            .iter()
+            .rev()
+        {
+            *place -= 1;
+            capture::enqueue_at(conn, *place, op)?;
+            count += 1;
         }
-        let queued = queued_stamps(conn, kind, &id)?;
-        let mut by_stamp: BTreeMap<Hlc, Vec<&String>> = BTreeMap::new();
-        for (name, &hlc) in &local.fields {
-            let mine = hlc.node == actor.device_id;
-            let server_has = server.fields.get(name) == Some(&hlc);
-            if mine && !server_has && !queued.contains(&hlc) {
-                by_stamp.entry(hlc).or_default().push(name);
-            }
+    }
+    Ok(count)
+}
+
+/// The ops for one record (by clock, oldest first): its fields this device wrote last whose
+/// clock the restored server lacks and no queued op carries.
+fn own_changes_of(
+    conn: &Connection,
+    actor: &Actor,
+    queued: &QueuedStamps,
+    kind: RecordKind,
+    id: &str,
+    local: &RecordClocks,
+) -> Result<Vec<Op>> {
+    let (server, erased) = server_state(conn, kind, id)?.unwrap_or_default();
+    if erased {
+        return Ok(Vec::new());
+    }
+    let queued = queued.get(&(kind, id.to_owned()));
+    let mut by_stamp: BTreeMap<Hlc, Vec<&String>> = BTreeMap::new();
+    for (name, &hlc) in &local.fields {
+        let mine = hlc.node == actor.device_id;
+        let server_has = server.fields.get(name) == Some(&hlc);
+        if mine && !server_has && !queued.is_some_and(|stamps| stamps.contains(&hlc)) {
+            by_stamp.entry(hlc).or_default().push(name);
         }
-        if by_stamp.is_empty() {
-            continue;
-        }
-        let values = match sync_records::held_fields(conn, kind, &id)? {
-            Some(values) => Some(values),
-            None => record_json::load(conn, kind, &id)?,
-        };
-        let Some(values) = values else { continue };
-        for (hlc, names) in by_stamp {
-            let fields = names
+    }
+    if by_stamp.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = match sync_records::held_fields(conn, kind, id)? {
+        Some(values) => Some(values),
+        None => record_json::load(conn, kind, id)?,
+    };
+    let Some(values) = values else {
+        return Ok(Vec::new());
+    };
+    Ok(by_stamp
+        .into_iter()
+        .map(|(hlc, names)| Op {
+            op_id: Uuid::now_v7(),
+            kind,
+            record_id: id.to_owned(),
+            hlc,
+            author: actor.user_id,
+            device: actor.device_id,
+            fields: names
                 .into_iter()
                 .map(|name| {
                     let change = FieldChange {
@@ -259,33 +300,27 @@ fn own_changes_missing(conn: &Connection, actor: &Actor) -> Result<Vec<Op>> {
                     };
                     (name.clone(), change)
                 })
-                .collect();
-            ops.push(Op {
-                op_id: Uuid::now_v7(),
-                kind,
-                record_id: id.clone(),
-                hlc,
-                author: actor.user_id,
-                device: actor.device_id,
-                fields,
-                erase: None,
-            });
-        }
-    }
-    Ok(ops)
+                .collect(),
+            erase: None,
+        })
+        .collect())
 }
 
-/// The stamps of the ops still queued for a record (they will reach the server anyway).
-fn queued_stamps(conn: &Connection, kind: RecordKind, id: &str) -> Result<Vec<Hlc>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT json_extract(op, '$.hlc') FROM outbox WHERE kind = ?1 AND record_id = ?2",
-        )?
-        .query_map(params![kind, id], |r| r.get::<_, Option<Hlc>>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect())
+/// The stamps of the ops still queued, by record (they will reach the server anyway): read
+/// once, since the outbox has no index by record.
+type QueuedStamps = HashMap<(RecordKind, String), HashSet<Hlc>>;
+
+fn queued_stamps(conn: &Connection) -> Result<QueuedStamps> {
+    let mut queued = QueuedStamps::new();
+    let mut stmt = conn.prepare("SELECT kind, record_id, json_extract(op, '$.hlc') FROM outbox")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let stamps = queued.entry((row.get(0)?, row.get(1)?)).or_default();
+        if let Some(hlc) = row.get::<_, Option<Hlc>>(2)? {
+            stamps.insert(hlc);
+        }
+    }
+    Ok(queued)
 }
 
 /// An erasure op for every record erased here that the restored server did not send as erased.
@@ -293,20 +328,21 @@ fn erasures_missing(
     conn: &Connection,
     actor: &Actor,
     now: chrono::DateTime<chrono::Utc>,
+    queued: &QueuedStamps,
 ) -> Result<Vec<Op>> {
     let erased: Vec<(RecordKind, String)> = conn
         .prepare(
             "SELECT e.kind, e.record_id FROM sync_erased e
              WHERE NOT EXISTS (SELECT 1 FROM sync_replay r
                                WHERE r.kind = e.kind AND r.record_id = e.record_id AND r.erased = 1)
-               AND NOT EXISTS (SELECT 1 FROM outbox o
-                               WHERE o.kind = e.kind AND o.record_id = e.record_id)
              ORDER BY e.kind, e.record_id",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     erased
         .into_iter()
+        // One already queued for the record reaches the server anyway.
+        .filter(|key| !queued.contains_key(key))
         .map(|(kind, record_id)| {
             Ok(Op {
                 op_id: Uuid::now_v7(),
