@@ -15,7 +15,11 @@ use beatbook_core::sync::RecordKind;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 
-const KINDS: [RecordKind; 3] = [RecordKind::Contact, RecordKind::Patrol, RecordKind::FollowUp];
+const KINDS: [RecordKind; 3] = [
+    RecordKind::Contact,
+    RecordKind::Patrol,
+    RecordKind::FollowUp,
+];
 /// 2026-01-01T00:00:00Z.
 const BASE: i64 = 1_767_225_600;
 
