@@ -121,8 +121,8 @@ pub(crate) fn kind_list(kinds: &[RecordKind]) -> String {
         .join(", ")
 }
 
-/// Ids one [`SyncStorage::each_named_record`] call may name: one statement's parameters on both
-/// backends, well under SQLite's limit of 32,766.
+/// Ids one [`SyncStorage::each_named_record`] call may name: one statement's array parameter on
+/// PostgreSQL (a key probe each on SQLite), so a call's request stays small.
 pub const NAMED_RECORDS_MAX: usize = 500;
 
 /// An authenticated device and who holds it (role and team as they are now, not at enrolment).
@@ -555,8 +555,9 @@ pub trait SyncStorage: Send + Sync + std::fmt::Debug {
     ) -> StorageResult<Vec<ReportRecord>>;
     /// The same records as [`report_records`](Self::report_records), each handed to `visit` by
     /// its kind and its fields' values as it is read, so that a report over a team's whole
-    /// history need not hold that history (`beatbook_core::reports::SyncedFacts`). One snapshot.
-    /// Both stores stream them from one statement.
+    /// history need not hold that history (`beatbook_core::reports::SyncedFacts`). One snapshot,
+    /// streamed: PostgreSQL's one statement, SQLite's statements (a team's range, the
+    /// force-wide one) in one read transaction.
     ///
     /// With `read_from_day` (`beatbook_core::reports::read_from_day` of a period's start), only
     /// the records a report of that period can read: those whose report reach

@@ -68,7 +68,7 @@ pub(crate) fn reach_of_stored(kind: &str, values: &str) -> StorageResult<Option<
 }
 
 /// Refuses more ids than [`NAMED_RECORDS_MAX`](super::NAMED_RECORDS_MAX) for one
-/// `each_named_record` call (both stores bind each id as a parameter of one statement).
+/// `each_named_record` call (PostgreSQL sends them as one statement's array).
 pub(crate) fn check_named(ids: &[String]) -> StorageResult<()> {
     if ids.len() > super::NAMED_RECORDS_MAX {
         return Err(StorageError::Invalid(format!(

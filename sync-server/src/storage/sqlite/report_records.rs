@@ -34,7 +34,8 @@ pub(super) fn each(
     report_rows::values_only(|row| read(conn, team, kinds, read_from_day, row), visit)
 }
 
-/// The live records of `kind` among `ids` (of `team` or force-wide), one at a time.
+/// The live records of `kind` among `ids` (of `team` or force-wide), one at a time: a key probe
+/// each, in one read transaction.
 pub(super) fn each_named(
     conn: &Connection,
     team: Option<TeamId>,
@@ -43,39 +44,33 @@ pub(super) fn each_named(
     visit: &mut dyn FnMut(RecordKind, Map<String, Value>),
 ) -> StorageResult<()> {
     report_rows::check_named(ids)?;
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let places = (3..ids.len() + 3)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut stmt = conn.prepare(&format!(
+    let snapshot = conn.unchecked_transaction()?;
+    let mut stmt = snapshot.prepare_cached(
         "SELECT kind, field_values, clocks FROM records
-         WHERE kind = ?1 AND record_id IN ({places}) AND erased = 0
-           AND (?2 IS NULL OR team_id = ?2 OR team_id IS NULL)"
-    ))?;
-    let mut params: Vec<SqlValue> = vec![
-        SqlValue::Text(kind.as_str().to_owned()),
-        team.map_or(SqlValue::Null, |t| {
-            SqlValue::Blob(super::records::packed(t.0).to_vec())
-        }),
-    ];
-    params.extend(ids.iter().map(|id| LoggedRecordId::stored(id)));
-    let rows = stmt.query(rusqlite::params_from_iter(params))?;
-    report_rows::values_only(|row| visit_rows(rows, row), visit)
+         WHERE kind = ?1 AND record_id = ?2 AND erased = 0
+           AND (?3 IS NULL OR team_id = ?3 OR team_id IS NULL)",
+    )?;
+    let team = team.map(|t| super::records::packed(t.0));
+    report_rows::values_only(
+        |row| {
+            for id in ids {
+                let rows = stmt.query(rusqlite::params![kind, LoggedRecordId::stored(id), team])?;
+                visit_rows(rows, row)?;
+            }
+            Ok(())
+        },
+        visit,
+    )
 }
 
 /// Whose records a statement reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Whose {
-    /// One team's (`?1`) and the force-wide ones.
-    TeamAndForceWide,
-    /// One team's (`?1`) only.
+    /// One team's (`?1`).
     Team,
-    /// The force-wide ones only (`?1` unused).
+    /// The force-wide ones (stored without a team).
     ForceWide,
-    /// Every record (`?1` unused).
+    /// Every record.
     Everyone,
 }
 
@@ -83,29 +78,25 @@ enum Whose {
 /// team's or the force-wide ones are index ranges (`records_team_report` by reach,
 /// `records_team_seq` without), everyone's a scan.
 fn report_sql(whose: Whose, reach: bool, kinds: &[RecordKind]) -> String {
-    let select = "SELECT kind, field_values, clocks FROM records";
-    let live = format!(
-        "erased = 0 AND kind IN ({})",
-        crate::storage::kind_list(kinds)
-    );
+    let whose = match whose {
+        Whose::Team => "team_id = ?1 AND ",
+        Whose::ForceWide => "team_id IS NULL AND ",
+        Whose::Everyone => "",
+    };
     let reach = if reach {
-        " AND report_until_day >= ?2"
+        "report_until_day >= ?2 AND "
     } else {
         ""
     };
-    let team = format!("{select} WHERE team_id = ?1{reach} AND {live}");
-    let force_wide = format!("{select} WHERE team_id IS NULL AND ?1 IS NULL{reach} AND {live}");
-    match whose {
-        Whose::TeamAndForceWide => {
-            format!("{team} UNION ALL {select} WHERE team_id IS NULL{reach} AND {live}")
-        }
-        Whose::Team => team,
-        Whose::ForceWide => force_wide,
-        Whose::Everyone => format!("{select} WHERE ?1 IS NULL{reach} AND {live}"),
-    }
+    format!(
+        "SELECT kind, field_values, clocks FROM records
+         WHERE {whose}{reach}erased = 0 AND kind IN ({})",
+        crate::storage::kind_list(kinds)
+    )
 }
 
-/// Runs `row` on each live record's kind, values (JSON text) and clocks, as read.
+/// Runs `row` on each live record's kind, values (JSON text) and clocks, as read: one read
+/// transaction, so one snapshot however many statements it takes.
 fn read(
     conn: &Connection,
     team: Option<TeamId>,
@@ -113,39 +104,51 @@ fn read(
     read_from_day: Option<i64>,
     row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
+    let snapshot = conn.unchecked_transaction()?;
     // Kept as 16 bytes since schema 19 (`records::packed`).
-    let team = team.map(|t| SqlValue::Blob(super::records::packed(t.0).to_vec()));
-    match (team, read_from_day) {
-        (Some(team), from) => run(conn, Whose::TeamAndForceWide, kinds, team, from, row),
-        (None, None) => run(conn, Whose::Everyone, kinds, SqlValue::Null, None, row),
-        // The whole force from a day: each team's range in turn, then the force-wide one
-        // (SQLite's planner would scan the table for a range on the index's second column).
-        (None, Some(from)) => {
-            let mut next = conn.prepare_cached(
-                "SELECT team_id FROM records WHERE team_id > ?1 ORDER BY team_id LIMIT 1",
-            )?;
-            let mut after = conn.query_row(
+    let teams: Vec<SqlValue> = match team {
+        Some(team) => vec![SqlValue::Blob(super::records::packed(team.0).to_vec())],
+        None if read_from_day.is_none() => {
+            return run(&snapshot, Whose::Everyone, kinds, SqlValue::Null, None, row);
+        }
+        // The whole force from a day: each team's range in turn (SQLite's planner would scan
+        // the table for a range on the index's second column).
+        None => every_team(&snapshot)?,
+    };
+    for team in teams {
+        run(&snapshot, Whose::Team, kinds, team, read_from_day, row)?;
+    }
+    run(
+        &snapshot,
+        Whose::ForceWide,
+        kinds,
+        SqlValue::Null,
+        read_from_day,
+        row,
+    )
+}
+
+/// Every team that has records, each found by a seek of the index past the one before.
+fn every_team(conn: &Connection) -> StorageResult<Vec<SqlValue>> {
+    let mut next = conn.prepare_cached(
+        "SELECT team_id FROM records WHERE team_id > ?1 ORDER BY team_id LIMIT 1",
+    )?;
+    let mut teams: Vec<SqlValue> = Vec::new();
+    loop {
+        let after = teams.last().cloned().unwrap_or(SqlValue::Null);
+        // Past NULL: SQLite orders NULL before every value, and `> NULL` is never true.
+        let found = match after {
+            SqlValue::Null => conn.query_row(
                 "SELECT team_id FROM records WHERE team_id IS NOT NULL ORDER BY team_id LIMIT 1",
                 [],
                 |r| r.get::<_, SqlValue>(0),
-            );
-            loop {
-                let team = match after {
-                    Ok(team) => team,
-                    Err(rusqlite::Error::QueryReturnedNoRows) => break,
-                    Err(e) => return Err(e.into()),
-                };
-                run(conn, Whose::Team, kinds, team.clone(), Some(from), row)?;
-                after = next.query_row([team], |r| r.get::<_, SqlValue>(0));
-            }
-            run(
-                conn,
-                Whose::ForceWide,
-                kinds,
-                SqlValue::Null,
-                Some(from),
-                row,
-            )
+            ),
+            after => next.query_row([after], |r| r.get::<_, SqlValue>(0)),
+        };
+        match found {
+            Ok(team) => teams.push(team),
+            Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(teams),
+            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -160,10 +163,13 @@ fn run(
     row: &mut report_rows::RowVisit<'_>,
 ) -> StorageResult<()> {
     let mut stmt = conn.prepare_cached(&report_sql(whose, read_from_day.is_some(), kinds))?;
-    let rows = match read_from_day {
-        Some(from) => stmt.query(rusqlite::params![team, from])?,
-        None => stmt.query([team])?,
-    };
+    let values = [
+        team,
+        read_from_day.map_or(SqlValue::Null, SqlValue::Integer),
+    ];
+    // `?1` and `?2` as the statement names them (a force-wide read by reach names only `?2`).
+    let bound = &values[..stmt.parameter_count()];
+    let rows = stmt.query(rusqlite::params_from_iter(bound))?;
     visit_rows(rows, row)
 }
 
@@ -211,24 +217,20 @@ mod tests {
 
     #[test]
     fn a_teams_report_reads_index_ranges_never_the_whole_table() {
-        let by_reach = plan(&report_sql(Whose::TeamAndForceWide, true, REPORT_KINDS));
-        assert_eq!(
-            by_reach.matches("USING INDEX records_team_report").count(),
-            2,
-            "the team's range and the force-wide one:\n{by_reach}"
-        );
-        let whole = plan(&report_sql(Whose::TeamAndForceWide, false, REPORT_KINDS));
-        assert_eq!(
-            whole.matches("USING INDEX records_team_seq").count(),
-            2,
-            "{whole}"
-        );
-        // The whole force from a day: one team's range at a time, then the force-wide one.
-        let team = plan(&report_sql(Whose::Team, true, REPORT_KINDS));
-        let force_wide = plan(&report_sql(Whose::ForceWide, true, REPORT_KINDS));
-        for plan in [by_reach, whole, team, force_wide] {
+        // A team's records and the force-wide ones, by reach and without: each one range.
+        for (whose, reach, index) in [
+            (Whose::Team, true, "records_team_report"),
+            (Whose::ForceWide, true, "records_team_report"),
+            (Whose::Team, false, "records_team_seq"),
+            (Whose::ForceWide, false, "records_team_seq"),
+        ] {
+            let plan = plan(&report_sql(whose, reach, REPORT_KINDS));
+            assert_eq!(
+                plan.matches(&format!("USING INDEX {index}")).count(),
+                1,
+                "{whose:?}, by reach {reach}:\n{plan}"
+            );
             assert!(!plan.contains("SCAN records"), "{plan}");
-            assert!(plan.contains("USING INDEX records_team_"), "{plan}");
         }
     }
 }
