@@ -30,6 +30,7 @@ pub mod retention;
 pub mod retention_pages;
 pub mod retention_view;
 pub mod review;
+pub mod review_queue;
 pub mod session;
 pub mod signin;
 pub mod team;

@@ -300,7 +300,7 @@ pub async fn review(
     let storage = state.storage.clone();
     let (team, me) = (sup.team, sup.principal.user_id);
     let queue =
-        crate::http::request_id::in_request(move || super::review::queue(&*storage, team, me))
+        crate::http::request_id::in_request(move || super::review_queue::page(&*storage, team, me))
             .await??;
     let done = query.ok().and_then(|Query(q)| {
         q.marked.map(|n| match q.left.unwrap_or(0) {

@@ -3,7 +3,7 @@
 //! [`super::report_view`]. No page has a script or an inline style (the CSP forbids both).
 
 use super::charts::number;
-use super::review::{item_key, QueueItem};
+use super::review_queue::{item_key, ReviewQueue};
 use super::team::{Revealed, TeamData};
 use crate::storage::ServerAudit;
 use axum::http::StatusCode;
@@ -249,26 +249,27 @@ pub fn today(data: &TeamData, now: DateTime<Utc>, week: &FollowUpFigures) -> Mar
 }
 
 /// The review queue, per member, each with a form marking exactly the items shown.
-pub fn review(data: &TeamData, queue: &[QueueItem], csrf: &str, done: Option<&str>) -> Markup {
+pub fn review(data: &TeamData, queue: &ReviewQueue, csrf: &str, done: Option<&str>) -> Markup {
     let mut members: Vec<(String, beatbook_core::ids::UserId)> = queue
-        .iter()
-        .map(|q| (data.name_of(q.member), q.member))
+        .members
+        .keys()
+        .map(|member| (data.name_of(*member), *member))
         .collect();
     members.sort();
-    members.dedup();
     html! {
         @if let Some(done) = done { p.notice role="status" #done data-done="marked" { (done) } }
         p { "Your team's contacts, patrols and problem steps you have not reviewed in their "
             "current version. Personal details are not shown here." }
         @if queue.is_empty() { p #queue-empty { "Nothing to review." } }
         @for (name, member) in &members {
-            @let items: Vec<&QueueItem> = queue.iter().filter(|q| q.member == *member).take(MAX_REVIEW_ITEMS).collect();
-            @let total = queue.iter().filter(|q| q.member == *member).count();
+            @let kept = &queue.members[member];
+            @let items = &kept.items[..kept.items.len().min(MAX_REVIEW_ITEMS)];
+            @let total = kept.total;
             section.member aria-labelledby=(format!("m-{member}")) {
                 h2 #(format!("m-{member}")) { (name) " (" (total) ")" }
                 table {
                     thead { tr { th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "" } } }
-                    tbody { @for q in &items { tr {
+                    tbody { @for q in items { tr {
                         td { (when(q.at)) } td { (q.what) }
                         td { @if q.changed { "changed" } @else { "new" } }
                     } } }
