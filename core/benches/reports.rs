@@ -24,7 +24,10 @@ mod words;
 #[path = "reports/year.rs"]
 mod year;
 
+use beatbook_core::ids::{DeviceId, UserId};
+use beatbook_core::model::{Actor, Role, MAX_REVIEW_ITEMS};
 use beatbook_core::reports::{compute, Period, ReportArea, ReportQuery};
+use beatbook_core::store::MemberQueue;
 use beatbook_core::Store;
 use chrono::{TimeZone, Utc};
 use stats::{heading, ms, timed, verdict};
@@ -153,6 +156,8 @@ fn main() {
     println!("  of which reading the facts     {:>10}", ms(load));
     println!("  of which computing the figures {:>10}", ms(calc));
 
+    review_queue(&store);
+
     heading("Against the target");
     verdict(
         "full report, one year (median)",
@@ -173,6 +178,43 @@ fn main() {
         &ms(first_time),
         "< 200 ms",
         first_time < Duration::from_millis(200),
+    );
+}
+
+/// A supervisor who has reviewed nothing: the whole year waits. The queue whole against a page
+/// of each member's oldest 200 (what a screen shows), and how many items each holds.
+fn review_queue(store: &Store) {
+    let supervisor = Actor {
+        user_id: UserId::new(),
+        role: Role::Supervisor,
+        device_id: DeviceId::new(),
+    };
+    heading("Review queue, nothing reviewed (median)");
+    let held = |queue: &[MemberQueue]| -> (usize, usize) {
+        let items = queue.iter().map(|m| m.items.len()).sum();
+        (items, queue.iter().map(|m| m.waiting).sum())
+    };
+    let mut whole = (0, 0);
+    let time = median_of(|| whole = held(&store.review_queue(&supervisor, None).expect("queue")));
+    println!(
+        "  whole queue                    {:>10}   ({} items held of {} waiting)",
+        ms(time),
+        whole.0,
+        whole.1
+    );
+    let mut page = (0, 0);
+    let time = median_of(|| {
+        page = held(
+            &store
+                .review_queue_page(&supervisor, None, MAX_REVIEW_ITEMS)
+                .expect("page"),
+        )
+    });
+    println!(
+        "  each member's oldest {MAX_REVIEW_ITEMS}       {:>10}   ({} items held of {} waiting)",
+        ms(time),
+        page.0,
+        page.1
     );
 }
 

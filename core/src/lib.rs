@@ -19,6 +19,7 @@ pub mod ids;
 pub mod logged_record_id;
 pub mod model;
 pub mod naming;
+pub mod oldest_kept;
 pub mod policy;
 pub mod reports;
 pub mod retention;

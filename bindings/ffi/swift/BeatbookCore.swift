@@ -1256,6 +1256,12 @@ public protocol StoreProtocol: AnyObject, Sendable {
     func reviewQueue(since: Date?) throws  -> [MemberQueue]
     
     /**
+     * The same queue, each member's items only their oldest `per_member` (a screen's page),
+     * with `waiting` counting them all: a long queue is not built whole to show a page.
+     */
+    func reviewQueuePage(since: Date?, perMember: UInt32) throws  -> [MemberQueue]
+    
+    /**
      * Reviews made, by one reviewer or all.
      */
     func reviews(reviewer: String?) throws  -> [Review]
@@ -2510,6 +2516,21 @@ open func reviewQueue(since: Date?)throws  -> [MemberQueue]  {
     uniffi_beatbook_ffi_fn_method_store_review_queue(
             self.uniffiCloneHandle(),
         FfiConverterOptionTimestamp.lower(since),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The same queue, each member's items only their oldest `per_member` (a screen's page),
+     * with `waiting` counting them all: a long queue is not built whole to show a page.
+     */
+open func reviewQueuePage(since: Date?, perMember: UInt32)throws  -> [MemberQueue]  {
+    return try  FfiConverterSequenceTypeMemberQueue.lift(try rustCallWithError(FfiConverterTypeBeatbookError_lift) {
+        uniffiCallStatus in
+    uniffi_beatbook_ffi_fn_method_store_review_queue_page(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTimestamp.lower(since),
+        FfiConverterUInt32.lower(perMember),uniffiCallStatus
     )
 })
 }
@@ -4343,19 +4364,22 @@ public func FfiConverterTypeMeasure_lower(_ value: Measure) -> RustBuffer {
 
 
 /**
- * One team member's part of the review queue, oldest first.
+ * One team member's part of the review queue, oldest first: every item waiting, or the
+ * oldest of them for `Store::review_queue_page`; `waiting` counts them all.
  */
 public struct MemberQueue: Equatable, Hashable {
     public let member: String
     public let name: String?
     public let items: [ReviewQueueItem]
+    public let waiting: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(member: String, name: String?, items: [ReviewQueueItem]) {
+    public init(member: String, name: String?, items: [ReviewQueueItem], waiting: UInt64) {
         self.member = member
         self.name = name
         self.items = items
+        self.waiting = waiting
     }
 
     
@@ -4376,7 +4400,8 @@ public struct FfiConverterTypeMemberQueue: FfiConverterRustBuffer {
             try MemberQueue(
                 member: FfiConverterString.read(from: &buf), 
                 name: FfiConverterOptionString.read(from: &buf), 
-                items: FfiConverterSequenceTypeReviewQueueItem.read(from: &buf)
+                items: FfiConverterSequenceTypeReviewQueueItem.read(from: &buf), 
+                waiting: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -4384,6 +4409,7 @@ public struct FfiConverterTypeMemberQueue: FfiConverterRustBuffer {
         FfiConverterString.write(value.member, into: &buf)
         FfiConverterOptionString.write(value.name, into: &buf)
         FfiConverterSequenceTypeReviewQueueItem.write(value.items, into: &buf)
+        FfiConverterUInt64.write(value.waiting, into: &buf)
     }
 }
 
@@ -11917,6 +11943,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_review_queue() != 65378) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_beatbook_ffi_checksum_method_store_review_queue_page() != 45823) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_beatbook_ffi_checksum_method_store_reviews() != 23845) {

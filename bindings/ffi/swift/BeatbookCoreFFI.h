@@ -699,6 +699,11 @@ RustBuffer uniffi_beatbook_ffi_fn_method_store_report_json(uint64_t ptr, RustBuf
 RustBuffer uniffi_beatbook_ffi_fn_method_store_review_queue(uint64_t ptr, RustBuffer since, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEW_QUEUE_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEW_QUEUE_PAGE
+RustBuffer uniffi_beatbook_ffi_fn_method_store_review_queue_page(uint64_t ptr, RustBuffer since, uint32_t per_member, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEWS
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_FN_METHOD_STORE_REVIEWS
 RustBuffer uniffi_beatbook_ffi_fn_method_store_reviews(uint64_t ptr, RustBuffer reviewer, RustCallStatus *_Nonnull out_status
@@ -1602,6 +1607,12 @@ uint16_t uniffi_beatbook_ffi_checksum_method_store_report_json(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEW_QUEUE
 #define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEW_QUEUE
 uint16_t uniffi_beatbook_ffi_checksum_method_store_review_queue(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEW_QUEUE_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_BEATBOOK_FFI_CHECKSUM_METHOD_STORE_REVIEW_QUEUE_PAGE
+uint16_t uniffi_beatbook_ffi_checksum_method_store_review_queue_page(void
     
 );
 #endif

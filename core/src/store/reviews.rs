@@ -16,6 +16,7 @@ use super::Store;
 use crate::error::Result;
 use crate::ids::{ReviewId, UserId};
 use crate::model::{Actor, Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
+use crate::oldest_kept::OldestKept;
 use crate::validation::{Rule, ValidationError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
@@ -47,8 +48,11 @@ pub struct MemberQueue {
     pub member: UserId,
     /// Their display name, when this device knows them.
     pub name: Option<String>,
-    /// Oldest first.
+    /// Oldest first: every one waiting, or the oldest of them when the queue was asked for a
+    /// page ([`Store::review_queue_page`]).
     pub items: Vec<ReviewQueueItem>,
+    /// How many of this member's records wait, listed in `items` or not.
+    pub waiting: usize,
 }
 
 impl MemberQueue {
@@ -75,30 +79,50 @@ impl Store {
         actor: &Actor,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<MemberQueue>> {
+        self.read_review_queue(actor, since, None)
+    }
+
+    /// The same queue as [`review_queue`](Self::review_queue), each member's `items` only their
+    /// oldest `per_member` (with `waiting` counting them all): what a screen shows, held
+    /// without the rest of a long queue (a year of a team never reviewed is every record it
+    /// made).
+    pub fn review_queue_page(
+        &self,
+        actor: &Actor,
+        since: Option<DateTime<Utc>>,
+        per_member: usize,
+    ) -> Result<Vec<MemberQueue>> {
+        self.read_review_queue(actor, since, Some(per_member))
+    }
+
+    fn read_review_queue(
+        &self,
+        actor: &Actor,
+        since: Option<DateTime<Utc>>,
+        per_member: Option<usize>,
+    ) -> Result<Vec<MemberQueue>> {
         require_supervisor(actor)?;
         let since = t(since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH));
         self.read(|conn| {
-            let mut items = Vec::new();
-            contacts_waiting(conn, actor.user_id, since, &mut items)?;
-            patrols_waiting(conn, actor.user_id, since, &mut items)?;
-            steps_waiting(conn, actor.user_id, since, &mut items)?;
+            let mut waiting = Waiting {
+                per_member,
+                members: BTreeMap::new(),
+            };
+            contacts_waiting(conn, actor.user_id, since, &mut waiting)?;
+            patrols_waiting(conn, actor.user_id, since, &mut waiting)?;
+            steps_waiting(conn, actor.user_id, since, &mut waiting)?;
             let names: BTreeMap<UserId, String> = conn
                 .prepare_cached("SELECT id, display_name FROM users")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut by_member: BTreeMap<UserId, Vec<ReviewQueueItem>> = BTreeMap::new();
-            for item in items {
-                by_member.entry(item.member).or_default().push(item);
-            }
-            let mut queue: Vec<MemberQueue> = by_member
+            let mut queue: Vec<MemberQueue> = waiting
+                .members
                 .into_iter()
-                .map(|(member, mut items)| {
-                    items.sort_by(|a, b| a.at.cmp(&b.at).then(a.item.cmp(&b.item)));
-                    MemberQueue {
-                        member,
-                        name: names.get(&member).cloned(),
-                        items,
-                    }
+                .map(|(member, kept)| MemberQueue {
+                    member,
+                    name: names.get(&member).cloned(),
+                    waiting: kept.offered(),
+                    items: kept.into_sorted(),
                 })
                 .collect();
             queue.sort_by(|a, b| {
@@ -282,11 +306,30 @@ fn queue_item(
     })
 }
 
+/// The queue as its rows are read: per member, the oldest items (all, without a page size)
+/// and how many there are.
+struct Waiting {
+    per_member: Option<usize>,
+    members: BTreeMap<UserId, OldestKept<(DateTime<Utc>, ReviewedItem), ReviewQueueItem>>,
+}
+
+impl Waiting {
+    fn offer(&mut self, item: ReviewQueueItem) {
+        let per_member = self.per_member;
+        // The queue's order: when it happened, then which record at which version.
+        let key = (item.at, item.item.clone());
+        self.members
+            .entry(item.member)
+            .or_insert_with(|| OldestKept::new(per_member))
+            .offer(key, item);
+    }
+}
+
 fn contacts_waiting(
     conn: &Connection,
     me: UserId,
     since: SqlTime,
-    out: &mut Vec<ReviewQueueItem>,
+    out: &mut Waiting,
 ) -> Result<()> {
     let sql = waiting_sql(
         "c.id, c.updated_at, c.recorded_by, c.occurred_at, c.method, c.audience,
@@ -326,17 +369,12 @@ fn contacts_waiting(
         queue_item(r, ReviewItemKind::Contact, 11, summary)
     })?;
     for row in rows {
-        out.push(row?);
+        out.offer(row?);
     }
     Ok(())
 }
 
-fn patrols_waiting(
-    conn: &Connection,
-    me: UserId,
-    since: SqlTime,
-    out: &mut Vec<ReviewQueueItem>,
-) -> Result<()> {
+fn patrols_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waiting) -> Result<()> {
     let sql = waiting_sql(
         "p.id, p.updated_at, p.recorded_by, p.started_at, p.kind, p.area_id, p.purpose,
            p.ended_at",
@@ -365,17 +403,12 @@ fn patrols_waiting(
         queue_item(r, ReviewItemKind::Patrol, 8, summary)
     })?;
     for row in rows {
-        out.push(row?);
+        out.offer(row?);
     }
     Ok(())
 }
 
-fn steps_waiting(
-    conn: &Connection,
-    me: UserId,
-    since: SqlTime,
-    out: &mut Vec<ReviewQueueItem>,
-) -> Result<()> {
+fn steps_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waiting) -> Result<()> {
     let sql = waiting_sql(
         "s.id, s.recorded_at, s.author, s.recorded_at,
            coalesce(p.title, 'problem ' || s.problem_id), s.stage, s.text",
@@ -396,7 +429,7 @@ fn steps_waiting(
         queue_item(r, ReviewItemKind::ProblemStep, 7, summary)
     })?;
     for row in rows {
-        out.push(row?);
+        out.offer(row?);
     }
     Ok(())
 }

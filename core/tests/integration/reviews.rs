@@ -228,6 +228,46 @@ fn only_supervisors_review_and_an_empty_review_is_refused_before_writing() {
 }
 
 #[test]
+fn a_page_of_the_queue_is_each_members_oldest_with_how_many_wait() {
+    let f = Fixture::new();
+    let sup = f.actor(Role::Supervisor, "Sgt Kim");
+    let alex = f.actor(Role::Pcso, "PCSO Alex");
+    let sam = f.actor(Role::Pcso, "PCSO Sam");
+    // Alex's contacts recorded newest first, so that the store's order is not the queue's.
+    for minutes in (0..7).rev() {
+        let at = start() + Duration::minutes(minutes * 10);
+        f.store
+            .record_contact(&alex, common::plain_contact(at, GeoPoint::new(52.41, -1.5)))
+            .expect("contact");
+    }
+    f.store.start_patrol(&sam, patrol()).expect("patrol");
+
+    let whole = f.store.review_queue(&sup, None).expect("queue");
+    let page = f.store.review_queue_page(&sup, None, 3).expect("page");
+    assert_eq!(page.len(), whole.len());
+    for (paged, full) in page.iter().zip(&whole) {
+        assert_eq!(paged.member, full.member);
+        assert_eq!(
+            paged.waiting,
+            full.items.len(),
+            "every waiting item counted"
+        );
+        assert_eq!(full.waiting, full.items.len());
+        let oldest: Vec<_> = full.items.iter().take(3).collect();
+        assert_eq!(paged.items.iter().collect::<Vec<_>>(), oldest);
+    }
+    assert_eq!((page[0].items.len(), page[0].waiting), (3, 7));
+    assert_eq!(page[0].items[0].at, start());
+    assert_eq!((page[1].items.len(), page[1].waiting), (1, 1));
+    assert!(f
+        .store
+        .review_queue_page(&sup, None, 0)
+        .expect("an empty page")
+        .iter()
+        .all(|m| m.items.is_empty() && m.waiting > 0));
+}
+
+#[test]
 fn a_long_queue_is_marked_as_several_reviews() {
     let f = Fixture::new();
     let sup = f.actor(Role::Supervisor, "Sgt Kim");

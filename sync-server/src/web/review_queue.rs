@@ -8,19 +8,20 @@
 //! unreviewed history in memory on every view (a supervisor who never marks, a year of a
 //! 40-person team: 122,000 items). Now the supervisor's reviews are read first — what they
 //! have reviewed, and which records at any version — and then the records one at a time, each
-//! member keeping only their oldest items in a bounded heap and a count: the memory of a view
-//! is its page, whatever the history. Marking keeps only the posted items.
+//! member keeping only their oldest items and a count (`beatbook_core::oldest_kept`, as the
+//! device's queue does): the memory of a view is its page, whatever the history. Marking keeps
+//! only the posted items.
 
 use super::decide::parse_value;
 use crate::storage::{StorageResult, SyncStorage};
 use beatbook_core::ids::{TeamId, UserId};
 use beatbook_core::model::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
+use beatbook_core::oldest_kept::OldestKept;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One record waiting for review, by what the page shows of it (nothing personal: kind, who,
 /// when, and for a step its stage).
@@ -146,50 +147,12 @@ impl Reviewed {
     }
 }
 
-/// An item ordered by when it happened, then by what it is: the queue's order.
-#[derive(Debug)]
-struct ByAge(QueueItem);
-
-impl ByAge {
-    fn key(&self) -> (DateTime<Utc>, &ReviewedItem) {
-        (self.0.at, &self.0.item)
-    }
-}
-
-impl PartialEq for ByAge {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for ByAge {}
-
-impl PartialOrd for ByAge {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ByAge {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
-/// One member's items while the records are read: the newest of the kept on top, so that a
-/// full heap drops its newest for an older item.
-#[derive(Debug, Default)]
-struct Kept {
-    heap: BinaryHeap<ByAge>,
-    total: usize,
-}
-
 /// A queue read one record at a time, once the reviewer's reviews are in.
 struct QueueReader {
     reviewer: UserId,
     reviewed: Reviewed,
     keep: Keep,
-    members: BTreeMap<UserId, Kept>,
+    members: BTreeMap<UserId, OldestKept<(DateTime<Utc>, ReviewedItem), QueueItem>>,
 }
 
 impl QueueReader {
@@ -218,20 +181,19 @@ impl QueueReader {
                 .contains(&(item.item.kind, item.item.id.clone())),
             ..item
         };
-        let kept = self.members.entry(item.member).or_default();
-        kept.total += 1;
+        // The queue's order: when it happened, then what it is.
+        let key = (item.at, item.item.clone());
+        let kept = match &self.keep {
+            Keep::Oldest(most) => Some(*most),
+            Keep::Only(_) => None,
+        };
+        let member = self
+            .members
+            .entry(item.member)
+            .or_insert_with(|| OldestKept::new(kept));
         match &self.keep {
-            Keep::Oldest(most) => {
-                kept.heap.push(ByAge(item));
-                if kept.heap.len() > *most {
-                    kept.heap.pop();
-                }
-            }
-            Keep::Only(items) => {
-                if items.contains(&item.item) {
-                    kept.heap.push(ByAge(item));
-                }
-            }
+            Keep::Only(items) if !items.contains(&item.item) => member.count_passed(),
+            _ => member.offer(key, item),
         }
     }
 
@@ -241,15 +203,10 @@ impl QueueReader {
             .members
             .into_iter()
             .map(|(member, kept)| {
-                let items = kept
-                    .heap
-                    .into_sorted_vec()
-                    .into_iter()
-                    .map(|a| a.0)
-                    .collect();
+                let total = kept.offered();
                 let queue = MemberQueue {
-                    items,
-                    total: kept.total,
+                    items: kept.into_sorted(),
+                    total,
                 };
                 (member, queue)
             })

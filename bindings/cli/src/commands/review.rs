@@ -202,6 +202,7 @@ mod tests {
         vec![MemberQueue {
             member: UserId::new(),
             name: None,
+            waiting: items.len(),
             items,
         }]
     }

@@ -81,12 +81,14 @@ impl From<CoreQueueItem> for ReviewQueueItem {
     }
 }
 
-/// One team member's part of the review queue, oldest first.
+/// One team member's part of the review queue, oldest first: every item waiting, or the
+/// oldest of them for `Store::review_queue_page`; `waiting` counts them all.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct MemberQueue {
     pub member: String,
     pub name: Option<String>,
     pub items: Vec<ReviewQueueItem>,
+    pub waiting: u64,
 }
 
 impl From<CoreMemberQueue> for MemberQueue {
@@ -95,6 +97,7 @@ impl From<CoreMemberQueue> for MemberQueue {
             member: q.member.to_string(),
             name: q.name,
             items: all(q.items),
+            waiting: u64::try_from(q.waiting).unwrap_or(u64::MAX),
         }
     }
 }

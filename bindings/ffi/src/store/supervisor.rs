@@ -43,6 +43,22 @@ impl Store {
         Ok(all(store.review_queue(&actor, opt_time(since))?))
     }
 
+    /// The same queue, each member's items only their oldest `per_member` (a screen's page),
+    /// with `waiting` counting them all: a long queue is not built whole to show a page.
+    pub fn review_queue_page(
+        &self,
+        since: Option<SystemTime>,
+        per_member: u32,
+    ) -> Result<Vec<MemberQueue>> {
+        let (store, actor) = self.acting()?;
+        let per_member = usize::try_from(per_member).unwrap_or(usize::MAX);
+        Ok(all(store.review_queue_page(
+            &actor,
+            opt_time(since),
+            per_member,
+        )?))
+    }
+
     /// Marks items from the queue reviewed (as one or more synced review records).
     pub fn mark_reviewed(&self, member: String, items: Vec<ReviewedItem>) -> Result<Vec<Review>> {
         let (store, actor) = self.acting()?;

@@ -209,6 +209,8 @@ suspend fun scenario(dir: File) {
     // The supervisor's review queue and follow-up board.
     val adasItems = sam.store.reviewQueue(null).single { it.member == ada.actor.userId }.items.map { it.item }
     check("the contact waits for review", adasItems.any { it.id == recorded.contact.id })
+    val adasPage = sam.store.reviewQueuePage(null, 1u).single { it.member == ada.actor.userId }
+    check("a page is the oldest, counting all", adasPage.items.map { it.item } == adasItems.take(1) && adasPage.waiting == adasItems.size.toULong())
     val reviews = sam.store.markReviewed(ada.actor.userId, adasItems)
     check("all marked", reviews.sumOf { it.items.size } == adasItems.size)
     check("the queue is empty for Ada", sam.store.reviewQueue(null).none { it.member == ada.actor.userId })

@@ -338,6 +338,10 @@ class MobileScenario(unittest.TestCase):
         # The supervisor's review queue, the follow-up board and the team's report.
         queue = {q.member: q for q in sam.store.review_queue(None)}
         adas_items = [i.item for i in queue[ada.actor.user_id].items]
+        self.assertEqual(queue[ada.actor.user_id].waiting, len(adas_items))
+        page = {q.member: q for q in sam.store.review_queue_page(None, 1)}
+        self.assertEqual([i.item for i in page[ada.actor.user_id].items], adas_items[:1])
+        self.assertEqual(page[ada.actor.user_id].waiting, len(adas_items))
         self.assertIn(recorded.contact.id, [i.id for i in adas_items])
         self.assertIn(patrol.id, [i.id for i in adas_items])
         reviews = sam.store.mark_reviewed(ada.actor.user_id, adas_items)

@@ -1,0 +1,102 @@
+//! The oldest few of a stream, and how many there were: what a queue page shows.
+//!
+//! Why: a supervisor's review queue (on a device and on the server's web page) is read one
+//! record at a time and shown per team member, oldest first, at most a page at a time with a
+//! count of the rest. Keeping every item to sort them held the team's whole unreviewed history
+//! in memory for one page; this keeps at most `limit` items (a max-heap: a full one drops its
+//! newest for an older item) and counts every item offered.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// An item with the key it is ordered by (oldest = smallest key), then by when it was offered.
+#[derive(Debug)]
+struct Keyed<K, T> {
+    key: K,
+    offered: usize,
+    item: T,
+}
+
+impl<K: Ord, T> PartialEq for Keyed<K, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<K: Ord, T> Eq for Keyed<K, T> {}
+
+impl<K: Ord, T> PartialOrd for Keyed<K, T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: Ord, T> Ord for Keyed<K, T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (&self.key, self.offered).cmp(&(&other.key, other.offered))
+    }
+}
+
+/// The `limit` items with the smallest keys among those offered (all of them without a
+/// limit), and how many were offered.
+#[derive(Debug)]
+pub struct OldestKept<K, T> {
+    limit: Option<usize>,
+    heap: BinaryHeap<Keyed<K, T>>,
+    offered: usize,
+}
+
+impl<K: Ord, T> OldestKept<K, T> {
+    /// Keeps at most `limit` items; `None` keeps every one.
+    pub fn new(limit: Option<usize>) -> Self {
+        OldestKept {
+            limit,
+            heap: BinaryHeap::new(),
+            offered: 0,
+        }
+    }
+
+    /// Counts `item` and keeps it if its key is among the `limit` smallest so far (of equal
+    /// keys, the first offered is the older).
+    pub fn offer(&mut self, key: K, item: T) {
+        let keyed = Keyed {
+            key,
+            offered: self.offered,
+            item,
+        };
+        self.offered += 1;
+        if let Some(limit) = self.limit {
+            if self.heap.len() >= limit {
+                match self.heap.peek() {
+                    Some(newest) if keyed < *newest => {
+                        self.heap.pop();
+                    }
+                    _ => return,
+                }
+            }
+        }
+        self.heap.push(keyed);
+    }
+
+    /// Counts an item that is not to be kept whatever its key (not one of those asked for).
+    pub fn count_passed(&mut self) {
+        self.offered += 1;
+    }
+
+    /// How many items were offered or counted, kept or not.
+    pub fn offered(&self) -> usize {
+        self.offered
+    }
+
+    /// The kept items, smallest key first.
+    pub fn into_sorted(self) -> Vec<T> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|keyed| keyed.item)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
