@@ -115,8 +115,9 @@ pub struct ReviewQueue {
 pub struct MemberQueue {
     /// The items kept, oldest first.
     pub items: Vec<QueueItem>,
-    /// Every unreviewed item of this member, kept or not.
-    pub total: usize,
+    /// How many of this member's records wait, kept or not (the device's
+    /// `MemberQueue::waiting`).
+    pub waiting: usize,
 }
 
 impl ReviewQueue {
@@ -203,10 +204,10 @@ impl QueueReader {
             .members
             .into_iter()
             .map(|(member, kept)| {
-                let total = kept.offered();
+                let waiting = kept.offered();
                 let queue = MemberQueue {
                     items: kept.into_sorted(),
-                    total,
+                    waiting,
                 };
                 (member, queue)
             })

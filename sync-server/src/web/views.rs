@@ -264,7 +264,7 @@ pub fn review(data: &TeamData, queue: &ReviewQueue, csrf: &str, done: Option<&st
         @for (name, member) in &members {
             @let kept = &queue.members[member];
             @let items = &kept.items[..kept.items.len().min(MAX_REVIEW_ITEMS)];
-            @let total = kept.total;
+            @let total = kept.waiting;
             section.member aria-labelledby=(format!("m-{member}")) {
                 h2 #(format!("m-{member}")) { (name) " (" (total) ")" }
                 table {

@@ -78,7 +78,7 @@ fn the_queue_lists_what_is_not_reviewed_at_its_version() {
         [("c2".to_owned(), true), ("c3".to_owned(), false)],
         "c2 changed since it was reviewed"
     );
-    assert_eq!(queue.members[&member].total, 2);
+    assert_eq!(queue.members[&member].waiting, 2);
 }
 
 #[test]
@@ -99,9 +99,9 @@ fn each_member_keeps_only_their_oldest_items_and_counts_the_rest() {
         .map(|q| q.item.id.as_str())
         .collect();
     assert_eq!(kept, ["a00", "a00-twin", "a01"]);
-    assert_eq!(queue.members[&ann].total, 13);
+    assert_eq!(queue.members[&ann].waiting, 13);
     assert_eq!(queue.members[&bob].items.len(), 1);
-    assert_eq!(queue.members[&bob].total, 1);
+    assert_eq!(queue.members[&bob].waiting, 1);
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn marking_keeps_only_the_posted_items_still_unreviewed_at_their_version() {
         .map(|q| q.item.id.as_str())
         .collect();
     assert_eq!(kept, ["c2"]);
-    assert_eq!(queue.members[&member].total, 5);
+    assert_eq!(queue.members[&member].waiting, 5);
 }
 
 #[test]
