@@ -143,8 +143,7 @@ impl Store {
             let mut count = 0;
             if actor.role.is_supervisor() {
                 for op in erasures_missing(tx, &actor, now, &queued)?.iter().rev() {
-                    place -= 1;
-                    capture::enqueue_at(tx, place, op)?;
+                    enqueue_below(tx, &mut place, op)?;
                     count += 1;
                 }
             }
@@ -241,12 +240,17 @@ fn queue_own_changes_missing(
             .iter()
             .rev()
         {
-            *place -= 1;
-            capture::enqueue_at(conn, *place, op)?;
+            enqueue_below(conn, place, op)?;
             count += 1;
         }
     }
     Ok(count)
+}
+
+/// Queues `op` at the place just below `place`, and moves `place` there.
+fn enqueue_below(conn: &Connection, place: &mut i64, op: &Op) -> Result<()> {
+    *place -= 1;
+    capture::enqueue_at(conn, *place, op)
 }
 
 /// The ops for one record (by clock, oldest first): its fields this device wrote last whose
