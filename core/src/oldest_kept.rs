@@ -7,7 +7,7 @@
 //! newest for an older item) and counts every item offered.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// An item with the key it is ordered by (oldest = smallest key), then by when it was offered.
 #[derive(Debug)]
@@ -95,6 +95,49 @@ impl<K: Ord, T> OldestKept<K, T> {
             .into_iter()
             .map(|keyed| keyed.item)
             .collect()
+    }
+}
+
+/// [`OldestKept`] per group (a queue's team members), each group keeping its own `limit`.
+#[derive(Debug)]
+pub struct OldestKeptPer<G, K, T> {
+    limit: Option<usize>,
+    groups: BTreeMap<G, OldestKept<K, T>>,
+}
+
+impl<G: Ord, K: Ord, T> OldestKeptPer<G, K, T> {
+    /// Each group keeps at most `limit` items; `None` keeps every one.
+    pub fn new(limit: Option<usize>) -> Self {
+        OldestKeptPer {
+            limit,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    fn group(&mut self, group: G) -> &mut OldestKept<K, T> {
+        let limit = self.limit;
+        self.groups
+            .entry(group)
+            .or_insert_with(|| OldestKept::new(limit))
+    }
+
+    /// [`OldestKept::offer`] in `group`.
+    pub fn offer(&mut self, group: G, key: K, item: T) {
+        self.group(group).offer(key, item);
+    }
+
+    /// [`OldestKept::count_passed`] in `group`.
+    pub fn count_passed(&mut self, group: G) {
+        self.group(group).count_passed();
+    }
+
+    /// Each group in order, with how many were offered to it and what it kept (smallest key
+    /// first).
+    pub fn into_groups(self) -> impl Iterator<Item = (G, usize, Vec<T>)> {
+        self.groups.into_iter().map(|(group, kept)| {
+            let offered = kept.offered();
+            (group, offered, kept.into_sorted())
+        })
     }
 }
 

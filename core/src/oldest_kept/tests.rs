@@ -43,3 +43,17 @@ fn a_full_heap_keeps_the_first_of_equal_keys_offered() {
         Vec::<u8>::new()
     );
 }
+
+#[test]
+fn each_group_keeps_its_own_oldest_and_count() {
+    let mut per = OldestKeptPer::new(Some(1));
+    for (group, key) in [("b", 3), ("a", 2), ("b", 1), ("a", 5)] {
+        per.offer(group, key, key);
+    }
+    per.count_passed("c");
+    let groups: Vec<_> = per.into_groups().collect();
+    assert_eq!(
+        groups,
+        [("a", 2, vec![2]), ("b", 2, vec![1]), ("c", 1, vec![])]
+    );
+}

@@ -16,7 +16,7 @@ use super::Store;
 use crate::error::Result;
 use crate::ids::{ReviewId, UserId};
 use crate::model::{Actor, Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
-use crate::oldest_kept::OldestKept;
+use crate::oldest_kept::OldestKeptPer;
 use crate::validation::{Rule, ValidationError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
@@ -104,10 +104,7 @@ impl Store {
         require_supervisor(actor)?;
         let since = t(since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH));
         self.read(|conn| {
-            let mut waiting = Waiting {
-                per_member,
-                members: BTreeMap::new(),
-            };
+            let mut waiting = Waiting::new(per_member);
             contacts_waiting(conn, actor.user_id, since, &mut waiting)?;
             patrols_waiting(conn, actor.user_id, since, &mut waiting)?;
             steps_waiting(conn, actor.user_id, since, &mut waiting)?;
@@ -116,13 +113,12 @@ impl Store {
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut queue: Vec<MemberQueue> = waiting
-                .members
-                .into_iter()
-                .map(|(member, kept)| MemberQueue {
+                .into_groups()
+                .map(|(member, waiting, items)| MemberQueue {
                     member,
                     name: names.get(&member).cloned(),
-                    waiting: kept.offered(),
-                    items: kept.into_sorted(),
+                    items,
+                    waiting,
                 })
                 .collect();
             queue.sort_by(|a, b| {
@@ -308,21 +304,12 @@ fn queue_item(
 
 /// The queue as its rows are read: per member, the oldest items (all, without a page size)
 /// and how many there are.
-struct Waiting {
-    per_member: Option<usize>,
-    members: BTreeMap<UserId, OldestKept<(DateTime<Utc>, ReviewedItem), ReviewQueueItem>>,
-}
+type Waiting = OldestKeptPer<UserId, (DateTime<Utc>, ReviewedItem), ReviewQueueItem>;
 
-impl Waiting {
-    fn offer(&mut self, item: ReviewQueueItem) {
-        let per_member = self.per_member;
-        // The queue's order: when it happened, then which record at which version.
-        let key = (item.at, item.item.clone());
-        self.members
-            .entry(item.member)
-            .or_insert_with(|| OldestKept::new(per_member))
-            .offer(key, item);
-    }
+/// Offers `item` to its member's part of the queue, in the queue's order: when it happened,
+/// then which record at which version.
+fn wait(waiting: &mut Waiting, item: ReviewQueueItem) {
+    waiting.offer(item.member, (item.at, item.item.clone()), item);
 }
 
 fn contacts_waiting(
@@ -369,7 +356,7 @@ fn contacts_waiting(
         queue_item(r, ReviewItemKind::Contact, 11, summary)
     })?;
     for row in rows {
-        out.offer(row?);
+        wait(out, row?);
     }
     Ok(())
 }
@@ -403,7 +390,7 @@ fn patrols_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Wait
         queue_item(r, ReviewItemKind::Patrol, 8, summary)
     })?;
     for row in rows {
-        out.offer(row?);
+        wait(out, row?);
     }
     Ok(())
 }
@@ -429,7 +416,7 @@ fn steps_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waitin
         queue_item(r, ReviewItemKind::ProblemStep, 7, summary)
     })?;
     for row in rows {
-        out.offer(row?);
+        wait(out, row?);
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use super::decide::parse_value;
 use crate::storage::{StorageResult, SyncStorage};
 use beatbook_core::ids::{TeamId, UserId};
 use beatbook_core::model::{Review, ReviewItemKind, ReviewedItem, MAX_REVIEW_ITEMS};
-use beatbook_core::oldest_kept::OldestKept;
+use beatbook_core::oldest_kept::OldestKeptPer;
 use beatbook_core::sync::RecordKind;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -127,11 +127,10 @@ impl ReviewQueue {
     }
 }
 
-/// What `reviewer` has reviewed: each version, and each record at any version.
+/// What `reviewer` has reviewed: each record at each version.
 #[derive(Debug, Default)]
 struct Reviewed {
     versions: BTreeSet<ReviewedItem>,
-    records: BTreeSet<(ReviewItemKind, String)>,
 }
 
 impl Reviewed {
@@ -139,12 +138,22 @@ impl Reviewed {
     fn add(&mut self, reviewer: UserId, record: &Value) {
         if let Some(review) = parse_value::<Review>(record) {
             if review.reviewer == reviewer {
-                for item in review.items {
-                    self.records.insert((item.kind, item.id.clone()));
-                    self.versions.insert(item);
-                }
+                self.versions.extend(review.items);
             }
         }
+    }
+
+    /// Whether some version of `item`'s record was reviewed (the versions sort by kind, id,
+    /// then version: the first at or after the earliest possible one tells).
+    fn any_version_of(&self, item: &ReviewedItem) -> bool {
+        let earliest = ReviewedItem {
+            version: DateTime::<Utc>::MIN_UTC,
+            ..item.clone()
+        };
+        self.versions
+            .range(earliest..)
+            .next()
+            .is_some_and(|seen| seen.kind == item.kind && seen.id == item.id)
     }
 }
 
@@ -153,16 +162,20 @@ struct QueueReader {
     reviewer: UserId,
     reviewed: Reviewed,
     keep: Keep,
-    members: BTreeMap<UserId, OldestKept<(DateTime<Utc>, ReviewedItem), QueueItem>>,
+    members: OldestKeptPer<UserId, (DateTime<Utc>, ReviewedItem), QueueItem>,
 }
 
 impl QueueReader {
     fn new(reviewer: UserId, reviewed: Reviewed, keep: Keep) -> Self {
+        let limit = match &keep {
+            Keep::Oldest(most) => Some(*most),
+            Keep::Only(_) => None,
+        };
         QueueReader {
             reviewer,
             reviewed,
             keep,
-            members: BTreeMap::new(),
+            members: OldestKeptPer::new(limit),
         }
     }
 
@@ -176,25 +189,17 @@ impl QueueReader {
             return;
         }
         let item = QueueItem {
-            changed: self
-                .reviewed
-                .records
-                .contains(&(item.item.kind, item.item.id.clone())),
+            changed: self.reviewed.any_version_of(&item.item),
             ..item
         };
-        // The queue's order: when it happened, then what it is.
-        let key = (item.at, item.item.clone());
-        let kept = match &self.keep {
-            Keep::Oldest(most) => Some(*most),
-            Keep::Only(_) => None,
-        };
-        let member = self
-            .members
-            .entry(item.member)
-            .or_insert_with(|| OldestKept::new(kept));
         match &self.keep {
-            Keep::Only(items) if !items.contains(&item.item) => member.count_passed(),
-            _ => member.offer(key, item),
+            Keep::Only(items) if !items.contains(&item.item) => {
+                self.members.count_passed(item.member)
+            }
+            // The queue's order: when it happened, then what it is.
+            _ => self
+                .members
+                .offer(item.member, (item.at, item.item.clone()), item),
         }
     }
 
@@ -202,15 +207,8 @@ impl QueueReader {
     fn finish(self) -> ReviewQueue {
         let members = self
             .members
-            .into_iter()
-            .map(|(member, kept)| {
-                let waiting = kept.offered();
-                let queue = MemberQueue {
-                    items: kept.into_sorted(),
-                    waiting,
-                };
-                (member, queue)
-            })
+            .into_groups()
+            .map(|(member, waiting, items)| (member, MemberQueue { items, waiting }))
             .collect();
         ReviewQueue { members }
     }
