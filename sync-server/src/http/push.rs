@@ -71,6 +71,13 @@ impl OpHead {
     }
 }
 
+/// What an op's head said: its id, and whether its kind is one this server knows.
+#[derive(Debug, Clone, Copy)]
+struct ReadHead {
+    op_id: Uuid,
+    known_kind: bool,
+}
+
 /// Counts for the log line.
 #[derive(Debug, Default)]
 struct Tally {
@@ -138,21 +145,29 @@ pub async fn push(
             format!("at most {MAX_OPS_PER_PUSH} ops per push; split the batch"),
         ));
     }
-    let op_ids = envelope
+    // Each op's head is read once: its id answers it, its kind says whether it is read further.
+    let heads = envelope
         .ops
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            OpHead::read(op)
-                .and_then(|head| head.op_id)
+            let head = OpHead::read(op);
+            let op_id = head
                 .as_ref()
+                .and_then(|head| head.op_id.as_ref())
                 .and_then(Value::as_str)
                 .and_then(|s| Uuid::parse_str(s).ok())
                 .ok_or_else(|| {
                     ApiError::bad_request(format!("ops[{i}].op_id is missing or not a UUID"))
-                })
+                })?;
+            let known_kind = head
+                .as_ref()
+                .and_then(|head| head.kind.as_ref())
+                .and_then(Value::as_str)
+                .is_some_and(|kind| kind.parse::<RecordKind>().is_ok());
+            Ok(ReadHead { op_id, known_kind })
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, ApiError>>()?;
     // A malformed push is refused as such (400/413) first; only a well-formed one can be out of
     // its epoch.
     let epoch = state.storage.epoch()?;
@@ -192,7 +207,7 @@ pub async fn push(
     };
     let device_id = ctx.principal.device_id;
     let (results, tally) = crate::http::request_id::in_request(move || {
-        apply_all(storage, &ctx, envelope.ops, op_ids, pulled_through)
+        apply_all(storage, &ctx, envelope.ops, heads, pulled_through)
     })
     .await??;
     tracing::info!(
@@ -220,14 +235,14 @@ fn apply_all(
     storage: Arc<dyn SyncStorage>,
     ctx: &PushContext,
     ops: Vec<Box<RawValue>>,
-    op_ids: Vec<Uuid>,
+    heads: Vec<ReadHead>,
     pulled_through: Option<u64>,
 ) -> Result<(Vec<OpResult>, Tally), ApiError> {
     // Read every op first: a malformed one is answered here and never reaches the storage.
     let read: Vec<Result<Op, OpStatus>> = ops
         .into_iter()
-        .zip(&op_ids)
-        .map(|(raw, op_id)| read_op(raw, *op_id))
+        .zip(&heads)
+        .map(|(raw, head)| read_op(&raw, head))
         .collect();
     let valid: Vec<&Op> = read.iter().filter_map(|r| r.as_ref().ok()).collect();
     let mut decides: Vec<_> = valid
@@ -262,7 +277,7 @@ fn apply_all(
 
     let mut tally = Tally::default();
     let mut results = Vec::with_capacity(read.len());
-    for (read, op_id) in read.into_iter().zip(op_ids) {
+    for (read, op_id) in read.into_iter().zip(heads.iter().map(|head| head.op_id)) {
         let status = match read {
             Err(status) => status,
             Ok(op) => {
@@ -289,8 +304,10 @@ fn rejected(code: RejectCode, message: impl Into<String>) -> OpStatus {
     }
 }
 
-/// Reads one op on its own: too large, of an unknown kind or malformed → its rejection.
-fn read_op(raw: Box<RawValue>, op_id: Uuid) -> Result<Op, OpStatus> {
+/// Reads one op on its own (its head already read): too large, of an unknown kind or
+/// malformed → its rejection.
+fn read_op(raw: &RawValue, head: &ReadHead) -> Result<Op, OpStatus> {
+    let op_id = head.op_id;
     let size = raw.get().len();
     if size > MAX_OP_BYTES {
         tracing::debug!(%op_id, size, "op rejected: too large");
@@ -299,9 +316,7 @@ fn read_op(raw: Box<RawValue>, op_id: Uuid) -> Result<Op, OpStatus> {
             format!("an op may be at most {MAX_OP_BYTES} bytes of JSON"),
         ));
     }
-    let kind = OpHead::read(&raw).and_then(|head| head.kind);
-    let kind = kind.as_ref().and_then(Value::as_str).unwrap_or_default();
-    if kind.parse::<RecordKind>().is_err() {
+    if !head.known_kind {
         tracing::debug!(%op_id, "op rejected: unknown kind");
         return Err(rejected(
             RejectCode::UnknownKind,
