@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::convert::Infallible;
 
 /// An item with the key it is ordered by (oldest = smallest key), then by when it was offered.
 #[derive(Debug)]
@@ -59,23 +60,29 @@ impl<K: Ord, T> OldestKept<K, T> {
     /// Counts `item` and keeps it if its key is among the `limit` smallest so far (of equal
     /// keys, the first offered is the older).
     pub fn offer(&mut self, key: K, item: T) {
-        let keyed = Keyed {
-            key,
-            offered: self.offered,
-            item,
-        };
-        self.offered += 1;
-        if let Some(limit) = self.limit {
-            if self.heap.len() >= limit {
-                match self.heap.peek() {
-                    Some(newest) if keyed < *newest => {
-                        self.heap.pop();
-                    }
-                    _ => return,
-                }
-            }
+        let offered: Result<(), Infallible> = self.offer_with(key, || Ok(item));
+        match offered {
+            Ok(()) => {}
+            Err(never) => match never {},
         }
-        self.heap.push(keyed);
+    }
+
+    /// [`offer`](Self::offer), making the item only if it is kept: a long queue's items past
+    /// its page cost their key, not the reading and formatting of the rest of their row.
+    pub fn offer_with<E>(&mut self, key: K, make: impl FnOnce() -> Result<T, E>) -> Result<(), E> {
+        let offered = self.offered;
+        self.offered += 1;
+        // Offered after every item held, it is older than the newest held only by its key.
+        let full = self.limit.is_some_and(|limit| self.heap.len() >= limit);
+        if full && self.heap.peek().is_none_or(|newest| key >= newest.key) {
+            return Ok(());
+        }
+        let item = make()?;
+        if full {
+            self.heap.pop();
+        }
+        self.heap.push(Keyed { key, offered, item });
+        Ok(())
     }
 
     /// Counts an item that is not to be kept whatever its key (not one of those asked for).
@@ -124,6 +131,16 @@ impl<G: Ord, K: Ord, T> OldestKeptPer<G, K, T> {
     /// [`OldestKept::offer`] in `group`.
     pub fn offer(&mut self, group: G, key: K, item: T) {
         self.group(group).offer(key, item);
+    }
+
+    /// [`OldestKept::offer_with`] in `group`.
+    pub fn offer_with<E>(
+        &mut self,
+        group: G,
+        key: K,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<(), E> {
+        self.group(group).offer_with(key, make)
     }
 
     /// [`OldestKept::count_passed`] in `group`.

@@ -57,3 +57,23 @@ fn each_group_keeps_its_own_oldest_and_count() {
         [("a", 2, vec![2]), ("b", 2, vec![1]), ("c", 1, vec![])]
     );
 }
+
+#[test]
+fn an_item_is_made_only_when_it_is_kept() {
+    let mut kept = OldestKept::new(Some(2));
+    let mut made = Vec::new();
+    for key in [5, 3, 9, 4, 4, 1] {
+        kept.offer_with(key, || -> Result<u32, ()> {
+            made.push(key);
+            Ok(key)
+        })
+        .expect("made");
+    }
+    // 9 comes when 5 and 3 are held; the second 4 ties the newest held and is not older.
+    assert_eq!(made, [5, 3, 4, 1]);
+    assert_eq!(kept.offered(), 6);
+    assert_eq!(kept.into_sorted(), [1, 3]);
+    let mut failing = OldestKept::new(None);
+    assert_eq!(failing.offer_with(1, || Err::<u8, _>("no")), Err("no"));
+    assert_eq!(failing.into_sorted(), Vec::<u8>::new());
+}

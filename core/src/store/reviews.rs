@@ -281,35 +281,37 @@ fn waiting_sql(columns: &str, from: &str, kind: &str, id: &str, version: &str) -
     )
 }
 
-/// A queue item from a row whose first four columns are id, version, member and time, and
-/// whose last column (`last`) is `changed`.
-fn queue_item(
-    r: &rusqlite::Row<'_>,
-    kind: ReviewItemKind,
-    last: usize,
-    summary: String,
-) -> rusqlite::Result<ReviewQueueItem> {
-    Ok(ReviewQueueItem {
-        item: ReviewedItem {
-            kind,
-            id: r.get(0)?,
-            version: r.get::<_, SqlTime>(1)?.0,
-        },
-        member: r.get(2)?,
-        at: r.get::<_, SqlTime>(3)?.0,
-        changed: r.get(last)?,
-        summary,
-    })
-}
-
 /// The queue as its rows are read: per member, the oldest items (all, without a page size)
 /// and how many there are.
 type Waiting = OldestKeptPer<UserId, (DateTime<Utc>, ReviewedItem), ReviewQueueItem>;
 
-/// Offers `item` to its member's part of the queue, in the queue's order: when it happened,
-/// then which record at which version.
-fn wait(waiting: &mut Waiting, item: ReviewQueueItem) {
-    waiting.offer(item.member, (item.at, item.item.clone()), item);
+/// Offers the queue item of a row whose first four columns are id, version, member and time,
+/// and whose last column (`last`) is `changed`, in the queue's order: when it happened, then
+/// which record at which version. Its `summary` is read only if the item is kept (a page of a
+/// long queue summarises its page, not every row).
+fn offer_row(
+    waiting: &mut Waiting,
+    r: &rusqlite::Row<'_>,
+    kind: ReviewItemKind,
+    last: usize,
+    summary: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<String>,
+) -> rusqlite::Result<()> {
+    let item = ReviewedItem {
+        kind,
+        id: r.get(0)?,
+        version: r.get::<_, SqlTime>(1)?.0,
+    };
+    let member: UserId = r.get(2)?;
+    let at = r.get::<_, SqlTime>(3)?.0;
+    waiting.offer_with(member, (at, item.clone()), || {
+        Ok(ReviewQueueItem {
+            item,
+            member,
+            at,
+            changed: r.get(last)?,
+            summary: summary(r)?,
+        })
+    })
 }
 
 fn contacts_waiting(
@@ -328,37 +330,40 @@ fn contacts_waiting(
         "c.updated_at",
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![me, since], |r| {
-        let issues: Vec<String> = from_json(&r.get::<_, String>(7)?)?;
-        let mut summary = format!(
-            "{} with {} ({} {})",
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, i64>(6)?,
-            if r.get::<_, i64>(6)? == 1 {
-                "person"
-            } else {
-                "people"
-            }
-        );
-        if !issues.is_empty() {
-            summary.push_str(&format!("; {}", issues.join(", ")));
-        }
-        if let Some(lsoa) = r.get::<_, Option<String>>(8)? {
-            summary.push_str(&format!("; {lsoa}"));
-        }
-        if r.get::<_, bool>(9)? {
-            summary.push_str("; promise made");
-        }
-        if r.get::<_, bool>(10)? {
-            summary.push_str("; redacted");
-        }
-        queue_item(r, ReviewItemKind::Contact, 11, summary)
-    })?;
-    for row in rows {
-        wait(out, row?);
+    let mut rows = stmt.query(params![me, since])?;
+    while let Some(row) = rows.next()? {
+        offer_row(out, row, ReviewItemKind::Contact, 11, contact_summary)?;
     }
     Ok(())
+}
+
+/// What the queue says of a contact (its row as `contacts_waiting` reads it).
+fn contact_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
+    let issues: Vec<String> = from_json(&r.get::<_, String>(7)?)?;
+    let mut summary = format!(
+        "{} with {} ({} {})",
+        r.get::<_, String>(4)?,
+        r.get::<_, String>(5)?,
+        r.get::<_, i64>(6)?,
+        if r.get::<_, i64>(6)? == 1 {
+            "person"
+        } else {
+            "people"
+        }
+    );
+    if !issues.is_empty() {
+        summary.push_str(&format!("; {}", issues.join(", ")));
+    }
+    if let Some(lsoa) = r.get::<_, Option<String>>(8)? {
+        summary.push_str(&format!("; {lsoa}"));
+    }
+    if r.get::<_, bool>(9)? {
+        summary.push_str("; promise made");
+    }
+    if r.get::<_, bool>(10)? {
+        summary.push_str("; redacted");
+    }
+    Ok(summary)
 }
 
 fn patrols_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waiting) -> Result<()> {
@@ -371,26 +376,26 @@ fn patrols_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Wait
         "p.updated_at",
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![me, since], |r| {
-        let started: SqlTime = r.get(3)?;
-        let ended: Option<SqlTime> = r.get(7)?;
-        let length = match ended {
-            Some(end) => {
-                let minutes = (end.0 - started.0).num_minutes();
-                format!("{}h{:02}", minutes / 60, minutes % 60)
-            }
-            None => "still out".to_owned(),
-        };
-        let summary = format!(
-            "{} patrol, {} ({length}): {}",
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?
-        );
-        queue_item(r, ReviewItemKind::Patrol, 8, summary)
-    })?;
-    for row in rows {
-        wait(out, row?);
+    let mut rows = stmt.query(params![me, since])?;
+    while let Some(row) = rows.next()? {
+        offer_row(out, row, ReviewItemKind::Patrol, 8, |r| {
+            let started: SqlTime = r.get(3)?;
+            let ended: Option<SqlTime> = r.get(7)?;
+            let length = match ended {
+                Some(end) => {
+                    let minutes = (end.0 - started.0).num_minutes();
+                    format!("{}h{:02}", minutes / 60, minutes % 60)
+                }
+                None => "still out".to_owned(),
+            };
+            let summary = format!(
+                "{} patrol, {} ({length}): {}",
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?
+            );
+            Ok(summary)
+        })?;
     }
     Ok(())
 }
@@ -406,17 +411,17 @@ fn steps_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waitin
         "s.recorded_at",
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![me, since], |r| {
-        let summary = format!(
-            "{} [{}]: {}",
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?
-        );
-        queue_item(r, ReviewItemKind::ProblemStep, 7, summary)
-    })?;
-    for row in rows {
-        wait(out, row?);
+    let mut rows = stmt.query(params![me, since])?;
+    while let Some(row) = rows.next()? {
+        offer_row(out, row, ReviewItemKind::ProblemStep, 7, |r| {
+            let summary = format!(
+                "{} [{}]: {}",
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?
+            );
+            Ok(summary)
+        })?;
     }
     Ok(())
 }
