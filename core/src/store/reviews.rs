@@ -314,6 +314,24 @@ fn offer_row(
     })
 }
 
+/// Offers every row `sql` gives for `(me, since)` ([`offer_row`]'s columns).
+fn offer_rows(
+    conn: &Connection,
+    sql: &str,
+    (me, since): (UserId, SqlTime),
+    out: &mut Waiting,
+    kind: ReviewItemKind,
+    last: usize,
+    summary: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<String>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params![me, since])?;
+    while let Some(row) = rows.next()? {
+        offer_row(out, row, kind, last, &summary)?;
+    }
+    Ok(())
+}
+
 fn contacts_waiting(
     conn: &Connection,
     me: UserId,
@@ -329,12 +347,15 @@ fn contacts_waiting(
         "c.id",
         "c.updated_at",
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params![me, since])?;
-    while let Some(row) = rows.next()? {
-        offer_row(out, row, ReviewItemKind::Contact, 11, contact_summary)?;
-    }
-    Ok(())
+    offer_rows(
+        conn,
+        &sql,
+        (me, since),
+        out,
+        ReviewItemKind::Contact,
+        11,
+        contact_summary,
+    )
 }
 
 /// What the queue says of a contact (its row as `contacts_waiting` reads it).
@@ -375,29 +396,35 @@ fn patrols_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Wait
         "p.id",
         "p.updated_at",
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params![me, since])?;
-    while let Some(row) = rows.next()? {
-        offer_row(out, row, ReviewItemKind::Patrol, 8, |r| {
-            let started: SqlTime = r.get(3)?;
-            let ended: Option<SqlTime> = r.get(7)?;
-            let length = match ended {
-                Some(end) => {
-                    let minutes = (end.0 - started.0).num_minutes();
-                    format!("{}h{:02}", minutes / 60, minutes % 60)
-                }
-                None => "still out".to_owned(),
-            };
-            let summary = format!(
-                "{} patrol, {} ({length}): {}",
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?
-            );
-            Ok(summary)
-        })?;
-    }
-    Ok(())
+    offer_rows(
+        conn,
+        &sql,
+        (me, since),
+        out,
+        ReviewItemKind::Patrol,
+        8,
+        patrol_summary,
+    )
+}
+
+/// What the queue says of a patrol (its row as `patrols_waiting` reads it).
+fn patrol_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
+    let started: SqlTime = r.get(3)?;
+    let ended: Option<SqlTime> = r.get(7)?;
+    let length = match ended {
+        Some(end) => {
+            let minutes = (end.0 - started.0).num_minutes();
+            format!("{}h{:02}", minutes / 60, minutes % 60)
+        }
+        None => "still out".to_owned(),
+    };
+    let summary = format!(
+        "{} patrol, {} ({length}): {}",
+        r.get::<_, String>(4)?,
+        r.get::<_, String>(5)?,
+        r.get::<_, String>(6)?
+    );
+    Ok(summary)
 }
 
 fn steps_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waiting) -> Result<()> {
@@ -410,18 +437,24 @@ fn steps_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waitin
         "s.id",
         "s.recorded_at",
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params![me, since])?;
-    while let Some(row) = rows.next()? {
-        offer_row(out, row, ReviewItemKind::ProblemStep, 7, |r| {
-            let summary = format!(
-                "{} [{}]: {}",
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?
-            );
-            Ok(summary)
-        })?;
-    }
-    Ok(())
+    offer_rows(
+        conn,
+        &sql,
+        (me, since),
+        out,
+        ReviewItemKind::ProblemStep,
+        7,
+        step_summary,
+    )
+}
+
+/// What the queue says of a problem step (its row as `steps_waiting` reads it).
+fn step_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
+    let summary = format!(
+        "{} [{}]: {}",
+        r.get::<_, String>(4)?,
+        r.get::<_, String>(5)?,
+        r.get::<_, String>(6)?
+    );
+    Ok(summary)
 }
