@@ -60,11 +60,7 @@ impl<K: Ord, T> OldestKept<K, T> {
     /// Counts `item` and keeps it if its key is among the `limit` smallest so far (of equal
     /// keys, the first offered is the older).
     pub fn offer(&mut self, key: K, item: T) {
-        let offered: Result<(), Infallible> = self.offer_with(key, || Ok(item));
-        match offered {
-            Ok(()) => {}
-            Err(never) => match never {},
-        }
+        let Ok(()) = self.offer_with::<Infallible>(key, || Ok(item));
     }
 
     /// [`offer`](Self::offer), making the item only if it is kept: a long queue's items past

@@ -418,13 +418,12 @@ fn patrol_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
         }
         None => "still out".to_owned(),
     };
-    let summary = format!(
+    Ok(format!(
         "{} patrol, {} ({length}): {}",
         r.get::<_, String>(4)?,
         r.get::<_, String>(5)?,
         r.get::<_, String>(6)?
-    );
-    Ok(summary)
+    ))
 }
 
 fn steps_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waiting) -> Result<()> {
@@ -450,11 +449,10 @@ fn steps_waiting(conn: &Connection, me: UserId, since: SqlTime, out: &mut Waitin
 
 /// What the queue says of a problem step (its row as `steps_waiting` reads it).
 fn step_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
-    let summary = format!(
+    Ok(format!(
         "{} [{}]: {}",
         r.get::<_, String>(4)?,
         r.get::<_, String>(5)?,
         r.get::<_, String>(6)?
-    );
-    Ok(summary)
+    ))
 }
