@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0029_unread_indexes.sql"),
     include_str!("../../migrations/0030_sync_records_keyed_in_bytes.sql"),
     include_str!("../../migrations/0031_audit_events.sql"),
+    include_str!("../../migrations/0032_search_progress.sql"),
 ];
 
 /// The version whose migration drops `search_docs`: stores made before it have their search

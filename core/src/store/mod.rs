@@ -35,6 +35,7 @@ pub(crate) mod reviews;
 pub(crate) mod rows;
 pub(crate) mod search;
 mod search_batch;
+mod search_progress;
 mod search_rebuild;
 mod upgrades;
 
@@ -60,6 +61,7 @@ pub use problems::{PendingApproval, StageDecision};
 pub use retention::{DueForReview, RetentionApplied};
 pub use reviews::{MemberQueue, ReviewQueueItem};
 pub use search::{SearchHit, SearchKind};
+pub use search_progress::CATCH_UP_AFTER as SEARCH_CATCH_UP_AFTER;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
@@ -208,6 +210,7 @@ impl Store {
         lock(&self.touched).rows.clear();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
+        search_progress::catch_up_if_due(&tx)?;
         let touched = std::mem::take(&mut lock(&self.touched).rows);
         if let Some(actor) = actor {
             let now = self.now();

@@ -1,8 +1,10 @@
 //! Offline full-text search (FTS5) over notes, contacts' non-personal text and problems,
 //! ranked by BM25 (among the newest `RANK_WINDOW` matches) with highlighted snippets.
 //!
-//! Personal fields are never indexed. Each record has at most one row in the index, written in
-//! the same transaction as the record, and removed with it; after an erasure the index is
+//! Personal fields are never indexed. Each record has at most one row in the index, removed
+//! with it; a record new to the store is indexed with others like it, before the next search at
+//! the latest (`search_progress`, store version 32), and a change to one already indexed is
+//! written in the same transaction as the change; after an erasure the index is
 //! optimised so that no segment keeps the erased text. The index is contentless (store version
 //! 20): it keeps the terms, not a second copy of the text, which the records already hold — a
 //! page less per write, a smaller store, one copy less to erase. A hit's title and snippet are
@@ -167,6 +169,10 @@ pub(crate) fn index_by_row(
     title: &str,
     body: &str,
 ) -> Result<()> {
+    // A record above the mark is not in the index: the next catch-up indexes it as it is then.
+    if super::search_progress::waits(conn, record_row)? {
+        return Ok(());
+    }
     let row = search_row(kind, record_row);
     remove_row(conn, row)?;
     if !super::search_batch::queue(conn, row, title, body)? {
@@ -186,7 +192,9 @@ pub(super) fn insert_row(conn: &Connection, row: i64, title: &str, body: &str) -
 /// still in its table (its row number names its index row).
 pub(crate) fn unindex(conn: &Connection, kind: SearchKind, record_id: &str) -> Result<()> {
     if let Some(record_row) = record_row(conn, kind, record_id)? {
-        remove_row(conn, search_row(kind, record_row))?;
+        if !super::search_progress::waits(conn, record_row)? {
+            remove_row(conn, search_row(kind, record_row))?;
+        }
     }
     Ok(())
 }
@@ -244,6 +252,11 @@ impl Store {
         };
         let limit = limit.clamp(1, MAX_RESULTS) as i64;
         let terms = query_terms(typed);
+        // Records written since the last catch-up are indexed first, so that every record is
+        // found as it is now (`search_progress`).
+        if self.read(super::search_progress::any_waiting)? {
+            self.write(|tx| super::search_progress::catch_up(tx))?;
+        }
         self.read(|conn| {
             // Rank only the newest matches (cheap: FTS5 walks rowids newest first), so a word
             // that is in most notes costs no more than a rare one.

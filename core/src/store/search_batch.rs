@@ -5,9 +5,11 @@
 //! SQLite opens a statement savepoint for any statement that fires a trigger, and writing a
 //! contact does (its place goes into the R*Tree by trigger), so a page of contacts, each indexed
 //! as it was written, made FTS5 write a segment per contact and then merge them: 15% of a new
-//! device's first sync (`docs/performance.md` §7). While a [`SearchBatch`] is open on this
-//! thread, [`super::search::index`] queues a record's row in a temporary table instead, and
-//! [`SearchBatch::finish`] moves the queue into the index in one statement.
+//! device's first sync (`docs/performance.md` §7). A record new to the store is not indexed as
+//! it is written anyway (`search_progress`); while a [`SearchBatch`] is open on this thread,
+//! [`super::search::index`] queues a change to a record already indexed in a temporary table
+//! instead of writing it, and [`SearchBatch::finish`] moves the queue into the index in one
+//! statement, then indexes the new records from their rows.
 //!
 //! The queue is in the page's transaction: rolling the page back takes its queued rows with it.
 //! A record unindexed while the batch is open leaves the queue too, so a record written and
@@ -44,7 +46,9 @@ impl<'c> SearchBatch<'c> {
         Ok(SearchBatch { conn })
     }
 
-    /// Writes the queued rows to the index.
+    /// Writes the queued rows to the index, then the records new to the store
+    /// ([`super::search_progress::catch_up`]: the page's new records are indexed from their
+    /// rows, with any written here since the last catch-up).
     pub(crate) fn finish(self) -> Result<()> {
         OPEN.set(false);
         self.conn
@@ -56,6 +60,7 @@ impl<'c> SearchBatch<'c> {
         self.conn
             .prepare_cached("DELETE FROM temp.search_queue")?
             .execute([])?;
+        super::search_progress::catch_up(self.conn)?;
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ mod replay;
 mod reports;
 mod reviews;
 mod schema_upgrades;
+mod search_batches;
 mod search_rows;
 mod search_rows_property;
 mod shift_queries;

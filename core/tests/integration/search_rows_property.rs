@@ -1,9 +1,10 @@
 //! Search rows numbered by record rows, under any mix of writes: whatever the order in which
 //! notes, contacts, problems and patrols are recorded, corrected, erased and synced, each
 //! searchable record has exactly one search row, found as its own kind and id, and nothing
-//! erased or corrected away is found — on the recording device, and on a second device that
-//! pulls everything (pages applied with the search rows batched, erasures arriving for records
-//! it holds).
+//! erased or corrected away is found — on the recording device (searching between the writes
+//! too, so that records wait for the index, are indexed and change in every order), and on a
+//! second device that pulls everything (pages applied with the search rows batched, erasures
+//! arriving for records it holds).
 
 use crate::common::{self, fake_server::FakeServer};
 use crate::schema_upgrades::keyed;
@@ -23,6 +24,8 @@ enum Step {
     Erase(usize),
     /// The recorder pushes; the second device pulls.
     Sync,
+    /// The recorder searches for everything so far (indexing the records that wait).
+    Search,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -31,6 +34,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<usize>().prop_map(Step::Amend),
         1 => any::<usize>().prop_map(Step::Erase),
         1 => Just(Step::Sync),
+        1 => Just(Step::Search),
     ]
 }
 
@@ -266,6 +270,7 @@ proptest! {
                     gone.push(erased.word);
                 }
                 Step::Sync => sync(&mut server, &recorder.store, &receiver.store),
+                Step::Search => check(&recorder, &live, &gone)?,
             }
         }
         check(&recorder, &live, &gone)?;
