@@ -169,16 +169,15 @@ pub(crate) fn index_by_row(
     title: &str,
     body: &str,
 ) -> Result<()> {
-    // A record above the mark is not in the index: the next catch-up indexes it as it is then.
-    if super::search_progress::waits(conn, record_row)? {
+    let row = search_row(kind, record_row);
+    // A record above the mark is not in the index. A pulled page's batch takes its text all
+    // the same (it is at hand); otherwise the next catch-up indexes it as it is then.
+    let waits = super::search_progress::waits(conn, record_row)?;
+    remove_row(conn, row, !waits)?;
+    if super::search_batch::queue(conn, row, title, body)? || waits {
         return Ok(());
     }
-    let row = search_row(kind, record_row);
-    remove_row(conn, row)?;
-    if !super::search_batch::queue(conn, row, title, body)? {
-        insert_row(conn, row, title, body)?;
-    }
-    Ok(())
+    insert_row(conn, row, title, body)
 }
 
 /// Writes one row of the index.
@@ -192,19 +191,21 @@ pub(super) fn insert_row(conn: &Connection, row: i64, title: &str, body: &str) -
 /// still in its table (its row number names its index row).
 pub(crate) fn unindex(conn: &Connection, kind: SearchKind, record_id: &str) -> Result<()> {
     if let Some(record_row) = record_row(conn, kind, record_id)? {
-        if !super::search_progress::waits(conn, record_row)? {
-            remove_row(conn, search_row(kind, record_row))?;
-        }
+        let waits = super::search_progress::waits(conn, record_row)?;
+        remove_row(conn, search_row(kind, record_row), !waits)?;
     }
     Ok(())
 }
 
-/// Removes one row from the index and from a pulled page's queue. A row the index does not
-/// hold is no error: FTS5 finds no sizes for it and changes nothing.
-fn remove_row(conn: &Connection, row: i64) -> Result<()> {
+/// Removes one row from a pulled page's queue and, when `indexed` (the record is at or below
+/// the mark), from the index. A row the index does not hold is no error: FTS5 finds no sizes
+/// for it and changes nothing.
+fn remove_row(conn: &Connection, row: i64, indexed: bool) -> Result<()> {
     super::search_batch::dequeue(conn, row)?;
-    conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
-        .execute([row])?;
+    if indexed {
+        conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+            .execute([row])?;
+    }
     Ok(())
 }
 

@@ -5,11 +5,12 @@
 //! SQLite opens a statement savepoint for any statement that fires a trigger, and writing a
 //! contact does (its place goes into the R*Tree by trigger), so a page of contacts, each indexed
 //! as it was written, made FTS5 write a segment per contact and then merge them: 15% of a new
-//! device's first sync (`docs/performance.md` §7). A record new to the store is not indexed as
-//! it is written anyway (`search_progress`); while a [`SearchBatch`] is open on this thread,
-//! [`super::search::index`] queues a change to a record already indexed in a temporary table
-//! instead of writing it, and [`SearchBatch::finish`] moves the queue into the index in one
-//! statement, then indexes the new records from their rows.
+//! device's first sync (`docs/performance.md` §7). While a [`SearchBatch`] is open on this
+//! thread, [`super::search::index`] queues a record's row in a temporary table instead, and
+//! [`SearchBatch::finish`] moves the queue into the index in one statement, with the records
+//! that wait for the index (`search_progress`) and are not in the queue: those written on this
+//! device since its last catch-up. Queued, a pulled record's text is taken as it is written,
+//! not read back from its row.
 //!
 //! The queue is in the page's transaction: rolling the page back takes its queued rows with it.
 //! A record unindexed while the batch is open leaves the queue too, so a record written and
@@ -46,11 +47,12 @@ impl<'c> SearchBatch<'c> {
         Ok(SearchBatch { conn })
     }
 
-    /// Writes the queued rows to the index, then the records new to the store
-    /// ([`super::search_progress::catch_up`]: the page's new records are indexed from their
-    /// rows, with any written here since the last catch-up).
+    /// Indexes the records new to the store that the queue does not hold
+    /// ([`super::search_progress`]: those written here since the last catch-up), then writes
+    /// the queued rows, and marks every record indexed.
     pub(crate) fn finish(self) -> Result<()> {
         OPEN.set(false);
+        super::search_progress::index_waiting_unqueued(self.conn)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO search_index (rowid, title, body)
@@ -60,8 +62,7 @@ impl<'c> SearchBatch<'c> {
         self.conn
             .prepare_cached("DELETE FROM temp.search_queue")?
             .execute([])?;
-        super::search_progress::catch_up(self.conn)?;
-        Ok(())
+        super::search_progress::mark_all_indexed(self.conn)
     }
 }
 
@@ -79,6 +80,13 @@ pub(super) fn queue(conn: &Connection, rowid: i64, title: &str, body: &str) -> R
     conn.prepare_cached("INSERT INTO temp.search_queue (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(rusqlite::params![rowid, title, body])?;
     Ok(true)
+}
+
+/// Whether the queue holds a row (its text, written when the batch finishes).
+pub(super) fn is_queued(conn: &Connection, row: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM temp.search_queue WHERE rowid = ?1")?
+        .exists([row])?)
 }
 
 /// Takes a row out of the queue, if a batch is open and holds it.

@@ -75,9 +75,25 @@ pub(crate) fn catch_up_if_due(conn: &Connection) -> Result<()> {
 /// records it indexed.
 pub(crate) fn catch_up(conn: &Connection) -> Result<usize> {
     let through = indexed_through(conn)?;
-    let indexed = index_records_after(conn, through)?;
+    let indexed = index_records_after(conn, through, Queue::None)?;
     mark_all_indexed(conn)?;
     Ok(indexed)
+}
+
+/// Indexes the waiting records that a pulled page's queue does not hold, leaving the mark for
+/// the batch to move once it has written its queue (`search_batch`).
+pub(super) fn index_waiting_unqueued(conn: &Connection) -> Result<usize> {
+    let through = indexed_through(conn)?;
+    index_records_after(conn, through, Queue::Skip)
+}
+
+/// Whether a pulled page's queue holds some of the records being indexed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Queue {
+    /// No batch is open: index every record.
+    None,
+    /// Skip the records the open batch has queued: it writes them itself.
+    Skip,
 }
 
 /// Moves the mark to the newest record: after a catch-up or a rebuild.
@@ -105,7 +121,7 @@ fn searchable_after_sql(kind: SearchKind) -> &'static str {
 
 /// Indexes every searchable record whose row number is above `after`, from its row. Returns
 /// how many it indexed.
-pub(super) fn index_records_after(conn: &Connection, after: i64) -> Result<usize> {
+pub(super) fn index_records_after(conn: &Connection, after: i64, queue: Queue) -> Result<usize> {
     let mut indexed = 0;
     for &kind in SearchKind::ALL {
         let records: Vec<(i64, String)> = conn
@@ -113,8 +129,12 @@ pub(super) fn index_records_after(conn: &Connection, after: i64) -> Result<usize
             .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (record_row, record_id) in records {
+            let row = search::search_row(kind, record_row);
+            if queue == Queue::Skip && super::search_batch::is_queued(conn, row)? {
+                continue;
+            }
             let (title, body) = search::indexed_text(conn, kind, &record_id)?;
-            search::insert_row(conn, search::search_row(kind, record_row), &title, &body)?;
+            search::insert_row(conn, row, &title, &body)?;
             indexed += 1;
         }
     }
