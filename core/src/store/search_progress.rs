@@ -20,7 +20,7 @@
 //! number is at or below the mark (the newest record erased and its number given again) is
 //! indexed at once, as every record used to be.
 
-use super::search::{self, SearchKind};
+use super::search::{self, next_record_row, SearchKind};
 use crate::error::Result;
 use rusqlite::Connection;
 
@@ -30,12 +30,7 @@ pub const CATCH_UP_AFTER: i64 = 32;
 /// The newest record's row number of the four searched tables (each a B-tree's right edge).
 fn newest_record_row(conn: &Connection) -> Result<i64> {
     Ok(conn
-        .prepare_cached(
-            "SELECT max(coalesce((SELECT max(rowid) FROM notes), 0),
-                        coalesce((SELECT max(rowid) FROM contacts), 0),
-                        coalesce((SELECT max(rowid) FROM problems), 0),
-                        coalesce((SELECT max(rowid) FROM patrols), 0))",
-        )?
+        .prepare_cached(concat!("SELECT ", next_record_row!(), " - 1"))?
         .query_row([], |r| r.get(0))?)
 }
 
