@@ -4,7 +4,7 @@
 //! segment's entry in its index and the record's column sizes, and later merges those small
 //! segments into bigger ones. One contact a commit, that was about five of the twenty-odd pages
 //! a contact writes (`docs/performance.md` §1). Indexed 32 at a time, the same records cost the
-//! index a segment, an entry and a page or two of sizes between them.
+//! index about a fifth of a page each.
 //!
 //! What stays true: a search finds every record as it is now. Every note, contact, problem and
 //! patrol takes its row number from one sequence (`next_record_row!`), so the records not yet
@@ -14,7 +14,8 @@
 //! it to [`catch_up`]. Catching up reads the waiting records from their rows with the functions
 //! that build their text (`search::indexed_text`, as a rebuild does), indexes them in one
 //! statement run, and moves the mark to the newest record: before every search, in the commit
-//! that makes [`CATCH_UP_AFTER`] records wait, and at the end of each pulled page. Nothing is
+//! that leaves [`CATCH_UP_AFTER`] records waiting, and with each pulled page (whose own records
+//! the page's batch indexes from the text it queued as they were written). Nothing is
 //! remembered outside the store: the waiting records are the ones the rows say wait, so a
 //! crash or a rolled-back transaction loses none and indexes none twice. A record whose row
 //! number is at or below the mark (the newest record erased and its number given again) is
@@ -24,7 +25,7 @@ use super::search::{self, next_record_row, SearchKind};
 use crate::error::Result;
 use rusqlite::Connection;
 
-/// How many records may wait before the commit that adds one more indexes them all.
+/// A local write's commit that would leave this many records waiting indexes them all.
 pub const CATCH_UP_AFTER: i64 = 32;
 
 /// The newest record's row number of the four searched tables (each a B-tree's right edge).
