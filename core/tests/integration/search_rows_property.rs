@@ -10,7 +10,7 @@ use crate::common::{self, fake_server::FakeServer};
 use crate::schema_upgrades::keyed;
 use beatbook_core::ids::{DeviceId, TeamId, UserId};
 use beatbook_core::model::*;
-use beatbook_core::store::SearchKind;
+use beatbook_core::store::{SearchKind, SEARCH_CATCH_UP_AFTER};
 use beatbook_core::Store;
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -18,6 +18,9 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 enum Step {
     Record(SearchKind),
+    /// Record one more of a kind than may wait for the index, so that a write indexes every
+    /// waiting record (those corrected or erased meanwhile included) without a search.
+    Burst(SearchKind),
     /// Correct the `n`th live note (modulo their number).
     Amend(usize),
     /// Erase the `n`th live record that no correction chain involves.
@@ -31,6 +34,7 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => prop::sample::select(SearchKind::ALL.to_vec()).prop_map(Step::Record),
+        1 => prop::sample::select(SearchKind::ALL.to_vec()).prop_map(Step::Burst),
         1 => any::<usize>().prop_map(Step::Amend),
         1 => any::<usize>().prop_map(Step::Erase),
         1 => Just(Step::Sync),
@@ -243,12 +247,24 @@ proptest! {
         let mut server = FakeServer::default();
         let mut live: Vec<Searchable> = Vec::new();
         let mut gone: Vec<String> = Vec::new();
+        let mut bursts = 0;
         for (n, step) in steps.iter().enumerate() {
             let word = format!("mark{n:04}");
             match step {
                 Step::Record(kind) => {
                     let id = record(&recorder.store, &officer, *kind, &word);
                     live.push(Searchable { kind: *kind, id, word, in_a_chain: false });
+                }
+                // Two bursts at most: with the single records, every live record stays within
+                // one search's results (200), which the checks read whole.
+                Step::Burst(_) if bursts == 2 => continue,
+                Step::Burst(kind) => {
+                    bursts += 1;
+                    for k in 0..=SEARCH_CATCH_UP_AFTER {
+                        let word = format!("{word}x{k:02}");
+                        let id = record(&recorder.store, &officer, *kind, &word);
+                        live.push(Searchable { kind: *kind, id, word, in_a_chain: false });
+                    }
                 }
                 Step::Amend(pick) => {
                     let notes: Vec<usize> = (0..live.len())
