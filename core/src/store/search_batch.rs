@@ -8,8 +8,8 @@
 //! device's first sync (`docs/performance.md` §7). While a [`SearchBatch`] is open on this
 //! thread, [`super::search::index`] queues a record's row in a temporary table instead, and
 //! [`SearchBatch::finish`] moves the queue into the index in one statement, with the records
-//! that wait for the index (`search_progress`) and are not in the queue: those written on this
-//! device since its last catch-up. Queued, a pulled record's text is taken as it is written,
+//! that waited for the index before the page (`search_progress`) and are not in the queue:
+//! those written on this device since its last catch-up. Queued, a pulled record's text is taken as it is written,
 //! not read back from its row.
 //!
 //! The queue is in the page's transaction: rolling the page back takes its queued rows with it.
@@ -31,6 +31,9 @@ thread_local! {
 #[derive(Debug)]
 pub(crate) struct SearchBatch<'c> {
     conn: &'c Connection,
+    /// The newest record's row number when the batch opened: records at or below it that
+    /// wait for the index were written here before the page.
+    newest_before: i64,
 }
 
 impl<'c> SearchBatch<'c> {
@@ -43,16 +46,20 @@ impl<'c> SearchBatch<'c> {
         .execute([])?;
         conn.prepare_cached("DELETE FROM temp.search_queue")?
             .execute([])?;
+        let newest_before = super::search_progress::newest_record_row(conn)?;
         OPEN.set(true);
-        Ok(SearchBatch { conn })
+        Ok(SearchBatch {
+            conn,
+            newest_before,
+        })
     }
 
-    /// Indexes the records new to the store that the queue does not hold
-    /// ([`super::search_progress`]: those written here since the last catch-up), then writes
-    /// the queued rows, and marks every record indexed.
+    /// Indexes the records that waited for the index before the page and that the queue does
+    /// not hold ([`super::search_progress`]: those written here since the last catch-up), then
+    /// writes the queued rows, and marks every record indexed.
     pub(crate) fn finish(self) -> Result<()> {
         OPEN.set(false);
-        super::search_progress::index_waiting_unqueued(self.conn)?;
+        super::search_progress::index_waiting_before(self.conn, self.newest_before)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO search_index (rowid, title, body)

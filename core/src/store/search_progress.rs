@@ -29,7 +29,7 @@ use rusqlite::Connection;
 pub const CATCH_UP_AFTER: i64 = 32;
 
 /// The newest record's row number of the four searched tables (each a B-tree's right edge).
-fn newest_record_row(conn: &Connection) -> Result<i64> {
+pub(super) fn newest_record_row(conn: &Connection) -> Result<i64> {
     Ok(conn
         .prepare_cached(concat!("SELECT ", next_record_row!(), " - 1"))?
         .query_row([], |r| r.get(0))?)
@@ -71,24 +71,30 @@ pub(crate) fn catch_up_if_due(conn: &Connection) -> Result<()> {
 /// records it indexed.
 pub(crate) fn catch_up(conn: &Connection) -> Result<usize> {
     let through = indexed_through(conn)?;
-    let indexed = index_records_after(conn, through, Queue::None)?;
+    let indexed = index_records_between(conn, through, i64::MAX, Queued::Index)?;
     mark_all_indexed(conn)?;
     Ok(indexed)
 }
 
-/// Indexes the waiting records that a pulled page's queue does not hold, leaving the mark for
-/// the batch to move once it has written its queue (`search_batch`).
-pub(super) fn index_waiting_unqueued(conn: &Connection) -> Result<usize> {
+/// Indexes the records that waited before a pulled page began (row numbers up to
+/// `newest_before`, the newest then) and that its queue does not hold, leaving the mark for the
+/// batch to move once it has written its queue (`search_batch`). The page's own new records
+/// are above `newest_before` and all queued by their writers: a first sync, where nothing
+/// waits, reads no row here.
+pub(super) fn index_waiting_before(conn: &Connection, newest_before: i64) -> Result<usize> {
     let through = indexed_through(conn)?;
-    index_records_after(conn, through, Queue::Skip)
+    if through >= newest_before {
+        return Ok(0);
+    }
+    index_records_between(conn, through, newest_before, Queued::Skip)
 }
 
-/// Whether a pulled page's queue holds some of the records being indexed.
+/// What to do with a record an open batch has queued.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Queue {
+pub(super) enum Queued {
     /// No batch is open: index every record.
-    None,
-    /// Skip the records the open batch has queued: it writes them itself.
+    Index,
+    /// Skip it: the batch writes its queued text itself.
     Skip,
 }
 
@@ -100,33 +106,45 @@ pub(super) fn mark_all_indexed(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// The searchable records of a kind above a row number, oldest first: every one, except a
-/// note that another note amends (search finds the newest note of a chain of corrections).
-fn searchable_after_sql(kind: SearchKind) -> &'static str {
+/// The searchable records of a kind whose row numbers are in `(?1, ?2]`, oldest first: every
+/// one, except a note that another note amends (search finds the newest note of a chain of
+/// corrections).
+fn searchable_between_sql(kind: SearchKind) -> &'static str {
     match kind {
         SearchKind::Note => {
-            "SELECT rowid, id FROM notes n WHERE rowid > ?1
+            "SELECT rowid, id FROM notes n WHERE rowid > ?1 AND rowid <= ?2
                AND NOT EXISTS (SELECT 1 FROM notes newer WHERE newer.amends = n.id)
              ORDER BY rowid"
         }
-        SearchKind::Contact => "SELECT rowid, id FROM contacts WHERE rowid > ?1 ORDER BY rowid",
-        SearchKind::Problem => "SELECT rowid, id FROM problems WHERE rowid > ?1 ORDER BY rowid",
-        SearchKind::Patrol => "SELECT rowid, id FROM patrols WHERE rowid > ?1 ORDER BY rowid",
+        SearchKind::Contact => {
+            "SELECT rowid, id FROM contacts WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid"
+        }
+        SearchKind::Problem => {
+            "SELECT rowid, id FROM problems WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid"
+        }
+        SearchKind::Patrol => {
+            "SELECT rowid, id FROM patrols WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid"
+        }
     }
 }
 
-/// Indexes every searchable record whose row number is above `after`, from its row. Returns
-/// how many it indexed.
-pub(super) fn index_records_after(conn: &Connection, after: i64, queue: Queue) -> Result<usize> {
+/// Indexes every searchable record whose row number is above `after` and at most `through`,
+/// from its row. Returns how many it indexed.
+pub(super) fn index_records_between(
+    conn: &Connection,
+    after: i64,
+    through: i64,
+    queued: Queued,
+) -> Result<usize> {
     let mut indexed = 0;
     for &kind in SearchKind::ALL {
         let records: Vec<(i64, String)> = conn
-            .prepare_cached(searchable_after_sql(kind))?
-            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached(searchable_between_sql(kind))?
+            .query_map([after, through], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (record_row, record_id) in records {
             let row = search::search_row(kind, record_row);
-            if queue == Queue::Skip && super::search_batch::is_queued(conn, row)? {
+            if queued == Queued::Skip && super::search_batch::is_queued(conn, row)? {
                 continue;
             }
             let (title, body) = search::indexed_text(conn, kind, &record_id)?;

@@ -19,8 +19,12 @@ pub(crate) fn rebuild(conn: &Connection) -> Result<usize> {
         "INSERT INTO search_index (search_index) VALUES ('delete-all')",
         [],
     )?;
-    let indexed =
-        search_progress::index_records_after(conn, i64::MIN, search_progress::Queue::None)?;
+    let indexed = search_progress::index_records_between(
+        conn,
+        i64::MIN,
+        i64::MAX,
+        search_progress::Queued::Index,
+    )?;
     search_progress::mark_all_indexed(conn)?;
     Ok(indexed)
 }
