@@ -339,18 +339,6 @@ pub fn build(path: &Path, sizes: &Sizes) -> Built {
         }
     }
     problems(&tx, sizes, &mut rng, &people, &priority, start);
-    // The reports read no search index, and this build writes none: the store's search mark
-    // is moved past the records so that no later write indexes the year (as it would records
-    // waiting for the index, `store/search_progress.rs`), which the store never did before.
-    tx.execute(
-        "UPDATE search_progress SET indexed_through =
-           max(coalesce((SELECT max(rowid) FROM notes), 0),
-               coalesce((SELECT max(rowid) FROM contacts), 0),
-               coalesce((SELECT max(rowid) FROM problems), 0),
-               coalesce((SELECT max(rowid) FROM patrols), 0))",
-        [],
-    )
-    .expect("search mark");
     tx.commit().expect("commit");
     drop(conn);
     describe(path)
