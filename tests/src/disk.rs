@@ -26,6 +26,18 @@ pub fn dir_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
+/// Copies a database and its WAL, as they are, to `to` (and `to`-wal): a store kept after a
+/// bench for a closer look. Panics on an I/O error (a bench, not the app).
+pub fn keep_store(from: &Path, to: &Path) {
+    if let Some(folder) = to.parent() {
+        std::fs::create_dir_all(folder).expect("folder for the kept stores");
+    }
+    std::fs::copy(from, to).expect("copy the store");
+    if wal_path(from).exists() {
+        std::fs::copy(wal_path(from), wal_path(to)).expect("copy its WAL");
+    }
+}
+
 fn wal_path(path: &Path) -> PathBuf {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");

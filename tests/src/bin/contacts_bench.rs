@@ -13,14 +13,15 @@
 //! `cargo run --release -p beatbook-e2e --bin contacts_bench` (N = 20,000; set
 //! `BEATBOOK_CONTACTS_BENCH_N=100000` for the full run, and `BEATBOOK_CONTACTS_BENCH_RTT_MS=40`
 //! to sync over a 40 ms round trip instead of bare loopback; `BEATBOOK_BENCH_BTREES=40` lists
-//! forty B-trees of each store instead of eight).
+//! forty B-trees of each store instead of eight; `BEATBOOK_BENCH_KEEP=<folder>` keeps a
+//! copy of the four stores there for a closer look).
 
 use beatbook_core::model::{
     Audience, ContactMethod, CrimeCategory, GeoPoint, NewContact, PersonalDetails,
 };
 use beatbook_core::sync::client::{CancelFlag, NoProgress, SyncClient, SyncOptions, SyncReport};
 use beatbook_e2e::device::Device;
-use beatbook_e2e::disk::{dir_bytes, print_breakdown, store_bytes};
+use beatbook_e2e::disk::{dir_bytes, keep_store, print_breakdown, store_bytes};
 use beatbook_e2e::latency::LatencyRelay;
 use beatbook_e2e::rng::Rng;
 use beatbook_e2e::server::ServerProcess;
@@ -200,6 +201,21 @@ fn main() {
     print_breakdown("new device", &b.path(), Some(&device_key));
     print_breakdown("server", &server_db, Some(&server_key));
     print_breakdown("bare", &bare_path, Some(&device_key));
+    if let Some(keep) = std::env::var_os("BEATBOOK_BENCH_KEEP") {
+        let keep = Path::new(&keep);
+        for (name, path) in [
+            ("recording", a.path()),
+            ("new", b.path()),
+            ("server", server_db.clone()),
+            ("bare", bare_path.clone()),
+        ] {
+            keep_store(&path, &keep.join(format!("{name}.db")));
+        }
+        println!(
+            "  stores kept in {} (file and WAL as they were)",
+            keep.display()
+        );
+    }
 }
 
 /// Each store's write floor (`write_floor`): its final contents copied in one transaction.
