@@ -27,10 +27,17 @@ pub fn dir_bytes(dir: &Path) -> u64 {
 }
 
 /// Copies a database and its WAL, as they are, to `to` (and `to`-wal): a store kept after a
-/// bench for a closer look. Panics on an I/O error (a bench, not the app).
+/// bench for a closer look. A WAL left at `to` by an earlier run is removed first, so that it
+/// is never replayed onto this copy. Panics on an I/O error (a bench, not the app).
 pub fn keep_store(from: &Path, to: &Path) {
     if let Some(folder) = to.parent() {
         std::fs::create_dir_all(folder).expect("folder for the kept stores");
+    }
+    if let Err(e) = std::fs::remove_file(wal_path(to)) {
+        assert!(
+            e.kind() == std::io::ErrorKind::NotFound,
+            "an earlier WAL: {e}"
+        );
     }
     std::fs::copy(from, to).expect("copy the store");
     if wal_path(from).exists() {
@@ -91,4 +98,23 @@ pub fn print_breakdown(label: &str, path: &Path, key_hex: Option<&str>) {
         (free * page) as f64 / 1_048_576.0,
         wal as f64 / 1_048_576.0
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store kept where an earlier run left a WAL does not inherit that WAL.
+    #[test]
+    fn a_kept_store_leaves_no_earlier_wal_beside_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let from = dir.path().join("from.db");
+        std::fs::write(&from, b"this run's file").expect("source");
+        let to = dir.path().join("kept").join("store.db");
+        std::fs::create_dir_all(to.parent().expect("folder")).expect("folder");
+        std::fs::write(wal_path(&to), b"an earlier run's WAL").expect("stale WAL");
+        keep_store(&from, &to);
+        assert_eq!(std::fs::read(&to).expect("kept"), b"this run's file");
+        assert!(!wal_path(&to).exists(), "the earlier WAL is gone");
+    }
 }

@@ -9,8 +9,8 @@
 //! thread, [`super::search::index`] queues a record's row in a temporary table instead, and
 //! [`SearchBatch::finish`] moves the queue into the index in one statement, with the records
 //! that waited for the index before the page (`search_progress`) and are not in the queue:
-//! those written on this device since its last catch-up. Queued, a pulled record's text is taken as it is written,
-//! not read back from its row.
+//! those written on this device since its last catch-up. Queued, a pulled record's text is
+//! taken as it is written, not read back from its row.
 //!
 //! The queue is in the page's transaction: rolling the page back takes its queued rows with it.
 //! A record unindexed while the batch is open leaves the queue too, so a record written and
